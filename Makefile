@@ -1,0 +1,43 @@
+# Two commands for a new user: `make demo` and `make test`. Both install what is missing first:
+# Debian packages (as root, or through sudo), then a virtual environment with the package.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= out
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+                   python3-venv
+
+.PHONY: install system demo test bench lint clean
+
+install: system $(VENV)/.installed
+
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "zzcbec: installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+demo: install
+	$(VENV)/bin/zzcbec demo --out $(OUT)
+
+test: install
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: install
+	$(PY) benchmarks/bench_check.py
+	$(PY) benchmarks/bench_render.py
+
+lint: install
+	$(PY) -m ruff check zzcbec_docs tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist .pytest_cache

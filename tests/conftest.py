@@ -1,0 +1,72 @@
+"""Shared helpers: build bundles as enterprises write them, run the CLI as users do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zzcbec_docs.bundle.uscc import complete
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+
+
+def uscc(n: int) -> str:
+    return complete(f"91410100MA{n:07d}")
+
+
+def make_bundle(
+    clause: int | None = None,
+    facts: dict[str, Any] | None = None,
+    *,
+    year: int = 2026,
+    district: str = "金水区",
+    etrade: bool = False,
+    prior_awards: list[dict] | None = None,
+    claims: list[dict] | None = None,
+    n: int = 1,
+    **applicant: Any,
+) -> dict[str, Any]:
+    a = {
+        "name": f"测试企业{n}有限公司", "uscc": uscc(n), "district": district,
+        "etrade_core_zone_policy": etrade, "address": "郑州市金水区测试路1号",
+        "legal_representative": "张某", "contact": {"name": "赵某", "phone": "0371-12345678"},
+        "bank": {"name": "中国银行郑州分行", "account": "6217000000000000001"},
+    }
+    a.update(applicant)
+    b: dict[str, Any] = {
+        "schema_version": "1.0", "year": year, "applicant": a,
+        "claims": claims if claims is not None else [{"clause": clause, "facts": facts or {}}],
+    }
+    if prior_awards:
+        b["prior_awards"] = prior_awards
+    return b
+
+
+def write_bundle(path: Path, bundle: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: a separate process, `python -m zzcbec_docs`."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "zzcbec_docs", *args], input=input, capture_output=True,
+        cwd=cwd or ROOT, env=env, timeout=120,
+    )
+
+
+@pytest.fixture
+def bundle_file(tmp_path: Path):
+    def make(bundle: dict[str, Any], name: str = "bundle.json") -> Path:
+        return write_bundle(tmp_path / name, bundle)
+
+    return make

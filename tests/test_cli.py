@@ -1,0 +1,149 @@
+"""The command line as users and scripts run it: exit codes, JSON Lines, tables, stdin."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES, make_bundle, run_cli, write_bundle
+from zzcbec_docs.cli.main import cli, main
+
+ELIGIBLE = SAMPLES / "clause01-eligible.yaml"
+
+
+def test_check_eligible_bundle_exits_0_with_a_table():
+    r = run_cli("check", str(ELIGIBLE))
+    assert r.returncode == 0, r.stderr.decode()
+    out = r.stdout.decode()
+    assert "符合 eligible" in out and "¥240,000.00" in out and "¥120,000.00" in out
+    assert "征求意见稿" in r.stderr.decode()  # the draft is said, on stderr
+
+
+def test_check_json_lines_follow_the_contract():
+    r = run_cli("check", "--json", str(ELIGIBLE), str(SAMPLES / "shangjie-unsettled.yaml"))
+    assert r.returncode == 0
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(x) for x in lines)
+    assert first["valid"] is True and first["errors"] == [] and first["year"] == 2026
+    assert first["applicant"]["district"] == "金水区"
+    (c,) = first["claims"]
+    assert c["clause"] == 1 and c["status"] == "eligible" and c["amount"] == "240000.00"
+    assert c["funding"] == {"city": "120000.00", "local": "120000.00"}
+    assert c["reasons"] == [] and all({"clause", "code", "message"} <= set(t) for t in c["trace"])
+    assert first["total"] == "240000.00"
+    assert first["policy"]["status"] == "draft" and first["policy"]["id"]
+    assert second["claims"][0]["funding"] is None
+    assert "funding_unsettled" in [w["code"] for w in second["warnings"]]
+
+
+@pytest.mark.parametrize("sample", ["ineligible-clause06-below.yaml", "excluded-etrade.yaml",
+                                    "invalid/wrong-uscc-check.yaml"])
+def test_ineligible_excluded_or_invalid_exit_1(sample):
+    r = run_cli("check", "--json", str(SAMPLES / sample))
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["source"].endswith(sample)
+
+
+def test_invalid_bundle_json_has_errors_with_path_and_no_claims():
+    r = run_cli("check", "--json", str(SAMPLES / "invalid" / "bad-district-and-amounts.yaml"))
+    d = json.loads(r.stdout)
+    assert d["valid"] is False and d["claims"] == []
+    assert {e["path"] for e in d["errors"]} >= {"/applicant/district", "/claims/0/facts/promotion_costs"}
+    assert all(e["message"] for e in d["errors"])
+
+
+def test_referred_claims_do_not_fail_the_run():
+    assert run_cli("check", str(SAMPLES / "clause04-referred.yaml")).returncode == 0
+
+
+def test_usage_errors_exit_2_without_traceback():
+    for args in (["check", "--bogus", str(ELIGIBLE)], ["check", "/no/such/file.yaml"], ["frobnicate"],
+                 ["check", "--issued-on", "2026/1/1", str(ELIGIBLE)]):
+        r = run_cli(*args)
+        assert r.returncode == 2, args
+        assert b"Traceback" not in r.stderr
+
+
+def test_unreadable_path_still_checks_the_others():
+    r = run_cli("check", "--json", str(ELIGIBLE), "/no/such.yaml")
+    assert r.returncode == 2
+    assert json.loads(r.stdout)["valid"] is True
+    assert "no such file" in r.stderr.decode()
+
+
+def test_stdin_with_dash():
+    r = run_cli("check", "--json", "-", input=ELIGIBLE.read_bytes())
+    assert r.returncode == 0 and json.loads(r.stdout)["claims"][0]["amount"] == "240000.00"
+
+
+def test_exclusion_list_option(tmp_path):
+    code = json.loads(run_cli("check", "--json", str(ELIGIBLE)).stdout)["applicant"]["uscc"]
+    lst = tmp_path / "etrade.txt"
+    lst.write_text(f"# 享受E贸易核心功能集聚区政策的企业\n{code}  # 示例\n\n", encoding="utf-8")
+    r = run_cli("check", "--json", "--exclusion-list", str(lst), str(ELIGIBLE))
+    d = json.loads(r.stdout)
+    assert r.returncode == 1 and d["claims"][0]["status"] == "excluded"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("NOT-A-CODE\n", encoding="utf-8")
+    r = run_cli("check", "--exclusion-list", str(bad), str(ELIGIBLE))
+    assert r.returncode == 2 and "line 1" in r.stderr.decode()
+
+
+def test_issued_on_option_applies_the_term(tmp_path):
+    r = run_cli("check", "--json", "--issued-on", "2027-01-01", str(ELIGIBLE))
+    d = json.loads(r.stdout)
+    assert r.returncode == 1 and d["claims"][0]["reasons"][0]["clause"] == 18
+
+
+def test_validate_is_schema_only():
+    r = run_cli("validate", str(SAMPLES / "ineligible-clause06-below.yaml"))
+    assert r.returncode == 0 and "valid" in r.stdout.decode()
+    r = run_cli("validate", "--json", str(SAMPLES / "invalid" / "exponent-notation.json"))
+    assert r.returncode == 1 and json.loads(r.stdout)["errors"][0]["path"] == "/claims/0/facts/import_export"
+
+
+def test_folder_argument_checks_every_bundle_in_it():
+    r = run_cli("check", "--json", str(SAMPLES))
+    lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert len(lines) == len(list(SAMPLES.rglob("*.yaml"))) + len(list(SAMPLES.rglob("*.json")))
+    assert r.returncode == 1
+
+
+def test_in_process_main_with_streams():
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["check", "--json", str(ELIGIBLE)], stdout=out, stderr=err)
+    assert code == 0 and json.loads(out.getvalue())["total"] == "240000.00"
+
+
+def test_click_runner():
+    result = CliRunner().invoke(cli, ["validate", str(ELIGIBLE)])
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_check_never_imports_the_renderers():
+    code = ("import sys; from zzcbec_docs.cli.main import main; "
+            f"rc = main(['check', {str(ELIGIBLE)!r}]); "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docx', 'fontTools')]; "
+            "print(bad); sys.exit(1 if bad else rc)")
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_policy_option_with_a_broken_file_is_a_usage_error(tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("id: x\n", encoding="utf-8")
+    r = run_cli("check", "--policy", str(p), str(ELIGIBLE))
+    assert r.returncode == 2 and "p.yaml" in r.stderr.decode() and b"Traceback" not in r.stderr
+
+
+def test_debug_is_the_only_way_to_a_traceback(tmp_path):
+    b = write_bundle(tmp_path / "b.json", make_bundle(1, {"import_export": "1", "promotion_costs": "1"}))
+    r = run_cli("--debug", "check", str(b))
+    assert r.returncode == 1

@@ -1,0 +1,70 @@
+"""A validated bundle with typed facts (Decimal money, int counts, date dates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, where it is, in both languages."""
+
+    path: str
+    zh: str
+    en: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "message_zh": self.zh, "message_en": self.en}
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    uscc: str
+    district: str  # canonical name (aliases resolved)
+    district_as_written: str
+    etrade_core_zone_policy: bool
+    address: str | None = None
+    legal_representative: str | None = None
+    contact: dict[str, str] | None = None
+    bank: dict[str, str] | None = None
+    customs_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    clause: int
+    facts: dict[str, Any]
+    index: int  # position in the bundle's claims list
+
+    @property
+    def competition_name(self) -> str | None:
+        return self.facts.get("competition_name")
+
+
+@dataclass(frozen=True)
+class PriorAward:
+    clause: int
+    year: int
+    amount: Decimal
+    competition_name: str | None = None
+    source: str = "bundle"  # bundle | ledger
+    reference: str | None = None  # a notice number, when known
+
+
+@dataclass(frozen=True)
+class Bundle:
+    source: str
+    sha256: str
+    year: int
+    applicant: Applicant
+    claims: tuple[Claim, ...]
+    prior_awards: tuple[PriorAward, ...] = ()
+    attachments: tuple[dict[str, str], ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -1,0 +1,68 @@
+"""`zzcbec check BUNDLE...`: validate, apply every clause, print a table or JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from zzcbec_docs.cli.main import EXIT_FAIL, EXIT_USAGE, Outcome
+from zzcbec_docs.cli.options import (
+    bundles_argument,
+    exclusion_option,
+    issued_on_option,
+    json_option,
+    load_policy_option,
+    policy_option,
+)
+from zzcbec_docs.cli.sources import expand_sources
+
+
+@click.command()
+@bundles_argument
+@json_option
+@exclusion_option
+@issued_on_option
+@policy_option
+def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
+          issued_on, policy_file: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """校验并逐条核定 / validate bundles and decide every claim.
+
+    Exit code 0 when every bundle is valid and no claim is ineligible or excluded, 1 otherwise,
+    2 for a usage error.
+    """
+    from zzcbec_docs.check import check_file, read_exclusion_list
+    from zzcbec_docs.cli.table import render_result
+    from zzcbec_docs.errors import UsageError, ZzcbecError
+
+    try:
+        policy = load_policy_option(policy_file, issued_on)
+        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
+    except ZzcbecError as e:
+        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
+    sources, unreadable = expand_sources(bundles)
+    code = 0
+    if not as_json:
+        for w in policy_warnings_once(policy):
+            click.echo(f"注意 / note: {w}", err=True)
+    for src in sources:
+        result = check_file(src, policy, exclusion_list=excluded)
+        if as_json:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(render_result(result))
+        if not result.passed:
+            code = EXIT_FAIL
+    for src, msg in unreadable:
+        click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
+    if unreadable:
+        code = EXIT_USAGE
+    if code:
+        raise Outcome(code)
+
+
+def policy_warnings_once(policy) -> list[str]:  # type: ignore[no-untyped-def]
+    from zzcbec_docs.rules.engine import policy_warnings
+
+    return [f"{w.message} / {w.message_en}" for w in policy_warnings(policy)]

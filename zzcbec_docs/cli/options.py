@@ -1,0 +1,63 @@
+"""Options shared by several commands, each defined once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from zzcbec_docs.errors import UsageError
+
+
+class IsoDate(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            self.fail(f"日期应为 YYYY-MM-DD / a date is written YYYY-MM-DD: {value!r}", param, ctx)
+
+
+def split_list(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    items = [x.strip() for x in value.split(",") if x.strip()]
+    bad = [x for x in items if x not in allowed]
+    if bad or not items:
+        raise UsageError(
+            f"{what} 只接受：{', '.join(allowed)}（收到 {value!r}）",
+            f"{what} takes: {', '.join(allowed)} (got {value!r})",
+        )
+    return list(dict.fromkeys(items))
+
+
+bundles_argument = click.argument("bundles", nargs=-1, required=True, metavar="BUNDLE...")
+
+policy_option = click.option(
+    "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="另一份政策数据文件 / another policy data file (default: the packaged draft).",
+)
+issued_on_option = click.option(
+    "--issued-on", type=IsoDate(), default=None,
+    help="政策印发日期，用于核验执行期（第十八条）/ the issue date, to check the term (clause 18).",
+)
+exclusion_option = click.option(
+    "--exclusion-list", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="享受E贸易核心功能集聚区政策的企业名单（每行一个统一社会信用代码，# 为注释）/ "
+    "USCCs known to enjoy the E-trade core zone policies.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="JSON Lines, one object per bundle.")
+
+
+def load_policy_option(policy_file: Path | None, issued_on: dt.date | None):  # type: ignore[no-untyped-def]
+    from zzcbec_docs.policy import load_policy
+
+    policy = load_policy(policy_file)
+    if issued_on is not None:
+        policy = policy.with_issued_on(issued_on)
+    return policy

@@ -1,0 +1,31 @@
+"""Bundle arguments: files, folders (their *.yaml/*.yml/*.json), and `-` for standard input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def expand_sources(args: tuple[str, ...] | list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """(readable sources in order, [(unreadable path, why)])."""
+    out: list[str] = []
+    bad: list[tuple[str, str]] = []
+    for a in args:
+        if a == "-":
+            out.append(a)
+            continue
+        p = Path(a)
+        if p.is_dir():
+            found = sorted(str(x) for x in p.rglob("*") if x.is_file() and x.suffix.lower() in SUFFIXES)
+            if not found:
+                bad.append((a, "目录中没有 .yaml/.yml/.json 文件 / the folder holds no .yaml/.yml/.json file"))
+            out.extend(found)
+        elif not p.exists():
+            bad.append((a, "文件不存在 / no such file"))
+        elif not os.access(p, os.R_OK):
+            bad.append((a, "没有读取权限 / permission denied"))
+        else:
+            out.append(a)
+    return list(dict.fromkeys(out)), bad

@@ -1,0 +1,43 @@
+"""`zzcbec validate BUNDLE...`: the schema only."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from zzcbec_docs.cli.main import EXIT_FAIL, EXIT_USAGE, Outcome
+from zzcbec_docs.cli.options import bundles_argument, json_option
+from zzcbec_docs.cli.sources import expand_sources
+
+
+@click.command()
+@bundles_argument
+@json_option
+def validate(bundles: tuple[str, ...], as_json: bool) -> None:
+    """只做格式校验 / check bundles against the schema only (`-` reads standard input)."""
+    from zzcbec_docs.check import validate_file
+
+    sources, unreadable = expand_sources(bundles)
+    code = 0
+    for src in sources:
+        bundle, problems, sha = validate_file(src)
+        if as_json:
+            click.echo(json.dumps({
+                "source": src, "valid": bundle is not None,
+                "errors": [p.as_dict() for p in problems], "sha256": sha,
+            }, ensure_ascii=False))
+        elif bundle is not None:
+            click.echo(f"✓ {src}  有效 / valid")
+        else:
+            click.echo(f"✗ {src}  无效 / invalid")
+            for p in problems:
+                click.echo(f"    {p.path}: {p.zh}\n    {' ' * len(p.path)}  {p.en}")
+        if bundle is None:
+            code = max(code, EXIT_FAIL)
+    for src, msg in unreadable:
+        click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
+    if unreadable:
+        code = EXIT_USAGE
+    if code:
+        raise Outcome(code)

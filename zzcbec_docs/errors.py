@@ -1,0 +1,57 @@
+"""One error hierarchy. Every error speaks Chinese and English and says where it is."""
+
+from __future__ import annotations
+
+
+class ZzcbecError(Exception):
+    """Base of every error the toolkit raises on purpose (bad input, bad policy, bad setup)."""
+
+    def __init__(
+        self,
+        zh: str,
+        en: str,
+        *,
+        file: str | None = None,
+        pointer: str | None = None,
+        clause: int | None = None,
+    ) -> None:
+        self.zh = zh
+        self.en = en
+        self.file = file
+        self.pointer = pointer
+        self.clause = clause
+        super().__init__(self.message)
+
+    @property
+    def where(self) -> str:
+        parts = [p for p in (self.file, self.pointer) if p]
+        return ":".join(parts) if parts else ""
+
+    @property
+    def message(self) -> str:
+        loc = f"{self.where}: " if self.where else ""
+        return f"{loc}{self.zh} / {self.en}"
+
+
+class BundleError(ZzcbecError):
+    """A bundle cannot be read or does not follow the contract."""
+
+
+class PolicyError(ZzcbecError):
+    """The policy data file is broken."""
+
+
+class ReviewError(ZzcbecError):
+    """A review record cannot be read or does not match its bundle."""
+
+
+class RenderError(ZzcbecError):
+    """A document cannot be made (no CJK font, a writer failed)."""
+
+
+class LedgerError(ZzcbecError):
+    """The award ledger refused or failed an operation."""
+
+
+class UsageError(ZzcbecError):
+    """The command line was used wrongly (exit code 2)."""

@@ -1,0 +1,17 @@
+"""Where the package's data lives: inside the wheel, or beside the package in a checkout."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=None)
+def resource_dir(name: str) -> Path:
+    """`schemas`, `templates` or `samples`: the wheel puts them in the package, a checkout beside it."""
+    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"zzcbec-docs is installed without its {name}/ folder")

@@ -1,0 +1,202 @@
+"""JSON Schema validation with errors in Chinese and English, each naming its JSON pointer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from zzcbec_docs.loading import pointer
+from zzcbec_docs.resources import resource_dir
+
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("iso-date", raises=ValueError)
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.match(value):
+        raise ValueError("not YYYY-MM-DD")
+    dt.date.fromisoformat(value)
+    return True
+
+
+@FORMATS.checks("money", raises=ValueError)
+def _is_money(value: Any) -> bool:
+    """元: a non-negative number or decimal string with at most two decimals."""
+    if isinstance(value, bool):
+        return True  # the type keyword reports it
+    if isinstance(value, str):
+        if not re.match(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$", value):
+            raise ValueError("not a plain amount")
+        return True
+    if isinstance(value, (int, Decimal)):
+        d = Decimal(value)
+        if d < 0:
+            raise ValueError("negative")
+        if -d.as_tuple().exponent > 2:
+            raise ValueError("more than 2 decimals")
+    return True
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict[str, Any]:
+    with open(resource_dir("schemas") / name, encoding="utf-8") as fh:
+        schema = json.load(fh)
+    Draft202012Validator.check_schema(schema)
+    return schema
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name), format_checker=FORMATS)
+
+
+def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its local `#/$defs/…` references replaced by their targets (no cycles here).
+
+    Resolving a reference is most of jsonschema's work on a small document; inlining them once
+    makes validation several times faster with the same verdicts.
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+            return inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [inline_refs(v, defs) for v in node]
+    return node
+
+
+@lru_cache(maxsize=None)
+def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ...] = ()) -> Draft202012Validator:
+    """A validator for the whole schema, or one of its `$defs`, with references inlined.
+
+    `drop` names `$defs` whose `allOf` is left out because the caller checks it itself
+    (the bundle's facts per clause, checked against `facts_NN` directly instead of 14 if/then).
+    """
+    schema = load_schema(name)
+    defs = {k: (dict(v, allOf=[]) if k in drop else v) for k, v in schema.get("$defs", {}).items()}
+    root = defs[definition] if definition else schema
+    return Draft202012Validator(inline_refs(root, defs), format_checker=FORMATS)
+
+
+_TYPE_ZH = {
+    "object": "对象", "array": "列表", "string": "文本", "integer": "整数",
+    "number": "数字", "boolean": "布尔值（true/false）", "null": "空值",
+}
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    text = str(value)
+    return repr(text[:60] + ("…" if len(text) > 60 else ""))
+
+
+def _expected_types(t: Any) -> tuple[str, str]:
+    types = t if isinstance(t, list) else [t]
+    return "或".join(_TYPE_ZH.get(x, x) for x in types), " or ".join(types)
+
+
+def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tuple[str, str, str]:
+    """(pointer, zh, en) for one jsonschema error; `prefix` is where the validated part sits."""
+    path = [*prefix, *error.absolute_path]
+    v = error.validator
+    inst = error.instance
+    if v == "required":
+        missing = [m for m in error.validator_value if isinstance(inst, dict) and m not in inst]
+        name = missing[0] if missing else "?"
+        return pointer([*path, name]), f"缺少必填项“{name}”", f"required field {name!r} is missing"
+    if v == "additionalProperties" or v == "unevaluatedProperties":
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in inst if k not in allowed) if isinstance(inst, dict) else []
+        name = extra[0] if extra else "?"
+        hint = "、".join(sorted(allowed)) if allowed else "（无）"
+        return (
+            pointer([*path, name]),
+            f"未知字段“{name}”；允许的字段：{hint}",
+            f"unknown field {name!r}; allowed: {', '.join(sorted(allowed))}",
+        )
+    if v == "type":
+        zh, en = _expected_types(error.validator_value)
+        return pointer(path), f"应为{zh}，实际为 {_found(inst)}", f"expected {en}, found {_found(inst)}"
+    if v in ("enum", "const"):
+        options = error.validator_value if v == "enum" else [error.validator_value]
+        shown = "、".join(str(o) for o in options)
+        return (
+            pointer(path),
+            f"取值 {_found(inst)} 不在允许范围内；应为：{shown}",
+            f"{_found(inst)} is not accepted; expected one of: {', '.join(str(o) for o in options)}",
+        )
+    if v == "format":
+        fmt = error.validator_value
+        if fmt == "money":
+            return (
+                pointer(path),
+                f"金额 {_found(inst)} 不合规：应为不小于 0 的元金额，最多两位小数（如 \"1200000.50\"）",
+                f"amount {_found(inst)} is not valid: expected a non-negative amount in yuan "
+                'with at most 2 decimals (e.g. "1200000.50")',
+            )
+        if fmt == "iso-date":
+            return (
+                pointer(path),
+                f"日期 {_found(inst)} 不合规：应为 YYYY-MM-DD 格式的有效日期",
+                f"date {_found(inst)} is not valid: expected a real date as YYYY-MM-DD",
+            )
+    if v == "pattern":
+        return (
+            pointer(path),
+            f"{_found(inst)} 格式不符（应匹配 {error.validator_value}）",
+            f"{_found(inst)} does not match the expected form {error.validator_value}",
+        )
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        word = {"minimum": "≥", "maximum": "≤", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
+        return (
+            pointer(path),
+            f"取值 {_found(inst)} 超出范围（应 {word} {error.validator_value}）",
+            f"{_found(inst)} is out of range (expected {word} {error.validator_value})",
+        )
+    if v in ("minLength", "maxLength", "minItems", "maxItems"):
+        return (
+            pointer(path),
+            f"长度不符合要求（{v} = {error.validator_value}）",
+            f"length is out of range ({v} = {error.validator_value})",
+        )
+    return pointer(path), f"不符合要求：{error.message}", f"not valid: {error.message}"
+
+
+def errors(name: str, data: Any, *, using: Draft202012Validator | None = None,
+           prefix: tuple[str | int, ...] = ()) -> list[tuple[str, str, str]]:
+    """All schema errors of `data` against schemas/`name` (or `using`), sorted by where they are."""
+    found = []
+    for err in (using or validator(name)).iter_errors(data):
+        # anyOf/oneOf wrap the real error; report the innermost ones
+        found.extend(describe(e, prefix) for e in _leaves(err))
+    seen = set()
+    out = []
+    for item in sorted(found, key=lambda x: x[0]):
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def _leaves(err: ValidationError) -> list[ValidationError]:
+    if err.validator in ("anyOf", "oneOf") and err.context:
+        best = [e for e in err.context if e.validator not in ("type",)] or list(err.context)
+        return [leaf for e in best[:1] for leaf in _leaves(e)]
+    return [err]
