@@ -69,7 +69,7 @@ def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     """
     if isinstance(node, dict):
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and set(node) <= {"$ref", "title", "description"}:
             return inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
         return {k: inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
     if isinstance(node, list):
@@ -78,7 +78,8 @@ def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @lru_cache(maxsize=None)
-def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ...] = ()) -> Draft202012Validator:
+def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ...] = (),
+                   partial: bool = False) -> Draft202012Validator:
     """A validator for the whole schema, or one of its `$defs`, with references inlined.
 
     `drop` names `$defs` whose `allOf` is left out because the caller checks it itself
@@ -87,6 +88,8 @@ def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ..
     schema = load_schema(name)
     defs = {k: (dict(v, allOf=[]) if k in drop else v) for k, v in schema.get("$defs", {}).items()}
     root = defs[definition] if definition else schema
+    if partial:  # every property optional: a review record names only the facts it corrects
+        root = {k: v for k, v in root.items() if k != "required"}
     return Draft202012Validator(inline_refs(root, defs), format_checker=FORMATS)
 
 

@@ -57,6 +57,17 @@ def fact_kinds() -> dict[int, dict[str, str]]:
     return out
 
 
+@lru_cache(maxsize=None)
+def fact_labels() -> dict[str, str]:
+    """The Chinese name of every fact and fee item (the schema's `title`)."""
+    defs = schema.load_schema(SCHEMA)["$defs"]
+    labels: dict[str, str] = {}
+    for name, d in defs.items():
+        if name.startswith("facts_") or name == "service_fees":
+            labels.update({k: v.get("title", k) for k, v in d["properties"].items()})
+    return labels
+
+
 def _control_chars(data: Any, path: list[str | int], found: list[Problem]) -> None:
     if isinstance(data, str):
         m = _ILLEGAL.search(data)

@@ -36,7 +36,12 @@ class Assessment:
 
     @property
     def failed(self) -> list[Step]:
-        return [s for s in self.steps if s.passed is False]
+        return failed_steps(self.steps)
+
+
+def failed_steps(steps: list[Step]) -> list[Step]:
+    """The steps that make a claim ineligible (an alternative that fails is not one)."""
+    return [s for s in steps if s.passed is False and s.code != "alternative"]
 
 
 # ---------------------------------------------------------------- building blocks
@@ -309,7 +314,8 @@ def clause_09(ctx: ClaimContext) -> Assessment:
     for tier in rule.tiers:
         steps = [cond.evaluate(n, c, ctx.facts, ctx.year) for c in tier.any_of]
         hit = any(s.passed for s in steps)
-        tier_steps += [Step(**{**s.__dict__, "passed": None, "code": "alternative"}) for s in steps]
+        # alternatives: shown with their result, but one failing is not a reason (the other may hold)
+        tier_steps += [Step(**{**s.__dict__, "code": "alternative"}) for s in steps]
         if hit:
             chosen = tier
             tier_steps.append(Step(

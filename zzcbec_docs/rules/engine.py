@@ -13,7 +13,7 @@ from zzcbec_docs.bundle.model import Bundle, Claim, PriorAward
 from zzcbec_docs.funding import funding_split, is_settled
 from zzcbec_docs.money import ZERO
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.rules.clauses import CLAUSE_RULES, ClaimContext
+from zzcbec_docs.rules.clauses import CLAUSE_RULES, ClaimContext, failed_steps
 from zzcbec_docs.rules.model import (
     ELIGIBLE,
     EXCLUDED,
@@ -101,7 +101,7 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
     term = term_step(policy, bundle.year)
     if term is not None:
         steps.insert(0, term)
-    failed = [s for s in steps if s.passed is False]
+    failed = failed_steps(steps)
     amount = assessment.amount if not failed else ZERO
     if not failed and amount <= ZERO:
         zero = Step(

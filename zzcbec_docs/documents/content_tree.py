@@ -1,0 +1,101 @@
+"""The rendered HTML, parsed into a small tree of blocks that the DOCX writer and tests read.
+
+Only the vocabulary the templates use is understood: section, h1–h3, p, hr, div, table/tr/th/td, br.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+VOID = {"meta", "br", "hr", "link"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[Node | str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def text(self) -> str:
+        out = []
+        for c in self.children:
+            if isinstance(c, str):
+                out.append(c)
+            elif c.tag == "br":
+                out.append("\n")
+            else:
+                out.append(c.text())
+        return "".join(out)
+
+    def find(self, tag: str) -> Node | None:
+        for c in self.children:
+            if isinstance(c, Node):
+                if c.tag == tag:
+                    return c
+                hit = c.find(tag)
+                if hit:
+                    return hit
+        return None
+
+    def elements(self) -> list[Node]:
+        return [c for c in self.children if isinstance(c, Node)]
+
+
+class _Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("root")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+def parse(html: str) -> Node:
+    p = _Parser()
+    p.feed(html)
+    p.close()
+    return p.root
+
+
+def squash(text: str) -> str:
+    """Whitespace as HTML renders it: runs collapse to one space, ends trimmed."""
+    return " ".join(text.split())
+
+
+def blocks_text(html: str) -> str:
+    """The document's text, one block (paragraph or table row) a line: the golden text."""
+    body = parse(html).find("body")
+    lines: list[str] = []
+
+    def walk(node: Node) -> None:
+        for el in node.elements():
+            if el.tag in ("h1", "h2", "h3", "p"):
+                lines.append(squash(el.text()))
+            elif el.tag == "table":
+                for tr in el.elements():
+                    if tr.tag == "tr":
+                        lines.append(" | ".join(squash(td.text()) for td in tr.elements() if td.tag in ("td", "th")))
+            elif el.tag in ("section", "div", "tbody"):
+                walk(el)
+
+    if body:
+        walk(body)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,241 @@
+"""CJK fonts for the documents: found through fontconfig, mapped by role, cached as working copies.
+
+Roles (documents.md): 仿宋 body, 小标宋 title, 黑体 level-1 headings, 楷体 level-2 headings.
+The DOCX names the fonts Chinese offices have; the PDF embeds what this machine has, preferring
+the office fonts and falling back to Noto Serif/Sans CJK SC (Debian's fonts-noto-cjk).
+
+Embedding from the system's Noto CJK collection is slow and large (a notice: 150 ms, 252 KB).
+So each font is copied once into a cache, subset to GB 2312 plus what the templates and the
+policy use, with TrueType outlines (fontTools); a notice then takes ~50 ms and ~40 KB. The full
+system font stays the CSS fallback for rare characters in names.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from zzcbec_docs.errors import RenderError
+from zzcbec_docs.resources import resource_dir
+
+WORKING_COPY_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    docx_name: str  # what the DOCX asks for (w:eastAsia)
+    docx_latin: str
+    preferred: tuple[str, ...]  # office fonts, if this machine has them
+    fallback_family: str  # fontconfig family of the Noto fallback
+    fallback_style: str
+
+
+ROLES = {
+    "fangsong": Role("fangsong", "仿宋_GB2312", "FangSong", ("FangSong_GB2312", "仿宋_GB2312", "FangSong", "仿宋"),
+                     "Noto Serif CJK SC", "Regular"),
+    "xiaobiaosong": Role("xiaobiaosong", "方正小标宋简体", "FZXiaoBiaoSong-B05S",
+                         ("方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK"), "Noto Serif CJK SC", "Bold"),
+    "heiti": Role("heiti", "黑体", "SimHei", ("SimHei", "黑体"), "Noto Sans CJK SC", "Regular"),
+    "kaiti": Role("kaiti", "楷体_GB2312", "KaiTi", ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "楷体", "AR PL UKai CN"),
+                  "Noto Serif CJK SC", "Regular"),
+}
+
+
+@dataclass(frozen=True)
+class FontFile:
+    family: str
+    style: str
+    path: str
+    index: int
+
+
+@lru_cache(maxsize=1)
+def _chinese_fonts() -> tuple[FontFile, ...]:
+    try:
+        out = subprocess.run(
+            ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"],
+            capture_output=True, text=True, timeout=30, check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    fonts = []
+    for line in out.splitlines():
+        parts = line.split("|")
+        if len(parts) == 4 and parts[2]:
+            fonts.append(FontFile(parts[0], parts[1], parts[2], int(parts[3] or 0)))
+    return tuple(sorted(fonts, key=lambda f: (f.family, f.style, f.path, f.index)))
+
+
+NO_FONT = RenderError(
+    "未找到中文字体，无法生成 PDF；请安装 fonts-noto-cjk（apt-get install fonts-noto-cjk）或仿宋、黑体等字体",
+    "no CJK font found, so no PDF can be made; install fonts-noto-cjk "
+    "(apt-get install fonts-noto-cjk) or the office fonts (FangSong, SimHei)",
+)
+
+
+@lru_cache(maxsize=None)
+def font_for(role_key: str) -> FontFile:
+    """The font this machine has for a role: an office font if present, else Noto CJK SC."""
+    role = ROLES[role_key]
+    fonts = _chinese_fonts()
+    for name in role.preferred:
+        for f in fonts:
+            if f.family == name:
+                return f
+    for f in fonts:
+        if f.family == role.fallback_family and f.style == role.fallback_style:
+            return f
+    if role_key == "kaiti":
+        return font_for("fangsong")
+    for f in fonts:  # any Chinese font beats boxes
+        if "CJK" in f.family or "Song" in f.family or "Hei" in f.family:
+            return f
+    raise NO_FONT
+
+
+def harfbuzz_subset_available() -> bool:
+    """WeasyPrint subsets with HarfBuzz only when libharfbuzz-subset is installed (else ~70× slower)."""
+    return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+HARFBUZZ_WARNING = (
+    "未安装 libharfbuzz-subset0，PDF 字体子集化会慢约 70 倍；请执行 apt-get install libharfbuzz-subset0",
+    "libharfbuzz-subset0 is missing: PDF font subsetting is about 70 times slower; "
+    "apt-get install libharfbuzz-subset0",
+)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("ZZCBEC_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "zzcbec-docs"
+    )
+    return Path(base) / "fonts"
+
+
+@lru_cache(maxsize=1)
+def working_charset() -> str:
+    """GB 2312, ASCII, the punctuation of 公文, and every character of the templates and policy."""
+    chars = {chr(c) for c in range(0x20, 0x7F)}
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([hi, lo]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    chars.update("〔〕—–¥￥‰·…“”‘’《》（）【】〈〉、。，；：？！　×÷≥≤＞＜")
+    sources = list(resource_dir("templates").rglob("*"))
+    sources += list((Path(__file__).resolve().parent.parent / "policy" / "data").glob("*.yaml"))
+    sources += list(Path(__file__).resolve().parent.glob("*.py"))
+    for p in sources:
+        if p.is_file():
+            chars.update(p.read_text(encoding="utf-8"))
+    return "".join(sorted(c for c in chars if c.isprintable() or c == "\u3000"))
+
+
+def _key(font: FontFile) -> str:
+    st = os.stat(font.path)
+    h = hashlib.sha256()
+    for part in (WORKING_COPY_VERSION, font.path, str(font.index), str(st.st_size), str(int(st.st_mtime)),
+                 working_charset()):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _build(font: FontFile, target: Path) -> None:
+    """Subset to the working charset and convert CFF outlines to TrueType (cu2qu)."""
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    f = TTFont(font.path, fontNumber=font.index, lazy=False)
+    opts = subset.Options()
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    opts.hinting = False
+    opts.desubroutinize = True
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=[ord(c) for c in working_charset()])
+    sub.subset(f)
+    if "CFF " in f:
+        order = f.getGlyphOrder()
+        glyphs = f.getGlyphSet()
+        glyf = newTable("glyf")
+        glyf.glyphOrder = order
+        glyf.glyphs = {}
+        for name in order:
+            pen = TTGlyphPen(glyphs)
+            glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+            glyf[name] = pen.glyph()
+        f["glyf"] = glyf
+        f["loca"] = newTable("loca")
+        maxp = f["maxp"]
+        maxp.tableVersion = 0x00010000
+        for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                     "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+            setattr(maxp, attr, 0)
+        maxp.maxZones = 1
+        f["head"].glyphDataFormat = 0
+        post = f["post"]
+        post.formatType = 2.0
+        post.extraNames = []
+        post.mapping = {}
+        post.glyphOrder = order
+        del f["CFF "]
+        if "VORG" in f:
+            del f["VORG"]
+        f.sfntVersion = "\0\1\0\0"
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        f.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def working_copy(font: FontFile) -> Path | None:
+    """The cached working copy of a font, built once (under a lock); None if it cannot be made."""
+    if not font.path.lower().endswith((".ttc", ".otf", ".ttf")):
+        return None
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    target = directory / f"{Path(font.path).stem}-{font.index}-{_key(font)}.ttf"
+    if target.exists():
+        return target
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time, across processes
+        if not target.exists():
+            _build(font, target)
+            for old in directory.glob(f"{Path(font.path).stem}-{font.index}-*.ttf"):
+                if old != target:
+                    old.unlink(missing_ok=True)
+    return target
+
+
+def prepare_working_copies() -> dict[str, Path | None]:
+    """Build (or find) the working copy of each role's font; the first run takes about a minute."""
+    out: dict[str, Path | None] = {}
+    for key in ROLES:
+        f = font_for(key)
+        out[key] = working_copy(f)
+    return out
+
+
+def clear_cache() -> None:
+    shutil.rmtree(cache_dir(), ignore_errors=True)

@@ -1,0 +1,107 @@
+"""One bundle → its documents: decide, build the content once, write DOCX and PDF from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from zzcbec_docs import __version__
+from zzcbec_docs.bundle.model import Bundle, PriorAward
+from zzcbec_docs.documents import content as c
+from zzcbec_docs.documents.atomic import write_atomic
+from zzcbec_docs.documents.html import render_html
+from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.rules.engine import decide
+from zzcbec_docs.rules.model import CheckResult
+
+FORMATS = ("docx", "pdf")
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    kind: str
+    format: str
+    path: Path
+
+
+def file_name(bundle: Bundle, kind: str, fmt: str) -> str:
+    """The USCC, the year and the document kind: 91410100MA46000016-2026-notice.pdf."""
+    return f"{bundle.applicant.uscc}-{bundle.year}-{kind}.{fmt}"
+
+
+def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # type: ignore[no-untyped-def]
+               notice: c.NoticeOptions | None = None, result: CheckResult | None = None,
+               exclusion_list: frozenset[str] = frozenset(),
+               ledger_awards: Iterable[PriorAward] = ()) -> tuple[str, CheckResult]:
+    """The one rendered content of a document, and the decisions it presents."""
+    ledger_awards = tuple(ledger_awards)
+    declared = result or decide(bundle, policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards)
+    created = c.document_time().isoformat().replace("+00:00", "Z")
+    if kind == "application":
+        ctx = c.application_context(bundle, declared, policy)
+        return render_html(kind, ctx, created), declared
+    if kind == "opinion":
+        verified = declared
+        if review is not None:
+            from zzcbec_docs.documents.review import check_matches, verified_bundle
+
+            check_matches(review, bundle)
+            verified = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
+                              ledger_awards=ledger_awards)
+        ctx = c.opinion_context(bundle, declared, verified, policy, review)
+        return render_html(kind, ctx, created), verified
+    if kind == "notice":
+        effective = declared
+        if review is not None:
+            from zzcbec_docs.documents.review import check_matches, verified_bundle
+
+            check_matches(review, bundle)
+            effective = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
+                               ledger_awards=ledger_awards)
+        ctx = c.notice_context(bundle, effective, policy, notice or c.NoticeOptions())
+        return render_html(kind, ctx, created), effective
+    raise ValueError(kind)
+
+
+def render_bundle(
+    bundle: Bundle,
+    policy: Policy,
+    *,
+    kinds: Iterable[str],
+    formats: Iterable[str],
+    out_dir: Path,
+    review=None,  # type: ignore[no-untyped-def]
+    notice: c.NoticeOptions | None = None,
+    exclusion_list: frozenset[str] = frozenset(),
+    ledger_awards: Iterable[PriorAward] = (),
+) -> list[RenderedFile]:
+    """Write the asked documents of one bundle; each file appears whole or not at all."""
+    written = []
+    formats = tuple(formats)
+    for kind in kinds:
+        html, _ = build_html(bundle, policy, kind, review=review, notice=notice,
+                             exclusion_list=exclusion_list, ledger_awards=ledger_awards)
+        for fmt in formats:
+            path = out_dir / file_name(bundle, kind, fmt)
+            write_atomic(path, write_format(html, fmt, bundle, policy, kind))
+            written.append(RenderedFile(kind, fmt, path))
+    return written
+
+
+def write_format(html: str, fmt: str, bundle: Bundle, policy: Policy, kind: str) -> bytes:
+    provenance = f"tool=zzcbec-docs {__version__}; policy={policy.id}; status={policy.status}; bundle_sha256={bundle.sha256}"
+    if fmt == "pdf":
+        from zzcbec_docs.documents.pdf import render_pdf
+
+        return render_pdf(html, identity=f"{bundle.sha256}:{kind}:{policy.id}:{__version__}")
+    if fmt == "docx":
+        from zzcbec_docs.documents.docx import render_docx
+
+        return render_docx(
+            html, title=f"{c.KIND_NAMES[kind]}：{bundle.applicant.name}", subject=policy.full_title,
+            keywords=f"{kind}; {policy.id}; {policy.status}; {bundle.sha256}", comments=provenance,
+            author=f"zzcbec-docs {__version__}", identifier=bundle.sha256, version=__version__,
+            status=policy.status, created=c.document_time(),
+        )
+    raise ValueError(fmt)

@@ -1,0 +1,91 @@
+"""Review records: the reviewer's verified facts, remarks and conclusion for one bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from zzcbec_docs import schema
+from zzcbec_docs.bundle.model import Bundle, Claim
+from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
+from zzcbec_docs.bundle.validate import _typed, fact_kinds
+from zzcbec_docs.errors import ReviewError
+from zzcbec_docs.loading import load_file
+
+CONCLUSIONS = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
+
+
+@dataclass(frozen=True)
+class Review:
+    source: str
+    bundle_sha256: str
+    reviewer: str
+    reviewed_on: dt.date
+    verified: dict[tuple[int, str | None], dict[str, Any]]  # (clause, competition) → typed facts
+    remarks: str
+    conclusion: str
+
+    @property
+    def conclusion_zh(self) -> str:
+        return CONCLUSIONS[self.conclusion]
+
+    def facts_for(self, claim: Claim) -> dict[str, Any]:
+        return self.verified.get((claim.clause, claim.competition_name if claim.clause == 11 else None), {})
+
+
+def load_review(path: str | Path) -> Review:
+    data, _ = load_file(Path(path), ReviewError)
+    name = str(path)
+    problems = schema.errors("review.schema.json", data)
+    if problems:
+        ptr, zh, en = problems[0]
+        raise ReviewError(zh, en, file=name, pointer=ptr)
+    verified: dict[tuple[int, str | None], dict[str, Any]] = {}
+    for i, item in enumerate(data.get("verified", [])):
+        n = item["clause"]
+        found = schema.errors(
+            BUNDLE_SCHEMA, item["facts"], using=schema.fast_validator(BUNDLE_SCHEMA, f"facts_{n:02d}", partial=True),
+            prefix=("verified", i, "facts"),
+        )
+        if found:
+            ptr, zh, en = found[0]
+            raise ReviewError(zh, en, file=name, pointer=ptr)
+        key = (n, item.get("competition_name") if n == 11 else None)
+        if key in verified:
+            raise ReviewError(f"条款 {n} 的核实数据重复", f"clause {n} is verified twice", file=name,
+                              pointer=f"/verified/{i}")
+        kinds = fact_kinds()[n]
+        verified[key] = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
+    return Review(
+        source=name, bundle_sha256=data["bundle"]["sha256"], reviewer=data["reviewer"],
+        reviewed_on=dt.date.fromisoformat(data["reviewed_on"]), verified=verified,
+        remarks=data.get("remarks", ""), conclusion=data["conclusion"],
+    )
+
+
+def check_matches(review: Review, bundle: Bundle) -> None:
+    """The review must be of this very bundle (same SHA-256), and verify only claimed clauses."""
+    if review.bundle_sha256 != bundle.sha256:
+        raise ReviewError(
+            f"审核记录对应的材料 SHA-256 为 {review.bundle_sha256[:12]}…，与材料 {bundle.source} 的 "
+            f"{bundle.sha256[:12]}… 不一致（材料在审核后被修改？）",
+            f"the review is of bundle SHA-256 {review.bundle_sha256[:12]}…, but {bundle.source} is "
+            f"{bundle.sha256[:12]}… (was the bundle changed after review?)",
+            file=review.source, pointer="/bundle/sha256",
+        )
+    claimed = {(c.clause, c.competition_name if c.clause == 11 else None) for c in bundle.claims}
+    for key in review.verified:
+        if key not in claimed:
+            raise ReviewError(
+                f"审核记录核实了未申报的条款 {key[0]}" + (f"（{key[1]}）" if key[1] else ""),
+                f"the review verifies clause {key[0]}, which the bundle does not claim",
+                file=review.source, pointer="/verified",
+            )
+
+
+def verified_bundle(bundle: Bundle, review: Review) -> Bundle:
+    """The bundle with the reviewer's verified facts in place of the declared ones."""
+    claims = tuple(replace(c, facts={**c.facts, **review.facts_for(c)}) for c in bundle.claims)
+    return replace(bundle, claims=claims)
