@@ -55,9 +55,10 @@ def write_bundle(path: Path, bundle: dict[str, Any]) -> Path:
     return path
 
 
-def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The CLI as a user runs it: a separate process, `python -m zzcbec_docs`."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
     return subprocess.run(
         [sys.executable, "-m", "zzcbec_docs", *args], input=input, capture_output=True,
         cwd=cwd or ROOT, env=env, timeout=120,

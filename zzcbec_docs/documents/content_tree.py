@@ -6,6 +6,7 @@ Only the vocabulary the templates use is understood: section, h1–h3, p, hr, di
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import re
 from html.parser import HTMLParser
 
 VOID = {"meta", "br", "hr", "link"}
@@ -75,9 +76,15 @@ def parse(html: str) -> Node:
     return p.root
 
 
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
 def squash(text: str) -> str:
-    """Whitespace as HTML renders it: runs collapse to one space, ends trimmed."""
-    return " ".join(text.split())
+    """Whitespace as HTML renders it: runs of ASCII white space collapse to one space, ends trimmed.
+
+    The ideographic space U+3000 is text, not white space, in HTML: it is kept (郑商务〔2026〕　　号).
+    """
+    return _HTML_SPACE.sub(" ", text).strip(" ")
 
 
 def blocks_text(html: str) -> str:

@@ -230,7 +230,8 @@ class _Writer:
             text_width = 210 - left - right
             table.autofit = False
             for j, share in enumerate(shares):
-                for cell in table.columns[j].cells:
+                table.columns[j].width = Mm(text_width * share / sum(shares))  # w:gridCol, read by LibreOffice
+                for cell in table.columns[j].cells:  # w:tcW, read by Word
                     cell.width = Mm(text_width * share / sum(shares))
         for i, row in enumerate(grid):
             col = 0

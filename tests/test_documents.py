@@ -1,0 +1,316 @@
+"""The documents, opened and read back: same text in DOCX and PDF, fonts, layout, provenance, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from conftest import SAMPLES, make_bundle, run_cli, write_bundle
+from docs_helpers import chars, docx_blocks, docx_footer_text, pdf_body_text, pdf_text
+from zzcbec_docs.bundle import load_bundle
+from zzcbec_docs.documents import NoticeOptions, render_bundle
+from zzcbec_docs.policy import load_policy
+
+EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+GOLDEN = Path(__file__).parent / "golden"
+KINDS = ["application", "opinion", "notice"]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """All three kinds of the multi-clause sample, in both formats, reproducibly."""
+    out = tmp_path_factory.mktemp("docs")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml")
+        files = render_bundle(bundle, load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=out,
+                              notice=NoticeOptions(number="郑商务〔2026〕15号"))
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    return bundle, {(f.kind, f.format): f.path for f in files}
+
+
+def provenance_line(bundle) -> str:
+    return f"本文件由 zzcbec-docs 0.1.0 生成；政策 zz-cbec-measures-draft（draft）；申报材料 SHA-256 {bundle.sha256}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_file_names_hold_uscc_year_and_kind(rendered, kind):
+    bundle, files = rendered
+    assert files[(kind, "pdf")].name == f"{bundle.applicant.uscc}-2026-{kind}.pdf"
+    assert files[(kind, "docx")].name == f"{bundle.applicant.uscc}-2026-{kind}.docx"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_docx_and_pdf_say_the_same_thing(rendered, kind):
+    bundle, files = rendered
+    blocks = docx_blocks(files[(kind, "docx")])
+    pdf = pdf_body_text(files[(kind, "pdf")], provenance_line(bundle))
+    assert chars("".join(blocks)) == chars(pdf)
+    for block in blocks:
+        if "|" not in block:  # paragraphs read in order in both; table cells may wrap across lines
+            assert "".join(block.split()) in pdf, block
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_golden_text(rendered, kind):
+    """Any change of wording is a visible diff: tests/golden/<kind>.txt (ZZCBEC_UPDATE_GOLDEN=1 rewrites)."""
+    _, files = rendered
+    text = "\n".join(docx_blocks(files[(kind, "docx")])) + "\n"
+    golden = GOLDEN / f"multi-clause-{kind}.txt"
+    if os.environ.get("ZZCBEC_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_notice_content(rendered):
+    bundle, files = rendered
+    text = "\n".join(docx_blocks(files[("notice", "docx")]))
+    assert "郑商务〔2026〕15号" in text
+    assert "郑州市商务局关于给予郑州示例综合跨境电商有限公司跨境电商发展资金奖励的通知" in text
+    assert "郑州示例综合跨境电商有限公司：" in text
+    assert "奖励资金合计 ¥1,016,500.18（人民币壹佰零壹万陆仟伍佰元零壹角捌分）" in text
+    assert "市级财政承担 ¥508,250.09，金水区财政承担 ¥508,250.09" in text
+    assert "账号 6217000000000000016" in text
+    assert "《郑州市关于加快推进跨境电商发展的若干措施（征求意见稿）》" in text
+    assert "2026年1月1日" in text  # the date from SOURCE_DATE_EPOCH, unpadded
+
+
+def test_notice_of_one_clause_fits_one_page(tmp_path):
+    b = load_bundle(SAMPLES / "clause01-eligible.yaml")
+    (pdf,) = render_bundle(b, load_policy(), kinds=["notice"], formats=["pdf"], out_dir=tmp_path)
+    assert len(PdfReader(pdf.path).pages) == 1
+
+
+def test_application_has_commitment_and_attachment_list(tmp_path):
+    b = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"})
+    b["attachments"] = [{"kind": "business_license", "title": "营业执照", "file": "attachments/license.pdf",
+                         "sha256": "a" * 64}]
+    path = write_bundle(tmp_path / "b.json", b)
+    files = render_bundle(load_bundle(path), load_policy(), kinds=["application"], formats=["docx", "pdf"],
+                          out_dir=tmp_path)
+    text = "\n".join(docx_blocks(files[0].path))
+    assert "承 诺 书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
+    assert "营业执照" in text and "a" * 64 in text
+    assert "¥240,000.00（人民币贰拾肆万元整）" in text
+
+
+def test_opinion_draft_without_review(rendered):
+    _, files = rendered
+    text = "\n".join(docx_blocks(files[("opinion", "docx")]))
+    assert "审核稿" in text and "待核实" in text
+    assert "≥ ¥20,000,000.00（达…以上）" in text  # threshold with its boundary word
+    assert "审核结论：＿" in text
+
+
+def _review(tmp_path: Path, bundle_path: Path, **extra) -> Path:
+    from hashlib import sha256
+
+    review = {
+        "bundle": {"file": str(bundle_path), "sha256": sha256(bundle_path.read_bytes()).hexdigest()},
+        "reviewer": "张审核", "reviewed_on": "2026-03-05", "conclusion": "partial",
+        "remarks": "推广费用中10万元票据不合规，予以核减。",
+        "verified": [{"clause": 1, "facts": {"promotion_costs": "1900000"}},
+                     {"clause": 6, "facts": {"import_export": "19000000"}}],
+    }
+    review.update(extra)
+    p = tmp_path / "review.yaml"
+    p.write_text(json.dumps(review, ensure_ascii=False), encoding="utf-8")
+    return p
+
+
+def test_opinion_recomputes_with_verified_facts(tmp_path):
+    from zzcbec_docs.documents.review import load_review
+
+    src = SAMPLES / "multi-clause-eligible.yaml"
+    review = load_review(_review(tmp_path, src))
+    files = render_bundle(load_bundle(src), load_policy(), kinds=["opinion", "notice"], formats=["docx"],
+                          out_dir=tmp_path, review=review)
+    text = "\n".join(docx_blocks(files[0].path))
+    assert "核实调整：用于跨境电子商务的网络推广、独立站建设等费用：申报 ¥2,000,000.00，核实 ¥1,900,000.00" in text
+    assert "¥1,900,000.00 × 30% = ¥570,000.00" in text  # recomputed, then capped at 500,000
+    assert "年进出口额 | ¥45,000,000.00 | ¥19,000,000.00（核减/更正） | ≥ ¥20,000,000.00（达…以上） | 不满足" in text
+    assert "审核结论：部分同意" in text and "张审核" in text and "2026年3月5日" in text
+    notice = "\n".join(docx_blocks(files[1].path))
+    assert "第六条" not in notice.split("奖励资金合计")[0].split("现给予奖励如下")[1]  # clause 6 fell out
+
+
+def test_review_of_another_bundle_is_refused(tmp_path):
+    from zzcbec_docs.documents.review import load_review
+    from zzcbec_docs.errors import ReviewError
+
+    review = load_review(_review(tmp_path, SAMPLES / "clause01-eligible.yaml"))
+    with pytest.raises(ReviewError) as e:
+        render_bundle(load_bundle(SAMPLES / "multi-clause-eligible.yaml"), load_policy(), kinds=["opinion"],
+                      formats=["docx"], out_dir=tmp_path, review=review)
+    assert e.value.pointer == "/bundle/sha256"
+    assert not list(tmp_path.glob("*.docx"))
+
+
+def test_docx_fonts_are_in_the_east_asian_slot_and_language_is_zh_cn(rendered):
+    _, files = rendered
+    with zipfile.ZipFile(files[("notice", "docx")]) as z:
+        styles = z.read("word/styles.xml").decode()
+        document = z.read("word/document.xml").decode()
+    assert 'w:eastAsia="仿宋_GB2312"' in styles and 'w:eastAsia="方正小标宋简体"' in styles
+    assert 'w:eastAsia="黑体"' in styles and 'w:eastAsia="楷体_GB2312"' in styles
+    assert 'w:eastAsia="zh-CN"' in styles
+    assert 'w:eastAsia="仿宋_GB2312"' in document
+
+
+def test_docx_page_is_gbt_9704(rendered):
+    _, files = rendered
+    doc = Document(str(files[("notice", "docx")]))
+    s = doc.sections[0]
+    mm = [round(x.mm, 1) for x in (s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin,
+                                    s.right_margin)]
+    assert mm == [210, 297, 37, 35, 28, 26]
+    normal = doc.styles["Normal"]
+    assert normal.font.size.pt == 16 and round(normal.paragraph_format.line_spacing.pt, 2) == 28.95
+    assert doc.styles["ZZ Title"].font.size.pt == 22
+    assert doc.settings.odd_and_even_pages_header_footer
+    with zipfile.ZipFile(files[("notice", "docx")]) as z:
+        footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
+    assert any('w:instr="PAGE"' in f and 'w:val="right"' in f for f in footers)
+    assert any('w:instr="PAGE"' in f and 'w:val="left"' in f for f in footers)
+
+
+def test_pdf_page_fonts_and_page_numbers(rendered):
+    bundle, files = rendered
+    path = files[("opinion", "pdf")]
+    reader = PdfReader(path)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    lines = [x for x in fonts.splitlines()[2:] if x.strip()]
+    assert lines and all(" yes yes yes " in x for x in lines)  # embedded, subset, with a ToUnicode map
+    text = pdf_text(path)
+    assert "— 1 —" in text and "— 2 —" in text
+    assert "郑州市跨境电商发展资金奖励审核意见书" in text  # the text layer extracts back to Chinese
+
+
+def test_provenance_in_core_properties_metadata_and_footer(rendered):
+    bundle, files = rendered
+    for kind in KINDS:
+        doc = Document(str(files[(kind, "docx")]))
+        cp = doc.core_properties
+        assert cp.identifier == bundle.sha256 and cp.version == "0.1.0"
+        assert "policy=zz-cbec-measures-draft" in cp.comments and "status=draft" in cp.comments
+        assert cp.language == "zh-CN"
+        assert bundle.sha256 in docx_footer_text(files[(kind, "docx")])
+        meta = PdfReader(files[(kind, "pdf")]).metadata
+        assert bundle.sha256 in meta["/Subject"] and "zz-cbec-measures-draft" in meta["/Keywords"]
+        assert "zzcbec-docs 0.1.0" in meta["/Creator"]
+        assert "".join(provenance_line(bundle).split()) in "".join(pdf_text(files[(kind, "pdf")]).split())
+
+
+def _render_twice(tmp_path: Path, cwd_b: Path) -> tuple[list[bytes], list[bytes]]:
+    env = {"SOURCE_DATE_EPOCH": EPOCH}
+    outs = []
+    for i, cwd in enumerate((Path.cwd(), cwd_b)):
+        out = tmp_path / f"run{i}"
+        r = run_cli("render", str(SAMPLES / "clause06-eligible.yaml"), "--out", str(out), "--date", "2026-03-05",
+                    cwd=cwd, extra_env=env)
+        assert r.returncode == 0, r.stderr.decode()
+        outs.append([p.read_bytes() for p in sorted(out.iterdir())])
+    return outs[0], outs[1]
+
+
+def test_same_input_and_source_date_epoch_give_identical_bytes(tmp_path):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    a, b = _render_twice(tmp_path, other)
+    assert len(a) == 6 and a == b
+
+
+def test_bundle_text_is_data_in_both_formats(tmp_path):
+    evil = "<b>&\"'{{x}}"
+    b = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, name=evil,
+                    address='<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">')
+    path = write_bundle(tmp_path / "evil.json", b)
+    files = render_bundle(load_bundle(path), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
+    for f in files:
+        if f.format == "docx":
+            text = "\n".join(docx_blocks(f.path))
+        else:
+            text = pdf_text(f.path)
+            assert b"root:x:0:0" not in f.path.read_bytes()
+        assert evil in text, (f.kind, f.format)
+    app = "\n".join(docx_blocks(next(f.path for f in files if f.kind == "application" and f.format == "docx")))
+    assert 'file:///etc/passwd' in app
+
+
+def test_the_pdf_fetcher_refuses_everything_outside_templates_and_fonts():
+    from zzcbec_docs.documents.pdf import locked_fetcher
+
+    fetcher = locked_fetcher()
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "https://example.invalid/a.png",
+                "file:///etc/../etc/passwd", "data:text/plain,hello"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    from zzcbec_docs.resources import resource_dir
+
+    ok = fetcher.fetch((resource_dir("templates") / "documents.css").as_uri())
+    assert b"@page" in ok.read()
+
+
+def test_no_cjk_font_is_a_clear_error_naming_the_package(monkeypatch):
+    from zzcbec_docs.documents import fonts
+    from zzcbec_docs.errors import RenderError
+
+    monkeypatch.setattr(fonts, "_chinese_fonts", lambda: ())
+    fonts.font_for.cache_clear()
+    try:
+        with pytest.raises(RenderError) as e:
+            fonts.font_for("fangsong")
+        assert "fonts-noto-cjk" in e.value.zh and "fonts-noto-cjk" in e.value.en
+    finally:
+        fonts.font_for.cache_clear()
+
+
+def test_missing_harfbuzz_subset_is_warned(monkeypatch):
+    import ctypes.util
+
+    from zzcbec_docs.cli import render as render_cli
+
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda n: None if "harfbuzz-subset" in n else real(n))
+    notes = render_cli.environment_notes()
+    assert notes and "libharfbuzz-subset0" in notes[0]
+
+
+def test_atomic_write_leaves_nothing_half_written(tmp_path, monkeypatch):
+    from zzcbec_docs.documents import atomic
+
+    target = tmp_path / "doc.pdf"
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(atomic.os, "replace", boom)
+    with pytest.raises(OSError):
+        atomic.write_atomic(target, b"%PDF-1.7 ...")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ineligible_bundle_gets_no_notice_and_etrade_gets_no_application(tmp_path):
+    from zzcbec_docs.errors import RenderError
+
+    for sample, kind in (("ineligible-clause06-below.yaml", "notice"), ("excluded-etrade.yaml", "application")):
+        with pytest.raises(RenderError):
+            render_bundle(load_bundle(SAMPLES / sample), load_policy(), kinds=[kind], formats=["pdf"], out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shangjie_notice_leaves_the_split_to_the_finance_bureau(tmp_path):
+    files = render_bundle(load_bundle(SAMPLES / "shangjie-unsettled.yaml"), load_policy(), kinds=["notice"],
+                          formats=["docx"], out_dir=tmp_path)
+    text = "\n".join(docx_blocks(files[0].path))
+    assert "待定" in text and "待财政部门确定" in text
