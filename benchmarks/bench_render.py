@@ -54,8 +54,9 @@ def main(n: int = 50) -> None:
         t = time.perf_counter()
         docx = write_format(html, "docx", bundle, policy, "notice")
         docx_times.append(time.perf_counter() - t)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     med_pdf = statistics.median(pdf_times)

@@ -71,3 +71,11 @@ def bundle_file(tmp_path: Path):
         return write_bundle(tmp_path / name, bundle)
 
     return make
+
+
+def pytest_report_header(config):  # type: ignore[no-untyped-def]
+    from test_ledger import PG_BASE, PG_UP
+
+    if PG_UP:
+        return f"PostgreSQL ledger tests: run against {PG_BASE}"
+    return f"PostgreSQL ledger tests: SKIPPED — no server answers at {PG_BASE} (SQLite tests still run)"

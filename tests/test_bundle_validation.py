@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SAMPLES, make_bundle
+
 from zzcbec_docs.bundle import BundleInvalid, load_bundle, parse_bundle
 
 GOOD = {"import_export": "12000000", "promotion_costs": "800000"}
@@ -192,8 +192,8 @@ def test_fast_validation_agrees_with_the_published_schema():
     """The inlined, per-clause validation must find exactly what the published schema finds."""
     from zzcbec_docs import schema
     from zzcbec_docs.bundle.validate import SCHEMA, _schema_errors
-    from zzcbec_docs.loading import parse_text
     from zzcbec_docs.errors import BundleError
+    from zzcbec_docs.loading import parse_text
 
     cases = [make_bundle(1, GOOD), make_bundle(6, {"uses_zz_logistics": "yes", "colour": 1}),
              make_bundle(9, {"demo_park_level": "city", "service_fees": {"water": "1"}}),

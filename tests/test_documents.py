@@ -9,11 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, make_bundle, run_cli, write_bundle
+from docs_helpers import chars, docx_blocks, docx_footer_text, pdf_body_text, pdf_text
 from docx import Document
 from pypdf import PdfReader
 
-from conftest import SAMPLES, make_bundle, run_cli, write_bundle
-from docs_helpers import chars, docx_blocks, docx_footer_text, pdf_body_text, pdf_text
 from zzcbec_docs.bundle import load_bundle
 from zzcbec_docs.documents import NoticeOptions, render_bundle
 from zzcbec_docs.policy import load_policy

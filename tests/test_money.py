@@ -50,7 +50,7 @@ def test_negative_is_refused():
         in_words(Decimal("-0.01"))
 
 
-DIGIT = dict(zip("零壹贰叁肆伍陆柒捌玖", range(10)))
+DIGIT = dict(zip("零壹贰叁肆伍陆柒捌玖", range(10), strict=False))
 UNIT = {"拾": 10, "佰": 100, "仟": 1000}
 
 

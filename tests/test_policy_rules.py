@@ -7,8 +7,8 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from conftest import make_bundle
+
 from zzcbec_docs.bundle import parse_bundle
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.rules import decide

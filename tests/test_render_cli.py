@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 from conftest import ROOT, SAMPLES, run_cli
 

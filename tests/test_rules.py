@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import make_bundle
+
 from zzcbec_docs.bundle import parse_bundle
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.rules import decide

@@ -38,10 +38,15 @@ def check_file(
     *,
     exclusion_list: frozenset[str] = frozenset(),
     ledger_awards: Iterable[PriorAward] | None = None,
+    ledger=None,  # type: ignore[no-untyped-def]
 ) -> CheckResult:
     bundle, problems, sha = validate_file(path)
     if bundle is None:
         return invalid_result(str(path), problems, policy, sha)
+    if ledger is not None:
+        from zzcbec_docs.ledger.service import check_with_ledger
+
+        return check_with_ledger(bundle, policy, ledger, exclusion_list=exclusion_list)
     return decide(bundle, policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards or ())
 
 

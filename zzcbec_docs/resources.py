@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_dir(name: str) -> Path:
     """`schemas`, `templates` or `samples`: the wheel puts them in the package, a checkout beside it."""
     for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -48,7 +48,7 @@ def _is_money(value: Any) -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     with open(resource_dir("schemas") / name, encoding="utf-8") as fh:
         schema = json.load(fh)
@@ -56,7 +56,7 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name), format_checker=FORMATS)
 
@@ -77,7 +77,7 @@ def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ...] = (),
                    partial: bool = False) -> Draft202012Validator:
     """A validator for the whole schema, or one of its `$defs`, with references inlined.

@@ -11,7 +11,7 @@ import hashlib
 import re
 import sys
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ class BundleInvalid(BundleError):
         super().__init__(first.zh + more, first.en + more_en, file=source, pointer=first.path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def fact_kinds() -> dict[int, dict[str, str]]:
     """Per clause, each fact and its kind (money, count, flag, date, …), read from the schema."""
     defs = schema.load_schema(SCHEMA)["$defs"]
@@ -57,7 +57,7 @@ def fact_kinds() -> dict[int, dict[str, str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def fact_labels() -> dict[str, str]:
     """The Chinese name of every fact and fee item (the schema's `title`)."""
     defs = schema.load_schema(SCHEMA)["$defs"]

@@ -13,6 +13,7 @@ from zzcbec_docs.cli.options import (
     exclusion_option,
     issued_on_option,
     json_option,
+    ledger_option,
     load_policy_option,
     policy_option,
 )
@@ -25,12 +26,14 @@ from zzcbec_docs.cli.sources import expand_sources
 @exclusion_option
 @issued_on_option
 @policy_option
+@ledger_option
 def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
-          issued_on, policy_file: Path | None) -> None:  # type: ignore[no-untyped-def]
+          issued_on, policy_file: Path | None, ledger_url: str | None) -> None:  # type: ignore[no-untyped-def]
     """校验并逐条核定 / validate bundles and decide every claim.
 
     Exit code 0 when every bundle is valid and no claim is ineligible or excluded, 1 otherwise,
-    2 for a usage error.
+    2 for a usage error. With --ledger, the ledger's awards count against caps and one-time awards
+    as well as the bundle's own prior_awards.
     """
     from zzcbec_docs.check import check_file, read_exclusion_list
     from zzcbec_docs.cli.table import render_result
@@ -41,13 +44,18 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
         excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
+    ledger = None
+    if ledger_url:
+        from zzcbec_docs.ledger import open_ledger
+
+        ledger = open_ledger(ledger_url, upgrade=False)
     sources, unreadable = expand_sources(bundles)
     code = 0
     if not as_json:
         for w in policy_warnings_once(policy):
             click.echo(f"注意 / note: {w}", err=True)
     for src in sources:
-        result = check_file(src, policy, exclusion_list=excluded)
+        result = check_file(src, policy, exclusion_list=excluded, ledger=ledger)
         if as_json:
             click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         else:

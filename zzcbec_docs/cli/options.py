@@ -61,3 +61,10 @@ def load_policy_option(policy_file: Path | None, issued_on: dt.date | None):  # 
     if issued_on is not None:
         policy = policy.with_issued_on(issued_on)
     return policy
+
+
+ledger_option = click.option(
+    "--ledger", "ledger_url", default=None, envvar="ZZCBEC_LEDGER", show_envvar=True,
+    help="奖励台账：SQLite 文件路径或 postgresql://用户@主机/数据库 / the award ledger: a SQLite file "
+    "or postgresql://user@host/db",
+)

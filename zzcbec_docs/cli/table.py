@@ -39,11 +39,11 @@ def render_result(r: CheckResult) -> str:
             label, f"{STATUS_ZH[d.status]} {d.status}", fmt_yuan(d.amount),
             fmt_yuan(f.city) if f else "—", fmt_yuan(f.local) if f else "—",
         ])
-    widths = [max(width(x) for x in col) for col in zip(head, *rows)]
+    widths = [max(width(x) for x in col) for col in zip(head, *rows, strict=False)]
     right = [False, False, True, True, True]
-    lines.append("    " + "  ".join(pad(h, w, rt) for h, w, rt in zip(head, widths, right)))
-    for d, row in zip(r.decisions, rows):
-        lines.append("    " + "  ".join(pad(c, w, rt) for c, w, rt in zip(row, widths, right)))
+    lines.append("    " + "  ".join(pad(h, w, rt) for h, w, rt in zip(head, widths, right, strict=False)))
+    for d, row in zip(r.decisions, rows, strict=False):
+        lines.append("    " + "  ".join(pad(c, w, rt) for c, w, rt in zip(row, widths, right, strict=False)))
         for reason in d.reasons:
             lines.append(f"        · {reason.message}")
     lines.append(f"    合计 / total: {fmt_yuan(r.total)}")

@@ -18,7 +18,7 @@ from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
 from zzcbec_docs.errors import RenderError, UsageError
 from zzcbec_docs.money import ZERO, fmt_yuan, in_words
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Policy
-from zzcbec_docs.rules.conditions import CHOICE_LABELS, NEGATED, SYMBOL
+from zzcbec_docs.rules.conditions import CHOICE_LABELS, SYMBOL
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
 
 KINDS = ("application", "opinion", "notice")
@@ -175,7 +175,7 @@ def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> 
         )
     labels = fact_labels()
     claims = []
-    for claim, d in zip(bundle.claims, result.decisions):
+    for claim, d in zip(bundle.claims, result.decisions, strict=True):
         rows = [{"label": labels.get(k, k), "value": show_fact(k, v, claim.clause)} for k, v in claim.facts.items()]
         claims.append({
             "numeral": CHINESE_NUMERALS[len(claims) + 1],
@@ -195,7 +195,7 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
     """审核意见书: each condition declared vs verified vs threshold, the recomputed amounts."""
     labels = fact_labels()
     sections = []
-    for claim, d0, d in zip(bundle.claims, declared.decisions, verified.decisions):
+    for claim, d0, d in zip(bundle.claims, declared.decisions, verified.decisions, strict=True):
         conds = _conditions_of(policy, claim.clause)
         vfacts = review.facts_for(claim) if review else {}
         rows = []

@@ -5,8 +5,8 @@ Only the vocabulary the templates use is understood: section, h1–h3, p, hr, di
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import re
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 VOID = {"meta", "br", "hr", "link"}

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from zzcbec_docs.errors import RenderError
@@ -82,7 +82,7 @@ NO_FONT = RenderError(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_for(role_key: str) -> FontFile:
     """The font this machine has for a role: an office font if present, else Noto CJK SC."""
     role = ROLES[role_key]

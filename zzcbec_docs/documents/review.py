@@ -26,6 +26,7 @@ class Review:
     verified: dict[tuple[int, str | None], dict[str, Any]]  # (clause, competition) → typed facts
     remarks: str
     conclusion: str
+    sha256: str = ""  # of the review file itself, recorded with an award
 
     @property
     def conclusion_zh(self) -> str:
@@ -36,7 +37,9 @@ class Review:
 
 
 def load_review(path: str | Path) -> Review:
-    data, _ = load_file(Path(path), ReviewError)
+    import hashlib
+
+    data, raw = load_file(Path(path), ReviewError)
     name = str(path)
     problems = schema.errors("review.schema.json", data)
     if problems:
@@ -61,7 +64,7 @@ def load_review(path: str | Path) -> Review:
     return Review(
         source=name, bundle_sha256=data["bundle"]["sha256"], reviewer=data["reviewer"],
         reviewed_on=dt.date.fromisoformat(data["reviewed_on"]), verified=verified,
-        remarks=data.get("remarks", ""), conclusion=data["conclusion"],
+        remarks=data.get("remarks", ""), conclusion=data["conclusion"], sha256=hashlib.sha256(raw).hexdigest(),
     )
 
 

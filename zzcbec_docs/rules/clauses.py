@@ -6,9 +6,10 @@ clause combines them. Docstrings restate the clause; the data file holds its ver
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from zzcbec_docs.bundle.model import PriorAward
 from zzcbec_docs.money import ZERO, fmt_yuan, round_cents

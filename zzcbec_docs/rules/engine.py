@@ -55,7 +55,7 @@ def _excluded(policy: Policy, claim: Claim, by_list: bool) -> Decision:
     if by_list:
         step = Step(
             clause=15, code="excluded_by_list",
-            message=f"申请人列于享受E贸易核心功能集聚区相关政策的企业名单，不在此政策支持范围内（第十五条）",
+            message="申请人列于享受E贸易核心功能集聚区相关政策的企业名单，不在此政策支持范围内（第十五条）",
             message_en="the applicant is on the list of enterprises enjoying the E-trade core zone "
             "policies and is outside this policy (clause 15)",
             fact="uscc", passed=False,

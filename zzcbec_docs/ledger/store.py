@@ -1,0 +1,289 @@
+"""The ledger interface and its SQLAlchemy Core implementation (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, create_engine, event, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from zzcbec_docs.bundle.model import PriorAward
+from zzcbec_docs.errors import LedgerError, UsageError
+from zzcbec_docs.ledger import schema as s
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> int:
+    return int((amount / CENT).to_integral_value())
+
+
+def from_cents(cents: int | None) -> Decimal | None:
+    return None if cents is None else (Decimal(cents) * CENT).quantize(CENT)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def normalise_url(url: str) -> str:
+    """What people write → what SQLAlchemy needs.
+
+    postgresql://user@host/db (or postgres://) → postgresql+psycopg://…; a path or sqlite:///path → SQLite.
+    """
+    if not url or not url.strip():
+        raise UsageError("未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)")
+    url = url.strip()
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith(("postgresql+psycopg://", "sqlite:///")):
+        return url
+    if "://" in url:
+        raise UsageError(
+            f"不支持的台账地址 {url.split('://')[0]}://；请用 SQLite 文件路径或 postgresql://用户@主机/数据库",
+            f"unsupported ledger URL scheme {url.split('://')[0]}://; use a SQLite file path or postgresql://user@host/db",
+        )
+    return "sqlite:///" + str(Path(url).expanduser().resolve())
+
+
+@dataclass(frozen=True)
+class LedgerAward:
+    """One award row with its notice, for lists and exports."""
+
+    notice_number: str
+    issued_on: str
+    uscc: str
+    applicant_name: str
+    district: str
+    clause: int
+    competition_name: str | None
+    year: int
+    amount: Decimal
+    city: Decimal | None
+    local: Decimal | None
+    revoked: bool
+    revocation_reason: str | None
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    number: str
+    bundle_sha256: str
+    uscc: str
+    issued_on: str
+    revoked: bool
+
+
+class Ledger:
+    """A ledger database. Open with `open_ledger(url)`; the schema is upgraded on open."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    # ---------------------------------------------------------------- schema
+    def version(self, conn: Connection | None = None) -> int:
+        def read(c: Connection) -> int:
+            if not self.engine.dialect.has_table(c, s.schema_version.name):
+                return 0
+            return c.execute(select(func.max(s.schema_version.c.version))).scalar() or 0
+
+        if conn is not None:
+            return read(conn)
+        with self.engine.connect() as c:
+            return read(c)
+
+    def upgrade(self) -> list[int]:
+        """Apply the migrations this database lacks, each in its own transaction, under a lock."""
+        applied = []
+        with self.transaction() as conn:
+            s.schema_version.create(conn, checkfirst=True)
+        for number, migrate in s.MIGRATIONS:
+            with self.transaction() as conn:
+                if self.is_postgres:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7301000)"))
+                if self.version(conn) >= number:
+                    continue
+                migrate(conn)
+                conn.execute(insert(s.schema_version).values(version=number, applied_at=now_iso()))
+                applied.append(number)
+        return applied
+
+    # ---------------------------------------------------------------- transactions
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction: SQLite takes its write lock at BEGIN (IMMEDIATE)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except LedgerError:
+            raise
+        except OperationalError as exc:
+            raise LedgerError(f"台账数据库操作失败：{exc.orig}", f"ledger database error: {exc.orig}") from None
+
+    def lock_applicant(self, conn: Connection, uscc: str) -> None:
+        """Serialise awards to one applicant (PostgreSQL; SQLite's write lock already does)."""
+        if self.is_postgres:
+            key = int.from_bytes(hashlib.sha256(uscc.encode()).digest()[:8], "big", signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    # ---------------------------------------------------------------- reads
+    def history(self, conn: Connection, uscc: str) -> list[PriorAward]:
+        """Every award to this applicant that has not been revoked."""
+        a, n, r = s.awards, s.notices, s.revocations
+        rows = conn.execute(
+            select(a.c.clause, a.c.year, a.c.amount_cents, a.c.competition_name, n.c.number)
+            .join(n, n.c.id == a.c.notice_id)
+            .outerjoin(r, r.c.notice_id == n.c.id)
+            .where(and_(a.c.uscc == uscc, r.c.id.is_(None)))
+            .order_by(a.c.id)
+        ).all()
+        return [PriorAward(clause=row.clause, year=row.year, amount=from_cents(row.amount_cents) or Decimal(0),
+                           competition_name=row.competition_name, source="ledger", reference=row.number)
+                for row in rows]
+
+    def history_readonly(self, uscc: str) -> list[PriorAward]:
+        with self.engine.connect() as conn:
+            return self.history(conn, uscc)
+
+    def notice_for_bundle(self, conn: Connection, sha256: str) -> NoticeRecord | None:
+        n, r = s.notices, s.revocations
+        row = conn.execute(
+            select(n.c.number, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, r.c.id.label("rid"))
+            .outerjoin(r, r.c.notice_id == n.c.id).where(n.c.bundle_sha256 == sha256)
+        ).first()
+        if row is None:
+            return None
+        return NoticeRecord(row.number, row.bundle_sha256, row.uscc, row.issued_on, row.rid is not None)
+
+    def awards(self, *, year: int | None = None, uscc: str | None = None, clause: int | None = None,
+               district: str | None = None, notice_year: int | None = None) -> list[LedgerAward]:
+        a, n, r = s.awards, s.notices, s.revocations
+        q = (select(n.c.number, n.c.issued_on, a.c.uscc, n.c.applicant_name, n.c.district, a.c.clause,
+                    a.c.competition_name, a.c.year, a.c.amount_cents, a.c.city_cents, a.c.local_cents,
+                    r.c.id.label("rid"), r.c.reason)
+             .join(n, n.c.id == a.c.notice_id).outerjoin(r, r.c.notice_id == n.c.id)
+             .order_by(n.c.notice_year, n.c.seq, a.c.id))
+        if year is not None:
+            q = q.where(a.c.year == year)
+        if notice_year is not None:
+            q = q.where(n.c.notice_year == notice_year)
+        if uscc:
+            q = q.where(a.c.uscc == uscc)
+        if clause is not None:
+            q = q.where(a.c.clause == clause)
+        if district:
+            q = q.where(n.c.district == district)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [LedgerAward(row.number, row.issued_on, row.uscc, row.applicant_name, row.district, row.clause,
+                            row.competition_name, row.year, from_cents(row.amount_cents) or Decimal(0),
+                            from_cents(row.city_cents), from_cents(row.local_cents), row.rid is not None, row.reason)
+                for row in rows]
+
+    # ---------------------------------------------------------------- writes
+    def next_number(self, conn: Connection, issuer_code: str, notice_year: int) -> int:
+        """The next sequence number for an issuer and year: gapless (allocated in the award's own
+        transaction, so a rollback gives it back) and never reused."""
+        c = s.notice_counters
+        key = and_(c.c.issuer_code == issuer_code, c.c.notice_year == notice_year)
+        if self.is_postgres:
+            conn.execute(text(
+                "INSERT INTO zzcbec_notice_counters (issuer_code, notice_year, last_seq) VALUES (:i, :y, 0) "
+                "ON CONFLICT DO NOTHING"), {"i": issuer_code, "y": notice_year})
+            last = conn.execute(select(c.c.last_seq).where(key).with_for_update()).scalar_one()
+        else:
+            last = conn.execute(select(c.c.last_seq).where(key)).scalar()
+            if last is None:
+                conn.execute(insert(c).values(issuer_code=issuer_code, notice_year=notice_year, last_seq=0))
+                last = 0
+        conn.execute(c.update().where(key).values(last_seq=last + 1))
+        return last + 1
+
+    def record_notice(self, conn: Connection, **values: Any) -> int:
+        from zzcbec_docs import __version__
+
+        result = conn.execute(insert(s.notices).values(**values, created_at=now_iso(), tool_version=__version__))
+        return int(result.inserted_primary_key[0])
+
+    def record_award(self, conn: Connection, notice_id: int, uscc: str, clause: int, competition_name: str | None,
+                     year: int, amount: Decimal, city: Decimal | None, local: Decimal | None) -> None:
+        conn.execute(insert(s.awards).values(
+            notice_id=notice_id, uscc=uscc, clause=clause, competition_name=competition_name, year=year,
+            amount_cents=to_cents(amount), city_cents=None if city is None else to_cents(city),
+            local_cents=None if local is None else to_cents(local)))
+
+    def revoke(self, number: str, reason: str) -> NoticeRecord:
+        if not reason.strip():
+            raise UsageError("撤销须写明原因（--reason）", "a revocation needs a reason (--reason)")
+        n, r = s.notices, s.revocations
+        with self.transaction() as conn:
+            row = conn.execute(select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on).where(n.c.number == number)).first()
+            if row is None:
+                raise LedgerError(f"台账中没有文号 {number}", f"no notice {number} in the ledger")
+            if conn.execute(select(r.c.id).where(r.c.notice_id == row.id)).first():
+                raise LedgerError(f"{number} 已撤销", f"{number} is already revoked")
+            conn.execute(insert(r).values(notice_id=row.id, reason=reason.strip(), revoked_at=now_iso()))
+        return NoticeRecord(number, row.bundle_sha256, row.uscc, row.issued_on, True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url[len("sqlite:///"):]
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise UsageError(f"台账文件所在目录不存在：{parent}", f"the ledger file's folder does not exist: {parent}")
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest: bool = True) -> Ledger:
+    """Open (and bring up to date) the ledger at `url`, or at $ZZCBEC_LEDGER."""
+    raw = url or os.environ.get("ZZCBEC_LEDGER", "")
+    full = normalise_url(raw)
+    try:
+        if full.startswith("sqlite:///"):
+            engine = _sqlite_engine(full)
+        else:
+            engine = create_engine(full, pool_pre_ping=True)
+        ledger = Ledger(engine, full)
+        if upgrade:
+            ledger.upgrade()
+        elif require_latest and ledger.version() < s.LATEST:
+            raise LedgerError(
+                f"台账版本为 {ledger.version()}，需要升级到 {s.LATEST}（zzcbec ledger init）",
+                f"the ledger is at version {ledger.version()}; run `zzcbec ledger init` to upgrade to {s.LATEST}",
+            )
+        return ledger
+    except (LedgerError, UsageError):
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        shown = raw.split("@")[-1] if "@" in raw else raw
+        raise LedgerError(f"无法打开台账 {shown}：{exc}", f"cannot open the ledger {shown}: {exc}") from None
