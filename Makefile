@@ -30,6 +30,7 @@ demo: install
 	$(VENV)/bin/zzcbec demo --out $(OUT)
 
 test: install
+	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from zzcbec_docs.cli.main import EXIT_FAIL, EXIT_USAGE, Outcome
+from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import (
     bundles_argument,
     exclusion_option,
@@ -17,7 +17,7 @@ from zzcbec_docs.cli.options import (
     load_policy_option,
     policy_option,
 )
-from zzcbec_docs.cli.sources import expand_sources
+from zzcbec_docs.cli.sources import expand_sources, finish
 
 
 @click.command()
@@ -62,12 +62,7 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
             click.echo(render_result(result))
         if not result.passed:
             code = EXIT_FAIL
-    for src, msg in unreadable:
-        click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
-    if unreadable:
-        code = EXIT_USAGE
-    if code:
-        raise Outcome(code)
+    finish(code, unreadable)
 
 
 def policy_warnings_once(policy) -> list[str]:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from zzcbec_docs.cli.main import EXIT_FAIL, EXIT_USAGE, Outcome
+from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import (
     IsoDate,
     bundles_argument,
@@ -17,7 +17,7 @@ from zzcbec_docs.cli.options import (
     policy_option,
     split_list,
 )
-from zzcbec_docs.cli.sources import expand_sources
+from zzcbec_docs.cli.sources import expand_sources, finish
 
 KINDS = ("application", "opinion", "notice")
 FORMATS = ("docx", "pdf")
@@ -114,9 +114,4 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
     sources, unreadable = expand_sources(bundles)
     code = render_many(sources, policy, kinds=kinds, formats=fmts, out_dir=out_dir, review_path=review_path,
                        notice=notice, exclusion_list=excluded)
-    for src, msg in unreadable:
-        click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
-    if unreadable:
-        code = EXIT_USAGE
-    if code:
-        raise Outcome(code)
+    finish(code, unreadable)

@@ -29,3 +29,17 @@ def expand_sources(args: tuple[str, ...] | list[str]) -> tuple[list[str], list[t
         else:
             out.append(a)
     return list(dict.fromkeys(out)), bad
+
+
+def finish(code: int, unreadable: list[tuple[str, str]]) -> None:
+    """Report unreadable paths (a usage error, exit 2) and end the command with its exit code."""
+    import click
+
+    from zzcbec_docs.cli.main import EXIT_USAGE, Outcome
+
+    for src, msg in unreadable:
+        click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
+    if unreadable:
+        code = EXIT_USAGE
+    if code:
+        raise Outcome(code)

@@ -6,9 +6,9 @@ import json
 
 import click
 
-from zzcbec_docs.cli.main import EXIT_FAIL, EXIT_USAGE, Outcome
+from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import bundles_argument, json_option
-from zzcbec_docs.cli.sources import expand_sources
+from zzcbec_docs.cli.sources import expand_sources, finish
 
 
 @click.command()
@@ -35,9 +35,4 @@ def validate(bundles: tuple[str, ...], as_json: bool) -> None:
                 click.echo(f"    {p.path}: {p.zh}\n    {' ' * len(p.path)}  {p.en}")
         if bundle is None:
             code = max(code, EXIT_FAIL)
-    for src, msg in unreadable:
-        click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
-    if unreadable:
-        code = EXIT_USAGE
-    if code:
-        raise Outcome(code)
+    finish(code, unreadable)

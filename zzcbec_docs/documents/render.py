@@ -41,26 +41,20 @@ def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # typ
     if kind == "application":
         ctx = c.application_context(bundle, declared, policy)
         return render_html(kind, ctx, created), declared
-    if kind == "opinion":
-        verified = declared
-        if review is not None:
-            from zzcbec_docs.documents.review import check_matches, verified_bundle
+    verified = declared
+    if review is not None and kind in ("opinion", "notice"):
+        # the reviewer's verified facts replace the declared ones, and every clause is decided again
+        from zzcbec_docs.documents.review import check_matches, verified_bundle
 
-            check_matches(review, bundle)
-            verified = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
-                              ledger_awards=ledger_awards)
+        check_matches(review, bundle)
+        verified = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
+                          ledger_awards=ledger_awards)
+    if kind == "opinion":
         ctx = c.opinion_context(bundle, declared, verified, policy, review)
         return render_html(kind, ctx, created), verified
     if kind == "notice":
-        effective = declared
-        if review is not None:
-            from zzcbec_docs.documents.review import check_matches, verified_bundle
-
-            check_matches(review, bundle)
-            effective = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
-                               ledger_awards=ledger_awards)
-        ctx = c.notice_context(bundle, effective, policy, notice or c.NoticeOptions())
-        return render_html(kind, ctx, created), effective
+        ctx = c.notice_context(bundle, verified, policy, notice or c.NoticeOptions())
+        return render_html(kind, ctx, created), verified
     raise ValueError(kind)
 
 

@@ -369,8 +369,9 @@ def _requested_then_cap(ctx: ClaimContext, a: Assessment, *, competition: bool) 
         message=f"{rule.base_label} {fmt_yuan(asked)}", message_en=f"requested {fmt_yuan(asked)}",
         value=str(asked),
     ))
+    # 单个活动不超过: a competition is one activity, whatever year its earlier awards were booked in
     scope = f"单个活动（{ctx.competition_name}）" if competition else "每年"
-    return capped(ctx, a, asked, cap.amount, same_year=True, competition=competition, scope=scope)
+    return capped(ctx, a, asked, cap.amount, same_year=not competition, competition=competition, scope=scope)
 
 
 def clause_10(ctx: ClaimContext) -> Assessment:
