@@ -30,6 +30,7 @@ LAZY_COMMANDS = {
     "render": ("zzcbec_docs.cli.render", "render"),
     "demo": ("zzcbec_docs.cli.demo", "demo"),
     "award": ("zzcbec_docs.cli.award", "award"),
+    "batch": ("zzcbec_docs.cli.batch", "batch"),
     "ledger": ("zzcbec_docs.cli.ledger", "ledger"),
 }
 
@@ -61,6 +62,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec check BUNDLE...           校验并逐条核定 / validate and apply every clause
     zzcbec render BUNDLE... --out D  生成申报表、审核意见书、奖励通知书 / documents
     zzcbec demo --out DIR            用全部样例生成文档 / render every sample
+    zzcbec batch IN... --out DIR     批量受理、并行出文、汇总 / a folder at once, in parallel
     zzcbec award BUNDLE --ledger URL 记账、编号并出具奖励通知书 / record, number, notify
     zzcbec ledger init|list|revoke|export   奖励台账 / the award ledger
     """

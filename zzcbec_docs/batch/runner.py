@@ -1,0 +1,307 @@
+"""Check every bundle in the main process (fast), render the eligible ones in worker processes.
+
+Workers are set up once (policy, fonts, stylesheet, templates) and replaced after a number of
+bundles so that memory stays flat. A bundle whose renderer crashes its worker is retried alone;
+if it crashes again it is listed as crashed and the rest go on. A manifest per bundle, written
+after its documents, lets an interrupted run resume: documents whose bundle, policy and tool
+version are unchanged are not made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zzcbec_docs import __version__
+from zzcbec_docs.bundle.model import Bundle
+from zzcbec_docs.check import invalid_result, validate_file
+from zzcbec_docs.documents.atomic import write_atomic
+from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.rules.engine import decide
+from zzcbec_docs.rules.model import ELIGIBLE, CheckResult
+
+MANIFESTS = ".zzcbec-batch"
+
+
+@dataclass
+class BatchOptions:
+    out_dir: Path
+    kinds: tuple[str, ...] = ("application", "opinion", "notice")
+    formats: tuple[str, ...] = ("docx", "pdf")
+    jobs: int = 0  # 0: the machine's cores
+    recycle_after: int = 40  # bundles per worker before it is replaced
+    policy_file: str | None = None
+    issued_on: str | None = None
+    exclusion_list: frozenset[str] = frozenset()
+    ledger_url: str | None = None
+
+
+@dataclass
+class BatchItem:
+    source: str
+    result: CheckResult
+    files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: bool = False  # documents unchanged since an earlier run
+    crashed: bool = False
+    seconds: float = 0.0
+    to_render: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result.passed and not self.errors and not self.crashed
+
+
+def policy_fingerprint(policy: Policy) -> str:
+    data = Path(policy.source_path).read_bytes() if policy.source_path and Path(policy.source_path).is_file() else b""
+    issued = policy.issued_on.isoformat() if policy.issued_on else ""
+    return f"{policy.id}:{hashlib.sha256(data).hexdigest()[:16]}:{issued}"
+
+
+def _manifest_path(out_dir: Path, key: str) -> Path:
+    return out_dir / MANIFESTS / f"{key}.json"
+
+
+def _manifest(item: BatchItem, policy_fp: str, options: BatchOptions) -> dict:
+    return {"bundle_sha256": item.result.sha256, "policy": policy_fp, "tool": __version__,
+            "kinds": list(options.kinds), "formats": list(options.formats)}
+
+
+def _unchanged(item: BatchItem, key: str, policy_fp: str, options: BatchOptions) -> list[str] | None:
+    path = _manifest_path(options.out_dir, key)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = saved.pop("files", [])
+    if saved != _manifest(item, policy_fp, options) or not files:
+        return None
+    if not all((options.out_dir / f).is_file() for f in files):
+        return None
+    return [str(options.out_dir / f) for f in files]
+
+
+# ---------------------------------------------------------------- the worker side
+
+_WORKER: dict = {}
+
+
+def _init_worker(policy_file: str | None, issued_on: str | None) -> None:
+    """Once per worker: the policy, fonts, stylesheet and templates."""
+    import datetime as dt
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    from zzcbec_docs.documents import fonts, pdf
+    from zzcbec_docs.documents.html import environment
+    from zzcbec_docs.policy import load_policy
+
+    policy = load_policy(policy_file)
+    if issued_on:
+        policy = policy.with_issued_on(dt.date.fromisoformat(issued_on))
+    _WORKER["policy"] = policy
+    fonts.prepare_working_copies()
+    pdf._stylesheet()
+    environment()
+
+
+def _render_one(source: str, kinds: tuple[str, ...], formats: tuple[str, ...], out_dir: str,
+                exclusion_list: frozenset[str], history: tuple = ()) -> dict:
+    """Render one bundle's documents; every failure is reported, none escapes."""
+    marker = _marker(Path(out_dir), source)
+    marker.touch()  # while this exists, this bundle is being rendered: a crash points at it
+    if os.environ.get("ZZCBEC_FAULT") == f"crash:{Path(source).name}":  # test hook: a renderer that dies
+        os._exit(139)
+    try:
+        return _render_documents(source, kinds, formats, out_dir, exclusion_list, history)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _marker(out_dir: Path, source: str) -> Path:
+    return out_dir / MANIFESTS / "running" / hashlib.sha256(source.encode()).hexdigest()[:20]
+
+
+def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, ...], out_dir: str,
+                      exclusion_list: frozenset[str], history: tuple) -> dict:
+    from zzcbec_docs.bundle import load_bundle
+    from zzcbec_docs.documents import render_bundle
+    from zzcbec_docs.errors import ZzcbecError
+
+    t0 = time.perf_counter()
+    files: list[str] = []
+    errors: list[str] = []
+    try:
+        bundle = load_bundle(source)
+    except ZzcbecError as e:
+        return {"source": source, "files": [], "errors": [e.message], "seconds": 0.0}
+    for kind in kinds:
+        try:
+            made = render_bundle(bundle, _WORKER["policy"], kinds=[kind], formats=formats, out_dir=Path(out_dir),
+                                 exclusion_list=exclusion_list, ledger_awards=history)
+            files += [str(f.path) for f in made]
+        except ZzcbecError as e:
+            errors.append(f"{kind}: {e.message}")
+        except Exception as e:  # noqa: BLE001 - a renderer bug must not stop the batch
+            errors.append(f"{kind}: 渲染失败 / renderer failed: {type(e).__name__}: {e}")
+    return {"source": source, "files": files, "errors": errors, "seconds": time.perf_counter() - t0}
+
+
+# ---------------------------------------------------------------- the main side
+
+
+def check_all(sources: list[str], policy: Policy, options: BatchOptions,
+              ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+    items = []
+    seen: dict[str, str] = {}
+    for src in sources:
+        bundle, problems, sha = validate_file(src)
+        if bundle is None:
+            items.append(BatchItem(src, invalid_result(src, problems, policy, sha)))
+            continue
+        if ledger is not None:
+            from zzcbec_docs.ledger.service import check_with_ledger
+
+            result = check_with_ledger(bundle, policy, ledger, exclusion_list=options.exclusion_list)
+        else:
+            result = decide(bundle, policy, exclusion_list=options.exclusion_list)
+        item = BatchItem(src, result)
+        item.to_render = any(d.status == ELIGIBLE for d in result.decisions)
+        key = _key(bundle)
+        if item.to_render and key in seen:
+            item.to_render = False
+            item.errors.append(
+                f"与 {seen[key]} 属同一申请人同一年度，文件名冲突，未生成文书 / same applicant and year as "
+                f"{seen[key]}: the documents' names would clash, none made")
+        elif item.to_render:
+            seen[key] = src
+        items.append(item)
+    return items
+
+
+def _key(bundle: Bundle) -> str:
+    return f"{bundle.applicant.uscc}-{bundle.year}"
+
+
+def _history(item: BatchItem, ledger) -> tuple:  # type: ignore[no-untyped-def]
+    if ledger is None or not item.result.applicant:
+        return ()
+    return tuple(ledger.history_readonly(item.result.applicant["uscc"]))
+
+
+def _run_pool(batch: list[BatchItem], workers: int, options: BatchOptions,
+              finished: Callable[[BatchItem, dict], None], ledger) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+    """Render `batch` in a fresh pool; returns the items left unfinished because a worker died.
+
+    Workers are recycled by giving each pool a bounded batch (see run_batch), not through
+    max_tasks_per_child, which hangs the pool on Python 3.11 once a worker retires (measured:
+    the run stopped after exactly `recycle_after` bundles).
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["zzcbec_docs.documents.render", "zzcbec_docs.documents.pdf",
+                                "zzcbec_docs.documents.docx", "weasyprint", "docx"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(options.policy_file, options.issued_on))
+    broken: list[BatchItem] = []
+    try:
+        futures: dict[Future, BatchItem] = {
+            pool.submit(_render_one, item.source, options.kinds, options.formats, str(options.out_dir),
+                        options.exclusion_list, _history(item, ledger)): item
+            for item in batch
+        }
+        for fut in as_completed(futures):
+            item = futures[fut]
+            try:
+                finished(item, fut.result())
+            except BrokenProcessPool:
+                broken.append(item)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return broken
+
+
+def run_batch(sources: list[str], policy: Policy, options: BatchOptions,
+              progress: Callable[[BatchItem, int, int], None] | None = None,
+              ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+    """Check all, render the eligible ones in parallel, return every item (input order)."""
+    items = check_all(sources, policy, options, ledger)
+    policy_fp = policy_fingerprint(policy)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in options.out_dir.glob(".*.part"):  # temporary files of a run that was killed
+        stale.unlink(missing_ok=True)
+    total = len(items)
+    done = 0
+    pending: list[BatchItem] = []
+    for item in items:
+        if item.to_render:
+            key = f"{item.result.applicant['uscc']}-{item.result.year}"  # type: ignore[index]
+            files = _unchanged(item, key, policy_fp, options)
+            if files is not None:
+                item.files, item.skipped = files, True
+            else:
+                pending.append(item)
+                continue
+        done += 1
+        if progress:
+            progress(item, done, total)
+
+    def finished(item: BatchItem, res: dict) -> None:
+        nonlocal done
+        item.files, item.errors, item.seconds = res["files"], item.errors + res["errors"], res["seconds"]
+        if not res["errors"]:
+            key = f"{item.result.applicant['uscc']}-{item.result.year}"  # type: ignore[index]
+            m = _manifest(item, policy_fp, options)
+            m["files"] = [Path(f).name for f in item.files]
+            write_atomic(_manifest_path(options.out_dir, key), json.dumps(m, ensure_ascii=False).encode())
+        done += 1
+        if progress:
+            progress(item, done, total)
+
+    jobs = options.jobs or os.cpu_count() or 1
+    running = options.out_dir / MANIFESTS / "running"
+    running.mkdir(parents=True, exist_ok=True)
+    for stale in running.iterdir():
+        stale.unlink()
+    queue = list(pending)
+    suspects: list[BatchItem] = []  # bundles that were being rendered when a worker died
+    stalls = 0
+    while queue or suspects:
+        alone = bool(suspects)  # a suspect runs alone: if it kills its worker again, it is the culprit
+        generation = jobs * options.recycle_after  # then the pool, and with it each worker, is replaced
+        batch = suspects[:1] if alone else queue[:generation]
+        broken = _run_pool(batch, 1 if alone else min(jobs, len(batch)), options, finished, ledger)
+        if alone:
+            suspects = suspects[1:]
+            if broken:
+                item = broken[0]
+                item.crashed = True
+                item.errors.append("渲染进程崩溃，已跳过 / the renderer crashed on this bundle; skipped")
+                done += 1
+                if progress:
+                    progress(item, done, total)
+        else:
+            started = [i for i in broken if _marker(options.out_dir, i.source).exists()]
+            for i in started:
+                _marker(options.out_dir, i.source).unlink(missing_ok=True)
+            stalls = stalls + 1 if broken and not started and len(broken) == len(batch) else 0
+            if stalls >= 2:  # the workers die before rendering anything: no bundle is to blame
+                for item in broken:
+                    item.errors.append("渲染进程无法启动 / the rendering workers could not start")
+                    done += 1
+                    if progress:
+                        progress(item, done, total)
+                break
+            suspects += started
+            queue = [i for i in broken if i not in started] + queue[len(batch):]
+    return items

@@ -1,0 +1,143 @@
+"""summary.csv, summary.xlsx and the short text report of a batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from zzcbec_docs.batch.runner import BatchItem
+from zzcbec_docs.documents.atomic import write_atomic
+from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
+
+COLUMNS = ["来源 source", "申请单位 applicant", "统一社会信用代码 USCC", "区县 district", "申报年度 year",
+           "条款 clause", "状态 status", "金额 amount", "市级 city", "区县级 local", "原因 reasons",
+           "文书 documents", "错误 errors"]
+MONEY = {"金额 amount", "市级 city", "区县级 local"}
+
+
+def rows(items: list[BatchItem]) -> list[list]:
+    out = []
+    for it in items:
+        r = it.result
+        docs = "; ".join(it.files)
+        errs = "; ".join(it.errors)
+        if not r.valid:
+            out.append([it.source, "", "", "", "", "", "invalid", None, None, None,
+                        "; ".join(f"{e.path}: {e.message}" for e in r.errors), "", errs])
+            continue
+        a = r.applicant or {}
+        for d in r.decisions:
+            f = d.funding
+            out.append([it.source, a.get("name"), a.get("uscc"), a.get("district"), r.year,
+                        d.clause if not d.competition_name else f"{d.clause} {d.competition_name}", d.status,
+                        d.amount, f.city if f else None, f.local if f else None,
+                        "; ".join(x.message for x in d.reasons), docs, errs])
+    return out
+
+
+def totals(items: list[BatchItem]) -> tuple[dict[str, list[Decimal]], dict[int, list[Decimal]]]:
+    """[count, amount, city, local, unsettled] per district and per clause, eligible claims only."""
+    by_d: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
+    by_c: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
+    for it in items:
+        if not it.result.valid:
+            continue
+        district = (it.result.applicant or {}).get("district", "")
+        for d in it.result.decisions:
+            if d.status != "eligible":
+                continue
+            for t in (by_d[district], by_c[d.clause]):
+                t[0] += 1
+                t[1] += d.amount
+                if d.funding:
+                    t[2] += d.funding.city
+                    t[3] += d.funding.local
+                else:
+                    t[4] += d.amount
+    return dict(sorted(by_d.items())), dict(sorted(by_c.items()))
+
+
+def _cell(v: object) -> object:
+    return fmt_amount(v) if isinstance(v, Decimal) else ("" if v is None else v)
+
+
+def write_csv(items: list[BatchItem], path: Path) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(COLUMNS)
+    for r in rows(items):
+        w.writerow([_cell(v) for v in r])
+    write_atomic(path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
+
+
+def write_xlsx(items: list[BatchItem], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "申报事项 claims"
+    ws.append(COLUMNS)
+    for r in rows(items):
+        ws.append([v if not isinstance(v, Decimal) else v for v in r])
+    widths = [36, 30, 21, 14, 10, 8, 11, 15, 15, 15, 60, 60, 40]
+    for j, (h, wdt) in enumerate(zip(COLUMNS, widths, strict=True), start=1):
+        letter = ws.cell(row=1, column=j).column_letter
+        ws.column_dimensions[letter].width = wdt
+        ws.cell(row=1, column=j).font = Font(bold=True)
+        if h in MONEY:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = "#,##0.00"
+        if h in ("原因 reasons", "文书 documents"):
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.alignment = Alignment(wrap_text=False)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    t = wb.create_sheet("合计 totals")
+    by_d, by_c = totals(items)
+    head = ["笔数 claims", "金额 amount", "市级 city", "区县级 local", "待定分担 unsettled"]
+    for title, table in (("区县 district", by_d), ("条款 clause", by_c)):
+        t.append([title, *head])
+        for c in t[t.max_row]:
+            c.font = Font(bold=True)
+        grand = [ZERO] * 5
+        for k, v in table.items():
+            t.append([k, int(v[0]), *v[1:]])
+            grand = [a + b for a, b in zip(grand, v, strict=True)]
+        t.append(["合计 total", int(grand[0]), *grand[1:]])
+        t.append([])
+    for row in t.iter_rows(min_row=1):
+        for cell in row[2:]:
+            cell.number_format = "#,##0.00"
+    for letter, wdt in zip("ABCDEF", (22, 12, 18, 18, 18, 18), strict=True):
+        t.column_dimensions[letter].width = wdt
+    t.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_atomic(path, buf.getvalue())
+
+
+def report(items: list[BatchItem], seconds: float) -> str:
+    valid = [i for i in items if i.result.valid]
+    invalid = [i for i in items if not i.result.valid]
+    eligible = sum(1 for i in valid for d in i.result.decisions if d.status == "eligible")
+    amount = sum((d.amount for i in valid for d in i.result.decisions), ZERO)
+    docs = sum(len(i.files) for i in items)
+    skipped = sum(1 for i in items if i.skipped)
+    failed = [i for i in items if i.errors or i.crashed]
+    lines = [
+        f"材料 bundles: {len(items)}（有效 valid {len(valid)}，无效 invalid {len(invalid)}）",
+        f"符合的申报事项 eligible claims: {eligible}，金额合计 total {fmt_yuan(amount)}",
+        f"文书 documents: {docs}（其中沿用上次 reused {sum(len(i.files) for i in items if i.skipped)}，"
+        f"{skipped} bundles unchanged）；用时 {seconds:.1f} s",
+    ]
+    if invalid:
+        lines.append("无效材料 invalid:")
+        lines += [f"  ✗ {i.source}: {i.result.errors[0].path}: {i.result.errors[0].zh}" for i in invalid]
+    if failed:
+        lines.append("文书失败 document failures:")
+        lines += [f"  ✗ {i.source}: {'; '.join(i.errors)}" for i in failed]
+    return "\n".join(lines)
