@@ -12,7 +12,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
@@ -111,8 +110,9 @@ def test_an_interrupted_batch_resumes_and_leaves_no_partial_file(tmp_path):
                              "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             start_new_session=True)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(out.glob("*.pdf"))) < 4:
-        time.sleep(0.05)
+    manifests = out / ".zzcbec-batch"
+    while time.time() < deadline and len(list(manifests.glob("*.json"))) < 3:
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole run, workers included, mid-flight
     proc.wait()
     first = {p.name for p in out.glob("*.pdf")} | {p.name for p in out.glob("*.docx")}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SAMPLES, make_bundle
 
 from zzcbec_docs.bundle import BundleInvalid, load_bundle, parse_bundle
+
+from conftest import SAMPLES, make_bundle
 
 GOOD = {"import_export": "12000000", "promotion_costs": "800000"}
 

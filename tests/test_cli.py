@@ -8,9 +8,10 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, make_bundle, run_cli, write_bundle
 
 from zzcbec_docs.cli.main import cli, main
+
+from conftest import SAMPLES, make_bundle, run_cli, write_bundle
 
 ELIGIBLE = SAMPLES / "clause01-eligible.yaml"
 

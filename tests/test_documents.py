@@ -9,14 +9,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, make_bundle, run_cli, write_bundle
-from docs_helpers import chars, docx_blocks, docx_footer_text, pdf_body_text, pdf_text
 from docx import Document
 from pypdf import PdfReader
 
 from zzcbec_docs.bundle import load_bundle
 from zzcbec_docs.documents import NoticeOptions, render_bundle
 from zzcbec_docs.policy import load_policy
+
+from conftest import SAMPLES, make_bundle, run_cli, write_bundle
+from docs_helpers import chars, docx_blocks, docx_footer_text, pdf_body_text, pdf_text
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 GOLDEN = Path(__file__).parent / "golden"
@@ -90,15 +91,20 @@ def test_notice_of_one_clause_fits_one_page(tmp_path):
 
 
 def test_application_has_commitment_and_attachment_list(tmp_path):
+    from hashlib import sha256
+
+    (tmp_path / "attachments").mkdir()
+    (tmp_path / "attachments" / "license.pdf").write_bytes(b"%PDF-1.4 license")
+    digest = sha256(b"%PDF-1.4 license").hexdigest()
     b = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"})
     b["attachments"] = [{"kind": "business_license", "title": "营业执照", "file": "attachments/license.pdf",
-                         "sha256": "a" * 64}]
+                         "sha256": digest}]
     path = write_bundle(tmp_path / "b.json", b)
     files = render_bundle(load_bundle(path), load_policy(), kinds=["application"], formats=["docx", "pdf"],
                           out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
     assert "承 诺 书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
-    assert "营业执照" in text and "a" * 64 in text
+    assert "营业执照" in text and digest in text
     assert "¥240,000.00（人民币贰拾肆万元整）" in text
 
 

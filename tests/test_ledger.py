@@ -12,13 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
 
 from zzcbec_docs.bundle import load_bundle
 from zzcbec_docs.errors import LedgerError
 from zzcbec_docs.ledger import open_ledger
 from zzcbec_docs.ledger.service import AlreadyAwarded, award_bundle
 from zzcbec_docs.policy import load_policy
+
+from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
 
 PG_BASE = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
 

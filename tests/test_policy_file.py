@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SHARED
 
 from zzcbec_docs.errors import PolicyError
 from zzcbec_docs.policy import default_policy_path, load_policy
+
+from conftest import ROOT, SHARED
 
 POLICY_TEXT = SHARED / "policy" / "zhengzhou-cbec-measures-draft.txt"
 

@@ -7,11 +7,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import make_bundle
 
 from zzcbec_docs.bundle import parse_bundle
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.rules import decide
+
+from conftest import make_bundle
 
 CLAUSE1 = {"import_export": "12000000", "promotion_costs": "800001"}  # 240,000.30
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import make_bundle
 
 from zzcbec_docs.bundle import parse_bundle
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.rules import decide
+
+from conftest import make_bundle
 
 RULES = Path(__file__).parent / "rules"
 

@@ -20,6 +20,7 @@ from zzcbec_docs.errors import ZzcbecError
 MAX_BYTES = 1024 * 1024  # a bundle is a form, not a data dump
 MAX_NODES = 100_000  # after alias expansion
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 40  # 千万亿 has 16 digits; 400 digits is an attack, not an amount
 
 
 class Num(str):
@@ -202,6 +203,12 @@ def plain_numbers(data: Any, name: str, error: type[ZzcbecError]) -> Any:
             raise error("嵌套层级过深", "nesting is too deep", file=name, pointer=pointer(path))
         if isinstance(node, Num):
             text = str(node)
+            if len(text) > MAX_NUMBER_CHARS:
+                raise error(
+                    f"数字过长（{len(text)} 位），不是合理的金额或数量",
+                    f"the number is {len(text)} characters long: not a plausible amount or count",
+                    file=name, pointer=pointer(path),
+                )
             if _INT.match(text):
                 return int(text)
             if _DEC.match(text):

@@ -38,14 +38,19 @@ def _is_money(value: Any) -> bool:
     if isinstance(value, str):
         if not re.match(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$", value):
             raise ValueError("not a plain amount")
-        return True
+        value = Decimal(value)
     if isinstance(value, (int, Decimal)):
         d = Decimal(value)
         if d < 0:
             raise ValueError("negative")
         if -d.as_tuple().exponent > 2:
             raise ValueError("more than 2 decimals")
+        if d >= MONEY_LIMIT:
+            raise ValueError("too large")
     return True
+
+
+MONEY_LIMIT = Decimal(10) ** 15  # 千万亿元: far above any figure the policy can meet
 
 
 @cache
@@ -150,8 +155,8 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
         if fmt == "money":
             return (
                 pointer(path),
-                f"金额 {_found(inst)} 不合规：应为不小于 0 的元金额，最多两位小数（如 \"1200000.50\"）",
-                f"amount {_found(inst)} is not valid: expected a non-negative amount in yuan "
+                f"金额 {_found(inst)} 不合规：应为不小于 0、小于 10^15 的元金额，最多两位小数（如 \"1200000.50\"）",
+                f"amount {_found(inst)} is not valid: expected a non-negative amount in yuan below 10^15 "
                 'with at most 2 decimals (e.g. "1200000.50")',
             )
         if fmt == "iso-date":

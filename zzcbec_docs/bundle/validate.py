@@ -32,6 +32,9 @@ DISTRICT_ALIASES = {
 
 # XML 1.0 cannot hold these; a DOCX would be corrupt and a PDF would show boxes.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Invisible format characters: bidi overrides make a name read differently from its bytes
+# ("Trojan source"), zero-width ones make two equal-looking names differ. No form needs them.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 class BundleInvalid(BundleError):
@@ -76,6 +79,14 @@ def _control_chars(data: Any, path: list[str | int], found: list[Problem]) -> No
                 pointer(path),
                 f"文本含有不可打印的控制字符 U+{ord(m.group()):04X}（位置 {m.start()}）",
                 f"the text holds the control character U+{ord(m.group()):04X} (at {m.start()})",
+            ))
+        m = _INVISIBLE.search(data)
+        if m:
+            found.append(Problem(
+                pointer(path),
+                f"文本含有不可见的格式字符 U+{ord(m.group()):04X}（位置 {m.start()}，如方向控制符、零宽字符），请删除",
+                f"the text holds the invisible format character U+{ord(m.group()):04X} (at {m.start()}: a "
+                "direction override or zero-width character); remove it",
             ))
     elif isinstance(data, dict):
         for k, v in data.items():
@@ -180,8 +191,44 @@ def _schema_errors(data: Any) -> list[tuple[str, str, str]]:
     return sorted(set(found), key=lambda x: x[0])
 
 
-def parse_bundle(raw: bytes, source: str, fmt: str | None = None) -> Bundle:
-    """Validate the bytes of a bundle; raises BundleInvalid (every problem) or BundleError."""
+def check_attachments(attachments: list[dict], base: Path) -> list[Problem]:
+    """Every listed attachment lies inside the bundle's folder, exists, and has the SHA-256 stated."""
+    found: list[Problem] = []
+    root = base.resolve()
+    for i, a in enumerate(attachments):
+        ptr = f"/attachments/{i}/file"
+        rel = a["file"]
+        candidate = Path(rel)
+        if candidate.is_absolute() or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
+            found.append(Problem(ptr, f"附件路径“{rel}”是绝对路径；请写相对于申报材料所在目录的路径",
+                                 f"attachment path {rel!r} is absolute; write it relative to the bundle's folder"))
+            continue
+        full = (root / candidate).resolve()
+        if not full.is_relative_to(root):
+            found.append(Problem(ptr, f"附件路径“{rel}”指向申报材料目录之外（含 .. 或符号链接）",
+                                 f"attachment path {rel!r} leads outside the bundle's folder (.. or a symlink)"))
+            continue
+        if not full.is_file():
+            found.append(Problem(ptr, f"附件“{rel}”不存在", f"attachment {rel!r} does not exist"))
+            continue
+        digest = hashlib.sha256()
+        with open(full, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != a["sha256"]:
+            found.append(Problem(
+                f"/attachments/{i}/sha256",
+                f"附件“{rel}”的 SHA-256 为 {digest.hexdigest()}，与申报的 {a['sha256']} 不符（文件被改动？）",
+                f"attachment {rel!r} has SHA-256 {digest.hexdigest()}, not the declared {a['sha256']}",
+            ))
+    return found
+
+
+def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None) -> Bundle:
+    """Validate the bytes of a bundle; raises BundleInvalid (every problem) or BundleError.
+
+    With `base` (the bundle's folder), every listed attachment is verified as well.
+    """
     sha = hashlib.sha256(raw).hexdigest()
     try:
         text = decode_text(raw, source, BundleError)
@@ -192,6 +239,8 @@ def parse_bundle(raw: bytes, source: str, fmt: str | None = None) -> Bundle:
     if isinstance(data, dict):
         _control_chars(data, [], problems)
         problems += _semantic(data)
+        if not problems and base is not None and data.get("attachments"):
+            problems += check_attachments(data["attachments"], base)
         problems.sort(key=lambda p: p.path)
     if problems:
         raise BundleInvalid(source, problems, sha)
@@ -204,7 +253,7 @@ def load_bundle(path: str | Path) -> Bundle:
         raw = sys.stdin.buffer.read(1024 * 1024 + 1)
         if len(raw) > 1024 * 1024:
             raise BundleError("标准输入超过 1 MiB 上限", "standard input is larger than 1 MiB", file="-")
-        return parse_bundle(raw, "-")
+        return parse_bundle(raw, "-", base=Path.cwd())
     p = Path(path)
     raw = read_limited(p, BundleError)
-    return parse_bundle(raw, str(path))
+    return parse_bundle(raw, str(path), base=p.resolve().parent)
