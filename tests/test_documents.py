@@ -320,3 +320,45 @@ def test_shangjie_notice_leaves_the_split_to_the_finance_bureau(tmp_path):
                           formats=["docx"], out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
     assert "待定" in text and "待财政部门确定" in text
+
+
+def test_hostile_strings_stay_text_fetch_nothing_and_wrap_inside_the_page(tmp_path, monkeypatch):
+    from zzcbec_docs.documents import pdf as pdf_writer
+
+    fetched: list[str] = []
+    cls = type(pdf_writer.locked_fetcher())
+    real_fetch = cls.fetch
+
+    def spy(self, url, headers=None):  # type: ignore[no-untyped-def]
+        fetched.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(cls, "fetch", spy)
+    pdf_writer._stylesheet.cache_clear()  # parse the stylesheet again under the spy
+    css = '</p><style>@import url("http://127.0.0.1:9/x.css"); body{display:none}</style>{% raw %}{{ 7*7 }}'
+    long_latin = "W" * 200  # the longest name the schema allows, with no place to break
+    b = make_bundle(claims=[
+        {"clause": 1, "facts": {"import_export": "12000000", "promotion_costs": "800000"}},
+        {"clause": 13, "facts": {"overseas_warehouse": ("https://example.invalid/" + "长" * 900 + "x" * 900)[:2000]}},
+    ], name=long_latin, address=css[:200])
+    path = write_bundle(tmp_path / "evil.json", b)
+    files = render_bundle(load_bundle(path), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
+    pdf_writer._stylesheet.cache_clear()
+    assert all(u.startswith("file://") and ("/templates/" in u or "/fonts/" in u) for u in fetched), fetched
+    for f in files:
+        text = "\n".join(docx_blocks(f.path)) if f.format == "docx" else pdf_text(f.path)
+        flat = "".join(text.split())
+        assert long_latin in flat, (f.kind, f.format)
+        if f.kind == "application":  # the address appears there, literally: no template ran it
+            assert "{%raw%}{{7*7}}" in flat and '@importurl("http://127.0.0.1:9/x.css")' in flat
+    # nothing runs past the right edge of the page: every word box ends inside the paper
+    for f in files:
+        if f.format != "pdf":
+            continue
+        bbox = subprocess.run(["pdftotext", "-bbox", str(f.path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        import re
+
+        right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', bbox)]
+        right_margin_mm = 20 if f.kind == "application" else 26  # the form's margins, GB/T 9704's
+        assert right_edges and max(right_edges) <= 595.3 - right_margin_mm * 72 / 25.4 + 1, (f.kind, max(right_edges))

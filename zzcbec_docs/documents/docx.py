@@ -311,6 +311,11 @@ class _Writer:
         elif tag == "div" and "signoff" in cls:
             for p in el.elements():  # issuer and date, 右空四字
                 self._paragraph(squash(p.text()), "Normal", "fangsong", classes={"right"})
+        elif tag == "div" and "closing" in cls:  # kept together on one page, as in the PDF
+            start = len(self.doc.paragraphs)
+            self._blocks(el)
+            for p in self.doc.paragraphs[start:-1]:
+                p.paragraph_format.keep_with_next = True
         elif tag == "div":
             self._blocks(el)
 
