@@ -100,7 +100,7 @@ def test_missing_exclusion_declaration_is_an_error_not_a_default():
     assert p.path == "/applicant/etrade_core_zone_policy"
 
 
-@pytest.mark.parametrize("clause", [0, 15, 18, "1"])
+@pytest.mark.parametrize("clause", [0, 15, 18, "1", 1.0, 2.0])
 def test_clause_outside_1_to_14_is_refused(clause):
     p = problems(jb(make_bundle(claims=[{"clause": clause, "facts": {}}])))
     assert p[0].path == "/claims/0/clause"

@@ -165,6 +165,8 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
                 f"日期 {_found(inst)} 不合规：应为 YYYY-MM-DD 格式的有效日期",
                 f"date {_found(inst)} is not valid: expected a real date as YYYY-MM-DD",
             )
+    if v in ("pattern", "minLength") and inst == "":
+        return pointer(path), "不能为空，请填写", "must not be empty"
     if v == "pattern":
         return (
             pointer(path),

@@ -31,6 +31,10 @@ LAZY_COMMANDS = {
     "demo": ("zzcbec_docs.cli.demo", "demo"),
     "award": ("zzcbec_docs.cli.award", "award"),
     "batch": ("zzcbec_docs.cli.batch", "batch"),
+    "match": ("zzcbec_docs.cli.match", "match"),
+    "explain": ("zzcbec_docs.cli.explain", "explain"),
+    "policy": ("zzcbec_docs.cli.policy", "policy"),
+    "init-bundle": ("zzcbec_docs.cli.init_bundle", "init_bundle"),
     "ledger": ("zzcbec_docs.cli.ledger", "ledger"),
 }
 
@@ -58,6 +62,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """郑州市跨境电商奖励申报审核工具 / Zhengzhou cross-border e-commerce awards toolkit.
 
     \b
+    zzcbec init-bundle --clause N    生成带注释的申报材料模板 / a bundle skeleton
+    zzcbec match PROFILE             测算可申报条款与差距 / what could we claim?
+    zzcbec explain BUNDLE            逐步解释核定过程 / why this decision
+    zzcbec policy show|diff          政策数据与差异 / the policy and its changes
     zzcbec validate BUNDLE...        只做格式校验 / schema only
     zzcbec check BUNDLE...           校验并逐条核定 / validate and apply every clause
     zzcbec render BUNDLE... --out D  生成申报表、审核意见书、奖励通知书 / documents

@@ -316,7 +316,8 @@ def clause_09(ctx: ClaimContext) -> Assessment:
         steps = [cond.evaluate(n, c, ctx.facts, ctx.year) for c in tier.any_of]
         hit = any(s.passed for s in steps)
         # alternatives: shown with their result, but one failing is not a reason (the other may hold)
-        tier_steps += [Step(**{**s.__dict__, "code": "alternative"}) for s in steps]
+        tier_steps += [Step(**{**s.__dict__, "code": "alternative", "message": s.message + "（两项择一）",
+                               "message_en": s.message_en + " (either one suffices)"}) for s in steps]
         if hit:
             chosen = tier
             tier_steps.append(Step(

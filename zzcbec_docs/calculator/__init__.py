@@ -1,0 +1,1 @@
+"""The policy calculator: what may this enterprise claim, how much, and how far is it from the rest."""

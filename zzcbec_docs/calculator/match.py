@@ -1,0 +1,240 @@
+"""`zzcbec match`: every clause against an enterprise profile, with the gap to each unmet condition."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
+from typing import Any
+
+from zzcbec_docs import schema
+from zzcbec_docs.bundle import BundleInvalid, parse_bundle
+from zzcbec_docs.bundle.model import Problem
+from zzcbec_docs.bundle.validate import _control_chars, fact_kinds, fact_labels
+from zzcbec_docs.errors import BundleError, UsageError
+from zzcbec_docs.loading import load_file
+from zzcbec_docs.money import ZERO, fmt_yuan
+from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Policy
+from zzcbec_docs.rules.conditions import CHOICE_LABELS
+from zzcbec_docs.rules.engine import decide
+from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
+
+PROFILE_SCHEMA = "profile.schema.json"
+
+
+@dataclass
+class Match:
+    clause: int
+    name: str
+    status: str  # eligible | not_eligible | undecided | referred | excluded
+    amount: Decimal = ZERO
+    funding: Funding | None = None
+    gaps: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    cap: dict[str, str] | None = None  # set when a cap binds: computed and paid
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause, "name": self.name, "status": self.status, "amount": f"{self.amount:.2f}",
+            "funding": self.funding.as_dict() if self.funding else None, "gaps": self.gaps,
+            "missing": self.missing, "cap_binds": self.cap, "notes": self.notes,
+        }
+
+
+def all_fact_kinds() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for kinds in fact_kinds().values():
+        out.update(kinds)
+    return out
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """`--set fact=value`: the value typed as the fact needs (a number for counts, true/false for flags)."""
+    if "=" not in text:
+        raise UsageError(f"--set 应写作 事实=值（收到 {text!r}）", f"--set takes fact=value (got {text!r})")
+    name, _, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    kinds = all_fact_kinds()
+    if name not in kinds:
+        raise UsageError(f"未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
+                         f"unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
+    kind = kinds[name]
+    if kind == "flag":
+        if value.lower() in ("true", "是", "yes", "1"):
+            return name, True
+        if value.lower() in ("false", "否", "no", "0"):
+            return name, False
+        raise UsageError(f"{name} 应为 true 或 false", f"{name} takes true or false")
+    if kind == "count":
+        try:
+            return name, int(value)
+        except ValueError:
+            raise UsageError(f"{name} 应为整数", f"{name} takes a whole number") from None
+    if kind == "service_fees":
+        try:
+            return name, json.loads(value)
+        except ValueError:
+            raise UsageError(f"{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}",
+                             f'{name} takes a JSON object such as {{"rent": "300000"}}') from None
+    return name, value
+
+
+def load_profile(path: str | Path, settings: list[tuple[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    data, _ = load_file(Path(path), BundleError)
+    if isinstance(data, dict) and isinstance(data.get("facts"), dict):
+        for name, value in settings:
+            data["facts"][name] = value
+    problems = [Problem(p, zh, en) for p, zh, en in schema.errors(PROFILE_SCHEMA, data)]
+    if isinstance(data, dict):
+        _control_chars(data, [], problems)
+    if problems:
+        raise BundleInvalid(str(path), problems)
+    return data
+
+
+def _needed(policy: Policy, clause: int) -> list[str]:
+    names = list(fact_kinds()[clause])  # every fact the bundle contract asks for this clause
+    return names
+
+
+def _unit_step(kind: str) -> Decimal:
+    return Decimal(1) if kind == "count" else Decimal("0.01")
+
+
+def _show(value: Decimal, kind: str, unit: str | None) -> str:
+    if kind == "count":
+        return f"{int(value):,} {unit or ''}".strip()
+    if kind == "quantity":
+        return f"{value:,.2f} {unit or '平方米'}"
+    return fmt_yuan(value)
+
+
+def _threshold_words(c: Condition, kind: str) -> str:
+    assert c.value is not None
+    if kind == "money":
+        wan = c.value / 10000
+        return f"{wan.normalize():,f}万元" if wan == wan.to_integral_value() and c.value >= 10000 else fmt_yuan(c.value)
+    return _show(c.value, kind, c.unit)
+
+
+def gap_for(c: Condition, facts: dict[str, Any], year: int, kinds: dict[str, str]) -> dict[str, Any]:
+    """What the enterprise still lacks for one unmet condition, in the policy's own words."""
+    if c.kind == "threshold":
+        kind = kinds.get(c.fact, "money")
+        value = Decimal(str(facts[c.fact]))
+        target = c.value if c.operator == ">=" else c.value + _unit_step(kind)  # type: ignore[operator]
+        gap = target - value
+        verb = "达到" if c.operator == ">=" else "超过"
+        return {"fact": c.fact, "condition": c.id, "gap": str(gap), "threshold": str(c.value),
+                "boundary_word": c.boundary_word,
+                "message": f"{c.label}还差 {_show(gap, kind, c.unit)} {verb} {_threshold_words(c, kind)}（{c.boundary_word}）",
+                "message_en": f"{c.fact} is {_show(gap, kind, c.unit)} short of {c.value:,} ({c.boundary_word})"}
+    if c.kind == "growth":
+        prior = Decimal(str(facts[c.prior_fact]))  # type: ignore[index]
+        now = Decimal(str(facts[c.fact]))
+        if prior <= 0:
+            return {"fact": c.prior_fact, "condition": c.id, "message": "上年营业收入须大于 0 才能计算增幅",
+                    "message_en": f"{c.prior_fact} must be above 0 for the growth to be computed"}
+        needed = (prior * (1 + c.value)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)  # type: ignore[operator]
+        return {"fact": c.fact, "condition": c.id, "gap": str(needed - now), "threshold": str(c.value),
+                "boundary_word": c.boundary_word,
+                "message": f"{c.label}不足 {(c.value * 100).normalize():f}%：营业收入还差 {fmt_yuan(needed - now)}"  # type: ignore[operator]
+                f"（须不低于 {fmt_yuan(needed)}，{c.boundary_word}）",
+                "message_en": f"{c.fact} must reach {fmt_yuan(needed)} ({fmt_yuan(needed - now)} more) for "
+                f"{(c.value * 100).normalize():f}% growth"}  # type: ignore[operator]
+    if c.kind == "flag":
+        return {"fact": c.fact, "condition": c.id, "message": f"须满足：{c.label}",
+                "message_en": f"{c.fact} must be true"}
+    if c.kind == "one_of":
+        allowed = "或".join(CHOICE_LABELS.get(v, (v,))[0] for v in c.values)
+        return {"fact": c.fact, "condition": c.id, "message": f"{c.label}：须为{allowed}",
+                "message_en": f"{c.fact} must be one of {', '.join(c.values)}"}
+    if c.kind == "full_year":
+        date = facts[c.fact]
+        first = int(str(date)[:4]) + (0 if str(date)[5:] == "01-01" else 1)
+        return {"fact": c.fact, "condition": c.id,
+                "message": f"{c.label}：{date} 起算，最早可申报 {first} 年度（{c.boundary_word}）",
+                "message_en": f"{c.fact} {date}: the first year that counts is {first}"}
+    return {"fact": c.fact, "condition": c.id, "message": c.label, "message_en": c.fact}
+
+
+def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any]) -> Decision:
+    bundle = {"schema_version": "1.0", "year": profile["year"], "applicant": profile["applicant"],
+              "claims": [{"clause": clause, "facts": facts}], "prior_awards": profile.get("prior_awards", [])}
+    raw = json.dumps(bundle, ensure_ascii=False, default=str).encode()
+    return decide(parse_bundle(raw, "profile"), policy).decisions[0]
+
+
+def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
+    facts = profile["facts"]
+    kinds = all_fact_kinds()
+    labels = fact_labels()
+    out: list[Match] = []
+    for n in policy.claimable():
+        clause = policy.clauses[n]
+        m = Match(n, clause.name, "undecided")
+        if clause.kind == "referred":
+            m.status = "referred"
+            m.notes.append("按省、市现行政策支持（第十五条），本政策不核定金额")
+            out.append(m)
+            continue
+        if profile["applicant"].get("etrade_core_zone_policy"):
+            m.status = "excluded"
+            m.notes.append("享受E贸易核心功能集聚区相关政策的企业不在此政策支持范围内（第十五条）")
+            out.append(m)
+            continue
+        needed = _needed(policy, n)
+        missing = [f for f in needed if f not in facts]
+        if missing:
+            m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
+            out.append(m)
+            continue
+        d = _decision(policy, profile, n, {f: facts[f] for f in needed})
+        m.amount, m.funding = d.amount, d.funding
+        if d.status == ELIGIBLE:
+            m.status = "eligible"
+            if d.computed is not None and d.computed > d.amount:
+                m.cap = {"computed": f"{d.computed:.2f}", "paid": f"{d.amount:.2f}"}
+                m.notes.append(f"上限约束：按规定计算 {fmt_yuan(d.computed)}，按 {fmt_yuan(d.amount)} 计")
+            m.notes += _next_tier(clause, facts)
+        else:
+            m.status = "not_eligible"
+            conditions = {c.id: c for c in clause.conditions}
+            for t in (clause.amount.tiers if clause.amount else ()):
+                conditions.update({c.id: c for c in t.any_of})
+            for r in d.reasons:
+                if r.condition in conditions:
+                    m.gaps.append(gap_for(conditions[r.condition], facts, profile["year"], kinds))
+                elif r.code == "threshold_not_met" and clause.amount and clause.amount.method == "fee_tiers":
+                    lowest = clause.amount.tiers[-1]
+                    alternatives = [gap_for(c, facts, profile["year"], kinds) for c in lowest.any_of]
+                    m.gaps.append({"fact": None, "condition": "any_of",
+                                   "message": "以下任一即可：" + "；或 ".join(a["message"] for a in alternatives),
+                                   "message_en": "any one of: " + "; or ".join(a["message_en"] for a in alternatives),
+                                   "alternatives": alternatives})
+                else:
+                    m.gaps.append({"fact": r.fact, "condition": r.code, "message": r.message,
+                                   "message_en": r.message_en})
+        out.append(m)
+    order = {"eligible": 0, "not_eligible": 1, "undecided": 2, "referred": 3, "excluded": 4}
+    return sorted(out, key=lambda m: (order[m.status], -m.amount, m.clause))
+
+
+def _next_tier(clause, facts: dict[str, Any]) -> list[str]:  # type: ignore[no-untyped-def]
+    """For tiered clauses: how far the next tier is."""
+    rule = clause.amount
+    if not rule or rule.method != "tiers" or not rule.fact:
+        return []
+    value = Decimal(str(facts[rule.fact]))
+    higher = [t for t in rule.tiers if not (value > t.value if t.operator == ">" else value >= t.value)]
+    if not higher:
+        return []
+    t = min(higher, key=lambda t: t.value)
+    step = Decimal("0.01") if t.operator == ">" else ZERO
+    return [f"距下一档（{fmt_yuan(t.amount or ZERO)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"]
+
+
+def numeral(n: int) -> str:
+    return CHINESE_NUMERALS[n]

@@ -1,0 +1,66 @@
+"""`zzcbec match PROFILE`: which clauses an enterprise can claim, how much, and what it lacks for the rest."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from zzcbec_docs.cli.options import issued_on_option, json_option, load_policy_option, policy_option
+
+HEADINGS = {"eligible": "可申报 / eligible", "not_eligible": "暂不符合 / not eligible",
+            "undecided": "信息不足，无法判断 / missing facts", "referred": "按省、市现行政策支持 / referred",
+            "excluded": "不在支持范围 / excluded"}
+
+
+@click.command()
+@click.argument("profile")
+@click.option("--set", "settings", multiple=True, metavar="FACT=VALUE",
+              help="假设某项事实取某值（可多次）/ what if a fact had this value (repeatable)")
+@json_option
+@issued_on_option
+@policy_option
+def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
+    """测算可申报的条款与金额 / what may this enterprise claim, and how far is it from the rest.
+
+    PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
+    the enterprise knows (the names of `zzcbec init-bundle`). Sorted by amount.
+    """
+    from zzcbec_docs.calculator.match import match_profile, numeral, parse_setting
+    from zzcbec_docs.money import fmt_yuan
+
+    policy = load_policy_option(policy_file, issued_on)
+    parsed = [parse_setting(s) for s in settings]
+    from zzcbec_docs.calculator.match import load_profile
+
+    data = load_profile(profile, parsed)
+    results = match_profile(policy, data)
+    if as_json:
+        total = sum(m.amount for m in results)
+        click.echo(json.dumps({"source": profile, "year": data["year"], "applicant": data["applicant"]["name"],
+                               "settings": dict(parsed), "total": f"{total:.2f}",
+                               "clauses": [m.as_dict() for m in results]}, ensure_ascii=False, default=str))
+        return
+    a = data["applicant"]
+    click.echo(f"{a['name']}  {a['uscc']}  {a['district']}  {data['year']}年度"
+               + (f"  （假设 what-if：{', '.join(settings)}）" if settings else ""))
+    current = None
+    for m in results:
+        if m.status != current:
+            current = m.status
+            click.echo(f"\n{HEADINGS[m.status]}")
+        title = f"  第{numeral(m.clause)}条 {m.name}"
+        if m.status == "eligible":
+            f = m.funding
+            split = (f"  市级 {fmt_yuan(f.city)} / 区县 {fmt_yuan(f.local)}" if f else "  分担比例待财政部门确定")
+            click.echo(f"{title}  {fmt_yuan(m.amount)}{split}")
+        else:
+            click.echo(title)
+        for g in m.gaps:
+            click.echo(f"      · {g['message']}")
+        if m.missing:
+            click.echo(f"      · 缺少 missing: {'、'.join(m.missing)}")
+        for note in m.notes:
+            click.echo(f"      · {note}")
+    total = sum(m.amount for m in results)
+    click.echo(f"\n预计可获奖励合计 / estimated total: {fmt_yuan(total)}（以审核认定为准 / subject to review）")
