@@ -2,7 +2,8 @@
 
 Roles (documents.md): 仿宋 body, 小标宋 title, 黑体 level-1 headings, 楷体 level-2 headings.
 The DOCX names the fonts Chinese offices have; the PDF embeds what this machine has, preferring
-the office fonts and falling back to Noto Serif/Sans CJK SC (Debian's fonts-noto-cjk).
+the office fonts and falling back to Noto Serif/Sans CJK SC (Debian's fonts-noto-cjk) and, for
+楷体, AR PL UKai CN (fonts-arphic-ukai; without it 楷体 falls back to the body font).
 
 Embedding from the system's Noto CJK collection is slow and large (a notice: 150 ms, 252 KB).
 So each font is copied once into a cache, subset to GB 2312 plus what the templates and the
@@ -168,8 +169,12 @@ def _build(font: FontFile, target: Path) -> None:
     at the lowest ids keeps those subsets small (measured: ~15% faster notices). The OpenType
     layout tables are dropped: horizontal Chinese needs none, and reordering would unsort them.
     """
+    import logging
+
     from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # "FFTM NOT subset" and the like
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
