@@ -22,6 +22,8 @@ from zzcbec_docs.rules.conditions import CHOICE_LABELS, SYMBOL
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
 
 KINDS = ("application", "opinion", "notice")
+# a warning in an official document speaks to its reader, not to a command-line user
+DOCUMENT_WARNINGS = {"no_issue_date": "政策尚未印发，本意见未核验执行期（第十八条）"}
 KIND_NAMES = {"application": "申报表", "opinion": "审核意见书", "notice": "奖励通知书"}
 STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "referred": "按省、市现行政策支持", "excluded": "不在支持范围"}
 DOC_NUMBER = re.compile(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$")
@@ -241,7 +243,8 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
         "remarks": review.remarks if review else "",
         "conclusion": review.conclusion_zh if review else None,
         "review_source": review.source if review else None,
-        "warnings": [w.message for w in verified.warnings if w.code not in ("draft_policy",)],
+        "warnings": [DOCUMENT_WARNINGS.get(w.code, w.message) for w in verified.warnings
+                     if w.code not in ("draft_policy",)],
     }
 
 
