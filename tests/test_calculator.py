@@ -173,10 +173,10 @@ def test_the_profile_schema_holds_every_fact_of_the_bundle_schema():
     assert set(facts) == every
 
 
-def test_the_examples_work():
+def test_the_examples_work(tmp_path):
     from conftest import ROOT
 
     assert run_cli("match", str(ROOT / "examples" / "profile.yaml")).returncode == 0
     r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--review", str(ROOT / "examples" / "review.yaml"),
-                "--doc", "opinion", "--format", "docx", "--out", "/tmp/zzcbec-example-review")
+                "--doc", "opinion", "--format", "docx", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr.decode()
