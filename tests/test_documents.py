@@ -362,3 +362,35 @@ def test_hostile_strings_stay_text_fetch_nothing_and_wrap_inside_the_page(tmp_pa
         right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', bbox)]
         right_margin_mm = 20 if f.kind == "application" else 26  # the form's margins, GB/T 9704's
         assert right_edges and max(right_edges) <= 595.3 - right_margin_mm * 72 / 25.4 + 1, (f.kind, max(right_edges))
+
+
+def test_pdf_follows_gbt_9704_on_the_page(rendered):
+    """Measured on the PDF itself: the 版心 starts 28 mm from the left, body lines are 28.95 pt apart
+    (22 a page), and page numbers sit on the outer side: right on odd pages, left on even ones."""
+    import re
+
+    _, files = rendered
+    bbox = subprocess.run(["pdftotext", "-bbox", str(files[("opinion", "pdf")]), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = bbox.split("<page ")[1:]
+    assert len(pages) >= 2
+    mm = 72 / 25.4
+    for number, page in enumerate(pages, start=1):
+        words = [(float(a), float(b), float(c), w) for a, b, c, w in
+                 re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', page)]
+        dash_numbers = [x for x in words if x[3] == str(number)]
+        assert dash_numbers, number
+        x_center = (dash_numbers[-1][0] + dash_numbers[-1][2]) / 2
+        if number % 2:
+            assert x_center > 595.3 / 2 + 100, (number, x_center)  # odd: right
+        else:
+            assert x_center < 595.3 / 2 - 100, (number, x_center)  # even: left
+        body = [x for x in words if 40 * mm < x[1] < (297 - 40) * mm]
+        assert min(x[0] for x in body) >= 28 * mm - 1  # nothing left of the 版心
+    first = [(float(a), float(b)) for a, b in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)"', pages[0])]
+    tops = sorted({round(y, 1) for x, y in first if 79 < x < 130})  # the starts of indented body lines
+    pitches = [round(b - a, 2) for a, b in zip(tops, tops[1:], strict=False) if 28 < b - a < 30]
+    import statistics
+
+    # yMin follows each font's ascent, so a line in 黑体 or 楷体 sits a few tenths off: the median is the pitch
+    assert pitches and abs(statistics.median(pitches) - 28.95) <= 0.1 and all(abs(p - 28.95) < 0.5 for p in pitches), pitches
