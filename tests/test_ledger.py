@@ -310,3 +310,13 @@ def test_bad_ledger_urls_are_clear(tmp_path):
     assert r.returncode == 1 and b"Traceback" not in r.stderr and "cannot open the ledger" in r.stderr.decode()
     r = run_cli("award", str(SAMPLES / "clause01-eligible.yaml"), "--out", str(tmp_path))
     assert r.returncode == 2
+
+
+def test_reading_a_missing_ledger_creates_nothing(tmp_path):
+    missing = tmp_path / "none.db"
+    for args in (["check", str(SAMPLES / "clause01-eligible.yaml"), "--ledger", str(missing)],
+                 ["ledger", "list", "--ledger", str(missing)]):
+        r = run_cli(*args)
+        assert r.returncode == 1 and "ledger init" in r.stderr.decode()
+    assert not missing.exists()
+    assert run_cli("ledger", "init", "--ledger", str(missing)).returncode == 0 and missing.exists()

@@ -268,6 +268,15 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
     """Open (and bring up to date) the ledger at `url`, or at $ZZCBEC_LEDGER."""
     raw = url or os.environ.get("ZZCBEC_LEDGER", "")
     full = normalise_url(raw)
+    sqlite_file = Path(full[len("sqlite:///"):]) if full.startswith("sqlite:///") else None
+    if sqlite_file is not None and not sqlite_file.parent.is_dir():
+        raise UsageError(f"台账文件所在目录不存在：{sqlite_file.parent}",
+                         f"the ledger file's folder does not exist: {sqlite_file.parent}")
+    if sqlite_file is not None and not upgrade and require_latest and not sqlite_file.is_file():
+        raise LedgerError(  # reading must not leave an empty database file behind
+            f"台账文件不存在：{full[len('sqlite:///'):]}（新建请运行 zzcbec ledger init）",
+            f"no ledger file at {full[len('sqlite:///'):]} (create one with `zzcbec ledger init`)",
+        )
     try:
         if full.startswith("sqlite:///"):
             engine = _sqlite_engine(full)
