@@ -142,3 +142,28 @@ def test_a_changed_bundle_is_rendered_again(tmp_path):
     assert "1 documents" in r.stderr.decode()
     doc = zipfile.ZipFile(next(out.glob("*.docx"))).read("word/document.xml").decode()
     assert "¥60.00" in doc
+
+
+def test_on_a_terminal_the_progress_is_a_bar_with_time_left(tmp_path):
+    import pty
+
+    folder = _inputs(tmp_path, ["clause01-eligible.yaml", "clause10-eligible.yaml"])
+    master, slave = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.run([sys.executable, "-m", "zzcbec_docs", "batch", str(folder), "--out", str(tmp_path / "out"),
+                        "--docs", "notice", "--format", "docx"], stdout=subprocess.PIPE, stderr=slave, env=env,
+                       timeout=120)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert p.returncode == 0
+    assert "█" in text and "2/2" in text and "left" in text and "\r" in text
