@@ -70,10 +70,13 @@ def test_usage_errors_exit_2_without_traceback():
         assert b"Traceback" not in r.stderr
 
 
-def test_unreadable_path_still_checks_the_others():
-    r = run_cli("check", "--json", str(ELIGIBLE), "/no/such.yaml")
+def test_unreadable_path_still_checks_the_others_one_json_line_per_input_in_order():
+    r = run_cli("check", "--json", "/no/such.yaml", str(ELIGIBLE))
     assert r.returncode == 2
-    assert json.loads(r.stdout)["valid"] is True
+    first, second = (json.loads(x) for x in r.stdout.decode().splitlines())
+    assert first["source"] == "/no/such.yaml" and first["valid"] is False
+    assert first["errors"][0]["path"] == "/" and "no such file" in first["errors"][0]["message"]
+    assert second["valid"] is True
     assert "no such file" in r.stderr.decode()
 
 

@@ -17,7 +17,7 @@ from zzcbec_docs.cli.options import (
     load_policy_option,
     policy_option,
 )
-from zzcbec_docs.cli.sources import expand_sources, finish
+from zzcbec_docs.cli.sources import expand_in_order, finish
 
 
 @click.command()
@@ -35,7 +35,8 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
     2 for a usage error. With --ledger, the ledger's awards count against caps and one-time awards
     as well as the bundle's own prior_awards.
     """
-    from zzcbec_docs.check import check_file, read_exclusion_list
+    from zzcbec_docs.bundle.model import Problem
+    from zzcbec_docs.check import check_file, invalid_result, read_exclusion_list
     from zzcbec_docs.cli.table import render_result
     from zzcbec_docs.errors import UsageError, ZzcbecError
 
@@ -49,12 +50,19 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
         from zzcbec_docs.ledger import open_ledger
 
         ledger = open_ledger(ledger_url, upgrade=False)
-    sources, unreadable = expand_sources(bundles)
+    entries = expand_in_order(bundles)
+    unreadable = [(src, why) for src, why in entries if why is not None]
     code = 0
     if not as_json:
         for w in policy_warnings_once(policy):
             click.echo(f"注意 / note: {w}", err=True)
-    for src in sources:
+    for src, why in entries:
+        if why is not None:  # reported on stderr by finish(); a JSON line keeps one line per input
+            if as_json:
+                zh, _, en = why.partition(" / ")
+                result = invalid_result(src, [Problem("/", zh, en)], policy)
+                click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+            continue
         result = check_file(src, policy, exclusion_list=excluded, ledger=ledger)
         if as_json:
             click.echo(json.dumps(result.as_dict(), ensure_ascii=False))

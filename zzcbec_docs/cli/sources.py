@@ -10,25 +10,30 @@ SUFFIXES = (".yaml", ".yml", ".json")
 
 def expand_sources(args: tuple[str, ...] | list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """(readable sources in order, [(unreadable path, why)])."""
-    out: list[str] = []
-    bad: list[tuple[str, str]] = []
+    entries = expand_in_order(args)
+    return [s for s, why in entries if why is None], [(s, why) for s, why in entries if why is not None]
+
+
+def expand_in_order(args: tuple[str, ...] | list[str]) -> list[tuple[str, str | None]]:
+    """Every source in the order given, each with the reason it cannot be read (None when it can)."""
+    out: list[tuple[str, str | None]] = []
     for a in args:
         if a == "-":
-            out.append(a)
+            out.append((a, None))
             continue
         p = Path(a)
         if p.is_dir():
             found = sorted(str(x) for x in p.rglob("*") if x.is_file() and x.suffix.lower() in SUFFIXES)
             if not found:
-                bad.append((a, "目录中没有 .yaml/.yml/.json 文件 / the folder holds no .yaml/.yml/.json file"))
-            out.extend(found)
+                out.append((a, "目录中没有 .yaml/.yml/.json 文件 / the folder holds no .yaml/.yml/.json file"))
+            out.extend((f, None) for f in found)
         elif not p.exists():
-            bad.append((a, "文件不存在 / no such file"))
+            out.append((a, "文件不存在 / no such file"))
         elif not os.access(p, os.R_OK):
-            bad.append((a, "没有读取权限 / permission denied"))
+            out.append((a, "没有读取权限 / permission denied"))
         else:
-            out.append(a)
-    return list(dict.fromkeys(out)), bad
+            out.append((a, None))
+    return list(dict.fromkeys(out))
 
 
 def finish(code: int, unreadable: list[tuple[str, str]]) -> None:

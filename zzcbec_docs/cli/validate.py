@@ -8,7 +8,7 @@ import click
 
 from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import bundles_argument, json_option
-from zzcbec_docs.cli.sources import expand_sources, finish
+from zzcbec_docs.cli.sources import expand_in_order, finish
 
 
 @click.command()
@@ -18,9 +18,17 @@ def validate(bundles: tuple[str, ...], as_json: bool) -> None:
     """只做格式校验 / check bundles against the schema only (`-` reads standard input)."""
     from zzcbec_docs.check import validate_file
 
-    sources, unreadable = expand_sources(bundles)
+    entries = expand_in_order(bundles)
+    unreadable = [(src, why) for src, why in entries if why is not None]
     code = 0
-    for src in sources:
+    for src, why in entries:
+        if why is not None:
+            if as_json:  # one line per input, in order; the message also goes to stderr
+                zh, _, en = why.partition(" / ")
+                click.echo(json.dumps({"source": src, "valid": False, "errors": [
+                    {"path": "/", "message": why, "message_zh": zh, "message_en": en}], "sha256": None},
+                    ensure_ascii=False))
+            continue
         bundle, problems, sha = validate_file(src)
         if as_json:
             click.echo(json.dumps({
