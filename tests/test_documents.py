@@ -394,3 +394,12 @@ def test_pdf_follows_gbt_9704_on_the_page(rendered):
 
     # yMin follows each font's ascent, so a line in 黑体 or 楷体 sits a few tenths off: the median is the pitch
     assert pitches and abs(statistics.median(pitches) - 28.95) <= 0.1 and all(abs(p - 28.95) < 0.5 for p in pitches), pitches
+
+
+def test_opinion_prints_the_clause_3_reading_it_applied(tmp_path):
+    """documents.md: the opinion states the reading of any ambiguous clause (clause 3's tiers)."""
+    files = render_bundle(load_bundle(SAMPLES / "clause03-top-up.yaml"), load_policy(), kinds=["opinion"],
+                          formats=["docx"], out_dir=tmp_path)
+    text = "\n".join(docx_blocks(files[0].path))
+    assert "第三条：" in text and "补差" in text
+    assert "按补差理解：¥4,000,000.00 − 此前已获 ¥2,000,000.00" in text

@@ -106,3 +106,4 @@ def test_rounding_and_formats():
     assert fmt_yuan(Decimal("240000")) == "¥240,000.00"
     assert fmt_wan(Decimal("240000")) == "24万元"
     assert fmt_wan(Decimal("15000")) == "1.5万元"
+    assert fmt_wan(Decimal("10000000")) == "1,000万元"

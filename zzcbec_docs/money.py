@@ -41,10 +41,9 @@ def fmt_number(value: Decimal) -> str:
 
 
 def fmt_wan(value: Decimal) -> str:
-    """The policy's own unit: 24万元, 1.5万元."""
+    """The policy's own unit: 24万元, 1.5万元, 1,000万元."""
     wan = value / Decimal(10000)
-    text = f"{wan.normalize():f}"
-    return f"{text}万元"
+    return f"{wan.normalize():,f}万元"
 
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -41,7 +41,6 @@ class BatchOptions:
     policy_file: str | None = None
     issued_on: str | None = None
     exclusion_list: frozenset[str] = frozenset()
-    ledger_url: str | None = None
 
 
 @dataclass

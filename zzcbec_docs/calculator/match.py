@@ -14,8 +14,8 @@ from zzcbec_docs.bundle.model import Problem
 from zzcbec_docs.bundle.validate import _control_chars, fact_kinds, fact_labels
 from zzcbec_docs.errors import BundleError, UsageError
 from zzcbec_docs.loading import load_file
-from zzcbec_docs.money import ZERO, fmt_yuan
-from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Policy
+from zzcbec_docs.money import ZERO, fmt_wan, fmt_yuan
+from zzcbec_docs.policy.model import Condition, Policy
 from zzcbec_docs.rules.conditions import CHOICE_LABELS
 from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
@@ -94,11 +94,6 @@ def load_profile(path: str | Path, settings: list[tuple[str, Any]] = ()) -> dict
     return data
 
 
-def _needed(policy: Policy, clause: int) -> list[str]:
-    names = list(fact_kinds()[clause])  # every fact the bundle contract asks for this clause
-    return names
-
-
 def _unit_step(kind: str) -> Decimal:
     return Decimal(1) if kind == "count" else Decimal("0.01")
 
@@ -113,13 +108,12 @@ def _show(value: Decimal, kind: str, unit: str | None) -> str:
 
 def _threshold_words(c: Condition, kind: str) -> str:
     assert c.value is not None
-    if kind == "money":
-        wan = c.value / 10000
-        return f"{wan.normalize():,f}万元" if wan == wan.to_integral_value() and c.value >= 10000 else fmt_yuan(c.value)
+    if kind == "money" and c.value >= 10000 and (c.value / 10000) == (c.value / 10000).to_integral_value():
+        return fmt_wan(c.value)  # the policy speaks in 万元
     return _show(c.value, kind, c.unit)
 
 
-def gap_for(c: Condition, facts: dict[str, Any], year: int, kinds: dict[str, str]) -> dict[str, Any]:
+def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
     """What the enterprise still lacks for one unmet condition, in the policy's own words."""
     if c.kind == "threshold":
         kind = kinds.get(c.fact, "money")
@@ -185,7 +179,7 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
             m.notes.append("享受E贸易核心功能集聚区相关政策的企业不在此政策支持范围内（第十五条）")
             out.append(m)
             continue
-        needed = _needed(policy, n)
+        needed = list(fact_kinds()[n])  # every fact the bundle contract asks of this clause
         missing = [f for f in needed if f not in facts]
         if missing:
             m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
@@ -206,10 +200,10 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
                 conditions.update({c.id: c for c in t.any_of})
             for r in d.reasons:
                 if r.condition in conditions:
-                    m.gaps.append(gap_for(conditions[r.condition], facts, profile["year"], kinds))
+                    m.gaps.append(gap_for(conditions[r.condition], facts, kinds))
                 elif r.code == "threshold_not_met" and clause.amount and clause.amount.method == "fee_tiers":
                     lowest = clause.amount.tiers[-1]
-                    alternatives = [gap_for(c, facts, profile["year"], kinds) for c in lowest.any_of]
+                    alternatives = [gap_for(c, facts, kinds) for c in lowest.any_of]
                     m.gaps.append({"fact": None, "condition": "any_of",
                                    "message": "以下任一即可：" + "；或 ".join(a["message"] for a in alternatives),
                                    "message_en": "any one of: " + "; or ".join(a["message_en"] for a in alternatives),
@@ -234,7 +228,3 @@ def _next_tier(clause, facts: dict[str, Any]) -> list[str]:  # type: ignore[no-u
     t = min(higher, key=lambda t: t.value)
     step = Decimal("0.01") if t.operator == ">" else ZERO
     return [f"距下一档（{fmt_yuan(t.amount or ZERO)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"]
-
-
-def numeral(n: int) -> str:
-    return CHINESE_NUMERALS[n]

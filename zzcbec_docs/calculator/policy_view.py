@@ -6,23 +6,14 @@ from typing import Any
 
 from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Clause, Condition, Policy
-from zzcbec_docs.rules.conditions import CHOICE_LABELS, SYMBOL
+from zzcbec_docs.rules.conditions import SYMBOL, requirement
 
 FREQUENCY = {"per_year": "每年", "one_time": "一次性", "one_time_per_tier": "每档一次性", "once_per_year": "每年一次",
              "per_competition": "单个活动"}
 
 
 def condition_text(c: Condition) -> str:
-    if c.kind == "threshold":
-        value = f"{c.value:,} {c.unit}" if c.unit else fmt_yuan(c.value)  # type: ignore[arg-type]
-        return f"{c.label} {SYMBOL[c.operator or '>=']} {value}（{c.boundary_word}）"
-    if c.kind == "growth":
-        return f"{c.label} {SYMBOL[c.operator or '>=']} {(c.value or 0) * 100:.0f}%（{c.boundary_word}）"
-    if c.kind == "one_of":
-        return f"{c.label}：" + "或".join(CHOICE_LABELS.get(v, (v,))[0] for v in c.values)
-    if c.kind == "full_year":
-        return f"{c.label}（{c.boundary_word}）"
-    return c.label
+    return f"{c.label} {requirement(c)}"
 
 
 def amount_text(cl: Clause) -> str:

@@ -106,7 +106,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, docs: str, formats:
     options = BatchOptions(
         out_dir=out_dir, kinds=kinds, formats=fmts, jobs=jobs, recycle_after=recycle_after,
         policy_file=str(policy_file) if policy_file else None,
-        issued_on=issued_on.isoformat() if issued_on else None, exclusion_list=excluded, ledger_url=ledger_url,
+        issued_on=issued_on.isoformat() if issued_on else None, exclusion_list=excluded,
     )
     t0 = time.perf_counter()
     progress = Progress(sys.stderr, sys.stderr.isatty())

@@ -10,13 +10,13 @@ import click
 from zzcbec_docs.cli.options import ledger_option
 
 
-def _open(url: str | None, upgrade: bool = False):  # type: ignore[no-untyped-def]
+def _open(url: str | None, upgrade: bool = False, require_latest: bool = True):  # type: ignore[no-untyped-def]
     from zzcbec_docs.errors import UsageError
     from zzcbec_docs.ledger import open_ledger
 
     if not url:
         raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
-    return open_ledger(url, upgrade=upgrade)
+    return open_ledger(url, upgrade=upgrade, require_latest=require_latest)
 
 
 @click.group()

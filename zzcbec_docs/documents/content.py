@@ -18,7 +18,7 @@ from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
 from zzcbec_docs.errors import RenderError, UsageError
 from zzcbec_docs.money import ZERO, fmt_yuan, in_words
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Policy
-from zzcbec_docs.rules.conditions import CHOICE_LABELS, SYMBOL
+from zzcbec_docs.rules.conditions import CHOICE_LABELS, requirement
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
 
 KINDS = ("application", "opinion", "notice")
@@ -94,21 +94,6 @@ def show_fact(name: str, value: Any, clause: int) -> str:
         parts = [f"{labels.get(k, k)} {fmt_yuan(v)}" for k, v in value.items()]
         return "；".join(parts) if parts else "—"
     return str(value)
-
-
-def _threshold_text(c: Condition) -> str:
-    if c.kind == "threshold":
-        value = f"{c.value:,} {c.unit}" if c.unit else fmt_yuan(c.value or ZERO)
-        return f"{SYMBOL[c.operator or '>=']} {value}（{c.boundary_word}）"
-    if c.kind == "flag":
-        return "须为“是”"
-    if c.kind == "one_of":
-        return "须为" + "或".join(CHOICE_LABELS.get(v, (v,))[0] for v in c.values)
-    if c.kind == "full_year":
-        return f"不晚于申报年度1月1日（{c.boundary_word}）"
-    if c.kind == "growth":
-        return f"{SYMBOL[c.operator or '>=']} {(c.value or ZERO) * 100:.0f}%（{c.boundary_word}）"
-    return ""
 
 
 def _conditions_of(policy: Policy, clause: int) -> dict[str, Condition]:
@@ -218,7 +203,7 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
                 declared_v = (f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause)}／上年 "
                               f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause)}")
             rows.append({"label": c.label, "declared": declared_v, "verified": verified_v,
-                         "threshold": _threshold_text(c),
+                         "threshold": requirement(c),
                          "result": _verdict(step.passed) + ("（择一）" if step.code == "alternative" else "")})
         changed = [f"{labels.get(k, k)}：申报 {show_fact(k, claim.facts.get(k), claim.clause)}，"
                    f"核实 {show_fact(k, v, claim.clause)}" for k, v in vfacts.items() if v != claim.facts.get(k)]

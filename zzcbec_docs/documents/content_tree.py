@@ -85,24 +85,3 @@ def squash(text: str) -> str:
     The ideographic space U+3000 is text, not white space, in HTML: it is kept (郑商务〔2026〕　　号).
     """
     return _HTML_SPACE.sub(" ", text).strip(" ")
-
-
-def blocks_text(html: str) -> str:
-    """The document's text, one block (paragraph or table row) a line: the golden text."""
-    body = parse(html).find("body")
-    lines: list[str] = []
-
-    def walk(node: Node) -> None:
-        for el in node.elements():
-            if el.tag in ("h1", "h2", "h3", "p"):
-                lines.append(squash(el.text()))
-            elif el.tag == "table":
-                for tr in el.elements():
-                    if tr.tag == "tr":
-                        lines.append(" | ".join(squash(td.text()) for td in tr.elements() if td.tag in ("td", "th")))
-            elif el.tag in ("section", "div", "tbody"):
-                walk(el)
-
-    if body:
-        walk(body)
-    return "\n".join(lines) + "\n"

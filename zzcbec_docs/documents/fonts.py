@@ -17,7 +17,6 @@ import ctypes.util
 import fcntl
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -273,7 +272,3 @@ def prepare_working_copies() -> dict[str, Path | None]:
         f = font_for(key)
         out[key] = working_copy(f)
     return out
-
-
-def clear_cache() -> None:
-    shutil.rmtree(cache_dir(), ignore_errors=True)

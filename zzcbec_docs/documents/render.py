@@ -81,8 +81,10 @@ def render_bundle(
     """Write the asked documents of one bundle; each file appears whole or not at all."""
     written = []
     formats = tuple(formats)
+    ledger_awards = tuple(ledger_awards)
+    declared = decide(bundle, policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards)
     for kind in kinds:
-        html, _ = build_html(bundle, policy, kind, review=review, notice=notice,
+        html, _ = build_html(bundle, policy, kind, review=review, notice=notice, result=declared,
                              exclusion_list=exclusion_list, ledger_awards=ledger_awards)
         for fmt in formats:
             path = out_dir / file_name(bundle, kind, fmt)

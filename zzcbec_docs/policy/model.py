@@ -86,21 +86,6 @@ class Clause:
     def numeral(self) -> str:
         return CHINESE_NUMERALS[self.number]
 
-    @property
-    def facts(self) -> tuple[str, ...]:
-        """Every fact this clause reads, in the order the policy names them."""
-        names: list[str] = []
-        for c in self.conditions:
-            names += [c.fact] + ([c.prior_fact] if c.prior_fact else [])
-        if self.amount:
-            names += list(self.amount.base)
-            for f in (self.amount.fact, self.amount.fee_fact):
-                if f:
-                    names.append(f)
-            for t in self.amount.tiers:
-                names += [c.fact for c in t.any_of]
-        return tuple(dict.fromkeys(names))
-
 
 CHINESE_NUMERALS = {
     i + 1: n for i, n in enumerate(

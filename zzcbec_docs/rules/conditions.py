@@ -34,6 +34,22 @@ def show(value: Decimal | int, unit: str | None) -> str:
     return f"{Decimal(value):,.2f} 元"
 
 
+def requirement(c: Condition) -> str:
+    """What a condition asks, in the policy's words: "≥ ¥10,000,000.00（达到…以上）", "须为“是”"."""
+    if c.kind == "threshold":
+        value = f"{c.value:,} {c.unit}" if c.unit else f"¥{c.value:,.2f}"
+        return f"{SYMBOL[c.operator or '>=']} {value}（{c.boundary_word}）"
+    if c.kind == "flag":
+        return "须为“是”"
+    if c.kind == "one_of":
+        return "须为" + "或".join(CHOICE_LABELS.get(v, (v,))[0] for v in c.values)
+    if c.kind == "full_year":
+        return f"不晚于申报年度1月1日（{c.boundary_word}）"
+    if c.kind == "growth":
+        return f"{SYMBOL[c.operator or '>=']} {(c.value or 0) * 100:.0f}%（{c.boundary_word}）"
+    return ""
+
+
 def compare(value: Decimal | int, operator: str, threshold: Decimal) -> bool:
     return OPERATORS[operator](Decimal(value), threshold)
 
