@@ -6,9 +6,9 @@ OUT ?= out
 SYSTEM_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
-.PHONY: install system demo test bench lint clean
+.PHONY: install system browser demo test bench lint clean serve
 
-install: system $(VENV)/.installed
+install: system browser $(VENV)/.installed
 
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -21,6 +21,14 @@ system:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The desk's browser tests drive Debian's chromium (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "zzcbec: installing Debian's chromium for the desk's browser tests"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
@@ -32,6 +40,10 @@ demo: install
 test: install
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
 	$(PY) -m pytest -q -p no:cacheprovider
+
+LEDGER ?= desk-ledger.db
+serve: install
+	$(VENV)/bin/zzcbec serve --ledger $(LEDGER) --host 127.0.0.1 --port 8000 --workers 2 --demo
 
 bench: install
 	$(PY) benchmarks/bench_check.py

@@ -1,0 +1,133 @@
+"""The desk's own tables, on the same database as the ledger but in a MetaData of their own.
+
+Accounts, sessions, failed sign-ins, pending uploads, the desk's settings (its secret) and the
+desk's audit trail. The ledger's migrations never see these tables; `ensure_tables` creates the
+missing ones (under a lock on PostgreSQL, inside SQLite's write lock) and is safe to run from
+several processes at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+users = Table(
+    "zzdesk_users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # enterprise | reviewer | bureau
+    Column("uscc", String(18)),  # enterprise
+    Column("districts", Text, nullable=False, default="[]"),  # reviewer: JSON list of canonical names
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+sessions = Table(
+    "zzdesk_sessions", metadata,
+    # the SHA-256 of the cookie's random token: a copy of the table does not give sessions away
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("ended", Boolean, nullable=False, default=False),
+)
+
+login_failures = Table(
+    "zzdesk_login_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_zzdesk_login_failures_user_at", "username", "at"),
+)
+
+uploads = Table(
+    "zzdesk_uploads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("original_name", Text, nullable=False),  # shown, never used as a path
+    Column("media_type", String(80), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("used", Boolean, nullable=False, default=False),
+)
+
+settings = Table(
+    "zzdesk_settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+audit = Table(
+    "zzdesk_audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", Text),
+    Column("detail", Text, nullable=False, default="{}"),
+    Column("address", String(64)),
+)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def ensure_tables(ledger) -> None:  # type: ignore[no-untyped-def]
+    """Create the desk's tables where missing, and its secret at first start."""
+    with ledger.transaction() as conn:
+        if ledger.is_postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(7301013)"))
+        metadata.create_all(conn, checkfirst=True)
+    secret(ledger)
+
+
+def secret(ledger) -> bytes:  # type: ignore[no-untyped-def]
+    """The desk's secret (for CSRF tokens): generated at first start, kept in the database, never in the code."""
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(settings.c.value).where(settings.c.key == "secret")).first()
+    if row is not None:
+        return bytes.fromhex(row.value)
+    value = secrets.token_hex(32)
+    try:
+        with ledger.transaction() as conn:
+            conn.execute(insert(settings).values(key="secret", value=value))
+    except IntegrityError:  # another worker made it first
+        pass
+    with ledger.engine.connect() as conn:
+        return bytes.fromhex(conn.execute(select(settings.c.value).where(settings.c.key == "secret")).scalar_one())
+
+
+def record(conn: Connection, actor: str, action: str, target: str | None = None,
+           detail: dict[str, Any] | None = None, address: str | None = None) -> None:
+    """Append one line to the audit trail (never updated, never deleted)."""
+    conn.execute(insert(audit).values(
+        at=now_iso(), actor=actor, action=action, target=target,
+        detail=json.dumps(detail or {}, ensure_ascii=False, default=str), address=address,
+    ))
