@@ -36,6 +36,8 @@ LAZY_COMMANDS = {
     "policy": ("zzcbec_docs.cli.policy", "policy"),
     "init-bundle": ("zzcbec_docs.cli.init_bundle", "init_bundle"),
     "ledger": ("zzcbec_docs.cli.ledger", "ledger"),
+    "serve": ("zzcbec_docs.cli.serve", "serve"),
+    "users": ("zzcbec_docs.cli.users", "users"),
 }
 
 
@@ -73,6 +75,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec batch IN... --out DIR     批量受理、并行出文、汇总 / a folder at once, in parallel
     zzcbec award BUNDLE --ledger URL 记账、编号并出具奖励通知书 / record, number, notify
     zzcbec ledger init|list|revoke|export   奖励台账 / the award ledger
+    zzcbec users add|list|disable    网上申报审核系统账号 / the desk's accounts
+    zzcbec serve --ledger URL        网上申报审核系统 / the web desk
     """
     ctx.obj = {"debug": debug}
 

@@ -68,9 +68,9 @@ def status_of(exc: BaseException) -> int:
         return 409
     if isinstance(exc, p.ReviewRefused):
         return 422
-    from zzcbec_docs.ledger import store as ledger_store
+    from zzcbec_docs import errors
 
-    unavailable = getattr(ledger_store, "LedgerUnavailable", None)
+    unavailable = getattr(errors, "LedgerUnavailable", None)
     if unavailable is not None and isinstance(exc, unavailable):
         return 503
     if isinstance(exc, TooManyAttempts):
@@ -378,8 +378,8 @@ def case_json(desk: Desk, detail: Any, user: User) -> dict[str, Any]:
         "submitted_by": detail.case.submitted_by, "policy_id": detail.case.policy_id,
         "bundle": jsonable(getattr(detail.bundle, "raw", None) or {}), "check": result.as_dict(),
         "reviews": jsonable(detail.reviews), "notices": jsonable(detail.notices),
-        "attachments": [{"kind": a.get("kind"), "file": a.get("file"), "sha256": a.get("sha256")}
-                        for a in getattr(detail.bundle, "attachments", ())],
+        "attachments": [{"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size}
+                        for a in getattr(detail, "attachments", ())],
     })
     out["awards"] = [n for n in out["notices"] if isinstance(n, dict)]
     if user.role != "bureau":
@@ -544,11 +544,9 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse({"id": detail.case.id, "number": number, "revoked": True}, status_code=201)
 
 
-# ====================================================================== pages
-from zzcbec_docs.desk import pages  # noqa: E402  (the HTML pages use the helpers above)
-
-
 def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
+    from zzcbec_docs.desk import pages  # the HTML pages use the helpers above
+
     desk = Desk(ledger_url, policy_path=policy_path)
     api = [
         Route("/api/login", api_login, methods=["POST"]),

@@ -1,0 +1,69 @@
+"""`zzcbec users add|list|disable`: the desk's accounts, kept in the ledger database."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from zzcbec_docs.cli.options import ledger_option
+from zzcbec_docs.errors import UsageError
+
+
+def _desk_ledger(ledger_url: str | None):  # type: ignore[no-untyped-def]
+    from zzcbec_docs.desk import store
+    from zzcbec_docs.ledger import open_ledger
+
+    if not ledger_url:
+        raise UsageError("未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)")
+    ledger = open_ledger(ledger_url)
+    store.ensure_tables(ledger)
+    return ledger
+
+
+@click.group()
+def users() -> None:
+    """网上申报审核系统的账号 / the desk's accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["enterprise", "reviewer", "bureau"]), required=True,
+              help="enterprise（企业）/ reviewer（区县审核）/ bureau（市商务局）")
+@click.option("--uscc", default=None, help="企业账号绑定的统一社会信用代码 / an enterprise's USCC.")
+@click.option("--district", "districts", multiple=True, help="审核员负责的区县，可重复 / a reviewer's district (repeatable).")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（第一行）/ read the password from standard input.")
+@ledger_option
+def add(username: str, role: str, uscc: str | None, districts: tuple[str, ...], password_stdin: bool,
+        ledger_url: str | None) -> None:
+    """新增账号 / add an account."""
+    from zzcbec_docs.desk.accounts import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True, err=True)
+    user = add_user(_desk_ledger(ledger_url), username, role, password, uscc_code=uscc, districts=districts)
+    click.echo(f"已新增 / added: {user.username} ({user.role}, {user.scope})")
+
+
+@users.command("list")
+@ledger_option
+def list_(ledger_url: str | None) -> None:
+    """列出账号 / list the accounts."""
+    from zzcbec_docs.desk.accounts import list_users
+
+    for u in list_users(_desk_ledger(ledger_url)):
+        state = "停用 disabled" if u.disabled else "启用 active"
+        click.echo(f"{u.username}\t{u.role}\t{u.scope}\t{state}")
+
+
+@users.command("disable")
+@click.argument("username")
+@ledger_option
+def disable(username: str, ledger_url: str | None) -> None:
+    """停用账号并结束其会话 / disable an account and end its sessions."""
+    from zzcbec_docs.desk.accounts import disable_user
+
+    disable_user(_desk_ledger(ledger_url), username)
+    click.echo(f"已停用 / disabled: {username}")

@@ -1,0 +1,560 @@
+"""The desk's HTML pages for the three roles. They work without JavaScript: every form posts and
+the page comes back; desk.js only refreshes the decision while figures are typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from sqlalchemy import insert, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from zzcbec_docs.bundle import BundleInvalid, parse_bundle
+from zzcbec_docs.desk import accounts, authz, charts, forms, store, uploads
+from zzcbec_docs.desk.accounts import User
+from zzcbec_docs.desk.app import (
+    COOKIE,
+    PRE_COOKIE,
+    Desk,
+    HttpError,
+    _award,
+    _date,
+    _list,
+    _notice_field,
+    _process,
+    _review,
+    _revoke,
+    _sign_in,
+    _submit,
+    client_address,
+    cookie_args,
+    jsonable,
+    landing,
+    load_case,
+    origin_ok,
+    route,
+)
+from zzcbec_docs.errors import BundleError, ZzcbecError
+from zzcbec_docs.loading import decode_text, parse_text
+from zzcbec_docs.money import fmt_amount
+
+
+# ---------------------------------------------------------------------- sign in / out
+@route(None)
+async def home(request: Request, desk: Desk, user: User | None) -> Response:
+    return RedirectResponse(landing(user) if user else "/login", status_code=303)
+
+
+@route(None)
+async def login_page(request: Request, desk: Desk, user: User | None) -> Response:
+    return _login_page(request, desk)
+
+
+def _login_page(request: Request, desk: Desk, error: str | None = None, status: int = 200) -> Response:
+    pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
+    resp = desk.page("login.html", request, None, status=status, pre=pre, error=error)
+    resp.set_cookie(PRE_COOKIE, pre, max_age=3600, **cookie_args(request))
+    return resp
+
+
+@route(None)
+async def login_post(request: Request, desk: Desk, user: User | None) -> Response:
+    if not origin_ok(request):
+        raise HttpError(403, "请求来源不是本系统（Origin 不符）", "refused: the request's Origin is not this desk's")
+    data = await request.form(max_files=0, max_fields=10)
+    pre = request.cookies.get(PRE_COOKIE)
+    given = data.get("csrf")
+    if not pre or not isinstance(given, str) or not secrets.compare_digest(pre, given):
+        raise HttpError(403, "登录表单已过期（CSRF 校验失败），请刷新后重试", "the sign-in form expired (CSRF); reload it")
+    username, password = str(data.get("username") or "")[:200], str(data.get("password") or "")[:1000]
+    try:
+        return await _sign_in(request, desk, username, password, json_reply=False)
+    except HttpError as exc:
+        return _login_page(request, desk, error=f"{exc.zh} / {exc.en}", status=exc.status)
+    except accounts.TooManyAttempts as exc:
+        resp = _login_page(request, desk, error=exc.message, status=429)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+
+
+@route("case.list", write=True, form=True)
+async def logout_post(request: Request, desk: Desk, user: User) -> Response:
+    await run_in_threadpool(accounts.end_session, desk.ledger, request.cookies.get(COOKIE, ""), user.username)
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+# ---------------------------------------------------------------------- the application form
+def _uploads_of(desk: Desk, user: User, ids: list[str]) -> list[Any]:
+    wanted = [int(i) for i in ids if i.isdigit()][: uploads.MAX_FILES]
+    if not wanted:
+        return []
+    u = store.uploads
+    with desk.ledger.engine.connect() as conn:
+        rows = conn.execute(select(u).where(u.c.id.in_(wanted), u.c.username == user.username)).all()
+    return sorted(rows, key=lambda r: r.id)
+
+
+def _store_upload(desk: Desk, user: User, data: bytes, name: str | None, kind: str, already: int,
+                  address: str | None) -> int:
+    up = uploads.accept(data, name, already)
+    kinds = dict(forms.ATTACHMENT_KINDS)
+    with desk.ledger.transaction() as conn:
+        new_id = conn.execute(insert(store.uploads).values(
+            username=user.username, kind=kind if kind in kinds else "other", original_name=up.display_name,
+            media_type=up.media_type, sha256=up.sha256, size=up.size, content=data, created_at=store.now_iso(),
+            used=False)).inserted_primary_key[0]
+        store.record(conn, user.username, "upload", up.sha256, {"name": up.display_name, "size": up.size}, address)
+    return int(new_id)
+
+
+def _attachment_entries(rows: list[Any]) -> tuple[list[dict[str, str]], dict[str, bytes]]:
+    entries, files = [], {}
+    for r in rows:
+        name = uploads.stored_name(r.sha256, _ext(r.media_type))
+        if name in files:
+            continue
+        entries.append({"kind": r.kind, "file": name, "sha256": r.sha256, "title": r.original_name[:100]})
+        files[name] = bytes(r.content)
+    return entries, files
+
+
+def _ext(media_type: str) -> str:
+    return {v: k for k, v in uploads.KINDS.items()}.get(media_type, "bin")
+
+
+def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
+    """For each claim not granted, what is missing in the policy's words (the `match` wording)."""
+    from zzcbec_docs.calculator.match import all_fact_kinds, gap_for
+
+    kinds = all_fact_kinds()
+    out: dict[int, list[str]] = {}
+    for d in result.decisions:
+        if d.status != "ineligible":
+            continue
+        clause = desk.policy.clauses[d.clause]
+        conditions = {c.id: c for c in clause.conditions}
+        for t in (clause.amount.tiers if clause.amount else ()):
+            conditions.update({c.id: c for c in t.any_of})
+        facts = bundle.claims[d.claim_index].facts
+        msgs = []
+        for r in d.reasons:
+            try:
+                msgs.append(gap_for(conditions[r.condition], facts, kinds)["message"] if r.condition in conditions
+                            else r.message)
+            except (KeyError, TypeError, ArithmeticError):
+                msgs.append(r.message)
+        out[d.clause] = msgs
+    return out
+
+
+def _decide(desk: Desk, bundle: Any) -> Any:
+    """The decision counting the ledger, as `check --ledger` makes it (no state change)."""
+    return _process().check_with_ledger(bundle, desk.policy, desk.ledger)
+
+
+def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[dict[str, str]]) -> dict[str, Any]:
+    """The form's bundle, validated and decided by the library; errors placed beside their fields."""
+    data = forms.to_bundle(values, desk.policy, uscc=user.uscc or "", attachments=attachments)
+    out: dict[str, Any] = {"data": data, "bundle": None, "result": None, "errors": [], "field_errors": {},
+                           "gaps": {}}
+    if not data["claims"]:
+        out["notice"] = "请在下方至少一条中填写数据 / fill in the facts of at least one clause"
+        return out
+    try:
+        bundle = parse_bundle(forms.bundle_json(data), "form.json", "json")
+    except BundleInvalid as exc:
+        out["errors"] = exc.problems
+        for p in exc.problems:
+            f = forms.field_for_pointer(p.path, data) or "general"
+            out["field_errors"].setdefault(f, []).append(p.message)
+        return out
+    out["bundle"] = bundle
+    out["result"] = _decide(desk, bundle)
+    out["gaps"] = _gaps(desk, out["result"], bundle)
+    return out
+
+
+def _form_values(form: Any) -> dict[str, str]:
+    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in ("csrf", "action", "upload")}
+
+
+def _apply_page(request: Request, desk: Desk, user: User, values: dict[str, str], rows: list[Any],
+                ev: dict[str, Any] | None, status: int = 200, message: str | None = None) -> Response:
+    cases = _list(desk, user)
+    return desk.page("apply.html", request, user, status=status, values=values, sections=desk.sections,
+                     uploads=rows, ev=ev, message=message, applicant_fields=forms.APPLICANT_FIELDS,
+                     my_cases=cases)
+
+
+@route("case.submit")
+async def apply_page(request: Request, desk: Desk, user: User) -> Response:
+    values = {"year": str(dt.date.today().year - 1), "applicant.etrade_core_zone_policy": "false"}
+    return await run_in_threadpool(_apply_page, request, desk, user, values, [], None)
+
+
+@route("case.submit", write=True, form=True)
+async def apply_preview(request: Request, desk: Desk, user: User) -> Response:
+    """The decision panel alone, for desk.js while figures are typed."""
+    form = request.state.form
+    values = _form_values(form)
+
+    def work() -> str:
+        rows = _uploads_of(desk, user, form.getlist("upload"))
+        entries, _ = _attachment_entries(rows)
+        ev = evaluate(desk, user, values, entries)
+        return desk.env.get_template("_result.html").render(ev=ev, sections=desk.sections)
+
+    return HTMLResponse(await run_in_threadpool(work))
+
+
+@route("case.submit", write=True, form=True)
+async def apply_post(request: Request, desk: Desk, user: User) -> Response:
+    form = request.state.form
+    action = form.get("action") or "check"
+    values = _form_values(form)
+    ids = list(form.getlist("upload"))
+    address = client_address(request)
+    message = None
+    status = 200
+    new_files = [f for f in form.getlist("attachment") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    for f in new_files:
+        data = await f.read(uploads.MAX_FILE + 1)
+        try:
+            new_id = await run_in_threadpool(_store_upload, desk, user, data, f.filename,
+                                             str(form.get("attachment_kind") or "other"), len(ids), address)
+            ids.append(str(new_id))
+        except uploads.UploadRefused as exc:
+            message, status = exc.message, 422
+    bundle_file = form.get("bundle_file")
+    if action == "load" and isinstance(bundle_file, UploadFile):
+        raw = await bundle_file.read(uploads.MAX_BUNDLE + 1)
+        try:
+            if len(raw) > uploads.MAX_BUNDLE:
+                raise BundleError("申报材料文件超过 1 MiB 上限", "the bundle file is larger than 1 MiB")
+            name = uploads.display_name(bundle_file.filename)
+            data = parse_text(decode_text(raw, name, BundleError), name, BundleError)
+            values = forms.from_bundle(data)
+            uscc = (data.get("applicant") or {}).get("uscc") if isinstance(data, dict) else None
+            if uscc and uscc != user.uscc:
+                message = (f"文件中的统一社会信用代码 {uscc} 不是本账号的 {user.uscc}，提交时以本账号为准 / "
+                           f"the file's USCC {uscc} is not this account's {user.uscc}; the account's is used")
+            else:
+                message = f"已读入 {name} / {name} loaded"
+        except ZzcbecError as exc:
+            message, status = exc.message, 422
+
+    def work() -> Response:
+        rows = _uploads_of(desk, user, ids)
+        entries, files = _attachment_entries(rows)
+        ev = evaluate(desk, user, values, entries)
+        if action == "download":
+            body = yaml.safe_dump(ev["data"], allow_unicode=True, sort_keys=False).encode("utf-8")
+            name = f"{user.uscc}-{values.get('year', '')}-bundle.yaml"
+            return Response(body, media_type="application/yaml; charset=utf-8", headers={
+                "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(name)}"})
+        if action == "submit" and ev["bundle"] is not None and status == 200:
+            sub = _submit(desk, user, ev["bundle"], files or None, address)
+            return RedirectResponse(f"/cases/{sub.case.id}?submitted={'new' if sub.created else 'again'}",
+                                    status_code=303)
+        code = status if status != 200 else (422 if action == "submit" else 200)
+        return _apply_page(request, desk, user, values, rows, ev, status=code, message=message)
+
+    return await run_in_threadpool(work)
+
+
+# ---------------------------------------------------------------------- lists
+@route("case.list")
+async def cases_page(request: Request, desk: Desk, user: User) -> Response:
+    status = request.query_params.get("status") or None
+    if status not in (None, *desk.env.globals["STATUS_ZH"]):
+        status = None
+    cases = await run_in_threadpool(_list, desk, user, status)
+    title = {"enterprise": "我的申报", "reviewer": "待审案件", "bureau": "全部案件"}[user.role]
+    return desk.page("cases.html", request, user, cases=cases, title=title, status=status)
+
+
+@route("case.review")
+async def queue_page(request: Request, desk: Desk, user: User) -> Response:
+    cases = await run_in_threadpool(_list, desk, user, None)
+    order = {"submitted": 0, "reviewed": 1, "rejected": 2, "approved": 3, "awarded": 4, "revoked": 5}
+    cases = sorted(cases, key=lambda c: (order.get(c.status, 9), c.submitted_at))
+    return desk.page("cases.html", request, user, cases=cases, title="审核队列（" + "、".join(user.districts) + "）",
+                     status=None)
+
+
+@route("case.award")
+async def bureau_page(request: Request, desk: Desk, user: User) -> Response:
+    cases = await run_in_threadpool(_list, desk, user, None)
+    groups: dict[str, list] = defaultdict(list)
+    for c in cases:
+        groups[c.status].append(c)
+    return desk.page("bureau.html", request, user, groups=groups)
+
+
+# ---------------------------------------------------------------------- one case
+def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
+    p = _process()
+    result = p.case_result(desk.ledger, detail.case.id, desk.policy)
+    declared = result
+    bundle = detail.bundle
+    rows = []
+    from zzcbec_docs.bundle.validate import fact_labels
+
+    labels = fact_labels()
+    latest = detail.reviews[-1] if detail.reviews else None
+    verified_latest = _verified_of(latest)
+    for c in bundle.claims:
+        key = (c.clause, c.competition_name if c.clause == 11 else None)
+        for fact, value in c.facts.items():
+            rows.append({"clause": c.clause, "competition": key[1], "fact": fact, "label": labels.get(fact, fact),
+                         "declared": _show(value), "verified": _show(verified_latest.get(key, {}).get(fact)),
+                         "kind": type(value).__name__, "editable": not isinstance(value, dict)})
+    notices = [jsonable(n) for n in detail.notices]
+    return {"case": detail.case, "detail": detail, "result": result, "declared": declared, "rows": rows,
+            "reviews": [jsonable(r) for r in detail.reviews], "notices": notices,
+            "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
+            "events": [jsonable(e) for e in getattr(detail, "events", [])],
+            "attachments": _attachments(detail),
+            "may": {a: authz.may(user, a) for a in authz.MATRIX}, "today": dt.date.today().isoformat()}
+
+
+def _attachments(detail: Any) -> list[dict[str, Any]]:
+    """The stored attachments, with the kind and title the bundle gives them."""
+    listed = {a.get("sha256"): a for a in getattr(detail.bundle, "attachments", ()) if isinstance(a, dict)}
+    return [{"id": a.id, "sha256": a.sha256, "size": a.size, "kind": listed.get(a.sha256, {}).get("kind", ""),
+             "title": listed.get(a.sha256, {}).get("title") or a.name} for a in detail.attachments]
+
+
+def _verified_of(review: Any) -> dict[tuple, dict[str, Any]]:
+    if review is None:
+        return {}
+    v = review.get("verified") if isinstance(review, dict) else getattr(review, "verified", None)
+    out: dict[tuple, dict[str, Any]] = {}
+    if isinstance(v, dict):
+        return {k if isinstance(k, tuple) else (k, None): f for k, f in v.items()}
+    for item in v or ():
+        if isinstance(item, dict):
+            out[(item.get("clause"), item.get("competition_name"))] = item.get("facts", {})
+        elif isinstance(item, (tuple, list)) and len(item) == 3:
+            out[(item[0], item[1])] = item[2]
+        else:
+            out[(getattr(item, "clause", None), getattr(item, "competition_name", None))] = getattr(item, "facts", {})
+    return out
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, Decimal):
+        return f"{v:f}"
+    return str(v)
+
+
+@route("case.view", per_case=True)
+async def case_page(request: Request, desk: Desk, user: User, error: Any = None, status: int = 200) -> Response:
+    detail = await load_case(request, desk, user, "case.view")
+    ctx = await run_in_threadpool(_case_context, desk, user, detail)
+    return desk.page("case.html", request, user, status=status, error=error,
+                     submitted=request.query_params.get("submitted"), **ctx)
+
+
+async def _case_action(request: Request, desk: Desk, user: User, action: str, work) -> Response:  # type: ignore[no-untyped-def]
+    detail = await load_case(request, desk, user, action)
+    try:
+        await run_in_threadpool(work, detail)
+    except ZzcbecError as exc:
+        from zzcbec_docs.desk.app import from_library
+
+        err = from_library(exc)
+        ctx = await run_in_threadpool(_case_context, desk, user, detail)
+        return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, **ctx)
+    except HttpError as err:
+        ctx = await run_in_threadpool(_case_context, desk, user, detail)
+        return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, **ctx)
+    return RedirectResponse(f"/cases/{detail.case.id}", status_code=303)
+
+
+@route("case.review", write=True, form=True, per_case=True)
+async def review_post(request: Request, desk: Desk, user: User) -> Response:
+    form = request.state.form
+
+    def work(detail: Any) -> None:
+        verified: dict[tuple, dict[str, Any]] = {}
+        from zzcbec_docs.bundle.validate import fact_kinds
+
+        for c in detail.bundle.claims:
+            kinds = fact_kinds()[c.clause]
+            for fact in c.facts:
+                raw = str(form.get(f"v.{c.index}.{fact}") or "").strip()
+                if raw == "":
+                    continue
+                value: Any = raw
+                if kinds.get(fact) == "flag":
+                    value = {"是": True, "true": True, "否": False, "false": False}.get(raw, raw)
+                elif kinds.get(fact) == "count" and raw.isdigit():
+                    value = int(raw)
+                verified.setdefault((c.clause, c.competition_name if c.clause == 11 else None), {})[fact] = value
+        body = {"conclusion": form.get("conclusion"), "remarks": str(form.get("remarks") or ""),
+                "verified": [{"clause": k[0], **({"competition_name": k[1]} if k[1] else {}), "facts": f}
+                             for k, f in verified.items()]}
+        _review(desk, user, detail, body, client_address(request))
+
+    return await _case_action(request, desk, user, "case.review", work)
+
+
+@route("case.award", write=True, form=True, per_case=True)
+async def award_post(request: Request, desk: Desk, user: User) -> Response:
+    form = request.state.form
+
+    def work(detail: Any) -> None:
+        _award(desk, user, detail, _date({"date": form.get("date") or None}), client_address(request))
+
+    return await _case_action(request, desk, user, "case.award", work)
+
+
+@route("case.revoke", write=True, form=True, per_case=True)
+async def revoke_post(request: Request, desk: Desk, user: User) -> Response:
+    form = request.state.form
+
+    def work(detail: Any) -> None:
+        reason = str(form.get("reason") or "").strip()
+        if not reason or len(reason) > 1000:
+            raise HttpError(422, "请写明撤销理由（不超过 1000 字）", "give the reason (at most 1000 characters)")
+        _revoke(desk, user, detail, str(form.get("number") or "") or None, reason, client_address(request))
+
+    return await _case_action(request, desk, user, "case.revoke", work)
+
+
+@route("case.view", per_case=True)
+async def bundle_download(request: Request, desk: Desk, user: User) -> Response:
+    detail = await load_case(request, desk, user, "doc.bundle")
+    raw = jsonable(getattr(detail.bundle, "raw", None) or {})
+    body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False).encode("utf-8")
+    name = f"{detail.case.uscc}-{detail.case.year}-{detail.case.id[:12]}.yaml"
+    return Response(body, media_type="application/yaml; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(name)}"})
+
+
+@route("case.view", per_case=True)
+async def attachment_download(request: Request, desk: Desk, user: User) -> Response:
+    detail = await load_case(request, desk, user, "doc.attachment")
+    wanted = request.path_params["attachment_id"]
+    if not wanted.isdigit() or int(wanted) not in {a.id for a in detail.attachments}:
+        raise HttpError(404, "没有这个附件", "no such attachment")
+    _name, sha, content = await run_in_threadpool(_process().attachment, desk.ledger, detail.case.id, int(wanted))
+    kind = uploads.sniff(content) or "bin"
+    return Response(content, media_type=uploads.KINDS.get(kind, "application/octet-stream"), headers={
+        "Content-Disposition": f"attachment; filename=\"{sha[:16]}.{kind}\""})
+
+
+# ---------------------------------------------------------------------- the bureau's ledger and dashboard
+def _awards(desk: Desk) -> list[Any]:
+    return desk.ledger.awards()
+
+
+@route("ledger.export")
+async def ledger_page(request: Request, desk: Desk, user: User) -> Response:
+    awards = await run_in_threadpool(_awards, desk)
+    total = sum((a.amount for a in awards if not a.revoked), Decimal(0))
+    return desk.page("ledger.html", request, user, awards=awards, total=total)
+
+
+@route("ledger.export")
+async def ledger_export(request: Request, desk: Desk, user: User) -> Response:
+    import tempfile
+    from pathlib import Path
+
+    from zzcbec_docs.ledger.export import export_csv, export_xlsx
+
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        raise HttpError(404, "没有这种导出格式", "no such export format")
+
+    def work() -> bytes:
+        awards = _awards(desk)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"ledger.{fmt}"
+            written = (export_csv if fmt == "csv" else export_xlsx)(awards, path)
+            return Path(written[0]).read_bytes()
+
+    data = await run_in_threadpool(work)
+    await run_in_threadpool(desk.audit, user.username, "ledger.export", fmt, None, client_address(request))
+    media = "text/csv; charset=utf-8" if fmt == "csv" else uploads.KINDS["xlsx"]
+    return Response(data, media_type=media, headers={"Content-Disposition": f"attachment; filename=\"ledger.{fmt}\""})
+
+
+def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
+    live = [a for a in awards if not a.revoked]
+    by_district: dict[str, Decimal] = defaultdict(Decimal)
+    by_clause: dict[int, Decimal] = defaultdict(Decimal)
+    per_applicant: dict[tuple[int, str, int], Decimal] = defaultdict(Decimal)
+    city = local = Decimal(0)
+    for a in live:
+        by_district[a.district] += a.amount
+        by_clause[a.clause] += a.amount
+        per_applicant[(a.clause, a.uscc, a.year)] += a.amount
+        city += a.city or 0
+        local += a.local or 0
+    use: dict[int, list[Decimal]] = defaultdict(list)
+    for (clause, _u, _y), amount in per_applicant.items():
+        cap = desk.policy.clauses[clause].cap
+        if cap and cap.amount:
+            use[clause].append(min(Decimal(1), amount / cap.amount))
+    numeral = lambda n: f"第{desk.policy.clauses[n].numeral}条"  # noqa: E731
+    return {
+        "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
+        "clause": charts.bars("奖励金额（按条款）", [(f"{numeral(n)} {desk.policy.clauses[n].name}"[:14], v)
+                                             for n, v in sorted(by_clause.items())]),
+        "split": charts.split_bar("市级与区县（市）分担（第十六条）", city, local),
+        "caps": charts.bars("上限使用率（各企业平均）", [(numeral(n), sum(v) / len(v)) for n, v in sorted(use.items())],
+                            unit="share"),
+        "count": len(live), "total": fmt_amount(sum(by_clause.values(), Decimal(0))),
+        "city": fmt_amount(city), "local": fmt_amount(local), "revoked": len(awards) - len(live),
+    }
+
+
+@route("dashboard.view")
+async def dashboard_page(request: Request, desk: Desk, user: User) -> Response:
+    awards = await run_in_threadpool(_awards, desk)
+    cases = await run_in_threadpool(_list, desk, user, None)
+    counts: dict[str, int] = defaultdict(int)
+    for c in cases:
+        counts[c.status] += 1
+    return desk.page("dashboard.html", request, user, charts=dashboard_charts(desk, awards), counts=counts)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", home, methods=["GET"]),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login_post, methods=["POST"]),
+        Route("/logout", logout_post, methods=["POST"]),
+        Route("/apply", apply_page, methods=["GET"]),
+        Route("/apply", apply_post, methods=["POST"]),
+        Route("/apply/preview", apply_preview, methods=["POST"]),
+        Route("/cases", cases_page, methods=["GET"]),
+        Route("/queue", queue_page, methods=["GET"]),
+        Route("/bureau", bureau_page, methods=["GET"]),
+        Route("/cases/{case_id}", case_page, methods=["GET"]),
+        Route("/cases/{case_id}/review", review_post, methods=["POST"]),
+        Route("/cases/{case_id}/award", award_post, methods=["POST"]),
+        Route("/cases/{case_id}/revoke", revoke_post, methods=["POST"]),
+        Route("/cases/{case_id}/bundle.yaml", bundle_download, methods=["GET"]),
+        Route("/cases/{case_id}/attachments/{attachment_id}", attachment_download, methods=["GET"]),
+        Route("/ledger", ledger_page, methods=["GET"]),
+        Route("/ledger/export.{fmt}", ledger_export, methods=["GET"]),
+        Route("/dashboard", dashboard_page, methods=["GET"]),
+    ]
