@@ -61,6 +61,10 @@ def _process():  # type: ignore[no-untyped-def]
 
 def status_of(exc: BaseException) -> int:
     """The one place where the library's errors become HTTP statuses."""
+    if isinstance(exc, TooManyAttempts):
+        return 429
+    if isinstance(exc, (uploads.UploadRefused, BundleError)):
+        return 422
     p = _process()
     if isinstance(exc, p.CaseNotFound):
         return 404
@@ -73,10 +77,6 @@ def status_of(exc: BaseException) -> int:
     unavailable = getattr(errors, "LedgerUnavailable", None)
     if unavailable is not None and isinstance(exc, unavailable):
         return 503
-    if isinstance(exc, TooManyAttempts):
-        return 429
-    if isinstance(exc, uploads.UploadRefused):
-        return 422
     if type(exc).__name__ == "LedgerError":
         return 503
     return 422
@@ -250,6 +250,7 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                     500, "系统内部错误，已记录，请稍后重试", "internal error; it has been logged"), user)
 
         endpoint.__name__ = fn.__name__
+        endpoint.action = action  # type: ignore[attr-defined]  # read by the tests of the matrix
         return endpoint
 
     return deco

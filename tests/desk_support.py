@@ -1,0 +1,147 @@
+"""Helpers for the desk's tests: ledgers (SQLite file or a PostgreSQL schema), accounts, clients,
+and a real `zzcbec serve` on the loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import ROOT, make_bundle, uscc
+
+PG_BASE = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
+PASSWORD = "desk-test-password-1"
+
+
+def postgres_up() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_BASE, connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+PG_UP = postgres_up()
+
+
+@contextmanager
+def pg_schema():
+    import psycopg
+
+    schema = f"zzdesk_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_BASE, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def ledger_for(kind: str, tmp_path: Path):
+    if kind == "sqlite":
+        @contextmanager
+        def file():  # type: ignore[no-untyped-def]
+            yield str(tmp_path / "desk-ledger.db")
+        return file()
+    if not PG_UP:
+        pytest.skip(f"PostgreSQL does not answer at {PG_BASE}")
+    return pg_schema()
+
+
+# the cast: two enterprises in two districts, a reviewer for each district, the bureau
+ENT_A = uscc(7101)  # 金水区
+ENT_B = uscc(7102)  # 新郑市
+ACCOUNTS = [
+    ("ent-a", "enterprise", ENT_A, ()),
+    ("ent-b", "enterprise", ENT_B, ()),
+    ("rev-jinshui", "reviewer", None, ("金水区",)),
+    ("rev-xinzheng", "reviewer", None, ("新郑市",)),
+    ("bureau", "bureau", None, ()),
+]
+
+
+def add_accounts(ledger_url: str) -> None:
+    from zzcbec_docs.desk import accounts, store
+    from zzcbec_docs.ledger import open_ledger
+
+    ledger = open_ledger(ledger_url)
+    store.ensure_tables(ledger)
+    for name, role, code, districts in ACCOUNTS:
+        accounts.add_user(ledger, name, role, PASSWORD, uscc_code=code, districts=districts, actor="test")
+    ledger.engine.dispose()
+
+
+def clause1(n: int = 7101, promotion: str = "800000", import_export: str = "12000000", **kw: Any) -> dict:
+    return make_bundle(1, {"import_export": import_export, "promotion_costs": promotion}, n=n, **kw)
+
+
+def clause6(n: int = 7102, costs: str = "2500000") -> dict:
+    return make_bundle(6, {"uses_zz_logistics": True, "import_export": "30000000", "intl_logistics_costs": costs},
+                       n=n, district="新郑市")
+
+
+def sign_in(client: httpx.Client | Any, username: str, password: str = PASSWORD) -> Any:
+    r = client.post("/api/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`zzcbec serve` as an operator starts it, on a free loopback port."""
+
+    def __init__(self, ledger_url: str, *, workers: int = 1, demo: bool = False, log: Path | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, PYTHONPATH=str(ROOT), ZZCBEC_DEMO_PASSWORD=PASSWORD)
+        args = [sys.executable, "-m", "zzcbec_docs", "serve", "--ledger", ledger_url, "--port", str(self.port),
+                "--workers", str(workers)] + (["--demo"] if demo else [])
+        self.log = open(log or os.devnull, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"zzcbec serve exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.url + "/login", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("zzcbec serve did not answer within 60 s")
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,149 @@
+"""The desk's HTTP API, as desk.md states it: every route × every role × own case and other's case,
+on a SQLite file and on PostgreSQL; then the security a bureau's IT asks about."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from conftest import SAMPLES, run_cli, write_bundle
+from desk_support import ENT_A, PASSWORD, add_accounts, clause1, clause6, ledger_for, sign_in
+
+ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def desk(request, tmp_path):
+    """A desk with five accounts, case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6)."""
+    from zzcbec_docs.desk.app import create_app
+
+    with ledger_for(request.param, tmp_path) as url:
+        add_accounts(url)
+        app = create_app(url)
+        clients = {"anonymous": TestClient(app, base_url="http://desk.test")}
+        for name in ROLES[1:]:
+            clients[name] = sign_in(TestClient(app, base_url="http://desk.test"), name)
+        a = clients["ent-a"].post("/api/cases", json=clause1())
+        b = clients["ent-b"].post("/api/cases", json=clause6())
+        assert a.status_code == 201 and b.status_code == 201, (a.text, b.text)
+        yield {"c": clients, "A": a.json()["id"], "B": b.json()["id"], "url": url, "app": app}
+        app.state.desk.ledger.engine.dispose()
+
+
+def statuses(desk, method: str, path: str, body=None) -> dict[str, int]:
+    out = {}
+    for role in ROLES:
+        r = desk["c"][role].request(method, path, json=body)
+        assert r.status_code < 500, (role, path, r.text)
+        out[role] = r.status_code
+    return out
+
+
+def expect(anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau), strict=True))
+
+
+def test_reading_routes_by_role_own_and_others(desk):
+    A = desk["A"]
+    # case A belongs to ent-a and lies in 金水区: ent-b and the 新郑市 reviewer do not learn it exists
+    assert statuses(desk, "GET", f"/api/cases/{A}") == expect(401, 200, 404, 200, 404, 200)
+    assert statuses(desk, "GET", f"/api/cases/{A}/documents/application.docx") == expect(401, 200, 404, 200, 404, 200)
+    # an unknown case looks exactly like somebody else's
+    assert statuses(desk, "GET", "/api/cases/no-such-case") == expect(401, 404, 404, 404, 404, 404)
+    # the list: each sees only its own
+    lists = {role: desk["c"][role].get("/api/cases") for role in ROLES}
+    assert lists["anonymous"].status_code == 401
+    ids = {role: {c["id"] for c in r.json()} for role, r in lists.items() if role != "anonymous"}
+    assert ids == {"ent-a": {A}, "ent-b": {desk["B"]}, "rev-jinshui": {A}, "rev-xinzheng": {desk["B"]},
+                   "bureau": {A, desk["B"]}}
+    row = next(c for c in lists["bureau"].json() if c["id"] == A)
+    assert row == {"id": A, "uscc": ENT_A, "applicant": "测试企业7101有限公司", "district": "金水区", "year": 2026,
+                   "status": "submitted", "total": "240000.00"}
+
+
+def test_writing_routes_refused_by_role_own_and_others(desk):
+    A = desk["A"]
+    review = {"conclusion": "approve", "verified": [], "remarks": "核实无误"}
+    assert statuses(desk, "POST", f"/api/cases/{A}/reviews", review) | {"rev-jinshui": 0, "bureau": 0} == \
+        expect(401, 403, 404, 0, 404, 0)
+    assert statuses(desk, "POST", f"/api/cases/{A}/award", {}) | {"bureau": 0} == expect(401, 403, 404, 403, 404, 0)
+    assert statuses(desk, "POST", f"/api/cases/{A}/revoke", {"reason": "x"}) | {"bureau": 0} == \
+        expect(401, 403, 404, 403, 404, 0)
+    # submitting: enterprises only, and only for their own USCC
+    assert statuses(desk, "POST", "/api/cases", clause1(promotion="900000")) == expect(401, 201, 403, 403, 403, 403)
+    # nothing above changed case A
+    assert desk["c"]["bureau"].get(f"/api/cases/{A}").json()["status"] == "submitted"
+
+
+def test_the_process_through_the_api(desk):
+    c, A = desk["c"], desk["A"]
+    # award before any review: 409 with the reason
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"})
+    assert r.status_code == 409 and r.json()["errors"]
+    # the district reviewer verifies a lower figure: the opinion recomputes (30% of 500,000)
+    r = c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={
+        "conclusion": "partial", "remarks": "推广费核减", "verified": [{"clause": 1, "facts": {"promotion_costs": "500000"}}]})
+    assert r.status_code == 201, r.text
+    assert r.json()["total"] == "150000.00" and r.json()["status"] == "approved"
+    assert statuses(desk, "GET", f"/api/cases/{A}/documents/opinion.docx") == expect(401, 403, 404, 200, 404, 200)
+    # the notice before the award does not exist for anyone
+    assert c["ent-a"].get(f"/api/cases/{A}/documents/notice.docx").status_code in (404, 409)
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"})
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    assert number.startswith("郑商务〔2026〕") and r.json()["total"] == "150000.00"
+    assert c["bureau"].post(f"/api/cases/{A}/award", json={}).status_code == 409  # never twice
+    pdf = c["ent-a"].get(f"/api/cases/{A}/documents/notice.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert statuses(desk, "GET", f"/api/cases/{A}/documents/notice.docx") == expect(401, 200, 404, 200, 404, 200)
+    case = c["ent-a"].get(f"/api/cases/{A}").json()
+    assert case["status"] == "awarded" and case["notices"][0]["number"] == number
+    assert case["reviews"][0]["conclusion"] == "partial"
+    # revocation frees the cap; the case says so
+    r = c["bureau"].post(f"/api/cases/{A}/revoke", json={"reason": "材料不实"})
+    assert r.status_code == 201 and r.json()["number"] == number
+    assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "revoked"
+
+
+def test_an_invalid_bundle_gets_the_errors_check_gives(desk, tmp_path):
+    bad = clause1()
+    bad["claims"][0]["facts"]["import_export"] = "12,000,000"
+    bad["applicant"]["district"] = "火星区"
+    r = desk["c"]["ent-a"].post("/api/cases", content=json.dumps(bad, ensure_ascii=False).encode(),
+                                headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    cli = run_cli("check", "--json", str(write_bundle(tmp_path / "bad.json", bad)))
+    expected = json.loads(cli.stdout.decode())["errors"]
+    assert [(e["path"], e["message"]) for e in r.json()["errors"]] == [(e["path"], e["message"]) for e in expected]
+    assert {e["path"] for e in r.json()["errors"]} >= {"/claims/0/facts/import_export", "/applicant/district"}
+    # YAML is a bundle too, and broken text is a 422 with a place, never a 500
+    yaml_text = (SAMPLES / "clause01-eligible.yaml").read_bytes()
+    r = desk["c"]["ent-a"].post("/api/cases", content=yaml_text, headers={"content-type": "application/yaml"})
+    assert r.status_code == 403  # a valid bundle, but another applicant's USCC
+    for body in (b"{", b"\xff\xfe", b"[]", b"claims: [", "{\"year\": 1e400}".encode()):
+        r = desk["c"]["ent-a"].post("/api/cases", content=body)
+        assert r.status_code == 422 and r.json()["errors"][0]["path"], body
+
+
+def test_bad_review_and_award_bodies_are_422_with_pointers(desk):
+    c, A = desk["c"], desk["A"]
+    cases = [
+        ({"conclusion": "maybe"}, "/conclusion"),
+        ({"conclusion": "approve", "verified": [{"clause": 1, "facts": {"promotion_costs": "-5"}}]},
+         "/verified/0/facts/promotion_costs"),
+        ({"conclusion": "approve", "verified": [{"clause": 6, "facts": {}}]}, "/verified/0/clause"),
+        ({"conclusion": "approve", "verified": "all"}, "/verified"),
+        # approve while the verified figures give nothing: refused by the process
+        ({"conclusion": "approve", "verified": [{"clause": 1, "facts": {"import_export": "100"}}]}, "/conclusion"),
+    ]
+    for body, pointer in cases:
+        r = c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert pointer in {e["path"] for e in r.json()["errors"]}, (body, r.json())
+        assert " / " in r.json()["error"]  # Chinese and English
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-13-45"})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/date"
+    assert c["bureau"].post(f"/api/cases/{A}/revoke", json={}).status_code == 422
