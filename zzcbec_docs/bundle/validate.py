@@ -17,7 +17,7 @@ from typing import Any
 
 from zzcbec_docs import schema
 from zzcbec_docs.bundle import uscc
-from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward, Problem
+from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward, Problem, competition_key
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.loading import decode_text, parse_text, pointer, read_limited
 
@@ -115,9 +115,10 @@ def _semantic(data: dict) -> list[Problem]:
             continue
         n = claim["clause"]
         facts = claim.get("facts") if isinstance(claim.get("facts"), dict) else {}
-        key = (n, facts.get("competition_name")) if n == 11 else (n,)
+        name = facts.get("competition_name")
+        key = (n, competition_key(name) if isinstance(name, str) else name) if n == 11 else (n,)
         if key in seen:
-            what = f"条款 {n}" + (f"（竞赛“{key[1]}”）" if n == 11 else "")
+            what = f"条款 {n}" + (f"（竞赛“{name}”）" if n == 11 else "")
             found.append(Problem(
                 f"/claims/{i}/clause",
                 f"{what}重复申报（已在 /claims/{seen[key]}）；每条只能申报一次，第十一条每个竞赛一次",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from zzcbec_docs.cli.options import ledger_option
+from zzcbec_docs.cli.options import actor_name, actor_option, ledger_option
 
 
 def _open(url: str | None, upgrade: bool = False, require_latest: bool = True):  # type: ignore[no-untyped-def]
@@ -83,10 +83,17 @@ def list_(ledger_url: str | None, year: int | None, uscc: str | None, clause: in
 @click.argument("number")
 @click.option("--reason", required=True, help="撤销原因 / why")
 @ledger_option
-def revoke(number: str, reason: str, ledger_url: str | None) -> None:
-    """撤销一份奖励通知 / revoke an award notice (a new entry; nothing is deleted)."""
-    rec = _open(ledger_url).revoke(number, reason)
-    click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc})")
+@actor_option
+def revoke(number: str, reason: str, ledger_url: str | None, actor: str | None) -> None:
+    """撤销一份奖励通知 / revoke an award notice (a new entry; nothing is deleted). Its awards stop
+    counting against the caps; the same content may then be awarded again with
+    `award --reissue-of NUMBER`."""
+    from zzcbec_docs.process import revoke as revoke_notice
+
+    rec = revoke_notice(_open(ledger_url), number, reason=reason, actor=actor_name(actor))
+    click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc}{'，案件 case ' + rec.case_id if rec.case_id else ''})")
+    click.echo(f"    该笔奖励不再计入上限；如需重新出具：zzcbec award … --reissue-of {rec.number} / its awards no "
+               f"longer count against any cap; to re-issue: zzcbec award … --reissue-of {rec.number}")
 
 
 @ledger.command()

@@ -12,7 +12,7 @@ from typing import IO
 import click
 
 from zzcbec_docs import __version__
-from zzcbec_docs.errors import UsageError, ZzcbecError
+from zzcbec_docs.errors import LedgerUnavailable, UsageError, ZzcbecError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -36,6 +36,9 @@ LAZY_COMMANDS = {
     "policy": ("zzcbec_docs.cli.policy", "policy"),
     "init-bundle": ("zzcbec_docs.cli.init_bundle", "init_bundle"),
     "ledger": ("zzcbec_docs.cli.ledger", "ledger"),
+    "submit": ("zzcbec_docs.cli.process", "submit"),
+    "review": ("zzcbec_docs.cli.process", "review"),
+    "case": ("zzcbec_docs.cli.process", "case"),
     "serve": ("zzcbec_docs.cli.serve", "serve"),
     "users": ("zzcbec_docs.cli.users", "users"),
 }
@@ -73,7 +76,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec render BUNDLE... --out D  生成申报表、审核意见书、奖励通知书 / documents
     zzcbec demo --out DIR            用全部样例生成文档 / render every sample
     zzcbec batch IN... --out DIR     批量受理、并行出文、汇总 / a folder at once, in parallel
-    zzcbec award BUNDLE --ledger URL 记账、编号并出具奖励通知书 / record, number, notify
+    zzcbec submit BUNDLE...          受理：登记为案件 / record applications as cases
+    zzcbec review CASE --record R    审核：记录审核结论并出具意见书 / record a review
+    zzcbec award CASE --out DIR      奖励：记账、编号并出具奖励通知书 / record, number, notify
+    zzcbec case list|show            案件及其经过 / the cases and their history
     zzcbec ledger init|list|revoke|export   奖励台账 / the award ledger
     zzcbec users add|list|disable    网上申报审核系统账号 / the desk's accounts
     zzcbec serve --ledger URL        网上申报审核系统 / the web desk
@@ -103,6 +109,9 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
         return 130
     except UsageError as e:
         print(f"用法错误 / usage error: {e.message}", file=err)
+        return EXIT_USAGE
+    except LedgerUnavailable as e:
+        print(f"错误 / error: {e.message}", file=err)
         return EXIT_USAGE
     except ZzcbecError as e:
         if debug:

@@ -59,8 +59,9 @@ def default_date() -> dt.date:
 @dataclass(frozen=True)
 class NoticeOptions:
     issuer: str = "郑州市商务局"
-    number: str | None = None  # 郑商务〔2026〕15号; None leaves the number to be filled in
+    number: str | None = None  # 郑商务〔2026〕15号, given by `award` only; None makes a specimen (样稿)
     date: dt.date | None = None
+    replaces: str | None = None  # the revoked notice this one re-issues
 
     def checked(self) -> NoticeOptions:
         if self.number is not None and not DOC_NUMBER.match(self.number):
@@ -251,12 +252,14 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
     city = sum((d.funding.city for d in awarded if d.funding), ZERO)
     local = sum((d.funding.local for d in awarded if d.funding), ZERO)
     date = options.date or default_date()
-    number = options.number or f"郑商务〔{date.year}〕　　号"
+    specimen = options.number is None  # only `award` numbers a notice: without a number it is a 样稿
+    number = options.number or "样稿（无文号，不作为拨付依据）"
     clauses = "、".join(f"第{CHINESE_NUMERALS[d.clause]}条" for d in awarded)
     return {
         **_common(bundle, result, policy, "notice"),
         "title": f"{options.issuer}关于给予{bundle.applicant.name}跨境电商发展资金奖励的通知",
         "issuer": options.issuer, "number": number, "date": cn_date(date),
+        "specimen": specimen, "replaces": options.replaces,
         "rows": rows, "clauses": clauses,
         "total": fmt_yuan(total), "total_words": in_words(total),
         "settled": settled, "city": fmt_yuan(city), "local": fmt_yuan(local),
