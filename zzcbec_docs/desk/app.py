@@ -482,8 +482,10 @@ async def api_review(request: Request, desk: Desk, user: User) -> Response:
                         status_code=201)
 
 
-def _award(desk: Desk, user: User, detail: Any, date: dt.date | None, address: str | None):  # type: ignore[no-untyped-def]
-    out = _process().award(desk.ledger, detail.case.id, actor=user.username, policy=desk.policy, date=date)
+def _award(desk: Desk, user: User, detail: Any, date: dt.date | None, address: str | None,  # type: ignore[no-untyped-def]
+           reissue_of: str | None = None):
+    out = _process().award(desk.ledger, detail.case.id, actor=user.username, policy=desk.policy, date=date,
+                           reissue_of=reissue_of, require_review=True)
     desk.audit(user.username, "case.award", detail.case.id, {"number": out.number, "total": fmt_amount(out.total)},
                address)
     return out
@@ -506,7 +508,10 @@ def _date(data: dict[str, Any], key: str = "date") -> dt.date | None:
 async def api_award(request: Request, desk: Desk, user: User) -> Response:
     detail = await load_case(request, desk, user, "case.award")
     data = parse_json_object(await json_body(request), "奖励请求 / award")
-    out = await run_in_threadpool(_award, desk, user, detail, _date(data), client_address(request))
+    reissue_of = data.get("reissue_of")
+    if reissue_of is not None and not isinstance(reissue_of, str):
+        raise unprocessable("/reissue_of", "reissue_of 应为被撤销通知的文号", "reissue_of is the revoked notice's number")
+    out = await run_in_threadpool(_award, desk, user, detail, _date(data), client_address(request), reissue_of)
     return JSONResponse({"id": detail.case.id, "number": out.number, "total": fmt_amount(out.total),
                          "status": out.case.status}, status_code=201)
 

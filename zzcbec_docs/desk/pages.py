@@ -420,7 +420,8 @@ async def award_post(request: Request, desk: Desk, user: User) -> Response:
     form = request.state.form
 
     def work(detail: Any) -> None:
-        _award(desk, user, detail, _date({"date": form.get("date") or None}), client_address(request))
+        _award(desk, user, detail, _date({"date": form.get("date") or None}), client_address(request),
+               str(form.get("reissue_of") or "") or None)
 
     return await _case_action(request, desk, user, "case.award", work)
 
