@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import SAMPLES, run_cli, write_bundle
-from desk_support import ENT_A, PASSWORD, add_accounts, clause1, clause6, ledger_for, sign_in
+from desk_support import ENT_A, add_accounts, clause1, clause6, ledger_for, sign_in
 
 ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
 
@@ -125,7 +125,7 @@ def test_an_invalid_bundle_gets_the_errors_check_gives(desk, tmp_path):
     yaml_text = (SAMPLES / "clause01-eligible.yaml").read_bytes()
     r = desk["c"]["ent-a"].post("/api/cases", content=yaml_text, headers={"content-type": "application/yaml"})
     assert r.status_code == 403  # a valid bundle, but another applicant's USCC
-    for body in (b"{", b"\xff\xfe", b"[]", b"claims: [", "{\"year\": 1e400}".encode()):
+    for body in (b"{", b"\xff\xfe", b"[]", b"claims: [", b"{\"year\": 1e400}"):
         r = desk["c"]["ent-a"].post("/api/cases", content=body)
         assert r.status_code == 422 and r.json()["errors"][0]["path"], body
 

@@ -378,7 +378,8 @@ def case_json(desk: Desk, detail: Any, user: User) -> dict[str, Any]:
         "content_sha256": detail.case.content_sha256, "submitted_at": detail.case.submitted_at,
         "submitted_by": detail.case.submitted_by, "policy_id": detail.case.policy_id,
         "bundle": jsonable(getattr(detail.bundle, "raw", None) or {}), "check": result.as_dict(),
-        "reviews": jsonable(detail.reviews), "notices": jsonable(detail.notices),
+        "reviews": jsonable(detail.reviews),
+        "notices": [{**jsonable(n), "total": fmt_amount(n.total)} for n in detail.notices],
         "attachments": [{"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size}
                         for a in getattr(detail, "attachments", ())],
     })

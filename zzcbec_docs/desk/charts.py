@@ -16,7 +16,7 @@ def _wan(v: Decimal) -> str:
 
 def bars(title: str, rows: list[tuple[str, Decimal]], *, unit: str = "yuan", width: int = 640) -> str:
     """Horizontal bars, one per row, labelled with the value."""
-    row_h, label_w, pad = 26, 170, 90
+    row_h, label_w, pad = 26, 250, 90
     h = 34 + row_h * max(1, len(rows))
     top = max((v for _, v in rows), default=Decimal(0)) or Decimal(1)
     span = width - label_w - pad

@@ -45,7 +45,6 @@ from zzcbec_docs.desk.app import (
 )
 from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.loading import decode_text, parse_text
-from zzcbec_docs.money import fmt_amount
 
 
 # ---------------------------------------------------------------------- sign in / out
@@ -281,7 +280,7 @@ async def cases_page(request: Request, desk: Desk, user: User) -> Response:
         status = None
     cases = await run_in_threadpool(_list, desk, user, status)
     title = {"enterprise": "我的申报", "reviewer": "待审案件", "bureau": "全部案件"}[user.role]
-    return desk.page("cases.html", request, user, cases=cases, title=title, status=status)
+    return desk.page("cases.html", request, user, cases=cases, title=title, filter_status=status)
 
 
 @route("case.review")
@@ -290,7 +289,7 @@ async def queue_page(request: Request, desk: Desk, user: User) -> Response:
     order = {"submitted": 0, "reviewed": 1, "rejected": 2, "approved": 3, "awarded": 4, "revoked": 5}
     cases = sorted(cases, key=lambda c: (order.get(c.status, 9), c.submitted_at))
     return desk.page("cases.html", request, user, cases=cases, title="审核队列（" + "、".join(user.districts) + "）",
-                     status=None)
+                     filter_status=None)
 
 
 @route("case.award")
@@ -320,7 +319,7 @@ def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
             rows.append({"clause": c.clause, "competition": key[1], "fact": fact, "label": labels.get(fact, fact),
                          "declared": _show(value), "verified": _show(verified_latest.get(key, {}).get(fact)),
                          "kind": type(value).__name__, "editable": not isinstance(value, dict)})
-    notices = [jsonable(n) for n in detail.notices]
+    notices = [{**jsonable(n), "total": n.total} for n in detail.notices]
     return {"case": detail.case, "detail": detail, "result": result, "declared": declared, "rows": rows,
             "reviews": [jsonable(r) for r in detail.reviews], "notices": notices,
             "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
@@ -517,13 +516,13 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     numeral = lambda n: f"第{desk.policy.clauses[n].numeral}条"  # noqa: E731
     return {
         "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
-        "clause": charts.bars("奖励金额（按条款）", [(f"{numeral(n)} {desk.policy.clauses[n].name}"[:14], v)
+        "clause": charts.bars("奖励金额（按条款）", [(f"{numeral(n)} {desk.policy.clauses[n].name}"[:16], v)
                                              for n, v in sorted(by_clause.items())]),
         "split": charts.split_bar("市级与区县（市）分担（第十六条）", city, local),
         "caps": charts.bars("上限使用率（各企业平均）", [(numeral(n), sum(v) / len(v)) for n, v in sorted(use.items())],
                             unit="share"),
-        "count": len(live), "total": fmt_amount(sum(by_clause.values(), Decimal(0))),
-        "city": fmt_amount(city), "local": fmt_amount(local), "revoked": len(awards) - len(live),
+        "count": len(live), "total": sum(by_clause.values(), Decimal(0)),
+        "city": city, "local": local, "revoked": len(awards) - len(live),
     }
 
 
