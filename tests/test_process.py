@@ -6,15 +6,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import yaml
 
 from zzcbec_docs.ledger import open_ledger
 
-from conftest import SAMPLES, make_bundle, run_cli, write_bundle
-from test_ledger import ledger_url  # noqa: F401 - the fixture: a fresh SQLite file / PostgreSQL schema
+from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
 
 
 def cli(*args: str) -> tuple[int, str, str]:
@@ -246,3 +250,50 @@ def test_an_unreachable_ledger_is_exit_2_with_one_clear_line(tmp_path):
     garbage.write_bytes(b"this is not sqlite" * 100)
     code, _, err = cli("case", "list", "--ledger", str(garbage))
     assert code == 2 and "not a SQLite database" in err and str(garbage) in err
+
+
+# ---------------------------------------------------------------- racing desks
+def _desk(args: list[list[str]]) -> subprocess.Popen:
+    """One desk: a process running `zzcbec` once per argument list, one after the other."""
+    code = ("import sys; from zzcbec_docs.cli.main import main\n"
+            f"codes = [main(a) for a in {args!r}]\nprint('codes', codes)")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+@pytest.mark.slow
+def test_two_desks_awarding_two_different_bundles_of_one_applicant_at_once(ledger_url, tmp_path):
+    open_ledger(ledger_url)
+    for round_ in range(2):
+        a = clause1(tmp_path, f"a{round_}.json", "1000000", n=60 + round_)  # ¥300,000
+        b = clause1(tmp_path, f"b{round_}.json", "900000", n=60 + round_)  # ¥270,000 alone
+        desks = [_desk([["award", str(x), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format",
+                         "docx"]]) for x in (a, b)]
+        for d in desks:
+            d.communicate(timeout=180)
+        rows = open_ledger(ledger_url).awards(uscc=make_bundle(1, {}, n=60 + round_)["applicant"]["uscc"])
+        assert sum(r.amount for r in rows) == Decimal("500000.00")  # whichever came first, never ¥570,000
+        assert len(rows) == 2
+    seqs = sorted(int(n.split("〕")[1][:-1]) for n in numbers(ledger_url))
+    assert seqs == [1, 2, 3, 4]
+
+
+@pytest.mark.slow
+def test_two_batches_of_awards_at_once_hold_every_cap(ledger_url, tmp_path):
+    open_ledger(ledger_url)
+    batches = []
+    for side in ("x", "y"):
+        jobs = []
+        for i, n in enumerate((70, 71, 70, 71)):
+            b = clause1(tmp_path, f"{side}{i}.json", str(700000 + i * 1000 + (side == "y")), n=n)  # ~¥210,000 each
+            jobs.append(["award", str(b), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx"])
+        batches.append(_desk(jobs))
+    for d in batches:
+        out, err = d.communicate(timeout=300)
+        assert b"codes" in out, err
+    lg = open_ledger(ledger_url)
+    for n in (70, 71):
+        rows = lg.awards(uscc=make_bundle(1, {}, n=n)["applicant"]["uscc"])
+        assert sum(r.amount for r in rows) == Decimal("500000.00"), [r.amount for r in rows]
+    seqs = sorted(int(x.split("〕")[1][:-1]) for x in numbers(ledger_url))
+    assert seqs == list(range(1, len(seqs) + 1))
