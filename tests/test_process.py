@@ -297,3 +297,39 @@ def test_two_batches_of_awards_at_once_hold_every_cap(ledger_url, tmp_path):
         assert sum(r.amount for r in rows) == Decimal("500000.00"), [r.amount for r in rows]
     seqs = sorted(int(x.split("〕")[1][:-1]) for x in numbers(ledger_url))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_a_version_2_ledger_is_upgraded_and_its_awards_still_count(ledger_url, tmp_path):
+    """A ledger written before the process existed: its notice (known by the bundle's bytes) still
+    refuses the same bundle, counts against the cap, and can be revoked and re-issued."""
+    from sqlalchemy import create_engine, insert, text
+
+    from zzcbec_docs.ledger import schema as s
+    from zzcbec_docs.ledger.store import normalise_url
+
+    b = clause1(tmp_path, "old.json", "2000000", n=50)
+    sha = hashlib.sha256(b.read_bytes()).hexdigest()
+    uscc = make_bundle(1, {}, n=50)["applicant"]["uscc"]
+    engine = create_engine(normalise_url(ledger_url))
+    with engine.begin() as conn:
+        s.schema_version.create(conn)
+        s._v1(conn)
+        s._v2(conn)
+        for v in (1, 2):
+            conn.execute(insert(s.schema_version).values(version=v, applied_at="2026-01-01T00:00:00+00:00"))
+        conn.execute(text(
+            "INSERT INTO zzcbec_notices (number, issuer, issuer_code, notice_year, seq, uscc, applicant_name, "
+            "district, year, bundle_sha256, policy_id, issued_on, created_at) VALUES ('郑商务〔2026〕1号', "
+            "'郑州市商务局', '郑商务', 2026, 1, :u, '旧企业', '金水区', 2026, :sha, 'p', '2026-01-02', '2026-01-02')"),
+            {"u": uscc, "sha": sha})
+        conn.execute(text("INSERT INTO zzcbec_awards (notice_id, uscc, clause, year, amount_cents, city_cents, "
+                          "local_cents) VALUES (1, :u, 1, 2026, 50000000, 25000000, 25000000)"), {"u": uscc})
+        conn.execute(text("INSERT INTO zzcbec_notice_counters VALUES ('郑商务', 2026, 1)"))
+    engine.dispose()
+    code, text_, err = cli("ledger", "init", "--ledger", ledger_url)
+    assert code == 0 and "version 3" in text_ and "was 2" in text_, err
+    code, _, err = award(ledger_url, b, tmp_path / "out")
+    assert code == 1 and "郑商务〔2026〕1号" in err
+    assert cli("ledger", "revoke", "郑商务〔2026〕1号", "--reason", "重开", "--ledger", ledger_url)[0] == 0
+    code, text_, err = award(ledger_url, b, tmp_path / "out", "--reissue-of", "郑商务〔2026〕1号")
+    assert code == 0 and "郑商务〔2026〕2号" in text_ and "¥500,000.00" in text_, err
