@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,39 +21,6 @@ from zzcbec_docs.policy import load_policy
 from zzcbec_docs.process import AlreadyAwarded, NotAwardable
 
 from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
-
-PG_BASE = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
-
-
-def _postgres_answers() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE, connect_timeout=3):
-            return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-PG_UP = _postgres_answers()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request, tmp_path):
-    """A fresh, empty ledger: a SQLite file, or a schema of its own in the PostgreSQL test database."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "ledger.db")
-        return
-    if not PG_UP:
-        pytest.skip(f"PostgreSQL does not answer at {PG_BASE}: PostgreSQL ledger tests skipped")
-    import psycopg
-
-    schema = f"zz_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def clause1_bundle(tmp_path: Path, name: str, promotion: str, n: int = 50, **kw) -> Path:

@@ -10,14 +10,13 @@ from typing import Any
 
 from zzcbec_docs import schema
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
-from zzcbec_docs.bundle.model import Problem
+from zzcbec_docs.bundle.model import PriorAward, Problem
 from zzcbec_docs.bundle.validate import _control_chars, fact_kinds, fact_labels
 from zzcbec_docs.errors import BundleError, UsageError
 from zzcbec_docs.loading import load_file
 from zzcbec_docs.money import ZERO, fmt_wan, fmt_yuan
 from zzcbec_docs.policy.model import Condition, Policy
 from zzcbec_docs.rules.conditions import CHOICE_LABELS
-from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
 
 PROFILE_SCHEMA = "profile.schema.json"
@@ -50,34 +49,81 @@ def all_fact_kinds() -> dict[str, str]:
     return out
 
 
+def fact_unit(name: str, kind: str) -> str:
+    """The unit a fact is counted in, as the policy writes it (元 for money; 平方米 for store_area_m2)."""
+    if kind == "money":
+        return "元"
+    from zzcbec_docs.policy import load_policy
+
+    for clause in load_policy().clauses.values():
+        for c in clause.conditions:
+            if c.fact == name and c.unit:
+                return c.unit
+        if clause.amount is not None and getattr(clause.amount, "fact", None) == name and clause.amount.unit:
+            return clause.amount.unit
+    return ""
+
+
 def parse_setting(text: str) -> tuple[str, Any]:
-    """`--set fact=value`: the value typed as the fact needs (a number for counts, true/false for flags)."""
+    """`--set fact=value`: the value typed as the fact needs; a bad one is a usage error naming --set."""
     if "=" not in text:
         raise UsageError(f"--set 应写作 事实=值（收到 {text!r}）", f"--set takes fact=value (got {text!r})")
     name, _, value = text.partition("=")
     name, value = name.strip(), value.strip()
     kinds = all_fact_kinds()
     if name not in kinds:
-        raise UsageError(f"未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
-                         f"unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
+        raise UsageError(f"--set：未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
+                         f"--set: unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
     kind = kinds[name]
+    where_zh, where_en = f"--set {text}：", f"--set {text}: "
     if kind == "flag":
         if value.lower() in ("true", "是", "yes", "1"):
             return name, True
         if value.lower() in ("false", "否", "no", "0"):
             return name, False
-        raise UsageError(f"{name} 应为 true 或 false", f"{name} takes true or false")
+        raise UsageError(f"{where_zh}{name} 应为 true 或 false", f"{where_en}{name} takes true or false")
     if kind == "count":
         try:
-            return name, int(value)
+            n = int(value)
+            if n < 0:
+                raise ValueError
+            return name, n
         except ValueError:
-            raise UsageError(f"{name} 应为整数", f"{name} takes a whole number") from None
+            unit = fact_unit(name, kind)
+            raise UsageError(f"{where_zh}{name} 应为不小于 0 的整数{f'（单位：{unit}）' if unit else ''}",
+                             f"{where_en}{name} takes a whole number ≥ 0{f' ({unit})' if unit else ''}") from None
     if kind == "service_fees":
         try:
-            return name, json.loads(value)
+            fees = json.loads(value)
+            if not isinstance(fees, dict):
+                raise ValueError
+            return name, fees
         except ValueError:
-            raise UsageError(f"{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}",
-                             f'{name} takes a JSON object such as {{"rent": "300000"}}') from None
+            raise UsageError(f"{where_zh}{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}（单位：元）",
+                             f'{where_en}{name} takes a JSON object such as {{"rent": "300000"}} (yuan)') from None
+    if kind in ("money", "quantity"):
+        from decimal import InvalidOperation
+
+        unit = fact_unit(name, kind)
+        try:
+            d = Decimal(value)
+            if not d.is_finite() or d < 0 or d != d.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise UsageError(f"{where_zh}{name} 应为不小于 0 的数，最多两位小数（单位：{unit or '—'}）",
+                             f"{where_en}{name} takes a number ≥ 0 with at most 2 decimals"
+                             f"{f' ({unit})' if unit else ''}") from None
+        return name, value
+    if kind == "date":
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(value)
+            if len(value) != 10:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"{where_zh}{name} 应为 YYYY-MM-DD 格式的日期", f"{where_en}{name} takes a date YYYY-MM-DD"
+                             ) from None
     return name, value
 
 
@@ -154,14 +200,38 @@ def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[
     return {"fact": c.fact, "condition": c.id, "message": c.label, "message_en": c.fact}
 
 
-def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any]) -> Decision:
+def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any],
+              history: tuple[PriorAward, ...] = ()) -> Decision:
+    """The clause decided on the profile's facts, counting the ledger's awards (`history`) when given."""
+    from zzcbec_docs.process.decide import decide_counting
+
     bundle = {"schema_version": "1.0", "year": profile["year"], "applicant": profile["applicant"],
               "claims": [{"clause": clause, "facts": facts}], "prior_awards": profile.get("prior_awards", [])}
     raw = json.dumps(bundle, ensure_ascii=False, default=str).encode()
-    return decide(parse_bundle(raw, "profile"), policy).decisions[0]
+    return decide_counting(parse_bundle(raw, "profile"), policy, history).decisions[0]
 
 
-def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
+def _known_failures(policy: Policy, clause: int, facts: dict[str, Any], year: int) -> list[Condition]:
+    """The clause's own conditions that the known facts already fail (facts missing for the rest)."""
+    from zzcbec_docs.rules.conditions import evaluate
+
+    failed = []
+    for c in policy.clauses[clause].conditions:
+        if c.fact not in facts or (c.prior_fact and c.prior_fact not in facts):
+            continue
+        typed = {k: (Decimal(str(v)) if all_fact_kinds().get(k) in ("money", "quantity") and not isinstance(v, bool)
+                     else v) for k, v in facts.items()}
+        try:
+            step = evaluate(clause, c, typed, year)
+        except (KeyError, TypeError, ValueError, ArithmeticError):  # a condition that needs more than it names
+            continue
+        if step.passed is False:
+            failed.append(c)
+    return failed
+
+
+def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorAward, ...] = ()) -> list[Match]:
+    """Every clause against the profile; `history`: the applicant's awards in the ledger, counted."""
     facts = profile["facts"]
     kinds = all_fact_kinds()
     labels = fact_labels()
@@ -183,9 +253,13 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
         missing = [f for f in needed if f not in facts]
         if missing:
             m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
+            failing = _known_failures(policy, n, facts, profile["year"])
+            if failing:  # a known condition fails: not eligible whatever the missing facts are
+                m.status = "not_eligible"
+                m.gaps = [gap_for(c, facts, kinds) for c in failing]
             out.append(m)
             continue
-        d = _decision(policy, profile, n, {f: facts[f] for f in needed})
+        d = _decision(policy, profile, n, {f: facts[f] for f in needed}, history)
         m.amount, m.funding = d.amount, d.funding
         if d.status == ELIGIBLE:
             m.status = "eligible"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Policy
 
@@ -17,13 +19,14 @@ PLACEHOLDER = {  # kind → (value to replace, how to write it)
 }
 
 
-def skeleton(policy: Policy, clause: int, year: int) -> str:
-    c = policy.clauses[clause]
+def skeleton(policy: Policy, clause: int | Iterable[int], year: int) -> str:
+    """A bundle skeleton claiming one clause, or several (`--clause 1 --clause 6`: one claim each)."""
+    numbers = list(dict.fromkeys([clause] if isinstance(clause, int) else clause))
     labels = fact_labels()
-    lines = [
-        f"# 申报材料：{policy.full_title}",
-        f"# 第{CHINESE_NUMERALS[clause]}条 {c.name}",
-        f"# 条文：{c.text}",
+    lines = [f"# 申报材料：{policy.full_title}"]
+    for n in numbers:
+        lines += [f"# 第{CHINESE_NUMERALS[n]}条 {policy.clauses[n].name}", f"# 条文：{policy.clauses[n].text}"]
+    lines += [
         "# 填好后运行：zzcbec check 本文件；zzcbec render 本文件 --out out/",
         'schema_version: "1.0"',
         f"year: {year}                       # 申报年度：数据所属的自然年",
@@ -37,9 +40,20 @@ def skeleton(policy: Policy, clause: int, year: int) -> str:
         '  contact: {name: "", phone: ""} # 联系人及电话',
         '  bank: {name: "", account: ""}  # 开户银行及账号（奖励通知书写明拨付账户）',
         "claims:",
-        f"  - clause: {clause}",
-        "    facts:",
     ]
+    for n in numbers:
+        lines += [f"  - clause: {n}", "    facts:"]
+        lines += _facts(policy, n, labels)
+    lines += [
+        "prior_awards: []                 # 已获本政策奖励（如有）：- {clause: 1, year: 2025, amount: \"300000.00\"}",
+        "attachments: []                  # 证明材料（相对本文件的路径与 SHA-256）：- {kind: business_license, file: attachments/license.pdf, sha256: \"…\"}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _facts(policy: Policy, clause: int, labels: dict[str, str]) -> list[str]:
+    lines = []
     for name, kind in fact_kinds()[clause].items():
         label = labels.get(name, name)
         if kind == "service_fees":
@@ -48,11 +62,9 @@ def skeleton(policy: Policy, clause: int, year: int) -> str:
                 lines.append(f'        {fee}: "0"{" " * max(1, 20 - len(fee))}# {labels.get(fee, fee)}')
             continue
         value, hint = PLACEHOLDER.get(kind, PLACEHOLDER["text"])
+        unit = next((c.unit for c in policy.clauses[clause].conditions if c.fact == name and c.unit), None)
+        if unit and kind in ("quantity", "count"):
+            hint = f"{hint}（单位：{unit}）"
         field = f"      {name}: {value}"
         lines.append(f"{field}{' ' * max(1, 40 - len(field))}# {label}：{hint}")
-    lines += [
-        "prior_awards: []                 # 已获本政策奖励（如有）：- {clause: 1, year: 2025, amount: \"300000.00\"}",
-        "attachments: []                  # 证明材料（相对本文件的路径与 SHA-256）：- {kind: business_license, file: attachments/license.pdf, sha256: \"…\"}",
-        "",
-    ]
-    return "\n".join(lines)
+    return lines

@@ -109,7 +109,11 @@ def export(ledger_url: str | None, year: int, fmt: str, out_path: Path) -> None:
     rows = _open(ledger_url).awards(year=year)
     files = (export_csv if fmt == "csv" else export_xlsx)(rows, out_path)
     _, _, grand = totals(rows)
-    click.echo(f"✓ {len(rows)} awards, total {fmt_yuan(grand.amount)} (city {fmt_yuan(grand.city)}, "
-               f"local {fmt_yuan(grand.local)}, unsettled {fmt_yuan(grand.unsettled)})")
+    click.echo(f"✓ {year}年度有效奖励 {grand.count} 笔，合计 {fmt_yuan(grand.amount)}（市级 {fmt_yuan(grand.city)}，"
+               f"区县级 {fmt_yuan(grand.local)}，待定分担 {fmt_yuan(grand.unsettled)}）；另有已撤销 "
+               f"{grand.revoked_count} 笔 {fmt_yuan(grand.revoked_amount)}，不计入合计")
+    click.echo(f"  {grand.count} standing awards for {year}, total {fmt_yuan(grand.amount)} (city "
+               f"{fmt_yuan(grand.city)}, local {fmt_yuan(grand.local)}, unsettled {fmt_yuan(grand.unsettled)}); "
+               f"{grand.revoked_count} revoked ({fmt_yuan(grand.revoked_amount)}) listed apart, not counted")
     for f in files:
         click.echo(f"    → {f}")

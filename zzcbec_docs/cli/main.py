@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        e.show(file=err)
+        show_click_error(e, err)
         return EXIT_USAGE
     except click.Abort:
         print("已中止 / aborted", file=err)
@@ -135,6 +135,43 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
                 file=err,
             )
         return EXIT_FAIL
+
+
+def click_error_zh(e: click.ClickException) -> str:
+    """The option parser's complaint in Chinese (its English text follows it)."""
+    from click import exceptions as x
+
+    if isinstance(e, x.NoSuchOption):
+        near = f"（是否想用：{'、'.join(e.possibilities)}）" if e.possibilities else ""
+        return f"没有选项 {e.option_name}{near}"
+    if isinstance(e, x.MissingParameter):
+        p = e.param
+        if isinstance(p, click.Argument):
+            return f"缺少参数 {p.metavar or p.human_readable_name}"
+        return f"缺少选项 {'/'.join(p.opts)}" if p is not None else "缺少参数"
+    if isinstance(e, x.BadParameter):
+        name = "/".join(e.param.opts) if e.param is not None and e.param.opts else (e.param_hint or "")
+        return f"{name} 的取值无效".strip()
+    if isinstance(e, x.BadOptionUsage):
+        return f"选项 {e.option_name} 用法不对"
+    if isinstance(e, x.NoArgsIsHelpError):
+        return "未给出任何参数"
+    text = e.format_message()
+    if text.startswith("No such command"):
+        return f"没有这个命令：{text.split(chr(39))[1] if chr(39) in text else text}"
+    if text.startswith("Got unexpected extra argument"):
+        return "多余的参数：" + text.split("(", 1)[-1].rstrip(")")
+    return "命令行用法不对"
+
+
+def show_click_error(e: click.ClickException, err: IO[str]) -> None:
+    """Usage errors in Chinese and English, with the command's usage line and where to read more."""
+    ctx = getattr(e, "ctx", None)
+    if ctx is not None:
+        print(ctx.get_usage().replace("Usage:", "用法 / Usage:"), file=err)
+    print(f"用法错误 / usage error: {click_error_zh(e)} / {e.format_message()}", file=err)
+    if ctx is not None:
+        print(f"帮助 / help: {ctx.command_path} --help", file=err)
 
 
 class _streams:

@@ -255,11 +255,18 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
     specimen = options.number is None  # only `award` numbers a notice: without a number it is a 样稿
     number = options.number or "样稿（无文号，不作为拨付依据）"
     clauses = "、".join(f"第{CHINESE_NUMERALS[d.clause]}条" for d in awarded)
+    # clauses 7 and 11 are city-paid everywhere (上街区 included): only the others wait for the finance bureau
+    open_part = "、".join(f"第{CHINESE_NUMERALS[d.clause]}条" for d in awarded if d.funding is None)
+    paid = [d for d in awarded if d.funding is not None]
+    settled_part = ""
+    if paid and not settled:
+        settled_part = "、".join(f"第{CHINESE_NUMERALS[d.clause]}条" for d in paid) + (
+            f"奖励由市级财政承担 {fmt_yuan(city)}" + (f"、{district}财政承担 {fmt_yuan(local)}" if local else ""))
     return {
         **_common(bundle, result, policy, "notice"),
         "title": f"{options.issuer}关于给予{bundle.applicant.name}跨境电商发展资金奖励的通知",
         "issuer": options.issuer, "number": number, "date": cn_date(date),
-        "specimen": specimen, "replaces": options.replaces,
+        "specimen": specimen, "replaces": options.replaces, "open_part": open_part, "settled_part": settled_part,
         "rows": rows, "clauses": clauses,
         "total": fmt_yuan(total), "total_words": in_words(total),
         "settled": settled, "city": fmt_yuan(city), "local": fmt_yuan(local),

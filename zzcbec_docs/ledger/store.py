@@ -184,16 +184,6 @@ class Ledger:
         with self.engine.connect() as conn:
             return self.history(conn, uscc)
 
-    def notice_for_bundle(self, conn: Connection, sha256: str) -> NoticeRecord | None:
-        n, r = s.notices, s.revocations
-        row = conn.execute(
-            select(n.c.number, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, r.c.id.label("rid"))
-            .outerjoin(r, r.c.notice_id == n.c.id).where(n.c.bundle_sha256 == sha256)
-        ).first()
-        if row is None:
-            return None
-        return NoticeRecord(row.number, row.bundle_sha256, row.uscc, row.issued_on, row.rid is not None)
-
     def awards(self, *, year: int | None = None, uscc: str | None = None, clause: int | None = None,
                district: str | None = None, notice_year: int | None = None) -> list[LedgerAward]:
         a, n, r = s.awards, s.notices, s.revocations
