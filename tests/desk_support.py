@@ -14,25 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from conftest import ROOT, make_bundle, uscc
+from conftest import PG_BASE, ROOT, make_bundle, uscc
 
-PG_BASE = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
 PASSWORD = "desk-test-password-1"
-
-
-def postgres_up() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE, connect_timeout=3):
-            return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-PG_UP = postgres_up()
 
 
 @contextmanager
@@ -47,17 +32,6 @@ def pg_schema():
     finally:
         with psycopg.connect(PG_BASE, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def ledger_for(kind: str, tmp_path: Path):
-    if kind == "sqlite":
-        @contextmanager
-        def file():  # type: ignore[no-untyped-def]
-            yield str(tmp_path / "desk-ledger.db")
-        return file()
-    if not PG_UP:
-        pytest.skip(f"PostgreSQL does not answer at {PG_BASE}")
-    return pg_schema()
 
 
 # the cast: two enterprises in two districts, a reviewer for each district, the bureau

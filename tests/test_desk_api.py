@@ -9,27 +9,27 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import SAMPLES, run_cli, write_bundle
-from desk_support import ENT_A, add_accounts, clause1, clause6, ledger_for, sign_in
+from desk_support import ENT_A, add_accounts, clause1, clause6, sign_in
 
 ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def desk(request, tmp_path):
+@pytest.fixture
+def desk(ledger_url):
     """A desk with five accounts, case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6)."""
     from zzcbec_docs.desk.app import create_app
 
-    with ledger_for(request.param, tmp_path) as url:
-        add_accounts(url)
-        app = create_app(url)
-        clients = {"anonymous": TestClient(app, base_url="http://desk.test")}
-        for name in ROLES[1:]:
-            clients[name] = sign_in(TestClient(app, base_url="http://desk.test"), name)
-        a = clients["ent-a"].post("/api/cases", json=clause1())
-        b = clients["ent-b"].post("/api/cases", json=clause6())
-        assert a.status_code == 201 and b.status_code == 201, (a.text, b.text)
-        yield {"c": clients, "A": a.json()["id"], "B": b.json()["id"], "url": url, "app": app}
-        app.state.desk.ledger.engine.dispose()
+    url = ledger_url
+    add_accounts(url)
+    app = create_app(url)
+    clients = {"anonymous": TestClient(app, base_url="http://desk.test")}
+    for name in ROLES[1:]:
+        clients[name] = sign_in(TestClient(app, base_url="http://desk.test"), name)
+    a = clients["ent-a"].post("/api/cases", json=clause1())
+    b = clients["ent-b"].post("/api/cases", json=clause6())
+    assert a.status_code == 201 and b.status_code == 201, (a.text, b.text)
+    yield {"c": clients, "A": a.json()["id"], "B": b.json()["id"], "url": url, "app": app}
+    app.state.desk.ledger.engine.dispose()
 
 
 def statuses(desk, method: str, path: str, body=None, roles=ROLES) -> dict[str, int]:

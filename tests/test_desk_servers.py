@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from desk_support import ENT_A, PASSWORD, PG_UP, Server, add_accounts, clause1, pg_schema, sign_in
+from conftest import PG_UP
+from desk_support import ENT_A, PASSWORD, Server, add_accounts, clause1, pg_schema, sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow,
               pytest.mark.skipif(not PG_UP, reason="PostgreSQL does not answer on 127.0.0.1:5432")]
