@@ -101,8 +101,11 @@ def test_the_process_through_the_api(desk):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert "attachment" in pdf.headers["content-disposition"]
     assert statuses(desk, "GET", f"/api/cases/{A}/documents/notice.docx") == expect(401, 200, 404, 200, 404, 200)
-    case = c["ent-a"].get(f"/api/cases/{A}").json()
+    shown = c["ent-a"].get(f"/api/cases/{A}")
+    case = shown.json()
     assert case["status"] == "awarded" and case["notices"][0]["number"] == number
+    assert "奖励台账" in shown.text  # the decision counted the ledger, and says so…
+    assert "ledger.db" not in shown.text and "127.0.0.1" not in shown.text  # …without naming its file or server
     assert case["reviews"][0]["conclusion"] == "partial"
     # revocation frees the cap; the case says so
     r = c["bureau"].post(f"/api/cases/{A}/revoke", json={"reason": "材料不实"})

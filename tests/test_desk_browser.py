@@ -101,10 +101,9 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     page.type("input[name='c6.import_export']", "30000000")
     page.type("input[name='c6.intl_logistics_costs']", "2500000")
     amount_is(page, "520000.00")
-    page.locator("#clause-1").scroll_into_view_if_needed()
     shot(page, "1-enterprise-apply")
-    page.locator("#clause-6").scroll_into_view_if_needed()
-    shot(page, "1-enterprise-apply-clause6", full_page=False)
+    page.locator("#clause-1").scroll_into_view_if_needed()
+    shot(page, "1-enterprise-apply-clause1", full_page=False)  # the README's picture
     # an attachment: uploaded, its SHA-256 shown, the typed figures kept
     licence = tmp_path / "营业执照.pdf"
     licence.write_bytes(PDF)

@@ -137,6 +137,15 @@ class Desk:
         decide(parse_bundle(sample, "warm-up"), self.policy)
 
     # ------------------------------------------------------------------ plumbing
+    def shown(self, result: Any) -> Any:
+        """A decision as the desk shows it: the ledger named as 奖励台账, never by its file or server."""
+        from dataclasses import replace
+
+        name = _process().decide.ledger_name(self.ledger)
+        warnings = tuple(replace(w, message=w.message.replace(name, "奖励台账"),
+                                 message_en=w.message_en.replace(name, "the ledger")) for w in result.warnings)
+        return replace(result, warnings=warnings, source="desk" if "/" in str(result.source) else result.source)
+
     def audit(self, user: str, action: str, target: str | None = None, detail: dict | None = None,
               address: str | None = None) -> None:
         with self.ledger.transaction() as conn:
@@ -376,13 +385,14 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
     fmt = "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None)
     bundle = parse_bundle(raw, "request", fmt)
     sub = await run_in_threadpool(_submit, desk, user, bundle, None, client_address(request))
-    body = {"id": sub.case.id, "status": sub.case.status, "created": sub.created, "check": sub.result.as_dict()}
+    body = {"id": sub.case.id, "status": sub.case.status, "created": sub.created,
+            "check": desk.shown(sub.result).as_dict()}
     return JSONResponse(body, status_code=201 if sub.created else 200)
 
 
 def case_json(desk: Desk, detail: Any, user: User) -> dict[str, Any]:
     p = _process()
-    result = p.case_result(desk.ledger, detail.case.id, desk.policy)
+    result = desk.shown(p.case_result(desk.ledger, detail.case.id, desk.policy))
     out = case_summary(detail.case)
     out.update({
         "content_sha256": detail.case.content_sha256, "submitted_at": detail.case.submitted_at,
@@ -486,7 +496,7 @@ async def api_review(request: Request, desk: Desk, user: User) -> Response:
     data = parse_json_object(await json_body(request), "审核意见 / review")
     outcome = await run_in_threadpool(_review, desk, user, detail, data, client_address(request))
     return JSONResponse({"id": detail.case.id, "review_id": outcome.review_id, "status": outcome.case.status,
-                         "total": fmt_amount(outcome.result.total), "check": outcome.result.as_dict()},
+                         "total": fmt_amount(outcome.result.total), "check": desk.shown(outcome.result).as_dict()},
                         status_code=201)
 
 

@@ -179,7 +179,7 @@ def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[d
             out["field_errors"].setdefault(f, []).append(p.message)
         return out
     out["bundle"] = bundle
-    out["result"] = _decide(desk, bundle)
+    out["result"] = desk.shown(_decide(desk, bundle))
     out["gaps"] = _gaps(desk, out["result"], bundle)
     return out
 
@@ -304,7 +304,7 @@ async def bureau_page(request: Request, desk: Desk, user: User) -> Response:
 # ---------------------------------------------------------------------- one case
 def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
     p = _process()
-    result = p.case_result(desk.ledger, detail.case.id, desk.policy)
+    result = desk.shown(p.case_result(desk.ledger, detail.case.id, desk.policy))
     declared = result
     bundle = detail.bundle
     rows = []
