@@ -152,3 +152,17 @@ def test_bad_review_and_award_bodies_are_422_with_pointers(desk):
     r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-13-45"})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/date"
     assert c["bureau"].post(f"/api/cases/{A}/revoke", json={}).status_code == 422
+
+
+def test_hostile_json_bodies_get_a_422_with_a_place(desk):
+    c, A = desk["c"], desk["A"]
+    for body in (b"[" * 5000 + b"]" * 5000, b'{"conclusion": "approve", "conclusion": "reject"}', b"\xff",
+                 b'{"conclusion": NaN}', b'{"conclusion": "approve", "verified": [{"clause": 1e3, "facts": {}}]}',
+                 b'{"conclusion": "approve", "verified": [{"clause": 1, "facts": {"promotion_costs": 1.123}}]}'):
+        r = c["rev-jinshui"].post(f"/api/cases/{A}/reviews", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, (body[:40], r.text)
+        assert r.json()["error"] and "Traceback" not in r.text
+    r = c["bureau"].post(f"/api/cases/{A}/award", content=b'{"date": 20260301}')
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/date"
+    assert c["ent-a"].post("/api/login", content=b"[1, 2]").status_code == 422
+    assert c["anonymous"].post("/api/login", json={"username": ["x"], "password": 1}).status_code == 401

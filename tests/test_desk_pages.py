@@ -131,6 +131,13 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     r = bureau.post(f"{case_path}/revoke", data={"csrf": csrf_of(page), "number": number, "reason": "重复申报"})
     assert r.status_code == 303
     assert bureau.get(f"/api/cases/{case_id}").json()["status"] == "revoked"
+    # awarded again only as a re-issue that names the revoked notice (the page's award form does)
+    page = bureau.get(case_path).text
+    assert f'name="reissue_of" value="{number}"' in page
+    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": "2026-04-02", "reissue_of": number})
+    assert r.status_code == 303
+    notices = bureau.get(f"/api/cases/{case_id}").json()["notices"]
+    assert [n["revoked"] for n in notices] == [True, False] and notices[1]["reissue_of"] == number
     ledger = bureau.get("/ledger").text
     assert number in ledger and "重复申报" in ledger
     assert bureau.get("/ledger/export.xlsx").content.startswith(b"PK")

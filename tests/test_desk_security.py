@@ -196,3 +196,16 @@ def test_every_state_change_is_in_the_append_only_audit_trail(app):
     actions = [(r.actor, r.action) for r in rows]
     assert ("test", "user.add") in actions and ("ent-a", "login") in actions and ("ent-a", "login.failed") in actions
     assert all(r.at for r in rows)
+
+
+def test_odd_requests_get_clear_answers_never_a_500(app):
+    c = sign_in(client(app), "bureau")
+    assert c.get("/api/cases", params={"status": "<script>"}).status_code == 422
+    assert c.get("/api/cases/" + "a" * 5000).status_code == 404
+    assert c.get("/api/cases/x/documents/notice.exe").status_code == 404
+    assert c.request("DELETE", "/api/cases").status_code == 405
+    assert client(app).post("/login", files={"f": ("a", b"x")}).status_code in (403, 422)
+    ent = sign_in(client(app), "ent-a")
+    token = csrf_of(ent.get("/apply").text)
+    many = [("attachment", (f"{i}.pdf", b"%PDF-1.4", "application/pdf")) for i in range(25)]
+    assert ent.post("/apply", data={"csrf": token, "action": "upload"}, files=many).status_code == 422

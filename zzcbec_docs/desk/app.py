@@ -9,7 +9,6 @@ revocations and documents are `zzcbec_docs.process` calls, run in a worker threa
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 from collections import OrderedDict
@@ -23,6 +22,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -261,6 +261,10 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                 return error_response(request, desk, err, user)
             except ZzcbecError as exc:
                 return error_response(request, desk, from_library(exc), user)
+            except StarletteHTTPException as exc:  # a form Starlette could not read (too many parts, …)
+                return error_response(request, desk, HttpError(
+                    422 if exc.status_code == 400 else exc.status_code, "表单内容无法读取或超出限制",
+                    f"the form cannot be read: {exc.detail}"), user)
             except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to callers
                 name = type(exc).__name__
                 if name in ("MultiPartException", "ClientDisconnect"):
@@ -302,11 +306,12 @@ async def json_body(request: Request) -> Any:
 
 
 def parse_json_object(raw: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError):
-        raise HttpError(422, f"{what}不是有效的 UTF-8 JSON", f"{what}: not valid UTF-8 JSON",
-                        [Problem("/", "不是有效的 JSON", "not valid JSON").as_dict()]) from None
+    """A JSON request body read as bundles are: UTF-8, exact numbers (int/Decimal, never float),
+    duplicate keys, depth and size bounded; errors are 422 with their place."""
+    from zzcbec_docs.loading import decode_text, parse_text, plain_numbers
+
+    text = decode_text(raw, what, BundleError) if raw.strip() else "{}"
+    data = plain_numbers(parse_text(text, what, BundleError, "json"), what, BundleError)
     if not isinstance(data, dict):
         raise HttpError(422, f"{what}应为 JSON 对象", f"{what}: a JSON object is expected",
                         [Problem("/", "应为 JSON 对象", "a JSON object is expected").as_dict()])
@@ -366,6 +371,9 @@ def _list(desk: Desk, user: User, status: str | None = None) -> list:
 @route("case.list")
 async def api_cases(request: Request, desk: Desk, user: User) -> Response:
     status = request.query_params.get("status") or None
+    if status is not None and status not in STATUS_ZH:
+        raise HttpError(422, f"状态只能是 {'、'.join(STATUS_ZH)}", f"status is one of {', '.join(STATUS_ZH)}",
+                        [Problem("?status", f"未知状态“{status[:40]}”", f"unknown status {status[:40]!r}").as_dict()])
     cases = await run_in_threadpool(_list, desk, user, status)
     return JSONResponse([case_summary(c) for c in cases])
 
