@@ -196,6 +196,14 @@ def test_every_state_change_is_in_the_append_only_audit_trail(app):
     actions = [(r.actor, r.action) for r in rows]
     assert ("test", "user.add") in actions and ("ent-a", "login") in actions and ("ent-a", "login.failed") in actions
     assert all(r.at for r in rows)
+    # and the database refuses to edit or delete it
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DatabaseError
+
+    for change in (update(store.audit).values(actor="someone-else"), delete(store.audit)):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with app.state.desk.ledger.engine.begin() as conn:
+                conn.execute(change)
 
 
 def test_odd_requests_get_clear_answers_never_a_500(app):

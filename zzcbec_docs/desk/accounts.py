@@ -188,6 +188,7 @@ def authenticate(ledger, username: str, password: str, address: str | None = Non
             conn.execute(delete(store.login_failures).where(store.login_failures.c.username == key))
             store.record(conn, username, "login", None, {}, address)
         else:
+            conn.execute(delete(store.login_failures).where(store.login_failures.c.at < now - FAILURE_WINDOW))
             conn.execute(insert(store.login_failures).values(username=key, at=now))
             store.record(conn, username[:200], "login.failed", None, {}, address)
     return _row_user(row) if ok else None

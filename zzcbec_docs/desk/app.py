@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, is_dataclass
@@ -123,6 +124,7 @@ class Desk:
                                 policy=self.policy, ATTACHMENT_KINDS=forms.ATTACHMENT_KINDS,
                                 districts=accounts.known_districts())
         self.documents: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
+        self.documents_lock = threading.Lock()
         self._warm()
 
     def _warm(self) -> None:
@@ -160,14 +162,16 @@ class Desk:
     def document(self, case_id: str, kind: str, fmt: str, state: tuple) -> tuple[str, bytes]:
         """case_document, kept while the case does not change (the key holds its state)."""
         key = (case_id, kind, fmt, state)
-        hit = self.documents.get(key)
-        if hit is not None:
-            self.documents.move_to_end(key)
-            return hit
+        with self.documents_lock:
+            hit = self.documents.get(key)
+            if hit is not None:
+                self.documents.move_to_end(key)
+                return hit
         made = _process().case_document(self.ledger, case_id, kind, fmt, policy=self.policy)
-        self.documents[key] = made
-        while len(self.documents) > 64:
-            self.documents.popitem(last=False)
+        with self.documents_lock:
+            self.documents[key] = made
+            while len(self.documents) > 64:
+                self.documents.popitem(last=False)
         return made
 
 

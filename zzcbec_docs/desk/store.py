@@ -105,7 +105,23 @@ def ensure_tables(ledger) -> None:  # type: ignore[no-untyped-def]
         if ledger.is_postgres:
             conn.execute(text("SELECT pg_advisory_xact_lock(7301013)"))
         metadata.create_all(conn, checkfirst=True)
+        _append_only(conn, ledger.is_postgres)
     secret(ledger)
+
+
+def _append_only(conn: Connection, postgres: bool) -> None:
+    """The database itself refuses to edit or delete a line of the audit trail."""
+    if postgres:
+        conn.execute(text(
+            "CREATE OR REPLACE FUNCTION zzdesk_audit_append_only() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'zzdesk_audit is append-only'; END; $$ LANGUAGE plpgsql"))
+        conn.execute(text("DROP TRIGGER IF EXISTS zzdesk_audit_append_only ON zzdesk_audit"))
+        conn.execute(text("CREATE TRIGGER zzdesk_audit_append_only BEFORE UPDATE OR DELETE ON zzdesk_audit "
+                          "FOR EACH ROW EXECUTE FUNCTION zzdesk_audit_append_only()"))
+        return
+    for verb in ("UPDATE", "DELETE"):
+        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS zzdesk_audit_no_{verb.lower()} BEFORE {verb} ON zzdesk_audit "
+                          "BEGIN SELECT RAISE(ABORT, 'zzdesk_audit is append-only'); END"))
 
 
 def secret(ledger) -> bytes:  # type: ignore[no-untyped-def]
