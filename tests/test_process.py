@@ -216,7 +216,7 @@ def test_a_batch_shares_the_caps_of_one_applicant(tmp_path):
     folder.mkdir()
     write_bundle(folder / "a.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=43))
     write_bundle(folder / "b.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "900000"}, n=43))
-    code, text, err = cli("batch", str(folder), "--out", str(tmp_path / "out"), "--doc", "application",
+    code, text, err = cli("batch", str(folder), "--out", str(tmp_path / "out"), "--docs", "application",
                           "--format", "docx", "--jobs", "1")
     import csv
 
@@ -244,7 +244,7 @@ def test_an_unreachable_ledger_is_exit_2_with_one_clear_line(tmp_path):
                  ["award", str(SAMPLES / "clause01-eligible.yaml"), "--out", str(tmp_path)]):
         code, _, err = cli(*args, "--ledger", "postgresql://desk:s3cret@127.0.0.1:1/zz")
         assert code == 2, (args, err)
-        assert "s3cret" not in err and "desk@127.0.0.1:1/zz" in err and "sqlalche" not in err
+        assert "s3cret" not in err and "127.0.0.1:1/zz" in err and "sqlalche" not in err
         assert len(err.strip().splitlines()) == 1 and "cannot be reached" in err
     garbage = tmp_path / "not-a-ledger.db"
     garbage.write_bytes(b"this is not sqlite" * 100)
