@@ -81,6 +81,10 @@ def test_a_rejecting_review_awards_nothing_and_approving_one_awards(ledger_url, 
     shown = json.loads(text)
     assert [r["conclusion"] for r in shown["reviews"]] == ["reject", "approve"]  # both reviews kept
     assert shown["case"]["status"] == "awarded"
+    code, text, _ = cli("case", "list", "--ledger", ledger_url, "--status", "awarded", "--district", "金水区")
+    assert code == 0 and "1 件" in text
+    code, text, _ = cli("case", "list", "--ledger", ledger_url, "--status", "rejected")
+    assert code == 0 and "0 件" in text
 
 
 def test_a_conclusion_contradicting_its_figures_is_refused(ledger_url, tmp_path):
@@ -91,6 +95,9 @@ def test_a_conclusion_contradicting_its_figures_is_refused(ledger_url, tmp_path)
     assert code == 1 and "nothing is eligible" in err and "/conclusion" in err
     (case,) = open_ledger_cases(ledger_url)
     assert case["status"] == "submitted"  # the bundle was submitted; the refused review was not recorded
+    code, _, err = cli("render", str(b), "--review", str(tmp_path / "review.yaml"), "--doc", "opinion",
+                       "--format", "docx", "--out", str(tmp_path / "refused"))
+    assert code == 1 and "nothing is eligible" in err and not (tmp_path / "refused").exists()
     # mirror: partial with a reduced, still eligible figure is recorded and decides the award
     reduced = [{"clause": 1, "facts": {"promotion_costs": "700000"}}]
     code, text, err = cli("review", case["id"], "--record", str(review_file(tmp_path, b, "partial", reduced)),
