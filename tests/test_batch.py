@@ -89,7 +89,7 @@ def test_a_crashing_renderer_is_isolated(tmp_path):
     rows = {Path(x["来源 source"]).name: x for x in _summary(out)}
     assert "crashed" in rows["clause06-eligible.yaml"]["错误 errors"]
     for name in ("clause01-eligible.yaml", "clause10-eligible.yaml", "clause12-eligible.yaml"):
-        assert rows[name]["文书 documents"].endswith("-notice.docx"), name
+        assert rows[name]["文书 documents"].endswith("-notice-specimen.docx"), name
     assert len(list(out.glob("*.docx"))) == 3
 
 

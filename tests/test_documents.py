@@ -45,8 +45,9 @@ def provenance_line(bundle) -> str:
 @pytest.mark.parametrize("kind", KINDS)
 def test_file_names_hold_uscc_year_and_kind(rendered, kind):
     bundle, files = rendered
-    assert files[(kind, "pdf")].name == f"{bundle.applicant.uscc}-2026-{kind}.pdf"
-    assert files[(kind, "docx")].name == f"{bundle.applicant.uscc}-2026-{kind}.docx"
+    stem = f"{bundle.applicant.uscc}-2026-{kind}" + ("-specimen" if kind == "notice" else "")  # unnumbered: a 样稿
+    assert files[(kind, "pdf")].name == f"{stem}.pdf"
+    assert files[(kind, "docx")].name == f"{stem}.docx"
 
 
 @pytest.mark.parametrize("kind", KINDS)

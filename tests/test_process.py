@@ -81,6 +81,10 @@ def test_a_rejecting_review_awards_nothing_and_approving_one_awards(ledger_url, 
     shown = json.loads(text)
     assert [r["conclusion"] for r in shown["reviews"]] == ["reject", "approve"]  # both reviews kept
     assert shown["case"]["status"] == "awarded"
+    code, text, _ = cli("case", "list", "--ledger", ledger_url, "--status", "awarded", "--district", "金水区")
+    assert code == 0 and "1 件" in text
+    code, text, _ = cli("case", "list", "--ledger", ledger_url, "--status", "rejected")
+    assert code == 0 and "0 件" in text
 
 
 def test_a_conclusion_contradicting_its_figures_is_refused(ledger_url, tmp_path):
@@ -91,6 +95,9 @@ def test_a_conclusion_contradicting_its_figures_is_refused(ledger_url, tmp_path)
     assert code == 1 and "nothing is eligible" in err and "/conclusion" in err
     (case,) = open_ledger_cases(ledger_url)
     assert case["status"] == "submitted"  # the bundle was submitted; the refused review was not recorded
+    code, _, err = cli("render", str(b), "--review", str(tmp_path / "review.yaml"), "--doc", "opinion",
+                       "--format", "docx", "--out", str(tmp_path / "refused"))
+    assert code == 1 and "nothing is eligible" in err and not (tmp_path / "refused").exists()
     # mirror: partial with a reduced, still eligible figure is recorded and decides the award
     reduced = [{"clause": 1, "facts": {"promotion_costs": "700000"}}]
     code, text, err = cli("review", case["id"], "--record", str(review_file(tmp_path, b, "partial", reduced)),
@@ -211,19 +218,24 @@ def test_clause_11_names_are_compared_normalised(ledger_url, tmp_path):
     assert d["total"] == "10000.00" and any(w["code"] == "competition_near_name" for w in d["warnings"])
 
 
-def test_a_batch_shares_the_caps_of_one_applicant(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    write_bundle(folder / "a.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=43))
-    write_bundle(folder / "b.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "900000"}, n=43))
-    code, text, err = cli("batch", str(folder), "--out", str(tmp_path / "out"), "--doc", "application",
-                          "--format", "docx", "--jobs", "1")
+def test_a_batch_shares_the_caps_of_one_applicant(ledger_url, tmp_path):
     import csv
 
-    with open(tmp_path / "out" / "summary.csv", encoding="utf-8-sig") as fh:
-        rows = {Path(r["来源 source"]).name: r for r in csv.DictReader(fh)}
-    assert rows["a.json"]["金额 amount"] == "300000.00" and rows["b.json"]["金额 amount"] == "200000.00"
-    assert "caps shared" in text and "b.json" in text.split("caps shared")[1]
+    assert award(ledger_url, clause1(tmp_path, "earlier.json", "200000", n=43), tmp_path / "notices")[0] == 0
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # file-name order: a.json first (¥300,000), then b.json (¥270,000 alone)
+    write_bundle(folder / "b.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "900000"}, n=43))
+    write_bundle(folder / "a.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=43))
+    for ledger, a_amount, b_amount in ((None, "300000.00", "200000.00"), (ledger_url, "300000.00", "140000.00")):
+        out = tmp_path / ("with-ledger" if ledger else "alone")
+        code, text, err = cli("batch", str(folder), "--out", str(out), "--docs", "application", "--format", "docx",
+                              "--jobs", "1", *(["--ledger", ledger] if ledger else []))
+        with open(out / "summary.csv", encoding="utf-8-sig") as fh:
+            rows = {Path(r["来源 source"]).name: r for r in csv.DictReader(fh)}
+        assert (rows["a.json"]["金额 amount"], rows["b.json"]["金额 amount"]) == (a_amount, b_amount)
+        assert "caps shared" in text and "b.json" in text.split("caps shared")[1]
+        assert ("counting the ledger" in err) == bool(ledger)  # ¥60,000 already awarded counted
 
 
 def test_shangjie_city_paid_clauses_are_settled_in_the_notice(ledger_url, tmp_path):
@@ -244,7 +256,7 @@ def test_an_unreachable_ledger_is_exit_2_with_one_clear_line(tmp_path):
                  ["award", str(SAMPLES / "clause01-eligible.yaml"), "--out", str(tmp_path)]):
         code, _, err = cli(*args, "--ledger", "postgresql://desk:s3cret@127.0.0.1:1/zz")
         assert code == 2, (args, err)
-        assert "s3cret" not in err and "desk@127.0.0.1:1/zz" in err and "sqlalche" not in err
+        assert "s3cret" not in err and "127.0.0.1:1/zz" in err and "sqlalche" not in err
         assert len(err.strip().splitlines()) == 1 and "cannot be reached" in err
     garbage = tmp_path / "not-a-ledger.db"
     garbage.write_bytes(b"this is not sqlite" * 100)

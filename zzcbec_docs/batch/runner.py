@@ -72,8 +72,11 @@ def _manifest_path(out_dir: Path, key: str) -> Path:
 
 
 def _manifest(item: BatchItem, policy_fp: str, options: BatchOptions) -> dict:
+    # the decisions too: the same bundle decided against another ledger (or batch) is rendered again
+    decided = hashlib.sha256(json.dumps([d.as_dict() for d in item.result.decisions], ensure_ascii=False,
+                                        sort_keys=True).encode()).hexdigest()[:16]
     return {"bundle_sha256": item.result.sha256, "policy": policy_fp, "tool": __version__,
-            "kinds": list(options.kinds), "formats": list(options.formats)}
+            "kinds": list(options.kinds), "formats": list(options.formats), "decided": decided}
 
 
 def _unchanged(item: BatchItem, key: str, policy_fp: str, options: BatchOptions) -> list[str] | None:
