@@ -4,6 +4,7 @@ and a real `zzcbec serve` on the loopback."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from conftest import PG_BASE, ROOT, make_bundle, uscc
 
@@ -55,6 +57,23 @@ def add_accounts(ledger_url: str) -> None:
     for name, role, code, districts in ACCOUNTS:
         accounts.add_user(ledger, name, role, PASSWORD, uscc_code=code, districts=districts, actor="test")
     ledger.engine.dispose()
+
+
+@pytest.fixture(name="app")
+def app_fixture(tmp_path):
+    """A desk application on a fresh SQLite ledger with the five accounts, for in-process clients."""
+    from zzcbec_docs.desk.app import create_app
+
+    url = str(tmp_path / "desk.db")
+    add_accounts(url)
+    application = create_app(url)
+    yield application
+    application.state.desk.ledger.engine.dispose()
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 def clause1(n: int = 7101, promotion: str = "800000", import_export: str = "12000000", **kw: Any) -> dict:

@@ -11,26 +11,20 @@ import yaml
 from starlette.testclient import TestClient
 
 from conftest import run_cli
-from desk_support import ENT_A, PASSWORD, Server, add_accounts, clause1, sign_in
-
-
-@pytest.fixture
-def app(tmp_path):
-    from zzcbec_docs.desk.app import create_app
-
-    url = str(tmp_path / "desk.db")
-    add_accounts(url)
-    application = create_app(url)
-    yield application
-    application.state.desk.ledger.engine.dispose()
+from desk_support import (
+    ENT_A,
+    PASSWORD,
+    Server,
+    app_fixture,  # noqa: F401 - the `app` fixture
+    clause1,
+    csrf_of,
+    sign_in,
+)
 
 
 def client(app, who: str) -> TestClient:
     return sign_in(TestClient(app, base_url="http://desk.test", follow_redirects=False), who)
 
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 APPLICANT = {"year": "2026", "applicant.name": "测试企业7101有限公司", "applicant.district": "金水区",

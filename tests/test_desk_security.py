@@ -11,26 +11,18 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from conftest import run_cli
-from desk_support import PASSWORD, add_accounts, clause1, sign_in
-
-
-@pytest.fixture
-def app(tmp_path):
-    from zzcbec_docs.desk.app import create_app
-
-    url = str(tmp_path / "desk.db")
-    add_accounts(url)
-    application = create_app(url)
-    yield application
-    application.state.desk.ledger.engine.dispose()
+from desk_support import (
+    PASSWORD,
+    app_fixture,  # noqa: F401 - the `app` fixture
+    clause1,
+    csrf_of,
+    sign_in,
+)
 
 
 def client(app) -> TestClient:
     return TestClient(app, base_url="http://desk.test", follow_redirects=False)
 
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 def test_the_matrix_is_one_table_that_matches_desk_md(app):
