@@ -133,9 +133,11 @@ class Desk:
         from zzcbec_docs.rules.engine import decide
 
         _process()
-        sample = (b'{"schema_version": "1.0", "year": 2026, "applicant": {"name": "x", "uscc": "91410100MA46000016", '
-                  b'"district": "\u91d1\u6c34\u533a", "etrade_core_zone_policy": false}, "claims": [{"clause": 1, '
-                  b'"facts": {"import_export": "1", "promotion_costs": "1"}}]}')
+        import json
+
+        sample = json.dumps({"schema_version": "1.0", "year": 2026, "applicant": {
+            "name": "x", "uscc": "91410100MA46000016", "district": "金水区", "etrade_core_zone_policy": False},
+            "claims": [{"clause": 1, "facts": {"import_export": "1", "promotion_costs": "1"}}]}).encode()
         decide(parse_bundle(sample, "warm-up"), self.policy)
 
     # ------------------------------------------------------------------ plumbing
