@@ -18,12 +18,17 @@ import yaml
 
 from zzcbec_docs.ledger import open_ledger
 
-from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
+from conftest import ROOT, SAMPLES, make_bundle, write_bundle
 
 
 def cli(*args: str) -> tuple[int, str, str]:
-    r = run_cli(*args)
-    return r.returncode, r.stdout.decode(), r.stderr.decode()
+    """`zzcbec ARGS` through the command line's entry point (exit code, stdout, stderr), in this process
+    to keep the suite fast; the racing desks below are separate processes."""
+    from zzcbec_docs.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in args], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
 
 
 def clause1(tmp_path: Path, name: str, promotion: str, n: int = 40, **kw) -> Path:

@@ -132,7 +132,7 @@ class Desk(RuleBasedStateMachine):
             assert sorted(got) == list(range(1, len(got) + 1))
 
 
-SETTINGS = settings(max_examples=12, stateful_step_count=12, deadline=None,
+SETTINGS = settings(max_examples=10, stateful_step_count=10, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
@@ -161,7 +161,7 @@ def test_random_process_on_postgresql():
             made.append(schema)
             return f"{PG_BASE}?options=-csearch_path%3D{schema}"
 
-    OnPostgres.TestCase.settings = settings(SETTINGS, max_examples=5)
+    OnPostgres.TestCase.settings = settings(SETTINGS, max_examples=4)
     try:
         OnPostgres.TestCase().runTest()
     finally:

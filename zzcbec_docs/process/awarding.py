@@ -17,7 +17,7 @@ from typing import Any
 from zzcbec_docs.errors import UsageError
 from zzcbec_docs.ledger import cases as store
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.process.cases import _case_in, _money_text, bundle_of, decide_case, latest_verified
+from zzcbec_docs.process.cases import bundle_of, case_in, decide_case, latest_verified, money_text
 from zzcbec_docs.process.model import AlreadyAwarded, AwardOutcome, NotAwardable, Revocation
 from zzcbec_docs.rules.model import ELIGIBLE, REFERRED
 
@@ -63,7 +63,7 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
     issuer = issuer or DEFAULT_ISSUER
     code = code or DEFAULT_CODE
     with ledger.transaction() as conn:
-        row, _ = _case_in(conn, case_id)
+        row, _ = case_in(conn, case_id)
         ledger.lock_applicant(conn, row.uscc)
         notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256,
                                     bundle_sha256=row.bytes_sha256)
@@ -110,10 +110,10 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
             ledger.record_award(conn, notice_id, row.uscc, d.clause, d.competition_name, row.year, d.amount,
                                 d.funding.city if d.funding else None, d.funding.local if d.funding else None)
         store.add_event(conn, row.id, "awarded", actor, {
-            "number": number, "total": _money_text(result.total), "issuer": issuer, "issued_on": date.isoformat(),
+            "number": number, "total": money_text(result.total), "issuer": issuer, "issued_on": date.isoformat(),
             "review_id": review.id if review is not None else None, "reissue_of": reissue_of})
         fault_hook("after_records")
-        _, case = _case_in(conn, case_id)
+        _, case = case_in(conn, case_id)
         outcome = AwardOutcome(number=number, total=result.total, case=case, result=result, notice_id=notice_id,
                                reissue_of=reissue_of)
         if before_commit is not None:

@@ -46,7 +46,7 @@ from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult,
 MAX_ATTACHMENT = 20 * 1024 * 1024
 
 
-def _money_text(v: Decimal | None) -> str | None:
+def money_text(v: Decimal | None) -> str | None:
     return None if v is None else f"{v:.2f}"
 
 
@@ -97,7 +97,7 @@ def _case(row: Any, events: list[Any]) -> Case:
                 submitted_by=row.submitted_by, policy_id=row.policy_id)
 
 
-def _case_in(conn: Any, case_id: str) -> tuple[Any, Case]:
+def case_in(conn: Any, case_id: str) -> tuple[Any, Case]:
     row = store.case_row(conn, case_id)
     if row is None:
         raise CaseNotFound(f"没有案件 {case_id}", f"no case {case_id}")
@@ -149,7 +149,7 @@ def notice_infos(conn: Any, rows: list[Any]) -> list[NoticeInfo]:
 def get_case(ledger: Any, case_id: str) -> CaseDetail:
     """The case with its content, reviews, notices (revoked ones marked), attachments and events."""
     with ledger.engine.connect() as conn:
-        row, case = _case_in(conn, case_id)
+        row, case = case_in(conn, case_id)
         reviews = review_records(conn, case_id)
         notices = notice_infos(conn, store.notice_rows(conn, case_id=case_id))
         events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail)) for e in store.event_rows(conn, [case_id])]
@@ -161,7 +161,7 @@ def get_case(ledger: Any, case_id: str) -> CaseDetail:
 def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str, bytes]:
     """(original name, SHA-256, bytes) of an attachment stored with the case."""
     with ledger.engine.connect() as conn:
-        _case_in(conn, case_id)
+        case_in(conn, case_id)
         row = store.attachment_data(conn, case_id, attachment_id)
     if row is None:
         raise CaseNotFound(f"案件 {case_id} 没有附件 {attachment_id}", f"case {case_id} has no attachment {attachment_id}")
@@ -183,7 +183,7 @@ def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, 
             raise ReviewRefused(f"条款号应为 1 至 14 的整数（收到 {v.clause!r}）",
                                 f"a clause is a whole number from 1 to 14 (got {v.clause!r})",
                                 file=file, pointer=f"/verified/{i}/clause")
-        facts = {k: _jsonable(x) for k, x in dict(v.facts).items()}
+        facts = {k: jsonable(x) for k, x in dict(v.facts).items()}
         found = schema.errors(SCHEMA, facts, using=schema.fast_validator(SCHEMA, f"facts_{v.clause:02d}", partial=True),
                               prefix=("verified", i, "facts"))
         if found:
@@ -203,13 +203,13 @@ def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, 
     return out
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
     if isinstance(v, Decimal):
         return format(v, "f")
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, Mapping):
-        return {k: _jsonable(x) for k, x in v.items()}
+        return {k: jsonable(x) for k, x in v.items()}
     return v
 
 
@@ -278,7 +278,7 @@ def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: fr
                 ) -> CheckResult:
     """The decision now: the latest review's verified facts (a rejection gives 0), counting the ledger."""
     with ledger.engine.connect() as conn:
-        row, _ = _case_in(conn, case_id)
+        row, _ = case_in(conn, case_id)
         bundle = bundle_of(row)
         review, verified = latest_verified(conn, case_id, bundle)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
@@ -322,9 +322,9 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
                 policy_id=policy.id, source_name=bundle.source, bytes_sha256=bundle.sha256, total=total, actor=actor)
             for name, data in sorted(files.items()):
                 store.add_attachment(conn, case_id, name, hashes[name], data)
-            store.add_event(conn, case_id, "submitted", actor, {**detail, "total": _money_text(total)})
+            store.add_event(conn, case_id, "submitted", actor, {**detail, "total": money_text(total)})
             created = True
-        row, case = _case_in(conn, case_id if row is None else row.id)
+        row, case = case_in(conn, case_id if row is None else row.id)
         result = decide_case(conn, ledger, row, bundle_of(row), policy, exclusion_list=exclusion_list,
                              own_counts=True)
         notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
@@ -343,7 +343,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
         raise ReviewRefused("未写明审核人", "the reviewer is not named", file=where, pointer="/reviewer")
     reviewed_on = record.reviewed_on or dt.date.today()
     with ledger.transaction() as conn:
-        row, _ = _case_in(conn, case_id)
+        row, _ = case_in(conn, case_id)
         ledger.lock_applicant(conn, row.uscc)
         if record.bundle_sha256 is not None:
             seen = {row.bytes_sha256, row.content_sha256} | {
@@ -363,7 +363,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
         if record.conclusion == "reject":
             result = rejected(result, record.remarks)
         stored = [{"clause": v.clause, "competition_name": v.competition_name,
-                   "facts": {k: _jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
+                   "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
         review_id = store.add_review(
             conn, case_id, reviewer=record.reviewer.strip(), unit=record.unit, conclusion=record.conclusion,
             reviewed_on=reviewed_on.isoformat(), verified=stored, remarks=record.remarks,
@@ -371,7 +371,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
             total=result.total, actor=actor)
         store.add_event(conn, case_id, "reviewed", actor, {
             "review_id": review_id, "conclusion": record.conclusion, "reviewer": record.reviewer.strip(),
-            "unit": record.unit, "total": _money_text(result.total), "record_file": record.record_file,
+            "unit": record.unit, "total": money_text(result.total), "record_file": record.record_file,
             "record_sha256": record.record_sha256})
-        _, case = _case_in(conn, case_id)
+        _, case = case_in(conn, case_id)
     return ReviewOutcome(review_id=review_id, case=case, result=result)

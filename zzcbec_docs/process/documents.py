@@ -90,8 +90,8 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
     from zzcbec_docs.errors import UsageError
     from zzcbec_docs.ledger import cases as store
     from zzcbec_docs.process.cases import (
-        _case_in,
         bundle_of,
+        case_in,
         decide_case,
         latest_verified,
         notice_infos,
@@ -104,7 +104,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
         raise UsageError(f"文书种类应为 {'、'.join(KINDS)}，格式为 {'、'.join(FORMATS)}",
                          f"a document is one of {', '.join(KINDS)} in {', '.join(FORMATS)}")
     with ledger.engine.connect() as conn:
-        row, case = _case_in(conn, case_id)
+        row, case = case_in(conn, case_id)
         bundle = bundle_of(row)
         declared = decide_case(conn, ledger, row, bundle, policy, exclusion_list=exclusion_list)
         if kind == "application":

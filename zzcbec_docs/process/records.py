@@ -10,10 +10,10 @@ from zzcbec_docs.process.model import ReviewInput, VerifiedClaim
 def review_input_from_file(path: str | Path, *, unit: str | None = None) -> ReviewInput:
     """Read and validate a review record file; it keeps the file's name and the SHA-256 of its bytes."""
     from zzcbec_docs.documents.review import load_review
-    from zzcbec_docs.process.cases import _jsonable
+    from zzcbec_docs.process.cases import jsonable
 
     r = load_review(path)
-    verified = tuple(VerifiedClaim(clause, name, {k: _jsonable(v) for k, v in facts.items()})
+    verified = tuple(VerifiedClaim(clause, name, {k: jsonable(v) for k, v in facts.items()})
                      for (clause, name), facts in r.verified.items())
     return ReviewInput(reviewer=r.reviewer, conclusion=r.conclusion, verified=verified, remarks=r.remarks,
                        reviewed_on=r.reviewed_on, unit=unit, record_file=str(path), record_sha256=r.sha256,
