@@ -238,7 +238,7 @@ def _basis(policy: Policy, clause: int, facts: dict[str, Any]) -> str:
         return ""
     names = [*rule.base] or [n for n in (rule.fact, rule.fee_fact) if n]
     labels = fact_labels()
-    shown = [f"{labels.get(n, n)}{show_fact(n, facts.get(n), clause)}" for n in names if n in facts]
+    shown = [f"{labels.get(n, n)}：{show_fact(n, facts.get(n), clause)}" for n in names if n in facts]
     if not shown:
         return "定额奖励，依据为上表所列条件"
     return "；".join(shown)
