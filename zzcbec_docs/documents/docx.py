@@ -306,7 +306,7 @@ class _Writer:
         top, bottom, left, right = MARGINS[self.layout]
         text_width = 210 - left - right
         if not (len(shares) == ncols and all(shares)):
-            shares = [18, 32, 18, 32] if ncols == 4 else [1] * ncols
+            shares = [21, 29, 21, 29] if ncols == 4 else [1] * ncols
             if ncols == 4 and "claim" in node.classes or "total" in node.classes or "sign-boxes" in node.classes:
                 shares = [38, 20, 21, 21]
         table.autofit = False
