@@ -122,7 +122,7 @@ def test_application_has_commitment_and_attachment_list(tmp_path):
     files = render_bundle(load_bundle(path), load_policy(), kinds=["application"], formats=["docx", "pdf"],
                           out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
-    assert "承 诺 书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
+    assert "承诺书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
     assert "营业执照" in text and digest in text
     assert "240,000.00（人民币贰拾肆万元整）" in text
 

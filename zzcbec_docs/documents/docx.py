@@ -62,11 +62,30 @@ def _lang() -> OxmlElement:
     return lang
 
 
+# what follows each element in w:pPr and w:rPr (ECMA-376 order; Word refuses elements out of order)
+PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+PPR_AFTER_SNAP = PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:spacing"):]
+PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                     "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                     "w:specVanish", "w:oMath")
+
+
+def _char_spacing(rpr, twentieths: int) -> None:  # type: ignore[no-untyped-def]
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(twentieths))
+    rpr.insert_element_before(spacing, *RPR_AFTER_SPACING)
+
+
 def _border(ppr, side: str, size_eighths: int, color: str = "000000", space: int = 1) -> None:  # type: ignore[no-untyped-def]
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = OxmlElement("w:pBdr")
-        ppr.append(bdr)
+        ppr.insert_element_before(bdr, *PPR_AFTER_PBDR)
     el = OxmlElement(f"w:{side}")
     for k, v in (("w:val", "single"), ("w:sz", str(size_eighths)), ("w:space", str(space)), ("w:color", color)):
         el.set(qn(k), v)
@@ -140,22 +159,21 @@ class _Writer:
         if name in ON_GRID and self.layout in GRID:
             # 28 characters in 156 mm: each 16 pt character gives back 0.25 pt (as the PDF does), so that
             # a character fits one grid cell in LibreOffice too (Word snaps to the grid's 15.79 pt pitch)
-            spacing = OxmlElement("w:spacing")
-            spacing.set(qn("w:val"), "-5")
-            rpr.append(spacing)
-        if indent_chars:  # in characters too, so that the indent follows the grid
-            ind = el.get_or_add_pPr().find(qn("w:ind"))
-            ind.set(qn("w:firstLineChars"), str(int(indent_chars * 100)))
+            _char_spacing(rpr, -5)
+        # in characters too, so that the indent follows the grid (and 0 where none: Word reads the
+        # character value before the point value, and would inherit Normal's two characters)
+        ind = el.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), str(int(indent_chars * 100)))
         pf.keep_with_next = keep_next
         if name not in ON_GRID:  # the grid is the body's: titles, tables and the 版记 keep their own pitch
             snap = OxmlElement("w:snapToGrid")
             snap.set(qn("w:val"), "0")
-            el.get_or_add_pPr().append(snap)
+            el.get_or_add_pPr().insert_element_before(snap, *PPR_AFTER_SNAP)
         if outline is not None:
             ppr = el.get_or_add_pPr()
             lvl = OxmlElement("w:outlineLvl")
             lvl.set(qn("w:val"), str(outline))
-            ppr.append(lvl)
+            ppr.insert_element_before(lvl, *PPR_AFTER_OUTLINE)
         return st
 
     def _styles(self) -> None:
@@ -193,8 +211,9 @@ class _Writer:
         self._style("ZZ Unit", "fangsong", 10.5, line=Pt(15), align=WD_ALIGN_PARAGRAPH.RIGHT, keep_next=True)
         self._style("ZZ Banji", "fangsong", 14, line=Pt(22), align=WD_ALIGN_PARAGRAPH.LEFT)
         self._style("ZZ Letter", "fangsong", 16, indent_chars=2, line=Pt(26))
-        self._style("ZZ Letter Title", "xiaobiaosong", 22, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35),
-                    space_after=24)
+        letter_title = self._style("ZZ Letter Title", "xiaobiaosong", 22, align=WD_ALIGN_PARAGRAPH.CENTER,
+                                   line=Pt(35), space_after=24)
+        _char_spacing(letter_title.element.get_or_add_rPr(), 220)  # 承 诺 书: spaced by the style, not spaces
         self._style("ZZ Signature", "fangsong", self.body_pt, line=Pt(36) if gongwen else Pt(22),
                     align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
         self._style("ZZ Small", "fangsong", 6.5, line=Pt(8), align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -258,6 +277,7 @@ class _Writer:
         pf = p.paragraph_format
         if classes & {"noindent", "center", "right"}:
             pf.first_line_indent = Pt(0)
+            p._p.pPr.find(qn("w:ind")).set(qn("w:firstLineChars"), "0")
         if "center" in classes:
             pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if "right" in classes:
@@ -424,6 +444,9 @@ class _Writer:
             if "cc" in node.classes:
                 pf.left_indent = Pt(14 * 4)
                 pf.first_line_indent = Pt(-14 * 3)  # 回行时与冒号后的首字对齐
+                ind = ppr.find(qn("w:ind"))
+                ind.set(qn("w:leftChars"), "400")
+                ind.set(qn("w:hangingChars"), "300")
                 _border(ppr, "top", 8)
                 _border(ppr, "bottom", 6)
                 p.add_run(squash(node.text()))
