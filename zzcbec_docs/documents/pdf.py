@@ -32,6 +32,53 @@ def _flate_level_6() -> None:
         pydyf.zlib = _Zlib  # type: ignore[attr-defined]
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
+
+def _justify_chinese() -> None:
+    """WeasyPrint justifies a line by widening its spaces only; a line of Chinese has none, so it
+    stays ragged. Chinese is justified between characters (GB/T 9704's lines end flush on the 版心):
+    a text run without spaces counts each character as a place to add room, and is drawn with that
+    room as letter spacing. Runs with spaces (Latin text) are justified as before. Applied once."""
+    import re
+
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import ffi, pango, unicode_to_char_p
+
+    if getattr(inline, "_zz_chinese_justify", False):
+        return
+    chinese = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》…—]")
+
+    def count(box):  # type: ignore[no-untyped-def]
+        if isinstance(box, boxes.TextBox):
+            spaces = box.text.count(" ") + box.text.count("\u00a0")
+            return spaces if spaces or not chinese.search(box.text) else len(box.text)
+        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            return sum(count(child) for child in box.children)
+        return 0
+
+    original = line_break.Layout.set_text
+
+    def set_text(self, text, justify=False):  # type: ignore[no-untyped-def]
+        original(self, text, justify)
+        extra = self.justification_spacing
+        if not (justify and extra) or " " in self.text or "\u00a0" in self.text or not chinese.search(self.text):
+            return
+        letter = self.style["letter_spacing"]
+        letter = 0 if letter == "normal" else letter
+        _, bytestring = unicode_to_char_p(self.text)
+        attrs = pango.pango_layout_get_attributes(self.layout)
+        if attrs == ffi.NULL:
+            attrs = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+        attr = pango.pango_attr_letter_spacing_new(int((letter + extra) * line_break.TO_UNITS))
+        attr.start_index, attr.end_index = 0, len(bytestring)
+        pango.pango_attr_list_change(attrs, attr)
+        pango.pango_layout_set_attributes(self.layout, attrs)
+
+    inline.count_expandable_spaces = count
+    line_break.Layout.set_text = set_text
+    inline._zz_chinese_justify = True
+
 ROLE_VARS = {"fangsong": "--zz-body", "xiaobiaosong": "--zz-title", "heiti": "--zz-heading", "kaiti": "--zz-kai",
              "songti": "--zz-song"}
 
@@ -142,6 +189,7 @@ def render_pdf(html: str, identity: str) -> bytes:
     from weasyprint import HTML
 
     _flate_level_6()
+    _justify_chinese()
     try:
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
         return doc.write_pdf(
