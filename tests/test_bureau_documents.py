@@ -215,6 +215,29 @@ def test_pdf_body_lines_hold_28_characters(bundles):
     assert max(len(x) for x in full) == 28, max(full, key=len)
 
 
+def test_pdf_body_lines_are_justified_to_the_right_edge_of_the_banxin(bundles):
+    """Lines that a paragraph continues end flush on the 版心's right edge (28 + 156 mm), Chinese included."""
+    _, files = bundles["many-clauses"]
+    bbox = subprocess.run(["pdftotext", "-bbox", str(files[("opinion", "pdf")]), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    right_edge = (28 + 156) * 72 / 25.4
+    flush, ragged = 0, 0
+    for page in bbox.split("<page ")[1:]:
+        lines: dict[int, list[tuple[float, float]]] = {}
+        for x0, y0, x1 in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">', page):
+            lines.setdefault(round(float(y0)), []).append((float(x0), float(x1)))
+        ys = sorted(lines)
+        for y, next_y in zip(ys, ys[1:], strict=False):
+            start = min(a for a, _ in lines[y])
+            next_start = min(a for a, _ in lines[next_y])
+            body = abs(start - 28 * 72 / 25.4) < 2 or abs(start - (28 * 72 / 25.4 + 31.6)) < 2
+            continued = abs(next_start - 28 * 72 / 25.4) < 2 and 27 < next_y - y < 31  # next line is not indented
+            if body and continued:
+                end = max(b for _, b in lines[y])
+                flush, ragged = (flush + 1, ragged) if abs(end - right_edge) < 2.5 else (flush, ragged + 1)
+    assert flush >= 10 and ragged <= flush // 5, (flush, ragged)
+
+
 # ---------------------------------------------------------------- DOCX as Word and WPS read it
 
 
