@@ -13,7 +13,7 @@ from itertools import combinations
 from zzcbec_docs.money import round_cents
 
 WAN = Decimal(10000)
-YI = Decimal(100000000)
+YI = WAN * WAN  # 亿: a unit of the language, not a number of the policy
 
 
 def _plain(value: Decimal) -> str:
