@@ -327,7 +327,7 @@ class _Writer:
         text_width = 210 - left - right
         if not (len(shares) == ncols and all(shares)):
             shares = [21, 29, 21, 29] if ncols == 4 else [1] * ncols
-            if ncols == 4 and "claim" in node.classes or "total" in node.classes or "sign-boxes" in node.classes:
+            if ncols == 4 and node.classes & {"claim", "total", "sign-boxes"}:
                 shares = [38, 20, 21, 21]
         table.autofit = False
         widths = [Mm(text_width * share / sum(shares)) for share in shares]
