@@ -75,13 +75,13 @@ def test_a_rejecting_review_awards_nothing_and_approving_one_awards(ledger_url, 
     assert code == 1 and "no award notice" in err
     assert not list(out.glob("*notice*"))
     opinion = docx_text(next(out.glob("*opinion.docx")))
-    assert "不同意" in opinion and "¥0.00" in opinion and "票据不实" in opinion
+    assert "不同意" in opinion and "人民币零元整" in opinion and "票据不实" in opinion
     # the mirror: a later approving review (a re-review) decides, and the case is awarded
     code, text, err = award(ledger_url, b, out, "--review", str(review_file(tmp_path, b, "approve", name="r2.yaml")))
     assert code == 0, err
     assert numbers(ledger_url) == ["郑商务〔2026〕1号"]
     (notice,) = out.glob("*notice-2026-001.docx")
-    assert "¥300,000.00" in docx_text(notice) and "郑商务〔2026〕1号" in docx_text(notice)
+    assert "300,000.00" in docx_text(notice) and "郑商务〔2026〕1号" in docx_text(notice)
     code, text, _ = cli("case", "show", text.split("案件 case ")[-1].split()[0], "--ledger", ledger_url, "--json")
     shown = json.loads(text)
     assert [r["conclusion"] for r in shown["reviews"]] == ["reject", "approve"]  # both reviews kept
@@ -109,7 +109,7 @@ def test_a_conclusion_contradicting_its_figures_is_refused(ledger_url, tmp_path)
                           "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx")
     assert code == 0, err
     opinion = docx_text(next((tmp_path / "out").glob("*opinion.docx")))
-    assert "部分同意" in opinion and "¥210,000.00" in opinion
+    assert "部分同意" in opinion and "人民币贰拾壹万元整" in opinion
     code, text, err = award(ledger_url, case["id"], tmp_path / "out")
     assert code == 0 and "¥210,000.00" in text, err
 
@@ -134,7 +134,7 @@ def test_every_command_that_states_an_amount_counts_the_ledger(ledger_url, tmp_p
                         "--ledger", ledger_url)
     assert code == 0 and "已计入奖励台账" in text
     specimen = docx_text(next(out.glob("*-notice-specimen.docx")))
-    assert "¥200,000.00" in specimen and "样" in specimen and "郑商务〔2026〕2号" not in specimen
+    assert "200,000.00" in specimen and "样" in specimen and "郑商务〔2026〕2号" not in specimen
     assert numbers(ledger_url) == ["郑商务〔2026〕1号"]  # a specimen uses no number
     profile = {"schema_version": "1.0", "year": 2026, "applicant": make_bundle(1, {}, n=40)["applicant"],
                "facts": {"import_export": "30000000", "promotion_costs": "1000001"}}
@@ -153,7 +153,7 @@ def test_two_notices_of_one_applicant_stay_side_by_side(ledger_url, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     uscc = make_bundle(1, {}, n=40)["applicant"]["uscc"]
     assert names == [f"{uscc}-2026-notice-2026-001.docx", f"{uscc}-2026-notice-2026-002.docx"]
-    assert "¥150,000.00" in docx_text(out / names[0]) and "¥180,000.00" in docx_text(out / names[1])
+    assert "150,000.00" in docx_text(out / names[0]) and "180,000.00" in docx_text(out / names[1])
 
 
 def test_an_application_is_its_content_not_its_bytes(ledger_url, tmp_path):

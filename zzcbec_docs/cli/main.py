@@ -39,6 +39,8 @@ LAZY_COMMANDS = {
     "submit": ("zzcbec_docs.cli.process", "submit"),
     "review": ("zzcbec_docs.cli.process", "review"),
     "case": ("zzcbec_docs.cli.process", "case"),
+    "verify": ("zzcbec_docs.cli.verify", "verify"),
+    "publicity": ("zzcbec_docs.cli.publicity", "publicity"),
     "serve": ("zzcbec_docs.cli.serve", "serve"),
     "users": ("zzcbec_docs.cli.users", "users"),
 }
@@ -81,6 +83,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec award CASE --out DIR      奖励：记账、编号并出具奖励通知书 / record, number, notify
     zzcbec case list|show            案件及其经过 / the cases and their history
     zzcbec ledger init|list|revoke|export   奖励台账 / the award ledger
+    zzcbec verify FILE --ledger URL  核验通知书（文号、撤销、金额、核验码）/ check a notice
+    zzcbec publicity --year Y --out D 拟奖励企业名单公示 / the public list of proposed awards
     zzcbec users add|list|disable    网上申报审核系统账号 / the desk's accounts
     zzcbec serve --ledger URL        网上申报审核系统 / the web desk
     """

@@ -75,7 +75,8 @@ def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # typ
         verified = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
                           ledger_awards=ledger_awards)
     if kind == "opinion":
-        ctx = c.opinion_context(bundle, declared, verified, policy, review)
+        ctx = c.opinion_context(bundle, declared, verified, policy, review,
+                                issuer=(notice or c.NoticeOptions()).issuer_profile())
         return render_html(kind, ctx, created), verified
     if kind == "notice":
         ctx = c.notice_context(bundle, verified, policy, notice or c.NoticeOptions())
@@ -104,7 +105,7 @@ def render_bundle(
         html, _ = build_html(bundle, policy, kind, review=review, notice=notice, result=declared,
                              exclusion_list=exclusion_list, ledger_awards=ledger_awards)
         for fmt in formats:
-            path = out_dir / file_name(bundle, kind, fmt)
+            path = out_dir / file_name(bundle, kind, fmt, notice.number if notice is not None else None)
             write_atomic(path, write_format(html, fmt, bundle, policy, kind))
             written.append(RenderedFile(kind, fmt, path))
     return written

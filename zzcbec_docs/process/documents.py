@@ -61,8 +61,8 @@ def as_awarded(result: CheckResult, lines: tuple[AwardLine, ...], policy: Policy
 
 def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
                   verified: CheckResult | None = None, review: Any = None, number: str | None = None,
-                  issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None
-                  ) -> tuple[str, bytes]:
+                  issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None,
+                  profile: str | None = None) -> tuple[str, bytes]:
     """(file name, bytes) of one document from decisions already made."""
     from zzcbec_docs.documents import content as c
     from zzcbec_docs.documents.html import render_html
@@ -72,9 +72,10 @@ def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declar
     if kind == "application":
         ctx = c.application_context(bundle, declared, policy)
     elif kind == "opinion":
-        ctx = c.opinion_context(bundle, declared, verified or declared, policy, review)
+        ctx = c.opinion_context(bundle, declared, verified or declared, policy, review,
+                                issuer=c.NoticeOptions(issuer=issuer, profile=profile).issuer_profile())
     elif kind == "notice":
-        options = c.NoticeOptions(issuer=issuer or "郑州市商务局", number=number, date=date, replaces=replaces)
+        options = c.NoticeOptions(issuer=issuer, number=number, date=date, replaces=replaces, profile=profile)
         ctx = c.notice_context(bundle, verified or declared, policy, options)
     else:
         raise ValueError(kind)
