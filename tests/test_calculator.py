@@ -127,7 +127,7 @@ def test_policy_diff_lists_changes_and_their_effect_on_bundles(tmp_path):
     assert "~ status: draft → final" in text
     assert "~ clauses[第一条].conditions[import_export].value: 10000000 → 20000000" in text
     assert "~ clauses[第六条].amount.rate: 0.10 → 0.08" in text
-    assert "clause01-eligible.yaml 第1条: eligible ¥240,000.00 → ineligible ¥0.00" in text
+    assert "clause01-eligible.yaml 第一条: eligible ¥240,000.00 → ineligible ¥0.00" in text
     assert "clause06-eligible.yaml 第6条: eligible ¥250,000.00 → eligible ¥200,000.00" in text
 
 

@@ -167,13 +167,13 @@ def _build(data: dict[str, Any], source: str, sha: str, policy: Policy) -> Bundl
     )
 
 
-def _schema_errors(data: Any, policy: Policy) -> list[tuple[str, str, str]]:
+def _schema_errors(data: Any, policy: Policy | None = None) -> list[tuple[str, str, str]]:
     """The policy's bundle schema, with each claim's facts checked against `facts_NN` of its clause.
 
     Same verdicts as validating the whole generated schema (whose claim has one if/then per
     clause), several times faster: the envelope is validated with the per-clause if/then left out.
     """
-    c = contracts.contract(policy)
+    c = contracts.contract(_policy(policy))
     found = schema.errors(SCHEMA, data, using=c.envelope)
     claims = data.get("claims") if isinstance(data, dict) else None
     for i, claim in enumerate(claims if isinstance(claims, list) else []):

@@ -60,7 +60,7 @@ def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, ou
         excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    bundle, problems, _ = validate_file(bundle_path)
+    bundle, problems, _ = validate_file(bundle_path, policy)
     if bundle is None:
         for p in problems:
             click.echo(f"    {p.path}: {p.message}", err=True)

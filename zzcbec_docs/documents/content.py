@@ -14,16 +14,16 @@ from typing import Any
 
 from zzcbec_docs import __version__
 from zzcbec_docs.bundle.model import Bundle
-from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
-from zzcbec_docs.errors import RenderError, UsageError
+from zzcbec_docs.bundle.validate import fact_labels
+from zzcbec_docs.errors import ArgumentError, RenderError
 from zzcbec_docs.money import ZERO, fmt_yuan, in_words
-from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Policy
-from zzcbec_docs.rules.conditions import CHOICE_LABELS, requirement
+from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Growth, Policy
+from zzcbec_docs.rules.conditions import requirement
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
 
 KINDS = ("application", "opinion", "notice")
 # a warning in an official document speaks to its reader, not to a command-line user
-DOCUMENT_WARNINGS = {"no_issue_date": "政策尚未印发，本意见未核验执行期（第十八条）"}
+DOCUMENT_WARNINGS = {"no_issue_date": "政策尚未印发，本意见未核验执行期（{term}）"}
 KIND_NAMES = {"application": "申报表", "opinion": "审核意见书", "notice": "奖励通知书"}
 STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "referred": "按省、市现行政策支持", "excluded": "不在支持范围"}
 DOC_NUMBER = re.compile(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$")
@@ -41,7 +41,7 @@ def source_date_epoch() -> dt.datetime | None:
     try:
         return dt.datetime.fromtimestamp(int(value), tz=dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise UsageError(
+        raise ArgumentError(
             f"SOURCE_DATE_EPOCH={value!r} 不是有效的秒数", f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds"
         ) from None
 
@@ -64,52 +64,57 @@ class NoticeOptions:
 
     def checked(self) -> NoticeOptions:
         if self.number is not None and not DOC_NUMBER.match(self.number):
-            raise UsageError(
+            raise ArgumentError(
                 f"发文字号“{self.number}”不合 GB/T 9704 格式，应如“郑商务〔2026〕15号”（六角括号、四位年份、无“第”、无前导零）",
                 f"document number {self.number!r} is not in GB/T 9704 form, e.g. 郑商务〔2026〕15号",
             )
         if not self.issuer.strip() or len(self.issuer) > 40:
-            raise UsageError("发文机关名称不能为空或过长", "the issuer must be a short, non-empty name")
+            raise ArgumentError("发文机关名称不能为空或过长", "the issuer must be a short, non-empty name")
         return self
 
 
-def show_fact(name: str, value: Any, clause: int) -> str:
-    kind = fact_kinds()[clause].get(name, "text")
+def show_fact(name: str, value: Any, clause: int, policy: Policy | None = None) -> str:
+    from zzcbec_docs.bundle.contract import facts as contract_facts
+
+    fact = contract_facts(policy or _default_policy()).get(name)
+    kind = fact.type if fact else "text"
     if value is None:
         return "—"
     if kind == "money":
         return fmt_yuan(Decimal(value))
     if kind == "quantity":
-        return f"{Decimal(value):,.2f} 平方米"
+        return f"{Decimal(value):,.2f} {fact.unit if fact and fact.unit else ''}".rstrip()
     if kind == "count":
         return f"{value:,}"
     if kind == "flag":
         return "是" if value else "否"
     if kind == "date":
         return cn_date(value)
-    if kind in ("hq_level", "demo_park_level"):
-        return CHOICE_LABELS.get(value, (value,))[0]
-    if kind == "service_fees":
-        labels = fact_labels()
+    if kind == "choice" and fact:
+        return dict(fact.choices).get(value, str(value))
+    if kind == "fee_items":
+        labels = fact_labels(policy)
         parts = [f"{labels.get(k, k)} {fmt_yuan(v)}" for k, v in value.items()]
         return "；".join(parts) if parts else "—"
     return str(value)
 
 
+def _default_policy() -> Policy:
+    from zzcbec_docs.policy import load_policy
+
+    return load_policy()
+
+
 def _conditions_of(policy: Policy, clause: int) -> dict[str, Condition]:
-    cl = policy.clauses[clause]
-    out = {c.id: c for c in cl.conditions}
-    if cl.amount:
-        for t in cl.amount.tiers:
-            out.update({c.id: c for c in t.any_of})
-    return out
+    return {c.id: c for c in policy.clauses[clause].all_conditions()}
 
 
 def _verdict(step_passed: bool | None) -> str:
     return {True: "满足", False: "不满足", None: "—"}[step_passed]
 
 
-def _amount_block(d: Decision, district: str) -> dict[str, Any]:
+def _amount_block(d: Decision, district: str, policy: Policy) -> dict[str, Any]:
+    funding = policy.cite(policy.funding_rule.clause) if policy.funding_rule else "政策"
     f = d.funding
     return {
         "amount": fmt_yuan(d.amount),
@@ -118,7 +123,7 @@ def _amount_block(d: Decision, district: str) -> dict[str, Any]:
         "local": fmt_yuan(f.local) if f else None,
         "split": (f"市级财政承担 {fmt_yuan(f.city)}，{district}财政承担 {fmt_yuan(f.local)}" if f and f.local
                   else f"市级财政全额承担 {fmt_yuan(f.city)}" if f
-                  else "资金分担比例未由第十六条列明，待财政部门确定" if d.amount > 0 else "—"),
+                  else f"资金分担比例未由{funding}列明，待财政部门确定" if d.amount > 0 else "—"),
     }
 
 
@@ -128,7 +133,11 @@ def _common(bundle: Bundle, result: CheckResult, policy: Policy, kind: str) -> d
         "kind": kind,
         "kind_name": KIND_NAMES[kind],
         "policy": {"title": policy.full_title, "id": policy.id, "status": policy.status,
-                   "status_label": policy.status_label if policy.status == "draft" else "正式印发"},
+                   "status_label": policy.status_label if policy.status == "draft" else "正式印发",
+                   # the special clauses as this policy numbers them (第十五条, 第十六条 in the draft)
+                   "exclusion_cite": policy.cite(policy.exclusion.clause) if policy.exclusion else "",
+                   "exclusion_label": policy.exclusion_label,
+                   "funding_cite": policy.cite(policy.funding_rule.clause) if policy.funding_rule else ""},
         "applicant": {
             "name": a.name, "uscc": a.uscc, "district": a.district,
             "district_as_written": a.district_as_written,
@@ -149,27 +158,28 @@ def _common(bundle: Bundle, result: CheckResult, policy: Policy, kind: str) -> d
 def _claim_title(d: Decision, policy: Policy) -> str:
     name = policy.clauses[d.clause].name
     extra = f"（{d.competition_name}）" if d.competition_name else ""
-    return f"第{CHINESE_NUMERALS[d.clause]}条　{name}{extra}"
+    return f"{policy.cite(d.clause)}　{name}{extra}"
 
 
 def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> dict[str, Any]:
     """申报表 + 承诺书: the declared facts and what the rules compute from them."""
     if bundle.applicant.etrade_core_zone_policy:
+        ex = policy.exclusion
         raise RenderError(
-            "申请人声明享受E贸易核心功能集聚区相关政策，不在此政策支持范围内（第十五条），不能出具承诺书",
-            "the applicant declares it enjoys the E-trade core zone policies (clause 15): "
+            f"申请人声明{policy.exclusion_label}，不在此政策支持范围内（{policy.cite(ex.clause if ex else None)}），不能出具承诺书",
+            f"the applicant declares it {ex.label_en if ex else 'is excluded'} (clause {ex.clause if ex else '?'}): "
             "its commitment letter would be untrue, so no application packet is made",
         )
-    labels = fact_labels()
+    labels = fact_labels(policy)
     claims = []
     for claim, d in zip(bundle.claims, result.decisions, strict=True):
-        rows = [{"label": labels.get(k, k), "value": show_fact(k, v, claim.clause)} for k, v in claim.facts.items()]
+        rows = [{"label": labels.get(k, k), "value": show_fact(k, v, claim.clause, policy)} for k, v in claim.facts.items()]
         claims.append({
             "numeral": CHINESE_NUMERALS[len(claims) + 1],
             "title": _claim_title(d, policy),
             "rows": rows, "status": STATUS_ZH[d.status],
             "reasons": [r.message for r in d.reasons],
-            **_amount_block(d, bundle.applicant.district),
+            **_amount_block(d, bundle.applicant.district, policy),
         })
     attachments = [{"n": i + 1, "kind": x["kind"], "title": x.get("title", ""), "file": x["file"], "sha256": x["sha256"]}
                    for i, x in enumerate(bundle.attachments)]
@@ -180,7 +190,7 @@ def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> 
 def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult, policy: Policy,
                     review: Any | None) -> dict[str, Any]:
     """审核意见书: each condition declared vs verified vs threshold, the recomputed amounts."""
-    labels = fact_labels()
+    labels = fact_labels(policy)
     sections = []
     for claim, d0, d in zip(bundle.claims, declared.decisions, verified.decisions, strict=True):
         conds = _conditions_of(policy, claim.clause)
@@ -190,34 +200,36 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
             if step.condition is None or step.condition not in conds:
                 continue
             c = conds[step.condition]
-            declared_v = show_fact(c.fact, claim.facts.get(c.fact), claim.clause)
+            declared_v = show_fact(c.fact, claim.facts.get(c.fact), claim.clause, policy)
             if review is None:
                 verified_v = "待核实"
             elif c.fact in vfacts:
-                verified_v = show_fact(c.fact, vfacts[c.fact], claim.clause)
+                verified_v = show_fact(c.fact, vfacts[c.fact], claim.clause, policy)
                 if vfacts[c.fact] != claim.facts.get(c.fact):
                     verified_v += "（核减/更正）"
             else:
                 verified_v = "与申报一致"
-            if c.kind == "growth" and c.prior_fact:
-                declared_v = (f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause)}／上年 "
-                              f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause)}")
+            if isinstance(c, Growth):
+                declared_v = (f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause, policy)}／上年 "
+                              f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause, policy)}")
             rows.append({"label": c.label, "declared": declared_v, "verified": verified_v,
                          "threshold": requirement(c),
                          "result": _verdict(step.passed) + ("（择一）" if step.code == "alternative" else "")})
-        changed = [f"{labels.get(k, k)}：申报 {show_fact(k, claim.facts.get(k), claim.clause)}，"
-                   f"核实 {show_fact(k, v, claim.clause)}" for k, v in vfacts.items() if v != claim.facts.get(k)]
+        changed = [f"{labels.get(k, k)}：申报 {show_fact(k, claim.facts.get(k), claim.clause, policy)}，"
+                   f"核实 {show_fact(k, v, claim.clause, policy)}" for k, v in vfacts.items() if v != claim.facts.get(k)]
         steps = [s.message for s in d.trace if s.condition is None]
         sections.append({
             "numeral": CHINESE_NUMERALS[len(sections) + 1],
             "title": _claim_title(d, policy), "rows": rows, "steps": steps, "changed": changed,
             "status": STATUS_ZH[d.status], "declared_amount": fmt_yuan(d0.amount),
             "reasons": [r.message for r in d.reasons],
-            **_amount_block(d, bundle.applicant.district),
+            **_amount_block(d, bundle.applicant.district, policy),
         })
     readings = []
-    if any(c.clause == 3 for c in bundle.claims):
-        readings.append(f"第三条：{policy.clause3_explanation}")
+    for n in dict.fromkeys(c.clause for c in bundle.claims):
+        setting = policy.reading_for(n)
+        if setting is not None:
+            readings.append(f"{policy.cite(n)}：{setting.explanation}")
     return {
         **_common(bundle, verified, policy, "opinion"), "title": "郑州市跨境电商发展资金奖励审核意见书",
         "sections": sections, "readings": readings,
@@ -228,7 +240,8 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
         "remarks": review.remarks if review else "",
         "conclusion": review.conclusion_zh if review else None,
         "review_source": review.source if review else None,
-        "warnings": [DOCUMENT_WARNINGS.get(w.code, w.message) for w in verified.warnings
+        "warnings": [DOCUMENT_WARNINGS[w.code].format(term=policy.cite(policy.term_clause))
+                     if w.code in DOCUMENT_WARNINGS else w.message for w in verified.warnings
                      if w.code not in ("draft_policy",)],
     }
 
@@ -245,14 +258,14 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
                           "the bundle has no bank account (/applicant/bank), which an award notice needs",
                           file=bundle.source, pointer="/applicant/bank")
     district = bundle.applicant.district
-    rows = [{"title": _claim_title(d, policy), **_amount_block(d, district)} for d in awarded]
+    rows = [{"title": _claim_title(d, policy), **_amount_block(d, district, policy)} for d in awarded]
     total = sum((d.amount for d in awarded), ZERO)
     settled = all(d.funding is not None for d in awarded)
     city = sum((d.funding.city for d in awarded if d.funding), ZERO)
     local = sum((d.funding.local for d in awarded if d.funding), ZERO)
     date = options.date or default_date()
     number = options.number or f"郑商务〔{date.year}〕　　号"
-    clauses = "、".join(f"第{CHINESE_NUMERALS[d.clause]}条" for d in awarded)
+    clauses = "、".join(policy.cite(d.clause) for d in awarded)
     return {
         **_common(bundle, result, policy, "notice"),
         "title": f"{options.issuer}关于给予{bundle.applicant.name}跨境电商发展资金奖励的通知",

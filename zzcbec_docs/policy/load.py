@@ -13,7 +13,6 @@ import json
 import os
 from dataclasses import replace
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -411,8 +410,26 @@ def build_policy(data: dict[str, Any], name: str = "<policy>") -> Policy:
     return _Builder(data, name).build()
 
 
-@lru_cache(maxsize=16)
-def _load_cached(path: str, mtime: float) -> Policy:
+_CACHE: dict[tuple[str, str], Policy] = {}
+
+
+def _load(path: str) -> Policy:
+    """A policy file, parsed and checked once per content (a file rewritten in place is read again)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        raw = b""
+    key = (path, hashlib.sha256(raw).hexdigest())
+    found = _CACHE.get(key)
+    if found is None:
+        found = _parse(path)
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
+
+
+def _parse(path: str) -> Policy:
     data, _ = load_file(Path(path), PolicyError)
     if not isinstance(data, dict):
         raise PolicyError("政策文件应为一个映射（YAML 对象）", "a policy file holds one mapping", file=path, pointer="/")
@@ -422,9 +439,4 @@ def _load_cached(path: str, mtime: float) -> Policy:
 def load_policy(ref: str | Path | None = None) -> Policy:
     """Load and check a policy: a file, or the id of an installed one (the packaged draft by default)."""
     p = resolve_policy(ref)
-    key = str(p.resolve()) if p.exists() else str(p)
-    try:
-        mtime = os.stat(key).st_mtime
-    except OSError:
-        mtime = 0.0
-    return _load_cached(key, mtime)
+    return _load(str(p.resolve()) if p.exists() else str(p))
