@@ -79,3 +79,39 @@ def pytest_report_header(config):  # type: ignore[no-untyped-def]
     if PG_UP:
         return f"PostgreSQL ledger tests: run against {PG_BASE}"
     return f"PostgreSQL ledger tests: SKIPPED — no server answers at {PG_BASE} (SQLite tests still run)"
+
+
+class CliResult:
+    """What a command printed and returned, run in this process (no interpreter start-up)."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.returncode, self.out, self.err = code, out, err
+
+
+def cli(*args: str) -> CliResult:
+    """The CLI in process, through `main(argv, stdout, stderr)`: for pure-logic commands where the
+    process boundary is not the point (exit codes on kills and races keep `run_cli`)."""
+    import io
+
+    from zzcbec_docs.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), stdout=out, stderr=err)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def write_policy(path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
+    """The packaged policy file, changed by `mutate(data)`, written to `path` (a variant policy)."""
+    import yaml
+
+    from zzcbec_docs.policy import default_policy_path
+
+    data = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
+    mutate(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def clause_of(data: dict, number: int) -> dict:
+    """The clause of a policy file's data with this number."""
+    return next(c for c in data["clauses"] if c["number"] == number)

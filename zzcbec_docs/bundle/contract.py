@@ -85,7 +85,14 @@ def _defs(policy: Policy) -> dict[str, Any]:
 
 
 def _prop(f: Fact) -> dict[str, Any]:
+    if f.type == "unused":
+        return {"title": f.label, "description": "not used by this policy: accepted and ignored"}
     return {"$ref": f"#/$defs/{f.kind}", "title": f.label}
+
+
+def unused_facts(policy: Policy) -> list[Fact]:
+    """Facts of the vocabulary no clause takes (dropped by an amendment): any clause may still carry them."""
+    return [f for f in policy.facts.values() if f.type == "unused"]
 
 
 def _applicant(policy: Policy) -> dict[str, Any]:
@@ -163,8 +170,10 @@ def bundle_schema(policy: Policy) -> dict[str, Any]:
     }
     for n in claimable:
         fs = clause_facts(policy, n)
+        props = {f.name: _prop(f) for f in fs}
+        props.update({f.name: _prop(f) for f in unused_facts(policy) if f.name not in props})
         defs[facts_def(n)] = {"type": "object", "additionalProperties": False, "required": [f.name for f in fs],
-                              "properties": {f.name: _prop(f) for f in fs}}
+                              "properties": props}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://zzcbec-docs.invalid/schemas/bundle.schema.json",

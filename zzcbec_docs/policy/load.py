@@ -50,6 +50,7 @@ POLICY_DIRS_ENV = "ZZCBEC_POLICY_DIRS"  # more folders of installed policy files
 
 # Units that count whole things (家, 单, 人…): a threshold with one of them takes an integer.
 COUNT_UNITS = frozenset("家 单 人 个 项 次 件 名 户 场 票 笔 套 台 座 间".split())
+NUMERIC = ("count", "quantity", "money")  # narrowest first: a fact used as two of them is the wider
 # Frequencies that cap a computed amount: an open-ended method needs a cap amount with them.
 AMOUNT_CAPPED = ("per_year", "one_time", "per_competition")
 OPEN_ENDED = (RateAmount, PerUnitAmount, RequestedAmount)
@@ -229,8 +230,10 @@ class _Builder:
             g = glossary.get(name, {})
             found = uses.get(name, [])
             type_ = self._unify(name, found, g)
-            if type_ is None:
-                continue  # a glossary entry no clause uses
+            if not any(name in o for o in per_clause.values()):
+                # in the vocabulary, but no clause takes it (a condition dropped by an amendment):
+                # a bundle may still give it; it is accepted and ignored
+                type_ = "unused"
             label = g.get("label") or (found[0][1] if found else name)
             unit = g.get("unit") or next((u for _, _, u, _ in found if u), None)
             choices = tuple((str(k), str(v)) for k, v in g.get("choices", {}).items())
@@ -254,25 +257,28 @@ class _Builder:
 
     def _unify(self, name: str, found: list[tuple[str, str, str | None, str]], g: dict[str, Any]) -> str | None:
         types = {t for t, _, _, _ in found}
-        if types == {"count", "quantity"}:
-            types = {"quantity"}  # counted in a threshold, multiplied per unit: a decimal quantity
+        numeric = [t for t in NUMERIC if t in types]
+        if len(numeric) > 1:
+            # counted in a threshold and multiplied per unit: a decimal quantity; used as money anywhere: money
+            types = (types - set(NUMERIC)) | {numeric[-1]}
         stated = g.get("type")
         if len(types) > 1:
-            ptrs = "、".join(p for _, _, _, p in found)
+            first, where = found[0][0], found[0][3]
+            clash = next(p for t, _, _, p in found if t != first and not (t in NUMERIC and first in NUMERIC))
             raise self.fail(
-                f"事实“{name}”在不同位置被当作不同类型使用（{'、'.join(sorted(types))}）：{ptrs}",
-                f"the fact {name!r} is used as different types ({', '.join(sorted(types))}) at {ptrs}",
-                found[-1][3],
+                f"事实“{name}”在 {where} 与此处被当作不同类型使用（{'、'.join(sorted(types))}）",
+                f"the fact {name!r} is used here and at {where} as different types ({', '.join(sorted(types))})",
+                clash,
             )
         derived = next(iter(types), None)
         if stated is not None and derived is not None and stated != derived and not (
-                {stated, derived} == {"count", "quantity"}):
+                stated in NUMERIC and derived in NUMERIC):
             raise self.fail(
                 f"facts 中“{name}”的类型为 {stated}，但条款把它当作 {derived} 使用（{found[0][3]}）",
                 f"`facts` gives {name!r} the type {stated}, but a clause uses it as {derived} ({found[0][3]})",
                 f"/facts/{name}/type",
             )
-        return stated or derived
+        return stated or derived or "unused"
 
     # -------------------------------------------------------- the whole policy
 

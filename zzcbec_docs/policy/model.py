@@ -184,7 +184,7 @@ class Cap:
 # ---------------------------------------------------------------- facts
 
 
-FACT_TYPES = ("money", "quantity", "count", "flag", "date", "text", "choice", "fee_items")
+FACT_TYPES = ("money", "quantity", "count", "flag", "date", "text", "choice", "fee_items", "unused")
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Fact:
     """One fact of the bundle contract: its name, type, Chinese label, unit, choices or fee items."""
 
     name: str
-    type: str  # one of FACT_TYPES
+    type: str  # one of FACT_TYPES ("unused": in the vocabulary, taken by no clause, accepted and ignored)
     label: str
     unit: str | None = None
     choices: tuple[tuple[str, str], ...] = ()  # choice: (value, 中文)
