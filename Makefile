@@ -6,7 +6,7 @@ OUT ?= out
 SYSTEM_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
-.PHONY: install system demo test bench lint clean
+.PHONY: install system demo test test-fast typecheck schemas bench lint clean
 
 install: system $(VENV)/.installed
 
@@ -31,7 +31,20 @@ demo: install
 
 test: install
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
+	$(PY) -m mypy
+	$(PY) -m zzcbec_docs.bundle.publish --check
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# the quick loop while working: no rendering-heavy (slow) or PostgreSQL tests, no interpreter per test
+test-fast: install
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow and not postgres" -x
+
+typecheck: install
+	$(PY) -m mypy
+
+# the bundle and profile schemas are generated from the packaged policy
+schemas: install
+	$(PY) -m zzcbec_docs.bundle.publish
 
 bench: install
 	$(PY) benchmarks/bench_check.py

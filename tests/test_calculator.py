@@ -128,7 +128,7 @@ def test_policy_diff_lists_changes_and_their_effect_on_bundles(tmp_path):
     assert "~ clauses[第一条].conditions[import_export].value: 10000000 → 20000000" in text
     assert "~ clauses[第六条].amount.rate: 0.10 → 0.08" in text
     assert "clause01-eligible.yaml 第一条: eligible ¥240,000.00 → ineligible ¥0.00" in text
-    assert "clause06-eligible.yaml 第6条: eligible ¥250,000.00 → eligible ¥200,000.00" in text
+    assert "clause06-eligible.yaml 第六条: eligible ¥250,000.00 → eligible ¥200,000.00" in text
 
 
 def test_from_nothing_to_documents_with_the_cli_alone(tmp_path):

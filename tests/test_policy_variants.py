@@ -19,7 +19,7 @@ from zzcbec_docs.errors import PolicyError
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.rules import decide
 
-from conftest import cli, clause_of, make_bundle, write_bundle, write_policy
+from conftest import clause_of, cli, make_bundle, write_bundle, write_policy
 
 CLAUSE1 = {"import_export": "12000000", "promotion_costs": "800000"}  # 30% → 240,000.00
 CLAUSE6 = {"uses_zz_logistics": True, "import_export": "30000000", "intl_logistics_costs": "3000000"}  # 300,000
@@ -146,10 +146,10 @@ def test_a_new_fact_works_in_explain_match_init_bundle_and_documents(tmp_path):
     what_if = cli("match", "--json", str(tmp_path / "profile.yaml"), "--policy", str(pfile), "--set", "employees=12")
     assert next(c for c in json.loads(what_if.out)["clauses"] if c["clause"] == 1)["status"] == "eligible"
 
-    from docs_helpers import docx_blocks
-
     from zzcbec_docs.bundle import load_bundle
     from zzcbec_docs.documents import render_bundle
+
+    from docs_helpers import docx_blocks
 
     policy = load_policy(pfile)
     ok = write_bundle(tmp_path / "ok.json", make_bundle(1, dict(CLAUSE1, employees=12)))

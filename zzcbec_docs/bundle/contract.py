@@ -2,17 +2,14 @@
 
 `bundle_schema(policy)` is the JSON Schema a bundle is validated against; the published
 `schemas/bundle.schema.json` (and `profile.schema.json`, the profile `zzcbec match` reads) is
-this function's output for the packaged policy, written by `python -m zzcbec_docs.bundle.contract`
-and checked by a test. A new condition on a new fact in a policy file is a new fact in the
+this function's output for the packaged policy, written by `python -m zzcbec_docs.bundle.publish`
+(`make schemas`) and checked by a test. A new condition on a new fact in a policy file is a new fact in the
 contract, with no code change.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -180,7 +177,7 @@ def bundle_schema(policy: Policy) -> dict[str, Any]:
         "title": "zzcbec-docs submission bundle (申报材料包)",
         "description": "The public input contract: ../shared/spec/bundle.md. Money is yuan, as a JSON number or a "
         f"decimal string with at most two decimals. Generated from the policy {policy.id}; do not edit by hand "
-        "(python -m zzcbec_docs.bundle.contract).",
+        "(python -m zzcbec_docs.bundle.publish).",
         "type": "object", "additionalProperties": False, "required": ["schema_version", "year", "applicant", "claims"],
         "properties": {
             "schema_version": {"const": "1.0"},
@@ -206,7 +203,7 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
         "title": "zzcbec-docs enterprise profile (企业画像), for `zzcbec match`",
         "description": "A bundle without claims: every fact the enterprise knows, once, by the names of bundle.md. "
         "Facts are all optional; a clause whose facts are missing is reported as undecided. Generated from the "
-        f"policy {policy.id} (python -m zzcbec_docs.bundle.contract).",
+        f"policy {policy.id} (python -m zzcbec_docs.bundle.publish).",
         "type": "object", "additionalProperties": False, "required": ["schema_version", "year", "applicant", "facts"],
         "properties": {
             "schema_version": {"const": "1.0"},
@@ -279,36 +276,3 @@ def fact_labels(policy: Policy) -> dict[str, str]:
         labels[f.name] = f.label
         labels.update(dict(f.items))
     return labels
-
-
-def render(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, ensure_ascii=False, indent=1) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write (or with --check, compare) schemas/bundle.schema.json and profile.schema.json from a policy."""
-    from zzcbec_docs.policy import load_policy
-    from zzcbec_docs.resources import resource_dir
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    check = "--check" in args
-    rest = [a for a in args if a != "--check"]
-    policy = load_policy(rest[0] if rest else None)
-    stale = []
-    for name, schema in (("bundle.schema.json", bundle_schema(policy)), ("profile.schema.json", profile_schema(policy))):
-        path: Path = resource_dir("schemas") / name
-        text = render(schema)
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
-    if stale:
-        print(f"out of date (run python -m zzcbec_docs.bundle.contract): {', '.join(stale)}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -110,11 +110,12 @@ def _semantic(data: dict[str, Any], policy: Policy) -> list[Problem]:
         if not isinstance(claim, dict) or not isinstance(claim.get("clause"), int):
             continue
         n = claim["clause"]
-        facts = claim.get("facts") if isinstance(claim.get("facts"), dict) else {}
+        facts = claim.get("facts")
         item = policy.item_fact(n)
-        key = (n, facts.get(item)) if item else (n,)
+        name = facts.get(item) if item and isinstance(facts, dict) else None
+        key: tuple[Any, ...] = (n, name) if item else (n,)
         if key in seen:
-            what = f"条款 {n}" + (f"（竞赛“{key[1]}”）" if item else "")
+            what = f"条款 {n}" + (f"（竞赛“{name}”）" if item else "")
             found.append(Problem(
                 f"/claims/{i}/clause",
                 f"{what}重复申报（已在 /claims/{seen[key]}）；{rule_zh}",

@@ -26,8 +26,7 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
     the enterprise knows (the names of `zzcbec init-bundle`). Sorted by amount.
     """
-    from zzcbec_docs.calculator.match import match_profile, parse_setting
-    from zzcbec_docs.calculator.match import load_profile
+    from zzcbec_docs.calculator.match import load_profile, match_profile, parse_setting
     from zzcbec_docs.money import fmt_yuan
 
     policy = load_policy_option(policy_file, issued_on)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from zzcbec_docs import schema
-from zzcbec_docs.bundle.model import Bundle, Claim
 from zzcbec_docs.bundle.contract import contract
 from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
+from zzcbec_docs.bundle.model import Bundle, Claim
 from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
 from zzcbec_docs.bundle.validate import _typed
 from zzcbec_docs.errors import ReviewError

@@ -238,7 +238,7 @@ class _Builder:
             unit = g.get("unit") or next((u for _, _, u, _ in found if u), None)
             choices = tuple((str(k), str(v)) for k, v in g.get("choices", {}).items())
             items = tuple((str(k), str(v)) for k, v in g.get("items", {}).items())
-            out[name] = Fact(name=name, type=type_, label=label, unit=unit, choices=choices, items=items)
+            out[name] = Fact(name=name, type=type_ or "unused", label=label, unit=unit, choices=choices, items=items)
         return out, {n: tuple(o) for n, o in per_clause.items()}
 
     def _use_condition(self, c: Condition, use: Any, ptr: str) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 # ---------------------------------------------------------------- conditions
 
@@ -80,7 +80,7 @@ class Growth:
     prior_label: str = ""  # 上年营业收入
 
 
-Condition = Union[Threshold, Flag, OneOf, FullYear, Growth]
+Condition = Threshold | Flag | OneOf | FullYear | Growth
 
 # ---------------------------------------------------------------- amounts
 
@@ -166,7 +166,7 @@ class FeeTierAmount:
     counted_label: str = ""  # 综合服务费, what the excluded fees are not part of
 
 
-Amount = Union[RateAmount, FixedAmount, TierAmount, PerUnitAmount, RequestedAmount, FeeTierAmount]
+Amount = RateAmount | FixedAmount | TierAmount | PerUnitAmount | RequestedAmount | FeeTierAmount
 AmountRule = Amount  # the name earlier versions used
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import operator as op
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
-
-from collections.abc import Callable
 
 from zzcbec_docs.money import fmt_number
 from zzcbec_docs.policy.model import Condition, Flag, FullYear, Growth, OneOf, Threshold
