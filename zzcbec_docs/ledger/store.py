@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from zzcbec_docs.bundle.model import PriorAward
-from zzcbec_docs.errors import LedgerError, ArgumentError
+from zzcbec_docs.errors import ArgumentError, LedgerError
 from zzcbec_docs.ledger import schema as s
 
 CENT = Decimal("0.01")
