@@ -100,6 +100,13 @@ def cli(*args: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def run_in_process(*args: str) -> subprocess.CompletedProcess:
+    """`run_cli`'s result (bytes on stdout/stderr), from the CLI run in this process: for tests of what a
+    command computes and prints, where starting an interpreter per call would only cost time."""
+    r = cli(*args)
+    return subprocess.CompletedProcess(list(args), r.returncode, r.out.encode(), r.err.encode())
+
+
 def write_policy(path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
     """The packaged policy file, changed by `mutate(data)`, written to `path` (a variant policy)."""
     import yaml

@@ -289,3 +289,19 @@ def test_policy_diff_across_structural_changes(tmp_path):
     assert "~ clauses[第六条].cap.frequency: per_year → one_time" in r.out
     assert "~ clauses[第四条].referred_by: 15 → 19" in r.out
     assert "clause12-eligible.yaml: 有效 valid → 无效 invalid" in r.out
+
+
+@pytest.mark.parametrize("command", [
+    ["check"], ["validate"], ["explain"], ["render", "--out", "OUT"], ["match"], ["init-bundle", "--clause", "1"],
+    ["policy", "show"],
+])
+def test_a_broken_policy_is_the_same_usage_error_in_every_command(tmp_path, command):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken\nclauses: []\n", encoding="utf-8")
+    bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1))
+    args = [a.replace("OUT", str(tmp_path / "out")) for a in command] + ["--policy", str(broken)]
+    if command[0] in ("check", "validate", "explain", "render", "match"):
+        args.append(str(bundle))
+    r = cli(*args)
+    assert r.returncode == 2, (command, r.out, r.err)
+    assert "broken.yaml" in r.err and "Traceback" not in r.err

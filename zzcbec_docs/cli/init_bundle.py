@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from zzcbec_docs.cli.options import policy_option
+from zzcbec_docs.cli.options import load_policy_option, policy_option
 
 
 @click.command(name="init-bundle")
@@ -21,9 +21,7 @@ def init_bundle(clause: int, year: int | None, out_path: Path | None, policy_fil
     from zzcbec_docs.calculator.skeleton import skeleton
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.errors import UsageError
-    from zzcbec_docs.policy import load_policy
-
-    text = skeleton(load_policy(policy_file), clause, year or dt.date.today().year - 1)
+    text = skeleton(load_policy_option(policy_file, None), clause, year or dt.date.today().year - 1)
     if out_path is None:
         click.echo(text, nl=False)
         return

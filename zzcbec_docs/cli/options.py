@@ -59,10 +59,17 @@ json_option = click.option("--json", "as_json", is_flag=True, help="JSON Lines, 
 
 
 def load_policy_option(policy_file: str | Path | None, issued_on: dt.date | None) -> Policy:
-    """The policy chosen by --policy (an installed id or a file), with --issued-on applied."""
+    """The policy chosen by --policy (an installed id or a file), with --issued-on applied.
+
+    A policy that cannot be found or loaded is a usage error (exit 2) in every command.
+    """
+    from zzcbec_docs.errors import PolicyError
     from zzcbec_docs.policy import load_policy
 
-    policy = load_policy(policy_file)
+    try:
+        policy = load_policy(policy_file)
+    except PolicyError as e:
+        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
     if issued_on is not None:
         policy = policy.with_issued_on(issued_on)
     return policy

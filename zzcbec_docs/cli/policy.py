@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from zzcbec_docs.cli.options import policy_option
+from zzcbec_docs.cli.options import load_policy_option, policy_option
 from zzcbec_docs.errors import UsageError
 
 
@@ -35,9 +35,8 @@ def list_() -> None:
 def show(clause: int | None, policy_file: str | None) -> None:
     """以表格显示政策 / print the policy's conditions, amounts, caps and funding."""
     from zzcbec_docs.calculator.policy_view import show as show_policy
-    from zzcbec_docs.policy import load_policy
 
-    p = load_policy(policy_file)
+    p = load_policy_option(policy_file, None)
     if clause is not None and clause not in p.clauses:
         raise UsageError(f"{p.full_title}没有第{clause}条；共有：{'、'.join(map(str, sorted(p.clauses)))}",
                          f"the policy has no clause {clause}; it has {', '.join(map(str, sorted(p.clauses)))}")
@@ -60,9 +59,8 @@ def diff(old: str, new: str, bundles_dir: Path | None) -> None:
     from zzcbec_docs.check import check_file
     from zzcbec_docs.cli.sources import expand_sources
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.policy import load_policy
 
-    a, b = load_policy(old), load_policy(new)
+    a, b = load_policy_option(old, None), load_policy_option(new, None)
     changes = diff_policy(a, b)
     click.echo(f"{old} → {new}: {len(changes)} 处变化 / changes")
     for mark, path, before, after in changes:
