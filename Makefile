@@ -37,7 +37,7 @@ test: install
 
 # the quick loop while working: no rendering-heavy (slow) or PostgreSQL tests, no interpreter per test
 test-fast: install
-	$(PY) -m pytest -q -p no:cacheprovider -m "not slow and not postgres" -x
+	ZZCBEC_PROPERTY_EXAMPLES=60 ZZCBEC_POLICY_EXAMPLES=40 $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not postgres" -x
 
 typecheck: install
 	$(PY) -m mypy

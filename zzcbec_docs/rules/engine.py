@@ -76,8 +76,15 @@ def _excluded(policy: Policy, claim: Claim, by_list: bool) -> Decision:
         )
     return Decision(
         clause=claim.clause, name=name, status=EXCLUDED, amount=ZERO, funding=None,
-        reasons=(step,), trace=(step,), claim_index=claim.index, competition_name=claim.competition_name,
+        reasons=(step,), trace=(step,), claim_index=claim.index, competition_name=_item_name(policy, claim),
     )
+
+
+def _item_name(policy: Policy, claim: Claim) -> str | None:
+    """The named item of a per-item cap (the competition), from the fact the policy names."""
+    item = policy.item_fact(claim.clause)
+    value = claim.facts.get(item) if item else claim.competition_name
+    return str(value) if value is not None else None
 
 
 def _referred(policy: Policy, claim: Claim) -> Decision:
@@ -106,10 +113,9 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
         )
     if policy.is_referred(claim.clause):
         return _referred(policy, claim)
-    item = policy.item_fact(claim.clause)
     ctx = ClaimContext(
         policy=policy, clause=clause, facts=claim.facts, year=bundle.year, prior=prior,
-        competition_name=claim.facts.get(item) if item else claim.competition_name,
+        competition_name=_item_name(policy, claim),
     )
     missing = [f for f in clause.facts if f not in claim.facts]
     if missing:
@@ -137,7 +143,7 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
     return Decision(
         clause=claim.clause, name=clause.name, status=status, amount=amount, funding=funding,
         reasons=tuple(failed), trace=tuple(steps), claim_index=claim.index,
-        competition_name=claim.competition_name, computed=assessment.computed, cap=assessment.cap,
+        competition_name=ctx.competition_name, computed=assessment.computed, cap=assessment.cap,
     )
 
 
