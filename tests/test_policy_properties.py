@@ -22,8 +22,11 @@ from hypothesis import strategies as st
 
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
 from zzcbec_docs.bundle.contract import facts as contract_facts
+from zzcbec_docs.calculator.match import match_profile
 from zzcbec_docs.calculator.policy_view import show
 from zzcbec_docs.calculator.skeleton import skeleton
+from zzcbec_docs.cli.explain import explain_text
+from zzcbec_docs.documents.content import application_context, opinion_context
 from zzcbec_docs.errors import PolicyError
 from zzcbec_docs.policy import build_policy, default_policy_path
 from zzcbec_docs.rules import decide
@@ -242,8 +245,19 @@ def test_a_mutated_policy_decides_random_bundles_or_says_clearly_why_not(data: d
         assert all(p.path.startswith("/") and p.zh and p.en for p in e.problems)
         return
     issued = draw.draw(st.sampled_from([None, dt.date(2024, 5, 1)]))
-    result = decide(b, policy.with_issued_on(issued) if issued else policy)
+    policy = policy.with_issued_on(issued) if issued else policy
+    result = decide(b, policy)
     json.dumps(result.as_dict(), ensure_ascii=False)
+    # what the faces make of it: the explanation, the documents' contents, the calculator
+    explain_text(result, policy, None, "zh")
+    explain_text(result, policy, None, "en")
+    opinion_context(b, result, result, policy, None)
+    if not b.applicant.etrade_core_zone_policy:
+        application_context(b, result, policy)
+    profile = {"schema_version": "1.0", "year": 2026, "applicant": bundle["applicant"],
+               "facts": {k: v for c in claims for k, v in c["facts"].items()}}
+    for m in match_profile(policy, profile):
+        assert m.status in ("eligible", "not_eligible", "undecided", "referred", "excluded")
     for d in result.decisions:
         assert d.status in ("eligible", "ineligible", "referred", "excluded")
         assert d.amount >= 0 and (d.status == "eligible") == (d.amount > 0)

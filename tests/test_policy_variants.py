@@ -305,3 +305,18 @@ def test_a_broken_policy_is_the_same_usage_error_in_every_command(tmp_path, comm
     r = cli(*args)
     assert r.returncode == 2, (command, r.out, r.err)
     assert "broken.yaml" in r.err and "Traceback" not in r.err
+
+
+def test_exclusion_and_funding_clauses_swapping_numbers_cite_by_kind(tmp_path):
+    """Swap 第十五条 and 第十六条 (the referred clauses still say referred_by: 15): the citations follow the kinds."""
+    def swap(d):
+        exclusion, funding = clause_of(d, 15), clause_of(d, 16)
+        exclusion["number"], funding["number"] = 16, 15
+    policy = variant(tmp_path, swap)
+    assert policy.exclusion.clause == 16 and policy.funding_rule.clause == 15
+    referred = decide_under(policy, make_bundle(13, {"overseas_warehouse": "洛杉矶仓"})).decisions[0]
+    assert referred.reasons[0].clause == 16 and "（第十六条）" in referred.reasons[0].message
+    excluded = decide_under(policy, make_bundle(1, CLAUSE1, etrade=True)).decisions[0]
+    assert excluded.reasons[0].clause == 16
+    unsettled = decide_under(policy, make_bundle(1, CLAUSE1, district="上街区"))
+    assert [w.message[:4] for w in unsettled.warnings if w.code == "funding_unsettled"] == ["第十五条"]

@@ -354,7 +354,10 @@ class Policy:
         return c is not None and (c.kind == "referred" or number in self.referred_clauses)
 
     def referring_clause(self, number: int) -> int | None:
-        """The clause that refers `number` to other policies (its referred_by, else the exclusion clause)."""
+        """The clause that refers `number` to other policies: the exclusion clause when it lists it
+        (第十五条 “本政策第四、十三、十四条按省、市现行政策支持”), else the clause's own `referred_by`."""
+        if self.exclusion is not None and number in self.exclusion.referred_clauses:
+            return self.exclusion.clause
         c = self.clauses.get(number)
         if c is not None and c.referred_by is not None:
             return c.referred_by
