@@ -151,6 +151,7 @@ def policy_summary(policy: Policy) -> dict[str, str | None]:
     return {
         "id": policy.id, "status": policy.status, "title": policy.full_title,
         "issued_on": policy.issued_on.isoformat() if policy.issued_on else None,
+        "document_number": policy.document_number,
     }
 
 
