@@ -320,3 +320,21 @@ def test_exclusion_and_funding_clauses_swapping_numbers_cite_by_kind(tmp_path):
     assert excluded.reasons[0].clause == 16
     unsettled = decide_under(policy, make_bundle(1, CLAUSE1, district="上街区"))
     assert [w.message[:4] for w in unsettled.warnings if w.code == "funding_unsettled"] == ["第十五条"]
+
+
+def test_the_clause_3_reading_is_a_named_setting_that_decides(tmp_path):
+    """首次超过5亿元、10亿元 … 分别给予一次性200万元、400万元: top-up (the draft's reading) or each tier in full."""
+    facts = {"hq_level": "national", "settled_on": "2024-06-01", "cbec_import_export": "1200000000"}
+    earlier = [{"clause": 3, "year": 2025, "amount": "2000000"}]
+    top_up = decide_under(load_policy(), make_bundle(3, facts, prior_awards=earlier)).decisions[0]
+    assert top_up.amount == Decimal("2000000") and any(s.code == "top_up" for s in top_up.trace)
+    policy = variant(tmp_path, lambda d: d["settings"]["clause3_reading"].update(
+        value="each_tier", explanation="每档各奖励一次，金额不相抵扣", explanation_en="each tier is paid once, in full"))
+    each = decide_under(policy, make_bundle(3, facts, prior_awards=earlier)).decisions[0]
+    assert each.status == "eligible" and each.amount == Decimal("4000000")
+    again = decide_under(policy, make_bundle(3, facts, prior_awards=[*earlier, {"clause": 3, "year": 2026,
+                                                                               "amount": "4000000"}]))
+    assert again.decisions[0].status == "ineligible" and again.decisions[0].reasons[0].code == "already_awarded"
+    r = cli("explain", str(write_bundle(tmp_path / "b3.json", make_bundle(3, facts))), "--policy",
+            str(tmp_path / "variant.yaml"))
+    assert "适用的理解：每档各奖励一次，金额不相抵扣" in r.out

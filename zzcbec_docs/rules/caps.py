@@ -24,9 +24,36 @@ def gate(ctx: ClaimContext, a: Assessment) -> bool:
     return True
 
 
+def reading(ctx: ClaimContext) -> str:
+    """The named reading the clause's cap applies (`top_up` unless the policy's setting says otherwise)."""
+    name = ctx.cap.reading
+    setting = ctx.policy.settings.get(name) if name else None
+    return setting.value if setting is not None else "top_up"
+
+
+def each_tier(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
+    """首次超过…分别给予一次性…, read as “每档各一次” (the `each_tier` setting): the tier reached is paid in
+    full, unless an earlier award under the clause already paid that much (the tier, or a higher one)."""
+    n = ctx.clause.number
+    a.cap = value
+    _, hits = prior_sum(ctx, same_year=False)
+    paid = [p for p in hits if p.amount >= value]
+    if paid:
+        a.steps.append(Step(
+            clause=n, code="already_awarded",
+            message=f"按每档各一次理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(paid)} 付过",
+            message_en=f"each-tier reading: this tier's {fmt_yuan(value)} was already paid by an earlier award",
+            value=str(paid[0].amount), threshold=str(value), boundary_word="首次", passed=False,
+        ))
+        return ZERO
+    return value
+
+
 def top_up(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
     """首次超过…分别给予一次性…, read as “补差” (the `top_up` setting): the amount now due minus what
     the clause already paid this applicant; nothing left → no award."""
+    if reading(ctx) == "each_tier":
+        return each_tier(ctx, a, value)
     already, hits = prior_sum(ctx, same_year=False)
     n = ctx.clause.number
     a.cap = value
