@@ -78,6 +78,9 @@ SLOW_FILES = {"test_batch.py", "test_interrupts.py", "test_render_cli.py", "test
               "test_render_properties.py", "test_hostile.py", "test_fuzz.py"}
 
 
+PROCESS_MARKS = ("run_cli(", "subprocess", "_process(", "Popen", "multiprocessing")
+
+
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
     """Mark as slow the tests of the rendering files and every test that starts the CLI as a process."""
     import inspect
@@ -90,7 +93,7 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
                 source = inspect.getsource(fn)
             except (OSError, TypeError):
                 source = ""
-        if item.path.name in SLOW_FILES or "run_cli(" in source or "subprocess" in source:
+        if item.path.name in SLOW_FILES or any(m in source for m in PROCESS_MARKS):
             item.add_marker(pytest.mark.slow)
 
 

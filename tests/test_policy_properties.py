@@ -34,7 +34,7 @@ from zzcbec_docs.rules import decide
 from conftest import make_bundle
 
 BASE = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
-EXAMPLES = int(os.environ.get("ZZCBEC_POLICY_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("ZZCBEC_POLICY_EXAMPLES", "100"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
