@@ -338,3 +338,15 @@ def test_the_clause_3_reading_is_a_named_setting_that_decides(tmp_path):
     r = cli("explain", str(write_bundle(tmp_path / "b3.json", make_bundle(3, facts))), "--policy",
             str(tmp_path / "variant.yaml"))
     assert "适用的理解：每档各奖励一次，金额不相抵扣" in r.out
+
+
+def test_an_award_clause_made_referred_refers_and_keeps_no_contract_of_facts(tmp_path):
+    def refer(d):
+        c = clause_of(d, 10)
+        for key in ("conditions", "amount", "cap", "funding"):
+            c.pop(key)
+        c.update(kind="referred", referred_by=15)
+    policy = variant(tmp_path, refer)
+    d = decide_under(policy, make_bundle(10, {"in_incubation_program": True, "requested": "8000"})).decisions[0]
+    assert d.status == "referred" and d.amount == 0 and d.reasons[0].clause == 15
+    assert d.reasons[0].message == "第十条按省、市现行政策支持（第十五条），本政策不核定金额"

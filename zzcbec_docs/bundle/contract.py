@@ -167,6 +167,11 @@ def bundle_schema(policy: Policy) -> dict[str, Any]:
     }
     for n in claimable:
         fs = clause_facts(policy, n)
+        if not fs and policy.clauses[n].kind == "referred":
+            # referred elsewhere and naming no facts: whatever the applicant states is recorded, not decided
+            defs[facts_def(n)] = {"type": "object", "maxProperties": 50,
+                                  "description": "referred to other policies: facts are recorded, not decided"}
+            continue
         props = {f.name: _prop(f) for f in fs}
         props.update({f.name: _prop(f) for f in unused_facts(policy) if f.name not in props})
         defs[facts_def(n)] = {"type": "object", "additionalProperties": False, "required": [f.name for f in fs],
