@@ -377,6 +377,25 @@ class Policy:
 
     # ------------------------------------------------------------ earlier names, kept for callers
 
+    def _first_reading(self) -> Setting | None:
+        return next(iter(self.settings.values()), None)
+
+    @property
+    def clause3_reading(self) -> str:
+        """The first named reading's value (the draft's only one); prefer reading_for(number)."""
+        r = self._first_reading()
+        return r.value if r else ""
+
+    @property
+    def clause3_explanation(self) -> str:
+        r = self._first_reading()
+        return r.explanation if r else ""
+
+    @property
+    def clause3_explanation_en(self) -> str:
+        r = self._first_reading()
+        return r.explanation_en if r else ""
+
     @property
     def exclusion_fact(self) -> str:
         return self.exclusion.fact if self.exclusion else "etrade_core_zone_policy"
