@@ -350,3 +350,25 @@ def test_an_award_clause_made_referred_refers_and_keeps_no_contract_of_facts(tmp
     d = decide_under(policy, make_bundle(10, {"in_incubation_program": True, "requested": "8000"})).decisions[0]
     assert d.status == "referred" and d.amount == 0 and d.reasons[0].clause == 15
     assert d.reasons[0].message == "第十条按省、市现行政策支持（第十五条），本政策不核定金额"
+
+
+def test_the_ledger_records_the_policy_each_award_was_decided_under(tmp_path):
+    import sqlite3
+
+    from zzcbec_docs.ledger.schema import awards, notices
+
+    AWARDS, NOTICES = awards.name, notices.name  # noqa: N806 - the ledger's own table names
+
+    def final(d):
+        d.update(id="zz-cbec-measures-2026", status="final", document_number="郑政〔2026〕8号", issued_on="2026-01-01")
+        clause_of(d, 1)["amount"]["rate"] = "0.40"
+    pfile = write_policy(tmp_path / "final.yaml", final)
+    ledger = tmp_path / "ledger.db"
+    bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=41))
+    r = cli("award", str(bundle), "--ledger", str(ledger), "--out", str(tmp_path / "out"), "--format", "docx",
+            "--policy", str(pfile), "--date", "2026-05-01")
+    assert r.returncode == 0, r.err
+    with sqlite3.connect(ledger) as conn:
+        rows = conn.execute(f"SELECT n.policy_id, a.amount_cents FROM {AWARDS} a "
+                            f"JOIN {NOTICES} n ON n.id = a.notice_id").fetchall()
+    assert rows == [("zz-cbec-measures-2026", 32000000)]  # 40% × 800,000 = 320,000.00
