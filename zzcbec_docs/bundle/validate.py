@@ -25,7 +25,8 @@ from zzcbec_docs.policy.model import Policy
 
 SCHEMA = "bundle.schema.json"  # the published contract of the packaged policy (generated)
 
-__all__ = ["DISTRICT_ALIASES", "SCHEMA", "BundleInvalid", "fact_kinds", "fact_labels", "load_bundle", "parse_bundle"]
+__all__ = ["DISTRICT_ALIASES", "SCHEMA", "BundleInvalid", "fact_kinds", "fact_labels", "load_bundle", "parse_bundle",
+           "under_policy"]
 
 
 def _policy(policy: Policy | None) -> Policy:
@@ -165,6 +166,7 @@ def _build(data: dict[str, Any], source: str, sha: str, policy: Policy) -> Bundl
     return Bundle(
         source=source, sha256=sha, year=data["year"], applicant=applicant, claims=claims,
         prior_awards=priors, attachments=tuple(data.get("attachments", ())), raw=data,
+        policy_digest=policy.digest,
     )
 
 
@@ -244,6 +246,21 @@ def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | N
         raise BundleInvalid(source, problems, sha)
     assert isinstance(data, dict)  # the schema holds it to an object
     return _build(data, source, sha, policy)
+
+
+def under_policy(bundle: Bundle, policy: Policy) -> Bundle:
+    """The bundle validated under `policy`'s contract, when it was validated under another one.
+
+    A bundle read for one policy and decided under another (a final text, an amendment) must fit
+    the other's contract too: a clause it removed, a fact it added. Raises BundleInvalid if not.
+    """
+    if not bundle.policy_digest or bundle.policy_digest == policy.digest:
+        return bundle
+    problems = [Problem(p, zh, en) for p, zh, en in _schema_errors(bundle.raw, policy)]
+    problems += _semantic(bundle.raw, policy)
+    if problems:
+        raise BundleInvalid(bundle.source, sorted(problems, key=lambda p: p.path), bundle.sha256)
+    return _build(bundle.raw, bundle.source, bundle.sha256, policy)
 
 
 def load_bundle(path: str | Path, policy: Policy | None = None) -> Bundle:

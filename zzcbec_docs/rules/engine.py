@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from zzcbec_docs.bundle.model import Bundle, Claim, PriorAward
+from zzcbec_docs.bundle.validate import under_policy
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.money import ZERO
 from zzcbec_docs.policy.model import Policy
@@ -180,7 +181,8 @@ def decide(
     exclusion_list: frozenset[str] = frozenset(),
     ledger_awards: Iterable[PriorAward] = (),
 ) -> CheckResult:
-    """Decide every claim of a validated bundle."""
+    """Decide every claim of a validated bundle (validated again if it was read under another policy)."""
+    bundle = under_policy(bundle, policy)
     a = bundle.applicant
     warnings = policy_warnings(policy)
     prior = tuple(bundle.prior_awards) + tuple(ledger_awards)
