@@ -225,15 +225,48 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
 # ---------------------------------------------------------------- validators, once per policy
 
 
+class _Validators(dict[int, Draft202012Validator]):
+    """Per clause, compiled the first time a bundle claims it (most runs need one or two)."""
+
+    def __init__(self, policy: Policy, defs: dict[str, Any], partial: bool) -> None:
+        super().__init__()
+        self.defs, self.partial, self.claimable = defs, partial, set(policy.claimable())
+
+    def __contains__(self, n: object) -> bool:
+        return n in self.claimable
+
+    def __missing__(self, n: int) -> Draft202012Validator:
+        from zzcbec_docs.schema import FORMATS, inline_refs
+
+        if n not in self.claimable:
+            raise KeyError(n)
+        d = self.defs[facts_def(n)]
+        if self.partial:
+            d = {k: v for k, v in d.items() if k != "required"}
+        made = Draft202012Validator(inline_refs(d, self.defs), format_checker=FORMATS)
+        self[n] = made
+        return made
+
+
 @dataclass
 class Contract:
     """A policy's bundle contract, ready to validate: the schema and its compiled validators."""
 
+    policy: Policy
     schema: dict[str, Any]
     envelope: Draft202012Validator  # the bundle with the per-clause facts left out
-    by_clause: dict[int, Draft202012Validator]
-    partial: dict[int, Draft202012Validator]  # every fact optional (a review's corrections)
-    profile: Draft202012Validator
+    by_clause: _Validators
+    partial: _Validators  # every fact optional (a review's corrections)
+    _profile: Draft202012Validator | None = None
+
+    @property
+    def profile(self) -> Draft202012Validator:
+        if self._profile is None:
+            from zzcbec_docs.schema import FORMATS, inline_refs
+
+            prof = profile_schema(self.policy)
+            self._profile = Draft202012Validator(inline_refs(prof, prof["$defs"]), format_checker=FORMATS)
+        return self._profile
 
 
 _CONTRACTS: dict[str, Contract] = {}
@@ -250,18 +283,10 @@ def contract(policy: Policy) -> Contract:
     schema = bundle_schema(policy)
     defs = dict(schema["$defs"])
     env_defs = dict(defs, claim=dict(defs["claim"], allOf=[]))
-    by_clause, partial = {}, {}
-    for n in policy.claimable():
-        d = defs[facts_def(n)]
-        by_clause[n] = Draft202012Validator(inline_refs(d, defs), format_checker=FORMATS)
-        partial[n] = Draft202012Validator(inline_refs({k: v for k, v in d.items() if k != "required"}, defs),
-                                          format_checker=FORMATS)
-    prof = profile_schema(policy)
     made = Contract(
-        schema=schema,
+        policy=policy, schema=schema,
         envelope=Draft202012Validator(inline_refs(schema, env_defs), format_checker=FORMATS),
-        by_clause=by_clause, partial=partial,
-        profile=Draft202012Validator(inline_refs(prof, prof["$defs"]), format_checker=FORMATS),
+        by_clause=_Validators(policy, defs, partial=False), partial=_Validators(policy, defs, partial=True),
     )
     if len(_CONTRACTS) > 32:
         _CONTRACTS.clear()
