@@ -264,6 +264,17 @@ class Clause:
         """第十五条."""
         return f"第{self.numeral}条"
 
+    def amount_facts(self) -> tuple[str, ...]:
+        """The facts the amount is computed from (none for a fixed sum)."""
+        a = self.amount
+        if isinstance(a, RateAmount):
+            return a.base
+        if isinstance(a, (TierAmount, PerUnitAmount, RequestedAmount)):
+            return (a.fact,)
+        if isinstance(a, FeeTierAmount):
+            return (a.fee_fact,)
+        return ()
+
     def all_conditions(self) -> Iterator[Condition]:
         """The clause's conditions and the alternatives inside its amount's tiers."""
         yield from self.conditions
