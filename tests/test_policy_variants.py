@@ -158,7 +158,7 @@ def test_a_new_fact_works_in_explain_match_init_bundle_and_documents(tmp_path):
     application = next(f.path for f in files if "application" in f.path.name)
     assert "从业人员 | 12" in docx_blocks(application)
     opinion = next(f.path for f in files if "opinion" in f.path.name)
-    assert any(row.startswith("从业人员 | 12") and "≥ 10 人（以上）" in row for row in docx_blocks(opinion))
+    assert "从业人员 | 12 | 待核实 | 10人以上（含本数） | 满足" in docx_blocks(opinion)
 
 
 # ---------------------------------------------------------------- renumbering, removing, adding clauses
