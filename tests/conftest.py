@@ -75,7 +75,8 @@ def bundle_file(tmp_path: Path):
 
 # Rendering PDFs and starting processes is what makes a test slow; `make test-fast` leaves these out.
 SLOW_FILES = {"test_batch.py", "test_interrupts.py", "test_render_cli.py", "test_documents.py",
-              "test_render_properties.py", "test_hostile.py", "test_fuzz.py"}
+              "test_render_properties.py", "test_hostile.py", "test_fuzz.py", "test_bureau_documents.py",
+              "test_verify_publicity.py"}
 
 
 PROCESS_MARKS = ("run_cli(", "subprocess", "_process(", "Popen", "multiprocessing")
