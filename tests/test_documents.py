@@ -56,7 +56,7 @@ def provenance_line(bundle, kind: str = "application") -> str:
 @pytest.mark.parametrize("kind", KINDS)
 def test_file_names_hold_uscc_year_and_kind(rendered, kind):
     bundle, files = rendered
-    stem = f"{bundle.applicant.uscc}-2026-{kind}" + ("-specimen" if kind == "notice" else "")  # unnumbered: a 样稿
+    stem = f"{bundle.applicant.uscc}-2026-{kind}" + ("-2026-015" if kind == "notice" else "")  # 郑商务〔2026〕15号
     assert files[(kind, "pdf")].name == f"{stem}.pdf"
     assert files[(kind, "docx")].name == f"{stem}.docx"
 

@@ -147,7 +147,7 @@ def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, .
     files: list[str] = []
     errors: list[str] = []
     try:
-        bundle = load_bundle(source)
+        bundle = load_bundle(source, _WORKER["policy"])
     except ZzcbecError as e:
         return {"source": source, "files": [], "errors": [e.message], "seconds": 0.0}
     if history:  # decided as the summary was: declared awards the ledger (or batch) holds count once
@@ -180,7 +180,7 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
 
     checked: list[tuple[str, Bundle | None, BatchItem | None]] = []
     for src in sources:
-        bundle, problems, sha = validate_file(src)
+        bundle, problems, sha = validate_file(src, policy)
         if bundle is None:
             checked.append((src, None, BatchItem(src, invalid_result(src, problems, policy, sha))))
         else:

@@ -78,7 +78,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         raise UsageError(f"--reissue-of 应为文号，如 郑商务〔2026〕15号（收到 {reissue_of!r}）",
                          f"--reissue-of takes a notice number such as 郑商务〔2026〕15号 (got {reissue_of!r})")
     policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    record = review_input_from_file(review_path) if review_path else None
+    record = review_input_from_file(review_path, policy=policy) if review_path else None
     ledger = require_ledger(ledger_url)
     who = actor_name(actor)
     case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)

@@ -38,12 +38,12 @@ def policy_and_exclusions(policy_file, issued_on, exclusion_list):  # type: igno
     return policy, excluded
 
 
-def load_valid_bundle(path: str):  # type: ignore[no-untyped-def]
+def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
     """A valid bundle, or its problems on stderr and a BundleError."""
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.errors import BundleError
 
-    bundle, problems, _ = validate_file(path)
+    bundle, problems, _ = validate_file(path, policy)
     if bundle is None:
         for p in problems:
             click.echo(f"    {p.path}: {p.message}", err=True)
@@ -56,7 +56,7 @@ def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  
     from zzcbec_docs.process import submit
 
     if target == "-" or Path(target).is_file():
-        sub = submit(ledger, load_valid_bundle(target), actor=actor, policy=policy, exclusion_list=excluded)
+        sub = submit(ledger, load_valid_bundle(target, policy), actor=actor, policy=policy, exclusion_list=excluded)
         if sub.created:
             click.echo(f"  受理 submitted: 案件 case {sub.case.id}")
         return sub.case.id
@@ -95,7 +95,7 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
     code = 0
     for src in sources:
         try:
-            sub = submit_case(ledger, load_valid_bundle(src), actor=who, policy=policy, exclusion_list=excluded)
+            sub = submit_case(ledger, load_valid_bundle(src, policy), actor=who, policy=policy, exclusion_list=excluded)
         except ZzcbecError as e:
             click.echo(f"✗ {src}: {e.message}", err=True)
             code = EXIT_FAIL
@@ -144,7 +144,7 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
 
     fmts = split_list(formats, ("docx", "pdf"), "--format")
     policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    record = review_input_from_file(record_path, unit=unit)
+    record = review_input_from_file(record_path, unit=unit, policy=policy)
     ledger = require_ledger(ledger_url)
     who = actor_name(actor)
     case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)

@@ -70,10 +70,10 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     from zzcbec_docs.process.model import VerifiedClaim
 
     tune_for_rendering()
-    review = load_review(review_path) if review_path else None
+    review = load_review(review_path, policy) if review_path else None
     code = 0
     for src in sources:
-        bundle, problems, _ = validate_file(src)
+        bundle, problems, _ = validate_file(src, policy)
         if bundle is None:
             click.echo(f"✗ {src}: 无效，已跳过 / invalid, skipped", err=True)
             for p in problems:
@@ -90,7 +90,7 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
             if review is not None:
                 check_matches(review, bundle)
                 facts = verified_facts([VerifiedClaim(k[0], k[1], v) for k, v in review.verified.items()], bundle,
-                                       file=review.source)
+                                       file=review.source, policy=policy)
                 verified = decide_counting(apply_verified(bundle, facts), policy, history,
                                            exclusion_list=exclusion_list)
                 refusal = contradiction(review.conclusion, verified)

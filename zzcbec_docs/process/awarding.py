@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from zzcbec_docs.errors import UsageError
+from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.ledger import cases as store
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.cases import bundle_of, case_in, decide_case, latest_verified, money_text
@@ -74,14 +74,14 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
             named = [n for n in notices if n.number == reissue_of]
             if not named:
                 other = store.notice_rows(conn, number=reissue_of)
-                raise UsageError(
+                raise ArgumentError(
                     f"--reissue-of {reissue_of}：" + ("该通知不是本案件的" if other else "台账中没有该文号"),
                     f"--reissue-of {reissue_of}: " + ("that notice is of another case" if other
                                                      else "no such notice in the ledger"))
         elif notices:
             raise AlreadyAwarded(notices[-1].number, True)
         bundle = bundle_of(row)
-        review, verified = latest_verified(conn, case_id, bundle)
+        review, verified = latest_verified(conn, case_id, bundle, policy)
         if review is None and require_review:
             raise NotAwardable("案件尚无审核结论，不能奖励", "the case has no review yet: nothing awarded")
         if review is not None and review.conclusion == "reject":

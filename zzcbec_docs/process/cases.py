@@ -169,23 +169,29 @@ def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str,
 
 
 # ---------------------------------------------------------------- deciding a case
-def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None
-                   ) -> dict[tuple[int, str | None], dict[str, Any]]:
-    """The reviewer's verified facts, validated against the clause's facts and typed; keyed by
-    (clause, competition key). Refused (with its place) when a fact is malformed or not claimed."""
+def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None,
+                   policy: Policy | None = None) -> dict[tuple[int, str | None], dict[str, Any]]:
+    """The reviewer's verified facts, validated against the policy's contract for the clause and typed;
+    keyed by (clause, competition key). Refused (with its place) when a fact is malformed or not claimed."""
     from zzcbec_docs import schema
-    from zzcbec_docs.bundle.validate import SCHEMA, _typed, fact_kinds
+    from zzcbec_docs.bundle.contract import contract
+    from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
+    from zzcbec_docs.bundle.validate import SCHEMA, _typed
 
-    claimed = {(c.clause, competition_key(c.competition_name) if c.clause == 11 else None) for c in bundle.claims}
+    if policy is None:
+        from zzcbec_docs.policy import load_policy
+
+        policy = load_policy()
+    c = contract(policy)
+    claimed = {(x.clause, competition_key(x.competition_name) if x.clause == 11 else None) for x in bundle.claims}
     out: dict[tuple[int, str | None], dict[str, Any]] = {}
     for i, v in enumerate(record_verified):
-        if not isinstance(v.clause, int) or isinstance(v.clause, bool) or not 1 <= v.clause <= 14:
-            raise ReviewRefused(f"条款号应为 1 至 14 的整数（收到 {v.clause!r}）",
-                                f"a clause is a whole number from 1 to 14 (got {v.clause!r})",
-                                file=file, pointer=f"/verified/{i}/clause")
+        if not isinstance(v.clause, int) or isinstance(v.clause, bool) or v.clause not in c.partial:
+            raise ReviewRefused(f"{policy.full_title}没有可核定金额的第{v.clause}条",
+                                f"the policy has no award clause {v.clause!r}", file=file,
+                                pointer=f"/verified/{i}/clause")
         facts = {k: jsonable(x) for k, x in dict(v.facts).items()}
-        found = schema.errors(SCHEMA, facts, using=schema.fast_validator(SCHEMA, f"facts_{v.clause:02d}", partial=True),
-                              prefix=("verified", i, "facts"))
+        found = schema.errors(SCHEMA, facts, using=c.partial[v.clause], prefix=("verified", i, "facts"))
         if found:
             ptr, zh, en = found[0]
             raise ReviewRefused(zh, en, file=file, pointer=ptr)
@@ -198,7 +204,7 @@ def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, 
                 f"审核记录核实了未申报的条款 {v.clause}" + (f"（{v.competition_name}）" if v.competition_name else ""),
                 f"the review verifies clause {v.clause}, which the application does not claim",
                 file=file, pointer=f"/verified/{i}")
-        kinds = fact_kinds()[v.clause]
+        kinds = contract_kinds(policy)[v.clause]
         out[key] = {k: _typed(kinds[k], x) for k, x in facts.items()}
     return out
 
@@ -266,12 +272,13 @@ def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy
     return decide_counting(effective, policy, history, exclusion_list=exclusion_list, counted=ledger_name(ledger))
 
 
-def latest_verified(conn: Any, case_id: str, bundle: Bundle) -> tuple[Any, dict | None]:
+def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy | None = None
+                    ) -> tuple[Any, dict | None]:
     rows = store.review_rows(conn, case_id)
     if not rows:
         return None, None
     r = rows[-1]
-    return r, verified_facts(_verified_of(r.verified), bundle)
+    return r, verified_facts(_verified_of(r.verified), bundle, policy=policy)
 
 
 def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: frozenset[str] = frozenset()
@@ -280,7 +287,7 @@ def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: fr
     with ledger.engine.connect() as conn:
         row, _ = case_in(conn, case_id)
         bundle = bundle_of(row)
-        review, verified = latest_verified(conn, case_id, bundle)
+        review, verified = latest_verified(conn, case_id, bundle, policy)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
     if review is not None and review.conclusion == "reject":
@@ -355,7 +362,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
                     f"the review names bundle SHA-256 {record.bundle_sha256[:12]}…, which is not case {case_id} "
                     "(was the bundle changed after review?)", file=where, pointer="/bundle/sha256")
         bundle = bundle_of(row)
-        verified = verified_facts(record.verified, bundle, file=where)
+        verified = verified_facts(record.verified, bundle, file=where, policy=policy)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         refused = contradiction(record.conclusion, result)
         if refused:

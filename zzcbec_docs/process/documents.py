@@ -35,7 +35,7 @@ def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any
 def as_awarded(result: CheckResult, lines: tuple[AwardLine, ...], policy: Policy, district: str) -> CheckResult:
     """The decisions with the amounts and shares the ledger recorded for one notice."""
     from zzcbec_docs.bundle.model import competition_key
-    from zzcbec_docs.funding import funding_split
+    from zzcbec_docs.rules.funding import funding_split
 
     left = list(lines)
     decisions = []
@@ -88,7 +88,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
                   exclusion_list: frozenset[str] = frozenset()) -> tuple[str, bytes]:
     """(file name, bytes) of a case's application packet, opinion, or notice (the latest standing
     notice, or the one `number` names); a notice needs an awarded case."""
-    from zzcbec_docs.errors import UsageError
+    from zzcbec_docs.errors import ArgumentError
     from zzcbec_docs.ledger import cases as store
     from zzcbec_docs.process.cases import (
         bundle_of,
@@ -102,7 +102,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
     )
 
     if kind not in KINDS or fmt not in FORMATS:
-        raise UsageError(f"文书种类应为 {'、'.join(KINDS)}，格式为 {'、'.join(FORMATS)}",
+        raise ArgumentError(f"文书种类应为 {'、'.join(KINDS)}，格式为 {'、'.join(FORMATS)}",
                          f"a document is one of {', '.join(KINDS)} in {', '.join(FORMATS)}")
     with ledger.engine.connect() as conn:
         row, case = case_in(conn, case_id)
@@ -111,7 +111,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
         if kind == "application":
             return make_document(kind, fmt, bundle, policy, declared=declared)
         if kind == "opinion":
-            review_row, verified = latest_verified(conn, case_id, bundle)
+            review_row, verified = latest_verified(conn, case_id, bundle, policy)
             if review_row is None:
                 return make_document(kind, fmt, bundle, policy, declared=declared)
             result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
@@ -130,7 +130,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
                 f"案件 {case_id} 没有{'文号为 ' + number + ' 的' if number else '有效的'}奖励通知",
                 f"case {case_id} has no {'notice ' + number if number else 'standing notice'}")
         reviews = {r.id: r for r in review_records(conn, case_id)}
-        verified = verified_facts(reviews[chosen.review_id].verified, bundle) if chosen.review_id in reviews else None
+        verified = verified_facts(reviews[chosen.review_id].verified, bundle, policy=policy) if chosen.review_id in reviews else None
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
     awarded = as_awarded(result, chosen.lines, policy, row.district)
     return make_document("notice", fmt, bundle, policy, declared=declared, verified=awarded, number=chosen.number,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs.process.model import ReviewInput, VerifiedClaim
 
 
-def review_input_from_file(path: str | Path, *, unit: str | None = None) -> ReviewInput:
+def review_input_from_file(path: str | Path, *, unit: str | None = None, policy: Any = None) -> ReviewInput:
     """Read and validate a review record file; it keeps the file's name and the SHA-256 of its bytes."""
     from zzcbec_docs.documents.review import load_review
     from zzcbec_docs.process.cases import jsonable
 
-    r = load_review(path)
+    r = load_review(path, policy)
     verified = tuple(VerifiedClaim(clause, name, {k: jsonable(v) for k, v in facts.items()})
                      for (clause, name), facts in r.verified.items())
     return ReviewInput(reviewer=r.reviewer, conclusion=r.conclusion, verified=verified, remarks=r.remarks,
