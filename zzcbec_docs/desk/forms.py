@@ -64,20 +64,17 @@ class Section:
 
 
 def sections(policy: Policy) -> list[Section]:
-    labels = fact_labels()
-    kinds = fact_kinds()
+    labels = fact_labels(policy)
+    kinds = fact_kinds(policy)
     out = []
     for n in policy.claimable():
         cl = policy.clauses[n]
         hints: dict[str, list[str]] = {}
         units: dict[str, str] = {}
-        for c in cl.conditions:
+        for c in cl.all_conditions():  # the clause's conditions and its tiers' alternatives
             hints.setdefault(c.fact, []).append(condition_text(c))
-            if c.unit:
+            if getattr(c, "unit", None):
                 units[c.fact] = c.unit
-        for t in (cl.amount.tiers if cl.amount else ()):
-            for c in t.any_of:
-                hints.setdefault(c.fact, []).append(condition_text(c))
         fields = []
         for fact, kind in kinds.get(n, {}).items():
             if kind == "service_fees":

@@ -142,9 +142,7 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
         if d.status != "ineligible":
             continue
         clause = desk.policy.clauses[d.clause]
-        conditions = {c.id: c for c in clause.conditions}
-        for t in (clause.amount.tiers if clause.amount else ()):
-            conditions.update({c.id: c for c in t.any_of})
+        conditions = {c.id: c for c in clause.all_conditions()}
         facts = bundle.claims[d.claim_index].facts
         msgs = []
         for r in d.reasons:
