@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from zzcbec_docs.bundle import DISTRICT_ALIASES, uscc
 from zzcbec_docs.desk import store
-from zzcbec_docs.errors import UsageError, ZzcbecError
+from zzcbec_docs.errors import ArgumentError, ZzcbecError
 
 ROLES = ("enterprise", "reviewer", "bureau")
 SESSION_SECONDS = 8 * 3600
@@ -97,34 +97,34 @@ def _row_user(row) -> User:  # type: ignore[no-untyped-def]
 def add_user(ledger, username: str, role: str, password: str, *, uscc_code: str | None = None,  # type: ignore[no-untyped-def]
              districts: tuple[str, ...] = (), actor: str = "cli") -> User:
     if not USERNAME.match(username):
-        raise UsageError(f"用户名“{username}”不合规：2–63 个字母、数字、点、下划线或连字符",
+        raise ArgumentError(f"用户名“{username}”不合规：2–63 个字母、数字、点、下划线或连字符",
                          f"user name {username!r}: 2-63 letters, digits, dots, underscores or hyphens")
     if role not in ROLES:
-        raise UsageError(f"角色只能是 {'、'.join(ROLES)}", f"the role is one of {', '.join(ROLES)}")
+        raise ArgumentError(f"角色只能是 {'、'.join(ROLES)}", f"the role is one of {', '.join(ROLES)}")
     if len(password) < 10:
-        raise UsageError("密码至少 10 个字符", "a password has at least 10 characters")
+        raise ArgumentError("密码至少 10 个字符", "a password has at least 10 characters")
     code = None
     if role == "enterprise":
         code = (uscc_code or "").strip().upper()
         if not uscc.is_valid(code):
-            raise UsageError(f"企业账号须绑定有效的统一社会信用代码（收到 {code!r}）",
+            raise ArgumentError(f"企业账号须绑定有效的统一社会信用代码（收到 {code!r}）",
                              f"an enterprise account needs a valid USCC (got {code!r})")
     elif uscc_code:
-        raise UsageError("只有企业账号绑定统一社会信用代码", "only enterprise accounts have a USCC")
+        raise ArgumentError("只有企业账号绑定统一社会信用代码", "only enterprise accounts have a USCC")
     canon: list[str] = []
     if role == "reviewer":
         allowed = known_districts()
         for d in districts:
             c = DISTRICT_ALIASES.get(d.strip(), d.strip())
             if c not in allowed:
-                raise UsageError(f"未知的区县“{d}”；可用：{'、'.join(allowed)}",
+                raise ArgumentError(f"未知的区县“{d}”；可用：{'、'.join(allowed)}",
                                  f"unknown district {d!r}; known: {', '.join(allowed)}")
             canon.append(c)
         if not canon:
-            raise UsageError("审核员账号须绑定至少一个区县（--district）",
+            raise ArgumentError("审核员账号须绑定至少一个区县（--district）",
                              "a reviewer account needs at least one --district")
     elif districts:
-        raise UsageError("只有审核员账号绑定区县", "only reviewer accounts have districts")
+        raise ArgumentError("只有审核员账号绑定区县", "only reviewer accounts have districts")
     try:
         with ledger.transaction() as conn:
             conn.execute(insert(store.users).values(
