@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -161,7 +162,11 @@ def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[
     return decide(parse_bundle(raw, "profile"), policy).decisions[0]
 
 
-def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
+def match_profile(policy: Policy, profile: dict[str, Any],
+                  decide_clause: Callable[[int, dict[str, Any]], Decision] | None = None) -> list[Match]:
+    """Every clause against the profile. `decide_clause(clause, facts)` decides one clause from facts
+    already validated and typed (the table matcher's fast path); by default the facts are validated
+    as a bundle would be."""
     facts = profile["facts"]
     kinds = all_fact_kinds()
     labels = fact_labels()
@@ -185,7 +190,8 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
             m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
             out.append(m)
             continue
-        d = _decision(policy, profile, n, {f: facts[f] for f in needed})
+        needed_facts = {f: facts[f] for f in needed}
+        d = decide_clause(n, needed_facts) if decide_clause else _decision(policy, profile, n, needed_facts)
         m.amount, m.funding = d.amount, d.funding
         if d.status == ELIGIBLE:
             m.status = "eligible"

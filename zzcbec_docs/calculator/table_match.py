@@ -1,0 +1,464 @@
+"""免申即享: every enterprise of the bureau's table against every clause, before anyone applies.
+
+The table is streamed: the main process reads rows and hands chunks of them to worker
+processes, which type each row (table_read), match it with the one-profile matcher
+(match.match_profile, deciding each clause through the same engine as `check`), write a
+pre-filled bundle for each enterprise with an eligible clause, and return the chunk's output
+rows already formatted (CSV text and sheet XML). The main process appends them in input order
+to matches.csv and matches.xlsx and adds up the totals, so memory stays flat whatever the length
+of the table. Outputs get their names only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+import os
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward
+from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
+from zzcbec_docs.calculator.match import Match, match_profile
+from zzcbec_docs.calculator.table_read import (
+    CellError,
+    Column,
+    Table,
+    TableRow,
+    _number_text,
+    _text,
+    canonical_district,
+    parse_row,
+)
+from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, StreamingXlsx, row_xml
+from zzcbec_docs.documents.atomic import write_atomic
+from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
+from zzcbec_docs.policy.model import CHINESE_NUMERALS, Policy
+from zzcbec_docs.rules.engine import decide
+
+COLUMNS = ["uscc", "name", "district", "year", "clause", "clause_name", "status", "amount", "city", "local",
+           "gaps", "missing", "notes", "row"]
+KINDS = [TEXT, TEXT, TEXT, INT, INT, TEXT, TEXT, MONEY, MONEY, MONEY, TEXT, TEXT, TEXT, INT]
+WIDTHS = [21, 30, 14, 7, 7, 18, 13, 14, 14, 14, 60, 50, 50, 8]
+TOTAL_COLUMNS = ["district", "clause", "clause_name", "enterprises", "amount", "city", "local", "unsettled"]
+TOTAL_KINDS = [TEXT, TEXT, TEXT, INT, MONEY, MONEY, MONEY, MONEY]
+ERROR_COLUMNS = ["row", "column", "header", "message_zh", "message_en"]
+STATUSES = ("eligible", "not_eligible", "undecided", "referred", "excluded")
+
+NOTE_DECLARE = ("表中无“是否享受E贸易核心功能集聚区相关政策”，申报时须如实声明；享受者不在支持范围（第十五条）"
+                " / the table does not say whether the enterprise enjoys the E-trade core zone policies: "
+                "the applicant must declare it (clause 15)")
+NOTE_LISTED = "列于享受E贸易核心功能集聚区相关政策的企业名单（--exclusion-list）"
+NOTE_CONTRADICTS = "表中声明未享受E贸易核心功能集聚区相关政策，但其统一社会信用代码列于排除名单"
+
+
+@dataclass
+class TableOptions:
+    out_dir: Path
+    jobs: int = 0  # 0: the machine's cores
+    exclusion_list: frozenset[str] = frozenset()
+    ledger_url: str | None = None
+    chunk_rows: int = 1000
+
+
+@dataclass
+class ChunkResult:
+    rows_in: int = 0
+    csv: str = ""
+    xml: list[str] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    bad_rows: int = 0
+    bundles: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    # (district, clause) → [enterprises, amount, city, local, unsettled]
+    totals: dict[tuple[str, int], list[Decimal]] = field(default_factory=dict)
+    qualifying: dict[str, int] = field(default_factory=dict)  # district → enterprises with an eligible clause
+
+
+@dataclass
+class TableSummary:
+    rows: int = 0
+    bad_rows: int = 0
+    bundles: int = 0
+    matches: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    totals: dict[tuple[str, int], list[Decimal]] = field(default_factory=lambda: defaultdict(lambda: [ZERO] * 5))
+    qualifying: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    first_errors: list[CellError] = field(default_factory=list)
+    seconds: float = 0.0
+    sheets: int = 1
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((t[1] for t in self.totals.values()), ZERO)
+
+
+# ---------------------------------------------------------------- one row (worker side)
+
+_STATE: dict[str, Any] = {}
+
+
+def init_state(policy: Policy, columns: list[Column], header_width: int, exclusion_list: frozenset[str],
+               ledger_url: str | None, out_dir: str, source: str) -> None:
+    """Once per worker process (or once in the main process when --jobs 1)."""
+    _STATE.clear()
+    _STATE.update(policy=policy, columns=columns, width=header_width, excluded=exclusion_list,
+                  out_dir=Path(out_dir), source=source, has_etrade=any(
+                      c.field == "etrade_core_zone_policy" for c in columns), ledger=None)
+    if ledger_url:
+        from zzcbec_docs.ledger import open_ledger
+
+        _STATE["ledger"] = open_ledger(ledger_url, upgrade=False)
+
+
+def match_row(policy: Policy, row: TableRow, *, listed: bool,
+              prior: tuple[PriorAward, ...] = ()) -> list[Match]:
+    """Every clause for one enterprise and year, by the one-profile matcher, sorted by clause."""
+    district = canonical_district(row.district)
+    excluded = bool(row.etrade) or listed
+    profile = {"schema_version": "1.0", "year": row.year, "facts": row.facts,
+               "applicant": {"name": row.name, "uscc": row.uscc, "district": row.district,
+                             "etrade_core_zone_policy": excluded}}
+    applicant = Applicant(name=row.name, uscc=row.uscc, district=district, district_as_written=row.district,
+                          etrade_core_zone_policy=False)
+    bundle = Bundle(source=f"row {row.row}", sha256="", year=row.year, applicant=applicant, claims=())
+
+    def decide_clause(clause: int, facts: dict[str, Any]):  # type: ignore[no-untyped-def]
+        one = replace(bundle, claims=(Claim(clause=clause, facts=facts, index=0),))
+        return decide(one, policy, ledger_awards=prior).decisions[0]
+
+    matches = sorted(match_profile(policy, profile, decide_clause), key=lambda m: m.clause)
+    for m in matches:
+        if m.status == "excluded" and listed and not row.etrade:
+            m.notes.append(NOTE_LISTED + ("；" + NOTE_CONTRADICTS if row.etrade is False else ""))
+        if m.status != "eligible":
+            continue
+        if m.funding is None:
+            m.notes.append(f"第十六条未列明{district}的资金分担比例，市、区承担金额须由财政部门确定")
+        if row.etrade is None:
+            m.notes.append(NOTE_DECLARE)
+        counted = [p for p in prior if p.clause == m.clause]
+        if counted:
+            m.notes.append("已计入台账中本条已获奖励：" + "、".join(
+                f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "") for p in counted))
+    return matches
+
+
+def output_rows(row: TableRow, matches: list[Match]) -> list[list[Any]]:
+    district = canonical_district(row.district)
+    out = []
+    for m in matches:
+        f = m.funding
+        out.append([row.uscc, row.name, district, row.year, m.clause, m.name, m.status, m.amount,
+                    f.city if f else None, f.local if f else None,
+                    "；".join(g["message"] for g in m.gaps), "、".join(m.missing), "；".join(m.notes), row.row])
+    return out
+
+
+def _csv_cell(value: Any, column: str) -> Any:
+    if isinstance(value, Decimal):
+        return fmt_amount(value)
+    if value is None:
+        return ""
+    if column == "name" and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # a spreadsheet would run it as a formula (CSV injection)
+    return value
+
+
+def _yaml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[Match], policy: Policy,
+                     source: str, prior: tuple[PriorAward, ...] = ()) -> str:
+    """A bundle of the eligible clauses, the table's facts filled in, what only the applicant
+    knows left as marked lines to fill. `check` decides it as the match did."""
+    eligible = [m for m in matches if m.status == "eligible"]
+    total = sum((m.amount for m in eligible), ZERO)
+    labels = fact_labels()
+    declared = "表中声明" if row.etrade is not None else "表中无此项，请如实确认"
+    lines = [
+        f"# 免申即享 预填申报材料：{policy.full_title}",
+        f"# 由 zzcbec match 根据 {Path(source).name} 第 {row.row} 行生成；经测算可申报 "
+        + "、".join(f"第{CHINESE_NUMERALS[m.clause]}条 {fmt_yuan(m.amount)}" for m in eligible)
+        + f"，合计 {fmt_yuan(total)}（以审核认定为准）",
+        "# 请核对各项数据，填写标有“待填写”的各行（联系人、开户银行等），然后运行：zzcbec check 本文件",
+        'schema_version: "1.0"',
+        f"year: {row.year}",
+        "applicant:",
+        f"  name: {_yaml(row.name)}",
+        f"  uscc: {_yaml(row.uscc)}",
+        f"  district: {_yaml(row.district)}",
+        f"  etrade_core_zone_policy: {_yaml(bool(row.etrade))}"
+        f"    # 是否享受E贸易核心功能集聚区相关政策（{declared}；是则不在支持范围，第十五条）",
+        '  # address: ""                    # 可填写：注册地址',
+        '  # legal_representative: ""       # 可填写：法定代表人',
+        '  contact: {name: "", phone: ""}   # 待填写：联系人及电话',
+        '  bank: {name: "", account: ""}    # 待填写：开户银行及账号（奖励通知书写明拨付账户）',
+        "claims:",
+    ]
+    for m in eligible:
+        lines.append(f"  - clause: {m.clause}                   # 第{CHINESE_NUMERALS[m.clause]}条 {m.name}：测算 "
+                     f"{fmt_yuan(m.amount)}")
+        lines.append("    facts:")
+        for name in fact_kinds()[m.clause]:
+            value = plain_facts.get(name)
+            if isinstance(value, dict):
+                lines.append(f"      {name}:" + " " * max(1, 30 - len(name)) + f"# {labels.get(name, name)}")
+                lines += [f"        {k}: {_yaml(v)}" + " " * max(1, 26 - len(k) - len(_yaml(v)))
+                          + f"# {labels.get(k, k)}" for k, v in value.items()]
+            elif value is not None:
+                text = f"      {name}: {_yaml(value)}"
+                lines.append(text + " " * max(1, 44 - len(text)) + f"# {labels.get(name, name)}")
+    if prior:
+        lines.append("prior_awards:                      # 台账中已获本政策奖励（核定时计入）")
+        for p in prior:
+            item = {"clause": p.clause, "year": p.year, "amount": fmt_amount(p.amount)}
+            if p.competition_name:
+                item["competition_name"] = p.competition_name
+            if p.reference:
+                item["notice_number"] = p.reference
+            lines.append("  - {" + ", ".join(f"{k}: {_yaml(v)}" for k, v in item.items()) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
+    """Type, match and format a chunk of rows; write the bundles. Never raises for a bad row."""
+    s = _STATE
+    policy: Policy = s["policy"]
+    res = ChunkResult(rows_in=len(rows))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    bundles_dir = s["out_dir"] / "bundles"
+    for number, cells in rows:
+        row, errors, plain = parse_row(s["columns"], s["width"], number, cells)
+        if row is None:
+            res.errors += errors
+            res.bad_rows += 1
+            continue
+        prior = tuple(s["ledger"].history_readonly(row.uscc)) if s["ledger"] is not None else ()
+        matches = match_row(policy, row, listed=row.uscc in s["excluded"], prior=prior)
+        district = canonical_district(row.district)
+        any_eligible = False
+        for values in output_rows(row, matches):
+            writer.writerow([_csv_cell(v, c) for v, c in zip(values, COLUMNS, strict=True)])
+            res.xml.append(row_xml(values, KINDS))
+        for m in matches:
+            res.statuses[m.status] += 1
+            if m.status != "eligible":
+                continue
+            any_eligible = True
+            t = res.totals.setdefault((district, m.clause), [ZERO] * 5)
+            t[0] += 1
+            t[1] += m.amount
+            if m.funding:
+                t[2] += m.funding.city
+                t[3] += m.funding.local
+            else:
+                t[4] += m.amount
+        if any_eligible:
+            res.qualifying[district] = res.qualifying.get(district, 0) + 1
+            text = prefilled_bundle(row, plain, matches, policy, s["source"], prior)
+            write_atomic(bundles_dir / f"{row.uscc}-{row.year}.yaml", text.encode("utf-8"))
+            res.bundles += 1
+    res.csv = buf.getvalue()
+    return res
+
+
+# ---------------------------------------------------------------- the table (main side)
+
+
+def _chunks(table: Table, size: int, summary: TableSummary,
+            duplicate: Callable[[int, list[Any]], CellError | None]) -> Iterator[list[tuple[int, list[Any]]]]:
+    chunk: list[tuple[int, list[Any]]] = []
+    for number, cells in table.rows():
+        dup = duplicate(number, cells)
+        if dup is not None:
+            summary.rows += 1
+            summary.bad_rows += 1
+            yield [(-1, [dup])]  # reported in order, like any bad row
+            continue
+        chunk.append((number, cells))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Outputs:
+    """matches.csv, matches.xlsx and errors.csv, each written under a temporary name."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.parts: list[tuple[Path, Path]] = []
+        self.csv = self._open("matches.csv")
+        self.csv.write("\ufeff" + ",".join(COLUMNS) + "\r\n")
+        self.errors = self._open("errors.csv")
+        self.errors.write("\ufeff" + ",".join(ERROR_COLUMNS) + "\r\n")
+        self.error_writer = csv.writer(self.errors, lineterminator="\r\n")
+        self.xlsx = StreamingXlsx(out_dir / "matches.xlsx")
+        self.xlsx.start_sheet("matches", COLUMNS, WIDTHS)
+        self.sheet = 1
+
+    def _open(self, name: str) -> io.TextIOWrapper:
+        final = self.out_dir / name
+        tmp = self.out_dir / f".{name}.{os.getpid()}.part"
+        self.parts.append((tmp, final))
+        return open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in finish/discard
+
+    def add(self, res: ChunkResult) -> None:
+        self.csv.write(res.csv)
+        rows = res.xml
+        while rows:
+            room = MAX_ROWS - self.xlsx.rows
+            if room <= 0:
+                self.sheet += 1
+                self.xlsx.start_sheet(f"matches ({self.sheet})", COLUMNS, WIDTHS)
+                continue
+            self.xlsx.write_rows("".join(rows[:room]), len(rows[:room]))
+            rows = rows[room:]
+        for e in res.errors:
+            self.error_writer.writerow([e.row, e.column, e.header, e.zh, e.en])
+
+    def finish(self, summary: TableSummary, policy: Policy) -> None:
+        self.xlsx.start_sheet("totals", TOTAL_COLUMNS, [22, 14, 20, 12, 18, 18, 18, 18])
+        for values in total_rows(summary, policy):
+            self.xlsx.append(values, TOTAL_KINDS)
+        self.xlsx.close()
+        for fh in (self.csv, self.errors):
+            fh.close()
+        for tmp, final in self.parts:
+            os.replace(tmp, final)
+        summary.sheets = self.sheet
+
+    def discard(self) -> None:
+        self.xlsx.discard()
+        for fh in (self.csv, self.errors):
+            fh.close()
+        for tmp, _ in self.parts:
+            tmp.unlink(missing_ok=True)
+
+
+def total_rows(summary: TableSummary, policy: Policy) -> list[list[Any]]:
+    """By district and clause, a subtotal per district, the city-wide total per clause, the grand total."""
+    out: list[list[Any]] = []
+    by_district: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
+    by_clause: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
+    for (district, clause), t in sorted(summary.totals.items()):
+        out.append([district, f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, int(t[0]), *t[1:]])
+        for acc in (by_district[district], by_clause[clause]):
+            for i in range(1, 5):
+                acc[i] += t[i]
+        by_clause[clause][0] += t[0]
+    for district, t in sorted(by_district.items()):
+        out.append([district, "小计 subtotal", "", summary.qualifying[district], *t[1:]])
+    for clause, t in sorted(by_clause.items()):
+        out.append(["全市 all", f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, int(t[0]), *t[1:]])
+    grand = [sum((t[i] for t in by_district.values()), ZERO) for i in range(5)]
+    out.append(["全市 all", "合计 total", "", sum(summary.qualifying.values()), *grand[1:]])
+    return out
+
+
+def _merge(summary: TableSummary, res: ChunkResult) -> None:
+    summary.rows += res.rows_in
+    summary.bad_rows += res.bad_rows
+    summary.bundles += res.bundles
+    for k, v in res.statuses.items():
+        summary.statuses[k] += v
+        summary.matches += v
+    for key, t in res.totals.items():
+        acc = summary.totals[key]
+        for i in range(5):
+            acc[i] += t[i]
+    for d, n in res.qualifying.items():
+        summary.qualifying[d] += n
+    room = 20 - len(summary.first_errors)
+    if room > 0:
+        summary.first_errors += res.errors[:room]
+
+
+def run_table(table: Table, policy: Policy, options: TableOptions,
+              progress: Callable[[TableSummary, int | None], None] | None = None) -> TableSummary:
+    """Match every row of an opened table; write matches.csv, matches.xlsx, errors.csv and the bundles."""
+    t0 = time.perf_counter()
+    out = options.out_dir
+    (out / "bundles").mkdir(parents=True, exist_ok=True)
+    summary = TableSummary()
+    columns = table.columns
+    by_field = {c.field: c for c in columns}
+    seen: dict[str, int] = {}
+
+    def duplicate(number: int, cells: list[Any]) -> CellError | None:
+        u, y = by_field["uscc"], by_field["year"]
+        uscc = _text(cells[u.index] if u.index < len(cells) else None).upper()
+        year = _number_text(cells[y.index] if y.index < len(cells) else None)
+        if not uscc or not year:
+            return None  # reported by the row's own check
+        first = seen.setdefault(f"{uscc}-{year}", number)
+        if first == number:
+            return None
+        return CellError(number, u.letter, u.header, f"与第 {first} 行重复：同一企业同一年度只能有一行",
+                         f"duplicates row {first}: one row per enterprise and year")
+
+    jobs = options.jobs or os.cpu_count() or 1
+    args = (policy, columns, table.width, options.exclusion_list, options.ledger_url, str(out), table.source)
+    outputs = _Outputs(out)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        if jobs == 1:
+            init_state(*args)
+            run: Callable[[list], Any] = match_chunk
+        else:
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=init_state, initargs=args)
+            run = pool.submit  # type: ignore[assignment]
+
+        def finished(res: ChunkResult) -> None:
+            outputs.add(res)
+            _merge(summary, res)
+            if progress:
+                progress(summary, table.estimate)
+
+        pending: deque[Future] = deque()
+        for chunk in _chunks(table, options.chunk_rows, summary, duplicate):
+            if chunk[0][0] == -1:  # a duplicate row: reported in its place in the order
+                res = ChunkResult(errors=[chunk[0][1][0]])
+                while pending:
+                    finished(pending.popleft().result())
+                outputs.add(res)
+                summary.first_errors += res.errors[: max(0, 20 - len(summary.first_errors))]
+                continue
+            if pool is None:
+                finished(run(chunk))
+                continue
+            pending.append(run(chunk))
+            while len(pending) > 2 * jobs:
+                finished(pending.popleft().result())
+        while pending:
+            finished(pending.popleft().result())
+        summary.seconds = time.perf_counter() - t0
+        outputs.finish(summary, policy)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+        outputs.discard()
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+        table.close()
+    return summary
