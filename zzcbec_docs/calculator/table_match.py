@@ -20,7 +20,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,10 @@ from zzcbec_docs.calculator.table_read import (
     canonical_district,
     parse_row,
 )
-from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, StreamingXlsx, row_xml
-from zzcbec_docs.documents.atomic import write_atomic
+from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, StreamingXlsx, _text_cell, cells_xml
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Policy
-from zzcbec_docs.rules.engine import decide
+from zzcbec_docs.rules.engine import decide_claim
 
 COLUMNS = ["uscc", "name", "district", "year", "clause", "clause_name", "status", "amount", "city", "local",
            "gaps", "missing", "notes", "row"]
@@ -109,6 +108,8 @@ _STATE: dict[str, Any] = {}
 def init_state(policy: Policy, columns: list[Column], header_width: int, exclusion_list: frozenset[str],
                ledger_url: str | None, out_dir: str, source: str) -> None:
     """Once per worker process (or once in the main process when --jobs 1)."""
+    if multiprocessing.parent_process() is not None:
+        _follow_parent()
     _STATE.clear()
     _STATE.update(policy=policy, columns=columns, width=header_width, excluded=exclusion_list,
                   out_dir=Path(out_dir), source=source, has_etrade=any(
@@ -117,6 +118,20 @@ def init_state(policy: Policy, columns: list[Column], header_width: int, exclusi
         from zzcbec_docs.ledger import open_ledger
 
         _STATE["ledger"] = open_ledger(ledger_url, upgrade=False)
+
+
+def _follow_parent() -> None:
+    """A worker ignores Ctrl-C (the main process stops the run) and dies with the main process."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
 
 
 def match_row(policy: Policy, row: TableRow, *, listed: bool,
@@ -132,8 +147,7 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool,
     bundle = Bundle(source=f"row {row.row}", sha256="", year=row.year, applicant=applicant, claims=())
 
     def decide_clause(clause: int, facts: dict[str, Any]):  # type: ignore[no-untyped-def]
-        one = replace(bundle, claims=(Claim(clause=clause, facts=facts, index=0),))
-        return decide(one, policy, ledger_awards=prior).decisions[0]
+        return decide_claim(policy, bundle, Claim(clause=clause, facts=facts, index=0), prior)
 
     matches = sorted(match_profile(policy, profile, decide_clause), key=lambda m: m.clause)
     for m in matches:
@@ -152,15 +166,33 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool,
     return matches
 
 
-def output_rows(row: TableRow, matches: list[Match]) -> list[list[Any]]:
-    district = canonical_district(row.district)
-    out = []
+HEAD = 4  # uscc, name, district, year: the same on each of an enterprise's rows
+
+
+def output_rows(row: TableRow, matches: list[Match]) -> tuple[list[Any], list[list[Any]]]:
+    """The enterprise's columns once, then the rest of each clause's row (COLUMNS order)."""
+    head = [row.uscc, row.name, canonical_district(row.district), row.year]
+    tails = []
     for m in matches:
         f = m.funding
-        out.append([row.uscc, row.name, district, row.year, m.clause, m.name, m.status, m.amount,
-                    f.city if f else None, f.local if f else None,
-                    "；".join(g["message"] for g in m.gaps), "、".join(m.missing), "；".join(m.notes), row.row])
-    return out
+        tails.append([m.clause, m.name, m.status, m.amount, f.city if f else None, f.local if f else None,
+                      "；".join(g["message"] for g in m.gaps), "、".join(m.missing), "；".join(m.notes), row.row])
+    return head, tails
+
+
+def _money_text(value: Decimal | None) -> str:
+    return "" if value is None else "0.00" if not value else fmt_amount(value)
+
+
+def _tail_out(tail: list[Any]) -> tuple[list[Any], str]:
+    """One clause's columns as CSV cells and as sheet XML (a row of 1.4 million: written directly)."""
+    clause, name, status, amount, city, local, gaps, missing, notes, number = tail
+    money = [_money_text(amount), _money_text(city), _money_text(local)]
+    xml = (f"<c><v>{clause}</v></c>{_text_cell(name)}{_text_cell(status)}"
+           + "".join(f'<c s="1"><v>{v}</v></c>' if v else "<c/>" for v in money)
+           + "".join(_text_cell(t) if t else "<c/>" for t in (gaps, missing, notes))
+           + f"<c><v>{number}</v></c>")
+    return [clause, name, status, *money, gaps, missing, notes, number], xml
 
 
 def _csv_cell(value: Any, column: str) -> Any:
@@ -234,6 +266,18 @@ def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[M
     return "\n".join(lines) + "\n"
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Whole or not at all under its name (a temporary name, then a rename). No fsync: a bundle is
+    derived output, made again by running the match again, and 100,000 fsyncs would take minutes."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
     """Type, match and format a chunk of rows; write the bundles. Never raises for a bad row."""
     s = _STATE
@@ -252,9 +296,13 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
         matches = match_row(policy, row, listed=row.uscc in s["excluded"], prior=prior)
         district = canonical_district(row.district)
         any_eligible = False
-        for values in output_rows(row, matches):
-            writer.writerow([_csv_cell(v, c) for v, c in zip(values, COLUMNS, strict=True)])
-            res.xml.append(row_xml(values, KINDS))
+        head, tails = output_rows(row, matches)
+        head_csv = [_csv_cell(v, c) for v, c in zip(head, COLUMNS, strict=False)]
+        head_xml = cells_xml(head, KINDS[:HEAD])
+        for tail in tails:
+            tail_csv, tail_xml = _tail_out(tail)
+            writer.writerow(head_csv + tail_csv)
+            res.xml.append(f"<row>{head_xml}{tail_xml}</row>")
         for m in matches:
             res.statuses[m.status] += 1
             if m.status != "eligible":
@@ -271,7 +319,7 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
         if any_eligible:
             res.qualifying[district] = res.qualifying.get(district, 0) + 1
             text = prefilled_bundle(row, plain, matches, policy, s["source"], prior)
-            write_atomic(bundles_dir / f"{row.uscc}-{row.year}.yaml", text.encode("utf-8"))
+            _write_whole(bundles_dir / f"{row.uscc}-{row.year}.yaml", text)
             res.bundles += 1
     res.csv = buf.getvalue()
     return res
@@ -424,7 +472,10 @@ def run_table(table: Table, policy: Policy, options: TableOptions,
         else:
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
                                        initializer=init_state, initargs=args)
-            run = pool.submit  # type: ignore[assignment]
+            submit = pool.submit
+
+            def run(chunk: list) -> Any:
+                return submit(match_chunk, chunk)
 
         def finished(res: ChunkResult) -> None:
             outputs.add(res)
@@ -452,8 +503,11 @@ def run_table(table: Table, policy: Policy, options: TableOptions,
         summary.seconds = time.perf_counter() - t0
         outputs.finish(summary, policy)
     except BaseException:
-        if pool is not None:
+        if pool is not None:  # interrupted or failed: stop the workers now, not after their chunk
+            workers = list(getattr(pool, "_processes", {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            for w in workers:
+                w.terminate()
             pool = None
         outputs.discard()
         raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import zipfile
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -24,19 +25,29 @@ _STYLE = {MONEY: ' s="1"', INT: ""}
 HEADER_STYLE = 2
 
 
+@lru_cache(maxsize=1 << 14)
+def _text_cell(value: str) -> str:  # clause names, statuses, missing facts and notes repeat on every page
+    return f'<c t="inlineStr"><is><t>{escape(value)}</t></is></c>'
+
+
 def _cell(value: object, kind: int) -> str:
     if value is None or value == "":
         return "<c/>"
     if kind == TEXT:
-        return f'<c t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+        return _text_cell(str(value))
     if isinstance(value, Decimal):
         value = f"{value:.2f}"
     return f"<c{_STYLE[kind]}><v>{value}</v></c>"
 
 
+def cells_xml(values: list[object], kinds: list[int]) -> str:
+    """Cells of a row: text as inline strings, money as numbers shown #,##0.00."""
+    return "".join([_cell(v, k) for v, k in zip(values, kinds, strict=True)])
+
+
 def row_xml(values: list[object], kinds: list[int]) -> str:
-    """One `<row>` of a sheet: text as inline strings, money as numbers shown #,##0.00."""
-    return "<row>" + "".join(_cell(v, k) for v, k in zip(values, kinds, strict=True)) + "</row>"
+    """One `<row>` of a sheet."""
+    return f"<row>{cells_xml(values, kinds)}</row>"
 
 
 def _header_xml(names: list[str]) -> str:

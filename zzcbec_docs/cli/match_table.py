@@ -8,6 +8,7 @@ row and column on stderr and in DIR/errors.csv; the other rows are matched all t
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -73,6 +74,10 @@ class TableProgress:
             self.stream.flush()
 
 
+def _interrupted(signum, frame) -> None:  # type: ignore[no-untyped-def]
+    raise KeyboardInterrupt
+
+
 def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file,  # type: ignore[no-untyped-def]
                 out_dir: Path | None, columns: Path | None, jobs: int, exclusion_list: Path | None,
                 ledger_url: str | None) -> None:
@@ -102,8 +107,12 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
         open_ledger(ledger_url, upgrade=False).engine.dispose()  # reachable? (each worker opens its own)
     table = Table(Path(table_path), mapping)
     progress = TableProgress(sys.stderr, sys.stderr.isatty())
-    summary = run_table(table, policy, TableOptions(out_dir=out_dir, jobs=jobs, exclusion_list=excluded,
-                                                    ledger_url=ledger_url), progress=progress)
+    previous = signal.signal(signal.SIGTERM, _interrupted)  # `kill`: stop the workers, leave no partial file
+    try:
+        summary = run_table(table, policy, TableOptions(out_dir=out_dir, jobs=jobs, exclusion_list=excluded,
+                                                        ledger_url=ledger_url), progress=progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     progress.done()
     for e in summary.first_errors:
         click.echo(f"有误 / bad row: {table_path}: {e.message}", err=True)
