@@ -124,20 +124,26 @@ def run(rows: int, work: Path) -> tuple[float, int, str]:
     proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "match", str(table), "--out", str(out),
                              "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     peak = 0
-    while proc.poll() is None:
+    while True:  # wait4: the exit status and the CPU time of the command and the workers it reaped
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
         peak = max(peak, tree_rss(proc.pid))
         time.sleep(0.05)
     seconds = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
     report = proc.stdout.read().decode() if proc.stdout else ""
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"match failed ({proc.returncode}): {report}")
+    if code not in (0, 1):
+        raise SystemExit(f"match failed ({code}): {report}")
+    cpu = usage.ru_utime + usage.ru_stime
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 2**20:.0f} MiB" for p in sorted(out.glob("matches.*")))
     bundles = sum(1 for _ in (out / "bundles").iterdir())
-    return seconds, peak, f"{sizes}, {bundles} bundles"
+    return seconds, peak, f"CPU {cpu:.1f} s (user {usage.ru_utime:.1f}, sys {usage.ru_stime:.1f}); {sizes}, {bundles} bundles"
 
 
 def main(sizes: list[int]) -> None:
-    print(f"zzcbec match TABLE.csv --jobs 2 on {os.cpu_count()} cores")
+    print(f"zzcbec match TABLE.csv --jobs 2 on {os.cpu_count()} cores; load average before: "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine slows the wall time)")
     with tempfile.TemporaryDirectory() as tmp:
         results = []
         for rows in sizes:

@@ -179,8 +179,8 @@ def test_every_prefilled_bundle_passes_check_with_the_same_decision(matched, tmp
     eligible = {(u, c): r for (u, c), r in rows.items() if r["status"] == "eligible"}
     bundles = sorted((out / "bundles").glob("*.yaml"))
     assert sorted(b.name for b in bundles) == sorted({f"{u}-2026.yaml" for u, _ in eligible})
-    unfilled = run_cli("check", str(bundles[0]))
-    assert unfilled.returncode == 1 and "/applicant/contact/name" in unfilled.stdout.decode()
+    code, out, _ = zzcbec("check", str(bundles[0]))  # not yet: the contact and bank lines are empty
+    assert code == 1 and "/applicant/contact/name" in out and "/applicant/bank/account" in out
     filled = []
     for b in bundles:
         assert "待填写" in b.read_text(encoding="utf-8")
@@ -274,8 +274,9 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
         "推广费用: promotion_costs\n开业日期: opened_on\n线下店面积: store_area_m2\n"
         "跨境零售进口额: cbec_retail_import\n利用郑州物流: uses_zz_logistics\n备注: null   # 不读\n",
         encoding="utf-8")
-    r = run_cli("match", str(tmp_path / "企业.xlsx"), "--columns", str(mapping), "--out", str(tmp_path / "out"))
-    assert r.returncode == 0, r.stderr.decode()
+    code, _, err = zzcbec("match", str(tmp_path / "企业.xlsx"), "--columns", str(mapping), "--out",
+                          str(tmp_path / "out"), "--jobs", "1")
+    assert code == 0, err
     rows = read_matches(tmp_path / "out")
     assert rows[(uscc(801), 1)]["amount"] == "240000.15"  # 30% × 800,000.50
     assert rows[(uscc(801), 12)]["amount"] == "360000.00"
@@ -287,8 +288,8 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
     assert facts[1] == {"import_export": "12000000", "promotion_costs": "800000.5"}
     assert facts[12]["opened_on"] == "2025-01-01"
     # Without the map the Chinese headers are refused, naming them.
-    r = run_cli("match", str(tmp_path / "企业.xlsx"), "--out", str(tmp_path / "out2"))
-    assert r.returncode == 2 and "统一社会信用代码" in r.stderr.decode() and "--columns" in r.stderr.decode()
+    code, _, err = zzcbec("match", str(tmp_path / "企业.xlsx"), "--out", str(tmp_path / "out2"))
+    assert code == 2 and "统一社会信用代码" in err and "--columns" in err
 
 
 def test_usage_errors_write_nothing(tmp_path):
@@ -339,24 +340,21 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
 
 def test_progress_lines_when_not_on_a_terminal(tmp_path):
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
-    r = run_cli("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "2", "--json")
-    assert r.returncode == 0, r.stderr.decode()
-    assert f"[{len(CASES)}/~{len(CASES)} rows]" in r.stderr.decode()
-    summary = json.loads(r.stdout)
+    code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "2", "--json")
+    assert code == 0, err
+    assert f"[{len(CASES)}/~{len(CASES)} rows]" in err
+    summary = json.loads(out)
     assert summary["rows"] == len(CASES) and summary["statuses"]["eligible"] == 13  # ent 18 is on no list here
 
 
 def test_the_ledgers_awards_count(tmp_path):
     from conftest import make_bundle, write_bundle
-    from zzcbec_docs.bundle import load_bundle
-    from zzcbec_docs.ledger import open_ledger
-    from zzcbec_docs.ledger.service import award_bundle
-    from zzcbec_docs.policy import load_policy
 
     url = str(tmp_path / "ledger.db")
     first = write_bundle(tmp_path / "b.json", make_bundle(
         1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=901))  # 300,000 of the 500,000 cap
-    award_bundle(load_bundle(first), load_policy(), open_ledger(url), out_dir=tmp_path / "notices", formats=("docx",))
+    code, _, err = zzcbec("award", str(first), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx")
+    assert code == 0, err
     table = write_csv(tmp_path / "t.csv", [dict(ent(0, import_export="30000000", promotion_costs="1000000"),
                                                 uscc=make_bundle(n=901)["applicant"]["uscc"])])
     code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--ledger", url, "--jobs", "1")
@@ -367,5 +365,5 @@ def test_the_ledgers_awards_count(tmp_path):
     filled = tmp_path / "filled.yaml"
     filled.write_text(_filled(text), encoding="utf-8")
     for extra in ([], ["--ledger", url]):  # the bundle carries the ledger's award: the same either way
-        r = run_cli("check", "--json", str(filled), *extra)
-        assert json.loads(r.stdout)["claims"][0]["amount"] == "200000.00", r.stdout.decode()
+        code, out, _ = zzcbec("check", "--json", str(filled), *extra)
+        assert code == 0 and json.loads(out)["claims"][0]["amount"] == "200000.00", out

@@ -52,9 +52,7 @@ TOTAL_KINDS = [TEXT, TEXT, TEXT, INT, MONEY, MONEY, MONEY, MONEY]
 ERROR_COLUMNS = ["row", "column", "header", "message_zh", "message_en"]
 STATUSES = ("eligible", "not_eligible", "undecided", "referred", "excluded")
 
-NOTE_DECLARE = ("表中无“是否享受E贸易核心功能集聚区相关政策”，申报时须如实声明；享受者不在支持范围（第十五条）"
-                " / the table does not say whether the enterprise enjoys the E-trade core zone policies: "
-                "the applicant must declare it (clause 15)")
+NOTE_DECLARE = "表中无“是否享受E贸易核心功能集聚区相关政策”，申报时须如实声明；享受者不在支持范围（第十五条）"
 NOTE_LISTED = "列于享受E贸易核心功能集聚区相关政策的企业名单（--exclusion-list）"
 NOTE_CONTRADICTS = "表中声明未享受E贸易核心功能集聚区相关政策，但其统一社会信用代码列于排除名单"
 
@@ -71,8 +69,9 @@ class TableOptions:
 @dataclass
 class ChunkResult:
     rows_in: int = 0
-    csv: str = ""
-    xml: list[str] = field(default_factory=list)
+    csv: bytes = b""  # the chunk's lines of matches.csv, UTF-8
+    xml: bytes = b""  # its rows of the matches sheet, UTF-8
+    xml_rows: int = 0
     errors: list[CellError] = field(default_factory=list)
     bad_rows: int = 0
     bundles: int = 0
@@ -112,8 +111,7 @@ def init_state(policy: Policy, columns: list[Column], header_width: int, exclusi
         _follow_parent()
     _STATE.clear()
     _STATE.update(policy=policy, columns=columns, width=header_width, excluded=exclusion_list,
-                  out_dir=Path(out_dir), source=source, has_etrade=any(
-                      c.field == "etrade_core_zone_policy" for c in columns), ledger=None)
+                  out_dir=Path(out_dir), source=source, ledger=None)
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
 
@@ -286,6 +284,7 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     bundles_dir = s["out_dir"] / "bundles"
+    xml: list[str] = []
     for number, cells in rows:
         row, errors, plain = parse_row(s["columns"], s["width"], number, cells)
         if row is None:
@@ -302,7 +301,7 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
         for tail in tails:
             tail_csv, tail_xml = _tail_out(tail)
             writer.writerow(head_csv + tail_csv)
-            res.xml.append(f"<row>{head_xml}{tail_xml}</row>")
+            xml.append(f"<row>{head_xml}{tail_xml}</row>")
         for m in matches:
             res.statuses[m.status] += 1
             if m.status != "eligible":
@@ -321,7 +320,8 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
             text = prefilled_bundle(row, plain, matches, policy, s["source"], prior)
             _write_whole(bundles_dir / f"{row.uscc}-{row.year}.yaml", text)
             res.bundles += 1
-    res.csv = buf.getvalue()
+    res.csv = buf.getvalue().encode("utf-8")  # encoded here, in parallel, not in the main process
+    res.xml, res.xml_rows = "".join(xml).encode("utf-8"), len(xml)
     return res
 
 
@@ -352,8 +352,8 @@ class _Outputs:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.parts: list[tuple[Path, Path]] = []
-        self.csv = self._open("matches.csv")
-        self.csv.write("\ufeff" + ",".join(COLUMNS) + "\r\n")
+        self.csv = self._open("matches.csv", binary=True)
+        self.csv.write(("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8"))
         self.errors = self._open("errors.csv")
         self.errors.write("\ufeff" + ",".join(ERROR_COLUMNS) + "\r\n")
         self.error_writer = csv.writer(self.errors, lineterminator="\r\n")
@@ -361,23 +361,31 @@ class _Outputs:
         self.xlsx.start_sheet("matches", COLUMNS, WIDTHS)
         self.sheet = 1
 
-    def _open(self, name: str) -> io.TextIOWrapper:
+    def _open(self, name: str, binary: bool = False) -> Any:
         final = self.out_dir / name
         tmp = self.out_dir / f".{name}.{os.getpid()}.part"
         self.parts.append((tmp, final))
+        if binary:
+            return open(tmp, "wb")  # noqa: SIM115 - closed in finish/discard
         return open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in finish/discard
 
     def add(self, res: ChunkResult) -> None:
         self.csv.write(res.csv)
-        rows = res.xml
-        while rows:
+        data, count = res.xml, res.xml_rows
+        while count:
             room = MAX_ROWS - self.xlsx.rows
-            if room <= 0:
+            if room <= 0:  # this sheet is full: the rows go on in the next
                 self.sheet += 1
                 self.xlsx.start_sheet(f"matches ({self.sheet})", COLUMNS, WIDTHS)
                 continue
-            self.xlsx.write_rows("".join(rows[:room]), len(rows[:room]))
-            rows = rows[room:]
+            if count <= room:
+                self.xlsx.write_rows(data, count)
+                break
+            cut = 0
+            for _ in range(room):
+                cut = data.index(b"</row>", cut) + len(b"</row>")
+            self.xlsx.write_rows(data[:cut], room)
+            data, count = data[cut:], count - room
         for e in res.errors:
             self.error_writer.writerow([e.row, e.column, e.header, e.zh, e.en])
 

@@ -321,7 +321,7 @@ class _Bad(Exception):
         self.zh, self.en = zh, en
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _valid(kind: str, value: Any) -> bool:  # flags, levels, dates and counts repeat down a column
     return _validator(kind).is_valid(value)
 

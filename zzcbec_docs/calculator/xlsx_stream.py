@@ -25,7 +25,7 @@ _STYLE = {MONEY: ' s="1"', INT: ""}
 HEADER_STYLE = 2
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
 def _text_cell(value: str) -> str:  # clause names, statuses, missing facts and notes repeat on every page
     return f'<c t="inlineStr"><is><t>{escape(value)}</t></is></c>'
 
@@ -115,12 +115,13 @@ class StreamingXlsx:
             f"<cols>{cols}</cols><sheetData>{_header_xml(header)}")
         self.rows = 1
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str | bytes) -> None:
         assert self._entry is not None
-        self._entry.write(text.encode("utf-8"))
+        self._entry.write(text.encode("utf-8") if isinstance(text, str) else text)
 
-    def write_rows(self, xml: str, count: int) -> None:
-        """`count` rows already made by `row_xml`; the caller keeps a sheet within MAX_ROWS."""
+    def write_rows(self, xml: str | bytes, count: int) -> None:
+        """`count` rows already made by `row_xml` (text, or UTF-8 bytes); the caller keeps a sheet
+        within MAX_ROWS."""
         self._write(xml)
         self.rows += count
 
