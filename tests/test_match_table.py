@@ -347,6 +347,19 @@ def test_progress_lines_when_not_on_a_terminal(tmp_path):
     assert summary["rows"] == len(CASES) and summary["statuses"]["eligible"] == 13  # ent 18 is on no list here
 
 
+def test_on_a_terminal_the_progress_is_a_bar(tmp_path):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
+    err = Terminal()
+    assert main(["match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1"], stdout=io.StringIO(),
+                stderr=err) == 0
+    text = err.getvalue()
+    assert "\r" in text and "█" in text and f"{len(CASES)}/~{len(CASES)}" in text and "left" in text
+
+
 def test_the_ledgers_awards_count(tmp_path):
     from conftest import make_bundle, write_bundle
 

@@ -276,6 +276,8 @@ class Table:
 
 def gbk_error(head: bytes, at: int, source: str) -> UsageError:
     try:
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise UnicodeDecodeError("utf-16", head, 0, 2, "a UTF-16 BOM")  # Excel's "Unicode 文本"
         head.decode("gb18030")
         what_zh, what_en = "文件似乎是 GBK/GB18030 编码（Excel 默认的“CSV（逗号分隔）”）", \
             "the file looks GBK/GB18030-encoded (Excel's default \"CSV (Comma delimited)\")"

@@ -48,14 +48,14 @@ class TableProgress:
         self.t0 = time.perf_counter()
         self.last = 0.0
 
-    def __call__(self, summary, estimate: int | None) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, summary, estimate: int | None, final: bool = False) -> None:  # type: ignore[no-untyped-def]
         done = summary.rows
         elapsed = time.perf_counter() - self.t0
-        total = max(estimate or 0, done)
+        total = done if final else max(estimate or 0, done)
         left = elapsed / done * (total - done) if done else 0.0
         if self.tty:
             now = time.perf_counter()
-            if now - self.last < 0.1:
+            if now - self.last < 0.1 and not final:
                 return
             self.last = now
             width = 30
@@ -68,8 +68,9 @@ class TableProgress:
                               f"可申报 eligible {summary.statuses['eligible']} ({elapsed:.1f} s, ~{left:.0f} s left)\n")
         self.stream.flush()
 
-    def done(self) -> None:
+    def done(self, summary) -> None:  # type: ignore[no-untyped-def]
         if self.tty:
+            self(summary, None, final=True)
             self.stream.write("\n")
             self.stream.flush()
 
@@ -113,7 +114,7 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
                                                         ledger_url=ledger_url), progress=progress)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    progress.done()
+    progress.done(summary)
     for e in summary.first_errors:
         click.echo(f"有误 / bad row: {table_path}: {e.message}", err=True)
     if summary.bad_rows > len(summary.first_errors):
