@@ -263,16 +263,18 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
     wb = Workbook()
     ws = wb.active
     ws.append(["统一社会信用代码", "企业名称", "所在区县", "年度", "年进出口额", "推广费用", "开业日期",
-               "线下店面积", "跨境零售进口额", "利用郑州物流", "备注"])
+               "线下店面积", "跨境零售进口额", "利用郑州物流", "备注", "国际物流费用"])
     ws.append([uscc(801), "郑州表格企业有限公司", "郑东新区", 2026, 12000000, 800000.5, dt.datetime(2025, 1, 1),
-               1200, "35000000", True, "海关数据"])
-    ws.append([uscc(802), "郑州表格企业二有限公司", "经开区", 2026, 9000000.25, None, None, None, None, False, None])
+               1200, "35000000", True, "海关数据", None])
+    ws.append([uscc(802), "郑州表格企业二有限公司", "经开区", 2026, 25000000.25, None, None, None, None, False, None, 3000000])
+    ws.append([uscc(803), "郑州表格企业三有限公司", "金水区", 2026, 25000000, 1000000, None, None, None, True, None, None])
     wb.save(tmp_path / "企业.xlsx")
     mapping = tmp_path / "columns.yaml"
     mapping.write_text(
         "统一社会信用代码: uscc\n企业名称: name\n所在区县: district\n年度: year\n年进出口额: import_export\n"
         "推广费用: promotion_costs\n开业日期: opened_on\n线下店面积: store_area_m2\n"
-        "跨境零售进口额: cbec_retail_import\n利用郑州物流: uses_zz_logistics\n备注: null   # 不读\n",
+        "跨境零售进口额: cbec_retail_import\n利用郑州物流: uses_zz_logistics\n备注: null   # 不读\n"
+        "国际物流费用: intl_logistics_costs\n",
         encoding="utf-8")
     code, _, err = zzcbec("match", str(tmp_path / "企业.xlsx"), "--columns", str(mapping), "--out",
                           str(tmp_path / "out"), "--jobs", "1")
@@ -281,8 +283,12 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
     assert rows[(uscc(801), 1)]["amount"] == "240000.15"  # 30% × 800,000.50
     assert rows[(uscc(801), 12)]["amount"] == "360000.00"
     assert rows[(uscc(801), 1)]["district"] == "郑东新区"
-    assert rows[(uscc(802), 1)]["status"] == "undecided" and rows[(uscc(802), 1)]["district"] == "经济技术开发区"
-    assert "还差 ¥10,999,999.75" in rows[(uscc(802), 6)]["gaps"] or rows[(uscc(802), 6)]["status"] == "undecided"
+    assert rows[(uscc(802), 1)]["district"] == "经济技术开发区"  # 经开区 is its short name
+    assert (rows[(uscc(802), 1)]["status"], rows[(uscc(802), 1)]["missing"]) == (
+        "undecided", "用于跨境电子商务的网络推广、独立站建设等费用（promotion_costs）")
+    assert rows[(uscc(802), 6)]["status"] == "not_eligible"  # a False cell is a known "no"
+    assert rows[(uscc(803), 6)]["status"] == "undecided" and "intl_logistics_costs" in rows[(uscc(803), 6)]["missing"]
+    assert rows[(uscc(803), 1)]["amount"] == "300000.00"
     bundle = yaml.safe_load((tmp_path / "out" / "bundles" / f"{uscc(801)}-2026.yaml").read_text(encoding="utf-8"))
     facts = {c["clause"]: c["facts"] for c in bundle["claims"]}
     assert facts[1] == {"import_export": "12000000", "promotion_costs": "800000.5"}

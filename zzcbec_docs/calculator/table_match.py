@@ -92,7 +92,6 @@ class TableSummary:
     qualifying: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     first_errors: list[CellError] = field(default_factory=list)
     seconds: float = 0.0
-    sheets: int = 1
 
     @property
     def amount(self) -> Decimal:
@@ -328,15 +327,17 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
 # ---------------------------------------------------------------- the table (main side)
 
 
-def _chunks(table: Table, size: int, summary: TableSummary,
-            duplicate: Callable[[int, list[Any]], CellError | None]) -> Iterator[list[tuple[int, list[Any]]]]:
+def _chunks(table: Table, size: int, duplicate: Callable[[int, list[Any]], CellError | None],
+            ) -> Iterator[list[tuple[int, list[Any]]] | CellError]:
+    """Chunks of rows to match; a repeated enterprise and year comes out alone, as its error."""
     chunk: list[tuple[int, list[Any]]] = []
     for number, cells in table.rows():
         dup = duplicate(number, cells)
         if dup is not None:
-            summary.rows += 1
-            summary.bad_rows += 1
-            yield [(-1, [dup])]  # reported in order, like any bad row
+            if chunk:
+                yield chunk
+                chunk = []
+            yield dup
             continue
         chunk.append((number, cells))
         if len(chunk) >= size:
@@ -398,7 +399,6 @@ class _Outputs:
             fh.close()
         for tmp, final in self.parts:
             os.replace(tmp, final)
-        summary.sheets = self.sheet
 
     def discard(self) -> None:
         self.xlsx.discard()
@@ -492,13 +492,11 @@ def run_table(table: Table, policy: Policy, options: TableOptions,
                 progress(summary, table.estimate)
 
         pending: deque[Future] = deque()
-        for chunk in _chunks(table, options.chunk_rows, summary, duplicate):
-            if chunk[0][0] == -1:  # a duplicate row: reported in its place in the order
-                res = ChunkResult(errors=[chunk[0][1][0]])
+        for chunk in _chunks(table, options.chunk_rows, duplicate):
+            if isinstance(chunk, CellError):  # a repeated row: reported in its place in the order
                 while pending:
                     finished(pending.popleft().result())
-                outputs.add(res)
-                summary.first_errors += res.errors[: max(0, 20 - len(summary.first_errors))]
+                finished(ChunkResult(rows_in=1, bad_rows=1, errors=[chunk]))
                 continue
             if pool is None:
                 finished(run(chunk))
