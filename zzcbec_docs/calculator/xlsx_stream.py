@@ -3,10 +3,10 @@
 Why not openpyxl's write-only mode: measured on this project's 2-core machine it appends about
 5,000 rows a second, so the 1.4 million rows of a 100,000-enterprise match (one per enterprise
 and clause) would take minutes. Here the worker processes turn rows into sheet XML (`row_xml`)
-in parallel and the writer only copies that text into the compressed entry. Rows and cells carry
-no `r` reference, which SpreadsheetML allows (cells follow each other), so a worker need not know
-where its rows will land. A sheet holds at most 1,048,576 rows: the caller starts a new sheet
-when one is full.
+in parallel and the writer only copies that text into the compressed entry. Cells carry no `r`
+reference, which SpreadsheetML allows (cells follow each other), so a worker need not know
+where its rows will land; the writer numbers the rows (`<row r="N">`) as it copies them. A sheet
+holds at most 1,048,576 rows: the caller starts a new sheet when one is full.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def row_xml(values: list[object], kinds: list[int]) -> str:
 
 
 def _header_xml(names: list[str]) -> str:
-    return "<row>" + "".join(f'<c t="inlineStr" s="{HEADER_STYLE}"><is><t>{escape(n)}</t></is></c>'
+    return '<row r="1">' + "".join(f'<c t="inlineStr" s="{HEADER_STYLE}"><is><t>{escape(n)}</t></is></c>'
                              for n in names) + "</row>"
 
 
@@ -122,7 +122,11 @@ class StreamingXlsx:
     def write_rows(self, xml: str | bytes, count: int) -> None:
         """`count` rows already made by `row_xml` (text, or UTF-8 bytes); the caller keeps a sheet
         within MAX_ROWS."""
-        self._write(xml)
+        data = xml.encode("utf-8") if isinstance(xml, str) else xml
+        parts = data.split(b"<row>")
+        assert len(parts) == count + 1 and not parts[0], "write_rows takes whole <row> elements"
+        first = self.rows + 1
+        self._write(b"".join(b'<row r="%d">%s' % (n, part) for n, part in enumerate(parts[1:], first)))
         self.rows += count
 
     def append(self, values: list[object], kinds: list[int]) -> None:
