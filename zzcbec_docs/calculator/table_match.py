@@ -223,7 +223,8 @@ def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[M
         f"# 由 zzcbec match 根据 {Path(source).name} 第 {row.row} 行生成；经测算可申报 "
         + "、".join(f"第{CHINESE_NUMERALS[m.clause]}条 {fmt_yuan(m.amount)}" for m in eligible)
         + f"，合计 {fmt_yuan(total)}（以审核认定为准）",
-        "# 请核对各项数据，填写标有“待填写”的各行（联系人、开户银行等），然后运行：zzcbec check 本文件",
+        "# 请核对各项数据，填写标有“待填写”的各行（联系人、开户银行等），然后运行：zzcbec check 本文件"
+        + (f" --issued-on {policy.issued_on.isoformat()}" if policy.issued_on else ""),
         'schema_version: "1.0"',
         f"year: {row.year}",
         "applicant:",
