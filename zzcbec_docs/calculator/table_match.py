@@ -67,6 +67,38 @@ class TableOptions:
 
 
 @dataclass
+class Tally:
+    """What a group of eligible claims adds up to: how many, the amount, and who pays it."""
+
+    enterprises: int = 0
+    amount: Decimal = ZERO
+    city: Decimal = ZERO
+    local: Decimal = ZERO
+    unsettled: Decimal = ZERO  # clause 16 does not split it (上街区)
+
+    def add_claim(self, m: Match) -> None:
+        self.enterprises += 1
+        self.amount += m.amount
+        if m.funding is None:
+            self.unsettled += m.amount
+        else:
+            self.city += m.funding.city
+            self.local += m.funding.local
+
+    def add(self, other: Tally, enterprises: bool = True) -> None:
+        if enterprises:
+            self.enterprises += other.enterprises
+        self.amount += other.amount
+        self.city += other.city
+        self.local += other.local
+        self.unsettled += other.unsettled
+
+    def row(self, enterprises: int | None = None) -> list[Any]:
+        n = self.enterprises if enterprises is None else enterprises
+        return [n, self.amount, self.city, self.local, self.unsettled]
+
+
+@dataclass
 class ChunkResult:
     rows_in: int = 0
     csv: bytes = b""  # the chunk's lines of matches.csv, UTF-8
@@ -76,8 +108,7 @@ class ChunkResult:
     bad_rows: int = 0
     bundles: int = 0
     statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    # (district, clause) → [enterprises, amount, city, local, unsettled]
-    totals: dict[tuple[str, int], list[Decimal]] = field(default_factory=dict)
+    totals: dict[tuple[str, int], Tally] = field(default_factory=dict)  # by (district, clause)
     qualifying: dict[str, int] = field(default_factory=dict)  # district → enterprises with an eligible clause
 
 
@@ -88,14 +119,14 @@ class TableSummary:
     bundles: int = 0
     matches: int = 0
     statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    totals: dict[tuple[str, int], list[Decimal]] = field(default_factory=lambda: defaultdict(lambda: [ZERO] * 5))
+    totals: dict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
     qualifying: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     first_errors: list[CellError] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def amount(self) -> Decimal:
-        return sum((t[1] for t in self.totals.values()), ZERO)
+        return sum((t.amount for t in self.totals.values()), ZERO)
 
 
 # ---------------------------------------------------------------- one row (worker side)
@@ -307,14 +338,7 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
             if m.status != "eligible":
                 continue
             any_eligible = True
-            t = res.totals.setdefault((district, m.clause), [ZERO] * 5)
-            t[0] += 1
-            t[1] += m.amount
-            if m.funding:
-                t[2] += m.funding.city
-                t[3] += m.funding.local
-            else:
-                t[4] += m.amount
+            res.totals.setdefault((district, m.clause), Tally()).add_claim(m)
         if any_eligible:
             res.qualifying[district] = res.qualifying.get(district, 0) + 1
             text = prefilled_bundle(row, plain, matches, policy, s["source"], prior)
@@ -412,20 +436,19 @@ class _Outputs:
 def total_rows(summary: TableSummary, policy: Policy) -> list[list[Any]]:
     """By district and clause, a subtotal per district, the city-wide total per clause, the grand total."""
     out: list[list[Any]] = []
-    by_district: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
-    by_clause: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
+    by_district: dict[str, Tally] = defaultdict(Tally)
+    by_clause: dict[int, Tally] = defaultdict(Tally)
+    grand = Tally()
     for (district, clause), t in sorted(summary.totals.items()):
-        out.append([district, f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, int(t[0]), *t[1:]])
-        for acc in (by_district[district], by_clause[clause]):
-            for i in range(1, 5):
-                acc[i] += t[i]
-        by_clause[clause][0] += t[0]
+        out.append([district, f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, *t.row()])
+        by_district[district].add(t, enterprises=False)  # an enterprise with two clauses counts once
+        by_clause[clause].add(t)
+        grand.add(t, enterprises=False)
     for district, t in sorted(by_district.items()):
-        out.append([district, "小计 subtotal", "", summary.qualifying[district], *t[1:]])
+        out.append([district, "小计 subtotal", "", *t.row(summary.qualifying[district])])
     for clause, t in sorted(by_clause.items()):
-        out.append(["全市 all", f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, int(t[0]), *t[1:]])
-    grand = [sum((t[i] for t in by_district.values()), ZERO) for i in range(5)]
-    out.append(["全市 all", "合计 total", "", sum(summary.qualifying.values()), *grand[1:]])
+        out.append(["全市 all", f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, *t.row()])
+    out.append(["全市 all", "合计 total", "", *grand.row(sum(summary.qualifying.values()))])
     return out
 
 
@@ -437,9 +460,7 @@ def _merge(summary: TableSummary, res: ChunkResult) -> None:
         summary.statuses[k] += v
         summary.matches += v
     for key, t in res.totals.items():
-        acc = summary.totals[key]
-        for i in range(5):
-            acc[i] += t[i]
+        summary.totals[key].add(t)
     for d, n in res.qualifying.items():
         summary.qualifying[d] += n
     room = 20 - len(summary.first_errors)

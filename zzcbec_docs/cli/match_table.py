@@ -55,15 +55,12 @@ class TableProgress:
         total = done if final else max(estimate or 0, done)
         left = elapsed / done * (total - done) if done else 0.0
         if self.tty:
-            now = time.perf_counter()
-            if now - self.last < 0.1 and not final:
-                return
-            self.last = now
-            width = 30
-            filled = int(width * done / max(total, 1))
-            bar = "█" * filled + "░" * (width - filled)
-            self.stream.write(f"\r{bar} {done}/~{total} 行 rows  有误 bad {summary.bad_rows}  "
-                              f"用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s ")
+            if time.perf_counter() - self.last < 0.1 and not final:
+                return  # a redraw ten times a second is enough
+            self.last = time.perf_counter()
+            filled = 30 * done // max(total, 1)
+            self.stream.write(f"\r{'█' * filled}{'░' * (30 - filled)} {done}/~{total} 行 rows  有误 bad "
+                              f"{summary.bad_rows}  用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s ")
         else:
             self.stream.write(f"[{done}/~{total} rows] 有误 bad {summary.bad_rows}, "
                               f"可申报 eligible {summary.statuses['eligible']} ({elapsed:.1f} s, ~{left:.0f} s left)\n")
