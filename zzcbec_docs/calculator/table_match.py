@@ -16,6 +16,7 @@ import io
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -500,7 +501,10 @@ def run_table(table: Table, policy: Policy, options: TableOptions,
             init_state(*args)
             run: Callable[[list], Any] = match_chunk
         else:
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+            # fork: the workers start at once with the policy loaded; a process with other threads
+            # (a web server) spawns fresh ones instead.
+            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                        initializer=init_state, initargs=args)
             submit = pool.submit
 
