@@ -28,7 +28,12 @@ format_option = click.option("--format", "formats", default="docx,pdf", show_def
                              help="格式 / formats: docx,pdf")
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
                           help="输出目录 / output folder")
-issuer_option = click.option("--issuer", default="郑州市商务局", show_default=True, help="发文机关 / issuing authority")
+issuer_option = click.option("--issuer", default=None,
+                             help="发文机关（默认取发文机关配置）/ issuing authority (default: the issuer profile's)")
+profile_option = click.option("--issuer-profile", "profile", type=click.Path(dir_okay=False), default=None,
+                              envvar="ZZCBEC_ISSUER_PROFILE", show_envvar=True,
+                              help="发文机关配置 YAML：版头、代字、抄送、印发机关、附注、字体（默认郑州市商务局）/ "
+                                   "issuer profile (default: 郑州市商务局)")
 number_option = click.option("--number", default=None, help="发文字号，如 郑商务〔2026〕15号 / document number")
 date_option = click.option("--date", "doc_date", type=IsoDate(), default=None,
                            help="成文日期（默认今天）/ date of the notice (default: today)")
@@ -85,15 +90,18 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
 @click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="审核记录 YAML / review record (for the opinion and the notice)")
 @issuer_option
+@profile_option
 @number_option
 @date_option
 @exclusion_option
 @issued_on_option
 @policy_option
 def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, review_path: Path | None,
-           issuer: str, number: str | None, doc_date, exclusion_list: Path | None, issued_on,  # type: ignore[no-untyped-def]
+           issuer: str | None, profile: str | None, number: str | None, doc_date, exclusion_list: Path | None, issued_on,  # type: ignore[no-untyped-def]
            policy_file: Path | None) -> None:
     """生成申报表、审核意见书、奖励通知书（DOCX 与 PDF）/ render the documents of bundles.
+
+    The notice's 版头 and 版记 (发文机关标志, 代字, 抄送, 印发机关, 附注) come from the issuer profile.
 
     File names hold the USCC, the year and the kind: 91410100MA46000016-2026-notice.pdf.
     """
@@ -108,7 +116,10 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
     try:
         policy = load_policy_option(policy_file, issued_on)
         excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-        notice = NoticeOptions(issuer=issuer, number=number, date=doc_date).checked()
+        notice = NoticeOptions(issuer=issuer, number=number, date=doc_date, profile=profile).checked()
+        from zzcbec_docs.documents.issuer import apply_fonts
+
+        apply_fonts(notice.issuer_profile())
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
     for note in environment_notes():
