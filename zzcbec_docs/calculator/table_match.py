@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward
-from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
+from zzcbec_docs.bundle.validate import fact_labels
 from zzcbec_docs.calculator.match import Match, match_profile
 from zzcbec_docs.calculator.table_read import (
     CellError,
@@ -41,7 +41,7 @@ from zzcbec_docs.calculator.table_read import (
 )
 from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, StreamingXlsx, _text_cell, cells_xml
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
-from zzcbec_docs.policy.model import CHINESE_NUMERALS, Policy
+from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.engine import decide_claim
 
 COLUMNS = ["uscc", "name", "district", "year", "clause", "clause_name", "status", "amount", "city", "local",
@@ -53,7 +53,6 @@ TOTAL_KINDS = [TEXT, TEXT, TEXT, INT, MONEY, MONEY, MONEY, MONEY]
 ERROR_COLUMNS = ["row", "column", "header", "message_zh", "message_en"]
 STATUSES = ("eligible", "not_eligible", "undecided", "referred", "excluded")
 
-NOTE_DECLARE = "表中无“是否享受E贸易核心功能集聚区相关政策”，申报时须如实声明；享受者不在支持范围（第十五条）"
 NOTE_LISTED = "列于享受E贸易核心功能集聚区相关政策的企业名单（--exclusion-list）"
 NOTE_CONTRADICTS = "表中声明未享受E贸易核心功能集聚区相关政策，但其统一社会信用代码列于排除名单"
 
@@ -170,7 +169,7 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool,
     excluded = bool(row.etrade) or listed
     profile = {"schema_version": "1.0", "year": row.year, "facts": row.facts,
                "applicant": {"name": row.name, "uscc": row.uscc, "district": row.district,
-                             "etrade_core_zone_policy": excluded}}
+                             policy.exclusion_fact: excluded}}
     applicant = Applicant(name=row.name, uscc=row.uscc, district=district, district_as_written=row.district,
                           etrade_core_zone_policy=False)
     bundle = Bundle(source=f"row {row.row}", sha256="", year=row.year, applicant=applicant, claims=())
@@ -185,9 +184,12 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool,
         if m.status != "eligible":
             continue
         if m.funding is None:
-            m.notes.append(f"第十六条未列明{district}的资金分担比例，市、区承担金额须由财政部门确定")
-        if row.etrade is None:
-            m.notes.append(NOTE_DECLARE)
+            rule = policy.funding_rule
+            m.notes.append(f"{policy.cite(rule.clause if rule else None)}未列明{district}的资金分担比例，"
+                           "市、区承担金额须由财政部门确定")
+        if row.etrade is None and policy.exclusion is not None:
+            m.notes.append(f"表中无“是否{policy.exclusion.label}”，申报时须如实声明；享受者不在支持范围"
+                           f"（{policy.cite(policy.exclusion.clause)}）")
         counted = [p for p in prior if p.clause == m.clause]
         if counted:
             m.notes.append("已计入台账中本条已获奖励：" + "、".join(
@@ -248,12 +250,12 @@ def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[M
     knows left as marked lines to fill. `check` decides it as the match did."""
     eligible = [m for m in matches if m.status == "eligible"]
     total = sum((m.amount for m in eligible), ZERO)
-    labels = fact_labels()
+    labels = fact_labels(policy)
     declared = "表中声明" if row.etrade is not None else "表中无此项，请如实确认"
     lines = [
         f"# 免申即享 预填申报材料：{policy.full_title}",
         f"# 由 zzcbec match 根据 {Path(source).name} 第 {row.row} 行生成；经测算可申报 "
-        + "、".join(f"第{CHINESE_NUMERALS[m.clause]}条 {fmt_yuan(m.amount)}" for m in eligible)
+        + "、".join(f"{policy.cite(m.clause)} {fmt_yuan(m.amount)}" for m in eligible)
         + f"，合计 {fmt_yuan(total)}（以审核认定为准）",
         "# 请核对各项数据，填写标有“待填写”的各行（联系人、开户银行等），然后运行：zzcbec check 本文件"
         + (f" --issued-on {policy.issued_on.isoformat()}" if policy.issued_on else ""),
@@ -263,8 +265,8 @@ def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[M
         f"  name: {_yaml(row.name)}",
         f"  uscc: {_yaml(row.uscc)}",
         f"  district: {_yaml(row.district)}",
-        f"  etrade_core_zone_policy: {_yaml(bool(row.etrade))}"
-        f"    # 是否享受E贸易核心功能集聚区相关政策（{declared}；是则不在支持范围，第十五条）",
+        f"  {policy.exclusion_fact}: {_yaml(bool(row.etrade))}"
+        f"    # 是否{policy.exclusion_label}（{declared}；是则不在支持范围）",
         '  # address: ""                    # 可填写：注册地址',
         '  # legal_representative: ""       # 可填写：法定代表人',
         '  contact: {name: "", phone: ""}   # 待填写：联系人及电话',
@@ -272,10 +274,10 @@ def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[M
         "claims:",
     ]
     for m in eligible:
-        lines.append(f"  - clause: {m.clause}                   # 第{CHINESE_NUMERALS[m.clause]}条 {m.name}：测算 "
+        lines.append(f"  - clause: {m.clause}                   # {policy.cite(m.clause)} {m.name}：测算 "
                      f"{fmt_yuan(m.amount)}")
         lines.append("    facts:")
-        for name in fact_kinds()[m.clause]:
+        for name in policy.clauses[m.clause].facts:
             value = plain_facts.get(name)
             if isinstance(value, dict):
                 lines.append(f"      {name}:" + " " * max(1, 30 - len(name)) + f"# {labels.get(name, name)}")
@@ -318,7 +320,7 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
     bundles_dir = s["out_dir"] / "bundles"
     xml: list[str] = []
     for number, cells in rows:
-        row, errors, plain = parse_row(s["columns"], s["width"], number, cells)
+        row, errors, plain = parse_row(policy, s["columns"], s["width"], number, cells)
         if row is None:
             res.errors += errors
             res.bad_rows += 1
@@ -441,14 +443,14 @@ def total_rows(summary: TableSummary, policy: Policy) -> list[list[Any]]:
     by_clause: dict[int, Tally] = defaultdict(Tally)
     grand = Tally()
     for (district, clause), t in sorted(summary.totals.items()):
-        out.append([district, f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, *t.row()])
+        out.append([district, policy.cite(clause), policy.clauses[clause].name, *t.row()])
         by_district[district].add(t, enterprises=False)  # an enterprise with two clauses counts once
         by_clause[clause].add(t)
         grand.add(t, enterprises=False)
     for district, t in sorted(by_district.items()):
         out.append([district, "小计 subtotal", "", *t.row(summary.qualifying[district])])
     for clause, t in sorted(by_clause.items()):
-        out.append(["全市 all", f"第{CHINESE_NUMERALS[clause]}条", policy.clauses[clause].name, *t.row()])
+        out.append(["全市 all", policy.cite(clause), policy.clauses[clause].name, *t.row()])
     out.append(["全市 all", "合计 total", "", *grand.row(sum(summary.qualifying.values()))])
     return out
 

@@ -18,54 +18,71 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from zzcbec_docs import schema
+from zzcbec_docs.bundle import contract as contracts
 from zzcbec_docs.bundle.model import Problem
-from zzcbec_docs.bundle.validate import DISTRICT_ALIASES, SCHEMA, _control_chars, _semantic, fact_kinds
+from zzcbec_docs.bundle.validate import DISTRICT_ALIASES, SCHEMA, _control_chars, _semantic
 from zzcbec_docs.errors import UsageError
 from zzcbec_docs.money import parse_money
+from zzcbec_docs.policy.model import Policy
 
 APPLICANT_FIELDS = ("uscc", "name", "district", "year")  # required columns
-EXCLUSION_FIELD = "etrade_core_zone_policy"
-FEES = "service_fees"
 TRUE_WORDS = ("true", "是", "1")
 FALSE_WORDS = ("false", "否", "0")
 SNIFF_BYTES = 1 << 16
 
 
-@cache
-def fee_items() -> tuple[str, ...]:
-    """The items of clause 9's `service_fees`, from the bundle schema."""
-    return tuple(schema.load_schema(SCHEMA)["$defs"][FEES]["properties"])
+def _default_policy() -> Policy:
+    from zzcbec_docs.policy import load_policy
+
+    return load_policy()
 
 
-@cache
-def table_fields() -> dict[str, str]:
-    """Every column name a table may have → the kind of value it holds (a `$defs` name)."""
-    fields = {"uscc": "uscc", "name": "short_text", "district": "district", "year": "year", EXCLUSION_FIELD: "flag"}
-    for kinds in fact_kinds().values():
-        for name, kind in kinds.items():
-            if kind == FEES:
-                fields.update({f"{FEES}.{item}": "money" for item in fee_items()})
+def table_fields(policy: Policy | None = None) -> dict[str, str]:
+    """Every column name a table may have → the kind of value it holds (a `$defs` name of the
+    policy's bundle contract). A fee-items fact (clause 9's `service_fees`) is one column per item:
+    `service_fees.rent` …"""
+    policy = policy or _default_policy()
+    key = policy.digest or str(id(policy))
+    if key not in _FIELDS:
+        fields = {"uscc": "uscc", "name": "short_text", "district": "district", "year": "year",
+                  policy.exclusion_fact: "flag"}
+        for name, f in contracts.facts(policy).items():
+            if f.type == "unused":
+                continue
+            if f.type == "fee_items":
+                fields.update({f"{name}.{item}": "money" for item, _ in f.items})
             else:
-                fields[name] = kind
-    return fields
+                fields[name] = f.kind
+        _FIELDS[key] = fields
+    return _FIELDS[key]
 
 
-@cache
-def _validator(kind: str):  # type: ignore[no-untyped-def]
-    from jsonschema import Draft202012Validator
+_FIELDS: dict[str, dict[str, str]] = {}
+_VALIDATORS: dict[tuple[str, str], Any] = {}
 
-    root = schema.load_schema(SCHEMA)
-    if kind in ("uscc", "district"):
-        sub = root["$defs"]["applicant"]["properties"][kind]
-        return Draft202012Validator(sub, format_checker=schema.FORMATS)
-    if kind == "year":
-        return Draft202012Validator(root["properties"]["year"], format_checker=schema.FORMATS)
-    return schema.fast_validator(SCHEMA, kind)
+
+def _validator(policy: Policy, kind: str):  # type: ignore[no-untyped-def]
+    """The contract's own definition of a kind of value, compiled once per policy."""
+    key = (policy.digest or str(id(policy)), kind)
+    found = _VALIDATORS.get(key)
+    if found is None:
+        from jsonschema import Draft202012Validator
+
+        root = contracts.contract(policy).schema
+        defs = root["$defs"]
+        if kind in ("uscc", "district"):
+            sub = defs["applicant"]["properties"][kind]
+        elif kind == "year":
+            sub = root["properties"]["year"]
+        else:
+            sub = defs[kind]
+        found = _VALIDATORS[key] = Draft202012Validator(schema.inline_refs(sub, defs), format_checker=schema.FORMATS)
+    return found
 
 
 def column_letter(index: int) -> str:
@@ -127,7 +144,7 @@ class TableRow:
 # ---------------------------------------------------------------- the header
 
 
-def read_columns_map(path: Path) -> dict[str, str | None]:
+def read_columns_map(path: Path, policy: Policy | None = None) -> dict[str, str | None]:
     """`--columns MAP.yaml`: the table's header → a contract name (null: ignore that column)."""
     from zzcbec_docs.loading import load_file
 
@@ -135,7 +152,7 @@ def read_columns_map(path: Path) -> dict[str, str | None]:
     if not isinstance(data, dict):
         raise UsageError("列名映射应为“表头: 字段名”形式的 YAML 映射",
                          "the column map must be a YAML mapping of `header: contract name`", file=str(path))
-    fields = table_fields()
+    fields = table_fields(policy)
     out: dict[str, str | None] = {}
     for header, name in data.items():
         if name is not None and name not in fields:
@@ -147,9 +164,10 @@ def read_columns_map(path: Path) -> dict[str, str | None]:
     return out
 
 
-def map_header(headers: list[str], columns_map: dict[str, str | None] | None, source: str) -> list[Column]:
+def map_header(headers: list[str], columns_map: dict[str, str | None] | None, source: str,
+               policy: Policy | None = None) -> list[Column]:
     """The columns the matcher reads; a header that is neither a contract name nor mapped is refused."""
-    fields = table_fields()
+    fields = table_fields(policy)
     mapping = columns_map or {}
     columns: list[Column] = []
     unknown: list[str] = []
@@ -189,7 +207,8 @@ def map_header(headers: list[str], columns_map: dict[str, str | None] | None, so
 class Table:
     """A table opened for streaming: `columns`, an estimate of its rows, and `rows()`."""
 
-    def __init__(self, path: Path, columns_map: dict[str, str | None] | None = None) -> None:
+    def __init__(self, path: Path, columns_map: dict[str, str | None] | None = None,
+                 policy: Policy | None = None) -> None:
         self.path = path
         self.source = str(path)
         suffix = path.suffix.lower()
@@ -210,7 +229,7 @@ class Table:
         if first is None:
             self.close()
             raise UsageError("表格为空（没有表头）", "the table is empty (no header row)", file=self.source)
-        self.columns = map_header([_text(c) for c in first[1]], columns_map, self.source)
+        self.columns = map_header([_text(c) for c in first[1]], columns_map, self.source, policy)
         self.width = len(first[1])
 
     # CSV: refuse GBK up front, with the fix; decode errors later in the file name the row.
@@ -324,20 +343,21 @@ class _Bad(Exception):
 
 
 @lru_cache(maxsize=1 << 12)
-def _valid(kind: str, value: Any) -> bool:  # flags, levels, dates and counts repeat down a column
-    return _validator(kind).is_valid(value)
+def _valid(key: str, kind: str, value: Any) -> bool:  # flags, levels, dates and counts repeat down a column
+    return _VALIDATORS[key, kind].is_valid(value)
 
 
-def _check(kind: str, value: Any) -> None:
-    if not _valid(kind, value):
-        _, zh, en = schema.errors(SCHEMA, value, using=_validator(kind))[0]
+def _check(policy: Policy, kind: str, value: Any) -> None:
+    validator = _validator(policy, kind)
+    if not _valid(policy.digest or str(id(policy)), kind, value):
+        _, zh, en = schema.errors(SCHEMA, value, using=validator)[0]
         raise _Bad(zh, en)
 
 
 _INT = re.compile(r"^[0-9]+$")
 
 
-def _typed_cell(kind: str, cell: Any) -> tuple[Any, Any]:
+def _typed_cell(policy: Policy, kind: str, cell: Any) -> tuple[Any, Any]:
     """(the typed value, its JSON form for a bundle) or _Bad."""
     if kind == "flag":
         if isinstance(cell, bool):
@@ -353,13 +373,13 @@ def _typed_cell(kind: str, cell: Any) -> tuple[Any, Any]:
         text = _number_text(cell)
         if not _INT.match(text):
             raise _Bad(f"应为整数，收到“{text[:40]}”", f"takes a whole number, got {text[:40]!r}")
-        _check(kind, int(text))
+        _check(policy, kind, int(text))
         return int(text), int(text)
     if kind in ("money", "quantity"):
         text = _number_text(cell)
         amount = parse_money(text)  # the schema's "money" format, without the validator's overhead
         if amount is None or amount >= schema.MONEY_LIMIT:
-            _check(kind, text)  # says what is wrong, as for a bundle
+            _check(policy, kind, text)  # says what is wrong, as for a bundle
             raise _Bad(f"不是金额：“{text[:40]}”", f"not an amount: {text[:40]!r}")
         return amount, text
     if kind == "date":
@@ -370,16 +390,16 @@ def _typed_cell(kind: str, cell: Any) -> tuple[Any, Any]:
         if isinstance(cell, dt.date):
             return cell, cell.isoformat()
         text = _text(cell)
-        _check(kind, text)
+        _check(policy, kind, text)
         return dt.date.fromisoformat(text), text
     text = _text(cell)
     if kind == "uscc":
         text = text.upper()
-    _check(kind, text)
+    _check(policy, kind, text)
     return text, text
 
 
-def parse_row(columns: list[Column], header_width: int, number: int, cells: list[Any]) -> tuple[TableRow | None, list[CellError],
+def parse_row(policy: Policy, columns: list[Column], header_width: int, number: int, cells: list[Any]) -> tuple[TableRow | None, list[CellError],
                                                                               dict[str, Any]]:
     """(the row, [], its facts in bundle form) or (None, every bad cell, {})."""
     errors: list[CellError] = []
@@ -391,7 +411,7 @@ def parse_row(columns: list[Column], header_width: int, number: int, cells: list
         if _text(cell) == "":
             continue  # unknown
         try:
-            values[col.field], plain[col.field] = _typed_cell(col.kind, cell)
+            values[col.field], plain[col.field] = _typed_cell(policy, col.kind, cell)
         except _Bad as bad:
             errors.append(CellError(number, col.letter, col.header, bad.zh, bad.en))
     by_field = {c.field: c for c in columns}
@@ -403,7 +423,7 @@ def parse_row(columns: list[Column], header_width: int, number: int, cells: list
     found: list[Problem] = []
     _control_chars(texts, [], found)
     if "uscc" in values:
-        found += _semantic({"applicant": {"uscc": values["uscc"]}})
+        found += _semantic({"applicant": {"uscc": values["uscc"]}}, policy)
     for p in found:
         name = p.path.split("/")[-1]
         col = by_field.get(name)
@@ -414,17 +434,24 @@ def parse_row(columns: list[Column], header_width: int, number: int, cells: list
             f"the row has {width} cells but the header only {header_width} (an unquoted comma in a text?)"))
     if errors:
         return None, sorted(errors, key=lambda e: (len(e.column), e.column)), {}
-    facts = {k: v for k, v in values.items() if k not in (*APPLICANT_FIELDS, EXCLUSION_FIELD)}
-    fees = {k.split(".", 1)[1]: facts.pop(k) for k in list(facts) if k.startswith(f"{FEES}.")}
-    if fees:
-        facts[FEES] = fees
-    plain_facts = {k: v for k, v in plain.items() if k not in (*APPLICANT_FIELDS, EXCLUSION_FIELD)}
-    plain_fees = {k.split(".", 1)[1]: plain_facts.pop(k) for k in list(plain_facts) if k.startswith(f"{FEES}.")}
-    if plain_fees:
-        plain_facts[FEES] = plain_fees
+    exclusion = policy.exclusion_fact
     row = TableRow(row=number, uscc=values["uscc"], name=values["name"], district=values["district"],
-                   year=values["year"], etrade=values.get(EXCLUSION_FIELD), facts=facts)
-    return row, [], plain_facts
+                   year=values["year"], etrade=values.get(exclusion), facts=_facts(values, exclusion))
+    return row, [], _facts(plain, exclusion)
+
+
+def _facts(values: dict[str, Any], exclusion: str) -> dict[str, Any]:
+    """The row's facts as a profile holds them: fee items (`service_fees.rent`) gathered under their fact."""
+    facts: dict[str, Any] = {}
+    for k, v in values.items():
+        if k in APPLICANT_FIELDS or k == exclusion:
+            continue
+        if "." in k:
+            fact, item = k.split(".", 1)
+            facts.setdefault(fact, {})[item] = v
+        else:
+            facts[k] = v
+    return facts
 
 
 def canonical_district(district: str) -> str:

@@ -97,14 +97,14 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
     try:
         policy = load_policy_option(policy_file, issued_on)
         excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-        mapping = read_columns_map(columns) if columns else None
+        mapping = read_columns_map(columns, policy) if columns else None
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
 
         open_ledger(ledger_url, upgrade=False).engine.dispose()  # reachable? (each worker opens its own)
-    table = Table(Path(table_path), mapping)
+    table = Table(Path(table_path), mapping, policy)
     progress = TableProgress(sys.stderr, sys.stderr.isatty())
     previous = signal.signal(signal.SIGTERM, _interrupted)  # `kill`: stop the workers, leave no partial file
     try:

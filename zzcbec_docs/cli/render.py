@@ -58,10 +58,10 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     from zzcbec_docs.errors import ZzcbecError
 
     tune_for_rendering()
-    review = load_review(review_path) if review_path else None
+    review = load_review(review_path, policy) if review_path else None
     code = 0
     for src in sources:
-        bundle, problems, _ = validate_file(src)
+        bundle, problems, _ = validate_file(src, policy)
         if bundle is None:
             click.echo(f"✗ {src}: 无效，已跳过 / invalid, skipped", err=True)
             for p in problems:
