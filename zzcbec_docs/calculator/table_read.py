@@ -26,7 +26,7 @@ from zzcbec_docs import schema
 from zzcbec_docs.bundle import contract as contracts
 from zzcbec_docs.bundle.model import Problem
 from zzcbec_docs.bundle.validate import DISTRICT_ALIASES, SCHEMA, _control_chars, _semantic
-from zzcbec_docs.errors import UsageError
+from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.money import parse_money
 from zzcbec_docs.policy.model import Policy
 
@@ -148,15 +148,15 @@ def read_columns_map(path: Path, policy: Policy | None = None) -> dict[str, str 
     """`--columns MAP.yaml`: the table's header → a contract name (null: ignore that column)."""
     from zzcbec_docs.loading import load_file
 
-    data, _ = load_file(path, UsageError)
+    data, _ = load_file(path, ArgumentError)
     if not isinstance(data, dict):
-        raise UsageError("列名映射应为“表头: 字段名”形式的 YAML 映射",
+        raise ArgumentError("列名映射应为“表头: 字段名”形式的 YAML 映射",
                          "the column map must be a YAML mapping of `header: contract name`", file=str(path))
     fields = table_fields(policy)
     out: dict[str, str | None] = {}
     for header, name in data.items():
         if name is not None and name not in fields:
-            raise UsageError(
+            raise ArgumentError(
                 f"“{header}”映射到未知字段“{name}”；可用字段：{'、'.join(fields)}（或 null 表示忽略该列）",
                 f"{header!r} maps to the unknown field {name!r}; known: {', '.join(fields)} (or null to ignore it)",
                 file=str(path), pointer=f"/{header}")
@@ -183,19 +183,19 @@ def map_header(headers: list[str], columns_map: dict[str, str | None] | None, so
             unknown.append(f"{column_letter(i)}“{header}”")
             continue
         if name in seen:
-            raise UsageError(f"表头中“{header}”与“{seen[name]}”都对应字段 {name}",
+            raise ArgumentError(f"表头中“{header}”与“{seen[name]}”都对应字段 {name}",
                              f"the headers {header!r} and {seen[name]!r} both give the field {name}", file=source)
         seen[name] = header
         columns.append(Column(i, header, name, fields[name]))
     if unknown:
-        raise UsageError(
+        raise ArgumentError(
             f"表头中有无法识别的列：{'、'.join(unknown)}；请用字段名（{', '.join(fields)}）作表头，"
             "或用 --columns 映射文件把表头对应到字段名（映射为 null 则忽略该列）",
             f"unrecognised columns in the header: {', '.join(unknown)}; name them by the contract's fields "
             "or map them with --columns MAP.yaml (map to null to ignore a column)", file=source)
     missing = [f for f in APPLICANT_FIELDS if f not in seen]
     if missing:
-        raise UsageError(f"表中缺少必需的列：{'、'.join(missing)}（可用 --columns 映射）",
+        raise ArgumentError(f"表中缺少必需的列：{'、'.join(missing)}（可用 --columns 映射）",
                          f"the table lacks the required columns: {', '.join(missing)} (map them with --columns)",
                          file=source)
     return columns
@@ -213,22 +213,22 @@ class Table:
         self.source = str(path)
         suffix = path.suffix.lower()
         if not path.is_file():
-            raise UsageError("文件不存在", "no such file", file=self.source)
+            raise ArgumentError("文件不存在", "no such file", file=self.source)
         if suffix == ".csv":
             self._open_csv()
         elif suffix in (".xlsx", ".xlsm"):
             self._open_xlsx()
         else:
-            raise UsageError("只接受 .csv 或 .xlsx 表格（.xls 请在 Excel 中另存为 .xlsx）",
+            raise ArgumentError("只接受 .csv 或 .xlsx 表格（.xls 请在 Excel 中另存为 .xlsx）",
                              "only .csv and .xlsx tables are read (save an .xls as .xlsx in Excel)", file=self.source)
         try:
             first = next(self._rows, None)
-        except UsageError:
+        except ArgumentError:
             self.close()
             raise
         if first is None:
             self.close()
-            raise UsageError("表格为空（没有表头）", "the table is empty (no header row)", file=self.source)
+            raise ArgumentError("表格为空（没有表头）", "the table is empty (no header row)", file=self.source)
         self.columns = map_header([_text(c) for c in first[1]], columns_map, self.source, policy)
         self.width = len(first[1])
 
@@ -256,11 +256,11 @@ class Table:
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise UsageError(f"第 {number + 1} 行附近不是 UTF-8 文本；请将整个文件另存为 UTF-8",
+                raise ArgumentError(f"第 {number + 1} 行附近不是 UTF-8 文本；请将整个文件另存为 UTF-8",
                                  f"around row {number + 1} the file is not UTF-8 text; save the whole file as UTF-8",
                                  file=self.source) from None
             except csv.Error as exc:
-                raise UsageError(f"第 {number + 1} 行 CSV 格式错误：{exc}",
+                raise ArgumentError(f"第 {number + 1} 行 CSV 格式错误：{exc}",
                                  f"row {number + 1}: malformed CSV: {exc}", file=self.source) from None
             number += 1
             yield number, cells
@@ -273,7 +273,7 @@ class Table:
         try:
             self._wb = load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise UsageError(f"无法作为 XLSX 读取（{type(exc).__name__}）；请在 Excel 中另存为 .xlsx 或 CSV UTF-8",
+            raise ArgumentError(f"无法作为 XLSX 读取（{type(exc).__name__}）；请在 Excel 中另存为 .xlsx 或 CSV UTF-8",
                              f"cannot be read as XLSX ({type(exc).__name__}); save it from Excel as .xlsx "
                              "or CSV UTF-8", file=self.source) from None
         ws = self._wb.worksheets[0]
@@ -293,7 +293,7 @@ class Table:
             self._wb.close()
 
 
-def gbk_error(head: bytes, at: int, source: str) -> UsageError:
+def gbk_error(head: bytes, at: int, source: str) -> ArgumentError:
     try:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise UnicodeDecodeError("utf-16", head, 0, 2, "a UTF-16 BOM")  # Excel's "Unicode 文本"
@@ -302,7 +302,7 @@ def gbk_error(head: bytes, at: int, source: str) -> UsageError:
             "the file looks GBK/GB18030-encoded (Excel's default \"CSV (Comma delimited)\")"
     except UnicodeDecodeError:
         what_zh, what_en = "文件不是 UTF-8 文本", "the file is not UTF-8 text"
-    return UsageError(
+    return ArgumentError(
         f"{what_zh}（第 {at} 字节）；请另存为 UTF-8：在 Excel 中“另存为”选择“CSV UTF-8（逗号分隔）”，"
         "或用 iconv -f GB18030 -t UTF-8 转换，或直接使用 .xlsx",
         f"{what_en} (byte {at}); save it as UTF-8: in Excel choose Save As → \"CSV UTF-8 (Comma delimited)\", "
