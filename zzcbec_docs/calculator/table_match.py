@@ -21,7 +21,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from zzcbec_docs.calculator.table_read import (
 from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, StreamingXlsx, _text_cell, cells_xml
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.rules.engine import decide_claim
+from zzcbec_docs.process.decide import decide_counting
 
 COLUMNS = ["uscc", "name", "district", "year", "clause", "clause_name", "status", "amount", "city", "local",
            "gaps", "missing", "notes", "row"]
@@ -175,9 +175,10 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool,
     bundle = Bundle(source=f"row {row.row}", sha256="", year=row.year, applicant=applicant, claims=())
 
     def decide_clause(clause: int, facts: dict[str, Any]):  # type: ignore[no-untyped-def]
-        return decide_claim(policy, bundle, Claim(clause=clause, facts=facts, index=0), prior)
+        one = replace(bundle, claims=(Claim(clause=clause, facts=facts, index=0),))
+        return decide_counting(one, policy, prior).decisions[0]  # the one way to decide with the ledger
 
-    matches = sorted(match_profile(policy, profile, decide_clause), key=lambda m: m.clause)
+    matches = sorted(match_profile(policy, profile, decide_clause=decide_clause), key=lambda m: m.clause)
     for m in matches:
         if m.status == "excluded" and listed and not row.etrade:
             m.notes.append(NOTE_LISTED + ("；" + NOTE_CONTRADICTS if row.etrade is False else ""))
