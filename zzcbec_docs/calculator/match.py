@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
@@ -225,8 +226,11 @@ def _known_failures(policy: Policy, clause: int, facts: dict[str, Any], year: in
     return failed
 
 
-def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorAward, ...] = ()) -> list[Match]:
-    """Every clause against the profile; `history`: the applicant's awards in the ledger, counted."""
+def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorAward, ...] = (),
+                  decide_clause: Callable[[int, dict[str, Any]], Decision] | None = None) -> list[Match]:
+    """Every clause against the profile; `history`: the applicant's awards in the ledger, counted.
+    `decide_clause(clause, facts)` decides one clause from facts already validated and typed (the
+    table matcher's fast path); by default the facts are validated as a bundle would be."""
     facts = profile["facts"]
     kinds = all_fact_kinds(policy)
     labels = {name: f.label for name, f in contract_facts(policy).items()}
@@ -255,7 +259,9 @@ def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorA
                 m.gaps = [gap_for(c, facts, kinds) for c in failing]
             out.append(m)
             continue
-        d = _decision(policy, profile, n, {f: facts[f] for f in needed}, history)
+        needed_facts = {f: facts[f] for f in needed}
+        d = (decide_clause(n, needed_facts) if decide_clause
+             else _decision(policy, profile, n, needed_facts, history))
         m.amount, m.funding = d.amount, d.funding
         if d.status == ELIGIBLE:
             m.status = "eligible"

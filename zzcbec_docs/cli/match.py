@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import click
 
+from zzcbec_docs.cli.match_table import TABLE_SUFFIXES, table_options
 from zzcbec_docs.cli.options import (
+    exclusion_option,
     issued_on_option,
     json_option,
     ledger_option,
@@ -28,14 +30,29 @@ HEADINGS = {"eligible": "可申报 / eligible", "not_eligible": "暂不符合 / 
 @json_option
 @issued_on_option
 @policy_option
+@table_options
+@exclusion_option
 @ledger_option
 def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file,  # type: ignore[no-untyped-def]
-          ledger_url) -> None:
+          ledger_url, **table) -> None:
     """测算可申报的条款与金额 / what may this enterprise claim, and how far is it from the rest.
 
     PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
     the enterprise knows (the names of `zzcbec init-bundle`). Sorted by amount.
+
+    免申即享: PROFILE may also be a table (.csv or .xlsx, one row per enterprise and year) with
+    --out DIR: matches.csv, matches.xlsx (with totals by district and clause), errors.csv and a
+    pre-filled bundle per enterprise with an eligible clause (README, "免申即享").
     """
+    from pathlib import Path
+
+    if Path(profile).suffix.lower() in TABLE_SUFFIXES:
+        from zzcbec_docs.cli.match_table import match_table
+
+        return match_table(profile, settings, as_json, issued_on, policy_file, ledger_url=ledger_url, **table)
+    from zzcbec_docs.cli.match_table import refuse_table_options
+
+    refuse_table_options(table)
     from zzcbec_docs.calculator.match import load_profile, match_profile, parse_setting
     from zzcbec_docs.money import fmt_yuan
 

@@ -1,0 +1,140 @@
+"""`zzcbec match TABLE.csv|.xlsx --out DIR`: 免申即享 — every enterprise of a table, every clause.
+
+Exit codes: 0 every row was read and matched; 1 some rows were bad (each reported with its
+row and column on stderr and in DIR/errors.csv; the other rows are matched all the same);
+2 a usage error (no --out, an unreadable or GBK-encoded file, an unknown column, a bad
+--columns map, exclusion list or ledger) — then nothing is written.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# --ledger is not among them: ZZCBEC_LEDGER may be set for every command (the one-profile match
+# counting the ledger is issue 10's).
+TABLE_ONLY = {"out_dir": "--out", "columns": "--columns", "jobs": "--jobs", "exclusion_list": "--exclusion-list"}
+
+
+def table_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--jobs", type=click.IntRange(min=0, max=64), default=0, show_default=True,
+                     help="表格：并行进程数（0 为 CPU 核数）/ table: worker processes (0: the machine's cores)")(f)
+    f = click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="表格：表头到字段名的映射（YAML，如 统一社会信用代码: uscc）/ table: header → field map")(f)
+    f = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="表格：输出目录 / table: where matches.csv, matches.xlsx and bundles/ go")(f)
+    return f
+
+
+def refuse_table_options(given: dict[str, Any]) -> None:
+    """A profile takes none of the table's options (rather than silently ignoring them)."""
+    from zzcbec_docs.errors import UsageError
+
+    used = [TABLE_ONLY[k] for k, v in given.items() if k in TABLE_ONLY and v not in (None, 0)]
+    if used:
+        raise UsageError(f"{'、'.join(used)} 只用于表格（.csv/.xlsx）", f"{', '.join(used)} apply to a table (.csv/.xlsx) only")
+
+
+class TableProgress:
+    """A bar on a terminal; a line per chunk of rows otherwise (a log keeps a readable record)."""
+
+    def __init__(self, stream, tty: bool) -> None:  # type: ignore[no-untyped-def]
+        self.stream, self.tty = stream, tty
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, summary, estimate: int | None, final: bool = False) -> None:  # type: ignore[no-untyped-def]
+        done = summary.rows
+        elapsed = time.perf_counter() - self.t0
+        total = done if final else max(estimate or 0, done)
+        left = elapsed / done * (total - done) if done else 0.0
+        if self.tty:
+            if time.perf_counter() - self.last < 0.1 and not final:
+                return  # a redraw ten times a second is enough
+            self.last = time.perf_counter()
+            filled = 30 * done // max(total, 1)
+            self.stream.write(f"\r{'█' * filled}{'░' * (30 - filled)} {done}/~{total} 行 rows  有误 bad "
+                              f"{summary.bad_rows}  用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s ")
+        else:
+            self.stream.write(f"[{done}/~{total} rows] 有误 bad {summary.bad_rows}, "
+                              f"可申报 eligible {summary.statuses['eligible']} ({elapsed:.1f} s, ~{left:.0f} s left)\n")
+        self.stream.flush()
+
+    def done(self, summary) -> None:  # type: ignore[no-untyped-def]
+        if self.tty:
+            self(summary, None, final=True)
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _interrupted(signum, frame) -> None:  # type: ignore[no-untyped-def]
+    raise KeyboardInterrupt
+
+
+def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file,  # type: ignore[no-untyped-def]
+                out_dir: Path | None, columns: Path | None, jobs: int, exclusion_list: Path | None,
+                ledger_url: str | None) -> None:
+    import json
+
+    from zzcbec_docs.calculator.table_match import TableOptions, run_table
+    from zzcbec_docs.calculator.table_read import Table, read_columns_map
+    from zzcbec_docs.check import read_exclusion_list
+    from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
+    from zzcbec_docs.cli.options import load_policy_option
+    from zzcbec_docs.errors import UsageError, ZzcbecError
+    from zzcbec_docs.money import fmt_yuan
+
+    if out_dir is None:
+        raise UsageError("表格匹配须用 --out DIR 指定输出目录", "matching a table needs --out DIR")
+    if settings:
+        raise UsageError("--set 只用于单个企业画像", "--set applies to one profile, not to a table")
+    try:
+        policy = load_policy_option(policy_file, issued_on)
+        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
+        mapping = read_columns_map(columns, policy) if columns else None
+    except ZzcbecError as e:
+        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
+    if ledger_url:
+        from zzcbec_docs.ledger import open_ledger
+
+        open_ledger(ledger_url, upgrade=False).engine.dispose()  # reachable? (each worker opens its own)
+    table = Table(Path(table_path), mapping, policy)
+    progress = TableProgress(sys.stderr, sys.stderr.isatty())
+    previous = signal.signal(signal.SIGTERM, _interrupted)  # `kill`: stop the workers, leave no partial file
+    try:
+        summary = run_table(table, policy, TableOptions(out_dir=out_dir, jobs=jobs, exclusion_list=excluded,
+                                                        ledger_url=ledger_url), progress=progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    progress.done(summary)
+    for e in summary.first_errors:
+        click.echo(f"有误 / bad row: {table_path}: {e.message}", err=True)
+    if summary.bad_rows > len(summary.first_errors):
+        click.echo(f"…… 共 {summary.bad_rows} 行有误，详见 / all bad rows in {out_dir / 'errors.csv'}", err=True)
+    s = summary.statuses
+    if as_json:
+        click.echo(json.dumps({
+            "source": table_path, "rows": summary.rows, "bad_rows": summary.bad_rows,
+            "matched": summary.rows - summary.bad_rows, "statuses": s, "bundles": summary.bundles,
+            "total": f"{summary.amount:.2f}", "ledger": bool(ledger_url), "seconds": round(summary.seconds, 2),
+            "files": [str(out_dir / n) for n in ("matches.csv", "matches.xlsx", "errors.csv")],
+        }, ensure_ascii=False))
+    else:
+        lines = [
+            f"企业年度 rows: {summary.rows}（匹配 matched {summary.rows - summary.bad_rows}，有误 bad {summary.bad_rows}）",
+            f"可申报 eligible {s['eligible']}，暂不符合 not eligible {s['not_eligible']}，信息不足 undecided "
+            f"{s['undecided']}，按现行政策 referred {s['referred']}，不在支持范围 excluded {s['excluded']}",
+            f"预填申报材料 bundles: {summary.bundles}（{out_dir / 'bundles'}）；测算金额合计 total "
+            f"{fmt_yuan(summary.amount)}（以审核认定为准 / subject to review）"
+            + ("；已计入台账 / the ledger's awards counted" if ledger_url else ""),
+            f"结果 results: {out_dir / 'matches.csv'}, {out_dir / 'matches.xlsx'}；用时 {summary.seconds:.1f} s",
+        ]
+        click.echo("\n".join(lines))
+    if summary.bad_rows:
+        raise Outcome(EXIT_FAIL)
