@@ -69,8 +69,14 @@ def _choice_values(policy: Policy, f: Fact) -> Fact:
 
 
 def facts(policy: Policy) -> dict[str, Fact]:
-    """Every fact of the policy's contract, choices filled in."""
-    return {name: _choice_values(policy, f) for name, f in policy.facts.items()}
+    """Every fact of the policy's contract, choices filled in.
+
+    Worked out once per policy object (a policy is immutable; `match` over a table asks for it per row)."""
+    cached: dict[str, Fact] | None = policy.__dict__.get("_contract_facts")
+    if cached is None:
+        cached = {name: _choice_values(policy, f) for name, f in policy.facts.items()}
+        object.__setattr__(policy, "_contract_facts", cached)
+    return dict(cached)
 
 
 def _defs(policy: Policy) -> dict[str, Any]:
