@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from zzcbec_docs.errors import RenderError
-from zzcbec_docs.resources import resource_dir
+from zzcbec_docs.resources import cache_root, resource_dir
 
 WORKING_COPY_VERSION = "2"
 
@@ -115,10 +115,7 @@ HARFBUZZ_WARNING = (
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("ZZCBEC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "zzcbec-docs"
-    )
-    return Path(base) / "fonts"
+    return cache_root() / "fonts"
 
 
 @lru_cache(maxsize=1)

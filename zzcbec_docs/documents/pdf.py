@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from zzcbec_docs.documents import fonts
+from zzcbec_docs.documents.weasy import import_weasyprint
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import resource_dir
 
@@ -36,6 +37,7 @@ ROLE_VARS = {"fangsong": "--zz-body", "xiaobiaosong": "--zz-title", "heiti": "--
 
 
 def _fetcher_class():  # type: ignore[no-untyped-def]
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LockedFetcher(URLFetcher):
@@ -86,6 +88,7 @@ def stylesheet_text() -> str:
 def _font_config():  # type: ignore[no-untyped-def]
     import atexit
 
+    import_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     atexit.register(_release)  # its __del__ needs modules that are gone at interpreter teardown
@@ -103,14 +106,14 @@ def _release() -> None:
 @lru_cache(maxsize=1)
 def _stylesheet():  # type: ignore[no-untyped-def]
     """Parsed once per process; @font-face rules need the FontConfiguration shared with write_pdf."""
-    from weasyprint import CSS
+    CSS = import_weasyprint().CSS
 
     return CSS(string=stylesheet_text(), url_fetcher=locked_fetcher(), font_config=_font_config())
 
 
 def render_pdf(html: str, identity: str) -> bytes:
     """The PDF bytes of the content. `identity` seeds the PDF /ID so the same input gives the same bytes."""
-    from weasyprint import HTML
+    HTML = import_weasyprint().HTML
 
     _flate_level_6()
     try:

@@ -233,6 +233,12 @@ def _build(data: dict, name: str) -> Policy:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> Policy:
+    from zzcbec_docs.policy.ready import load_ready
+
+    return load_ready(path, _load_checked, Policy)  # checked once, then kept ready (issue 14)
+
+
+def _load_checked(path: str) -> Policy:
     from zzcbec_docs import schema
 
     data, _ = load_file(Path(path), PolicyError)
