@@ -111,6 +111,12 @@ def _stylesheet():  # type: ignore[no-untyped-def]
     return CSS(string=stylesheet_text(), url_fetcher=locked_fetcher(), font_config=_font_config())
 
 
+def warm() -> None:
+    """WeasyPrint imported, fonts and stylesheet loaded: what every PDF of this process needs."""
+    import_weasyprint()
+    _stylesheet()
+
+
 def render_pdf(html: str, identity: str) -> bytes:
     """The PDF bytes of the content. `identity` seeds the PDF /ID so the same input gives the same bytes."""
     HTML = import_weasyprint().HTML
