@@ -69,17 +69,38 @@ def fork_map(fn: Callable[[Any, T], R], state: Any, items: list[T], workers: int
     """`fn(state, item)` for each item, in `workers` forked processes; results in the items' order.
 
     `state` is not sent to the workers: they inherit it when they are forked, so it may be large
-    (the policy, a review) and need not be picklable. Each result must be picklable. An item
-    whose worker died yields a `WorkerCrashed` instead of its result.
+    (the policy, a review) and need not be picklable. Each result must be picklable.
+
+    If a worker dies (killed, or a crash in native code), the item whose result is awaited is
+    tried again alone in a fresh worker and yields `WorkerCrashed` if that dies too; the items
+    after it go on in a fresh pool. So one bad item never takes the others down with it.
     """
+    global _TASK
+    _TASK = (fn, state)
+    try:
+        start = 0
+        while start < len(items):
+            for offset, result in enumerate(_pool_map(items[start:], workers)):
+                if isinstance(result, WorkerCrashed):
+                    alone = next(iter(_pool_map([items[start + offset]], 1)))
+                    yield alone
+                    start += offset + 1
+                    break
+                yield result
+            else:
+                start = len(items)
+    finally:
+        _TASK = None
+
+
+def _pool_map(items: list[Any], workers: int) -> Iterator[Any]:
+    """Results in order; from the first dead worker on, a WorkerCrashed (and nothing after it)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    global _TASK
-    _TASK = (fn, state)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_worker_start)
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(items))),
+                               mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
     try:
         futures = [pool.submit(_call, item) for item in items]
         for future in futures:
@@ -87,6 +108,6 @@ def fork_map(fn: Callable[[Any, T], R], state: Any, items: list[T], workers: int
                 yield future.result()
             except BrokenProcessPool as exc:
                 yield WorkerCrashed(str(exc))
+                return
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        _TASK = None

@@ -203,8 +203,9 @@ def import_weasyprint() -> ModuleType:
 
 
 def _prepare(ffi_py: Path | None, target: Path | None) -> None:
-    """After an ordinary import: build the ready declarations for the next process."""
-    if ffi_py is None or target is None or target.exists():
+    """After an ordinary import: build the ready declarations for the next process (replacing a
+    file there that could not be used)."""
+    if ffi_py is None or target is None:
         return
     try:
         build_prebuilt(ffi_py, target)

@@ -1,0 +1,224 @@
+"""Fast from a cold start (issue 14), without giving up correctness.
+
+What is kept between commands — the checked policy, WeasyPrint's parsed C declarations — is
+used only when it is exactly what would be made again, and ignored when stale or damaged.
+Documents made on several cores are the same bytes, in the same order, as made one by one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zzcbec_docs.errors import PolicyError
+from zzcbec_docs.policy import ready
+from zzcbec_docs.policy.model import Policy, _load_checked, default_policy_path
+
+from conftest import ROOT, SAMPLES, run_cli
+
+# ---------------------------------------------------------------- the policy, kept ready
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZZCBEC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("ZZCBEC_NO_POLICY_CACHE", raising=False)
+    return tmp_path / "cache" / "policy"
+
+
+@pytest.fixture
+def policy_file(tmp_path):
+    p = tmp_path / "policy.yaml"
+    p.write_bytes(default_policy_path().read_bytes())
+    return p
+
+
+class Counting:
+    """The real loader, counting how often it really reads and checks the file."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, path: str) -> Policy:
+        self.calls += 1
+        return _load_checked(path)
+
+
+def test_the_second_load_is_the_same_policy_without_reading_it_again(cache, policy_file):
+    build = Counting()
+    first = ready.load_ready(str(policy_file), build, Policy)
+    second = ready.load_ready(str(policy_file), build, Policy)
+    assert build.calls == 1
+    assert second == first and second.raw == first.raw
+    assert second.clauses[1].amount.rate == first.clauses[1].amount.rate  # Decimal, as built
+    assert len(list(cache.glob("*.pickle"))) == 1
+
+
+def test_an_edited_policy_file_is_read_again_never_served_stale(cache, policy_file):
+    build = Counting()
+    before = ready.load_ready(str(policy_file), build, Policy)
+    text = policy_file.read_text(encoding="utf-8")
+    policy_file.write_text(text.replace(f"title: {before.raw['title']}", "title: 改过的标题", 1), encoding="utf-8")
+    after = ready.load_ready(str(policy_file), build, Policy)
+    assert build.calls == 2 and after.title == "改过的标题"
+    # an edit that breaks the file is reported, even though a good version was cached
+    policy_file.write_text(text.replace("clauses:", "clauses: 7\nold_clauses:", 1), encoding="utf-8")
+    with pytest.raises(PolicyError):
+        ready.load_ready(str(policy_file), build, Policy)
+
+
+def test_a_broken_policy_is_never_cached(cache, policy_file):
+    policy_file.write_text("id: 1\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(PolicyError):
+            ready.load_ready(str(policy_file), Counting(), Policy)
+    assert not list(cache.glob("*.pickle"))
+
+
+def test_a_damaged_cache_file_is_ignored_and_replaced(cache, policy_file):
+    good = ready.load_ready(str(policy_file), Counting(), Policy)
+    (entry,) = cache.glob("*.pickle")
+    for damage in (b"", b"garbage", entry.read_bytes()[:100]):
+        entry.write_bytes(damage)
+        build = Counting()
+        assert ready.load_ready(str(policy_file), build, Policy) == good
+        assert build.calls == 1
+        (entry,) = cache.glob("*.pickle")
+        assert entry.read_bytes() != damage
+
+
+def test_another_tool_version_or_changed_code_is_a_new_key(cache, policy_file, monkeypatch, tmp_path):
+    build = Counting()
+    ready.load_ready(str(policy_file), build, Policy)
+    monkeypatch.setattr(ready, "__version__", "99.0.0")
+    ready.load_ready(str(policy_file), build, Policy)
+    assert build.calls == 2
+    # the code: any module of the package changed (here a copy of it, so the real one is untouched)
+    fake = tmp_path / "pkg"
+    fake.mkdir()
+    module = fake / "rules.py"
+    module.write_text("x = 1\n")
+    monkeypatch.setattr(ready, "PACKAGE_DIR", fake)
+    ready.load_ready(str(policy_file), build, Policy)
+    ready.load_ready(str(policy_file), build, Policy)
+    assert build.calls == 3
+    module.write_text("x = 22\n")
+    ready.load_ready(str(policy_file), build, Policy)
+    assert build.calls == 4
+
+
+def test_a_cache_file_others_can_write_is_not_trusted(cache, policy_file):
+    ready.load_ready(str(policy_file), Counting(), Policy)
+    (entry,) = cache.glob("*.pickle")
+    os.chmod(entry, 0o666)
+    build = Counting()
+    ready.load_ready(str(policy_file), build, Policy)
+    assert build.calls == 1
+
+
+def test_check_gives_the_same_answer_from_the_cache(tmp_path):
+    env = {"ZZCBEC_CACHE": str(tmp_path / "cache")}
+    sample = str(SAMPLES / "clause01-eligible.yaml")
+    cold = run_cli("check", "--json", sample, extra_env=env)
+    warm = run_cli("check", "--json", sample, extra_env=env)
+    assert list((tmp_path / "cache" / "policy").glob("*.pickle"))
+    assert cold.returncode == warm.returncode == 0
+    assert cold.stdout == warm.stdout and b'"eligible"' in warm.stdout
+
+
+# ---------------------------------------------------------------- WeasyPrint's declarations, kept ready
+
+PROBE = """
+import sys
+from zzcbec_docs.documents.weasy import import_weasyprint
+wp = import_weasyprint()
+html = '<p style="font-family: serif">奖励通知书 Award notice 1,234.00</p>'
+pdf = wp.HTML(string=html).write_pdf(pdf_identifier=b"0" * 32)
+sys.stdout.write(type(wp.text.ffi.ffi).__name__ + " " + str(len(pdf)) + "\\n")
+sys.stdout.flush()
+sys.stdout.buffer.write(pdf)
+"""
+
+
+def _probe(cache: Path) -> tuple[str, bytes]:
+    r = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT), ZZCBEC_CACHE=str(cache), SOURCE_DATE_EPOCH="0"))
+    assert r.returncode == 0, r.stderr.decode()
+    head, _, pdf = r.stdout.partition(b"\n")
+    kind, size = head.decode().split()
+    assert int(size) == len(pdf) and pdf.startswith(b"%PDF")
+    return kind, pdf
+
+
+@pytest.mark.slow
+def test_weasyprint_gets_the_ready_declarations_and_makes_the_same_pdf(tmp_path):
+    ffi_dir = tmp_path / "ffi"
+    kind, ordinary = _probe(tmp_path)  # first use: parsed as usual, then kept
+    assert kind == "FFI"
+    (kept,) = ffi_dir.glob("weasyprint-ffi-*.py")
+    kind, fast = _probe(tmp_path)
+    assert kind == "ReadyFFI"
+    assert fast == ordinary
+    assert kept.exists()
+
+
+@pytest.mark.slow
+def test_stale_or_damaged_declarations_are_never_used(tmp_path):
+    _probe(tmp_path)
+    (kept,) = (tmp_path / "ffi").glob("weasyprint-ffi-*.py")
+    good = kept.read_text(encoding="utf-8")
+    header, _, body = good.partition("\n")
+    stale = "# cdef-sha256: " + "0" * 64 + "\n" + body  # declarations of some other WeasyPrint
+    for bad in (stale, "garbage(", "", good.replace("_cffi_backend.FFI(", "dict(")):
+        kept.write_text(bad, encoding="utf-8")
+        kind, _ = _probe(tmp_path)
+        assert kind == "FFI"  # the ordinary import, not the bad file
+        assert kept.read_text(encoding="utf-8") == good  # and the good one is made again
+    assert _probe(tmp_path)[0] == "ReadyFFI"
+
+
+# ---------------------------------------------------------------- many documents on all cores
+
+
+def _crash_on_three(state: int, item: int) -> int:
+    if item == 3:
+        os._exit(1)
+    return item * state
+
+
+def test_fork_map_keeps_order_and_isolates_a_crash():
+    from zzcbec_docs.documents.parallel import WorkerCrashed, fork_map
+
+    out = list(fork_map(_crash_on_three, 10, list(range(8)), 2))
+    assert [r for r in out if not isinstance(r, WorkerCrashed)] == [0, 10, 20, 40, 50, 60, 70]
+    assert isinstance(out[3], WorkerCrashed) and len(out) == 8
+
+
+@pytest.mark.slow
+def test_parallel_render_makes_the_same_bytes_and_lines_as_serial(tmp_path):
+    sources = [str(SAMPLES / n) for n in ("clause01-eligible.yaml", "clause06-eligible.yaml",
+                                          "multi-clause-eligible.yaml", "clause10-eligible.yaml")]
+    sources.insert(2, str(SAMPLES / "invalid" / "wrong-uscc-check.yaml"))
+    runs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        r = run_cli("render", *sources, "--doc", "opinion,notice", "--out", str(out), "--jobs", jobs,
+                    extra_env={"SOURCE_DATE_EPOCH": "1767225600"})
+        assert r.returncode == 1  # the invalid bundle
+        runs[jobs] = (r, out)
+    (serial, out1), (parallel, out2) = runs["1"], runs["2"]
+    files = sorted(p.name for p in out1.iterdir())
+    assert len(files) == 4 * 2 * 2 and files == sorted(p.name for p in out2.iterdir())
+    for name in files:
+        assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
+
+    def lines(r, out):  # without the timings and the output folder
+        return [line.rsplit(" (", 1)[0].replace(str(out), "OUT") for line in r.stdout.decode().splitlines()]
+
+    assert lines(serial, out1) == lines(parallel, out2)
+    assert len(lines(serial, out1)) == 4 * 2
+    assert serial.stderr == parallel.stderr and b"wrong-uscc-check.yaml" in parallel.stderr
