@@ -138,32 +138,63 @@ from zzcbec_docs.documents.weasy import import_weasyprint
 wp = import_weasyprint()
 html = '<p style="font-family: serif">奖励通知书 Award notice 1,234.00</p>'
 pdf = wp.HTML(string=html).write_pdf(pdf_identifier=b"0" * 32)
-sys.stdout.write(type(wp.text.ffi.ffi).__name__ + " " + str(len(pdf)) + "\\n")
+deferred = "fontTools.varLib.merger" not in sys.modules
+sys.stdout.write(f"{type(wp.text.ffi.ffi).__name__} {deferred} {len(pdf)}\\n")
 sys.stdout.flush()
 sys.stdout.buffer.write(pdf)
 """
 
 
-def _probe(cache: Path) -> tuple[str, bytes]:
-    r = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, timeout=120,
-                       env=dict(os.environ, PYTHONPATH=str(ROOT), ZZCBEC_CACHE=str(cache), SOURCE_DATE_EPOCH="0"))
+def _probe(cache: Path, plain: bool = False, fallback: bool = False) -> tuple[str, bytes]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), ZZCBEC_CACHE=str(cache), SOURCE_DATE_EPOCH="0")
+    env.pop("ZZCBEC_PLAIN_IMPORT", None)
+    if plain:
+        env["ZZCBEC_PLAIN_IMPORT"] = "1"
+    r = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr.decode()
     head, _, pdf = r.stdout.partition(b"\n")
-    kind, size = head.decode().split()
+    kind, deferred, size = head.decode().split()
     assert int(size) == len(pdf) and pdf.startswith(b"%PDF")
+    # the font tools WeasyPrint does not need here are not loaded, unless it was imported plainly
+    assert deferred == str(not (plain or fallback))
     return kind, pdf
 
 
 @pytest.mark.slow
 def test_weasyprint_gets_the_ready_declarations_and_makes_the_same_pdf(tmp_path):
     ffi_dir = tmp_path / "ffi"
-    kind, ordinary = _probe(tmp_path)  # first use: parsed as usual, then kept
+    kind, plain = _probe(tmp_path, plain=True)  # WeasyPrint imported the ordinary way
+    assert kind == "FFI" and not ffi_dir.exists()
+    kind, first = _probe(tmp_path)  # first use: the declarations parsed as usual, then kept
     assert kind == "FFI"
     (kept,) = ffi_dir.glob("weasyprint-ffi-*.py")
     kind, fast = _probe(tmp_path)
     assert kind == "ReadyFFI"
-    assert fast == ordinary
-    assert kept.exists()
+    assert plain == first == fast
+
+
+def test_a_deferred_font_tool_is_the_real_one_when_used():
+    r = subprocess.run([sys.executable, "-c", """
+import sys
+from zzcbec_docs.documents.weasy import Deferred, import_weasyprint
+wp = import_weasyprint()
+import weasyprint.pdf.fonts as f
+assert isinstance(sys.modules["fontTools.subset"], Deferred)
+from fontTools import subset
+options = subset.Options(hinting=False)          # first use: the real module
+import fontTools.subset as real
+assert not isinstance(real, Deferred) and type(options) is real.Options and f.subset.Subsetter is real.Subsetter
+from fontTools.varLib.instancer import instantiateVariableFont
+from fontTools.ttLib import TTFont
+try:
+    instantiateVariableFont(TTFont(), {})           # forwarded to the real function, which refuses
+except Exception as e:
+    print(type(e).__module__)
+import fontTools.varLib.instancer as inst
+assert not isinstance(inst, Deferred)
+"""], capture_output=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.strip() != b""
 
 
 @pytest.mark.slow
@@ -175,7 +206,7 @@ def test_stale_or_damaged_declarations_are_never_used(tmp_path):
     stale = "# cdef-sha256: " + "0" * 64 + "\n" + body  # declarations of some other WeasyPrint
     for bad in (stale, "garbage(", "", good.replace("_cffi_backend.FFI(", "dict(")):
         kept.write_text(bad, encoding="utf-8")
-        kind, _ = _probe(tmp_path)
+        kind, _ = _probe(tmp_path, fallback=bad == stale)
         assert kind == "FFI"  # the ordinary import, not the bad file
         assert kept.read_text(encoding="utf-8") == good  # and the good one is made again
     assert _probe(tmp_path)[0] == "ReadyFFI"

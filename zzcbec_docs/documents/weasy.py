@@ -21,6 +21,8 @@
    folders), so the search is skipped while WeasyPrint is imported. (The ready declarations of
    point 1 open libraries with `dlopen` alone anyway.)
 
+3. **Font tools it does not need here** (see DEFERRED below) are imported when first used.
+
 Either way, if the fast import fails it is tried again the ordinary way, so a missing library
 gets WeasyPrint's own message.
 """
@@ -150,8 +152,88 @@ def _forget_weasyprint() -> None:
         del sys.modules[name]
 
 
+# Modules WeasyPrint imports at start but uses only for fonts this tool does not embed: fontTools'
+# subsetter (used only without libharfbuzz-subset) and its variable-font instancer (only for
+# variable fonts). Together with what they pull in they were a third of WeasyPrint's import. Each
+# is given to WeasyPrint as a stand-in that imports the real module the first time anything of it
+# is used (the names WeasyPrint takes from it are forwarded the same way), so nothing changes when
+# they are needed, and they cost nothing when they are not.
+DEFERRED: dict[str, tuple[str, ...]] = {
+    "fontTools.subset": (),
+    "fontTools.varLib.instancer": ("instantiateVariableFont",),
+}
+
+
+class Deferred(ModuleType):
+    """Stands for a module until something of it is used; then that is taken from the real one."""
+
+    def __getattr__(self, attr: str):  # type: ignore[no-untyped-def]
+        if attr == "__path__":  # the import system asks this of every module: not a use
+            raise AttributeError(attr)
+        return getattr(real_module(self.__name__), attr)
+
+
+def real_module(name: str) -> ModuleType:
+    """The real module `name`, imported now if only its stand-in was."""
+    import importlib
+
+    module = sys.modules.get(name)
+    if isinstance(module, Deferred):
+        del sys.modules[name]
+        module = None
+    return module if module is not None else importlib.import_module(name)
+
+
+def _forward(module: str, attr: str):  # type: ignore[no-untyped-def]
+    def call(*args: object, **kwargs: object) -> object:
+        return getattr(real_module(module), attr)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = attr
+    return call
+
+
+def _location(name: str) -> tuple[bool, Path] | None:
+    """(is a package, where) for a module of an imported top-level package, found without
+    importing it or its parents; None if it is not where a module would be."""
+    top, *parts = name.split(".")
+    package = sys.modules.get(top)
+    if package is None:
+        import importlib
+
+        package = importlib.import_module(top)
+    for root in getattr(package, "__path__", ()):
+        where = Path(root, *parts)
+        if (where / "__init__.py").is_file():
+            return True, where
+        if where.with_suffix(".py").is_file():
+            return False, where.with_suffix(".py")
+    return None
+
+
+def _stand_ins() -> list[str]:
+    placed = []
+    for name, names in DEFERRED.items():
+        if name in sys.modules:
+            continue
+        try:
+            found = _location(name)
+        except ImportError:
+            found = None
+        if found is None:
+            continue  # not installed as expected: WeasyPrint imports it itself
+        stand_in = Deferred(name)
+        if found[0]:
+            stand_in.__path__ = [str(found[1])]  # a package, as the real one is
+        for attr in names:
+            setattr(stand_in, attr, _forward(name, attr))
+        sys.modules[name] = stand_in
+        placed.append(name)
+    return placed
+
+
 def _import(ready) -> ModuleType:  # type: ignore[no-untyped-def]
-    """`import weasyprint`, with the ready declarations (if any) and, on Linux, no library search."""
+    """`import weasyprint`, with the ready declarations (if any), the stand-ins and, on Linux, no
+    library search."""
     import cffi
 
     real_ffi = cffi.FFI
@@ -166,6 +248,7 @@ def _import(ready) -> ModuleType:  # type: ignore[no-untyped-def]
     import ctypes.util
 
     real_find = ctypes.util.find_library
+    placed = _stand_ins()
     try:
         cffi.FFI = first_ffi  # type: ignore[misc]
         if sys.platform.startswith("linux"):
@@ -173,16 +256,28 @@ def _import(ready) -> ModuleType:  # type: ignore[no-untyped-def]
         import weasyprint
 
         return weasyprint
+    except BaseException:
+        for name in placed:
+            if isinstance(sys.modules.get(name), Deferred):
+                del sys.modules[name]
+        raise
     finally:
         cffi.FFI = real_ffi  # type: ignore[misc]
         ctypes.util.find_library = real_find
 
 
 def import_weasyprint() -> ModuleType:
-    """`import weasyprint`, fast (see the module's docstring); the same module either way."""
+    """`import weasyprint`, fast (see the module's docstring); the same module either way.
+
+    `ZZCBEC_PLAIN_IMPORT=1` imports it the ordinary way (for comparison and for debugging).
+    """
     loaded = sys.modules.get("weasyprint")
     if loaded is not None:
         return loaded
+    if os.environ.get("ZZCBEC_PLAIN_IMPORT"):
+        import weasyprint
+
+        return weasyprint
     try:
         ffi_py = _ffi_source()
         target = prebuilt_path(ffi_py) if ffi_py else None
