@@ -215,16 +215,16 @@ def test_stale_or_damaged_declarations_are_never_used(tmp_path):
 # ---------------------------------------------------------------- many documents on all cores
 
 
-def _crash_on_three(state: int, item: int) -> int:
+def _crash_on_three(factor: int, item: int) -> int:
     if item == 3:
         os._exit(1)
-    return item * state
+    return item * factor
 
 
-def test_fork_map_keeps_order_and_isolates_a_crash():
-    from zzcbec_docs.documents.parallel import WorkerCrashed, fork_map
+def test_workers_keep_the_order_and_isolate_a_crash():
+    from zzcbec_docs.documents.parallel import WorkerCrashed, Workers, run_ordered
 
-    out = list(fork_map(_crash_on_three, 10, list(range(8)), 2))
+    out = list(run_ordered(Workers(2, (), ()), _crash_on_three, [(10, i) for i in range(8)]))
     assert [r for r in out if not isinstance(r, WorkerCrashed)] == [0, 10, 20, 40, 50, 60, 70]
     assert isinstance(out[3], WorkerCrashed) and len(out) == 8
 
@@ -253,3 +253,21 @@ def test_parallel_render_makes_the_same_bytes_and_lines_as_serial(tmp_path):
     assert lines(serial, out1) == lines(parallel, out2)
     assert len(lines(serial, out1)) == 4 * 2
     assert serial.stderr == parallel.stderr and b"wrong-uscc-check.yaml" in parallel.stderr
+
+
+@pytest.mark.slow
+def test_one_bundle_shared_with_warming_workers_makes_the_same_bytes(tmp_path):
+    """One bundle: checked and its content built here while the workers warm up, files written there."""
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        r = run_cli("render", str(SAMPLES / "multi-clause-eligible.yaml"), "--out", str(out), "--jobs", jobs,
+                    extra_env={"SOURCE_DATE_EPOCH": "1767225600"})
+        assert r.returncode == 0, r.stderr.decode()
+        assert [line.split(" → ")[0] for line in r.stdout.decode().splitlines()] == ["✓ " + str(
+            SAMPLES / "multi-clause-eligible.yaml")] * 3
+        outs.append(out)
+    files = sorted(p.name for p in outs[0].iterdir())
+    assert len(files) == 6 and files == sorted(p.name for p in outs[1].iterdir())
+    for name in files:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name

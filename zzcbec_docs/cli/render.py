@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,12 +45,27 @@ def environment_notes() -> list[str]:
     return notes
 
 
+def plan_workers(sources: int, documents: int, jobs: int) -> int:
+    """Worker processes for a command: none with `--jobs 1` or on one core (everything in this
+    process); else one per core (`jobs`, 0: every usable core), no more than there is work for.
+    Several bundles: whole bundles each. One bundle: its documents' files, while this process
+    checks it and builds their content (so the workers' warm-up costs no time)."""
+    from zzcbec_docs.documents.parallel import usable_cores
+
+    cores = jobs or usable_cores()
+    if cores <= 1 or sources == 0:
+        return 0
+    return min(cores, sources if sources > 1 else documents)
+
+
 def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[str], out_dir: Path,  # type: ignore[no-untyped-def]
-                review_path: Path | None, notice, exclusion_list: frozenset[str], jobs: int = 0) -> int:
+                review_path: Path | None, notice, exclusion_list: frozenset[str], jobs: int = 0,
+                workers=None) -> int:
     """Render each bundle; a bad bundle is reported and skipped. Returns the exit code.
 
-    Several bundles are rendered on all cores (`jobs`, 0: every usable core): the renderers are
-    warmed here once, then forked workers share them; the lines are printed in the bundles' order.
+    With `workers` (documents.parallel.Workers, started early by the command) or `jobs` other
+    than 1, the work is shared by forked worker processes (see plan_workers); the lines are
+    printed in the bundles' order and the files are the same bytes as made here one by one.
     """
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.documents import parallel
@@ -59,24 +75,30 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     tune_for_rendering()
     review = load_review(review_path) if review_path else None
     job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list)
-    workers = parallel.worker_count(len(sources), jobs)
-    if workers > 1:
-        if "-" in sources:  # standard input is read here, once, not by a worker
-            job.read_first["-"] = validate_file("-")
-        parallel.warm(formats, kinds)
-        results = parallel.fork_map(_render_source, job, sources, workers)
-    else:
-        results = (_render_source(job, src) for src in sources)
-    code = 0
-    for src, res in zip(sources, results, strict=True):
-        if isinstance(res, parallel.WorkerCrashed):
-            click.echo(f"✗ {src}: 渲染进程崩溃，已跳过 / the renderer crashed; skipped", err=True)
-            code = EXIT_FAIL
-            continue
-        for to_err, line in res[1]:
-            click.echo(line, err=to_err)
-        code = max(code, res[0])
-    return code
+    if workers is None and jobs != 1:
+        count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
+        workers = parallel.Workers(count, formats, kinds) if count else None
+    try:
+        if workers is None:
+            results = (_render_source(job, src, None) for src in sources)
+        elif len(sources) == 1:
+            results = iter([_render_split(job, sources[0], workers)])
+        else:
+            read_first = {"-": validate_file("-")} if "-" in sources else {}  # standard input: read here, once
+            results = parallel.run_ordered(workers, _render_source, [(job, s, read_first.get(s)) for s in sources])
+        code = 0
+        for src, res in zip(sources, results, strict=True):
+            if isinstance(res, parallel.WorkerCrashed):
+                click.echo(f"✗ {src}: 渲染进程崩溃，已跳过 / the renderer crashed; skipped", err=True)
+                code = EXIT_FAIL
+                continue
+            for to_err, line in res[1]:
+                click.echo(line, err=to_err)
+            code = max(code, res[0])
+        return code
+    finally:
+        if workers is not None:
+            workers.close()
 
 
 @dataclass
@@ -88,21 +110,24 @@ class _RenderJob:
     review: object
     notice: object
     exclusion_list: frozenset[str]
-    read_first: dict = field(default_factory=dict)  # source → validate_file result, read before forking
 
 
-def _render_source(job: _RenderJob, src: str) -> tuple[int, list[tuple[bool, str]]]:
-    """One bundle's documents: (exit code, [(to stderr?, line)])."""
+def _invalid(src: str, problems) -> tuple[int, list[tuple[bool, str]]]:  # type: ignore[no-untyped-def]
+    lines = [(True, f"✗ {src}: 无效，已跳过 / invalid, skipped")]
+    lines += [(True, f"    {p.path}: {p.message}") for p in problems]
+    return EXIT_FAIL, lines
+
+
+def _render_source(job: _RenderJob, src: str, read_first) -> tuple[int, list[tuple[bool, str]]]:  # type: ignore[no-untyped-def]
+    """One bundle's documents, here: (exit code, [(to stderr?, line)])."""
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.documents import render_bundle
     from zzcbec_docs.errors import ZzcbecError
 
     lines: list[tuple[bool, str]] = []
-    bundle, problems, _ = job.read_first[src] if src in job.read_first else validate_file(src)
+    bundle, problems, _ = read_first or validate_file(src)
     if bundle is None:
-        lines.append((True, f"✗ {src}: 无效，已跳过 / invalid, skipped"))
-        lines += [(True, f"    {p.path}: {p.message}") for p in problems]
-        return EXIT_FAIL, lines
+        return _invalid(src, problems)
     code = 0
     for kind in job.kinds:
         t0 = time.perf_counter()
@@ -115,6 +140,70 @@ def _render_source(job: _RenderJob, src: str) -> tuple[int, list[tuple[bool, str
             continue
         ms = (time.perf_counter() - t0) * 1000
         lines.append((False, f"✓ {src} → {', '.join(str(f.path) for f in files)} ({ms:.0f} ms)"))
+    return code, lines
+
+
+def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path) -> str | None:  # type: ignore[no-untyped-def]
+    """In a worker: one file from its content; the error message, or None when written."""
+    from zzcbec_docs.documents.atomic import write_atomic
+    from zzcbec_docs.documents.render import write_format
+    from zzcbec_docs.errors import ZzcbecError
+
+    try:
+        write_atomic(path, write_format(html, fmt, bundle, policy, kind))
+    except ZzcbecError as e:
+        return e.message
+    return None
+
+
+def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[bool, str]]]:  # type: ignore[no-untyped-def]
+    """One bundle: checked and its documents' content built here, while the workers warm up;
+    then they write the files (the same steps as render_bundle, shared out)."""
+    from zzcbec_docs.check import validate_file
+    from zzcbec_docs.documents import parallel
+    from zzcbec_docs.documents.render import build_html, file_name
+    from zzcbec_docs.errors import ZzcbecError
+    from zzcbec_docs.rules.engine import decide
+
+    bundle, problems, _ = validate_file(src)
+    if bundle is None:
+        return _invalid(src, problems)
+    t0 = time.perf_counter()
+    declared = decide(bundle, job.policy, exclusion_list=job.exclusion_list)  # type: ignore[arg-type]
+    made: list[tuple[str, list[tuple[Path, tuple, Any]]] | tuple[str, str]] = []
+    for kind in job.kinds:
+        try:
+            html, _ = build_html(bundle, job.policy, kind, review=job.review, notice=job.notice,  # type: ignore[arg-type]
+                                 result=declared, exclusion_list=job.exclusion_list)
+        except ZzcbecError as e:
+            made.append((kind, e.message))
+            continue
+        files = []
+        for fmt in job.formats:
+            path = job.out_dir / file_name(bundle, kind, fmt)
+            args = (html, fmt, bundle, job.policy, kind, path)
+            files.append((path, args, workers.submit(_write_document, *args)))
+        made.append((kind, files))
+    code = 0
+    lines: list[tuple[bool, str]] = []
+    for kind, files in made:
+        if isinstance(files, str):
+            lines.append((True, f"✗ {src} {kind}: {files}"))
+            code = EXIT_FAIL
+            continue
+        errors = []
+        for _path, args, future in files:
+            error = parallel.result_or_crash(future, workers, _write_document, args)
+            if isinstance(error, parallel.WorkerCrashed):
+                error = "渲染进程崩溃 / the renderer crashed"
+            if error:
+                errors.append(error)
+        if errors:
+            lines.append((True, f"✗ {src} {kind}: {errors[0]}"))
+            code = EXIT_FAIL
+            continue
+        ms = (time.perf_counter() - t0) * 1000
+        lines.append((False, f"✓ {src} → {', '.join(str(p) for p, _, _ in files)} ({ms:.0f} ms)"))
     return code, lines
 
 
@@ -140,23 +229,34 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
 
     File names hold the USCC, the year and the kind: 91410100MA46000016-2026-notice.pdf.
     """
-    from zzcbec_docs.check import read_exclusion_list
-    from zzcbec_docs.documents.content import NoticeOptions
     from zzcbec_docs.errors import UsageError, ZzcbecError
 
     kinds = split_list(docs, KINDS, "--doc")
     fmts = split_list(formats, FORMATS, "--format")
     if review_path is not None and len(bundles) > 1:
         raise UsageError("--review 只能配合一个申报材料使用", "--review goes with exactly one bundle")
-    try:
-        policy = load_policy_option(policy_file, issued_on)
-        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-        notice = NoticeOptions(issuer=issuer, number=number, date=doc_date).checked()
-    except ZzcbecError as e:
-        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    for note in environment_notes():
-        click.echo(f"注意 / note: {note}", err=True)
     sources, unreadable = expand_sources(bundles)
-    code = render_many(sources, policy, kinds=kinds, formats=fmts, out_dir=out_dir, review_path=review_path,
-                       notice=notice, exclusion_list=excluded, jobs=jobs)
+    workers = None
+    count = plan_workers(len(sources), len(kinds) * len(fmts), jobs)
+    if count:  # forked now, before anything heavy is loaded here: they warm up while this process goes on
+        from zzcbec_docs.documents.parallel import Workers
+
+        workers = Workers(count, fmts, kinds)
+    try:
+        from zzcbec_docs.check import read_exclusion_list
+        from zzcbec_docs.documents.content import NoticeOptions
+
+        try:
+            policy = load_policy_option(policy_file, issued_on)
+            excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
+            notice = NoticeOptions(issuer=issuer, number=number, date=doc_date).checked()
+        except ZzcbecError as e:
+            raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
+        for note in environment_notes():
+            click.echo(f"注意 / note: {note}", err=True)
+        code = render_many(sources, policy, kinds=kinds, formats=fmts, out_dir=out_dir, review_path=review_path,
+                           notice=notice, exclusion_list=excluded, jobs=jobs, workers=workers)
+    finally:
+        if workers is not None:
+            workers.close()
     finish(code, unreadable)

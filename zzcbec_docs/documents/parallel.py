@@ -1,21 +1,21 @@
-"""Many documents on all cores: warm the renderers once, then fork workers that share it.
+"""Many documents on all cores, and a head start for one.
 
 A process that renders pays once for WeasyPrint, the fonts, the stylesheet and the templates
-(0.3–0.6 s). `warm` does that in the parent; `fork_map` then forks the workers, which start
-with all of it already in memory (shared, copy-on-write) and go straight to work. Results come
-back in the order of the items, whatever order the workers finish in, so what a command prints
-does not depend on timing; each document's bytes depend only on its input (see render_pdf), so
-they are the same as when made one after another.
+(0.3–0.6 s). `Workers` forks its worker processes as early as a command can — right after its
+options are read — and each warms up (`warm`) while the command itself goes on reading the
+policy and checking the bundles. For one bundle the command builds the documents' content and
+the workers, warm by then, write the PDF and DOCX files; for many bundles each worker does whole
+bundles. Results come back in the order of the items, whatever order the workers finish in, so
+what a command prints does not depend on timing; each document's bytes depend only on its input
+(see render_pdf), so they are the same as when made one after another in one process.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
-
-T = TypeVar("T")
-R = TypeVar("R")
+from concurrent.futures import Future
+from typing import Any
 
 
 def usable_cores() -> int:
@@ -25,15 +25,12 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(items: int, jobs: int = 0) -> int:
-    """How many workers for `items` pieces of work: `jobs` (0: every usable core), never more than items."""
-    return max(1, min(jobs or usable_cores(), items))
-
-
 def warm(formats: Iterable[str], kinds: Iterable[str] = ()) -> None:
-    """Load in this process what every document needs, so forked workers start warm."""
+    """Load in this process what every document needs."""
     from zzcbec_docs.documents.html import environment
+    from zzcbec_docs.documents.render import tune_for_rendering
 
+    tune_for_rendering()
     env = environment()
     for kind in kinds:
         env.get_template(f"{kind}.html.j2")
@@ -46,68 +43,93 @@ def warm(formats: Iterable[str], kinds: Iterable[str] = ()) -> None:
         import zzcbec_docs.documents.docx  # noqa: F401 - python-docx and lxml, imported once here
 
 
-_TASK: tuple[Callable[[Any, Any], Any], Any] | None = None  # set before forking; the workers inherit it
-
-
-def _call(item: Any) -> Any:
-    assert _TASK is not None
-    fn, state = _TASK
-    return fn(state, item)
-
-
-def _worker_start() -> None:
+def _worker_start(formats: tuple[str, ...], kinds: tuple[str, ...]) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        warm(formats, kinds)
+    except Exception:  # noqa: BLE001 - only a head start: a real error is reported by the task that meets it
+        pass
+
+
+def _ready() -> None:
+    """A first task: makes the pool fork its workers now, so they warm up at once."""
 
 
 class WorkerCrashed(Exception):
     """A worker died (killed, or a crash in native code) before it returned this item's result."""
 
 
-def fork_map(fn: Callable[[Any, T], R], state: Any, items: list[T], workers: int) -> Iterator[R | WorkerCrashed]:
-    """`fn(state, item)` for each item, in `workers` forked processes; results in the items' order.
+class Workers:
+    """`count` forked processes, warming up for `formats` and `kinds` from the moment they start."""
 
-    `state` is not sent to the workers: they inherit it when they are forked, so it may be large
-    (the policy, a review) and need not be picklable. Each result must be picklable.
+    def __init__(self, count: int, formats: Iterable[str], kinds: Iterable[str]) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    If a worker dies (killed, or a crash in native code), the item whose result is awaited is
-    tried again alone in a fresh worker and yields `WorkerCrashed` if that dies too; the items
-    after it go on in a fresh pool. So one bad item never takes the others down with it.
-    """
-    global _TASK
-    _TASK = (fn, state)
+        self.count, self.formats, self.kinds = count, tuple(formats), tuple(kinds)
+        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_worker_start, initargs=(self.formats, self.kinds))
+        self.pool.submit(_ready)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        return self.pool.submit(fn, *args)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def fresh(self, count: int | None = None) -> Workers:
+        return Workers(count or self.count, self.formats, self.kinds)
+
+
+def alone(workers: Workers, fn: Callable[..., Any], args: tuple) -> Any:
+    """`fn(*args)` in a fresh worker of its own: the result, or `WorkerCrashed` if it dies."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    single = workers.fresh(1)
     try:
-        start = 0
+        return single.submit(fn, *args).result()
+    except BrokenProcessPool as exc:
+        return WorkerCrashed(str(exc))
+    finally:
+        single.close()
+
+
+def result_or_crash(future: Future, workers: Workers, fn: Callable[..., Any], args: tuple) -> Any:
+    """The future's result; if its worker died, the work once more alone (see `alone`)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return alone(workers, fn, args)
+
+
+def run_ordered(workers: Workers, fn: Callable[..., Any], items: list[tuple]) -> Iterator[Any]:
+    """`fn(*item)` for each item on the workers; results in the items' order.
+
+    If a worker dies, the item whose result is awaited is tried again alone in a fresh worker
+    and yields `WorkerCrashed` if that dies too; the items after it go on in a fresh pool. So
+    one bad item never takes the others down with it. Closes the workers it was given.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    start = 0
+    pool = workers
+    try:
         while start < len(items):
-            for offset, result in enumerate(_pool_map(items[start:], workers)):
-                if isinstance(result, WorkerCrashed):
-                    alone = next(iter(_pool_map([items[start + offset]], 1)))
-                    yield alone
+            futures = [pool.submit(fn, *item) for item in items[start:]]
+            for offset, future in enumerate(futures):
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield alone(pool, fn, items[start + offset])
+                    pool.close()
                     start += offset + 1
+                    pool = pool.fresh()
                     break
-                yield result
             else:
                 start = len(items)
     finally:
-        _TASK = None
-
-
-def _pool_map(items: list[Any], workers: int) -> Iterator[Any]:
-    """Results in order; from the first dead worker on, a WorkerCrashed (and nothing after it)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(items))),
-                               mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
-    try:
-        futures = [pool.submit(_call, item) for item in items]
-        for future in futures:
-            try:
-                yield future.result()
-            except BrokenProcessPool as exc:
-                yield WorkerCrashed(str(exc))
-                return
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.close()
