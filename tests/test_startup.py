@@ -7,18 +7,23 @@ Documents made on several cores are the same bytes, in the same order, as made o
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from zzcbec_docs.errors import PolicyError
+from zzcbec_docs.errors import BundleError, PolicyError
 from zzcbec_docs.policy import ready
 from zzcbec_docs.policy.model import Policy, _load_checked, default_policy_path
 
-from conftest import ROOT, SAMPLES, run_cli
+from conftest import ROOT, SAMPLES, make_bundle, run_cli
+from test_properties import claims
 
 # ---------------------------------------------------------------- the policy, kept ready
 
@@ -271,3 +276,98 @@ def test_one_bundle_shared_with_warming_workers_makes_the_same_bytes(tmp_path):
     assert len(files) == 6 and files == sorted(p.name for p in outs[1].iterdir())
     for name in files:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+# ---------------------------------------------------------------- valid bundles recognised without jsonschema
+
+
+def _jsonschema_verdict(name: str, data) -> bool:  # type: ignore[no-untyped-def]
+    from zzcbec_docs import schema
+
+    return not any(True for _ in schema.validator(name).iter_errors(data))
+
+
+def _parsed(path: Path):  # type: ignore[no-untyped-def]
+    from zzcbec_docs.loading import decode_text, parse_text
+
+    raw = path.read_bytes()
+    return parse_text(decode_text(raw, str(path), BundleError), str(path), BundleError, None)
+
+
+def test_quick_verdicts_match_jsonschema_on_every_file_we_have():
+    from zzcbec_docs import quick_schema
+
+    checked = 0
+    cases = [("bundle.schema.json", p) for p in sorted(SAMPLES.rglob("*.y*ml")) + sorted(SAMPLES.rglob("*.json"))]
+    cases += [("bundle.schema.json", p) for p in sorted((ROOT / "tests" / "hostile").rglob("*")) if p.is_file()]
+    cases += [("review.schema.json", p) for p in sorted((ROOT / "examples").glob("review*.y*ml"))]
+    cases += [("profile.schema.json", p) for p in sorted((ROOT / "examples").glob("profile*.y*ml"))]
+    cases += [("policy.schema.json", default_policy_path())]
+    for name, path in cases:
+        try:
+            data = _parsed(path)
+        except BundleError:
+            continue  # not readable as data at all: no schema question
+        quick = quick_schema.valid(name, data)
+        if quick is None:
+            assert not quick_schema.supported(name)
+            continue
+        assert quick == _jsonschema_verdict(name, data), path
+        checked += 1
+    assert checked > 30
+    assert quick_schema.supported("bundle.schema.json")
+
+
+LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-10**17, 10**17), st.text(max_size=12),
+                   st.sampled_from(["", "0", "1.5", "1.555", "-3", "2026-02-30", "2026-02-28", "91410100MA46000016",
+                                    "金水区", "national", "x" * 300]),
+                   st.decimals(min_value=-10**16, max_value=10**16, places=3, allow_nan=False),
+                   st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["a", "file"]),
+                                                                          st.integers(), max_size=2))
+
+
+@settings(max_examples=int(os.environ.get("ZZCBEC_PROPERTY_EXAMPLES", "1000")), deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(claim=claims, mutations=st.lists(st.tuples(st.integers(0, 10**6), LEAVES, st.booleans()), max_size=3))
+def test_quick_verdicts_match_jsonschema_on_random_bundles(claim, mutations):
+    """Valid bundles of every clause, and the same with up to three values replaced or removed anywhere."""
+    from zzcbec_docs import quick_schema
+
+    bundle = json.loads(json.dumps(make_bundle(claim[0], claim[1], district="金水区")), parse_float=Decimal)
+    for where, value, delete in mutations:
+        nodes = []
+
+        def walk(node, _out=nodes):  # type: ignore[no-untyped-def]
+            if isinstance(node, dict):
+                _out += [(node, k) for k in node]
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                _out += [(node, i) for i in range(len(node))]
+                for v in node:
+                    walk(v)
+
+        walk(bundle)
+        parent, key = nodes[where % len(nodes)]
+        if delete and isinstance(parent, dict):
+            del parent[key]
+        else:
+            parent[key] = value
+    assert quick_schema.valid("bundle.schema.json", bundle) == _jsonschema_verdict("bundle.schema.json", bundle)
+
+
+def test_check_of_a_valid_bundle_does_not_load_jsonschema_and_an_invalid_one_names_its_errors(tmp_path):
+    probe = """
+import sys
+from zzcbec_docs.cli.main import main
+code = main(sys.argv[1:])
+print("jsonschema loaded:", "jsonschema" in sys.modules)
+sys.exit(code)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    ok = subprocess.run([sys.executable, "-c", probe, "check", str(SAMPLES / "clause01-eligible.yaml")],
+                        capture_output=True, env=env, timeout=120)
+    assert ok.returncode == 0 and b"jsonschema loaded: False" in ok.stdout
+    bad = subprocess.run([sys.executable, "-c", probe, "check", str(SAMPLES / "invalid" / "wrong-uscc-check.yaml")],
+                         capture_output=True, env=env, timeout=120)
+    assert bad.returncode == 1 and b"jsonschema loaded:" in bad.stdout

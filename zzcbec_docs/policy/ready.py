@@ -23,7 +23,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,6 +91,8 @@ def _read(entry: Path, key: str, expected: type) -> Any | None:
 
 
 def _write(entry: Path, key: str, value: Any) -> None:
+    import tempfile
+
     folder = entry.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
