@@ -77,7 +77,7 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list)
     if workers is None and jobs != 1:
         count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
-        workers = parallel.Workers(count, formats, kinds) if count else None
+        workers = parallel.Workers(count, formats, kinds, templates=len(sources) > 1) if count else None
     try:
         if workers is None:
             results = (_render_source(job, src, None) for src in sources)
@@ -241,7 +241,7 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
     if count:  # forked now, before anything heavy is loaded here: they warm up while this process goes on
         from zzcbec_docs.documents.parallel import Workers
 
-        workers = Workers(count, fmts, kinds)
+        workers = Workers(count, fmts, kinds, templates=len(sources) > 1)
     try:
         from zzcbec_docs.check import read_exclusion_list
         from zzcbec_docs.documents.content import NoticeOptions

@@ -58,13 +58,26 @@ class FontFile:
     index: int
 
 
+FC_LIST = ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"]
+_pending: list[subprocess.Popen] = []
+
+
+def prefetch_font_list() -> None:
+    """Start fc-list now, to read its answer later (it runs while this process goes on)."""
+    if not _pending and _chinese_fonts.cache_info().currsize == 0:
+        try:
+            _pending.append(subprocess.Popen(FC_LIST, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+        except OSError:
+            pass
+
+
 @lru_cache(maxsize=1)
 def _chinese_fonts() -> tuple[FontFile, ...]:
     try:
-        out = subprocess.run(
-            ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"],
-            capture_output=True, text=True, timeout=30, check=False,
-        ).stdout
+        if _pending:
+            out = _pending.pop().communicate(timeout=30)[0]
+        else:
+            out = subprocess.run(FC_LIST, capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         out = ""
     fonts = []

@@ -25,16 +25,21 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def warm(formats: Iterable[str], kinds: Iterable[str] = ()) -> None:
-    """Load in this process what every document needs."""
-    from zzcbec_docs.documents.html import environment
+def warm(formats: Iterable[str], kinds: Iterable[str] = (), templates: bool = True) -> None:
+    """Load in this process what every document needs (the templates only if it builds content)."""
+    from zzcbec_docs.documents import fonts
     from zzcbec_docs.documents.render import tune_for_rendering
 
     tune_for_rendering()
-    env = environment()
-    for kind in kinds:
-        env.get_template(f"{kind}.html.j2")
     formats = tuple(formats)
+    if "pdf" in formats:
+        fonts.prefetch_font_list()  # fc-list runs on another core meanwhile
+    if templates:
+        from zzcbec_docs.documents.html import environment
+
+        env = environment()
+        for kind in kinds:
+            env.get_template(f"{kind}.html.j2")
     if "pdf" in formats:
         from zzcbec_docs.documents import pdf
 
@@ -43,12 +48,12 @@ def warm(formats: Iterable[str], kinds: Iterable[str] = ()) -> None:
         import zzcbec_docs.documents.docx  # noqa: F401 - python-docx and lxml, imported once here
 
 
-def _worker_start(formats: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+def _worker_start(formats: tuple[str, ...], kinds: tuple[str, ...], templates: bool) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        warm(formats, kinds)
+        warm(formats, kinds, templates)
     except Exception:  # noqa: BLE001 - only a head start: a real error is reported by the task that meets it
         pass
 
@@ -62,15 +67,18 @@ class WorkerCrashed(Exception):
 
 
 class Workers:
-    """`count` forked processes, warming up for `formats` and `kinds` from the moment they start."""
+    """`count` forked processes, warming up for `formats` and `kinds` from the moment they start.
 
-    def __init__(self, count: int, formats: Iterable[str], kinds: Iterable[str]) -> None:
+    `templates=False`: they only write files from content built elsewhere (no Jinja2 needed).
+    """
+
+    def __init__(self, count: int, formats: Iterable[str], kinds: Iterable[str], templates: bool = True) -> None:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        self.count, self.formats, self.kinds = count, tuple(formats), tuple(kinds)
+        self.count, self.formats, self.kinds, self.templates = count, tuple(formats), tuple(kinds), templates
         self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_worker_start, initargs=(self.formats, self.kinds))
+                                        initializer=_worker_start, initargs=(self.formats, self.kinds, templates))
         self.pool.submit(_ready)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
@@ -80,7 +88,7 @@ class Workers:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def fresh(self, count: int | None = None) -> Workers:
-        return Workers(count or self.count, self.formats, self.kinds)
+        return Workers(count or self.count, self.formats, self.kinds, self.templates)
 
 
 def alone(workers: Workers, fn: Callable[..., Any], args: tuple) -> Any:
