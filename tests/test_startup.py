@@ -371,3 +371,34 @@ sys.exit(code)
     bad = subprocess.run([sys.executable, "-c", probe, "check", str(SAMPLES / "invalid" / "wrong-uscc-check.yaml")],
                          capture_output=True, env=env, timeout=120)
     assert bad.returncode == 1 and b"jsonschema loaded:" in bad.stdout
+
+
+@pytest.mark.slow
+def test_workers_end_when_the_command_is_killed(tmp_path):
+    import signal
+    import time
+
+    sources = [str(p) for p in sorted(SAMPLES.glob("clause*-eligible.yaml"))]
+    proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "render", *sources, "--out", str(tmp_path),
+                             "--jobs", "2"], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        try:
+            return [int(x) for x in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+    deadline = time.monotonic() + 60
+    while len(children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = children()
+    assert len(workers) >= 2
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
+              for w in workers if Path(f"/proc/{w}").exists()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()
+                and "zombie" not in Path(f"/proc/{w}/status").read_text()]

@@ -48,10 +48,28 @@ def warm(formats: Iterable[str], kinds: Iterable[str] = (), templates: bool = Tr
         import zzcbec_docs.documents.docx  # noqa: F401 - python-docx and lxml, imported once here
 
 
-def _worker_start(formats: tuple[str, ...], kinds: tuple[str, ...], templates: bool) -> None:
+def die_with_parent(parent: int) -> None:
+    """A worker ends when the process that started it does (killed, say): on Linux the kernel
+    signals it; without that a worker would wait for work forever."""
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
+
+
+def _worker_start(formats: tuple[str, ...], kinds: tuple[str, ...], templates: bool, parent: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent(parent)
     try:
         warm(formats, kinds, templates)
     except Exception:  # noqa: BLE001 - only a head start: a real error is reported by the task that meets it
@@ -78,7 +96,8 @@ class Workers:
 
         self.count, self.formats, self.kinds, self.templates = count, tuple(formats), tuple(kinds), templates
         self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_worker_start, initargs=(self.formats, self.kinds, templates))
+                                        initializer=_worker_start,
+                                        initargs=(self.formats, self.kinds, templates, os.getpid()))
         self.pool.submit(_ready)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
