@@ -99,6 +99,9 @@ def _init_worker(policy_file: str | None, issued_on: str | None) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    from zzcbec_docs.documents.parallel import die_with_parent
+
+    die_with_parent(os.getppid())  # the fork server: it ends when the batch does
     from zzcbec_docs.documents import fonts, pdf
     from zzcbec_docs.documents.html import environment
     from zzcbec_docs.policy import load_policy
