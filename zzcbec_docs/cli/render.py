@@ -77,6 +77,8 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list)
     if workers is None and jobs != 1:
         count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
+        if count and len(sources) > 1:
+            parallel.warm(formats, kinds)  # once, here: the workers forked next share it
         workers = parallel.Workers(count, formats, kinds, templates=len(sources) > 1) if count else None
     try:
         if workers is None:
@@ -238,10 +240,13 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
     sources, unreadable = expand_sources(bundles)
     workers = None
     count = plan_workers(len(sources), len(kinds) * len(fmts), jobs)
-    if count:  # forked now, before anything heavy is loaded here: they warm up while this process goes on
+    if count and len(sources) == 1:
+        # One bundle: forked now, before anything heavy is loaded here; they warm up while this
+        # process reads the policy and checks the bundle. (Several bundles: render_many warms up
+        # here first and forks after, so that the workers share one warm-up.)
         from zzcbec_docs.documents.parallel import Workers
 
-        workers = Workers(count, fmts, kinds, templates=len(sources) > 1)
+        workers = Workers(count, fmts, kinds, templates=False)
     try:
         from zzcbec_docs.check import read_exclusion_list
         from zzcbec_docs.documents.content import NoticeOptions
