@@ -125,6 +125,23 @@ def test_a_cache_file_others_can_write_is_not_trusted(cache, policy_file):
     assert build.calls == 1
 
 
+class _Unpicklable:
+    def __init__(self) -> None:
+        self.rule = lambda x: x  # a policy object holding a function cannot be kept
+
+
+def test_a_policy_that_cannot_be_kept_is_simply_built_each_time(cache, policy_file):
+    calls = []
+
+    def build(path: str) -> _Unpicklable:
+        calls.append(path)
+        return _Unpicklable()
+
+    for _ in range(2):
+        assert isinstance(ready.load_ready(str(policy_file), build, _Unpicklable), _Unpicklable)
+    assert len(calls) == 2 and not list(cache.glob("*.pickle"))
+
+
 def test_check_gives_the_same_answer_from_the_cache(tmp_path):
     env = {"ZZCBEC_CACHE": str(tmp_path / "cache")}
     sample = str(SAMPLES / "clause01-eligible.yaml")

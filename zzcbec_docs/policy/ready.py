@@ -109,8 +109,8 @@ def _write(entry: Path, key: str, value: Any) -> None:
             if old != entry:
                 old.unlink(missing_ok=True)
         _prune(folder)
-    except OSError:
-        return  # no cache folder: every command checks the policy, as before
+    except Exception:  # noqa: BLE001 - no cache folder, or a policy that cannot be pickled: checked every time, as before
+        return
 
 
 MAX_ENTRIES = 32  # policy files kept ready (tests and `policy diff` meet many); the oldest go first
