@@ -29,6 +29,7 @@ import argparse
 import hashlib
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,23 +56,33 @@ def zzcbec() -> list[str]:
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), SOURCE_DATE_EPOCH=EPOCH)
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+CPU: dict[str, float] = {}  # label → CPU seconds (user + system, all processes) of the best run
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run; CPU counts the command's worker processes too."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or ENV, cwd=cwd,
                        timeout=900)
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in (0, 1):
         raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr.decode(errors='replace')[-2000:]}")
-    return elapsed
+    return elapsed, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def best(n: int, cmd: list[str], before=None, **kw) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def best(n: int, cmd: list[str], before=None, label: str = "", **kw) -> float:  # type: ignore[no-untyped-def]
+    """The best wall time of n runs (its CPU time kept under `label`)."""
+    runs = []
     for _ in range(n):
         if before:
             before()
-        times.append(timed(cmd, **kw))
-    return min(times)
+        runs.append(timed(cmd, **kw))
+    wall, cpu = min(runs)
+    if label:
+        CPU[label] = cpu
+    return wall
 
 
 def fresh(folder: Path) -> None:
@@ -112,20 +123,22 @@ def main() -> None:
         # 1. one notice
         out1 = tmp / "one"
         one = best(args.runs, [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf", "--out", str(out1)],
-                   before=lambda: fresh(out1))
+                   before=lambda: fresh(out1), label="one")
         pdf = next(out1.glob("*-notice.pdf"))
-        line("zzcbec render: one notice (PDF), fresh process", f"{one * 1000:.0f} ms")
+        line("zzcbec render: one notice (PDF), fresh process", f"{one * 1000:.0f} ms", f"(CPU {CPU['one'] * 1000:.0f} ms)")
 
         # 2. thirty notices in one command
         out30 = tmp / "thirty"
         thirty = best(args.runs, [*z, "render", *bundles30, "--doc", "notice", "--format", "pdf", "--out",
-                                  str(out30)], before=lambda: fresh(out30))
-        line("zzcbec render: 30 notices (PDF) in one command", f"{thirty:.2f} s ({thirty / 30 * 1000:.0f} ms each)")
+                                  str(out30)], before=lambda: fresh(out30), label="thirty")
+        line("zzcbec render: 30 notices (PDF) in one command", f"{thirty:.2f} s ({thirty / 30 * 1000:.0f} ms each)",
+             f"(CPU {CPU['thirty']:.2f} s)")
 
         # 3. check
-        check = best(args.runs, [*z, "check", str(SAMPLE)])
+        check = best(args.runs, [*z, "check", str(SAMPLE)], label="check")
         results.append(check <= 0.200)
-        line("zzcbec check: one bundle, fresh process", f"{check * 1000:.0f} ms", "target ≤ 200 ms", check <= 0.200)
+        line("zzcbec check: one bundle, fresh process", f"{check * 1000:.0f} ms",
+             f"target ≤ 200 ms (CPU {CPU['check'] * 1000:.0f} ms)", check <= 0.200)
 
         # 4. determinism and size
         again = tmp / "again"
@@ -179,12 +192,15 @@ def main() -> None:
 
             subprocess.run(lo([sample_docx], tmp / "lo-warm"), env=lo_env, capture_output=True, timeout=600)
             lo_out1, lo_out30 = tmp / "lo-one", tmp / "lo-thirty"
-            lo_one = best(args.runs, lo([sample_docx], lo_out1), before=lambda: fresh(lo_out1), env=lo_env)
-            lo_thirty = best(args.runs, lo(docx_files, lo_out30), before=lambda: fresh(lo_out30), env=lo_env)
+            lo_one = best(args.runs, lo([sample_docx], lo_out1), before=lambda: fresh(lo_out1), env=lo_env,
+                          label="lo_one")
+            lo_thirty = best(args.runs, lo(docx_files, lo_out30), before=lambda: fresh(lo_out30), env=lo_env,
+                             label="lo_thirty")
             made = len(list(lo_out30.glob("*.pdf")))
-            print(f"{'LibreOffice (warm profile): one DOCX → PDF':<58} {lo_one * 1000:>19.0f} ms")
-            print(f"{'LibreOffice (warm profile): 30 DOCX → PDF in one call':<58} "
-                  f"{f'{lo_thirty:.2f} s ({lo_thirty / 30 * 1000:.0f} ms each)':>22}  ({made} made)")
+            line("LibreOffice (warm profile): one DOCX → PDF", f"{lo_one * 1000:.0f} ms",
+                 f"(CPU {CPU['lo_one'] * 1000:.0f} ms)")
+            line("LibreOffice (warm profile): 30 DOCX → PDF in one call",
+                 f"{lo_thirty:.2f} s ({lo_thirty / 30 * 1000:.0f} ms each)", f"(CPU {CPU['lo_thirty']:.2f} s; {made} made)")
             r1, r30 = lo_one / one, lo_thirty / thirty
             results += [r1 >= 1.5, r30 >= 3.0]
             line("one notice: zzcbec vs LibreOffice", f"{r1:.2f}× faster", "target ≥ 1.5×", r1 >= 1.5)
@@ -199,12 +215,14 @@ def main() -> None:
             for jobs in (1, 2):
                 out = tmp / f"batch-{jobs}"
                 walls[jobs] = best(2, [*z, "batch", str(folder), "--out", str(out), "--jobs", str(jobs)],
-                                   before=lambda out=out: shutil.rmtree(out, ignore_errors=True))
-                line(f"zzcbec batch: 60 bundles, --jobs {jobs} (best of 2)", f"{walls[jobs]:.2f} s")
+                                   before=lambda out=out: shutil.rmtree(out, ignore_errors=True), label=f"batch{jobs}")
+                line(f"zzcbec batch: 60 bundles, --jobs {jobs} (best of 2)", f"{walls[jobs]:.2f} s",
+                     f"(CPU {CPU[f'batch{jobs}']:.2f} s)")
             ratio = walls[1] / walls[2]
             results.append(ratio >= 1.6)
             line("batch: --jobs 2 vs --jobs 1", f"{ratio:.2f}× faster", "target ≥ 1.6×", ratio >= 1.6)
-    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          "(above the number of cores, other work shared the CPU: every wall time above is worse for it)")
     print(f"{sum(results)} of {len(results)} targets met")
 
 

@@ -95,11 +95,16 @@ def _keywords(node: Any, found: set[str]) -> None:
             _keywords(item, found)
 
 
+def applies_to(schema: dict[str, Any]) -> bool:
+    """Whether every keyword of `schema` is one this module applies (or an annotation)."""
+    found: set[str] = set()
+    _keywords(schema, found)
+    return found <= APPLIED | ANNOTATIONS
+
+
 @cache
 def supported(name: str) -> bool:
-    found: set[str] = set()
-    _keywords(read_schema(name), found)
-    return found <= APPLIED | ANNOTATIONS
+    return applies_to(read_schema(name))
 
 
 def valid(name: str, instance: Any) -> bool | None:
@@ -107,9 +112,16 @@ def valid(name: str, instance: Any) -> bool | None:
     say; None if the schema uses a keyword this module does not apply."""
     if not supported(name):
         return None
-    root = read_schema(name)
+    return valid_against(read_schema(name), instance, checked=True)
+
+
+def valid_against(schema: dict[str, Any], instance: Any, checked: bool = False) -> bool | None:
+    """The same for a schema given as data (one generated from a policy, say); `checked`: its
+    keywords were already found supported (applies_to)."""
+    if not checked and not applies_to(schema):
+        return None
     try:
-        return _valid(root, instance, root)
+        return _valid(schema, instance, schema)
     except _CannotTell:
         return None
 
