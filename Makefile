@@ -3,12 +3,34 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= out
-SYSTEM_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
-.PHONY: install system demo test bench lint clean
+.PHONY: install system fonts demo test bench lint clean
 
-install: system $(VENV)/.installed
+# The Fandol faces (GB 2312 仿宋, 黑体, 楷体, 宋体) come out of Debian's texlive-lang-chinese without
+# installing TeX: download the .deb (49 MB), unpack it into a temporary folder, keep the .otf files.
+# Only when missing. The tool looks in the same folder (zzcbec_docs/documents/fonts.py: fandol_dir).
+CACHE_BASE := $(or $(ZZCBEC_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zzcbec-docs)
+FONT_DIR ?= $(or $(ZZCBEC_FONT_DIR),$(CACHE_BASE)/fandol)
+FANDOL := FandolFang-Regular FandolHei-Regular FandolKai-Regular FandolSong-Regular FandolSong-Bold
+
+install: system fonts $(VENV)/.installed
+
+fonts:
+	@missing=""; for f in $(FANDOL); do test -s "$(FONT_DIR)/$$f.otf" || missing="$$missing $$f"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "zzcbec: taking the Fandol fonts from texlive-lang-chinese into $(FONT_DIR)"; \
+	  tmp=$$(mktemp -d) && chmod 755 "$$tmp" && \
+	  ( cd "$$tmp" && apt-get download texlive-lang-chinese >/dev/null 2>&1 || \
+	    { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && apt-get download texlive-lang-chinese; } ) && \
+	  dpkg-deb -x "$$tmp"/texlive-lang-chinese_*.deb "$$tmp/x" && \
+	  mkdir -p "$(FONT_DIR)" && \
+	  for f in $(FANDOL); do cp "$$tmp/x/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/$$f.otf" "$(FONT_DIR)/"; done && \
+	  cp "$$tmp"/x/usr/share/doc/texlive-doc/fonts/fandol/COPYING.gz "$(FONT_DIR)/" 2>/dev/null; \
+	  rm -rf "$$tmp"; \
+	  for f in $(FANDOL); do test -s "$(FONT_DIR)/$$f.otf" || { echo "zzcbec: could not get $$f.otf"; exit 1; }; done; \
+	fi
 
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \

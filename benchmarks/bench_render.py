@@ -1,6 +1,8 @@
 """Award notice rendering speed and size (issue 3 targets on this machine):
 
-- PDF ≤ 0.08 s median for a one-page notice, ≤ 100 KB with its fonts embedded;
+- PDF ≤ 0.08 s median for a one-page notice, ≤ 100 KB with its fonts embedded (since issue 12 the
+  notice carries its GB/T 9704 版头 and 版记 and runs to two pages, in the Fandol faces, as PDF/A-2b
+  and tagged: compare per page, and with the previous version on the same machine);
 - at least 3× faster than LibreOffice converting the same DOCX notices in one
   `soffice --headless --convert-to pdf` call (batch mode, start-up amortised), when installed.
 

@@ -55,3 +55,25 @@ def pdf_body_text(path: Path, provenance: str) -> str:
 
 def chars(text: str) -> Counter:
     return Counter(ch for ch in text if not ch.isspace() and ch != "|")
+
+
+def header_rows(path: Path) -> list[str]:
+    """The text of each table's repeated header rows (w:tblHeader), whitespace removed."""
+    doc = Document(str(path))
+    out = []
+    for table in doc.tables:
+        for row in table.rows:
+            if row._tr.trPr is not None and row._tr.trPr.find(
+                    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None:
+                out.append("".join("".join(c.text.split()) for c in row.cells))
+    return out
+
+
+def without_repeated_headers(pdf_flat: str, headers: list[str]) -> str:
+    """A table's header row repeats on every page it spans (in the PDF): keep each header once per table."""
+    for h in set(headers):
+        keep = headers.count(h)
+        parts = pdf_flat.split(h)
+        if len(parts) - 1 > keep:
+            pdf_flat = h.join(parts[:keep + 1]) + "".join(parts[keep + 1:])
+    return pdf_flat

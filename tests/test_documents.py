@@ -17,7 +17,15 @@ from zzcbec_docs.documents import NoticeOptions, render_bundle
 from zzcbec_docs.policy import load_policy
 
 from conftest import SAMPLES, make_bundle, run_cli, write_bundle
-from docs_helpers import chars, docx_blocks, docx_footer_text, pdf_body_text, pdf_text
+from docs_helpers import (
+    chars,
+    docx_blocks,
+    docx_footer_text,
+    header_rows,
+    pdf_body_text,
+    pdf_text,
+    without_repeated_headers,
+)
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 GOLDEN = Path(__file__).parent / "golden"
@@ -38,8 +46,11 @@ def rendered(tmp_path_factory):
     return bundle, {(f.kind, f.format): f.path for f in files}
 
 
-def provenance_line(bundle) -> str:
-    return f"本文件由 zzcbec-docs 0.1.0 生成；政策 zz-cbec-measures-draft（draft）；申报材料 SHA-256 {bundle.sha256}"
+def provenance_line(bundle, kind: str = "application") -> str:
+    """The tool line: only the application (the enterprise's form) prints it; the notice and opinion do not."""
+    if kind != "application":
+        return ""
+    return f"本表由 zzcbec-docs 0.1.0 生成；政策 zz-cbec-measures-draft（draft）；申报材料 SHA-256 {bundle.sha256}"
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -53,7 +64,8 @@ def test_file_names_hold_uscc_year_and_kind(rendered, kind):
 def test_docx_and_pdf_say_the_same_thing(rendered, kind):
     bundle, files = rendered
     blocks = docx_blocks(files[(kind, "docx")])
-    pdf = pdf_body_text(files[(kind, "pdf")], provenance_line(bundle))
+    pdf = pdf_body_text(files[(kind, "pdf")], provenance_line(bundle, kind))
+    pdf = without_repeated_headers(pdf, header_rows(files[(kind, "docx")]))
     assert chars("".join(blocks)) == chars(pdf)
     for block in blocks:
         if "|" not in block:  # paragraphs read in order in both; table cells may wrap across lines
@@ -73,21 +85,28 @@ def test_golden_text(rendered, kind):
 
 def test_notice_content(rendered):
     bundle, files = rendered
-    text = "\n".join(docx_blocks(files[("notice", "docx")]))
+    text = "".join("".join(docx_blocks(files[("notice", "docx")])).split())
     assert "郑商务〔2026〕15号" in text
     assert "郑州市商务局关于给予郑州示例综合跨境电商有限公司跨境电商发展资金奖励的通知" in text
     assert "郑州示例综合跨境电商有限公司：" in text
-    assert "奖励资金合计 ¥1,016,500.18（人民币壹佰零壹万陆仟伍佰元零壹角捌分）" in text
-    assert "市级财政承担 ¥508,250.09，金水区财政承担 ¥508,250.09" in text
-    assert "账号 6217000000000000016" in text
+    assert "奖励资金合计1016500.18元（人民币壹佰零壹万陆仟伍佰元零壹角捌分）" in text
+    assert "其中市级财政承担508250.09元，金水区财政承担508250.09元。" in text
+    assert "账号6217000000000000016" in text
     assert "《郑州市关于加快推进跨境电商发展的若干措施（征求意见稿）》" in text
     assert "2026年1月1日" in text  # the date from SOURCE_DATE_EPOCH, unpadded
+    assert "符合《措施》第一条、第六条、第九条规定" in text
+    assert "¥" not in text  # 公文 style: 元 and 万元, tables headed 单位：元
 
 
-def test_notice_of_one_clause_fits_one_page(tmp_path):
+def test_notice_of_one_clause_keeps_its_closing_with_the_body(tmp_path):
+    """The 版头 and 版记 take their room: a one-clause notice runs to two pages, and the second page
+    opens with the body's last lines, never with 特此通知 or the issuer alone."""
     b = load_bundle(SAMPLES / "clause01-eligible.yaml")
     (pdf,) = render_bundle(b, load_policy(), kinds=["notice"], formats=["pdf"], out_dir=tmp_path)
-    assert len(PdfReader(pdf.path).pages) == 1
+    pages = [p.extract_text() for p in PdfReader(pdf.path).pages]
+    assert len(pages) <= 2
+    last = "".join(pages[-1].split())
+    assert last.index("特此通知") > 0 and not last.startswith("特此通知")
 
 
 def test_application_has_commitment_and_attachment_list(tmp_path):
@@ -103,16 +122,16 @@ def test_application_has_commitment_and_attachment_list(tmp_path):
     files = render_bundle(load_bundle(path), load_policy(), kinds=["application"], formats=["docx", "pdf"],
                           out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
-    assert "承 诺 书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
+    assert "承诺书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
     assert "营业执照" in text and digest in text
-    assert "¥240,000.00（人民币贰拾肆万元整）" in text
+    assert "240,000.00（人民币贰拾肆万元整）" in text
 
 
 def test_opinion_draft_without_review(rendered):
     _, files = rendered
     text = "\n".join(docx_blocks(files[("opinion", "docx")]))
     assert "审核稿" in text and "待核实" in text
-    assert "≥ ¥20,000,000.00（达…以上）" in text  # threshold with its boundary word
+    assert "达2000万元以上（含本数）" in text  # threshold in the policy's 万元 with its boundary word
     assert "审核结论：＿" in text
 
 
@@ -140,10 +159,10 @@ def test_opinion_recomputes_with_verified_facts(tmp_path):
     files = render_bundle(load_bundle(src), load_policy(), kinds=["opinion", "notice"], formats=["docx"],
                           out_dir=tmp_path, review=review)
     text = "\n".join(docx_blocks(files[0].path))
-    assert "核实调整：用于跨境电子商务的网络推广、独立站建设等费用：申报 ¥2,000,000.00，核实 ¥1,900,000.00" in text
-    assert "¥1,900,000.00 × 30% = ¥570,000.00" in text  # recomputed, then capped at 500,000
-    assert "年进出口额 | ¥45,000,000.00 | ¥19,000,000.00（核减/更正） | ≥ ¥20,000,000.00（达…以上） | 不满足" in text
-    assert "审核结论：部分同意" in text and "张审核" in text and "2026年3月5日" in text
+    assert "核实调整：用于跨境电子商务的网络推广、独立站建设等费用：申报2,000,000.00元，核实1,900,000.00元" in text
+    assert "190万元×30%=57万元" in text  # recomputed, then capped at 500,000
+    assert "年进出口额 | 45,000,000.00元 | 19,000,000.00元（核减/更正） | 达2000万元以上（含本数） | 不满足" in text
+    assert "审核结论：部分同意" in text and "（张审核）" in text and "审核日期：2026年3月5日" in text
     notice = "\n".join(docx_blocks(files[1].path))
     assert "第六条" not in notice.split("奖励资金合计")[0].split("现给予奖励如下")[1]  # clause 6 fell out
 
@@ -167,8 +186,8 @@ def test_docx_fonts_are_in_the_east_asian_slot_and_language_is_zh_cn(rendered):
         document = z.read("word/document.xml").decode()
     assert 'w:eastAsia="仿宋_GB2312"' in styles and 'w:eastAsia="方正小标宋简体"' in styles
     assert 'w:eastAsia="黑体"' in styles and 'w:eastAsia="楷体_GB2312"' in styles
-    assert 'w:eastAsia="zh-CN"' in styles
-    assert 'w:eastAsia="仿宋_GB2312"' in document
+    assert 'w:eastAsia="zh-CN"' in styles and 'w:val="en-US"' in styles and 'w:val="zh-CN"' not in styles
+    assert "w:rFonts" not in document  # fonts live in the styles: a clerk changes a style, not every run
 
 
 def test_docx_page_is_gbt_9704(rendered):
@@ -180,7 +199,7 @@ def test_docx_page_is_gbt_9704(rendered):
     assert mm == [210, 297, 37, 35, 28, 26]
     normal = doc.styles["Normal"]
     assert normal.font.size.pt == 16 and round(normal.paragraph_format.line_spacing.pt, 2) == 28.95
-    assert doc.styles["ZZ Title"].font.size.pt == 22
+    assert doc.styles["Title"].font.size.pt == 22
     assert doc.settings.odd_and_even_pages_header_footer
     with zipfile.ZipFile(files[("notice", "docx")]) as z:
         footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
@@ -210,11 +229,15 @@ def test_provenance_in_core_properties_metadata_and_footer(rendered):
         assert cp.identifier == bundle.sha256 and cp.version == "0.1.0"
         assert "policy=zz-cbec-measures-draft" in cp.comments and "status=draft" in cp.comments
         assert cp.language == "zh-CN"
-        assert bundle.sha256 in docx_footer_text(files[(kind, "docx")])
         meta = PdfReader(files[(kind, "pdf")]).metadata
         assert bundle.sha256 in meta["/Subject"] and "zz-cbec-measures-draft" in meta["/Keywords"]
         assert "zzcbec-docs 0.1.0" in meta["/Creator"]
-        assert "".join(provenance_line(bundle).split()) in "".join(pdf_text(files[(kind, "pdf")]).split())
+        printed = "".join(pdf_text(files[(kind, "pdf")]).split()) + docx_footer_text(files[(kind, "docx")])
+        if kind == "application":  # the enterprise's form names the bundle it was made from
+            assert bundle.sha256 in docx_footer_text(files[(kind, "docx")])
+            assert "".join(provenance_line(bundle).split()) in printed
+        else:  # official documents print no tool line: provenance in metadata only
+            assert "zzcbec" not in printed and bundle.sha256 not in printed
 
 
 def _render_twice(tmp_path: Path, cwd_b: Path) -> tuple[list[bytes], list[bytes]]:
@@ -272,13 +295,17 @@ def test_no_cjk_font_is_a_clear_error_naming_the_package(monkeypatch):
     from zzcbec_docs.errors import RenderError
 
     monkeypatch.setattr(fonts, "_chinese_fonts", lambda: ())
+    monkeypatch.setenv("ZZCBEC_FONT_DIR", "/nonexistent")  # no Fandol faces either
     fonts.font_for.cache_clear()
+    fonts.fallback_for.cache_clear()
     try:
         with pytest.raises(RenderError) as e:
             fonts.font_for("fangsong")
         assert "fonts-noto-cjk" in e.value.zh and "fonts-noto-cjk" in e.value.en
+        assert "texlive-lang-chinese" in e.value.zh and "make fonts" in e.value.en
     finally:
         fonts.font_for.cache_clear()
+        fonts.fallback_for.cache_clear()
 
 
 def test_missing_harfbuzz_subset_is_warned(monkeypatch):
@@ -315,11 +342,13 @@ def test_ineligible_bundle_gets_no_notice_and_etrade_gets_no_application(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
-def test_shangjie_notice_leaves_the_split_to_the_finance_bureau(tmp_path):
-    files = render_bundle(load_bundle(SAMPLES / "shangjie-unsettled.yaml"), load_policy(), kinds=["notice"],
+def test_shangjie_split_is_an_internal_note_of_the_opinion_not_the_notice(tmp_path):
+    files = render_bundle(load_bundle(SAMPLES / "shangjie-unsettled.yaml"), load_policy(), kinds=["opinion", "notice"],
                           formats=["docx"], out_dir=tmp_path)
-    text = "\n".join(docx_blocks(files[0].path))
-    assert "待定" in text and "待财政部门确定" in text
+    opinion, notice = ("\n".join(docx_blocks(f.path)) for f in files)
+    assert "上街区未列入《措施》第十六条资金分担范围，市、区承担比例待财政部门确定" in opinion
+    assert "待财政部门确定" not in notice and "第十六条" not in notice and "市级承担" not in notice
+    assert "奖励资金合计3万元（人民币叁万元整）。" in notice
 
 
 def test_hostile_strings_stay_text_fetch_nothing_and_wrap_inside_the_page(tmp_path, monkeypatch):
@@ -402,4 +431,4 @@ def test_opinion_prints_the_clause_3_reading_it_applied(tmp_path):
                           formats=["docx"], out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
     assert "第三条：" in text and "补差" in text
-    assert "按补差理解：¥4,000,000.00 − 此前已获 ¥2,000,000.00" in text
+    assert "按补差理解：400万元−此前已获200万元" in text

@@ -47,7 +47,7 @@ def test_render_with_a_review_record(tmp_path):
                 "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr.decode()
     with zipfile.ZipFile(next(tmp_path.glob("*-notice.docx"))) as z:
-        assert "¥210,000.00" in z.read("word/document.xml").decode()  # 30% of the verified 700,000
+        assert "210,000.00" in z.read("word/document.xml").decode()  # 30% of the verified 700,000
 
 
 def test_bad_review_record_is_a_clear_error(tmp_path):

@@ -26,14 +26,14 @@ from zzcbec_docs.cli.options import (
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="通知书输出目录 / folder for the notice")
 @click.option("--format", "formats", default="docx,pdf", show_default=True, help="docx,pdf")
-@click.option("--issuer", default="郑州市商务局", show_default=True, help="发文机关 / issuing authority")
-@click.option("--code", default="郑商务", show_default=True, help="发文机关代字 / the issuer's code in 郑商务〔2026〕N号")
+@click.option("--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the profile's)")
+@click.option("--code", default=None, help="发文机关代字（默认取发文机关配置，如 郑商务）/ the issuer's code in 郑商务〔2026〕N号")
 @click.option("--date", "doc_date", type=IsoDate(), default=None, help="成文日期（默认今天）/ date (default: today)")
 @exclusion_option
 @issued_on_option
 @policy_option
 def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, out_dir: Path, formats: str,
-          issuer: str, code: str, doc_date, exclusion_list: Path | None, issued_on,  # type: ignore[no-untyped-def]
+          issuer: str | None, code: str | None, doc_date, exclusion_list: Path | None, issued_on,  # type: ignore[no-untyped-def]
           policy_file: Path | None) -> None:
     """记账、编号并出具奖励通知书 / award a bundle: in one transaction, re-check every claim against
     the ledger (caps, one-time awards, clause 3 top-up), record the awards, assign the next
@@ -44,6 +44,7 @@ def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, ou
     import re
 
     from zzcbec_docs.check import read_exclusion_list, validate_file
+    from zzcbec_docs.documents.issuer import apply_fonts, load_issuer
     from zzcbec_docs.documents.review import load_review
     from zzcbec_docs.errors import BundleError, UsageError, ZzcbecError
     from zzcbec_docs.ledger import open_ledger
@@ -51,6 +52,10 @@ def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, ou
     from zzcbec_docs.money import fmt_yuan
 
     fmts = tuple(split_list(formats, ("docx", "pdf"), "--format"))
+    profile = load_issuer()  # ZZCBEC_ISSUER_PROFILE, else the packaged 郑州市商务局
+    apply_fonts(profile)
+    issuer = issuer or profile.name
+    code = code or profile.code
     if not re.match(r"^\S{1,20}$", code) or any(ch in code for ch in "〔〕[]"):
         raise UsageError(f"发文机关代字“{code}”不合规", f"the issuer code {code!r} is not valid")
     if not ledger_url:

@@ -36,6 +36,8 @@ LAZY_COMMANDS = {
     "policy": ("zzcbec_docs.cli.policy", "policy"),
     "init-bundle": ("zzcbec_docs.cli.init_bundle", "init_bundle"),
     "ledger": ("zzcbec_docs.cli.ledger", "ledger"),
+    "verify": ("zzcbec_docs.cli.verify", "verify"),
+    "publicity": ("zzcbec_docs.cli.publicity", "publicity"),
 }
 
 
@@ -73,6 +75,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec batch IN... --out DIR     批量受理、并行出文、汇总 / a folder at once, in parallel
     zzcbec award BUNDLE --ledger URL 记账、编号并出具奖励通知书 / record, number, notify
     zzcbec ledger init|list|revoke|export   奖励台账 / the award ledger
+    zzcbec verify FILE --ledger URL  核验通知书（文号、撤销、金额、核验码）/ check a notice
+    zzcbec publicity --year Y --out D 拟奖励企业名单公示 / the public list of proposed awards
     """
     ctx.obj = {"debug": debug}
 

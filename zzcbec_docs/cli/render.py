@@ -30,7 +30,12 @@ format_option = click.option("--format", "formats", default="docx,pdf", show_def
                              help="格式 / formats: docx,pdf")
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
                           help="输出目录 / output folder")
-issuer_option = click.option("--issuer", default="郑州市商务局", show_default=True, help="发文机关 / issuing authority")
+issuer_option = click.option("--issuer", default=None,
+                             help="发文机关（默认取发文机关配置）/ issuing authority (default: the issuer profile's)")
+profile_option = click.option("--issuer-profile", "profile", type=click.Path(dir_okay=False), default=None,
+                              envvar="ZZCBEC_ISSUER_PROFILE", show_envvar=True,
+                              help="发文机关配置 YAML：版头、代字、抄送、印发机关、附注、字体（默认郑州市商务局）/ "
+                                   "issuer profile (default: 郑州市商务局)")
 number_option = click.option("--number", default=None, help="发文字号，如 郑商务〔2026〕15号 / document number")
 date_option = click.option("--date", "doc_date", type=IsoDate(), default=None,
                            help="成文日期（默认今天）/ date of the notice (default: today)")
@@ -145,13 +150,17 @@ def _render_source(job: _RenderJob, src: str, read_first) -> tuple[int, list[tup
     return code, lines
 
 
-def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path) -> str | None:  # type: ignore[no-untyped-def]
-    """In a worker: one file from its content; the error message, or None when written."""
+def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path,  # type: ignore[no-untyped-def]
+                    font_files: dict[str, str]) -> str | None:
+    """In a worker: one file from its content, with the fonts the command configured (the issuer
+    profile's; the worker was forked before they were read); the error message, or None when written."""
+    from zzcbec_docs.documents import fonts
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.documents.render import write_format
     from zzcbec_docs.errors import ZzcbecError
 
     try:
+        fonts.configure(font_files)
         write_atomic(path, write_format(html, fmt, bundle, policy, kind))
     except ZzcbecError as e:
         return e.message
@@ -162,7 +171,7 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
     """One bundle: checked and its documents' content built here, while the workers warm up;
     then they write the files (the same steps as render_bundle, shared out)."""
     from zzcbec_docs.check import validate_file
-    from zzcbec_docs.documents import parallel
+    from zzcbec_docs.documents import fonts, parallel
     from zzcbec_docs.documents.render import build_html, file_name
     from zzcbec_docs.errors import ZzcbecError
     from zzcbec_docs.rules.engine import decide
@@ -183,7 +192,7 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
         files = []
         for fmt in job.formats:
             path = job.out_dir / file_name(bundle, kind, fmt)
-            args = (html, fmt, bundle, job.policy, kind, path)
+            args = (html, fmt, bundle, job.policy, kind, path, fonts.configured())
             files.append((path, args, workers.submit(_write_document, *args)))
         made.append((kind, files))
     code = 0
@@ -217,6 +226,7 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
 @click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="审核记录 YAML / review record (for the opinion and the notice)")
 @issuer_option
+@profile_option
 @number_option
 @date_option
 @exclusion_option
@@ -225,9 +235,11 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="并行进程数（0 为全部核心）/ worker processes for several bundles (0: every core)")
 def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, review_path: Path | None,
-           issuer: str, number: str | None, doc_date, exclusion_list: Path | None, issued_on,  # type: ignore[no-untyped-def]
-           policy_file: Path | None, jobs: int) -> None:
+           issuer: str | None, profile: str | None, number: str | None, doc_date, exclusion_list: Path | None,  # type: ignore[no-untyped-def]
+           issued_on, policy_file: Path | None, jobs: int) -> None:
     """生成申报表、审核意见书、奖励通知书（DOCX 与 PDF）/ render the documents of bundles.
+
+    The notice's 版头 and 版记 (发文机关标志, 代字, 抄送, 印发机关, 附注) come from the issuer profile.
 
     File names hold the USCC, the year and the kind: 91410100MA46000016-2026-notice.pdf.
     """
@@ -254,7 +266,10 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
         try:
             policy = load_policy_option(policy_file, issued_on)
             excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-            notice = NoticeOptions(issuer=issuer, number=number, date=doc_date).checked()
+            notice = NoticeOptions(issuer=issuer, number=number, date=doc_date, profile=profile).checked()
+            from zzcbec_docs.documents.issuer import apply_fonts
+
+            apply_fonts(notice.issuer_profile())
         except ZzcbecError as e:
             raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
         for note in environment_notes():

@@ -1,58 +1,95 @@
-"""The same HTML content → DOCX with python-docx: GB/T 9704 page, East Asian fonts, zh-CN.
+"""The same HTML content → DOCX with python-docx, as a clerk edits it in Word or WPS.
 
-python-docx sets only the Latin font; the Chinese font goes in w:eastAsia, set here for every
-style and run. Output is deterministic: fixed zip timestamps and core-property dates.
+- Fonts live in the styles (East Asian slot included), never on runs: change a style, change the text.
+- Headings use the built-in "Heading 1"/"Heading 2" styles with outline levels (navigation pane);
+  the title uses the built-in "Title".
+- Languages: w:eastAsia="zh-CN" for Chinese, w:val="en-US" for Latin text and numbers (with zh-CN
+  there Word and LibreOffice break account numbers and amounts across lines).
+- GB/T 9704 grid: w:docGrid of 22 lines × 28 characters on the 公文; tables repeat their header rows
+  and never split a row; headings keep with what follows; the closing keeps with the body's end.
+- The package carries none of python-docx's template leftovers (application name, Japanese theme
+  language, ＭＳ 明朝 in the font table, the thumbnail). Output is deterministic.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime
 from functools import lru_cache
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from zzcbec_docs.documents.content_tree import Node, parse, squash
 from zzcbec_docs.documents.fonts import ROLES
 
 LINE = Pt(28.95)  # 22 lines in the 225 mm 版心
-COLUMN_SHARES = {"c-cond": 22, "c-val": 20, "c-std": 26, "c-res": 12, "c-item": 37, "c-num": 21}  # % as in the CSS
+RED = RGBColor(0xE6, 0x00, 0x12)
+COLUMN_SHARES = {"c-cond": 22, "c-val": 20, "c-std": 26, "c-res": 12, "c-item": 37, "c-num": 21,
+                 "c-item2": 64, "c-num2": 36, "c-pn": 7, "c-pname": 23, "c-puscc": 27,
+                 "c-pdist": 13, "c-pcl": 14, "c-pamt": 16, "c-n": 8, "c-att": 22, "c-file": 25, "c-hash": 45}  # % as in the CSS
 MARGINS = {  # top, bottom, left, right (mm)
     "gongwen": (37, 35, 28, 26),
     "form": (25, 25, 20, 20),
 }
+# w:docGrid: a line every 28.95 pt (579 twentieths); characters 15.79 pt apart (16 pt − 0.21 pt, in 1/4096 pt)
+GRID = {"gongwen": ("579", str(round((442.205 / 28 - 16) * 4096)))}
+ON_GRID = {"Normal", "Heading 1", "Heading 2"}
 
 
-def _set_fonts(rpr_parent, role: str) -> None:  # type: ignore[no-untyped-def]
-    """Name the role's font in every slot, East Asian included."""
+def _rfonts(role: str) -> OxmlElement:
     r = ROLES[role]
-    rpr = rpr_parent.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    fonts.set(qn("w:ascii"), r.docx_latin)
-    fonts.set(qn("w:hAnsi"), r.docx_latin)
-    fonts.set(qn("w:eastAsia"), r.docx_name)
-    fonts.set(qn("w:cs"), r.docx_latin)
+    fonts = OxmlElement("w:rFonts")
+    for k, v in (("w:ascii", r.docx_latin), ("w:hAnsi", r.docx_latin), ("w:eastAsia", r.docx_name),
+                 ("w:cs", r.docx_latin)):
+        fonts.set(qn(k), v)
     fonts.set(qn("w:hint"), "eastAsia")
+    return fonts
 
 
-def _set_lang(rpr_parent) -> None:  # type: ignore[no-untyped-def]
-    rpr = rpr_parent.get_or_add_rPr()
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
+def _lang() -> OxmlElement:
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     lang.set(qn("w:bidi"), "ar-SA")
+    return lang
+
+
+# what follows each element in w:pPr and w:rPr (ECMA-376 order; Word refuses elements out of order)
+PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+PPR_AFTER_SNAP = PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:spacing"):]
+PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+                     "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+                     "w:specVanish", "w:oMath")
+
+
+def _char_spacing(rpr, twentieths: int) -> None:  # type: ignore[no-untyped-def]
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(twentieths))
+    rpr.insert_element_before(spacing, *RPR_AFTER_SPACING)
+
+
+def _border(ppr, side: str, size_eighths: int, color: str = "000000", space: int = 1) -> None:  # type: ignore[no-untyped-def]
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = OxmlElement("w:pBdr")
+        ppr.insert_element_before(bdr, *PPR_AFTER_PBDR)
+    el = OxmlElement(f"w:{side}")
+    for k, v in (("w:val", "single"), ("w:sz", str(size_eighths)), ("w:space", str(space)), ("w:color", color)):
+        el.set(qn(k), v)
+    bdr.append(el)
 
 
 @lru_cache(maxsize=2)
@@ -63,11 +100,17 @@ def _base_document(layout: str) -> bytes:
     return buf.getvalue()
 
 
+STYLE_NAMES = ("Normal", "Title", "Heading 1", "Heading 2", "ZZ Mark", "ZZ Doc Number", "ZZ Table", "ZZ Grid",
+               "ZZ Table Heading", "ZZ Grid Heading", "ZZ Unit", "ZZ Banji", "ZZ Letter", "ZZ Letter Title",
+               "ZZ Small", "ZZ Page Number", "ZZ Signature")
+
+
 class _Writer:
     def __init__(self, layout: str, fresh: bool = False) -> None:
         self.layout = layout
         self.body_pt = 16 if layout == "gongwen" else 12
         self.first_block_of_section = False
+        self.in_letter = False
         if fresh:
             self.doc = Document()
             self._styles()
@@ -75,200 +118,253 @@ class _Writer:
         else:
             self.doc = Document(io.BytesIO(_base_document(layout)))
         # python-docx resolves a style object by scanning every style each time; look ids up once
-        self.style_ids = {name: self.doc.styles[name].style_id
-                          for name in ("Normal", "ZZ Title", "ZZ Heading 1", "ZZ Heading 2", "ZZ Table", "ZZ Grid")}
+        self.style_ids = {name: self.doc.styles[name].style_id for name in STYLE_NAMES}
 
     # ---------------------------------------------------------------- setup
     def _style(self, name: str, role: str, size: float, *, align=None, indent_chars: float = 0,  # type: ignore[no-untyped-def]
-               line=None, base: str | None = "Normal"):
+               line=None, base: str | None = "Normal", color: RGBColor | None = None, keep_next: bool = False,
+               outline: int | None = None, space_after: float = 0, kind=WD_STYLE_TYPE.PARAGRAPH):
         styles = self.doc.styles
         try:
             st = styles[name]
         except KeyError:
-            from docx.enum.style import WD_STYLE_TYPE
-
-            st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-            if base:
-                st.base_style = styles[base]
+            st = styles.add_style(name, kind)
+        if name != "Normal":
+            st.base_style = styles[base] if base else None
+        # a clean slate: the template's theme fonts, colours, borders and spacing go
+        el = st.element
+        for tag in ("w:rPr", "w:pPr"):
+            old = el.find(qn(tag))
+            if old is not None:
+                el.remove(old)
+        st.quick_style = True
         st.font.size = Pt(size)
         st.font.bold = False
-        _set_fonts(st.element, role)
-        _set_lang(st.element)
+        st.font.italic = False
+        st.font.color.rgb = color or RGBColor(0, 0, 0)
+        rpr = el.get_or_add_rPr()
+        rpr.insert(0, _rfonts(role))
+        rpr.append(_lang())
+        if kind != WD_STYLE_TYPE.PARAGRAPH:
+            return st
         pf = st.paragraph_format
         pf.space_before = Pt(0)
-        pf.space_after = Pt(0)
+        pf.space_after = Pt(space_after)
+        pf.widow_control = True
         if line is not None:
             pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
             pf.line_spacing = line
-        if align is not None:
-            pf.alignment = align
+        pf.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.JUSTIFY
         pf.first_line_indent = Pt(size * indent_chars) if indent_chars else Pt(0)
+        if name in ON_GRID and self.layout in GRID:
+            # 28 characters in 156 mm: each 16 pt character gives back 0.25 pt (as the PDF does), so that
+            # a character fits one grid cell in LibreOffice too (Word snaps to the grid's 15.79 pt pitch)
+            _char_spacing(rpr, -5)
+        # in characters too, so that the indent follows the grid (and 0 where none: Word reads the
+        # character value before the point value, and would inherit Normal's two characters)
+        ind = el.get_or_add_pPr().find(qn("w:ind"))
+        ind.set(qn("w:firstLineChars"), str(int(indent_chars * 100)))
+        pf.keep_with_next = keep_next
+        if name not in ON_GRID:  # the grid is the body's: titles, tables and the 版记 keep their own pitch
+            snap = OxmlElement("w:snapToGrid")
+            snap.set(qn("w:val"), "0")
+            el.get_or_add_pPr().insert_element_before(snap, *PPR_AFTER_SNAP)
+        if outline is not None:
+            ppr = el.get_or_add_pPr()
+            lvl = OxmlElement("w:outlineLvl")
+            lvl.set(qn("w:val"), str(outline))
+            ppr.insert_element_before(lvl, *PPR_AFTER_OUTLINE)
         return st
 
     def _styles(self) -> None:
-        body_line = LINE if self.layout == "gongwen" else Pt(22)
-        normal = self._style("Normal", "fangsong", self.body_pt, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
-                             indent_chars=2, line=body_line, base=None)
-        normal.font.color.rgb = None
+        gongwen = self.layout == "gongwen"
+        body_line = LINE if gongwen else Pt(22)
+        self._style("Normal", "fangsong", self.body_pt, indent_chars=2, line=body_line, base=None)
         # docDefaults carry the language and East Asian font for anything not styled
         defaults = self.doc.styles.element.find(qn("w:docDefaults"))
-        if defaults is not None:
-            rpr_default = defaults.find(qn("w:rPrDefault"))
-            if rpr_default is not None and rpr_default.find(qn("w:rPr")) is not None:
-                rpr = rpr_default.find(qn("w:rPr"))
-                for child in list(rpr):
-                    if child.tag in (qn("w:rFonts"), qn("w:lang")):
-                        rpr.remove(child)
-                fonts = OxmlElement("w:rFonts")
-                r = ROLES["fangsong"]
-                for k, v in (("w:ascii", r.docx_latin), ("w:hAnsi", r.docx_latin), ("w:eastAsia", r.docx_name),
-                             ("w:cs", r.docx_latin)):
-                    fonts.set(qn(k), v)
-                rpr.insert(0, fonts)
-                lang = OxmlElement("w:lang")
-                lang.set(qn("w:val"), "zh-CN")
-                lang.set(qn("w:eastAsia"), "zh-CN")
-                lang.set(qn("w:bidi"), "ar-SA")
-                rpr.append(lang)
-        title_size = 22 if self.layout == "gongwen" else 18
-        self._style("ZZ Title", "xiaobiaosong", title_size, align=WD_ALIGN_PARAGRAPH.CENTER,
-                    line=Pt(35) if self.layout == "gongwen" else Pt(28))
-        self._style("ZZ Heading 1", "heiti", 16 if self.layout == "gongwen" else 14,
-                    indent_chars=2 if self.layout == "gongwen" else 0, line=body_line)
-        self._style("ZZ Heading 2", "kaiti", 16 if self.layout == "gongwen" else 12,
-                    indent_chars=2 if self.layout == "gongwen" else 0, line=body_line)
+        rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        for child in list(rpr):
+            if child.tag in (qn("w:rFonts"), qn("w:lang")):
+                rpr.remove(child)
+        rpr.insert(0, _rfonts("fangsong"))
+        for tag in ("w:sz", "w:szCs"):  # the grid's characters are measured in the default size: 3号
+            old = rpr.find(qn(tag))
+            if old is not None:
+                rpr.remove(old)
+            sz = OxmlElement(tag)
+            sz.set(qn("w:val"), str(self.body_pt * 2))
+            rpr.append(sz)
+        rpr.append(_lang())
+        self._style("Title", "xiaobiaosong", 22 if gongwen else 18, align=WD_ALIGN_PARAGRAPH.CENTER,
+                    line=Pt(35) if gongwen else Pt(28), space_after=28.95 if gongwen else 8)
+        self._style("Heading 1", "heiti", 16 if gongwen else 14, indent_chars=2 if gongwen else 0, line=body_line,
+                    keep_next=True, outline=0)
+        self._style("Heading 2", "kaiti", 16 if gongwen else 12, indent_chars=2 if gongwen else 0, line=body_line,
+                    keep_next=True, outline=1)
+        self._style("ZZ Mark", "xiaobiaosong", 36, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(44), color=RED,
+                    space_after=28.95)
+        self._style("ZZ Doc Number", "fangsong", 16, align=WD_ALIGN_PARAGRAPH.CENTER, line=LINE, space_after=57.9)
         self._style("ZZ Table", "fangsong", 12, line=Pt(18), align=WD_ALIGN_PARAGRAPH.LEFT)
         self._style("ZZ Grid", "fangsong", 10.5, line=Pt(15), align=WD_ALIGN_PARAGRAPH.LEFT)
+        self._style("ZZ Table Heading", "heiti", 12, line=Pt(18), align=WD_ALIGN_PARAGRAPH.LEFT)
+        self._style("ZZ Grid Heading", "heiti", 10.5, line=Pt(15), align=WD_ALIGN_PARAGRAPH.LEFT)
+        self._style("ZZ Unit", "fangsong", 10.5, line=Pt(15), align=WD_ALIGN_PARAGRAPH.RIGHT, keep_next=True)
+        self._style("ZZ Banji", "fangsong", 14, line=Pt(22), align=WD_ALIGN_PARAGRAPH.LEFT)
+        self._style("ZZ Letter", "fangsong", 16, indent_chars=2, line=Pt(26))
+        letter_title = self._style("ZZ Letter Title", "xiaobiaosong", 22, align=WD_ALIGN_PARAGRAPH.CENTER,
+                                   line=Pt(35), space_after=24)
+        _char_spacing(letter_title.element.get_or_add_rPr(), 220)  # 承 诺 书: spaced by the style, not spaces
+        self._style("ZZ Signature", "fangsong", self.body_pt, line=Pt(36) if gongwen else Pt(22),
+                    align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
         self._style("ZZ Small", "fangsong", 6.5, line=Pt(8), align=WD_ALIGN_PARAGRAPH.CENTER)
+        self._style("ZZ Page Number", "songti", 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
         self.doc.settings.odd_and_even_pages_header_footer = True
 
     def _page(self) -> None:
         sec = self.doc.sections[0]
-        self._setup_section(sec, self.layout)
-
-    def _setup_section(self, sec, layout: str) -> None:  # type: ignore[no-untyped-def]
-        top, bottom, left, right = MARGINS[layout]
+        top, bottom, left, right = MARGINS[self.layout]
         sec.page_width, sec.page_height = Mm(210), Mm(297)
         sec.top_margin, sec.bottom_margin = Mm(top), Mm(bottom)
         sec.left_margin, sec.right_margin = Mm(left), Mm(right)
         sec.footer_distance = Mm(max(bottom - 7 - 5, 10))  # number's top ≈ 7 mm below the 版心
         sec.header_distance = Mm(15)
+        grid = sec._sectPr.find(qn("w:docGrid"))
+        if grid is not None:
+            sec._sectPr.remove(grid)
+        grid = OxmlElement("w:docGrid")
+        if self.layout in GRID:
+            pitch, char_space = GRID[self.layout]
+            grid.set(qn("w:type"), "linesAndChars")
+            grid.set(qn("w:linePitch"), pitch)
+            grid.set(qn("w:charSpace"), char_space)
+        else:
+            grid.set(qn("w:linePitch"), "440")
+        sec._sectPr.append(grid)
         for footer, align, side in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
                                     (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
             p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
             for r in list(p.runs):
                 r._element.getparent().remove(r._element)
+            p.style = self.doc.styles["ZZ Page Number"]
             p.alignment = align
             pf = p.paragraph_format
-            pf.first_line_indent = Pt(0)
             if side == "right":
                 pf.right_indent = Pt(14)
             else:
                 pf.left_indent = Pt(14)
-            self._run(p, "— ", "fangsong", 14)
-            self._field(p, "PAGE", 14)
-            self._run(p, " —", "fangsong", 14)
+            p.add_run("— ")
+            self._field(p, "PAGE")
+            p.add_run(" —")
 
     # ---------------------------------------------------------------- pieces
-    def _run(self, p, text: str, role: str, size: float | None = None):  # type: ignore[no-untyped-def]
-        run = p.add_run(text)
-        _set_fonts(run._element, role)
-        if size:
-            run.font.size = Pt(size)
-        return run
-
-    def _field(self, p, instr: str, size: float) -> None:  # type: ignore[no-untyped-def]
+    def _field(self, p, instr: str) -> None:  # type: ignore[no-untyped-def]
         fld = OxmlElement("w:fldSimple")
         fld.set(qn("w:instr"), instr)
         r = OxmlElement("w:r")
-        rpr = OxmlElement("w:rPr")
-        sz = OxmlElement("w:sz")
-        sz.set(qn("w:val"), str(int(size * 2)))
-        rpr.append(sz)
-        r.append(rpr)
         t = OxmlElement("w:t")
         t.text = "1"
         r.append(t)
         fld.append(r)
         p._p.append(fld)
 
-    def _paragraph(self, text: str, style: str, role: str, *, classes: set[str] | None = None):  # type: ignore[no-untyped-def]
+    def _paragraph(self, text: str, style: str, *, classes: set[str] | None = None, container=None):  # type: ignore[no-untyped-def]
         classes = classes or set()
-        p = self.doc.add_paragraph()
+        p = (container or self.doc).add_paragraph()
         p._p.style = self.style_ids[style]
-        if self.first_block_of_section:
+        if self.first_block_of_section and container is None:
             p.paragraph_format.page_break_before = True
             self.first_block_of_section = False
         pf = p.paragraph_format
-        if classes & {"noindent", "center", "right", "docno", "provenance"}:
+        if classes & {"noindent", "center", "right"}:
             pf.first_line_indent = Pt(0)
-        if classes & {"center", "docno"}:
+            p._p.pPr.find(qn("w:ind")).set(qn("w:firstLineChars"), "0")
+        if "center" in classes:
             pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if "right" in classes:
             pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             pf.right_indent = Pt(self.body_pt * 4)
         if text:
-            self._run(p, text, role)
+            p.add_run(text)
         return p
 
+    def _lines(self, p, node: Node) -> None:  # type: ignore[no-untyped-def]
+        """A paragraph's text with its <br> as line breaks."""
+        parts = _split_lines(node)
+        for i, part in enumerate(parts):
+            run = p.add_run(part)
+            if i < len(parts) - 1:
+                run.add_break()
+
     def _footer_line(self, text: str) -> None:
-        """Provenance: a small line in the footer of every page, as in the PDF."""
+        """The application's tool line: a small line in the footer of every page, as in the PDF."""
         sec = self.doc.sections[0]
         for footer in (sec.footer, sec.even_page_footer):
             p = footer.add_paragraph(style=self.doc.styles["ZZ Small"])
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            p.paragraph_format.first_line_indent = Pt(0)
-            self._run(p, text, "fangsong")
-
-    def _rule(self) -> None:
-        p = self._paragraph("", "Normal", "fangsong", classes={"noindent"})
-        ppr = p._p.get_or_add_pPr()
-        bdr = OxmlElement("w:pBdr")
-        bottom = OxmlElement("w:bottom")
-        for k, v in (("w:val", "single"), ("w:sz", "8"), ("w:space", "1"), ("w:color", "000000")):
-            bottom.set(qn(k), v)
-        bdr.append(bottom)
-        ppr.append(bdr)
+            p.add_run(text)
 
     def _table(self, node: Node) -> None:
-        rows = [tr for tr in node.elements() if tr.tag == "tr"]
-        grid = [[c for c in tr.elements() if c.tag in ("td", "th")] for tr in rows]
+        rows: list[tuple[Node, bool]] = []
+        for child in node.elements():
+            if child.tag == "tr":
+                rows.append((child, False))
+            elif child.tag in ("thead", "tbody", "tfoot"):
+                rows.extend((tr, child.tag == "thead") for tr in child.elements() if tr.tag == "tr")
+        grid = [[c for c in tr.elements() if c.tag in ("td", "th")] for tr, _ in rows]
+        if not grid:
+            return
         ncols = max(sum(int(c.attrs.get("colspan", "1")) for c in row) for row in grid)
         table = self.doc.add_table(rows=len(grid), cols=ncols)
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         if self.first_block_of_section:  # a table cannot break before; an empty paragraph can
             self.first_block_of_section = False
-        style = "ZZ Grid" if "grid" in node.classes else "ZZ Table"
-        shares = [COLUMN_SHARES.get(next(iter(c.classes), ""), 0) for c in grid[0]]
-        if len(shares) == ncols and all(shares):
-            top, bottom, left, right = MARGINS[self.layout]
-            text_width = 210 - left - right
-            table.autofit = False
-            widths = [Mm(text_width * share / sum(shares)) for share in shares]
-            for j, col in enumerate(table.columns):
-                col.width = widths[j]  # w:gridCol, read by LibreOffice
-            for row in table.rows:
-                for j, cell in enumerate(row.cells):  # w:tcW, read by Word
-                    cell.width = widths[j]
-        style_id = self.style_ids[style]
-        for i, row in enumerate(grid):
+        small = "grid" in node.classes
+        body_style = self.style_ids["ZZ Grid" if small else "ZZ Table"]
+        head_style = self.style_ids["ZZ Grid Heading" if small else "ZZ Table Heading"]
+        header_cells = next((row for (tr, head), row in zip(rows, grid, strict=True) if head), grid[0])
+        shares = [COLUMN_SHARES.get(next(iter(c.classes), ""), 0) for c in header_cells]
+        top, bottom, left, right = MARGINS[self.layout]
+        text_width = 210 - left - right
+        if not (len(shares) == ncols and all(shares)):
+            shares = [21, 29, 21, 29] if ncols == 4 else [1] * ncols
+            if ncols == 4 and node.classes & {"claim", "total", "sign-boxes"}:
+                shares = [38, 20, 21, 21]
+        table.autofit = False
+        widths = [Mm(text_width * share / sum(shares)) for share in shares]
+        for j, col in enumerate(table.columns):
+            col.width = widths[j]  # w:gridCol, read by LibreOffice
+        for i, ((tr, head), row) in enumerate(zip(rows, grid, strict=True)):
+            row_el = table.rows[i]
+            trpr = row_el._tr.get_or_add_trPr()
+            cant = OxmlElement("w:cantSplit")  # a row never splits across pages
+            trpr.append(cant)
+            if head:
+                trpr.append(OxmlElement("w:tblHeader"))  # repeated on every page
             col = 0
-            row_cells = table.rows[i].cells
+            row_cells = row_el.cells
+            for j, cell in enumerate(row_cells):
+                cell.width = widths[j]  # w:tcW, read by Word
             for cell_node in row:
                 span = int(cell_node.attrs.get("colspan", "1"))
                 cell = row_cells[col]
                 if span > 1:
                     cell = cell.merge(row_cells[col + span - 1])
-                p = cell.paragraphs[0]
-                p._p.style = style_id
-                p.paragraph_format.first_line_indent = Pt(0)
-                if "num" in cell_node.classes:
-                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                role = "heiti" if cell_node.tag == "th" else "fangsong"
-                run = self._run(p, squash(cell_node.text()), role)
-                if "hash" in cell_node.classes:
-                    run.font.size = Pt(8)
+                if "nowrap" in cell_node.classes:
+                    cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
+                style = head_style if cell_node.tag == "th" else body_style
+                blocks = [el for el in cell_node.elements() if el.tag == "p"]
+                paragraphs = blocks or [cell_node]
+                for k, block in enumerate(paragraphs):
+                    p = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
+                    p._p.style = style
+                    if "num" in cell_node.classes or "boxsign" in block.classes:
+                        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                    if "sum" in tr.classes and col == 0:
+                        p._p.style = head_style
+                        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                    run = p.add_run(squash(block.text()))
+                    if "hash" in cell_node.classes:
+                        run.font.size = Pt(8)
                 col += span
 
     # ---------------------------------------------------------------- walk
@@ -281,6 +377,7 @@ class _Writer:
                 if not first:
                     self.first_block_of_section = True
                 first = False
+                self.in_letter = "letter" in section.classes
                 self._blocks(section)
 
     def _blocks(self, node: Node) -> None:
@@ -290,34 +387,91 @@ class _Writer:
     def _block(self, el: Node) -> None:
         tag, cls = el.tag, el.classes
         if tag == "h1":
-            self._paragraph(squash(el.text()), "ZZ Title", "xiaobiaosong")
-            if self.layout == "gongwen":
-                self._paragraph("", "Normal", "fangsong", classes={"noindent"})  # one blank line after
+            p = self._paragraph("", "ZZ Letter Title" if self.in_letter else "Title")
+            self._lines(p, el)
         elif tag == "h2":
-            self._paragraph(squash(el.text()), "ZZ Heading 1", "heiti")
+            self._paragraph(squash(el.text()), "Heading 1")
         elif tag == "h3":
-            self._paragraph(squash(el.text()), "ZZ Heading 2", "kaiti")
+            self._paragraph(squash(el.text()), "Heading 2")
         elif tag == "p" and "provenance" in cls:
             self._footer_line(squash(el.text()))
+        elif tag == "p" and "mark" in cls:
+            self._paragraph(squash(el.text()), "ZZ Mark")
+        elif tag == "p" and "docno" in cls:
+            p = self._paragraph(squash(el.text()), "ZZ Doc Number")
+            _border(p._p.get_or_add_pPr(), "bottom", 12, "E60012", space=11)  # the red separator, 4 mm under
+        elif tag == "p" and "unit" in cls:
+            self._paragraph(squash(el.text()), "ZZ Unit")
+        elif tag == "p" and "sign" in cls:
+            self._paragraph(squash(el.text()), "ZZ Signature")
         elif tag == "p":
-            self._paragraph(squash(el.text()), "Normal", "fangsong", classes=cls)
+            p = self._paragraph(squash(el.text()), "ZZ Letter" if self.in_letter else "Normal", classes=cls)
+            if "last" in cls:
+                p.paragraph_format.keep_with_next = True
         elif tag == "hr":
-            self._rule()
+            pass  # rules are paragraph borders (the 版头's red line, the 版记's lines)
         elif tag == "table":
             self._table(el)
         elif tag == "div" and "seal-space" in cls:
-            for _ in range(2):
-                self._paragraph("", "Normal", "fangsong", classes={"noindent"})
+            self._paragraph("", "Normal", classes={"noindent"})
         elif tag == "div" and "signoff" in cls:
             for p in el.elements():  # issuer and date, 右空四字
-                self._paragraph(squash(p.text()), "Normal", "fangsong", classes={"right"})
+                self._paragraph(squash(p.text()), "Normal", classes={"right"})
         elif tag == "div" and "closing" in cls:  # kept together on one page, as in the PDF
             start = len(self.doc.paragraphs)
             self._blocks(el)
             for p in self.doc.paragraphs[start:-1]:
                 p.paragraph_format.keep_with_next = True
+        elif tag == "div" and "banji" in cls:
+            self._banji(el)
         elif tag == "div":
             self._blocks(el)
+
+    def _banji(self, el: Node) -> None:
+        """版记: 抄送 and 印发机关/日期 between lines (thick first and last, thin between), 4号仿宋."""
+        ps = [p for p in el.elements() if p.tag == "p"]
+        top, bottom, left, right = MARGINS[self.layout]
+        width = Mm(210 - left - right)
+        spacer = self._paragraph("", "ZZ Banji")
+        spacer.paragraph_format.keep_with_next = True
+        for node in ps:
+            p = self._paragraph("", "ZZ Banji")
+            pf = p.paragraph_format
+            pf.keep_with_next = node is not ps[-1]
+            pf.left_indent = Pt(14)
+            pf.right_indent = Pt(14)
+            ppr = p._p.get_or_add_pPr()
+            if "cc" in node.classes:
+                pf.left_indent = Pt(14 * 4)
+                pf.first_line_indent = Pt(-14 * 3)  # 回行时与冒号后的首字对齐
+                ind = ppr.find(qn("w:ind"))
+                ind.set(qn("w:leftChars"), "400")
+                ind.set(qn("w:hangingChars"), "300")
+                _border(ppr, "top", 8)
+                _border(ppr, "bottom", 6)
+                p.add_run(squash(node.text()))
+            elif "printed" in node.classes:
+                _border(ppr, "bottom", 8)
+                spans = [s for s in node.elements() if s.tag == "span"]
+                pf.tab_stops.add_tab_stop(width - Pt(28), alignment=2)  # right-aligned 印发日期
+                p.add_run(squash(spans[0].text()) if spans else squash(node.text()))
+                if len(spans) > 1:
+                    p.add_run("\t" + squash(spans[1].text()))
+            else:
+                p.style = self.doc.styles["ZZ Grid"]
+                p.add_run(squash(node.text()))
+
+
+def _split_lines(node: Node) -> list[str]:
+    parts = [""]
+    for c in node.children:
+        if isinstance(c, str):
+            parts[-1] += c
+        elif c.tag == "br":
+            parts.append("")
+        else:
+            parts[-1] += c.text()
+    return [squash(p) for p in parts]
 
 
 def render_docx(html: str, *, title: str, subject: str, keywords: str, comments: str,
@@ -340,18 +494,72 @@ def render_docx(html: str, *, title: str, subject: str, keywords: str, comments:
     cp.last_printed = naive
     buf = io.BytesIO()
     w.doc.save(buf)
-    return _deterministic_zip(buf.getvalue(), naive)
+    return _clean_package(buf.getvalue(), naive, version)
 
 
-def _deterministic_zip(data: bytes, when: datetime) -> bytes:
-    """Same parts, same order, fixed timestamps: the same input gives the same bytes."""
+APP_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    "<Application>zzcbec-docs</Application><AppVersion>{version}</AppVersion><DocSecurity>0</DocSecurity>"
+    "<ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+    "<HyperlinksChanged>false</HyperlinksChanged></Properties>"
+)
+FONT_TABLE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">{fonts}</w:fonts>'
+)
+
+
+def _font_table() -> str:
+    names = []
+    for r in ROLES.values():
+        for n in (r.docx_name, r.docx_latin):
+            if n not in names:
+                names.append(n)
+    entries = []
+    for n in [*names, "Times New Roman", "Symbol"]:
+        charset = "86" if any(ord(ch) > 127 for ch in n) or n in ("FangSong", "SimHei", "KaiTi", "SimSun") else "00"
+        family = "swiss" if n in ("黑体", "SimHei") else "roman"
+        entries.append(f'<w:font w:name="{n}"><w:charset w:val="{charset}"/><w:family w:val="{family}"/>'
+                       '<w:pitch w:val="variable"/></w:font>')
+    return FONT_TABLE.format(fonts="".join(entries))
+
+
+def _rewrite(name: str, data: bytes, version: str) -> bytes | None:
+    """python-docx's template leftovers out: app name, Japanese theme language and fonts, the thumbnail."""
+    if name == "docProps/app.xml":
+        return APP_XML.format(version=version).encode("utf-8")
+    if name == "docProps/thumbnail.jpeg":
+        return None
+    if name == "word/fontTable.xml":
+        return _font_table().encode("utf-8")
+    if name == "word/settings.xml":
+        return data.replace(b'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"')
+    if name.startswith("word/theme/"):
+        text = data.decode("utf-8")
+        text = re.sub(r'<a:font script="Jpan" typeface="[^"]*"/>', "", text)
+        text = re.sub(r'<a:ea typeface=""/>', '<a:ea typeface="宋体"/>', text)
+        return text.encode("utf-8")
+    if name == "_rels/.rels":
+        return re.sub(rb'<Relationship [^>]*thumbnail\.jpeg"/>', b"", data)
+    if name == "[Content_Types].xml":
+        return re.sub(rb'<Default Extension="jpeg"[^>]*/>', b"", data)
+    return data
+
+
+def _clean_package(data: bytes, when: datetime, version: str) -> bytes:
+    """Same parts, same order, fixed timestamps (the same input gives the same bytes), leftovers out."""
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            content = _rewrite(info.filename, src.read(info.filename), version)
+            if content is None:
+                continue
             zi = zipfile.ZipInfo(info.filename, date_time=stamp)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
+            dst.writestr(zi, content)
     return out.getvalue()

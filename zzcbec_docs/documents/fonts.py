@@ -1,14 +1,19 @@
-"""CJK fonts for the documents: found through fontconfig, mapped by role, cached as working copies.
+"""CJK fonts for the documents: real faces under their own names, mapped by role.
 
-Roles (documents.md): 仿宋 body, 小标宋 title, 黑体 level-1 headings, 楷体 level-2 headings.
-The DOCX names the fonts Chinese offices have; the PDF embeds what this machine has, preferring
-the office fonts and falling back to Noto Serif/Sans CJK SC (Debian's fonts-noto-cjk) and, for
-楷体, AR PL UKai CN (fonts-arphic-ukai; without it 楷体 falls back to the body font).
+Roles (documents.md): 仿宋 body, 小标宋 title and 发文机关标志, 黑体 level-1 headings, 楷体 level-2
+headings, 宋体 page numbers. The DOCX names the fonts Chinese offices have (仿宋_GB2312, 方正小标宋简体,
+黑体, 楷体_GB2312, 宋体). The PDF embeds, for each role, the first of:
 
-Embedding from the system's Noto CJK collection is slow and large (a notice: 150 ms, 252 KB).
-So each font is copied once into a cache, subset to GB 2312 plus what the templates and the
-policy use, with TrueType outlines (fontTools); a notice then takes ~50 ms and ~40 KB. The full
-system font stays the CSS fallback for rare characters in names.
+1. a file the bureau configured (issuer profile `fonts:` or ZZCBEC_FONT_<ROLE>, e.g. its own 仿宋_GB2312);
+2. the office font itself, if this machine has it (fontconfig);
+3. the Fandol face from Debian's texlive-lang-chinese (FandolFang, FandolSong-Bold as the heavy serif
+   for 小标宋, FandolHei, FandolKai, FandolSong), taken out of the package by `make fonts` into
+   fandol_dir() without installing TeX;
+4. Noto Serif/Sans CJK SC (fonts-noto-cjk), subset once into a cached working copy.
+
+Each face is embedded under its own family name; none is renamed to look like another. Noto CJK is
+always the next family in the stack, in the same weight, so a rare character outside GB 2312 (a
+name such as 䶮) is drawn by Noto rather than shown as a box.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import cache_root, resource_dir
 
-WORKING_COPY_VERSION = "2"
+WORKING_COPY_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,23 @@ class Role:
     docx_name: str  # what the DOCX asks for (w:eastAsia)
     docx_latin: str
     preferred: tuple[str, ...]  # office fonts, if this machine has them
+    fandol: str  # the Fandol file taken from texlive-lang-chinese
     fallback_family: str  # fontconfig family of the Noto fallback
     fallback_style: str
+    weight: str = "normal"  # the CSS weight the role is drawn in (小标宋: a heavy face)
 
 
 ROLES = {
     "fangsong": Role("fangsong", "仿宋_GB2312", "FangSong", ("FangSong_GB2312", "仿宋_GB2312", "FangSong", "仿宋"),
-                     "Noto Serif CJK SC", "Regular"),
+                     "FandolFang-Regular.otf", "Noto Serif CJK SC", "Regular"),
     "xiaobiaosong": Role("xiaobiaosong", "方正小标宋简体", "FZXiaoBiaoSong-B05S",
-                         ("方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK"), "Noto Serif CJK SC", "Bold"),
-    "heiti": Role("heiti", "黑体", "SimHei", ("SimHei", "黑体"), "Noto Sans CJK SC", "Regular"),
-    "kaiti": Role("kaiti", "楷体_GB2312", "KaiTi", ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "楷体", "AR PL UKai CN"),
-                  "Noto Serif CJK SC", "Regular"),
+                         ("方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK"), "FandolSong-Bold.otf",
+                         "Noto Serif CJK SC", "Bold", "bold"),
+    "heiti": Role("heiti", "黑体", "SimHei", ("SimHei", "黑体"), "FandolHei-Regular.otf", "Noto Sans CJK SC", "Regular"),
+    "kaiti": Role("kaiti", "楷体_GB2312", "KaiTi", ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "楷体"),
+                  "FandolKai-Regular.otf", "Noto Serif CJK SC", "Regular"),
+    "songti": Role("songti", "宋体", "SimSun", ("SimSun", "宋体"), "FandolSong-Regular.otf", "Noto Serif CJK SC",
+                   "Regular"),
 }
 
 
@@ -56,6 +66,52 @@ class FontFile:
     style: str
     path: str
     index: int
+    source: str = "system"  # configured | system | fandol | fallback
+
+
+def fandol_dir() -> Path:
+    """Where `make fonts` puts the Fandol faces (ZZCBEC_FONT_DIR, else the cache's fandol/)."""
+    explicit = os.environ.get("ZZCBEC_FONT_DIR")
+    return Path(explicit) if explicit else cache_dir().parent / "fandol"
+
+
+_configured: dict[str, str] = {}
+
+
+def configure(files: dict[str, str]) -> None:
+    """A bureau's own font files by role (from its issuer profile), e.g. {"fangsong": ".../仿宋_GB2312.ttf"}."""
+    for role, path in files.items():
+        if role not in ROLES:
+            raise RenderError(f"未知的字体角色“{role}”（可用：{'、'.join(ROLES)}）",
+                              f"unknown font role {role!r} (known: {', '.join(ROLES)})")
+        if not Path(path).is_file():
+            raise RenderError(f"配置的{ROLES[role].docx_name}字体文件不存在：{path}",
+                              f"the configured {role} font file does not exist: {path}")
+    if files != {k: v for k, v in _configured.items() if k in files} or len(files) != len(_configured):
+        _configured.clear()
+        _configured.update(files)
+        font_for.cache_clear()
+
+
+def configured() -> dict[str, str]:
+    """The font files configured now (see configure), to hand to another process."""
+    return dict(_configured)
+
+
+def _family_of(path: str, index: int = 0) -> str:
+    """The face's own family name, read from its name table."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        f = TTFont(path, fontNumber=index, lazy=True)
+        name = f["name"]
+        family = name.getDebugName(16) or name.getDebugName(1)
+        f.close()
+    except Exception as exc:  # noqa: BLE001 - any unreadable font file is one clear error
+        raise RenderError(f"无法读取字体文件 {path}：{exc}", f"cannot read the font file {path}: {exc}") from None
+    if not family:
+        raise RenderError(f"字体文件 {path} 没有字体名称", f"the font file {path} has no family name")
+    return family
 
 
 FC_LIST = ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"]
@@ -89,26 +145,42 @@ def _chinese_fonts() -> tuple[FontFile, ...]:
 
 
 NO_FONT = RenderError(
-    "未找到中文字体，无法生成 PDF；请安装 fonts-noto-cjk（apt-get install fonts-noto-cjk）或仿宋、黑体等字体",
-    "no CJK font found, so no PDF can be made; install fonts-noto-cjk "
-    "(apt-get install fonts-noto-cjk) or the office fonts (FangSong, SimHei)",
+    "未找到中文字体，无法生成 PDF；请运行 make fonts（从 texlive-lang-chinese 取 Fandol 仿宋等字体）"
+    "或安装 fonts-noto-cjk（apt-get install fonts-noto-cjk）",
+    "no CJK font found, so no PDF can be made; run `make fonts` (takes the Fandol faces out of "
+    "texlive-lang-chinese) or install fonts-noto-cjk (apt-get install fonts-noto-cjk)",
 )
 
 
 @cache
-def font_for(role_key: str) -> FontFile:
-    """The font this machine has for a role: an office font if present, else Noto CJK SC."""
+def fallback_for(role_key: str) -> FontFile | None:
+    """Noto CJK SC in the role's weight: the family for characters the main face lacks."""
     role = ROLES[role_key]
+    for f in _chinese_fonts():
+        if f.family == role.fallback_family and f.style == role.fallback_style:
+            return FontFile(f.family, f.style, f.path, f.index, "fallback")
+    return None
+
+
+@cache
+def font_for(role_key: str) -> FontFile:
+    """The face for a role: configured file, office font, Fandol, then Noto CJK SC."""
+    role = ROLES[role_key]
+    if role_key in _configured:
+        path = _configured[role_key]
+        return FontFile(_family_of(path), "Regular", path, 0, "configured")
     fonts = _chinese_fonts()
     for name in role.preferred:
         for f in fonts:
             if f.family == name:
                 return f
-    for f in fonts:
-        if f.family == role.fallback_family and f.style == role.fallback_style:
-            return f
-    if role_key == "kaiti":
-        return font_for("fangsong")
+    fandol = fandol_dir() / role.fandol
+    if fandol.is_file():
+        return FontFile(_family_of(str(fandol)), "Bold" if role.weight == "bold" else "Regular", str(fandol), 0,
+                        "fandol")
+    fallback = fallback_for(role_key)
+    if fallback is not None:
+        return fallback
     for f in fonts:  # any Chinese font beats boxes
         if "CJK" in f.family or "Song" in f.family or "Hei" in f.family:
             return f
@@ -170,6 +242,62 @@ def _key(font: FontFile) -> str:
     return h.hexdigest()[:16]
 
 
+_HB_CDEF = """
+typedef struct hb_blob_t hb_blob_t; typedef struct hb_face_t hb_face_t; typedef struct hb_set_t hb_set_t;
+typedef struct hb_subset_input_t hb_subset_input_t;
+hb_blob_t *hb_blob_create_from_file(const char *file_name);
+void hb_blob_destroy(hb_blob_t *blob);
+hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);
+void hb_face_destroy(hb_face_t *face);
+hb_blob_t *hb_face_reference_blob(hb_face_t *face);
+const char *hb_blob_get_data(hb_blob_t *blob, unsigned int *length);
+void hb_set_add(hb_set_t *set, uint32_t codepoint);
+hb_subset_input_t *hb_subset_input_create_or_fail(void);
+void hb_subset_input_destroy(hb_subset_input_t *input);
+hb_set_t *hb_subset_input_unicode_set(hb_subset_input_t *input);
+void hb_subset_input_set_flags(hb_subset_input_t *input, unsigned value);
+hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
+"""
+
+
+def _hb_build(font: FontFile, target: Path) -> bool:
+    """The working copy with HarfBuzz (well under a second a face, where fontTools takes half a minute
+    for a Fandol face): the working charset only, outlines kept as they are (CFF stays CFF), glyphs
+    renumbered densely, so that a document's subset carries few empty slots. False if HarfBuzz is absent."""
+    import cffi
+
+    hb_name, sub_name = ctypes.util.find_library("harfbuzz"), ctypes.util.find_library("harfbuzz-subset")
+    if not hb_name or not sub_name:
+        return False
+    ffi = cffi.FFI()
+    ffi.cdef(_HB_CDEF)
+    hb, hbs = ffi.dlopen(hb_name), ffi.dlopen(sub_name)
+    blob = hb.hb_blob_create_from_file(font.path.encode())
+    face = hb.hb_face_create(blob, font.index)
+    subset_input = hbs.hb_subset_input_create_or_fail()
+    unicodes = hbs.hb_subset_input_unicode_set(subset_input)
+    for ch in working_charset():
+        hb.hb_set_add(unicodes, ord(ch))
+    hbs.hb_subset_input_set_flags(subset_input, 0x1 | 0x20)  # NO_HINTING | NOTDEF_OUTLINE (HarfBuzz ≥ 3)
+    result = hbs.hb_subset_or_fail(face, subset_input)
+    ok = result != ffi.NULL
+    if ok:
+        out_blob = hb.hb_face_reference_blob(result)
+        length = ffi.new("unsigned int *")
+        data = ffi.buffer(hb.hb_blob_get_data(out_blob, length), length[0])[:]
+        hb.hb_blob_destroy(out_blob)
+        hb.hb_face_destroy(result)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    hbs.hb_subset_input_destroy(subset_input)
+    hb.hb_face_destroy(face)
+    hb.hb_blob_destroy(blob)
+    return ok and len(data) > 0
+
+
 def _build(font: FontFile, target: Path) -> None:
     """Subset to the working charset, convert CFF outlines to TrueType (cu2qu), common glyphs first.
 
@@ -178,6 +306,8 @@ def _build(font: FontFile, target: Path) -> None:
     at the lowest ids keeps those subsets small (measured: ~15% faster notices). The OpenType
     layout tables are dropped: horizontal Chinese needs none, and reordering would unsort them.
     """
+    if font.path.lower().endswith(".otf") and _hb_build(font, target):
+        return
     import logging
 
     from fontTools import subset
@@ -280,5 +410,5 @@ def prepare_working_copies() -> dict[str, Path | None]:
     out: dict[str, Path | None] = {}
     for key in ROLES:
         f = font_for(key)
-        out[key] = working_copy(f)
+        out[key] = working_copy(f) if f.source != "configured" else Path(f.path)
     return out

@@ -5,6 +5,7 @@ Autoescaped, StrictUndefined, sandboxed: bundle text is data and comes out liter
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from zzcbec_docs.resources import resource_dir
 
-LAYOUTS = {"application": "form", "opinion": "gongwen", "notice": "gongwen"}
+LAYOUTS = {"application": "form", "opinion": "gongwen", "notice": "gongwen", "publicity": "gongwen"}
 
 
 @lru_cache(maxsize=1)
@@ -26,6 +27,14 @@ def environment() -> SandboxedEnvironment:
     )
 
 
+# Line breaking (UAX #14) never breaks next to a quotation mark, so "“以上”“以下”“以内”" would stand
+# as one unbreakable block and leave short lines; Chinese text may break between a closing and the
+# next opening mark: a <wbr> there gives the break without adding any character to the text.
+_QUOTE_PAIR = re.compile(r"([”’])(?=[“‘])")
+
+
 def render_html(kind: str, context: dict[str, Any], created: str) -> str:
     template = environment().get_template(f"{kind}.html.j2")
-    return template.render(**context, layout=LAYOUTS[kind], created=created)
+    html = template.render(**context, layout=LAYOUTS[kind], created=created)
+    head, sep, body = html.partition("<body")
+    return head + sep + _QUOTE_PAIR.sub(r"\1<wbr>", body)

@@ -33,7 +33,55 @@ def _flate_level_6() -> None:
         pydyf.zlib = _Zlib  # type: ignore[attr-defined]
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
-ROLE_VARS = {"fangsong": "--zz-body", "xiaobiaosong": "--zz-title", "heiti": "--zz-heading", "kaiti": "--zz-kai"}
+
+def _justify_chinese() -> None:
+    """WeasyPrint justifies a line by widening its spaces only; a line of Chinese has none, so it
+    stays ragged. Chinese is justified between characters (GB/T 9704's lines end flush on the 版心):
+    a text run without spaces counts each character as a place to add room, and is drawn with that
+    room as letter spacing. Runs with spaces (Latin text) are justified as before. Applied once."""
+    import re
+
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import ffi, pango, unicode_to_char_p
+
+    if getattr(inline, "_zz_chinese_justify", False):
+        return
+    chinese = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》…—]")
+
+    def count(box):  # type: ignore[no-untyped-def]
+        if isinstance(box, boxes.TextBox):
+            spaces = box.text.count(" ") + box.text.count("\u00a0")
+            return spaces if spaces or not chinese.search(box.text) else len(box.text)
+        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            return sum(count(child) for child in box.children)
+        return 0
+
+    original = line_break.Layout.set_text
+
+    def set_text(self, text, justify=False):  # type: ignore[no-untyped-def]
+        original(self, text, justify)
+        extra = self.justification_spacing
+        if not (justify and extra) or " " in self.text or "\u00a0" in self.text or not chinese.search(self.text):
+            return
+        letter = self.style["letter_spacing"]
+        letter = 0 if letter == "normal" else letter
+        _, bytestring = unicode_to_char_p(self.text)
+        attrs = pango.pango_layout_get_attributes(self.layout)
+        if attrs == ffi.NULL:
+            attrs = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+        attr = pango.pango_attr_letter_spacing_new(int((letter + extra) * line_break.TO_UNITS))
+        attr.start_index, attr.end_index = 0, len(bytestring)
+        pango.pango_attr_list_change(attrs, attr)
+        pango.pango_layout_set_attributes(self.layout, attrs)
+
+    inline.count_expandable_spaces = count
+    line_break.Layout.set_text = set_text
+    inline._zz_chinese_justify = True
+
+ROLE_VARS = {"fangsong": "--zz-body", "xiaobiaosong": "--zz-title", "heiti": "--zz-heading", "kaiti": "--zz-kai",
+             "songti": "--zz-song"}
 
 
 def _fetcher_class():  # type: ignore[no-untyped-def]
@@ -41,11 +89,12 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LockedFetcher(URLFetcher):
-        """Serves only files under the allowed folders (templates, font cache); refuses the rest."""
+        """Serves only files under the allowed folders (templates, fonts); refuses the rest."""
 
-        def __init__(self, roots: tuple[Path, ...]) -> None:
+        def __init__(self, roots: tuple[Path, ...], files: tuple[Path, ...] = ()) -> None:
             super().__init__(allowed_protocols={"file"})
             self.roots = tuple(r.resolve() for r in roots)
+            self.files = frozenset(f.resolve() for f in files)
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
@@ -54,7 +103,8 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
             parts = urlsplit(url)
             if parts.scheme == "file" and not parts.netloc:
                 path = Path(unquote(parts.path)).resolve()
-                if any(path.is_relative_to(r) for r in self.roots) and path.is_file():
+                allowed = path in self.files or any(path.is_relative_to(r) for r in self.roots)
+                if allowed and path.is_file():
                     return URLFetcherResponse(url, body=path.read_bytes(), headers={})
             self.refused.append(url)
             raise ValueError(f"zzcbec-docs fetches nothing outside its templates and fonts: {url[:80]}")
@@ -63,23 +113,42 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
 
 
 def locked_fetcher():  # type: ignore[no-untyped-def]
-    return _fetcher_class()((resource_dir("templates"), fonts.cache_dir()))
+    configured = tuple(Path(fonts.font_for(r).path) for r in ROLE_VARS if fonts.font_for(r).source == "configured")
+    return _fetcher_class()((resource_dir("templates"), fonts.cache_dir(), fonts.fandol_dir()), configured)
 
 
-@lru_cache(maxsize=1)
+def _face(role: str) -> tuple[str, str]:
+    """(@font-face rule or "", family stack) of a role: its own face, then Noto CJK in the same weight."""
+    font = fonts.font_for(role)
+    weight = fonts.ROLES[role].weight
+    rule = ""
+    family = font.family
+    copy = fonts.working_copy(font) if font.source != "configured" else None
+    if copy is not None:  # subset once (GB 2312 and what the documents use) into a cached copy, same name
+        rule = f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{copy.as_uri()}"); }}'
+    elif font.source in ("fandol", "configured"):  # a file of its own: embedded as it is, under its own name
+        rule = (f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+                f'src: url("{Path(font.path).resolve().as_uri()}"); }}')
+    stack = [f'"{family}"']
+    fallback = fonts.fallback_for(role)
+    if fallback is not None and fallback.family != family:
+        stack.append(f'"{fallback.family}"')
+    return rule, ", ".join(stack) + ", serif"
+
+
 def stylesheet_text() -> str:
-    """documents.css with each role's font: the working copy first, the full system font as fallback."""
+    """documents.css with each role's face (see fonts.py for the order they are looked for in)."""
+    return _stylesheet_text(tuple(fonts.font_for(r) for r in ROLE_VARS))
+
+
+@lru_cache(maxsize=4)
+def _stylesheet_text(_faces: tuple) -> str:  # type: ignore[type-arg]
     faces = []
     css = (resource_dir("templates") / "documents.css").read_text(encoding="utf-8")
     for role, var in ROLE_VARS.items():
-        system = fonts.font_for(role)
-        copy = fonts.working_copy(system)
-        family = f"ZZ {role}"
-        if copy is not None:
-            faces.append(f'@font-face {{ font-family: "{family}"; src: url("{copy.as_uri()}"); }}')
-            stack = f'"{family}", "{system.family}", serif'
-        else:
-            stack = f'"{system.family}", serif'
+        rule, stack = _face(role)
+        if rule and rule not in faces:
+            faces.append(rule)
         css = css.replace(f"var({var})", stack)
     return "\n".join(faces) + "\n" + css
 
@@ -103,17 +172,26 @@ def _release() -> None:
     gc.collect()
 
 
-@lru_cache(maxsize=1)
 def _stylesheet():  # type: ignore[no-untyped-def]
-    """Parsed once per process; @font-face rules need the FontConfiguration shared with write_pdf."""
+    """Parsed once per process (per font set); @font-face rules need the FontConfiguration shared with write_pdf."""
+    return _parsed_stylesheet(stylesheet_text())
+
+
+@lru_cache(maxsize=4)
+def _parsed_stylesheet(text: str):  # type: ignore[no-untyped-def]
     CSS = import_weasyprint().CSS
 
-    return CSS(string=stylesheet_text(), url_fetcher=locked_fetcher(), font_config=_font_config())
+    return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config())
+
+
+_stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]
 
 
 def warm() -> None:
     """WeasyPrint imported, fonts and stylesheet loaded: what every PDF of this process needs."""
     import_weasyprint()
+    _flate_level_6()
+    _justify_chinese()
     _stylesheet()
 
 
@@ -122,12 +200,13 @@ def render_pdf(html: str, identity: str) -> bytes:
     HTML = import_weasyprint().HTML
 
     _flate_level_6()
+    _justify_chinese()
     try:
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
         return doc.write_pdf(
             stylesheets=[_stylesheet()], font_config=_font_config(),
             pdf_identifier=hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii"),
-            uncompressed_pdf=False,
+            uncompressed_pdf=False, pdf_variant="pdf/a-2b", pdf_tags=True,
         )
     except RenderError:
         raise

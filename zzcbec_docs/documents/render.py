@@ -58,7 +58,8 @@ def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # typ
         verified = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
                           ledger_awards=ledger_awards)
     if kind == "opinion":
-        ctx = c.opinion_context(bundle, declared, verified, policy, review)
+        ctx = c.opinion_context(bundle, declared, verified, policy, review,
+                                issuer=(notice or c.NoticeOptions()).issuer_profile())
         return render_html(kind, ctx, created), verified
     if kind == "notice":
         ctx = c.notice_context(bundle, verified, policy, notice or c.NoticeOptions())

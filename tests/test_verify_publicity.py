@@ -1,0 +1,175 @@
+"""`zzcbec verify` and `zzcbec publicity`, run as a bureau runs them, against a real ledger.
+
+The awards are made once (in process) into a SQLite ledger; a test that revokes works on a copy.
+One test runs the same path against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from zzcbec_docs.bundle import load_bundle
+from zzcbec_docs.documents.verify import verify_file
+from zzcbec_docs.ledger import open_ledger
+from zzcbec_docs.ledger.service import award_bundle
+from zzcbec_docs.policy import load_policy
+
+from conftest import SAMPLES, run_cli
+from docs_helpers import docx_blocks, pdf_text
+from test_ledger import ledger_url  # noqa: F401 - SQLite and PostgreSQL
+
+SAMPLES_AWARDED = ("clause01-eligible.yaml", "multi-clause-eligible.yaml", "shangjie-unsettled.yaml")
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def _award_all(url: str, out: Path, samples=SAMPLES_AWARDED, formats=("docx", "pdf")) -> None:  # type: ignore[no-untyped-def]
+    ledger = open_ledger(url)
+    for sample in samples:
+        award_bundle(load_bundle(SAMPLES / sample), load_policy(), ledger, out_dir=out, formats=formats,
+                     date=dt.date(2026, 3, 5))
+
+
+@pytest.fixture(scope="module")
+def ledger_once(tmp_path_factory):
+    """Three notices in one SQLite ledger: one clause, three clauses, and 上街区 (split left open)."""
+    tmp = tmp_path_factory.mktemp("awarded")
+    _award_all(str(tmp / "ledger.db"), tmp / "notices")
+    return tmp / "ledger.db", tmp / "notices"
+
+
+@pytest.fixture
+def awarded(ledger_once, tmp_path):
+    """A copy of the awarded ledger this test may change (revoke)."""
+    db, out = ledger_once
+    for part in db.parent.glob(db.name + "*"):  # the database and its WAL
+        shutil.copy(part, tmp_path / part.name)
+    return str(tmp_path / db.name), out
+
+
+def test_verify_accepts_the_ledgers_own_notices_in_both_formats(awarded):
+    ledger, out = awarded
+    files = sorted(out.iterdir())
+    assert len(files) == 6
+    r = run_cli("verify", *map(str, files), "--ledger", ledger)
+    text = r.stdout.decode()
+    assert r.returncode == 0, text + r.stderr.decode()
+    assert text.count("✓") == 6 and "郑商务〔2026〕2号" in text and "核验码" in text
+
+
+def test_verify_refuses_a_revoked_notice(awarded):
+    ledger, out = awarded
+    pdf = next(out.glob("91410100MA46000016-*.pdf"))
+    number = re.search(r"文号：(\S+?号)", flat(pdf_text(pdf))).group(1)
+    assert run_cli("ledger", "revoke", number, "--reason", "材料不实", "--ledger", ledger).returncode == 0
+    r = run_cli("verify", str(pdf), "--ledger", ledger)
+    assert r.returncode == 1 and "已撤销（材料不实）" in r.stdout.decode() and "revoked" in r.stdout.decode()
+
+
+def test_verify_refuses_changed_amounts_and_a_forged_code(awarded, tmp_path):
+    ledger, out = awarded
+    src = next(out.glob("91410100MA4600016N-*.docx"))
+    forged = tmp_path / "forged.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(forged, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"500,000.00", b"900,000.00")
+            zout.writestr(item, data)
+    v = verify_file(forged, open_ledger(ledger, upgrade=False))
+    assert not v.ok and any("金额与台账不符" in zh for zh, _ in v.problems)
+    wrong_code = tmp_path / "code.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(wrong_code, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = re.sub(rb"\xe6\xa0\xb8\xe9\xaa\x8c\xe7\xa0\x81\xef\xbc\x9a[A-Z2-9]{4}-[A-Z2-9]{4}",
+                              "核验码：AAAA-AAAA".encode(), data)
+            zout.writestr(item, data)
+    v = verify_file(wrong_code, open_ledger(ledger, upgrade=False))
+    assert not v.ok and any("核验码 AAAA-AAAA" in zh for zh, _ in v.problems)
+
+
+def test_verify_refuses_a_notice_the_ledger_does_not_hold(awarded, tmp_path):
+    ledger, _ = awarded
+    from zzcbec_docs.documents import NoticeOptions, render_bundle
+
+    (pdf,) = render_bundle(load_bundle(SAMPLES / "clause10-eligible.yaml"), load_policy(), kinds=["notice"],
+                           formats=["pdf"], out_dir=tmp_path, notice=NoticeOptions(number="郑商务〔2026〕99号"))
+    v = verify_file(pdf.path, open_ledger(ledger, upgrade=False))
+    assert not v.ok and v.problems[0][0] == "台账中没有文号 郑商务〔2026〕99号"
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a notice", encoding="utf-8")
+    r = run_cli("verify", str(bad), "--ledger", ledger)
+    assert r.returncode == 2 and "PDF" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
+
+
+def test_verify_and_publicity_on_either_ledger(ledger_url, tmp_path):  # noqa: F811
+    """The same reads on SQLite and PostgreSQL: a notice verifies, the 公示 lists it."""
+    from zzcbec_docs.documents.issuer import load_issuer
+    from zzcbec_docs.documents.publicity import entries_from_ledger, render_publicity
+
+    _award_all(ledger_url, tmp_path / "n", samples=("clause06-eligible.yaml",), formats=("pdf",))
+    ledger = open_ledger(ledger_url, upgrade=False)
+    v = verify_file(next((tmp_path / "n").glob("*.pdf")), ledger)
+    assert v.ok, v.problems
+    (entry,) = entries_from_ledger(ledger, 2026)
+    assert entry.clauses == (6,) and entry.number == v.number
+    (docx,) = render_publicity(ledger, load_policy(), load_issuer(), year=2026, start=dt.date(2026, 3, 9),
+                               formats=("docx",), out_dir=tmp_path)
+    assert "2026年3月9日至2026年3月13日" in flat("".join(docx_blocks(docx)))
+
+
+def test_publicity_lists_the_years_awards_with_period_total_and_masked_uscc(awarded, tmp_path):
+    ledger, out = awarded
+    first = next(out.glob("91410100MA46000016-*.pdf"))
+    number = re.search(r"文号：(\S+?号)", flat(pdf_text(first))).group(1)
+    assert run_cli("ledger", "revoke", number, "--reason", "重复申报", "--ledger", ledger).returncode == 0
+    pub = tmp_path / "pub"
+    # 2026-03-06 is a Friday: five working days run to Thursday 2026-03-12
+    r = run_cli("publicity", "--year", "2026", "--from", "2026-03-06", "--days", "5", "--mask-uscc",
+                "--ledger", ledger, "--out", str(pub))
+    assert r.returncode == 0, r.stderr.decode()
+    files = sorted(pub.iterdir())
+    assert [f.name for f in files] == ["publicity-2026-2026-03-06.docx", "publicity-2026-2026-03-06.pdf"]
+    for f in files:
+        text = flat(pdf_text(f)) if f.suffix == ".pdf" else flat("".join(docx_blocks(f)))
+        assert "郑州市商务局关于2026年度跨境电商发展资金拟奖励企业名单的公示" in text
+        assert "公示期：2026年3月6日至2026年3月12日（5个工作日）" in text
+        assert "可以书面形式向郑州市商务局反映" in text
+        assert "郑州示例综合跨境电商有限公司" in text and "上街示例跨境电商有限公司" in text
+        assert "郑州示例跨境贸易有限公司" not in text  # revoked: not proposed any more
+        assert "914101********016N" in text and "91410100MA4600016N" not in text
+        assert "1,016,500.18" in text and "30,000.00" in text and "合计" in text and "1,046,500.18" in text
+        assert "奖励资金合计1046500.18元（人民币壹佰零肆万陆仟伍佰元零壹角捌分）" in text
+        assert "《措施》第一条、第六条、第九条" in text
+        assert "¥" not in text and "zzcbec" not in text
+    pdf = files[1]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(r'pdfaid:part(="|>)2', meta)
+
+
+def test_publicity_counts_working_days_from_the_profile_and_refuses_an_empty_year(awarded, tmp_path):
+    from zzcbec_docs.documents.issuer import load_issuer
+    from zzcbec_docs.documents.publicity import period_end
+
+    ledger, _ = awarded
+    issuer = load_issuer()
+    assert period_end(issuer, dt.date(2026, 3, 2), 5) == dt.date(2026, 3, 6)  # Monday to Friday
+    assert period_end(issuer, dt.date(2026, 3, 5), 5) == dt.date(2026, 3, 11)  # over a weekend
+    r = run_cli("publicity", "--year", "2031", "--from", "2031-03-03", "--ledger", ledger, "--out",
+                str(tmp_path / "pub"))
+    assert r.returncode == 1 and "没有2031年度的有效奖励" in r.stderr.decode()
+    assert not (tmp_path / "pub").exists() or not list((tmp_path / "pub").iterdir())
+
+
