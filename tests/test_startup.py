@@ -419,3 +419,27 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
         time.sleep(0.1)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()
                 and "zombie" not in Path(f"/proc/{w}/status").read_text()]
+
+
+@pytest.mark.slow
+def test_workers_started_early_use_the_fonts_the_command_configures(tmp_path):
+    """The issuer's fonts (here ZZCBEC_FONT_FANGSONG) are read after the workers were forked: they
+    still write with them, byte for byte as one process does."""
+    ukai = next((line for line in subprocess.run(["fc-list", ":lang=zh", "--format", "%{file}\\n"],
+                                                   capture_output=True, text=True).stdout.splitlines()
+                 if "ukai" in line.lower() and line.endswith((".ttc", ".ttf", ".otf"))), None)
+    if ukai is None:
+        pytest.skip("needs fonts-arphic-ukai for a second body font")
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
+                    "--out", str(out), "--jobs", jobs,
+                    extra_env={"SOURCE_DATE_EPOCH": "1767225600", "ZZCBEC_FONT_FANGSONG": ukai})
+        assert r.returncode == 0, r.stderr.decode()
+        outs.append(next(out.glob("*.pdf")).read_bytes())
+    assert outs[0] == outs[1]
+    plain = tmp_path / "plain"
+    assert run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
+                   "--out", str(plain), "--jobs", "1", extra_env={"SOURCE_DATE_EPOCH": "1767225600"}).returncode == 0
+    assert next(plain.glob("*.pdf")).read_bytes() != outs[0]  # the configured font did change the document
