@@ -6,7 +6,7 @@ OUT ?= out
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
-.PHONY: install system fonts demo test bench lint clean
+.PHONY: install system fonts demo test test-fast typecheck schemas bench lint clean
 
 # The Fandol faces (GB 2312 仿宋, 黑体, 楷体, 宋体) come out of Debian's texlive-lang-chinese without
 # installing TeX: download the .deb (49 MB), unpack it into a temporary folder, keep the .otf files.
@@ -53,7 +53,20 @@ demo: install
 
 test: install
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
+	$(PY) -m mypy
+	$(PY) -m zzcbec_docs.bundle.publish --check
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# the quick loop while working: no rendering-heavy (slow) or PostgreSQL tests, no interpreter per test
+test-fast: install
+	ZZCBEC_PROPERTY_EXAMPLES=60 ZZCBEC_POLICY_EXAMPLES=40 $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not postgres" -x
+
+typecheck: install
+	$(PY) -m mypy
+
+# the bundle and profile schemas are generated from the packaged policy
+schemas: install
+	$(PY) -m zzcbec_docs.bundle.publish
 
 bench: install
 	$(PY) benchmarks/bench_check.py

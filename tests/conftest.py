@@ -73,9 +73,77 @@ def bundle_file(tmp_path: Path):
     return make
 
 
+# Rendering PDFs and starting processes is what makes a test slow; `make test-fast` leaves these out.
+SLOW_FILES = {"test_batch.py", "test_interrupts.py", "test_render_cli.py", "test_documents.py",
+              "test_render_properties.py", "test_hostile.py", "test_fuzz.py", "test_bureau_documents.py",
+              "test_verify_publicity.py"}
+
+
+PROCESS_MARKS = ("run_cli(", "subprocess", "_process(", "Popen", "multiprocessing")
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """Mark as slow the tests of the rendering files and every test that starts the CLI as a process."""
+    import inspect
+
+    for item in items:
+        fn = getattr(item, "function", None)
+        source = ""
+        if fn is not None:
+            try:
+                source = inspect.getsource(fn)
+            except (OSError, TypeError):
+                source = ""
+        if item.path.name in SLOW_FILES or any(m in source for m in PROCESS_MARKS):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_report_header(config):  # type: ignore[no-untyped-def]
     from test_ledger import PG_BASE, PG_UP
 
     if PG_UP:
         return f"PostgreSQL ledger tests: run against {PG_BASE}"
     return f"PostgreSQL ledger tests: SKIPPED — no server answers at {PG_BASE} (SQLite tests still run)"
+
+
+class CliResult:
+    """What a command printed and returned, run in this process (no interpreter start-up)."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.returncode, self.out, self.err = code, out, err
+
+
+def cli(*args: str) -> CliResult:
+    """The CLI in process, through `main(argv, stdout, stderr)`: for pure-logic commands where the
+    process boundary is not the point (exit codes on kills and races keep `run_cli`)."""
+    import io
+
+    from zzcbec_docs.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), stdout=out, stderr=err)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_in_process(*args: str) -> subprocess.CompletedProcess:
+    """`run_cli`'s result (bytes on stdout/stderr), from the CLI run in this process: for tests of what a
+    command computes and prints, where starting an interpreter per call would only cost time."""
+    r = cli(*args)
+    return subprocess.CompletedProcess(list(args), r.returncode, r.out.encode(), r.err.encode())
+
+
+def write_policy(path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
+    """The packaged policy file, changed by `mutate(data)`, written to `path` (a variant policy)."""
+    import yaml
+
+    from zzcbec_docs.policy import default_policy_path
+
+    data = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
+    mutate(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def clause_of(data: dict, number: int) -> dict:
+    """The clause of a policy file's data with this number."""
+    return next(c for c in data["clauses"] if c["number"] == number)

@@ -10,7 +10,7 @@ import yaml
 
 from zzcbec_docs.policy import default_policy_path
 
-from conftest import SAMPLES, run_cli, uscc
+from conftest import SAMPLES, run_in_process, uscc
 
 PROFILE = {
     "schema_version": "1.0", "year": 2026,
@@ -32,7 +32,7 @@ def _profile(tmp_path: Path, **facts) -> Path:
 
 
 def _match(*args: str) -> dict:
-    r = run_cli("match", "--json", *args)
+    r = run_in_process("match", "--json", *args)
     assert r.returncode == 0, r.stderr.decode()
     return json.loads(r.stdout)
 
@@ -73,11 +73,11 @@ def test_match_what_if_and_cap_binding(tmp_path):
 
 
 def test_match_table_and_bad_input(tmp_path):
-    r = run_cli("match", str(_profile(tmp_path)))
+    r = run_in_process("match", str(_profile(tmp_path)))
     assert r.returncode == 0 and "可申报 / eligible" in r.stdout.decode() and "第十二条" in r.stdout.decode()
-    r = run_cli("match", str(_profile(tmp_path)), "--set", "colour=red")
+    r = run_in_process("match", str(_profile(tmp_path)), "--set", "colour=red")
     assert r.returncode == 2 and "unknown fact" in r.stderr.decode()
-    r = run_cli("match", str(_profile(tmp_path, import_export="-1")))
+    r = run_in_process("match", str(_profile(tmp_path, import_export="-1")))
     assert r.returncode == 1 and "/facts/import_export" in r.stderr.decode()
 
 
@@ -90,7 +90,7 @@ def test_excluded_profile(tmp_path):
 
 
 def test_explain_quotes_the_clause_and_numbers_the_steps():
-    r = run_cli("explain", str(SAMPLES / "multi-clause-eligible.yaml"), "--clause", "6")
+    r = run_in_process("explain", str(SAMPLES / "multi-clause-eligible.yaml"), "--clause", "6")
     text = r.stdout.decode()
     assert r.returncode == 0
     assert "第六条 降低国际物流费用成本 — 符合，¥380,000.06" in text
@@ -98,18 +98,18 @@ def test_explain_quotes_the_clause_and_numbers_the_steps():
     assert "  2. 年进出口额 45,000,000.00 元 ≥ 20,000,000.00 元（达…以上），满足" in text
     assert "380000.055 四舍五入至分" in text
     assert "第一条" not in text.split("条文")[0]
-    r = run_cli("explain", str(SAMPLES / "clause03-top-up.yaml"), "--lang", "en")
+    r = run_in_process("explain", str(SAMPLES / "clause03-top-up.yaml"), "--lang", "en")
     assert "top-up" in r.stdout.decode() and "Clause 3" in r.stdout.decode()
-    r = run_cli("explain", str(SAMPLES / "invalid" / "wrong-uscc-check.yaml"))
+    r = run_in_process("explain", str(SAMPLES / "invalid" / "wrong-uscc-check.yaml"))
     assert r.returncode == 1
 
 
 def test_policy_show():
-    r = run_cli("policy", "show")
+    r = run_in_process("policy", "show")
     text = r.stdout.decode()
     assert "第一条 推动跨境电商应用" in text and "年进出口额 ≥ ¥10,000,000.00（达到…以上）" in text
     assert "第七、十一条" in text
-    r = run_cli("policy", "show", "--clause", "9")
+    r = run_in_process("policy", "show", "--clause", "9")
     assert "条文：（九）" in r.stdout.decode() and "第一条" not in r.stdout.decode()
 
 
@@ -121,23 +121,23 @@ def test_policy_diff_lists_changes_and_their_effect_on_bundles(tmp_path):
     data["clauses"][5]["amount"]["rate"] = "0.08"               # clause 6 rate down
     new = tmp_path / "final.yaml"
     new.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    r = run_cli("policy", "diff", str(default_policy_path()), str(new), "--bundles", str(SAMPLES))
+    r = run_in_process("policy", "diff", str(default_policy_path()), str(new), "--bundles", str(SAMPLES))
     text = r.stdout.decode()
     assert r.returncode == 0, r.stderr.decode()
     assert "~ status: draft → final" in text
     assert "~ clauses[第一条].conditions[import_export].value: 10000000 → 20000000" in text
     assert "~ clauses[第六条].amount.rate: 0.10 → 0.08" in text
-    assert "clause01-eligible.yaml 第1条: eligible ¥240,000.00 → ineligible ¥0.00" in text
-    assert "clause06-eligible.yaml 第6条: eligible ¥250,000.00 → eligible ¥200,000.00" in text
+    assert "clause01-eligible.yaml 第一条: eligible ¥240,000.00 → ineligible ¥0.00" in text
+    assert "clause06-eligible.yaml 第六条: eligible ¥250,000.00 → eligible ¥200,000.00" in text
 
 
 def test_from_nothing_to_documents_with_the_cli_alone(tmp_path):
     out = tmp_path / "b.yaml"
-    assert run_cli("init-bundle", "--clause", "6", "--year", "2026", "--out", str(out)).returncode == 0
+    assert run_in_process("init-bundle", "--clause", "6", "--year", "2026", "--out", str(out)).returncode == 0
     text = out.read_text(encoding="utf-8")
     assert "年实际发生国际物流费用（含邮政小包）" in text and "（六）降低国际物流费用成本" in text
-    assert run_cli("init-bundle", "--clause", "6", "--out", str(out)).returncode == 2  # never overwrites
-    r = run_cli("validate", str(out))
+    assert run_in_process("init-bundle", "--clause", "6", "--out", str(out)).returncode == 2  # never overwrites
+    r = run_in_process("validate", str(out))
     assert r.returncode == 1 and "must not be empty" in r.stdout.decode()
     filled = (text.replace('name: ""', "name: 郑州填写示例有限公司", 1)
               .replace('uscc: ""', f"uscc: {uscc(301)}").replace('district: ""', "district: 新郑市")
@@ -148,10 +148,10 @@ def test_from_nothing_to_documents_with_the_cli_alone(tmp_path):
               .replace('import_export: "0"', 'import_export: "30000000"')
               .replace('intl_logistics_costs: "0"', 'intl_logistics_costs: "2500000"'))
     out.write_text(filled, encoding="utf-8")
-    r = run_cli("check", str(out))
+    r = run_in_process("check", str(out))
     assert r.returncode == 0, r.stdout.decode()
     assert "¥250,000.00" in r.stdout.decode() and "¥50,000.00" in r.stdout.decode()
-    r = run_cli("render", str(out), "--doc", "notice", "--format", "pdf", "--out", str(tmp_path / "docs"))
+    r = run_in_process("render", str(out), "--doc", "notice", "--format", "pdf", "--out", str(tmp_path / "docs"))
     assert r.returncode == 0 and len(list((tmp_path / "docs").glob("*.pdf"))) == 1
 
 
@@ -159,7 +159,7 @@ def test_every_clause_skeleton_names_exactly_the_facts_the_schema_needs():
     from zzcbec_docs.bundle.validate import fact_kinds
 
     for n in range(1, 15):
-        text = run_cli("init-bundle", "--clause", str(n), "--year", "2026").stdout.decode()
+        text = run_in_process("init-bundle", "--clause", str(n), "--year", "2026").stdout.decode()
         data = yaml.safe_load(text)
         assert set(data["claims"][0]["facts"]) == set(fact_kinds()[n]), n
 
@@ -176,7 +176,7 @@ def test_the_profile_schema_holds_every_fact_of_the_bundle_schema():
 def test_the_examples_work(tmp_path):
     from conftest import ROOT
 
-    assert run_cli("match", str(ROOT / "examples" / "profile.yaml")).returncode == 0
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--review", str(ROOT / "examples" / "review.yaml"),
+    assert run_in_process("match", str(ROOT / "examples" / "profile.yaml")).returncode == 0
+    r = run_in_process("render", str(SAMPLES / "clause01-eligible.yaml"), "--review", str(ROOT / "examples" / "review.yaml"),
                 "--doc", "opinion", "--format", "docx", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr.decode()

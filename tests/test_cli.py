@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from zzcbec_docs.cli.main import cli, main
 
 from conftest import SAMPLES, make_bundle, run_cli, write_bundle
+from conftest import cli as cli_in_process
 
 ELIGIBLE = SAMPLES / "clause01-eligible.yaml"
 
@@ -105,10 +106,14 @@ def test_issued_on_option_applies_the_term(tmp_path):
 
 
 def test_validate_is_schema_only():
-    r = run_cli("validate", str(SAMPLES / "ineligible-clause06-below.yaml"))
-    assert r.returncode == 0 and "valid" in r.stdout.decode()
-    r = run_cli("validate", "--json", str(SAMPLES / "invalid" / "exponent-notation.json"))
-    assert r.returncode == 1 and json.loads(r.stdout)["errors"][0]["path"] == "/claims/0/facts/import_export"
+    """An ineligible bundle is still valid: validate checks the contract, not the rules."""
+    r = cli_in_process("validate", str(SAMPLES / "ineligible-clause06-below.yaml"))
+    assert r.returncode == 0 and "✓" in r.out and "有效 / valid" in r.out
+    assert "无效" not in r.out and "invalid" not in r.out
+    r = cli_in_process("validate", "--json", str(SAMPLES / "invalid" / "exponent-notation.json"))
+    assert r.returncode == 1 and json.loads(r.out)["errors"][0]["path"] == "/claims/0/facts/import_export"
+    r = cli_in_process("validate", str(SAMPLES / "invalid" / "exponent-notation.json"))
+    assert r.returncode == 1 and "✗" in r.out and "无效 / invalid" in r.out
 
 
 def test_folder_argument_checks_every_bundle_in_it():
@@ -126,7 +131,8 @@ def test_in_process_main_with_streams():
 
 def test_click_runner():
     result = CliRunner().invoke(cli, ["validate", str(ELIGIBLE)])
-    assert result.exit_code == 0 and "valid" in result.output
+    assert result.exit_code == 0 and f"✓ {ELIGIBLE}  有效 / valid" in result.output
+    assert "invalid" not in result.output
 
 
 def test_check_never_imports_the_renderers():
@@ -147,7 +153,19 @@ def test_policy_option_with_a_broken_file_is_a_usage_error(tmp_path):
     assert r.returncode == 2 and "p.yaml" in r.stderr.decode() and b"Traceback" not in r.stderr
 
 
-def test_debug_is_the_only_way_to_a_traceback(tmp_path):
+def test_debug_is_the_only_way_to_a_traceback(tmp_path, monkeypatch):
+    """A bug inside the library: one line without --debug, the whole traceback with it; exit 1 both ways."""
     b = write_bundle(tmp_path / "b.json", make_bundle(1, {"import_export": "1", "promotion_costs": "1"}))
-    r = run_cli("--debug", "check", str(b))
-    assert r.returncode == 1
+    plain = cli_in_process("check", str(b))
+    assert plain.returncode == 1 and "Traceback" not in plain.err  # ineligible, not an error
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the rules")
+
+    monkeypatch.setattr("zzcbec_docs.check.decide", broken)
+    quiet = cli_in_process("check", str(b))
+    assert quiet.returncode == 1 and "Traceback" not in quiet.err
+    assert "内部错误 / internal error: RuntimeError: a bug in the rules" in quiet.err and "--debug" in quiet.err
+    loud = cli_in_process("--debug", "check", str(b))
+    assert loud.returncode == 1
+    assert "Traceback (most recent call last)" in loud.err and 'raise RuntimeError("a bug in the rules")' in loud.err

@@ -37,7 +37,7 @@ def _postgres_answers() -> bool:
 PG_UP = _postgres_answers()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ledger_url(request, tmp_path):
     """A fresh, empty ledger: a SQLite file, or a schema of its own in the PostgreSQL test database."""
     if request.param == "sqlite":

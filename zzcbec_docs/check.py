@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs.bundle import BundleInvalid, load_bundle
 from zzcbec_docs.bundle.model import Bundle, PriorAward, Problem
@@ -21,10 +22,10 @@ def invalid_result(source: str, problems: list[Problem], policy: Policy, sha256:
     )
 
 
-def validate_file(path: str | Path) -> tuple[Bundle | None, list[Problem], str | None]:
-    """(bundle, [], sha) or (None, problems, sha)."""
+def validate_file(path: str | Path, policy: Policy | None = None) -> tuple[Bundle | None, list[Problem], str | None]:
+    """(bundle, [], sha) or (None, problems, sha), under the policy's bundle contract."""
     try:
-        b = load_bundle(path)
+        b = load_bundle(path, policy)
         return b, [], b.sha256
     except BundleInvalid as exc:
         return None, exc.problems, exc.sha256
@@ -38,9 +39,9 @@ def check_file(
     *,
     exclusion_list: frozenset[str] = frozenset(),
     ledger_awards: Iterable[PriorAward] | None = None,
-    ledger=None,  # type: ignore[no-untyped-def]
+    ledger: Any = None,
 ) -> CheckResult:
-    bundle, problems, sha = validate_file(path)
+    bundle, problems, sha = validate_file(path, policy)
     if bundle is None:
         return invalid_result(str(path), problems, policy, sha)
     if ledger is not None:

@@ -54,4 +54,11 @@ class LedgerError(ZzcbecError):
 
 
 class UsageError(ZzcbecError):
-    """The command line was used wrongly (exit code 2)."""
+    """The command line was used wrongly (exit code 2). Raised only by cli/; the library raises ArgumentError."""
+
+
+class ArgumentError(ZzcbecError):
+    """A value the caller passed is unusable (an option's value, a setting, a ledger address).
+
+    Raised by the library; the command line reports it like a usage error (exit code 2).
+    """

@@ -35,9 +35,12 @@ def fmt_yuan(value: Decimal) -> str:
 
 def fmt_number(value: Decimal) -> str:
     """A threshold or fact for people: "12,000,000.00" for money, "30" for counts."""
-    if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # NaN or infinity: no figure the contract lets through
+        return str(value)
+    if value == value.to_integral_value() and exponent >= 0:
         return f"{value:,}"
-    return f"{value:,.2f}" if -value.as_tuple().exponent <= 2 else f"{value:,}"
+    return f"{value:,.2f}" if -exponent <= 2 else f"{value:,}"
 
 
 def fmt_wan(value: Decimal) -> str:

@@ -145,7 +145,7 @@ def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, .
     files: list[str] = []
     errors: list[str] = []
     try:
-        bundle = load_bundle(source)
+        bundle = load_bundle(source, _WORKER["policy"])
     except ZzcbecError as e:
         return {"source": source, "files": [], "errors": [e.message], "seconds": 0.0}
     for kind in kinds:
@@ -168,7 +168,7 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
     items = []
     seen: dict[str, str] = {}
     for src in sources:
-        bundle, problems, sha = validate_file(src)
+        bundle, problems, sha = validate_file(src, policy)
         if bundle is None:
             items.append(BatchItem(src, invalid_result(src, problems, policy, sha)))
             continue

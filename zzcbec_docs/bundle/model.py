@@ -68,3 +68,4 @@ class Bundle:
     prior_awards: tuple[PriorAward, ...] = ()
     attachments: tuple[dict[str, str], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    policy_digest: str = ""  # the policy whose contract it was validated under (Policy.digest)

@@ -11,24 +11,29 @@ import hashlib
 import re
 import sys
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from zzcbec_docs import quick_schema
+from zzcbec_docs.bundle import contract as contracts
 from zzcbec_docs.bundle import uscc
+from zzcbec_docs.bundle.contract import DISTRICT_ALIASES
 from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward, Problem
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.loading import decode_text, parse_text, pointer, read_limited
+from zzcbec_docs.policy.model import Policy
 
-SCHEMA = "bundle.schema.json"
+SCHEMA = "bundle.schema.json"  # the published contract of the packaged policy (generated)
 
-DISTRICT_ALIASES = {
-    "管城回族区": "管城区",
-    "高新区": "高新技术产业开发区",
-    "经开区": "经济技术开发区",
-    "航空港区": "航空港经济综合实验区",
-}
+__all__ = ["DISTRICT_ALIASES", "SCHEMA", "BundleInvalid", "fact_kinds", "fact_labels", "load_bundle", "parse_bundle",
+           "under_policy"]
+
+
+def _policy(policy: Policy | None) -> Policy:
+    if policy is not None:
+        return policy
+    from zzcbec_docs.policy.load import load_policy
+
+    return load_policy()
 
 # XML 1.0 cannot hold these; a DOCX would be corrupt and a PDF would show boxes.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -49,26 +54,14 @@ class BundleInvalid(BundleError):
         super().__init__(first.zh + more, first.en + more_en, file=source, pointer=first.path)
 
 
-@cache
-def fact_kinds() -> dict[int, dict[str, str]]:
-    """Per clause, each fact and its kind (money, count, flag, date, …), read from the schema."""
-    defs = quick_schema.read_schema(SCHEMA)["$defs"]
-    out: dict[int, dict[str, str]] = {}
-    for n in range(1, 15):
-        props = defs[f"facts_{n:02d}"]["properties"]
-        out[n] = {k: v["$ref"].rsplit("/", 1)[1] for k, v in props.items()}
-    return out
+def fact_kinds(policy: Policy | None = None) -> dict[int, dict[str, str]]:
+    """Per claimable clause, each fact and its kind (money, count, flag, date, …), from the policy."""
+    return contracts.fact_kinds(_policy(policy))
 
 
-@cache
-def fact_labels() -> dict[str, str]:
-    """The Chinese name of every fact and fee item (the schema's `title`)."""
-    defs = quick_schema.read_schema(SCHEMA)["$defs"]
-    labels: dict[str, str] = {}
-    for name, d in defs.items():
-        if name.startswith("facts_") or name == "service_fees":
-            labels.update({k: v.get("title", k) for k, v in d["properties"].items()})
-    return labels
+def fact_labels(policy: Policy | None = None) -> dict[str, str]:
+    """The Chinese name of every fact and fee item, from the policy."""
+    return contracts.fact_labels(_policy(policy))
 
 
 def _control_chars(data: Any, path: list[str | int], found: list[Problem]) -> None:
@@ -97,7 +90,7 @@ def _control_chars(data: Any, path: list[str | int], found: list[Problem]) -> No
             _control_chars(v, [*path, i], found)
 
 
-def _semantic(data: dict) -> list[Problem]:
+def _semantic(data: dict[str, Any], policy: Policy) -> list[Problem]:
     found: list[Problem] = []
     applicant = data.get("applicant")
     code = applicant.get("uscc") if isinstance(applicant, dict) else None
@@ -108,21 +101,25 @@ def _semantic(data: dict) -> list[Problem]:
             f"统一社会信用代码 {code} 校验位错误（按 GB 32100 应为 {uscc.check_character(code[:17])}）",
             f"USCC {code} has a wrong check character (GB 32100 gives {uscc.check_character(code[:17])})",
         ))
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     claims = data.get("claims")
+    per_item = [n for n in policy.claimable() if policy.item_fact(n)]
+    rule_zh = "每条只能申报一次" + "".join(f"，{policy.cite(n)}每个竞赛一次" for n in per_item)
+    rule_en = "one claim per clause" + "".join(f", clause {n} once per competition" for n in per_item)
     for i, claim in enumerate(claims if isinstance(claims, list) else []):
         if not isinstance(claim, dict) or not isinstance(claim.get("clause"), int):
             continue
         n = claim["clause"]
-        facts = claim.get("facts") if isinstance(claim.get("facts"), dict) else {}
-        key = (n, facts.get("competition_name")) if n == 11 else (n,)
+        facts = claim.get("facts")
+        item = policy.item_fact(n)
+        name = facts.get(item) if item and isinstance(facts, dict) else None
+        key: tuple[Any, ...] = (n, name) if item else (n,)
         if key in seen:
-            what = f"条款 {n}" + (f"（竞赛“{key[1]}”）" if n == 11 else "")
+            what = f"条款 {n}" + (f"（竞赛“{name}”）" if item else "")
             found.append(Problem(
                 f"/claims/{i}/clause",
-                f"{what}重复申报（已在 /claims/{seen[key]}）；每条只能申报一次，第十一条每个竞赛一次",
-                f"clause {n} is claimed twice (see /claims/{seen[key]}); one claim per clause, "
-                "clause 11 once per competition",
+                f"{what}重复申报（已在 /claims/{seen[key]}）；{rule_zh}",
+                f"clause {n} is claimed twice (see /claims/{seen[key]}); {rule_en}",
             ))
         else:
             seen[key] = i
@@ -139,21 +136,21 @@ def _typed(kind: str, value: Any) -> Any:
     return value
 
 
-def _build(data: dict, source: str, sha: str) -> Bundle:
+def _build(data: dict[str, Any], source: str, sha: str, policy: Policy) -> Bundle:
     a = data["applicant"]
     applicant = Applicant(
         name=a["name"], uscc=a["uscc"],
         district=DISTRICT_ALIASES.get(a["district"], a["district"]),
         district_as_written=a["district"],
-        etrade_core_zone_policy=a["etrade_core_zone_policy"],
+        etrade_core_zone_policy=bool(a.get(policy.exclusion_fact, False)),
         address=a.get("address"), legal_representative=a.get("legal_representative"),
         contact=a.get("contact"), bank=a.get("bank"), customs_code=a.get("customs_code"),
     )
-    kinds = fact_kinds()
+    kinds = contracts.fact_kinds(policy)
     claims = tuple(
         Claim(
             clause=c["clause"],
-            facts={k: _typed(kinds[c["clause"]][k], v) for k, v in c["facts"].items()},
+            facts={k: _typed(kinds[c["clause"]].get(k, "text"), v) for k, v in c["facts"].items()},
             index=i,
         )
         for i, c in enumerate(data["claims"])
@@ -168,35 +165,33 @@ def _build(data: dict, source: str, sha: str) -> Bundle:
     return Bundle(
         source=source, sha256=sha, year=data["year"], applicant=applicant, claims=claims,
         prior_awards=priors, attachments=tuple(data.get("attachments", ())), raw=data,
+        policy_digest=policy.digest,
     )
 
 
-def _schema_errors(data: Any) -> list[tuple[str, str, str]]:
-    """The bundle schema, with each claim's facts checked against `facts_NN` of its clause.
+def _schema_errors(data: Any, policy: Policy | None = None) -> list[tuple[str, str, str]]:
+    """The policy's bundle schema, with each claim's facts checked against `facts_NN` of its clause.
 
-    Same verdicts as validating the published schema (whose claim has one if/then per clause),
-    several times faster: the envelope is validated with the per-clause if/then left out.
-    A valid bundle is recognised without loading jsonschema at all (quick_schema).
+    Same verdicts as validating the whole generated schema (whose claim has one if/then per
+    clause), several times faster: the envelope is validated with the per-clause if/then left out.
     """
-    if quick_schema.valid(SCHEMA, data):
-        return []
+    if contracts.quick_valid(_policy(policy), data):
+        return []  # valid: recognised without loading jsonschema (issue 14; same verdicts, tests/test_startup.py)
     from zzcbec_docs import schema
 
-    found = schema.errors(SCHEMA, data, using=schema.fast_validator(SCHEMA, None, ("claim",)))
+    c = contracts.contract(_policy(policy))
+    found = schema.errors(SCHEMA, data, using=c.envelope)
     claims = data.get("claims") if isinstance(data, dict) else None
     for i, claim in enumerate(claims if isinstance(claims, list) else []):
         if not isinstance(claim, dict):
             continue
         n = claim.get("clause")
-        if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 14 and "facts" in claim:
-            found += schema.errors(
-                SCHEMA, claim["facts"], using=schema.fast_validator(SCHEMA, f"facts_{n:02d}"),
-                prefix=("claims", i, "facts"),
-            )
+        if isinstance(n, int) and not isinstance(n, bool) and n in c.by_clause and "facts" in claim:
+            found += schema.errors(SCHEMA, claim["facts"], using=c.by_clause[n], prefix=("claims", i, "facts"))
     return sorted(set(found), key=lambda x: x[0])
 
 
-def check_attachments(attachments: list[dict], base: Path) -> list[Problem]:
+def check_attachments(attachments: list[dict[str, Any]], base: Path) -> list[Problem]:
     """Every listed attachment lies inside the bundle's folder, exists, and has the SHA-256 stated."""
     found: list[Problem] = []
     root = base.resolve()
@@ -229,36 +224,55 @@ def check_attachments(attachments: list[dict], base: Path) -> list[Problem]:
     return found
 
 
-def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None) -> Bundle:
-    """Validate the bytes of a bundle; raises BundleInvalid (every problem) or BundleError.
+def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None,
+                 policy: Policy | None = None) -> Bundle:
+    """Validate the bytes of a bundle under a policy's contract (the packaged draft's by default);
+    raises BundleInvalid (every problem) or BundleError.
 
     With `base` (the bundle's folder), every listed attachment is verified as well.
     """
+    policy = _policy(policy)
     sha = hashlib.sha256(raw).hexdigest()
     try:
         text = decode_text(raw, source, BundleError)
         data = parse_text(text, source, BundleError, fmt)
     except BundleError as exc:
         raise BundleInvalid(source, [Problem(exc.pointer or "/", exc.zh, exc.en)], sha) from None
-    problems = [Problem(p, zh, en) for p, zh, en in _schema_errors(data)]
+    problems = [Problem(p, zh, en) for p, zh, en in _schema_errors(data, policy)]
     if isinstance(data, dict):
         _control_chars(data, [], problems)
-        problems += _semantic(data)
+        problems += _semantic(data, policy)
         if not problems and base is not None and data.get("attachments"):
             problems += check_attachments(data["attachments"], base)
         problems.sort(key=lambda p: p.path)
     if problems:
         raise BundleInvalid(source, problems, sha)
-    return _build(data, source, sha)
+    assert isinstance(data, dict)  # the schema holds it to an object
+    return _build(data, source, sha, policy)
 
 
-def load_bundle(path: str | Path) -> Bundle:
-    """Read and validate a bundle file (`-` is standard input)."""
+def under_policy(bundle: Bundle, policy: Policy) -> Bundle:
+    """The bundle validated under `policy`'s contract, when it was validated under another one.
+
+    A bundle read for one policy and decided under another (a final text, an amendment) must fit
+    the other's contract too: a clause it removed, a fact it added. Raises BundleInvalid if not.
+    """
+    if not bundle.policy_digest or bundle.policy_digest == policy.digest:
+        return bundle
+    problems = [Problem(p, zh, en) for p, zh, en in _schema_errors(bundle.raw, policy)]
+    problems += _semantic(bundle.raw, policy)
+    if problems:
+        raise BundleInvalid(bundle.source, sorted(problems, key=lambda p: p.path), bundle.sha256)
+    return _build(bundle.raw, bundle.source, bundle.sha256, policy)
+
+
+def load_bundle(path: str | Path, policy: Policy | None = None) -> Bundle:
+    """Read and validate a bundle file (`-` is standard input) under a policy's contract."""
     if str(path) == "-":
         raw = sys.stdin.buffer.read(1024 * 1024 + 1)
         if len(raw) > 1024 * 1024:
             raise BundleError("标准输入超过 1 MiB 上限", "standard input is larger than 1 MiB", file="-")
-        return parse_bundle(raw, "-", base=Path.cwd())
+        return parse_bundle(raw, "-", base=Path.cwd(), policy=policy)
     p = Path(path)
     raw = read_limited(p, BundleError)
-    return parse_bundle(raw, str(path), base=p.resolve().parent)
+    return parse_bundle(raw, str(path), base=p.resolve().parent, policy=policy)

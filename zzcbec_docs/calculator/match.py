@@ -10,13 +10,14 @@ from typing import Any
 
 from zzcbec_docs import schema
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
+from zzcbec_docs.bundle.contract import contract
+from zzcbec_docs.bundle.contract import facts as contract_facts
 from zzcbec_docs.bundle.model import Problem
-from zzcbec_docs.bundle.validate import _control_chars, fact_kinds, fact_labels
-from zzcbec_docs.errors import BundleError, UsageError
+from zzcbec_docs.bundle.validate import _control_chars
+from zzcbec_docs.errors import ArgumentError, BundleError
 from zzcbec_docs.loading import load_file
 from zzcbec_docs.money import ZERO, fmt_wan, fmt_yuan
-from zzcbec_docs.policy.model import Condition, Policy
-from zzcbec_docs.rules.conditions import CHOICE_LABELS
+from zzcbec_docs.policy.model import Clause, Condition, FeeTierAmount, Growth, OneOf, Policy, Threshold, TierAmount
 from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
 
@@ -43,22 +44,26 @@ class Match:
         }
 
 
-def all_fact_kinds() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for kinds in fact_kinds().values():
-        out.update(kinds)
-    return out
+def _default_policy() -> Policy:
+    from zzcbec_docs.policy import load_policy
+
+    return load_policy()
 
 
-def parse_setting(text: str) -> tuple[str, Any]:
+def all_fact_kinds(policy: Policy | None = None) -> dict[str, str]:
+    """Every fact of the policy's contract and its type (money, count, quantity, flag, date, text, choice, fee_items)."""
+    return {name: f.type for name, f in contract_facts(policy or _default_policy()).items()}
+
+
+def parse_setting(text: str, policy: Policy | None = None) -> tuple[str, Any]:
     """`--set fact=value`: the value typed as the fact needs (a number for counts, true/false for flags)."""
     if "=" not in text:
-        raise UsageError(f"--set 应写作 事实=值（收到 {text!r}）", f"--set takes fact=value (got {text!r})")
+        raise ArgumentError(f"--set 应写作 事实=值（收到 {text!r}）", f"--set takes fact=value (got {text!r})")
     name, _, value = text.partition("=")
     name, value = name.strip(), value.strip()
-    kinds = all_fact_kinds()
+    kinds = all_fact_kinds(policy)
     if name not in kinds:
-        raise UsageError(f"未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
+        raise ArgumentError(f"未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
                          f"unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
     kind = kinds[name]
     if kind == "flag":
@@ -66,27 +71,30 @@ def parse_setting(text: str) -> tuple[str, Any]:
             return name, True
         if value.lower() in ("false", "否", "no", "0"):
             return name, False
-        raise UsageError(f"{name} 应为 true 或 false", f"{name} takes true or false")
+        raise ArgumentError(f"{name} 应为 true 或 false", f"{name} takes true or false")
     if kind == "count":
         try:
             return name, int(value)
         except ValueError:
-            raise UsageError(f"{name} 应为整数", f"{name} takes a whole number") from None
-    if kind == "service_fees":
+            raise ArgumentError(f"{name} 应为整数", f"{name} takes a whole number") from None
+    if kind == "fee_items":
         try:
             return name, json.loads(value)
         except ValueError:
-            raise UsageError(f"{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}",
+            raise ArgumentError(f"{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}",
                              f'{name} takes a JSON object such as {{"rent": "300000"}}') from None
     return name, value
 
 
-def load_profile(path: str | Path, settings: list[tuple[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def load_profile(path: str | Path, settings: list[tuple[str, Any]] | tuple[()] = (),
+                 policy: Policy | None = None) -> dict[str, Any]:
+    """A profile, validated against the policy's profile contract (every fact of the policy, optional)."""
     data, _ = load_file(Path(path), BundleError)
     if isinstance(data, dict) and isinstance(data.get("facts"), dict):
         for name, value in settings:
             data["facts"][name] = value
-    problems = [Problem(p, zh, en) for p, zh, en in schema.errors(PROFILE_SCHEMA, data)]
+    using = contract(policy or _default_policy()).profile
+    problems = [Problem(p, zh, en) for p, zh, en in schema.errors(PROFILE_SCHEMA, data, using=using)]
     if isinstance(data, dict):
         _control_chars(data, [], problems)
     if problems:
@@ -102,12 +110,11 @@ def _show(value: Decimal, kind: str, unit: str | None) -> str:
     if kind == "count":
         return f"{int(value):,} {unit or ''}".strip()
     if kind == "quantity":
-        return f"{value:,.2f} {unit or '平方米'}"
+        return f"{value:,.2f} {unit or ''}".rstrip()
     return fmt_yuan(value)
 
 
-def _threshold_words(c: Condition, kind: str) -> str:
-    assert c.value is not None
+def _threshold_words(c: Threshold, kind: str) -> str:
     if kind == "money" and c.value >= 10000 and (c.value / 10000) == (c.value / 10000).to_integral_value():
         return fmt_wan(c.value)  # the policy speaks in 万元
     return _show(c.value, kind, c.unit)
@@ -115,34 +122,35 @@ def _threshold_words(c: Condition, kind: str) -> str:
 
 def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
     """What the enterprise still lacks for one unmet condition, in the policy's own words."""
-    if c.kind == "threshold":
+    if isinstance(c, Threshold):
         kind = kinds.get(c.fact, "money")
         value = Decimal(str(facts[c.fact]))
-        target = c.value if c.operator == ">=" else c.value + _unit_step(kind)  # type: ignore[operator]
+        target = c.value if c.operator == ">=" else c.value + _unit_step(kind)
         gap = target - value
         verb = "达到" if c.operator == ">=" else "超过"
         return {"fact": c.fact, "condition": c.id, "gap": str(gap), "threshold": str(c.value),
                 "boundary_word": c.boundary_word,
                 "message": f"{c.label}还差 {_show(gap, kind, c.unit)} {verb} {_threshold_words(c, kind)}（{c.boundary_word}）",
                 "message_en": f"{c.fact} is {_show(gap, kind, c.unit)} short of {c.value:,} ({c.boundary_word})"}
-    if c.kind == "growth":
-        prior = Decimal(str(facts[c.prior_fact]))  # type: ignore[index]
+    if isinstance(c, Growth):
+        prior = Decimal(str(facts[c.prior_fact]))
         now = Decimal(str(facts[c.fact]))
         if prior <= 0:
-            return {"fact": c.prior_fact, "condition": c.id, "message": "上年营业收入须大于 0 才能计算增幅",
+            return {"fact": c.prior_fact, "condition": c.id,
+                    "message": f"{c.prior_label or c.prior_fact}须大于 0 才能计算增幅",
                     "message_en": f"{c.prior_fact} must be above 0 for the growth to be computed"}
-        needed = (prior * (1 + c.value)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)  # type: ignore[operator]
+        needed = (prior * (1 + c.value)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
         return {"fact": c.fact, "condition": c.id, "gap": str(needed - now), "threshold": str(c.value),
                 "boundary_word": c.boundary_word,
-                "message": f"{c.label}不足 {(c.value * 100).normalize():f}%：营业收入还差 {fmt_yuan(needed - now)}"  # type: ignore[operator]
+                "message": f"{c.label}不足 {(c.value * 100).normalize():f}%：营业收入还差 {fmt_yuan(needed - now)}"
                 f"（须不低于 {fmt_yuan(needed)}，{c.boundary_word}）",
                 "message_en": f"{c.fact} must reach {fmt_yuan(needed)} ({fmt_yuan(needed - now)} more) for "
-                f"{(c.value * 100).normalize():f}% growth"}  # type: ignore[operator]
+                f"{(c.value * 100).normalize():f}% growth"}
     if c.kind == "flag":
         return {"fact": c.fact, "condition": c.id, "message": f"须满足：{c.label}",
                 "message_en": f"{c.fact} must be true"}
-    if c.kind == "one_of":
-        allowed = "或".join(CHOICE_LABELS.get(v, (v,))[0] for v in c.values)
+    if isinstance(c, OneOf):
+        allowed = "或".join(c.name_of(v) for v in c.values)
         return {"fact": c.fact, "condition": c.id, "message": f"{c.label}：须为{allowed}",
                 "message_en": f"{c.fact} must be one of {', '.join(c.values)}"}
     if c.kind == "full_year":
@@ -158,28 +166,29 @@ def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[
     bundle = {"schema_version": "1.0", "year": profile["year"], "applicant": profile["applicant"],
               "claims": [{"clause": clause, "facts": facts}], "prior_awards": profile.get("prior_awards", [])}
     raw = json.dumps(bundle, ensure_ascii=False, default=str).encode()
-    return decide(parse_bundle(raw, "profile"), policy).decisions[0]
+    return decide(parse_bundle(raw, "profile", policy=policy), policy).decisions[0]
 
 
 def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
     facts = profile["facts"]
-    kinds = all_fact_kinds()
-    labels = fact_labels()
+    kinds = all_fact_kinds(policy)
+    labels = {name: f.label for name, f in contract_facts(policy).items()}
+    ex = policy.exclusion
     out: list[Match] = []
     for n in policy.claimable():
         clause = policy.clauses[n]
         m = Match(n, clause.name, "undecided")
-        if clause.kind == "referred":
+        if policy.is_referred(n):
             m.status = "referred"
-            m.notes.append("按省、市现行政策支持（第十五条），本政策不核定金额")
+            m.notes.append(f"按省、市现行政策支持（{policy.cite(policy.referring_clause(n))}），本政策不核定金额")
             out.append(m)
             continue
-        if profile["applicant"].get("etrade_core_zone_policy"):
+        if ex is not None and profile["applicant"].get(ex.fact):
             m.status = "excluded"
-            m.notes.append("享受E贸易核心功能集聚区相关政策的企业不在此政策支持范围内（第十五条）")
+            m.notes.append(f"{ex.label}的企业不在此政策支持范围内（{policy.cite(ex.clause)}）")
             out.append(m)
             continue
-        needed = list(fact_kinds()[n])  # every fact the bundle contract asks of this clause
+        needed = list(clause.facts)  # every fact the bundle contract asks of this clause
         missing = [f for f in needed if f not in facts]
         if missing:
             m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
@@ -195,13 +204,11 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
             m.notes += _next_tier(clause, facts)
         else:
             m.status = "not_eligible"
-            conditions = {c.id: c for c in clause.conditions}
-            for t in (clause.amount.tiers if clause.amount else ()):
-                conditions.update({c.id: c for c in t.any_of})
+            conditions = {c.id: c for c in clause.all_conditions()}
             for r in d.reasons:
                 if r.condition in conditions:
                     m.gaps.append(gap_for(conditions[r.condition], facts, kinds))
-                elif r.code == "threshold_not_met" and clause.amount and clause.amount.method == "fee_tiers":
+                elif r.code == "threshold_not_met" and isinstance(clause.amount, FeeTierAmount):
                     lowest = clause.amount.tiers[-1]
                     alternatives = [gap_for(c, facts, kinds) for c in lowest.any_of]
                     m.gaps.append({"fact": None, "condition": "any_of",
@@ -216,10 +223,10 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
     return sorted(out, key=lambda m: (order[m.status], -m.amount, m.clause))
 
 
-def _next_tier(clause, facts: dict[str, Any]) -> list[str]:  # type: ignore[no-untyped-def]
+def _next_tier(clause: Clause, facts: dict[str, Any]) -> list[str]:
     """For tiered clauses: how far the next tier is."""
     rule = clause.amount
-    if not rule or rule.method != "tiers" or not rule.fact:
+    if not isinstance(rule, TierAmount):
         return []
     value = Decimal(str(facts[rule.fact]))
     higher = [t for t in rule.tiers if not (value > t.value if t.operator == ">" else value >= t.value)]
@@ -227,4 +234,4 @@ def _next_tier(clause, facts: dict[str, Any]) -> list[str]:  # type: ignore[no-u
         return []
     t = min(higher, key=lambda t: t.value)
     step = Decimal("0.01") if t.operator == ">" else ZERO
-    return [f"距下一档（{fmt_yuan(t.amount or ZERO)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"]
+    return [f"距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"]

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
-from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
-from zzcbec_docs.policy.model import CHINESE_NUMERALS, Policy
+from zzcbec_docs.bundle.contract import clause_facts
+from zzcbec_docs.errors import ArgumentError
+from zzcbec_docs.policy.model import Fact, Policy
 
-PLACEHOLDER = {  # kind → (value to replace, how to write it)
+PLACEHOLDER = {  # type → (value to replace, how to write it)
     "money": ('"0"', '金额（元），如 "1200000.50"，最多两位小数'),
     "quantity": ('"0"', "数值，最多两位小数"),
     "count": ("0", "整数"),
     "flag": ("false", "true（是）或 false（否）"),
     "date": ('"2025-01-01"', "日期 YYYY-MM-DD"),
     "text": ('""', "文字说明"),
-    "hq_level": ("none", "national（全国性）/ regional（区域性）/ none（无）"),
-    "demo_park_level": ("none", "national（国家级）/ provincial（省级）/ none（无）"),
 }
 
 
+def _placeholder(f: Fact) -> tuple[str, str]:
+    if f.type == "choice":
+        values = [v for v, _ in f.choices]
+        first = "none" if "none" in values else (values[0] if values else '""')
+        return first, " / ".join(f"{v}（{label}）" for v, label in f.choices)
+    if f.type == "quantity" and f.unit:
+        return '"0"', f"数值（{f.unit}），最多两位小数"
+    if f.type == "count" and f.unit:
+        return "0", f"整数（{f.unit}）"
+    return PLACEHOLDER.get(f.type, PLACEHOLDER["text"])
+
+
 def skeleton(policy: Policy, clause: int, year: int) -> str:
+    """A commented bundle for one claimable clause of the policy."""
+    if clause not in policy.claimable():
+        raise ArgumentError(
+            f"{policy.full_title}没有可申报的第{clause}条；可申报：{'、'.join(map(str, policy.claimable()))}",
+            f"the policy {policy.id} has no claimable clause {clause}; claimable: "
+            f"{', '.join(map(str, policy.claimable()))}",
+        )
     c = policy.clauses[clause]
-    labels = fact_labels()
+    ex = policy.exclusion
+    exclusion_line = (
+        f"  {ex.fact}: false # 是否{ex.label}（是则不在支持范围，{policy.cite(ex.clause)}）" if ex else None)
     lines = [
         f"# 申报材料：{policy.full_title}",
-        f"# 第{CHINESE_NUMERALS[clause]}条 {c.name}",
+        f"# {c.cite} {c.name}",
         f"# 条文：{c.text}",
         "# 填好后运行：zzcbec check 本文件；zzcbec render 本文件 --out out/",
         'schema_version: "1.0"',
@@ -31,7 +51,7 @@ def skeleton(policy: Policy, clause: int, year: int) -> str:
         '  name: ""                       # 申请单位全称',
         '  uscc: ""                       # 统一社会信用代码（18 位，校验位按 GB 32100 核验）',
         '  district: ""                   # 所在区县（市），如 金水区、郑东新区、航空港区、巩义市',
-        "  etrade_core_zone_policy: false # 是否享受E贸易核心功能集聚区相关政策（是则不在支持范围，第十五条）",
+        *([exclusion_line] if exclusion_line else []),
         '  address: ""                    # 注册地址',
         '  legal_representative: ""       # 法定代表人',
         '  contact: {name: "", phone: ""} # 联系人及电话',
@@ -40,14 +60,16 @@ def skeleton(policy: Policy, clause: int, year: int) -> str:
         f"  - clause: {clause}",
         "    facts:",
     ]
-    for name, kind in fact_kinds()[clause].items():
-        label = labels.get(name, name)
-        if kind == "service_fees":
+    for f in clause_facts(policy, clause):
+        name, label = f.name, f.label
+        if f.type == "fee_items":
             lines.append(f"      {name}:                  # {label}（各项可选，单位元）")
-            for fee in ("rent", "property_management", "bonded_warehousing", "other", "utilities"):
-                lines.append(f'        {fee}: "0"{" " * max(1, 20 - len(fee))}# {labels.get(fee, fee)}')
+            for fee, fee_label in f.items:
+                lines.append(f'        {fee}: "0"{" " * max(1, 20 - len(fee))}# {fee_label}')
+            if not f.items:
+                lines.append("        {}                   # 各项费用：名称: 金额")
             continue
-        value, hint = PLACEHOLDER.get(kind, PLACEHOLDER["text"])
+        value, hint = _placeholder(f)
         field = f"      {name}: {value}"
         lines.append(f"{field}{' ' * max(1, 40 - len(field))}# {label}：{hint}")
     lines += [

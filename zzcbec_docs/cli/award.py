@@ -65,12 +65,12 @@ def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, ou
         excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    bundle, problems, _ = validate_file(bundle_path)
+    bundle, problems, _ = validate_file(bundle_path, policy)
     if bundle is None:
         for p in problems:
             click.echo(f"    {p.path}: {p.message}", err=True)
         raise BundleError("申报材料无效，未奖励", "the bundle is invalid: nothing awarded", file=bundle_path)
-    review = load_review(review_path) if review_path else None
+    review = load_review(review_path, policy) if review_path else None
     ledger = open_ledger(ledger_url)
     try:
         outcome = award_bundle(bundle, policy, ledger, out_dir=out_dir, formats=fmts, review=review, issuer=issuer,

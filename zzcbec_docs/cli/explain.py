@@ -13,7 +13,6 @@ STATUS = {"zh": {"eligible": "符合", "ineligible": "不符合", "referred": "�
 
 def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type: ignore[no-untyped-def]
     from zzcbec_docs.money import fmt_yuan, in_words
-    from zzcbec_docs.policy.model import CHINESE_NUMERALS
 
     zh = lang == "zh"
     out = []
@@ -22,33 +21,35 @@ def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type:
                if zh else f"{a.get('name')} ({a.get('uscc')}, {a.get('district')}), {result.year} — {policy.full_title}")
     decisions = [d for d in result.decisions if clause is None or d.clause == clause]
     if not decisions:
-        out.append(f"材料未申报第{clause}条" if zh else f"the bundle does not claim clause {clause}")
+        out.append(f"材料未申报{policy.cite(clause)}" if zh else f"the bundle does not claim clause {clause}")
     for d in decisions:
         c = policy.clauses[d.clause]
-        head = (f"\n第{CHINESE_NUMERALS[d.clause]}条 {c.name}" if zh else f"\nClause {d.clause}: {c.name_en}")
+        head = (f"\n{c.cite} {c.name}" if zh else f"\nClause {d.clause}: {c.name_en}")
         if d.competition_name:
             head += f"（{d.competition_name}）"
         out.append(f"{head} — {STATUS[lang][d.status]}，{fmt_yuan(d.amount)}" if zh
                    else f"{head} — {STATUS[lang][d.status]}, {fmt_yuan(d.amount)}")
         out.append(("  条文：" if zh else "  The clause (original text): ") + c.text)
-        if d.clause == 3:
-            out.append(("  适用的理解：" + policy.clause3_explanation) if zh
-                       else ("  Reading applied: " + policy.clause3_explanation_en))
+        reading = policy.reading_for(d.clause)
+        if reading is not None:
+            out.append(("  适用的理解：" + reading.explanation) if zh
+                       else ("  Reading applied: " + reading.explanation_en))
         for i, step in enumerate(d.trace, 1):
             cite = ""
             if step.clause != d.clause:
-                cite = f"（第{CHINESE_NUMERALS[step.clause]}条）" if zh else f" (clause {step.clause})"
+                cite = f"（{policy.cite(step.clause)}）" if zh else f" (clause {step.clause})"
             out.append(f"  {i}. {step.message if zh else step.message_en}{cite}")
         if d.status == "eligible":
             f = d.funding
+            fn = policy.funding_rule.clause if policy.funding_rule else None
             if zh:
                 out.append(f"  结论：核定 {fmt_yuan(d.amount)}（{in_words(d.amount)}）；" + (
-                    f"市级财政承担 {fmt_yuan(f.city)}，{a.get('district')}承担 {fmt_yuan(f.local)}（第十六条）" if f
-                    else "资金分担比例第十六条未列明，待财政部门确定"))
+                    f"市级财政承担 {fmt_yuan(f.city)}，{a.get('district')}承担 {fmt_yuan(f.local)}（{policy.cite(fn)}）" if f
+                    else f"资金分担比例{policy.cite(fn) or '政策'}未列明，待财政部门确定"))
             else:
                 out.append(f"  Result: {fmt_yuan(d.amount)}; " + (
-                    f"city {fmt_yuan(f.city)}, local {fmt_yuan(f.local)} (clause 16)" if f
-                    else "clause 16 leaves the split to the finance bureau"))
+                    f"city {fmt_yuan(f.city)}, local {fmt_yuan(f.local)} (clause {fn})" if f
+                    else f"clause {fn} leaves the split to the finance bureau"))
     for w in result.warnings:
         out.append(f"\n注意：{w.message}" if zh else f"\nNote: {w.message_en}")
     return "\n".join(out)
@@ -56,7 +57,7 @@ def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type:
 
 @click.command()
 @click.argument("bundle")
-@click.option("--clause", type=click.IntRange(1, 14), default=None, help="只解释这一条 / only this clause")
+@click.option("--clause", type=int, default=None, help="只解释这一条 / only this clause")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @exclusion_option
 @issued_on_option

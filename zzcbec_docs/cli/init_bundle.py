@@ -7,20 +7,21 @@ from pathlib import Path
 
 import click
 
+from zzcbec_docs.cli.options import load_policy_option, policy_option
+
 
 @click.command(name="init-bundle")
-@click.option("--clause", type=click.IntRange(1, 14), required=True, help="条款 / clause 1–14")
+@click.option("--clause", type=int, required=True, help="可申报的条款号 / a claimable clause of the policy")
 @click.option("--year", type=int, default=None, help="申报年度（默认去年）/ the year (default: last year)")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写入文件（默认标准输出；已存在则不覆盖）/ write to a file (never overwrites)")
-def init_bundle(clause: int, year: int | None, out_path: Path | None) -> None:
+@policy_option
+def init_bundle(clause: int, year: int | None, out_path: Path | None, policy_file: str | None) -> None:
     """生成带中文注释的申报材料模板 / write a commented bundle skeleton for a clause."""
     from zzcbec_docs.calculator.skeleton import skeleton
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.errors import UsageError
-    from zzcbec_docs.policy import load_policy
-
-    text = skeleton(load_policy(), clause, year or dt.date.today().year - 1)
+    text = skeleton(load_policy_option(policy_file, None), clause, year or dt.date.today().year - 1)
     if out_path is None:
         click.echo(text, nl=False)
         return

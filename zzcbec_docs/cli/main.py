@@ -12,7 +12,7 @@ from typing import IO
 import click
 
 from zzcbec_docs import __version__
-from zzcbec_docs.errors import UsageError, ZzcbecError
+from zzcbec_docs.errors import ArgumentError, UsageError, ZzcbecError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
     except click.Abort:
         print("已中止 / aborted", file=err)
         return 130
-    except UsageError as e:
+    except (UsageError, ArgumentError) as e:
+        # the same fault gets the same exit code in every command: a value the user gave is unusable
         print(f"用法错误 / usage error: {e.message}", file=err)
         return EXIT_USAGE
     except ZzcbecError as e:

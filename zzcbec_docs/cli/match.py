@@ -26,15 +26,12 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
     the enterprise knows (the names of `zzcbec init-bundle`). Sorted by amount.
     """
-    from zzcbec_docs.calculator.match import match_profile, parse_setting
+    from zzcbec_docs.calculator.match import load_profile, match_profile, parse_setting
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.policy.model import CHINESE_NUMERALS
 
     policy = load_policy_option(policy_file, issued_on)
-    parsed = [parse_setting(s) for s in settings]
-    from zzcbec_docs.calculator.match import load_profile
-
-    data = load_profile(profile, parsed)
+    parsed = [parse_setting(s, policy) for s in settings]
+    data = load_profile(profile, parsed, policy)
     results = match_profile(policy, data)
     if as_json:
         total = sum(m.amount for m in results)
@@ -50,7 +47,7 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
         if m.status != current:
             current = m.status
             click.echo(f"\n{HEADINGS[m.status]}")
-        title = f"  第{CHINESE_NUMERALS[m.clause]}条 {m.name}"
+        title = f"  {policy.cite(m.clause)} {m.name}"
         if m.status == "eligible":
             f = m.funding
             split = (f"  市级 {fmt_yuan(f.city)} / 区县 {fmt_yuan(f.local)}" if f else "  分担比例待财政部门确定")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from zzcbec_docs.errors import UsageError
+
+if TYPE_CHECKING:
+    from zzcbec_docs.policy.model import Policy
 
 
 class IsoDate(click.ParamType):
@@ -39,12 +42,13 @@ def split_list(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
 bundles_argument = click.argument("bundles", nargs=-1, required=True, metavar="BUNDLE...")
 
 policy_option = click.option(
-    "--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="另一份政策数据文件 / another policy data file (default: the packaged draft).",
+    "--policy", "policy_file", metavar="ID|FILE", default=None, envvar="ZZCBEC_POLICY", show_envvar=True,
+    help="适用的政策：已安装政策的 id 或政策数据文件（zzcbec policy list）/ the policy: an installed id or a "
+    "policy data file (default: the packaged draft; see `zzcbec policy list`).",
 )
 issued_on_option = click.option(
     "--issued-on", type=IsoDate(), default=None,
-    help="政策印发日期，用于核验执行期（第十八条）/ the issue date, to check the term (clause 18).",
+    help="政策印发日期，用于核验执行期（执行期条款）/ the issue date, to check the policy's term.",
 )
 exclusion_option = click.option(
     "--exclusion-list", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -54,10 +58,18 @@ exclusion_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="JSON Lines, one object per bundle.")
 
 
-def load_policy_option(policy_file: Path | None, issued_on: dt.date | None):  # type: ignore[no-untyped-def]
+def load_policy_option(policy_file: str | Path | None, issued_on: dt.date | None) -> Policy:
+    """The policy chosen by --policy (an installed id or a file), with --issued-on applied.
+
+    A policy that cannot be found or loaded is a usage error (exit 2) in every command.
+    """
+    from zzcbec_docs.errors import PolicyError
     from zzcbec_docs.policy import load_policy
 
-    policy = load_policy(policy_file)
+    try:
+        policy = load_policy(policy_file)
+    except PolicyError as e:
+        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
     if issued_on is not None:
         policy = policy.with_issued_on(issued_on)
     return policy

@@ -78,7 +78,7 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     from zzcbec_docs.documents.review import load_review
 
     tune_for_rendering()
-    review = load_review(review_path) if review_path else None
+    review = load_review(review_path, policy) if review_path else None
     job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list)
     if workers is None and jobs != 1:
         count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
@@ -91,7 +91,7 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
         elif len(sources) == 1:
             results = iter([_render_split(job, sources[0], workers)])
         else:
-            read_first = {"-": validate_file("-")} if "-" in sources else {}  # standard input: read here, once
+            read_first = {"-": validate_file("-", policy)} if "-" in sources else {}  # standard input: read here, once
             results = parallel.run_ordered(workers, _render_source, [(job, s, read_first.get(s)) for s in sources])
         code = 0
         for src, res in zip(sources, results, strict=True):
@@ -132,7 +132,7 @@ def _render_source(job: _RenderJob, src: str, read_first) -> tuple[int, list[tup
     from zzcbec_docs.errors import ZzcbecError
 
     lines: list[tuple[bool, str]] = []
-    bundle, problems, _ = read_first or validate_file(src)
+    bundle, problems, _ = read_first or validate_file(src, job.policy)  # type: ignore[arg-type]
     if bundle is None:
         return _invalid(src, problems)
     code = 0
@@ -176,7 +176,7 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
     from zzcbec_docs.errors import ZzcbecError
     from zzcbec_docs.rules.engine import decide
 
-    bundle, problems, _ = validate_file(src)
+    bundle, problems, _ = validate_file(src, job.policy)  # type: ignore[arg-type]
     if bundle is None:
         return _invalid(src, problems)
     t0 = time.perf_counter()

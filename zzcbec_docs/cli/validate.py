@@ -7,17 +7,19 @@ import json
 import click
 
 from zzcbec_docs.cli.main import EXIT_FAIL
-from zzcbec_docs.cli.options import bundles_argument, json_option
+from zzcbec_docs.cli.options import bundles_argument, json_option, load_policy_option, policy_option
 from zzcbec_docs.cli.sources import expand_in_order, finish
 
 
 @click.command()
 @bundles_argument
 @json_option
-def validate(bundles: tuple[str, ...], as_json: bool) -> None:
+@policy_option
+def validate(bundles: tuple[str, ...], as_json: bool, policy_file: str | None) -> None:
     """只做格式校验 / check bundles against the schema only (`-` reads standard input)."""
     from zzcbec_docs.check import validate_file
 
+    policy = load_policy_option(policy_file, None)
     entries = expand_in_order(bundles)
     unreadable = [(src, why) for src, why in entries if why is not None]
     code = 0
@@ -29,7 +31,7 @@ def validate(bundles: tuple[str, ...], as_json: bool) -> None:
                     {"path": "/", "message": why, "message_zh": zh, "message_en": en}], "sha256": None},
                     ensure_ascii=False))
             continue
-        bundle, problems, sha = validate_file(src)
+        bundle, problems, sha = validate_file(src, policy)
         if as_json:
             click.echo(json.dumps({
                 "source": src, "valid": bundle is not None,

@@ -14,19 +14,19 @@ from typing import Any
 
 from zzcbec_docs import __version__
 from zzcbec_docs.bundle.model import Bundle
-from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
+from zzcbec_docs.bundle.validate import fact_labels
 from zzcbec_docs.documents import gongwen as g
 from zzcbec_docs.documents.issuer import Issuer, load_issuer
-from zzcbec_docs.errors import RenderError, UsageError
+from zzcbec_docs.errors import ArgumentError, RenderError
 from zzcbec_docs.money import ZERO, in_words
-from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Policy
-from zzcbec_docs.rules.conditions import CHOICE_LABELS, requirement
+from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Growth, Policy, chinese_numeral
+from zzcbec_docs.rules.conditions import requirement
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
 
 KINDS = ("application", "opinion", "notice")
 ALL_KINDS = (*KINDS, "publicity")
 # a warning in an official document speaks to its reader, not to a command-line user
-DOCUMENT_WARNINGS = {"no_issue_date": "政策尚未印发，本意见未核验执行期（第十八条）"}
+DOCUMENT_WARNINGS = {"no_issue_date": "政策尚未印发，本意见未核验执行期（{term}）"}
 KIND_NAMES = {"application": "申报表", "opinion": "审核意见书", "notice": "奖励通知书", "publicity": "拟奖励企业名单公示"}
 STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "referred": "按省、市现行政策支持", "excluded": "不在支持范围"}
 DOC_NUMBER = re.compile(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$")
@@ -44,7 +44,7 @@ def source_date_epoch() -> dt.datetime | None:
     try:
         return dt.datetime.fromtimestamp(int(value), tz=dt.timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise UsageError(
+        raise ArgumentError(
             f"SOURCE_DATE_EPOCH={value!r} 不是有效的秒数", f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds"
         ) from None
 
@@ -68,12 +68,12 @@ class NoticeOptions:
 
     def checked(self) -> NoticeOptions:
         if self.number is not None and not DOC_NUMBER.match(self.number):
-            raise UsageError(
+            raise ArgumentError(
                 f"发文字号“{self.number}”不合 GB/T 9704 格式，应如“郑商务〔2026〕15号”（六角括号、四位年份、无“第”、无前导零）",
                 f"document number {self.number!r} is not in GB/T 9704 form, e.g. 郑商务〔2026〕15号",
             )
         if self.issuer is not None and (not self.issuer.strip() or len(self.issuer) > 40):
-            raise UsageError("发文机关名称不能为空或过长", "the issuer must be a short, non-empty name")
+            raise ArgumentError("发文机关名称不能为空或过长", "the issuer must be a short, non-empty name")
         self.issuer_profile()
         return self
 
@@ -82,8 +82,17 @@ class NoticeOptions:
         return profile.with_name(self.issuer) if self.issuer else profile
 
 
-def show_fact(name: str, value: Any, clause: int) -> str:
-    kind = fact_kinds()[clause].get(name, "text")
+def _default_policy() -> Policy:
+    from zzcbec_docs.policy import load_policy
+
+    return load_policy()
+
+
+def show_fact(name: str, value: Any, clause: int, policy: Policy | None = None) -> str:
+    from zzcbec_docs.bundle.contract import facts as contract_facts
+
+    fact = contract_facts(policy or _default_policy()).get(name)
+    kind = fact.type if fact else "text"
     if value is None:
         return "—"
     if kind == "money":
@@ -96,22 +105,17 @@ def show_fact(name: str, value: Any, clause: int) -> str:
         return "是" if value else "否"
     if kind == "date":
         return cn_date(value)
-    if kind in ("hq_level", "demo_park_level"):
-        return CHOICE_LABELS.get(value, (value,))[0]
-    if kind == "service_fees":
-        labels = fact_labels()
+    if kind == "choice" and fact:
+        return dict(fact.choices).get(value, str(value))
+    if kind == "fee_items":
+        labels = fact_labels(policy)
         parts = [f"{labels.get(k, k)}{g.table_yuan(v)}元" for k, v in value.items()]
         return "；".join(parts) if parts else "—"
     return str(value)
 
 
 def _conditions_of(policy: Policy, clause: int) -> dict[str, Condition]:
-    cl = policy.clauses[clause]
-    out = {c.id: c for c in cl.conditions}
-    if cl.amount:
-        for t in cl.amount.tiers:
-            out.update({c.id: c for c in t.any_of})
-    return out
+    return {c.id: c for c in policy.clauses[clause].all_conditions()}
 
 
 def _verdict(step_passed: bool | None) -> str:
@@ -126,7 +130,8 @@ def doc_requirement(c: Condition) -> str:
     return g.gongwen_text(requirement(c))
 
 
-def _amount_block(d: Decision, district: str) -> dict[str, Any]:
+def _amount_block(d: Decision, district: str, policy: Policy) -> dict[str, Any]:
+    funding = policy.cite(policy.funding_rule.clause) if policy.funding_rule else "政策"
     f = d.funding
     return {
         "amount": g.table_yuan(d.amount),
@@ -136,7 +141,7 @@ def _amount_block(d: Decision, district: str) -> dict[str, Any]:
         "local": g.table_yuan(f.local) if f else None,
         "split": (f"市级财政承担{g.yuan_text(f.city)}，{district}财政承担{g.yuan_text(f.local)}" if f and f.local
                   else f"市级财政全额承担{g.yuan_text(f.city)}" if f
-                  else f"{district}未列入《措施》第十六条资金分担范围，市、区承担比例待财政部门确定"
+                  else f"{district}未列入《措施》{funding}资金分担范围，市、区承担比例待财政部门确定"
                   if d.amount > 0 else "—"),
     }
 
@@ -147,7 +152,7 @@ def clause_list(clauses: list[int]) -> str:
     for n in clauses:
         if n not in seen:
             seen.append(n)
-    return "、".join(f"第{CHINESE_NUMERALS[n]}条" for n in sorted(seen))
+    return "、".join(f"第{chinese_numeral(n)}条" for n in sorted(seen))
 
 
 def _draft_note(policy: Policy, what: str, short: str = "《措施》") -> str | None:
@@ -163,7 +168,11 @@ def _common(bundle: Bundle, result: CheckResult, policy: Policy, kind: str) -> d
         "kind": kind,
         "kind_name": KIND_NAMES[kind],
         "policy": {"title": policy.full_title, "id": policy.id, "status": policy.status,
-                   "status_label": policy.status_label if policy.status == "draft" else "正式印发"},
+                   "status_label": policy.status_label if policy.status == "draft" else "正式印发",
+                   # the special clauses as this policy numbers them (第十五条, 第十六条 in the draft)
+                   "exclusion_cite": policy.cite(policy.exclusion.clause) if policy.exclusion else "",
+                   "exclusion_label": policy.exclusion_label,
+                   "funding_cite": policy.cite(policy.funding_rule.clause) if policy.funding_rule else ""},
         "applicant": {
             "name": a.name, "name_words": g.name_words(a.name), "uscc": a.uscc, "district": a.district,
             "district_as_written": a.district_as_written,
@@ -187,44 +196,52 @@ def _common(bundle: Bundle, result: CheckResult, policy: Policy, kind: str) -> d
 def _claim_title(d: Decision, policy: Policy) -> str:
     name = policy.clauses[d.clause].name
     extra = f"（{d.competition_name}）" if d.competition_name else ""
-    return f"第{CHINESE_NUMERALS[d.clause]}条　{name}{extra}"
+    return f"{policy.cite(d.clause)}　{name}{extra}"
 
 
 COMMITMENTS = (
     "本单位所提交的申报表及全部附件材料真实、准确、完整，所列数据与财务账簿、海关数据及相关凭证一致，不存在虚报、瞒报、伪造或篡改。",
     "本单位未被列入经营异常名录或严重违法失信主体名单，近三年内无重大违法违规行为，未发生重大安全、环保、质量事故。",
-    "本单位未享受E贸易核心功能集聚区相关政策（第十五条）；同一事项未重复申报、未重复享受各级财政资金支持。",
+    "本单位未{exclusion}；同一事项未重复申报、未重复享受各级财政资金支持。",
     "获得的奖励资金将专款专用，按规定进行财务处理，不挪作他用。",
     "本单位自觉接受商务、财政、审计等部门的监督检查和绩效评价，按要求如实提供相关资料。",
     "如有不实，本单位愿退回全部奖励资金，并承担相应法律责任。",
 )
 
 
+def commitments(policy: Policy) -> tuple[str, ...]:
+    """The 承诺书's promises; the exclusion as this policy words and numbers it (第十五条 in the draft)."""
+    ex = policy.exclusion
+    exclusion = f"{ex.label}（{policy.cite(ex.clause)}）" if ex else "享受与本政策重复的支持政策"
+    return tuple(c.replace("{exclusion}", exclusion) for c in COMMITMENTS)
+
+
 def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> dict[str, Any]:
     """申报表 + 承诺书: the declared facts and what the enterprise's own estimate (自测) gives."""
     if bundle.applicant.etrade_core_zone_policy:
+        ex = policy.exclusion
         raise RenderError(
-            "申请人声明享受E贸易核心功能集聚区相关政策，不在此政策支持范围内（第十五条），不能出具承诺书",
-            "the applicant declares it enjoys the E-trade core zone policies (clause 15): "
+            f"申请人声明{policy.exclusion_label}，不在此政策支持范围内（{policy.cite(ex.clause if ex else None)}），不能出具承诺书",
+            f"the applicant declares it {ex.label_en if ex else 'is excluded'} (clause {ex.clause if ex else '?'}): "
             "its commitment letter would be untrue, so no application packet is made",
         )
-    labels = fact_labels()
+    labels = fact_labels(policy)
     claims = []
     for claim, d in zip(bundle.claims, result.decisions, strict=True):
-        rows = [{"label": labels.get(k, k), "value": show_fact(k, v, claim.clause)} for k, v in claim.facts.items()]
+        rows = [{"label": labels.get(k, k), "value": show_fact(k, v, claim.clause, policy)} for k, v in claim.facts.items()]
         claims.append({
             "numeral": CHINESE_NUMERALS[len(claims) + 1],
             "title": _claim_title(d, policy),
             "rows": rows, "eligible": d.status == ELIGIBLE,
             "notes": [g.gongwen_text(r.message) for r in d.reasons],
-            **_amount_block(d, bundle.applicant.district),
+            **_amount_block(d, bundle.applicant.district, policy),
         })
     attachments = [{"n": i + 1, "kind": x["kind"], "title": x.get("title", ""), "file": x["file"], "sha256": x["sha256"]}
                    for i, x in enumerate(bundle.attachments)]
     issuer = load_issuer()
     ctx = {**_common(bundle, result, policy, "application"), "title": "郑州市跨境电商发展资金奖励申报表",
            "claims": claims, "attachments": attachments, "exclusion_label": policy.exclusion_label,
-           "commitments": COMMITMENTS, "addressee": issuer.name,
+           "commitments": commitments(policy), "addressee": issuer.name,
            "clauses": clause_list([c.clause for c in bundle.claims])}
     prov = ctx["provenance"]
     ctx["footer"] = f"本表由 {prov['tool']} 生成；政策 {prov['policy']}；申报材料 SHA-256 {prov['sha256']}"
@@ -233,12 +250,12 @@ def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> 
 
 def _basis(policy: Policy, clause: int, facts: dict[str, Any]) -> str:
     """The fact an amount is computed from, with its (verified) value."""
-    rule = policy.clauses[clause].amount
-    if rule is None:
+    cl = policy.clauses[clause]
+    if cl.amount is None:
         return ""
-    names = [*rule.base] or [n for n in (rule.fact, rule.fee_fact) if n]
-    labels = fact_labels()
-    shown = [f"{labels.get(n, n)}：{show_fact(n, facts.get(n), clause)}" for n in names if n in facts]
+    names = cl.amount_facts()
+    labels = fact_labels(policy)
+    shown = [f"{labels.get(n, n)}：{show_fact(n, facts.get(n), clause, policy)}" for n in names if n in facts]
     if not shown:
         return "定额奖励，依据为上表所列条件"
     return "；".join(shown)
@@ -247,7 +264,7 @@ def _basis(policy: Policy, clause: int, facts: dict[str, Any]) -> str:
 def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult, policy: Policy,
                     review: Any | None, issuer: Issuer | None = None) -> dict[str, Any]:
     """审核意见书: each condition declared vs verified vs threshold, the recomputed amounts."""
-    labels = fact_labels()
+    labels = fact_labels(policy)
     issuer = issuer or load_issuer()
     sections = []
     for claim, d0, d in zip(bundle.claims, declared.decisions, verified.decisions, strict=True):
@@ -258,23 +275,23 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
             if step.condition is None or step.condition not in conds:
                 continue
             c = conds[step.condition]
-            declared_v = show_fact(c.fact, claim.facts.get(c.fact), claim.clause)
+            declared_v = show_fact(c.fact, claim.facts.get(c.fact), claim.clause, policy)
             if review is None:
                 verified_v = "待核实"
             elif c.fact in vfacts:
-                verified_v = show_fact(c.fact, vfacts[c.fact], claim.clause)
+                verified_v = show_fact(c.fact, vfacts[c.fact], claim.clause, policy)
                 if vfacts[c.fact] != claim.facts.get(c.fact):
                     verified_v += "（核减/更正）"
             else:
                 verified_v = "与申报一致"
-            if c.kind == "growth" and c.prior_fact:
-                declared_v = (f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause)}／上年"
-                              f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause)}")
+            if isinstance(c, Growth):
+                declared_v = (f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause, policy)}／上年"
+                              f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause, policy)}")
             rows.append({"label": c.label, "declared": declared_v, "verified": verified_v,
                          "threshold": doc_requirement(c),
                          "result": _verdict(step.passed) + ("（择一）" if step.code == "alternative" else "")})
-        changed = [f"{labels.get(k, k)}：申报{show_fact(k, claim.facts.get(k), claim.clause)}，"
-                   f"核实{show_fact(k, v, claim.clause)}" for k, v in vfacts.items() if v != claim.facts.get(k)]
+        changed = [f"{labels.get(k, k)}：申报{show_fact(k, claim.facts.get(k), claim.clause, policy)}，"
+                   f"核实{show_fact(k, v, claim.clause, policy)}" for k, v in vfacts.items() if v != claim.facts.get(k)]
         steps = [g.gongwen_text(s.message) for s in d.trace if s.condition is None]
         sections.append({
             "numeral": CHINESE_NUMERALS[len(sections) + 1],
@@ -282,11 +299,13 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
             "status": STATUS_ZH[d.status], "declared_amount": g.yuan_text(d0.amount),
             "reasons": [g.gongwen_text(r.message) for r in d.reasons],
             "basis": _basis(policy, claim.clause, {**claim.facts, **vfacts}),
-            **_amount_block(d, bundle.applicant.district),
+            **_amount_block(d, bundle.applicant.district, policy),
         })
     readings = []
-    if any(c.clause == 3 for c in bundle.claims):
-        readings.append(g.gongwen_text(f"第三条：{policy.clause3_explanation}"))
+    for n in dict.fromkeys(c.clause for c in bundle.claims):
+        setting = policy.reading_for(n)
+        if setting is not None:
+            readings.append(g.gongwen_text(f"{policy.cite(n)}：{setting.explanation}"))
     notes = [n for n in (_draft_note(policy, "意见", "政策"),) if n]
     return {
         **_common(bundle, verified, policy, "opinion"), "title": "郑州市跨境电商发展资金奖励审核意见书",
@@ -299,7 +318,8 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
         "remarks": review.remarks if review else "",
         "conclusion": review.conclusion_zh if review else None,
         "review_source": review.source if review else None,
-        "warnings": [DOCUMENT_WARNINGS.get(w.code, g.gongwen_text(w.message)) for w in verified.warnings
+        "warnings": [DOCUMENT_WARNINGS[w.code].format(term=policy.cite(policy.term_clause))
+                     if w.code in DOCUMENT_WARNINGS else g.gongwen_text(w.message) for w in verified.warnings
                      if w.code not in ("draft_policy",)],
         "notes": notes,
     }
@@ -318,7 +338,7 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
                           "the bundle has no bank account (/applicant/bank), which an award notice needs",
                           file=bundle.source, pointer="/applicant/bank")
     district = bundle.applicant.district
-    rows = [{"title": _claim_title(d, policy), **_amount_block(d, district)} for d in awarded]
+    rows = [{"title": _claim_title(d, policy), **_amount_block(d, district, policy)} for d in awarded]
     total = sum((d.amount for d in awarded), ZERO)
     settled = all(d.funding is not None for d in awarded)
     city = sum((d.funding.city for d in awarded if d.funding), ZERO)

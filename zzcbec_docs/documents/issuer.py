@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from zzcbec_docs.errors import UsageError
+from zzcbec_docs.errors import ArgumentError
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "issuers" / "zhengzhou-commerce.yaml"
 REQUIRED = ("name", "mark", "code", "printer", "review_unit", "cc")
@@ -52,8 +52,8 @@ class Issuer:
         return replace(self, name=name, mark=f"{name}文件", review_unit=name)
 
 
-def _fail(source: str, pointer: str, zh: str, en: str) -> UsageError:
-    return UsageError(f"发文机关配置有误：{zh}", f"issuer profile: {en}", file=source, pointer=pointer)
+def _fail(source: str, pointer: str, zh: str, en: str) -> ArgumentError:
+    return ArgumentError(f"发文机关配置有误：{zh}", f"issuer profile: {en}", file=source, pointer=pointer)
 
 
 def _text(data: dict, key: str, source: str, limit: int = 40) -> str:
@@ -83,8 +83,8 @@ def load_issuer(path: str | None = None) -> Issuer:
     chosen = Path(path or os.environ.get("ZZCBEC_ISSUER_PROFILE") or DEFAULT_PROFILE)
     source = str(chosen)
     if not chosen.is_file():
-        raise UsageError(f"发文机关配置文件不存在：{source}", f"no issuer profile at {source}", file=source)
-    data, _ = load_file(chosen, UsageError)
+        raise ArgumentError(f"发文机关配置文件不存在：{source}", f"no issuer profile at {source}", file=source)
+    data, _ = load_file(chosen, ArgumentError)
     if not isinstance(data, dict):
         raise _fail(source, "/", "应为键值映射", "must be a mapping")
     unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts"}

@@ -20,7 +20,7 @@ from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.documents.content import _draft_note, clause_list, cn_date, document_time
 from zzcbec_docs.documents.html import render_html
 from zzcbec_docs.documents.issuer import Issuer
-from zzcbec_docs.errors import LedgerError, UsageError
+from zzcbec_docs.errors import ArgumentError, LedgerError
 from zzcbec_docs.money import ZERO, in_words
 from zzcbec_docs.policy.model import Policy
 
@@ -54,7 +54,7 @@ def mask_uscc(uscc: str) -> str:
 def period_end(issuer: Issuer, start: dt.date, days: int) -> dt.date:
     """The last day of a 公示期 of `days` working days beginning on `start` (itself counted if a working day)."""
     if days < 1 or days > 60:
-        raise UsageError("公示期须为1至60个工作日", "the publicity period must be 1 to 60 working days")
+        raise ArgumentError("公示期须为1至60个工作日", "the publicity period must be 1 to 60 working days")
     d, counted = start, 0
     while True:
         if issuer.is_working_day(d):
@@ -70,7 +70,7 @@ def publicity_context(entries: list[Entry], *, year: int, policy: Policy, issuer
         raise LedgerError(f"台账中没有{year}年度的有效奖励，无可公示的名单",
                           f"the ledger has no (unrevoked) awards for {year}: nothing to publish")
     if not issuer.is_working_day(start):
-        raise UsageError(f"公示期起始日 {cn_date(start)} 不是工作日", f"the period must start on a working day, not {start}")
+        raise ArgumentError(f"公示期起始日 {cn_date(start)} 不是工作日", f"the period must start on a working day, not {start}")
     end = period_end(issuer, start, days)
     total = sum((e.amount for e in entries), ZERO)
     contact = issuer.contact

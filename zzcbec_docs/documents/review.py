@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from zzcbec_docs import schema
+from zzcbec_docs.bundle.contract import contract
+from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
 from zzcbec_docs.bundle.model import Bundle, Claim
 from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
-from zzcbec_docs.bundle.validate import _typed, fact_kinds
+from zzcbec_docs.bundle.validate import _typed
 from zzcbec_docs.errors import ReviewError
 from zzcbec_docs.loading import load_file
 
@@ -27,17 +29,25 @@ class Review:
     remarks: str
     conclusion: str
     sha256: str = ""  # of the review file itself, recorded with an award
+    per_item: frozenset[int] = frozenset({11})  # clauses verified per named item (competition)
 
     @property
     def conclusion_zh(self) -> str:
         return CONCLUSIONS[self.conclusion]
 
     def facts_for(self, claim: Claim) -> dict[str, Any]:
-        return self.verified.get((claim.clause, claim.competition_name if claim.clause == 11 else None), {})
+        return self.verified.get((claim.clause, claim.competition_name if claim.clause in self.per_item else None), {})
 
 
-def load_review(path: str | Path) -> Review:
+def load_review(path: str | Path, policy: Any = None) -> Review:
     import hashlib
+
+    if policy is None:
+        from zzcbec_docs.policy import load_policy
+
+        policy = load_policy()
+    c = contract(policy)
+    per_item = frozenset(n for n in policy.claimable() if policy.item_fact(n))
 
     data, raw = load_file(Path(path), ReviewError)
     name = str(path)
@@ -48,23 +58,24 @@ def load_review(path: str | Path) -> Review:
     verified: dict[tuple[int, str | None], dict[str, Any]] = {}
     for i, item in enumerate(data.get("verified", [])):
         n = item["clause"]
-        found = schema.errors(
-            BUNDLE_SCHEMA, item["facts"], using=schema.fast_validator(BUNDLE_SCHEMA, f"facts_{n:02d}", partial=True),
-            prefix=("verified", i, "facts"),
-        )
+        if n not in c.partial or policy.clauses[n].kind != "award":
+            raise ReviewError(f"{policy.full_title}没有可核定金额的第{n}条", f"the policy has no award clause {n}",
+                              file=name, pointer=f"/verified/{i}/clause")
+        found = schema.errors(BUNDLE_SCHEMA, item["facts"], using=c.partial[n], prefix=("verified", i, "facts"))
         if found:
             ptr, zh, en = found[0]
             raise ReviewError(zh, en, file=name, pointer=ptr)
-        key = (n, item.get("competition_name") if n == 11 else None)
+        key = (n, item.get("competition_name") if n in per_item else None)
         if key in verified:
             raise ReviewError(f"条款 {n} 的核实数据重复", f"clause {n} is verified twice", file=name,
                               pointer=f"/verified/{i}")
-        kinds = fact_kinds()[n]
+        kinds = contract_kinds(policy)[n]
         verified[key] = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
     return Review(
         source=name, bundle_sha256=data["bundle"]["sha256"], reviewer=data["reviewer"],
         reviewed_on=dt.date.fromisoformat(data["reviewed_on"]), verified=verified,
         remarks=data.get("remarks", ""), conclusion=data["conclusion"], sha256=hashlib.sha256(raw).hexdigest(),
+        per_item=per_item,
     )
 
 
@@ -78,7 +89,7 @@ def check_matches(review: Review, bundle: Bundle) -> None:
             f"{bundle.sha256[:12]}… (was the bundle changed after review?)",
             file=review.source, pointer="/bundle/sha256",
         )
-    claimed = {(c.clause, c.competition_name if c.clause == 11 else None) for c in bundle.claims}
+    claimed = {(c.clause, c.competition_name if c.clause in review.per_item else None) for c in bundle.claims}
     for key in review.verified:
         if key not in claimed:
             raise ReviewError(

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from zzcbec_docs.documents import gongwen as g
-from zzcbec_docs.errors import UsageError
+from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.money import ZERO, in_words
 
 NUMBER = re.compile(r"[^\s〔〕：:]{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号")
@@ -41,27 +41,27 @@ class Verification:
 def file_text(path: Path) -> str:
     """The text of a notice file, one line per paragraph or table cell."""
     if not path.is_file():
-        raise UsageError(f"文件不存在：{path}", f"no such file: {path}", file=str(path))
+        raise ArgumentError(f"文件不存在：{path}", f"no such file: {path}", file=str(path))
     head = path.read_bytes()[:8]
     if head.startswith(b"%PDF"):
         try:
             out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
                                  timeout=60).stdout.decode("utf-8", "replace")
         except FileNotFoundError:
-            raise UsageError("未找到 pdftotext；请安装 poppler-utils", "pdftotext not found: install poppler-utils") from None
+            raise ArgumentError("未找到 pdftotext；请安装 poppler-utils", "pdftotext not found: install poppler-utils") from None
         except subprocess.CalledProcessError:
-            raise UsageError(f"无法读取 PDF：{path}", f"cannot read the PDF {path}", file=str(path)) from None
+            raise ArgumentError(f"无法读取 PDF：{path}", f"cannot read the PDF {path}", file=str(path)) from None
     elif head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as z:
                 xml = z.read("word/document.xml").decode("utf-8")
         except (zipfile.BadZipFile, KeyError):
-            raise UsageError(f"不是 DOCX 文件：{path}", f"not a DOCX file: {path}", file=str(path)) from None
+            raise ArgumentError(f"不是 DOCX 文件：{path}", f"not a DOCX file: {path}", file=str(path)) from None
         import html
 
         out = html.unescape(re.sub(r"<[^>]+>", "", xml.replace("</w:p>", "\n")))
     else:
-        raise UsageError(f"只能核验 PDF 或 DOCX 通知书：{path}", f"only PDF or DOCX notices can be verified: {path}",
+        raise ArgumentError(f"只能核验 PDF 或 DOCX 通知书：{path}", f"only PDF or DOCX notices can be verified: {path}",
                          file=str(path))
     return out
 

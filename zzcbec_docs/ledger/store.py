@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from zzcbec_docs.bundle.model import PriorAward
-from zzcbec_docs.errors import LedgerError, UsageError
+from zzcbec_docs.errors import ArgumentError, LedgerError
 from zzcbec_docs.ledger import schema as s
 
 CENT = Decimal("0.01")
@@ -41,7 +41,7 @@ def normalise_url(url: str) -> str:
     postgresql://user@host/db (or postgres://) → postgresql+psycopg://…; a path or sqlite:///path → SQLite.
     """
     if not url or not url.strip():
-        raise UsageError("未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)")
+        raise ArgumentError("未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)")
     url = url.strip()
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
@@ -49,7 +49,7 @@ def normalise_url(url: str) -> str:
     if url.startswith(("postgresql+psycopg://", "sqlite:///")):
         return url
     if "://" in url:
-        raise UsageError(
+        raise ArgumentError(
             f"不支持的台账地址 {url.split('://')[0]}://；请用 SQLite 文件路径或 postgresql://用户@主机/数据库",
             f"unsupported ledger URL scheme {url.split('://')[0]}://; use a SQLite file path or postgresql://user@host/db",
         )
@@ -229,7 +229,7 @@ class Ledger:
 
     def revoke(self, number: str, reason: str) -> NoticeRecord:
         if not reason.strip():
-            raise UsageError("撤销须写明原因（--reason）", "a revocation needs a reason (--reason)")
+            raise ArgumentError("撤销须写明原因（--reason）", "a revocation needs a reason (--reason)")
         n, r = s.notices, s.revocations
         with self.transaction() as conn:
             row = conn.execute(select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on).where(n.c.number == number)).first()
@@ -245,7 +245,7 @@ def _sqlite_engine(url: str) -> Engine:
     path = url[len("sqlite:///"):]
     parent = Path(path).parent
     if not parent.is_dir():
-        raise UsageError(f"台账文件所在目录不存在：{parent}", f"the ledger file's folder does not exist: {parent}")
+        raise ArgumentError(f"台账文件所在目录不存在：{parent}", f"the ledger file's folder does not exist: {parent}")
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
@@ -270,7 +270,7 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
     full = normalise_url(raw)
     sqlite_file = Path(full[len("sqlite:///"):]) if full.startswith("sqlite:///") else None
     if sqlite_file is not None and not sqlite_file.parent.is_dir():
-        raise UsageError(f"台账文件所在目录不存在：{sqlite_file.parent}",
+        raise ArgumentError(f"台账文件所在目录不存在：{sqlite_file.parent}",
                          f"the ledger file's folder does not exist: {sqlite_file.parent}")
     if sqlite_file is not None and not upgrade and require_latest and not sqlite_file.is_file():
         raise LedgerError(  # reading must not leave an empty database file behind
@@ -291,7 +291,7 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
                 f"the ledger is at version {ledger.version()}; run `zzcbec ledger init` to upgrade to {s.LATEST}",
             )
         return ledger
-    except (LedgerError, UsageError):
+    except (LedgerError, ArgumentError):
         raise
     except (SQLAlchemyError, OSError) as exc:
         shown = raw.split("@")[-1] if "@" in raw else raw

@@ -1,72 +1,244 @@
-"""Typed view of the policy data file. Numbers become Decimal here, once."""
+"""Typed view of the policy data file. Numbers become Decimal here, once.
+
+Each kind of condition and each amount method is its own type; the engine dispatches on the
+type, so a kind the data names is a kind the code implements (and a new kind is a new type).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from zzcbec_docs.errors import PolicyError
-from zzcbec_docs.loading import load_file
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
-
-def default_policy_path() -> Path:
-    return DATA_DIR / "zz-cbec-measures-draft.yaml"
+# ---------------------------------------------------------------- conditions
 
 
 @dataclass(frozen=True)
-class Condition:
+class Threshold:
+    """年进出口额达到1000万元以上: fact, operator and value, with the boundary word beside them."""
+
+    kind: ClassVar[str] = "threshold"
     id: str
-    kind: str  # threshold | flag | one_of | full_year | growth
     fact: str
     label: str
-    operator: str | None = None
-    value: Decimal | None = None
-    boundary_word: str | None = None
-    values: tuple[str, ...] = ()
-    prior_fact: str | None = None
+    operator: str
+    value: Decimal
+    boundary_word: str
     unit: str | None = None
 
 
 @dataclass(frozen=True)
-class Tier:
-    value: Decimal
-    operator: str
-    amount: Decimal | None = None
-    boundary_word: str = ""
-    id: str = ""
-    any_of: tuple[Condition, ...] = ()
-    rate: Decimal | None = None
-    cap: Decimal | None = None
+class Flag:
+    """取得《支付业务许可证》: a fact that must be true."""
+
+    kind: ClassVar[str] = "flag"
+    id: str
+    fact: str
+    label: str
 
 
 @dataclass(frozen=True)
-class AmountRule:
-    method: str  # rate | fixed | tiers | per_unit | requested | fee_tiers
-    base: tuple[str, ...] = ()
-    base_label: str = ""
-    rate: Decimal | None = None
-    value: Decimal | None = None
-    fact: str | None = None
-    label: str = ""
-    tiers: tuple[Tier, ...] = ()
-    unit: str = ""
-    unit_amount: Decimal | None = None
-    fee_fact: str | None = None
-    excluded_fees: tuple[str, ...] = ()
+class OneOf:
+    """全国性或区域性总部: a fact whose value must be one of a few, each with its Chinese name."""
+
+    kind: ClassVar[str] = "one_of"
+    id: str
+    fact: str
+    label: str
+    values: tuple[str, ...]
+    choice_labels: tuple[tuple[str, str], ...] = ()  # (value, 中文) for every value the fact may take
+
+    def name_of(self, value: str) -> str:
+        return dict(self.choice_labels).get(value, value)
+
+
+@dataclass(frozen=True)
+class FullYear:
+    """落户后整年度 / 经营满一年: the whole 申报年度 lies after the date."""
+
+    kind: ClassVar[str] = "full_year"
+    id: str
+    fact: str
+    label: str
+    boundary_word: str
+
+
+@dataclass(frozen=True)
+class Growth:
+    """增幅不低于10%: (fact − prior_fact) / prior_fact compared exactly."""
+
+    kind: ClassVar[str] = "growth"
+    id: str
+    fact: str
+    label: str
+    prior_fact: str
+    operator: str
+    value: Decimal
+    boundary_word: str
+    prior_label: str = ""  # 上年营业收入
+
+
+Condition = Threshold | Flag | OneOf | FullYear | Growth
+
+# ---------------------------------------------------------------- amounts
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One step of a tiered amount: reaching `value` (by `operator`) pays `amount`."""
+
+    operator: str
+    value: Decimal
+    amount: Decimal
+    boundary_word: str
+
+
+@dataclass(frozen=True)
+class FeeTier:
+    """One step of a fee subsidy: any one of the alternatives qualifies; rate and cap of the step."""
+
+    id: str
+    any_of: tuple[Threshold, ...]
+    rate: Decimal
+    cap: Decimal
+
+
+@dataclass(frozen=True)
+class RateAmount:
+    """30% × 费用: a rate of the sum of the base facts."""
+
+    method: ClassVar[str] = "rate"
+    base: tuple[str, ...]
+    base_label: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class FixedAmount:
+    """给予500万元: a fixed sum."""
+
+    method: ClassVar[str] = "fixed"
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class TierAmount:
+    """分别给予200万元、400万元: the highest tier reached pays its amount."""
+
+    method: ClassVar[str] = "tiers"
+    fact: str
+    label: str
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True)
+class PerUnitAmount:
+    """每平方米300元: a sum per unit of a quantity."""
+
+    method: ClassVar[str] = "per_unit"
+    fact: str
+    base_label: str
+    unit: str
+    unit_amount: Decimal
+
+
+@dataclass(frozen=True)
+class RequestedAmount:
+    """不超过1万元资金扶持: the amount the applicant asks for, within the cap."""
+
+    method: ClassVar[str] = "requested"
+    fact: str
+    base_label: str
+
+
+@dataclass(frozen=True)
+class FeeTierAmount:
+    """按综合服务费的60%/30%: the first step whose alternative holds sets rate and cap; some fees do not count."""
+
+    method: ClassVar[str] = "fee_tiers"
+    fee_fact: str
+    base_label: str
+    excluded_fees: tuple[str, ...]
+    tiers: tuple[FeeTier, ...]
+    excluded_label: str = ""  # 水电费, as the clause names what it leaves out
+    counted_label: str = ""  # 综合服务费, what the excluded fees are not part of
+
+
+Amount = RateAmount | FixedAmount | TierAmount | PerUnitAmount | RequestedAmount | FeeTierAmount
+AmountRule = Amount  # the name earlier versions used
 
 
 @dataclass(frozen=True)
 class Cap:
+    """How much and how often: the frequency decides which earlier awards count against it."""
+
     frequency: str  # per_year | one_time | one_time_per_tier | once_per_year | per_competition
     boundary_word: str
     amount: Decimal | None = None
-    reading: str | None = None
+    reading: str | None = None  # the name of a setting (an ambiguous reading made explicit)
+    item_fact: str | None = None  # per_competition: the fact naming the item (competition_name)
+
+
+# ---------------------------------------------------------------- facts
+
+
+FACT_TYPES = ("money", "quantity", "count", "flag", "date", "text", "choice", "fee_items", "unused")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the bundle contract: its name, type, Chinese label, unit, choices or fee items."""
+
+    name: str
+    type: str  # one of FACT_TYPES ("unused": in the vocabulary, taken by no clause, accepted and ignored)
+    label: str
+    unit: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()  # choice: (value, 中文)
+    items: tuple[tuple[str, str], ...] = ()  # fee_items: (item, 中文)
+
+    @property
+    def kind(self) -> str:
+        """The bundle schema's `$defs` name for this fact's type (choices and fee items by fact name)."""
+        return self.name if self.type in ("choice", "fee_items") else self.type
+
+
+# ---------------------------------------------------------------- clauses
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 15 → 十五, 20 → 二十, 101 → 一百零一 (how clauses are numbered)."""
+    if n < 0:
+        raise ValueError(n)
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    if n < 20:
+        return "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return CHINESE_DIGITS[n // 10] + "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + CHINESE_DIGITS[rest] if rest < 10 else
+                                     ("一" + chinese_numeral(rest) if rest < 20 else chinese_numeral(rest)))
+        return CHINESE_DIGITS[n // 100] + "百" + tail
+    return str(n)
+
+
+class _Numerals:
+    """CHINESE_NUMERALS[n] for any n (kept for the callers that index it)."""
+
+    def __getitem__(self, key: int) -> str:
+        return chinese_numeral(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return chinese_numeral(key) if isinstance(key, int) and not isinstance(key, bool) and key >= 0 else default
+
+
+CHINESE_NUMERALS = _Numerals()
 
 
 @dataclass(frozen=True)
@@ -74,24 +246,41 @@ class Clause:
     number: int
     name: str
     name_en: str
-    kind: str
+    kind: str  # award | referred | exclusion | funding | implementation | term
     text: str
     conditions: tuple[Condition, ...] = ()
-    amount: AmountRule | None = None
+    amount: Amount | None = None
     cap: Cap | None = None
     funding: str | None = None  # shared | city
     referred_by: int | None = None
+    facts: tuple[str, ...] = ()  # the facts a bundle gives for this clause, in order (derived at load)
 
     @property
     def numeral(self) -> str:
-        return CHINESE_NUMERALS[self.number]
+        return chinese_numeral(self.number)
 
+    @property
+    def cite(self) -> str:
+        """第十五条."""
+        return f"第{self.numeral}条"
 
-CHINESE_NUMERALS = {
-    i + 1: n for i, n in enumerate(
-        "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十".split()
-    )
-}
+    def amount_facts(self) -> tuple[str, ...]:
+        """The facts the amount is computed from (none for a fixed sum)."""
+        a = self.amount
+        if isinstance(a, RateAmount):
+            return a.base
+        if isinstance(a, (TierAmount, PerUnitAmount, RequestedAmount)):
+            return (a.fact,)
+        if isinstance(a, FeeTierAmount):
+            return (a.fee_fact,)
+        return ()
+
+    def all_conditions(self) -> Iterator[Condition]:
+        """The clause's conditions and the alternatives inside its amount's tiers."""
+        yield from self.conditions
+        if isinstance(self.amount, FeeTierAmount):
+            for t in self.amount.tiers:
+                yield from t.any_of
 
 
 @dataclass(frozen=True)
@@ -102,6 +291,37 @@ class FundingGroup:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A named reading of an ambiguous passage, printed wherever it is applied."""
+
+    name: str
+    value: str
+    explanation: str
+    explanation_en: str
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """The clause that puts some applicants outside the policy (and refers some clauses elsewhere)."""
+
+    clause: int
+    fact: str  # the applicant's declaration (etrade_core_zone_policy)
+    label: str
+    label_en: str
+    referred_clauses: frozenset[int]
+
+
+@dataclass(frozen=True)
+class FundingRule:
+    """The clause that splits each award between the city and the district or county."""
+
+    clause: int
+    city_only_clauses: frozenset[int]
+    groups: tuple[FundingGroup, ...]
+    unsettled_districts: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -109,18 +329,18 @@ class Policy:
     status_label: str
     issued_on: dt.date | None
     term_years: int
-    clause3_reading: str
-    clause3_explanation: str
-    clause3_explanation_en: str
     clauses: dict[int, Clause]
-    city_only_clauses: frozenset[int]
-    funding_groups: tuple[FundingGroup, ...]
-    unsettled_districts: frozenset[str]
-    exclusion_fact: str
-    exclusion_label: str
-    referred_clauses: frozenset[int]
+    settings: dict[str, Setting]
+    facts: dict[str, Fact]
+    exclusion: Exclusion | None
+    funding_rule: FundingRule | None
+    term_clause: int | None
+    document_number: str | None = None
     source_path: str = ""
+    digest: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # ------------------------------------------------------------ what the documents print
 
     @property
     def full_title(self) -> str:
@@ -128,130 +348,88 @@ class Policy:
         suffix = f"（{self.status_label}）" if self.status == "draft" else ""
         return f"《{self.title}{suffix}》"
 
+    def cite(self, number: int | None) -> str:
+        """第N条 in the policy's own numbering ("" when there is no such clause)."""
+        return f"第{chinese_numeral(number)}条" if number is not None else ""
+
+    # ------------------------------------------------------------ the clauses by role
+
     def award_clauses(self) -> list[Clause]:
         return [c for c in self.clauses.values() if c.kind == "award"]
 
     def claimable(self) -> list[int]:
         return sorted(n for n, c in self.clauses.items() if c.kind in ("award", "referred"))
 
+    def is_referred(self, number: int) -> bool:
+        c = self.clauses.get(number)
+        return c is not None and (c.kind == "referred" or number in self.referred_clauses)
+
+    def referring_clause(self, number: int) -> int | None:
+        """The clause that refers `number` to other policies: the exclusion clause when it lists it
+        (第十五条 “本政策第四、十三、十四条按省、市现行政策支持”), else the clause's own `referred_by`."""
+        if self.exclusion is not None and number in self.exclusion.referred_clauses:
+            return self.exclusion.clause
+        c = self.clauses.get(number)
+        if c is not None and c.referred_by is not None:
+            return c.referred_by
+        return self.exclusion.clause if self.exclusion else None
+
+    def reading_for(self, number: int) -> Setting | None:
+        """The named reading a clause applies (its cap's `reading`), if any."""
+        c = self.clauses.get(number)
+        if c is None or c.cap is None or c.cap.reading is None:
+            return None
+        return self.settings.get(c.cap.reading)
+
+    def item_fact(self, number: int) -> str | None:
+        """For a clause capped per named item (per competition): the fact that names the item."""
+        c = self.clauses.get(number)
+        return c.cap.item_fact if c is not None and c.cap is not None else None
+
+    # ------------------------------------------------------------ earlier names, kept for callers
+
+    def _first_reading(self) -> Setting | None:
+        return next(iter(self.settings.values()), None)
+
+    @property
+    def clause3_reading(self) -> str:
+        """The first named reading's value (the draft's only one); prefer reading_for(number)."""
+        r = self._first_reading()
+        return r.value if r else ""
+
+    @property
+    def clause3_explanation(self) -> str:
+        r = self._first_reading()
+        return r.explanation if r else ""
+
+    @property
+    def clause3_explanation_en(self) -> str:
+        r = self._first_reading()
+        return r.explanation_en if r else ""
+
+    @property
+    def exclusion_fact(self) -> str:
+        return self.exclusion.fact if self.exclusion else "etrade_core_zone_policy"
+
+    @property
+    def exclusion_label(self) -> str:
+        return self.exclusion.label if self.exclusion else ""
+
+    @property
+    def referred_clauses(self) -> frozenset[int]:
+        return self.exclusion.referred_clauses if self.exclusion else frozenset()
+
+    @property
+    def city_only_clauses(self) -> frozenset[int]:
+        return self.funding_rule.city_only_clauses if self.funding_rule else frozenset()
+
+    @property
+    def funding_groups(self) -> tuple[FundingGroup, ...]:
+        return self.funding_rule.groups if self.funding_rule else ()
+
+    @property
+    def unsettled_districts(self) -> frozenset[str]:
+        return self.funding_rule.unsettled_districts if self.funding_rule else frozenset()
+
     def with_issued_on(self, issued_on: dt.date | None) -> Policy:
-        from dataclasses import replace
-
         return replace(self, issued_on=issued_on)
-
-
-def _dec(v: Any) -> Decimal | None:
-    return None if v is None else Decimal(str(v))
-
-
-def _condition(d: dict) -> Condition:
-    return Condition(
-        id=d["id"], kind=d["kind"], fact=d["fact"], label=d["label"],
-        operator=d.get("operator"), value=_dec(d.get("value")),
-        boundary_word=d.get("boundary_word"), values=tuple(d.get("values", ())),
-        prior_fact=d.get("prior_fact"), unit=d.get("unit"),
-    )
-
-
-def _amount(d: dict) -> AmountRule:
-    tiers = tuple(
-        Tier(
-            value=_dec(t.get("value")) or Decimal(0), operator=t.get("operator", ">="),
-            amount=_dec(t.get("amount")), boundary_word=t.get("boundary_word", ""),
-            id=t.get("id", ""), any_of=tuple(_condition(c) for c in t.get("any_of", ())),
-            rate=_dec(t.get("rate")), cap=_dec(t.get("cap")),
-        )
-        for t in d.get("tiers", ())
-    )
-    return AmountRule(
-        method=d["method"], base=tuple(d.get("base", ())), base_label=d.get("base_label", ""),
-        rate=_dec(d.get("rate")), value=_dec(d.get("value")), fact=d.get("fact"),
-        label=d.get("label", ""), tiers=tiers, unit=d.get("unit", ""),
-        unit_amount=_dec(d.get("unit_amount")), fee_fact=d.get("fee_fact"),
-        excluded_fees=tuple(d.get("excluded_fees", ())),
-    )
-
-
-def _build(data: dict, name: str) -> Policy:
-    clauses: dict[int, Clause] = {}
-    funding = exclusion = None
-    for i, c in enumerate(data["clauses"]):
-        n = c["number"]
-        if n in clauses:
-            raise PolicyError(f"条款 {n} 重复", f"clause {n} appears twice", file=name, pointer=f"/clauses/{i}")
-        if c["kind"] == "funding":
-            funding = c
-        if c["kind"] == "exclusion":
-            exclusion = c
-        cap = c.get("cap")
-        clauses[n] = Clause(
-            number=n, name=c["name"], name_en=c["name_en"], kind=c["kind"], text=c["text"],
-            conditions=tuple(_condition(x) for x in c.get("conditions", ())),
-            amount=_amount(c["amount"]) if "amount" in c else None,
-            cap=Cap(frequency=cap["frequency"], boundary_word=cap["boundary_word"],
-                    amount=_dec(cap.get("amount")), reading=cap.get("reading")) if cap else None,
-            funding=c.get("funding"), referred_by=c.get("referred_by"),
-        )
-    if funding is None or exclusion is None:
-        raise PolicyError(
-            "政策文件缺少资金分担或排除条款",
-            "the policy file lacks its funding or exclusion clause", file=name,
-        )
-    for i, cl in enumerate(clauses.values()):
-        if cl.kind == "award" and cl.cap and cl.cap.frequency in ("per_year", "one_time", "per_competition") \
-                and cl.cap.amount is None and cl.amount and cl.amount.method not in ("fixed", "fee_tiers"):
-            raise PolicyError(
-                f"条款 {cl.number} 的上限缺少金额", f"clause {cl.number}'s cap has no amount",
-                file=name, pointer=f"/clauses/{i}/cap",
-            )
-    seen: dict[str, str] = {}
-    for g in funding["groups"]:
-        for d in g["districts"]:
-            if d in seen:
-                raise PolicyError(
-                    f"区县 {d} 同时属于两个分担组", f"district {d} is in two funding groups", file=name
-                )
-            seen[d] = g["id"]
-    reading = data["settings"]["clause3_reading"]
-    issued = data.get("issued_on")
-    return Policy(
-        id=data["id"], title=data["title"], status=data["status"],
-        status_label=data["status_label"],
-        issued_on=dt.date.fromisoformat(issued) if issued else None,
-        term_years=data["term_years"], clause3_reading=reading["value"],
-        clause3_explanation=reading["explanation"], clause3_explanation_en=reading["explanation_en"],
-        clauses=clauses, city_only_clauses=frozenset(funding["city_only_clauses"]),
-        funding_groups=tuple(
-            FundingGroup(g["id"], Decimal(g["city_ratio"]), tuple(g["districts"])) for g in funding["groups"]
-        ),
-        unsettled_districts=frozenset(funding["unsettled_districts"]),
-        exclusion_fact=exclusion["excluded_if"], exclusion_label=exclusion["excluded_label"],
-        referred_clauses=frozenset(exclusion["referred_clauses"]),
-        source_path=name, raw=data,
-    )
-
-
-@lru_cache(maxsize=8)
-def _load_cached(path: str) -> Policy:
-    from zzcbec_docs.policy.ready import load_ready
-
-    return load_ready(path, _load_checked, Policy)  # checked once, then kept ready (issue 14)
-
-
-def _load_checked(path: str) -> Policy:
-    from zzcbec_docs import schema
-
-    data, _ = load_file(Path(path), PolicyError)
-    # the policy file keeps numbers as strings; a bare YAML number here is a mistake
-    problems = schema.errors("policy.schema.json", data)
-    if problems:
-        ptr, zh, en = problems[0]
-        more = f"（另有 {len(problems) - 1} 处）" if len(problems) > 1 else ""
-        raise PolicyError(zh + more, en, file=path, pointer=ptr)
-    return _build(data, path)
-
-
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load and check a policy data file (the draft shipped with the package by default)."""
-    p = Path(path) if path else default_policy_path()
-    return _load_cached(str(p.resolve()) if p.exists() else str(p))

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import operator as op
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from zzcbec_docs.money import fmt_number
-from zzcbec_docs.policy.model import Condition
+from zzcbec_docs.policy.model import Condition, Flag, FullYear, Growth, OneOf, Threshold
 from zzcbec_docs.rules.model import Step
 
-OPERATORS = {">=": op.ge, ">": op.gt}
+OPERATORS: dict[str, Callable[[Decimal, Decimal], bool]] = {">=": op.ge, ">": op.gt}
 SYMBOL = {">=": "≥", ">": ">"}
 NEGATED = {">=": "<", ">": "≤"}
-
-CHOICE_LABELS = {
-    "national": ("全国性（国家级）", "national"),
-    "regional": ("区域性", "regional"),
-    "provincial": ("省级", "provincial"),
-    "none": ("无", "none"),
-}
 
 
 def show(value: Decimal | int, unit: str | None) -> str:
@@ -36,27 +30,24 @@ def show(value: Decimal | int, unit: str | None) -> str:
 
 def requirement(c: Condition) -> str:
     """What a condition asks, in the policy's words: "≥ ¥10,000,000.00（达到…以上）", "须为“是”"."""
-    if c.kind == "threshold":
+    if isinstance(c, Threshold):
         value = f"{c.value:,} {c.unit}" if c.unit else f"¥{c.value:,.2f}"
-        return f"{SYMBOL[c.operator or '>=']} {value}（{c.boundary_word}）"
-    if c.kind == "flag":
+        return f"{SYMBOL[c.operator]} {value}（{c.boundary_word}）"
+    if isinstance(c, Flag):
         return "须为“是”"
-    if c.kind == "one_of":
-        return "须为" + "或".join(CHOICE_LABELS.get(v, (v,))[0] for v in c.values)
-    if c.kind == "full_year":
+    if isinstance(c, OneOf):
+        return "须为" + "或".join(c.name_of(v) for v in c.values)
+    if isinstance(c, FullYear):
         return f"不晚于申报年度1月1日（{c.boundary_word}）"
-    if c.kind == "growth":
-        return f"{SYMBOL[c.operator or '>=']} {(c.value or 0) * 100:.0f}%（{c.boundary_word}）"
-    return ""
+    return f"{SYMBOL[c.operator]} {c.value * 100:.0f}%（{c.boundary_word}）"
 
 
 def compare(value: Decimal | int, operator: str, threshold: Decimal) -> bool:
     return OPERATORS[operator](Decimal(value), threshold)
 
 
-def threshold(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
+def threshold(clause: int, c: Threshold, facts: dict[str, Any]) -> Step:
     value = facts[c.fact]
-    assert c.operator and c.value is not None
     ok = compare(value, c.operator, c.value)
     sym = SYMBOL[c.operator] if ok else NEGATED[c.operator]
     v, t = show(value, c.unit), show(c.value, c.unit)
@@ -70,7 +61,7 @@ def threshold(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
     )
 
 
-def flag(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
+def flag(clause: int, c: Flag, facts: dict[str, Any]) -> Step:
     ok = facts[c.fact] is True
     return Step(
         clause=clause, code="condition_met" if ok else "condition_not_met",
@@ -81,11 +72,11 @@ def flag(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
     )
 
 
-def one_of(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
+def one_of(clause: int, c: OneOf, facts: dict[str, Any]) -> Step:
     value = facts[c.fact]
     ok = value in c.values
-    zh = CHOICE_LABELS.get(value, (value, value))[0]
-    allowed = "或".join(CHOICE_LABELS.get(x, (x, x))[0] for x in c.values)
+    zh = c.name_of(value)
+    allowed = "或".join(c.name_of(x) for x in c.values)
     return Step(
         clause=clause, code="condition_met" if ok else "condition_not_met",
         message=f"{c.label}：{zh}，{'满足' if ok else f'不满足（应为{allowed}）'}",
@@ -95,7 +86,7 @@ def one_of(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
     )
 
 
-def full_year(clause: int, c: Condition, facts: dict[str, Any], year: int) -> Step:
+def full_year(clause: int, c: FullYear, facts: dict[str, Any], year: int) -> Step:
     """满一年 / 整年度: the whole 申报年度 lies after the date, i.e. date ≤ 1 January of the year."""
     date: dt.date = facts[c.fact]
     start = dt.date(year, 1, 1)
@@ -112,15 +103,14 @@ def full_year(clause: int, c: Condition, facts: dict[str, Any], year: int) -> St
     )
 
 
-def growth(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
+def growth(clause: int, c: Growth, facts: dict[str, Any]) -> Step:
     """Growth (this − prior) / prior, compared exactly (no rounding before the comparison)."""
-    assert c.prior_fact and c.operator and c.value is not None
     now, prior = Decimal(facts[c.fact]), Decimal(facts[c.prior_fact])
     target = f"{(c.value * 100).normalize():f}%"
     if prior <= 0:
         return Step(
             clause=clause, code="condition_not_met",
-            message=f"{c.label}：上年营业收入为 {prior:,.2f} 元，无法计算增幅，不满足（{c.boundary_word}{target}）",
+            message=f"{c.label}：{c.prior_label or c.prior_fact}为 {prior:,.2f} 元，无法计算增幅，不满足（{c.boundary_word}{target}）",
             message_en=f"growth of {c.fact}: {c.prior_fact} is {prior:,.2f}, growth cannot be computed: not met",
             fact=c.fact, value=str(now), operator=c.operator, threshold=str(c.value),
             boundary_word=c.boundary_word, passed=False, condition=c.id,
@@ -142,14 +132,13 @@ def growth(clause: int, c: Condition, facts: dict[str, Any]) -> Step:
 
 
 def evaluate(clause: int, c: Condition, facts: dict[str, Any], year: int) -> Step:
-    if c.kind == "threshold":
+    """One condition, by its kind (each kind implemented once, above)."""
+    if isinstance(c, Threshold):
         return threshold(clause, c, facts)
-    if c.kind == "flag":
+    if isinstance(c, Flag):
         return flag(clause, c, facts)
-    if c.kind == "one_of":
+    if isinstance(c, OneOf):
         return one_of(clause, c, facts)
-    if c.kind == "full_year":
+    if isinstance(c, FullYear):
         return full_year(clause, c, facts, year)
-    if c.kind == "growth":
-        return growth(clause, c, facts)
-    raise ValueError(f"unknown condition kind {c.kind}")
+    return growth(clause, c, facts)

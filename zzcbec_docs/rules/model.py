@@ -107,7 +107,7 @@ class CheckResult:
     year: int | None = None
     decisions: tuple[Decision, ...] = ()
     warnings: tuple[Warning_, ...] = ()
-    policy: dict[str, str] = field(default_factory=dict)
+    policy: dict[str, str | None] = field(default_factory=dict)
     sha256: str | None = None
 
     @property

@@ -1,0 +1,99 @@
+"""The cap frequencies of the policy data, each implemented once.
+
+A frequency says which earlier awards count against the clause: `gate` refuses a claim that
+may be paid only once (in all, or a year) when one was paid; `limit` applies the cap amount
+to the computed amount, counting what was already paid in its scope.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from zzcbec_docs.money import ZERO, fmt_yuan
+from zzcbec_docs.rules.context import Assessment, ClaimContext, capped, once_only, prior_sum, which
+from zzcbec_docs.rules.model import Step
+
+
+def gate(ctx: ClaimContext, a: Assessment) -> bool:
+    """一次性 / 每年一次: any earlier award under the clause (in all / this year) ends the claim."""
+    frequency = ctx.cap.frequency
+    if frequency == "one_time":
+        return once_only(ctx, a, same_year=False)
+    if frequency == "once_per_year":
+        return once_only(ctx, a, same_year=True)
+    return True
+
+
+def reading(ctx: ClaimContext) -> str:
+    """The named reading the clause's cap applies (`top_up` unless the policy's setting says otherwise)."""
+    name = ctx.cap.reading
+    setting = ctx.policy.settings.get(name) if name else None
+    return setting.value if setting is not None else "top_up"
+
+
+def each_tier(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
+    """首次超过…分别给予一次性…, read as “每档各一次” (the `each_tier` setting): the tier reached is paid in
+    full, unless an earlier award under the clause already paid that much (the tier, or a higher one)."""
+    n = ctx.clause.number
+    a.cap = value
+    _, hits = prior_sum(ctx, same_year=False)
+    paid = [p for p in hits if p.amount >= value]
+    if paid:
+        a.steps.append(Step(
+            clause=n, code="already_awarded",
+            message=f"按每档各一次理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(paid)} 付过",
+            message_en=f"each-tier reading: this tier's {fmt_yuan(value)} was already paid by an earlier award",
+            value=str(paid[0].amount), threshold=str(value), boundary_word="首次", passed=False,
+        ))
+        return ZERO
+    return value
+
+
+def top_up(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
+    """首次超过…分别给予一次性…, read as “补差” (the `top_up` setting): the amount now due minus what
+    the clause already paid this applicant; nothing left → no award."""
+    if reading(ctx) == "each_tier":
+        return each_tier(ctx, a, value)
+    already, hits = prior_sum(ctx, same_year=False)
+    n = ctx.clause.number
+    a.cap = value
+    if not hits:
+        return value
+    rest = value - already
+    if rest <= 0:
+        a.steps.append(Step(
+            clause=n, code="already_awarded",
+            message=f"按补差理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(hits)} 付清",
+            message_en=f"top-up reading: the tier's {fmt_yuan(value)} is already paid by earlier awards",
+            value=str(already), threshold=str(value), boundary_word="首次", passed=False,
+        ))
+        return ZERO
+    a.steps.append(Step(
+        clause=n, code="top_up",
+        message=f"按补差理解：{fmt_yuan(value)} − 此前已获 {fmt_yuan(already)}（{which(hits)}）= {fmt_yuan(rest)}",
+        message_en=f"top-up reading: {fmt_yuan(value)} − {fmt_yuan(already)} already paid = {fmt_yuan(rest)}",
+        value=str(already), threshold=str(value),
+    ))
+    return rest
+
+
+def limit(ctx: ClaimContext, a: Assessment, value: Decimal, method_cap: Decimal | None) -> Decimal:
+    """The computed amount within the cap of the clause's frequency."""
+    cap = ctx.cap
+    amounts = [x for x in (cap.amount, method_cap) if x is not None]
+    ceiling = min(amounts) if amounts else None
+    frequency = cap.frequency
+    if frequency == "one_time_per_tier":
+        paid = top_up(ctx, a, value)
+        if ceiling is not None and paid > 0:
+            return capped(ctx, a, paid, ceiling, same_year=False, scope="一次性")
+        return paid
+    if ceiling is None:
+        return value
+    if frequency == "one_time":
+        return capped(ctx, a, value, ceiling, same_year=False, scope="一次性")
+    if frequency == "per_competition":
+        return capped(ctx, a, value, ceiling, same_year=False, competition=True,
+                      scope=f"单个活动（{ctx.competition_name}）")
+    # per_year, once_per_year: the same applicant, the same clause, the same 申报年度
+    return capped(ctx, a, value, ceiling, same_year=True)
