@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +100,6 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 
 def pytest_report_header(config):  # type: ignore[no-untyped-def]
-    from test_ledger import PG_BASE, PG_UP
-
     if PG_UP:
         return f"PostgreSQL ledger tests: run against {PG_BASE}"
     return f"PostgreSQL ledger tests: SKIPPED — no server answers at {PG_BASE} (SQLite tests still run)"
@@ -147,3 +146,37 @@ def write_policy(path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
 def clause_of(data: dict, number: int) -> dict:
     """The clause of a policy file's data with this number."""
     return next(c for c in data["clauses"] if c["number"] == number)
+
+
+PG_BASE = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
+
+
+def _postgres_answers() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_BASE, connect_timeout=3):
+            return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+PG_UP = _postgres_answers()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger_url(request, tmp_path):
+    """A fresh, empty ledger: a SQLite file, or a schema of its own in the PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "ledger.db")
+        return
+    if not PG_UP:
+        pytest.skip(f"PostgreSQL does not answer at {PG_BASE}: PostgreSQL ledger tests skipped")
+    import psycopg
+
+    schema = f"zz_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")

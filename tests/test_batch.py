@@ -52,7 +52,7 @@ def test_batch_checks_renders_and_summarises(tmp_path):
     assert by_source["broken.yaml"][0]["状态 status"] == "invalid"
     assert by_source["ineligible-clause06-below.yaml"][0]["状态 status"] == "ineligible"
     assert by_source["clause04-referred.yaml"][0]["状态 status"] == "referred"
-    assert "-notice.pdf" in by_source["clause01-eligible.yaml"][0]["文书 documents"]
+    assert "-notice-specimen.pdf" in by_source["clause01-eligible.yaml"][0]["文书 documents"]
     report = r.stdout.decode()
     assert "bundles: 6" in report and "invalid 2" in report and "wrong-uscc-check.yaml" in report
     # progress without a terminal: one plain line per bundle
@@ -89,7 +89,7 @@ def test_a_crashing_renderer_is_isolated(tmp_path):
     rows = {Path(x["来源 source"]).name: x for x in _summary(out)}
     assert "crashed" in rows["clause06-eligible.yaml"]["错误 errors"]
     for name in ("clause01-eligible.yaml", "clause10-eligible.yaml", "clause12-eligible.yaml"):
-        assert rows[name]["文书 documents"].endswith("-notice.docx"), name
+        assert rows[name]["文书 documents"].endswith("-notice-specimen.docx"), name
     assert len(list(out.glob("*.docx"))) == 3
 
 

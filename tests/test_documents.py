@@ -56,8 +56,9 @@ def provenance_line(bundle, kind: str = "application") -> str:
 @pytest.mark.parametrize("kind", KINDS)
 def test_file_names_hold_uscc_year_and_kind(rendered, kind):
     bundle, files = rendered
-    assert files[(kind, "pdf")].name == f"{bundle.applicant.uscc}-2026-{kind}.pdf"
-    assert files[(kind, "docx")].name == f"{bundle.applicant.uscc}-2026-{kind}.docx"
+    stem = f"{bundle.applicant.uscc}-2026-{kind}" + ("-2026-015" if kind == "notice" else "")  # 郑商务〔2026〕15号
+    assert files[(kind, "pdf")].name == f"{stem}.pdf"
+    assert files[(kind, "docx")].name == f"{stem}.docx"
 
 
 @pytest.mark.parametrize("kind", KINDS)

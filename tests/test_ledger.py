@@ -7,52 +7,20 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from zzcbec_docs import process
 from zzcbec_docs.bundle import load_bundle
 from zzcbec_docs.errors import LedgerError
 from zzcbec_docs.ledger import open_ledger
-from zzcbec_docs.ledger.service import AlreadyAwarded, award_bundle
 from zzcbec_docs.policy import load_policy
+from zzcbec_docs.process import AlreadyAwarded, NotAwardable
 
 from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
-
-PG_BASE = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
-
-
-def _postgres_answers() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE, connect_timeout=3):
-            return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-PG_UP = _postgres_answers()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def ledger_url(request, tmp_path):
-    """A fresh, empty ledger: a SQLite file, or a schema of its own in the PostgreSQL test database."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "ledger.db")
-        return
-    if not PG_UP:
-        pytest.skip(f"PostgreSQL does not answer at {PG_BASE}: PostgreSQL ledger tests skipped")
-    import psycopg
-
-    schema = f"zz_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def clause1_bundle(tmp_path: Path, name: str, promotion: str, n: int = 50, **kw) -> Path:
@@ -60,8 +28,22 @@ def clause1_bundle(tmp_path: Path, name: str, promotion: str, n: int = 50, **kw)
     return write_bundle(tmp_path / name, b)
 
 
-def award(url: str, path: Path, out: Path, **kw):
-    return award_bundle(load_bundle(path), load_policy(), open_ledger(url), out_dir=out, formats=("docx",), **kw)
+@dataclass(frozen=True)
+class Awarded:
+    number: str
+    result: object
+    files: tuple[Path, ...]
+
+
+def award(url: str, path: Path, out: Path, **kw) -> Awarded:
+    """Submit the bundle and award its case through the process layer; write the notice as `award` does."""
+    lg, policy = open_ledger(url), load_policy()
+    case = process.submit(lg, load_bundle(path), actor="test", policy=policy).case
+    outcome = process.award(lg, case.id, actor="test", policy=policy, **kw)
+    name, data = process.case_document(lg, case.id, "notice", "docx", policy=policy, number=outcome.number)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_bytes(data)
+    return Awarded(outcome.number, outcome.result, (out / name,))
 
 
 def test_award_records_numbers_and_writes_the_notice(ledger_url, tmp_path):
@@ -90,7 +72,7 @@ def test_yearly_cap_holds_across_bundles(ledger_url, tmp_path):
     award(ledger_url, clause1_bundle(tmp_path, "a.json", "1000000"), out)  # 300,000
     second = award(ledger_url, clause1_bundle(tmp_path, "b.json", "1000001"), out)  # 300,000.30 → 200,000
     assert second.result.decisions[0].amount == Decimal("200000.00")
-    with pytest.raises(LedgerError) as e:
+    with pytest.raises(NotAwardable) as e:
         award(ledger_url, clause1_bundle(tmp_path, "c.json", "1000002"), out)
     assert "nothing to award" in e.value.en
     total = sum(r.amount for r in open_ledger(ledger_url).awards(clause=1, year=2026))
@@ -110,7 +92,7 @@ def test_one_time_award_and_clause_3_top_up_across_bundles(ledger_url, tmp_path)
     award(ledger_url, pay, out)
     again = write_bundle(tmp_path / "p2.json", make_bundle(2, {"payment_license": True, "hq_level": "regional",
                                                                "cbec_settlement": "30000000000"}, n=61))
-    with pytest.raises(LedgerError):
+    with pytest.raises(NotAwardable):
         award(ledger_url, again, out)
 
 
@@ -148,12 +130,22 @@ def test_declared_prior_awards_that_the_ledger_holds_count_once(ledger_url, tmp_
 
 
 def _award_process(url: str, bundle: Path, out: Path, fault: str | None = None) -> subprocess.Popen:
+    """`zzcbec award` in a process of its own; with `fault`, through the test runner that pauses there."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "zzcbec_docs"]
     if fault:
         env["ZZCBEC_FAULT"] = fault
-    return subprocess.Popen(
-        [sys.executable, "-m", "zzcbec_docs", "award", str(bundle), "--ledger", url, "--out", str(out),
-         "--format", "docx"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        cmd = [sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py")]
+    return subprocess.Popen([*cmd, "award", str(bundle), "--ledger", url, "--out", str(out), "--format", "docx"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def _paused(p: subprocess.Popen) -> bool:
+    """Read the desk's output until it says it paused at its fault point (False if it ended first)."""
+    for line in iter(p.stdout.readline, b""):
+        if b"paused" in line:
+            return True
+    return False
 
 
 def test_two_desks_awarding_the_same_applicant_at_once_hold_the_cap(ledger_url, tmp_path):
@@ -164,7 +156,7 @@ def test_two_desks_awarding_the_same_applicant_at_once_hold_the_cap(ledger_url, 
         a = clause1_bundle(tmp_path, f"a{round_}.json", "1000000", n=70 + round_)
         b = clause1_bundle(tmp_path, f"b{round_}.json", "1000001", n=70 + round_)
         pa = _award_process(ledger_url, a, tmp_path / "out", fault="after_records:1.5")
-        assert b"paused" in pa.stdout.readline()
+        assert _paused(pa)
         pb = _award_process(ledger_url, b, tmp_path / "out")
         outs = [p.communicate(timeout=120) for p in (pa, pb)]
         assert pa.returncode == 0 and pb.returncode == 0, outs
@@ -191,7 +183,7 @@ def test_killing_award_before_commit_leaves_no_award_and_no_used_number(ledger_u
     open_ledger(ledger_url)
     bundle = clause1_bundle(tmp_path, "a.json", "1000000")
     p = _award_process(ledger_url, bundle, tmp_path / "out", fault=point)
-    assert b"paused" in p.stdout.readline()
+    assert _paused(p)
     p.send_signal(signal.SIGKILL)
     p.wait(timeout=30)
     assert open_ledger(ledger_url).awards() == []
@@ -204,18 +196,18 @@ def test_killed_after_commit_the_notice_is_written_again(ledger_url, tmp_path):
     open_ledger(ledger_url)
     bundle = clause1_bundle(tmp_path, "a.json", "1000000")
     p = _award_process(ledger_url, bundle, tmp_path / "out", fault="after_commit")
-    assert b"paused" in p.stdout.readline()
+    assert _paused(p)
     p.send_signal(signal.SIGKILL)
     p.wait(timeout=30)
     (row,) = open_ledger(ledger_url).awards()
-    with pytest.raises(AlreadyAwarded) as e:
-        award(ledger_url, bundle, tmp_path / "out")
-    assert e.value.number == row.notice_number and len(e.value.rewritten) == 1
-    text = e.value.rewritten[0].read_bytes()
+    r = run_cli("award", str(bundle), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx")
+    assert r.returncode == 1 and row.notice_number in r.stderr.decode() and "written again" in r.stderr.decode()
+    (written,) = (tmp_path / "out").iterdir()
+    assert written.name.endswith("-notice-2026-001.docx") or "-notice-" in written.name
     import io
     import zipfile
 
-    doc = zipfile.ZipFile(io.BytesIO(text)).read("word/document.xml").decode()
+    doc = zipfile.ZipFile(io.BytesIO(written.read_bytes())).read("word/document.xml").decode()
     assert row.notice_number in doc and "300,000.00" in doc
 
 
@@ -291,9 +283,9 @@ def test_an_old_ledger_is_upgraded_with_its_data(tmp_path):
     with pytest.raises(LedgerError):
         open_ledger(str(tmp_path / "old.db"), upgrade=False)  # check refuses an old schema
     r = run_cli("ledger", "init", "--ledger", str(tmp_path / "old.db"))
-    assert r.returncode == 0 and "version 2" in r.stdout.decode() and "was 1" in r.stdout.decode()
+    assert r.returncode == 0 and "version 3" in r.stdout.decode() and "was 1" in r.stdout.decode()
     lg = open_ledger(str(tmp_path / "old.db"))
-    assert lg.version() == 2
+    assert lg.version() == 3
     assert "tool_version" in {c["name"] for c in inspect(lg.engine).get_columns("zzcbec_notices")}
     (row,) = lg.awards()
     assert row.amount == Decimal("500000.00") and row.notice_number == "郑商务〔2026〕1号"
@@ -307,7 +299,9 @@ def test_bad_ledger_urls_are_clear(tmp_path):
         assert r.returncode == code, (url, r.stderr)
         assert b"Traceback" not in r.stderr
     r = run_cli("ledger", "list", "--ledger", "postgresql://nobody@127.0.0.1:1/x")
-    assert r.returncode == 1 and b"Traceback" not in r.stderr and "cannot open the ledger" in r.stderr.decode()
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in err and "cannot open the ledger" in err
+    assert "sqlalche.me" not in err and len(err.strip().splitlines()) == 1
     r = run_cli("award", str(SAMPLES / "clause01-eligible.yaml"), "--out", str(tmp_path))
     assert r.returncode == 2
 
@@ -317,6 +311,6 @@ def test_reading_a_missing_ledger_creates_nothing(tmp_path):
     for args in (["check", str(SAMPLES / "clause01-eligible.yaml"), "--ledger", str(missing)],
                  ["ledger", "list", "--ledger", str(missing)]):
         r = run_cli(*args)
-        assert r.returncode == 1 and "ledger init" in r.stderr.decode()
+        assert r.returncode == 2 and "ledger init" in r.stderr.decode()
     assert not missing.exists()
     assert run_cli("ledger", "init", "--ledger", str(missing)).returncode == 0 and missing.exists()

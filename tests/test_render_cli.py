@@ -12,10 +12,10 @@ from conftest import ROOT, SAMPLES, run_cli
 
 def test_render_selected_kinds_and_formats_with_progress_lines(tmp_path):
     r = run_cli("render", str(SAMPLES / "clause06-eligible.yaml"), "--doc", "notice", "--format", "pdf",
-                "--out", str(tmp_path), "--number", "郑商务〔2026〕7号", "--date", "2026-03-05")
+                "--out", str(tmp_path), "--date", "2026-03-05")
     assert r.returncode == 0, r.stderr.decode()
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["91410100MA4600007Q-2026-notice.pdf"]
+    assert files == ["91410100MA4600007Q-2026-notice-specimen.pdf"]
     assert "✓" in r.stdout.decode() and "ms)" in r.stdout.decode()
 
 
@@ -24,7 +24,7 @@ def test_a_bad_bundle_among_many_is_reported_and_skipped(tmp_path):
                 "--doc", "notice", "--format", "docx", "--out", str(tmp_path))
     assert r.returncode == 1
     assert "wrong-uscc-check.yaml" in r.stderr.decode() and "/applicant/uscc" in r.stderr.decode()
-    assert [p.name for p in tmp_path.iterdir()] == ["91410100MA46000117-2026-notice.docx"]
+    assert [p.name for p in tmp_path.iterdir()] == ["91410100MA46000117-2026-notice-specimen.docx"]
 
 
 def test_ineligible_bundle_has_no_notice_but_its_opinion_is_made(tmp_path):
@@ -46,7 +46,7 @@ def test_render_with_a_review_record(tmp_path):
     r = run_cli("render", str(src), "--review", str(review), "--doc", "opinion,notice", "--format", "docx",
                 "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr.decode()
-    with zipfile.ZipFile(next(tmp_path.glob("*-notice.docx"))) as z:
+    with zipfile.ZipFile(next(tmp_path.glob("*-notice-specimen.docx"))) as z:
         assert "210,000.00" in z.read("word/document.xml").decode()  # 30% of the verified 700,000
 
 
@@ -75,7 +75,8 @@ def test_demo_renders_every_eligible_sample(tmp_path):
         d = json.loads(line)
         if d["valid"] and any(c["status"] == "eligible" for c in d["claims"]) and "/invalid/" not in d["source"]:
             eligible.append(d["applicant"]["uscc"] + "-" + str(d["year"]))
-    expected = {f"{e}-{k}.{f}" for e in eligible for k in ("application", "opinion", "notice") for f in ("docx", "pdf")}
+    expected = {f"{e}-{k}.{f}" for e in eligible for k in ("application", "opinion", "notice-specimen")
+                for f in ("docx", "pdf")}
     assert {p.name for p in out.iterdir()} == expected
     assert "done" in r.stdout.decode()
 

@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from zzcbec_docs import process
 from zzcbec_docs.bundle import load_bundle
 from zzcbec_docs.documents.verify import verify_file
 from zzcbec_docs.ledger import open_ledger
-from zzcbec_docs.ledger.service import award_bundle
 from zzcbec_docs.policy import load_policy
 
 from conftest import SAMPLES, run_cli
 from docs_helpers import docx_blocks, pdf_text
-from test_ledger import ledger_url  # noqa: F401 - SQLite and PostgreSQL
 
 SAMPLES_AWARDED = ("clause01-eligible.yaml", "multi-clause-eligible.yaml", "shangjie-unsettled.yaml")
 
@@ -33,10 +32,15 @@ def flat(text: str) -> str:
 
 
 def _award_all(url: str, out: Path, samples=SAMPLES_AWARDED, formats=("docx", "pdf")) -> None:  # type: ignore[no-untyped-def]
-    ledger = open_ledger(url)
+    """Submit and award each sample through the process layer; write its notices as `award` does."""
+    ledger, policy = open_ledger(url), load_policy()
+    out.mkdir(parents=True, exist_ok=True)
     for sample in samples:
-        award_bundle(load_bundle(SAMPLES / sample), load_policy(), ledger, out_dir=out, formats=formats,
-                     date=dt.date(2026, 3, 5))
+        case = process.submit(ledger, load_bundle(SAMPLES / sample), actor="test", policy=policy).case
+        done = process.award(ledger, case.id, actor="test", policy=policy, date=dt.date(2026, 3, 5))
+        for fmt in formats:
+            name, data = process.case_document(ledger, case.id, "notice", fmt, policy=policy, number=done.number)
+            (out / name).write_bytes(data)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def check_file(
     if bundle is None:
         return invalid_result(str(path), problems, policy, sha)
     if ledger is not None:
-        from zzcbec_docs.ledger.service import check_with_ledger
+        from zzcbec_docs.process.decide import check_with_ledger
 
         return check_with_ledger(bundle, policy, ledger, exclusion_list=exclusion_list)
     return decide(bundle, policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards or ())

@@ -53,6 +53,10 @@ class LedgerError(ZzcbecError):
     """The award ledger refused or failed an operation."""
 
 
+class LedgerUnavailable(LedgerError):
+    """The ledger database cannot be reached or opened (exit code 2, HTTP 503)."""
+
+
 class UsageError(ZzcbecError):
     """The command line was used wrongly (exit code 2). Raised only by cli/; the library raises ArgumentError."""
 

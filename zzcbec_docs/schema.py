@@ -79,6 +79,15 @@ def _found(value: Any) -> str:
     return repr(text[:60] + ("…" if len(text) > 60 else ""))
 
 
+def _is_number_literal(value: Any) -> bool:
+    """A number as the file wrote it (parsed exactly: loading.Num, int, Decimal), not text."""
+    from decimal import Decimal
+
+    from zzcbec_docs.loading import Num
+
+    return isinstance(value, (Num, int, Decimal)) and not isinstance(value, bool)
+
+
 def _expected_types(t: Any) -> tuple[str, str]:
     types = t if isinstance(t, list) else [t]
     return "或".join(_TYPE_ZH.get(x, x) for x in types), " or ".join(types)
@@ -105,9 +114,33 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
         )
     if v == "type":
         zh, en = _expected_types(error.validator_value)
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        if isinstance(inst, str) and not _is_number_literal(inst) and "integer" in wanted \
+                and inst.strip().isdigit():
+            return (
+                pointer(path),
+                f"“{inst}”写成了文本，应为不加引号的整数 {inst.strip()}",
+                f"{inst!r} is written as text; write the whole number {inst.strip()} without quotes",
+            )
         return pointer(path), f"应为{zh}，实际为 {_found(inst)}", f"expected {en}, found {_found(inst)}"
     if v in ("enum", "const"):
         options = error.validator_value if v == "enum" else [error.validator_value]
+        texts = [o for o in options if isinstance(o, str)]
+        if _is_number_literal(inst) and texts:
+            # schema_version: 1.0 — YAML/JSON read a number where the contract wants the text "1.0"
+            want = str(inst) if str(inst) in texts else texts[0]
+            return (
+                pointer(path),
+                f"{inst} 写成了数字，应加引号写成文本：\"{want}\"",
+                f"{inst} is written as a number; quote it as text: \"{want}\"",
+            )
+        if isinstance(inst, str) and not _is_number_literal(inst) and inst.strip() in [
+                str(o) for o in options if isinstance(o, int) and not isinstance(o, bool)]:
+            return (  # the same words as the type error at this place: reported once
+                pointer(path),
+                f"“{inst}”写成了文本，应为不加引号的整数 {inst.strip()}",
+                f"{inst!r} is written as text; write the whole number {inst.strip()} without quotes",
+            )
         shown = "、".join(str(o) for o in options)
         return (
             pointer(path),
@@ -116,6 +149,17 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
         )
     if v == "format":
         fmt = error.validator_value
+        if fmt == "money" and not str(error.schema.get("description", "")).startswith("元"):
+            # a quantity (store_area_m2: 平方米), not yuan
+            name = str(path[-1]) if path else ""
+            unit_zh, unit_en = ("平方米", "square metres") if name.endswith("_m2") else ("", "")
+            return (
+                pointer(path),
+                f"数值 {_found(inst)} 不合规：应为不小于 0、小于 10^15 的数"
+                f"{f'（单位：{unit_zh}）' if unit_zh else ''}，最多两位小数（如 \"1200.50\"）",
+                f"value {_found(inst)} is not valid: expected a non-negative number below 10^15"
+                f"{f' in {unit_en}' if unit_en else ''} with at most 2 decimals (e.g. \"1200.50\")",
+            )
         if fmt == "money":
             return (
                 pointer(path),
@@ -163,7 +207,7 @@ def errors(name: str, data: Any, *, using: Draft202012Validator | None = None,
     seen = set()
     out = []
     for item in sorted(found, key=lambda x: x[0]):
-        if item not in seen:
+        if item not in seen and not any(o[0] == item[0] and o[1] == item[1] for o in out):
             seen.add(item)
             out.append(item)
     return out

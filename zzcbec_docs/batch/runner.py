@@ -24,8 +24,8 @@ from zzcbec_docs import __version__
 from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.check import invalid_result, validate_file
 from zzcbec_docs.documents.atomic import write_atomic
+from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult
 
 MANIFESTS = ".zzcbec-batch"
@@ -53,6 +53,8 @@ class BatchItem:
     crashed: bool = False
     seconds: float = 0.0
     to_render: bool = False
+    history: tuple = ()  # the awards it was decided against (ledger, and earlier in this batch)
+    shared: list[str] = field(default_factory=list)  # where a cap shared within the batch cut an amount
 
     @property
     def ok(self) -> bool:
@@ -70,8 +72,11 @@ def _manifest_path(out_dir: Path, key: str) -> Path:
 
 
 def _manifest(item: BatchItem, policy_fp: str, options: BatchOptions) -> dict:
+    # the decisions too: the same bundle decided against another ledger (or batch) is rendered again
+    decided = hashlib.sha256(json.dumps([d.as_dict() for d in item.result.decisions], ensure_ascii=False,
+                                        sort_keys=True).encode()).hexdigest()[:16]
     return {"bundle_sha256": item.result.sha256, "policy": policy_fp, "tool": __version__,
-            "kinds": list(options.kinds), "formats": list(options.formats)}
+            "kinds": list(options.kinds), "formats": list(options.formats), "decided": decided}
 
 
 def _unchanged(item: BatchItem, key: str, policy_fp: str, options: BatchOptions) -> list[str] | None:
@@ -148,6 +153,12 @@ def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, .
         bundle = load_bundle(source, _WORKER["policy"])
     except ZzcbecError as e:
         return {"source": source, "files": [], "errors": [e.message], "seconds": 0.0}
+    if history:  # decided as the summary was: declared awards the ledger (or batch) holds count once
+        from dataclasses import replace
+
+        from zzcbec_docs.process.decide import merge_history
+
+        bundle = replace(bundle, prior_awards=merge_history(bundle.prior_awards, history))
     for kind in kinds:
         try:
             made = render_bundle(bundle, _WORKER["policy"], kinds=[kind], formats=formats, out_dir=Path(out_dir),
@@ -165,21 +176,61 @@ def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, .
 
 def check_all(sources: list[str], policy: Policy, options: BatchOptions,
               ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
-    items = []
-    seen: dict[str, str] = {}
+    """Validate and decide every bundle. Bundles of one applicant share its caps: they are decided in
+    file-name order, each counting the awards the ledger holds and those decided before it in the batch."""
+    from zzcbec_docs.bundle.model import PriorAward
+    from zzcbec_docs.process.decide import decide_counting, ledger_name, standing
+
+    checked: list[tuple[str, Bundle | None, BatchItem | None]] = []
     for src in sources:
         bundle, problems, sha = validate_file(src, policy)
         if bundle is None:
-            items.append(BatchItem(src, invalid_result(src, problems, policy, sha)))
-            continue
-        if ledger is not None:
-            from zzcbec_docs.ledger.service import check_with_ledger
-
-            result = check_with_ledger(bundle, policy, ledger, exclusion_list=options.exclusion_list)
+            checked.append((src, None, BatchItem(src, invalid_result(src, problems, policy, sha))))
         else:
-            result = decide(bundle, policy, exclusion_list=options.exclusion_list)
-        item = BatchItem(src, result)
-        item.to_render = any(d.status == ELIGIBLE for d in result.decisions)
+            checked.append((src, bundle, None))
+    decided: dict[str, BatchItem] = {}
+    earlier: dict[str, list[PriorAward]] = {}  # USCC → awards decided so far in this batch
+    counted = ledger_name(ledger) if ledger is not None else None
+    for src, bundle, _ in sorted((x for x in checked if x[1] is not None), key=lambda x: _file_order(x[0])):
+        assert bundle is not None
+        uscc = bundle.applicant.uscc
+        before = tuple(earlier.get(uscc, ()))
+        history: tuple = ()
+        notices: list = []
+        if ledger is not None:
+            from zzcbec_docs.ledger.cases import notice_rows
+            from zzcbec_docs.process.identity import canonical_json, content_sha256
+
+            with ledger.engine.connect() as conn:
+                history = tuple(ledger.history(conn, uscc))
+                notices = notice_rows(conn, content_sha256=content_sha256(canonical_json(bundle)),
+                                      bundle_sha256=bundle.sha256)
+        result = standing(decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list,
+                                          earlier=before, counted=counted), notices)
+        item = BatchItem(src, result, history=history + before)
+        if before:
+            alone = decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list)
+            for d, d0 in zip(result.decisions, alone.decisions, strict=True):
+                if d.amount != d0.amount:
+                    item.shared.append(
+                        f"第{d.clause}条 {fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}：与本批次前面的 "
+                        f"{'、'.join(sorted({p.reference or '' for p in before}))} 共用上限 / clause {d.clause} "
+                        f"{fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}: cap shared with earlier bundles of the "
+                        "same applicant in this batch")
+        earlier.setdefault(uscc, []).extend(
+            PriorAward(clause=d.clause, year=bundle.year, amount=d.amount, competition_name=d.competition_name,
+                       source="batch", reference=Path(src).name)
+            for d in result.decisions if d.status == ELIGIBLE)
+        decided[src] = item
+    items = []
+    seen: dict[str, str] = {}
+    for src, bundle, invalid in checked:
+        if invalid is not None:
+            items.append(invalid)
+            continue
+        assert bundle is not None
+        item = decided[src]
+        item.to_render = any(d.status == ELIGIBLE for d in item.result.decisions)
         key = _key(bundle)
         if item.to_render and key in seen:
             item.to_render = False
@@ -192,14 +243,17 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
     return items
 
 
+def _file_order(src: str) -> tuple[str, str]:
+    return (Path(src).name, src)
+
+
 def _key(bundle: Bundle) -> str:
     return f"{bundle.applicant.uscc}-{bundle.year}"
 
 
 def _history(item: BatchItem, ledger) -> tuple:  # type: ignore[no-untyped-def]
-    if ledger is None or not item.result.applicant:
-        return ()
-    return tuple(ledger.history_readonly(item.result.applicant["uscc"]))
+    """What the item was decided against: the ledger's awards and those earlier in the batch."""
+    return item.history
 
 
 def start_fork_server():  # type: ignore[no-untyped-def]

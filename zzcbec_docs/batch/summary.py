@@ -134,6 +134,10 @@ def report(items: list[BatchItem], seconds: float) -> str:
         f"文书 documents: {docs}（其中沿用上次 reused {sum(len(i.files) for i in items if i.skipped)}，"
         f"{skipped} bundles unchanged）；用时 {seconds:.1f} s",
     ]
+    shared = [i for i in items if i.shared]
+    if shared:
+        lines.append("同一申请人共用上限 caps shared within the batch (file-name order):")
+        lines += [f"  ↓ {i.source}: {s}" for i in shared for s in i.shared]
     if invalid:
         lines.append("无效材料 invalid:")
         lines += [f"  ✗ {i.source}: {i.result.errors[0].path}: {i.result.errors[0].zh}" for i in invalid]

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+
+def competition_key(name: str | None) -> str | None:
+    """Clause 11 compares competitions by this key: Unicode NFKC (full-width digits and letters become
+    ASCII), every whitespace removed, case folded — so "第１届 大赛 " and "第1届大赛" are one competition."""
+    if name is None:
+        return None
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from zzcbec_docs.bundle import contract as contracts
 from zzcbec_docs.bundle import uscc
 from zzcbec_docs.bundle.contract import DISTRICT_ALIASES
-from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward, Problem
+from zzcbec_docs.bundle.model import Applicant, Bundle, Claim, PriorAward, Problem, competition_key
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.loading import decode_text, parse_text, pointer, read_limited
 from zzcbec_docs.policy.model import Policy
@@ -113,7 +113,7 @@ def _semantic(data: dict[str, Any], policy: Policy) -> list[Problem]:
         facts = claim.get("facts")
         item = policy.item_fact(n)
         name = facts.get(item) if item and isinstance(facts, dict) else None
-        key: tuple[Any, ...] = (n, name) if item else (n,)
+        key: tuple[Any, ...] = (n, competition_key(name) if isinstance(name, str) else name) if item else (n,)
         if key in seen:
             what = f"条款 {n}" + (f"（竞赛“{name}”）" if item else "")
             found.append(Problem(

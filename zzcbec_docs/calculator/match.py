@@ -12,13 +12,12 @@ from zzcbec_docs import schema
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
 from zzcbec_docs.bundle.contract import contract
 from zzcbec_docs.bundle.contract import facts as contract_facts
-from zzcbec_docs.bundle.model import Problem
+from zzcbec_docs.bundle.model import PriorAward, Problem
 from zzcbec_docs.bundle.validate import _control_chars
 from zzcbec_docs.errors import ArgumentError, BundleError
 from zzcbec_docs.loading import load_file
 from zzcbec_docs.money import ZERO, fmt_wan, fmt_yuan
 from zzcbec_docs.policy.model import Clause, Condition, FeeTierAmount, Growth, OneOf, Policy, Threshold, TierAmount
-from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
 
 PROFILE_SCHEMA = "profile.schema.json"
@@ -56,33 +55,65 @@ def all_fact_kinds(policy: Policy | None = None) -> dict[str, str]:
 
 
 def parse_setting(text: str, policy: Policy | None = None) -> tuple[str, Any]:
-    """`--set fact=value`: the value typed as the fact needs (a number for counts, true/false for flags)."""
+    """`--set fact=value`: the value typed as the fact needs; a bad one is refused naming --set and the unit."""
     if "=" not in text:
         raise ArgumentError(f"--set 应写作 事实=值（收到 {text!r}）", f"--set takes fact=value (got {text!r})")
     name, _, value = text.partition("=")
     name, value = name.strip(), value.strip()
-    kinds = all_fact_kinds(policy)
+    facts = contract_facts(policy or _default_policy())
+    kinds = {k: f.type for k, f in facts.items()}
     if name not in kinds:
-        raise ArgumentError(f"未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
-                         f"unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
+        raise ArgumentError(f"--set：未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
+                            f"--set: unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
     kind = kinds[name]
+    unit = "元" if kind == "money" else (facts[name].unit or "")
+    where_zh, where_en = f"--set {text}：", f"--set {text}: "
     if kind == "flag":
         if value.lower() in ("true", "是", "yes", "1"):
             return name, True
         if value.lower() in ("false", "否", "no", "0"):
             return name, False
-        raise ArgumentError(f"{name} 应为 true 或 false", f"{name} takes true or false")
+        raise ArgumentError(f"{where_zh}{name} 应为 true 或 false", f"{where_en}{name} takes true or false")
     if kind == "count":
         try:
-            return name, int(value)
+            n = int(value)
+            if n < 0:
+                raise ValueError
+            return name, n
         except ValueError:
-            raise ArgumentError(f"{name} 应为整数", f"{name} takes a whole number") from None
+            raise ArgumentError(f"{where_zh}{name} 应为不小于 0 的整数{f'（单位：{unit}）' if unit else ''}",
+                                f"{where_en}{name} takes a whole number ≥ 0{f' ({unit})' if unit else ''}") from None
     if kind == "fee_items":
         try:
-            return name, json.loads(value)
+            fees = json.loads(value)
+            if not isinstance(fees, dict):
+                raise ValueError
+            return name, fees
         except ValueError:
-            raise ArgumentError(f"{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}",
-                             f'{name} takes a JSON object such as {{"rent": "300000"}}') from None
+            raise ArgumentError(f"{where_zh}{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}（单位：元）",
+                                f'{where_en}{name} takes a JSON object such as {{"rent": "300000"}} (yuan)') from None
+    if kind in ("money", "quantity"):
+        from decimal import InvalidOperation
+
+        try:
+            d = Decimal(value)
+            if not d.is_finite() or d < 0 or d != d.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise ArgumentError(f"{where_zh}{name} 应为不小于 0 的数，最多两位小数（单位：{unit or '—'}）",
+                                f"{where_en}{name} takes a number ≥ 0 with at most 2 decimals"
+                                f"{f' ({unit})' if unit else ''}") from None
+        return name, value
+    if kind == "date":
+        import datetime as dt
+
+        try:
+            if len(value) != 10:
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ArgumentError(f"{where_zh}{name} 应为 YYYY-MM-DD 格式的日期",
+                                f"{where_en}{name} takes a date YYYY-MM-DD") from None
     return name, value
 
 
@@ -162,14 +193,40 @@ def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[
     return {"fact": c.fact, "condition": c.id, "message": c.label, "message_en": c.fact}
 
 
-def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any]) -> Decision:
+def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any],
+              history: tuple[PriorAward, ...] = ()) -> Decision:
+    """The clause decided on the profile's facts, counting the ledger's awards (`history`) when given."""
+    from zzcbec_docs.process.decide import decide_counting
+
     bundle = {"schema_version": "1.0", "year": profile["year"], "applicant": profile["applicant"],
               "claims": [{"clause": clause, "facts": facts}], "prior_awards": profile.get("prior_awards", [])}
     raw = json.dumps(bundle, ensure_ascii=False, default=str).encode()
-    return decide(parse_bundle(raw, "profile", policy=policy), policy).decisions[0]
+    return decide_counting(parse_bundle(raw, "profile", policy=policy), policy, history).decisions[0]
 
 
-def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
+def _known_failures(policy: Policy, clause: int, facts: dict[str, Any], year: int) -> list[Condition]:
+    """The clause's own conditions that the known facts already fail (facts missing for the rest)."""
+    from zzcbec_docs.rules.conditions import evaluate
+
+    kinds = all_fact_kinds(policy)
+    typed = {k: (Decimal(str(v)) if kinds.get(k) in ("money", "quantity") and not isinstance(v, bool) else v)
+             for k, v in facts.items()}
+    failed = []
+    for c in policy.clauses[clause].conditions:
+        needs = [getattr(c, "fact", None), getattr(c, "prior_fact", None)]
+        if any(f is not None and f not in facts for f in needs):
+            continue
+        try:
+            step = evaluate(clause, c, typed, year)
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):  # needs more than it names
+            continue
+        if step.passed is False:
+            failed.append(c)
+    return failed
+
+
+def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorAward, ...] = ()) -> list[Match]:
+    """Every clause against the profile; `history`: the applicant's awards in the ledger, counted."""
     facts = profile["facts"]
     kinds = all_fact_kinds(policy)
     labels = {name: f.label for name, f in contract_facts(policy).items()}
@@ -192,9 +249,13 @@ def match_profile(policy: Policy, profile: dict[str, Any]) -> list[Match]:
         missing = [f for f in needed if f not in facts]
         if missing:
             m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
+            failing = _known_failures(policy, n, facts, profile["year"])
+            if failing:  # a known condition fails: not eligible whatever the missing facts are
+                m.status = "not_eligible"
+                m.gaps = [gap_for(c, facts, kinds) for c in failing]
             out.append(m)
             continue
-        d = _decision(policy, profile, n, {f: facts[f] for f in needed})
+        d = _decision(policy, profile, n, {f: facts[f] for f in needed}, history)
         m.amount, m.funding = d.amount, d.funding
         if d.status == ELIGIBLE:
             m.status = "eligible"

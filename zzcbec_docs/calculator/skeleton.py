@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from zzcbec_docs.bundle.contract import clause_facts
 from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.policy.model import Fact, Policy
@@ -28,22 +30,23 @@ def _placeholder(f: Fact) -> tuple[str, str]:
     return PLACEHOLDER.get(f.type, PLACEHOLDER["text"])
 
 
-def skeleton(policy: Policy, clause: int, year: int) -> str:
-    """A commented bundle for one claimable clause of the policy."""
-    if clause not in policy.claimable():
-        raise ArgumentError(
-            f"{policy.full_title}没有可申报的第{clause}条；可申报：{'、'.join(map(str, policy.claimable()))}",
-            f"the policy {policy.id} has no claimable clause {clause}; claimable: "
-            f"{', '.join(map(str, policy.claimable()))}",
-        )
-    c = policy.clauses[clause]
+def skeleton(policy: Policy, clause: int | Iterable[int], year: int) -> str:
+    """A commented bundle for one claimable clause of the policy, or several (one claim each)."""
+    numbers = list(dict.fromkeys([clause] if isinstance(clause, int) else clause))
+    for n in numbers:
+        if n not in policy.claimable():
+            raise ArgumentError(
+                f"{policy.full_title}没有可申报的第{n}条；可申报：{'、'.join(map(str, policy.claimable()))}",
+                f"the policy {policy.id} has no claimable clause {n}; claimable: "
+                f"{', '.join(map(str, policy.claimable()))}",
+            )
     ex = policy.exclusion
     exclusion_line = (
         f"  {ex.fact}: false # 是否{ex.label}（是则不在支持范围，{policy.cite(ex.clause)}）" if ex else None)
-    lines = [
-        f"# 申报材料：{policy.full_title}",
-        f"# {c.cite} {c.name}",
-        f"# 条文：{c.text}",
+    lines = [f"# 申报材料：{policy.full_title}"]
+    for n in numbers:
+        lines += [f"# {policy.clauses[n].cite} {policy.clauses[n].name}", f"# 条文：{policy.clauses[n].text}"]
+    lines += [
         "# 填好后运行：zzcbec check 本文件；zzcbec render 本文件 --out out/",
         'schema_version: "1.0"',
         f"year: {year}                       # 申报年度：数据所属的自然年",
@@ -57,9 +60,19 @@ def skeleton(policy: Policy, clause: int, year: int) -> str:
         '  contact: {name: "", phone: ""} # 联系人及电话',
         '  bank: {name: "", account: ""}  # 开户银行及账号（奖励通知书写明拨付账户）',
         "claims:",
-        f"  - clause: {clause}",
-        "    facts:",
     ]
+    for n in numbers:
+        lines += [f"  - clause: {n}", "    facts:", *_facts(policy, n)]
+    lines += [
+        "prior_awards: []                 # 已获本政策奖励（如有）：- {clause: 1, year: 2025, amount: \"300000.00\"}",
+        "attachments: []                  # 证明材料（相对本文件的路径与 SHA-256）：- {kind: business_license, file: attachments/license.pdf, sha256: \"…\"}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _facts(policy: Policy, clause: int) -> list[str]:
+    lines: list[str] = []
     for f in clause_facts(policy, clause):
         name, label = f.name, f.label
         if f.type == "fee_items":
@@ -72,9 +85,4 @@ def skeleton(policy: Policy, clause: int, year: int) -> str:
         value, hint = _placeholder(f)
         field = f"      {name}: {value}"
         lines.append(f"{field}{' ' * max(1, 40 - len(field))}# {label}：{hint}")
-    lines += [
-        "prior_awards: []                 # 已获本政策奖励（如有）：- {clause: 1, year: 2025, amount: \"300000.00\"}",
-        "attachments: []                  # 证明材料（相对本文件的路径与 SHA-256）：- {kind: business_license, file: attachments/license.pdf, sha256: \"…\"}",
-        "",
-    ]
-    return "\n".join(lines)
+    return lines

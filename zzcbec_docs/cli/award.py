@@ -1,4 +1,9 @@
-"""`zzcbec award BUNDLE --ledger URL --out DIR`: record the awards, number and issue the notice."""
+"""`zzcbec award CASE_OR_BUNDLE --out DIR`: record the awards, number and issue the notice.
+
+A thin face over `zzcbec_docs.process.award`: a bundle is submitted first (and reviewed, with
+--review), then the case is awarded in one transaction; the notice is made inside it and
+written after the commit, named by its number.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,23 @@ import click
 from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
 from zzcbec_docs.cli.options import (
     IsoDate,
+    actor_name,
+    actor_option,
     exclusion_option,
     issued_on_option,
     ledger_option,
-    load_policy_option,
     policy_option,
+    require_ledger,
     split_list,
 )
 
 
 @click.command()
-@click.argument("bundle_path", metavar="BUNDLE")
+@click.argument("target", metavar="CASE_OR_BUNDLE")
 @click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="审核记录（核实值优先）/ review record (verified facts win)")
+              help="审核记录：先记录审核，再奖励（一步完成）/ a review record: recorded first (the one-step form)")
+@click.option("--reissue-of", "reissue_of", default=None, metavar="NUMBER",
+              help="重新出具：指明被撤销的原通知文号 / re-issue: the revoked notice this one replaces")
 @ledger_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="通知书输出目录 / folder for the notice")
@@ -29,27 +38,34 @@ from zzcbec_docs.cli.options import (
 @click.option("--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the profile's)")
 @click.option("--code", default=None, help="发文机关代字（默认取发文机关配置，如 郑商务）/ the issuer's code in 郑商务〔2026〕N号")
 @click.option("--date", "doc_date", type=IsoDate(), default=None, help="成文日期（默认今天）/ date (default: today)")
+@actor_option
 @exclusion_option
 @issued_on_option
 @policy_option
-def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, out_dir: Path, formats: str,
-          issuer: str | None, code: str | None, doc_date, exclusion_list: Path | None, issued_on,  # type: ignore[no-untyped-def]
+def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_url: str | None, out_dir: Path,  # type: ignore[no-untyped-def]
+          formats: str, issuer: str | None, code: str | None, doc_date, actor: str | None, exclusion_list: Path | None,
+          issued_on,
           policy_file: Path | None) -> None:
-    """记账、编号并出具奖励通知书 / award a bundle: in one transaction, re-check every claim against
-    the ledger (caps, one-time awards, clause 3 top-up), record the awards, assign the next
-    notice number for the issuer and year, and write the award notice.
+    """记账、编号并出具奖励通知书 / award a case (or a bundle): in one transaction, re-check every
+    claim against the ledger (caps, one-time awards, clause 3 top-up) with the latest review's
+    verified facts, record the awards, assign the next notice number of the issuer and year,
+    and write the notice, named by its number (USCC-YEAR-notice-2026-015.pdf).
 
-    The same bundle (same SHA-256) is never awarded twice: the existing number is reported.
+    A rejecting review awards nothing. The same content is never awarded twice: its number is
+    reported (and a missing notice file written again). After a revocation, --reissue-of
+    NUMBER awards it again under a new number that names the old one.
     """
     import re
 
-    from zzcbec_docs.check import read_exclusion_list, validate_file
+    from zzcbec_docs.cli.process import policy_and_exclusions, resolve_case
+    from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.documents.issuer import apply_fonts, load_issuer
-    from zzcbec_docs.documents.review import load_review
-    from zzcbec_docs.errors import BundleError, UsageError, ZzcbecError
-    from zzcbec_docs.ledger import open_ledger
-    from zzcbec_docs.ledger.service import AlreadyAwarded, award_bundle
+    from zzcbec_docs.errors import UsageError
     from zzcbec_docs.money import fmt_yuan
+    from zzcbec_docs.process import AlreadyAwarded, NotAwardable, case_document, review
+    from zzcbec_docs.process import award as award_case
+    from zzcbec_docs.process.documents import make_document
+    from zzcbec_docs.process.records import review_input_from_file
 
     fmts = tuple(split_list(formats, ("docx", "pdf"), "--format"))
     profile = load_issuer()  # ZZCBEC_ISSUER_PROFILE, else the packaged 郑州市商务局
@@ -58,32 +74,58 @@ def award(bundle_path: str, review_path: Path | None, ledger_url: str | None, ou
     code = code or profile.code
     if not re.match(r"^\S{1,20}$", code) or any(ch in code for ch in "〔〕[]"):
         raise UsageError(f"发文机关代字“{code}”不合规", f"the issuer code {code!r} is not valid")
-    if not ledger_url:
-        raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+    if reissue_of is not None and not re.match(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$", reissue_of):
+        raise UsageError(f"--reissue-of 应为文号，如 郑商务〔2026〕15号（收到 {reissue_of!r}）",
+                         f"--reissue-of takes a notice number such as 郑商务〔2026〕15号 (got {reissue_of!r})")
+    policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
+    record = review_input_from_file(review_path, policy=policy) if review_path else None
+    ledger = require_ledger(ledger_url)
+    who = actor_name(actor)
+    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)
+    if record is not None:
+        done = review(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
+        click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
+
+    def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
+        # inside the transaction: a notice that cannot be made leaves nothing recorded
+        return [make_document("notice", fmt, bundle, policy, declared=outcome.result, verified=outcome.result,
+                              number=outcome.number, issuer=issuer, date=doc_date or _today(),
+                              replaces=outcome.reissue_of) for fmt in fmts]
+
     try:
-        policy = load_policy_option(policy_file, issued_on)
-        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-    except ZzcbecError as e:
-        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    bundle, problems, _ = validate_file(bundle_path, policy)
-    if bundle is None:
-        for p in problems:
-            click.echo(f"    {p.path}: {p.message}", err=True)
-        raise BundleError("申报材料无效，未奖励", "the bundle is invalid: nothing awarded", file=bundle_path)
-    review = load_review(review_path, policy) if review_path else None
-    ledger = open_ledger(ledger_url)
-    try:
-        outcome = award_bundle(bundle, policy, ledger, out_dir=out_dir, formats=fmts, review=review, issuer=issuer,
-                               code=code, date=doc_date, exclusion_list=excluded)
+        outcome = award_case(ledger, case_id, actor=who, policy=policy, date=doc_date, issuer=issuer, code=code,
+                             reissue_of=reissue_of, exclusion_list=excluded, before_commit=make_notices)
     except AlreadyAwarded as e:
-        click.echo(f"✗ {e.message}", err=True)
+        rewritten = []
+        if not e.revoked:  # the ledger is the record, the file its copy: write a missing one again
+            for fmt in fmts:
+                name, data = case_document(ledger, case_id, "notice", fmt, policy=policy, number=e.number,
+                                           exclusion_list=excluded)
+                if not (out_dir / name).exists():
+                    write_atomic(out_dir / name, data)
+                    rewritten.append(out_dir / name)
+        click.echo(f"✗ {e.with_rewritten(tuple(rewritten)).message}", err=True)
         raise Outcome(EXIT_FAIL) from None
-    click.echo(f"✓ {outcome.number}  {bundle.applicant.name}  {bundle.applicant.uscc}")
+    except NotAwardable as e:
+        click.echo(f"✗ {e.message}", err=True)
+        for r in e.reasons:
+            click.echo(f"    · {r}", err=True)
+        raise Outcome(EXIT_FAIL) from None
+    c = outcome.case
+    again = f"（替代已撤销的 {outcome.reissue_of} / replaces {outcome.reissue_of}）" if outcome.reissue_of else ""
+    click.echo(f"✓ {outcome.number}{again}  {c.applicant_name}  {c.uscc}  案件 case {c.id}")
     for d in outcome.result.decisions:
         if d.status == "eligible":
             click.echo(f"    第{d.clause}条  {fmt_yuan(d.amount)}")
         else:
             click.echo(f"    第{d.clause}条  {d.status}: {'；'.join(r.message for r in d.reasons)}")
-    click.echo(f"    合计 / total {fmt_yuan(outcome.result.total)}")
-    for f in outcome.files:
-        click.echo(f"    → {f}")
+    click.echo(f"    合计 / total {fmt_yuan(outcome.total)}")
+    for name, data in outcome.prepared:
+        write_atomic(out_dir / name, data)
+        click.echo(f"    → {out_dir / name}")
+
+
+def _today():  # type: ignore[no-untyped-def]
+    from zzcbec_docs.documents.content import default_date
+
+    return default_date()

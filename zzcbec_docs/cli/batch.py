@@ -15,6 +15,7 @@ from zzcbec_docs.cli.options import (
     ledger_option,
     load_policy_option,
     policy_option,
+    reading_ledger,
     split_list,
 )
 from zzcbec_docs.cli.sources import expand_sources, finish
@@ -95,11 +96,11 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, docs: str, formats:
     fonts.prepare_working_copies()  # built once here (first run only), not raced by the workers
     for note in environment_notes():
         click.echo(f"注意 / note: {note}", err=True)
-    ledger = None
-    if ledger_url:
-        from zzcbec_docs.ledger import open_ledger
+    ledger = reading_ledger(ledger_url)
+    if ledger is not None:
+        from zzcbec_docs.process.decide import ledger_name
 
-        ledger = open_ledger(ledger_url, upgrade=False)
+        click.echo(f"已计入台账 / counting the ledger: {ledger_name(ledger)}", err=True)
     sources, unreadable = expand_sources(inputs)
     for src, msg in unreadable:
         click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)

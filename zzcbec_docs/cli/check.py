@@ -16,6 +16,7 @@ from zzcbec_docs.cli.options import (
     ledger_option,
     load_policy_option,
     policy_option,
+    reading_ledger,
 )
 from zzcbec_docs.cli.sources import expand_in_order, finish
 
@@ -45,11 +46,7 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
         excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    ledger = None
-    if ledger_url:
-        from zzcbec_docs.ledger import open_ledger
-
-        ledger = open_ledger(ledger_url, upgrade=False)
+    ledger = reading_ledger(ledger_url)
     entries = expand_in_order(bundles)
     unreadable = [(src, why) for src, why in entries if why is not None]
     code = 0

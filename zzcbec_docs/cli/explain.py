@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
-from zzcbec_docs.cli.options import exclusion_option, issued_on_option, load_policy_option, policy_option
+from zzcbec_docs.cli.options import (
+    exclusion_option,
+    issued_on_option,
+    ledger_option,
+    load_policy_option,
+    policy_option,
+    reading_ledger,
+)
 
 STATUS = {"zh": {"eligible": "符合", "ineligible": "不符合", "referred": "按省、市现行政策支持", "excluded": "不在支持范围"},
           "en": {"eligible": "eligible", "ineligible": "not eligible", "referred": "referred", "excluded": "excluded"}}
@@ -62,14 +69,19 @@ def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type:
 @exclusion_option
 @issued_on_option
 @policy_option
-def explain(bundle: str, clause: int | None, lang: str, exclusion_list, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
-    """逐步解释核定过程 / explain each decision step by step, quoting the clause and its boundary words."""
+@ledger_option
+def explain(bundle: str, clause: int | None, lang: str, exclusion_list, issued_on, policy_file,  # type: ignore[no-untyped-def]
+            ledger_url) -> None:
+    """逐步解释核定过程 / explain each decision step by step, quoting the clause and its boundary words.
+
+    With --ledger (or ZZCBEC_LEDGER), the ledger's awards count against caps and one-time awards,
+    and the explanation says so."""
     from zzcbec_docs.check import check_file, read_exclusion_list
     from zzcbec_docs.cli.table import render_result
 
     policy = load_policy_option(policy_file, issued_on)
     excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-    result = check_file(bundle, policy, exclusion_list=excluded)
+    result = check_file(bundle, policy, exclusion_list=excluded, ledger=reading_ledger(ledger_url))
     if not result.valid:
         click.echo(render_result(result))
         raise Outcome(EXIT_FAIL)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from zzcbec_docs.cli.options import ledger_option
+from zzcbec_docs.cli.options import actor_name, actor_option, ledger_option
 
 
 def _open(url: str | None, upgrade: bool = False, require_latest: bool = True):  # type: ignore[no-untyped-def]
@@ -83,10 +83,17 @@ def list_(ledger_url: str | None, year: int | None, uscc: str | None, clause: in
 @click.argument("number")
 @click.option("--reason", required=True, help="撤销原因 / why")
 @ledger_option
-def revoke(number: str, reason: str, ledger_url: str | None) -> None:
-    """撤销一份奖励通知 / revoke an award notice (a new entry; nothing is deleted)."""
-    rec = _open(ledger_url).revoke(number, reason)
-    click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc})")
+@actor_option
+def revoke(number: str, reason: str, ledger_url: str | None, actor: str | None) -> None:
+    """撤销一份奖励通知 / revoke an award notice (a new entry; nothing is deleted). Its awards stop
+    counting against the caps; the same content may then be awarded again with
+    `award --reissue-of NUMBER`."""
+    from zzcbec_docs.process import revoke as revoke_notice
+
+    rec = revoke_notice(_open(ledger_url), number, reason=reason, actor=actor_name(actor))
+    click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc}{'，案件 case ' + rec.case_id if rec.case_id else ''})")
+    click.echo(f"    该笔奖励不再计入上限；如需重新出具：zzcbec award … --reissue-of {rec.number} / its awards no "
+               f"longer count against any cap; to re-issue: zzcbec award … --reissue-of {rec.number}")
 
 
 @ledger.command()
@@ -102,7 +109,11 @@ def export(ledger_url: str | None, year: int, fmt: str, out_path: Path) -> None:
     rows = _open(ledger_url).awards(year=year)
     files = (export_csv if fmt == "csv" else export_xlsx)(rows, out_path)
     _, _, grand = totals(rows)
-    click.echo(f"✓ {len(rows)} awards, total {fmt_yuan(grand.amount)} (city {fmt_yuan(grand.city)}, "
-               f"local {fmt_yuan(grand.local)}, unsettled {fmt_yuan(grand.unsettled)})")
+    click.echo(f"✓ {year}年度有效奖励 {grand.count} 笔，合计 {fmt_yuan(grand.amount)}（市级 {fmt_yuan(grand.city)}，"
+               f"区县级 {fmt_yuan(grand.local)}，待定分担 {fmt_yuan(grand.unsettled)}）；另有已撤销 "
+               f"{grand.revoked_count} 笔 {fmt_yuan(grand.revoked_amount)}，不计入合计")
+    click.echo(f"  {grand.count} standing awards for {year}, total {fmt_yuan(grand.amount)} (city "
+               f"{fmt_yuan(grand.city)}, local {fmt_yuan(grand.local)}, unsettled {fmt_yuan(grand.unsettled)}); "
+               f"{grand.revoked_count} revoked ({fmt_yuan(grand.revoked_amount)}) listed apart, not counted")
     for f in files:
         click.echo(f"    → {f}")

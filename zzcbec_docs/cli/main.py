@@ -12,7 +12,7 @@ from typing import IO
 import click
 
 from zzcbec_docs import __version__
-from zzcbec_docs.errors import ArgumentError, UsageError, ZzcbecError
+from zzcbec_docs.errors import ArgumentError, LedgerUnavailable, UsageError, ZzcbecError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -36,6 +36,9 @@ LAZY_COMMANDS = {
     "policy": ("zzcbec_docs.cli.policy", "policy"),
     "init-bundle": ("zzcbec_docs.cli.init_bundle", "init_bundle"),
     "ledger": ("zzcbec_docs.cli.ledger", "ledger"),
+    "submit": ("zzcbec_docs.cli.process", "submit"),
+    "review": ("zzcbec_docs.cli.process", "review"),
+    "case": ("zzcbec_docs.cli.process", "case"),
     "verify": ("zzcbec_docs.cli.verify", "verify"),
     "publicity": ("zzcbec_docs.cli.publicity", "publicity"),
 }
@@ -73,7 +76,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec render BUNDLE... --out D  生成申报表、审核意见书、奖励通知书 / documents
     zzcbec demo --out DIR            用全部样例生成文档 / render every sample
     zzcbec batch IN... --out DIR     批量受理、并行出文、汇总 / a folder at once, in parallel
-    zzcbec award BUNDLE --ledger URL 记账、编号并出具奖励通知书 / record, number, notify
+    zzcbec submit BUNDLE...          受理：登记为案件 / record applications as cases
+    zzcbec review CASE --record R    审核：记录审核结论并出具意见书 / record a review
+    zzcbec award CASE --out DIR      奖励：记账、编号并出具奖励通知书 / record, number, notify
+    zzcbec case list|show            案件及其经过 / the cases and their history
     zzcbec ledger init|list|revoke|export   奖励台账 / the award ledger
     zzcbec verify FILE --ledger URL  核验通知书（文号、撤销、金额、核验码）/ check a notice
     zzcbec publicity --year Y --out D 拟奖励企业名单公示 / the public list of proposed awards
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:
-        e.show(file=err)
+        show_click_error(e, err)
         return EXIT_USAGE
     except click.Abort:
         print("已中止 / aborted", file=err)
@@ -104,6 +110,9 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
     except (UsageError, ArgumentError) as e:
         # the same fault gets the same exit code in every command: a value the user gave is unusable
         print(f"用法错误 / usage error: {e.message}", file=err)
+        return EXIT_USAGE
+    except LedgerUnavailable as e:
+        print(f"错误 / error: {e.message}", file=err)
         return EXIT_USAGE
     except ZzcbecError as e:
         if debug:
@@ -127,6 +136,43 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
                 file=err,
             )
         return EXIT_FAIL
+
+
+def click_error_zh(e: click.ClickException) -> str:
+    """The option parser's complaint in Chinese (its English text follows it)."""
+    from click import exceptions as x
+
+    if isinstance(e, x.NoSuchOption):
+        near = f"（是否想用：{'、'.join(e.possibilities)}）" if e.possibilities else ""
+        return f"没有选项 {e.option_name}{near}"
+    if isinstance(e, x.MissingParameter):
+        p = e.param
+        if isinstance(p, click.Argument):
+            return f"缺少参数 {p.metavar or p.human_readable_name}"
+        return f"缺少选项 {'/'.join(p.opts)}" if p is not None else "缺少参数"
+    if isinstance(e, x.BadParameter):
+        name = "/".join(e.param.opts) if e.param is not None and e.param.opts else (e.param_hint or "")
+        return f"{name} 的取值无效".strip()
+    if isinstance(e, x.BadOptionUsage):
+        return f"选项 {e.option_name} 用法不对"
+    if isinstance(e, x.NoArgsIsHelpError):
+        return "未给出任何参数"
+    text = e.format_message()
+    if text.startswith("No such command"):
+        return f"没有这个命令：{text.split(chr(39))[1] if chr(39) in text else text}"
+    if text.startswith("Got unexpected extra argument"):
+        return "多余的参数：" + text.split("(", 1)[-1].rstrip(")")
+    return "命令行用法不对"
+
+
+def show_click_error(e: click.ClickException, err: IO[str]) -> None:
+    """Usage errors in Chinese and English, with the command's usage line and where to read more."""
+    ctx = getattr(e, "ctx", None)
+    if ctx is not None:
+        print(ctx.get_usage().replace("Usage:", "用法 / Usage:"), file=err)
+    print(f"用法错误 / usage error: {click_error_zh(e)} / {e.format_message()}", file=err)
+    if ctx is not None:
+        print(f"帮助 / help: {ctx.command_path} --help", file=err)
 
 
 class _streams:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import click
 
-from zzcbec_docs.cli.options import issued_on_option, json_option, load_policy_option, policy_option
+from zzcbec_docs.cli.options import (
+    issued_on_option,
+    json_option,
+    ledger_option,
+    load_policy_option,
+    policy_option,
+    reading_ledger,
+)
 
 HEADINGS = {"eligible": "可申报 / eligible", "not_eligible": "暂不符合 / not eligible",
             "undecided": "信息不足，无法判断 / missing facts", "referred": "按省、市现行政策支持 / referred",
@@ -20,7 +28,9 @@ HEADINGS = {"eligible": "可申报 / eligible", "not_eligible": "暂不符合 / 
 @json_option
 @issued_on_option
 @policy_option
-def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
+@ledger_option
+def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file,  # type: ignore[no-untyped-def]
+          ledger_url) -> None:
     """测算可申报的条款与金额 / what may this enterprise claim, and how far is it from the rest.
 
     PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
@@ -32,16 +42,28 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     policy = load_policy_option(policy_file, issued_on)
     parsed = [parse_setting(s, policy) for s in settings]
     data = load_profile(profile, parsed, policy)
-    results = match_profile(policy, data)
+    ledger = reading_ledger(ledger_url)
+    history: tuple = ()
+    counted = None
+    if ledger is not None:
+        from zzcbec_docs.process.decide import ledger_name
+
+        history = tuple(ledger.history_readonly(str(data["applicant"]["uscc"]).upper()))
+        counted = {"ledger": ledger_name(ledger), "awards": len(history),
+                   "total": f"{sum((p.amount for p in history), Decimal(0)):.2f}"}
+    results = match_profile(policy, data, history)
     if as_json:
         total = sum(m.amount for m in results)
         click.echo(json.dumps({"source": profile, "year": data["year"], "applicant": data["applicant"]["name"],
-                               "settings": dict(parsed), "total": f"{total:.2f}",
+                               "settings": dict(parsed), "total": f"{total:.2f}", "ledger": counted,
                                "clauses": [m.as_dict() for m in results]}, ensure_ascii=False, default=str))
         return
     a = data["applicant"]
     click.echo(f"{a['name']}  {a['uscc']}  {a['district']}  {data['year']}年度"
                + (f"  （假设 what-if：{', '.join(settings)}）" if settings else ""))
+    if counted:
+        click.echo(f"已计入奖励台账 {counted['ledger']}：该企业有效奖励 {counted['awards']} 笔，合计 "
+                   f"{fmt_yuan(Decimal(counted['total']))} / the award ledger was counted")
     current = None
     for m in results:
         if m.status != current:

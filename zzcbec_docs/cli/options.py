@@ -80,3 +80,37 @@ ledger_option = click.option(
     help="奖励台账：SQLite 文件路径或 postgresql://用户@主机/数据库 / the award ledger: a SQLite file "
     "or postgresql://user@host/db",
 )
+
+actor_option = click.option(
+    "--actor", default=None, envvar="ZZCBEC_ACTOR", show_envvar=True,
+    help="经办人（记入台账）/ who does this, recorded in the ledger (default: the login name)",
+)
+
+
+def actor_name(actor: str | None) -> str:
+    if actor and actor.strip():
+        return actor.strip()
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
+def require_ledger(url: str | None, *, upgrade: bool = True):  # type: ignore[no-untyped-def]
+    """The ledger a process command works on; it must be given."""
+    from zzcbec_docs.ledger import open_ledger
+
+    if not url:
+        raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+    return open_ledger(url, upgrade=upgrade)
+
+
+def reading_ledger(url: str | None):  # type: ignore[no-untyped-def]
+    """The ledger a deciding command counts, when one is given (read only: never created here)."""
+    if not url:
+        return None
+    from zzcbec_docs.ledger import open_ledger
+
+    return open_ledger(url, upgrade=False)

@@ -15,8 +15,10 @@ from zzcbec_docs.cli.options import (
     bundles_argument,
     exclusion_option,
     issued_on_option,
+    ledger_option,
     load_policy_option,
     policy_option,
+    reading_ledger,
     split_list,
 )
 from zzcbec_docs.cli.sources import expand_sources, finish
@@ -36,7 +38,8 @@ profile_option = click.option("--issuer-profile", "profile", type=click.Path(dir
                               envvar="ZZCBEC_ISSUER_PROFILE", show_envvar=True,
                               help="发文机关配置 YAML：版头、代字、抄送、印发机关、附注、字体（默认郑州市商务局）/ "
                                    "issuer profile (default: 郑州市商务局)")
-number_option = click.option("--number", default=None, help="发文字号，如 郑商务〔2026〕15号 / document number")
+number_option = click.option("--number", default=None, hidden=True,
+                             help="不再支持：编号由 award 给出 / no longer: numbers come from `award`")
 date_option = click.option("--date", "doc_date", type=IsoDate(), default=None,
                            help="成文日期（默认今天）/ date of the notice (default: today)")
 
@@ -64,15 +67,18 @@ def plan_workers(sources: int, documents: int, jobs: int) -> int:
 
 
 def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[str], out_dir: Path,  # type: ignore[no-untyped-def]
-                review_path: Path | None, notice, exclusion_list: frozenset[str], jobs: int = 0,
+                review_path: Path | None, notice, exclusion_list: frozenset[str], ledger=None, jobs: int = 0,
                 workers=None) -> int:
     """Render each bundle; a bad bundle is reported and skipped. Returns the exit code.
+
+    The decisions are made once per bundle, counting the ledger when one is given; with a review,
+    its verified facts decide the opinion and the notice, and its conclusion must agree with them
+    (a rejection gets an opinion at 0 and no notice). A notice here is a specimen (样稿).
 
     With `workers` (documents.parallel.Workers, started early by the command) or `jobs` other
     than 1, the work is shared by forked worker processes (see plan_workers); the lines are
     printed in the bundles' order and the files are the same bytes as made here one by one.
     """
-    from zzcbec_docs.check import validate_file
     from zzcbec_docs.documents import parallel
     from zzcbec_docs.documents.render import tune_for_rendering
     from zzcbec_docs.documents.review import load_review
@@ -87,12 +93,14 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
         workers = parallel.Workers(count, formats, kinds, templates=len(sources) > 1) if count else None
     try:
         if workers is None:
-            results = (_render_source(job, src, None) for src in sources)
+            results = (_render_source(job, src, _prepare(job, src, ledger)) for src in sources)
         elif len(sources) == 1:
-            results = iter([_render_split(job, sources[0], workers)])
+            results = iter([_render_split(job, sources[0], _prepare(job, sources[0], ledger), workers)])
         else:
-            read_first = {"-": validate_file("-", policy)} if "-" in sources else {}  # standard input: read here, once
-            results = parallel.run_ordered(workers, _render_source, [(job, s, read_first.get(s)) for s in sources])
+            # Standard input is read here, once; with a ledger, the decisions are made here (the
+            # ledger stays in this process); the workers check and decide the rest themselves.
+            first = {s: _prepare(job, s, ledger) for s in sources if s == "-" or ledger is not None}
+            results = parallel.run_ordered(workers, _render_source, [(job, s, first.get(s)) for s in sources])
         code = 0
         for src, res in zip(sources, results, strict=True):
             if isinstance(res, parallel.WorkerCrashed):
@@ -108,6 +116,9 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
             workers.close()
 
 
+Lines = list[tuple[bool, str]]  # (to stderr?, line)
+
+
 @dataclass
 class _RenderJob:
     policy: object
@@ -119,41 +130,115 @@ class _RenderJob:
     exclusion_list: frozenset[str]
 
 
-def _invalid(src: str, problems) -> tuple[int, list[tuple[bool, str]]]:  # type: ignore[no-untyped-def]
-    lines = [(True, f"✗ {src}: 无效，已跳过 / invalid, skipped")]
-    lines += [(True, f"    {p.path}: {p.message}") for p in problems]
-    return EXIT_FAIL, lines
+@dataclass
+class _Decided:
+    """One bundle, checked and decided: what its documents are made from."""
+    bundle: object
+    declared: object
+    verified: object
+    refusal: tuple[str, str] | None
+    notes: Lines
 
 
-def _render_source(job: _RenderJob, src: str, read_first) -> tuple[int, list[tuple[bool, str]]]:  # type: ignore[no-untyped-def]
-    """One bundle's documents, here: (exit code, [(to stderr?, line)])."""
+def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Lines]:  # type: ignore[no-untyped-def]
+    """One bundle checked and decided (counting the ledger when one is given; with the review's
+    verified facts for the opinion and the notice), or (exit code, lines) when it cannot be."""
     from zzcbec_docs.check import validate_file
-    from zzcbec_docs.documents import render_bundle
+    from zzcbec_docs.documents.review import check_matches
     from zzcbec_docs.errors import ZzcbecError
+    from zzcbec_docs.process.cases import apply_verified, contradiction, rejected, verified_facts
+    from zzcbec_docs.process.decide import check_with_ledger, decide_counting
+    from zzcbec_docs.process.model import VerifiedClaim
 
-    lines: list[tuple[bool, str]] = []
-    bundle, problems, _ = read_first or validate_file(src, job.policy)  # type: ignore[arg-type]
+    policy, review, exclusion_list = job.policy, job.review, job.exclusion_list
+    bundle, problems, _ = validate_file(src, policy)  # type: ignore[arg-type]
     if bundle is None:
-        return _invalid(src, problems)
-    code = 0
+        lines = [(True, f"✗ {src}: 无效，已跳过 / invalid, skipped")]
+        lines += [(True, f"    {p.path}: {p.message}") for p in problems]
+        return EXIT_FAIL, lines
+    try:
+        if ledger is not None:
+            declared = check_with_ledger(bundle, policy, ledger, exclusion_list=exclusion_list)  # type: ignore[arg-type]
+            history = tuple(ledger.history_readonly(bundle.applicant.uscc))
+        else:
+            declared, history = decide_counting(bundle, policy, (), exclusion_list=exclusion_list), ()  # type: ignore[arg-type]
+        verified, refusal = declared, None
+        if review is not None:
+            check_matches(review, bundle)  # type: ignore[arg-type]
+            facts = verified_facts([VerifiedClaim(k[0], k[1], v) for k, v in review.verified.items()], bundle,  # type: ignore[attr-defined]
+                                   file=review.source, policy=policy)  # type: ignore[attr-defined, arg-type]
+            verified = decide_counting(apply_verified(bundle, facts), policy, history,  # type: ignore[arg-type]
+                                       exclusion_list=exclusion_list)
+            refusal = contradiction(review.conclusion, verified)  # type: ignore[attr-defined]
+            if review.conclusion == "reject":  # type: ignore[attr-defined]
+                verified = rejected(verified, review.remarks)  # type: ignore[attr-defined]
+    except ZzcbecError as e:
+        return EXIT_FAIL, [(True, f"✗ {src}: {e.message}")]
+    notes = [(False, f"  注意 / note: {w.message} / {w.message_en}") for w in declared.warnings
+             if w.code in ("ledger_counted", "already_awarded_bundle", "revoked_award")]
+    return _Decided(bundle, declared, verified, refusal, notes)
+
+
+def _refused(job: _RenderJob, src: str, decided: _Decided, kind: str) -> str | None:
+    """Why this kind is not made for this bundle (the review contradicts the decisions, or rejects
+    the application: no notice), or None."""
+    review = job.review
+    if kind in ("opinion", "notice") and decided.refusal is not None:
+        return f"✗ {src} {kind}: {review.source}: {decided.refusal[0]} / {decided.refusal[1]}"  # type: ignore[attr-defined]
+    if kind == "notice" and review is not None and review.conclusion == "reject":  # type: ignore[attr-defined]
+        return (f"✗ {src} notice: 审核结论为不同意，不出具奖励通知书 / the review rejects the application: "
+                "no award notice")
+    return None
+
+
+def _made_line(src: str, kind: str, paths: list[Path], t0: float) -> tuple[bool, str]:
+    ms = (time.perf_counter() - t0) * 1000
+    mark = "（样稿，无文号 / specimen, no number）" if kind == "notice" else ""
+    return False, f"✓ {src} → {', '.join(str(p) for p in paths)}{mark} ({ms:.0f} ms)"
+
+
+def _render_source(job: _RenderJob, src: str, decided: _Decided | tuple[int, Lines] | None) -> tuple[int, Lines]:
+    """One bundle's documents, made here by process.documents.make_document: (exit code, lines).
+    `decided`: the bundle already checked and decided (or why not), or None to do it here."""
+    from zzcbec_docs.documents.atomic import write_atomic
+    from zzcbec_docs.errors import ZzcbecError
+    from zzcbec_docs.process.documents import make_document
+
+    if decided is None:
+        decided = _prepare(job, src)
+    if not isinstance(decided, _Decided):
+        return decided
+    notice = job.notice
+    code, lines = 0, list(decided.notes)
     for kind in job.kinds:
         t0 = time.perf_counter()
+        refusal = _refused(job, src, decided, kind)
+        if refusal is not None:
+            lines.append((True, refusal))
+            code = EXIT_FAIL
+            continue
+        paths = []
         try:
-            files = render_bundle(bundle, job.policy, kinds=[kind], formats=job.formats, out_dir=job.out_dir,  # type: ignore[arg-type]
-                                  review=job.review, notice=job.notice, exclusion_list=job.exclusion_list)  # type: ignore[arg-type]
+            for fmt in job.formats:
+                name, data = make_document(kind, fmt, decided.bundle, job.policy,  # type: ignore[arg-type]
+                                           declared=decided.declared, verified=decided.verified,  # type: ignore[arg-type]
+                                           review=job.review, issuer=notice.issuer, date=notice.date,  # type: ignore[attr-defined]
+                                           profile=notice.profile)  # type: ignore[attr-defined]
+                write_atomic(job.out_dir / name, data)
+                paths.append(job.out_dir / name)
         except ZzcbecError as e:
             lines.append((True, f"✗ {src} {kind}: {e.message}"))
             code = EXIT_FAIL
             continue
-        ms = (time.perf_counter() - t0) * 1000
-        lines.append((False, f"✓ {src} → {', '.join(str(f.path) for f in files)} ({ms:.0f} ms)"))
+        lines.append(_made_line(src, kind, paths, t0))
     return code, lines
 
 
 def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path,  # type: ignore[no-untyped-def]
                     font_files: dict[str, str]) -> str | None:
-    """In a worker: one file from its content, with the fonts the command configured (the issuer
-    profile's; the worker was forked before they were read); the error message, or None when written."""
+    """In a worker: one file from its content, written as make_document writes it, with the fonts
+    the command configured (the issuer profile's; the worker was forked before they were read);
+    the error message, or None when written."""
     from zzcbec_docs.documents import fonts
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.documents.render import write_format
@@ -167,39 +252,43 @@ def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path, 
     return None
 
 
-def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[bool, str]]]:  # type: ignore[no-untyped-def]
-    """One bundle: checked and its documents' content built here, while the workers warm up;
-    then they write the files (the same steps as render_bundle, shared out)."""
-    from zzcbec_docs.check import validate_file
+def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Lines],  # type: ignore[no-untyped-def]
+                  workers) -> tuple[int, Lines]:
+    """One bundle: checked, decided and its documents' content built here (process.documents.
+    document_html, as make_document does) while the workers warm up; then they write the files
+    (documents.render.write_format, as make_document does)."""
     from zzcbec_docs.documents import fonts, parallel
-    from zzcbec_docs.documents.render import build_html, file_name
+    from zzcbec_docs.documents.render import file_name
     from zzcbec_docs.errors import ZzcbecError
-    from zzcbec_docs.rules.engine import decide
+    from zzcbec_docs.process.documents import document_html
 
-    bundle, problems, _ = validate_file(src, job.policy)  # type: ignore[arg-type]
-    if bundle is None:
-        return _invalid(src, problems)
+    if not isinstance(decided, _Decided):
+        return decided
+    notice = job.notice
     t0 = time.perf_counter()
-    declared = decide(bundle, job.policy, exclusion_list=job.exclusion_list)  # type: ignore[arg-type]
-    made: list[tuple[str, list[tuple[Path, tuple, Any]]] | tuple[str, str]] = []
+    made: list[tuple[str, list[tuple[Path, tuple, Any]] | str]] = []
     for kind in job.kinds:
+        refusal = _refused(job, src, decided, kind)
+        if refusal is not None:
+            made.append((kind, refusal))
+            continue
         try:
-            html, _ = build_html(bundle, job.policy, kind, review=job.review, notice=job.notice,  # type: ignore[arg-type]
-                                 result=declared, exclusion_list=job.exclusion_list)
+            html = document_html(kind, decided.bundle, job.policy, declared=decided.declared,  # type: ignore[arg-type]
+                                 verified=decided.verified, review=job.review, issuer=notice.issuer,  # type: ignore[arg-type, attr-defined]
+                                 date=notice.date, profile=notice.profile)  # type: ignore[attr-defined]
         except ZzcbecError as e:
-            made.append((kind, e.message))
+            made.append((kind, f"✗ {src} {kind}: {e.message}"))
             continue
         files = []
         for fmt in job.formats:
-            path = job.out_dir / file_name(bundle, kind, fmt)
-            args = (html, fmt, bundle, job.policy, kind, path, fonts.configured())
+            path = job.out_dir / file_name(decided.bundle, kind, fmt)  # type: ignore[arg-type]
+            args = (html, fmt, decided.bundle, job.policy, kind, path, fonts.configured())
             files.append((path, args, workers.submit(_write_document, *args)))
         made.append((kind, files))
-    code = 0
-    lines: list[tuple[bool, str]] = []
+    code, lines = 0, list(decided.notes)
     for kind, files in made:
         if isinstance(files, str):
-            lines.append((True, f"✗ {src} {kind}: {files}"))
+            lines.append((True, files))
             code = EXIT_FAIL
             continue
         errors = []
@@ -213,8 +302,7 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
             lines.append((True, f"✗ {src} {kind}: {errors[0]}"))
             code = EXIT_FAIL
             continue
-        ms = (time.perf_counter() - t0) * 1000
-        lines.append((False, f"✓ {src} → {', '.join(str(p) for p, _, _ in files)} ({ms:.0f} ms)"))
+        lines.append(_made_line(src, kind, [p for p, _, _ in files], t0))
     return code, lines
 
 
@@ -232,19 +320,27 @@ def _render_split(job: _RenderJob, src: str, workers) -> tuple[int, list[tuple[b
 @exclusion_option
 @issued_on_option
 @policy_option
+@ledger_option
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="并行进程数（0 为全部核心）/ worker processes for several bundles (0: every core)")
+              help="并行进程数（0 为全部核心）/ worker processes (0: every core; 1: none)")
 def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, review_path: Path | None,
            issuer: str | None, profile: str | None, number: str | None, doc_date, exclusion_list: Path | None,  # type: ignore[no-untyped-def]
-           issued_on, policy_file: Path | None, jobs: int) -> None:
+           issued_on, policy_file: Path | None, ledger_url: str | None, jobs: int) -> None:
     """生成申报表、审核意见书、奖励通知书（DOCX 与 PDF）/ render the documents of bundles.
 
     The notice's 版头 and 版记 (发文机关标志, 代字, 抄送, 印发机关, 附注) come from the issuer profile.
 
-    File names hold the USCC, the year and the kind: 91410100MA46000016-2026-notice.pdf.
+    File names hold the USCC, the year and the kind: 91410100MA46000016-2026-opinion.pdf. A notice
+    made here is a specimen (样稿, no number: …-notice-specimen.pdf); only `award` numbers notices.
+    With --ledger (or ZZCBEC_LEDGER), the ledger's awards count against the caps.
     """
     from zzcbec_docs.errors import UsageError, ZzcbecError
 
+    if number is not None:
+        raise UsageError(
+            "render 只出具样稿（无文号）；编号的奖励通知书由 zzcbec award 记账后出具",
+            "render makes specimens (no number); a numbered notice is issued by `zzcbec award`, which records it",
+        )
     kinds = split_list(docs, KINDS, "--doc")
     fmts = split_list(formats, FORMATS, "--format")
     if review_path is not None and len(bundles) > 1:
@@ -274,8 +370,10 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
             raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
         for note in environment_notes():
             click.echo(f"注意 / note: {note}", err=True)
+        ledger = reading_ledger(ledger_url)
         code = render_many(sources, policy, kinds=kinds, formats=fmts, out_dir=out_dir, review_path=review_path,
-                           notice=notice, exclusion_list=excluded, jobs=jobs, workers=workers)
+                           notice=notice, exclusion_list=excluded, ledger=ledger, jobs=jobs,
+                           workers=workers)
     finally:
         if workers is not None:
             workers.close()

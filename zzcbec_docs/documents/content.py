@@ -62,9 +62,10 @@ def default_date() -> dt.date:
 @dataclass(frozen=True)
 class NoticeOptions:
     issuer: str | None = None  # the issuer's name; None: the profile's
-    number: str | None = None  # 郑商务〔2026〕15号; None leaves the number to be filled in
+    number: str | None = None  # 郑商务〔2026〕15号, given by `award` only; None: a specimen (样稿), number left blank
     date: dt.date | None = None
     profile: str | None = None  # issuer profile YAML; None: $ZZCBEC_ISSUER_PROFILE or the packaged default
+    replaces: str | None = None  # the revoked notice this one re-issues
 
     def checked(self) -> NoticeOptions:
         if self.number is not None and not DOC_NUMBER.match(self.number):
@@ -370,4 +371,5 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
         "city_only": settled and local == ZERO,
         "fuzhu": fuzhu, "cc": "，".join(issuer.cc_for(district)), "printer": issuer.printer,
         "printed_on": cn_date(date), "verification_code": code,
+        "specimen": options.number is None, "replaces": options.replaces,
     }

@@ -33,9 +33,26 @@ class RenderedFile:
     path: Path
 
 
-def file_name(bundle: Bundle, kind: str, fmt: str) -> str:
-    """The USCC, the year and the document kind: 91410100MA46000016-2026-notice.pdf."""
-    return f"{bundle.applicant.uscc}-{bundle.year}-{kind}.{fmt}"
+def file_name(bundle: Bundle, kind: str, fmt: str, number: str | None = None) -> str:
+    """The USCC, the year and the document kind: 91410100MA46000016-2026-opinion.pdf. A notice carries
+    its number, so that an applicant's notices never overwrite each other
+    (91410100MA46000016-2026-notice-2026-015.pdf for 郑商务〔2026〕15号); without one it is a specimen
+    (…-notice-specimen.pdf)."""
+    stem = f"{bundle.applicant.uscc}-{bundle.year}-{kind}"
+    if kind == "notice":
+        stem += f"-{number_slug(number)}" if number else "-specimen"
+    return f"{stem}.{fmt}"
+
+
+def number_slug(number: str) -> str:
+    """郑商务〔2026〕15号 → 2026-015; another issuer's code is kept in front (豫商务〔2026〕3号 → 豫商务-2026-003)."""
+    import re
+
+    m = re.match(r"^(\S+?)〔([0-9]{4})〕([0-9]+)号$", number)
+    if not m:
+        return re.sub(r"[^0-9A-Za-z]+", "-", number).strip("-") or "number"
+    code, year, seq = m.groups()
+    return (f"{code}-" if code != "郑商务" else "") + f"{year}-{int(seq):03d}"
 
 
 def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # type: ignore[no-untyped-def]
@@ -88,7 +105,7 @@ def render_bundle(
         html, _ = build_html(bundle, policy, kind, review=review, notice=notice, result=declared,
                              exclusion_list=exclusion_list, ledger_awards=ledger_awards)
         for fmt in formats:
-            path = out_dir / file_name(bundle, kind, fmt)
+            path = out_dir / file_name(bundle, kind, fmt, notice.number if notice is not None else None)
             write_atomic(path, write_format(html, fmt, bundle, policy, kind))
             written.append(RenderedFile(kind, fmt, path))
     return written

@@ -1,6 +1,7 @@
 """The finance bureau's export: one row per award, and totals per district and per clause.
 
-Revoked awards are listed (marked) but count in no total; every total adds up to its rows.
+Revoked awards are listed (marked) and counted apart (their own columns), in no total; every
+total adds up to its rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from zzcbec_docs.money import ZERO, fmt_amount
 AWARD_COLUMNS = ["文号 notice", "成文日期 date", "统一社会信用代码 USCC", "申请单位 applicant", "区县 district",
                  "条款 clause", "竞赛 competition", "申报年度 year", "金额 amount", "市级 city", "区县级 local",
                  "状态 status", "撤销原因 revocation"]
-TOTAL_COLUMNS = ["奖励笔数 awards", "金额 amount", "市级 city", "区县级 local", "待定分担 unsettled"]
+TOTAL_COLUMNS = ["奖励笔数 awards", "金额 amount", "市级 city", "区县级 local", "待定分担 unsettled",
+                 "已撤销笔数（不计入）revoked awards (not counted)", "已撤销金额（不计入）revoked amount (not counted)"]
 
 
 @dataclass
@@ -29,8 +31,14 @@ class Total:
     city: Decimal = ZERO
     local: Decimal = ZERO
     unsettled: Decimal = ZERO  # amounts whose split clause 16 leaves open (上街区)
+    revoked_count: int = 0  # revoked awards: listed apart, in no total
+    revoked_amount: Decimal = ZERO
 
     def add(self, a: LedgerAward) -> None:
+        if a.revoked:
+            self.revoked_count += 1
+            self.revoked_amount += a.amount
+            return
         self.count += 1
         self.amount += a.amount
         if a.city is None:
@@ -40,7 +48,8 @@ class Total:
             self.local += a.local or ZERO
 
     def row(self) -> list:
-        return [self.count, self.amount, self.city, self.local, self.unsettled]
+        return [self.count, self.amount, self.city, self.local, self.unsettled, self.revoked_count,
+                self.revoked_amount]
 
 
 def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total], Total]:
@@ -48,8 +57,6 @@ def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total
     by_clause: dict[int, Total] = defaultdict(Total)
     grand = Total()
     for a in awards:
-        if a.revoked:
-            continue
         by_district[a.district].add(a)
         by_clause[a.clause].add(a)
         grand.add(a)
@@ -96,7 +103,7 @@ def export_xlsx(awards: list[LedgerAward], path: Path) -> list[Path]:
 
     by_district, by_clause, grand = totals(awards)
     wb = Workbook()
-    money_cols = {"金额 amount", "市级 city", "区县级 local", "待定分担 unsettled"}
+    money_cols = {"金额 amount", "市级 city", "区县级 local", "待定分担 unsettled", TOTAL_COLUMNS[-1]}
 
     def sheet(ws, header: list[str], rows: list[list]) -> None:  # type: ignore[no-untyped-def]
         ws.append(header)

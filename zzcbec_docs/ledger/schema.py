@@ -9,11 +9,14 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    insert,
+    select,
     text,
 )
 from sqlalchemy.engine import Connection
@@ -45,25 +48,40 @@ notices = Table(
     Column("applicant_name", Text, nullable=False),
     Column("district", String(40), nullable=False),
     Column("year", Integer, nullable=False),  # 申报年度
-    Column("bundle_sha256", String(64), nullable=False, unique=True),
+    # the SHA-256 of the bundle's bytes as awarded (unique until version 3: a re-issue repeats it)
+    Column("bundle_sha256", String(64), nullable=False),
     Column("review_sha256", String(64)),
     Column("policy_id", String(80), nullable=False),
     Column("issued_on", String(10), nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("tool_version", String(40)),  # since version 2
+    # since version 3: the case awarded, its canonical content, the review that decided, the notice replaced
+    Column("case_id", String(40), index=True),
+    Column("content_sha256", String(64), index=True),
+    Column("review_id", Integer),
+    Column("reissue_of", String(80)),
+    Column("actor", Text),
     UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq"),
 )
 
 V2_COLUMNS = {"tool_version"}
+V3_COLUMNS = {"case_id", "content_sha256", "review_id", "reissue_of", "actor"}
 
 
 def _notices_v1() -> Table:
-    """The notices table as version 1 created it."""
-    return Table(
-        "zzcbec_notices", MetaData(),
-        *[c._copy() for c in notices.columns if c.name not in V2_COLUMNS],
-        UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq"),
-    )
+    """The notices table as version 1 created it (bundle_sha256 unique)."""
+    cols = []
+    for c in notices.columns:
+        if c.name in V2_COLUMNS | V3_COLUMNS:
+            continue
+        c = c._copy()
+        if c.name == "bundle_sha256":
+            c.unique = True
+        if c.name == "uscc":
+            c.index = True
+        cols.append(c)
+    return Table("zzcbec_notices", MetaData(), *cols,
+                 UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq"))
 
 awards = Table(
     "zzcbec_awards", metadata,
@@ -101,5 +119,94 @@ def _v2(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE zzcbec_notices ADD COLUMN tool_version VARCHAR(40)"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
+# ---------------------------------------------------------------- version 3: the award process
+
+cases = Table(
+    "zzcbec_cases", metadata,
+    Column("id", String(40), primary_key=True),  # URL-safe, derived from the content
+    Column("content_sha256", String(64), nullable=False, unique=True),
+    Column("content", Text, nullable=False),  # the bundle's data in canonical JSON
+    Column("uscc", String(18), nullable=False, index=True),
+    Column("applicant_name", Text, nullable=False),
+    Column("district", String(40), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("policy_id", String(80), nullable=False),
+    Column("source_name", Text),  # the file (or upload) it first came from
+    Column("bytes_sha256", String(64)),  # the SHA-256 of those bytes
+    Column("total_cents", BigInteger),  # the eligible total when submitted (ledger counted)
+    Column("submitted_at", String(40), nullable=False),
+    Column("submitted_by", Text, nullable=False),
+)
+
+attachments = Table(
+    "zzcbec_attachments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+reviews = Table(
+    "zzcbec_reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
+    Column("reviewer", Text, nullable=False),
+    Column("unit", Text),
+    Column("conclusion", String(10), nullable=False),
+    Column("reviewed_on", String(10), nullable=False),
+    Column("verified", Text, nullable=False),  # JSON: [{clause, competition_name, facts}]
+    Column("remarks", Text, nullable=False),
+    Column("record_file", Text),  # the review record's file, as the reviewer wrote it
+    Column("record_sha256", String(64)),
+    Column("bundle_sha256", String(64)),  # the bundle bytes the record names
+    Column("total_cents", BigInteger),  # what the verified facts give, ledger counted, when reviewed
+    Column("actor", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+events = Table(
+    "zzcbec_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), index=True),
+    Column("kind", String(20), nullable=False),  # submitted | resubmitted | reviewed | awarded | revoked
+    Column("actor", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("detail", Text, nullable=False),  # JSON
+)
+
+
+def _v3(conn: Connection) -> None:
+    """Version 3: the award process (cases, attachments, reviews, events); a notice names its case,
+    content, review and the notice it re-issues; the same bundle may be re-issued after a revocation,
+    so bundle_sha256 is no longer unique (SQLite rebuilds the table, keeping every row and id)."""
+    for t in (cases, attachments, reviews, events):
+        t.create(conn, checkfirst=True)
+    new_cols = [c for c in notices.columns if c.name in V3_COLUMNS]
+    if conn.dialect.name == "postgresql":
+        for c in new_cols:
+            conn.execute(text(f"ALTER TABLE zzcbec_notices ADD COLUMN {c.name} {c.type.compile(conn.dialect)}"))
+        conn.execute(text("ALTER TABLE zzcbec_notices DROP CONSTRAINT IF EXISTS zzcbec_notices_bundle_sha256_key"))
+    else:
+        # SQLite cannot drop a column constraint: the 12-step rebuild (foreign keys are off, see Ledger.upgrade)
+        old = [c.name for c in notices.columns if c.name not in V3_COLUMNS]
+        staging = Table("zzcbec_notices_v3", MetaData(), *[c._copy() for c in notices.columns],
+                        UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq_v3"))
+        for c in staging.columns:
+            c.index = None
+        staging.create(conn)
+        conn.execute(insert(staging).from_select(old, select(*[text(n) for n in old]).select_from(
+            text("zzcbec_notices"))))
+        conn.execute(text("DROP TABLE zzcbec_notices"))
+        conn.execute(text("ALTER TABLE zzcbec_notices_v3 RENAME TO zzcbec_notices"))
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_uscc ON zzcbec_notices (uscc)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_case_id ON zzcbec_notices (case_id)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_content ON zzcbec_notices (content_sha256)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_bundle ON zzcbec_notices (bundle_sha256)"))
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
+NEEDS_FOREIGN_KEYS_OFF = {3}  # SQLite table rebuilds
 LATEST = MIGRATIONS[-1][0]

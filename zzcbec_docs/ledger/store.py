@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from zzcbec_docs.bundle.model import PriorAward
-from zzcbec_docs.errors import ArgumentError, LedgerError
+from zzcbec_docs.errors import ArgumentError, LedgerError, LedgerUnavailable
 from zzcbec_docs.ledger import schema as s
 
 CENT = Decimal("0.01")
@@ -82,6 +82,8 @@ class NoticeRecord:
     uscc: str
     issued_on: str
     revoked: bool
+    case_id: str | None = None
+    revoked_at: str | None = None
 
 
 class Ledger:
@@ -113,15 +115,35 @@ class Ledger:
         with self.transaction() as conn:
             s.schema_version.create(conn, checkfirst=True)
         for number, migrate in s.MIGRATIONS:
-            with self.transaction() as conn:
+            with self._migration(number in s.NEEDS_FOREIGN_KEYS_OFF) as conn:
                 if self.is_postgres:
                     conn.execute(text("SELECT pg_advisory_xact_lock(7301000)"))
                 if self.version(conn) >= number:
                     continue
                 migrate(conn)
+                if not self.is_postgres and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise LedgerError(f"台账升级到版本 {number} 后外键不一致，已回滚",
+                                      f"upgrading the ledger to version {number} broke a foreign key: rolled back")
                 conn.execute(insert(s.schema_version).values(version=number, applied_at=now_iso()))
                 applied.append(number)
         return applied
+
+    @contextmanager
+    def _migration(self, foreign_keys_off: bool) -> Iterator[Connection]:
+        """A migration's transaction; on SQLite a table rebuild runs with foreign keys off (they can
+        only be switched outside a transaction) and checked before the commit."""
+        if self.is_postgres or not foreign_keys_off:
+            with self.transaction() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
     # ---------------------------------------------------------------- transactions
     @contextmanager
@@ -133,7 +155,9 @@ class Ledger:
         except LedgerError:
             raise
         except OperationalError as exc:
-            raise LedgerError(f"台账数据库操作失败：{exc.orig}", f"ledger database error: {exc.orig}") from None
+            zh, en = why(exc)
+            raise LedgerError(f"台账 {shown_url(self.url)} 操作失败：{zh}",
+                              f"the ledger {shown_url(self.url)} failed: {en}") from None
 
     def lock_applicant(self, conn: Connection, uscc: str) -> None:
         """Serialise awards to one applicant (PostgreSQL; SQLite's write lock already does)."""
@@ -159,16 +183,6 @@ class Ledger:
     def history_readonly(self, uscc: str) -> list[PriorAward]:
         with self.engine.connect() as conn:
             return self.history(conn, uscc)
-
-    def notice_for_bundle(self, conn: Connection, sha256: str) -> NoticeRecord | None:
-        n, r = s.notices, s.revocations
-        row = conn.execute(
-            select(n.c.number, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, r.c.id.label("rid"))
-            .outerjoin(r, r.c.notice_id == n.c.id).where(n.c.bundle_sha256 == sha256)
-        ).first()
-        if row is None:
-            return None
-        return NoticeRecord(row.number, row.bundle_sha256, row.uscc, row.issued_on, row.rid is not None)
 
     def awards(self, *, year: int | None = None, uscc: str | None = None, clause: int | None = None,
                district: str | None = None, notice_year: int | None = None) -> list[LedgerAward]:
@@ -227,18 +241,25 @@ class Ledger:
             amount_cents=to_cents(amount), city_cents=None if city is None else to_cents(city),
             local_cents=None if local is None else to_cents(local)))
 
-    def revoke(self, number: str, reason: str) -> NoticeRecord:
+    def revoke(self, number: str, reason: str, actor: str = "zzcbec") -> NoticeRecord:
+        """Append a revocation of the notice (and an event on its case); nothing is deleted."""
+        from zzcbec_docs.ledger.cases import add_event
+
         if not reason.strip():
             raise ArgumentError("撤销须写明原因（--reason）", "a revocation needs a reason (--reason)")
         n, r = s.notices, s.revocations
         with self.transaction() as conn:
-            row = conn.execute(select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on).where(n.c.number == number)).first()
+            row = conn.execute(select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, n.c.case_id)
+                               .where(n.c.number == number)).first()
             if row is None:
                 raise LedgerError(f"台账中没有文号 {number}", f"no notice {number} in the ledger")
+            self.lock_applicant(conn, row.uscc)
             if conn.execute(select(r.c.id).where(r.c.notice_id == row.id)).first():
                 raise LedgerError(f"{number} 已撤销", f"{number} is already revoked")
-            conn.execute(insert(r).values(notice_id=row.id, reason=reason.strip(), revoked_at=now_iso()))
-        return NoticeRecord(number, row.bundle_sha256, row.uscc, row.issued_on, True)
+            at = now_iso()
+            conn.execute(insert(r).values(notice_id=row.id, reason=reason.strip(), revoked_at=at))
+            add_event(conn, row.case_id, "revoked", actor, {"number": number, "reason": reason.strip()})
+        return NoticeRecord(number, row.bundle_sha256, row.uscc, row.issued_on, True, row.case_id, at)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -273,7 +294,7 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
         raise ArgumentError(f"台账文件所在目录不存在：{sqlite_file.parent}",
                          f"the ledger file's folder does not exist: {sqlite_file.parent}")
     if sqlite_file is not None and not upgrade and require_latest and not sqlite_file.is_file():
-        raise LedgerError(  # reading must not leave an empty database file behind
+        raise LedgerUnavailable(  # reading must not leave an empty database file behind
             f"台账文件不存在：{full[len('sqlite:///'):]}（新建请运行 zzcbec ledger init）",
             f"no ledger file at {full[len('sqlite:///'):]} (create one with `zzcbec ledger init`)",
         )
@@ -283,6 +304,8 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
         else:
             engine = create_engine(full, pool_pre_ping=True)
         ledger = Ledger(engine, full)
+        with engine.connect() as conn:  # reachable? (a clear message here, not at the first query)
+            conn.exec_driver_sql("SELECT 1")
         if upgrade:
             ledger.upgrade()
         elif require_latest and ledger.version() < s.LATEST:
@@ -294,5 +317,45 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
     except (LedgerError, ArgumentError):
         raise
     except (SQLAlchemyError, OSError) as exc:
-        shown = raw.split("@")[-1] if "@" in raw else raw
-        raise LedgerError(f"无法打开台账 {shown}：{exc}", f"cannot open the ledger {shown}: {exc}") from None
+        zh, en = why(exc)
+        shown = shown_url(full)
+        raise LedgerUnavailable(f"无法打开台账 {shown}：{zh}", f"cannot open the ledger {shown}: {en}") from None
+
+
+def shown_url(url: str) -> str:
+    """The ledger's address with any password hidden (a SQLite ledger: its file)."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True).replace("postgresql+psycopg://", "postgresql://")
+    except Exception:  # noqa: BLE001 - an unparsable URL: show nothing secret
+        return url.split("@")[-1]
+
+
+_REASONS = (  # what a driver says (lower case) → what a person is told
+    (("connection refused", "could not connect", "connection failed", "no route", "server closed"),
+     "服务器无法连接（地址、端口或服务未启动）", "the server cannot be reached (address, port, or the server is down)"),
+    (("timeout", "timed out"), "连接超时", "the connection timed out"),
+    (("password authentication", "authentication failed", "no password supplied", "role"),
+     "用户名或密码被拒绝", "the user name or password was refused"),
+    (("does not exist",), "数据库不存在", "the database does not exist"),
+    (("could not translate host", "name or service not known", "nodename"), "主机名无法解析", "the host name is unknown"),
+    (("file is not a database", "malformed", "not a database"), "文件不是 SQLite 数据库（或已损坏）",
+     "the file is not a SQLite database (or is damaged)"),
+    (("unable to open", "readonly", "read-only", "permission denied"), "无法读写该文件（权限或只读）",
+     "the file cannot be opened for writing (permissions or read-only)"),
+    (("database is locked",), "数据库被其他进程锁定，请稍后再试", "the database is locked by another process; try again"),
+    (("disk i/o", "disk full", "no space"), "磁盘读写失败或已满", "a disk read/write failed or the disk is full"),
+)
+
+
+def why(exc: BaseException) -> tuple[str, str]:
+    """A driver's failure in words (never its raw text)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    for needles, zh, en in _REASONS:
+        if any(n in text for n in needles):
+            return zh, en
+    name = type(getattr(exc, "orig", None) or exc).__name__
+    return f"数据库错误（{name}）", f"a database error ({name})"

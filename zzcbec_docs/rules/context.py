@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from zzcbec_docs.bundle.model import PriorAward
+from zzcbec_docs.bundle.model import PriorAward, competition_key
 from zzcbec_docs.money import ZERO, fmt_yuan, round_cents
 from zzcbec_docs.policy.model import Cap, Clause, FeeTier, Policy
 from zzcbec_docs.rules.model import Step
@@ -73,7 +73,7 @@ def prior_sum(ctx: ClaimContext, *, same_year: bool, competition: bool = False) 
         p for p in ctx.prior
         if p.clause == ctx.clause.number
         and (not same_year or p.year == ctx.year)
-        and (not competition or p.competition_name == ctx.competition_name)
+        and (not competition or competition_key(p.competition_name) == competition_key(ctx.competition_name))
     ]
     return sum((p.amount for p in hits), ZERO), hits
 
@@ -82,7 +82,7 @@ def which(hits: list[PriorAward]) -> str:
     parts = []
     for p in hits:
         ref = f"，{p.reference}" if p.reference else ""
-        src = "台账" if p.source == "ledger" else "申报材料"
+        src = {"ledger": "台账", "batch": "本批次"}.get(p.source, "申报材料")
         parts.append(f"{p.year}年 {fmt_yuan(p.amount)}（{src}{ref}）")
     return "；".join(parts)
 

@@ -1,0 +1,132 @@
+"""Award and revoke: the ledger's numbered notices.
+
+`award` in one transaction: lock the applicant → refuse content awarded and standing (or revoked,
+unless re-issue names it) → the latest review decides (a rejection awards nothing) → decide with
+the ledger's history (caps, one-time awards, clause 3 top-up) → allocate the next number of the
+issuer and year (gapless: a rollback gives it back) → record the notice and its awards and an
+event → `before_commit` (the command line makes the notice files' bytes here, so a failure
+leaves nothing recorded) → commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from zzcbec_docs.errors import ArgumentError
+from zzcbec_docs.ledger import cases as store
+from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.process.cases import bundle_of, case_in, decide_case, latest_verified, money_text
+from zzcbec_docs.process.model import AlreadyAwarded, AwardOutcome, NotAwardable, Revocation
+from zzcbec_docs.rules.model import ELIGIBLE, REFERRED
+
+DEFAULT_ISSUER = "郑州市商务局"
+DEFAULT_CODE = "郑商务"
+
+
+def _no_fault(point: str) -> None:
+    """Production: nothing. Tests replace `fault_hook` to pause or fail at a named point."""
+
+
+fault_hook: Callable[[str], None] = _no_fault
+
+
+def notice_number(code: str, year: int, seq: int) -> str:
+    return f"{code}〔{year}〕{seq}号"
+
+
+def _why_not(result: Any) -> tuple[str, ...]:
+    out = []
+    for d in result.decisions:
+        what = f"第{d.clause}条" + (f"（{d.competition_name}）" if d.competition_name else "")
+        if d.status == REFERRED:
+            out.append(f"{what}：按省、市现行政策支持，本政策不核定金额 / clause {d.clause}: referred")
+        else:
+            out.extend(f"{what}：{r.message} / clause {d.clause}: {r.message_en}" for r in d.reasons)
+    return tuple(out)
+
+
+def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.date | None = None,
+          issuer: str | None = None, code: str | None = None, reissue_of: str | None = None,
+          exclusion_list: frozenset[str] = frozenset(), require_review: bool = False,
+          before_commit: Callable[[AwardOutcome, Any], Any] | None = None) -> AwardOutcome:
+    """Award the case: record its awards under the next notice number. See the module docstring.
+
+    `require_review`: refuse a case with no review at all (the desk); the command line's one-step
+    `award BUNDLE` without --review awards on the declared facts. `before_commit(outcome, bundle)`
+    runs inside the transaction; what it returns is `outcome.prepared`.
+    """
+    from zzcbec_docs.documents.content import default_date
+
+    date = date or default_date()
+    issuer = issuer or DEFAULT_ISSUER
+    code = code or DEFAULT_CODE
+    with ledger.transaction() as conn:
+        row, _ = case_in(conn, case_id)
+        ledger.lock_applicant(conn, row.uscc)
+        notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256,
+                                    bundle_sha256=row.bytes_sha256)
+        live = [n for n in notices if n.rid is None]
+        if live:
+            raise AlreadyAwarded(live[-1].number, False)
+        if reissue_of is not None:
+            named = [n for n in notices if n.number == reissue_of]
+            if not named:
+                other = store.notice_rows(conn, number=reissue_of)
+                raise ArgumentError(
+                    f"--reissue-of {reissue_of}：" + ("该通知不是本案件的" if other else "台账中没有该文号"),
+                    f"--reissue-of {reissue_of}: " + ("that notice is of another case" if other
+                                                     else "no such notice in the ledger"))
+        elif notices:
+            raise AlreadyAwarded(notices[-1].number, True)
+        bundle = bundle_of(row)
+        review, verified = latest_verified(conn, case_id, bundle, policy)
+        if review is None and require_review:
+            raise NotAwardable("案件尚无审核结论，不能奖励", "the case has no review yet: nothing awarded")
+        if review is not None and review.conclusion == "reject":
+            raise NotAwardable(
+                f"最近一次审核结论为不同意（{review.reviewer}，{review.reviewed_on}）：不奖励、不记账、不占用文号",
+                f"the latest review ({review.reviewer}, {review.reviewed_on}) rejects the application: nothing "
+                "awarded, nothing recorded, no number used",
+                reasons=(f"审核不同意：{review.remarks or '—'} / rejected by the review",))
+        result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
+        awarded = [d for d in result.decisions if d.status == ELIGIBLE]
+        if not awarded:
+            raise NotAwardable(
+                "没有可奖励的申报事项（全部不符合、已达上限、转办或排除），未记账、未占用文号",
+                "nothing to award (every claim is ineligible, at its cap, referred or excluded): "
+                "nothing recorded, no number used", reasons=_why_not(result))
+        seq = ledger.next_number(conn, code, date.year)
+        number = notice_number(code, date.year, seq)
+        notice_id = ledger.record_notice(
+            conn, number=number, issuer=issuer, issuer_code=code, notice_year=date.year, seq=seq, uscc=row.uscc,
+            applicant_name=row.applicant_name, district=row.district, year=row.year,
+            bundle_sha256=row.bytes_sha256 or row.content_sha256,
+            review_sha256=review.record_sha256 if review is not None else None, policy_id=policy.id,
+            issued_on=date.isoformat(), case_id=row.id, content_sha256=row.content_sha256,
+            review_id=review.id if review is not None else None, reissue_of=reissue_of, actor=actor)
+        for d in awarded:
+            ledger.record_award(conn, notice_id, row.uscc, d.clause, d.competition_name, row.year, d.amount,
+                                d.funding.city if d.funding else None, d.funding.local if d.funding else None)
+        store.add_event(conn, row.id, "awarded", actor, {
+            "number": number, "total": money_text(result.total), "issuer": issuer, "issued_on": date.isoformat(),
+            "review_id": review.id if review is not None else None, "reissue_of": reissue_of})
+        fault_hook("after_records")
+        _, case = case_in(conn, case_id)
+        outcome = AwardOutcome(number=number, total=result.total, case=case, result=result, notice_id=notice_id,
+                               reissue_of=reissue_of)
+        if before_commit is not None:
+            from dataclasses import replace
+
+            outcome = replace(outcome, prepared=before_commit(outcome, bundle))
+        fault_hook("before_commit")
+    fault_hook("after_commit")
+    return outcome
+
+
+def revoke(ledger: Any, number: str, *, reason: str, actor: str) -> Revocation:
+    """Revoke a notice: a new row; the awards stop counting against the caps."""
+    rec = ledger.revoke(number, reason, actor=actor)
+    return Revocation(number=rec.number, case_id=rec.case_id, uscc=rec.uscc, reason=reason.strip(),
+                      revoked_at=rec.revoked_at or "", actor=actor)

@@ -1,0 +1,384 @@
+"""Cases: submit an application, review it, and read the cases back with their history.
+
+Each step is one transaction on the ledger database and appends rows (a case, a review, an
+event); nothing is edited. A case's status is read from its events, in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from zzcbec_docs.bundle.model import Bundle, competition_key
+from zzcbec_docs.errors import BundleError
+from zzcbec_docs.ledger import cases as store
+from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.process.decide import decide_counting, ledger_name, standing
+from zzcbec_docs.process.identity import canonical_json, case_id_for, content_sha256
+from zzcbec_docs.process.model import (
+    APPROVED,
+    AWARDED,
+    CONCLUSIONS,
+    REJECTED,
+    REVOKED,
+    SUBMITTED,
+    AttachmentInfo,
+    AwardLine,
+    Case,
+    CaseDetail,
+    CaseNotFound,
+    Event,
+    NoticeInfo,
+    ReviewInput,
+    ReviewOutcome,
+    ReviewRecord,
+    ReviewRefused,
+    Submission,
+    VerifiedClaim,
+)
+from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step
+
+MAX_ATTACHMENT = 20 * 1024 * 1024
+
+
+def money_text(v: Decimal | None) -> str | None:
+    return None if v is None else f"{v:.2f}"
+
+
+def _dec(text: Any) -> Decimal | None:
+    return None if text is None else Decimal(str(text))
+
+
+# ---------------------------------------------------------------- reading cases back
+def bundle_of(row: Any) -> Bundle:
+    """The stored canonical content as a validated Bundle (its sha256 is the content SHA-256)."""
+    from zzcbec_docs.bundle.validate import parse_bundle
+
+    try:
+        b = parse_bundle(row.content.encode("utf-8"), f"case:{row.id}", fmt="json")
+    except BundleError as exc:  # a ledger written by another version of the schema
+        raise BundleError(f"案件 {row.id} 的申报内容不符合当前格式：{exc.zh}",
+                          f"case {row.id}: its stored content no longer validates: {exc.en}") from None
+    return replace(b, sha256=row.content_sha256)
+
+
+def status_of(events: Iterable[Any], submitted_total: Decimal | None) -> tuple[str, Decimal | None]:
+    """The status and current total, replaying the case's events in order."""
+    status, total = SUBMITTED, submitted_total
+    decided_status, decided_total = SUBMITTED, submitted_total
+    live: dict[str, Decimal | None] = {}
+    for e in events:
+        d = json.loads(e.detail) if isinstance(e.detail, str) else e.detail
+        if e.kind == "reviewed":
+            decided_status = APPROVED if d.get("conclusion") in ("approve", "partial") else REJECTED
+            decided_total = _dec(d.get("total"))
+            if not live:
+                status, total = decided_status, decided_total
+        elif e.kind == "awarded":
+            live[d["number"]] = _dec(d.get("total"))
+        elif e.kind == "revoked":
+            live.pop(d.get("number"), None)
+            if not live:
+                status, total = REVOKED, decided_total
+    if live:
+        return AWARDED, sum((v or Decimal(0) for v in live.values()), Decimal("0.00"))
+    return status, total
+
+
+def _case(row: Any, events: list[Any]) -> Case:
+    status, total = status_of(events, store.money(row.total_cents))
+    return Case(id=row.id, uscc=row.uscc, applicant_name=row.applicant_name, district=row.district, year=row.year,
+                status=status, total=total, content_sha256=row.content_sha256, submitted_at=row.submitted_at,
+                submitted_by=row.submitted_by, policy_id=row.policy_id)
+
+
+def case_in(conn: Any, case_id: str) -> tuple[Any, Case]:
+    row = store.case_row(conn, case_id)
+    if row is None:
+        raise CaseNotFound(f"没有案件 {case_id}", f"no case {case_id}")
+    return row, _case(row, store.event_rows(conn, [case_id]))
+
+
+def list_cases(ledger: Any, *, status: str | None = None, district: str | None = None,
+               districts: Iterable[str] | None = None, uscc: str | None = None, year: int | None = None) -> list[Case]:
+    """The cases, oldest first; `districts` limits them to those (a reviewer's), `district` to one."""
+    from zzcbec_docs.bundle import DISTRICT_ALIASES
+
+    wanted = None if districts is None else {DISTRICT_ALIASES.get(d, d) for d in districts}
+    if district:
+        one = DISTRICT_ALIASES.get(district, district)
+        wanted = {one} if wanted is None else wanted & {one}
+    with ledger.engine.connect() as conn:
+        rows = store.case_rows(conn, districts=wanted, uscc=uscc.upper() if uscc else None, year=year)
+        by_case: dict[str, list[Any]] = {}
+        for e in store.event_rows(conn, [r.id for r in rows]) if rows else ():
+            by_case.setdefault(e.case_id, []).append(e)
+    cases = [_case(r, by_case.get(r.id, [])) for r in rows]
+    return [c for c in cases if status is None or c.status == status]
+
+
+def _verified_of(text: str) -> tuple[VerifiedClaim, ...]:
+    return tuple(VerifiedClaim(v["clause"], v.get("competition_name"), v["facts"]) for v in json.loads(text))
+
+
+def review_records(conn: Any, case_id: str) -> list[ReviewRecord]:
+    return [ReviewRecord(
+        id=r.id, reviewer=r.reviewer, unit=r.unit, conclusion=r.conclusion,
+        reviewed_on=dt.date.fromisoformat(r.reviewed_on), verified=_verified_of(r.verified), remarks=r.remarks,
+        record_file=r.record_file, record_sha256=r.record_sha256, total=store.money(r.total_cents), actor=r.actor,
+        created_at=r.created_at) for r in store.review_rows(conn, case_id)]
+
+
+def notice_infos(conn: Any, rows: list[Any]) -> list[NoticeInfo]:
+    lines: dict[int, list[AwardLine]] = {}
+    for a in store.award_rows(conn, [n.id for n in rows]) if rows else ():
+        lines.setdefault(a.notice_id, []).append(AwardLine(
+            a.clause, a.competition_name, a.year, store.money(a.amount_cents) or Decimal("0.00"),
+            store.money(a.city_cents), store.money(a.local_cents)))
+    return [NoticeInfo(
+        id=n.id, number=n.number, issuer=n.issuer, issued_on=n.issued_on, lines=tuple(lines.get(n.id, ())),
+        revoked=n.rid is not None, revocation_reason=n.reason, revoked_at=n.revoked_at, reissue_of=n.reissue_of,
+        review_id=n.review_id, actor=n.actor, created_at=n.created_at) for n in rows]
+
+
+def get_case(ledger: Any, case_id: str) -> CaseDetail:
+    """The case with its content, reviews, notices (revoked ones marked), attachments and events."""
+    with ledger.engine.connect() as conn:
+        row, case = case_in(conn, case_id)
+        reviews = review_records(conn, case_id)
+        notices = notice_infos(conn, store.notice_rows(conn, case_id=case_id))
+        events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail)) for e in store.event_rows(conn, [case_id])]
+        attachments = [AttachmentInfo(a.id, a.name, a.sha256, a.size) for a in store.attachment_rows(conn, case_id)]
+    return CaseDetail(case=case, bundle=bundle_of(row), reviews=reviews, notices=notices, events=events,
+                      attachments=attachments)
+
+
+def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str, bytes]:
+    """(original name, SHA-256, bytes) of an attachment stored with the case."""
+    with ledger.engine.connect() as conn:
+        case_in(conn, case_id)
+        row = store.attachment_data(conn, case_id, attachment_id)
+    if row is None:
+        raise CaseNotFound(f"案件 {case_id} 没有附件 {attachment_id}", f"case {case_id} has no attachment {attachment_id}")
+    return row.name, row.sha256, bytes(row.data)
+
+
+# ---------------------------------------------------------------- deciding a case
+def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None,
+                   policy: Policy | None = None) -> dict[tuple[int, str | None], dict[str, Any]]:
+    """The reviewer's verified facts, validated against the policy's contract for the clause and typed;
+    keyed by (clause, competition key). Refused (with its place) when a fact is malformed or not claimed."""
+    from zzcbec_docs import schema
+    from zzcbec_docs.bundle.contract import contract
+    from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
+    from zzcbec_docs.bundle.validate import SCHEMA, _typed
+
+    if policy is None:
+        from zzcbec_docs.policy import load_policy
+
+        policy = load_policy()
+    c = contract(policy)
+    claimed = {(x.clause, competition_key(x.competition_name) if x.clause == 11 else None) for x in bundle.claims}
+    out: dict[tuple[int, str | None], dict[str, Any]] = {}
+    for i, v in enumerate(record_verified):
+        if not isinstance(v.clause, int) or isinstance(v.clause, bool) or v.clause not in c.partial:
+            raise ReviewRefused(f"{policy.full_title}没有可核定金额的第{v.clause}条",
+                                f"the policy has no award clause {v.clause!r}", file=file,
+                                pointer=f"/verified/{i}/clause")
+        facts = {k: jsonable(x) for k, x in dict(v.facts).items()}
+        found = schema.errors(SCHEMA, facts, using=c.partial[v.clause], prefix=("verified", i, "facts"))
+        if found:
+            ptr, zh, en = found[0]
+            raise ReviewRefused(zh, en, file=file, pointer=ptr)
+        key = (v.clause, competition_key(v.competition_name) if v.clause == 11 else None)
+        if key in out:
+            raise ReviewRefused(f"条款 {v.clause} 的核实数据重复", f"clause {v.clause} is verified twice",
+                                file=file, pointer=f"/verified/{i}")
+        if key not in claimed:
+            raise ReviewRefused(
+                f"审核记录核实了未申报的条款 {v.clause}" + (f"（{v.competition_name}）" if v.competition_name else ""),
+                f"the review verifies clause {v.clause}, which the application does not claim",
+                file=file, pointer=f"/verified/{i}")
+        kinds = contract_kinds(policy)[v.clause]
+        out[key] = {k: _typed(kinds[k], x) for k, x in facts.items()}
+    return out
+
+
+def jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Mapping):
+        return {k: jsonable(x) for k, x in v.items()}
+    return v
+
+
+def apply_verified(bundle: Bundle, verified: Mapping[tuple[int, str | None], Mapping[str, Any]]) -> Bundle:
+    """The bundle with the reviewer's verified facts in place of the declared ones."""
+    claims = tuple(replace(c, facts={**c.facts, **verified.get(
+        (c.clause, competition_key(c.competition_name) if c.clause == 11 else None), {})}) for c in bundle.claims)
+    return replace(bundle, claims=claims)
+
+
+def rejected(result: CheckResult, remarks: str) -> CheckResult:
+    """A rejecting review awards nothing: every claim at 0, with the conclusion as the reason."""
+    why = remarks.strip() or "未说明理由"
+    step = Step(clause=0, code="review_rejected", message=f"审核结论为不同意：{why}",
+                message_en=f"the review rejects the application: {why}", passed=False)
+    decisions = tuple(replace(d, status=INELIGIBLE if d.status == ELIGIBLE else d.status, amount=Decimal("0.00"),
+                              funding=None, reasons=(step, *d.reasons), trace=(*d.trace, step))
+                      for d in result.decisions)
+    return replace(result, decisions=decisions)
+
+
+def contradiction(conclusion: str, result: CheckResult) -> tuple[str, str] | None:
+    """A conclusion that contradicts the figures it rests on."""
+    if conclusion == "reject":
+        return None
+    word = CONCLUSIONS[conclusion]
+    if result.total <= 0:
+        return (f"审核结论为“{word}”，但按核实数据没有可奖励的事项（核定金额 0 元）；请改为“不同意”（reject）或更正核实数据",
+                f"the conclusion is {conclusion!r}, but with the verified facts nothing is eligible (0.00): "
+                "conclude 'reject' or correct the verified facts")
+    failed = [d for d in result.decisions if d.status in (INELIGIBLE, EXCLUDED)]
+    if conclusion == "approve" and failed:
+        which = "、".join(f"第{d.clause}条" for d in failed)
+        return (f"审核结论为“同意”，但按核实数据{which}不符合；部分事项不予奖励时请用“部分同意”（partial）",
+                f"the conclusion is 'approve', but with the verified facts clause(s) "
+                f"{', '.join(str(d.clause) for d in failed)} are not eligible: conclude 'partial'")
+    return None
+
+
+def _own_numbers(conn: Any, row: Any) -> set[str]:
+    return {n.number for n in store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
+            if n.rid is None}
+
+
+def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy, *,
+                verified: Mapping[tuple[int, str | None], Mapping[str, Any]] | None = None,
+                exclusion_list: frozenset[str] = frozenset(), own_counts: bool = False) -> CheckResult:
+    """The case decided with the ledger (its own standing awards left out unless `own_counts`)."""
+    history = ledger.history(conn, row.uscc)
+    if not own_counts:
+        own = _own_numbers(conn, row)
+        history = [p for p in history if p.reference not in own]
+    effective = apply_verified(bundle, verified) if verified else bundle
+    return decide_counting(effective, policy, history, exclusion_list=exclusion_list, counted=ledger_name(ledger))
+
+
+def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy | None = None
+                    ) -> tuple[Any, dict | None]:
+    rows = store.review_rows(conn, case_id)
+    if not rows:
+        return None, None
+    r = rows[-1]
+    return r, verified_facts(_verified_of(r.verified), bundle, policy=policy)
+
+
+def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: frozenset[str] = frozenset()
+                ) -> CheckResult:
+    """The decision now: the latest review's verified facts (a rejection gives 0), counting the ledger."""
+    with ledger.engine.connect() as conn:
+        row, _ = case_in(conn, case_id)
+        bundle = bundle_of(row)
+        review, verified = latest_verified(conn, case_id, bundle, policy)
+        result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
+        notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
+    if review is not None and review.conclusion == "reject":
+        result = rejected(result, review.remarks)
+    return standing(result, notices)
+
+
+# ---------------------------------------------------------------- the steps
+def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
+           attachments: Mapping[str, bytes] | None = None, exclusion_list: frozenset[str] = frozenset()
+           ) -> Submission:
+    """Record a validated bundle as a case; the same content again is the same case (created=False)."""
+    if not actor:
+        raise ReviewRefused("未指明操作人", "no actor given")
+    files = dict(attachments or {})
+    for name, data in files.items():
+        if len(data) > MAX_ATTACHMENT:
+            raise BundleError(f"附件“{name}”超过 {MAX_ATTACHMENT // 1024 // 1024} MiB 上限",
+                              f"attachment {name!r} is larger than {MAX_ATTACHMENT // 1024 // 1024} MiB")
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    canonical = canonical_json(bundle)
+    content = content_sha256(canonical, hashes.values())
+    case_id = case_id_for(content)
+    uscc = bundle.applicant.uscc
+    with ledger.transaction() as conn:
+        ledger.lock_applicant(conn, uscc)
+        row = store.case_by_content(conn, content)
+        detail = {"source": bundle.source, "bytes_sha256": bundle.sha256,
+                  "attachments": [{"name": n, "sha256": h} for n, h in sorted(hashes.items())]}
+        if row is not None:
+            store.add_event(conn, row.id, "resubmitted", actor, detail)
+            created = False
+        else:
+            result = decide_counting(bundle, policy, ledger.history(conn, uscc), exclusion_list=exclusion_list)
+            total = result.total
+            store.insert_case(
+                conn, id=case_id, content_sha256=content, content=canonical, uscc=uscc,
+                applicant_name=bundle.applicant.name, district=bundle.applicant.district, year=bundle.year,
+                policy_id=policy.id, source_name=bundle.source, bytes_sha256=bundle.sha256, total=total, actor=actor)
+            for name, data in sorted(files.items()):
+                store.add_attachment(conn, case_id, name, hashes[name], data)
+            store.add_event(conn, case_id, "submitted", actor, {**detail, "total": money_text(total)})
+            created = True
+        row, case = case_in(conn, case_id if row is None else row.id)
+        result = decide_case(conn, ledger, row, bundle_of(row), policy, exclusion_list=exclusion_list,
+                             own_counts=True)
+        notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
+    return Submission(case=case, created=created, result=standing(replace(result, source=bundle.source), notices))
+
+
+def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy: Policy,
+           exclusion_list: frozenset[str] = frozenset()) -> ReviewOutcome:
+    """Record a review; the latest review decides. Refused when its conclusion contradicts its figures."""
+    where = record.record_file
+    if record.conclusion not in CONCLUSIONS:
+        raise ReviewRefused(f"审核结论应为 approve、partial 或 reject（收到 {record.conclusion!r}）",
+                            f"the conclusion is one of approve, partial, reject (got {record.conclusion!r})",
+                            file=where, pointer="/conclusion")
+    if not record.reviewer or not record.reviewer.strip():
+        raise ReviewRefused("未写明审核人", "the reviewer is not named", file=where, pointer="/reviewer")
+    reviewed_on = record.reviewed_on or dt.date.today()
+    with ledger.transaction() as conn:
+        row, _ = case_in(conn, case_id)
+        ledger.lock_applicant(conn, row.uscc)
+        if record.bundle_sha256 is not None:
+            seen = {row.bytes_sha256, row.content_sha256} | {
+                json.loads(e.detail).get("bytes_sha256") for e in store.event_rows(conn, [case_id])}
+            if record.bundle_sha256 not in seen:
+                raise ReviewRefused(
+                    f"审核记录所审材料的 SHA-256 为 {record.bundle_sha256[:12]}…，与案件 {case_id} 的材料不一致"
+                    "（材料在审核后被修改？）",
+                    f"the review names bundle SHA-256 {record.bundle_sha256[:12]}…, which is not case {case_id} "
+                    "(was the bundle changed after review?)", file=where, pointer="/bundle/sha256")
+        bundle = bundle_of(row)
+        verified = verified_facts(record.verified, bundle, file=where, policy=policy)
+        result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
+        refused = contradiction(record.conclusion, result)
+        if refused:
+            raise ReviewRefused(*refused, file=where, pointer="/conclusion")
+        if record.conclusion == "reject":
+            result = rejected(result, record.remarks)
+        stored = [{"clause": v.clause, "competition_name": v.competition_name,
+                   "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
+        review_id = store.add_review(
+            conn, case_id, reviewer=record.reviewer.strip(), unit=record.unit, conclusion=record.conclusion,
+            reviewed_on=reviewed_on.isoformat(), verified=stored, remarks=record.remarks,
+            record_file=record.record_file, record_sha256=record.record_sha256, bundle_sha256=record.bundle_sha256,
+            total=result.total, actor=actor)
+        store.add_event(conn, case_id, "reviewed", actor, {
+            "review_id": review_id, "conclusion": record.conclusion, "reviewer": record.reviewer.strip(),
+            "unit": record.unit, "total": money_text(result.total), "record_file": record.record_file,
+            "record_sha256": record.record_sha256})
+        _, case = case_in(conn, case_id)
+    return ReviewOutcome(review_id=review_id, case=case, result=result)

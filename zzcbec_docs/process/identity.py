@@ -1,0 +1,94 @@
+"""An application is its content, not its bytes.
+
+The canonical form of a bundle: its data as JSON with sorted keys and no spaces, every money
+fact and prior award written with two decimals, dates in ISO form, numbers without
+formatting. Comments, whitespace, key order, quoting and YAML or JSON do not change it; a
+changed figure, name or attachment does. The content SHA-256 covers the canonical JSON and the
+SHA-256 of every attachment uploaded with it; the case id is derived from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from zzcbec_docs.bundle.model import Bundle
+from zzcbec_docs.loading import Num
+
+CENT = Decimal("0.01")
+ID_LENGTH = 16  # hex digits of the content SHA-256: URL-safe, 64 bits
+
+
+def _money(v: Any) -> str:
+    return format(Decimal(str(v)).quantize(CENT), "f")
+
+
+def _plain(v: Any) -> Any:
+    """Parsed data → plain JSON values (numbers by value, not by how they were written)."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, Num):
+        text = str(v).replace("_", "")
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            return str(v)
+        return int(d) if d == d.to_integral_value() else format(d.normalize(), "f")
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return str(v)
+
+
+def _fact(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, Decimal):
+        return _money(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Mapping):
+        return {k: _fact(x) for k, x in v.items()}
+    return _plain(v)
+
+
+def canonical_data(bundle: Bundle) -> dict[str, Any]:
+    """The bundle's data in canonical values: typed facts (money with two decimals) from the validated bundle."""
+    data = _plain(bundle.raw)
+    if not isinstance(data, dict):  # a Bundle built without its raw data (tests, the desk's forms)
+        data = {}
+    data["year"] = bundle.year
+    claims = data.get("claims") if isinstance(data.get("claims"), list) else []
+    for claim, typed in zip(claims, bundle.claims, strict=False):
+        claim["clause"] = typed.clause
+        claim["facts"] = {k: _fact(v) for k, v in typed.facts.items()}
+    priors = data.get("prior_awards") if isinstance(data.get("prior_awards"), list) else []
+    for p, typed_p in zip(priors, bundle.prior_awards, strict=False):
+        p["amount"] = _money(typed_p.amount)
+    return data
+
+
+def canonical_json(bundle: Bundle) -> str:
+    return json.dumps(canonical_data(bundle), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_sha256(canonical: str, attachment_hashes: Iterable[str] = ()) -> str:
+    h = hashlib.sha256(canonical.encode("utf-8"))
+    for a in sorted(attachment_hashes):
+        h.update(b"\n" + a.encode("ascii"))
+    return h.hexdigest()
+
+
+def case_id_for(content_hash: str) -> str:
+    return content_hash[:ID_LENGTH]
