@@ -7,6 +7,7 @@ Documents made on several cores are the same bytes, in the same order, as made o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -294,6 +295,46 @@ def test_one_bundle_shared_with_warming_workers_makes_the_same_bytes(tmp_path):
     assert len(files) == 6 and files == sorted(p.name for p in outs[1].iterdir())
     for name in files:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+
+@pytest.mark.slow
+def test_parallel_render_counts_the_ledger_and_honours_a_rejecting_review_like_serial(tmp_path):
+    """Several bundles against a ledger (its awards counted where they are decided) and one bundle
+    with a rejecting review (an opinion, no notice): workers or not, the same files and lines."""
+    sde = {"SOURCE_DATE_EPOCH": "1767225600"}
+    ledger = str(tmp_path / "ledger.db")
+    awarded = str(SAMPLES / "clause03-eligible.yaml")
+    assert run_cli("award", awarded, "--ledger", ledger, "--out", str(tmp_path / "aw"), "--format", "docx",
+                   "--date", "2026-03-05", extra_env=sde).returncode == 0
+    src = SAMPLES / "clause01-eligible.yaml"
+    review = tmp_path / "review.yaml"
+    review.write_text(f"bundle: {{file: {src}, sha256: {hashlib.sha256(src.read_bytes()).hexdigest()}}}\n"
+                      "reviewer: 李审核\nreviewed_on: 2026-04-01\nconclusion: reject\nremarks: 材料不全。\n"
+                      "verified: []\n", encoding="utf-8")
+    runs: dict[str, list] = {"1": [], "2": []}
+    for jobs in runs:
+        for name, args in (("ledger", [str(src), awarded, "--ledger", ledger]), ("review", [str(src), "--review",
+                                                                                           str(review)])):
+            out = tmp_path / f"{name}-{jobs}"
+            r = run_cli("render", *args, "--doc", "opinion,notice", "--format", "docx", "--out", str(out),
+                        "--jobs", jobs, extra_env=sde)
+            assert r.returncode == 1, r.stderr.decode()  # no notice for the awarded one / the rejected one
+            runs[jobs].append((r, out))
+    for (serial, out1), (parallel, out2) in zip(runs["1"], runs["2"], strict=True):
+        files = sorted(p.name for p in out1.iterdir())
+        assert files == sorted(p.name for p in out2.iterdir())
+        for name in files:
+            assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
+        assert [line.rsplit(" (", 1)[0].replace(str(out1), "OUT") for line in serial.stdout.decode().splitlines()] \
+            == [line.rsplit(" (", 1)[0].replace(str(out2), "OUT") for line in parallel.stdout.decode().splitlines()]
+        assert serial.stderr == parallel.stderr
+    (with_ledger, out), (with_review, out_r) = runs["2"]
+    assert "this very content was awarded" in with_ledger.stdout.decode()
+    assert "no claim is eligible" in with_ledger.stderr.decode()
+    assert len(list(out.glob("*-notice-specimen.docx"))) == 1 and len(list(out.glob("*-opinion.docx"))) == 2
+    assert "the review rejects the application" in with_review.stderr.decode()
+    assert [p.name for p in out_r.iterdir()] == ["91410100MA46000016-2026-opinion.docx"]
 
 
 # ---------------------------------------------------------------- valid bundles recognised without jsonschema
