@@ -124,7 +124,7 @@ def main() -> None:
         out1 = tmp / "one"
         one = best(args.runs, [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf", "--out", str(out1)],
                    before=lambda: fresh(out1), label="one")
-        pdf = next(out1.glob("*-notice.pdf"))
+        pdf = next(out1.glob("*-notice-specimen.pdf"))
         line("zzcbec render: one notice (PDF), fresh process", f"{one * 1000:.0f} ms", f"(CPU {CPU['one'] * 1000:.0f} ms)")
 
         # 2. thirty notices in one command
