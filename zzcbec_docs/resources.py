@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -15,3 +16,12 @@ def resource_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"zzcbec-docs is installed without its {name}/ folder")
+
+
+def cache_root() -> Path:
+    """Where prepared things are kept between commands (fonts, the checked policy, WeasyPrint's
+    declarations): `$ZZCBEC_CACHE`, else `$XDG_CACHE_HOME/zzcbec-docs`, else `~/.cache/zzcbec-docs`."""
+    base = os.environ.get("ZZCBEC_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "zzcbec-docs"
+    )
+    return Path(base)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import re
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -13,52 +9,20 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from zzcbec_docs.loading import pointer
-from zzcbec_docs.resources import resource_dir
+from zzcbec_docs.quick_schema import MONEY_LIMIT, is_iso_date, is_money, read_schema
 
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+__all__ = ["FORMATS", "MONEY_LIMIT", "describe", "errors", "fast_validator", "load_schema", "validator"]
 
+# The formats and the reading of a schema file live where they need no jsonschema (quick_schema).
 FORMATS = FormatChecker(formats=())
+FORMATS.checks("iso-date", raises=ValueError)(is_iso_date)
+FORMATS.checks("money", raises=ValueError)(is_money)
 
 
-@FORMATS.checks("iso-date", raises=ValueError)
-def _is_iso_date(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    if not _DATE.match(value):
-        raise ValueError("not YYYY-MM-DD")
-    dt.date.fromisoformat(value)
-    return True
-
-
-@FORMATS.checks("money", raises=ValueError)
-def _is_money(value: Any) -> bool:
-    """元: a non-negative number or decimal string with at most two decimals."""
-    if isinstance(value, bool):
-        return True  # the type keyword reports it
-    if isinstance(value, str):
-        if not re.match(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$", value):
-            raise ValueError("not a plain amount")
-        value = Decimal(value)
-    if isinstance(value, (int, Decimal)):
-        d = Decimal(value)
-        if d < 0:
-            raise ValueError("negative")
-        if -d.as_tuple().exponent > 2:
-            raise ValueError("more than 2 decimals")
-        if d >= MONEY_LIMIT:
-            raise ValueError("too large")
-    return True
-
-
-MONEY_LIMIT = Decimal(10) ** 15  # 千万亿元: far above any figure the policy can meet
-
-
-@cache
 def load_schema(name: str) -> dict[str, Any]:
-    with open(resource_dir("schemas") / name, encoding="utf-8") as fh:
-        schema = json.load(fh)
-    Draft202012Validator.check_schema(schema)
-    return schema
+    """A schema of the package. Checked against the JSON Schema meta-schema by the tests
+    (tests/test_schemas.py), not at every start: that check took 0.28 s of each command."""
+    return read_schema(name)
 
 
 @cache

@@ -10,11 +10,12 @@ contract, with no code change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs.policy.model import Fact, Policy
+
+if TYPE_CHECKING:  # jsonschema is loaded only when a validator is compiled (issue 14: check stays light)
+    from jsonschema import Draft202012Validator
 
 # The districts of Zhengzhou (geography, not policy): the names an applicant may write, with
 # the common short forms. A district a funding clause names is accepted as well.
@@ -231,7 +232,7 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
 # ---------------------------------------------------------------- validators, once per policy
 
 
-class _Validators(dict[int, Draft202012Validator]):
+class _Validators(dict[int, "Draft202012Validator"]):
     """Per clause, compiled the first time a bundle claims it (most runs need one or two)."""
 
     def __init__(self, policy: Policy, defs: dict[str, Any], partial: bool) -> None:
@@ -242,6 +243,8 @@ class _Validators(dict[int, Draft202012Validator]):
         return n in self.claimable
 
     def __missing__(self, n: int) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator
+
         from zzcbec_docs.schema import FORMATS, inline_refs
 
         if n not in self.claimable:
@@ -268,6 +271,8 @@ class Contract:
     @property
     def profile(self) -> Draft202012Validator:
         if self._profile is None:
+            from jsonschema import Draft202012Validator
+
             from zzcbec_docs.schema import FORMATS, inline_refs
 
             prof = profile_schema(self.policy)
@@ -284,6 +289,8 @@ def contract(policy: Policy) -> Contract:
     found = _CONTRACTS.get(key)
     if found is not None:
         return found
+    from jsonschema import Draft202012Validator
+
     from zzcbec_docs.schema import FORMATS, inline_refs
 
     schema = bundle_schema(policy)
@@ -298,6 +305,27 @@ def contract(policy: Policy) -> Contract:
         _CONTRACTS.clear()
     _CONTRACTS[key] = made
     return made
+
+
+_QUICK: dict[str, tuple[Policy, dict[str, Any], bool]] = {}
+
+
+def quick_valid(policy: Policy, data: Any) -> bool | None:
+    """Whether `data` is valid against the policy's bundle schema, without loading jsonschema
+    (zzcbec_docs.quick_schema: the same verdicts); None when it cannot tell."""
+    from zzcbec_docs import quick_schema
+
+    key = policy.digest or str(id(policy))
+    found = _QUICK.get(key)
+    if found is None or found[0] is not policy:
+        schema = bundle_schema(policy)
+        found = (policy, schema, quick_schema.applies_to(schema))
+        if len(_QUICK) > 32:
+            _QUICK.clear()
+        _QUICK[key] = found
+    if not found[2]:
+        return None
+    return quick_schema.valid_against(found[1], data, checked=True)
 
 
 def fact_kinds(policy: Policy) -> dict[int, dict[str, str]]:

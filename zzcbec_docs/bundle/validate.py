@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from zzcbec_docs import schema
 from zzcbec_docs.bundle import contract as contracts
 from zzcbec_docs.bundle import uscc
 from zzcbec_docs.bundle.contract import DISTRICT_ALIASES
@@ -176,6 +175,10 @@ def _schema_errors(data: Any, policy: Policy | None = None) -> list[tuple[str, s
     Same verdicts as validating the whole generated schema (whose claim has one if/then per
     clause), several times faster: the envelope is validated with the per-clause if/then left out.
     """
+    if contracts.quick_valid(_policy(policy), data):
+        return []  # valid: recognised without loading jsonschema (issue 14; same verdicts, tests/test_startup.py)
+    from zzcbec_docs import schema
+
     c = contracts.contract(_policy(policy))
     found = schema.errors(SCHEMA, data, using=c.envelope)
     claims = data.get("claims") if isinstance(data, dict) else None

@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from zzcbec_docs.errors import RenderError
-from zzcbec_docs.resources import resource_dir
+from zzcbec_docs.resources import cache_root, resource_dir
 
 WORKING_COPY_VERSION = "3"
 
@@ -93,6 +93,11 @@ def configure(files: dict[str, str]) -> None:
         font_for.cache_clear()
 
 
+def configured() -> dict[str, str]:
+    """The font files configured now (see configure), to hand to another process."""
+    return dict(_configured)
+
+
 def _family_of(path: str, index: int = 0) -> str:
     """The face's own family name, read from its name table."""
     from fontTools.ttLib import TTFont
@@ -109,13 +114,26 @@ def _family_of(path: str, index: int = 0) -> str:
     return family
 
 
+FC_LIST = ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"]
+_pending: list[subprocess.Popen] = []
+
+
+def prefetch_font_list() -> None:
+    """Start fc-list now, to read its answer later (it runs while this process goes on)."""
+    if not _pending and _chinese_fonts.cache_info().currsize == 0:
+        try:
+            _pending.append(subprocess.Popen(FC_LIST, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+        except OSError:
+            pass
+
+
 @lru_cache(maxsize=1)
 def _chinese_fonts() -> tuple[FontFile, ...]:
     try:
-        out = subprocess.run(
-            ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"],
-            capture_output=True, text=True, timeout=30, check=False,
-        ).stdout
+        if _pending:
+            out = _pending.pop().communicate(timeout=30)[0]
+        else:
+            out = subprocess.run(FC_LIST, capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         out = ""
     fonts = []
@@ -182,10 +200,7 @@ HARFBUZZ_WARNING = (
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("ZZCBEC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "zzcbec-docs"
-    )
-    return Path(base) / "fonts"
+    return cache_root() / "fonts"
 
 
 @lru_cache(maxsize=1)

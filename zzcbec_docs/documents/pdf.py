@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from zzcbec_docs.documents import fonts
+from zzcbec_docs.documents.weasy import import_weasyprint
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import resource_dir
 
@@ -84,6 +85,7 @@ ROLE_VARS = {"fangsong": "--zz-body", "xiaobiaosong": "--zz-title", "heiti": "--
 
 
 def _fetcher_class():  # type: ignore[no-untyped-def]
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LockedFetcher(URLFetcher):
@@ -155,6 +157,7 @@ def _stylesheet_text(_faces: tuple) -> str:  # type: ignore[type-arg]
 def _font_config():  # type: ignore[no-untyped-def]
     import atexit
 
+    import_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     atexit.register(_release)  # its __del__ needs modules that are gone at interpreter teardown
@@ -176,7 +179,7 @@ def _stylesheet():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=4)
 def _parsed_stylesheet(text: str):  # type: ignore[no-untyped-def]
-    from weasyprint import CSS
+    CSS = import_weasyprint().CSS
 
     return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config())
 
@@ -184,9 +187,17 @@ def _parsed_stylesheet(text: str):  # type: ignore[no-untyped-def]
 _stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]
 
 
+def warm() -> None:
+    """WeasyPrint imported, fonts and stylesheet loaded: what every PDF of this process needs."""
+    import_weasyprint()
+    _flate_level_6()
+    _justify_chinese()
+    _stylesheet()
+
+
 def render_pdf(html: str, identity: str) -> bytes:
     """The PDF bytes of the content. `identity` seeds the PDF /ID so the same input gives the same bytes."""
-    from weasyprint import HTML
+    HTML = import_weasyprint().HTML
 
     _flate_level_6()
     _justify_chinese()

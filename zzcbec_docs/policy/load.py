@@ -428,7 +428,9 @@ def _load(path: str) -> Policy:
     key = (path, hashlib.sha256(raw).hexdigest())
     found = _CACHE.get(key)
     if found is None:
-        found = _parse(path)
+        from zzcbec_docs.policy.ready import load_ready
+
+        found = load_ready(path, _parse, Policy)  # checked once, then kept ready between commands (issue 14)
         if len(_CACHE) > 64:
             _CACHE.clear()
         _CACHE[key] = found

@@ -64,9 +64,22 @@ def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declar
                   issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None,
                   profile: str | None = None) -> tuple[str, bytes]:
     """(file name, bytes) of one document from decisions already made."""
+    from zzcbec_docs.documents.render import file_name, write_format
+
+    html = document_html(kind, bundle, policy, declared=declared, verified=verified, review=review, number=number,
+                         issuer=issuer, date=date, replaces=replaces, profile=profile)
+    return file_name(bundle, kind, fmt, number if kind == "notice" else None), write_format(html, fmt, bundle, policy,
+                                                                                           kind)
+
+
+def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
+                  verified: CheckResult | None = None, review: Any = None, number: str | None = None,
+                  issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None,
+                  profile: str | None = None) -> str:
+    """One document's content (the HTML every format is written from), from decisions already made;
+    `make_document` writes it (`documents.render.write_format`), and so do render's worker processes."""
     from zzcbec_docs.documents import content as c
     from zzcbec_docs.documents.html import render_html
-    from zzcbec_docs.documents.render import file_name, write_format
 
     created = c.document_time().isoformat().replace("+00:00", "Z")
     if kind == "application":
@@ -79,9 +92,7 @@ def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declar
         ctx = c.notice_context(bundle, verified or declared, policy, options)
     else:
         raise ValueError(kind)
-    html = render_html(kind, ctx, created)
-    return file_name(bundle, kind, fmt, number if kind == "notice" else None), write_format(html, fmt, bundle, policy,
-                                                                                           kind)
+    return render_html(kind, ctx, created)
 
 
 def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Policy, number: str | None = None,
