@@ -105,6 +105,7 @@ def test_the_process_through_the_api(desk):
     case = shown.json()
     assert case["status"] == "awarded" and case["notices"][0]["number"] == number
     assert "奖励台账" in shown.text  # the decision counted the ledger, and says so…
+    assert "奖励台账 奖励台账" not in shown.text  # named once, not the placeholder beside the word
     assert "ledger.db" not in shown.text and "127.0.0.1" not in shown.text  # …without naming its file or server
     assert case["reviews"][0]["conclusion"] == "partial"
     # revocation frees the cap; the case says so

@@ -146,8 +146,9 @@ class Desk:
         from dataclasses import replace
 
         name = _process().decide.ledger_name(self.ledger)
-        warnings = tuple(replace(w, message=w.message.replace(name, "奖励台账"),
-                                 message_en=w.message_en.replace(name, "the ledger")) for w in result.warnings)
+        warnings = tuple(replace(w, message=w.message.replace(f"奖励台账 {name}", "奖励台账").replace(name, "奖励台账"),
+                                 message_en=w.message_en.replace(f"the award ledger {name}", "the award ledger")
+                                 .replace(name, "the ledger")) for w in result.warnings)
         return replace(result, warnings=warnings, source="desk" if "/" in str(result.source) else result.source)
 
     def audit(self, user: str, action: str, target: str | None = None, detail: dict | None = None,
