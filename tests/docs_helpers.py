@@ -77,3 +77,116 @@ def without_repeated_headers(pdf_flat: str, headers: list[str]) -> str:
         if len(parts) - 1 > keep:
             pdf_flat = h.join(parts[:keep + 1]) + "".join(parts[keep + 1:])
     return pdf_flat
+
+
+def _to_unicode(font) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    """code → text, from the font's ToUnicode map (bfchar entries, as WeasyPrint writes them)."""
+    data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+    out = {}
+    for code, text in re.findall(r"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", data):
+        out[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    return out
+
+
+def _outline(glyph) -> list:  # type: ignore[no-untyped-def, type-arg]
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
+
+    pen = DecomposingRecordingPen(None)
+    glyph.draw(pen)
+    return [(op, tuple((round(x), round(y)) for x, y in pts)) for op, pts in pen.value]
+
+
+def _embedded_readings(descendant) -> tuple[str, dict[str, dict[int, object]]]:  # type: ignore[no-untyped-def]
+    """The embedded program's kind and, for each way a viewer may read a code, code → glyph.
+
+    A CID-keyed CFF program maps codes through its charset (as Acrobat, Preview and Ghostscript
+    read it); inside an OpenType wrapper poppler and PDFium take the code as a glyph id instead.
+    A TrueType program: code = glyph id (CIDToGIDMap /Identity)."""
+    import io
+
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+
+    descriptor = descendant["/FontDescriptor"].get_object()
+    if "/FontFile3" in descriptor:
+        stream = descriptor["/FontFile3"].get_object()
+        subtype, data = stream["/Subtype"], stream.get_data()
+        if subtype == "/OpenType":
+            face = TTFont(io.BytesIO(data))
+            top = face["CFF "].cff.topDictIndex[0]
+        else:
+            holder = TTFont(recalcBBoxes=False)
+            fontset = CFFFontSet()
+            fontset.decompile(io.BytesIO(data), holder)
+            top = fontset.topDictIndex[0]
+        charset = list(top.charset)
+        glyphs = top.CharStrings
+        readings: dict[str, dict[int, object]] = {"glyph id": {i: glyphs[n] for i, n in enumerate(charset)}}
+        if hasattr(top, "ROS"):  # CID-keyed: the charset names are cidNNNNN
+            readings["charset CID"] = {int(n[3:]) if n.startswith("cid") else 0: glyphs[n] for n in charset}
+            if subtype == "/CIDFontType0C":  # every viewer reads a bare CID-keyed program by its charset
+                del readings["glyph id"]
+        return str(subtype), readings
+    face = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+    glyph_set = face.getGlyphSet()
+    return "TrueType", {"glyph id": {i: glyph_set[n] for i, n in enumerate(face.getGlyphOrder())}}
+
+
+def misdrawn_characters(path: Path, source_face) -> list[str]:  # type: ignore[no-untyped-def]
+    """Characters a viewer would draw with another glyph than the font's own for that character.
+
+    For every font of every page: each code the text uses, looked up the way each kind of viewer
+    looks it up, must give the same outline as the source face (`source_face(family, bold)` → TTFont)
+    has for the character the ToUnicode map says the code stands for.
+    """
+    from pypdf import PdfReader
+
+    problems: list[str] = []
+    seen = set()
+    for page in PdfReader(path).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if id(font) in seen or font.get("/Subtype") != "/Type0":
+                continue
+            seen.add(id(font))
+            descendant = font["/DescendantFonts"][0].get_object()
+            family = str(descendant["/FontDescriptor"].get_object()["/FontFamily"])
+            source = source_face(family, str(font["/BaseFont"]).endswith("-Bold"))
+            cmap, glyph_set = source.getBestCmap(), source.getGlyphSet()
+            kind, readings = _embedded_readings(descendant)
+            for code, text in sorted(_to_unicode(font).items()):
+                if len(text) != 1 or ord(text) not in cmap:
+                    continue
+                want = _outline(glyph_set[cmap[ord(text)]])
+                for reading, glyphs in readings.items():
+                    glyph = glyphs.get(code)
+                    if glyph is None or _outline(glyph) != want:
+                        problems.append(f"{family} ({kind}, read by {reading}): {text!r} code {code}")
+    return problems
+
+
+def source_faces():  # type: ignore[no-untyped-def]
+    """family → the face the documents were drawn from (the working copy or the Noto fallback)."""
+    from functools import cache
+
+    from fontTools.ttLib import TTFont
+
+    from zzcbec_docs.documents import fonts
+
+    files: dict[tuple[str, str], tuple[str, int]] = {}
+    for key, role in fonts.ROLES.items():  # each role's face, through its working copy as pdf.py embeds it
+        f = fonts.font_for(key)
+        copy = fonts.working_copy(f) if f.source != "configured" else None
+        files.setdefault((f.family, role.weight), (str(copy), 0) if copy else (f.path, f.index))
+    for key, role in fonts.ROLES.items():  # the Noto fallback, found by fontconfig as it is installed
+        fallback = fonts.fallback_for(key)
+        if fallback is not None:
+            files.setdefault((fallback.family, role.weight), (fallback.path, fallback.index))
+
+    @cache
+    def face(family: str, bold: bool) -> TTFont:
+        """A bold face of the family if there is one; else its regular face (made bold when drawn)."""
+        path, index = files.get((family, "bold" if bold else "normal")) or files[(family, "normal")]
+        return TTFont(path, fontNumber=index, lazy=True)
+
+    return face

@@ -22,7 +22,7 @@ from zzcbec_docs.documents import NoticeOptions, render_bundle
 from zzcbec_docs.policy import load_policy
 
 from conftest import SAMPLES, make_bundle, run_cli, write_bundle
-from docs_helpers import docx_blocks, pdf_text
+from docs_helpers import docx_blocks, misdrawn_characters, pdf_text, source_faces
 
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 KINDS = ["application", "opinion", "notice"]
@@ -183,6 +183,7 @@ def test_rare_character_is_drawn_and_extracts_back(bundles):
         fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
         assert "Noto" in fonts, "the rare character needs the Noto CJK fallback"
         assert "FandolFang" in fonts
+        assert misdrawn_characters(path, source_faces()) == [], kind  # the same glyphs in every viewer
 
 
 # ---------------------------------------------------------------- PDF: faces, PDF/A, tags, grid

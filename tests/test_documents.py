@@ -22,8 +22,10 @@ from docs_helpers import (
     docx_blocks,
     docx_footer_text,
     header_rows,
+    misdrawn_characters,
     pdf_body_text,
     pdf_text,
+    source_faces,
     without_repeated_headers,
 )
 
@@ -206,6 +208,38 @@ def test_docx_page_is_gbt_9704(rendered):
         footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
     assert any('w:instr="PAGE"' in f and 'w:val="right"' in f for f in footers)
     assert any('w:instr="PAGE"' in f and 'w:val="left"' in f for f in footers)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_viewer_draws_each_character_with_its_own_glyph(rendered, kind):
+    """The codes on the page mean the same glyph to Acrobat (charset CIDs) and to poppler (glyph
+    ids), and that glyph is the font's own for the character: a CID-keyed face whose CIDs are not
+    its glyph ids once showed other characters, or none, in Acrobat and Ghostscript."""
+    _, files = rendered
+    assert misdrawn_characters(files[(kind, "pdf")], source_faces()) == []
+
+
+def test_a_bureaus_own_cid_keyed_face_with_other_cids_is_drawn_right_too(tmp_path):
+    """A configured 仿宋 whose CIDs are not its glyph ids (here Fandol cut by HarfBuzz, as the tool
+    once made its working copies): the PDF still means the same glyphs to every viewer."""
+    from fontTools.ttLib import TTFont
+
+    from zzcbec_docs.documents import fonts
+
+    fandol = fonts.fandol_dir() / fonts.ROLES["fangsong"].fandol
+    if not fandol.is_file():
+        pytest.skip("needs the Fandol faces (make fonts)")
+    own = tmp_path / "own-fangsong.otf"
+    own.write_bytes(fonts._hb_subset(fonts.FontFile("FandolFang", "Regular", str(fandol), 0, "configured")) or b"")
+    face = TTFont(str(own), lazy=True)
+    assert sum(name != f"cid{i:05d}" for i, name in enumerate(face.getGlyphOrder()) if i) > 1000  # not identity
+    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
+                "--out", str(tmp_path / "out"), extra_env={"ZZCBEC_FONT_FANGSONG": str(own)})
+    assert r.returncode == 0, r.stderr.decode()
+    others = source_faces()
+    problems = misdrawn_characters(next((tmp_path / "out").glob("*.pdf")),
+                                   lambda family, bold: face if family == "FandolFang" else others(family, bold))
+    assert problems == []
 
 
 def test_pdf_page_fonts_and_page_numbers(rendered):

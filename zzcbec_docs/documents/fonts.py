@@ -31,7 +31,7 @@ from pathlib import Path
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import cache_root, resource_dir
 
-WORKING_COPY_VERSION = "3"
+WORKING_COPY_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -260,15 +260,15 @@ hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
 """
 
 
-def _hb_build(font: FontFile, target: Path) -> bool:
-    """The working copy with HarfBuzz (well under a second a face, where fontTools takes half a minute
-    for a Fandol face): the working charset only, outlines kept as they are (CFF stays CFF), glyphs
-    renumbered densely, so that a document's subset carries few empty slots. False if HarfBuzz is absent."""
+def _hb_subset(font: FontFile) -> bytes | None:
+    """The working charset of a face, cut out with HarfBuzz (well under a second a face, where
+    fontTools takes half a minute for a Fandol face): outlines kept as they are (CFF stays CFF),
+    glyphs renumbered densely, no hinting. None if HarfBuzz (libharfbuzz-subset) is absent."""
     import cffi
 
     hb_name, sub_name = ctypes.util.find_library("harfbuzz"), ctypes.util.find_library("harfbuzz-subset")
     if not hb_name or not sub_name:
-        return False
+        return None
     ffi = cffi.FFI()
     ffi.cdef(_HB_CDEF)
     hb, hbs = ffi.dlopen(hb_name), ffi.dlopen(sub_name)
@@ -278,35 +278,110 @@ def _hb_build(font: FontFile, target: Path) -> bool:
     unicodes = hbs.hb_subset_input_unicode_set(subset_input)
     for ch in working_charset():
         hb.hb_set_add(unicodes, ord(ch))
-    hbs.hb_subset_input_set_flags(subset_input, 0x1 | 0x20)  # NO_HINTING | NOTDEF_OUTLINE (HarfBuzz ≥ 3)
+    hbs.hb_subset_input_set_flags(subset_input, 0x1 | 0x40)  # NO_HINTING | NOTDEF_OUTLINE
     result = hbs.hb_subset_or_fail(face, subset_input)
-    ok = result != ffi.NULL
-    if ok:
+    data = b""
+    if result != ffi.NULL:
         out_blob = hb.hb_face_reference_blob(result)
         length = ffi.new("unsigned int *")
         data = ffi.buffer(hb.hb_blob_get_data(out_blob, length), length[0])[:]
         hb.hb_blob_destroy(out_blob)
         hb.hb_face_destroy(result)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
     hbs.hb_subset_input_destroy(subset_input)
     hb.hb_face_destroy(face)
     hb.hb_blob_destroy(blob)
-    return ok and len(data) > 0
+    return data or None
+
+
+# Tables a horizontal Chinese document never reads (vertical metrics, OpenType layout).
+UNUSED_TABLES = ("GPOS", "GSUB", "GDEF", "BASE", "JSTF", "VORG", "vhea", "vmtx", "DSIG")
+
+
+def _cid_keyed_in_order(data: bytes) -> bytes:
+    """A CFF face with each glyph's CID equal to its glyph id, the characters of common_characters() first.
+
+    A PDF draws text by glyph id (WeasyPrint writes Identity-H codes that are glyph ids); a
+    CID-keyed CFF font maps codes to glyphs through its charset, and Acrobat, Preview and
+    Ghostscript follow the charset while poppler and PDFium take the code as a glyph id. The
+    Fandol and Noto faces are CID-keyed (Adobe-GB1) with CIDs that are not their glyph ids, so the
+    two families of viewers drew different characters. Renaming glyph n to CID n makes them agree.
+
+    WeasyPrint subsets with glyph ids kept (empty slots up to the highest id used); putting what
+    nearly every document uses at the lowest ids keeps those subsets small. The outlines are not
+    touched (no bounding boxes recomputed, so the charstrings are copied as they are: ~0.4 s a face).
+    """
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    f = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
+    for tag in UNUSED_TABLES:
+        if tag in f:
+            del f[tag]
+    order = f.getGlyphOrder()
+    cmap = f.getBestCmap()
+    first = [order[0]]  # .notdef
+    taken = {order[0]}
+    for ch in common_characters():
+        glyph = cmap.get(ord(ch))
+        if glyph and glyph not in taken:
+            first.append(glyph)
+            taken.add(glyph)
+    new_order = first + [g for g in order if g not in taken]
+    names = [".notdef"] + [f"cid{i:05d}" for i in range(1, len(new_order))]
+    rename = dict(zip(new_order, names, strict=True))
+    top = f["CFF "].cff.topDictIndex[0]
+    charstrings = top.CharStrings
+    if not (hasattr(top, "ROS") and charstrings.charStringsAreIndexed):
+        raise RenderError("字体不是 CID 字库", "not a CID-keyed CFF font")
+    charstrings.charStrings = {rename[name]: index for name, index in charstrings.charStrings.items()}
+    top.charset = names
+    top.CIDCount = max(getattr(top, "CIDCount", 0), len(names))
+    f["hmtx"].metrics = {rename[name]: m for name, m in f["hmtx"].metrics.items()}
+    for table in f["cmap"].tables:
+        table.cmap = {code: rename[name] for code, name in table.cmap.items()}
+    f.setGlyphOrder(names)
+    f["post"].formatType = 3.0  # no glyph names
+    out = io.BytesIO()
+    f.save(out)
+    return out.getvalue()
+
+
+def _cff_kind(font: FontFile) -> str | None:
+    """"cid" for a CID-keyed CFF face, "name" for a name-keyed one, None for TrueType outlines."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        f = TTFont(font.path, fontNumber=font.index, lazy=True)
+        kind = None if "CFF " not in f else "cid" if hasattr(f["CFF "].cff.topDictIndex[0], "ROS") else "name"
+        f.close()
+    except Exception:  # noqa: BLE001 - not readable here: the general path says why
+        return None
+    return kind
+
+
+def _write(data: bytes, target: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
 
 
 def _build(font: FontFile, target: Path) -> None:
-    """Subset to the working charset, convert CFF outlines to TrueType (cu2qu), common glyphs first.
+    """The working copy: the face cut to the working charset, common glyphs first.
 
+    A CFF face (Fandol, Noto CJK) is cut by HarfBuzz and, if CID-keyed, renumbered so that CID and
+    glyph id agree (see _cid_keyed_in_order). Without HarfBuzz, and for TrueType faces, fontTools
+    subsets it (converting CFF outlines to TrueType with cu2qu) and puts common glyphs first:
     WeasyPrint keeps glyph ids when it subsets (HarfBuzz RETAIN_GIDS), so a document's font
-    carries empty slots up to its highest glyph id: putting the characters every document uses
-    at the lowest ids keeps those subsets small (measured: ~15% faster notices). The OpenType
+    carries empty slots up to its highest glyph id (measured: ~15% faster notices). The OpenType
     layout tables are dropped: horizontal Chinese needs none, and reordering would unsort them.
     """
-    if font.path.lower().endswith(".otf") and _hb_build(font, target):
+    kind = _cff_kind(font)
+    data = _hb_subset(font) if kind else None
+    if data is not None:
+        _write(_cid_keyed_in_order(data) if kind == "cid" else data, target)
         return
     import logging
 

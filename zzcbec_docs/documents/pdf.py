@@ -7,7 +7,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from zzcbec_docs.documents import fonts
+from zzcbec_docs.documents import cff_fonts, fonts
 from zzcbec_docs.documents.weasy import import_weasyprint
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import resource_dir
@@ -192,6 +192,7 @@ def warm() -> None:
     import_weasyprint()
     _flate_level_6()
     _justify_chinese()
+    cff_fonts.install()
     _stylesheet()
 
 
@@ -201,6 +202,7 @@ def render_pdf(html: str, identity: str) -> bytes:
 
     _flate_level_6()
     _justify_chinese()
+    cff_fonts.install()
     try:
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
         return doc.write_pdf(

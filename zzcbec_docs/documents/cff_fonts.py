@@ -1,0 +1,240 @@
+"""CID-keyed CFF faces in the PDF: the same glyphs in every viewer, and only the glyphs used.
+
+WeasyPrint draws text with Identity-H codes equal to glyph ids and embeds an OpenType/CFF face
+(FontFile3 /OpenType) subset with its glyph ids kept, the unused ones left as empty slots. For a
+CID-keyed CFF face — Fandol, Noto CJK, most Chinese OpenType faces — viewers disagree on what a
+code means: Acrobat, Preview and Ghostscript look the code up as a CID in the face's charset,
+poppler and PDFium take it as a glyph id (see fschutt/printpdf#281, which met the same split).
+Where CID and glyph id differ, one family of viewers draws the wrong characters.
+
+Here such a face is embedded as a bare CID-keyed CFF program (FontFile3 /CIDFontType0C), cut to the
+glyphs the document uses, renumbered densely, with a charset that gives each glyph the code the
+page uses for it as its CID. For a bare CID-keyed program every viewer reads the charset, so they
+all draw the same glyph, and the empty slots are gone (a notice: 115 KB → under 100 KB).
+
+The working copies of fonts.py have CID = glyph id already, so HarfBuzz's dense subset (which keeps
+each glyph's CID) is the answer as it comes; a face whose charset is not the identity gets its
+subset's charset rewritten with fontTools (a few milliseconds for a document's glyphs). Name-keyed
+CFF and TrueType faces are left to WeasyPrint: their codes are glyph ids for every viewer.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+BARE_CFF = b"\x01\x00\x04"  # CFF header: major 1, minor 0, header size 4
+
+
+def is_bare_cff(data: bytes) -> bool:
+    return data[:3] == BARE_CFF
+
+
+_kinds: dict[tuple[int, int, bytes, bytes, bytes], str] = {}
+
+
+def charset_kind(data: bytes, index: int) -> str:
+    """'identity' (CID-keyed CFF, CID = glyph id), 'cid' (CID-keyed, other CIDs) or 'other'
+    (name-keyed CFF, TrueType). Read once per face and process, known again by size and samples."""
+    mid = len(data) // 2
+    key = (len(data), index, data[:4096], data[mid:mid + 4096], data[-4096:])
+    if key not in _kinds:
+        _kinds[key] = _read_kind(data, index)
+    return _kinds[key]
+
+
+def _read_kind(data: bytes, index: int) -> str:
+    try:
+        cff = _cff_table(data, index)
+        if cff is None:
+            return "other"
+        top = _top_dict(cff)
+        if (12, 30) not in top:  # no ROS: name-keyed
+            return "other"
+        return "identity" if _charset_is_identity(cff, int(top[(15,)][0]), _glyph_count(cff, int(top[(17,)][0]))) \
+            else "cid"
+    except (struct.error, IndexError, KeyError, ValueError):  # not a CFF fontTools or HarfBuzz would take
+        return "other"
+
+
+def _cff_table(data: bytes, index: int) -> memoryview | None:
+    """The 'CFF ' table of an OpenType face (face `index` of a collection), not copied."""
+    offset = 0
+    if data[:4] == b"ttcf":
+        offset = struct.unpack_from(">I", data, 12 + 4 * index)[0]
+    if data[offset:offset + 4] != b"OTTO":
+        return None
+    (tables,) = struct.unpack_from(">H", data, offset + 4)
+    for i in range(tables):
+        tag, _checksum, start, length = struct.unpack_from(">4sIII", data, offset + 12 + 16 * i)
+        if tag == b"CFF ":
+            return memoryview(data)[start:start + length]
+    return None
+
+
+def _index(cff: memoryview, pos: int) -> tuple[list[memoryview], int]:
+    """The items of the CFF INDEX at `pos`, and where it ends."""
+    (count,) = struct.unpack_from(">H", cff, pos)
+    if count == 0:
+        return [], pos + 2
+    size = cff[pos + 2]
+    offsets = [int.from_bytes(cff[pos + 3 + i * size:pos + 3 + (i + 1) * size], "big") for i in range(count + 1)]
+    base = pos + 3 + (count + 1) * size - 1
+    return [cff[base + offsets[i]:base + offsets[i + 1]] for i in range(count)], base + offsets[-1]
+
+
+def _top_dict(cff: memoryview) -> dict[tuple[int, ...], list[float]]:
+    """The first Top DICT: operator → operands (operators of two bytes as (12, b))."""
+    _names, end = _index(cff, cff[2])
+    tops, _ = _index(cff, end)
+    raw, out, operands, i = tops[0], {}, [], 0
+    while i < len(raw):
+        b = raw[i]
+        if b <= 21:
+            op = (12, raw[i + 1]) if b == 12 else (b,)
+            i += 2 if b == 12 else 1
+            out[op], operands = operands, []
+        elif b == 28:
+            operands.append(struct.unpack_from(">h", raw, i + 1)[0])
+            i += 3
+        elif b == 29:
+            operands.append(struct.unpack_from(">i", raw, i + 1)[0])
+            i += 5
+        elif b == 30:  # a real: nibbles up to 0xf
+            i += 1
+            while raw[i] & 0x0F != 0x0F and raw[i] >> 4 != 0x0F:
+                i += 1
+            i += 1
+            operands.append(0.0)
+        elif b <= 246:
+            operands.append(b - 139)
+            i += 1
+        elif b <= 250:
+            operands.append((b - 247) * 256 + raw[i + 1] + 108)
+            i += 2
+        else:
+            operands.append(-(b - 251) * 256 - raw[i + 1] - 108)
+            i += 2
+    return out
+
+
+def _glyph_count(cff: memoryview, charstrings: int) -> int:
+    return int(struct.unpack_from(">H", cff, charstrings)[0])
+
+
+def _charset_is_identity(cff: memoryview, pos: int, glyphs: int) -> bool:
+    """Whether glyph n has CID n for every glyph (charset formats 0, 1 and 2)."""
+    if pos <= 2:  # a predefined charset: not a CID font's
+        return False
+    fmt, pos, expected = cff[pos], pos + 1, 1
+    while expected < glyphs:
+        if fmt == 0:
+            (cid,) = struct.unpack_from(">H", cff, pos)
+            count, pos = 1, pos + 2
+        else:
+            cid, count = struct.unpack_from(">HB" if fmt == 1 else ">HH", cff, pos)
+            count, pos = count + 1, pos + (3 if fmt == 1 else 4)
+        if cid != expected:
+            return False
+        expected += count
+    return expected == glyphs
+
+
+def _dense_subset(font, glyph_ids: list[int], hinting: bool) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The face's CFF table cut to `glyph_ids` (and .notdef), glyphs renumbered densely in that order."""
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+
+    plan = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
+    glyphs = harfbuzz_subset.hb_subset_input_glyph_set(plan)
+    array = ffi.new(f"hb_codepoint_t[{len(glyph_ids)}]", glyph_ids)
+    harfbuzz.hb_set_add_sorted_array(glyphs, array, len(glyph_ids))
+    flags = harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+    if not hinting:
+        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+    if font.missing:
+        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+    harfbuzz_subset.hb_subset_input_set_flags(plan, flags)
+    face = harfbuzz_subset.hb_subset_or_fail(font.hb_face, plan)
+    if face == ffi.NULL:
+        return None
+    face = ffi.gc(face, harfbuzz.hb_face_destroy)
+    blob = harfbuzz.hb_face_reference_table(face, harfbuzz.hb_tag_from_string(b"CFF ", -1))
+    length = ffi.new("unsigned int *")
+    data = bytes(ffi.buffer(harfbuzz.hb_blob_get_data(blob, length), length[0]))
+    harfbuzz.hb_blob_destroy(blob)
+    return data if is_bare_cff(data) else None
+
+
+def _charset_as_codes(cff: bytes, codes: list[int]) -> bytes:
+    """The bare CID-keyed CFF program with glyph n renamed to CID codes[n]."""
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+
+    holder = TTFont(recalcBBoxes=False)  # what fontTools asks of the font around the CFF program
+    fontset = CFFFontSet()
+    fontset.decompile(io.BytesIO(cff), holder)
+    top = fontset.topDictIndex[0]
+    charstrings = top.CharStrings
+    old = top.charset
+    # the subset holds the codes' glyphs in order; codes WeasyPrint gave to characters the face
+    # lacks come after every real glyph id, are not in it, and keep drawing .notdef
+    names = [".notdef"] + [f"cid{code:05d}" for code in codes[1:len(old)]]
+    rename = dict(zip(old, names, strict=True))
+    charstrings.charStrings = {rename[name]: i for name, i in charstrings.charStrings.items()}
+    top.charset = names
+    top.CIDCount = max(getattr(top, "CIDCount", 0), max(codes) + 1)
+    out = io.BytesIO()
+    fontset.compile(out, holder)
+    return out.getvalue()
+
+
+def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The document's glyphs of a CID-keyed CFF face as a bare CFF program whose CIDs are the codes
+    on the page; None for any other face (WeasyPrint subsets it as before)."""
+    if font.file_content[:4] != b"OTTO" or not to_unicode:
+        return None
+    kind = charset_kind(font.file_content, font.index)
+    if kind == "other":
+        return None
+    codes = sorted({0, *to_unicode})
+    cff = _dense_subset(font, codes, hinting)
+    if cff is None:
+        return None
+    return cff if kind == "identity" else _charset_as_codes(cff, codes)
+
+
+def install() -> None:
+    """Teach WeasyPrint (once per process) to embed CID-keyed CFF faces as bare_cid_cff says."""
+    import pydyf
+    from weasyprint import pdf as weasy_pdf
+    from weasyprint.pdf import fonts as weasy_fonts
+
+    if getattr(weasy_fonts, "_zz_bare_cid_cff", False):
+        return
+    original_subset = weasy_fonts.Font.subset
+    original_build = weasy_pdf.build_fonts_dictionary
+
+    def subset(self, to_unicode, hinting):  # type: ignore[no-untyped-def]
+        cff = bare_cid_cff(self, to_unicode, hinting)
+        if cff is None:
+            return original_subset(self, to_unicode, hinting)
+        self.file_content = cff
+        return None
+
+    def font_type(self) -> str:  # type: ignore[no-untyped-def]
+        # 'otf' makes WeasyPrint write FontFile3 and CIDFontType0, as a CFF program needs
+        return "otf" if self.file_content[:4] == b"OTTO" or is_bare_cff(self.file_content) else "ttf"
+
+    def build_fonts_dictionary(pdf, fonts, compress, subset, options):  # type: ignore[no-untyped-def]
+        start = len(pdf.objects)
+        result = original_build(pdf, fonts, compress, subset, options)
+        for obj in pdf.objects[start:]:
+            if (isinstance(obj, pydyf.Stream) and obj.extra.get("Subtype") == "/OpenType" and obj.stream
+                    and is_bare_cff(bytes(obj.stream[0][:3]))):
+                obj.extra["Subtype"] = "/CIDFontType0C"
+        return result
+
+    weasy_fonts.Font.subset = subset
+    weasy_fonts.Font.type = property(font_type)
+    weasy_pdf.build_fonts_dictionary = build_fonts_dictionary
+    weasy_fonts._zz_bare_cid_cff = True
