@@ -15,7 +15,10 @@ CACHE_BASE := $(or $(ZZCBEC_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zzcbec
 FONT_DIR ?= $(or $(ZZCBEC_FONT_DIR),$(CACHE_BASE)/fandol)
 FANDOL := FandolFang-Regular FandolHei-Regular FandolKai-Regular FandolSong-Regular FandolSong-Bold
 
+# The package's bytecode is compiled here, as pip does for an installed package: a command then
+# starts without compiling its modules (about 0.13 s a command where PYTHONDONTWRITEBYTECODE is set).
 install: system fonts browser $(VENV)/.installed
+	@$(PY) -m compileall -q zzcbec_docs >/dev/null
 
 fonts:
 	@missing=""; for f in $(FANDOL); do test -s "$(FONT_DIR)/$$f.otf" || missing="$$missing $$f"; done; \

@@ -146,9 +146,9 @@ def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Li
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.documents.review import check_matches
     from zzcbec_docs.errors import ZzcbecError
-    from zzcbec_docs.process.cases import apply_verified, contradiction, rejected, verified_facts
     from zzcbec_docs.process.decide import check_with_ledger, decide_counting
     from zzcbec_docs.process.model import VerifiedClaim
+    from zzcbec_docs.process.verified import apply_verified, contradiction, rejected, verified_facts
 
     policy, review, exclusion_list = job.policy, job.review, job.exclusion_list
     bundle, problems, _ = validate_file(src, policy)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from zzcbec_docs.bundle.model import Bundle, competition_key
+from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.ledger import cases as store
 from zzcbec_docs.policy.model import Policy
@@ -41,7 +41,8 @@ from zzcbec_docs.process.model import (
     Submission,
     VerifiedClaim,
 )
-from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step
+from zzcbec_docs.process.verified import apply_verified, contradiction, jsonable, rejected, verified_facts
+from zzcbec_docs.rules.model import CheckResult
 
 MAX_ATTACHMENT = 20 * 1024 * 1024
 
@@ -169,92 +170,6 @@ def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str,
 
 
 # ---------------------------------------------------------------- deciding a case
-def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None,
-                   policy: Policy | None = None) -> dict[tuple[int, str | None], dict[str, Any]]:
-    """The reviewer's verified facts, validated against the policy's contract for the clause and typed;
-    keyed by (clause, competition key). Refused (with its place) when a fact is malformed or not claimed."""
-    from zzcbec_docs import schema
-    from zzcbec_docs.bundle.contract import contract
-    from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
-    from zzcbec_docs.bundle.validate import SCHEMA, _typed
-
-    if policy is None:
-        from zzcbec_docs.policy import load_policy
-
-        policy = load_policy()
-    c = contract(policy)
-    claimed = {(x.clause, competition_key(x.competition_name) if x.clause == 11 else None) for x in bundle.claims}
-    out: dict[tuple[int, str | None], dict[str, Any]] = {}
-    for i, v in enumerate(record_verified):
-        if not isinstance(v.clause, int) or isinstance(v.clause, bool) or v.clause not in c.partial:
-            raise ReviewRefused(f"{policy.full_title}没有可核定金额的第{v.clause}条",
-                                f"the policy has no award clause {v.clause!r}", file=file,
-                                pointer=f"/verified/{i}/clause")
-        facts = {k: jsonable(x) for k, x in dict(v.facts).items()}
-        found = schema.errors(SCHEMA, facts, using=c.partial[v.clause], prefix=("verified", i, "facts"))
-        if found:
-            ptr, zh, en = found[0]
-            raise ReviewRefused(zh, en, file=file, pointer=ptr)
-        key = (v.clause, competition_key(v.competition_name) if v.clause == 11 else None)
-        if key in out:
-            raise ReviewRefused(f"条款 {v.clause} 的核实数据重复", f"clause {v.clause} is verified twice",
-                                file=file, pointer=f"/verified/{i}")
-        if key not in claimed:
-            raise ReviewRefused(
-                f"审核记录核实了未申报的条款 {v.clause}" + (f"（{v.competition_name}）" if v.competition_name else ""),
-                f"the review verifies clause {v.clause}, which the application does not claim",
-                file=file, pointer=f"/verified/{i}")
-        kinds = contract_kinds(policy)[v.clause]
-        out[key] = {k: _typed(kinds[k], x) for k, x in facts.items()}
-    return out
-
-
-def jsonable(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, Mapping):
-        return {k: jsonable(x) for k, x in v.items()}
-    return v
-
-
-def apply_verified(bundle: Bundle, verified: Mapping[tuple[int, str | None], Mapping[str, Any]]) -> Bundle:
-    """The bundle with the reviewer's verified facts in place of the declared ones."""
-    claims = tuple(replace(c, facts={**c.facts, **verified.get(
-        (c.clause, competition_key(c.competition_name) if c.clause == 11 else None), {})}) for c in bundle.claims)
-    return replace(bundle, claims=claims)
-
-
-def rejected(result: CheckResult, remarks: str) -> CheckResult:
-    """A rejecting review awards nothing: every claim at 0, with the conclusion as the reason."""
-    why = remarks.strip() or "未说明理由"
-    step = Step(clause=0, code="review_rejected", message=f"审核结论为不同意：{why}",
-                message_en=f"the review rejects the application: {why}", passed=False)
-    decisions = tuple(replace(d, status=INELIGIBLE if d.status == ELIGIBLE else d.status, amount=Decimal("0.00"),
-                              funding=None, reasons=(step, *d.reasons), trace=(*d.trace, step))
-                      for d in result.decisions)
-    return replace(result, decisions=decisions)
-
-
-def contradiction(conclusion: str, result: CheckResult) -> tuple[str, str] | None:
-    """A conclusion that contradicts the figures it rests on."""
-    if conclusion == "reject":
-        return None
-    word = CONCLUSIONS[conclusion]
-    if result.total <= 0:
-        return (f"审核结论为“{word}”，但按核实数据没有可奖励的事项（核定金额 0 元）；请改为“不同意”（reject）或更正核实数据",
-                f"the conclusion is {conclusion!r}, but with the verified facts nothing is eligible (0.00): "
-                "conclude 'reject' or correct the verified facts")
-    failed = [d for d in result.decisions if d.status in (INELIGIBLE, EXCLUDED)]
-    if conclusion == "approve" and failed:
-        which = "、".join(f"第{d.clause}条" for d in failed)
-        return (f"审核结论为“同意”，但按核实数据{which}不符合；部分事项不予奖励时请用“部分同意”（partial）",
-                f"the conclusion is 'approve', but with the verified facts clause(s) "
-                f"{', '.join(str(d.clause) for d in failed)} are not eligible: conclude 'partial'")
-    return None
-
-
 def _own_numbers(conn: Any, row: Any) -> set[str]:
     return {n.number for n in store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
             if n.rid is None}

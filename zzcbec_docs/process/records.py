@@ -11,7 +11,7 @@ from zzcbec_docs.process.model import ReviewInput, VerifiedClaim
 def review_input_from_file(path: str | Path, *, unit: str | None = None, policy: Any = None) -> ReviewInput:
     """Read and validate a review record file; it keeps the file's name and the SHA-256 of its bytes."""
     from zzcbec_docs.documents.review import load_review
-    from zzcbec_docs.process.cases import jsonable
+    from zzcbec_docs.process.verified import jsonable
 
     r = load_review(path, policy)
     verified = tuple(VerifiedClaim(clause, name, {k: jsonable(v) for k, v in facts.items()})
