@@ -203,8 +203,40 @@ def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | Non
     return cff if kind == "identity" else _charset_as_codes(cff, codes)
 
 
+_blobs: dict[tuple[int, int], bytes] = {}
+
+
+def _face_bytes(original):  # type: ignore[no-untyped-def]
+    """WeasyPrint copies a face's whole file (5 MB for a Fandol working copy) for every font of every
+    document. The file behind a face does not change while the face lives, so one copy per file
+    serves them all: known by where HarfBuzz holds it, its length and its first and last bytes."""
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    def get_hb_object_data(hb_object, ot_color=None, glyph=None):  # type: ignore[no-untyped-def]
+        if ot_color is not None:
+            return original(hb_object, ot_color, glyph)
+        blob = harfbuzz.hb_face_reference_blob(hb_object)
+        try:
+            length = ffi.new("unsigned int *")
+            data = harfbuzz.hb_blob_get_data(blob, length)
+            if data == ffi.NULL or length[0] < 256:
+                return original(hb_object)
+            size = int(length[0])
+            key = (int(ffi.cast("uintptr_t", data)), size)
+            known = _blobs.get(key)
+            if known is None or known[:128] != ffi.buffer(data, 128)[:] or \
+                    known[-128:] != ffi.buffer(data + (size - 128), 128)[:]:
+                known = _blobs[key] = ffi.unpack(data, size)
+            return known
+        finally:
+            harfbuzz.hb_blob_destroy(blob)
+
+    return get_hb_object_data
+
+
 def install() -> None:
-    """Teach WeasyPrint (once per process) to embed CID-keyed CFF faces as bare_cid_cff says."""
+    """Teach WeasyPrint (once per process) to embed CID-keyed CFF faces as bare_cid_cff says, and
+    to copy each face's file once per process rather than once per font of every document."""
     import pydyf
     from weasyprint import pdf as weasy_pdf
     from weasyprint.pdf import fonts as weasy_fonts
@@ -234,6 +266,7 @@ def install() -> None:
                 obj.extra["Subtype"] = "/CIDFontType0C"
         return result
 
+    weasy_fonts.get_hb_object_data = _face_bytes(weasy_fonts.get_hb_object_data)
     weasy_fonts.Font.subset = subset
     weasy_fonts.Font.type = property(font_type)
     weasy_pdf.build_fonts_dictionary = build_fonts_dictionary
