@@ -191,7 +191,7 @@ def _charset_as_codes(cff: bytes, codes: list[int]) -> bytes:
 def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | None:  # type: ignore[no-untyped-def]
     """The document's glyphs of a CID-keyed CFF face as a bare CFF program whose CIDs are the codes
     on the page; None for any other face (WeasyPrint subsets it as before)."""
-    if font.file_content[:4] != b"OTTO" or not to_unicode:
+    if font.file_content[:4] not in (b"OTTO", b"ttcf") or not to_unicode:  # CFF flavour, or a collection
         return None
     kind = charset_kind(font.file_content, font.index)
     if kind == "other":
