@@ -115,7 +115,7 @@ def _init_worker(policy_file: str | None, issued_on: str | None) -> None:
     if issued_on:
         policy = policy.with_issued_on(dt.date.fromisoformat(issued_on))
     _WORKER["policy"] = policy
-    from zzcbec_docs.documents.render import tune_for_rendering
+    from zzcbec_docs.documents.writers import tune_for_rendering
 
     tune_for_rendering()
     fonts.prepare_working_copies()

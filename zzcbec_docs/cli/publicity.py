@@ -38,7 +38,7 @@ def publicity(year: int, start, days: int, mask_uscc: bool, doc_date, formats: s
     from zzcbec_docs.documents.content import default_date
     from zzcbec_docs.documents.issuer import apply_fonts, load_issuer
     from zzcbec_docs.documents.publicity import render_publicity
-    from zzcbec_docs.documents.render import tune_for_rendering
+    from zzcbec_docs.documents.writers import tune_for_rendering
     from zzcbec_docs.errors import UsageError, ZzcbecError
     from zzcbec_docs.ledger import open_ledger
 

@@ -80,8 +80,8 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
     printed in the bundles' order and the files are the same bytes as made here one by one.
     """
     from zzcbec_docs.documents import parallel
-    from zzcbec_docs.documents.render import tune_for_rendering
     from zzcbec_docs.documents.review import load_review
+    from zzcbec_docs.documents.writers import tune_for_rendering
 
     tune_for_rendering()
     review = load_review(review_path, policy) if review_path else None
@@ -241,7 +241,7 @@ def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path, 
     the error message, or None when written."""
     from zzcbec_docs.documents import fonts
     from zzcbec_docs.documents.atomic import write_atomic
-    from zzcbec_docs.documents.render import write_format
+    from zzcbec_docs.documents.writers import write_format
     from zzcbec_docs.errors import ZzcbecError
 
     try:

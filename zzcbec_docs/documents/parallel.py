@@ -28,12 +28,14 @@ def usable_cores() -> int:
 def warm(formats: Iterable[str], kinds: Iterable[str] = (), templates: bool = True) -> None:
     """Load in this process what every document needs (the templates only if it builds content)."""
     from zzcbec_docs.documents import fonts
-    from zzcbec_docs.documents.render import tune_for_rendering
+    from zzcbec_docs.documents.writers import tune_for_rendering
 
     tune_for_rendering()
     formats = tuple(formats)
     if "pdf" in formats:
         fonts.prefetch_font_list()  # fc-list runs on another core meanwhile
+    import zzcbec_docs.bundle.model  # noqa: F401 - what a task's bundle and policy unpickle into,
+    import zzcbec_docs.policy.model  # noqa: F401 - loaded during the warm-up, not when the first task comes
     if templates:
         from zzcbec_docs.documents.html import environment
 

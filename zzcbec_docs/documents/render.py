@@ -6,24 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from zzcbec_docs import __version__
 from zzcbec_docs.bundle.model import Bundle, PriorAward
 from zzcbec_docs.documents import content as c
 from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.documents.html import render_html
+from zzcbec_docs.documents.writers import FORMATS as FORMATS  # the formats, named here as before
+from zzcbec_docs.documents.writers import write_format
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import CheckResult
-
-FORMATS = ("docx", "pdf")
-
-
-def tune_for_rendering() -> None:
-    """Rendering makes many short-lived objects: collect young garbage less often (measured ~5% faster
-    notices). Called by the commands that render, never on import."""
-    import gc
-
-    gc.set_threshold(100_000, 50, 100)
 
 
 @dataclass(frozen=True)
@@ -109,21 +100,3 @@ def render_bundle(
             write_atomic(path, write_format(html, fmt, bundle, policy, kind))
             written.append(RenderedFile(kind, fmt, path))
     return written
-
-
-def write_format(html: str, fmt: str, bundle: Bundle, policy: Policy, kind: str) -> bytes:
-    provenance = f"tool=zzcbec-docs {__version__}; policy={policy.id}; status={policy.status}; bundle_sha256={bundle.sha256}"
-    if fmt == "pdf":
-        from zzcbec_docs.documents.pdf import render_pdf
-
-        return render_pdf(html, identity=f"{bundle.sha256}:{kind}:{policy.id}:{__version__}")
-    if fmt == "docx":
-        from zzcbec_docs.documents.docx import render_docx
-
-        return render_docx(
-            html, title=f"{c.KIND_NAMES[kind]}：{bundle.applicant.name}", subject=policy.full_title,
-            keywords=f"{kind}; {policy.id}; {policy.status}; {bundle.sha256}", comments=provenance,
-            author=f"zzcbec-docs {__version__}", identifier=bundle.sha256, version=__version__,
-            status=policy.status, created=c.document_time(),
-        )
-    raise ValueError(fmt)
