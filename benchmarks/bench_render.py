@@ -27,14 +27,15 @@ sys.path.insert(0, str(ROOT))
 from zzcbec_docs.bundle import load_bundle  # noqa: E402
 from zzcbec_docs.documents.content import NoticeOptions  # noqa: E402
 from zzcbec_docs.documents.fonts import harfbuzz_subset_available  # noqa: E402
-from zzcbec_docs.documents.render import build_html, write_format  # noqa: E402
+from zzcbec_docs.documents.render import build_html  # noqa: E402
+from zzcbec_docs.documents.writers import write_format  # noqa: E402
 from zzcbec_docs.policy import load_policy  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "clause01-eligible.yaml"
 
 
 def main(n: int = 50) -> None:
-    from zzcbec_docs.documents.render import tune_for_rendering
+    from zzcbec_docs.documents.writers import tune_for_rendering
 
     tune_for_rendering()  # as `zzcbec render` and the batch workers do
     policy = load_policy()
