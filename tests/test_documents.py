@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -240,6 +242,40 @@ def test_a_bureaus_own_cid_keyed_face_with_other_cids_is_drawn_right_too(tmp_pat
     problems = misdrawn_characters(next((tmp_path / "out").glob("*.pdf")),
                                    lambda family, bold: face if family == "FandolFang" else others(family, bold))
     assert problems == []
+
+
+def _words(path: Path, page: int = 1) -> list[tuple[str, float, float, float]]:
+    """(text, xMin, xMax, yMin) of each word poppler finds on the page."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [(w, float(x0), float(x1), float(y0)) for x0, y0, x1, _y1, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+
+
+def test_the_application_forms_cells_hold_their_text(tmp_path):
+    """The 18-character USCC and a 30-character telephone number stay inside their cells, and the
+    labels (统一社会信用代码) on one line: no word runs into the next cell or off the table."""
+    phone = "+86 (0371) 6000-0001-8888-123"
+    src = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, n=41)
+    src["applicant"]["contact"]["phone"] = phone
+    out = tmp_path / "out"
+    r = run_cli("render", str(write_bundle(tmp_path / "b.json", src)), "--doc", "application", "--format", "pdf",
+                "--out", str(out), "--jobs", "1")
+    assert r.returncode == 0, r.stderr.decode()
+    path = next(out.glob("*.pdf"))
+    words = _words(path)
+    right_margin = 595.28 - 20 / 25.4 * 72  # the form's page: A4, 20 mm margins
+    lines: dict[float, list[tuple[str, float, float]]] = {}
+    for w, x0, x1, y0 in words:
+        assert x1 <= right_margin + 0.5, (w, x1)
+        lines.setdefault(round(y0), []).append((w, x0, x1))
+    for line in lines.values():
+        line.sort(key=lambda t: t[1])
+        for (a, _, a1), (b, b0, _) in itertools.pairwise(line):
+            assert a1 <= b0, f"{a!r} runs into {b!r}"
+    texts = [w for w, *_ in words]
+    assert "统一社会信用代码" in texts and "所在区县（市）" in texts  # each label on one line
+    assert src["applicant"]["uscc"] in texts
 
 
 def test_pdf_page_fonts_and_page_numbers(rendered):
