@@ -136,8 +136,11 @@ def misdrawn_characters(path: Path, source_face) -> list[str]:  # type: ignore[n
     """Characters a viewer would draw with another glyph than the font's own for that character.
 
     For every font of every page: each code the text uses, looked up the way each kind of viewer
-    looks it up, must give the same outline as the source face (`source_face(family, bold)` → TTFont)
-    has for the character the ToUnicode map says the code stands for.
+    looks it up, must give the same outline as the source face has for the character the ToUnicode
+    map says the code stands for (or, where shaping picked another form, as the face's glyph whose
+    id the code is). `source_face(family, bold)` gives the face, or the faces when two
+    carry the family's name (the Noto working copy and the installed Noto, when Fandol is missing):
+    then the glyph must be one of theirs.
     """
     from pypdf import PdfReader
 
@@ -151,42 +154,55 @@ def misdrawn_characters(path: Path, source_face) -> list[str]:  # type: ignore[n
             seen.add(id(font))
             descendant = font["/DescendantFonts"][0].get_object()
             family = str(descendant["/FontDescriptor"].get_object()["/FontFamily"])
-            source = source_face(family, str(font["/BaseFont"]).endswith("-Bold"))
-            cmap, glyph_set = source.getBestCmap(), source.getGlyphSet()
+            sources = source_face(family, str(font["/BaseFont"]).endswith("-Bold"))
+            sources = sources if isinstance(sources, list) else [sources]
             kind, readings = _embedded_readings(descendant)
             for code, text in sorted(_to_unicode(font).items()):
-                if len(text) != 1 or ord(text) not in cmap:
+                if len(text) != 1 or not any(ord(text) in s.getBestCmap() for s in sources):
                     continue
-                want = _outline(glyph_set[cmap[ord(text)]])
+                # the face's glyph for the character, or the glyph the shaping chose (a code is the
+                # glyph id in the face WeasyPrint drew with: Noto's Simplified Chinese forms, say)
+                wanted = [_outline(s.getGlyphSet()[s.getBestCmap()[ord(text)]]) for s in sources
+                          if ord(text) in s.getBestCmap()]
+                wanted += [_outline(s.getGlyphSet()[s.getGlyphOrder()[code]]) for s in sources
+                           if code < len(s.getGlyphOrder())]
                 for reading, glyphs in readings.items():
                     glyph = glyphs.get(code)
-                    if glyph is None or _outline(glyph) != want:
+                    try:
+                        drawn = None if glyph is None else _outline(glyph)
+                    except IndexError:  # a glyph program calling subroutines its font dict lacks
+                        drawn = None
+                    if drawn is None or drawn not in wanted:
                         problems.append(f"{family} ({kind}, read by {reading}): {text!r} code {code}")
     return problems
 
 
 def source_faces():  # type: ignore[no-untyped-def]
-    """family → the face the documents were drawn from (the working copy or the Noto fallback)."""
+    """(family, bold) → the faces the documents were drawn from: the working copy (or the bureau's
+    file) of each role, and the installed Noto fallback, which may carry the same family name."""
     from functools import cache
 
     from fontTools.ttLib import TTFont
 
     from zzcbec_docs.documents import fonts
 
-    files: dict[tuple[str, str], tuple[str, int]] = {}
+    files: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for key, role in fonts.ROLES.items():  # each role's face, through its working copy as pdf.py embeds it
         f = fonts.font_for(key)
         copy = fonts.working_copy(f) if f.source != "configured" else None
-        files.setdefault((f.family, role.weight), (str(copy), 0) if copy else (f.path, f.index))
+        entry = (str(copy), 0) if copy else (f.path, f.index)
+        if entry not in files.setdefault((f.family, role.weight), []):
+            files[(f.family, role.weight)].append(entry)
     for key, role in fonts.ROLES.items():  # the Noto fallback, found by fontconfig as it is installed
         fallback = fonts.fallback_for(key)
-        if fallback is not None:
-            files.setdefault((fallback.family, role.weight), (fallback.path, fallback.index))
+        if fallback is not None and (fallback.path, fallback.index) not in files.setdefault(
+                (fallback.family, role.weight), []):
+            files[(fallback.family, role.weight)].append((fallback.path, fallback.index))
 
     @cache
-    def face(family: str, bold: bool) -> TTFont:
-        """A bold face of the family if there is one; else its regular face (made bold when drawn)."""
-        path, index = files.get((family, "bold" if bold else "normal")) or files[(family, "normal")]
-        return TTFont(path, fontNumber=index, lazy=True)
+    def face(family: str, bold: bool) -> list[TTFont]:
+        """The bold faces of the family if there are any; else its regular ones (made bold when drawn)."""
+        entries = files.get((family, "bold" if bold else "normal")) or files[(family, "normal")]
+        return [TTFont(path, fontNumber=index, lazy=True) for path, index in entries]
 
     return face

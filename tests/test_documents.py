@@ -244,6 +244,31 @@ def test_a_bureaus_own_cid_keyed_face_with_other_cids_is_drawn_right_too(tmp_pat
     assert problems == []
 
 
+@pytest.mark.slow
+def test_without_the_fandol_faces_noto_cjk_draws_the_same_glyphs_everywhere(tmp_path, monkeypatch):
+    """A machine with Noto CJK only (no `make fonts`): its working copies, built fresh, give PDFs that
+    every viewer reads alike (Noto has many font dicts and subroutines, Fandol one and none)."""
+    from zzcbec_docs.documents import fonts
+
+    env = {"ZZCBEC_CACHE": str(tmp_path / "cache"), "ZZCBEC_FONT_DIR": str(tmp_path / "no-fandol")}
+    out = tmp_path / "out"
+    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice,application", "--format", "pdf",
+                "--out", str(out), "--jobs", "1", extra_env=env)
+    assert r.returncode == 0, r.stderr.decode()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    fonts.font_for.cache_clear()
+    try:
+        faces = source_faces()
+        assert faces("Noto Serif CJK SC", False), "the body is drawn in Noto Serif CJK"
+        for path in sorted(out.glob("*.pdf")):
+            assert "Noto-Serif-CJK-SC" in subprocess.run(["pdffonts", str(path)], capture_output=True,
+                                                         text=True, check=True).stdout
+            assert misdrawn_characters(path, faces) == [], path.name
+    finally:
+        fonts.font_for.cache_clear()
+
+
 def _words(path: Path, page: int = 1) -> list[tuple[str, float, float, float]]:
     """(text, xMin, xMax, yMin) of each word poppler finds on the page."""
     out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],

@@ -32,7 +32,7 @@ from pathlib import Path
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import cache_root, resource_dir
 
-WORKING_COPY_VERSION = "4"
+WORKING_COPY_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -388,12 +388,22 @@ def _cid_keyed_in_order(data: bytes) -> bytes:
     charstrings = top.CharStrings
     if not (hasattr(top, "ROS") and charstrings.charStringsAreIndexed):
         raise RenderError("字体不是 CID 字库", "not a CID-keyed CFF font")
+    if hasattr(top, "FDSelect"):  # which font dict (hints, local subroutines) each glyph uses, in the new order
+        from fontTools.cffLib import FDSelect
+
+        reordered = FDSelect(None, None, top.FDSelect.format)  # a new one: the charstrings index reads the old
+        reordered.gidArray = [top.FDSelect.gidArray[charstrings.charStrings[name]] for name in new_order]
+        top.FDSelect = reordered
     charstrings.charStrings = {rename[name]: index for name, index in charstrings.charStrings.items()}
     top.charset = names
     top.CIDCount = max(getattr(top, "CIDCount", 0), len(names))
     f["hmtx"].metrics = {rename[name]: m for name, m in f["hmtx"].metrics.items()}
     for table in f["cmap"].tables:
-        table.cmap = {code: rename[name] for code, name in table.cmap.items()}
+        if table.format == 14:  # variation sequences: glyph names, or None for the default glyph
+            table.uvsDict = {selector: [(code, None if name is None else rename[name]) for code, name in pairs]
+                             for selector, pairs in table.uvsDict.items()}
+        else:
+            table.cmap = {code: rename[name] for code, name in table.cmap.items()}
     f.setGlyphOrder(names)
     f["post"].formatType = 3.0  # no glyph names
     out = io.BytesIO()
