@@ -144,6 +144,8 @@ def _dense_subset(font, glyph_ids: list[int], hinting: bool) -> bytes | None:  #
     """The face's CFF table cut to `glyph_ids` (and .notdef), glyphs renumbered densely in that order."""
     from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
 
+    if not harfbuzz_subset or not harfbuzz.hb_version_atleast(4, 1, 0):  # no libharfbuzz-subset: WeasyPrint's way
+        return None
     plan = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
     glyphs = harfbuzz_subset.hb_subset_input_glyph_set(plan)
     array = ffi.new(f"hb_codepoint_t[{len(glyph_ids)}]", glyph_ids)
