@@ -238,9 +238,11 @@ def test_a_bureaus_own_cid_keyed_face_with_other_cids_is_drawn_right_too(tmp_pat
     r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
                 "--out", str(tmp_path / "out"), extra_env={"ZZCBEC_FONT_FANGSONG": str(own)})
     assert r.returncode == 0, r.stderr.decode()
-    others = source_faces()
-    problems = misdrawn_characters(next((tmp_path / "out").glob("*.pdf")),
-                                   lambda family, bold: face if family == "FandolFang" else others(family, bold))
+    others, own_family = source_faces(), fonts._family_of(str(own))
+    path = next((tmp_path / "out").glob("*.pdf"))
+    assert own_family.replace(" ", "-") in subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                                                           check=True).stdout  # the bureau's face is the one used
+    problems = misdrawn_characters(path, lambda family, bold: face if family == own_family else others(family, bold))
     assert problems == []
 
 

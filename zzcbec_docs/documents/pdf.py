@@ -153,14 +153,22 @@ def _stylesheet_text(_faces: tuple) -> str:  # type: ignore[type-arg]
     return "\n".join(faces) + "\n" + css
 
 
+_released: list[bool] = []
+
+
 @lru_cache(maxsize=1)
-def _font_config():  # type: ignore[no-untyped-def]
+def _font_config(faces_text: str):  # type: ignore[no-untyped-def]
+    """One FontConfiguration per set of faces (the stylesheet text names them): when a command
+    configures the bureau's fonts after a worker warmed up with the default ones, the worker starts
+    afresh with only those, as a single process does, so the bytes are the same either way."""
     import atexit
 
     import_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    atexit.register(_release)  # its __del__ needs modules that are gone at interpreter teardown
+    if not _released:
+        atexit.register(_release)  # its __del__ needs modules that are gone at interpreter teardown
+        _released.append(True)
     return FontConfiguration()
 
 
@@ -177,11 +185,11 @@ def _stylesheet():  # type: ignore[no-untyped-def]
     return _parsed_stylesheet(stylesheet_text())
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
 def _parsed_stylesheet(text: str):  # type: ignore[no-untyped-def]
     CSS = import_weasyprint().CSS
 
-    return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config())
+    return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config(text))
 
 
 _stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]
@@ -205,8 +213,9 @@ def render_pdf(html: str, identity: str) -> bytes:
     cff_fonts.install()
     try:
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
+        text = stylesheet_text()
         return doc.write_pdf(
-            stylesheets=[_stylesheet()], font_config=_font_config(),
+            stylesheets=[_parsed_stylesheet(text)], font_config=_font_config(text),
             pdf_identifier=hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii"),
             uncompressed_pdf=False, pdf_variant="pdf/a-2b", pdf_tags=True,
         )
