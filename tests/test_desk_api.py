@@ -4,6 +4,7 @@ on a SQLite file and on PostgreSQL; then the security a bureau's IT asks about."
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from starlette.testclient import TestClient
@@ -167,3 +168,51 @@ def test_hostile_json_bodies_get_a_422_with_a_place(desk):
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/date"
     assert c["ent-a"].post("/api/login", content=b"[1, 2]").status_code == 422
     assert c["anonymous"].post("/api/login", json={"username": ["x"], "password": 1}).status_code == 401
+
+
+def test_a_submission_answers_with_its_case_and_the_check_the_command_line_gives(desk, tmp_path):
+    """POST /api/cases: 201 {"id", "status": "submitted", "check": <what `check --json` says>}; the
+    same bundle again is the same case (200), not a second one."""
+    bundle = clause1(promotion="900000")
+    r = desk["c"]["ent-a"].post("/api/cases", json=bundle)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "submitted" and body["id"]
+    cli = json.loads(run_cli("check", "--json", str(write_bundle(tmp_path / "b.json", bundle))).stdout.decode())
+    pick = lambda check: [(c["clause"], c["status"], c["amount"], c["funding"]) for c in check["claims"]]  # noqa: E731
+    assert pick(body["check"]) == pick(cli) == [(1, "eligible", "270000.00", {"city": "135000.00", "local": "135000.00"})]
+    again = desk["c"]["ent-a"].post("/api/cases", json=bundle)
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    shown = desk["c"]["ent-a"].get(f"/api/cases/{body['id']}").json()
+    facts = shown["bundle"]["claims"][0]["facts"]
+    assert shown["bundle"]["applicant"]["uscc"] == ENT_A and Decimal(facts["promotion_costs"]) == Decimal("900000")
+
+
+def test_the_citys_review_a_rejection_and_a_used_up_cap_through_the_api(desk):
+    """The bureau may add the city's review; a rejected case cannot be awarded (409); nor can a case
+    whose clause has nothing left under the yearly cap (409 with the reason)."""
+    c = desk["c"]
+    # 新郑市's reviewer rejects case B: status rejected, and the bureau's award is refused
+    r = c["rev-xinzheng"].post(f"/api/cases/{desk['B']}/reviews", json={"conclusion": "reject", "verified": [],
+                                                                         "remarks": "材料不全"})
+    assert r.status_code == 201 and r.json()["status"] == "rejected", r.text
+    r = c["bureau"].post(f"/api/cases/{desk['B']}/award", json={"date": "2026-03-01"})
+    assert r.status_code == 409 and r.json()["errors"]
+    assert c["bureau"].get(f"/api/cases/{desk['B']}").json()["status"] == "rejected"
+    # case A (clause 1) is approved by its district; then ent-a's second clause-1 case, reviewed by
+    # the city, takes the whole yearly cap (500,000) first
+    r = c["rev-jinshui"].post(f"/api/cases/{desk['A']}/reviews", json={"conclusion": "approve", "verified": [],
+                                                                         "remarks": "核实无误"})
+    assert r.status_code == 201 and r.json()["status"] == "approved", r.text
+    big = c["ent-a"].post("/api/cases", json=clause1(promotion="2000000")).json()["id"]
+    r = c["bureau"].post(f"/api/cases/{big}/reviews", json={"conclusion": "approve", "verified": [],
+                                                                 "remarks": "市级复核"})
+    assert r.status_code == 201 and r.json()["status"] == "approved", r.text
+    assert c["bureau"].get(f"/api/cases/{big}").json()["reviews"][0]["actor"] == "bureau"
+    r = c["bureau"].post(f"/api/cases/{big}/award", json={"date": "2026-03-01"})
+    assert r.status_code == 201 and r.json()["total"] == "500000.00", r.text
+    # case A, same clause and year: nothing is left under the cap
+    r = c["bureau"].post(f"/api/cases/{desk['A']}/award", json={"date": "2026-03-02"})
+    assert r.status_code == 409, r.text
+    assert "上限" in json.dumps(r.json(), ensure_ascii=False)
+    assert c["bureau"].get(f"/api/cases/{desk['A']}").json()["status"] == "approved"

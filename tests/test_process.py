@@ -269,6 +269,23 @@ def test_an_unreachable_ledger_is_exit_2_with_one_clear_line(tmp_path):
     assert code == 2 and "not a SQLite database" in err and str(garbage) in err
 
 
+def test_a_review_file_that_is_not_there_is_a_usage_error_and_records_nothing(tmp_path):
+    """bundle.md: exit 2 for an unreadable path — the review record of review, award and render too."""
+    db = str(tmp_path / "ledger.db")
+    bundle = str(SAMPLES / "clause01-eligible.yaml")
+    missing = str(tmp_path / "no-such-review.yaml")
+    for args in (["review", bundle, "--record", missing, "--ledger", db],
+                 ["award", bundle, "--review", missing, "--ledger", db, "--out", str(tmp_path / "n")],
+                 ["render", bundle, "--review", missing, "--out", str(tmp_path / "r")]):
+        code, _, err = cli(*args)
+        assert code == 2, (args, err)
+        assert missing in err and "审核记录文件不存在" in err and "does not exist" in err and "Traceback" not in err
+    if Path(db).exists():  # nothing was submitted, reviewed or awarded
+        code, out, _ = cli("case", "list", "--ledger", db)
+        assert code == 0 and "郑州示例" not in out
+    assert not (tmp_path / "n").exists() or not any((tmp_path / "n").iterdir())
+
+
 # ---------------------------------------------------------------- racing desks
 def _desk(args: list[list[str]]) -> subprocess.Popen:
     """One desk: a process running `zzcbec` once per argument list, one after the other."""

@@ -432,6 +432,28 @@ sys.exit(code)
     assert bad.returncode == 1 and b"jsonschema loaded:" in bad.stdout
 
 
+def test_render_loads_no_ledger_library_without_a_ledger_and_its_writers_no_templates(tmp_path):
+    """`render` without --ledger never imports SQLAlchemy (~0.2 s); a worker that only writes files
+    needs the PDF writer, not Jinja2, the templates or the ledger."""
+    probe = """
+import sys
+from zzcbec_docs.cli.main import main
+code = main(sys.argv[1:])
+print("sqlalchemy loaded:", "sqlalchemy" in sys.modules)
+sys.exit(code)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", probe, "render", str(SAMPLES / "clause01-eligible.yaml"), "--doc",
+                        "notice", "--format", "pdf", "--out", str(tmp_path / "out"), "--jobs", "1"],
+                       capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0 and b"sqlalchemy loaded: False" in r.stdout, r.stderr.decode()[-500:]
+    writer = subprocess.run([sys.executable, "-c", "import sys, zzcbec_docs.documents.pdf, zzcbec_docs.documents."
+                             "writers, zzcbec_docs.process.verified; print(sorted(m for m in ('jinja2', "
+                             "'sqlalchemy', 'zzcbec_docs.documents.content') if m in sys.modules))"],
+                            capture_output=True, env=env, timeout=120)
+    assert writer.stdout.strip() == b"[]", writer.stderr.decode()[-500:]
+
+
 @pytest.mark.slow
 def test_workers_end_when_the_command_is_killed(tmp_path):
     import signal

@@ -128,7 +128,7 @@ def test_verify_and_publicity_on_either_ledger(ledger_url, tmp_path):  # noqa: F
     assert v.ok, v.problems
     (entry,) = entries_from_ledger(ledger, 2026)
     assert entry.clauses == (6,) and entry.number == v.number
-    (docx,) = render_publicity(ledger, load_policy(), load_issuer(), year=2026, start=dt.date(2026, 3, 9),
+    (docx,) = render_publicity(entries_from_ledger(ledger, 2026), load_policy(), load_issuer(), year=2026, start=dt.date(2026, 3, 9),
                                formats=("docx",), out_dir=tmp_path)
     assert "2026年3月9日至2026年3月13日" in flat("".join(docx_blocks(docx)))
 
@@ -163,6 +163,33 @@ def test_publicity_lists_the_years_awards_with_period_total_and_masked_uscc(awar
     assert re.search(r"^Tagged:\s+yes$", info, re.M) and re.search(r'pdfaid:part(="|>)2', meta)
 
 
+def test_publicity_proposes_approved_cases_not_yet_awarded_and_leaves_out_rejected_ones(awarded, tmp_path):
+    """documents.md: the 公示 is made from the ledger's approved *or* awarded cases — it usually comes
+    before the notices. An approved case is listed with what it would be paid; a rejected one is not."""
+    from zzcbec_docs.process.model import ReviewInput
+
+    ledger_url, _ = awarded
+    ledger, policy = open_ledger(ledger_url), load_policy()
+    approved = process.submit(ledger, load_bundle(SAMPLES / "clause05-eligible.yaml"), actor="test",
+                              policy=policy).case
+    process.review(ledger, approved.id, ReviewInput(reviewer="张审核", conclusion="approve", remarks="核实无误"),
+                   actor="test", policy=policy)
+    rejected = process.submit(ledger, load_bundle(SAMPLES / "clause07-eligible.yaml"), actor="test",
+                              policy=policy).case
+    process.review(ledger, rejected.id, ReviewInput(reviewer="张审核", conclusion="reject", remarks="材料不全"),
+                   actor="test", policy=policy)
+    ledger.engine.dispose()
+    expected = process.case_result(open_ledger(ledger_url), approved.id, policy).total
+    pub = tmp_path / "pub"
+    r = run_cli("publicity", "--year", "2026", "--from", "2026-03-09", "--ledger", ledger_url, "--out", str(pub),
+                "--format", "docx")
+    assert r.returncode == 0, r.stderr.decode()
+    text = flat("".join(docx_blocks(next(pub.glob("*.docx")))))
+    assert approved.applicant_name in text and f"{expected:,.2f}" in text
+    assert rejected.applicant_name not in text
+    assert "郑州示例跨境贸易有限公司" in text  # the awarded ones are still there
+
+
 def test_publicity_counts_working_days_from_the_profile_and_refuses_an_empty_year(awarded, tmp_path):
     from zzcbec_docs.documents.issuer import load_issuer
     from zzcbec_docs.documents.publicity import period_end
@@ -173,7 +200,7 @@ def test_publicity_counts_working_days_from_the_profile_and_refuses_an_empty_yea
     assert period_end(issuer, dt.date(2026, 3, 5), 5) == dt.date(2026, 3, 11)  # over a weekend
     r = run_cli("publicity", "--year", "2031", "--from", "2031-03-03", "--ledger", ledger, "--out",
                 str(tmp_path / "pub"))
-    assert r.returncode == 1 and "没有2031年度的有效奖励" in r.stderr.decode()
+    assert r.returncode == 1 and "没有2031年度审核同意或已奖励的申报" in r.stderr.decode()
     assert not (tmp_path / "pub").exists() or not list((tmp_path / "pub").iterdir())
 
 

@@ -34,13 +34,14 @@ from zzcbec_docs.cli.options import (
 def publicity(year: int, start, days: int, mask_uscc: bool, doc_date, formats: str, out_dir: Path,  # type: ignore[no-untyped-def]
               profile: str | None, ledger_url: str | None, issued_on, policy_file: Path | None) -> None:
     """拟奖励企业名单公示（DOCX 与 PDF）/ the public list of proposed awards of a year, from the ledger's
-    awarded cases, with the 公示期 in working days and where to object."""
+    approved and awarded cases, with the 公示期 in working days and where to object."""
     from zzcbec_docs.documents.content import default_date
     from zzcbec_docs.documents.issuer import apply_fonts, load_issuer
     from zzcbec_docs.documents.publicity import render_publicity
     from zzcbec_docs.documents.writers import tune_for_rendering
     from zzcbec_docs.errors import UsageError, ZzcbecError
     from zzcbec_docs.ledger import open_ledger
+    from zzcbec_docs.process.documents import publicity_entries
 
     fmts = split_list(formats, ("docx", "pdf"), "--format")
     if not ledger_url:
@@ -54,7 +55,7 @@ def publicity(year: int, start, days: int, mask_uscc: bool, doc_date, formats: s
     tune_for_rendering()
     ledger = open_ledger(ledger_url, upgrade=False)
     start = start or default_date()
-    files = render_publicity(ledger, policy, issuer, year=year, start=start, days=days, mask=mask_uscc,
+    files = render_publicity(publicity_entries(ledger, year, policy), policy, issuer, year=year, start=start, days=days, mask=mask_uscc,
                              date=doc_date, formats=fmts, out_dir=out_dir)
     for f in files:
         click.echo(f"✓ {f}")

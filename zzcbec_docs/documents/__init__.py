@@ -7,18 +7,13 @@ can be imported without the templates and the policy's modules.
 
 from typing import TYPE_CHECKING
 
+from zzcbec_docs.lazy import names_from
+
 if TYPE_CHECKING:
     from zzcbec_docs.documents.content import KINDS, NoticeOptions
-    from zzcbec_docs.documents.render import FORMATS, RenderedFile, render_bundle
+    from zzcbec_docs.documents.render import RenderedFile, render_bundle
+    from zzcbec_docs.documents.writers import FORMATS
 
 __all__ = ["FORMATS", "KINDS", "NoticeOptions", "RenderedFile", "render_bundle"]
-_HOMES = {"KINDS": "content", "NoticeOptions": "content", "FORMATS": "writers", "RenderedFile": "render",
-          "render_bundle": "render"}
-
-
-def __getattr__(name: str) -> object:
-    import importlib
-
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"zzcbec_docs.documents.{_HOMES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = names_from(__name__, {"KINDS": "content", "NoticeOptions": "content", "FORMATS": "writers",
+                                   "RenderedFile": "render", "render_bundle": "render"})

@@ -34,23 +34,26 @@ _kinds: dict[tuple[int, int, bytes, bytes, bytes], str] = {}
 
 
 def charset_kind(data: bytes, index: int) -> str:
-    """'identity' (CID-keyed CFF, CID = glyph id), 'cid' (CID-keyed, other CIDs) or 'other'
-    (name-keyed CFF, TrueType). Read once per face and process, known again by size and samples."""
+    """What kind of face this is (see face_kind); read once per face and process, known again by
+    size and samples."""
     mid = len(data) // 2
     key = (len(data), index, data[:4096], data[mid:mid + 4096], data[-4096:])
     if key not in _kinds:
-        _kinds[key] = _read_kind(data, index)
+        _kinds[key] = face_kind(data, index)
     return _kinds[key]
 
 
-def _read_kind(data: bytes, index: int) -> str:
+def face_kind(data: bytes, index: int) -> str:
+    """'identity' (CID-keyed CFF, CID = glyph id), 'cid' (CID-keyed, other CIDs), 'name' (name-keyed
+    CFF) or 'other' (TrueType outlines, or nothing this reader takes), read from the OpenType file's
+    bytes (face `index` of a collection) without fontTools."""
     try:
         cff = _cff_table(data, index)
         if cff is None:
             return "other"
         top = _top_dict(cff)
-        if (12, 30) not in top:  # no ROS: name-keyed
-            return "other"
+        if (12, 30) not in top:  # no ROS
+            return "name"
         return "identity" if _charset_is_identity(cff, int(top[(15,)][0]), _glyph_count(cff, int(top[(17,)][0]))) \
             else "cid"
     except (struct.error, IndexError, KeyError, ValueError):  # not a CFF fontTools or HarfBuzz would take
@@ -197,7 +200,7 @@ def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | Non
     if kind is None:
         cff_flavour = font.file_content[:4] in (b"OTTO", b"ttcf")  # an OpenType face, or a collection
         kind = font._zz_charset_kind = charset_kind(font.file_content, font.index) if cff_flavour else "other"
-    if kind == "other" or not to_unicode:
+    if kind not in ("identity", "cid") or not to_unicode:
         return None
     codes = sorted({0, *to_unicode})
     cff = _dense_subset(font, codes, hinting)
@@ -229,6 +232,8 @@ def _face_bytes(original):  # type: ignore[no-untyped-def]
             known = _blobs.get(key)
             if known is None or known[:128] != ffi.buffer(data, 128)[:] or \
                     known[-128:] != ffi.buffer(data + (size - 128), 128)[:]:
+                if len(_blobs) >= 16:  # a new font configuration loads its faces anew: forget the old
+                    _blobs.clear()
                 known = _blobs[key] = ffi.unpack(data, size)
             return known
         finally:

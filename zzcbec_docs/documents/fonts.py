@@ -411,19 +411,6 @@ def _cid_keyed_in_order(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _cff_kind(font: FontFile) -> str | None:
-    """"cid" for a CID-keyed CFF face, "name" for a name-keyed one, None for TrueType outlines."""
-    from fontTools.ttLib import TTFont
-
-    try:
-        f = TTFont(font.path, fontNumber=font.index, lazy=True)
-        kind = None if "CFF " not in f else "cid" if hasattr(f["CFF "].cff.topDictIndex[0], "ROS") else "name"
-        f.close()
-    except Exception:  # noqa: BLE001 - not readable here: the general path says why
-        return None
-    return kind
-
-
 def _write(data: bytes, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
@@ -442,10 +429,12 @@ def _build(font: FontFile, target: Path) -> None:
     carries empty slots up to its highest glyph id (measured: ~15% faster notices). The OpenType
     layout tables are dropped: horizontal Chinese needs none, and reordering would unsort them.
     """
-    kind = _cff_kind(font)
-    data = _hb_subset(font) if kind else None
+    from zzcbec_docs.documents.cff_fonts import face_kind
+
+    kind = face_kind(Path(font.path).read_bytes(), font.index)
+    data = _hb_subset(font) if kind != "other" else None
     if data is not None:
-        _write(_cid_keyed_in_order(data) if kind == "cid" else data, target)
+        _write(data if kind == "name" else _cid_keyed_in_order(data), target)
         return
     import logging
 

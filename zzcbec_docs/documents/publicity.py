@@ -27,7 +27,7 @@ from zzcbec_docs.policy.model import Policy
 
 @dataclass(frozen=True)
 class Entry:
-    number: str
+    number: str  # the notice's number; "" for an approved case not yet awarded
     name: str
     uscc: str
     district: str
@@ -67,8 +67,8 @@ def period_end(issuer: Issuer, start: dt.date, days: int) -> dt.date:
 def publicity_context(entries: list[Entry], *, year: int, policy: Policy, issuer: Issuer, start: dt.date,
                       days: int, mask: bool, date: dt.date) -> dict[str, Any]:
     if not entries:
-        raise LedgerError(f"台账中没有{year}年度的有效奖励，无可公示的名单",
-                          f"the ledger has no (unrevoked) awards for {year}: nothing to publish")
+        raise LedgerError(f"台账中没有{year}年度审核同意或已奖励的申报，无可公示的名单",
+                          f"the ledger has no approved or (unrevoked) awarded cases for {year}: nothing to publish")
     if not issuer.is_working_day(start):
         raise ArgumentError(f"公示期起始日 {cn_date(start)} 不是工作日", f"the period must start on a working day, not {start}")
     end = period_end(issuer, start, days)
@@ -96,17 +96,17 @@ def publicity_context(entries: list[Entry], *, year: int, policy: Policy, issuer
     }
 
 
-def render_publicity(ledger, policy: Policy, issuer: Issuer, *, year: int, start: dt.date, days: int = 5,  # type: ignore[no-untyped-def]
-                     mask: bool = False, date: dt.date | None = None, formats: Iterable[str] = ("docx", "pdf"),
-                     out_dir: Path) -> list[Path]:
-    """Write the 公示 of a year's awards; each file appears whole or not at all."""
-    entries = entries_from_ledger(ledger, year)
+def render_publicity(entries: list[Entry], policy: Policy, issuer: Issuer, *, year: int, start: dt.date,
+                     days: int = 5, mask: bool = False, date: dt.date | None = None,
+                     formats: Iterable[str] = ("docx", "pdf"), out_dir: Path) -> list[Path]:
+    """Write the 公示 of a year's proposed awards (process.documents.publicity_entries); each file
+    appears whole or not at all."""
     ctx = publicity_context(entries, year=year, policy=policy, issuer=issuer, start=start, days=days, mask=mask,
                             date=date or start)
     created = document_time().isoformat().replace("+00:00", "Z")
     html = render_html("publicity", ctx, created)
     identity = f"publicity:{year}:{start}:{days}:{mask}:{policy.id}:{__version__}:" + ",".join(
-        f"{e.number}={e.amount}" for e in entries)
+        f"{e.number or e.uscc}={e.amount}" for e in entries)
     written = []
     for fmt in formats:
         if fmt == "pdf":

@@ -10,7 +10,6 @@ from zzcbec_docs.bundle.model import Bundle, PriorAward
 from zzcbec_docs.documents import content as c
 from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.documents.html import render_html
-from zzcbec_docs.documents.writers import FORMATS as FORMATS  # the formats, named here as before
 from zzcbec_docs.documents.writers import write_format
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.engine import decide

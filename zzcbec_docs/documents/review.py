@@ -13,7 +13,7 @@ from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
 from zzcbec_docs.bundle.model import Bundle, Claim
 from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
 from zzcbec_docs.bundle.validate import _typed
-from zzcbec_docs.errors import ReviewError
+from zzcbec_docs.errors import ArgumentError, ReviewError
 from zzcbec_docs.loading import load_file
 
 CONCLUSIONS = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
@@ -49,6 +49,8 @@ def load_review(path: str | Path, policy: Any = None) -> Review:
     c = contract(policy)
     per_item = frozenset(n for n in policy.claimable() if policy.item_fact(n))
 
+    if not Path(path).is_file():  # a path the command was given wrongly: a usage error (exit 2), not a bad record
+        raise ArgumentError("审核记录文件不存在", "the review record does not exist", file=str(path))
     data, raw = load_file(Path(path), ReviewError)
     name = str(path)
     problems = schema.errors("review.schema.json", data)

@@ -7,6 +7,8 @@ these functions; each step is one transaction on the ledger database and appends
 
 from typing import TYPE_CHECKING
 
+from zzcbec_docs.lazy import names_from
+
 if TYPE_CHECKING:
     from zzcbec_docs.process.awarding import award, revoke
     from zzcbec_docs.process.cases import attachment, case_result, get_case, list_cases, review, submit
@@ -34,28 +36,6 @@ if TYPE_CHECKING:
         VerifiedClaim,
     )
 
-# Where each name lives. The package loads a module when one of its names is first asked for, so
-# that importing `zzcbec_docs.process.verified` (say, for `render --review`) does not import the
-# ledger and SQLAlchemy (~0.2 s) with it.
-_HOMES = {
-    "award": "awarding", "revoke": "awarding",
-    "attachment": "cases", "case_result": "cases", "get_case": "cases", "list_cases": "cases",
-    "review": "cases", "submit": "cases",
-    "check_with_ledger": "decide", "decide_counting": "decide",
-    "case_document": "documents",
-}
-
-
-def __getattr__(name: str) -> object:
-    import importlib
-
-    if name in _HOMES:
-        return getattr(importlib.import_module(f"zzcbec_docs.process.{_HOMES[name]}"), name)
-    if name in __all__:
-        return getattr(importlib.import_module("zzcbec_docs.process.model"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "STATUSES", "AlreadyAwarded", "AttachmentInfo", "AwardLine", "AwardOutcome", "Case", "CaseDetail",
     "CaseNotFound", "Event", "NotAwardable", "NoticeInfo", "ProcessError", "ReviewInput", "ReviewOutcome",
@@ -63,3 +43,14 @@ __all__ = [
     "case_document", "case_result", "check_with_ledger", "decide_counting", "get_case", "list_cases", "review",
     "revoke", "submit",
 ]
+
+# Where each name lives: loaded when first asked for, so that importing `zzcbec_docs.process.verified`
+# (say, for `render --review`) does not import the ledger and SQLAlchemy (~0.2 s) with it.
+__getattr__ = names_from(__name__, {
+    "award": "awarding", "revoke": "awarding",
+    "attachment": "cases", "case_result": "cases", "get_case": "cases", "list_cases": "cases",
+    "review": "cases", "submit": "cases",
+    "check_with_ledger": "decide", "decide_counting": "decide",
+    "case_document": "documents",
+    **{name: "model" for name in __all__ if name[0].isupper()},
+})

@@ -147,3 +147,19 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
     return make_document("notice", fmt, bundle, policy, declared=declared, verified=awarded, number=chosen.number,
                          issuer=chosen.issuer, date=dt.date.fromisoformat(chosen.issued_on),
                          replaces=chosen.reissue_of)
+
+
+def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:
+    """The 公示's list (documents.md: "made from the ledger's approved or awarded cases"): each
+    unrevoked notice of the year, in notice order, then each approved case not yet awarded, in the
+    order it was submitted, with what it would be paid now (its latest review, the ledger counted)."""
+    from zzcbec_docs.documents.publicity import Entry, entries_from_ledger
+    from zzcbec_docs.process.cases import case_result, list_cases
+
+    entries = entries_from_ledger(ledger, year)
+    for case in list_cases(ledger, status="approved", year=year):
+        paid = [d for d in case_result(ledger, case.id, policy).decisions if d.status == ELIGIBLE and d.amount > 0]
+        if paid:
+            entries.append(Entry("", case.applicant_name, case.uscc, case.district,
+                                 tuple(d.clause for d in paid), sum((d.amount for d in paid), Decimal("0.00"))))
+    return entries
