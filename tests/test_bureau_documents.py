@@ -91,6 +91,44 @@ def red_pixels(pdf: Path, page: int = 1, dpi: int = 30) -> list[tuple[int, int]]
     return out
 
 
+# ---------------------------------------------------------------- page numbers and the 发文字号
+
+MM = 72 / 25.4
+
+
+@pytest.mark.parametrize("kind", ["notice", "opinion"])
+def test_page_numbers_stand_7_mm_below_the_type_area_in_4_hao_songti_on_the_outer_side(bundles, kind):
+    """GB/T 9704: 4号 (14 pt) 宋体, the top of "— n —" 7 mm below the 版心 (A4, bottom margin 35 mm),
+    right on odd pages, left on even ones."""
+    _, files = bundles["many-clauses"]
+    pdf = files[(kind, "pdf")]
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                             check=True).stdout).group(1))
+    for page in range(1, pages + 1):
+        bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        dashes = [(float(x0), float(y0), float(y1)) for x0, y0, y1 in
+                  re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">—</word>', bbox)]
+        x0, y0, y1 = dashes[-1]
+        assert abs(y0 - (297 - 35 + 7) * MM) < 0.5 * MM, (page, y0 / MM)  # its top 7 mm below the 版心
+        assert abs((y1 - y0) - 14) < 0.5, (page, y1 - y0)  # 14 pt
+        assert (x0 > 595 / 2) == (page % 2 == 1), (page, x0)  # outer side
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"\+FandolSong\s", fonts), fonts  # 宋体 (FandolSong), not its bold
+
+
+@pytest.mark.parametrize("number", ["郑商务[2026]15号", "郑商务〔26〕15号", "郑商务〔2026〕015号", "郑商务〔2026〕第15号"])
+def test_a_document_number_not_in_gb_t_9704_form_is_refused_and_nothing_written(number, tmp_path):
+    """〔〕 brackets, a four-digit year, no leading zeros, no 第: the notice is not made otherwise."""
+    from zzcbec_docs.errors import ArgumentError
+
+    with pytest.raises(ArgumentError) as e:
+        render_bundle(load_bundle(SAMPLES / "clause01-eligible.yaml"), load_policy(), kinds=["notice"],
+                      formats=["docx", "pdf"], out_dir=tmp_path, notice=NoticeOptions(number=number))
+    assert "GB/T 9704" in e.value.zh and "GB/T 9704" in e.value.en
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------- the notice: 版头 and 版记
 
 
@@ -258,6 +296,12 @@ def test_docx_package_is_clean_and_languages_are_right(bundles, kind):
     for name in ("仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"):
         assert f'w:eastAsia="{name}"' in styles, name
         assert f'w:name="{name}"' in xml["word/fontTable.xml"], name
+    # no style of python-docx's template is left for a clerk to pick: no theme fonts, no blue accents
+    assert "Theme" not in styles and "themeColor" not in styles and "4F81BD" not in styles
+    assert not re.search(r'w:styleId="(Heading[5-9]|IntenseQuote|LightShading\w*)"', styles)
+    for level in ("3", "4"):  # 1. and （1）: 仿宋, as the body
+        heading = re.search(rf'<w:style [^>]*w:styleId="Heading{level}".*?</w:style>', styles, re.S).group(0)
+        assert 'w:eastAsia="仿宋_GB2312"' in heading and f'<w:outlineLvl w:val="{int(level) - 1}"/>' in heading
 
 
 @pytest.mark.parametrize("kind", ["opinion", "notice"])

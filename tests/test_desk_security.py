@@ -116,6 +116,24 @@ def test_foreign_origin_and_missing_csrf_are_refused(app):
     # the sign-in form carries its own token too
     anon = client(app)
     assert anon.post("/login", data={"username": "ent-a", "password": PASSWORD}).status_code == 403
+    # every state change, whoever makes it: the bureau's review, award and revocation too
+    case = c.post("/api/cases", json=clause1(promotion="900000"), headers={"Origin": "http://desk.test"}).json()["id"]
+    bureau = sign_in(client(app), "bureau")
+    for action, body in (("reviews", {"conclusion": "approve", "verified": [], "remarks": "x"}),
+                         ("award", {"date": "2026-03-01"}), ("revoke", {"reason": "x"})):
+        assert bureau.post(f"/api/cases/{case}/{action}", json=body, headers=evil).status_code == 403, action
+    shown = bureau.get(f"/api/cases/{case}").json()
+    assert shown["status"] == "submitted" and shown["reviews"] == [] and shown["notices"] == []
+
+
+def test_passwords_are_kept_only_as_argon2id_hashes(app):
+    """desk.md: passwords stored with a memory-hard hash — never the password itself."""
+    from zzcbec_docs.desk import store
+
+    ledger = app.state.desk.ledger
+    with ledger.engine.connect() as conn:
+        hashes = [row.password_hash for row in conn.execute(select(store.users))]
+    assert hashes and all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes)
 
 
 def test_security_headers_on_pages_api_and_errors(app):

@@ -218,7 +218,26 @@ class _Writer:
                     align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
         self._style("ZZ Small", "fangsong", 6.5, line=Pt(8), align=WD_ALIGN_PARAGRAPH.CENTER)
         self._style("ZZ Page Number", "songti", 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        for level, name in ((2, "Heading 3"), (3, "Heading 4")):  # 1. and （1）: 仿宋, as the body (documents.md)
+            self._style(name, "fangsong", 16 if gongwen else 12, indent_chars=2 if gongwen else 0, line=body_line,
+                        keep_next=True, outline=level)
+        self._drop_template_styles()
         self.doc.settings.odd_and_even_pages_header_footer = True
+
+    def _drop_template_styles(self) -> None:
+        """python-docx's template brings ~150 styles in its theme's fonts and blue accents (Heading 5,
+        Light Shading, Intense Quote…): none of ours, so none is left for a clerk to pick. Kept: ours,
+        the table grid the tables use, and the defaults every document has."""
+        keep = {*STYLE_NAMES, "Heading 3", "Heading 4", "Table Grid"}
+        root = self.doc.styles.element
+        for style in list(self.doc.styles):
+            el = style.element
+            if style.name in keep:
+                link = el.find(qn("w:link"))  # the template's linked character styles ("Heading 1 Char") go
+                if link is not None:
+                    el.remove(link)
+            elif el.get(qn("w:default")) not in ("1", "true"):
+                root.remove(el)
 
     def _page(self) -> None:
         sec = self.doc.sections[0]
