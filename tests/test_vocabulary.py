@@ -18,7 +18,7 @@ ROOT = PACKAGE.parent
 CODES = sorted(set(vocabulary.CASE_STATUSES) | set(vocabulary.EVENTS) | set(vocabulary.CONCLUSIONS)
                | set(vocabulary.DECISIONS) | set(vocabulary.DOCUMENT_KINDS))
 # a code mapped to a Chinese word in a literal: "submitted": "已提交" (Python, Jinja or JSON alike)
-OWN_WORD = re.compile(r"""["'](%s)["']\s*:\s*["'][^"'\n]*[\u4e00-\u9fff]""" % "|".join(CODES))
+OWN_WORD = re.compile(r"""["'](""" + "|".join(CODES) + r""")["']\s*:\s*["'][^"'\n]*[\u4e00-\u9fff]""")
 # words the desk or the command line once used for a case's status, and which are no one's now
 RETIRED = ("已受理", "审核通过", "审核未通过", "状态：未通过")
 # `zzcbec match` sorts a table's rows into its own headings (可申报, 信息不足 …): not a decision's words
