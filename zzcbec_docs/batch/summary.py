@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from zzcbec_docs.batch.runner import BatchItem
+from zzcbec_docs.cells import csv_text, text_cells
 from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 
@@ -61,7 +62,7 @@ def totals(items: list[BatchItem]) -> tuple[dict[str, list[Decimal]], dict[int, 
 
 
 def _cell(v: object) -> object:
-    return fmt_amount(v) if isinstance(v, Decimal) else ("" if v is None else v)
+    return fmt_amount(v) if isinstance(v, Decimal) else ("" if v is None else csv_text(v))
 
 
 def write_csv(items: list[BatchItem], path: Path) -> None:
@@ -94,6 +95,7 @@ def write_xlsx(items: list[BatchItem], path: Path) -> None:
         if h in ("原因 reasons", "文书 documents"):
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.alignment = Alignment(wrap_text=False)
+    text_cells(ws)  # an applicant's name that begins with = is text, never a formula
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     t = wb.create_sheet("合计 totals")

@@ -2,12 +2,20 @@
 
 Sessions are random tokens; the database keeps only their SHA-256, so every worker and every
 server on the same database knows every session. A new token is made at each sign-in.
+
+Throttling counts failed sign-ins in the database (every worker sees them) three ways, over
+FAILURE_WINDOW: for one account from one client address (slowed, then refused with 429 — the
+address that guesses is locked out, not the account), for one account from anywhere (slowed,
+never refused: an anonymous client cannot keep the real user out), and for one client address
+over every name (spraying many names from one address is slowed, then refused). The delay grows
+with the failures and is waited out without holding a worker thread.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -25,9 +33,14 @@ from zzcbec_docs.errors import ArgumentError, ZzcbecError
 
 ROLES = ("enterprise", "reviewer", "bureau")
 SESSION_SECONDS = 8 * 3600
-FAILURE_WINDOW = 15 * 60  # seconds over which failed sign-ins of one account are counted
-SLOW_AFTER = 3  # failures after which each answer is delayed
-REFUSE_AFTER = 5  # failures after which sign-in is refused (429) until the window passes
+FAILURE_WINDOW = 15 * 60  # seconds over which failed sign-ins are counted
+SLOW_AFTER = 3  # failures of one account from one address after which each answer is delayed
+REFUSE_AFTER = 5  # … after which that address may not sign in to that account (429) until the window passes
+ACCOUNT_SLOW_AFTER = 5  # failures of one account from all addresses after which answers are delayed (never refused)
+ADDRESS_SLOW_AFTER = 10  # failures from one address over all names after which answers are delayed
+ADDRESS_REFUSE_AFTER = 30  # … after which that address may not sign in at all (429) until the window passes
+DELAY_UNIT = 0.5  # seconds: the first delay; it doubles with each further failure
+MAX_DELAY = 4.0  # seconds: the longest delay, so that the real user still gets in
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,62}$")
 
 # argon2id with OWASP's baseline (19 MiB, 2 passes, 1 lane): memory-hard, and cheap enough that a
@@ -41,7 +54,7 @@ class AccountError(ZzcbecError):
 
 
 class TooManyAttempts(ZzcbecError):
-    """Too many failed sign-ins for one account (HTTP 429)."""
+    """Too many failed sign-ins for one account from this address, or from this address at all (HTTP 429)."""
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
@@ -56,6 +69,12 @@ class User:
     uscc: str | None
     districts: tuple[str, ...]
     disabled: bool = False
+    name: str = ""  # the person's name, as the 审核意见书 signs it (not the login)
+    unit: str = ""  # 审核单位: the district bureau a reviewer works for
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
 
     @property
     def scope(self) -> str:
@@ -91,11 +110,27 @@ def known_districts() -> tuple[str, ...]:
 
 
 def _row_user(row) -> User:  # type: ignore[no-untyped-def]
-    return User(row.username, row.role, row.uscc, tuple(json.loads(row.districts or "[]")), bool(row.disabled))
+    return User(row.username, row.role, row.uscc, tuple(json.loads(row.districts or "[]")), bool(row.disabled),
+                name=row.display_name or "", unit=row.unit or "")
+
+
+# districts whose commerce office is not called 区/县/市商务局 (the development zones): the issuer
+# profile's generic word for a district's office, 商务主管部门 (its 抄送), is used for them
+_ZONE_SUFFIXES = ("新区", "开发区", "实验区")
+
+
+def default_unit(districts: tuple[str, ...] | list[str]) -> str:
+    """A reviewer's 审核单位 from its one district: 金水区商务局; a development zone: 郑东新区商务主管部门.
+    Several districts: no default (the account names its unit with --unit)."""
+    if len(districts) != 1:
+        return ""
+    d = districts[0]
+    return f"{d}商务主管部门" if d.endswith(_ZONE_SUFFIXES) else f"{d}商务局"
 
 
 def add_user(ledger, username: str, role: str, password: str, *, uscc_code: str | None = None,  # type: ignore[no-untyped-def]
-             districts: tuple[str, ...] = (), actor: str = "cli") -> User:
+             districts: tuple[str, ...] = (), actor: str = "cli", name: str | None = None,
+             unit: str | None = None) -> User:
     if not USERNAME.match(username):
         raise ArgumentError(f"用户名“{username}”不合规：2–63 个字母、数字、点、下划线或连字符",
                          f"user name {username!r}: 2-63 letters, digits, dots, underscores or hyphens")
@@ -125,15 +160,32 @@ def add_user(ledger, username: str, role: str, password: str, *, uscc_code: str 
                              "a reviewer account needs at least one --district")
     elif districts:
         raise ArgumentError("只有审核员账号绑定区县", "only reviewer accounts have districts")
+    name = (name or "").strip()
+    unit = (unit or "").strip() or (default_unit(canon) if role == "reviewer" else "")
+    for label, value, en in (("姓名", name, "the name"), ("审核单位", unit, "the unit")):
+        if len(value) > 60 or any(ord(ch) < 32 for ch in value):
+            raise ArgumentError(f"{label}至多 60 个字符，且不含控制字符", f"{en} is at most 60 characters, no control characters")
+    if role == "reviewer" and not unit:
+        raise ArgumentError("审核员负责多个区县时，请用 --unit 写明审核单位（如 金水区商务局）",
+                            "a reviewer of several districts needs its unit (--unit, e.g. 金水区商务局)")
+    hashed = _hasher.hash(password)
     try:
         with ledger.transaction() as conn:
+            # one account per name whatever its case: Ent-A and ent-a are the same person to a reader
+            if conn.execute(select(store.users.c.username).where(
+                    func.lower(store.users.c.username) == username.lower())).first() is not None:
+                raise AccountError(f"用户“{username}”已存在（用户名不区分大小写）",
+                                   f"user {username!r} already exists (user names ignore case)")
             conn.execute(insert(store.users).values(
                 username=username, role=role, uscc=code, districts=json.dumps(canon, ensure_ascii=False),
-                password_hash=_hasher.hash(password), disabled=False, created_at=store.now_iso()))
-            store.record(conn, actor, "user.add", username, {"role": role, "uscc": code, "districts": canon})
+                password_hash=hashed, disabled=False, created_at=store.now_iso(), display_name=name or None,
+                unit=unit or None))
+            store.record(conn, actor, "user.add", username, {"role": role, "uscc": code, "districts": canon,
+                                                             "name": name, "unit": unit})
     except IntegrityError:
-        raise AccountError(f"用户“{username}”已存在", f"user {username!r} already exists") from None
-    return User(username, role, code, tuple(canon))
+        raise AccountError(f"用户“{username}”已存在（用户名不区分大小写）",
+                           f"user {username!r} already exists (user names ignore case)") from None
+    return User(username, role, code, tuple(canon), name=name, unit=unit)
 
 
 def list_users(ledger) -> list[User]:  # type: ignore[no-untyped-def]
@@ -160,24 +212,79 @@ def _key(username: str) -> str:
     return username.strip().lower()[:200]
 
 
-def authenticate(ledger, username: str, password: str, address: str | None = None) -> User | None:  # type: ignore[no-untyped-def]
+def address_key(address: str | None) -> str:
+    """The client address failures are counted for: an IPv6 address by its /64 (one subscriber's
+    network), an IPv4 address as it is; none (a test client, a socket) is one address too."""
+    if not address:
+        return "-"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped or ip)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """What the failed sign-ins so far ask of the next attempt: wait `delay` seconds, or be refused."""
+
+    delay: float
+    refuse_for: int  # seconds; 0: not refused
+
+
+def _grown(failures: int, start: int) -> float:
+    return 0.0 if failures < start else min(MAX_DELAY, DELAY_UNIT * 2 ** (failures - start))
+
+
+def throttle(ledger, username: str, address: str | None) -> Throttle:  # type: ignore[no-untyped-def]
+    """The delay or refusal for a sign-in to `username` from `address`, from the failures counted
+    in the window: per account and address, per account, per address (see the module's text)."""
+    key, where, now = _key(username), address_key(address), time.time()
+    f = store.login_failures
+    since = now - FAILURE_WINDOW
+    with ledger.engine.connect() as conn:
+        pair = conn.execute(select(func.count(), func.min(f.c.at)).where(and_(
+            f.c.username == key, f.c.address == where, f.c.at > since))).one()
+        account = conn.execute(select(func.count()).where(and_(f.c.username == key, f.c.at > since))).scalar_one()
+        spray = conn.execute(select(func.count(), func.min(f.c.at)).where(and_(
+            f.c.address == where, f.c.at > since))).one()
+    refuse = 0
+    if pair[0] >= REFUSE_AFTER:
+        refuse = max(refuse, int(pair[1] + FAILURE_WINDOW - now) + 1)
+    if spray[0] >= ADDRESS_REFUSE_AFTER:
+        refuse = max(refuse, int(spray[1] + FAILURE_WINDOW - now) + 1)
+    delay = max(_grown(pair[0], SLOW_AFTER), _grown(account, ACCOUNT_SLOW_AFTER),
+                _grown(spray[0], ADDRESS_SLOW_AFTER))
+    return Throttle(delay, refuse)
+
+
+def check_throttle(ledger, username: str, address: str | None) -> float:  # type: ignore[no-untyped-def]
+    """The seconds to wait before answering this sign-in; TooManyAttempts when it is refused (recorded)."""
+    t = throttle(ledger, username, address)
+    if t.refuse_for:
+        with ledger.transaction() as conn:
+            store.record(conn, username[:200], "login.refused", None, {"retry_after": t.refuse_for}, address)
+        raise TooManyAttempts(max(1, t.refuse_for))
+    return t.delay
+
+
+def authenticate(ledger, username: str, password: str, address: str | None = None, *,  # type: ignore[no-untyped-def]
+                 checked: bool = False) -> User | None:
     """The account if the password is right; None otherwise (unknown user and wrong password alike).
 
-    Raises TooManyAttempts once an account has failed REFUSE_AFTER times within the window; from
-    SLOW_AFTER failures on, each attempt waits a second before it is answered.
+    Raises TooManyAttempts when the throttle refuses this address; waits out its delay here unless
+    the caller has (`checked`: the desk waits without holding a thread). A user name is found
+    whatever its case (names are unique without regard to case).
     """
+    if not checked:
+        delay = check_throttle(ledger, username, address)
+        if delay:
+            time.sleep(delay)
     key, now = _key(username), time.time()
     with ledger.engine.connect() as conn:
-        recent = conn.execute(select(func.count(), func.min(store.login_failures.c.at)).where(and_(
-            store.login_failures.c.username == key, store.login_failures.c.at > now - FAILURE_WINDOW))).one()
-        row = conn.execute(select(store.users).where(store.users.c.username == username)).first()
-    failures, first = recent[0], recent[1]
-    if failures >= REFUSE_AFTER:
-        with ledger.transaction() as conn:
-            store.record(conn, username[:200], "login.refused", None, {"failures": failures}, address)
-        raise TooManyAttempts(max(1, int(first + FAILURE_WINDOW - now)))
-    if failures >= SLOW_AFTER:
-        time.sleep(1.0)
+        row = conn.execute(select(store.users).where(func.lower(store.users.c.username) == key)).first()
     ok = False
     try:
         ok = _hasher.verify(row.password_hash if row else _DUMMY, password) and row is not None and not row.disabled
@@ -185,11 +292,13 @@ def authenticate(ledger, username: str, password: str, address: str | None = Non
         ok = False
     with ledger.transaction() as conn:
         if ok:
-            conn.execute(delete(store.login_failures).where(store.login_failures.c.username == key))
-            store.record(conn, username, "login", None, {}, address)
+            # the real user's success clears this address's count for the account; others' guesses stay counted
+            conn.execute(delete(store.login_failures).where(and_(
+                store.login_failures.c.username == key, store.login_failures.c.address == address_key(address))))
+            store.record(conn, row.username, "login", None, {}, address)
         else:
             conn.execute(delete(store.login_failures).where(store.login_failures.c.at < now - FAILURE_WINDOW))
-            conn.execute(insert(store.login_failures).values(username=key, at=now))
+            conn.execute(insert(store.login_failures).values(username=key, address=address_key(address), at=now))
             store.record(conn, username[:200], "login.failed", None, {}, address)
     return _row_user(row) if ok else None
 

@@ -8,9 +8,11 @@ revocations and documents are `zzcbec_docs.process` calls, run in a worker threa
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -21,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -155,11 +158,20 @@ class Desk:
         """A decision as the desk shows it: the ledger named as 奖励台账, never by its file or server."""
         from dataclasses import replace
 
-        name = _process().decide.ledger_name(self.ledger)
-        warnings = tuple(replace(w, message=w.message.replace(f"奖励台账 {name}", "奖励台账").replace(name, "奖励台账"),
-                                 message_en=w.message_en.replace(f"the award ledger {name}", "the award ledger")
-                                 .replace(name, "the ledger")) for w in result.warnings)
+        warnings = tuple(replace(w, message=self.scrub(w.message), message_en=self.scrub(w.message_en))
+                         for w in result.warnings)
         return replace(result, warnings=warnings, source="desk" if "/" in str(result.source) else result.source)
+
+    def scrub(self, text: str) -> str:
+        """Text for a page: the ledger's file or server address, and any command-line advice, taken out."""
+        from zzcbec_docs.ledger.store import shown_url
+
+        for where in sorted({self.ledger.url, shown_url(self.ledger.url), _process().decide.ledger_name(self.ledger)},
+                            key=len, reverse=True):
+            if where:
+                text = text.replace(f"台账 {where}", "奖励台账").replace(f"the ledger {where}", "the ledger") \
+                    .replace(where, "奖励台账")
+        return cli_words_out(text)
 
     def audit(self, user: str, action: str, target: str | None = None, detail: dict | None = None,
               address: str | None = None) -> None:
@@ -219,16 +231,51 @@ def error_response(request: Request, desk: Desk | None, exc: HttpError, user: Us
     return desk.page("error.html", request, user, status=exc.status, error=exc)
 
 
-def from_library(exc: ZzcbecError) -> HttpError:
+# command-line advice inside a library message ("可用 --issued-on 指定", "(zzcbec ledger init)"):
+# a page says what to do in its own words, never which flag to pass
+_CLI_ADVICE = (
+    re.compile(r"[；;，,]?\s*(?:可用|请用|或用|用)\s*--[a-z][a-z-]*(?:\s+[^\s；;，,。）)]+)?\s*(?:指定|映射)?"),
+    re.compile(r"[;,]?\s*(?:use|with)\s+--[a-z][a-z-]*(?:\s+[^\s;,.)]+)?"),
+    re.compile(r"\s*[（(][^（）()]*`?zzcbec [^（）()]*[）)]"),
+    re.compile(r"[;；]?\s*run `zzcbec [^`]*`[^;.；。]*"),
+)
+
+
+def cli_words_out(text: str) -> str:
+    for pattern in _CLI_ADVICE:
+        text = pattern.sub("", text)
+    return text
+
+
+def unreachable() -> HttpError:
+    return HttpError(503, "奖励台账暂时无法访问，请稍后重试；如持续出现，请联系系统管理员",
+                     "the award ledger cannot be reached just now; try again later, or tell the desk's administrator",
+                     headers={"Retry-After": "30"})
+
+
+def from_library(exc: ZzcbecError, desk: Desk | None = None) -> HttpError:
+    """A library error as the desk answers it; a ledger that cannot be reached is 503 with the desk's
+    own words (the library's message names the ledger's file or server, which no page shows)."""
+    from zzcbec_docs.errors import LedgerUnavailable
+
+    if isinstance(exc, LedgerUnavailable) or (type(exc).__name__ == "LedgerError" and "操作失败" in exc.zh):
+        return unreachable()
+    p = _process()
+    if isinstance(exc, p.AlreadyAwarded) and exc.revoked:  # the desk's way to re-issue is its own
+        return HttpError(409, f"该申报内容已奖励，文号 {exc.number}（已撤销）；如需重新出具，请在案件页面“重新出具”，"
+                         f"或在请求中以 reissue_of 写明所替代的 {exc.number}",
+                         f"this content was awarded as {exc.number} (revoked); to issue it again, re-issue it on the "
+                         f"case page, or name {exc.number} as reissue_of in the request")
+    scrub = desk.scrub if desk is not None else cli_words_out
     errors = None
     if isinstance(exc, BundleInvalid):
         errors = [p.as_dict() for p in exc.problems]
     elif exc.pointer or isinstance(exc, BundleError):
-        errors = [Problem(exc.pointer or "/", exc.zh, exc.en).as_dict()]
+        errors = [Problem(exc.pointer or "/", scrub(exc.zh), scrub(exc.en)).as_dict()]
     reasons = getattr(exc, "reasons", None)
-    err = HttpError(status_of(exc), exc.zh, exc.en, errors)
+    err = HttpError(status_of(exc), scrub(exc.zh), scrub(exc.en), errors)
     if reasons:
-        err.errors = (err.errors or []) + [{"path": "/", "message": str(r)} if not hasattr(r, "as_dict")
+        err.errors = (err.errors or []) + [{"path": "/", "message": scrub(str(r))} if not hasattr(r, "as_dict")
                                            else r.as_dict() for r in reasons]
     if isinstance(exc, TooManyAttempts):
         err.headers = {"Retry-After": str(exc.retry_after)}
@@ -277,11 +324,15 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                     err = HttpError(403, "当前账号无权进行此操作", "your role may not do this")
                 return error_response(request, desk, err, user)
             except ZzcbecError as exc:
-                return error_response(request, desk, from_library(exc), user)
+                return error_response(request, desk, from_library(exc, desk), user)
             except StarletteHTTPException as exc:  # a form Starlette could not read (too many parts, …)
                 return error_response(request, desk, HttpError(
                     422 if exc.status_code == 400 else exc.status_code, "表单内容无法读取或超出限制",
                     f"the form cannot be read: {exc.detail}"), user)
+            except (SQLAlchemyError, OSError) as exc:  # the database went away under a request
+                log.warning("desk: the ledger cannot be reached on %s %s: %s", request.method, request.url.path,
+                            type(exc).__name__)
+                return error_response(request, desk, unreachable(), user)
             except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to callers
                 name = type(exc).__name__
                 if name in ("MultiPartException", "ClientDisconnect"):
@@ -354,7 +405,11 @@ async def api_login(request: Request, desk: Desk, user: User | None) -> Response
 
 
 async def _sign_in(request: Request, desk: Desk, username: str, password: str, *, json_reply: bool) -> Response:
-    found = await run_in_threadpool(accounts.authenticate, desk.ledger, username, password, client_address(request))
+    address = client_address(request)
+    delay = await run_in_threadpool(accounts.check_throttle, desk.ledger, username, address)
+    if delay:
+        await asyncio.sleep(delay)  # slowed without holding a worker thread
+    found = await run_in_threadpool(accounts.authenticate, desk.ledger, username, password, address, checked=True)
     if found is None:
         raise HttpError(401, "用户名或密码错误", "wrong user name or password")
     token = await run_in_threadpool(accounts.new_session, desk.ledger, found)

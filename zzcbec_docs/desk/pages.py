@@ -375,7 +375,7 @@ async def _case_action(request: Request, desk: Desk, user: User, action: str, wo
     except ZzcbecError as exc:
         from zzcbec_docs.desk.app import from_library
 
-        err = from_library(exc)
+        err = from_library(exc, desk)
         ctx = await run_in_threadpool(_case_context, desk, user, detail)
         return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, **ctx)
     except HttpError as err:

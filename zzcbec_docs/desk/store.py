@@ -43,6 +43,8 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", String(40), nullable=False),
+    Column("display_name", String(60)),  # the person's name (审核意见书: 审核人)
+    Column("unit", String(60)),  # 审核单位: a reviewer's district bureau
 )
 
 sessions = Table(
@@ -60,7 +62,17 @@ login_failures = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(200), nullable=False),
     Column("at", Float, nullable=False),
+    Column("address", String(64), nullable=False, default="-"),  # the client address (an IPv6 one by its /64)
     Index("ix_zzdesk_login_failures_user_at", "username", "at"),
+    Index("ix_zzdesk_login_failures_address_at", "address", "at"),
+)
+
+# columns added after a table was first made: (table, column, SQL type and default); `ensure_tables`
+# adds the missing ones to a desk made by an earlier version
+ADDED_COLUMNS = (
+    ("zzdesk_users", "display_name", "VARCHAR(60)"),
+    ("zzdesk_users", "unit", "VARCHAR(60)"),
+    ("zzdesk_login_failures", "address", "VARCHAR(64) NOT NULL DEFAULT '-'"),
 )
 
 uploads = Table(
@@ -104,9 +116,35 @@ def ensure_tables(ledger) -> None:  # type: ignore[no-untyped-def]
     with ledger.transaction() as conn:
         if ledger.is_postgres:
             conn.execute(text("SELECT pg_advisory_xact_lock(7301013)"))
+        _add_columns(conn)
         metadata.create_all(conn, checkfirst=True)
+        _unique_names(conn)
         _append_only(conn, ledger.is_postgres)
     secret(ledger)
+
+
+def _add_columns(conn: Connection) -> None:
+    """The migration of a desk made by an earlier version: the columns it lacks, added in place."""
+    from sqlalchemy import inspect
+
+    found = inspect(conn)
+    tables = set(found.get_table_names())
+    for table, column, sql in ADDED_COLUMNS:
+        if table in tables and column not in {c["name"] for c in found.get_columns(table)}:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql}"))
+    if "zzdesk_login_failures" in tables:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzdesk_login_failures_address_at "
+                          "ON zzdesk_login_failures (address, at)"))
+
+
+def _unique_names(conn: Connection) -> None:
+    """User names are unique without regard to case, in the database too (a desk whose earlier
+    version let Ent-A and ent-a both in keeps them; `add_user` refuses a third)."""
+    clash = conn.execute(text("SELECT lower(username) FROM zzdesk_users GROUP BY lower(username) "
+                              "HAVING count(*) > 1")).first()
+    if clash is None:
+        conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_zzdesk_users_name_any_case "
+                          "ON zzdesk_users (lower(username))"))
 
 
 def _append_only(conn: Connection, postgres: bool) -> None:

@@ -1,5 +1,7 @@
 """The finance bureau's export: one row per award, and totals per district and per clause.
 
+No cell is ever a live formula (zzcbec_docs.cells: OWASP's rule for CSV, text cells in XLSX).
+
 Revoked awards are listed (marked) and counted apart (their own columns), in no total; every
 total adds up to its rows.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from zzcbec_docs.cells import csv_text, text_cells
 from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.ledger.store import LedgerAward
 from zzcbec_docs.money import ZERO, fmt_amount
@@ -72,7 +75,7 @@ def _award_row(a: LedgerAward) -> list:
 
 
 def _money(v: object) -> object:
-    return fmt_amount(v) if isinstance(v, Decimal) else ("" if v is None else v)
+    return fmt_amount(v) if isinstance(v, Decimal) else ("" if v is None else csv_text(v))
 
 
 def export_csv(awards: list[LedgerAward], path: Path) -> list[Path]:
@@ -119,6 +122,7 @@ def export_xlsx(awards: list[LedgerAward], path: Path) -> list[Path]:
             if h in money_cols:
                 for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                     row[0].number_format = "#,##0.00"
+        text_cells(ws)  # a name or a reason that begins with = is text, never a formula
         ws.freeze_panes = "A2"
 
     ws = wb.active
