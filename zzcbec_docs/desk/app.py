@@ -38,7 +38,7 @@ from zzcbec_docs.desk import accounts, authz, forms, store, uploads
 from zzcbec_docs.desk.accounts import TooManyAttempts, User
 from zzcbec_docs.desk.authz import Denied
 from zzcbec_docs.errors import BundleError, ZzcbecError
-from zzcbec_docs.money import fmt_amount, fmt_yuan
+from zzcbec_docs.money import fmt_amount, in_words
 from zzcbec_docs.vocabulary import (
     CONCLUSION_ZH,
     DECISION_ZH,
@@ -133,9 +133,10 @@ class Desk:
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.globals.update(STATUS_ZH=STATUS_ZH, CONCLUSION_ZH=CONCLUSION_ZH, DECISION_ZH=DECISION_ZH,
                                 EVENT_ZH=EVENT_ZH, ROLE_ZH=ROLE_ZH, NOTICE_ZH=NOTICE_ZH, cn_datetime=cn_datetime, cn_date=cn_date,
-                                fmt_yuan=fmt_yuan,
+                                fmt_yuan=yuan, in_words=in_words,
                                 policy=self.policy, ATTACHMENT_KINDS=forms.ATTACHMENT_KINDS,
                                 districts=accounts.known_districts())
+        self.env.filters["words"] = self.words
         self.documents: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
         self.documents_lock = threading.Lock()
         self._warm()
@@ -161,6 +162,16 @@ class Desk:
         warnings = tuple(replace(w, message=self.scrub(w.message), message_en=self.scrub(w.message_en))
                          for w in result.warnings)
         return replace(result, warnings=warnings, source="desk" if "/" in str(result.source) else result.source)
+
+    def words(self, text: Any) -> str:
+        """A library message as a page shows it: no ledger location, no command-line advice, amounts
+        as the documents write them (12,000,000.00 元)."""
+        return money_words(self.scrub(str(text)))
+
+    def issuer_review_unit(self) -> str:
+        from zzcbec_docs.documents.issuer import load_issuer
+
+        return load_issuer().review_unit
 
     def scrub(self, text: str) -> str:
         """Text for a page: the ledger's file or server address, and any command-line advice, taken out."""
@@ -239,6 +250,21 @@ _CLI_ADVICE = (
     re.compile(r"\s*[（(][^（）()]*`?zzcbec [^（）()]*[）)]"),
     re.compile(r"[;；]?\s*run `zzcbec [^`]*`[^;.；。]*"),
 )
+
+
+def yuan(value: Decimal | None) -> str:
+    """An amount as the documents' tables write it, with its unit: 12,000,000.00 元."""
+    from zzcbec_docs.documents.gongwen import table_yuan
+
+    return "—" if value is None else f"{table_yuan(value)} 元"
+
+
+_YEN = re.compile(r"¥(-?\d[\d,]*(?:\.\d+)?)")
+
+
+def money_words(text: str) -> str:
+    """¥12,000,000.00 in a library message (the command line's form) → 12,000,000.00 元."""
+    return _YEN.sub(lambda m: f"{m.group(1)} 元", text)
 
 
 def cli_words_out(text: str) -> str:
@@ -464,6 +490,13 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
     ctype = request.headers.get("content-type", "")
     fmt = "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None)
     bundle = parse_bundle(raw, "request", fmt)
+    if bundle.attachments:
+        # the desk records only attachments it received and hashed itself; a JSON body cannot carry them
+        raise HttpError(422, "通过接口提交的申报材料不能声明附件：附件请在申报页面上传（由本系统计算 SHA-256），"
+                        "或去掉 attachments 后提交", "a bundle submitted through the API cannot declare attachments: "
+                        "upload them on the application page (the desk hashes them), or leave attachments out",
+                        [Problem("/attachments", "附件须在申报页面上传", "attachments are uploaded on the "
+                                 "application page").as_dict()])
     sub = await run_in_threadpool(_submit, desk, user, bundle, None, client_address(request))
     body = {"id": sub.case.id, "status": sub.case.status, "created": sub.created,
             "check": desk.shown(sub.result).as_dict()}
@@ -552,11 +585,15 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
     p = _process()
     conclusion = data.get("conclusion")
     if conclusion not in CONCLUSION_ZH:
-        raise unprocessable("/conclusion", "conclusion 应为 approve、partial 或 reject",
-                            "conclusion is approve, partial or reject")
+        raise unprocessable("/conclusion", "请选择审核结论：同意、部分同意或不同意",
+                            "choose the conclusion: approve, partial or reject")
     remarks = data.get("remarks", "")
     if not isinstance(remarks, str) or len(remarks) > 4000:
-        raise unprocessable("/remarks", "remarks 应为不超过 4000 字的文字", "remarks is text of at most 4000 characters")
+        raise unprocessable("/remarks", "审核意见应为不超过 4000 字的文字", "remarks is text of at most 4000 characters")
+    if conclusion in ("reject", "partial") and not remarks.strip():
+        # the enterprise is told why: a rejection (or a partial approval) without a reason is not recorded
+        raise unprocessable("/remarks", f"审核结论为“{CONCLUSION_ZH[conclusion]}”时，请在审核意见中写明理由",
+                            f"a conclusion of {conclusion} needs its reason in the remarks")
     reviewed_on = None
     if data.get("reviewed_on") is not None:
         try:
@@ -564,8 +601,10 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
         except ValueError:
             raise unprocessable("/reviewed_on", "日期应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
     verified = _verified(data.get("verified"), detail.bundle)
-    unit = "郑州市商务局" if user.role == "bureau" else None
-    record = p.ReviewInput(reviewer=user.username, conclusion=conclusion, verified=verified, remarks=remarks,
+    # the opinion names the reviewer's own unit (a district bureau, from the account; the city's review:
+    # the issuer profile's 审核单位) and the reviewer's name, not the login
+    unit = user.unit or (desk.issuer_review_unit() if user.role == "bureau" else None)
+    record = p.ReviewInput(reviewer=user.display_name, conclusion=conclusion, verified=verified, remarks=remarks,
                            reviewed_on=reviewed_on, unit=unit)
     return p.review(desk.ledger, detail.case.id, record, actor=user.username, policy=desk.policy)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
-from zzcbec_docs.calculator.policy_view import amount_text, cap_text, condition_text
+from zzcbec_docs.calculator.policy_view import amount_text, cap_text
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Policy
 
 UNITS = {"money": "元", "quantity": "平方米", "count": "个", "date": "年-月-日"}
@@ -72,7 +72,7 @@ def sections(policy: Policy) -> list[Section]:
         hints: dict[str, list[str]] = {}
         units: dict[str, str] = {}
         for c in cl.all_conditions():  # the clause's conditions and its tiers' alternatives
-            hints.setdefault(c.fact, []).append(condition_text(c))
+            hints.setdefault(c.fact, []).append(condition_words(c))
             if getattr(c, "unit", None):
                 units[c.fact] = c.unit
         fields = []
@@ -90,6 +90,13 @@ def sections(policy: Policy) -> list[Section]:
                            amount_text(cl) if cl.kind == "award" else "", cap_text(cl) if cl.kind == "award" else "",
                            fields))
     return out
+
+
+def condition_words(c: Any) -> str:
+    """A condition as the documents word it: 年进出口额达到1000万元以上（含本数）."""
+    from zzcbec_docs.documents.content import doc_requirement
+
+    return f"{c.label}{doc_requirement(c)}"
 
 
 def _set(d: dict, path: tuple[str, ...], value: Any) -> None:
@@ -130,6 +137,8 @@ def to_bundle(form: dict[str, str], policy: Policy, *, uscc: str,
             value = get(f.name)
             if value == "":
                 continue
+            if f.kind in ("money", "quantity", "count"):
+                value = normalise_figure(value)
             if "." in f.fact:  # service fee item
                 top, fee = f.fact.split(".")
                 facts.setdefault(top, {})[fee] = value
@@ -191,6 +200,53 @@ def field_for_pointer(pointer: str, bundle: dict[str, Any]) -> str | None:
     if parts == ["year"]:
         return "year"
     return None
+
+
+# what each kind of field asks for, in the form's words (a schema's message names a JSON pointer,
+# a pattern or 10^15; a person is told what to type)
+FIELD_WORDS = {
+    "money": "请填写金额（元），只写数字，最多两位小数，如 1200000 或 1200000.50",
+    "quantity": "请填写数量，只写数字，最多两位小数",
+    "count": "请填写整数，如 35",
+    "date": "请按“年-月-日”填写日期，如 2025-12-31",
+    "flag": "请选择“是”或“否”",
+    "hq_level": "请选择总部级别",
+    "demo_park_level": "请选择示范园区（基地）级别",
+    "text": "请填写文字（不超过 500 字）",
+}
+APPLICANT_WORDS = {
+    "year": ("申报年度", "请填写四位数的年度，如 2025"),
+    "applicant.district": ("所在区县（市）", "请选择所在区县（市）"),
+    "applicant.name": ("申请单位全称", "请填写申请单位全称"),
+    "applicant.contact.phone": ("联系电话", "请填写联系电话，如 0371-12345678 或 13800000000"),
+    "applicant.bank.account": ("银行账号", "请填写银行账号（数字）"),
+    "applicant.customs_code": ("海关编码", "海关编码为 10 位数字或字母，不申报可不填"),
+}
+
+
+def field_words(name: str | None, message: str, all_sections: list[Section]) -> tuple[str, str]:
+    """(the field's label, what to do) for an error the schema places at `name`."""
+    if name is None or name == "general":
+        return "", message.split(" / ")[0]
+    if name in APPLICANT_WORDS:
+        return APPLICANT_WORDS[name]
+    for label_name, label, _path in APPLICANT_FIELDS:
+        if label_name == name:
+            return label, f"请检查“{label}”的填写"
+    for s in all_sections:
+        for f in s.fields:
+            if f.name == name:
+                return f"第{s.numeral}条 {f.label}", FIELD_WORDS.get(f.kind, message.split(" / ")[0])
+        if name == f"c{s.clause}":
+            return f"第{s.numeral}条", message.split(" / ")[0]
+    return "", message.split(" / ")[0]
+
+
+def normalise_figure(text: str) -> str:
+    """A figure as people type it (12,000,000 or 1 200 000 or full-width digits) in the bundle's form."""
+    table = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+    plain = text.translate(table).replace(",", "").replace(" ", "").replace("\u3000", "")
+    return plain if plain.replace(".", "", 1).isdigit() else text
 
 
 def bundle_json(bundle: dict[str, Any]) -> bytes:

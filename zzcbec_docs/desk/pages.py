@@ -171,10 +171,11 @@ def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[d
     try:
         bundle = parse_bundle(forms.bundle_json(data), "form.json", "json")
     except BundleInvalid as exc:
-        out["errors"] = exc.problems
         for p in exc.problems:
             f = forms.field_for_pointer(p.path, data) or "general"
-            out["field_errors"].setdefault(f, []).append(p.message)
+            label, words = forms.field_words(f, p.message, desk.sections)
+            out["errors"].append({"field": f, "label": label, "message": words})
+            out["field_errors"].setdefault(f, []).append(words)
         return out
     out["bundle"] = bundle
     out["result"] = desk.shown(_decide(desk, bundle))
@@ -191,6 +192,7 @@ def _apply_page(request: Request, desk: Desk, user: User, values: dict[str, str]
     cases = _list(desk, user)
     return desk.page("apply.html", request, user, status=status, values=values, sections=desk.sections,
                      uploads=rows, ev=ev, message=message, applicant_fields=forms.APPLICANT_FIELDS,
+                     known_fields={"year", "applicant.district", *(n for n, _l, _p in forms.APPLICANT_FIELDS)},
                      my_cases=cases)
 
 
@@ -235,11 +237,17 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
             message, status = exc.message, 422
     bundle_file = form.get("bundle_file")
     if action == "load" and isinstance(bundle_file, UploadFile):
-        raw = await bundle_file.read(uploads.MAX_BUNDLE + 1)
+        raw = await bundle_file.read(BUNDLE_ZIP_MAX + 1)
         try:
+            name = uploads.display_name(bundle_file.filename)
+            if raw[:4] == b"PK\x03\x04":  # the form's own download: the bundle and its attachments
+                raw, packed = await run_in_threadpool(_unpack_bundle_zip, raw)
+                for kind, file_name, content in packed:
+                    new_id = await run_in_threadpool(_store_upload, desk, user, content, file_name, kind, len(ids),
+                                                     address)
+                    ids.append(str(new_id))
             if len(raw) > uploads.MAX_BUNDLE:
                 raise BundleError("申报材料文件超过 1 MiB 上限", "the bundle file is larger than 1 MiB")
-            name = uploads.display_name(bundle_file.filename)
             data = parse_text(decode_text(raw, name, BundleError), name, BundleError)
             values = forms.from_bundle(data)
             uscc = (data.get("applicant") or {}).get("uscc") if isinstance(data, dict) else None
@@ -256,10 +264,7 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
         entries, files = _attachment_entries(rows)
         ev = evaluate(desk, user, values, entries)
         if action == "download":
-            body = yaml.safe_dump(ev["data"], allow_unicode=True, sort_keys=False).encode("utf-8")
-            name = f"{user.uscc}-{values.get('year', '')}-bundle.yaml"
-            return Response(body, media_type="application/yaml; charset=utf-8", headers={
-                "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(name)}"})
+            return _bundle_download(ev["data"], files, f"{user.uscc}-{values.get('year', '')}")
         if action == "submit" and ev["bundle"] is not None and status == 200:
             sub = _submit(desk, user, ev["bundle"], files or None, address)
             return RedirectResponse(f"/cases/{sub.case.id}?submitted={'new' if sub.created else 'again'}",
@@ -268,6 +273,76 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
         return _apply_page(request, desk, user, values, rows, ev, status=code, message=message)
 
     return await run_in_threadpool(work)
+
+
+BUNDLE_ZIP_MAX = uploads.MAX_BUNDLE + uploads.MAX_FILE * uploads.MAX_FILES  # read at most this much of a ZIP
+ATTACHMENT_DIR = "attachments"
+
+
+def _bundle_download(data: dict[str, Any], files: dict[str, bytes], stem: str) -> Response:
+    """The form as a bundle `zzcbec check` passes: a YAML file, or — with attachments — a ZIP of
+    bundle.yaml and attachments/<sha256>.<ext>, the paths the bundle names relative to itself."""
+    import io
+    import zipfile
+
+    if not files:
+        body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
+        return Response(body, media_type="application/yaml; charset=utf-8", headers={
+            "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(stem)}-bundle.yaml"})
+    data = {**data, "attachments": [{**a, "file": f"{ATTACHMENT_DIR}/{a['file']}"} for a in data.get("attachments", ())]}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bundle.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        for name, content in sorted(files.items()):
+            z.writestr(f"{ATTACHMENT_DIR}/{name}", content)
+    return Response(buf.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=\"bundle.zip\"; filename*=UTF-8''{quote(stem)}-bundle.zip"})
+
+
+def _unpack_bundle_zip(raw: bytes) -> tuple[bytes, list[tuple[str, str, bytes]]]:
+    """A ZIP as the form downloads it: its bundle (bundle.yaml/.yml/.json at the top) and each attachment
+    the bundle lists, read by the names the bundle gives (nothing is written to disk), each checked
+    against its SHA-256 and the upload limits. A ZIP that is not this shape is refused."""
+    import hashlib
+    import io
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw))
+        infos = {i.filename: i for i in z.infolist()}
+    except (zipfile.BadZipFile, ValueError):
+        raise BundleError("ZIP 文件无法读取", "the ZIP file cannot be read") from None
+    if len(infos) > uploads.MAX_FILES + 1 or len(raw) > BUNDLE_ZIP_MAX:
+        raise BundleError("ZIP 中的文件过多或过大", "the ZIP holds too many or too large files")
+    top = next((n for n in ("bundle.yaml", "bundle.yml", "bundle.json") if n in infos), None)
+    if top is None:
+        raise BundleError("ZIP 中没有 bundle.yaml（本系统下载的申报材料文件的结构）",
+                          "the ZIP has no bundle.yaml at its top (the shape the desk downloads)")
+
+    def read(info: zipfile.ZipInfo, limit: int) -> bytes:
+        if info.file_size > limit:
+            raise BundleError(f"ZIP 中的“{uploads.display_name(info.filename)}”过大",
+                              f"{info.filename!r} in the ZIP is too large")
+        with z.open(info) as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise BundleError("ZIP 中的文件过大", "a file in the ZIP is too large")
+        return data
+
+    bundle_raw = read(infos[top], uploads.MAX_BUNDLE)
+    data = parse_text(decode_text(bundle_raw, top, BundleError), top, BundleError)
+    packed = []
+    for i, a in enumerate((data.get("attachments") or []) if isinstance(data, dict) else []):
+        if not isinstance(a, dict) or str(a.get("file")) not in infos:
+            raise BundleError(f"ZIP 中缺少附件 {a.get('file') if isinstance(a, dict) else i}",
+                              f"the ZIP lacks attachment {i}", pointer=f"/attachments/{i}/file")
+        content = read(infos[str(a["file"])], uploads.MAX_FILE)
+        if hashlib.sha256(content).hexdigest() != a.get("sha256"):
+            raise BundleError(f"附件 {a['file']} 的 SHA-256 与申报材料所写不符",
+                              f"attachment {a['file']}: its SHA-256 is not the one the bundle gives",
+                              pointer=f"/attachments/{i}/sha256")
+        packed.append((str(a.get("kind") or "other"), str(a.get("title") or a["file"]), content))
+    return bundle_raw, packed
 
 
 # ---------------------------------------------------------------------- lists
@@ -306,16 +381,19 @@ def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
     declared = result
     bundle = detail.bundle
     rows = []
-    from zzcbec_docs.bundle.validate import fact_labels
+    from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
 
-    labels = fact_labels()
+    labels, kinds = fact_labels(), fact_kinds()
     latest = detail.reviews[-1] if detail.reviews else None
     verified_latest = _verified_of(latest)
     for c in bundle.claims:
         key = (c.clause, c.competition_name if c.clause == 11 else None)
         for fact, value in c.facts.items():
+            kind = kinds.get(c.clause, {}).get(fact, "")
+            checked = verified_latest.get(key, {}).get(fact)
             rows.append({"clause": c.clause, "competition": key[1], "fact": fact, "label": labels.get(fact, fact),
-                         "declared": _show(value), "verified": _show(verified_latest.get(key, {}).get(fact)),
+                         "declared": _display(value, kind), "verified": _show(checked),
+                         "verified_shown": _display(checked, kind),
                          "kind": type(value).__name__, "editable": not isinstance(value, dict)})
     notices = [{**jsonable(n), "total": n.total} for n in detail.notices]
     return {"case": detail.case, "detail": detail, "result": result, "declared": declared, "rows": rows,
@@ -350,6 +428,31 @@ def _verified_of(review: Any) -> dict[tuple, dict[str, Any]]:
     return out
 
 
+def _display(v: Any, kind: str) -> str:
+    """A declared or verified figure as a person reads it: 12,000,000.00 元, 2025年3月1日, 是."""
+    from zzcbec_docs.desk.app import yuan
+    from zzcbec_docs.vocabulary import cn_date
+
+    if v is None or v == "":
+        return ""
+    if kind in ("money",) and not isinstance(v, bool):
+        try:
+            return yuan(Decimal(str(v)))
+        except ArithmeticError:
+            return str(v)
+    if kind == "date":
+        try:
+            return cn_date(str(v))
+        except ValueError:
+            return str(v)
+    if isinstance(v, dict):
+        from zzcbec_docs.bundle.validate import fact_labels
+
+        labels = fact_labels()
+        return "；".join(f"{labels.get(k, k)}：{_display(x, 'money')}" for k, x in v.items())
+    return _show(v)
+
+
 def _show(v: Any) -> str:
     if v is None:
         return ""
@@ -364,29 +467,42 @@ def _show(v: Any) -> str:
 async def case_page(request: Request, desk: Desk, user: User, error: Any = None, status: int = 200) -> Response:
     detail = await load_case(request, desk, user, "case.view")
     ctx = await run_in_threadpool(_case_context, desk, user, detail)
-    return desk.page("case.html", request, user, status=status, error=error,
+    awarded = request.query_params.get("awarded")
+    if awarded not in {n.get("number") for n in ctx["live_notices"]}:
+        awarded = None  # only a number the case holds is echoed
+    return desk.page("case.html", request, user, status=status, error=error, awarded=awarded,
                      submitted=request.query_params.get("submitted"), **ctx)
 
 
-async def _case_action(request: Request, desk: Desk, user: User, action: str, work) -> Response:  # type: ignore[no-untyped-def]
+async def _case_action(request: Request, desk: Desk, user: User, action: str, work, fields=None) -> Response:  # type: ignore[no-untyped-def]
+    """Run a step on the case; on an error the page comes back with what was typed kept and each
+    message beside its field (`fields` maps an error's place to a form field's name)."""
     detail = await load_case(request, desk, user, action)
     try:
-        await run_in_threadpool(work, detail)
-    except ZzcbecError as exc:
+        done = await run_in_threadpool(work, detail)
+    except (ZzcbecError, HttpError) as exc:
         from zzcbec_docs.desk.app import from_library
 
-        err = from_library(exc, desk)
+        err = from_library(exc, desk) if isinstance(exc, ZzcbecError) else exc
+        form = getattr(request.state, "form", None)
+        kept = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"} if form else {}
+        beside: dict[str, list[str]] = {}
+        for e in err.errors or []:
+            name = (fields or {}).get(e.get("path", "")) if isinstance(e, dict) else None
+            if name:
+                beside.setdefault(name, []).append(str(e.get("message", "")).split(" / ")[0])
         ctx = await run_in_threadpool(_case_context, desk, user, detail)
-        return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, **ctx)
-    except HttpError as err:
-        ctx = await run_in_threadpool(_case_context, desk, user, detail)
-        return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, **ctx)
+        return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, kept=kept,
+                         beside=beside, **ctx)
+    if isinstance(done, Response):
+        return done
     return RedirectResponse(f"/cases/{detail.case.id}", status_code=303)
 
 
 @route("case.review", write=True, form=True, per_case=True)
 async def review_post(request: Request, desk: Desk, user: User) -> Response:
     form = request.state.form
+    fields = {"/conclusion": "conclusion", "/remarks": "remarks"}
 
     def work(detail: Any) -> None:
         verified: dict[tuple, dict[str, Any]] = {}
@@ -403,24 +519,37 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
                     value = {"是": True, "true": True, "否": False, "false": False}.get(raw, raw)
                 elif kinds.get(fact) == "count" and raw.isdigit():
                     value = int(raw)
-                verified.setdefault((c.clause, c.competition_name if c.clause == 11 else None), {})[fact] = value
+                key = (c.clause, c.competition_name if c.clause == 11 else None)
+                verified.setdefault(key, {})[fact] = value
+                fields[f"/verified/{list(verified).index(key)}/facts/{fact}"] = f"v.{c.index}.{fact}"
         body = {"conclusion": form.get("conclusion"), "remarks": str(form.get("remarks") or ""),
                 "verified": [{"clause": k[0], **({"competition_name": k[1]} if k[1] else {}), "facts": f}
                              for k, f in verified.items()]}
         _review(desk, user, detail, body, client_address(request))
 
-    return await _case_action(request, desk, user, "case.review", work)
+    return await _case_action(request, desk, user, "case.review", work, fields)
 
 
 @route("case.award", write=True, form=True, per_case=True)
 async def award_post(request: Request, desk: Desk, user: User) -> Response:
+    """Two steps, without JavaScript: the first post shows what will be awarded (the amount, each
+    clause, what a cap cut) and asks for confirmation; the confirming post awards."""
     form = request.state.form
 
-    def work(detail: Any) -> None:
-        _award(desk, user, detail, _date({"date": form.get("date") or None}), client_address(request),
-               str(form.get("reissue_of") or "") or None)
+    def work(detail: Any) -> Response:
+        date = _date({"date": form.get("date") or None})
+        reissue_of = str(form.get("reissue_of") or "") or None
+        if form.get("confirm") != "yes":
+            result = desk.shown(_process().case_result(desk.ledger, detail.case.id, desk.policy))
+            if result.total <= 0:
+                raise _process().NotAwardable("按当前审核结论和上限，该案件没有可奖励的金额",
+                                              "nothing is left to award under the review and the caps")
+            return desk.page("award_confirm.html", request, user, case=detail.case, result=result,
+                             date=date.isoformat() if date else dt.date.today().isoformat(), reissue_of=reissue_of)
+        out = _award(desk, user, detail, date, client_address(request), reissue_of)
+        return RedirectResponse(f"/cases/{detail.case.id}?awarded={quote(out.number)}", status_code=303)
 
-    return await _case_action(request, desk, user, "case.award", work)
+    return await _case_action(request, desk, user, "case.award", work, {"/date": "date"})
 
 
 @route("case.revoke", write=True, form=True, per_case=True)
@@ -430,10 +559,11 @@ async def revoke_post(request: Request, desk: Desk, user: User) -> Response:
     def work(detail: Any) -> None:
         reason = str(form.get("reason") or "").strip()
         if not reason or len(reason) > 1000:
-            raise HttpError(422, "请写明撤销理由（不超过 1000 字）", "give the reason (at most 1000 characters)")
+            raise HttpError(422, "请写明撤销理由（不超过 1000 字）", "give the reason (at most 1000 characters)",
+                            [{"path": "/reason", "message": "请写明撤销理由（不超过 1000 字）"}])
         _revoke(desk, user, detail, str(form.get("number") or "") or None, reason, client_address(request))
 
-    return await _case_action(request, desk, user, "case.revoke", work)
+    return await _case_action(request, desk, user, "case.revoke", work, {"/reason": "reason"})
 
 
 @route("case.view", per_case=True)

@@ -309,7 +309,7 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
         "sections": sections, "readings": readings,
         "declared_total": g.yuan_text(declared.total),
         "draft": review is None,
-        "review_unit": issuer.review_unit,
+        "review_unit": getattr(review, "unit", None) or issuer.review_unit,
         "reviewer": review.reviewer if review else None,
         "reviewed_on": cn_date(review.reviewed_on) if review else None,
         "remarks": review.remarks if review else "",

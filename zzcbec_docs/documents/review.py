@@ -31,6 +31,7 @@ class Review:
     conclusion: str
     sha256: str = ""  # of the review file itself, recorded with an award
     per_item: frozenset[int] = frozenset({11})  # clauses verified per named item (competition)
+    unit: str | None = None  # 审核单位 the review names (a district bureau); else the issuer profile's
 
     @property
     def conclusion_zh(self) -> str:

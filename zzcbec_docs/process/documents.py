@@ -29,7 +29,8 @@ def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any
             by_claim[(c.clause, c.competition_name if c.clause == 11 else None)] = verified[key]
     return Review(source=review.record_file or f"审核记录 #{review.id}", bundle_sha256=bundle.sha256,
                   reviewer=review.reviewer, reviewed_on=review.reviewed_on, verified=by_claim,
-                  remarks=review.remarks, conclusion=review.conclusion, sha256=review.record_sha256 or "")
+                  remarks=review.remarks, conclusion=review.conclusion, sha256=review.record_sha256 or "",
+                  unit=review.unit)
 
 
 def as_awarded(result: CheckResult, lines: tuple[AwardLine, ...], policy: Policy, district: str) -> CheckResult:
