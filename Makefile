@@ -6,7 +6,7 @@ OUT ?= out
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
-.PHONY: install system fonts browser demo test test-fast typecheck schemas docs bench lint clean serve
+.PHONY: axe install system fonts browser demo test test-fast typecheck schemas docs bench lint clean serve
 
 # The Fandol faces (GB 2312 仿宋, 黑体, 楷体, 宋体) come out of Debian's texlive-lang-chinese without
 # installing TeX: download the .deb (49 MB), unpack it into a temporary folder, keep the .otf files.
@@ -62,7 +62,7 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(VENV)/bin/zzcbec demo --out $(OUT)
 
-test: install
+test: install axe
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
 	$(PY) -m mypy
 	$(PY) -m zzcbec_docs.bundle.publish --check
@@ -96,3 +96,11 @@ lint: install
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist .pytest_cache
+
+# axe-core (npm) for the desk's WCAG 2.1 AA checks in the browser tests: into the cache, only when absent
+AXE_DIR := $(CACHE_BASE)/axe
+axe:
+	@test -s "$(AXE_DIR)/node_modules/axe-core/axe.min.js" || { \
+	  if command -v npm >/dev/null; then echo "zzcbec: installing axe-core into $(AXE_DIR)"; \
+	    npm install --prefix "$(AXE_DIR)" --no-audit --no-fund axe-core@4 >/dev/null; \
+	  else echo "zzcbec: npm is not installed; the browser tests skip their WCAG checks"; fi; }

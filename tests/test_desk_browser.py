@@ -1,7 +1,10 @@
 """The desk in a real browser (Debian's chromium driven by Playwright) against a real `zzcbec serve`:
 an enterprise applies, a reviewer verifies, the bureau awards, the enterprise gets its notice.
 
-Screenshots of every kind of page are saved in out/desk-screenshots/ (the README shows one)."""
+Every page is checked with axe-core (npm's `axe-core`, which `make axe` installs into the cache) for
+WCAG 2.1 AA: zero violations; and laid out at 390 px (a phone) without a horizontal scroll.
+Screenshots of every kind of page, desktop and phone, are saved in out/desk-screenshots/ (the
+README shows one)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,11 @@ from conftest import ROOT
 from desk_support import ENT_A, PASSWORD, Server, add_accounts
 
 CHROMIUM = "/usr/bin/chromium"
+AXE_DIR = Path(os.environ.get("ZZCBEC_AXE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+               / "zzcbec-docs" / "axe")
+AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 390, "height": 844}
 SHOTS = Path(os.environ.get("ZZCBEC_SCREENSHOTS", ROOT / "out" / "desk-screenshots"))
 PDF = b"%PDF-1.4\n% business licence scan\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -45,9 +53,55 @@ def browser():
         b.close()
 
 
-def shot(page, name: str, *, full_page: bool = True) -> None:
+def shot(page, name: str, *, full_page: bool = True, javascript: bool = True) -> None:
+    """The page's screenshot (desktop), its axe-core check (WCAG 2.1 AA, zero violations), and the
+    same page on a phone: 390 px wide, nothing wider than the screen, its screenshot too."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    if not full_page:
+        return
+    if not javascript:  # nothing can be evaluated in such a page: the phone's picture only
+        size = page.viewport_size
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
+        page.set_viewport_size(size)
+        return
+    accessible(page, name)
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= PHONE["width"], f"{name}: the page is {wide} px wide on a 390 px phone"
+        page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+
+
+def install_axe() -> None:
+    """As `make axe` does: npm's axe-core into the cache, only when it is absent; without npm, skip."""
+    import shutil
+    import subprocess
+
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed, so axe-core cannot be: the WCAG checks of the pages are skipped")
+    subprocess.run([npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "axe-core@4"],
+                   check=True, capture_output=True, timeout=300)
+    assert AXE.is_file(), f"npm ran but {AXE} is missing"
+
+
+def accessible(page, name: str) -> None:
+    """axe-core in the page (evaluated through the DevTools protocol, so the desk's CSP stays on)."""
+    if not AXE.is_file():
+        install_axe()
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+                          ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
+                          "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)})))",
+                          WCAG_AA)
+    assert found == [], f"{name}: WCAG 2.1 AA violations (axe-core):\n" + "\n".join(
+        f"  {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found)
 
 
 def sign_in(browser, server, username: str, *, javascript: bool = True):
@@ -89,7 +143,7 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     page.type("input[name='c1.import_export']", "12000000")
     page.type("input[name='c1.promotion_costs']", "800000")
     amount_is(page, "240000.00")
-    assert total(page) == "¥240,000.00"
+    assert total(page) == "240,000.00 元"  # as the documents write amounts
     page.fill("input[name='c1.promotion_costs']", "")
     page.type("input[name='c1.promotion_costs']", "900000")  # 30% of 900,000 as it is typed
     amount_is(page, "270000.00")
@@ -104,6 +158,15 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     shot(page, "1-enterprise-apply")
     page.locator("#clause-1").scroll_into_view_if_needed()
     shot(page, "1-enterprise-apply-clause1", full_page=False)  # the README's picture
+    # a figure typed wrong, checked: the error beside its field (and its page accessible), the rest kept
+    page.fill("input[name='c1.promotion_costs']", "九十万")
+    page.click("#check-button")
+    page.wait_for_selector("#e-c1\\.promotion_costs")
+    shot(page, "1-enterprise-form-error")
+    page.fill("input[name='c1.promotion_costs']", "900,000")  # as people write it: read as 900000
+    page.click("#check-button")
+    page.wait_for_selector("#total-amount")
+    amount_is(page, "520000.00")
     # an attachment: uploaded, its SHA-256 shown, the typed figures kept
     licence = tmp_path / "营业执照.pdf"
     licence.write_bytes(PDF)
@@ -129,12 +192,21 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     page.wait_for_url(re.compile(r"/queue$"))
     shot(page, "3-reviewer-queue")
     page.click(f"a[href='{case_url.replace(server.url, '')}']")
-    page.fill("input[aria-label='核实 用于跨境电子商务的网络推广、独立站建设等费用']", "700000")
+    page.fill("input[aria-label='核实：用于跨境电子商务的网络推广、独立站建设等费用']", "700000")
+    # no conclusion chosen: refused, and the typed figure is kept beside its error
+    page.click("#review-button")  # the browser's own check (required) holds the post back …
+    page.evaluate("document.getElementById('f-conclusion').removeAttribute('required')")  # … without it, the desk
+    page.click("#review-button")
+    page.wait_for_selector("#e-conclusion")
+    assert "请选择审核结论" in page.inner_text("#e-conclusion")
+    assert page.input_value("input[aria-label='核实：用于跨境电子商务的网络推广、独立站建设等费用']") == "700000"
+    shot(page, "4-reviewer-case-error")
+    # a partial approval needs its reason
     page.select_option("select[name=conclusion]", "partial")
     page.fill("textarea[name=remarks]", "推广费按发票核减至70万元")
     page.click("#review-button")
     page.wait_for_selector("#case-status:has-text('审核同意')")
-    assert page.inner_text("#case-total") == "¥460,000.00"  # 30% of 700,000 + 250,000
+    assert page.inner_text("#case-total") == "460,000.00 元"  # 30% of 700,000 + 250,000
     shot(page, "4-reviewer-case")
     with page.expect_download() as dl:
         page.click("text=审核意见书 PDF")
@@ -146,7 +218,12 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     page.wait_for_url(re.compile(r"/bureau$"))
     shot(page, "5-bureau-cases")
     page.goto(case_url)
-    page.click("#award-button")
+    shot(page, "6-bureau-case")
+    page.click("#award-button")  # asks first, showing the amount
+    page.wait_for_selector("#confirm-amount")
+    assert page.inner_text("#confirm-amount") == "460,000.00 元"
+    shot(page, "6-bureau-award-confirm")
+    page.click("#confirm-award-button")
     page.wait_for_selector("#case-status:has-text('已奖励')")
     number = re.search(r"郑商务〔\d{4}〕\d+号", page.inner_text("body")).group(0)
     shot(page, "6-bureau-case-awarded")
@@ -189,7 +266,14 @@ def test_the_form_works_without_javascript(server, browser):
     page.wait_for_selector("#decision-1")
     gap = page.inner_text("#decision-1")
     assert "不符合" in gap and "还差" in gap and "1,000万元" in gap  # the gap in the policy's words
-    shot(page, "9-enterprise-no-javascript")
+    shot(page, "9-enterprise-no-javascript", javascript=False)
+    # a figure typed wrong: said beside its field in the form's words, linked from the summary
+    page.fill("input[name='c1.promotion_costs']", "八十万")
+    page.click("#check-button")
+    page.wait_for_selector("#e-c1\\.promotion_costs")
+    assert "请填写金额（元）" in page.inner_text("#e-c1\\.promotion_costs")
+    assert "/claims/" not in page.inner_text("body")
+    shot(page, "9-enterprise-form-error", javascript=False)
     page.context.close()
 
 
@@ -198,8 +282,43 @@ def test_the_login_page_and_a_refused_sign_in(server, browser):
     page = context.new_page()
     page.goto("/login")
     shot(page, "0-login")
+    page.goto("/no-such-page")
+    shot(page, "0-not-found")
+    page.goto("/login")
     page.fill("input[name=username]", "ent-a")
     page.fill("input[name=password]", "wrong password here")
     page.click("button[type=submit]")
     assert "用户名或密码错误" in page.inner_text(".error")
+    accessible(page, "0-login-refused")
+    context.close()
+
+
+def test_keyboard_only_the_skip_link_then_the_form_in_order_with_a_visible_focus(server, browser):
+    context = browser.new_context(base_url=server.url, locale="zh-CN")
+    page = context.new_page()
+    page.goto("/login")
+
+    def focused() -> dict:
+        return page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+            return {tag: e.tagName, name: e.getAttribute('name') || '', text: e.innerText || '',
+                    outline: s.outlineStyle + ' ' + s.outlineWidth}; }""")
+
+    assert focused()["name"] == "username"  # the sign-in page starts in its first field (autofocus)
+    page.keyboard.press("Shift+Tab")
+    first = focused()  # before it, only the skip link: visible when focused
+    assert first["tag"] == "A" and "跳到正文" in first["text"] and first["outline"] != "none 0px"
+    page.keyboard.press("Tab")
+    assert focused()["name"] == "username"
+    page.keyboard.type("bureau")
+    page.keyboard.press("Tab")
+    assert focused()["name"] == "password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")  # signs in: no mouse anywhere
+    page.wait_for_url(re.compile(r"/bureau$"))
+    page.goto("/ledger")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link takes the focus past the header into the page
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert focused()["text"] == "导出 CSV"  # the page's first control, after the header's
     context.close()

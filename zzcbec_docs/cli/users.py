@@ -32,10 +32,14 @@ def users() -> None:
               help="enterprise（企业）/ reviewer（区县审核）/ bureau（市商务局）")
 @click.option("--uscc", default=None, help="企业账号绑定的统一社会信用代码 / an enterprise's USCC.")
 @click.option("--district", "districts", multiple=True, help="审核员负责的区县，可重复 / a reviewer's district (repeatable).")
+@click.option("--name", "display_name", default=None,
+              help="姓名（审核意见书的审核人）/ the person's name, as the review opinion signs it.")
+@click.option("--unit", default=None,
+              help="审核单位，默认由区县得出（如 金水区商务局）/ the reviewing office (default: from the district).")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（第一行）/ read the password from standard input.")
 @ledger_option
-def add(username: str, role: str, uscc: str | None, districts: tuple[str, ...], password_stdin: bool,
-        ledger_url: str | None) -> None:
+def add(username: str, role: str, uscc: str | None, districts: tuple[str, ...], display_name: str | None,
+        unit: str | None, password_stdin: bool, ledger_url: str | None) -> None:
     """新增账号 / add an account."""
     from zzcbec_docs.desk.accounts import add_user
 
@@ -43,8 +47,10 @@ def add(username: str, role: str, uscc: str | None, districts: tuple[str, ...], 
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True, err=True)
-    user = add_user(_desk_ledger(ledger_url), username, role, password, uscc_code=uscc, districts=districts)
-    click.echo(f"已新增 / added: {user.username} ({user.role}, {user.scope})")
+    user = add_user(_desk_ledger(ledger_url), username, role, password, uscc_code=uscc, districts=districts,
+                    name=display_name, unit=unit)
+    extra = "".join(f", {x}" for x in (user.name, user.unit) if x)
+    click.echo(f"已新增 / added: {user.username} ({user.role}, {user.scope}{extra})")
 
 
 @users.command("list")
@@ -55,7 +61,7 @@ def list_(ledger_url: str | None) -> None:
 
     for u in list_users(_desk_ledger(ledger_url)):
         state = "停用 disabled" if u.disabled else "启用 active"
-        click.echo(f"{u.username}\t{u.role}\t{u.scope}\t{state}")
+        click.echo(f"{u.username}\t{u.role}\t{u.scope}\t{u.name or '—'}\t{u.unit or '—'}\t{state}")
 
 
 @users.command("disable")
