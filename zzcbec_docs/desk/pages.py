@@ -276,12 +276,11 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
 
 
 BUNDLE_ZIP_MAX = uploads.MAX_BUNDLE + uploads.MAX_FILE * uploads.MAX_FILES  # read at most this much of a ZIP
-ATTACHMENT_DIR = "attachments"
 
 
 def _bundle_download(data: dict[str, Any], files: dict[str, bytes], stem: str) -> Response:
     """The form as a bundle `zzcbec check` passes: a YAML file, or — with attachments — a ZIP of
-    bundle.yaml and attachments/<sha256>.<ext>, the paths the bundle names relative to itself."""
+    bundle.yaml and attachments/<sha256[:16]>.<ext>, the paths the bundle names relative to itself."""
     import io
     import zipfile
 
@@ -289,12 +288,11 @@ def _bundle_download(data: dict[str, Any], files: dict[str, bytes], stem: str) -
         body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
         return Response(body, media_type="application/yaml; charset=utf-8", headers={
             "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(stem)}-bundle.yaml"})
-    data = {**data, "attachments": [{**a, "file": f"{ATTACHMENT_DIR}/{a['file']}"} for a in data.get("attachments", ())]}
-    buf = io.BytesIO()
+    buf = io.BytesIO()  # the attachments' names are already attachments/<sha256[:16]>.<ext> (uploads.stored_name)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("bundle.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         for name, content in sorted(files.items()):
-            z.writestr(f"{ATTACHMENT_DIR}/{name}", content)
+            z.writestr(name, content)
     return Response(buf.getvalue(), media_type="application/zip", headers={
         "Content-Disposition": f"attachment; filename=\"bundle.zip\"; filename*=UTF-8''{quote(stem)}-bundle.zip"})
 
