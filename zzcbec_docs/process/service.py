@@ -134,7 +134,7 @@ class Service:
     def get_case(self, case_id: str) -> CaseDetail:
         from zzcbec_docs.process.cases import get_case
 
-        return get_case(self.book, case_id)
+        return get_case(self.book, case_id, self.policy)
 
     def list_cases(self, **filters: Any) -> list[Case]:
         from zzcbec_docs.process.cases import list_cases
@@ -212,7 +212,7 @@ class Service:
                 if n.case_id is not None:
                     if n.case_id not in facts_of:
                         row = store.case_row(conn, n.case_id)
-                        b = bundle_of(row) if row is not None else None
+                        b = bundle_of(row, self.policy) if row is not None else None
                         if b is not None:
                             _, verified = latest_verified(conn, n.case_id, b, self.policy)
                             b = apply_verified(b, verified) if verified else b
