@@ -13,7 +13,7 @@ import sys
 import click
 
 REGENERATE = "python -m zzcbec_docs.cli.reference > docs/cli.md"
-WIDTH = 100
+WIDTH = 80  # click's own limit: what `--help` prints on any terminal at least this wide
 
 PREAMBLE = f"""\
 # Command-line reference
