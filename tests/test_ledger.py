@@ -20,7 +20,7 @@ from zzcbec_docs.ledger import open_ledger
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.process import AlreadyAwarded, NotAwardable
 
-from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
+from conftest import ROOT, SAMPLES, make_bundle, run_cli, uscc, write_bundle
 
 
 def clause1_bundle(tmp_path: Path, name: str, promotion: str, n: int = 50, **kw) -> Path:
@@ -208,7 +208,9 @@ def test_killed_after_commit_the_notice_is_written_again(ledger_url, tmp_path):
     r = run_cli("award", str(bundle), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx")
     assert r.returncode == 1 and row.notice_number in r.stderr.decode() and "written again" in r.stderr.decode()
     (written,) = (tmp_path / "out").iterdir()
-    assert written.name.endswith("-notice-2026-001.docx") or "-notice-" in written.name
+    # named by its number, 郑商务〔2026〕1号: the applicant's USCC, the year, the notice's year and number
+    assert row.notice_number.endswith("〔2026〕1号")
+    assert written.name == f"{uscc(50)}-2026-notice-2026-001.docx"
     import io
     import zipfile
 
