@@ -378,9 +378,12 @@ def test_verify_checks_are_named_and_another_can_be_added(one_notice):
     """The checks are a list of named checks with their results (a signature check is one more)."""
     from zzcbec_docs.documents import verify
     from zzcbec_docs.ledger import open_ledger
+    from zzcbec_docs.policy import load_policy
+    from zzcbec_docs.process.service import Service
 
     ledger, notice = one_notice
-    v = verify.verify_file(notice, open_ledger(ledger, upgrade=False))
+    service = Service.build(open_ledger(ledger, upgrade=False), load_policy())
+    v = service.verify(notice)
     names = [c.name for c in v.checks if c.ok]
     assert {"standing", "number", "issuer", "payee", "bank", "account", "amounts", "total", "shares", "sentence",
             "date", "code"} <= set(names) and v.ok
@@ -390,7 +393,7 @@ def test_verify_checks_are_named_and_another_can_be_added(one_notice):
 
     verify.CHECKS.append(refuse)
     try:
-        v = verify.verify_file(notice, open_ledger(ledger, upgrade=False))
+        v = service.verify(notice)
         assert not v.ok and v.problems == [("未签章", "not signed")]
     finally:
         verify.CHECKS.remove(refuse)

@@ -20,16 +20,12 @@ def verify(files: tuple[Path, ...], ledger_url: str | None) -> None:
 
     Exit 0 when every file verifies, 1 otherwise.
     """
-    from zzcbec_docs.documents.verify import verify_file
-    from zzcbec_docs.errors import UsageError
-    from zzcbec_docs.ledger import open_ledger
+    from zzcbec_docs.cli.options import build_service, require_ledger
 
-    if not ledger_url:
-        raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
-    ledger = open_ledger(ledger_url, upgrade=False)
+    service = build_service(None, None, None).with_ledger(require_ledger(ledger_url, upgrade=False))
     failed = False
     for path in files:
-        v = verify_file(path, ledger)
+        v = service.verify(path)
         if v.ok:
             click.echo(f"✓ {path}: 核验通过 / verified — {v.facts[0]}，核验码 {v.code}")
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -90,8 +91,11 @@ def file_text(path: Path) -> str:
     return out
 
 
-def verify_file(path: Path, ledger) -> Verification:  # type: ignore[no-untyped-def]
-    """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`)."""
+def verify_file(path: Path, ledger, notice: Callable[[str], dict] | None = None) -> Verification:  # type: ignore[no-untyped-def, type-arg]
+    """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`).
+
+    `notice(number)`: the ledger's notice row and its case's bank account (the service's
+    `notice_facts`); without it the issuer and the bank are not checked."""
     raw = file_text(path)
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))
@@ -110,7 +114,8 @@ def verify_file(path: Path, ledger) -> Verification:  # type: ignore[no-untyped-
         return v
     first = rows[0]
     v.facts.append(f"{v.number}　{first.applicant_name}　{first.uscc}　{first.issued_on}")
-    seen = Seen(raw=raw, text=text, number=v.number, code=v.code, rows=rows, notice=_notice(ledger, v.number))
+    facts = notice(v.number) if notice is not None else None
+    seen = Seen(raw=raw, text=text, number=v.number, code=v.code, rows=rows, notice=facts or _from_awards(rows))
     for check in CHECKS:
         check(seen, v)
     return v
@@ -129,24 +134,11 @@ class Seen:
     notice: dict  # type: ignore[type-arg]  # issuer, district, issued_on, applicant, bank (None when unknown)
 
 
-def _notice(ledger, number: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    """The notice row and the bank account of its case (notices from before version 3 have no case)."""
-    import json
-
-    from zzcbec_docs.ledger import cases as store
-
-    with ledger.engine.connect() as conn:
-        (row,) = store.notice_rows(conn, number=number)[:1] or (None,)
-        case = store.case_row(conn, row.case_id) if row is not None and row.case_id else None
-    out = {"issuer": row.issuer if row is not None else None, "district": row.district if row is not None else None,
-           "issued_on": row.issued_on if row is not None else None,
-           "applicant": row.applicant_name if row is not None else None, "bank": None}
-    if case is not None:
-        applicant = json.loads(case.content).get("applicant") or {}
-        bank = applicant.get("bank") if isinstance(applicant, dict) else None
-        if isinstance(bank, dict):
-            out["bank"] = (str(bank.get("name") or ""), str(bank.get("account") or ""))
-    return out
+def _from_awards(rows) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """What the award rows alone say of their notice (no issuer, no bank: those checks are not made)."""
+    first = rows[0]
+    return {"issuer": None, "district": first.district, "issued_on": first.issued_on,
+            "applicant": first.applicant_name, "bank": None}
 
 
 def _flat(s: str) -> str:
