@@ -23,11 +23,9 @@ DEMO_ACTOR = "demo"
 DEMO_NAMES = {"bureau": "王敏", "rev-jinshui": "李静", "rev-city": "张伟"}
 
 
-def refuse_real_ledger(ledger) -> None:  # type: ignore[no-untyped-def]
+def refuse_real_ledger(service) -> None:  # type: ignore[no-untyped-def]
     """A ledger that holds cases the demo did not make is someone's real work: --demo stays off it."""
-    from zzcbec_docs import process
-
-    real = [c for c in process.list_cases(ledger) if c.submitted_by != DEMO_ACTOR]
+    real = [c for c in service.list_cases() if c.submitted_by != DEMO_ACTOR]
     if real:
         raise ArgumentError(
             f"台账中已有 {len(real)} 件非演示案件，--demo 不在此台账上新建演示账号和案例；"
@@ -54,17 +52,16 @@ def demo_password(ledger) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     return password, f"文件 {path}（仅本用户可读）/ the file {path} (readable by its owner only)"
 
 
-def seed(ledger, *, password: str, shown: str = "") -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from zzcbec_docs import process
+def seed(service, *, password: str, shown: str = "") -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The demo accounts and the samples, submitted through the desk's service (its policy)."""
     from zzcbec_docs.bundle import BundleInvalid, load_bundle
     from zzcbec_docs.errors import ZzcbecError
-    from zzcbec_docs.policy import load_policy
 
-    policy = load_policy()
+    ledger = service.book
     bundles = []
     for path in sorted(resource_dir("samples").glob("*.yaml")):
         try:
-            bundles.append(load_bundle(path))
+            bundles.append(load_bundle(path, service.policy))
         except (BundleInvalid, ZzcbecError):
             continue
     first = next(b for b in bundles if b.claims and b.claims[0].clause == 1)
@@ -85,7 +82,7 @@ def seed(ledger, *, password: str, shown: str = "") -> Iterator[str]:  # type: i
     made = 0
     for b in bundles:
         try:
-            if process.submit(ledger, b, actor=DEMO_ACTOR, policy=policy).created:
+            if service.submit(b, actor=DEMO_ACTOR).created:
                 made += 1
         except ZzcbecError as exc:
             yield f"  样例 {b.source} 未导入 / not imported: {exc.message}"
