@@ -202,6 +202,7 @@ def test_a_desk_made_before_names_and_units_gets_its_columns(tmp_path):
 # ------------------------------------------------------------------ the demo
 def test_serve_demo_refuses_a_ledger_that_holds_real_cases(tmp_path):
     url = str(tmp_path / "real.db")
+    assert run_cli("ledger", "init", "--ledger", url).returncode == 0
     assert run_cli("submit", str(write_bundle(tmp_path / "b.json", clause1())), "--ledger", url).returncode == 0
     r = run_cli("serve", "--ledger", url, "--demo", "--port", "1")
     assert r.returncode != 0 and "--force-demo" in r.stderr.decode() and "非演示案件" in r.stderr.decode()

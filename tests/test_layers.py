@@ -109,7 +109,7 @@ def test_the_published_schemas_are_generated_from_the_packaged_policy():
 # The intended layering, as data. A unit is a subpackage or a top-level module of zzcbec_docs; it may import
 # units of its own layer or of the layers below it, and nothing above (docs/architecture.md has the same table).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "base": ("errors", "money", "loading", "resources", "schema", "quick_schema", "lazy", "vocabulary"),
+    "base": ("errors", "money", "loading", "resources", "schema", "quick_schema", "lazy", "vocabulary", "cells"),
     "policy": ("policy",),
     "bundle": ("bundle",),
     "rules": ("rules",),

@@ -258,9 +258,9 @@ _CLI_ADVICE = (
 
 def yuan(value: Decimal | None) -> str:
     """An amount as the documents' tables write it, with its unit: 12,000,000.00 元."""
-    from zzcbec_docs.documents.gongwen import table_yuan
+    from zzcbec_docs.process.words import table_amount
 
-    return "—" if value is None else f"{table_yuan(value)} 元"
+    return "—" if value is None else table_amount(value)
 
 
 _YEN = re.compile(r"¥(-?\d[\d,]*(?:\.\d+)?)")

@@ -94,9 +94,9 @@ def sections(policy: Policy) -> list[Section]:
 
 def condition_words(c: Any) -> str:
     """A condition as the documents word it: 年进出口额达到1000万元以上（含本数）."""
-    from zzcbec_docs.documents.content import doc_requirement
+    from zzcbec_docs.process.words import condition_words as words
 
-    return f"{c.label}{doc_requirement(c)}"
+    return words(c)
 
 
 def _set(d: dict, path: tuple[str, ...], value: Any) -> None:

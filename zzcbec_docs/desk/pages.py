@@ -46,6 +46,15 @@ from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.loading import decode_text, parse_text
 
 
+def beijing_today() -> dt.date:
+    """Today where the bureau is (the server may run in UTC): the default 发文日期 and 申报年度."""
+    from zzcbec_docs.vocabulary import beijing
+
+    now = beijing(dt.datetime.now(dt.timezone.utc))
+    assert now is not None
+    return now.date()
+
+
 # ---------------------------------------------------------------------- sign in / out
 @route(None)
 async def home(request: Request, desk: Desk, user: User | None) -> Response:
@@ -197,7 +206,7 @@ def _apply_page(request: Request, desk: Desk, user: User, values: dict[str, str]
 
 @route("case.submit")
 async def apply_page(request: Request, desk: Desk, user: User) -> Response:
-    values = {"year": str(dt.date.today().year - 1), "applicant.etrade_core_zone_policy": "false"}
+    values = {"year": str(beijing_today().year - 1), "applicant.etrade_core_zone_policy": "false"}
     return await run_in_threadpool(_apply_page, request, desk, user, values, [], None)
 
 
@@ -397,7 +406,7 @@ def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
             "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
             "events": [jsonable(e) for e in getattr(detail, "events", [])],
             "attachments": _attachments(detail),
-            "may": {a: authz.may(user, a) for a in authz.MATRIX}, "today": dt.date.today().isoformat()}
+            "may": {a: authz.may(user, a) for a in authz.MATRIX}, "today": beijing_today().isoformat()}
 
 
 def _attachments(detail: Any) -> list[dict[str, Any]]:
@@ -540,7 +549,7 @@ async def award_post(request: Request, desk: Desk, user: User) -> Response:
                 raise NotAwardable("按当前审核结论和上限，该案件没有可奖励的金额",
                                               "nothing is left to award under the review and the caps")
             return desk.page("award_confirm.html", request, user, case=detail.case, result=result,
-                             date=date.isoformat() if date else dt.date.today().isoformat(), reissue_of=reissue_of)
+                             date=date.isoformat() if date else beijing_today().isoformat(), reissue_of=reissue_of)
         out = _award(desk, user, detail, date, client_address(request), reissue_of)
         return RedirectResponse(f"/cases/{detail.case.id}?awarded={quote(out.number)}", status_code=303)
 
