@@ -173,6 +173,7 @@ def _filled(text: str) -> str:
     return text.replace('bank: {name: "", account: ""}', 'bank: {name: 中国银行郑州分行, account: "6217000000000000000"}')
 
 
+@pytest.mark.slow
 def test_every_prefilled_bundle_passes_check_with_the_same_decision(matched, tmp_path):
     out = matched[0] / "out"
     rows = read_matches(out)
@@ -243,6 +244,7 @@ def test_booleans_accept_true_false_是_否_and_1_0(tmp_path):
     assert [rows[(uscc(700 + i), 10)]["status"] for i in range(len(words))] == list(words.values())
 
 
+@pytest.mark.slow
 def test_a_gbk_csv_is_refused_with_advice_and_a_bom_is_accepted(tmp_path):
     rows = [ent(1, import_export="30000000", promotion_costs="800000")]
     gbk = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk")
@@ -370,6 +372,7 @@ def test_the_ledgers_awards_count(tmp_path):
     from conftest import make_bundle, write_bundle
 
     url = str(tmp_path / "ledger.db")
+    assert zzcbec("ledger", "init", "--ledger", url)[0] == 0  # award refuses a ledger that does not exist
     first = write_bundle(tmp_path / "b.json", make_bundle(
         1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=901))  # 300,000 of the 500,000 cap
     code, _, err = zzcbec("award", str(first), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx")
