@@ -201,7 +201,7 @@ def test_the_last_rule_of_the_banji_lies_on_the_lower_edge_and_nothing_is_printe
     bottom_rule = rules[-1]
     assert abs((bottom_rule[0] + bottom_rule[1]) / 2 - BOTTOM) < 0.3 * MM, ((bottom_rule[0] + bottom_rule[1]) / 2
                                                                              - BOTTOM) / MM
-    for top, bottom, left, right, _ in rules:
+    for _top, _bottom, left, right, _ in rules:
         assert abs(left - LEFT) < 0.5 * MM and abs(right - RIGHT) < 0.5 * MM
     thickness = [b - t for t, b, *_ in rules]
     assert thickness[0] > min(thickness[1:-1]) and thickness[-1] > min(thickness[1:-1]), thickness
