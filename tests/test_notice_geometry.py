@@ -49,7 +49,7 @@ def notices(tmp_path_factory):
     out = {}
     try:
         for key, src in _bundles(tmp).items():
-            files = render_bundle(load_bundle(src), load_policy(), kinds=["notice"], formats=["pdf", "docx"],
+            files = render_bundle(load_bundle(src, load_policy()), load_policy(), kinds=["notice"], formats=["pdf", "docx"],
                                   out_dir=tmp / key, notice=NoticeOptions(number=NUMBER))
             out[key] = {f.format: f.path for f in files}
     finally:
@@ -220,7 +220,7 @@ def _padded_notice_pages(extra: int, tmp: Path) -> tuple[Path, object]:
     from zzcbec_docs.documents.fixed_form import NoticeLayout
     from zzcbec_docs.documents.pdf import render_pdf
 
-    bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml")
+    bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy())
     html, _ = build_html(bundle, load_policy(), "notice", notice=NoticeOptions(number=NUMBER))
     filler = "<p>经审核，申报材料真实完整，各项数据与财务报表、海关数据一致，符合《措施》规定的条件。</p>\n"
     html = html.replace('<div class="closing">', filler * extra + '<div class="closing">', 1)
@@ -236,7 +236,7 @@ def test_a_banji_that_stands_alone_takes_an_even_last_page(tmp_path, flow_ends_o
     blank page nor the 版记's page is numbered; after an odd one the 版记's page is numbered."""
     from zzcbec_docs.documents.fixed_form import NoticeLayout
 
-    bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml")
+    bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy())
     base, _ = build_html(bundle, load_policy(), "notice", notice=NoticeOptions(number=NUMBER))
     filler = "<p>经审核，申报材料真实完整，各项数据与财务报表、海关数据一致，符合《措施》规定的条件。</p>\n"
     wanted = 1 if flow_ends_on == "even" else 0  # index of the closing's page: 1 is page 2
@@ -300,7 +300,7 @@ def test_the_seal_box_given_to_a_signature_lies_where_the_seal_goes(notices, tmp
     line of the body's last line, the 署名 and the date inside it and below its centre."""
     from zzcbec_docs.documents.fixed_form import seal_box
 
-    bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml")
+    bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy())
     html, _ = build_html(bundle, load_policy(), "notice", notice=NoticeOptions(number=NUMBER))
     page, x0, y0, x1, y1 = seal_box(html)
     assert abs((x1 - x0) - 42 * MM) < 0.01 and abs((y1 - y0) - 42 * MM) < 0.01
