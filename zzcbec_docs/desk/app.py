@@ -43,7 +43,7 @@ PRE_COOKIE = "zzdesk_pre"  # the sign-in form's CSRF token, before there is a se
 MAX_JSON = 1024 * 1024 + 1024
 MAX_FORM = uploads.MAX_FILE * 3 + 2 * 1024 * 1024
 STATUS_ZH = {"submitted": "已提交", "reviewed": "已审核", "approved": "审核通过", "rejected": "未通过",
-             "awarded": "已奖励", "revoked": "已撤销"}
+             "awarded": "已奖励", "revoked": "已撤销", "returned": "退回补正"}
 CONCLUSION_ZH = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
 log = logging.getLogger("zzcbec.desk")
 
@@ -69,7 +69,9 @@ def status_of(exc: BaseException) -> int:
     p = _process()
     if isinstance(exc, p.CaseNotFound):
         return 404
-    if isinstance(exc, (p.NotAwardable, p.AlreadyAwarded)):
+    from zzcbec_docs.process.model import StepConflict
+
+    if isinstance(exc, (p.NotAwardable, p.AlreadyAwarded, StepConflict)):
         return 409
     if isinstance(exc, p.ReviewRefused):
         return 422
@@ -257,7 +259,10 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                                         "the form's CSRF token is missing or wrong; reload the page and try again")
                 if action is not None and not per_case:
                     authz.authorize(user, action)
-                return await fn(request, desk, user)
+                from zzcbec_docs.ledger.cases import acting_from
+
+                with acting_from(client_address(request)):  # the steps' events record where they came from
+                    return await fn(request, desk, user)
             except HttpError as exc:
                 return error_response(request, desk, exc, user)
             except Denied as exc:
@@ -579,7 +584,7 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
 
 
 def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
-    from zzcbec_docs.desk import pages  # the HTML pages use the helpers above
+    from zzcbec_docs.desk import pages, workday  # the HTML pages use the helpers above
 
     desk = Desk(ledger_url, policy_path=policy_path)
     api = [
@@ -593,7 +598,7 @@ def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
         Route("/api/cases/{case_id}/award", api_award, methods=["POST"]),
         Route("/api/cases/{case_id}/revoke", api_revoke, methods=["POST"]),
     ]
-    routes = api + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
+    routes = api + workday.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed, 500: _internal})
     app.state.desk = desk
     return SecurityHeaders(app)  # type: ignore[return-value]
