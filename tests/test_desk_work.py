@@ -124,6 +124,7 @@ def test_the_queue_filters_sorts_pages_and_counts(desk):
     for n, promo in ((7111, "400000"), (7112, "900000"), (7113, "600000")):
         ent = f"ent-{n}"
         from zzcbec_docs.desk import accounts
+
         from conftest import uscc
 
         accounts.add_user(desk["app"].state.desk.ledger, ent, "enterprise", "desk-test-password-1",
@@ -151,15 +152,17 @@ def test_the_queue_filters_sorts_pages_and_counts(desk):
 
 
 def test_age_counts_working_days_against_the_profiles_time_limit(tmp_path):
-    """办理时限 from the issuer profile: 3 working days; a case received on a Friday is overdue on the
-    Thursday after (Mon, Tue, Wed counted), not the Wednesday; a holiday in the profile does not count."""
-    from conftest import make_bundle
+    """办理时限 from the issuer profile (here 3 working days): on the third working day after it was
+    received a case is due, not overdue; on the fourth it is overdue; a holiday the profile names is
+    not counted; a time limit of 0 days is refused with its place."""
     from zzcbec_docs.bundle import parse_bundle
     from zzcbec_docs.documents.issuer import load_issuer
     from zzcbec_docs.ledger import open_ledger
     from zzcbec_docs.policy import load_policy
     from zzcbec_docs.process import submit
     from zzcbec_docs.process.queue import Filters, queue
+
+    from conftest import make_bundle
 
     profile = tmp_path / "issuer.yaml"
     text = (load_issuer().source and open(load_issuer().source, encoding="utf-8").read())

@@ -31,29 +31,20 @@ MAX_EXPORT = 100_000
 
 
 def event_words() -> dict[str, str]:
-    """The events in the same Chinese words as the command line (the vocabulary module, when present)."""
-    words = {"submitted": "提交申报", "resubmitted": "重复提交（同一内容）", "taken": "受理", "assigned": "分派审核人",
-             "returned": "退回补正", "corrected": "补正后重新提交", "reviewed": "审核", "awarded": "奖励",
-             "revoked": "撤销奖励"}
-    try:
-        from zzcbec_docs import vocabulary  # type: ignore[attr-defined]
+    """The events in the same Chinese words as the command line and the documents."""
+    from zzcbec_docs import vocabulary
 
-        known = getattr(vocabulary, "EVENT_ZH", None) or {}
-        words.update({k: v for k, v in dict(known).items() if isinstance(v, str)})
-    except ImportError:
-        pass
-    return words
+    return dict(vocabulary.EVENT_ZH)
 
 
 def beijing(at: str | None) -> str:
     """An ISO timestamp as 北京时间, Chinese form: 2026年12月2日 16:04."""
-    if not at:
-        return ""
+    from zzcbec_docs.vocabulary import cn_datetime
+
     try:
-        t = dt.datetime.fromisoformat(at).astimezone(BEIJING)
+        return cn_datetime(at)
     except ValueError:
-        return at
-    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+        return at or ""
 
 
 def _yuan(text: Any) -> str:
@@ -68,8 +59,9 @@ def _yuan(text: Any) -> str:
 
 def what(kind: str, detail: dict[str, Any]) -> str:
     """One line saying what the event did, in the desk's words."""
+    from zzcbec_docs.vocabulary import CONCLUSION_ZH as conclusions
+
     d = detail
-    conclusions = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
     if kind == "taken":
         return f"{d.get('reviewer', '')} 受理"
     if kind == "assigned":
