@@ -311,3 +311,88 @@ def test_the_action_log_exports_are_formula_safe(desk):
     assert any("=1+1" in str(cell.value) for cell in cells)
 
 
+
+
+# ---------------------------------------------------------------------- bulk award, 公示, 拨付清单
+def _enterprise(desk, n: int, promotion: str):
+    from zzcbec_docs.desk import accounts
+
+    from conftest import uscc
+
+    accounts.add_user(desk["app"].state.desk.ledger, f"ent-{n}", "enterprise", "desk-test-password-1",
+                      uscc_code=uscc(n), actor="test")
+    client = sign_in(TestClient(desk["app"], base_url="http://desk.test"), f"ent-{n}")
+    r = client.post("/api/cases", json=clause1(n=n, promotion=promotion))
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_the_bureau_awards_in_bulk_each_case_on_its_own(desk):
+    from openpyxl import load_workbook
+
+    c, A, B = desk["c"], desk["A"], desk["B"]
+    C = _enterprise(desk, 7131, "500000")
+    D = _enterprise(desk, 7132, "600000")
+    for case in (A, C):
+        assert c["rev-jinshui"].post(f"/api/cases/{case}/reviews", json={"conclusion": "approve"}).status_code == 201
+    assert c["rev-jinshui"].post(f"/api/cases/{D}/reviews", json={
+        "conclusion": "reject", "remarks": "推广费无发票"}).status_code == 201
+    # B has no review: it cannot be awarded, and says why; D was rejected; A and C are awarded
+    r = c["bureau"].post("/api/awards", json={"cases": [A, B, C, D, "no-such-case"], "date": "2026-03-02"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert [x["case"] for x in out["awarded"]] == [A, C]
+    numbers = [x["number"] for x in out["awarded"]]
+    assert len(set(numbers)) == 2 and all(n.startswith("郑商务〔2026〕") for n in numbers)
+    assert out["total"] == "390000.00"  # 240,000 + 150,000
+    why = {x["case"]: " ".join(x["reasons"]) for x in out["refused"]}
+    assert set(why) == {B, D, "no-such-case"}
+    assert "审核" in why[B] and "不同意" in why[D] and "没有案件" in why["no-such-case"]
+    assert c["bureau"].get(f"/api/cases/{B}").json()["status"] == "submitted"  # untouched
+    # the same batch again awards nothing twice
+    again = c["bureau"].post("/api/awards", json={"cases": [A], "date": "2026-03-02"}).json()
+    assert again["awarded"] == [] and "已奖励" in again["refused"][0]["reasons"][0]
+    assert c["bureau"].post("/api/awards", json={"cases": [A]}).status_code == 422  # one date, given
+    # the 公示 from the desk: a PDF and a DOCX kept, and an event in the ledger's trail
+    r = c["bureau"].post("/api/publicity", json={"year": 2026, "start": "2026-03-03", "days": 5})
+    assert r.status_code == 201, r.text
+    pub = r.json()
+    assert pub["entries"] == 2 and pub["total"] == "390000.00"
+    pdf = c["bureau"].get(f"/publicity/{pub['id']}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    import hashlib
+
+    assert hashlib.sha256(pdf.content).hexdigest() == pub["sha256"]
+    assert c["bureau"].get("/api/log?kind=published").json()["items"][0]["actor"] == "bureau"
+    # the 拨付清单: payee, bank, account, city and district shares, every cell text
+    x = c["bureau"].get("/payments/2026.xlsx")
+    assert x.status_code == 200
+    ws = load_workbook(io.BytesIO(x.content)).active
+    rows = [[cell.value for cell in r] for r in ws.iter_rows()]
+    assert rows[0][3].startswith("收款单位") and rows[0][6].startswith("银行账号")
+    assert [r[1] for r in rows[1:3]] == numbers
+    assert rows[1][3] == "测试企业7101有限公司" and rows[1][5] == "中国银行郑州分行"
+    assert rows[1][6] == "6217000000000000001"  # all 19 digits, as text
+    assert rows[1][9] == "240,000.00" and rows[-1][9] == "390,000.00"
+    from decimal import Decimal
+
+    for r in rows[1:3]:  # the city's and the district's shares add up to the award (clause 16)
+        assert Decimal(r[10].replace(",", "")) + Decimal(r[11].replace(",", "")) == Decimal(r[9].replace(",", ""))
+    assert all(cell.data_type == "s" for r in ws.iter_rows() for cell in r if cell.value is not None)
+
+
+def test_bulk_award_through_the_form_confirms_the_total_first(desk):
+    from desk_support import csrf_of
+
+    c, A = desk["c"], desk["A"]
+    c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={"conclusion": "approve"})
+    page = c["bureau"].get("/awards")
+    assert page.status_code == 200 and A in page.text
+    token = csrf_of(page.text)
+    confirm = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02",
+                                                "action": "confirm"})
+    assert confirm.status_code == 200 and "¥240,000.00" in confirm.text and 'value="award"' in confirm.text
+    assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "approved"  # nothing done yet
+    done = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02", "action": "award"})
+    assert done.status_code == 200 and "奖励 1 件" in done.text
+    assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "awarded"

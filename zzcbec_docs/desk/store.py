@@ -95,6 +95,43 @@ audit = Table(
 )
 
 
+publications = Table(
+    "zzdesk_publications", metadata,
+    # a 公示 the bureau published from the desk (its event is in the ledger's trail: `published`)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("start", String(10), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("total", String(40), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("docx", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+mail = Table(
+    "zzdesk_mail", metadata,
+    # what became of the e-mail for an event to an account: sent, or failed with why (shown in its inbox)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, nullable=False, index=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("address", String(254), nullable=False),
+    Column("status", String(10), nullable=False),  # sent | failed
+    Column("error", Text),
+    Column("at", String(40), nullable=False),
+)
+
+contacts = Table(
+    "zzdesk_contacts", metadata,
+    # an account's e-mail address for notifications (set on its inbox page), and its last-read event
+    Column("username", String(64), primary_key=True),
+    Column("email", String(254)),
+    Column("seen_event", Integer, nullable=False, default=0),
+)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 

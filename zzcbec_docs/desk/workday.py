@@ -7,6 +7,6 @@ from starlette.routing import Route
 
 
 def routes() -> list[Route]:
-    from zzcbec_docs.desk import audit, queue
+    from zzcbec_docs.desk import audit, bulk, queue
 
-    return [*queue.routes(), *audit.routes()]
+    return [*queue.routes(), *audit.routes(), *bulk.routes()]
