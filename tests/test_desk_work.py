@@ -396,3 +396,59 @@ def test_bulk_award_through_the_form_confirms_the_total_first(desk):
     done = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02", "action": "award"})
     assert done.status_code == 200 and "奖励 1 件" in done.text
     assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "awarded"
+
+
+# ---------------------------------------------------------------------- the inbox and e-mail
+def test_each_account_hears_of_its_cases_in_its_inbox(desk):
+    c, A = desk["c"], desk["A"]
+    assert [m["kind"] for m in c["rev-jinshui"].get("/api/inbox").json()["items"]] == ["submitted"]
+    assert c["rev-xinzheng"].get("/api/inbox").json()["items"][0]["case_id"] == desk["B"]  # its district only
+    c["rev-jinshui"].post(f"/api/cases/{A}/take")
+    c["rev-jinshui"].post(f"/api/cases/{A}/return", json={"reason": "请补充推广费发票"})
+    c["ent-a"].post(f"/api/cases/{A}/resubmit", json=clause1(promotion="700000"))
+    c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={"conclusion": "approve"})
+    c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-02"})
+    c["bureau"].post(f"/api/cases/{A}/revoke", json={"reason": "材料不实"})
+    ent = c["ent-a"].get("/api/inbox").json()
+    assert [m["kind"] for m in ent["items"]] == ["revoked", "awarded", "reviewed", "returned", "taken"]
+    assert ent["unread"] == 5 and "请补充推广费发票" in ent["items"][3]["what"]
+    rev = c["rev-jinshui"].get("/api/inbox").json()
+    assert [m["kind"] for m in rev["items"]] == ["revoked", "awarded", "corrected", "submitted"]
+    assert [m["kind"] for m in c["bureau"].get("/api/inbox").json()["items"]] == ["reviewed", "corrected", "returned"]
+    assert c["ent-b"].get("/api/inbox").json()["items"] == []  # nothing of ent-a's reaches ent-b
+    page = c["ent-a"].get("/inbox")
+    assert page.status_code == 200 and "退回补正" in page.text and "请补充推广费发票" in page.text
+    assert c["ent-a"].get("/api/inbox").json()["unread"] == 0  # read once shown
+
+
+def test_mail_goes_through_the_configured_smtp_server_and_a_failure_never_fails_the_step(ledger_url, monkeypatch):
+    from smtp_support import SmtpServer
+
+    from zzcbec_docs.desk.app import create_app
+
+    add_accounts(ledger_url)
+    with SmtpServer() as smtp:
+        monkeypatch.setenv("ZZCBEC_SMTP", f"127.0.0.1:{smtp.port}")
+        monkeypatch.setenv("ZZCBEC_SMTP_FROM", "desk@zzcbec.test")
+        app = create_app(ledger_url)
+        ent = sign_in(TestClient(app, base_url="http://desk.test"), "ent-a")
+        rev = sign_in(TestClient(app, base_url="http://desk.test"), "rev-jinshui")
+        assert rev.post("/api/inbox/email", json={"email": "rev@zzcbec.test"}).status_code == 200
+        assert ent.post("/api/inbox/email", json={"email": "ent-a@zzcbec.test"}).status_code == 200
+        assert ent.post("/api/inbox/email", json={"email": "not an address"}).status_code == 422
+        case = ent.post("/api/cases", json=clause1()).json()["id"]
+        assert [(m[0], m[1]) for m in smtp.messages] == [("desk@zzcbec.test", ["rev@zzcbec.test"])]
+        assert "提交申报" in smtp.messages[0][2]["Subject"] and case in smtp.messages[0][2].get_content()
+        rev.post(f"/api/cases/{case}/return", json={"reason": "请补充发票"})
+        assert smtp.messages[-1][1] == ["ent-a@zzcbec.test"] and "请补充发票" in smtp.messages[-1][2].get_content()
+        assert rev.get("/api/inbox").json()["items"][0]["mail"] == "sent"
+        # the mail server goes down: the step is still done, the failure is in the inbox
+        smtp.refuse = True
+        r = ent.post(f"/api/cases/{case}/resubmit", json=clause1(promotion="700000"))
+        assert r.status_code == 201
+        failed = rev.get("/api/inbox").json()["items"][0]
+        assert failed["kind"] == "corrected" and failed["mail"].startswith("failed")
+        app.state.desk.ledger.engine.dispose()
+    # no server at all (its port closed): still done, still shown
+    r = rev.post(f"/api/cases/{case}/take")
+    assert r.status_code == 201

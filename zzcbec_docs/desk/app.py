@@ -272,7 +272,12 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                 from zzcbec_docs.ledger.cases import acting_from
 
                 with acting_from(client_address(request)):  # the steps' events record where they came from
-                    return await fn(request, desk, user)
+                    response = await fn(request, desk, user)
+                if write and user is not None and response.status_code < 400:
+                    from zzcbec_docs.desk.inbox import dispatch
+
+                    await run_in_threadpool(dispatch, desk)  # e-mail of what changed (never fails the step)
+                return response
             except HttpError as exc:
                 return error_response(request, desk, exc, user)
             except Denied as exc:
@@ -597,6 +602,7 @@ def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
     from zzcbec_docs.desk import pages, workday  # the HTML pages use the helpers above
 
     desk = Desk(ledger_url, policy_path=policy_path)
+    workday.start(desk)
     api = [
         Route("/api/login", api_login, methods=["POST"]),
         Route("/api/logout", api_logout, methods=["POST"]),

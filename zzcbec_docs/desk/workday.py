@@ -7,6 +7,13 @@ from starlette.routing import Route
 
 
 def routes() -> list[Route]:
-    from zzcbec_docs.desk import audit, bulk, queue
+    from zzcbec_docs.desk import audit, bulk, inbox, queue
 
-    return [*queue.routes(), *audit.routes(), *bulk.routes()]
+    return [*queue.routes(), *audit.routes(), *bulk.routes(), *inbox.routes()]
+
+
+def start(desk) -> None:  # type: ignore[no-untyped-def]
+    """What the day's work needs when a desk starts (mail from now on, when configured)."""
+    from zzcbec_docs.desk import inbox
+
+    inbox.start(desk)
