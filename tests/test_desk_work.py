@@ -39,7 +39,7 @@ def desk(ledger_url):
 def by_role(desk, method: str, path: str, body=None, roles=ROLES) -> dict[str, int]:
     out = {}
     for role in roles:
-        r = desk["c"][role].request(method, path, json=body)
+        r = desk["c"][role].request(method, path, json=body, follow_redirects=False)
         assert r.status_code < 500, (role, path, r.text)
         out[role] = r.status_code
     return out
@@ -54,7 +54,7 @@ def test_the_new_routes_by_role_own_case_and_others(desk):
     A = desk["A"]  # ent-a's, in 金水区: ent-b and the 新郑市 reviewer do not learn it exists
     assert by_role(desk, "GET", "/api/queue") == row(401, 403, 403, 200, 200, 200)
     assert by_role(desk, "GET", "/api/log") == row(401, 403, 403, 403, 403, 200)
-    assert by_role(desk, "GET", "/log/export.csv") == row(401, 403, 403, 403, 403, 200)
+    assert by_role(desk, "GET", "/log/export.csv") == row(303, 403, 403, 403, 403, 200)  # a page: to sign-in
     assert by_role(desk, "GET", "/api/inbox") == row(401, 200, 200, 200, 200, 200)
     # taking: a reviewer of the case's district only
     assert by_role(desk, "POST", f"/api/cases/{A}/take", roles=ROLES[:3] + ROLES[4:]) == {
@@ -75,7 +75,11 @@ def test_the_new_routes_by_role_own_case_and_others(desk):
                        ("/api/matches", None)):
         got = by_role(desk, "POST", path, body, ROLES[:5])
         assert got == {"anonymous": 401, "ent-a": 403, "ent-b": 403, "rev-jinshui": 403, "rev-xinzheng": 403}, path
-    assert by_role(desk, "GET", "/payments/2026.xlsx") == row(401, 403, 403, 403, 403, 200)
+    assert by_role(desk, "GET", "/payments/2026.xlsx") == row(303, 403, 403, 403, 403, 200)
+    for page in ("/queue", "/log", "/awards", "/publicity", "/matches"):
+        got = by_role(desk, "GET", page)
+        assert got["anonymous"] == 303 and got["ent-a"] == 403 and got["bureau"] == 200, (page, got)
+    assert by_role(desk, "GET", "/inbox") == row(303, 200, 200, 200, 200, 200)
     # 免申即享: each enterprise its own; nobody else has claims
     assert by_role(desk, "GET", "/api/claims") == row(401, 200, 200, 403, 403, 403)
     # none of the refused calls above left a trace on case A
@@ -452,3 +456,55 @@ def test_mail_goes_through_the_configured_smtp_server_and_a_failure_never_fails_
     # no server at all (its port closed): still done, still shown
     r = rev.post(f"/api/cases/{case}/take")
     assert r.status_code == 201
+
+
+# ---------------------------------------------------------------------- 免申即享
+TABLE = ("uscc,name,district,year,etrade_core_zone_policy,import_export,promotion_costs,uses_zz_logistics,"
+         "intl_logistics_costs\n"
+         "{a},测试企业7101有限公司,金水区,2026,否,12000000,800000,是,1500000\n"
+         "{b},测试企业7102有限公司,新郑市,2026,否,30000000,,是,2500000\n")
+
+
+def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_in_one_click(desk):
+    from desk_support import ENT_A, ENT_B, csrf_of
+
+    c = desk["c"]
+    assert c["ent-a"].get("/api/claims").json() == {"match": None, "years": []}
+    table = TABLE.format(a=ENT_A, b=ENT_B).encode()
+    r = c["bureau"].post("/api/matches?name=enterprises.csv", content=table, headers={"content-type": "text/csv"})
+    assert r.status_code == 201, r.text
+    assert r.json()["rows"] == 2 and r.json()["bad_rows"] == 0
+    claims = c["ent-a"].get("/api/claims").json()
+    (year,) = claims["years"]
+    assert [(x["clause"], x["amount"]) for x in year["eligible"]] == [(1, "240000.00")]
+    # clause 6 is short of its threshold: what is missing, in the clause's words
+    six = next(x for x in year["other"] if x["clause"] == 6)
+    assert any("2,000,000" in g or "200万" in g for g in six["gaps"]), six
+    # ent-b sees its own, never ent-a's
+    assert [x["clause"] for x in c["ent-b"].get("/api/claims").json()["years"][0]["eligible"]] == [6]
+    page = c["ent-a"].get("/apply")
+    assert "免申即享" in page.text and "¥240,000.00" in page.text and f"/apply?claim={year['key']}" in page.text
+    filled = c["ent-a"].get(f"/apply?claim={year['key']}")
+    assert filled.status_code == 200 and 'value="800000' in filled.text
+    theirs = c["ent-b"].get(f"/apply?claim={year['key']}")  # the same key gives each enterprise its own line
+    assert theirs.status_code == 200 and 'value="800000' not in theirs.text and 'value="2500000' in theirs.text
+    assert c["ent-a"].get(f"/apply?claim={claims['match']}-2019").status_code == 404
+    form = {"csrf": csrf_of(filled.text), "action": "submit", "year": "2026", "applicant.name": "测试企业7101有限公司",
+            "applicant.district": "金水区", "applicant.etrade_core_zone_policy": "false",
+            "c1.import_export": "12000000", "c1.promotion_costs": "800000"}
+    r = c["ent-a"].post("/apply", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?submitted=new"), r.text[:500]
+    new = r.headers["location"].split("/")[2].split("?")[0]
+    assert c["ent-a"].get(f"/api/cases/{new}").json()["total"] == "240000.00"
+    # the bureau's totals by district and clause, and the charts drawn on the server
+    t = c["bureau"].get("/api/matches").json()
+    b6 = c["ent-b"].get("/api/claims").json()["years"][0]["eligible"][0]["amount"]  # what ent-b was told
+    from decimal import Decimal
+
+    assert Decimal(t["total"]) == Decimal("240000.00") + Decimal(b6)  # the totals add up to what each was told
+    assert t["by_district"] == {"新郑市": b6, "金水区": "240000.00"} and t["by_clause"] == {"1": "240000.00", "6": b6}
+    html = c["bureau"].get("/matches").text
+    assert html.count("<svg") == 3 and "可申报金额（按区县）" in html and "<script" not in html.split("<main>")[1]
+    bad = c["bureau"].post("/api/matches?name=t.csv", content="uscc,nonsense\n1,2\n".encode(),
+                           headers={"content-type": "text/csv"})
+    assert bad.status_code == 422 and "nonsense" in bad.text

@@ -190,10 +190,12 @@ def _form_values(form: Any) -> dict[str, str]:
 def _apply_page(request: Request, desk: Desk, user: User, values: dict[str, str], rows: list[Any],
                 ev: dict[str, Any] | None, status: int = 200, message: str | None = None,
                 correct: Any = None) -> Response:
+    from zzcbec_docs.desk.claims import for_user
+
     cases = _list(desk, user)
     return desk.page("apply.html", request, user, status=status, values=values, sections=desk.sections,
                      uploads=rows, ev=ev, message=message, applicant_fields=forms.APPLICANT_FIELDS,
-                     my_cases=cases, correct=correct)
+                     my_cases=cases, correct=correct, claims=None if correct or ev else for_user(desk, user))
 
 
 @route("case.submit")

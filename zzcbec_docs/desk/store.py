@@ -132,6 +132,40 @@ contacts = Table(
 )
 
 
+matches = Table(
+    "zzdesk_matches", metadata,
+    # a 免申即享 table the bureau uploaded, matched by the library's table engine (`zzcbec match TABLE`)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("filename", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("bad_rows", Integer, nullable=False),
+    Column("errors", Text, nullable=False, default="[]"),  # JSON: the first bad cells, with row and column
+    Column("actor", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+match_lines = Table(
+    "zzdesk_match_lines", metadata,
+    # one enterprise, year and clause of a match, as matches.csv writes it
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("match_id", Integer, nullable=False, index=True),
+    Column("uscc", String(18), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("district", String(40), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("clause", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount", String(40), nullable=False),
+    Column("city", String(40), nullable=False),
+    Column("local", String(40), nullable=False),
+    Column("gaps", Text, nullable=False),
+    Column("missing", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("bundle", Text),  # the pre-filled bundle (YAML) of the enterprise and year, on its first line
+)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 

@@ -7,9 +7,9 @@ from starlette.routing import Route
 
 
 def routes() -> list[Route]:
-    from zzcbec_docs.desk import audit, bulk, inbox, queue
+    from zzcbec_docs.desk import audit, bulk, claims, inbox, queue
 
-    return [*queue.routes(), *audit.routes(), *bulk.routes(), *inbox.routes()]
+    return [*queue.routes(), *audit.routes(), *bulk.routes(), *inbox.routes(), *claims.routes()]
 
 
 def start(desk) -> None:  # type: ignore[no-untyped-def]
