@@ -505,6 +505,6 @@ def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_i
     assert t["by_district"] == {"新郑市": b6, "金水区": "240000.00"} and t["by_clause"] == {"1": "240000.00", "6": b6}
     html = c["bureau"].get("/matches").text
     assert html.count("<svg") == 3 and "可申报金额（按区县）" in html and "<script" not in html.split("<main>")[1]
-    bad = c["bureau"].post("/api/matches?name=t.csv", content="uscc,nonsense\n1,2\n".encode(),
+    bad = c["bureau"].post("/api/matches?name=t.csv", content=b"uscc,nonsense\n1,2\n",
                            headers={"content-type": "text/csv"})
     assert bad.status_code == 422 and "nonsense" in bad.text

@@ -23,14 +23,12 @@ from zzcbec_docs.desk.app import (
     Desk,
     HttpError,
     _date,
-    _process,
     from_library,
     json_body,
     parse_json_object,
     route,
     unprocessable,
 )
-from zzcbec_docs.desk.queue import issuer_of
 from zzcbec_docs.desk.tables import xlsx_bytes
 from zzcbec_docs.errors import ZzcbecError
 
@@ -43,13 +41,11 @@ PAYMENT_COLUMNS = ["序号 no.", "文号 notice", "成文日期 date", "收款�
 def _approved(desk: Desk, year: int | None = None) -> list[Any]:
     from zzcbec_docs.process.model import APPROVED
 
-    return _process().list_cases(desk.ledger, status=APPROVED, year=year)
+    return desk.service.list_cases(status=APPROVED, year=year)
 
 
 def _bulk(desk: Desk, user: User, ids: list[str], date: dt.date) -> Any:
-    from zzcbec_docs.process.bulk import award_many
-
-    return award_many(desk.ledger, ids, date=date, actor=user.username, policy=desk.policy)
+    return desk.service.award_many(ids, actor=user.username, date=date)
 
 
 def _ids(value: Any) -> list[str]:
@@ -116,10 +112,8 @@ def _publish(desk: Desk, user: User, year: int, start: dt.date, days: int, mask:
     from zzcbec_docs.documents.issuer import apply_fonts
     from zzcbec_docs.documents.publicity import render_publicity
     from zzcbec_docs.ledger import cases as ledger_cases
-    from zzcbec_docs.process.documents import publicity_entries
-
-    issuer = issuer_of(desk)
-    entries = publicity_entries(desk.ledger, year, desk.policy)
+    issuer = desk.issuer
+    entries = desk.service.publicity_entries(year)
     if not entries:
         raise HttpError(409, f"{year} 年度尚无审核同意或已奖励的案件，无可公示", f"nothing to publish for {year}")
     apply_fonts(issuer)
@@ -215,9 +209,7 @@ async def publication_download(request: Request, desk: Desk, user: User) -> Resp
 
 # ---------------------------------------------------------------------- the 拨付清单
 def payment_rows(desk: Desk, year: int) -> list[list[str]]:
-    from zzcbec_docs.process.bulk import payments
-
-    pays = payments(desk.ledger, year)
+    pays = desk.service.payments(year)
     rows = []
     for i, p in enumerate(pays, start=1):
         rows.append([str(i), p.number, p.issued_on, p.payee, p.uscc, p.bank, p.account, p.district,

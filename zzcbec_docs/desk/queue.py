@@ -31,19 +31,6 @@ from zzcbec_docs.desk.app import (
 from zzcbec_docs.errors import ZzcbecError
 
 
-def issuer_of(desk: Desk) -> Any:
-    """The issuer profile the desk works under (its 办理时限 among the rest)."""
-    found = getattr(desk, "issuer", None)
-    if found is None:
-        service = getattr(desk, "service", None)
-        found = getattr(service, "issuer", None)
-    if found is None:
-        from zzcbec_docs.documents.issuer import load_issuer
-
-        found = load_issuer()
-    return found
-
-
 # ---------------------------------------------------------------------- the queue
 def _int(params: Any, key: str, low: int, high: int) -> int | None:
     raw = (params.get(key) or "").strip()
@@ -94,10 +81,7 @@ def filters_from(params: Any, user: User) -> Any:
 
 
 def _queue(desk: Desk, user: User, filters: Any) -> Any:
-    from zzcbec_docs.process.queue import queue
-
-    kw = authz.visible_filter(user)
-    return queue(desk.ledger, issuer_of(desk), filters, user=user.username, **kw)
+    return desk.service.queue(filters, user=user.username, **authz.visible_filter(user))
 
 
 @route("queue.view")
@@ -139,19 +123,15 @@ def _reviewers(desk: Desk, district: str | None) -> list[User]:
 
 
 def _take(desk: Desk, user: User, detail: Any) -> Any:
-    from zzcbec_docs.process.assignment import take
-
-    return take(desk.ledger, detail.case.id, actor=user.username)
+    return desk.service.take(detail.case.id, actor=user.username)
 
 
 def _assign(desk: Desk, user: User, detail: Any, reviewer: str, reason: str) -> Any:
-    from zzcbec_docs.process.assignment import assign
-
     account = accounts.get_user(desk.ledger, reviewer)
     if account is None or account.role != "reviewer" or detail.case.district not in account.districts:
         raise unprocessable("/reviewer", f"“{reviewer[:64]}”不是{detail.case.district}的审核账号",
                             f"{reviewer[:64]!r} is not a reviewer of {detail.case.district}")
-    return assign(desk.ledger, detail.case.id, reviewer=reviewer, actor=user.username, reason=reason)
+    return desk.service.assign(detail.case.id, reviewer=reviewer, actor=user.username, reason=reason)
 
 
 def _text(data: Any, key: str, limit: int = 1000) -> str:
@@ -185,9 +165,7 @@ async def api_assign(request: Request, desk: Desk, user: User) -> Response:
 
 # ---------------------------------------------------------------------- 补正: return and resubmit
 def _return(desk: Desk, user: User, detail: Any, reason: str) -> Any:
-    from zzcbec_docs.process.correction import return_for_correction
-
-    return return_for_correction(desk.ledger, detail.case.id, reason=reason, actor=user.username)
+    return desk.service.return_for_correction(detail.case.id, reason=reason, actor=user.username)
 
 
 @route("case.return", write=True, per_case=True)
@@ -199,13 +177,10 @@ async def api_return(request: Request, desk: Desk, user: User) -> Response:
 
 
 def resubmit(desk: Desk, user: User, detail: Any, bundle: Any, attachments: dict[str, bytes] | None) -> Any:
-    from zzcbec_docs.process.correction import resubmit as process_resubmit
-
     if bundle.applicant.uscc != user.uscc:
         raise HttpError(403, f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
                         f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}")
-    return process_resubmit(desk.ledger, detail.case.id, bundle, actor=user.username, policy=desk.policy,
-                            attachments=attachments)
+    return desk.service.resubmit(detail.case.id, bundle, actor=user.username, attachments=attachments)
 
 
 @route("case.resubmit", write=True, per_case=True)
@@ -224,13 +199,12 @@ async def correction(request: Request, desk: Desk, user: User, case_id: str) -> 
     """The returned case the enterprise corrects (404 when not its own, 409 when not returned) and
     its bundle as the application form's values."""
     from zzcbec_docs.desk import forms
-    from zzcbec_docs.desk.app import _process, jsonable
-    from zzcbec_docs.process.model import RETURNED
+    from zzcbec_docs.desk.app import jsonable
+    from zzcbec_docs.process.model import RETURNED, CaseNotFound
 
-    p = _process()
     try:
-        detail = await run_in_threadpool(p.get_case, desk.ledger, case_id[:40])
-    except p.CaseNotFound:
+        detail = await run_in_threadpool(desk.service.get_case, case_id[:40])
+    except CaseNotFound:
         raise authz.Denied(404) from None
     authz.authorize(user, "case.resubmit", detail.case)
     if detail.case.status != RETURNED:
@@ -284,7 +258,7 @@ def case_extras(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
     from zzcbec_docs.process.assignment import assignee_of
     from zzcbec_docs.process.queue import queue_items
 
-    item = next((i for i in queue_items(desk.ledger, issuer_of(desk), **authz.visible_filter(user))
+    item = next((i for i in queue_items(desk.ledger, desk.issuer, **authz.visible_filter(user))
                  if i.case.id == detail.case.id), None)
     returned = [e for e in detail.events if e.kind == "returned"]
     return {"assignee": assignee_of(detail.events),
