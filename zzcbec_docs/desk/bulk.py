@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -109,19 +107,12 @@ async def awards_post(request: Request, desk: Desk, user: User) -> Response:
 
 # ---------------------------------------------------------------------- the 公示
 def _publish(desk: Desk, user: User, year: int, start: dt.date, days: int, mask: bool) -> dict[str, Any]:
-    from zzcbec_docs.documents.issuer import apply_fonts
-    from zzcbec_docs.documents.publicity import render_publicity
     from zzcbec_docs.ledger import cases as ledger_cases
-    issuer = desk.issuer
-    entries = desk.service.publicity_entries(year)
+
+    entries, files = desk.service.publicity_files(year, start=start, days=days, mask=mask)
     if not entries:
         raise HttpError(409, f"{year} 年度尚无审核同意或已奖励的案件，无可公示", f"nothing to publish for {year}")
-    apply_fonts(issuer)
-    with tempfile.TemporaryDirectory() as tmp:
-        files = render_publicity(entries, desk.policy, issuer, year=year, start=start, days=days, mask=mask,
-                                 formats=("pdf", "docx"), out_dir=Path(tmp))
-        pdf = next(Path(f).read_bytes() for f in files if str(f).endswith(".pdf"))
-        docx = next(Path(f).read_bytes() for f in files if str(f).endswith(".docx"))
+    pdf, docx = files["pdf"], files["docx"]
     total = sum((e.amount for e in entries), Decimal("0.00"))
     sha = hashlib.sha256(pdf).hexdigest()
     with desk.ledger.transaction() as conn:

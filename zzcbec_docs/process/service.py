@@ -166,6 +166,24 @@ class Service:
 
         return queue(self.book, self.issuer, filters, **scope)
 
+    def publicity_files(self, year: int, *, start: dt.date, days: int, mask: bool = False
+                        ) -> tuple[list[Any], dict[str, bytes]]:
+        """The 公示 of a year's proposed awards as the desk publishes it: its entries and its PDF and
+        DOCX bytes, under this issuer (its fonts, its working days)."""
+        import tempfile
+
+        from zzcbec_docs.documents.issuer import apply_fonts
+        from zzcbec_docs.documents.publicity import render_publicity
+
+        entries = self.publicity_entries(year)
+        if not entries:
+            return entries, {}
+        apply_fonts(self.issuer)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = render_publicity(entries, self.policy, self.issuer, year=year, start=start, days=days, mask=mask,
+                                     formats=("pdf", "docx"), out_dir=Path(tmp))
+            return entries, {Path(f).suffix.lstrip("."): Path(f).read_bytes() for f in files}
+
     def payments(self, year: int) -> list[Any]:
         from zzcbec_docs.process.bulk import payments
 
