@@ -67,7 +67,7 @@ def award_many(ledger: Any, case_ids: Iterable[str], *, date: dt.date, actor: st
     lines = []
     for case_id in ids:
         try:
-            name = get_case(ledger, case_id).case.applicant_name
+            name = get_case(ledger, case_id, policy).case.applicant_name
         except CaseNotFound as exc:
             lines.append(BulkLine(case_id, "", False, reasons=(exc.message,)))
             continue
@@ -100,14 +100,14 @@ class Payment:
     local: Decimal | None
 
 
-def payments(ledger: Any, year: int) -> list[Payment]:
+def payments(ledger: Any, year: int, policy: Policy) -> list[Payment]:
     """The standing notices of the 申报年度 `year`, in notice order, with the payee's bank account as
     its bundle gives it (the corrected content, where the case was corrected)."""
     from zzcbec_docs.process.cases import get_case, list_cases
 
     out: list[tuple[int, Payment]] = []
     for case in list_cases(ledger, status=AWARDED, year=year):
-        detail = get_case(ledger, case.id)
+        detail = get_case(ledger, case.id, policy)
         bank = (getattr(detail.bundle, "raw", None) or {}).get("applicant", {}).get("bank") or {}
         for n in detail.notices:
             if n.revoked:

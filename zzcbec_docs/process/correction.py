@@ -128,7 +128,7 @@ def resubmit(ledger: Any, case_id: str, bundle: Bundle, *, actor: str, policy: P
             "bytes_sha256": bundle.sha256, "total": money_text(result.total),
             "attachments": [{"name": n, "sha256": h} for n, h in sorted(hashes.items())]})
         row, case = case_in(conn, case_id)
-        decided = decide_case(conn, ledger, row, bundle_of(row), policy, exclusion_list=exclusion_list,
+        decided = decide_case(conn, ledger, row, bundle_of(row, policy), policy, exclusion_list=exclusion_list,
                               own_counts=True)
         notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
     return Resubmission(case, previous, standing(replace(decided, source=bundle.source), notices))
