@@ -174,9 +174,10 @@ def test_age_counts_working_days_against_the_profiles_time_limit(tmp_path):
     issuer = load_issuer(str(profile))
     assert issuer.review_days == 3
     ledger = open_ledger(str(tmp_path / "l.db"))
+    policy = load_policy(None)
     bundle = parse_bundle(json.dumps(make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"},
-                                                 n=7120)).encode(), "b.json", "json")
-    sub = submit(ledger, bundle, actor="ent", policy=load_policy(None))
+                                                 n=7120)).encode(), "b.json", "json", policy=policy)
+    sub = submit(ledger, bundle, actor="ent", policy=policy)
     received = dt.datetime.fromisoformat(sub.case.submitted_at).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
     def item(today):

@@ -46,7 +46,7 @@ def run_match(desk: Desk, user: User, data: bytes, filename: str) -> dict[str, A
         path = Path(tmp) / f"table{suffix}"
         path.write_bytes(data)
         out = Path(tmp) / "out"
-        table = Table(path, policy=desk.policy)
+        table = Table(path, None, desk.policy)
         summary = run_table(table, desk.policy, TableOptions(out_dir=out, jobs=1, ledger_url=desk.ledger.url,
                                                                  exclusion_list=desk.service.exclusion_list))
         with open(out / "matches.csv", encoding="utf-8-sig", newline="") as fh:

@@ -188,7 +188,8 @@ async def api_resubmit(request: Request, desk: Desk, user: User) -> Response:
     detail = await load_case(request, desk, user, "case.resubmit")
     raw = await json_body(request)
     ctype = request.headers.get("content-type", "")
-    bundle = parse_bundle(raw, "request", "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None))
+    bundle = parse_bundle(raw, "request", "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None),
+                          policy=desk.policy)
     out = await run_in_threadpool(resubmit, desk, user, detail, bundle, None)
     return JSONResponse({"id": out.case.id, "status": out.case.status, "content_sha256": out.case.content_sha256,
                          "previous_content_sha256": out.previous_content_sha256,
