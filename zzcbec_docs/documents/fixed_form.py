@@ -273,7 +273,7 @@ def line_html(line: Line, spacing_default: float = SPACING) -> str:
         else:
             out.append(ch)
     text = "".join(out)
-    if abs(line.spacing - spacing_default) > 0.0005:
+    if abs(line.spacing - spacing_default) > 5e-4:  # pt
         text = f'<span style="letter-spacing:{line.spacing:.4f}pt">{text}</span>'
     return text
 
