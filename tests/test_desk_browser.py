@@ -71,7 +71,10 @@ def shot(page, name: str, *, full_page: bool = True, javascript: bool = True) ->
     page.set_viewport_size(PHONE)
     try:
         wide = page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= PHONE["width"], f"{name}: the page is {wide} px wide on a 390 px phone"
+        beyond = page.evaluate("""w => [...document.querySelectorAll('main *')].filter(e => {
+            const r = e.getBoundingClientRect(); return r.right > w + 0.5; }).slice(-3).map(e =>
+            e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""", PHONE["width"])
+        assert wide <= PHONE["width"], f"{name}: the page is {wide} px wide on a 390 px phone: {beyond}"
         page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
     finally:
         page.set_viewport_size(size)

@@ -396,7 +396,7 @@ def test_bulk_award_through_the_form_confirms_the_total_first(desk):
     token = csrf_of(page.text)
     confirm = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02",
                                                 "action": "confirm"})
-    assert confirm.status_code == 200 and "¥240,000.00" in confirm.text and 'value="award"' in confirm.text
+    assert confirm.status_code == 200 and "240,000.00 元" in confirm.text and 'value="award"' in confirm.text
     assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "approved"  # nothing done yet
     done = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02", "action": "award"})
     assert done.status_code == 200 and "奖励 1 件" in done.text
@@ -484,7 +484,7 @@ def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_i
     # ent-b sees its own, never ent-a's
     assert [x["clause"] for x in c["ent-b"].get("/api/claims").json()["years"][0]["eligible"]] == [6]
     page = c["ent-a"].get("/apply")
-    assert "免申即享" in page.text and "¥240,000.00" in page.text and f"/apply?claim={year['key']}" in page.text
+    assert "免申即享" in page.text and "240,000.00 元" in page.text and f"/apply?claim={year['key']}" in page.text
     filled = c["ent-a"].get(f"/apply?claim={year['key']}")
     assert filled.status_code == 200 and 'value="800000' in filled.text
     theirs = c["ent-b"].get(f"/apply?claim={year['key']}")  # the same key gives each enterprise its own line
@@ -505,7 +505,7 @@ def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_i
     assert Decimal(t["total"]) == Decimal("240000.00") + Decimal(b6)  # the totals add up to what each was told
     assert t["by_district"] == {"新郑市": b6, "金水区": "240000.00"} and t["by_clause"] == {"1": "240000.00", "6": b6}
     html = c["bureau"].get("/matches").text
-    assert html.count("<svg") == 3 and "可申报金额（按区县）" in html and "<script" not in html.split("<main>")[1]
+    assert html.count("<svg") == 3 and "可申报金额（按区县）" in html and "<script" not in html.split("<main ")[1]
     bad = c["bureau"].post("/api/matches?name=t.csv", content=b"uscc,nonsense\n1,2\n",
                            headers={"content-type": "text/csv"})
     assert bad.status_code == 422 and "nonsense" in bad.text
