@@ -81,10 +81,18 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     record = review_input_from_file(review_path, policy=policy) if review_path else None
     ledger = require_ledger(ledger_url)
     who = actor_name(actor)
-    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)
+    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded,
+                           with_review=record is not None)
     if record is not None:
         done = review(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
-        click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
+        if done.recorded:
+            click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
+        else:
+            click.echo(f"  该审核记录已登记为审核 #{done.review_id}，未重复记录 / this review was already recorded "
+                       f"as review #{done.review_id}: nothing new recorded")
+        for w in done.result.warnings:
+            if w.code == "review_raises":
+                click.echo(f"  ! {w.message} / {w.message_en}", err=True)
 
     def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
         # inside the transaction: a notice that cannot be made leaves nothing recorded

@@ -51,12 +51,15 @@ def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
     return bundle
 
 
-def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  # type: ignore[no-untyped-def]
-    """CASE_OR_BUNDLE: a bundle file is submitted (the same content is the same case); else a case id."""
+def resolve_case(ledger, target: str, *, actor: str, policy, excluded, with_review: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """CASE_OR_BUNDLE: a bundle file is submitted (the same content is the same case); else a case id.
+    `with_review`: the bundle is recorded together with its review (the one-step form), so the review's
+    date is not compared with today's recording of the submission."""
     from zzcbec_docs.process import submit
 
     if target == "-" or Path(target).is_file():
-        sub = submit(ledger, load_valid_bundle(target, policy), actor=actor, policy=policy, exclusion_list=excluded)
+        sub = submit(ledger, load_valid_bundle(target, policy), actor=actor, policy=policy, exclusion_list=excluded,
+                     with_review=with_review)
         if sub.created:
             click.echo(f"  受理 submitted: 案件 case {sub.case.id}")
         return sub.case.id
@@ -147,13 +150,19 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
     record = review_input_from_file(record_path, unit=unit, policy=policy)
     ledger = require_ledger(ledger_url)
     who = actor_name(actor)
-    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)
+    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded, with_review=True)
     outcome = review_case(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
     c = outcome.case
+    if not outcome.recorded:
+        click.echo(f"  该审核记录已登记为审核 #{outcome.review_id}，未重复记录 / this review was already recorded "
+                   f"as review #{outcome.review_id}: nothing new recorded")
     click.echo(f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
                f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{c.status}]")
     for d in outcome.result.decisions:
         click.echo(f"    第{d.clause}条  {d.status}  {fmt_yuan(d.amount)}")
+    for w in outcome.result.warnings:
+        if w.code == "review_raises":
+            click.echo(f"    ! {w.message} / {w.message_en}", err=True)
     if out_dir is not None:
         for fmt in fmts:
             name, data = case_document(ledger, c.id, "opinion", fmt, policy=policy, exclusion_list=excluded)
