@@ -57,7 +57,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     """
     import re
 
-    from zzcbec_docs.cli.process import policy_and_exclusions, resolve_case
+    from zzcbec_docs.cli.process import load_valid_bundle, policy_and_exclusions, resolve_case
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.documents.issuer import apply_fonts, load_issuer
     from zzcbec_docs.errors import UsageError
@@ -79,6 +79,8 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
                          f"--reissue-of takes a notice number such as 郑商务〔2026〕15号 (got {reissue_of!r})")
     policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
     record = review_input_from_file(review_path, policy=policy) if review_path else None
+    if target != "-" and Path(target).is_file():  # dates out of order are refused before anything is recorded
+        _dates_in_order(load_valid_bundle(target, policy).year, doc_date or _today(), record, policy)
     ledger = require_ledger(ledger_url)
     who = actor_name(actor)
     case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded,
@@ -131,6 +133,29 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     for name, data in outcome.prepared:
         write_atomic(out_dir / name, data)
         click.echo(f"    → {out_dir / name}")
+
+
+def _dates_in_order(year: int, date, record, policy) -> None:  # type: ignore[no-untyped-def]
+    """The one-step form's dates, checked before the bundle or its review is recorded: the award date
+    within the data year's reach and the policy's term; the review not before the 申报年度 began and
+    not after the award it approves (process.awarding and process.cases check the same again)."""
+    from zzcbec_docs.errors import ArgumentError
+    from zzcbec_docs.process.awarding import award_date_problem
+    from zzcbec_docs.process.cases import review_dates_problem
+
+    problem = award_date_problem(date, year, policy)
+    if problem:
+        raise ArgumentError(*problem, pointer="--date")
+    if record is None or record.reviewed_on is None:
+        return
+    problem = review_dates_problem(record.reviewed_on, year, None)
+    if problem:
+        raise ArgumentError(*problem, file=record.record_file, pointer="/reviewed_on")
+    if date < record.reviewed_on:
+        raise ArgumentError(
+            f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {record.reviewed_on.isoformat()}",
+            f"the award is dated {date.isoformat()}, before the review that approves it "
+            f"({record.reviewed_on.isoformat()})", file=record.record_file, pointer="--date")
 
 
 def _today():  # type: ignore[no-untyped-def]

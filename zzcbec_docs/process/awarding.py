@@ -119,11 +119,6 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
             raise ArgumentError(*problem, pointer="--date")
         bundle = bundle_of(row)
         review, verified = latest_verified(conn, case_id, bundle, policy)
-        if review is not None and date < dt.date.fromisoformat(review.reviewed_on):
-            raise ArgumentError(
-                f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {review.reviewed_on}（审核 #{review.id}）",
-                f"the award is dated {date.isoformat()}, before the review that approves it "
-                f"({review.reviewed_on}, review #{review.id})", pointer="--date")
         if review is None and require_review:
             raise NotAwardable("案件尚无审核结论，不能奖励", "the case has no review yet: nothing awarded")
         if review is not None and review.conclusion == "reject":
@@ -132,6 +127,11 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
                 f"the latest review ({review.reviewer}, {review.reviewed_on}) rejects the application: nothing "
                 "awarded, nothing recorded, no number used",
                 reasons=(f"审核不同意：{review.remarks or '—'} / rejected by the review",))
+        if review is not None and date < dt.date.fromisoformat(review.reviewed_on):
+            raise ArgumentError(
+                f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {review.reviewed_on}（审核 #{review.id}）",
+                f"the award is dated {date.isoformat()}, before the review that approves it "
+                f"({review.reviewed_on}, review #{review.id})", pointer="--date")
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         awarded = [d for d in result.decisions if d.status == ELIGIBLE]
         if not awarded:

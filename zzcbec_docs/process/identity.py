@@ -10,8 +10,8 @@ covers the canonical JSON and the SHA-256 of every attachment uploaded with it; 
 derived from it.
 
 Ledgers written before the district was folded hold cases under the content SHA-256 of the
-district as written (`legacy_canonical_json`): lookups try both (`content_identities`), so such
-a case is found again and never paid twice; nothing stored is rewritten.
+district as written: lookups try each way of writing the district (`content_identities`), so such a
+case is found again and never paid twice; nothing stored is rewritten.
 """
 
 from __future__ import annotations
@@ -101,18 +101,27 @@ def canonical_json(bundle: Bundle) -> str:
     return json.dumps(canonical_data(bundle), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def legacy_canonical_json(bundle: Bundle) -> str:
-    """The canonical form before the applicant was folded (ledgers of earlier versions hold it)."""
-    return json.dumps(canonical_data(bundle, fold_applicant=False), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+def _spellings(district: str) -> list[str]:
+    """The ways the bundle contract lets a district be written: its canonical name and its aliases."""
+    from zzcbec_docs.bundle.contract import DISTRICT_ALIASES
+
+    return [district, *sorted(alias for alias, name in DISTRICT_ALIASES.items() if name == district)]
 
 
 def content_identities(bundle: Bundle, attachment_hashes: Iterable[str] = ()) -> tuple[str, ...]:
-    """The content SHA-256 of the bundle (first), then the one an earlier version gave it, if different."""
+    """The content SHA-256 of the bundle (first), then those an earlier version gave the same content:
+    the district as written, for each way of writing it (管城区 / 管城回族区), so that a case recorded
+    before the district was folded is found whichever spelling comes now."""
     hashes = tuple(attachment_hashes)
-    current = content_sha256(canonical_json(bundle), hashes)
-    legacy = content_sha256(legacy_canonical_json(bundle), hashes)
-    return (current,) if legacy == current else (current, legacy)
+    out = [content_sha256(canonical_json(bundle), hashes)]
+    for spelling in _spellings(bundle.applicant.district):
+        data = canonical_data(bundle, fold_applicant=False)
+        if isinstance(data.get("applicant"), dict):
+            data["applicant"]["district"] = spelling
+        legacy = content_sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")), hashes)
+        if legacy not in out:
+            out.append(legacy)
+    return tuple(out)
 
 
 def content_sha256(canonical: str, attachment_hashes: Iterable[str] = ()) -> str:
