@@ -104,6 +104,13 @@ def test_an_awarded_case_is_shown_as_awarded_by_every_command_that_counts_the_le
                           "--format", "docx", "--jobs", "1")
     summary = (tmp_path / "batch" / "summary.csv").read_text(encoding="utf-8-sig")
     assert "450000.00" in summary and number(1) in summary and ",50000.00," not in summary, (text, err)
+    # match: the enterprise's profile with the very facts of the awarded claim
+    profile = {"schema_version": "1.0", "year": YEAR, "applicant": make_bundle(1, {}, n=60)["applicant"],
+               "facts": {"import_export": "30000000", "promotion_costs": "1500000"}}
+    (tmp_path / "p.json").write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
+    code, text, err = cli("match", tmp_path / "p.json", "--ledger", ledger_url, "--json")
+    clause_1 = next(c for c in json.loads(text)["clauses"] if c["clause"] == 1)
+    assert clause_1["amount"] == "450000.00" and clause_1["awarded"][0]["number"] == number(1), err
     # the case's own award never refuses it; another case of the same applicant still counts it
     other = clause1(tmp_path, "other.json", "1000000")
     assert check(ledger_url, other)["total"] == "50000.00"
@@ -202,7 +209,7 @@ def test_a_review_dated_before_the_submission_or_the_year_and_an_award_before_it
         assert code == 0, err
         code, _, err = award(ledger_url, case, tmp_path / "out")
         assert code == 2 and later.isoformat() in err and DAY in err
-        assert standing(ledger_url) == [] and not (tmp_path / "out").exists()
+        assert standing(ledger_url) == [] and not list((tmp_path / "out").glob("*notice*"))
         # mirror: dated on or after the review, it is awarded
         code, _, err = cli("award", case, "--ledger", ledger_url, "--out", tmp_path / "out", "--format", "docx",
                            "--date", later.isoformat())

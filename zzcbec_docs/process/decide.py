@@ -264,6 +264,52 @@ def ledger_view(conn: Any, ledger: Any, bundle: Bundle, policy: Policy, *, case_
     return LedgerView(history, organisers, notices, lines)
 
 
+def profile_awards(ledger: Any, policy: Policy, uscc: str, year: int, facts: dict[str, Any]
+                   ) -> dict[int, list[tuple[str, str, Decimal, str | None]]]:
+    """`match PROFILE --ledger`: the applicant's standing awards that are the profile's own claims — a
+    case of the same applicant and 申报年度 whose claim states the profile's very facts for the clause.
+    {clause: [(notice number, issued on, amount, competition)]}; shown as awarded, not counted against
+    themselves (the applicant's other awards still count)."""
+    from zzcbec_docs.bundle.contract import fact_kinds
+    from zzcbec_docs.bundle.validate import _typed
+    from zzcbec_docs.ledger import cases as store
+    from zzcbec_docs.process.cases import bundle_of
+
+    kinds = fact_kinds(policy)
+    out: dict[int, list[tuple[str, str, Decimal, str | None]]] = {}
+    with ledger.engine.connect() as conn:
+        for listed in store.case_rows(conn, uscc=uscc, year=year):
+            live = [n for n in store.notice_rows(conn, case_id=listed.id, content_sha256=listed.content_sha256)
+                    if n.rid is None]
+            if not live:
+                continue
+            row = store.case_row(conn, listed.id)
+            try:
+                claims = bundle_of(row).claims
+            except Exception:  # noqa: BLE001 - a case this version cannot read is not the profile's
+                continue
+            numbers = {n.id: (n.number, n.issued_on) for n in live}
+            lines = store.award_rows(conn, list(numbers))
+            for c in claims:
+                clause = policy.clauses.get(c.clause)
+                if clause is None:
+                    continue
+                try:
+                    same = all(f in facts and _typed(kinds[c.clause].get(f, "text"), facts[f]) == c.facts.get(f)
+                               for f in clause.facts)
+                except (KeyError, TypeError, ValueError, ArithmeticError):
+                    same = False
+                if not same:
+                    continue
+                for a in lines:
+                    if a.clause == c.clause and competition_key(a.competition_name) == competition_key(
+                            c.competition_name):
+                        number, issued_on = numbers[a.notice_id]
+                        out.setdefault(c.clause, []).append(
+                            (number, issued_on, store.money(a.amount_cents) or ZERO, a.competition_name))
+    return out
+
+
 def check_with_ledger(bundle: Bundle, policy: Policy, ledger: Any, *,
                       exclusion_list: frozenset[str] = frozenset(), earlier: Iterable[PriorAward] = ()
                       ) -> CheckResult:
