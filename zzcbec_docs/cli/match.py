@@ -64,7 +64,7 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     counted = None
     own: dict = {}
     if ledger is not None:
-        from zzcbec_docs.process.decide import ledger_name, profile_awards
+        from zzcbec_docs.process.decide import AWARDED_LABEL, ledger_name, profile_awards
 
         code = str(data["applicant"]["uscc"]).strip().upper()
         history = tuple(ledger.history_readonly(code))
@@ -78,9 +78,9 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     for m in results:
         if m.clause in own and m.status == "eligible":
             m.amount = sum((x[2] for x in own[m.clause]), Decimal("0.00"))
-            m.awarded = [{"status": "awarded", "label": "已奖励", "number": n, "issued_on": on, "amount": f"{a:.2f}"}
+            m.awarded = [{"status": "awarded", "label": AWARDED_LABEL, "number": n, "issued_on": on, "amount": f"{a:.2f}"}
                          for n, on, a, _ in own[m.clause]]
-            m.notes.insert(0, "已奖励：" + "、".join(f"文号 {n}（{on}，{fmt_yuan(a)}）" for n, on, a, _ in own[m.clause]))
+            m.notes.insert(0, f"{AWARDED_LABEL}：" + "、".join(f"文号 {n}（{on}，{fmt_yuan(a)}）" for n, on, a, _ in own[m.clause]))
     if as_json:
         total = sum(m.amount for m in results)
         click.echo(json.dumps({"source": profile, "year": data["year"], "applicant": data["applicant"]["name"],

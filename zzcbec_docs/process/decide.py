@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from zzcbec_docs import vocabulary
 from zzcbec_docs.bundle.model import Bundle, PriorAward, competition_key
 from zzcbec_docs.money import ZERO, fmt_yuan
 from zzcbec_docs.policy.model import Policy
@@ -208,7 +209,7 @@ def shown_awarded(result: CheckResult, live: list[Any], lines: dict[int, list[An
     return replace(shown, awarded=refs)
 
 
-AWARDED_LABEL = "已奖励"
+AWARDED_LABEL = vocabulary.status("awarded")  # 已奖励: the case status
 
 
 @dataclass(frozen=True)
