@@ -383,6 +383,29 @@ def test_two_organisers_of_one_competition_share_one_20万(ledger_url, tmp_path)
     assert check(ledger_url, other)["total"] == "200000.00"
 
 
+def test_organisers_of_one_competition_share_its_20万_in_a_batch_and_in_the_publicity_list(ledger_url, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, name in ((77, "a.json"), (78, "b.json")):
+        write_bundle(folder / name, make_bundle(11, {"competition_name": "郑州跨境电商选品大会", "competition_approved": True,
+                                                     "held_in_zhengzhou": True, "requested": "150000"}, n=n, year=YEAR))
+    assert cli("ledger", "init", "--ledger", ledger_url)[0] == 0
+    code, text, err = cli("batch", folder, "--ledger", ledger_url, "--out", tmp_path / "batch", "--docs", "application",
+                          "--format", "docx", "--jobs", "1")
+    summary = (tmp_path / "batch" / "summary.csv").read_text(encoding="utf-8-sig")
+    assert ",150000.00," in summary and ",50000.00," in summary, (text, err)
+    # approved, not yet awarded: the 公示 lists them together under the one 20万
+    for name in ("a.json", "b.json"):
+        b = folder / name
+        assert cli("review", b, "--record", review_file(tmp_path, b, name=f"r-{name}.yaml"), "--ledger",
+                   ledger_url)[0] == 0
+    code, _, err = cli("publicity", "--year", YEAR, "--ledger", ledger_url, "--out", tmp_path / "pub", "--format",
+                       "docx", "--date", DAY, "--from", DAY)
+    assert code == 0, err
+    words = docx_text(next((tmp_path / "pub").glob("*.docx")))
+    assert "合计200,000.00" in words and "300,000" not in words
+
+
 # ---------------------------------------------------------------- 9. nothing else pays twice or past a cap
 def test_the_publicity_list_prices_an_applicants_approved_cases_together(ledger_url, tmp_path):
     for name in ("a.json", "b.json"):
@@ -440,6 +463,18 @@ def test_the_desk_refuses_dates_out_of_order_with_422(ledger_url, tmp_path):
         r = bureau.post(f"/api/cases/{case}/award", json={"date": "9999-12-31"})
         assert r.status_code == 422 and "9999-12-31" in r.text
         assert standing(ledger_url) == []
+        # dated in order, it is awarded; the case's page and its API then show it as awarded
+        r = bureau.post(f"/api/cases/{case}/award", json={"date": later.isoformat()})
+        assert r.status_code == 201, r.text
+        no = r.json()["number"]
+        page = bureau.get(f"/cases/{case}").text
+        assert "已奖励" in page and no in page
+        shown = bureau.get(f"/api/cases/{case}").json()
+        assert no in json.dumps(shown, ensure_ascii=False)
+        # a review added while the notice stands: 409
+        r = bureau.post(f"/api/cases/{case}/reviews", json={"conclusion": "approve", "reviewed_on": later.isoformat(),
+                                                            "remarks": "再审"})
+        assert r.status_code == 409 and no in r.text
     finally:
         app.state.desk.ledger.engine.dispose()
 

@@ -188,6 +188,11 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
             checked.append((src, None, BatchItem(src, invalid_result(src, problems, policy, sha))))
         else:
             checked.append((src, bundle, None))
+    from dataclasses import replace
+
+    from zzcbec_docs.process.decide import per_competition_clauses
+
+    shared_clauses = per_competition_clauses(policy)
     decided: dict[str, BatchItem] = {}
     earlier: dict[str, list[PriorAward]] = {}  # USCC → awards decided so far in this batch
     counted = ledger_name(ledger) if ledger is not None else None
@@ -205,6 +210,9 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
             with ledger.engine.connect() as conn:
                 view = ledger_view(conn, ledger, bundle, policy)
             history, organisers, notices, lines = view.history, view.organisers, view.notices, view.lines
+        # a per-competition cap (clause 11) is shared with the other organisers decided before it in the batch
+        organisers = organisers + tuple(replace(p, organiser=other) for other, ps in earlier.items() if other != uscc
+                                        for p in ps if p.clause in shared_clauses)
         result = standing(decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list,
                                           earlier=before, counted=counted, organisers=organisers),
                           notices, lines, policy)

@@ -130,15 +130,20 @@ def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:
 
     An applicant's approved cases are priced together, never each alone against the same cap: each
     counts what the ones listed before it would be paid (as a batch does)."""
+    from dataclasses import replace
+
     from zzcbec_docs.bundle.model import PriorAward
     from zzcbec_docs.documents.publicity import Entry, entries_from_ledger
     from zzcbec_docs.process.cases import case_result, list_cases
+    from zzcbec_docs.process.decide import per_competition_clauses
 
+    shared = per_competition_clauses(policy)  # clause 11: the organisers listed before share the competition's cap
     entries = entries_from_ledger(ledger, year)
     listed: dict[str, list[PriorAward]] = {}
     for case in list_cases(ledger, status="approved", year=year):
         earlier = listed.setdefault(case.uscc, [])
-        result = case_result(ledger, case.id, policy, earlier=tuple(earlier))
+        others = [replace(p, organiser=u) for u, ps in listed.items() if u != case.uscc for p in ps if p.clause in shared]
+        result = case_result(ledger, case.id, policy, earlier=(*earlier, *others))
         paid = [d for d in result.decisions if d.status == ELIGIBLE and d.amount > 0]
         if paid:
             entries.append(Entry("", case.applicant_name, case.uscc, case.district,
