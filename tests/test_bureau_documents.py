@@ -24,6 +24,9 @@ from zzcbec_docs.policy import load_policy
 from conftest import SAMPLES, make_bundle, run_cli, write_bundle
 from docs_helpers import docx_blocks, misdrawn_characters, pdf_text, source_faces
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 KINDS = ["application", "opinion", "notice"]
 LONG_NAME = "河南省郑州市中原区示例跨境电子商务供应链管理有限公司"  # 25 characters: longer than a title line

@@ -31,6 +31,9 @@ from docs_helpers import (
     without_repeated_headers,
 )
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 GOLDEN = Path(__file__).parent / "golden"
 KINDS = ["application", "opinion", "notice"]

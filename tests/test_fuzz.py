@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
 from zzcbec_docs.errors import BundleError
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("ZZCBEC_FUZZ_EXAMPLES", "2000"))
 SEEDS = [b'{"schema_version": "1.0", "year": 2026}', b"schema_version: '1.0'\nyear: 2026\n", b"a: &a [*a]",

@@ -16,6 +16,9 @@ from zzcbec_docs.check import validate_file
 
 from conftest import ROOT
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 HOSTILE = Path(__file__).parent / "hostile"
 CASES = yaml.safe_load((HOSTILE / "expected.yaml").read_text(encoding="utf-8"))
 

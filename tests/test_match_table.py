@@ -173,6 +173,7 @@ def _filled(text: str) -> str:
     return text.replace('bank: {name: "", account: ""}', 'bank: {name: 中国银行郑州分行, account: "6217000000000000000"}')
 
 
+@pytest.mark.slow
 def test_every_prefilled_bundle_passes_check_with_the_same_decision(matched, tmp_path):
     out = matched[0] / "out"
     rows = read_matches(out)
@@ -243,6 +244,7 @@ def test_booleans_accept_true_false_是_否_and_1_0(tmp_path):
     assert [rows[(uscc(700 + i), 10)]["status"] for i in range(len(words))] == list(words.values())
 
 
+@pytest.mark.slow
 def test_a_gbk_csv_is_refused_with_advice_and_a_bom_is_accepted(tmp_path):
     rows = [ent(1, import_export="30000000", promotion_costs="800000")]
     gbk = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk")

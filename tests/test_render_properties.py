@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from zzcbec_docs.policy import load_policy
 
 from conftest import make_bundle
 from test_properties import DISTRICTS, claims, prior
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 POLICY = load_policy()
 NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lo", "Lu", "Ll", "Nd", "Po", "Ps", "Pe", "Sm")),

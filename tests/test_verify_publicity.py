@@ -24,6 +24,9 @@ from zzcbec_docs.policy import load_policy
 from conftest import SAMPLES, run_cli
 from docs_helpers import docx_blocks, pdf_text
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 SAMPLES_AWARDED = ("clause01-eligible.yaml", "multi-clause-eligible.yaml", "shangjie-unsettled.yaml")
 
 
