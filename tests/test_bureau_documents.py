@@ -53,7 +53,7 @@ def bundles(tmp_path_factory):
     out = {}
     try:
         for key, src in _bundles(tmp).items():
-            bundle = load_bundle(src)
+            bundle = load_bundle(src, load_policy())
             files = render_bundle(bundle, load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp / key,
                                   notice=NoticeOptions(number="郑商务〔2026〕15号"))
             out[key] = (bundle, {(f.kind, f.format): f.path for f in files})
@@ -126,7 +126,7 @@ def test_a_document_number_not_in_gb_t_9704_form_is_refused_and_nothing_written(
     from zzcbec_docs.errors import ArgumentError
 
     with pytest.raises(ArgumentError) as e:
-        render_bundle(load_bundle(SAMPLES / "clause01-eligible.yaml"), load_policy(), kinds=["notice"],
+        render_bundle(load_bundle(SAMPLES / "clause01-eligible.yaml", load_policy()), load_policy(), kinds=["notice"],
                       formats=["docx", "pdf"], out_dir=tmp_path, notice=NoticeOptions(number=number))
     assert "GB/T 9704" in e.value.zh and "GB/T 9704" in e.value.en
     assert list(tmp_path.iterdir()) == []

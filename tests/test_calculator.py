@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zzcbec_docs.policy import default_policy_path
+from zzcbec_docs.policy import default_policy_path, load_policy
 
 from conftest import SAMPLES, run_in_process, uscc
 
@@ -168,7 +168,7 @@ def test_every_clause_skeleton_names_exactly_the_facts_the_schema_needs():
     for n in range(1, 15):
         text = run_in_process("init-bundle", "--clause", str(n), "--year", "2026").stdout.decode()
         data = yaml.safe_load(text)
-        assert set(data["claims"][0]["facts"]) == set(fact_kinds()[n]), n
+        assert set(data["claims"][0]["facts"]) == set(fact_kinds(load_policy())[n]), n
 
 
 def test_the_profile_schema_holds_every_fact_of_the_bundle_schema():
@@ -176,7 +176,7 @@ def test_the_profile_schema_holds_every_fact_of_the_bundle_schema():
     from zzcbec_docs.bundle.validate import fact_kinds
 
     facts = schema.load_schema("profile.schema.json")["properties"]["facts"]["properties"]
-    every = {name for kinds in fact_kinds().values() for name in kinds}
+    every = {name for kinds in fact_kinds(load_policy()).values() for name in kinds}
     assert set(facts) == every
 
 

@@ -257,3 +257,30 @@ def test_the_layer_test_sees_a_violation():
     found = _crossings(graph)
     assert "rules → ledger: imports a layer above it (rules/fake.py)" in found[("rules", "ledger")]
     assert ("desk", "cli") in found
+
+
+def test_no_library_function_falls_back_to_the_packaged_draft_on_its_own():
+    """issue 19 point 8: the policy is chosen at an edge (cli/, the desk's Desk, a worker given the
+    edge's policy file) and passed down; below them nothing calls the loader without naming a
+    policy, and no function takes a policy that may be left out."""
+    edges = {"cli", "policy"}
+    offenders = []
+    for p in PACKAGE.rglob("*.py"):
+        rel = p.relative_to(PACKAGE)
+        if rel.parts[0] in edges:
+            continue
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) \
+                    == "load_policy" and not node.args and not node.keywords:
+                offenders.append(f"{rel}:{node.lineno} load_policy()")
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args
+                positional = args.posonlyargs + args.args
+                defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):],
+                                    args.defaults, strict=True))
+                defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                                 if d is not None})
+                d = defaults.get("policy")
+                if isinstance(d, ast.Constant) and d.value is None:
+                    offenders.append(f"{rel}:{node.lineno} {node.name}(policy=None)")
+    assert offenders == []

@@ -38,7 +38,7 @@ class Awarded:
 def award(url: str, path: Path, out: Path, **kw) -> Awarded:
     """Submit the bundle and award its case through the process layer; write the notice as `award` does."""
     lg, policy = open_ledger(url), load_policy()
-    case = process.submit(lg, load_bundle(path), actor="test", policy=policy).case
+    case = process.submit(lg, load_bundle(path, load_policy()), actor="test", policy=policy).case
     outcome = process.award(lg, case.id, actor="test", policy=policy, **kw)
     name, data = process.case_document(lg, case.id, "notice", "docx", policy=policy, number=outcome.number)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +162,7 @@ def test_two_desks_awarding_the_same_applicant_at_once_hold_the_cap(ledger_url, 
         pb = _award_process(ledger_url, b, tmp_path / "out")
         outs = [p.communicate(timeout=120) for p in (pa, pb)]
         assert pa.returncode == 0 and pb.returncode == 0, outs
-        rows = open_ledger(ledger_url).awards(uscc=load_bundle(a).applicant.uscc)
+        rows = open_ledger(ledger_url).awards(uscc=load_bundle(a, load_policy()).applicant.uscc)
         assert sorted(r.amount for r in rows) == [Decimal("200000.00"), Decimal("300000.00")]
     numbers = sorted(int(r.notice_number.split("〕")[1][:-1]) for r in open_ledger(ledger_url).awards())
     assert numbers == list(range(1, 7))  # gapless
@@ -175,7 +175,7 @@ def test_many_concurrent_desks_never_exceed_the_cap(ledger_url, tmp_path):
     procs = [_award_process(ledger_url, b, tmp_path / "out") for b in bundles]
     for p in procs:
         p.communicate(timeout=180)
-    rows = open_ledger(ledger_url).awards(uscc=load_bundle(bundles[0]).applicant.uscc)
+    rows = open_ledger(ledger_url).awards(uscc=load_bundle(bundles[0], load_policy()).applicant.uscc)
     assert sum(r.amount for r in rows) <= Decimal("500000.00")
     assert sum(r.amount for r in rows) == Decimal("500000.00")  # 4 × 120,000 + 20,000
     assert sorted(p.returncode for p in procs) == [0, 0, 0, 0, 0]

@@ -327,7 +327,7 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
     results = {}
     for jobs in (1, 2):
-        summary = run_table(Table(table), load_policy(), TableOptions(out_dir=tmp_path / f"j{jobs}", jobs=jobs,
+        summary = run_table(Table(table, None, load_policy()), load_policy(), TableOptions(out_dir=tmp_path / f"j{jobs}", jobs=jobs,
                                                                       chunk_rows=3))
         assert summary.rows == len(CASES) and summary.bad_rows == 0
         results[jobs] = (tmp_path / f"j{jobs}" / "matches.csv").read_bytes()
@@ -338,7 +338,7 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     saved = table_match.MAX_ROWS
     table_match.MAX_ROWS = 100
     try:
-        run_table(Table(table), load_policy(), TableOptions(out_dir=tmp_path / "small", jobs=1, chunk_rows=7))
+        run_table(Table(table, None, load_policy()), load_policy(), TableOptions(out_dir=tmp_path / "small", jobs=1, chunk_rows=7))
     finally:
         table_match.MAX_ROWS = saved
     wb = load_workbook(tmp_path / "small" / "matches.xlsx", read_only=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from zzcbec_docs.ledger import open_ledger
+from zzcbec_docs.policy import load_policy
 
 from conftest import make_bundle, uscc, write_bundle
 
@@ -267,7 +268,7 @@ def test_a_case_recorded_under_the_earlier_identity_is_still_found_and_not_paid_
                                                       n=68, year=YEAR, district="航空港区"))
     code, text, err = award(ledger_url, a, out)
     assert code == 0, err
-    current, legacy = content_identities(load_bundle(a))
+    current, legacy = content_identities(load_bundle(a, load_policy()))
     lg = open_ledger(ledger_url)
     with lg.engine.begin() as conn:  # what the earlier version recorded for this application
         conn.execute(sql("UPDATE zzcbec_cases SET content_sha256 = :o WHERE content_sha256 = :n"),
@@ -484,4 +485,4 @@ def test_uscc_is_folded_when_read(tmp_path):
 
     data = make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=76)
     data["applicant"]["uscc"] = "  " + uscc(76).lower() + "\u3000"
-    assert load_bundle(write_bundle(tmp_path / "a.json", data)).applicant.uscc == uscc(76)
+    assert load_bundle(write_bundle(tmp_path / "a.json", data), load_policy()).applicant.uscc == uscc(76)

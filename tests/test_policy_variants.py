@@ -378,13 +378,14 @@ def test_the_ledger_records_the_policy_each_award_was_decided_under(tmp_path):
 
 
 def test_a_bundle_read_under_one_policy_and_decided_under_another_must_fit_the_other(tmp_path):
-    """parse_bundle() without a policy reads under the packaged draft; deciding under a variant checks again."""
+    """A bundle read under the packaged draft and decided under a variant is checked again."""
     facts = {"store_area_m2": "1200", "opened_on": "2025-01-01", "cbec_retail_import": "35000000"}
-    bundle = parse_bundle(json.dumps(make_bundle(12, facts), ensure_ascii=False).encode(), "b.json")
+    bundle = parse_bundle(json.dumps(make_bundle(12, facts), ensure_ascii=False).encode(), "b.json",
+                          policy=load_policy())
     without_12 = variant(tmp_path, lambda d: d["clauses"].remove(clause_of(d, 12)))
     with pytest.raises(BundleInvalid) as e:
         decide(bundle, without_12)
     assert e.value.problems[0].path == "/claims/0/clause"
     fixed = variant(tmp_path, lambda d: clause_of(d, 1).update(amount={"method": "fixed", "value": "300000"}), "f.yaml")
-    one = parse_bundle(json.dumps(make_bundle(1, CLAUSE1), ensure_ascii=False).encode(), "b.json")
+    one = parse_bundle(json.dumps(make_bundle(1, CLAUSE1), ensure_ascii=False).encode(), "b.json", policy=load_policy())
     assert decide(one, fixed).decisions[0].amount == Decimal("300000")  # promotion_costs: known, now unused

@@ -32,7 +32,7 @@ NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lo", "Lu", "Ll", "
 def test_every_valid_bundle_renders_or_says_why_not(chosen, district, name, earlier):
     b = make_bundle(claims=[{"clause": n, "facts": f} for n, f in chosen], district=district, name=name,
                     prior_awards=earlier)
-    bundle = parse_bundle(json.dumps(b, ensure_ascii=False).encode(), "r.json")
+    bundle = parse_bundle(json.dumps(b, ensure_ascii=False).encode(), "r.json", policy=load_policy())
     with tempfile.TemporaryDirectory() as d:
         for kind in ("application", "opinion", "notice"):
             try:

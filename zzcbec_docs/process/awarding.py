@@ -117,7 +117,7 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
         problem = award_date_problem(date, row.year, policy)
         if problem:
             raise ArgumentError(*problem, pointer="--date")
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
         if review is None and require_review:
             raise NotAwardable("案件尚无审核结论，不能奖励", "the case has no review yet: nothing awarded")

@@ -64,12 +64,12 @@ def _dec(text: Any) -> Decimal | None:
 
 
 # ---------------------------------------------------------------- reading cases back
-def bundle_of(row: Any) -> Bundle:
-    """The stored canonical content as a validated Bundle (its sha256 is the content SHA-256)."""
+def bundle_of(row: Any, policy: Policy) -> Bundle:
+    """The stored canonical content as a Bundle validated under `policy` (its sha256 is the content SHA-256)."""
     from zzcbec_docs.bundle.validate import parse_bundle
 
     try:
-        b = parse_bundle(row.content.encode("utf-8"), f"case:{row.id}", fmt="json")
+        b = parse_bundle(row.content.encode("utf-8"), f"case:{row.id}", fmt="json", policy=policy)
     except BundleError as exc:  # a ledger written by another version of the schema
         raise BundleError(f"案件 {row.id} 的申报内容不符合当前格式：{exc.zh}",
                           f"case {row.id}: its stored content no longer validates: {exc.en}") from None
@@ -155,7 +155,7 @@ def notice_infos(conn: Any, rows: list[Any]) -> list[NoticeInfo]:
         review_id=n.review_id, actor=n.actor, created_at=n.created_at) for n in rows]
 
 
-def get_case(ledger: Any, case_id: str) -> CaseDetail:
+def get_case(ledger: Any, case_id: str, policy: Policy) -> CaseDetail:
     """The case with its content, reviews, notices (revoked ones marked), attachments and events."""
     with ledger.engine.connect() as conn:
         row, case = case_in(conn, case_id)
@@ -163,7 +163,7 @@ def get_case(ledger: Any, case_id: str) -> CaseDetail:
         notices = notice_infos(conn, store.notice_rows(conn, case_id=case_id))
         events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail)) for e in store.event_rows(conn, [case_id])]
         attachments = [AttachmentInfo(a.id, a.name, a.sha256, a.size) for a in store.attachment_rows(conn, case_id)]
-    return CaseDetail(case=case, bundle=bundle_of(row), reviews=reviews, notices=notices, events=events,
+    return CaseDetail(case=case, bundle=bundle_of(row, policy), reviews=reviews, notices=notices, events=events,
                       attachments=attachments)
 
 
@@ -210,12 +210,12 @@ def shown_case(conn: Any, ledger: Any, row: Any, result: CheckResult, policy: Po
                ) -> CheckResult:
     """The case's result as every page and command shows it: awarded (its notice's amounts and number)
     while a notice stands, else as decided; revoked notices are named."""
-    bundle = bundle_of(row)
+    bundle = bundle_of(row, policy)
     view = view or case_view(conn, ledger, row, bundle, policy)
     return standing(result, view.notices, view.lines, policy)
 
 
-def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy | None = None
+def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy
                     ) -> tuple[Any, dict | None]:
     rows = store.review_rows(conn, case_id)
     if not rows:
@@ -230,7 +230,7 @@ def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: fr
     but never the case's own award; an awarded case is shown as awarded."""
     with ledger.engine.connect() as conn:
         row, _ = case_in(conn, case_id)
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         view = case_view(conn, ledger, row, bundle, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list,
@@ -286,7 +286,7 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
                 **detail, "total": money_text(total), **({"with_review": True} if with_review else {})})
             created = True
         row, case = case_in(conn, case_id if row is None else row.id)
-        stored = bundle_of(row)
+        stored = bundle_of(row, policy)
         view = case_view(conn, ledger, row, stored, policy)
         result = decide_case(conn, ledger, row, stored, policy, exclusion_list=exclusion_list, view=view)
     return Submission(case=case, created=created,
@@ -354,7 +354,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
                     "(was the bundle changed after review?)", file=where, pointer="/bundle/sha256")
         stored = [{"clause": v.clause, "competition_name": v.competition_name,
                    "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         earlier = next((r for r in store.review_rows(conn, case_id) if _same_review(r, record, reviewed_on, stored)),
                        None)
         if earlier is not None:  # one review, recorded once: nothing new

@@ -286,7 +286,7 @@ def profile_awards(ledger: Any, policy: Policy, uscc: str, year: int, facts: dic
                 continue
             row = store.case_row(conn, listed.id)
             try:
-                claims = bundle_of(row).claims
+                claims = bundle_of(row, policy).claims
             except Exception:  # noqa: BLE001 - a case this version cannot read is not the profile's
                 continue
             numbers = {n.id: (n.number, n.issued_on) for n in live}
