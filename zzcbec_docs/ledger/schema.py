@@ -94,12 +94,12 @@ awards = Table(
     Column("amount_cents", BigInteger, nullable=False),  # exact: cents, never float
     Column("city_cents", BigInteger),  # null where clause 16 leaves the split open (上街区)
     Column("local_cents", BigInteger),
-    # since version 4: the tier (or cap) the amount was decided under — clause 3's 200万/400万 — so that a
+    # since version 5: the tier (or cap) the amount was decided under — clause 3's 200万/400万 — so that a
     # revoked and re-issued award tops up to exactly what the policy pays
     Column("tier_cents", BigInteger),
 )
 
-V4_AWARD_COLUMNS = {"tier_cents"}
+V5_AWARD_COLUMNS = {"tier_cents"}
 
 revocations = Table(
     "zzcbec_revocations", metadata,
@@ -112,7 +112,7 @@ revocations = Table(
 
 def _awards_v1(md: MetaData) -> Table:
     """The awards table as version 1 created it (in `md`, beside the version 1 notices it refers to)."""
-    return Table("zzcbec_awards", md, *[c._copy() for c in awards.columns if c.name not in V4_AWARD_COLUMNS])
+    return Table("zzcbec_awards", md, *[c._copy() for c in awards.columns if c.name not in V5_AWARD_COLUMNS])
 
 
 def _v1(conn: Connection) -> None:
@@ -186,6 +186,7 @@ events = Table(
     Column("actor", Text, nullable=False),
     Column("at", String(40), nullable=False),
     Column("detail", Text, nullable=False),  # JSON
+    Column("address", String(64)),  # since version 4: the client address the step came from (the desk)
 )
 
 
@@ -218,11 +219,55 @@ def _v3(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_bundle ON zzcbec_notices (bundle_sha256)"))
 
 
+# ---------------------------------------------------------------- version 4: 补正 and the desk's trail
+case_contents = Table(
+    "zzcbec_case_contents", metadata,
+    # a case's corrected content (补正): the case keeps its id and history, the latest row is its content now
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
+    Column("content_sha256", String(64), nullable=False, unique=True),
+    Column("content", Text, nullable=False),
+    Column("source_name", Text),
+    Column("bytes_sha256", String(64)),
+    Column("total_cents", BigInteger),
+    Column("created_at", String(40), nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+
 def _v4(conn: Connection) -> None:
-    """Version 4: an award records the tier (or cap) it was decided under (null for earlier awards)."""
+    """Version 4: events record the client address they came from; a case returned for correction
+    (补正) takes its corrected content in a new row of its own table (the case's id and history stay)."""
+    from sqlalchemy import inspect
+
+    if "address" not in {c["name"] for c in inspect(conn).get_columns("zzcbec_events")}:  # v3 made it new
+        conn.execute(text("ALTER TABLE zzcbec_events ADD COLUMN address VARCHAR(64)"))
+    case_contents.create(conn, checkfirst=True)
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_events_kind ON zzcbec_events (kind)"))
+    for table in ("zzcbec_events", "zzcbec_case_contents"):
+        append_only(conn, table)
+
+
+def append_only(conn: Connection, table: str) -> None:
+    """The database itself refuses to edit or delete a row of `table` (the trail the desk shows)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"))
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+        conn.execute(text(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                          f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"))
+        return
+    for verb in ("UPDATE", "DELETE"):
+        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                          f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"))
+
+
+def _v5(conn: Connection) -> None:
+    """Version 5: an award records the tier (or cap) it was decided under (null for earlier awards)."""
     conn.execute(text("ALTER TABLE zzcbec_awards ADD COLUMN tier_cents BIGINT"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
 NEEDS_FOREIGN_KEYS_OFF = {3}  # SQLite table rebuilds
 LATEST = MIGRATIONS[-1][0]
