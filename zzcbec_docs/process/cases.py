@@ -334,13 +334,20 @@ def review_dates_problem(reviewed_on: dt.date, year: int, submitted_on: dt.date 
     return None
 
 
-def _same_review(r: Any, record: ReviewInput, reviewed_on: dt.date, stored: list[dict[str, Any]]) -> bool:
-    """The review row is this very record: the same file's bytes, or (no file) the same fields."""
-    if record.record_sha256 is not None or r.record_sha256 is not None:
-        return record.record_sha256 == r.record_sha256
-    return (r.reviewer, r.unit, r.conclusion, r.reviewed_on, r.remarks) == (
-        record.reviewer.strip(), record.unit, record.conclusion, reviewed_on.isoformat(), record.remarks) \
-        and json.loads(r.verified) == json.loads(json.dumps(stored, ensure_ascii=False, sort_keys=True))
+def _same_review(conn: Any, case_id: str, record: ReviewInput) -> Any:
+    """The review already recorded from this very record file (the same SHA-256 of its bytes) for the
+    case's current content (a review before a correction (补正) reviewed other content), or None. A review
+    without a file (the desk's form) is always a new one."""
+    if record.record_sha256 is None:
+        return None
+    current: set[int] = set()
+    for e in store.event_rows(conn, [case_id]):
+        if e.kind == "corrected":
+            current = set()
+        elif e.kind == "reviewed":
+            current.add(json.loads(e.detail).get("review_id"))
+    return next((r for r in store.review_rows(conn, case_id)
+                 if r.id in current and r.record_sha256 == record.record_sha256), None)
 
 
 def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy: Policy,
@@ -373,8 +380,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
         stored = [{"clause": v.clause, "competition_name": v.competition_name,
                    "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
         bundle = bundle_of(row, policy)
-        earlier = next((r for r in store.review_rows(conn, case_id) if _same_review(r, record, reviewed_on, stored)),
-                       None)
+        earlier = _same_review(conn, case_id, record)
         if earlier is not None:  # one review, recorded once: nothing new
             verified = verified_facts(_verified_of(earlier.verified), bundle, file=where, policy=policy)
             result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
