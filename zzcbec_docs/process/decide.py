@@ -131,8 +131,8 @@ def decide_counting(bundle: Bundle, policy: Policy, history: Iterable[PriorAward
     return replace(result, warnings=(*result.warnings, *notes)) if notes else result
 
 
-def standing(result: CheckResult, notices: list[Any], lines: dict[int, list[Any]] | None = None,
-             policy: Policy | None = None) -> CheckResult:
+def standing(result: CheckResult, notices: list[Any], lines: dict[int, list[Any]] | None, policy: Policy
+             ) -> CheckResult:
     """Add what the ledger says about this very content: awarded (and standing), or revoked.
 
     With the notices' award `lines` ({notice id: [AwardLine]}), a content whose notice stands is shown
@@ -164,7 +164,7 @@ def standing(result: CheckResult, notices: list[Any], lines: dict[int, list[Any]
     return replace(result, warnings=(*result.warnings, w))
 
 
-def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy | None, district: str,
+def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy, district: str,
                notice: tuple[str, str] | None = None) -> CheckResult:
     """The decisions with the amounts and shares the ledger recorded for one notice (`lines`: its
     AwardLines); `notice` = (number, issued_on) marks each awarded claim with it."""
@@ -185,7 +185,7 @@ def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy | None,
             decisions.append(d)
             continue
         left.remove(line)
-        split = funding_split(policy, d.clause, district, line.amount) if policy is not None else None
+        split = funding_split(policy, d.clause, district, line.amount)
         funding = None
         if line.city is not None:
             funding = Funding(city=line.city, local=line.local or ZERO,
@@ -195,8 +195,7 @@ def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy | None,
     return replace(result, decisions=tuple(decisions))
 
 
-def shown_awarded(result: CheckResult, live: list[Any], lines: dict[int, list[Any]], policy: Policy | None = None
-                  ) -> CheckResult:
+def shown_awarded(result: CheckResult, live: list[Any], lines: dict[int, list[Any]], policy: Policy) -> CheckResult:
     """The result of a content whose notice(s) stand: what they awarded, with their numbers."""
     from zzcbec_docs.rules.model import AwardRef
 
