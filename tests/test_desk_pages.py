@@ -3,6 +3,7 @@ typing, bundle files in and out, and the three roles' forms posting to the proce
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -120,10 +121,10 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     # the bureau awards and revokes through its forms
     page = bureau.get(case_path).text
     # issue 23: the award asks for confirmation first, showing the amount; only the confirming post awards
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": "2026-04-01"})
+    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat()})
     assert r.status_code == 200 and "180,000.00 元" in r.text and 'name="confirm" value="yes"' in r.text
     assert bureau.get(f"/api/cases/{case_id}").json()["status"] == "approved"
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": "2026-04-01", "confirm": "yes"})
+    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "confirm": "yes"})
     assert r.status_code == 303
     detail = bureau.get(f"/api/cases/{case_id}").json()
     assert detail["status"] == "awarded" and detail["notices"][0]["total"] == "180000.00"
@@ -136,7 +137,7 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     # awarded again only as a re-issue that names the revoked notice (the page's award form does)
     page = bureau.get(case_path).text
     assert f'name="reissue_of" value="{number}"' in page
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": "2026-04-02", "reissue_of": number,
+    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "reissue_of": number,
                                                 "confirm": "yes"})
     assert r.status_code == 303
     notices = bureau.get(f"/api/cases/{case_id}").json()["notices"]
