@@ -38,12 +38,15 @@ from zzcbec_docs.cli.options import (
 @click.option("--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the profile's)")
 @click.option("--code", default=None, help="发文机关代字（默认取发文机关配置，如 郑商务）/ the issuer's code in 郑商务〔2026〕N号")
 @click.option("--date", "doc_date", type=IsoDate(), default=None, help="成文日期（默认今天）/ date (default: today)")
+@click.option("--unsigned", is_flag=True, default=False,
+              help="不签名：PDF 通知书不加电子签章（须明确选择）/ leave the PDF notice unsigned (on purpose)")
 @actor_option
 @exclusion_option
 @issued_on_option
 @policy_option
 def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_url: str | None, out_dir: Path,  # type: ignore[no-untyped-def]
-          formats: str, issuer: str | None, code: str | None, doc_date, actor: str | None, exclusion_list: Path | None,
+          formats: str, issuer: str | None, code: str | None, doc_date, unsigned: bool, actor: str | None,
+          exclusion_list: Path | None,
           issued_on,
           policy_file: Path | None) -> None:
     """记账、编号并出具奖励通知书 / award a case (or a bundle): in one transaction, re-check every
@@ -54,6 +57,9 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     A rejecting review awards nothing. The same content is never awarded twice: its number is
     reported (and a missing notice file written again). After a revocation, --reissue-of
     NUMBER awards it again under a new number that names the old one.
+
+    The PDF is signed (PAdES) with the key the issuer profile names, its seal over the 署名 and
+    the date; without a key in the profile, --unsigned says so on purpose.
     """
     import re
 
@@ -70,6 +76,10 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     fmts = tuple(split_list(formats, ("docx", "pdf"), "--format"))
     profile = load_issuer()  # ZZCBEC_ISSUER_PROFILE, else the packaged 郑州市商务局
     apply_fonts(profile)
+    if "pdf" in fmts and not unsigned:
+        from zzcbec_docs.documents.signing import require_signing
+
+        require_signing(profile)  # before anything is recorded
     issuer = issuer or profile.name
     code = code or profile.code
     if not re.match(r"^\S{1,20}$", code) or any(ch in code for ch in "〔〕[]"):
@@ -90,7 +100,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         # inside the transaction: a notice that cannot be made leaves nothing recorded
         return [make_document("notice", fmt, bundle, policy, declared=outcome.result, verified=outcome.result,
                               number=outcome.number, issuer=issuer, date=doc_date or _today(),
-                              replaces=outcome.reissue_of) for fmt in fmts]
+                              replaces=outcome.reissue_of, unsigned=unsigned) for fmt in fmts]
 
     try:
         outcome = award_case(ledger, case_id, actor=who, policy=policy, date=doc_date, issuer=issuer, code=code,
@@ -100,7 +110,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         if not e.revoked:  # the ledger is the record, the file its copy: write a missing one again
             for fmt in fmts:
                 name, data = case_document(ledger, case_id, "notice", fmt, policy=policy, number=e.number,
-                                           exclusion_list=excluded)
+                                           exclusion_list=excluded, unsigned=unsigned)
                 if not (out_dir / name).exists():
                     write_atomic(out_dir / name, data)
                     rewritten.append(out_dir / name)

@@ -13,9 +13,13 @@ from zzcbec_docs.cli.options import ledger_option
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @ledger_option
-def verify(files: tuple[Path, ...], ledger_url: str | None) -> None:
+@click.option("--allow-unsigned", is_flag=True, default=False,
+              help="接受未签名的 PDF（出具时用了 --unsigned）/ accept PDFs issued with --unsigned")
+def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool) -> None:
     """核验奖励通知书 / verify award notices (PDF or DOCX) against the ledger: the number exists and is
-    not revoked, the file's amounts are the ledger's, and its 核验码 matches.
+    not revoked, the file's amounts are the ledger's, and its 核验码 matches; a PDF's signature is
+    intact, made with the bureau's certificate (the issuer profile's, ZZCBEC_ISSUER_PROFILE), and
+    its time is shown. An unsigned PDF does not verify unless --allow-unsigned.
 
     Exit 0 when every file verifies, 1 otherwise.
     """
@@ -25,16 +29,36 @@ def verify(files: tuple[Path, ...], ledger_url: str | None) -> None:
 
     if not ledger_url:
         raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+    from zzcbec_docs.documents.issuer import load_issuer
+
     ledger = open_ledger(ledger_url, upgrade=False)
+    signing = load_issuer().signing
     failed = False
     for path in files:
-        v = verify_file(path, ledger)
+        v = verify_file(path, ledger, signing=signing, allow_unsigned=allow_unsigned)
         if v.ok:
             click.echo(f"✓ {path}: 核验通过 / verified — {v.facts[0]}，核验码 {v.code}")
+            click.echo(f"    {_signature_line(v.signature)}")
         else:
             failed = True
             click.echo(f"✗ {path}: 核验未通过 / not verified{f'（{v.number}）' if v.number else ''}")
             for zh, en in v.problems:
                 click.echo(f"    {zh} / {en}")
+            if v.signature is not None and v.signature.ok:
+                click.echo(f"    {_signature_line(v.signature)}")
     if failed:
         raise Outcome(EXIT_FAIL)
+
+
+def _signature_line(sig) -> str:  # type: ignore[no-untyped-def]
+    """签名 ✓ intact, the signer, the time; 未签名 / unsigned; DOCX: no signature to check."""
+    if sig is None:
+        return "签名：DOCX 不带电子签名（签名在 PDF 上）/ signature: a DOCX carries none (the PDF is signed)"
+    if not sig.signed:
+        return "签名：未签名 / signature: unsigned"
+    import datetime as dt
+
+    when = (sig.timestamp or sig.signed_at).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    stamp = "，时间戳" if sig.timestamp else ""
+    return (f"签名：完整，签名人 {sig.signer}，签名时间{stamp} {when:%Y-%m-%d %H:%M:%S}（北京时间） / signature: intact, "
+            f"signer {sig.signer}, {'timestamped' if sig.timestamp else 'signed'} at {when.isoformat()}")

@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs.documents import gongwen as g
 from zzcbec_docs.errors import ArgumentError
@@ -32,6 +33,7 @@ class Verification:
     code: str | None = None
     problems: list[tuple[str, str]] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    signature: Any = None  # documents.signing.SignatureCheck of a PDF; None: a DOCX (never signed)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +68,21 @@ def file_text(path: Path) -> str:
     return out
 
 
-def verify_file(path: Path, ledger) -> Verification:  # type: ignore[no-untyped-def]
+def verify_file(path: Path, ledger, *, signing: Any = None, allow_unsigned: bool = False,  # type: ignore[no-untyped-def]
+                check_signature: bool = True) -> Verification:
+    """The file against the ledger, and a PDF's signature against the bureau's certificate
+    (`signing`: the issuer profile's; an unsigned PDF fails unless `allow_unsigned`)."""
+    v = _against_ledger(path, ledger)
+    if check_signature and path.read_bytes()[:5] == b"%PDF-":
+        from zzcbec_docs.documents import signing as sg
+
+        v.signature = sg.check_signature(path.read_bytes(), signing)
+        if v.signature.signed or not allow_unsigned:
+            v.problems.extend((f"签名：{zh}", f"signature: {en}") for zh, en in v.signature.problems)
+    return v
+
+
+def _against_ledger(path: Path, ledger) -> Verification:  # type: ignore[no-untyped-def]
     raw = file_text(path)
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))
