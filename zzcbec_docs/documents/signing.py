@@ -522,10 +522,14 @@ class SignatureCheck:
 def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
     """Check the notice's signature: intact (and covering the whole file), made with the bureau's
     certificate, and its time (the signer's, and the TSA's token where there is one)."""
+    import logging
+
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    for name in ("pyhanko", "pyhanko_certvalidator"):  # a self-signed demo certificate is no error to log
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     c = SignatureCheck()
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)

@@ -68,14 +68,22 @@ def file_text(path: Path) -> str:
     return out
 
 
-def verify_file(path: Path, ledger, *, signing: Any = None, allow_unsigned: bool = False,  # type: ignore[no-untyped-def]
+PROFILE_SIGNING = object()
+
+
+def verify_file(path: Path, ledger, *, signing: Any = PROFILE_SIGNING, allow_unsigned: bool = False,  # type: ignore[no-untyped-def]
                 check_signature: bool = True) -> Verification:
     """The file against the ledger, and a PDF's signature against the bureau's certificate
-    (`signing`: the issuer profile's; an unsigned PDF fails unless `allow_unsigned`)."""
+    (`signing`: by default the issuer profile's, documents.signing.Signing; an unsigned PDF fails
+    unless `allow_unsigned`)."""
     v = _against_ledger(path, ledger)
     if check_signature and path.read_bytes()[:5] == b"%PDF-":
         from zzcbec_docs.documents import signing as sg
 
+        if signing is PROFILE_SIGNING:
+            from zzcbec_docs.documents.issuer import load_issuer
+
+            signing = load_issuer().signing
         v.signature = sg.check_signature(path.read_bytes(), signing)
         if v.signature.signed or not allow_unsigned:
             v.problems.extend((f"签名：{zh}", f"signature: {en}") for zh, en in v.signature.problems)
