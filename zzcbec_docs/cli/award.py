@@ -23,6 +23,7 @@ from zzcbec_docs.cli.options import (
     require_ledger,
     split_list,
 )
+from zzcbec_docs.vocabulary import decision
 
 
 @click.command()
@@ -128,7 +129,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         if d.status == "eligible":
             click.echo(f"    第{d.clause}条  {fmt_yuan(d.amount)}")
         else:
-            click.echo(f"    第{d.clause}条  {d.status}: {'；'.join(r.message for r in d.reasons)}")
+            click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}: {'；'.join(r.message for r in d.reasons)}")
     click.echo(f"    合计 / total {fmt_yuan(outcome.total)}")
     for name, data in outcome.prepared:
         write_atomic(out_dir / name, data)

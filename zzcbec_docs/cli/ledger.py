@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from zzcbec_docs.cli.options import actor_name, actor_option, ledger_option
+from zzcbec_docs.vocabulary import notice_state
 
 
 def _open(url: str | None, upgrade: bool = False, require_latest: bool = True):  # type: ignore[no-untyped-def]
@@ -72,7 +73,7 @@ def list_(ledger_url: str | None, year: int | None, uscc: str | None, clause: in
     for a in rows:
         table.append([a.notice_number, a.issued_on, a.uscc, a.applicant_name, a.district, str(a.clause),
                       fmt_yuan(a.amount), fmt_yuan(a.city) if a.city is not None else "待定",
-                      fmt_yuan(a.local) if a.local is not None else "待定", "已撤销" if a.revoked else "有效"])
+                      fmt_yuan(a.local) if a.local is not None else "待定", notice_state(a.revoked)])
     widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(pad(c, w, right=i in (6, 7, 8)) for i, (c, w) in enumerate(zip(r, widths, strict=False))))

@@ -42,7 +42,7 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
 
     免申即享: PROFILE may also be a table (.csv or .xlsx, one row per enterprise and year) with
     --out DIR: matches.csv, matches.xlsx (with totals by district and clause), errors.csv and a
-    pre-filled bundle per enterprise with an eligible clause (README, "免申即享").
+    pre-filled bundle per enterprise with an eligible clause (docs/matching.md).
     """
     from pathlib import Path
 

@@ -24,6 +24,7 @@ from zzcbec_docs.cli.options import (
     require_ledger,
     split_list,
 )
+from zzcbec_docs.vocabulary import decision, status
 
 
 def policy_and_exclusions(policy_file, issued_on, exclusion_list):  # type: ignore[no-untyped-def]
@@ -58,7 +59,7 @@ def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  
     if target == "-" or Path(target).is_file():
         sub = submit(ledger, load_valid_bundle(target, policy), actor=actor, policy=policy, exclusion_list=excluded)
         if sub.created:
-            click.echo(f"  受理 submitted: 案件 case {sub.case.id}")
+            click.echo(f"  {status('submitted')} submitted: 案件 case {sub.case.id}")
         return sub.case.id
     if Path(target).suffix.lower() in (".yaml", ".yml", ".json") or "/" in target:
         from zzcbec_docs.errors import UsageError
@@ -77,7 +78,7 @@ def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  
 @policy_option
 def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, as_json: bool,  # type: ignore[no-untyped-def]
            exclusion_list, issued_on, policy_file) -> None:
-    """受理：把申报材料登记为案件 / record each bundle as a case and print its id.
+    """提交：把申报材料登记为案件 / record each bundle as a case and print its id.
 
     A case is the bundle's content, not its bytes: the same content again (other formatting,
     comments, key order, YAML or JSON) is the same case, and nothing new is recorded but the
@@ -107,7 +108,7 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
             continue
         state = "新案件 new case" if sub.created else "内容相同，沿用原案件 same content: the existing case"
         click.echo(f"✓ {c.id}  {src}  {c.applicant_name}  {c.uscc}  {c.district}  {c.year}年度  {state}  "
-                   f"[{c.status}]  {fmt_yuan(c.total) if c.total is not None else '—'}")
+                   f"[{status(c.status)} {c.status}]  {fmt_yuan(c.total) if c.total is not None else '—'}")
         for w in sub.result.warnings:
             if w.code in ("already_awarded_bundle", "revoked_award", "competition_near_name",
                           "competition_same_name"):
@@ -151,9 +152,9 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
     outcome = review_case(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
     c = outcome.case
     click.echo(f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
-               f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{c.status}]")
+               f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]")
     for d in outcome.result.decisions:
-        click.echo(f"    第{d.clause}条  {d.status}  {fmt_yuan(d.amount)}")
+        click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
     if out_dir is not None:
         for fmt in fmts:
             name, data = case_document(ledger, c.id, "opinion", fmt, policy=policy, exclusion_list=excluded)
@@ -163,7 +164,7 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
 
 @click.group()
 def case() -> None:
-    """案件：受理的申报及其审核、奖励、撤销经过 / the cases and their history."""
+    """案件：提交的申报及其审核、奖励、撤销经过 / the cases and their history."""
 
 
 @case.command(name="list")
@@ -180,7 +181,7 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
     from zzcbec_docs.cli.table import pad, width
     from zzcbec_docs.money import fmt_yuan
     from zzcbec_docs.process import list_cases
-    from zzcbec_docs.process.model import STATUS_ZH
+    from zzcbec_docs.vocabulary import STATUS_ZH, cn_datetime
 
     cases = list_cases(require_ledger(ledger_url, upgrade=False), status=status, district=district, uscc=uscc,
                        year=year)
@@ -188,10 +189,10 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
         for c in cases:
             click.echo(json.dumps(c.as_dict(), ensure_ascii=False))
         return
-    table = [["案件 case", "状态 status", "统一社会信用代码", "申请单位", "区县", "年度", "金额", "受理时间"]]
+    table = [["案件 case", "状态 status", "统一社会信用代码", "申请单位", "区县", "年度", "金额", "提交时间（北京时间）"]]
     for c in cases:
         table.append([c.id, f"{STATUS_ZH[c.status]} {c.status}", c.uscc, c.applicant_name, c.district, str(c.year),
-                      fmt_yuan(c.total) if c.total is not None else "—", c.submitted_at[:16].replace("T", " ")])
+                      fmt_yuan(c.total) if c.total is not None else "—", cn_datetime(c.submitted_at)])
     widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(pad(x, w, right=i == 6) for i, (x, w) in enumerate(zip(r, widths, strict=True))))
@@ -209,7 +210,7 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
     from zzcbec_docs.cli.table import render_result
     from zzcbec_docs.money import fmt_yuan
     from zzcbec_docs.process import case_result, get_case
-    from zzcbec_docs.process.model import STATUS_ZH
+    from zzcbec_docs.vocabulary import STATUS_ZH, cn_datetime, event, notice_state
 
     ledger = require_ledger(ledger_url, upgrade=False)
     d = get_case(ledger, case_id)
@@ -234,7 +235,7 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
         return
     click.echo(f"案件 case {c.id}  [{STATUS_ZH[c.status]} {c.status}]  {c.applicant_name}  {c.uscc}  {c.district}  "
                f"{c.year}年度  {fmt_yuan(c.total) if c.total is not None else '—'}")
-    click.echo(f"  内容 content SHA-256 {c.content_sha256}；受理 {c.submitted_at} by {c.submitted_by}")
+    click.echo(f"  内容 content SHA-256 {c.content_sha256}；提交 {cn_datetime(c.submitted_at)} by {c.submitted_by}")
     click.echo(render_result(result))
     if d.reviews:
         click.echo("  审核 reviews:")
@@ -245,7 +246,7 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
     if d.notices:
         click.echo("  通知 notices:")
         for n in d.notices:
-            state = f"已撤销 revoked：{n.revocation_reason}" if n.revoked else "有效 standing"
+            state = notice_state(n.revoked) + (f" revoked：{n.revocation_reason}" if n.revoked else " standing")
             again = f"（替代 replaces {n.reissue_of}）" if n.reissue_of else ""
             click.echo(f"    {n.number}{again}  {n.issued_on}  {fmt_yuan(n.total)}  {state}")
     if d.attachments:
@@ -256,5 +257,5 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
     for e in d.events:
         extra = {k: v for k, v in e.detail.items() if k in ("number", "conclusion", "total", "reason", "source",
                                                             "reissue_of") and v}
-        click.echo(f"    {e.at}  {e.kind:<11}  {e.actor}  " + "  ".join(f"{k}={v}" for k, v in extra.items()))
+        click.echo(f"    {cn_datetime(e.at)}  {event(e.kind)} {e.kind:<11}  {e.actor}  " + "  ".join(f"{k}={v}" for k, v in extra.items()))
 

@@ -36,15 +36,23 @@ from zzcbec_docs.desk.accounts import TooManyAttempts, User
 from zzcbec_docs.desk.authz import Denied
 from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.money import fmt_amount, fmt_yuan
+from zzcbec_docs.vocabulary import (
+    CONCLUSION_ZH,
+    DECISION_ZH,
+    EVENT_ZH,
+    NOTICE_ZH,
+    ROLE_ZH,
+    STATUS_ZH,
+    cn_date,
+    cn_datetime,
+)
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "zzdesk_session"
 PRE_COOKIE = "zzdesk_pre"  # the sign-in form's CSRF token, before there is a session
 MAX_JSON = 1024 * 1024 + 1024
 MAX_FORM = uploads.MAX_FILE * 3 + 2 * 1024 * 1024
-STATUS_ZH = {"submitted": "已提交", "reviewed": "已审核", "approved": "审核通过", "rejected": "未通过",
-             "awarded": "已奖励", "revoked": "已撤销"}
-CONCLUSION_ZH = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
+
 log = logging.getLogger("zzcbec.desk")
 
 
@@ -120,7 +128,9 @@ class Desk:
         self.sections = forms.sections(self.policy)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
-        self.env.globals.update(STATUS_ZH=STATUS_ZH, CONCLUSION_ZH=CONCLUSION_ZH, fmt_yuan=fmt_yuan,
+        self.env.globals.update(STATUS_ZH=STATUS_ZH, CONCLUSION_ZH=CONCLUSION_ZH, DECISION_ZH=DECISION_ZH,
+                                EVENT_ZH=EVENT_ZH, ROLE_ZH=ROLE_ZH, NOTICE_ZH=NOTICE_ZH, cn_datetime=cn_datetime, cn_date=cn_date,
+                                fmt_yuan=fmt_yuan,
                                 policy=self.policy, ATTACHMENT_KINDS=forms.ATTACHMENT_KINDS,
                                 districts=accounts.known_districts())
         self.documents: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()

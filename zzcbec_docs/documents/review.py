@@ -15,8 +15,9 @@ from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
 from zzcbec_docs.bundle.validate import _typed
 from zzcbec_docs.errors import ArgumentError, ReviewError
 from zzcbec_docs.loading import load_file
+from zzcbec_docs.vocabulary import CONCLUSION_ZH
 
-CONCLUSIONS = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
+CONCLUSIONS = CONCLUSION_ZH
 
 
 @dataclass(frozen=True)
