@@ -479,6 +479,14 @@ class _Writer:
             else:
                 p.style = self.doc.styles["ZZ Grid"]
                 p.add_run(squash(node.text()))
+                img = node.find("img")
+                if img is not None and "qr" in img.classes:  # the verification URL's QR code (documents/qr.py)
+                    from zzcbec_docs.documents.qr import QR_MM, docx_png, png_of_data_uri
+
+                    png = png_of_data_uri(img.attrs.get("src", ""))
+                    if png is not None:
+                        p.add_run("　")
+                        p.add_run().add_picture(io.BytesIO(docx_png(png)), width=Mm(QR_MM), height=Mm(QR_MM))
 
 
 def _split_lines(node: Node) -> list[str]:
