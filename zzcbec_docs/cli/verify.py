@@ -30,6 +30,7 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
     if not ledger_url:
         raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
     from zzcbec_docs.documents.issuer import load_issuer
+    from zzcbec_docs.process.standing import standing
 
     ledger = open_ledger(ledger_url, upgrade=False)
     signing = load_issuer().signing
@@ -39,6 +40,7 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
         if v.ok:
             click.echo(f"✓ {path}: 核验通过 / verified — {v.facts[0]}，核验码 {v.code}")
             click.echo(f"    {_signature_line(v.signature)}")
+            _standing(ledger, v.number, standing)
         else:
             failed = True
             click.echo(f"✗ {path}: 核验未通过 / not verified{f'（{v.number}）' if v.number else ''}")
@@ -46,6 +48,7 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
                 click.echo(f"    {zh} / {en}")
             if v.signature is not None and v.signature.ok:
                 click.echo(f"    {_signature_line(v.signature)}")
+            _standing(ledger, v.number, standing)
     if failed:
         raise Outcome(EXIT_FAIL)
 
@@ -62,3 +65,10 @@ def _signature_line(sig) -> str:  # type: ignore[no-untyped-def]
     stamp = "，时间戳" if sig.timestamp else ""
     return (f"签名：完整，签名人 {sig.signer}，签名时间{stamp} {when:%Y-%m-%d %H:%M:%S}（北京时间） / signature: intact, "
             f"signer {sig.signer}, {'timestamped' if sig.timestamp else 'signed'} at {when.isoformat()}")
+
+
+def _standing(ledger, number, standing) -> None:  # type: ignore[no-untyped-def]
+    """The ledger's facts of the notice, as the desk's public page shows them (process/standing.py)."""
+    found = standing(ledger, number=number) if number else None
+    if found is not None:
+        click.echo(f"    台账：{found.line()}")

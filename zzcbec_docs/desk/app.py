@@ -589,7 +589,7 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
 
 
 def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
-    from zzcbec_docs.desk import pages  # the HTML pages use the helpers above
+    from zzcbec_docs.desk import pages, verify_page  # the HTML pages use the helpers above
 
     desk = Desk(ledger_url, policy_path=policy_path)
     api = [
@@ -602,6 +602,7 @@ def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
         Route("/api/cases/{case_id}/reviews", api_review, methods=["POST"]),
         Route("/api/cases/{case_id}/award", api_award, methods=["POST"]),
         Route("/api/cases/{case_id}/revoke", api_revoke, methods=["POST"]),
+        Route("/verify/{code}", verify_page.verify_page, methods=["GET"]),  # public: the notice's QR code
     ]
     routes = api + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed, 500: _internal})
