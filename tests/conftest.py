@@ -166,9 +166,13 @@ PG_UP = _postgres_answers()
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ledger_url(request, tmp_path):
-    """A fresh, empty ledger: a SQLite file, or a schema of its own in the PostgreSQL test database."""
+    """A fresh, empty ledger: an empty SQLite file (the process commands refuse a path that does not
+    exist; the tables are made on first use, as in an empty PostgreSQL schema), or a schema of its own
+    in the PostgreSQL test database."""
     if request.param == "sqlite":
-        yield str(tmp_path / "ledger.db")
+        path = tmp_path / "ledger.db"
+        path.touch()
+        yield str(path)
         return
     if not PG_UP:
         pytest.skip(f"PostgreSQL does not answer at {PG_BASE}: PostgreSQL ledger tests skipped")

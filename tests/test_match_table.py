@@ -370,6 +370,7 @@ def test_the_ledgers_awards_count(tmp_path):
     from conftest import make_bundle, write_bundle
 
     url = str(tmp_path / "ledger.db")
+    assert zzcbec("ledger", "init", "--ledger", url)[0] == 0  # award refuses a ledger that does not exist
     first = write_bundle(tmp_path / "b.json", make_bundle(
         1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=901))  # 300,000 of the 500,000 cap
     code, _, err = zzcbec("award", str(first), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx")

@@ -364,6 +364,7 @@ def test_the_ledger_records_the_policy_each_award_was_decided_under(tmp_path):
         clause_of(d, 1)["amount"]["rate"] = "0.40"
     pfile = write_policy(tmp_path / "final.yaml", final)
     ledger = tmp_path / "ledger.db"
+    assert cli("ledger", "init", "--ledger", str(ledger)).returncode == 0  # award refuses a ledger not made
     bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=41))
     r = cli("award", str(bundle), "--ledger", str(ledger), "--out", str(tmp_path / "out"), "--format", "docx",
             "--policy", str(pfile), "--date", "2026-05-01")

@@ -304,6 +304,7 @@ def test_parallel_render_counts_the_ledger_and_honours_a_rejecting_review_like_s
     with a rejecting review (an opinion, no notice): workers or not, the same files and lines."""
     sde = {"SOURCE_DATE_EPOCH": "1767225600"}
     ledger = str(tmp_path / "ledger.db")
+    assert run_cli("ledger", "init", "--ledger", ledger).returncode == 0  # award refuses a ledger not made
     awarded = str(SAMPLES / "clause03-eligible.yaml")
     assert run_cli("award", awarded, "--ledger", ledger, "--out", str(tmp_path / "aw"), "--format", "docx",
                    "--date", "2026-03-05", extra_env=sde).returncode == 0

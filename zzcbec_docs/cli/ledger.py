@@ -89,9 +89,10 @@ def revoke(number: str, reason: str, ledger_url: str | None, actor: str | None) 
     """撤销一份奖励通知 / revoke an award notice (a new entry; nothing is deleted). Its awards stop
     counting against the caps; the same content may then be awarded again with
     `award --reissue-of NUMBER`."""
-    from zzcbec_docs.process import revoke as revoke_notice
+    from zzcbec_docs.cli.options import build_service
 
-    rec = revoke_notice(_open(ledger_url), number, reason=reason, actor=actor_name(actor))
+    service = build_service(None, None, None).with_ledger(_open(ledger_url))
+    rec = service.revoke(number, reason=reason, actor=actor_name(actor))
     click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc}{'，案件 case ' + rec.case_id if rec.case_id else ''})")
     click.echo(f"    该笔奖励不再计入上限；如需重新出具：zzcbec award … --reissue-of {rec.number} / its awards no "
                f"longer count against any cap; to re-issue: zzcbec award … --reissue-of {rec.number}")

@@ -15,28 +15,18 @@ from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import (
     actor_name,
     actor_option,
+    build_service,
     exclusion_option,
     issued_on_option,
+    issuer_profile_option,
     json_option,
     ledger_option,
-    load_policy_option,
     policy_option,
     require_ledger,
     split_list,
+    writable_folder,
 )
 from zzcbec_docs.vocabulary import decision, status
-
-
-def policy_and_exclusions(policy_file, issued_on, exclusion_list):  # type: ignore[no-untyped-def]
-    from zzcbec_docs.check import read_exclusion_list
-    from zzcbec_docs.errors import UsageError, ZzcbecError
-
-    try:
-        policy = load_policy_option(policy_file, issued_on)
-        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-    except ZzcbecError as e:
-        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    return policy, excluded
 
 
 def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
@@ -52,20 +42,29 @@ def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
     return bundle
 
 
-def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  # type: ignore[no-untyped-def]
-    """CASE_OR_BUNDLE: a bundle file is submitted (the same content is the same case); else a case id."""
-    from zzcbec_docs.process import submit
-
+def target_bundle(target: str, service, record=None):  # type: ignore[no-untyped-def]
+    """CASE_OR_BUNDLE read before anything is recorded: the valid bundle (and the review record checked
+    against it: its verified facts and the material it names), or None for a case id."""
     if target == "-" or Path(target).is_file():
-        sub = submit(ledger, load_valid_bundle(target, policy), actor=actor, policy=policy, exclusion_list=excluded)
-        if sub.created:
-            click.echo(f"  {status('submitted')} submitted: 案件 case {sub.case.id}")
-        return sub.case.id
+        bundle = load_valid_bundle(target, service.policy)
+        if record is not None:
+            service.check_record(record, bundle)
+        return bundle
     if Path(target).suffix.lower() in (".yaml", ".yml", ".json") or "/" in target:
         from zzcbec_docs.errors import UsageError
 
         raise UsageError(f"文件不存在：{target}", f"no such file: {target}")
-    return target
+    return None
+
+
+def resolve_case(service, target: str, bundle, *, actor: str) -> str:  # type: ignore[no-untyped-def]
+    """A bundle is submitted (the same content is the same case); else `target` is the case id."""
+    if bundle is None:
+        return target
+    sub = service.submit(bundle, actor=actor)
+    if sub.created:
+        click.echo(f"  {status('submitted')} submitted: 案件 case {sub.case.id}")
+    return str(sub.case.id)
 
 
 @click.command()
@@ -87,16 +86,15 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
     from zzcbec_docs.cli.sources import expand_sources, finish
     from zzcbec_docs.errors import ZzcbecError
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import submit as submit_case
 
-    policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    ledger = require_ledger(ledger_url)
+    service = build_service(policy_file, issued_on, exclusion_list)
+    service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
     sources, unreadable = expand_sources(bundles)
     code = 0
     for src in sources:
         try:
-            sub = submit_case(ledger, load_valid_bundle(src, policy), actor=who, policy=policy, exclusion_list=excluded)
+            sub = service.submit(load_valid_bundle(src, service.policy), actor=who)
         except ZzcbecError as e:
             click.echo(f"✗ {src}: {e.message}", err=True)
             code = EXIT_FAIL
@@ -129,8 +127,9 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
 @exclusion_option
 @issued_on_option
 @policy_option
+@issuer_profile_option
 def review(target: str, record_path: Path, unit: str | None, out_dir: Path | None, formats: str,  # type: ignore[no-untyped-def]
-           ledger_url: str | None, actor: str | None, exclusion_list, issued_on, policy_file) -> None:
+           ledger_url: str | None, actor: str | None, exclusion_list, issued_on, policy_file, issuer_profile) -> None:
     """审核：记录审核结论并出具审核意见书 / record a review of a case (or of a bundle, submitted first).
 
     The latest review decides: reject awards nothing; approve/partial award what the verified
@@ -138,18 +137,19 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
     """
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import case_document
-    from zzcbec_docs.process import review as review_case
     from zzcbec_docs.process.model import CONCLUSIONS
     from zzcbec_docs.process.records import review_input_from_file
 
     fmts = split_list(formats, ("docx", "pdf"), "--format")
-    policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    record = review_input_from_file(record_path, unit=unit, policy=policy)
-    ledger = require_ledger(ledger_url)
+    service = build_service(policy_file, issued_on, exclusion_list, issuer_profile)
+    # every input read and every output checked before anything is recorded
+    record = review_input_from_file(record_path, unit=unit, policy=service.policy)
+    writable_folder(out_dir)
+    bundle = target_bundle(target, service, record)
+    service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
-    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)
-    outcome = review_case(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
+    case_id = resolve_case(service, target, bundle, actor=who)
+    outcome = service.review(case_id, record, actor=who)
     c = outcome.case
     click.echo(f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
                f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]")
@@ -157,7 +157,7 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
         click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
     if out_dir is not None:
         for fmt in fmts:
-            name, data = case_document(ledger, c.id, "opinion", fmt, policy=policy, exclusion_list=excluded)
+            name, data = service.case_document(c.id, "opinion", fmt)
             write_atomic(out_dir / name, data)
             click.echo(f"    → {out_dir / name}")
 
@@ -180,11 +180,10 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
     """列出案件 / list the cases."""
     from zzcbec_docs.cli.table import pad, width
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import list_cases
     from zzcbec_docs.vocabulary import STATUS_ZH, cn_datetime
 
-    cases = list_cases(require_ledger(ledger_url, upgrade=False), status=status, district=district, uscc=uscc,
-                       year=year)
+    service = build_service(None, None, None).with_ledger(require_ledger(ledger_url, upgrade=False))
+    cases = service.list_cases(status=status, district=district, uscc=uscc, year=year)
     if as_json:
         for c in cases:
             click.echo(json.dumps(c.as_dict(), ensure_ascii=False))
@@ -203,18 +202,19 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
 @click.argument("case_id", metavar="ID")
 @ledger_option
 @json_option
+@exclusion_option
 @issued_on_option
 @policy_option
-def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
+def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
     """案件详情：内容、审核、通知、经过 / a case: its content, reviews, notices and history."""
     from zzcbec_docs.cli.table import render_result
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import case_result, get_case
     from zzcbec_docs.vocabulary import STATUS_ZH, cn_datetime, event, notice_state
 
-    ledger = require_ledger(ledger_url, upgrade=False)
-    d = get_case(ledger, case_id)
-    result = case_result(ledger, case_id, load_policy_option(policy_file, issued_on))
+    service = build_service(policy_file, issued_on, exclusion_list)
+    service = service.with_ledger(require_ledger(ledger_url, upgrade=False))
+    d = service.get_case(case_id)
+    result = service.case_result(case_id)
     c = d.case
     if as_json:
         click.echo(json.dumps({

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
-from zzcbec_docs.cli.options import ledger_option
+from zzcbec_docs.cli.options import issuer_profile_option, ledger_option
 
 
 @click.command()
@@ -15,11 +15,12 @@ from zzcbec_docs.cli.options import ledger_option
 @ledger_option
 @click.option("--allow-unsigned", is_flag=True, default=False,
               help="接受未签名的 PDF（出具时用了 --unsigned）/ accept PDFs issued with --unsigned")
-def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool) -> None:
+@issuer_profile_option
+def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool, issuer_profile: str | None) -> None:
     """核验奖励通知书 / verify award notices (PDF or DOCX) against the ledger: the number exists and is
     not revoked, the file's amounts are the ledger's, and its 核验码 matches; a PDF's signature is
-    intact, made with the bureau's certificate (the issuer profile's, ZZCBEC_ISSUER_PROFILE), and
-    its time is shown. An unsigned PDF does not verify unless --allow-unsigned.
+    intact, made with the bureau's certificate (the issuer profile's signing.certificate), and
+    its time is shown; the ledger's facts of the notice are printed as the desk's /verify page shows them. An unsigned PDF does not verify unless --allow-unsigned.
 
     Exit 0 when every file verifies, 1 otherwise.
     """
@@ -33,7 +34,7 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
     from zzcbec_docs.process.standing import standing
 
     ledger = open_ledger(ledger_url, upgrade=False)
-    signing = load_issuer().signing
+    signing = load_issuer(issuer_profile).signing
     failed = False
     for path in files:
         v = verify_file(path, ledger, signing=signing, allow_unsigned=allow_unsigned)

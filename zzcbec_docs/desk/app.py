@@ -117,14 +117,22 @@ def case_summary(c: Any) -> dict[str, Any]:
 class Desk:
     """One desk: its ledger, policy, secret, templates and a small cache of made documents."""
 
-    def __init__(self, ledger_url: str, *, policy_path: str | None = None) -> None:
+    def __init__(self, ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
+                 exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> None:
         from zzcbec_docs.ledger import open_ledger
         from zzcbec_docs.policy import load_policy
+        from zzcbec_docs.process.service import Service
 
+        # the one service object of this desk: every process call goes through it (its policy, with
+        # the issue date of clause 18; its issuer profile; its exclusion list of clause 15)
+        service = Service.build(None, load_policy(policy_path), issuer_profile=issuer_profile,
+                                exclusion_list=exclusion_list, issued_on=issued_on)
         self.ledger = open_ledger(ledger_url)
+        self.service = service.with_ledger(self.ledger)
         store.ensure_tables(self.ledger)
         self.secret = store.secret(self.ledger)
-        self.policy = load_policy(policy_path)
+        self.policy = self.service.policy
+        self.issuer = self.service.issuer
         self.sections = forms.sections(self.policy)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
@@ -180,7 +188,7 @@ class Desk:
             if hit is not None:
                 self.documents.move_to_end(key)
                 return hit
-        made = _process().case_document(self.ledger, case_id, kind, fmt, policy=self.policy)
+        made = self.service.case_document(case_id, kind, fmt)
         with self.documents_lock:
             self.documents[key] = made
             while len(self.documents) > 64:
@@ -303,7 +311,7 @@ async def load_case(request: Request, desk: Desk, user: User, action: str):  # t
     case_id = request.path_params["case_id"]
     p = _process()
     try:
-        detail = await run_in_threadpool(p.get_case, desk.ledger, case_id)
+        detail = await run_in_threadpool(desk.service.get_case, case_id)
     except p.CaseNotFound:
         raise Denied(404) from None
     authz.authorize(user, action, detail.case)
@@ -382,7 +390,7 @@ async def api_logout(request: Request, desk: Desk, user: User) -> Response:
 
 def _list(desk: Desk, user: User, status: str | None = None) -> list:
     kw = authz.visible_filter(user)
-    return _process().list_cases(desk.ledger, status=status, **kw)
+    return desk.service.list_cases(status=status, **kw)
 
 
 @route("case.list")
@@ -400,7 +408,7 @@ def _submit(desk: Desk, user: User, bundle: Any, attachments: dict[str, bytes] |
         raise HttpError(403, f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
                         f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}")
     # the process appends the case's own events (submitted / resubmitted, who, when) in its transaction
-    return _process().submit(desk.ledger, bundle, actor=user.username, policy=desk.policy, attachments=attachments)
+    return desk.service.submit(bundle, actor=user.username, attachments=attachments)
 
 
 @route("case.submit", write=True)
@@ -416,8 +424,7 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
 
 
 def case_json(desk: Desk, detail: Any, user: User) -> dict[str, Any]:
-    p = _process()
-    result = desk.shown(p.case_result(desk.ledger, detail.case.id, desk.policy))
+    result = desk.shown(desk.service.case_result(detail.case.id))
     out = case_summary(detail.case)
     out.update({
         "content_sha256": detail.case.content_sha256, "submitted_at": detail.case.submitted_at,
@@ -509,10 +516,10 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
         except ValueError:
             raise unprocessable("/reviewed_on", "日期应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
     verified = _verified(data.get("verified"), detail.bundle)
-    unit = "郑州市商务局" if user.role == "bureau" else None
+    unit = desk.issuer.review_unit if user.role == "bureau" else None
     record = p.ReviewInput(reviewer=user.username, conclusion=conclusion, verified=verified, remarks=remarks,
                            reviewed_on=reviewed_on, unit=unit)
-    return p.review(desk.ledger, detail.case.id, record, actor=user.username, policy=desk.policy)
+    return desk.service.review(detail.case.id, record, actor=user.username)
 
 
 @route("case.review", write=True, per_case=True)
@@ -527,8 +534,8 @@ async def api_review(request: Request, desk: Desk, user: User) -> Response:
 
 def _award(desk: Desk, user: User, detail: Any, date: dt.date | None, address: str | None,  # type: ignore[no-untyped-def]
            reissue_of: str | None = None):
-    return _process().award(desk.ledger, detail.case.id, actor=user.username, policy=desk.policy, date=date,
-                            reissue_of=reissue_of, require_review=True)
+    return desk.service.award(detail.case.id, actor=user.username, date=date, reissue_of=reissue_of,
+                              require_review=True)
 
 
 def _date(data: dict[str, Any], key: str = "date") -> dt.date | None:
@@ -567,7 +574,7 @@ def _revoke(desk: Desk, user: User, detail: Any, number: str | None, reason: str
     elif number not in numbers:
         raise unprocessable("/number", f"通知书 {number} 不属于该案件或已撤销",
                             f"notice {number} is not this case's or was revoked")
-    return number, p.revoke(desk.ledger, number, reason=reason, actor=user.username)
+    return number, desk.service.revoke(number, reason=reason, actor=user.username)
 
 
 def _notice_field(n: Any, name: str) -> Any:
@@ -588,10 +595,12 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse({"id": detail.case.id, "number": number, "revoked": True}, status_code=201)
 
 
-def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
+def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
+               exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> Starlette:
     from zzcbec_docs.desk import pages, verify_page  # the HTML pages use the helpers above
 
-    desk = Desk(ledger_url, policy_path=policy_path)
+    desk = Desk(ledger_url, policy_path=policy_path, issuer_profile=issuer_profile, exclusion_list=exclusion_list,
+                issued_on=issued_on)
     api = [
         Route("/api/login", api_login, methods=["POST"]),
         Route("/api/logout", api_logout, methods=["POST"]),
@@ -673,6 +682,11 @@ class SecurityHeaders:
 
 
 def create_app_from_env() -> Starlette:
-    """For `uvicorn --factory` workers: the ledger URL comes from ZZCBEC_LEDGER."""
+    """For `uvicorn --factory` workers: what `zzcbec serve` was given comes in the environment
+    (ZZCBEC_LEDGER, ZZCBEC_POLICY, ZZCBEC_ISSUER_PROFILE, ZZCBEC_EXCLUSION_LIST, ZZCBEC_ISSUED_ON)."""
     logging.basicConfig(level=logging.INFO)
-    return create_app(os.environ["ZZCBEC_LEDGER"], policy_path=os.environ.get("ZZCBEC_POLICY") or None)
+    issued = os.environ.get("ZZCBEC_ISSUED_ON") or None
+    return create_app(os.environ["ZZCBEC_LEDGER"], policy_path=os.environ.get("ZZCBEC_POLICY") or None,
+                      issuer_profile=os.environ.get("ZZCBEC_ISSUER_PROFILE") or None,
+                      exclusion_list=os.environ.get("ZZCBEC_EXCLUSION_LIST") or None,
+                      issued_on=dt.date.fromisoformat(issued) if issued else None)
