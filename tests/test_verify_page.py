@@ -56,6 +56,7 @@ def desk(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("verify-page")
     ledger = tmp / "ledger.db"
     mp = pytest.MonkeyPatch()
+    assert cli("ledger", "init", "--ledger", str(ledger)).returncode == 0
     with Server(str(ledger)) as server:
         data = yaml.safe_load(Path(issuer_module.DEFAULT_PROFILE).read_text(encoding="utf-8"))
         data["verify_url"] = server.url + "/verify"
