@@ -484,7 +484,9 @@ class _Writer:
                     from zzcbec_docs.documents.qr import QR_MM, docx_png, png_of_data_uri
 
                     png = png_of_data_uri(img.attrs.get("src", ""))
-                    if png is not None:
+                    if png is not None:  # "at least" the line: an exact pitch would clip the picture
+                        pf.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
+                        pf.line_spacing = Pt(16)
                         p.add_run("　")
                         p.add_run().add_picture(io.BytesIO(docx_png(png)), width=Mm(QR_MM), height=Mm(QR_MM))
 

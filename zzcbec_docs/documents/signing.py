@@ -281,8 +281,9 @@ def demo_seal_ops(size: float) -> bytes:
     """A red ring, a star, 演示 along the top and 样章 across: a seal no one takes for a real one (each
     character's outline costs ~0.5 KB of the notice: the words are few)."""
     c = size / 2
+    ring = size * 3 / 100  # the ring's width: 3% of the diameter
     ops = ["q /SealGS gs", "%.2f %.2f %.2f RG %.2f %.2f %.2f rg" % (SEAL_RED * 2),
-           f"{size * 0.03:.2f} w {_circle(c, c, c - size * 0.03)} S"]
+           f"{ring:.2f} w {_circle(c, c, c - ring)} S"]
     star = []
     for i in range(10):
         r = size * (0.15 if i % 2 == 0 else 0.06)
