@@ -74,29 +74,8 @@ def bundle_file(tmp_path: Path):
     return make
 
 
-# Rendering PDFs and starting processes is what makes a test slow; `make test-fast` leaves these out.
-SLOW_FILES = {"test_batch.py", "test_interrupts.py", "test_render_cli.py", "test_documents.py",
-              "test_render_properties.py", "test_hostile.py", "test_fuzz.py", "test_bureau_documents.py",
-              "test_verify_publicity.py"}
-
-
-PROCESS_MARKS = ("run_cli(", "subprocess", "_process(", "Popen", "multiprocessing")
-
-
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    """Mark as slow the tests of the rendering files and every test that starts the CLI as a process."""
-    import inspect
-
-    for item in items:
-        fn = getattr(item, "function", None)
-        source = ""
-        if fn is not None:
-            try:
-                source = inspect.getsource(fn)
-            except (OSError, TypeError):
-                source = ""
-        if item.path.name in SLOW_FILES or any(m in source for m in PROCESS_MARKS):
-            item.add_marker(pytest.mark.slow)
+# Slow tests (rendering many documents, starting processes: what `make test-fast` leaves out) are marked
+# where they are written: `@pytest.mark.slow` on the test, or `pytestmark = pytest.mark.slow` for a file.
 
 
 def pytest_report_header(config):  # type: ignore[no-untyped-def]

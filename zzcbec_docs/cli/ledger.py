@@ -38,7 +38,9 @@ def init(ledger_url: str | None) -> None:
     lg = open_ledger(ledger_url, upgrade=False, require_latest=False)
     before = lg.version()
     lg.upgrade()
-    click.echo(f"✓ ledger {lg.engine.url.render_as_string(hide_password=True)}: schema version {lg.version()} "
+    from zzcbec_docs.ledger.store import shown_url
+
+    click.echo(f"✓ ledger {shown_url(lg.url)}: schema version {lg.version()} "
                f"(latest {LATEST}{f', was {before}' if before else ', new'})")
 
 

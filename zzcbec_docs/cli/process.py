@@ -29,7 +29,7 @@ from zzcbec_docs.cli.options import (
 from zzcbec_docs.vocabulary import decision, status
 
 
-def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
+def load_valid_bundle(path: str, policy):  # type: ignore[no-untyped-def]
     """A valid bundle, or its problems on stderr and a BundleError."""
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.errors import BundleError

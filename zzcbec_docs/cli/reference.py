@@ -13,7 +13,7 @@ import sys
 import click
 
 REGENERATE = "python -m zzcbec_docs.cli.reference > docs/cli.md"
-WIDTH = 100
+WIDTH = 78  # click lays help out at min(terminal, 80) - 2 columns: what `--help` prints on a wide terminal
 
 PREAMBLE = f"""\
 # Command-line reference

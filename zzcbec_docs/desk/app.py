@@ -156,7 +156,7 @@ class Desk:
         sample = json.dumps({"schema_version": "1.0", "year": 2026, "applicant": {
             "name": "x", "uscc": "91410100MA46000016", "district": "金水区", "etrade_core_zone_policy": False},
             "claims": [{"clause": 1, "facts": {"import_export": "1", "promotion_costs": "1"}}]}).encode()
-        decide(parse_bundle(sample, "warm-up"), self.policy)
+        decide(parse_bundle(sample, "warm-up", policy=self.policy), self.policy)
 
     # ------------------------------------------------------------------ plumbing
     def shown(self, result: Any) -> Any:
@@ -416,7 +416,7 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
     raw = await json_body(request)
     ctype = request.headers.get("content-type", "")
     fmt = "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None)
-    bundle = parse_bundle(raw, "request", fmt)
+    bundle = parse_bundle(raw, "request", fmt, policy=desk.policy)
     sub = await run_in_threadpool(_submit, desk, user, bundle, None, client_address(request))
     body = {"id": sub.case.id, "status": sub.case.status, "created": sub.created,
             "check": desk.shown(sub.result).as_dict()}
@@ -467,9 +467,10 @@ async def api_document(request: Request, desk: Desk, user: User) -> Response:
         "Cache-Control": "private, no-store"})
 
 
-def _verified(data: Any, bundle: Any) -> tuple:
-    """The review body's `verified` list, each item's facts checked against the bundle contract."""
+def _verified(data: Any, bundle: Any, policy: Any) -> tuple:
+    """The review body's `verified` list, each item's facts checked against the desk's policy's contract."""
     from zzcbec_docs import schema
+    from zzcbec_docs.bundle.contract import contract
     from zzcbec_docs.bundle.validate import SCHEMA, _typed, fact_kinds
 
     p = _process()
@@ -490,11 +491,13 @@ def _verified(data: Any, bundle: Any) -> tuple:
         if (n, comp) in seen:
             raise unprocessable(f"/verified/{i}", f"条款 {n} 的核实数据重复", f"clause {n} is verified twice")
         seen.add((n, comp))
-        found = schema.errors(SCHEMA, item["facts"], using=schema.fast_validator(SCHEMA, f"facts_{n:02d}", partial=True),
-                              prefix=("verified", i, "facts"))
+        partial = contract(policy).partial
+        if n not in partial:
+            raise unprocessable(f"/verified/{i}/clause", f"政策没有可核定金额的第 {n} 条", f"the policy has no award clause {n}")
+        found = schema.errors(SCHEMA, item["facts"], using=partial[n], prefix=("verified", i, "facts"))
         if found:
             raise HttpError(422, found[0][1], found[0][2], [Problem(*f).as_dict() for f in found])
-        kinds = fact_kinds()[n]
+        kinds = fact_kinds(policy)[n]
         facts = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
         out.append(p.VerifiedClaim(n, comp, facts) if hasattr(p, "VerifiedClaim") else (n, comp, facts))
     return tuple(out)
@@ -515,7 +518,7 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
             reviewed_on = dt.date.fromisoformat(str(data["reviewed_on"]))
         except ValueError:
             raise unprocessable("/reviewed_on", "日期应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
-    verified = _verified(data.get("verified"), detail.bundle)
+    verified = _verified(data.get("verified"), detail.bundle, desk.policy)
     unit = desk.issuer.review_unit if user.role == "bureau" else None
     record = p.ReviewInput(reviewer=user.username, conclusion=conclusion, verified=verified, remarks=remarks,
                            reviewed_on=reviewed_on, unit=unit)

@@ -135,7 +135,7 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
     """For each claim not granted, what is missing in the policy's words (the `match` wording)."""
     from zzcbec_docs.calculator.match import all_fact_kinds, gap_for
 
-    kinds = all_fact_kinds()
+    kinds = all_fact_kinds(desk.policy)
     out: dict[int, list[str]] = {}
     for d in result.decisions:
         if d.status != "ineligible":
@@ -168,7 +168,7 @@ def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[d
         out["notice"] = "请在下方至少一条中填写数据 / fill in the facts of at least one clause"
         return out
     try:
-        bundle = parse_bundle(forms.bundle_json(data), "form.json", "json")
+        bundle = parse_bundle(forms.bundle_json(data), "form.json", "json", policy=desk.policy)
     except BundleInvalid as exc:
         out["errors"] = exc.problems
         for p in exc.problems:
@@ -306,7 +306,7 @@ def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
     rows = []
     from zzcbec_docs.bundle.validate import fact_labels
 
-    labels = fact_labels()
+    labels = fact_labels(desk.policy)
     latest = detail.reviews[-1] if detail.reviews else None
     verified_latest = _verified_of(latest)
     for c in bundle.claims:
@@ -391,7 +391,7 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
         from zzcbec_docs.bundle.validate import fact_kinds
 
         for c in detail.bundle.claims:
-            kinds = fact_kinds()[c.clause]
+            kinds = fact_kinds(desk.policy)[c.clause]
             for fact in c.facts:
                 raw = str(form.get(f"v.{c.index}.{fact}") or "").strip()
                 if raw == "":

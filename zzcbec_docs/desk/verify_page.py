@@ -31,8 +31,6 @@ def _key(request: Request) -> str:
 
 def lookup(desk: Desk, code: str, key: str) -> Any:
     """The notice's facts, or None (counted as a miss); TooManyAttempts once the misses run out."""
-    from zzcbec_docs.process.standing import standing
-
     t, now = store.login_failures, time.time()
     with desk.ledger.engine.connect() as conn:
         misses, first = conn.execute(select(func.count(), func.min(t.c.at)).where(
@@ -41,7 +39,7 @@ def lookup(desk: Desk, code: str, key: str) -> Any:
         raise TooManyAttempts(max(1, int(first + accounts.FAILURE_WINDOW - now)))
     if misses >= accounts.SLOW_AFTER:
         time.sleep(1.0)
-    found = standing(desk.ledger, code=code.strip().upper()) if len(code) <= 20 else None
+    found = desk.service.standing(code=code.strip().upper()) if len(code) <= 20 else None
     if found is None:
         with desk.ledger.transaction() as conn:
             conn.execute(delete(t).where(t.c.at < now - accounts.FAILURE_WINDOW))

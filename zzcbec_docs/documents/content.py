@@ -79,16 +79,10 @@ class NoticeOptions:
         return profile.with_name(self.issuer) if self.issuer else profile
 
 
-def _default_policy() -> Policy:
-    from zzcbec_docs.policy import load_policy
-
-    return load_policy()
-
-
-def show_fact(name: str, value: Any, clause: int, policy: Policy | None = None) -> str:
+def show_fact(name: str, value: Any, clause: int, policy: Policy) -> str:
     from zzcbec_docs.bundle.contract import facts as contract_facts
 
-    fact = contract_facts(policy or _default_policy()).get(name)
+    fact = contract_facts(policy).get(name)
     kind = fact.type if fact else "text"
     if value is None:
         return "—"

@@ -40,13 +40,10 @@ class Review:
         return self.verified.get((claim.clause, claim.competition_name if claim.clause in self.per_item else None), {})
 
 
-def load_review(path: str | Path, policy: Any = None) -> Review:
+def load_review(path: str | Path, policy: Any) -> Review:
+    """Read and validate a review record under the caller's policy (there is no default policy)."""
     import hashlib
 
-    if policy is None:
-        from zzcbec_docs.policy import load_policy
-
-        policy = load_policy()
     c = contract(policy)
     per_item = frozenset(n for n in policy.claimable() if policy.item_fact(n))
 

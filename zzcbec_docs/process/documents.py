@@ -125,7 +125,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
                          f"a document is one of {', '.join(KINDS)} in {', '.join(FORMATS)}")
     with ledger.engine.connect() as conn:
         row, case = case_in(conn, case_id)
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         declared = decide_case(conn, ledger, row, bundle, policy, exclusion_list=exclusion_list)
         if kind == "application":
             return make_document(kind, fmt, bundle, policy, declared=declared)

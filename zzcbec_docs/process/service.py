@@ -134,7 +134,7 @@ class Service:
     def get_case(self, case_id: str) -> CaseDetail:
         from zzcbec_docs.process.cases import get_case
 
-        return get_case(self.book, case_id)
+        return get_case(self.book, case_id, self.policy)
 
     def list_cases(self, **filters: Any) -> list[Case]:
         from zzcbec_docs.process.cases import list_cases
@@ -189,6 +189,43 @@ class Service:
     def awards(self, **filters: Any) -> list[Any]:
         return self.book.awards(**filters)
 
+    # ---------------------------------------------------------------- verifying a notice
+    def verify(self, path: Path, *, allow_unsigned: bool = False) -> Any:
+        """`zzcbec verify`: the file's every printed figure and name against the ledger (documents.verify),
+        and a PDF's signature against this issuer's certificate."""
+        from zzcbec_docs.documents.verify import verify_file
+
+        return verify_file(path, self.book, notice=self.notice_facts, signing=self.issuer.signing,
+                           allow_unsigned=allow_unsigned)
+
+    def standing(self, *, number: str | None = None, code: str | None = None) -> Any:
+        """What anyone holding the notice may learn (process/standing.py): by number, or by 核验码."""
+        from zzcbec_docs.process.standing import standing
+
+        return standing(self.book, number=number, code=code)
+
+    def notice_facts(self, number: str) -> dict[str, Any] | None:
+        """A notice as the ledger holds it: issuer, district, date, applicant, and the bank account of its
+        case's stored application (None for notices from before version 3, which have no case)."""
+        import json
+
+        from zzcbec_docs.ledger import cases as store
+
+        with self.book.engine.connect() as conn:
+            rows = store.notice_rows(conn, number=number)
+            if not rows:
+                return None
+            row = rows[0]
+            case = store.case_row(conn, row.case_id) if row.case_id else None
+        bank = None
+        if case is not None:
+            applicant = json.loads(case.content).get("applicant") or {}
+            given = applicant.get("bank") if isinstance(applicant, dict) else None
+            if isinstance(given, dict):
+                bank = (str(given.get("name") or ""), str(given.get("account") or ""))
+        return {"issuer": row.issuer, "district": row.district, "issued_on": row.issued_on,
+                "applicant": row.applicant_name, "bank": bank}
+
     # ---------------------------------------------------------------- the caps, as the rules count them
     def cap_use(self) -> list[CapUse]:
         """Each cap the standing awards touch, with what they use of it: the scope (per applicant and
@@ -215,7 +252,7 @@ class Service:
                 if n.case_id is not None:
                     if n.case_id not in facts_of:
                         row = store.case_row(conn, n.case_id)
-                        b = bundle_of(row) if row is not None else None
+                        b = bundle_of(row, self.policy) if row is not None else None
                         if b is not None:
                             _, verified = latest_verified(conn, n.case_id, b, self.policy)
                             b = apply_verified(b, verified) if verified else b
