@@ -20,6 +20,7 @@ from zzcbec_docs.errors import ArgumentError
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "issuers" / "zhengzhou-commerce.yaml"
 REQUIRED = ("name", "mark", "code", "printer", "review_unit", "cc")
 CONTACT_KEYS = ("name", "phone", "address", "email")
+REVIEW_DAYS = 20  # 办理时限 when the profile does not set one: working days from (re)submission to the review
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Issuer:
     workdays: frozenset[dt.date] = frozenset()
     fonts: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    review_days: int = REVIEW_DAYS  # 办理时限, in working days (the desk's queue counts each case's age against it)
     signing: Any = None  # documents.signing.Signing: the bureau's key, seal and TSA; None: it does not sign
     verify_url: str | None = None  # the desk's public verification page; the QR code is this + the 核验码
 
@@ -45,6 +47,22 @@ class Issuer:
         if d in self.workdays:
             return True
         return d.weekday() < 5 and d not in self.holidays
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
+        n, d = 0, start
+        while d < end:
+            d += dt.timedelta(days=1)
+            n += self.is_working_day(d)
+        return n
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """The date `days` working days after `start` (the 办理时限's last day)."""
+        d, left = start, days
+        while left > 0:
+            d += dt.timedelta(days=1)
+            left -= self.is_working_day(d)
+        return d
 
     def with_name(self, name: str) -> Issuer:
         """An issuer named on the command line (--issuer) keeps the rest of the profile."""
@@ -90,7 +108,8 @@ def load_issuer(path: str | None = None) -> Issuer:
     data, _ = load_file(chosen, ArgumentError)
     if not isinstance(data, dict):
         raise _fail(source, "/", "应为键值映射", "must be a mapping")
-    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts", "signing", "verify_url"}
+    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts", "review_days", "signing",
+                           "verify_url"}
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(source, f"/{key}", f"未知的键“{key}”", f"unknown key {key!r}")
@@ -110,6 +129,10 @@ def load_issuer(path: str | None = None) -> Issuer:
     base = chosen.parent
     font_files = {str(k): str((base / str(v)).resolve()) if not Path(str(v)).is_absolute() else str(v)
                   for k, v in fonts.items()}
+    review_days = data.get("review_days", REVIEW_DAYS)
+    if isinstance(review_days, bool) or not isinstance(review_days, int) or not 1 <= review_days <= 365:
+        raise _fail(source, "/review_days", f"办理时限“{review_days}”须为 1–365 的工作日数",
+                    f"review_days {review_days!r} must be a whole number of working days, 1 to 365")
     from zzcbec_docs.documents.signing import parse_signing
 
     verify_url = data.get("verify_url")
@@ -117,7 +140,7 @@ def load_issuer(path: str | None = None) -> Issuer:
         raise _fail(source, "/verify_url", "verify_url 应为 http(s):// 地址（核验页面，二维码为该地址加核验码）",
                     "verify_url is an http(s):// address (the verification page; the QR code is it plus the code)")
     return Issuer(cc=tuple(c.strip() for c in cc), contact=contact, holidays=_dates(data, "holidays", source),
-                  workdays=_dates(data, "workdays", source), fonts=font_files, source=source,
+                  workdays=_dates(data, "workdays", source), fonts=font_files, source=source, review_days=review_days,
                   signing=parse_signing(data.get("signing"), source, base), verify_url=verify_url, **values)
 
 
