@@ -366,6 +366,7 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
         "city_text": g.yuan_text(city), "local_text": g.yuan_text(local),
         "city_only": settled and local == ZERO,
         "fuzhu": fuzhu, "cc": "，".join(issuer.cc_for(district)), "printer": issuer.printer,
-        "printed_on": cn_date(date), "verification_code": code, "verify_url": verify_url, "qr_src": qr_src,
+        "printed_on": cn_date(date), "verification_code": code, "verify_url": verify_url,
+        "verification_qr": qr_src,  # a data: URI PNG of the verification URL's QR code, drawn in the 版记 (qr.py)
         "specimen": options.number is None, "replaces": options.replaces,
     }
