@@ -7,6 +7,7 @@ rejection without reason, a cut by a cap, the form's bundle and its attachments,
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import shutil
@@ -75,7 +76,7 @@ def test_the_desk_exports_a_revocation_reason_that_looks_like_a_formula_as_text(
     ent, bureau = sign_in(client(app), "ent-a"), sign_in(client(app), "bureau")
     case_id = ent.post("/api/cases", json=clause1()).json()["id"]
     assert bureau.post(f"/api/cases/{case_id}/reviews", json={"conclusion": "approve"}).status_code == 201
-    assert bureau.post(f"/api/cases/{case_id}/award", json={"date": "2026-03-01"}).status_code == 201
+    assert bureau.post(f"/api/cases/{case_id}/award", json={"date": dt.date.today().isoformat()}).status_code == 201
     reason = '=cmd|"/C calc"!A0'
     assert bureau.post(f"/api/cases/{case_id}/revoke", json={"reason": reason}).status_code == 201
     text = bureau.get("/ledger/export.csv").content.decode("utf-8-sig")
@@ -242,7 +243,7 @@ def test_an_award_cut_by_the_cap_says_so_on_the_confirmation(app):
     assert bureau.post(f"/api/cases/{case_id}/reviews", json={"conclusion": "approve"}).status_code == 201
     page = bureau.get(f"/cases/{case_id}").text
     assert "受上限或已获奖励限制" in page
-    r = bureau.post(f"/cases/{case_id}/award", data={"csrf": csrf_of(page), "date": "2026-03-01"})
+    r = bureau.post(f"/cases/{case_id}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat()})
     assert r.status_code == 200 and "按规定计算 600,000.00 元，受上限或已获奖励限制，核定 500,000.00 元" in r.text
     assert "确认核准 500,000.00 元" in r.text
 
