@@ -61,9 +61,9 @@ def browser():
         b.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, full_page: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def sign_in(browser, server, username: str, *, javascript: bool = True):
@@ -126,7 +126,7 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     page.wait_for_selector("#correcting")
     assert page.input_value("input[name='c1.promotion_costs']").startswith("800000")
     page.fill("input[name='c1.promotion_costs']", "700000")
-    shot(page, "07-enterprise-correcting")
+    shot(page, "07-enterprise-correcting", full_page=False)
     page.click("#submit-button")
     page.wait_for_url(re.compile(rf"/cases/{returned}\?submitted=corrected$"))
     assert "已提交" in page.inner_text("#case-status") and "¥210,000.00" in page.inner_text("#case-total")
@@ -184,10 +184,10 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     page = sign_in(browser, server, "ent-a")
     page.wait_for_url(re.compile(r"/apply$"))
     assert "¥180,000.00" in page.inner_text("#claims")
-    shot(page, "15-enterprise-claims")
+    shot(page, "15-enterprise-claims", full_page=False)
     page.click("#claim-2025")
     page.wait_for_load_state()
     assert page.input_value("input[name='c1.promotion_costs']").startswith("600000")
-    shot(page, "16-enterprise-prefilled")
+    shot(page, "16-enterprise-prefilled", full_page=False)
     page.context.close()
     assert outside == []  # nothing was loaded from outside the desk
