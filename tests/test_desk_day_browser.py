@@ -138,7 +138,6 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     page = sign_in(browser, server, "bureau")
     page.goto("/awards")
     assert page.locator("input[name=case]").count() == 2
-    page.fill("input[name=date]", "2026-03-02")
     shot(page, "09-bureau-bulk-award")
     page.click("#bulk-next")
     page.wait_for_selector("#bulk-confirm")
