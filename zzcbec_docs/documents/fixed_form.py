@@ -61,6 +61,7 @@ RED = "#e60012"
 # 3号 line of exact height (the DOCX then shows the same positions); the grid itself is unchanged
 DROP = 3.6
 BANJI_DROP = 2.8  # the same for the 版记's 4号 lines
+QR_TEXT_DROP = 7.9  # and for the 核验码 in the taller line beside its QR code
 
 # line breaking (GB/T 15834's 标点 and the usual 禁则)
 NO_START = set("，。、；：？！）》」』】〕〉”’…—·%‰℃～,.;:?!)]}")
@@ -660,7 +661,8 @@ class NoticeLayout:
                     qr = (f'<img class="qr" src="{html_lib.escape(img.attrs.get("src", ""))}" '
                           f'alt="{html_lib.escape(img.attrs.get("alt", "核验二维码"))}">')
                 out.append(f'<div class="row {rule} vcode" style="top:{y:.3f}pt;height:{rh:.3f}pt">'
-                           f'<p style="line-height:{rh:.3f}pt;padding-top:{BANJI_DROP}pt">{_esc(text)}</p>{qr}</div>')
+                           f'<p style="line-height:{rh:.3f}pt;padding-top:{BANJI_DROP + (QR_TEXT_DROP if qr else 0)}pt">'
+                           f'{_esc(text)}</p>{qr}</div>')
                 y += rh
             elif "cc" in p.classes:
                 lines = self._cc_lines(p)
