@@ -49,7 +49,6 @@ from zzcbec_docs.policy.model import (
     TierAmount,
 )
 from zzcbec_docs.rules import conditions as cond
-from zzcbec_docs.rules.amounts import SCOPE_WORDS
 from zzcbec_docs.rules.engine import term_end
 from zzcbec_docs.sqlmatch.dialect import Dialect
 
@@ -186,7 +185,6 @@ class _Clause:
         d, clause, policy = self.d, self.clause, self.policy
         h = self.c.helper
         n = self.n
-        ex = policy.exclusion
         excluded = h(f"x{n}", self.c.excluded_sql())
         present_all = h(f"p{n}", " AND ".join(self.present(f) for f in clause.facts) or "TRUE")
         # --- the decided path: the term (rules.engine), then the clause's own assessment (rules.clauses)
@@ -572,7 +570,7 @@ def suspect_sql(policy: Policy, fields: dict[str, str], d: Dialect) -> str:
         if kind == "flag":
             bad = f"lower({r}) NOT IN ({', '.join(d.s(w) for w in TRUE_WORDS + FALSE_WORDS)})"
         elif kind in ("money", "quantity"):
-            amount_re = "(0|[1-9][0-9]{0,%d})(\\.[0-9]{1,2})?" % (MONEY_DIGITS - 1)
+            amount_re = "(0|[1-9][0-9]{0," + str(MONEY_DIGITS - 1) + "})(\\.[0-9]{1,2})?"
             bad = f"NOT {d.full_match(r, amount_re)}"
         elif kind == "count":
             limit = contracts.BASE_TYPES["count"]["maximum"]

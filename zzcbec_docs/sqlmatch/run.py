@@ -298,7 +298,7 @@ def _typed_rows(con: Any, src: Source, policy: Policy, fields: dict[str, str], o
                 f"FROM src WHERE NOT ({blank}) OR _extra")
     con.execute("DROP TABLE src")
     # one row per enterprise and year: a later row repeating both is refused, naming the first
-    u, y = by_field(src.columns, "uscc"), by_field(src.columns, "year")
+    u = by_field(src.columns, "uscc")
     ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
     con.execute(f"CREATE TEMP TABLE dup AS SELECT _row, first FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
                 f"AS first FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) WHERE _row > first")
