@@ -181,8 +181,9 @@ def test_a_mutated_policy_compiles_and_decides_as_the_row_engine(data, draw) -> 
 
 def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):
     """Caps per year, one-time, per competition and the top-up of clause 3 with the ledger's awards."""
-    from conftest import make_bundle, write_bundle
     from zzcbec_docs.cli.main import main
+
+    from conftest import make_bundle, write_bundle
 
     url = str(tmp_path / "ledger.db")
     awards = [
