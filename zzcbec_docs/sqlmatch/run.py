@@ -214,6 +214,54 @@ def _plain_cell(plain: dict[str, Any], field: str, row: TableRow, exclusion: str
     return str(v)
 
 
+
+# ---------------------------------------------------------------- where the query runs
+
+
+class Backend:
+    """The few operations the pipeline needs of an engine: make a table from a query, read rows, add rows."""
+
+    def __init__(self, dialect_name: str) -> None:
+        self.d = DIALECTS[dialect_name]
+
+    def create(self, name: str, select: str) -> None:
+        raise NotImplementedError
+
+    def rows(self, select: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def insert(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
+    def drop(self, name: str) -> None:
+        raise NotImplementedError
+
+    def t(self, kind: str) -> str:
+        """A type name: text, money, int, big, bool."""
+        return {"text": self.d.text, "money": "DECIMAL(18,2)", "int": "INTEGER", "big": "BIGINT",
+                "bool": "BOOLEAN"}[kind]
+
+
+class DuckBackend(Backend):
+    def __init__(self, con: Any) -> None:
+        super().__init__("duckdb")
+        self.con = con
+
+    def create(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def rows(self, select: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(select).fetchall()
+
+    def insert(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        cols = ", ".join(f"{c} {self.t(k)}" for c, k in columns)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name}({cols})")
+        if rows:
+            self.con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", rows)
+
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
 # ---------------------------------------------------------------- the run
 
 
@@ -238,7 +286,6 @@ def run_sql_table(path: Path, policy: Policy, options: SqlOptions,
 
     t0 = time.perf_counter()
     out = options.out_dir
-    d = DIALECTS["duckdb"]
     work: Path | None = None
     con = duckdb.connect()
     threads = options.jobs or os.cpu_count() or 1
@@ -254,13 +301,11 @@ def run_sql_table(path: Path, policy: Policy, options: SqlOptions,
         src = Source(con, path, policy, options.columns_map, work)
         summary = TableSummary()
         fields = {c.field: c.kind for c in src.columns}
-        _typed_rows(con, src, policy, fields, options, d)
-        prior = _load_prior(con, policy, options.ledger_url, fields) if options.ledger_url else False
-        query = C.wide_query(policy, fields, d, "t", prior=prior)
-        con.execute(f"CREATE TEMP TABLE w AS {query} ORDER BY _row")
+        db = DuckBackend(con)
+        decide_in(db, src, policy, fields, options)
         clauses = policy.claimable()
         long = _long(policy, clauses)
-        _summarise(con, summary, src, clauses)
+        _summarise(db, summary, src, clauses)
         files = _write_outputs(con, long, work, policy, summary, clauses)
         want = options.bundles if options.bundles is not None else summary.rows <= BUNDLES_BY_DEFAULT
         summary.seconds = time.perf_counter() - t0
@@ -287,31 +332,33 @@ def run_sql_table(path: Path, policy: Policy, options: SqlOptions,
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _typed_rows(con: Any, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions, d: Any) -> None:
+def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
     """`raw` (trimmed text by field), the bad rows named by the row engine's reader, then `t` (typed)."""
-    ws = d.s(C.WHITESPACE)
+    d = db.d
+    ws = C.WHITESPACE
     allcols = [f"c{i}" for i in range(src.width)]
-    blank = " AND ".join(f"NULLIF(trim({c}, {ws}), '') IS NULL" for c in allcols) or "TRUE"
+    blank = " AND ".join(f"NULLIF({d.trim(c, ws)}, '') IS NULL" for c in allcols) or "TRUE"
     by_index = {c.index: c for c in src.columns}
-    raws = ", ".join(f"NULLIF(trim(c{i}, {ws}), '') AS {C.raw(c.field)}" for i, c in by_index.items())
-    con.execute(f"CREATE TEMP TABLE raw AS SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} "
-                f"FROM src WHERE NOT ({blank}) OR _extra")
-    con.execute("DROP TABLE src")
+    raws = ", ".join(f"NULLIF({d.trim(f'c{i}', ws)}, '') AS {C.raw(c.field)}" for i, c in by_index.items())
+    db.create("raw", f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM src WHERE NOT ({blank}) OR _extra")
+    db.drop("src")
     # one row per enterprise and year: a later row repeating both is refused, naming the first
     u = by_field(src.columns, "uscc")
     ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
-    con.execute(f"CREATE TEMP TABLE dup AS SELECT _row, first FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
-                f"AS first FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) WHERE _row > first")
+    db.create("dup", f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
+                     f"AS first_row FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) q "
+                     "WHERE _row > first_row")
     errors: list[CellError] = list(src.errors)
-    for number, first in con.execute("SELECT _row, first FROM dup").fetchall():
-        errors.append(CellError(number, u.letter, u.header, f"与第 {first} 行重复：同一企业同一年度只能有一行",
+    dups = db.rows("SELECT _row, first_row FROM dup")
+    for number, first in dups:
+        errors.append(CellError(int(number), u.letter, u.header, f"与第 {first} 行重复：同一企业同一年度只能有一行",
                                 f"duplicates row {first}: one row per enterprise and year"))
     suspect = C.suspect_sql(policy, fields, d)
-    rows = con.execute(f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
-                       "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row").fetchall()
-    bad: list[int] = [r[0] for r in con.execute("SELECT _row FROM dup").fetchall()]
+    rows = db.rows(f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
+                   "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row")
+    bad: list[int] = [int(r[0]) for r in dups]
     for r in rows:
-        number, width, extra, cells = r[0], r[1], r[2], [c if c is not None else "" for c in r[3:]]
+        number, width, extra, cells = int(r[0]), r[1], r[2], [c if c is not None else "" for c in r[3:]]
         if width is not None and width > len(cells):
             cells += ["x" if extra else ""] * (width - len(cells))
         row, row_errors, _ = parse_row(policy, src.columns, src.width, number, cells)
@@ -320,26 +367,29 @@ def _typed_rows(con: Any, src: Source, policy: Policy, fields: dict[str, str], o
             bad.append(number)
     errors.sort(key=lambda e: e.row)  # stable: each row's cells stay in the reader's order
     src.errors = errors
-    con.execute("CREATE TEMP TABLE bad(_row BIGINT)")
-    if bad:
-        con.executemany("INSERT INTO bad VALUES (?)", [(b,) for b in bad])
-    con.execute("CREATE TEMP TABLE excl(uscc VARCHAR)")
-    if options.exclusion_list:
-        con.executemany("INSERT INTO excl VALUES (?)", [(x,) for x in sorted(options.exclusion_list)])
+    db.insert("bad", [("_row", "big")], [(b,) for b in bad])
+    db.insert("excl", [("lu", "text")], [(x,) for x in sorted(options.exclusion_list)])
     typed = C.typed_columns(policy, fields, d)
-    con.execute(
-        f"CREATE TEMP TABLE t AS SELECT _row, upper({C.raw('uscc')}) AS uscc, {C.raw('name')} AS name, "
+    db.create("t", (
+        f"SELECT _row, upper({C.raw('uscc')}) AS uscc, {C.raw('name')} AS name, "
         f"{C.raw('district')} AS district, {C.canonical_district_sql(d, C.raw('district'))} AS district_c, "
-        f"CAST({C.raw('year')} AS INTEGER) AS year, upper({C.raw('uscc')}) IN (SELECT uscc FROM excl) AS _listed"
-        f"{', ' + ', '.join(typed) if typed else ''} FROM raw WHERE _row NOT IN (SELECT _row FROM bad) "
-        f"AND NOT _extra ORDER BY _row")
+        f"CAST({C.raw('year')} AS INTEGER) AS year, (e.lu IS NOT NULL) AS _listed"
+        f"{', ' + ', '.join(typed) if typed else ''} FROM raw LEFT JOIN (SELECT DISTINCT lu FROM excl) e "
+        f"ON e.lu = upper({C.raw('uscc')}) WHERE _row NOT IN (SELECT _row FROM bad) AND NOT _extra ORDER BY _row"))
+
+
+def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
+    """The rows typed and checked, the earlier awards loaded, and `w` (the decisions, one row per row)."""
+    _typed_rows(db, src, policy, fields, options)
+    prior = _load_prior(db, policy, options.ledger_url, fields) if options.ledger_url else False
+    db.create("w", C.wide_query(policy, fields, db.d, "t", prior=prior) + " ORDER BY _row")
 
 
 def by_field(columns: list[Column], name: str) -> Column:
     return next(c for c in columns if c.field == name)
 
 
-def _load_prior(con: Any, policy: Policy, ledger_url: str, fields: dict[str, str]) -> bool:
+def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, str]) -> bool:
     """The ledger's standing awards (revoked ones do not count) as `prior`, in the ledger's order."""
     from sqlalchemy import and_, select
 
@@ -359,8 +409,6 @@ def _load_prior(con: Any, policy: Policy, ledger_url: str, fields: dict[str, str
                 .where(and_(r.c.id.is_(None))).order_by(a.c.id)).all()
     finally:
         ledger.engine.dispose()
-    con.execute("CREATE TEMP TABLE prior(uscc VARCHAR, clause INTEGER, year INTEGER, amount DECIMAL(18,2), "
-                "ckey VARCHAR, ord BIGINT, which_piece VARCHAR, note_piece VARCHAR)")
     data = []
     for row in rows:
         amount = Decimal(row.amount_cents) / 100
@@ -369,22 +417,23 @@ def _load_prior(con: Any, policy: Policy, ledger_url: str, fields: dict[str, str
         note = f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
         data.append((row.uscc, row.clause, row.year, amount, competition_key(row.competition_name), row.id,
                      which([p]), note))
-    if data:
-        con.executemany("INSERT INTO prior VALUES (?, ?, ?, ?, ?, ?, ?, ?)", data)
+    db.insert("prior", [("uscc", "text"), ("clause", "int"), ("year", "int"), ("amount", "money"), ("ckey", "text"),
+                        ("ord", "big"), ("which_piece", "text"), ("note_piece", "text")], data)
     # the item of a per-item cap, keyed as the rules compare it (competition_key)
     for item in sorted({policy.item_fact(c) for c in policy.claimable() if policy.item_fact(c)} - {None}):
         assert item is not None
         key_col = C.col(item) + "_key"
         if item not in fields:
-            con.execute(f"ALTER TABLE t ADD COLUMN {key_col} VARCHAR")
-            continue
-        names = [x[0] for x in con.execute(f"SELECT DISTINCT {C.col(item)} FROM t WHERE {C.col(item)} IS NOT NULL").fetchall()]
-        con.execute("CREATE TEMP TABLE ikeys(name VARCHAR, ckey VARCHAR)")
-        if names:
-            con.executemany("INSERT INTO ikeys VALUES (?, ?)", [(x, competition_key(x)) for x in names])
-        con.execute(f"CREATE TEMP TABLE t2 AS SELECT t.*, (SELECT ckey FROM ikeys k WHERE k.name = t.{C.col(item)}) "
-                    f"AS {key_col} FROM t ORDER BY _row")
-        con.execute("DROP TABLE t; ALTER TABLE t2 RENAME TO t; DROP TABLE ikeys")
+            db.create("t2", f"SELECT t.*, CAST(NULL AS {db.t('text')}) AS {key_col} FROM t")
+        else:
+            names = [x[0] for x in db.rows(f"SELECT DISTINCT {C.col(item)} FROM t WHERE {C.col(item)} IS NOT NULL")]
+            db.insert("ikeys", [("name", "text"), ("ckey", "text")], [(x, competition_key(x)) for x in names])
+            db.create("t2", f"SELECT t.*, k.ckey AS {key_col} FROM t LEFT JOIN ikeys k ON k.name = t.{C.col(item)} "
+                            "ORDER BY _row")
+            db.drop("ikeys")
+        db.drop("t")
+        db.create("t", "SELECT * FROM t2")
+        db.drop("t2")
     return True
 
 
@@ -399,8 +448,8 @@ def _long(policy: Policy, clauses: list[int]) -> str:
             f"FROM (SELECT row_number() OVER (ORDER BY _row) - 1 AS _pos, * FROM w)")
 
 
-def _summarise(con: Any, summary: TableSummary, src: Source, clauses: list[int]) -> None:
-    matched = con.execute("SELECT count(*) FROM w").fetchone()[0]
+def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[int]) -> None:
+    matched = db.rows("SELECT count(*) FROM w")[0][0]
     bad = len({e.row for e in src.errors})
     summary.rows, summary.bad_rows = matched + bad, bad
     summary.first_errors = src.errors[:20]
@@ -408,18 +457,18 @@ def _summarise(con: Any, summary: TableSummary, src: Source, clauses: list[int])
     for k in STATUSES:
         summary.statuses[k] = 0
     union = " UNION ALL ".join(f"SELECT s_{n} AS status, count(*) AS n FROM w GROUP BY 1" for n in clauses)
-    for status, count in con.execute(f"SELECT status, sum(n) FROM ({union}) GROUP BY 1").fetchall():
+    for status, count in db.rows(f"SELECT status, sum(n) FROM ({union}) q GROUP BY status"):
         summary.statuses[status] = int(count)
         summary.matches += int(count)
     parts = " UNION ALL ".join(
         f"SELECT district_c, {n} AS clause, a_{n} AS amount, ci_{n} AS city, lo_{n} AS local FROM w WHERE s_{n} = 'eligible'"
         for n in clauses)
-    for district, clause, n, amount, city, local, unsettled in con.execute(
+    for district, clause, n, amount, city, local, unsettled in db.rows(
             f"SELECT district_c, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
-            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM ({parts}) GROUP BY 1, 2").fetchall():
-        summary.totals[(district, clause)] = Tally(n, Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled))
+            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM ({parts}) q GROUP BY district_c, clause"):
+        summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled))
     anyone = " OR ".join(f"s_{n} = 'eligible'" for n in clauses) or "FALSE"
-    for district, n in con.execute(f"SELECT district_c, count(*) FROM w WHERE {anyone} GROUP BY 1").fetchall():
+    for district, n in db.rows(f"SELECT district_c, count(*) FROM w WHERE {anyone} GROUP BY district_c"):
         summary.qualifying[district] = int(n)
 
 
