@@ -111,12 +111,14 @@ class Dialect:
         """fmt_yuan: ¥1,234.50."""
         return f"('¥' || {self.grouped2(money)})"
 
+    hundred = "100"
+
     def half_up(self, exact: str) -> str:
         """Round half-up to 0.01 once, by multiplying and taking the floor (no division of money)."""
-        return self.money(f"{self.floor(f'({exact}) * 100 + 0.5')} * 0.01")
+        return self.money(f"{self.floor(f'({exact}) * {self.hundred} + 0.5')} * 0.01")
 
     def ceil_cents(self, exact: str) -> str:
-        return self.money(f"{self.ceil(f'({exact}) * 100')} * 0.01")
+        return self.money(f"{self.ceil(f'({exact}) * {self.hundred}')} * 0.01")
 
 
 class DuckDB(Dialect):
@@ -137,7 +139,7 @@ class PostgreSQL(Dialect):
         return f"(CASE WHEN {expr} ~ '^[0-9]{{1,18}}$' THEN CAST({expr} AS BIGINT) END)"
 
     def try_date(self, expr: str) -> str:
-        return f"zz_try_date({expr})"
+        return f"pg_temp.zz_try_date({expr})"
 
     def full_match(self, expr: str, pattern: str) -> str:
         return f"({expr} ~ {self.s('^(?:' + pattern + ')$')})"
@@ -167,6 +169,10 @@ class PostgreSQL(Dialect):
 class Spark(Dialect):
     name = "spark"
     text = "STRING"
+    hundred = "CAST(100 AS DECIMAL(3,0))"  # Spark narrows the scale of a product beyond 38 digits: stay within
+
+    def exact(self, expr: str) -> str:
+        return f"CAST({expr} AS DECIMAL(26,8))"
 
     def s(self, value: str) -> str:
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -280,56 +280,98 @@ def run_engine(engine: str, table_path: str | None, db_table: str | None, into: 
     return run_postgres_table(engine, table_path, db_table, into, policy, options, progress)
 
 
-def run_sql_table(path: Path, policy: Policy, options: SqlOptions,
-                  progress: Callable[[TableSummary, int | None], None] | None = None) -> TableSummary:
+def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
+                  progress: Callable[[TableSummary, int | None], None] | None = None,
+                  remote: Any = None) -> TableSummary:
+    """DuckDB reads the file (or `remote` gives the rows), the compiled query decides them (in DuckDB, or in
+    `remote`: PostgreSQL, Spark), DuckDB writes the outputs."""
     import duckdb
 
     t0 = time.perf_counter()
-    out = options.out_dir
+    out: Path | None = options.out_dir
     work: Path | None = None
     con = duckdb.connect()
     threads = options.jobs or os.cpu_count() or 1
     con.execute(f"SET threads={threads}")
     con.execute("SET preserve_insertion_order=true")
-    created = not out.exists()
+    created = out is not None and not out.exists()
     try:
-        check_header(con, path, policy, options.columns_map)  # a usage error writes nothing
-        out.mkdir(parents=True, exist_ok=True)
-        work = Path(os.path.join(out, f".match-{os.getpid()}.part"))
-        work.mkdir(exist_ok=True)
-        con.execute(f"SET temp_directory={_sql_path(work / 'spill')}")
-        src = Source(con, path, policy, options.columns_map, work)
+        if path is not None:
+            check_header(con, path, policy, options.columns_map)  # a usage error writes nothing
+        else:
+            remote.check_header()
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            work = Path(os.path.join(out, f".match-{os.getpid()}.part"))
+            work.mkdir(exist_ok=True)
+            con.execute(f"SET temp_directory={_sql_path(work / 'spill')}")
+        else:
+            import tempfile
+
+            work = Path(tempfile.mkdtemp(prefix="zzcbec-match-"))
+        src = Source(con, path, policy, options.columns_map, work) if path is not None else remote.source()
         summary = TableSummary()
         fields = {c.field: c.kind for c in src.columns}
-        db = DuckBackend(con)
-        decide_in(db, src, policy, fields, options)
+        db: Backend = DuckBackend(con)
+        if remote is None:
+            decide_in(db, src, policy, fields, options)
+        else:
+            db = remote.decide(con, src, fields, options, work)  # where `w` now is
         clauses = policy.claimable()
-        long = _long(policy, clauses)
         _summarise(db, summary, src, clauses)
-        files = _write_outputs(con, long, work, policy, summary, clauses)
-        want = options.bundles if options.bundles is not None else summary.rows <= BUNDLES_BY_DEFAULT
+        files: list[str] = []
+        if out is not None:
+            files = _write_outputs(con, _long(policy, clauses), work, policy, summary, clauses)
+        if remote is not None:
+            remote.commit(summary)
+        want = out is not None and (options.bundles if options.bundles is not None
+                                    else summary.rows <= BUNDLES_BY_DEFAULT)
         summary.seconds = time.perf_counter() - t0
         if progress:
             progress(summary, summary.rows)
         summary.files = files  # type: ignore[attr-defined]
         summary.bundles_skipped = not want  # type: ignore[attr-defined]
-        if want:
-            summary.bundles = _write_bundles(con, src, policy, out, path, options.ledger_url, clauses)
-        for name in files:
-            os.replace(work / name, out / name)
+        if want and out is not None:
+            summary.bundles = _write_bundles(con, src, policy, out, path or Path(str(getattr(remote, "name", "table"))),
+                                             options.ledger_url, clauses)
+        if out is not None:
+            for name in files:
+                os.replace(work / name, out / name)
         summary.seconds = time.perf_counter() - t0
         return summary
     except BaseException:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
             work = None
-        if created and out.is_dir() and not any(out.iterdir()):
+        if created and out is not None and out.is_dir() and not any(out.iterdir()):
             out.rmdir()
+        if remote is not None:
+            remote.abort()
         raise
     finally:
         con.close()
-        if work is not None:
+        if remote is not None:
+            remote.close()
+        if work is not None and (out is None or work.parent == out):
             shutil.rmtree(work, ignore_errors=True)
+
+
+def wide_types(policy: Policy) -> dict[str, str]:
+    """The columns of `w`, typed (to carry it from another engine into DuckDB)."""
+    cols = {"_row": "BIGINT", "uscc": "VARCHAR", "name": "VARCHAR", "district_c": "VARCHAR", "year": "INTEGER"}
+    for n in policy.claimable():
+        cols.update({f"s_{n}": "VARCHAR", f"a_{n}": "DECIMAL(18,2)", f"ci_{n}": "DECIMAL(18,2)",
+                     f"lo_{n}": "DECIMAL(18,2)", f"g_{n}": "VARCHAR", f"m_{n}": "VARCHAR", f"no_{n}": "VARCHAR"})
+    return cols
+
+
+def raw_types(src: Source) -> dict[str, str]:
+    return {"_row": "BIGINT", **{C.raw(c.field): "VARCHAR" for c in src.columns}}
+
+
+def eligible_rows_sql(policy: Policy) -> str:
+    anyone = " OR ".join(f"s_{n} = 'eligible'" for n in policy.claimable()) or "FALSE"
+    return f"SELECT _row FROM w WHERE {anyone}"
 
 
 def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
@@ -461,10 +503,10 @@ def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[in
         summary.statuses[status] = int(count)
         summary.matches += int(count)
     parts = " UNION ALL ".join(
-        f"SELECT district_c, {n} AS clause, a_{n} AS amount, ci_{n} AS city, lo_{n} AS local FROM w WHERE s_{n} = 'eligible'"
+        f"SELECT district_c, {n} AS clause, a_{n} AS amount, ci_{n} AS city, lo_{n} AS loc FROM w WHERE s_{n} = 'eligible'"
         for n in clauses)
     for district, clause, n, amount, city, local, unsettled in db.rows(
-            f"SELECT district_c, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
+            f"SELECT district_c, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(loc), 0), "
             f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM ({parts}) q GROUP BY district_c, clause"):
         summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled))
     anyone = " OR ".join(f"s_{n} = 'eligible'" for n in clauses) or "FALSE"
