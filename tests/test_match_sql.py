@@ -17,6 +17,7 @@ import io
 import os
 import shutil
 import tempfile
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from zzcbec_docs.policy import build_policy, load_policy
 from zzcbec_docs.policy.model import FeeTierAmount, Growth, Policy, Threshold, TierAmount
 from zzcbec_docs.sqlmatch.run import SqlOptions, run_sql_table
 
-from conftest import uscc
+from conftest import PG_BASE, PG_UP, uscc
 from test_policy_properties import variants
 
 EXAMPLES = int(os.environ.get("ZZCBEC_SQL_EXAMPLES", "25"))
@@ -128,12 +129,26 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def both(policy: Policy, table: Path, work: Path, listed: frozenset[str], ledger: str | None = None) -> None:
-    """The row engine and DuckDB over one table: the same matches and errors, row for row."""
+def engine_run(engine: str, policy: Policy, table: Path, out: Path, listed: frozenset[str],
+               ledger: str | None = None):  # type: ignore[no-untyped-def]
+    options = SqlOptions(out_dir=out, jobs=1, exclusion_list=listed, ledger_url=ledger)
+    if engine == "duckdb":
+        return run_sql_table(table, policy, options)
+    if engine == "spark":
+        from zzcbec_docs.sqlmatch.spark import run_spark_table
+
+        return run_spark_table(table, policy, options)
+    from zzcbec_docs.sqlmatch.postgres import run_postgres_table
+
+    return run_postgres_table(engine, str(table), None, None, policy, options)
+
+
+def both(policy: Policy, table: Path, work: Path, listed: frozenset[str], ledger: str | None = None,
+         engine: str = "duckdb") -> None:
+    """The row engine and a SQL engine over one table: the same matches and errors, row for row."""
     ref = run_table(Table(table, None, policy), policy,
                     TableOptions(out_dir=work / "python", jobs=1, exclusion_list=listed, ledger_url=ledger))
-    got = run_sql_table(table, policy, SqlOptions(out_dir=work / "duckdb", jobs=1, exclusion_list=listed,
-                                                  ledger_url=ledger))
+    got = engine_run(engine, policy, table, work / "duckdb", listed, ledger)
     expected, actual = read_csv(work / "python" / "matches.csv"), read_csv(work / "duckdb" / "matches.csv")
     assert len(actual) == len(expected)
     for e, a in zip(expected, actual, strict=True):
@@ -177,6 +192,74 @@ def test_a_mutated_policy_compiles_and_decides_as_the_row_engine(data, draw) -> 
         both(policy, write_table(work / "t.csv", header, rows), work, listed)
     finally:
         shutil.rmtree(work)
+
+
+@pytest.fixture
+def pg_url():
+    """A schema of its own in the PostgreSQL test database."""
+    if not PG_UP:
+        pytest.skip(f"PostgreSQL does not answer at {PG_BASE}")
+    import psycopg
+
+    schema = f"zz_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.mark.postgres
+@given(table=tables(POLICY))
+@settings(max_examples=int(os.environ.get("ZZCBEC_SQL_PG_EXAMPLES", "8")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_random_tables_are_decided_inside_postgresql_as_by_the_row_engine(pg_url, table) -> None:  # type: ignore[no-untyped-def]
+    header, rows, listed = table
+    work = Path(tempfile.mkdtemp(prefix="zz-sql-"))
+    try:
+        both(POLICY, write_table(work / "t.csv", header, rows), work, listed, engine=pg_url[0])
+    finally:
+        shutil.rmtree(work)
+
+
+@pytest.mark.postgres
+def test_a_table_in_postgresql_is_matched_there_and_written_back(pg_url, tmp_path):
+    """The extract never leaves the server: --table in, --into out; the same decisions as DuckDB's."""
+    import psycopg
+    from test_match_table import CASES
+
+    from zzcbec_docs.cli.main import main
+
+    url, schema = pg_url
+    header = list(dict.fromkeys(["uscc", "name", "district", "year", *[k for e, _ in CASES for k in e]]))
+    rows = [[e.get(c, "") for c in header] for e, _ in CASES]
+    rows.append([uscc(999)[:-1] + "0", "校验位错误企业", "金水区", "2026", *[""] * (len(header) - 4)])
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        cols = ", ".join(f'"{c}" TEXT' for c in header)
+        conn.execute(f"CREATE TABLE {schema}.enterprises ({cols})")
+        with conn.cursor().copy(f"COPY {schema}.enterprises FROM STDIN") as cp:
+            for r in rows:
+                cp.write_row([x or None for x in r])
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["match", "--engine", url, "--table", f"{schema}.enterprises", "--into", f"{schema}.matches",
+                 "--json"], stdout=out, stderr=err)
+    assert code == 1, err.getvalue()  # one bad row, named
+    assert "校验位" in err.getvalue() and "A 列" in err.getvalue()
+    table = write_table(tmp_path / "t.csv", header, rows)
+    run_sql_table(table, POLICY, SqlOptions(out_dir=tmp_path / "duckdb", jobs=1))
+    expected = read_csv(tmp_path / "duckdb" / "matches.csv")
+    with psycopg.connect(PG_BASE, autocommit=True) as conn:
+        got = conn.execute(f'SELECT uscc, name, district, year, clause, status, amount, city, local, gaps, '
+                           f'missing, notes, "row" FROM {schema}.matches ORDER BY "row", clause').fetchall()
+        errors = conn.execute(f'SELECT "row", "column" FROM {schema}.matches_errors').fetchall()
+    assert len(got) == len(expected)
+    money = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
+    for g, e in zip(got, expected, strict=True):
+        assert (g[0], g[2], str(g[3]), str(g[4]), g[5], money(g[6]), money(g[7]), money(g[8]), g[9] or "",
+                g[10] or "", g[11] or "", str(g[12])) == (
+            e["uscc"], e["district"], e["year"], e["clause"], e["status"], e["amount"], e["city"], e["local"],
+            e["gaps"], e["missing"], e["notes"], e["row"])
+    assert errors == [(len(rows) + 1, "A")]
 
 
 def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):

@@ -485,25 +485,42 @@ def compile_policy(policy: Policy, fields: dict[str, str], dialect: Dialect, *, 
 # ---------------------------------------------------------------- the whole query
 
 
-def wide_query(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *,
-               prior: bool = False) -> str:
-    """SELECT per row: _row, uscc, name, district_c, year and, per clause n, s_n, a_n, ci_n, lo_n, g_n, m_n, no_n.
+def wide_steps(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *,
+               prior: bool = False) -> list[tuple[str, str]]:
+    """The decisions as a chain of relations, each built from the one before: the prior awards joined,
+    the helper expressions layer by layer, then `w` — per row: _row, uscc, name, district_c, year and,
+    per clause n, s_n, a_n, ci_n, lo_n, g_n, m_n, no_n (status, amount, city, local, gaps, missing, notes).
 
     `source` is a relation of typed rows (see the module's docstring)."""
     comp, compiled = compile_policy(policy, fields, dialect, prior=prior)
-    base = f"SELECT * FROM {source}"
+    steps: list[tuple[str, str]] = []
+    prev = source
     if prior and comp.priors:
-        base = f"SELECT {source}.*, {comp.prior_select(source)} FROM {source}"
-    level1 = f"SELECT b.* FROM ({base}) b"
-    for layer in _layers(compiled.helpers):  # a helper uses only helpers of the layers below it
-        level1 = f"SELECT l.*, {', '.join(f'{sql} AS {name}' for name, sql in layer)} FROM ({level1}) l"
+        steps.append(("wb", f"SELECT {source}.*, {comp.prior_select(source)} FROM {source}"))
+        prev = "wb"
+    for i, layer in enumerate(_layers(compiled.helpers)):  # a helper uses only helpers of the layers below it
+        steps.append((f"wl{i}", f"SELECT l.*, {', '.join(f'{sql} AS {name}' for name, sql in layer)} FROM {prev} l"))
+        prev = f"wl{i}"
     cols = []
     for n in compiled.clauses:
         c = compiled.columns[n]
         cols += [f"{c['status']} AS s_{n}", f"{c['amount']} AS a_{n}", f"{c['city']} AS ci_{n}",
                  f"{c['local']} AS lo_{n}", f"{c['gaps']} AS g_{n}", f"{c['missing']} AS m_{n}",
                  f"{c['notes']} AS no_{n}"]
-    return f"SELECT _row, uscc, name, district_c, year, {', '.join(cols)} FROM ({level1}) l1"
+    steps.append(("w", f"SELECT _row, uscc, name, district_c, year, {', '.join(cols)} FROM {prev} l1"))
+    return steps
+
+
+def wide_query(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *,
+               prior: bool = False) -> str:
+    """wide_steps as one query (each step a subquery of the next)."""
+    steps = wide_steps(policy, fields, dialect, source, prior=prior)
+    sql = {}
+    for name, select in steps:
+        for earlier, text in sql.items():
+            select = select.replace(f" FROM {earlier} ", f" FROM ({text}) ")
+        sql[name] = select
+    return sql["w"]
 
 
 def _layers(helpers: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:

@@ -424,6 +424,13 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
     """The rows typed and checked, the earlier awards loaded, and `w` (the decisions, one row per row)."""
     _typed_rows(db, src, policy, fields, options)
     prior = _load_prior(db, policy, options.ledger_url, fields) if options.ledger_url else False
+    if db.d.name == "spark":  # Catalyst would inline the layers into one another: each is made on its own
+        steps = C.wide_steps(policy, fields, db.d, "t", prior=prior)
+        for name, select in steps:
+            db.create(name, select)
+        for name, _ in steps[:-1]:
+            db.drop(name)
+        return
     db.create("w", C.wide_query(policy, fields, db.d, "t", prior=prior) + " ORDER BY _row")
 
 

@@ -39,8 +39,9 @@ def session() -> Any:
         master = os.environ.get("ZZCBEC_SPARK_MASTER", "local[2]")
         _SESSION = (SparkSession.builder.master(master).appName("zzcbec-match")
                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                    .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "1g")
+                    .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "2g")
                     .config("spark.sql.codegen.wholeStage", "false")
+                    .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")  # the clauses are long expressions: interpreted
                     .getOrCreate())
         _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
