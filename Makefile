@@ -6,7 +6,7 @@ OUT ?= out
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
-.PHONY: install system fonts browser demo test test-fast typecheck schemas bench lint clean serve
+.PHONY: install system fonts browser demo test test-fast typecheck schemas docs bench lint clean serve
 
 # The Fandol faces (GB 2312 仿宋, 黑体, 楷体, 宋体) come out of Debian's texlive-lang-chinese without
 # installing TeX: download the .deb (49 MB), unpack it into a temporary folder, keep the .otf files.
@@ -78,6 +78,10 @@ typecheck: install
 # the bundle and profile schemas are generated from the packaged policy
 schemas: install
 	$(PY) -m zzcbec_docs.bundle.publish
+
+# docs/cli.md is the `--help` of every command (tests/test_docs.py fails when it is stale)
+docs: install
+	$(PY) -m zzcbec_docs.cli.reference > docs/cli.md.tmp && mv docs/cli.md.tmp docs/cli.md
 
 LEDGER ?= desk-ledger.db
 serve: install

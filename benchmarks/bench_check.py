@@ -26,7 +26,7 @@ def main(rounds: int = 5, per_round: int = 2000) -> None:
     import json
 
     for name, raw in inputs:  # the same bundles as JSON, which scripts and web forms send
-        b = parse_bundle(raw, name).raw
+        b = parse_bundle(raw, name, policy=load_policy()).raw
         json_inputs.append((name + ".json", json.dumps(b, ensure_ascii=False, default=str).encode()))
     for label, batch in (("YAML", inputs), ("JSON", json_inputs)):
         rates = []
@@ -34,7 +34,7 @@ def main(rounds: int = 5, per_round: int = 2000) -> None:
             t0 = time.perf_counter()
             for i in range(per_round):
                 name, raw = batch[i % len(batch)]
-                decide(parse_bundle(raw, name), policy)
+                decide(parse_bundle(raw, name, policy=load_policy()), policy)
             rates.append(per_round / (time.perf_counter() - t0))
         print(f"{label}: {statistics.median(rates):,.0f} bundles/s (median of {rounds} rounds of {per_round}; "
               f"min {min(rates):,.0f}, max {max(rates):,.0f}) over {len(batch)} distinct bundles")

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from zzcbec_docs.bundle import uscc as uscc_mod  # noqa: E402
 from zzcbec_docs.calculator.table_read import table_fields  # noqa: E402
+from zzcbec_docs.policy import load_policy  # noqa: E402
 
 AROUND = {  # a fact → values around its thresholds (as bench_match_table)
     "import_export": ["9999999.99", "10000000", "20000000", "5000000000", "800000"],
@@ -56,6 +57,7 @@ BY_KIND = {
     "money": ["0", "150000", "800000.50", "2999999.99"],
     "quantity": ["1000", "1000.01", "5000"],
 }
+POLICY = load_policy()
 DISTRICTS = ["金水区", "郑东新区", "中牟县", "上街区", "航空港区", "二七区", "高新区", "巩义市"]
 
 
@@ -68,13 +70,13 @@ def generate(path: Path, rows: int) -> None:
     """The table, by DuckDB (a million rows in a few seconds): valid USCCs, one bad year in a thousand."""
     import duckdb
 
-    fields = [f for f in table_fields() if f not in ("uscc", "name", "district", "year")]
+    fields = [f for f in table_fields(POLICY) if f not in ("uscc", "name", "district", "year")]
     alphabet, weights = uscc_mod.ALPHABET, uscc_mod.WEIGHTS
     body = "'91410100MA' || lpad(CAST(i AS VARCHAR), 7, '0')"
     total = " + ".join(f"(strpos('{alphabet}', substr(b, {k + 1}, 1)) - 1) * {w}" for k, w in enumerate(weights))
     cols = []
     for n, f in enumerate(fields):
-        kind = table_fields()[f]
+        kind = table_fields(POLICY)[f]
         values = AROUND.get(f) or BY_KIND.get(kind) or BY_KIND["money"]
         if f == "etrade_core_zone_policy":
             cols.append(f"CASE WHEN hash(i, 999) % 20 = 0 THEN '是' WHEN hash(i, 998) % 2 = 0 THEN '否' "

@@ -27,6 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from zzcbec_docs.bundle.uscc import complete  # noqa: E402
 from zzcbec_docs.calculator.table_read import table_fields  # noqa: E402
+from zzcbec_docs.policy import load_policy  # noqa: E402
+
+POLICY = load_policy()
 
 DISTRICTS = ["金水区", "郑东新区", "中牟县", "上街区", "航空港区", "二七区", "高新区", "巩义市"]
 AROUND = {  # a fact → values around its thresholds
@@ -79,7 +82,7 @@ KINDS = [  # (weight, the facts such an enterprise's row holds)
 
 def generate(path: Path, rows: int, seed: int = 15) -> None:
     rnd = random.Random(seed)
-    fields = [f for f in table_fields() if f not in ("uscc", "name", "district", "year")]
+    fields = [f for f in table_fields(POLICY) if f not in ("uscc", "name", "district", "year")]
     weights = [w for w, _ in KINDS]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -87,7 +90,7 @@ def generate(path: Path, rows: int, seed: int = 15) -> None:
         exclusion = fields.index("etrade_core_zone_policy")
         for i in range(rows):
             known = set(rnd.choices([k for _, k in KINDS], weights=weights)[0])
-            facts = [value(f, table_fields()[f], rnd) if f in known and rnd.random() < 0.9 else "" for f in fields]
+            facts = [value(f, table_fields(POLICY)[f], rnd) if f in known and rnd.random() < 0.9 else "" for f in fields]
             facts[exclusion] = rnd.choices(["", "否", "是"], weights=[50, 45, 5])[0]
             year = "2026" if i % 1000 else "26"  # one row in a thousand is bad
             w.writerow([complete(f"91410100MA{i:07d}"), f"郑州测试企业{i}有限公司", rnd.choice(DISTRICTS), year, *facts])

@@ -39,7 +39,7 @@ def main(n: int = 50) -> None:
 
     tune_for_rendering()  # as `zzcbec render` and the batch workers do
     policy = load_policy()
-    bundle = load_bundle(SAMPLE)
+    bundle = load_bundle(SAMPLE, load_policy())
     notice = NoticeOptions(number="郑商务〔2026〕15号")
     t0 = time.perf_counter()
     html, _ = build_html(bundle, policy, "notice", notice=notice)

@@ -74,29 +74,8 @@ def bundle_file(tmp_path: Path):
     return make
 
 
-# Rendering PDFs and starting processes is what makes a test slow; `make test-fast` leaves these out.
-SLOW_FILES = {"test_batch.py", "test_interrupts.py", "test_render_cli.py", "test_documents.py",
-              "test_render_properties.py", "test_hostile.py", "test_fuzz.py", "test_bureau_documents.py",
-              "test_verify_publicity.py"}
-
-
-PROCESS_MARKS = ("run_cli(", "subprocess", "_process(", "Popen", "multiprocessing")
-
-
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    """Mark as slow the tests of the rendering files and every test that starts the CLI as a process."""
-    import inspect
-
-    for item in items:
-        fn = getattr(item, "function", None)
-        source = ""
-        if fn is not None:
-            try:
-                source = inspect.getsource(fn)
-            except (OSError, TypeError):
-                source = ""
-        if item.path.name in SLOW_FILES or any(m in source for m in PROCESS_MARKS):
-            item.add_marker(pytest.mark.slow)
+# Slow tests (rendering many documents, starting processes: what `make test-fast` leaves out) are marked
+# where they are written: `@pytest.mark.slow` on the test, or `pytestmark = pytest.mark.slow` for a file.
 
 
 def pytest_report_header(config):  # type: ignore[no-untyped-def]
@@ -166,9 +145,13 @@ PG_UP = _postgres_answers()
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ledger_url(request, tmp_path):
-    """A fresh, empty ledger: a SQLite file, or a schema of its own in the PostgreSQL test database."""
+    """A fresh, empty ledger: an empty SQLite file (the process commands refuse a path that does not
+    exist; the tables are made on first use, as in an empty PostgreSQL schema), or a schema of its own
+    in the PostgreSQL test database."""
     if request.param == "sqlite":
-        yield str(tmp_path / "ledger.db")
+        path = tmp_path / "ledger.db"
+        path.touch()
+        yield str(path)
         return
     if not PG_UP:
         pytest.skip(f"PostgreSQL does not answer at {PG_BASE}: PostgreSQL ledger tests skipped")

@@ -12,9 +12,13 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 
 def _inputs(tmp_path: Path, names: list[str]) -> Path:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from zzcbec_docs.bundle import BundleInvalid, load_bundle, parse_bundle
+from zzcbec_docs.policy import load_policy
 
 from conftest import SAMPLES, make_bundle
 
@@ -17,7 +18,7 @@ def problems(raw: bytes | str, name: str = "b.json"):
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     with pytest.raises(BundleInvalid) as e:
-        parse_bundle(raw, name)
+        parse_bundle(raw, name, policy=load_policy())
     return e.value.problems
 
 
@@ -26,7 +27,7 @@ def jb(bundle) -> str:
 
 
 def test_good_bundle_parses_money_exactly():
-    b = parse_bundle(jb(make_bundle(1, {"import_export": 12000000.1, "promotion_costs": "800000.05"})).encode(), "b.json")
+    b = parse_bundle(jb(make_bundle(1, {"import_export": 12000000.1, "promotion_costs": "800000.05"})).encode(), "b.json", policy=load_policy())
     from decimal import Decimal
 
     assert b.claims[0].facts == {"import_export": Decimal("12000000.1"), "promotion_costs": Decimal("800000.05")}
@@ -76,7 +77,7 @@ def test_unknown_district_lists_the_accepted_names():
 
 
 def test_district_aliases_resolve_to_the_canonical_name():
-    b = parse_bundle(jb(make_bundle(1, GOOD, district="管城回族区")).encode(), "b.json")
+    b = parse_bundle(jb(make_bundle(1, GOOD, district="管城回族区")).encode(), "b.json", policy=load_policy())
     assert b.applicant.district == "管城区" and b.applicant.district_as_written == "管城回族区"
 
 
@@ -87,7 +88,7 @@ def test_duplicate_clause_is_refused_but_clause_11_may_repeat_per_competition():
     comp = {"competition_approved": True, "held_in_zhengzhou": True, "requested": "1"}
     ok = make_bundle(claims=[{"clause": 11, "facts": {**comp, "competition_name": "甲"}},
                              {"clause": 11, "facts": {**comp, "competition_name": "乙"}}])
-    assert len(parse_bundle(jb(ok).encode(), "b.json").claims) == 2
+    assert len(parse_bundle(jb(ok).encode(), "b.json", policy=load_policy()).claims) == 2
     same = make_bundle(claims=[{"clause": 11, "facts": {**comp, "competition_name": "甲"}},
                                {"clause": 11, "facts": {**comp, "competition_name": "甲"}}])
     assert problems(jb(same))[0].path == "/claims/1/clause"
@@ -118,7 +119,7 @@ def test_duplicate_keys_are_refused_in_json_and_yaml():
 
 def test_yaml_numbers_keep_their_text_and_yes_is_not_a_boolean():
     text = (SAMPLES / "clause06-eligible.yaml").read_text(encoding="utf-8")
-    b = parse_bundle(text.encode(), "s.yaml")
+    b = parse_bundle(text.encode(), "s.yaml", policy=load_policy())
     assert b.claims[0].facts["uses_zz_logistics"] is True
     p = problems(text.replace("uses_zz_logistics: true", "uses_zz_logistics: yes"), "s.yaml")
     assert p[0].path == "/claims/0/facts/uses_zz_logistics"
@@ -145,32 +146,32 @@ def test_deep_nesting_is_refused():
 
 def test_bom_is_accepted_and_gbk_is_explained():
     text = jb(make_bundle(1, GOOD))
-    assert parse_bundle(b"\xef\xbb\xbf" + text.encode("utf-8"), "b.json").year == 2026
+    assert parse_bundle(b"\xef\xbb\xbf" + text.encode("utf-8"), "b.json", policy=load_policy()).year == 2026
     (p,) = problems(text.encode("gbk"))
     assert "GBK" in p.zh and "iconv" in p.en
 
 
 def test_crlf_yaml_is_fine():
     text = (SAMPLES / "clause01-eligible.yaml").read_text(encoding="utf-8").replace("\n", "\r\n")
-    assert parse_bundle(text.encode(), "s.yaml").year == 2026
+    assert parse_bundle(text.encode(), "s.yaml", policy=load_policy()).year == 2026
 
 
 def test_empty_and_oversized_files(tmp_path):
     empty = tmp_path / "empty.yaml"
     empty.write_bytes(b"")
     with pytest.raises(Exception) as e:
-        load_bundle(empty)
+        load_bundle(empty, load_policy())
     assert "empty" in str(e.value)
     big = tmp_path / "big.yaml"
     big.write_bytes(b"# " + b"x" * (2 * 1024 * 1024))
     with pytest.raises(Exception) as e:
-        load_bundle(big)
+        load_bundle(big, load_policy())
     assert "limit" in str(e.value)
 
 
 def test_a_directory_is_not_a_bundle(tmp_path):
     with pytest.raises(Exception) as e:
-        load_bundle(tmp_path)
+        load_bundle(tmp_path, load_policy())
     assert "directory" in str(e.value)
 
 
@@ -181,12 +182,12 @@ def test_not_a_mapping_at_the_top():
 
 def test_every_sample_under_invalid_is_invalid_and_every_other_sample_is_valid():
     for f in sorted(SAMPLES.glob("*.yaml")):
-        load_bundle(f)
+        load_bundle(f, load_policy())
     invalid = sorted((SAMPLES / "invalid").iterdir())
     assert len(invalid) >= 4
     for f in invalid:
         with pytest.raises(BundleInvalid):
-            load_bundle(f)
+            load_bundle(f, load_policy())
 
 
 def test_fast_validation_agrees_with_the_published_schema():
@@ -203,5 +204,5 @@ def test_fast_validation_agrees_with_the_published_schema():
         cases.append(parse_text(f.read_text(encoding="utf-8"), f.name, BundleError))
     for data in cases:
         full = {p for p, _, _ in schema.errors(SCHEMA, data)}
-        fast = {p for p, _, _ in _schema_errors(data)}
+        fast = {p for p, _, _ in _schema_errors(data, load_policy())}
         assert full == fast, data

@@ -24,6 +24,9 @@ from zzcbec_docs.policy import load_policy
 from conftest import SAMPLES, make_bundle, run_cli, write_bundle
 from docs_helpers import docx_blocks, misdrawn_characters, pdf_text, source_faces
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 KINDS = ["application", "opinion", "notice"]
 LONG_NAME = "河南省郑州市中原区示例跨境电子商务供应链管理有限公司"  # 25 characters: longer than a title line
@@ -50,7 +53,7 @@ def bundles(tmp_path_factory):
     out = {}
     try:
         for key, src in _bundles(tmp).items():
-            bundle = load_bundle(src)
+            bundle = load_bundle(src, load_policy())
             files = render_bundle(bundle, load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp / key,
                                   notice=NoticeOptions(number="郑商务〔2026〕15号"))
             out[key] = (bundle, {(f.kind, f.format): f.path for f in files})
@@ -123,7 +126,7 @@ def test_a_document_number_not_in_gb_t_9704_form_is_refused_and_nothing_written(
     from zzcbec_docs.errors import ArgumentError
 
     with pytest.raises(ArgumentError) as e:
-        render_bundle(load_bundle(SAMPLES / "clause01-eligible.yaml"), load_policy(), kinds=["notice"],
+        render_bundle(load_bundle(SAMPLES / "clause01-eligible.yaml", load_policy()), load_policy(), kinds=["notice"],
                       formats=["docx", "pdf"], out_dir=tmp_path, notice=NoticeOptions(number=number))
     assert "GB/T 9704" in e.value.zh and "GB/T 9704" in e.value.en
     assert list(tmp_path.iterdir()) == []

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
-from zzcbec_docs.policy import default_policy_path
+from zzcbec_docs.policy import default_policy_path, load_policy
 
 from conftest import SAMPLES, run_in_process, uscc
 
@@ -72,6 +73,7 @@ def test_match_what_if_and_cap_binding(tmp_path):
     assert d["settings"] == {"import_export": "25000000", "promotion_costs": "2000000"}
 
 
+@pytest.mark.slow
 def test_match_table_and_bad_input(tmp_path):
     r = run_in_process("match", str(_profile(tmp_path)))
     assert r.returncode == 0 and "可申报 / eligible" in r.stdout.decode() and "第十二条" in r.stdout.decode()
@@ -89,6 +91,7 @@ def test_excluded_profile(tmp_path):
     assert {c["status"] for c in d["clauses"] if c["clause"] not in (4, 13, 14)} == {"excluded"}
 
 
+@pytest.mark.slow
 def test_explain_quotes_the_clause_and_numbers_the_steps():
     r = run_in_process("explain", str(SAMPLES / "multi-clause-eligible.yaml"), "--clause", "6")
     text = r.stdout.decode()
@@ -104,6 +107,7 @@ def test_explain_quotes_the_clause_and_numbers_the_steps():
     assert r.returncode == 1
 
 
+@pytest.mark.slow
 def test_policy_show():
     r = run_in_process("policy", "show")
     text = r.stdout.decode()
@@ -113,6 +117,7 @@ def test_policy_show():
     assert "条文：（九）" in r.stdout.decode() and "第一条" not in r.stdout.decode()
 
 
+@pytest.mark.slow
 def test_policy_diff_lists_changes_and_their_effect_on_bundles(tmp_path):
     data = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
     data["status"] = "final"
@@ -131,6 +136,7 @@ def test_policy_diff_lists_changes_and_their_effect_on_bundles(tmp_path):
     assert "clause06-eligible.yaml 第六条: eligible ¥250,000.00 → eligible ¥200,000.00" in text
 
 
+@pytest.mark.slow
 def test_from_nothing_to_documents_with_the_cli_alone(tmp_path):
     out = tmp_path / "b.yaml"
     assert run_in_process("init-bundle", "--clause", "6", "--year", "2026", "--out", str(out)).returncode == 0
@@ -155,13 +161,14 @@ def test_from_nothing_to_documents_with_the_cli_alone(tmp_path):
     assert r.returncode == 0 and len(list((tmp_path / "docs").glob("*.pdf"))) == 1
 
 
+@pytest.mark.slow
 def test_every_clause_skeleton_names_exactly_the_facts_the_schema_needs():
     from zzcbec_docs.bundle.validate import fact_kinds
 
     for n in range(1, 15):
         text = run_in_process("init-bundle", "--clause", str(n), "--year", "2026").stdout.decode()
         data = yaml.safe_load(text)
-        assert set(data["claims"][0]["facts"]) == set(fact_kinds()[n]), n
+        assert set(data["claims"][0]["facts"]) == set(fact_kinds(load_policy())[n]), n
 
 
 def test_the_profile_schema_holds_every_fact_of_the_bundle_schema():
@@ -169,10 +176,11 @@ def test_the_profile_schema_holds_every_fact_of_the_bundle_schema():
     from zzcbec_docs.bundle.validate import fact_kinds
 
     facts = schema.load_schema("profile.schema.json")["properties"]["facts"]["properties"]
-    every = {name for kinds in fact_kinds().values() for name in kinds}
+    every = {name for kinds in fact_kinds(load_policy()).values() for name in kinds}
     assert set(facts) == every
 
 
+@pytest.mark.slow
 def test_the_examples_work(tmp_path):
     from conftest import ROOT
 

@@ -115,6 +115,7 @@ def test_the_process_through_the_api(desk):
     assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "revoked"
 
 
+@pytest.mark.slow
 def test_an_invalid_bundle_gets_the_errors_check_gives(desk, tmp_path):
     bad = clause1()
     bad["claims"][0]["facts"]["import_export"] = "12,000,000"
@@ -170,6 +171,7 @@ def test_hostile_json_bodies_get_a_422_with_a_place(desk):
     assert c["anonymous"].post("/api/login", json={"username": ["x"], "password": 1}).status_code == 401
 
 
+@pytest.mark.slow
 def test_a_submission_answers_with_its_case_and_the_check_the_command_line_gives(desk, tmp_path):
     """POST /api/cases: 201 {"id", "status": "submitted", "check": <what `check --json` says>}; the
     same bundle again is the same case (200), not a second one."""

@@ -133,7 +133,7 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     page.select_option("select[name=conclusion]", "partial")
     page.fill("textarea[name=remarks]", "推广费按发票核减至70万元")
     page.click("#review-button")
-    page.wait_for_selector("#case-status:has-text('审核通过')")
+    page.wait_for_selector("#case-status:has-text('审核同意')")
     assert page.inner_text("#case-total") == "¥460,000.00"  # 30% of 700,000 + 250,000
     shot(page, "4-reviewer-case")
     with page.expect_download() as dl:

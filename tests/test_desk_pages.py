@@ -62,6 +62,7 @@ def test_the_decision_while_typing_and_the_gap_in_the_policys_words(app):
     assert r.status_code == 200 and "/claims/0/facts/promotion_costs" in r.text
 
 
+@pytest.mark.slow
 def test_bundle_files_in_and_out_are_what_the_command_line_reads(app, tmp_path):
     c = client(app, "ent-a")
     token = csrf_of(c.get("/apply").text)
@@ -152,6 +153,7 @@ def test_serve_demo_prints_its_accounts_and_loads_the_samples(tmp_path):
     assert "ent-demo" in printed and "rev-jinshui" in printed and PASSWORD in printed
 
 
+@pytest.mark.slow
 def test_users_command_line(tmp_path):
     url = str(tmp_path / "u.db")
     r = run_cli("users", "add", "rev-x", "--role", "reviewer", "--district", "航空港区", "--password-stdin",

@@ -91,6 +91,7 @@ def test_wrong_password_and_unknown_user_look_alike_then_429(app):
     assert c.post("/api/login", json={"username": "ent-b", "password": PASSWORD}).status_code == 200  # others are not locked
 
 
+@pytest.mark.slow
 def test_disabled_accounts_lose_their_sessions(app, tmp_path):
     c = sign_in(client(app), "ent-b")
     r = run_cli("users", "disable", "ent-b", "--ledger", str(tmp_path / "desk.db"))

@@ -31,6 +31,9 @@ from docs_helpers import (
     without_repeated_headers,
 )
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 GOLDEN = Path(__file__).parent / "golden"
 KINDS = ["application", "opinion", "notice"]
@@ -42,7 +45,7 @@ def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("docs")
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
-        bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml")
+        bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy())
         files = render_bundle(bundle, load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=out,
                               notice=NoticeOptions(number="郑商务〔2026〕15号"))
     finally:
@@ -106,7 +109,7 @@ def test_notice_content(rendered):
 def test_notice_of_one_clause_keeps_its_closing_with_the_body(tmp_path):
     """The 版头 and 版记 take their room: a one-clause notice runs to two pages, and the second page
     opens with the body's last lines, never with 特此通知 or the issuer alone."""
-    b = load_bundle(SAMPLES / "clause01-eligible.yaml")
+    b = load_bundle(SAMPLES / "clause01-eligible.yaml", load_policy())
     (pdf,) = render_bundle(b, load_policy(), kinds=["notice"], formats=["pdf"], out_dir=tmp_path)
     pages = [p.extract_text() for p in PdfReader(pdf.path).pages]
     assert len(pages) <= 2
@@ -124,7 +127,7 @@ def test_application_has_commitment_and_attachment_list(tmp_path):
     b["attachments"] = [{"kind": "business_license", "title": "营业执照", "file": "attachments/license.pdf",
                          "sha256": digest}]
     path = write_bundle(tmp_path / "b.json", b)
-    files = render_bundle(load_bundle(path), load_policy(), kinds=["application"], formats=["docx", "pdf"],
+    files = render_bundle(load_bundle(path, load_policy()), load_policy(), kinds=["application"], formats=["docx", "pdf"],
                           out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
     assert "承诺书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
@@ -160,8 +163,8 @@ def test_opinion_recomputes_with_verified_facts(tmp_path):
     from zzcbec_docs.documents.review import load_review
 
     src = SAMPLES / "multi-clause-eligible.yaml"
-    review = load_review(_review(tmp_path, src))
-    files = render_bundle(load_bundle(src), load_policy(), kinds=["opinion", "notice"], formats=["docx"],
+    review = load_review(_review(tmp_path, src), load_policy())
+    files = render_bundle(load_bundle(src, load_policy()), load_policy(), kinds=["opinion", "notice"], formats=["docx"],
                           out_dir=tmp_path, review=review)
     text = "\n".join(docx_blocks(files[0].path))
     assert "核实调整：用于跨境电子商务的网络推广、独立站建设等费用：申报2,000,000.00元，核实1,900,000.00元" in text
@@ -176,9 +179,9 @@ def test_review_of_another_bundle_is_refused(tmp_path):
     from zzcbec_docs.documents.review import load_review
     from zzcbec_docs.errors import ReviewError
 
-    review = load_review(_review(tmp_path, SAMPLES / "clause01-eligible.yaml"))
+    review = load_review(_review(tmp_path, SAMPLES / "clause01-eligible.yaml"), load_policy())
     with pytest.raises(ReviewError) as e:
-        render_bundle(load_bundle(SAMPLES / "multi-clause-eligible.yaml"), load_policy(), kinds=["opinion"],
+        render_bundle(load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy()), load_policy(), kinds=["opinion"],
                       formats=["docx"], out_dir=tmp_path, review=review)
     assert e.value.pointer == "/bundle/sha256"
     assert not list(tmp_path.glob("*.docx"))
@@ -362,7 +365,7 @@ def test_bundle_text_is_data_in_both_formats(tmp_path):
     b = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, name=evil,
                     address='<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">')
     path = write_bundle(tmp_path / "evil.json", b)
-    files = render_bundle(load_bundle(path), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
+    files = render_bundle(load_bundle(path, load_policy()), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
     for f in files:
         if f.format == "docx":
             text = "\n".join(docx_blocks(f.path))
@@ -436,12 +439,12 @@ def test_ineligible_bundle_gets_no_notice_and_etrade_gets_no_application(tmp_pat
 
     for sample, kind in (("ineligible-clause06-below.yaml", "notice"), ("excluded-etrade.yaml", "application")):
         with pytest.raises(RenderError):
-            render_bundle(load_bundle(SAMPLES / sample), load_policy(), kinds=[kind], formats=["pdf"], out_dir=tmp_path)
+            render_bundle(load_bundle(SAMPLES / sample, load_policy()), load_policy(), kinds=[kind], formats=["pdf"], out_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_shangjie_split_is_an_internal_note_of_the_opinion_not_the_notice(tmp_path):
-    files = render_bundle(load_bundle(SAMPLES / "shangjie-unsettled.yaml"), load_policy(), kinds=["opinion", "notice"],
+    files = render_bundle(load_bundle(SAMPLES / "shangjie-unsettled.yaml", load_policy()), load_policy(), kinds=["opinion", "notice"],
                           formats=["docx"], out_dir=tmp_path)
     opinion, notice = ("\n".join(docx_blocks(f.path)) for f in files)
     assert "上街区未列入《措施》第十六条资金分担范围，市、区承担比例待财政部门确定" in opinion
@@ -469,7 +472,7 @@ def test_hostile_strings_stay_text_fetch_nothing_and_wrap_inside_the_page(tmp_pa
         {"clause": 13, "facts": {"overseas_warehouse": ("https://example.invalid/" + "长" * 900 + "x" * 900)[:2000]}},
     ], name=long_latin, address=css[:200])
     path = write_bundle(tmp_path / "evil.json", b)
-    files = render_bundle(load_bundle(path), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
+    files = render_bundle(load_bundle(path, load_policy()), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
     pdf_writer._stylesheet.cache_clear()
     assert all(u.startswith("file://") and ("/templates/" in u or "/fonts/" in u) for u in fetched), fetched
     for f in files:
@@ -525,7 +528,7 @@ def test_pdf_follows_gbt_9704_on_the_page(rendered):
 
 def test_opinion_prints_the_clause_3_reading_it_applied(tmp_path):
     """documents.md: the opinion states the reading of any ambiguous clause (clause 3's tiers)."""
-    files = render_bundle(load_bundle(SAMPLES / "clause03-top-up.yaml"), load_policy(), kinds=["opinion"],
+    files = render_bundle(load_bundle(SAMPLES / "clause03-top-up.yaml", load_policy()), load_policy(), kinds=["opinion"],
                           formats=["docx"], out_dir=tmp_path)
     text = "\n".join(docx_blocks(files[0].path))
     assert "第三条：" in text and "补差" in text

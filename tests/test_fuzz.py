@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
 from zzcbec_docs.errors import BundleError
+from zzcbec_docs.policy import load_policy
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("ZZCBEC_FUZZ_EXAMPLES", "2000"))
 SEEDS = [b'{"schema_version": "1.0", "year": 2026}', b"schema_version: '1.0'\nyear: 2026\n", b"a: &a [*a]",
@@ -25,7 +30,7 @@ SEEDS = [b'{"schema_version": "1.0", "year": 2026}', b"schema_version: '1.0'\nye
 def fuzz_one(data: bytes, name: str) -> None:
     """The entry point: parse_bundle may return or raise BundleError, nothing else."""
     try:
-        parse_bundle(data, name)
+        parse_bundle(data, name, policy=load_policy())
     except BundleInvalid as e:
         assert e.problems
         for p in e.problems:

@@ -1,5 +1,5 @@
-"""Killing `render` and `award` at random points, many times: never a partial document, never an
-inconsistent ledger, and the next run completes."""
+"""Killing `render` at random moments and `award` at each of its fault points (tests/faulty_zzcbec.py),
+many times: never a partial document, never an inconsistent ledger, and the next run completes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
@@ -28,6 +32,21 @@ def _kill_after(args: list[str], delay: float) -> None:
     except ProcessLookupError:
         pass
     p.wait()
+
+
+def _kill_at(args: list[str], point: str) -> None:
+    """Run the command through the test runner that pauses at the award's fault `point`; kill it there."""
+    p = subprocess.Popen([sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py"), *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=dict(ENV, ZZCBEC_FAULT=point),
+                         start_new_session=True)
+    assert p.stdout is not None
+    paused = any(b"paused" in line for line in iter(p.stdout.readline, b""))
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+    assert paused, f"award ended before its fault point {point}"
 
 
 def _documents_are_whole(folder: Path) -> int:
@@ -56,10 +75,9 @@ def test_render_killed_anywhere_leaves_only_whole_documents(tmp_path):
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
 
 
-def test_award_killed_anywhere_keeps_the_ledger_consistent(tmp_path):
+def test_award_killed_at_each_fault_point_keeps_the_ledger_consistent(tmp_path):
     import sqlite3
 
-    rng = random.Random(7)
     ledger = tmp_path / "ledger.db"
     assert run_cli("ledger", "init", "--ledger", str(ledger)).returncode == 0
     bundles = [write_bundle(tmp_path / f"b{i}.json",
@@ -67,8 +85,9 @@ def test_award_killed_anywhere_keeps_the_ledger_consistent(tmp_path):
                                             "intl_logistics_costs": str(2_000_000 + i)}, n=200 + i))
                for i in range(6)]
     out = tmp_path / "out"
-    for b in bundles:
-        _kill_after(["award", str(b), "--ledger", str(ledger), "--out", str(out)], rng.uniform(0.2, 2.0))
+    points = ("after_records", "before_commit", "after_commit")  # the award's fault hooks, each twice
+    for i, b in enumerate(bundles):
+        _kill_at(["award", str(b), "--ledger", str(ledger), "--out", str(out)], points[i % len(points)])
         db = sqlite3.connect(ledger)
         seqs = sorted(s for (s,) in db.execute("SELECT seq FROM zzcbec_notices"))
         assert seqs == list(range(1, len(seqs) + 1))  # gapless

@@ -1,6 +1,7 @@
-"""The package's layers: every module imports on its own, the library never speaks command line.
+"""The package's layers: every module imports on its own, the library never speaks command line, and each
+package imports only the layers below it (LAYERS, below; docs/architecture.md).
 
-policy/ → bundle/ → rules/ → (process/, ledger/, documents/) → cli/, desk/. Like pip-tools'
+policy/ → bundle/ → rules/ → ledger/, documents/ → process/ (the service layer) → cli/, desk/. Like pip-tools'
 circular-import test, each module is imported first thing in a fresh interpreter, so an import
 cycle that a happy import order hides still fails here.
 """
@@ -8,6 +9,7 @@ cycle that a happy import order hides still fails here.
 from __future__ import annotations
 
 import ast
+import functools
 import pkgutil
 import subprocess
 import sys
@@ -102,3 +104,183 @@ def test_the_published_schemas_are_generated_from_the_packaged_policy():
         on_disk = (ROOT / "schemas" / name).read_text(encoding="utf-8")
         assert on_disk == render(schema), f"{name} is out of date: run `make schemas`"
         assert json.loads(on_disk)["$defs"]  # and it is a real schema
+
+
+# The intended layering, as data. A unit is a subpackage or a top-level module of zzcbec_docs; it may import
+# units of its own layer or of the layers below it, and nothing above (docs/architecture.md has the same table).
+LAYERS: dict[str, tuple[str, ...]] = {
+    "base": ("errors", "money", "loading", "resources", "schema", "quick_schema", "lazy", "vocabulary"),
+    "policy": ("policy",),
+    "bundle": ("bundle",),
+    "rules": ("rules",),
+    "storage and rendering": ("ledger", "documents"),
+    "service": ("process", "check", "calculator", "batch", "sqlmatch"),
+    "faces": ("cli", "desk", "__main__"),
+}
+FACES = ("cli", "desk")
+SERVICE = LAYERS["service"]
+# siblings of one layer that must not know each other (the storage does not render, a page runs no command)
+SIBLINGS_APART = {("ledger", "documents"), ("documents", "ledger"), ("desk", "cli")}
+# faces reach storage and rendering only through the service layer
+BEHIND_THE_SERVICE = LAYERS["storage and rendering"]
+
+# What the code does today that the layering does not intend: each crossing allowed by name, with why.
+# Remove an entry when the code stops doing it (the test then keeps it out).
+KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
+    ("ledger", "documents"): "ledger/export.py takes write_atomic from documents/atomic.py, a base helper kept in "
+                             "the rendering package (issue 22 point 4)",
+    ("process", "check"): "process/service.py reads the exclusion list with check.read_exclusion_list while "
+                          "check.py decides with the ledger through process.decide: a cycle of two service "
+                          "modules (both import inside functions, so no import-time cycle)",
+    ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
+                       "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
+    ("desk", "ledger"): "desk/app.py opens the ledger (open_ledger) and desk/pages.py exports it (ledger.export)",
+    ("cli", "documents"): "render, award, publicity, verify, batch, demo and init-bundle call the renderers, fonts "
+                          "and write_atomic directly (issue 22 point 3: the pipelines into the library)",
+}
+
+
+def _unit(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "zzcbec_docs":
+        return None
+    if len(parts) == 1:
+        return "zzcbec_docs"
+    return parts[1] if (PACKAGE / parts[1]).is_dir() or (PACKAGE / f"{parts[1]}.py").exists() else None
+
+
+def import_graph() -> dict[str, dict[str, set[str]]]:
+    import copy
+
+    return copy.deepcopy(_import_graph())
+
+
+@functools.cache
+def _import_graph() -> dict[str, dict[str, set[str]]]:
+    """unit → imported unit → the files that import it: every import statement, inside functions and
+    `if TYPE_CHECKING:` too, and importlib.import_module("zzcbec_docs.…")."""
+    graph: dict[str, dict[str, set[str]]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE.parent).with_suffix("")
+        module = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        here = _unit(module)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                targets = [base, *(f"{base}.{a.name}" for a in node.names)]
+            elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
+                  == "import_module" and node.args and isinstance(node.args[0], ast.Constant)
+                  and isinstance(node.args[0].value, str)):
+                targets = [node.args[0].value]
+            for target in targets:
+                there = _unit(target)
+                if here and there and there not in (here, "zzcbec_docs"):
+                    graph.setdefault(here, {}).setdefault(there, set()).add(str(path.relative_to(PACKAGE)))
+    return graph
+
+
+def test_every_unit_of_the_package_has_its_layer():
+    units = {p.stem for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
+    units |= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    placed = {u for members in LAYERS.values() for u in members}
+    assert not units - placed, (f"{sorted(units - placed)} in no layer: add each to LAYERS in tests/test_layers.py "
+                                "and to the table of docs/architecture.md")
+    assert not placed - units, f"{sorted(placed - units)} in LAYERS but not in the package"
+
+
+def _crossings(graph: dict[str, dict[str, set[str]]]) -> dict[tuple[str, str], str]:
+    rank = {u: i for i, members in enumerate(LAYERS.values()) for u in members}
+    found = {}
+    for here, imported in graph.items():
+        for there, files in imported.items():
+            why = None
+            if rank[there] > rank[here]:
+                why = "imports a layer above it"
+            elif (here, there) in SIBLINGS_APART:
+                why = "imports a sibling it must not know"
+            elif here in FACES and there in BEHIND_THE_SERVICE:
+                why = "a face going round the service layer"
+            if why:
+                found[(here, there)] = f"{here} → {there}: {why} ({', '.join(sorted(files))})"
+    return found
+
+
+def test_each_package_imports_only_the_layers_below_it():
+    """policy → bundle → rules → ledger/documents → process (the service) → cli, desk."""
+    graph = import_graph()
+    unexpected = [msg for edge, msg in sorted(_crossings(graph).items()) if edge not in KNOWN_CROSSINGS]
+    assert unexpected == [], "\n".join(unexpected)
+    gone = sorted(edge for edge in KNOWN_CROSSINGS if edge[1] not in graph.get(edge[0], {}))
+    assert gone == [], f"{gone} no longer happen: remove them from KNOWN_CROSSINGS in tests/test_layers.py"
+
+
+def test_the_faces_call_the_service_layer():
+    graph = import_graph()
+    for face in FACES:
+        assert "process" in graph.get(face, {}), f"{face} does not import the service layer (zzcbec_docs.process)"
+
+
+def test_there_is_no_import_cycle_between_packages():
+    """Between units, a cycle is refused unless it is a known crossing (then it is named there)."""
+    graph = {u: set(t) for u, t in import_graph().items()}
+    allowed = set(KNOWN_CROSSINGS)
+    cycles = []
+    for a, targets in graph.items():
+        for b in targets:
+            if a in graph.get(b, set()) and (a, b) not in allowed and (b, a) not in allowed and a < b:
+                cycles.append(f"{a} ↔ {b}")
+    assert cycles == []
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:  # longer cycles, through allowed edges only
+        for nxt in graph.get(start, set()):
+            if (start, nxt) in allowed or nxt in seen:
+                continue
+            if nxt == goal or reaches(nxt, goal, seen | {nxt}):
+                return True
+        return False
+
+    assert [u for u in graph if reaches(u, u, set())] == []
+
+
+def test_the_layer_test_sees_a_violation():
+    """The check itself can fail: rules importing the ledger, or the desk importing a command, is reported."""
+    graph = import_graph()
+    graph.setdefault("rules", {})["ledger"] = {"rules/fake.py"}
+    graph.setdefault("desk", {})["cli"] = {"desk/fake.py"}
+    found = _crossings(graph)
+    assert "rules → ledger: imports a layer above it (rules/fake.py)" in found[("rules", "ledger")]
+    assert ("desk", "cli") in found
+
+
+def test_no_library_function_falls_back_to_the_packaged_draft_on_its_own():
+    """issue 19 point 8: the policy is chosen at an edge (cli/, the desk's Desk, a worker given the
+    edge's policy file) and passed down; below them nothing calls the loader without naming a
+    policy, and no function takes a policy that may be left out."""
+    edges = {"cli", "policy"}
+    offenders = []
+    for p in PACKAGE.rglob("*.py"):
+        rel = p.relative_to(PACKAGE)
+        if rel.parts[0] in edges:
+            continue
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) \
+                    == "load_policy" and not node.args and not node.keywords:
+                offenders.append(f"{rel}:{node.lineno} load_policy()")
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args
+                positional = args.posonlyargs + args.args
+                defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):],
+                                    args.defaults, strict=True))
+                defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                                 if d is not None})
+                d = defaults.get("policy")
+                if isinstance(d, ast.Constant) and d.value is None:
+                    offenders.append(f"{rel}:{node.lineno} {node.name}(policy=None)")
+    assert offenders == []

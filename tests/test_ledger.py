@@ -20,7 +20,7 @@ from zzcbec_docs.ledger import open_ledger
 from zzcbec_docs.policy import load_policy
 from zzcbec_docs.process import AlreadyAwarded, NotAwardable
 
-from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
+from conftest import ROOT, SAMPLES, make_bundle, run_cli, uscc, write_bundle
 
 
 def clause1_bundle(tmp_path: Path, name: str, promotion: str, n: int = 50, **kw) -> Path:
@@ -38,7 +38,7 @@ class Awarded:
 def award(url: str, path: Path, out: Path, **kw) -> Awarded:
     """Submit the bundle and award its case through the process layer; write the notice as `award` does."""
     lg, policy = open_ledger(url), load_policy()
-    case = process.submit(lg, load_bundle(path), actor="test", policy=policy).case
+    case = process.submit(lg, load_bundle(path, load_policy()), actor="test", policy=policy).case
     outcome = process.award(lg, case.id, actor="test", policy=policy, **kw)
     name, data = process.case_document(lg, case.id, "notice", "docx", policy=policy, number=outcome.number)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,6 +110,7 @@ def test_revocation_gives_the_cap_back_and_deletes_nothing(ledger_url, tmp_path)
     assert second.number.endswith("〕2号")  # numbers are never reused
 
 
+@pytest.mark.slow
 def test_check_with_the_ledger_names_the_entry_that_used_the_cap(ledger_url, tmp_path):
     out = tmp_path / "out"
     first = award(ledger_url, clause1_bundle(tmp_path, "a.json", "2000000"), out)
@@ -148,6 +149,7 @@ def _paused(p: subprocess.Popen) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_two_desks_awarding_the_same_applicant_at_once_hold_the_cap(ledger_url, tmp_path):
     """Desk A pauses inside its transaction after recording; desk B starts meanwhile. Without the
     lock, B would read the history before A commits and both would pay 300,000."""
@@ -160,24 +162,26 @@ def test_two_desks_awarding_the_same_applicant_at_once_hold_the_cap(ledger_url, 
         pb = _award_process(ledger_url, b, tmp_path / "out")
         outs = [p.communicate(timeout=120) for p in (pa, pb)]
         assert pa.returncode == 0 and pb.returncode == 0, outs
-        rows = open_ledger(ledger_url).awards(uscc=load_bundle(a).applicant.uscc)
+        rows = open_ledger(ledger_url).awards(uscc=load_bundle(a, load_policy()).applicant.uscc)
         assert sorted(r.amount for r in rows) == [Decimal("200000.00"), Decimal("300000.00")]
     numbers = sorted(int(r.notice_number.split("〕")[1][:-1]) for r in open_ledger(ledger_url).awards())
     assert numbers == list(range(1, 7))  # gapless
 
 
+@pytest.mark.slow
 def test_many_concurrent_desks_never_exceed_the_cap(ledger_url, tmp_path):
     open_ledger(ledger_url)
     bundles = [clause1_bundle(tmp_path, f"c{i}.json", str(400000 + i), n=90) for i in range(5)]  # 120,000 each
     procs = [_award_process(ledger_url, b, tmp_path / "out") for b in bundles]
     for p in procs:
         p.communicate(timeout=180)
-    rows = open_ledger(ledger_url).awards(uscc=load_bundle(bundles[0]).applicant.uscc)
+    rows = open_ledger(ledger_url).awards(uscc=load_bundle(bundles[0], load_policy()).applicant.uscc)
     assert sum(r.amount for r in rows) <= Decimal("500000.00")
     assert sum(r.amount for r in rows) == Decimal("500000.00")  # 4 × 120,000 + 20,000
     assert sorted(p.returncode for p in procs) == [0, 0, 0, 0, 0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["after_records", "before_commit"])
 def test_killing_award_before_commit_leaves_no_award_and_no_used_number(ledger_url, tmp_path, point):
     open_ledger(ledger_url)
@@ -192,6 +196,7 @@ def test_killing_award_before_commit_leaves_no_award_and_no_used_number(ledger_u
     assert again.number.endswith("〕1号")  # the killed run used no number
 
 
+@pytest.mark.slow
 def test_killed_after_commit_the_notice_is_written_again(ledger_url, tmp_path):
     open_ledger(ledger_url)
     bundle = clause1_bundle(tmp_path, "a.json", "1000000")
@@ -203,7 +208,9 @@ def test_killed_after_commit_the_notice_is_written_again(ledger_url, tmp_path):
     r = run_cli("award", str(bundle), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx")
     assert r.returncode == 1 and row.notice_number in r.stderr.decode() and "written again" in r.stderr.decode()
     (written,) = (tmp_path / "out").iterdir()
-    assert written.name.endswith("-notice-2026-001.docx") or "-notice-" in written.name
+    # named by its number, 郑商务〔2026〕1号: the applicant's USCC, the year, the notice's year and number
+    assert row.notice_number.endswith("〔2026〕1号")
+    assert written.name == f"{uscc(50)}-2026-notice-2026-001.docx"
     import io
     import zipfile
 
@@ -211,6 +218,7 @@ def test_killed_after_commit_the_notice_is_written_again(ledger_url, tmp_path):
     assert row.notice_number in doc and "300,000.00" in doc
 
 
+@pytest.mark.slow
 def test_export_adds_up(ledger_url, tmp_path):
     out = tmp_path / "out"
     for s in ("multi-clause-eligible.yaml", "clause06-eligible.yaml", "clause07-eligible.yaml",
@@ -247,6 +255,7 @@ def test_export_adds_up(ledger_url, tmp_path):
     assert wb["奖励明细 awards"].freeze_panes == "A2"
 
 
+@pytest.mark.slow
 def test_list_filters(ledger_url, tmp_path):
     out = tmp_path / "out"
     for s in ("clause06-eligible.yaml", "clause10-eligible.yaml", "clause01-eligible.yaml"):
@@ -260,6 +269,7 @@ def test_list_filters(ledger_url, tmp_path):
     assert "巩义示例电子商务有限公司" in r.stdout.decode() and "1 笔" in r.stdout.decode()
 
 
+@pytest.mark.slow
 def test_an_old_ledger_is_upgraded_with_its_data(tmp_path):
     from sqlalchemy import create_engine, insert, inspect, text
 
@@ -293,6 +303,7 @@ def test_an_old_ledger_is_upgraded_with_its_data(tmp_path):
     assert again.number == f"郑商务〔{again.number[4:8]}〕{2 if again.number[4:8] == '2026' else 1}号"
 
 
+@pytest.mark.slow
 def test_bad_ledger_urls_are_clear(tmp_path):
     for url, code in (("mysql://x@y/z", 2), (str(tmp_path / "no" / "such" / "l.db"), 2)):
         r = run_cli("ledger", "list", "--ledger", url)
@@ -306,6 +317,7 @@ def test_bad_ledger_urls_are_clear(tmp_path):
     assert r.returncode == 2
 
 
+@pytest.mark.slow
 def test_reading_a_missing_ledger_creates_nothing(tmp_path):
     missing = tmp_path / "none.db"
     for args in (["check", str(SAMPLES / "clause01-eligible.yaml"), "--ledger", str(missing)],

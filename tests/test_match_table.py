@@ -173,6 +173,7 @@ def _filled(text: str) -> str:
     return text.replace('bank: {name: "", account: ""}', 'bank: {name: 中国银行郑州分行, account: "6217000000000000000"}')
 
 
+@pytest.mark.slow
 def test_every_prefilled_bundle_passes_check_with_the_same_decision(matched, tmp_path):
     out = matched[0] / "out"
     rows = read_matches(out)
@@ -243,6 +244,7 @@ def test_booleans_accept_true_false_是_否_and_1_0(tmp_path):
     assert [rows[(uscc(700 + i), 10)]["status"] for i in range(len(words))] == list(words.values())
 
 
+@pytest.mark.slow
 def test_a_gbk_csv_is_refused_with_advice_and_a_bom_is_accepted(tmp_path):
     rows = [ent(1, import_export="30000000", promotion_costs="800000")]
     gbk = write_csv(tmp_path / "gbk.csv", rows, encoding="gbk")
@@ -325,7 +327,7 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
     results = {}
     for jobs in (1, 2):
-        summary = run_table(Table(table), load_policy(), TableOptions(out_dir=tmp_path / f"j{jobs}", jobs=jobs,
+        summary = run_table(Table(table, None, load_policy()), load_policy(), TableOptions(out_dir=tmp_path / f"j{jobs}", jobs=jobs,
                                                                       chunk_rows=3))
         assert summary.rows == len(CASES) and summary.bad_rows == 0
         results[jobs] = (tmp_path / f"j{jobs}" / "matches.csv").read_bytes()
@@ -336,7 +338,7 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     saved = table_match.MAX_ROWS
     table_match.MAX_ROWS = 100
     try:
-        run_table(Table(table), load_policy(), TableOptions(out_dir=tmp_path / "small", jobs=1, chunk_rows=7))
+        run_table(Table(table, None, load_policy()), load_policy(), TableOptions(out_dir=tmp_path / "small", jobs=1, chunk_rows=7))
     finally:
         table_match.MAX_ROWS = saved
     wb = load_workbook(tmp_path / "small" / "matches.xlsx", read_only=True)
@@ -370,6 +372,7 @@ def test_the_ledgers_awards_count(tmp_path):
     from conftest import make_bundle, write_bundle
 
     url = str(tmp_path / "ledger.db")
+    assert zzcbec("ledger", "init", "--ledger", url)[0] == 0  # award refuses a ledger that does not exist
     first = write_bundle(tmp_path / "b.json", make_bundle(
         1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=901))  # 300,000 of the 500,000 cap
     code, _, err = zzcbec("award", str(first), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx")

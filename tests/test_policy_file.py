@@ -13,7 +13,13 @@ from zzcbec_docs.policy import Threshold, default_policy_path, load_policy
 
 from conftest import ROOT, SHARED
 
-POLICY_TEXT = SHARED / "policy" / "zhengzhou-cbec-measures-draft.txt"
+SHARED_TEXT = SHARED / "policy" / "zhengzhou-cbec-measures-draft.txt"
+
+
+def packaged_text() -> Path:
+    """The verbatim policy text in the package, named by the data file's `source`, beside it."""
+    data = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
+    return default_policy_path().parent / data["source"]
 
 
 def test_all_eighteen_clauses_are_there():
@@ -23,12 +29,26 @@ def test_all_eighteen_clauses_are_there():
     assert p.full_title == "《郑州市关于加快推进跨境电商发展的若干措施（征求意见稿）》"
 
 
-@pytest.mark.skipif(not POLICY_TEXT.exists(), reason="../shared/policy is not beside this checkout")
 def test_clause_text_is_verbatim_from_the_policy():
-    source = POLICY_TEXT.read_text(encoding="utf-8")
+    source = packaged_text().read_text(encoding="utf-8")
+    assert source.startswith("郑州市关于加快推进跨境电商发展的若干措施\n\n（征求意见稿）")
     for clause in load_policy().clauses.values():
         assert clause.text in source, clause.number
         assert clause.text.startswith(f"（{clause.numeral}）")
+
+
+@pytest.mark.skipif(not SHARED_TEXT.exists(), reason="../shared/policy is not beside this checkout")
+def test_the_packaged_policy_text_is_the_published_one():
+    assert packaged_text().read_bytes() == SHARED_TEXT.read_bytes()
+
+
+def test_the_policy_text_goes_into_the_wheel():
+    """hatch puts every file under zzcbec_docs/ into the wheel unless excluded: the text is not."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    text = packaged_text().relative_to(ROOT).as_posix()
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "zzcbec_docs" in wheel["packages"] and text.startswith("zzcbec_docs/")
+    assert not any(text.startswith(x.strip("/")) for x in wheel.get("exclude", []))
 
 
 def test_every_threshold_number_appears_in_its_clause_text():

@@ -18,7 +18,8 @@ CLAUSE1 = {"import_export": "12000000", "promotion_costs": "800001"}  # 240,000.
 
 
 def run(bundle, **kw):
-    return decide(parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "t.json"), kw.pop("policy", load_policy()), **kw)
+    policy = kw.pop("policy", load_policy())
+    return decide(parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "t.json", policy=policy), policy, **kw)
 
 
 def test_declared_etrade_policy_excludes_every_claim():

@@ -133,7 +133,9 @@ def test_a_new_fact_works_in_explain_match_init_bundle_and_documents(tmp_path):
     r = cli("explain", str(bundle), "--policy", str(pfile))
     assert r.returncode == 0, r.err
     assert "从业人员 8 人 < 10 人（以上），不满足" in r.out and "第一条 推动跨境电商应用 — 不符合" in r.out
-    assert cli("check", str(bundle)).returncode == 2 or True  # (the draft does not know the fact: see below)
+    under_draft = cli("check", str(bundle))  # the draft does not know the fact: the bundle is invalid under it
+    assert under_draft.returncode == 1, under_draft.err
+    assert "/claims/0/facts/employees" in under_draft.out and "unknown field 'employees'" in under_draft.out
     draft = cli("check", "--json", str(bundle))
     assert json.loads(draft.out)["errors"][0]["path"] == "/claims/0/facts/employees"  # unknown to the draft
     profile = {"schema_version": "1.0", "year": 2026,
@@ -364,6 +366,7 @@ def test_the_ledger_records_the_policy_each_award_was_decided_under(tmp_path):
         clause_of(d, 1)["amount"]["rate"] = "0.40"
     pfile = write_policy(tmp_path / "final.yaml", final)
     ledger = tmp_path / "ledger.db"
+    assert cli("ledger", "init", "--ledger", str(ledger)).returncode == 0  # award refuses a ledger not made
     bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=41))
     r = cli("award", str(bundle), "--ledger", str(ledger), "--out", str(tmp_path / "out"), "--format", "docx",
             "--policy", str(pfile), "--date", "2026-05-01")
@@ -375,13 +378,14 @@ def test_the_ledger_records_the_policy_each_award_was_decided_under(tmp_path):
 
 
 def test_a_bundle_read_under_one_policy_and_decided_under_another_must_fit_the_other(tmp_path):
-    """parse_bundle() without a policy reads under the packaged draft; deciding under a variant checks again."""
+    """A bundle read under the packaged draft and decided under a variant is checked again."""
     facts = {"store_area_m2": "1200", "opened_on": "2025-01-01", "cbec_retail_import": "35000000"}
-    bundle = parse_bundle(json.dumps(make_bundle(12, facts), ensure_ascii=False).encode(), "b.json")
+    bundle = parse_bundle(json.dumps(make_bundle(12, facts), ensure_ascii=False).encode(), "b.json",
+                          policy=load_policy())
     without_12 = variant(tmp_path, lambda d: d["clauses"].remove(clause_of(d, 12)))
     with pytest.raises(BundleInvalid) as e:
         decide(bundle, without_12)
     assert e.value.problems[0].path == "/claims/0/clause"
     fixed = variant(tmp_path, lambda d: clause_of(d, 1).update(amount={"method": "fixed", "value": "300000"}), "f.yaml")
-    one = parse_bundle(json.dumps(make_bundle(1, CLAUSE1), ensure_ascii=False).encode(), "b.json")
+    one = parse_bundle(json.dumps(make_bundle(1, CLAUSE1), ensure_ascii=False).encode(), "b.json", policy=load_policy())
     assert decide(one, fixed).decisions[0].amount == Decimal("300000")  # promotion_costs: known, now unused

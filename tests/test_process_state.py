@@ -36,7 +36,7 @@ def bundle(applicant: int, clause: int, figure: int):  # type: ignore[no-untyped
     facts = ({"import_export": "30000000", "promotion_costs": str(figure)} if clause == 1
              else {"in_incubation_program": True, "requested": str(figure)})
     data = make_bundle(clause, facts, n=200 + applicant)
-    return parse_bundle(json.dumps(data, ensure_ascii=False).encode(), f"b{applicant}-{clause}-{figure}.json")
+    return parse_bundle(json.dumps(data, ensure_ascii=False).encode(), f"b{applicant}-{clause}-{figure}.json", policy=load_policy())
 
 
 class Desk(RuleBasedStateMachine):
@@ -62,7 +62,7 @@ class Desk(RuleBasedStateMachine):
     @rule(data=st.data(), conclusion=st.sampled_from(["approve", "partial", "reject"]), cut=st.booleans())
     def review(self, data, conclusion: str, cut: bool) -> None:  # type: ignore[no-untyped-def]
         case_id = data.draw(st.sampled_from(self.cases))
-        detail = process.get_case(self.ledger, case_id)
+        detail = process.get_case(self.ledger, case_id, POLICY)
         claim = detail.bundle.claims[0]
         verified = ()
         if cut:  # the reviewer verifies a smaller figure
@@ -79,7 +79,7 @@ class Desk(RuleBasedStateMachine):
     @rule(data=st.data())
     def award(self, data) -> None:  # type: ignore[no-untyped-def]
         case_id = data.draw(st.sampled_from(self.cases))
-        detail = process.get_case(self.ledger, case_id)
+        detail = process.get_case(self.ledger, case_id, POLICY)
         revoked = [n.number for n in detail.notices if n.revoked]
         reissue = revoked[-1] if revoked and data.draw(st.booleans()) else None
         try:

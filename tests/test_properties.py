@@ -81,7 +81,7 @@ def cap_of(clause: int, facts: dict) -> Decimal:
 
 
 def run(bundle: dict):
-    b = parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "p.json")
+    b = parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "p.json", policy=load_policy())
     return decide(b, POLICY)
 
 
@@ -165,7 +165,7 @@ def test_mutated_bundles_get_errors_never_exceptions(mutation):
         node[path[-1]] = value
     raw = json.dumps(bundle, ensure_ascii=False, default=str).encode()
     try:
-        result = decide(parse_bundle(raw, "m.json"), POLICY)
+        result = decide(parse_bundle(raw, "m.json", policy=load_policy()), POLICY)
     except BundleInvalid as e:
         assert e.problems and all(p.path.startswith("/") and p.zh and p.en for p in e.problems)
         result = invalid_result("m.json", e.problems, POLICY)

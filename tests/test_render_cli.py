@@ -7,7 +7,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import ROOT, SAMPLES, run_cli
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 
 def test_render_selected_kinds_and_formats_with_progress_lines(tmp_path):

@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from zzcbec_docs.policy import load_policy
 
 from conftest import make_bundle
 from test_properties import DISTRICTS, claims, prior
+
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
 
 POLICY = load_policy()
 NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lo", "Lu", "Ll", "Nd", "Po", "Ps", "Pe", "Sm")),
@@ -28,7 +32,7 @@ NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lo", "Lu", "Ll", "
 def test_every_valid_bundle_renders_or_says_why_not(chosen, district, name, earlier):
     b = make_bundle(claims=[{"clause": n, "facts": f} for n, f in chosen], district=district, name=name,
                     prior_awards=earlier)
-    bundle = parse_bundle(json.dumps(b, ensure_ascii=False).encode(), "r.json")
+    bundle = parse_bundle(json.dumps(b, ensure_ascii=False).encode(), "r.json", policy=load_policy())
     with tempfile.TemporaryDirectory() as d:
         for kind in ("application", "opinion", "notice"):
             try:

@@ -43,7 +43,7 @@ def test_scenario(clause: int, defaults: dict, case: dict) -> None:
         year=case.get("year", 2026), prior_awards=case.get("prior_awards"),
     )
     raw = json.dumps(bundle, ensure_ascii=False).encode()
-    result = decide(parse_bundle(raw, "case.json"), load_policy())
+    result = decide(parse_bundle(raw, "case.json", policy=load_policy()), load_policy())
     (d,) = result.decisions
     got = d.as_dict()
     want = case["expect"]

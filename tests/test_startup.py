@@ -144,6 +144,7 @@ def test_a_policy_that_cannot_be_kept_is_simply_built_each_time(cache, policy_fi
     assert len(calls) == 2 and not list(cache.glob("*.pickle"))
 
 
+@pytest.mark.slow
 def test_check_gives_the_same_answer_from_the_cache(tmp_path):
     env = {"ZZCBEC_CACHE": str(tmp_path / "cache")}
     sample = str(SAMPLES / "clause01-eligible.yaml")
@@ -197,6 +198,7 @@ def test_weasyprint_gets_the_ready_declarations_and_makes_the_same_pdf(tmp_path)
     assert plain == first == fast
 
 
+@pytest.mark.slow
 def test_a_deferred_font_tool_is_the_real_one_when_used():
     r = subprocess.run([sys.executable, "-c", """
 import sys
@@ -304,6 +306,7 @@ def test_parallel_render_counts_the_ledger_and_honours_a_rejecting_review_like_s
     with a rejecting review (an opinion, no notice): workers or not, the same files and lines."""
     sde = {"SOURCE_DATE_EPOCH": "1767225600"}
     ledger = str(tmp_path / "ledger.db")
+    assert run_cli("ledger", "init", "--ledger", ledger).returncode == 0  # award refuses a ledger not made
     awarded = str(SAMPLES / "clause03-eligible.yaml")
     assert run_cli("award", awarded, "--ledger", ledger, "--out", str(tmp_path / "aw"), "--format", "docx",
                    "--date", "2026-03-05", extra_env=sde).returncode == 0
@@ -415,6 +418,7 @@ def test_quick_verdicts_match_jsonschema_on_random_bundles(claim, mutations):
     assert quick_schema.valid("bundle.schema.json", bundle) == _jsonschema_verdict("bundle.schema.json", bundle)
 
 
+@pytest.mark.slow
 def test_check_of_a_valid_bundle_does_not_load_jsonschema_and_an_invalid_one_names_its_errors(tmp_path):
     probe = """
 import sys
@@ -432,6 +436,7 @@ sys.exit(code)
     assert bad.returncode == 1 and b"jsonschema loaded:" in bad.stdout
 
 
+@pytest.mark.slow
 def test_render_loads_no_ledger_library_without_a_ledger_and_its_writers_no_templates(tmp_path):
     """`render` without --ledger never imports SQLAlchemy (~0.2 s); a worker that only writes files
     needs the PDF writer, not Jinja2, the templates or the ledger."""

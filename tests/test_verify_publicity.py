@@ -24,6 +24,9 @@ from zzcbec_docs.policy import load_policy
 from conftest import SAMPLES, run_cli
 from docs_helpers import docx_blocks, pdf_text
 
+# renders documents or starts processes: left out by `make test-fast`
+pytestmark = pytest.mark.slow
+
 SAMPLES_AWARDED = ("clause01-eligible.yaml", "multi-clause-eligible.yaml", "shangjie-unsettled.yaml")
 
 
@@ -36,7 +39,7 @@ def _award_all(url: str, out: Path, samples=SAMPLES_AWARDED, formats=("docx", "p
     ledger, policy = open_ledger(url), load_policy()
     out.mkdir(parents=True, exist_ok=True)
     for sample in samples:
-        case = process.submit(ledger, load_bundle(SAMPLES / sample), actor="test", policy=policy).case
+        case = process.submit(ledger, load_bundle(SAMPLES / sample, load_policy()), actor="test", policy=policy).case
         done = process.award(ledger, case.id, actor="test", policy=policy, date=dt.date(2026, 3, 5))
         for fmt in formats:
             name, data = process.case_document(ledger, case.id, "notice", fmt, policy=policy, number=done.number)
@@ -107,7 +110,7 @@ def test_verify_refuses_a_notice_the_ledger_does_not_hold(awarded, tmp_path):
     ledger, _ = awarded
     from zzcbec_docs.documents import NoticeOptions, render_bundle
 
-    (pdf,) = render_bundle(load_bundle(SAMPLES / "clause10-eligible.yaml"), load_policy(), kinds=["notice"],
+    (pdf,) = render_bundle(load_bundle(SAMPLES / "clause10-eligible.yaml", load_policy()), load_policy(), kinds=["notice"],
                            formats=["pdf"], out_dir=tmp_path, notice=NoticeOptions(number="郑商务〔2026〕99号"))
     v = verify_file(pdf.path, open_ledger(ledger, upgrade=False))
     assert not v.ok and v.problems[0][0] == "台账中没有文号 郑商务〔2026〕99号"
@@ -170,11 +173,11 @@ def test_publicity_proposes_approved_cases_not_yet_awarded_and_leaves_out_reject
 
     ledger_url, _ = awarded
     ledger, policy = open_ledger(ledger_url), load_policy()
-    approved = process.submit(ledger, load_bundle(SAMPLES / "clause05-eligible.yaml"), actor="test",
+    approved = process.submit(ledger, load_bundle(SAMPLES / "clause05-eligible.yaml", load_policy()), actor="test",
                               policy=policy).case
     process.review(ledger, approved.id, ReviewInput(reviewer="张审核", conclusion="approve", remarks="核实无误"),
                    actor="test", policy=policy)
-    rejected = process.submit(ledger, load_bundle(SAMPLES / "clause07-eligible.yaml"), actor="test",
+    rejected = process.submit(ledger, load_bundle(SAMPLES / "clause07-eligible.yaml", load_policy()), actor="test",
                               policy=policy).case
     process.review(ledger, rejected.id, ReviewInput(reviewer="张审核", conclusion="reject", remarks="材料不全"),
                    actor="test", policy=policy)

@@ -22,7 +22,7 @@ def invalid_result(source: str, problems: list[Problem], policy: Policy, sha256:
     )
 
 
-def validate_file(path: str | Path, policy: Policy | None = None) -> tuple[Bundle | None, list[Problem], str | None]:
+def validate_file(path: str | Path, policy: Policy) -> tuple[Bundle | None, list[Problem], str | None]:
     """(bundle, [], sha) or (None, problems, sha), under the policy's bundle contract."""
     try:
         b = load_bundle(path, policy)

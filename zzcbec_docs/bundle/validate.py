@@ -28,13 +28,6 @@ __all__ = ["DISTRICT_ALIASES", "SCHEMA", "BundleInvalid", "fact_kinds", "fact_la
            "under_policy"]
 
 
-def _policy(policy: Policy | None) -> Policy:
-    if policy is not None:
-        return policy
-    from zzcbec_docs.policy.load import load_policy
-
-    return load_policy()
-
 # XML 1.0 cannot hold these; a DOCX would be corrupt and a PDF would show boxes.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # Invisible format characters: bidi overrides make a name read differently from its bytes
@@ -54,14 +47,14 @@ class BundleInvalid(BundleError):
         super().__init__(first.zh + more, first.en + more_en, file=source, pointer=first.path)
 
 
-def fact_kinds(policy: Policy | None = None) -> dict[int, dict[str, str]]:
+def fact_kinds(policy: Policy) -> dict[int, dict[str, str]]:
     """Per claimable clause, each fact and its kind (money, count, flag, date, …), from the policy."""
-    return contracts.fact_kinds(_policy(policy))
+    return contracts.fact_kinds(policy)
 
 
-def fact_labels(policy: Policy | None = None) -> dict[str, str]:
+def fact_labels(policy: Policy) -> dict[str, str]:
     """The Chinese name of every fact and fee item, from the policy."""
-    return contracts.fact_labels(_policy(policy))
+    return contracts.fact_labels(policy)
 
 
 def _control_chars(data: Any, path: list[str | int], found: list[Problem]) -> None:
@@ -169,17 +162,17 @@ def _build(data: dict[str, Any], source: str, sha: str, policy: Policy) -> Bundl
     )
 
 
-def _schema_errors(data: Any, policy: Policy | None = None) -> list[tuple[str, str, str]]:
+def _schema_errors(data: Any, policy: Policy) -> list[tuple[str, str, str]]:
     """The policy's bundle schema, with each claim's facts checked against `facts_NN` of its clause.
 
     Same verdicts as validating the whole generated schema (whose claim has one if/then per
     clause), several times faster: the envelope is validated with the per-clause if/then left out.
     """
-    if contracts.quick_valid(_policy(policy), data):
+    if contracts.quick_valid(policy, data):
         return []  # valid: recognised without loading jsonschema (issue 14; same verdicts, tests/test_startup.py)
     from zzcbec_docs import schema
 
-    c = contracts.contract(_policy(policy))
+    c = contracts.contract(policy)
     found = schema.errors(SCHEMA, data, using=c.envelope)
     claims = data.get("claims") if isinstance(data, dict) else None
     for i, claim in enumerate(claims if isinstance(claims, list) else []):
@@ -224,14 +217,13 @@ def check_attachments(attachments: list[dict[str, Any]], base: Path) -> list[Pro
     return found
 
 
-def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None,
-                 policy: Policy | None = None) -> Bundle:
-    """Validate the bytes of a bundle under a policy's contract (the packaged draft's by default);
+def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None, *,
+                 policy: Policy) -> Bundle:
+    """Validate the bytes of a bundle under the policy's contract (the caller's: there is no default);
     raises BundleInvalid (every problem) or BundleError.
 
     With `base` (the bundle's folder), every listed attachment is verified as well.
     """
-    policy = _policy(policy)
     sha = hashlib.sha256(raw).hexdigest()
     try:
         text = decode_text(raw, source, BundleError)
@@ -266,7 +258,7 @@ def under_policy(bundle: Bundle, policy: Policy) -> Bundle:
     return _build(bundle.raw, bundle.source, bundle.sha256, policy)
 
 
-def load_bundle(path: str | Path, policy: Policy | None = None) -> Bundle:
+def load_bundle(path: str | Path, policy: Policy) -> Bundle:
     """Read and validate a bundle file (`-` is standard input) under a policy's contract."""
     if str(path) == "-":
         raw = sys.stdin.buffer.read(1024 * 1024 + 1)

@@ -44,24 +44,18 @@ class Match:
         }
 
 
-def _default_policy() -> Policy:
-    from zzcbec_docs.policy import load_policy
-
-    return load_policy()
-
-
-def all_fact_kinds(policy: Policy | None = None) -> dict[str, str]:
+def all_fact_kinds(policy: Policy) -> dict[str, str]:
     """Every fact of the policy's contract and its type (money, count, quantity, flag, date, text, choice, fee_items)."""
-    return {name: f.type for name, f in contract_facts(policy or _default_policy()).items()}
+    return {name: f.type for name, f in contract_facts(policy).items()}
 
 
-def parse_setting(text: str, policy: Policy | None = None) -> tuple[str, Any]:
+def parse_setting(text: str, policy: Policy) -> tuple[str, Any]:
     """`--set fact=value`: the value typed as the fact needs; a bad one is refused naming --set and the unit."""
     if "=" not in text:
         raise ArgumentError(f"--set 应写作 事实=值（收到 {text!r}）", f"--set takes fact=value (got {text!r})")
     name, _, value = text.partition("=")
     name, value = name.strip(), value.strip()
-    facts = contract_facts(policy or _default_policy())
+    facts = contract_facts(policy)
     kinds = {k: f.type for k, f in facts.items()}
     if name not in kinds:
         raise ArgumentError(f"--set：未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
@@ -118,14 +112,13 @@ def parse_setting(text: str, policy: Policy | None = None) -> tuple[str, Any]:
     return name, value
 
 
-def load_profile(path: str | Path, settings: list[tuple[str, Any]] | tuple[()] = (),
-                 policy: Policy | None = None) -> dict[str, Any]:
+def load_profile(path: str | Path, settings: list[tuple[str, Any]] | tuple[()], policy: Policy) -> dict[str, Any]:
     """A profile, validated against the policy's profile contract (every fact of the policy, optional)."""
     data, _ = load_file(Path(path), BundleError)
     if isinstance(data, dict) and isinstance(data.get("facts"), dict):
         for name, value in settings:
             data["facts"][name] = value
-    using = contract(policy or _default_policy()).profile
+    using = contract(policy).profile
     problems = [Problem(p, zh, en) for p, zh, en in schema.errors(PROFILE_SCHEMA, data, using=using)]
     if isinstance(data, dict):
         _control_chars(data, [], problems)

@@ -36,17 +36,10 @@ FALSE_WORDS = ("false", "否", "0")
 SNIFF_BYTES = 1 << 16
 
 
-def _default_policy() -> Policy:
-    from zzcbec_docs.policy import load_policy
-
-    return load_policy()
-
-
-def table_fields(policy: Policy | None = None) -> dict[str, str]:
+def table_fields(policy: Policy) -> dict[str, str]:
     """Every column name a table may have → the kind of value it holds (a `$defs` name of the
     policy's bundle contract). A fee-items fact (clause 9's `service_fees`) is one column per item:
     `service_fees.rent` …"""
-    policy = policy or _default_policy()
     key = policy.digest or str(id(policy))
     if key not in _FIELDS:
         fields = {"uscc": "uscc", "name": "short_text", "district": "district", "year": "year",
@@ -144,7 +137,7 @@ class TableRow:
 # ---------------------------------------------------------------- the header
 
 
-def read_columns_map(path: Path, policy: Policy | None = None) -> dict[str, str | None]:
+def read_columns_map(path: Path, policy: Policy) -> dict[str, str | None]:
     """`--columns MAP.yaml`: the table's header → a contract name (null: ignore that column)."""
     from zzcbec_docs.loading import load_file
 
@@ -165,7 +158,7 @@ def read_columns_map(path: Path, policy: Policy | None = None) -> dict[str, str 
 
 
 def map_header(headers: list[str], columns_map: dict[str, str | None] | None, source: str,
-               policy: Policy | None = None) -> list[Column]:
+               policy: Policy) -> list[Column]:
     """The columns the matcher reads; a header that is neither a contract name nor mapped is refused."""
     fields = table_fields(policy)
     mapping = columns_map or {}
@@ -207,8 +200,7 @@ def map_header(headers: list[str], columns_map: dict[str, str | None] | None, so
 class Table:
     """A table opened for streaming: `columns`, an estimate of its rows, and `rows()`."""
 
-    def __init__(self, path: Path, columns_map: dict[str, str | None] | None = None,
-                 policy: Policy | None = None) -> None:
+    def __init__(self, path: Path, columns_map: dict[str, str | None] | None, policy: Policy) -> None:
         self.path = path
         self.source = str(path)
         suffix = path.suffix.lower()

@@ -16,13 +16,17 @@ from zzcbec_docs.cli.options import (
     IsoDate,
     actor_name,
     actor_option,
+    build_service,
     exclusion_option,
     issued_on_option,
+    issuer_profile_option,
     ledger_option,
     policy_option,
     require_ledger,
     split_list,
+    writable_folder,
 )
+from zzcbec_docs.vocabulary import decision
 
 
 @click.command()
@@ -42,10 +46,10 @@ from zzcbec_docs.cli.options import (
 @exclusion_option
 @issued_on_option
 @policy_option
+@issuer_profile_option
 def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_url: str | None, out_dir: Path,  # type: ignore[no-untyped-def]
           formats: str, issuer: str | None, code: str | None, doc_date, actor: str | None, exclusion_list: Path | None,
-          issued_on,
-          policy_file: Path | None) -> None:
+          issued_on, policy_file: Path | None, issuer_profile: str | None) -> None:
     """记账、编号并出具奖励通知书 / award a case (or a bundle): in one transaction, re-check every
     claim against the ledger (caps, one-time awards, clause 3 top-up) with the latest review's
     verified facts, record the awards, assign the next notice number of the issuer and year,
@@ -57,50 +61,48 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     """
     import re
 
-    from zzcbec_docs.cli.process import policy_and_exclusions, resolve_case
+    from zzcbec_docs.cli.process import resolve_case, target_bundle
     from zzcbec_docs.documents.atomic import write_atomic
-    from zzcbec_docs.documents.issuer import apply_fonts, load_issuer
+    from zzcbec_docs.documents.issuer import apply_fonts
     from zzcbec_docs.errors import UsageError
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import AlreadyAwarded, NotAwardable, case_document, review
-    from zzcbec_docs.process import award as award_case
-    from zzcbec_docs.process.documents import make_document
+    from zzcbec_docs.process import AlreadyAwarded, NotAwardable
     from zzcbec_docs.process.records import review_input_from_file
 
     fmts = tuple(split_list(formats, ("docx", "pdf"), "--format"))
-    profile = load_issuer()  # ZZCBEC_ISSUER_PROFILE, else the packaged 郑州市商务局
-    apply_fonts(profile)
-    issuer = issuer or profile.name
-    code = code or profile.code
+    service = build_service(policy_file, issued_on, exclusion_list, issuer_profile)
+    apply_fonts(service.issuer)
+    issuer = issuer or service.issuer.name
+    code = code or service.issuer.code
     if not re.match(r"^\S{1,20}$", code) or any(ch in code for ch in "〔〕[]"):
         raise UsageError(f"发文机关代字“{code}”不合规", f"the issuer code {code!r} is not valid")
     if reissue_of is not None and not re.match(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$", reissue_of):
         raise UsageError(f"--reissue-of 应为文号，如 郑商务〔2026〕15号（收到 {reissue_of!r}）",
                          f"--reissue-of takes a notice number such as 郑商务〔2026〕15号 (got {reissue_of!r})")
-    policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    record = review_input_from_file(review_path, policy=policy) if review_path else None
-    ledger = require_ledger(ledger_url)
+    # every input read and the output folder checked before anything is recorded
+    record = review_input_from_file(review_path, policy=service.policy) if review_path else None
+    writable_folder(out_dir)
+    bundle = target_bundle(target, service, record)
+    service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
-    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)
+    case_id = resolve_case(service, target, bundle, actor=who)
     if record is not None:
-        done = review(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
+        done = service.review(case_id, record, actor=who)
         click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
 
     def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
         # inside the transaction: a notice that cannot be made leaves nothing recorded
-        return [make_document("notice", fmt, bundle, policy, declared=outcome.result, verified=outcome.result,
-                              number=outcome.number, issuer=issuer, date=doc_date or _today(),
-                              replaces=outcome.reissue_of) for fmt in fmts]
+        return [service.make_notice(outcome, bundle, fmt, date=doc_date or _today(), issuer_name=issuer)
+                for fmt in fmts]
 
     try:
-        outcome = award_case(ledger, case_id, actor=who, policy=policy, date=doc_date, issuer=issuer, code=code,
-                             reissue_of=reissue_of, exclusion_list=excluded, before_commit=make_notices)
+        outcome = service.award(case_id, actor=who, date=doc_date, issuer_name=issuer, code=code,
+                                reissue_of=reissue_of, before_commit=make_notices)
     except AlreadyAwarded as e:
         rewritten = []
         if not e.revoked:  # the ledger is the record, the file its copy: write a missing one again
             for fmt in fmts:
-                name, data = case_document(ledger, case_id, "notice", fmt, policy=policy, number=e.number,
-                                           exclusion_list=excluded)
+                name, data = service.case_document(case_id, "notice", fmt, number=e.number)
                 if not (out_dir / name).exists():
                     write_atomic(out_dir / name, data)
                     rewritten.append(out_dir / name)
@@ -118,7 +120,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         if d.status == "eligible":
             click.echo(f"    第{d.clause}条  {fmt_yuan(d.amount)}")
         else:
-            click.echo(f"    第{d.clause}条  {d.status}: {'；'.join(r.message for r in d.reasons)}")
+            click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}: {'；'.join(r.message for r in d.reasons)}")
     click.echo(f"    合计 / total {fmt_yuan(outcome.total)}")
     for name, data in outcome.prepared:
         write_atomic(out_dir / name, data)

@@ -13,9 +13,9 @@ from zzcbec_docs.cli.options import (
     policy_option,
     reading_ledger,
 )
+from zzcbec_docs.vocabulary import DECISIONS
 
-STATUS = {"zh": {"eligible": "符合", "ineligible": "不符合", "referred": "按省、市现行政策支持", "excluded": "不在支持范围"},
-          "en": {"eligible": "eligible", "ineligible": "not eligible", "referred": "referred", "excluded": "excluded"}}
+STATUS = {"zh": {k: t.zh for k, t in DECISIONS.items()}, "en": {k: t.en for k, t in DECISIONS.items()}}
 
 
 def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from zzcbec_docs.cli.options import actor_name, actor_option, ledger_option
+from zzcbec_docs.vocabulary import notice_state
 
 
 def _open(url: str | None, upgrade: bool = False, require_latest: bool = True):  # type: ignore[no-untyped-def]
@@ -37,7 +38,9 @@ def init(ledger_url: str | None) -> None:
     lg = open_ledger(ledger_url, upgrade=False, require_latest=False)
     before = lg.version()
     lg.upgrade()
-    click.echo(f"✓ ledger {lg.engine.url.render_as_string(hide_password=True)}: schema version {lg.version()} "
+    from zzcbec_docs.ledger.store import shown_url
+
+    click.echo(f"✓ ledger {shown_url(lg.url)}: schema version {lg.version()} "
                f"(latest {LATEST}{f', was {before}' if before else ', new'})")
 
 
@@ -72,7 +75,7 @@ def list_(ledger_url: str | None, year: int | None, uscc: str | None, clause: in
     for a in rows:
         table.append([a.notice_number, a.issued_on, a.uscc, a.applicant_name, a.district, str(a.clause),
                       fmt_yuan(a.amount), fmt_yuan(a.city) if a.city is not None else "待定",
-                      fmt_yuan(a.local) if a.local is not None else "待定", "已撤销" if a.revoked else "有效"])
+                      fmt_yuan(a.local) if a.local is not None else "待定", notice_state(a.revoked)])
     widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(pad(c, w, right=i in (6, 7, 8)) for i, (c, w) in enumerate(zip(r, widths, strict=False))))
@@ -88,9 +91,10 @@ def revoke(number: str, reason: str, ledger_url: str | None, actor: str | None) 
     """撤销一份奖励通知 / revoke an award notice (a new entry; nothing is deleted). Its awards stop
     counting against the caps; the same content may then be awarded again with
     `award --reissue-of NUMBER`."""
-    from zzcbec_docs.process import revoke as revoke_notice
+    from zzcbec_docs.cli.options import build_service
 
-    rec = revoke_notice(_open(ledger_url), number, reason=reason, actor=actor_name(actor))
+    service = build_service(None, None, None).with_ledger(_open(ledger_url))
+    rec = service.revoke(number, reason=reason, actor=actor_name(actor))
     click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc}{'，案件 case ' + rec.case_id if rec.case_id else ''})")
     click.echo(f"    该笔奖励不再计入上限；如需重新出具：zzcbec award … --reissue-of {rec.number} / its awards no "
                f"longer count against any cap; to re-issue: zzcbec award … --reissue-of {rec.number}")

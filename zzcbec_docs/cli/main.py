@@ -78,7 +78,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     zzcbec render BUNDLE... --out D  生成申报表、审核意见书、奖励通知书 / documents
     zzcbec demo --out DIR            用全部样例生成文档 / render every sample
     zzcbec batch IN... --out DIR     批量受理、并行出文、汇总 / a folder at once, in parallel
-    zzcbec submit BUNDLE...          受理：登记为案件 / record applications as cases
+    zzcbec submit BUNDLE...          提交：登记为案件 / record applications as cases
     zzcbec review CASE --record R    审核：记录审核结论并出具意见书 / record a review
     zzcbec award CASE --out DIR      奖励：记账、编号并出具奖励通知书 / record, number, notify
     zzcbec case list|show            案件及其经过 / the cases and their history

@@ -45,7 +45,7 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     errors.csv and a pre-filled bundle per enterprise with an eligible clause. --engine duckdb (the
     default) runs the policy compiled to SQL; python the row-by-row reference; spark Spark SQL;
     postgresql://… inside the database, on --table SCHEMA.NAME, results --into SCHEMA.NAME and/or
-    --out DIR (docs: "免申即享").
+    --out DIR (docs/matching.md).
     """
     from pathlib import Path
 

@@ -99,12 +99,68 @@ def actor_name(actor: str | None) -> str:
 
 
 def require_ledger(url: str | None, *, upgrade: bool = True):  # type: ignore[no-untyped-def]
-    """The ledger a process command works on; it must be given."""
+    """The ledger a process command works on; it must be given, and it must exist: a SQLite file
+    that is not there is refused (exit 2) as the read-only commands refuse it; only `ledger init`
+    creates one (a mistyped path must not open a new, empty ledger that pays again)."""
     from zzcbec_docs.ledger import open_ledger
 
     if not url:
         raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+    missing_ledger_file(url)
     return open_ledger(url, upgrade=upgrade)
+
+
+def missing_ledger_file(url: str) -> None:
+    """Refuse a SQLite ledger path that does not exist (LedgerUnavailable: exit 2, HTTP 503)."""
+    from zzcbec_docs.errors import LedgerUnavailable
+    from zzcbec_docs.ledger.store import normalise_url
+
+    full = normalise_url(url)
+    if full.startswith("sqlite:///") and Path(full[len("sqlite:///"):]).parent.is_dir() \
+            and not Path(full[len("sqlite:///"):]).is_file():
+        path = full[len("sqlite:///"):]
+        raise LedgerUnavailable(f"台账文件不存在：{path}（新建请运行 zzcbec ledger init）",
+                                f"no ledger file at {path} (create one with `zzcbec ledger init`)")
+
+
+issuer_profile_option = click.option(
+    "--issuer-profile", "issuer_profile", type=click.Path(dir_okay=False), default=None,
+    envvar="ZZCBEC_ISSUER_PROFILE", show_envvar=True,
+    help="发文机关配置 YAML（名称、代字、版头、版记；默认郑州市商务局）/ the issuer profile (default: 郑州市商务局)",
+)
+
+
+def build_service(policy_file: str | Path | None, issued_on: dt.date | None, exclusion_list: Path | None,
+                  issuer_profile: str | None = None, ledger: Any = None):  # type: ignore[no-untyped-def]
+    """The command's one service object: policy (with --issued-on), issuer profile and exclusion list
+    read and checked first (exit 2 when one cannot be), the ledger added with `.with_ledger` once
+    every other input was read, so that nothing is recorded before a bad input is refused."""
+    from zzcbec_docs.errors import ZzcbecError
+    from zzcbec_docs.process.service import Service
+
+    policy = load_policy_option(policy_file, issued_on)
+    try:
+        return Service.build(ledger, policy, issuer_profile=issuer_profile, exclusion_list=exclusion_list)
+    except ZzcbecError as e:
+        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
+
+
+def writable_folder(path: Path | None, option: str = "--out") -> None:
+    """An output folder that exists or can be made, and can be written: checked before anything is recorded."""
+    import os
+    import tempfile
+
+    if path is None:
+        return
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".zzcbec-probe-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}：输出目录无法写入（{exc.strerror or '不可写'}），未记录任何内容",
+                         f"{option} {path}: the folder cannot be written ({exc.strerror or 'not writable'}); "
+                         "nothing was recorded", file=str(path)) from None
 
 
 def reading_ledger(url: str | None):  # type: ignore[no-untyped-def]

@@ -15,30 +15,21 @@ from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import (
     actor_name,
     actor_option,
+    build_service,
     exclusion_option,
     issued_on_option,
+    issuer_profile_option,
     json_option,
     ledger_option,
-    load_policy_option,
     policy_option,
     require_ledger,
     split_list,
+    writable_folder,
 )
+from zzcbec_docs.vocabulary import decision, status
 
 
-def policy_and_exclusions(policy_file, issued_on, exclusion_list):  # type: ignore[no-untyped-def]
-    from zzcbec_docs.check import read_exclusion_list
-    from zzcbec_docs.errors import UsageError, ZzcbecError
-
-    try:
-        policy = load_policy_option(policy_file, issued_on)
-        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-    except ZzcbecError as e:
-        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    return policy, excluded
-
-
-def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
+def load_valid_bundle(path: str, policy):  # type: ignore[no-untyped-def]
     """A valid bundle, or its problems on stderr and a BundleError."""
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.errors import BundleError
@@ -51,20 +42,29 @@ def load_valid_bundle(path: str, policy=None):  # type: ignore[no-untyped-def]
     return bundle
 
 
-def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  # type: ignore[no-untyped-def]
-    """CASE_OR_BUNDLE: a bundle file is submitted (the same content is the same case); else a case id."""
-    from zzcbec_docs.process import submit
-
+def target_bundle(target: str, service, record=None):  # type: ignore[no-untyped-def]
+    """CASE_OR_BUNDLE read before anything is recorded: the valid bundle (and the review record checked
+    against it: its verified facts and the material it names), or None for a case id."""
     if target == "-" or Path(target).is_file():
-        sub = submit(ledger, load_valid_bundle(target, policy), actor=actor, policy=policy, exclusion_list=excluded)
-        if sub.created:
-            click.echo(f"  受理 submitted: 案件 case {sub.case.id}")
-        return sub.case.id
+        bundle = load_valid_bundle(target, service.policy)
+        if record is not None:
+            service.check_record(record, bundle)
+        return bundle
     if Path(target).suffix.lower() in (".yaml", ".yml", ".json") or "/" in target:
         from zzcbec_docs.errors import UsageError
 
         raise UsageError(f"文件不存在：{target}", f"no such file: {target}")
-    return target
+    return None
+
+
+def resolve_case(service, target: str, bundle, *, actor: str) -> str:  # type: ignore[no-untyped-def]
+    """A bundle is submitted (the same content is the same case); else `target` is the case id."""
+    if bundle is None:
+        return target
+    sub = service.submit(bundle, actor=actor)
+    if sub.created:
+        click.echo(f"  {status('submitted')} submitted: 案件 case {sub.case.id}")
+    return str(sub.case.id)
 
 
 @click.command()
@@ -77,7 +77,7 @@ def resolve_case(ledger, target: str, *, actor: str, policy, excluded) -> str:  
 @policy_option
 def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, as_json: bool,  # type: ignore[no-untyped-def]
            exclusion_list, issued_on, policy_file) -> None:
-    """受理：把申报材料登记为案件 / record each bundle as a case and print its id.
+    """提交：把申报材料登记为案件 / record each bundle as a case and print its id.
 
     A case is the bundle's content, not its bytes: the same content again (other formatting,
     comments, key order, YAML or JSON) is the same case, and nothing new is recorded but the
@@ -86,16 +86,15 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
     from zzcbec_docs.cli.sources import expand_sources, finish
     from zzcbec_docs.errors import ZzcbecError
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import submit as submit_case
 
-    policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    ledger = require_ledger(ledger_url)
+    service = build_service(policy_file, issued_on, exclusion_list)
+    service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
     sources, unreadable = expand_sources(bundles)
     code = 0
     for src in sources:
         try:
-            sub = submit_case(ledger, load_valid_bundle(src, policy), actor=who, policy=policy, exclusion_list=excluded)
+            sub = service.submit(load_valid_bundle(src, service.policy), actor=who)
         except ZzcbecError as e:
             click.echo(f"✗ {src}: {e.message}", err=True)
             code = EXIT_FAIL
@@ -107,7 +106,7 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
             continue
         state = "新案件 new case" if sub.created else "内容相同，沿用原案件 same content: the existing case"
         click.echo(f"✓ {c.id}  {src}  {c.applicant_name}  {c.uscc}  {c.district}  {c.year}年度  {state}  "
-                   f"[{c.status}]  {fmt_yuan(c.total) if c.total is not None else '—'}")
+                   f"[{status(c.status)} {c.status}]  {fmt_yuan(c.total) if c.total is not None else '—'}")
         for w in sub.result.warnings:
             if w.code in ("already_awarded_bundle", "revoked_award", "competition_near_name",
                           "competition_same_name"):
@@ -128,8 +127,9 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
 @exclusion_option
 @issued_on_option
 @policy_option
+@issuer_profile_option
 def review(target: str, record_path: Path, unit: str | None, out_dir: Path | None, formats: str,  # type: ignore[no-untyped-def]
-           ledger_url: str | None, actor: str | None, exclusion_list, issued_on, policy_file) -> None:
+           ledger_url: str | None, actor: str | None, exclusion_list, issued_on, policy_file, issuer_profile) -> None:
     """审核：记录审核结论并出具审核意见书 / record a review of a case (or of a bundle, submitted first).
 
     The latest review decides: reject awards nothing; approve/partial award what the verified
@@ -137,33 +137,34 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
     """
     from zzcbec_docs.documents.atomic import write_atomic
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import case_document
-    from zzcbec_docs.process import review as review_case
     from zzcbec_docs.process.model import CONCLUSIONS
     from zzcbec_docs.process.records import review_input_from_file
 
     fmts = split_list(formats, ("docx", "pdf"), "--format")
-    policy, excluded = policy_and_exclusions(policy_file, issued_on, exclusion_list)
-    record = review_input_from_file(record_path, unit=unit, policy=policy)
-    ledger = require_ledger(ledger_url)
+    service = build_service(policy_file, issued_on, exclusion_list, issuer_profile)
+    # every input read and every output checked before anything is recorded
+    record = review_input_from_file(record_path, unit=unit, policy=service.policy)
+    writable_folder(out_dir)
+    bundle = target_bundle(target, service, record)
+    service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
-    case_id = resolve_case(ledger, target, actor=who, policy=policy, excluded=excluded)
-    outcome = review_case(ledger, case_id, record, actor=who, policy=policy, exclusion_list=excluded)
+    case_id = resolve_case(service, target, bundle, actor=who)
+    outcome = service.review(case_id, record, actor=who)
     c = outcome.case
     click.echo(f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
-               f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{c.status}]")
+               f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]")
     for d in outcome.result.decisions:
-        click.echo(f"    第{d.clause}条  {d.status}  {fmt_yuan(d.amount)}")
+        click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
     if out_dir is not None:
         for fmt in fmts:
-            name, data = case_document(ledger, c.id, "opinion", fmt, policy=policy, exclusion_list=excluded)
+            name, data = service.case_document(c.id, "opinion", fmt)
             write_atomic(out_dir / name, data)
             click.echo(f"    → {out_dir / name}")
 
 
 @click.group()
 def case() -> None:
-    """案件：受理的申报及其审核、奖励、撤销经过 / the cases and their history."""
+    """案件：提交的申报及其审核、奖励、撤销经过 / the cases and their history."""
 
 
 @case.command(name="list")
@@ -179,19 +180,18 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
     """列出案件 / list the cases."""
     from zzcbec_docs.cli.table import pad, width
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import list_cases
-    from zzcbec_docs.process.model import STATUS_ZH
+    from zzcbec_docs.vocabulary import STATUS_ZH, cn_datetime
 
-    cases = list_cases(require_ledger(ledger_url, upgrade=False), status=status, district=district, uscc=uscc,
-                       year=year)
+    service = build_service(None, None, None).with_ledger(require_ledger(ledger_url, upgrade=False))
+    cases = service.list_cases(status=status, district=district, uscc=uscc, year=year)
     if as_json:
         for c in cases:
             click.echo(json.dumps(c.as_dict(), ensure_ascii=False))
         return
-    table = [["案件 case", "状态 status", "统一社会信用代码", "申请单位", "区县", "年度", "金额", "受理时间"]]
+    table = [["案件 case", "状态 status", "统一社会信用代码", "申请单位", "区县", "年度", "金额", "提交时间（北京时间）"]]
     for c in cases:
         table.append([c.id, f"{STATUS_ZH[c.status]} {c.status}", c.uscc, c.applicant_name, c.district, str(c.year),
-                      fmt_yuan(c.total) if c.total is not None else "—", c.submitted_at[:16].replace("T", " ")])
+                      fmt_yuan(c.total) if c.total is not None else "—", cn_datetime(c.submitted_at)])
     widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(pad(x, w, right=i == 6) for i, (x, w) in enumerate(zip(r, widths, strict=True))))
@@ -202,18 +202,19 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
 @click.argument("case_id", metavar="ID")
 @ledger_option
 @json_option
+@exclusion_option
 @issued_on_option
 @policy_option
-def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
+def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
     """案件详情：内容、审核、通知、经过 / a case: its content, reviews, notices and history."""
     from zzcbec_docs.cli.table import render_result
     from zzcbec_docs.money import fmt_yuan
-    from zzcbec_docs.process import case_result, get_case
-    from zzcbec_docs.process.model import STATUS_ZH
+    from zzcbec_docs.vocabulary import STATUS_ZH, cn_datetime, event, notice_state
 
-    ledger = require_ledger(ledger_url, upgrade=False)
-    d = get_case(ledger, case_id)
-    result = case_result(ledger, case_id, load_policy_option(policy_file, issued_on))
+    service = build_service(policy_file, issued_on, exclusion_list)
+    service = service.with_ledger(require_ledger(ledger_url, upgrade=False))
+    d = service.get_case(case_id)
+    result = service.case_result(case_id)
     c = d.case
     if as_json:
         click.echo(json.dumps({
@@ -234,7 +235,7 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
         return
     click.echo(f"案件 case {c.id}  [{STATUS_ZH[c.status]} {c.status}]  {c.applicant_name}  {c.uscc}  {c.district}  "
                f"{c.year}年度  {fmt_yuan(c.total) if c.total is not None else '—'}")
-    click.echo(f"  内容 content SHA-256 {c.content_sha256}；受理 {c.submitted_at} by {c.submitted_by}")
+    click.echo(f"  内容 content SHA-256 {c.content_sha256}；提交 {cn_datetime(c.submitted_at)} by {c.submitted_by}")
     click.echo(render_result(result))
     if d.reviews:
         click.echo("  审核 reviews:")
@@ -245,7 +246,7 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
     if d.notices:
         click.echo("  通知 notices:")
         for n in d.notices:
-            state = f"已撤销 revoked：{n.revocation_reason}" if n.revoked else "有效 standing"
+            state = notice_state(n.revoked) + (f" revoked：{n.revocation_reason}" if n.revoked else " standing")
             again = f"（替代 replaces {n.reissue_of}）" if n.reissue_of else ""
             click.echo(f"    {n.number}{again}  {n.issued_on}  {fmt_yuan(n.total)}  {state}")
     if d.attachments:
@@ -256,5 +257,5 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, issued_on, policy_
     for e in d.events:
         extra = {k: v for k, v in e.detail.items() if k in ("number", "conclusion", "total", "reason", "source",
                                                             "reissue_of") and v}
-        click.echo(f"    {e.at}  {e.kind:<11}  {e.actor}  " + "  ".join(f"{k}={v}" for k, v in extra.items()))
+        click.echo(f"    {cn_datetime(e.at)}  {event(e.kind)} {e.kind:<11}  {e.actor}  " + "  ".join(f"{k}={v}" for k, v in extra.items()))
 

@@ -85,7 +85,8 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
 
     tune_for_rendering()
     review = load_review(review_path, policy) if review_path else None
-    job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list)
+    job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list,
+                     _same_applicant_year(sources))
     if workers is None and jobs != 1:
         count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
         if count and len(sources) > 1:
@@ -128,6 +129,42 @@ class _RenderJob:
     review: object
     notice: object
     exclusion_list: frozenset[str]
+    clashing: frozenset[tuple[str, int]] = frozenset()  # (USCC, year) of more than one source
+
+
+def _same_applicant_year(sources: list[str]) -> frozenset[tuple[str, int]]:
+    """The (USCC, year) that more than one of the sources names (a light read of each file: the full
+    check comes later); their documents' names then carry the case id."""
+    from zzcbec_docs.errors import ZzcbecError
+    from zzcbec_docs.loading import decode_text, parse_text, read_limited
+
+    if len(sources) < 2:
+        return frozenset()
+    seen: dict[tuple[str, int], int] = {}
+    for src in sources:
+        if src == "-":
+            continue
+        try:
+            data = parse_text(decode_text(read_limited(Path(src), ZzcbecError), src, ZzcbecError), src, ZzcbecError)
+        except (ZzcbecError, OSError):
+            continue
+        applicant = data.get("applicant") if isinstance(data, dict) else None
+        if isinstance(applicant, dict) and isinstance(applicant.get("uscc"), str) and isinstance(data.get("year"), int):
+            key = (applicant["uscc"].strip().upper(), data["year"])
+            seen[key] = seen.get(key, 0) + 1
+    return frozenset(k for k, n in seen.items() if n > 1)
+
+
+def _name(job: _RenderJob, bundle, kind: str, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    """The file's name; with the case id when another source of this render has the same USCC and year."""
+    from zzcbec_docs.documents.render import file_name
+
+    case = None
+    if (bundle.applicant.uscc.strip().upper(), bundle.year) in job.clashing:
+        from zzcbec_docs.process.identity import canonical_json, case_id_for, content_sha256
+
+        case = case_id_for(content_sha256(canonical_json(bundle)))
+    return file_name(bundle, kind, fmt, case=case)
 
 
 @dataclass
@@ -220,10 +257,11 @@ def _render_source(job: _RenderJob, src: str, decided: _Decided | tuple[int, Lin
         paths = []
         try:
             for fmt in job.formats:
-                name, data = make_document(kind, fmt, decided.bundle, job.policy,  # type: ignore[arg-type]
+                _, data = make_document(kind, fmt, decided.bundle, job.policy,  # type: ignore[arg-type]
                                            declared=decided.declared, verified=decided.verified,  # type: ignore[arg-type]
                                            review=job.review, issuer=notice.issuer, date=notice.date,  # type: ignore[attr-defined]
                                            profile=notice.profile)  # type: ignore[attr-defined]
+                name = _name(job, decided.bundle, kind, fmt)
                 write_atomic(job.out_dir / name, data)
                 paths.append(job.out_dir / name)
         except ZzcbecError as e:
@@ -258,7 +296,6 @@ def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Line
     document_html, as make_document does) while the workers warm up; then they write the files
     (documents.render.write_format, as make_document does)."""
     from zzcbec_docs.documents import fonts, parallel
-    from zzcbec_docs.documents.render import file_name
     from zzcbec_docs.errors import ZzcbecError
     from zzcbec_docs.process.documents import document_html
 
@@ -281,7 +318,7 @@ def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Line
             continue
         files = []
         for fmt in job.formats:
-            path = job.out_dir / file_name(decided.bundle, kind, fmt)  # type: ignore[arg-type]
+            path = job.out_dir / _name(job, decided.bundle, kind, fmt)
             args = (html, fmt, decided.bundle, job.policy, kind, path, fonts.configured())
             files.append((path, args, workers.submit(_write_document, *args)))
         made.append((kind, files))

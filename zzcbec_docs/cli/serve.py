@@ -7,7 +7,14 @@ import secrets
 
 import click
 
-from zzcbec_docs.cli.options import ledger_option
+from zzcbec_docs.cli.options import (
+    exclusion_option,
+    issued_on_option,
+    issuer_profile_option,
+    ledger_option,
+    missing_ledger_file,
+    policy_option,
+)
 from zzcbec_docs.errors import UsageError
 
 
@@ -20,23 +27,47 @@ from zzcbec_docs.errors import UsageError
 @click.option("--demo", is_flag=True, help="演示：新建演示账号（启动时打印）并导入 samples/ 中的案例 / demo accounts and cases.")
 @click.option("--proxy-headers/--no-proxy-headers", default=False,
               help="信任反向代理的 X-Forwarded-Proto（HTTPS 时 Cookie 加 Secure）/ trust X-Forwarded-* from 127.0.0.1.")
-def serve(ledger_url: str | None, host: str, port: int, workers: int, demo: bool, proxy_headers: bool) -> None:
-    """启动网上申报审核系统 / run the web desk."""
+@policy_option
+@issued_on_option
+@exclusion_option
+@issuer_profile_option
+def serve(ledger_url: str | None, host: str, port: int, workers: int, demo: bool, proxy_headers: bool,  # type: ignore[no-untyped-def]
+          policy_file, issued_on, exclusion_list, issuer_profile) -> None:
+    """启动网上申报审核系统 / run the web desk.
+
+    The desk decides as the command line does: under --policy (with --issued-on, else the policy
+    file's own date), with the clause 15 --exclusion-list, numbering and printing the notices as
+    the --issuer-profile's issuer (its name, 代字, 版头 and 版记).
+    """
     import uvicorn
 
+    from zzcbec_docs.cli.options import build_service
     from zzcbec_docs.desk import store
     from zzcbec_docs.ledger import open_ledger
 
     if not ledger_url:
         raise UsageError("未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)")
+    service = build_service(policy_file, issued_on, exclusion_list, issuer_profile)  # refused here (exit 2)
+    if not demo:  # only `ledger init` (or a demo) creates a ledger
+        missing_ledger_file(ledger_url)
     ledger = open_ledger(ledger_url)
     store.ensure_tables(ledger)  # once, before the workers start
     if demo:
         from zzcbec_docs.desk.demo import seed
 
-        for line in seed(ledger, password=os.environ.get("ZZCBEC_DEMO_PASSWORD") or secrets.token_urlsafe(9)):
+        for line in seed(service.with_ledger(ledger), password=os.environ.get("ZZCBEC_DEMO_PASSWORD") or secrets.token_urlsafe(9)):
             click.echo(line)
+    # each worker builds the desk's one service object from these (desk.app.create_app_from_env)
     os.environ["ZZCBEC_LEDGER"] = ledger_url
+    given = {"ZZCBEC_POLICY": str(policy_file) if policy_file else None,
+             "ZZCBEC_ISSUED_ON": issued_on.isoformat() if issued_on else None,
+             "ZZCBEC_EXCLUSION_LIST": str(exclusion_list) if exclusion_list else None,
+             "ZZCBEC_ISSUER_PROFILE": str(issuer_profile) if issuer_profile else None}
+    for key, value in given.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     click.echo(f"zzcbec desk: http://{host}:{port}/  ({workers} worker(s), ledger {ledger.url})", err=True)
     uvicorn.run("zzcbec_docs.desk.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1" if proxy_headers else None,

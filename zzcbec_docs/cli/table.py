@@ -6,8 +6,9 @@ import unicodedata
 
 from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.rules.model import CheckResult
+from zzcbec_docs.vocabulary import DECISION_ZH
 
-STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "referred": "转办", "excluded": "排除"}
+STATUS_ZH = DECISION_ZH  # the words: zzcbec_docs.vocabulary
 
 
 def width(text: str) -> int:

@@ -36,15 +36,23 @@ from zzcbec_docs.desk.accounts import TooManyAttempts, User
 from zzcbec_docs.desk.authz import Denied
 from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.money import fmt_amount, fmt_yuan
+from zzcbec_docs.vocabulary import (
+    CONCLUSION_ZH,
+    DECISION_ZH,
+    EVENT_ZH,
+    NOTICE_ZH,
+    ROLE_ZH,
+    STATUS_ZH,
+    cn_date,
+    cn_datetime,
+)
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "zzdesk_session"
 PRE_COOKIE = "zzdesk_pre"  # the sign-in form's CSRF token, before there is a session
 MAX_JSON = 1024 * 1024 + 1024
 MAX_FORM = uploads.MAX_FILE * 3 + 2 * 1024 * 1024
-STATUS_ZH = {"submitted": "已提交", "reviewed": "已审核", "approved": "审核通过", "rejected": "未通过",
-             "awarded": "已奖励", "revoked": "已撤销"}
-CONCLUSION_ZH = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
+
 log = logging.getLogger("zzcbec.desk")
 
 
@@ -109,18 +117,28 @@ def case_summary(c: Any) -> dict[str, Any]:
 class Desk:
     """One desk: its ledger, policy, secret, templates and a small cache of made documents."""
 
-    def __init__(self, ledger_url: str, *, policy_path: str | None = None) -> None:
+    def __init__(self, ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
+                 exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> None:
         from zzcbec_docs.ledger import open_ledger
         from zzcbec_docs.policy import load_policy
+        from zzcbec_docs.process.service import Service
 
+        # the one service object of this desk: every process call goes through it (its policy, with
+        # the issue date of clause 18; its issuer profile; its exclusion list of clause 15)
+        service = Service.build(None, load_policy(policy_path), issuer_profile=issuer_profile,
+                                exclusion_list=exclusion_list, issued_on=issued_on)
         self.ledger = open_ledger(ledger_url)
+        self.service = service.with_ledger(self.ledger)
         store.ensure_tables(self.ledger)
         self.secret = store.secret(self.ledger)
-        self.policy = load_policy(policy_path)
+        self.policy = self.service.policy
+        self.issuer = self.service.issuer
         self.sections = forms.sections(self.policy)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
-        self.env.globals.update(STATUS_ZH=STATUS_ZH, CONCLUSION_ZH=CONCLUSION_ZH, fmt_yuan=fmt_yuan,
+        self.env.globals.update(STATUS_ZH=STATUS_ZH, CONCLUSION_ZH=CONCLUSION_ZH, DECISION_ZH=DECISION_ZH,
+                                EVENT_ZH=EVENT_ZH, ROLE_ZH=ROLE_ZH, NOTICE_ZH=NOTICE_ZH, cn_datetime=cn_datetime, cn_date=cn_date,
+                                fmt_yuan=fmt_yuan,
                                 policy=self.policy, ATTACHMENT_KINDS=forms.ATTACHMENT_KINDS,
                                 districts=accounts.known_districts())
         self.documents: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
@@ -138,7 +156,7 @@ class Desk:
         sample = json.dumps({"schema_version": "1.0", "year": 2026, "applicant": {
             "name": "x", "uscc": "91410100MA46000016", "district": "金水区", "etrade_core_zone_policy": False},
             "claims": [{"clause": 1, "facts": {"import_export": "1", "promotion_costs": "1"}}]}).encode()
-        decide(parse_bundle(sample, "warm-up"), self.policy)
+        decide(parse_bundle(sample, "warm-up", policy=self.policy), self.policy)
 
     # ------------------------------------------------------------------ plumbing
     def shown(self, result: Any) -> Any:
@@ -170,7 +188,7 @@ class Desk:
             if hit is not None:
                 self.documents.move_to_end(key)
                 return hit
-        made = _process().case_document(self.ledger, case_id, kind, fmt, policy=self.policy)
+        made = self.service.case_document(case_id, kind, fmt)
         with self.documents_lock:
             self.documents[key] = made
             while len(self.documents) > 64:
@@ -293,7 +311,7 @@ async def load_case(request: Request, desk: Desk, user: User, action: str):  # t
     case_id = request.path_params["case_id"]
     p = _process()
     try:
-        detail = await run_in_threadpool(p.get_case, desk.ledger, case_id)
+        detail = await run_in_threadpool(desk.service.get_case, case_id)
     except p.CaseNotFound:
         raise Denied(404) from None
     authz.authorize(user, action, detail.case)
@@ -372,7 +390,7 @@ async def api_logout(request: Request, desk: Desk, user: User) -> Response:
 
 def _list(desk: Desk, user: User, status: str | None = None) -> list:
     kw = authz.visible_filter(user)
-    return _process().list_cases(desk.ledger, status=status, **kw)
+    return desk.service.list_cases(status=status, **kw)
 
 
 @route("case.list")
@@ -390,7 +408,7 @@ def _submit(desk: Desk, user: User, bundle: Any, attachments: dict[str, bytes] |
         raise HttpError(403, f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
                         f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}")
     # the process appends the case's own events (submitted / resubmitted, who, when) in its transaction
-    return _process().submit(desk.ledger, bundle, actor=user.username, policy=desk.policy, attachments=attachments)
+    return desk.service.submit(bundle, actor=user.username, attachments=attachments)
 
 
 @route("case.submit", write=True)
@@ -398,7 +416,7 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
     raw = await json_body(request)
     ctype = request.headers.get("content-type", "")
     fmt = "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None)
-    bundle = parse_bundle(raw, "request", fmt)
+    bundle = parse_bundle(raw, "request", fmt, policy=desk.policy)
     sub = await run_in_threadpool(_submit, desk, user, bundle, None, client_address(request))
     body = {"id": sub.case.id, "status": sub.case.status, "created": sub.created,
             "check": desk.shown(sub.result).as_dict()}
@@ -406,8 +424,7 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
 
 
 def case_json(desk: Desk, detail: Any, user: User) -> dict[str, Any]:
-    p = _process()
-    result = desk.shown(p.case_result(desk.ledger, detail.case.id, desk.policy))
+    result = desk.shown(desk.service.case_result(detail.case.id))
     out = case_summary(detail.case)
     out.update({
         "content_sha256": detail.case.content_sha256, "submitted_at": detail.case.submitted_at,
@@ -450,9 +467,10 @@ async def api_document(request: Request, desk: Desk, user: User) -> Response:
         "Cache-Control": "private, no-store"})
 
 
-def _verified(data: Any, bundle: Any) -> tuple:
-    """The review body's `verified` list, each item's facts checked against the bundle contract."""
+def _verified(data: Any, bundle: Any, policy: Any) -> tuple:
+    """The review body's `verified` list, each item's facts checked against the desk's policy's contract."""
     from zzcbec_docs import schema
+    from zzcbec_docs.bundle.contract import contract
     from zzcbec_docs.bundle.validate import SCHEMA, _typed, fact_kinds
 
     p = _process()
@@ -473,11 +491,13 @@ def _verified(data: Any, bundle: Any) -> tuple:
         if (n, comp) in seen:
             raise unprocessable(f"/verified/{i}", f"条款 {n} 的核实数据重复", f"clause {n} is verified twice")
         seen.add((n, comp))
-        found = schema.errors(SCHEMA, item["facts"], using=schema.fast_validator(SCHEMA, f"facts_{n:02d}", partial=True),
-                              prefix=("verified", i, "facts"))
+        partial = contract(policy).partial
+        if n not in partial:
+            raise unprocessable(f"/verified/{i}/clause", f"政策没有可核定金额的第 {n} 条", f"the policy has no award clause {n}")
+        found = schema.errors(SCHEMA, item["facts"], using=partial[n], prefix=("verified", i, "facts"))
         if found:
             raise HttpError(422, found[0][1], found[0][2], [Problem(*f).as_dict() for f in found])
-        kinds = fact_kinds()[n]
+        kinds = fact_kinds(policy)[n]
         facts = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
         out.append(p.VerifiedClaim(n, comp, facts) if hasattr(p, "VerifiedClaim") else (n, comp, facts))
     return tuple(out)
@@ -498,11 +518,11 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
             reviewed_on = dt.date.fromisoformat(str(data["reviewed_on"]))
         except ValueError:
             raise unprocessable("/reviewed_on", "日期应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
-    verified = _verified(data.get("verified"), detail.bundle)
-    unit = "郑州市商务局" if user.role == "bureau" else None
+    verified = _verified(data.get("verified"), detail.bundle, desk.policy)
+    unit = desk.issuer.review_unit if user.role == "bureau" else None
     record = p.ReviewInput(reviewer=user.username, conclusion=conclusion, verified=verified, remarks=remarks,
                            reviewed_on=reviewed_on, unit=unit)
-    return p.review(desk.ledger, detail.case.id, record, actor=user.username, policy=desk.policy)
+    return desk.service.review(detail.case.id, record, actor=user.username)
 
 
 @route("case.review", write=True, per_case=True)
@@ -517,8 +537,8 @@ async def api_review(request: Request, desk: Desk, user: User) -> Response:
 
 def _award(desk: Desk, user: User, detail: Any, date: dt.date | None, address: str | None,  # type: ignore[no-untyped-def]
            reissue_of: str | None = None):
-    return _process().award(desk.ledger, detail.case.id, actor=user.username, policy=desk.policy, date=date,
-                            reissue_of=reissue_of, require_review=True)
+    return desk.service.award(detail.case.id, actor=user.username, date=date, reissue_of=reissue_of,
+                              require_review=True)
 
 
 def _date(data: dict[str, Any], key: str = "date") -> dt.date | None:
@@ -557,7 +577,7 @@ def _revoke(desk: Desk, user: User, detail: Any, number: str | None, reason: str
     elif number not in numbers:
         raise unprocessable("/number", f"通知书 {number} 不属于该案件或已撤销",
                             f"notice {number} is not this case's or was revoked")
-    return number, p.revoke(desk.ledger, number, reason=reason, actor=user.username)
+    return number, desk.service.revoke(number, reason=reason, actor=user.username)
 
 
 def _notice_field(n: Any, name: str) -> Any:
@@ -578,10 +598,12 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse({"id": detail.case.id, "number": number, "revoked": True}, status_code=201)
 
 
-def create_app(ledger_url: str, *, policy_path: str | None = None) -> Starlette:
+def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
+               exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> Starlette:
     from zzcbec_docs.desk import pages  # the HTML pages use the helpers above
 
-    desk = Desk(ledger_url, policy_path=policy_path)
+    desk = Desk(ledger_url, policy_path=policy_path, issuer_profile=issuer_profile, exclusion_list=exclusion_list,
+                issued_on=issued_on)
     api = [
         Route("/api/login", api_login, methods=["POST"]),
         Route("/api/logout", api_logout, methods=["POST"]),
@@ -662,6 +684,11 @@ class SecurityHeaders:
 
 
 def create_app_from_env() -> Starlette:
-    """For `uvicorn --factory` workers: the ledger URL comes from ZZCBEC_LEDGER."""
+    """For `uvicorn --factory` workers: what `zzcbec serve` was given comes in the environment
+    (ZZCBEC_LEDGER, ZZCBEC_POLICY, ZZCBEC_ISSUER_PROFILE, ZZCBEC_EXCLUSION_LIST, ZZCBEC_ISSUED_ON)."""
     logging.basicConfig(level=logging.INFO)
-    return create_app(os.environ["ZZCBEC_LEDGER"], policy_path=os.environ.get("ZZCBEC_POLICY") or None)
+    issued = os.environ.get("ZZCBEC_ISSUED_ON") or None
+    return create_app(os.environ["ZZCBEC_LEDGER"], policy_path=os.environ.get("ZZCBEC_POLICY") or None,
+                      issuer_profile=os.environ.get("ZZCBEC_ISSUER_PROFILE") or None,
+                      exclusion_list=os.environ.get("ZZCBEC_EXCLUSION_LIST") or None,
+                      issued_on=dt.date.fromisoformat(issued) if issued else None)

@@ -8,17 +8,16 @@ from zzcbec_docs.desk import accounts
 from zzcbec_docs.resources import resource_dir
 
 
-def seed(ledger, *, password: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from zzcbec_docs import process
+def seed(service, *, password: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The demo accounts and the samples, submitted through the desk's service (its policy)."""
     from zzcbec_docs.bundle import BundleInvalid, load_bundle
     from zzcbec_docs.errors import ZzcbecError
-    from zzcbec_docs.policy import load_policy
 
-    policy = load_policy()
+    ledger = service.book
     bundles = []
     for path in sorted(resource_dir("samples").glob("*.yaml")):
         try:
-            bundles.append(load_bundle(path))
+            bundles.append(load_bundle(path, service.policy))
         except (BundleInvalid, ZzcbecError):
             continue
     first = next(b for b in bundles if b.claims and b.claims[0].clause == 1)
@@ -38,7 +37,7 @@ def seed(ledger, *, password: str) -> Iterator[str]:  # type: ignore[no-untyped-
     made = 0
     for b in bundles:
         try:
-            if process.submit(ledger, b, actor="demo", policy=policy).created:
+            if service.submit(b, actor="demo").created:
                 made += 1
         except ZzcbecError as exc:
             yield f"  样例 {b.source} 未导入 / not imported: {exc.message}"

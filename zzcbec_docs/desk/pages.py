@@ -30,7 +30,6 @@ from zzcbec_docs.desk.app import (
     _date,
     _list,
     _notice_field,
-    _process,
     _review,
     _revoke,
     _sign_in,
@@ -136,7 +135,7 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
     """For each claim not granted, what is missing in the policy's words (the `match` wording)."""
     from zzcbec_docs.calculator.match import all_fact_kinds, gap_for
 
-    kinds = all_fact_kinds()
+    kinds = all_fact_kinds(desk.policy)
     out: dict[int, list[str]] = {}
     for d in result.decisions:
         if d.status != "ineligible":
@@ -157,7 +156,7 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
 
 def _decide(desk: Desk, bundle: Any) -> Any:
     """The decision counting the ledger, as `check --ledger` makes it (no state change)."""
-    return _process().check_with_ledger(bundle, desk.policy, desk.ledger)
+    return desk.service.check(bundle)
 
 
 def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[dict[str, str]]) -> dict[str, Any]:
@@ -169,7 +168,7 @@ def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[d
         out["notice"] = "请在下方至少一条中填写数据 / fill in the facts of at least one clause"
         return out
     try:
-        bundle = parse_bundle(forms.bundle_json(data), "form.json", "json")
+        bundle = parse_bundle(forms.bundle_json(data), "form.json", "json", policy=desk.policy)
     except BundleInvalid as exc:
         out["errors"] = exc.problems
         for p in exc.problems:
@@ -301,14 +300,13 @@ async def bureau_page(request: Request, desk: Desk, user: User) -> Response:
 
 # ---------------------------------------------------------------------- one case
 def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
-    p = _process()
-    result = desk.shown(p.case_result(desk.ledger, detail.case.id, desk.policy))
+    result = desk.shown(desk.service.case_result(detail.case.id))
     declared = result
     bundle = detail.bundle
     rows = []
     from zzcbec_docs.bundle.validate import fact_labels
 
-    labels = fact_labels()
+    labels = fact_labels(desk.policy)
     latest = detail.reviews[-1] if detail.reviews else None
     verified_latest = _verified_of(latest)
     for c in bundle.claims:
@@ -393,7 +391,7 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
         from zzcbec_docs.bundle.validate import fact_kinds
 
         for c in detail.bundle.claims:
-            kinds = fact_kinds()[c.clause]
+            kinds = fact_kinds(desk.policy)[c.clause]
             for fact in c.facts:
                 raw = str(form.get(f"v.{c.index}.{fact}") or "").strip()
                 if raw == "":
@@ -452,7 +450,7 @@ async def attachment_download(request: Request, desk: Desk, user: User) -> Respo
     wanted = request.path_params["attachment_id"]
     if not wanted.isdigit() or int(wanted) not in {a.id for a in detail.attachments}:
         raise HttpError(404, "没有这个附件", "no such attachment")
-    _name, sha, content = await run_in_threadpool(_process().attachment, desk.ledger, detail.case.id, int(wanted))
+    _name, sha, content = await run_in_threadpool(desk.service.attachment, detail.case.id, int(wanted))
     kind = uploads.sniff(content) or "bin"
     return Response(content, media_type=uploads.KINDS.get(kind, "application/octet-stream"), headers={
         "Content-Disposition": f"attachment; filename=\"{sha[:16]}.{kind}\""})
@@ -498,19 +496,17 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     live = [a for a in awards if not a.revoked]
     by_district: dict[str, Decimal] = defaultdict(Decimal)
     by_clause: dict[int, Decimal] = defaultdict(Decimal)
-    per_applicant: dict[tuple[int, str, int], Decimal] = defaultdict(Decimal)
     city = local = Decimal(0)
     for a in live:
         by_district[a.district] += a.amount
         by_clause[a.clause] += a.amount
-        per_applicant[(a.clause, a.uscc, a.year)] += a.amount
         city += a.city or 0
         local += a.local or 0
+    # each cap's use as the rules count it (scope and ceiling from the cap code: per applicant and
+    # year, one-time, per competition, a fee tier's own cap), averaged per clause
     use: dict[int, list[Decimal]] = defaultdict(list)
-    for (clause, _u, _y), amount in per_applicant.items():
-        cap = desk.policy.clauses[clause].cap
-        if cap and cap.amount:
-            use[clause].append(min(Decimal(1), amount / cap.amount))
+    for u in desk.service.cap_use():
+        use[u.clause].append(u.share)
     numeral = lambda n: f"第{desk.policy.clauses[n].numeral}条"  # noqa: E731
     return {
         "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
@@ -531,7 +527,8 @@ async def dashboard_page(request: Request, desk: Desk, user: User) -> Response:
     counts: dict[str, int] = defaultdict(int)
     for c in cases:
         counts[c.status] += 1
-    return desk.page("dashboard.html", request, user, charts=dashboard_charts(desk, awards), counts=counts)
+    shown = await run_in_threadpool(dashboard_charts, desk, awards)
+    return desk.page("dashboard.html", request, user, charts=shown, counts=counts)
 
 
 def routes() -> list[Route]:

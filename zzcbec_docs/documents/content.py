@@ -22,19 +22,15 @@ from zzcbec_docs.money import ZERO, in_words
 from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Growth, Policy, chinese_numeral
 from zzcbec_docs.rules.conditions import requirement
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
+from zzcbec_docs.vocabulary import DECISION_ZH, DOCUMENT_ZH, cn_date
 
 KINDS = ("application", "opinion", "notice")
 ALL_KINDS = (*KINDS, "publicity")
 # a warning in an official document speaks to its reader, not to a command-line user
 DOCUMENT_WARNINGS = {"no_issue_date": "政策尚未印发，本意见未核验执行期（{term}）"}
-KIND_NAMES = {"application": "申报表", "opinion": "审核意见书", "notice": "奖励通知书", "publicity": "拟奖励企业名单公示"}
-STATUS_ZH = {"eligible": "符合", "ineligible": "不符合", "referred": "按省、市现行政策支持", "excluded": "不在支持范围"}
+KIND_NAMES = DOCUMENT_ZH  # the words: zzcbec_docs.vocabulary
+STATUS_ZH = DECISION_ZH
 DOC_NUMBER = re.compile(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$")
-
-
-def cn_date(d: dt.date) -> str:
-    """GB/T 9704: Arabic numerals without padding: 2026年3月5日."""
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def source_date_epoch() -> dt.datetime | None:
@@ -83,16 +79,10 @@ class NoticeOptions:
         return profile.with_name(self.issuer) if self.issuer else profile
 
 
-def _default_policy() -> Policy:
-    from zzcbec_docs.policy import load_policy
-
-    return load_policy()
-
-
-def show_fact(name: str, value: Any, clause: int, policy: Policy | None = None) -> str:
+def show_fact(name: str, value: Any, clause: int, policy: Policy) -> str:
     from zzcbec_docs.bundle.contract import facts as contract_facts
 
-    fact = contract_facts(policy or _default_policy()).get(name)
+    fact = contract_facts(policy).get(name)
     kind = fact.type if fact else "text"
     if value is None:
         return "—"

@@ -23,12 +23,14 @@ class RenderedFile:
     path: Path
 
 
-def file_name(bundle: Bundle, kind: str, fmt: str, number: str | None = None) -> str:
+def file_name(bundle: Bundle, kind: str, fmt: str, number: str | None = None, case: str | None = None) -> str:
     """The USCC, the year and the document kind: 91410100MA46000016-2026-opinion.pdf. A notice carries
     its number, so that an applicant's notices never overwrite each other
     (91410100MA46000016-2026-notice-2026-015.pdf for 郑商务〔2026〕15号); without one it is a specimen
-    (…-notice-specimen.pdf)."""
-    stem = f"{bundle.applicant.uscc}-{bundle.year}-{kind}"
+    (…-notice-specimen.pdf). `case`: the application's case id, between the year and the kind, where
+    two applications of one applicant and year are made at once (render A B): 91410100MA46000016-2026-
+    3f2a9c1b0d4e5f67-opinion.pdf, so that B's documents never overwrite A's."""
+    stem = f"{bundle.applicant.uscc}-{bundle.year}{f'-{case}' if case else ''}-{kind}"
     if kind == "notice":
         stem += f"-{number_slug(number)}" if number else "-specimen"
     return f"{stem}.{fmt}"

@@ -15,8 +15,9 @@ from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
 from zzcbec_docs.bundle.validate import _typed
 from zzcbec_docs.errors import ArgumentError, ReviewError
 from zzcbec_docs.loading import load_file
+from zzcbec_docs.vocabulary import CONCLUSION_ZH
 
-CONCLUSIONS = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
+CONCLUSIONS = CONCLUSION_ZH
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,10 @@ class Review:
         return self.verified.get((claim.clause, claim.competition_name if claim.clause in self.per_item else None), {})
 
 
-def load_review(path: str | Path, policy: Any = None) -> Review:
+def load_review(path: str | Path, policy: Any) -> Review:
+    """Read and validate a review record under the caller's policy (there is no default policy)."""
     import hashlib
 
-    if policy is None:
-        from zzcbec_docs.policy import load_policy
-
-        policy = load_policy()
     c = contract(policy)
     per_item = frozenset(n for n in policy.claimable() if policy.item_fact(n))
 

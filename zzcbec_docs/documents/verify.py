@@ -2,9 +2,12 @@
 
 The notice's 版记 carries its 发文字号 and a short 核验码 (gongwen.verification_code over the number,
 the applicant and the amounts). Verifying a file reads its text back (PDF through poppler's
-pdftotext, DOCX from its XML) and checks against the ledger: the number exists, it is not revoked,
-the file's amounts (each clause, the total, its 人民币大写) are the
-ledger's, and the 核验码 is the one the ledger's figures give.
+pdftotext, DOCX from its XML) and checks every figure and name it prints against the ledger, each
+a named check (`CHECKS`, in order): the number exists and stands, the number under the 版头 is the
+one in the 版记 and the issuer is the ledger's, the payee (收款单位), bank and account are those of
+the case's stored application, each clause's amount, the total and its 人民币大写, the city and
+district shares (clause 16), the sentence 奖励资金合计…万元（人民币…整），其中市级财政承担…, the date,
+and the 核验码. A failed check says what the file prints and what the ledger holds.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -25,17 +29,38 @@ CODE = re.compile(r"核验码[:：]\s*([A-Z0-9]{4}-[A-Z0-9]{4})")
 TABLE_FIGURE = re.compile(r"(?<![0-9,.])[0-9]{1,3}(?:,[0-9]{3})*\.[0-9]{2}(?![0-9])")
 
 
+@dataclass(frozen=True)
+class Check:
+    """One named check of a notice against the ledger: what was compared, and how it came out."""
+
+    name: str  # a short code: number, standing, payee, bank, account, amounts, total, sentence, shares, …
+    label: str  # what it is called in Chinese: 收款单位, 开户银行, 账号, …
+    ok: bool | None  # None: not checked (the ledger does not hold what it needs)
+    zh: str = ""
+    en: str = ""
+
+
 @dataclass
 class Verification:
     file: str
     number: str | None = None
     code: str | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return [(c.zh, c.en) for c in self.checks if c.ok is False]
 
     @property
     def ok(self) -> bool:
         return not self.problems and self.number is not None
+
+    def fail(self, name: str, label: str, zh: str, en: str) -> None:
+        self.checks.append(Check(name, label, False, zh, en))
+
+    def passed(self, name: str, label: str) -> None:
+        self.checks.append(Check(name, label, True))
 
 
 def file_text(path: Path) -> str:
@@ -66,7 +91,11 @@ def file_text(path: Path) -> str:
     return out
 
 
-def verify_file(path: Path, ledger) -> Verification:  # type: ignore[no-untyped-def]
+def verify_file(path: Path, ledger, notice: Callable[[str], dict] | None = None) -> Verification:  # type: ignore[no-untyped-def, type-arg]
+    """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`).
+
+    `notice(number)`: the ledger's notice row and its case's bank account (the service's
+    `notice_facts`); without it the issuer and the bank are not checked."""
     raw = file_text(path)
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))
@@ -74,40 +103,206 @@ def verify_file(path: Path, ledger) -> Verification:  # type: ignore[no-untyped-
     banji = text[m.start():] if m else ""
     numbers = NUMBER.findall(banji) or NUMBER.findall(text)
     if not numbers:
-        v.problems.append(("文件中没有发文字号，不是已编号的奖励通知书", "the file holds no document number: not a numbered notice"))
+        v.fail("number", "发文字号", "文件中没有发文字号，不是已编号的奖励通知书",
+               "the file holds no document number: not a numbered notice")
         return v
     v.number = numbers[0]
     v.code = m.group(1) if m else None
     rows = [a for a in ledger.awards() if a.notice_number == v.number]
     if not rows:
-        v.problems.append((f"台账中没有文号 {v.number}", f"the ledger has no notice {v.number}"))
+        v.fail("number", "发文字号", f"台账中没有文号 {v.number}", f"the ledger has no notice {v.number}")
         return v
     first = rows[0]
     v.facts.append(f"{v.number}　{first.applicant_name}　{first.uscc}　{first.issued_on}")
+    facts = notice(v.number) if notice is not None else None
+    seen = Seen(raw=raw, text=text, number=v.number, code=v.code, rows=rows, notice=facts or _from_awards(rows))
+    for check in CHECKS:
+        check(seen, v)
+    return v
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a check compares: the file's text (as read, and with all white space removed) and the
+    ledger's notice (its awards, and the notice row with its case's stored application)."""
+
+    raw: str
+    text: str
+    number: str
+    code: str | None
+    rows: list  # type: ignore[type-arg]  # ledger.store.LedgerAward of the notice
+    notice: dict  # type: ignore[type-arg]  # issuer, district, issued_on, applicant, bank (None when unknown)
+
+
+def _from_awards(rows) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """What the award rows alone say of their notice (no issuer, no bank: those checks are not made)."""
+    first = rows[0]
+    return {"issuer": None, "district": first.district, "issued_on": first.issued_on,
+            "applicant": first.applicant_name, "bank": None}
+
+
+def _flat(s: str) -> str:
+    return "".join(s.split())
+
+
+def check_standing(seen: Seen, v: Verification) -> None:
+    first = seen.rows[0]
     if first.revoked:
-        v.problems.append((f"{v.number} 已撤销（{first.revocation_reason or '未写原因'}）",
-                           f"{v.number} has been revoked ({first.revocation_reason or 'no reason given'})"))
+        v.fail("standing", "通知状态", f"{seen.number} 已撤销（{first.revocation_reason or '未写原因'}）",
+               f"{seen.number} has been revoked ({first.revocation_reason or 'no reason given'})")
+    else:
+        v.passed("standing", "通知状态")
+
+
+def check_payee(seen: Seen, v: Verification) -> None:
+    """收款单位: the addressee and the title name the ledger's applicant."""
+    name = _flat(seen.notice["applicant"] or seen.rows[0].applicant_name)
+    found = re.search(r"关于给予(.+?)跨境电商发展资金", seen.text)
+    if f"关于给予{name}跨境电商发展资金" in seen.text and f"{name}：" in seen.text:
+        v.passed("payee", "收款单位")
+    else:
+        shown = found.group(1) if found else "（未找到）"
+        v.fail("payee", "收款单位", f"收款单位与台账不符：文件为“{shown}”，台账为“{name}”",
+               f"the payee is not the ledger's: the file names {shown!r}, the ledger {name!r}")
+
+
+_ACCOUNT = re.compile(r"拨付至你单位账户：(.*?)，账号(.*?)。")
+
+
+def check_bank(seen: Seen, v: Verification) -> None:
+    """开户银行 and 账号: those of the case's stored application."""
+    bank = seen.notice["bank"]
+    found = _ACCOUNT.search(seen.text)
+    shown_bank, shown_account = (found.group(1), found.group(2)) if found else ("（未找到）", "（未找到）")
+    if bank is None:
+        v.checks.append(Check("bank", "开户银行", None, "台账没有该通知的申报材料，开户银行和账号未核验",
+                              "the ledger holds no application for this notice: bank and account not checked"))
+        return
+    name, account = _flat(bank[0]), _flat(bank[1])
+    if shown_bank == name:
+        v.passed("bank", "开户银行")
+    else:
+        v.fail("bank", "开户银行", f"开户银行与台账不符：文件为“{shown_bank}”，台账为“{name}”",
+               f"the bank is not the ledger's: the file names {shown_bank!r}, the ledger {name!r}")
+    if shown_account == account:
+        v.passed("account", "账号")
+    else:
+        v.fail("account", "账号", f"账号与台账不符：文件为 {shown_account}，台账为 {account}",
+               f"the account is not the ledger's: the file gives {shown_account}, the ledger {account}")
+
+
+def check_amounts(seen: Seen, v: Verification) -> None:
+    """Each clause's amount, the 合计 and its 人民币大写, and no figure the ledger does not hold."""
+    rows = seen.rows
     amounts = [r.amount for r in rows]
     total = sum(amounts, ZERO)
-    figures = [Decimal(x.replace(",", "")) for x in TABLE_FIGURE.findall(raw)]
+    figures = [Decimal(x.replace(",", "")) for x in TABLE_FIGURE.findall(seen.raw)]
     missing = [a for a in amounts if a not in figures]
     if missing:
-        v.problems.append((f"文件所列金额与台账不符：台账为 {'、'.join(g.table_yuan(a) for a in amounts)} 元",
-                           f"the file's amounts are not the ledger's ({', '.join(g.table_yuan(a) for a in amounts)})"))
-    if total not in figures or in_words(total) not in text:
-        v.problems.append((f"文件的奖励合计与台账不符：台账合计 {g.table_yuan(total)} 元（{in_words(total)}）",
-                           f"the file's total is not the ledger's {g.table_yuan(total)}"))
+        v.fail("amounts", "奖励金额", f"文件所列金额与台账不符：台账为 {'、'.join(g.table_yuan(a) for a in amounts)} 元",
+               f"the file's amounts are not the ledger's ({', '.join(g.table_yuan(a) for a in amounts)})")
+    else:
+        v.passed("amounts", "奖励金额")
+    if total not in figures or in_words(total) not in seen.text:
+        v.fail("total", "奖励合计", f"文件的奖励合计与台账不符：台账合计 {g.table_yuan(total)} 元（{in_words(total)}）",
+               f"the file's total is not the ledger's {g.table_yuan(total)}")
+    else:
+        v.passed("total", "奖励合计")
     stray = [f for f in figures if f not in amounts and f != total and not _is_share(f, rows)]
     if stray:
-        v.problems.append((f"文件中有台账没有的金额：{'、'.join(g.table_yuan(f) for f in stray[:3])}",
-                           f"the file has amounts the ledger does not: {', '.join(g.table_yuan(f) for f in stray[:3])}"))
-    expected = g.verification_code(v.number, first.uscc, amounts)
-    if v.code is None:
-        v.problems.append(("文件中没有核验码", "the file carries no verification code"))
-    elif v.code != expected:
-        v.problems.append((f"核验码 {v.code} 与台账记录算出的 {expected} 不符",
-                           f"the verification code {v.code} is not the ledger's {expected}"))
-    return v
+        v.fail("figures", "其他金额", f"文件中有台账没有的金额：{'、'.join(g.table_yuan(f) for f in stray[:3])}",
+               f"the file has amounts the ledger does not: {', '.join(g.table_yuan(f) for f in stray[:3])}")
+
+
+def check_shares(seen: Seen, v: Verification) -> None:
+    """市级 and 区县（市）承担 (clause 16): each row's shares in the table and their sums."""
+    rows = seen.rows
+    if any(r.city is None for r in rows):
+        if "市级承担" in seen.text:
+            v.fail("shares", "分担金额", "台账中该通知的分担尚未确定，文件却列出了市级与区县分担",
+                   "the ledger leaves the split open, but the file prints city and district shares")
+        else:
+            v.passed("shares", "分担金额")
+        return
+    figures = [Decimal(x.replace(",", "")) for x in TABLE_FIGURE.findall(seen.raw)]
+    wanted = [r.city for r in rows] + [r.local for r in rows]
+    if len(rows) > 1:
+        wanted += [sum((r.city for r in rows), ZERO), sum((r.local for r in rows), ZERO)]
+    missing = [x for x in wanted if x not in figures]
+    if missing:
+        v.fail("shares", "分担金额", f"文件的市级、区县分担与台账不符：台账为 市级 {'、'.join(g.table_yuan(r.city) for r in rows)} 元，"
+               f"区县 {'、'.join(g.table_yuan(r.local) for r in rows)} 元",
+               "the file's city and district shares are not the ledger's")
+    else:
+        v.passed("shares", "分担金额")
+
+
+def check_sentence(seen: Seen, v: Verification) -> None:
+    """The sentence 奖励资金合计N万元（人民币…整），其中市级财政承担…，某区财政承担…。 as the ledger's figures give it."""
+    rows = seen.rows
+    total = sum((r.amount for r in rows), ZERO)
+    sentence = f"奖励资金合计{g.amount_sentence(total, in_words(total))}"
+    if all(r.city is not None for r in rows):
+        city = sum((r.city for r in rows), ZERO)
+        local = sum((r.local or ZERO for r in rows), ZERO)
+        district = _flat(seen.notice["district"] or rows[0].district)
+        sentence += ("，由市级财政全额承担" if local == ZERO
+                     else f"，其中市级财政承担{g.yuan_text(city)}，{district}财政承担{g.yuan_text(local)}")
+    sentence += "。"
+    if sentence in seen.text:
+        v.passed("sentence", "金额大写句")
+        return
+    found = re.search(r"奖励资金合计.*?。", seen.text)
+    v.fail("sentence", "金额大写句", f"奖励金额的文字表述与台账不符：文件为“{found.group(0) if found else '（未找到）'}”，"
+           f"台账应为“{sentence}”", f"the sentence stating the award is not the ledger's: it should read {sentence!r}")
+
+
+def check_date(seen: Seen, v: Verification) -> None:
+    """成文日期 (and 印发日期): the ledger's issue date."""
+    from zzcbec_docs.vocabulary import cn_date
+
+    issued = seen.notice["issued_on"] or seen.rows[0].issued_on
+    want = cn_date(issued)
+    dates = re.findall(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日", seen.text[seen.text.find("特此通知"):])
+    if dates and all(d == want for d in dates):
+        v.passed("date", "成文日期")
+    else:
+        other = next((d for d in dates if d != want), "（未找到）")
+        v.fail("date", "成文日期", f"成文日期与台账不符：文件为 {other}，台账为 {want}",
+               f"the date is not the ledger's: the file gives {other}, the ledger {want}")
+
+
+def check_number_and_issuer(seen: Seen, v: Verification) -> None:
+    """The 发文字号 printed under the 版头 and in the 版记 is one number; the issuer is the ledger's."""
+    before = seen.text[:seen.text.find("关于给予")] if "关于给予" in seen.text else ""
+    if seen.number not in before:
+        head = re.search(r"〔[0-9]{4}〕[0-9]+号", before)
+        shown = head.group(0) if head else "（未找到）"
+        v.fail("number", "发文字号", f"版头的发文字号（{shown}）与版记的 {seen.number} 不一致",
+               f"the number under the heading ({shown}) is not the one in the footer, {seen.number}")
+    else:
+        v.passed("number", "发文字号")
+    issuer = seen.notice["issuer"]
+    if issuer and f"{_flat(issuer)}关于给予" not in seen.text:
+        v.fail("issuer", "发文机关", f"发文机关与台账不符：台账为“{issuer}”", f"the issuer is not the ledger's {issuer!r}")
+    elif issuer:
+        v.passed("issuer", "发文机关")
+
+
+def check_code(seen: Seen, v: Verification) -> None:
+    expected = g.verification_code(seen.number, seen.rows[0].uscc, [r.amount for r in seen.rows])
+    if seen.code is None:
+        v.fail("code", "核验码", "文件中没有核验码", "the file carries no verification code")
+    elif seen.code != expected:
+        v.fail("code", "核验码", f"核验码 {seen.code} 与台账记录算出的 {expected} 不符",
+               f"the verification code {seen.code} is not the ledger's {expected}")
+    else:
+        v.passed("code", "核验码")
+
+
+# Every check a notice goes through, in order; another (a signature check) is one more entry here.
+CHECKS = [check_standing, check_number_and_issuer, check_payee, check_bank, check_amounts, check_shares,
+          check_sentence, check_date, check_code]
 
 
 def _is_share(figure: Decimal, rows) -> bool:  # type: ignore[no-untyped-def]

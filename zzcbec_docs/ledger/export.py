@@ -16,6 +16,7 @@ from pathlib import Path
 from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.ledger.store import LedgerAward
 from zzcbec_docs.money import ZERO, fmt_amount
+from zzcbec_docs.vocabulary import STATUS_ZH
 
 AWARD_COLUMNS = ["文号 notice", "成文日期 date", "统一社会信用代码 USCC", "申请单位 applicant", "区县 district",
                  "条款 clause", "竞赛 competition", "申报年度 year", "金额 amount", "市级 city", "区县级 local",
@@ -64,8 +65,9 @@ def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total
 
 
 def _award_row(a: LedgerAward) -> list:
+    a_state = "revoked" if a.revoked else "awarded"
     return [a.notice_number, a.issued_on, a.uscc, a.applicant_name, a.district, a.clause, a.competition_name or "",
-            a.year, a.amount, a.city, a.local, "revoked 已撤销" if a.revoked else "awarded 已奖励",
+            a.year, a.amount, a.city, a.local, f"{a_state} {STATUS_ZH[a_state]}",
             a.revocation_reason or ""]
 
 

@@ -112,7 +112,9 @@ class Ledger:
     def upgrade(self) -> list[int]:
         """Apply the migrations this database lacks, each in its own transaction, under a lock."""
         applied = []
-        with self.transaction() as conn:
+        with self.transaction() as conn:  # two processes at once: the first creates, the second waits and sees it
+            if self.is_postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(7301000)"))
             s.schema_version.create(conn, checkfirst=True)
         for number, migrate in s.MIGRATIONS:
             with self._migration(number in s.NEEDS_FOREIGN_KEYS_OFF) as conn:

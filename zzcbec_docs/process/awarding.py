@@ -80,7 +80,7 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
                                                      else "no such notice in the ledger"))
         elif notices:
             raise AlreadyAwarded(notices[-1].number, True)
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
         if review is None and require_review:
             raise NotAwardable("案件尚无审核结论，不能奖励", "the case has no review yet: nothing awarded")

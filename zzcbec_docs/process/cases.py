@@ -56,12 +56,12 @@ def _dec(text: Any) -> Decimal | None:
 
 
 # ---------------------------------------------------------------- reading cases back
-def bundle_of(row: Any) -> Bundle:
-    """The stored canonical content as a validated Bundle (its sha256 is the content SHA-256)."""
+def bundle_of(row: Any, policy: Policy) -> Bundle:
+    """The stored canonical content as a Bundle validated under `policy` (its sha256 is the content SHA-256)."""
     from zzcbec_docs.bundle.validate import parse_bundle
 
     try:
-        b = parse_bundle(row.content.encode("utf-8"), f"case:{row.id}", fmt="json")
+        b = parse_bundle(row.content.encode("utf-8"), f"case:{row.id}", fmt="json", policy=policy)
     except BundleError as exc:  # a ledger written by another version of the schema
         raise BundleError(f"案件 {row.id} 的申报内容不符合当前格式：{exc.zh}",
                           f"case {row.id}: its stored content no longer validates: {exc.en}") from None
@@ -147,7 +147,7 @@ def notice_infos(conn: Any, rows: list[Any]) -> list[NoticeInfo]:
         review_id=n.review_id, actor=n.actor, created_at=n.created_at) for n in rows]
 
 
-def get_case(ledger: Any, case_id: str) -> CaseDetail:
+def get_case(ledger: Any, case_id: str, policy: Policy) -> CaseDetail:
     """The case with its content, reviews, notices (revoked ones marked), attachments and events."""
     with ledger.engine.connect() as conn:
         row, case = case_in(conn, case_id)
@@ -155,7 +155,7 @@ def get_case(ledger: Any, case_id: str) -> CaseDetail:
         notices = notice_infos(conn, store.notice_rows(conn, case_id=case_id))
         events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail)) for e in store.event_rows(conn, [case_id])]
         attachments = [AttachmentInfo(a.id, a.name, a.sha256, a.size) for a in store.attachment_rows(conn, case_id)]
-    return CaseDetail(case=case, bundle=bundle_of(row), reviews=reviews, notices=notices, events=events,
+    return CaseDetail(case=case, bundle=bundle_of(row, policy), reviews=reviews, notices=notices, events=events,
                       attachments=attachments)
 
 
@@ -187,7 +187,7 @@ def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy
     return decide_counting(effective, policy, history, exclusion_list=exclusion_list, counted=ledger_name(ledger))
 
 
-def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy | None = None
+def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy
                     ) -> tuple[Any, dict | None]:
     rows = store.review_rows(conn, case_id)
     if not rows:
@@ -201,7 +201,7 @@ def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: fr
     """The decision now: the latest review's verified facts (a rejection gives 0), counting the ledger."""
     with ledger.engine.connect() as conn:
         row, _ = case_in(conn, case_id)
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
@@ -247,7 +247,7 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
             store.add_event(conn, case_id, "submitted", actor, {**detail, "total": money_text(total)})
             created = True
         row, case = case_in(conn, case_id if row is None else row.id)
-        result = decide_case(conn, ledger, row, bundle_of(row), policy, exclusion_list=exclusion_list,
+        result = decide_case(conn, ledger, row, bundle_of(row, policy), policy, exclusion_list=exclusion_list,
                              own_counts=True)
         notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
     return Submission(case=case, created=created, result=standing(replace(result, source=bundle.source), notices))
@@ -276,7 +276,7 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
                     "（材料在审核后被修改？）",
                     f"the review names bundle SHA-256 {record.bundle_sha256[:12]}…, which is not case {case_id} "
                     "(was the bundle changed after review?)", file=where, pointer="/bundle/sha256")
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         verified = verified_facts(record.verified, bundle, file=where, policy=policy)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         refused = contradiction(record.conclusion, result)

@@ -96,9 +96,10 @@ def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckR
 
 
 def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Policy, number: str | None = None,
-                  exclusion_list: frozenset[str] = frozenset()) -> tuple[str, bytes]:
+                  exclusion_list: frozenset[str] = frozenset(), profile: str | None = None) -> tuple[str, bytes]:
     """(file name, bytes) of a case's application packet, opinion, or notice (the latest standing
-    notice, or the one `number` names); a notice needs an awarded case."""
+    notice, or the one `number` names); a notice needs an awarded case. `profile`: the issuer
+    profile file whose 版头 and 版记 the opinion and notice print (the service passes its own)."""
     from zzcbec_docs.errors import ArgumentError
     from zzcbec_docs.ledger import cases as store
     from zzcbec_docs.process.cases import (
@@ -117,20 +118,20 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
                          f"a document is one of {', '.join(KINDS)} in {', '.join(FORMATS)}")
     with ledger.engine.connect() as conn:
         row, case = case_in(conn, case_id)
-        bundle = bundle_of(row)
+        bundle = bundle_of(row, policy)
         declared = decide_case(conn, ledger, row, bundle, policy, exclusion_list=exclusion_list)
         if kind == "application":
             return make_document(kind, fmt, bundle, policy, declared=declared)
         if kind == "opinion":
             review_row, verified = latest_verified(conn, case_id, bundle, policy)
             if review_row is None:
-                return make_document(kind, fmt, bundle, policy, declared=declared)
+                return make_document(kind, fmt, bundle, policy, declared=declared, profile=profile)
             result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
             if review_row.conclusion == "reject":
                 result = rejected(result, review_row.remarks)
             record = review_records(conn, case_id)[-1]
             return make_document(kind, fmt, bundle, policy, declared=declared, verified=result,
-                                 review=review_document(record, bundle, verified or {}))
+                                 review=review_document(record, bundle, verified or {}), profile=profile)
         notices = notice_infos(conn, store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256))
         if number is not None:
             chosen = next((n for n in notices if n.number == number), None)
@@ -146,7 +147,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
     awarded = as_awarded(result, chosen.lines, policy, row.district)
     return make_document("notice", fmt, bundle, policy, declared=declared, verified=awarded, number=chosen.number,
                          issuer=chosen.issuer, date=dt.date.fromisoformat(chosen.issued_on),
-                         replaces=chosen.reissue_of)
+                         replaces=chosen.reissue_of, profile=profile)
 
 
 def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from zzcbec_docs import vocabulary
 from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.errors import ZzcbecError
 from zzcbec_docs.rules.model import CheckResult
@@ -15,9 +16,8 @@ from zzcbec_docs.rules.model import CheckResult
 SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED = (
     "submitted", "reviewed", "approved", "rejected", "awarded", "revoked")
 STATUSES = (SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED)
-STATUS_ZH = {SUBMITTED: "已受理", REVIEWED: "已审核", APPROVED: "审核同意", REJECTED: "审核不同意",
-             AWARDED: "已奖励", REVOKED: "已撤销"}
-CONCLUSIONS = {"approve": "同意", "partial": "部分同意", "reject": "不同意"}
+STATUS_ZH = {code: vocabulary.STATUS_ZH[code] for code in STATUSES}  # the words: zzcbec_docs.vocabulary
+CONCLUSIONS = vocabulary.CONCLUSION_ZH
 
 
 # ---------------------------------------------------------------- errors (bilingual, mapped at the edges)

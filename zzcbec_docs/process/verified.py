@@ -19,7 +19,7 @@ from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult,
 
 
 def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None,
-                   policy: Policy | None = None) -> dict[tuple[int, str | None], dict[str, Any]]:
+                   policy: Policy) -> dict[tuple[int, str | None], dict[str, Any]]:
     """The reviewer's verified facts, validated against the policy's contract for the clause and typed;
     keyed by (clause, competition key). Refused (with its place) when a fact is malformed or not claimed."""
     from zzcbec_docs import schema
@@ -27,10 +27,6 @@ def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, 
     from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
     from zzcbec_docs.bundle.validate import SCHEMA, _typed
 
-    if policy is None:
-        from zzcbec_docs.policy import load_policy
-
-        policy = load_policy()
     c = contract(policy)
     claimed = {(x.clause, competition_key(x.competition_name) if x.clause == 11 else None) for x in bundle.claims}
     out: dict[tuple[int, str | None], dict[str, Any]] = {}

@@ -7,11 +7,17 @@ to the computed amount, counting what was already paid in its scope.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs.money import ZERO, fmt_yuan
 from zzcbec_docs.rules.context import Assessment, ClaimContext, capped, once_only, prior_sum, which
 from zzcbec_docs.rules.model import Step
+
+if TYPE_CHECKING:
+    from zzcbec_docs.bundle.model import PriorAward
+    from zzcbec_docs.policy.model import Policy
 
 
 def gate(ctx: ClaimContext, a: Assessment) -> bool:
@@ -97,3 +103,47 @@ def limit(ctx: ClaimContext, a: Assessment, value: Decimal, method_cap: Decimal 
                       scope=f"单个活动（{ctx.competition_name}）")
     # per_year, once_per_year: the same applicant, the same clause, the same 申报年度
     return capped(ctx, a, value, ceiling, same_year=True)
+
+
+def cap_use(policy: Policy, clause_number: int, year: int, facts: Mapping[str, Any], prior: Iterable[PriorAward],
+            *, uscc: str, competition_name: str | None = None) -> tuple[tuple[Any, ...], Decimal, Decimal] | None:
+    """(scope, cap, used): the cap a claim of the clause meets now and how much of it the `prior`
+    awards already use, by the same `gate` and `limit` that decide claims (the dashboard's 上限使用率).
+
+    The scope is the frequency's: the applicant (one-time), the applicant and year (per year, once a
+    year), the competition (per competition). The cap is the clause's amount, a fee tier's own cap
+    (from `facts`) or, where the clause names no amount, the amount the facts give (a one-time or
+    once-a-year award is used up once paid). None: the clause pays no amount of its own."""
+    from zzcbec_docs.bundle.model import competition_key
+    from zzcbec_docs.rules import amounts
+
+    clause = policy.clauses.get(clause_number)
+    if clause is None or clause.amount is None:
+        return None
+    ctx = ClaimContext(policy, clause, dict(facts), year, tuple(prior), competition_name)
+    frequency = ctx.cap.frequency
+    if frequency == "per_competition":
+        scope: tuple[Any, ...] = ("competition", competition_key(competition_name))
+    elif frequency in ("one_time", "one_time_per_tier"):
+        scope = (uscc,)
+    else:
+        scope = (uscc, year)
+    a = Assessment()
+    value: Decimal | None = None
+    try:
+        amounts.qualify(ctx, a)
+        if not a.failed:
+            value = amounts.compute(ctx, a, clause.amount)
+    except (KeyError, TypeError, ValueError, ArithmeticError):  # facts the ledger's case does not hold
+        value = None
+    if a.failed:
+        value = None
+    method = amounts.method_cap(a)
+    ceilings = [x for x in (ctx.cap.amount, method) if x is not None]
+    ceiling = min(ceilings) if ceilings else value
+    if ceiling is None or ceiling <= 0:
+        return None
+    if not gate(ctx, Assessment()):
+        return scope, ceiling, ceiling
+    room = limit(ctx, Assessment(), ceiling, method)
+    return scope, ceiling, max(ceiling - room, ZERO)
