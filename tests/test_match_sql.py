@@ -277,6 +277,7 @@ def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):
               "held_in_zhengzhou": True, "requested": "150000"}, 904),
         (2, {"payment_license": True, "hq_level": "national", "cbec_settlement": "10000000000"}, 905),
     ]
+    assert main(["ledger", "init", "--ledger", url], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     for clause, facts, n in awards:
         b = write_bundle(tmp_path / f"b{n}.json", make_bundle(clause, facts, n=n))
         code = main(["award", str(b), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx"],

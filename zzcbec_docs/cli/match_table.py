@@ -86,6 +86,13 @@ class TableProgress:
             self.stream.flush()
 
 
+def _peak_mib() -> int:
+    """The peak resident memory of this process (DuckDB runs inside it), MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 def _interrupted(signum, frame) -> None:  # type: ignore[no-untyped-def]
     raise KeyboardInterrupt
 
@@ -156,7 +163,8 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
             "source": table_path, "rows": summary.rows, "bad_rows": summary.bad_rows,
             "matched": summary.rows - summary.bad_rows, "statuses": s, "bundles": summary.bundles,
             "total": f"{summary.amount:.2f}", "ledger": bool(ledger_url), "seconds": round(summary.seconds, 2),
-            "engine": engine.split("://")[0] if postgres else engine,
+            "engine": engine.split("://")[0] if postgres else engine, "matches": summary.matches,
+            "peak_rss_mib": _peak_mib(),
             "files": [str(Path(out_dir) / n) for n in getattr(summary, "files", ("matches.csv", "matches.xlsx", "errors.csv"))]
             if out_dir else [], "cut": getattr(summary, "cut", 0), "into": into,
         }, ensure_ascii=False))
@@ -176,6 +184,8 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
                          f"；用时 {summary.seconds:.1f} s")
         if into:
             lines.append(f"结果已写回 results written to {into}；用时 {summary.seconds:.1f} s")
+        lines.append(f"引擎 engine: {engine.split('://')[0] if postgres else engine}；内存峰值 peak memory "
+                     f"{_peak_mib():,} MiB")
         if getattr(summary, "cut", 0):
             lines.append(f"matches.xlsx 仅含前 {summary.matches - summary.cut:,} 行（Excel 每表上限 1,048,576 行），"
                          f"其余 {summary.cut:,} 行见 matches.csv / matches.parquet / the sheet holds the first "

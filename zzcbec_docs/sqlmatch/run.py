@@ -294,6 +294,7 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
     threads = options.jobs or os.cpu_count() or 1
     con.execute(f"SET threads={threads}")
     con.execute("SET preserve_insertion_order=true")
+    con.execute(f"SET memory_limit='{os.environ.get('ZZCBEC_MEMORY_LIMIT', '3GB')}'")  # beyond it DuckDB spills to disk
     created = out is not None and not out.exists()
     try:
         if path is not None:
@@ -318,7 +319,7 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
         else:
             db = remote.decide(con, src, fields, options, work)  # where `w` now is
         clauses = policy.claimable()
-        _summarise(db, summary, src, clauses)
+        _summarise(db, summary, src, clauses, counts=out is None)  # with --out: counted from the matches written
         files: list[str] = []
         if out is not None:
             files = _write_outputs(con, _long(policy, clauses), work, policy, summary, clauses)
@@ -423,6 +424,7 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
 def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
     """The rows typed and checked, the earlier awards loaded, and `w` (the decisions, one row per row)."""
     _typed_rows(db, src, policy, fields, options)
+    src.matched = int(db.rows("SELECT count(*) FROM t")[0][0])
     prior = _load_prior(db, policy, options.ledger_url, fields) if options.ledger_url else False
     if db.d.name == "spark":  # Catalyst would inline the layers into one another: each is made on its own
         steps = C.wide_steps(policy, fields, db.d, "t", prior=prior)
@@ -431,7 +433,11 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
         for name, _ in steps[:-1]:
             db.drop(name)
         return
-    db.create("w", C.wide_query(policy, fields, db.d, "t", prior=prior) + " ORDER BY _row")
+    query = C.wide_query(policy, fields, db.d, "t", prior=prior)
+    if isinstance(db, DuckBackend):  # computed as it is written (t is in the table's order, and so is w)
+        db.con.execute(f"CREATE OR REPLACE TEMP VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
+        return
+    db.create("w", query + " ORDER BY _row")
 
 
 def by_field(columns: list[Column], name: str) -> Column:
@@ -493,16 +499,18 @@ def _long(policy: Policy, clauses: list[int]) -> str:
         name = policy.clauses[n].name.replace("'", "''")
         structs.append(f"{{'k': {k}, 'clause': {n}, 'clause_name': '{name}', 'status': s_{n}, 'amount': a_{n}, "
                        f"'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}}}")
-    return (f"SELECT _pos, uscc, name, district_c AS district, year, _row, unnest([{', '.join(structs)}], recursive := true) "
-            f"FROM (SELECT row_number() OVER (ORDER BY _row) - 1 AS _pos, * FROM w)")
+    return (f"SELECT uscc, name, district_c AS district, year, _row, unnest([{', '.join(structs)}], recursive := true) "
+            "FROM w")
 
 
-def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[int]) -> None:
-    matched = db.rows("SELECT count(*) FROM w")[0][0]
+def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[int], counts: bool = True) -> None:
+    matched = src.matched
     bad = len({e.row for e in src.errors})
     summary.rows, summary.bad_rows = matched + bad, bad
     summary.first_errors = src.errors[:20]
     summary.errors = src.errors  # type: ignore[attr-defined]
+    if not counts:
+        return
     for k in STATUSES:
         summary.statuses[k] = 0
     union = " UNION ALL ".join(f"SELECT s_{n} AS status, count(*) AS n FROM w GROUP BY 1" for n in clauses)
@@ -518,6 +526,27 @@ def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[in
         summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled))
     anyone = " OR ".join(f"s_{n} = 'eligible'" for n in clauses) or "FALSE"
     for district, n in db.rows(f"SELECT district_c, count(*) FROM w WHERE {anyone} GROUP BY district_c"):
+        summary.qualifying[district] = int(n)
+
+
+def _summarise_matches(con: Any, matches: str, summary: TableSummary) -> None:
+    """Statuses and the totals by district and clause, from the matches as written."""
+    for k in STATUSES:
+        summary.statuses[k] = 0
+    summary.matches = 0
+    for status, count in con.execute(f"SELECT status, count(*) FROM {matches} GROUP BY status").fetchall():
+        summary.statuses[status] = int(count)
+        summary.matches += int(count)
+    summary.totals.clear()
+    for district, clause, n, amount, city, local, unsettled in con.execute(
+            f"SELECT district, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
+            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM {matches} WHERE status = 'eligible' "
+            "GROUP BY district, clause").fetchall():
+        summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local),
+                                                        Decimal(unsettled))
+    summary.qualifying.clear()
+    for district, n in con.execute(f"SELECT district, count(DISTINCT row) FROM {matches} WHERE status = 'eligible' "
+                                   "GROUP BY district").fetchall():
         summary.qualifying[district] = int(n)
 
 
@@ -539,25 +568,28 @@ def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: Tab
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.xlsx_stream import StreamingXlsx
 
+    parquet = work / "matches.parquet"
+    select_pq = ("SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
+                 f"notes, _row AS row FROM ({long})")
+    con.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
+    matches = f"read_parquet({_sql_path(parquet)})"
+    _summarise_matches(con, matches, summary)
     name_csv = "CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END"
     header = '"\ufeffuscc"'
     select_csv = (f"SELECT uscc AS {header}, {name_csv} AS name, district, year, clause, clause_name, status, "
                   "CAST(amount AS VARCHAR) AS amount, CAST(city AS VARCHAR) AS city, CAST(local AS VARCHAR) AS local, "
-                  f"gaps, missing, notes, _row AS row FROM ({long})")
+                  f"gaps, missing, notes, row FROM {matches}")
     con.execute(f"COPY ({select_csv}) TO {_sql_path(work / 'matches.csv')} (FORMAT csv, HEADER true)")
-    select_pq = ("SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
-                 f"notes, _row AS row FROM ({long})")
-    con.execute(f"COPY ({select_pq}) TO {_sql_path(work / 'matches.parquet')} (FORMAT parquet)")
     # the sheet: as many rows as Excel holds (header included), written by DuckDB as sheet XML
     limit = table_match.MAX_ROWS - 1
-    k = len(clauses)
-    xml = ("'<row r=\"' || CAST(_pos * " + str(k) + " + k + 2 AS VARCHAR) || '\">' || "
+    xml = ("'<row r=\"' || CAST(file_row_number + 2 AS VARCHAR) || '\">' || "
            + " || ".join([_xml_text("uscc"), _xml_text("name"), _xml_text("district"), _xml_int("year"),
                           _xml_int("clause"), _xml_text("clause_name"), _xml_text("status"),
                           _xml_money("amount"), _xml_money("city"), _xml_money("local"), _xml_text("gaps"),
-                          _xml_text("missing"), _xml_text("notes"), _xml_int("_row")]) + " || '</row>'")
+                          _xml_text("missing"), _xml_text("notes"), _xml_int("row")]) + " || '</row>'")
     sheet_rows = work / "sheet.xml.part"
-    con.execute(f"COPY (SELECT {xml} FROM ({long}) WHERE _pos * {k} + k < {limit}) TO {_sql_path(sheet_rows)} "
+    con.execute(f"COPY (SELECT {xml} FROM read_parquet({_sql_path(parquet)}, file_row_number=true) "
+                f"WHERE file_row_number < {limit}) TO {_sql_path(sheet_rows)} "
                 "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
     written = min(summary.matches, limit)
     summary.cut = summary.matches - written  # type: ignore[attr-defined]
@@ -599,11 +631,11 @@ def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path,
 
     fields = [c.field for c in src.columns]
     kinds = {c.field: c.kind for c in src.columns}
-    anyone = " OR ".join(f"w.s_{n} = 'eligible'" for n in clauses) or "FALSE"
     cols = ", ".join(f"raw.{C.raw(f)}" for f in fields)
-    per = ", ".join(f"w.s_{n}, w.a_{n}" for n in clauses)
-    cur = con.execute(f"SELECT w._row, {per}, {cols} FROM w JOIN raw ON raw._row = w._row WHERE {anyone} "
-                      "ORDER BY w._row")
+    parquet = _sql_path(out / f".match-{os.getpid()}.part" / "matches.parquet")
+    cur = con.execute(f"SELECT m.row, m.clauses, m.amounts, {cols} FROM (SELECT row, list(clause ORDER BY clause) AS "
+                      f"clauses, list(amount ORDER BY clause) AS amounts FROM read_parquet({parquet}) WHERE status = "
+                      "'eligible' GROUP BY row) m JOIN raw ON raw._row = m.row ORDER BY m.row")
     ledger = None
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
@@ -613,7 +645,6 @@ def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path,
     folder.mkdir(exist_ok=True)
     exclusion = policy.exclusion_fact
     count = 0
-    width = 2 * len(clauses)
     try:
         while True:
             batch = cur.fetchmany(5000)
@@ -621,7 +652,7 @@ def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path,
                 break
             for r in batch:
                 number = r[0]
-                values = dict(zip(fields, r[1 + width:], strict=True))
+                values = dict(zip(fields, r[3:], strict=True))
                 plain: dict[str, Any] = {}
                 for f, v in values.items():
                     if v is None or f in APPLICANT_FIELDS or f == exclusion:
@@ -641,8 +672,8 @@ def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path,
                 etrade = None if ex is None else ex.lower() in ("true", "是", "1")
                 row = TableRow(row=number, uscc=values["uscc"].upper(), name=values["name"],
                                district=values["district"], year=int(values["year"]), etrade=etrade)
-                matches = [Match(n, policy.clauses[n].name, "eligible", amount=Decimal(r[2 + 2 * i]))
-                           for i, n in enumerate(clauses) if r[1 + 2 * i] == "eligible"]
+                matches = [Match(n, policy.clauses[n].name, "eligible", amount=Decimal(a))
+                           for n, a in zip(r[1], r[2], strict=True)]
                 prior = tuple(ledger.history_readonly(row.uscc)) if ledger is not None else ()
                 text = prefilled_bundle(row, plain, matches, policy, str(path), prior)
                 _write_whole(folder / f"{row.uscc}-{row.year}.yaml", text)
