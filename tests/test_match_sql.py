@@ -110,7 +110,8 @@ def tables(draw, policy: Policy) -> tuple[list[str], list[list[str]], frozenset[
                 row.append(draw(st.sampled_from([v for v, _ in fact.choices] + ["none"])))
             else:
                 row.append(draw(st.sampled_from(["第二届郑州跨境电商创新大赛", "第２届 郑州跨境电商创新大赛", "海外仓"])))
-        rows.append(row)
+        pad = draw(st.sampled_from(["", "", "", " ", "\u3000", "\t", "\xa0"]))  # str.strip()'s whitespace
+        rows.append([c if not c or draw(st.integers(0, 3)) else pad + c + pad for c in row])
     listed = frozenset(draw(st.lists(st.sampled_from(pool), max_size=2)))
     return header, rows, listed
 

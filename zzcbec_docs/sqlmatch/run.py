@@ -63,6 +63,19 @@ class SqlOptions:
 # ---------------------------------------------------------------- reading the table into DuckDB
 
 
+_T = [time.perf_counter(), time.process_time()]
+
+
+def phase(name: str) -> None:
+    """ZZCBEC_TIMINGS=1: each step's wall and CPU time on stderr (where a run spends its time)."""
+    if os.environ.get("ZZCBEC_TIMINGS"):
+        import sys
+
+        now = [time.perf_counter(), time.process_time()]
+        sys.stderr.write(f"[timing] {name}: {now[0] - _T[0]:.2f} s wall, {now[1] - _T[1]:.2f} s CPU\n")
+        _T[:] = now
+
+
 def _count_records_fast(path: Path) -> int:
     """Lines of the file (a record per line when no cell holds a line break)."""
     n = 0
@@ -288,6 +301,7 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
     import duckdb
 
     t0 = time.perf_counter()
+    _T[:] = [t0, time.process_time()]
     out: Path | None = options.out_dir
     work: Path | None = None
     con = duckdb.connect()
@@ -311,11 +325,13 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
 
             work = Path(tempfile.mkdtemp(prefix="zzcbec-match-"))
         src = Source(con, path, policy, options.columns_map, work) if path is not None else remote.source()
+        phase("read")
         summary = TableSummary()
         fields = {c.field: c.kind for c in src.columns}
         db: Backend = DuckBackend(con)
         if remote is None:
             decide_in(db, src, policy, fields, options)
+            phase("typed and checked")
         else:
             db = remote.decide(con, src, fields, options, work)  # where `w` now is
         clauses = policy.claimable()
@@ -323,6 +339,7 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
         files: list[str] = []
         if out is not None:
             files = _write_outputs(con, _long(policy, clauses), work, policy, summary, clauses)
+            phase("outputs")
         if remote is not None:
             remote.commit(summary)
         want = out is not None and (options.bundles if options.bundles is not None
@@ -335,6 +352,7 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
         if want and out is not None:
             summary.bundles = _write_bundles(con, src, policy, out, path or Path(str(getattr(remote, "name", "table"))),
                                              options.ledger_url, clauses)
+            phase("bundles")
         if out is not None:
             for name in files:
                 os.replace(work / name, out / name)
@@ -378,12 +396,14 @@ def eligible_rows_sql(policy: Policy) -> str:
 def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
     """`raw` (trimmed text by field), the bad rows named by the row engine's reader, then `t` (typed)."""
     d = db.d
-    ws = C.WHITESPACE
     allcols = [f"c{i}" for i in range(src.width)]
-    blank = " AND ".join(f"NULLIF({d.trim(c, ws)}, '') IS NULL" for c in allcols) or "TRUE"
     by_index = {c.index: c for c in src.columns}
-    raws = ", ".join(f"NULLIF({d.trim(f'c{i}', ws)}, '') AS {C.raw(c.field)}" for i, c in by_index.items())
-    db.create("raw", f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM src WHERE NOT ({blank}) OR _extra")
+    names = {i: (C.raw(by_index[i].field) if i in by_index else f"u{i}") for i in range(src.width)}
+    trimmed = ", ".join(f"{_stripped(d, f'c{i}')} AS {names[i]}" for i in range(src.width))
+    blank = " AND ".join(f"{n} IS NULL" for n in names.values()) or "TRUE"
+    raws = ", ".join(names[i] for i in by_index)
+    db.create("raw", f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM (SELECT _row, _width, _extra, "
+                     f"{', '.join(allcols)}, {trimmed} FROM src) s WHERE NOT ({blank}) OR _extra")
     db.drop("src")
     # one row per enterprise and year: a later row repeating both is refused, naming the first
     u = by_field(src.columns, "uscc")
@@ -438,6 +458,17 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
         db.con.execute(f"CREATE OR REPLACE TEMP VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
         return
     db.create("w", query + " ORDER BY _row")
+
+
+def _stripped(d: Any, cell: str) -> str:
+    """What str.strip() leaves of a cell, NULL when nothing: the engine's trim, and the whole set of
+    whitespace only where the cell still begins or ends with some (rare; trimming by a set is slow)."""
+    ws = C.WHITESPACE
+    x = f"trim({cell})" if d.name != "spark" else f"trim({cell})"
+    if d.name == "duckdb":
+        cls = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in ws) + "]"
+        return (f"NULLIF(CASE WHEN regexp_matches({x}, '^{cls}|{cls}$') THEN {d.trim(cell, ws)} ELSE {x} END, '')")
+    return f"NULLIF({d.trim(cell, ws)}, '')"
 
 
 def by_field(columns: list[Column], name: str) -> Column:
@@ -572,6 +603,7 @@ def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: Tab
     select_pq = ("SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
                  f"notes, _row AS row FROM ({long})")
     con.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
+    phase("decided, matches.parquet")
     matches = f"read_parquet({_sql_path(parquet)})"
     _summarise_matches(con, matches, summary)
     name_csv = "CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END"
@@ -580,6 +612,7 @@ def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: Tab
                   "CAST(amount AS VARCHAR) AS amount, CAST(city AS VARCHAR) AS city, CAST(local AS VARCHAR) AS local, "
                   f"gaps, missing, notes, row FROM {matches}")
     con.execute(f"COPY ({select_csv}) TO {_sql_path(work / 'matches.csv')} (FORMAT csv, HEADER true)")
+    phase("matches.csv")
     # the sheet: as many rows as Excel holds (header included), written by DuckDB as sheet XML
     limit = table_match.MAX_ROWS - 1
     xml = ("'<row r=\"' || CAST(file_row_number + 2 AS VARCHAR) || '\">' || "
