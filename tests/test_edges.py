@@ -19,12 +19,20 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import PG_BASE, PG_UP, ROOT, SAMPLES, make_bundle, run_cli, uscc, write_bundle
+from conftest import cli as in_process
 from desk_support import ENT_A, add_accounts, clause1, pg_schema, sign_in
 
 CLAUSE1 = {"import_export": "12000000", "promotion_costs": "800000"}  # 30% of 800,000 = 240,000
 
 
 def cli(*args: str) -> tuple[int, str, str]:
+    """The command line in this process (main(argv, stdout, stderr)): what it records and prints."""
+    r = in_process(*args)
+    return r.returncode, r.out, r.err
+
+
+def user_cli(*args: str) -> tuple[int, str, str]:
+    """The command line as a user runs it: a process of its own."""
     r = run_cli(*args)
     return r.returncode, r.stdout.decode(), r.stderr.decode()
 
@@ -80,9 +88,9 @@ def test_award_submit_and_review_refuse_a_ledger_file_that_does_not_exist(tmp_pa
     bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=501))
     typo = tmp_path / "ledgr.db"
     record = review_file(tmp_path / "r.json", bundle)
-    for args in (["submit", str(bundle)], ["review", str(bundle), "--record", str(record)],
-                 ["award", str(bundle), "--out", str(tmp_path / "out")]):
-        code, _, err = cli(*args, "--ledger", str(typo))
+    for run, args in ((user_cli, ["submit", str(bundle)]), (cli, ["review", str(bundle), "--record", str(record)]),
+                      (cli, ["award", str(bundle), "--out", str(tmp_path / "out")])):
+        code, _, err = run(*args, "--ledger", str(typo))
         assert code == 2 and "ledger init" in err and "Traceback" not in err, (args, err)
         assert not typo.exists(), args
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
@@ -139,6 +147,7 @@ def test_a_review_that_cannot_be_read_records_no_case(ledger_url, tmp_path):
     assert cases_in(ledger_url) == [] and notices_in(ledger_url) == []
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_UP, reason=f"PostgreSQL does not answer at {PG_BASE}")
 def test_two_processes_making_a_new_postgresql_ledger_at_once_both_succeed(tmp_path):
@@ -173,8 +182,8 @@ def test_render_of_two_applications_of_one_applicant_and_year_keeps_both(tmp_pat
                                                        n=504))
     other = write_bundle(tmp_path / "c.json", make_bundle(1, CLAUSE1, n=505))
     out = tmp_path / "out"
-    code, text, err = cli("render", str(a), str(b), str(other), "--doc", "application,opinion", "--format", "docx",
-                          "--out", str(out))
+    code, text, err = user_cli("render", str(a), str(b), str(other), "--doc", "application,opinion", "--format",
+                               "docx", "--out", str(out))
     assert code == 0, err
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 6, names

@@ -293,9 +293,9 @@ def test_an_old_ledger_is_upgraded_with_its_data(tmp_path):
     with pytest.raises(LedgerError):
         open_ledger(str(tmp_path / "old.db"), upgrade=False)  # check refuses an old schema
     r = run_cli("ledger", "init", "--ledger", str(tmp_path / "old.db"))
-    assert r.returncode == 0 and "version 3" in r.stdout.decode() and "was 1" in r.stdout.decode()
+    assert r.returncode == 0 and f"version {s.LATEST}" in r.stdout.decode() and "was 1" in r.stdout.decode()
     lg = open_ledger(str(tmp_path / "old.db"))
-    assert lg.version() == 3
+    assert lg.version() == s.LATEST
     assert "tool_version" in {c["name"] for c in inspect(lg.engine).get_columns("zzcbec_notices")}
     (row,) = lg.awards()
     assert row.amount == Decimal("500000.00") and row.notice_number == "郑商务〔2026〕1号"

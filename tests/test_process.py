@@ -361,7 +361,9 @@ def test_a_version_2_ledger_is_upgraded_and_its_awards_still_count(ledger_url, t
         conn.execute(text("INSERT INTO zzcbec_notice_counters VALUES ('郑商务', 2026, 1)"))
     engine.dispose()
     code, text_, err = cli("ledger", "init", "--ledger", ledger_url)
-    assert code == 0 and "version 3" in text_ and "was 2" in text_, err
+    from zzcbec_docs.ledger.schema import LATEST
+
+    assert code == 0 and f"version {LATEST}" in text_ and "was 2" in text_, err
     code, _, err = award(ledger_url, b, tmp_path / "out")
     assert code == 1 and "郑商务〔2026〕1号" in err
     assert cli("ledger", "revoke", "郑商务〔2026〕1号", "--reason", "重开", "--ledger", ledger_url)[0] == 0

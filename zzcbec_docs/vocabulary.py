@@ -58,6 +58,7 @@ EVENTS: dict[str, Term] = _terms({
     "assigned": ("分派", "assigned"),
     "taken": ("受理", "taken"),
     "returned": ("退回补正", "returned for correction"),
+    "corrected": ("补正后重新提交", "resubmitted after correction"),
     "reviewed": ("审核", "reviewed"),
     "awarded": ("核准奖励", "awarded"),
     "revoked": ("撤销奖励", "revoked"),

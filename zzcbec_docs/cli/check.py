@@ -14,7 +14,6 @@ from zzcbec_docs.cli.options import (
     issued_on_option,
     json_option,
     ledger_option,
-    load_policy_option,
     policy_option,
     reading_ledger,
 )
@@ -37,16 +36,13 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
     as well as the bundle's own prior_awards.
     """
     from zzcbec_docs.bundle.model import Problem
-    from zzcbec_docs.check import check_file, invalid_result, read_exclusion_list
+    from zzcbec_docs.check import invalid_result, validate_file
+    from zzcbec_docs.cli.options import build_service
     from zzcbec_docs.cli.table import render_result
-    from zzcbec_docs.errors import UsageError, ZzcbecError
 
-    try:
-        policy = load_policy_option(policy_file, issued_on)
-        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-    except ZzcbecError as e:
-        raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    ledger = reading_ledger(ledger_url)
+    service = build_service(policy_file, issued_on, exclusion_list)
+    policy = service.policy
+    service = service.with_ledger(reading_ledger(ledger_url))
     entries = expand_in_order(bundles)
     unreadable = [(src, why) for src, why in entries if why is not None]
     code = 0
@@ -60,7 +56,8 @@ def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
                 result = invalid_result(src, [Problem("/", zh, en)], policy)
                 click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
             continue
-        result = check_file(src, policy, exclusion_list=excluded, ledger=ledger)
+        bundle, problems, sha = validate_file(src, policy)
+        result = invalid_result(src, problems, policy, sha) if bundle is None else service.check(bundle)
         if as_json:
             click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         else:

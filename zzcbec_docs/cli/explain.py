@@ -9,7 +9,6 @@ from zzcbec_docs.cli.options import (
     exclusion_option,
     issued_on_option,
     ledger_option,
-    load_policy_option,
     policy_option,
     reading_ledger,
 )
@@ -76,12 +75,15 @@ def explain(bundle: str, clause: int | None, lang: str, exclusion_list, issued_o
 
     With --ledger (or ZZCBEC_LEDGER), the ledger's awards count against caps and one-time awards,
     and the explanation says so."""
-    from zzcbec_docs.check import check_file, read_exclusion_list
+    from zzcbec_docs.check import invalid_result, validate_file
+    from zzcbec_docs.cli.options import build_service
     from zzcbec_docs.cli.table import render_result
 
-    policy = load_policy_option(policy_file, issued_on)
-    excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
-    result = check_file(bundle, policy, exclusion_list=excluded, ledger=reading_ledger(ledger_url))
+    service = build_service(policy_file, issued_on, exclusion_list)
+    policy = service.policy
+    service = service.with_ledger(reading_ledger(ledger_url))
+    valid, problems, sha = validate_file(bundle, policy)
+    result = invalid_result(bundle, problems, policy, sha) if valid is None else service.check(valid)
     if not result.valid:
         click.echo(render_result(result))
         raise Outcome(EXIT_FAIL)

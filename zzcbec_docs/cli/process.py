@@ -230,7 +230,8 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, is
                          "awards": [{"clause": x.clause, "competition_name": x.competition_name,
                                      "amount": f"{x.amount:.2f}"} for x in n.lines]} for n in d.notices],
             "attachments": [{"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size} for a in d.attachments],
-            "events": [{"kind": e.kind, "actor": e.actor, "at": e.at, **e.detail} for e in d.events],
+            "events": [{"kind": e.kind, "actor": e.actor, "at": e.at, "address": e.address, **e.detail}
+                       for e in d.events],
         }, ensure_ascii=False, default=str))
         return
     click.echo(f"案件 case {c.id}  [{STATUS_ZH[c.status]} {c.status}]  {c.applicant_name}  {c.uscc}  {c.district}  "
@@ -256,6 +257,8 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, is
     click.echo("  经过 history:")
     for e in d.events:
         extra = {k: v for k, v in e.detail.items() if k in ("number", "conclusion", "total", "reason", "source",
-                                                            "reissue_of") and v}
-        click.echo(f"    {cn_datetime(e.at)}  {event(e.kind)} {e.kind:<11}  {e.actor}  " + "  ".join(f"{k}={v}" for k, v in extra.items()))
+                                                            "reissue_of", "reviewer", "content_sha256") and v}
+        where = f"  from {e.address}" if e.address else ""
+        click.echo(f"    {cn_datetime(e.at)}  {event(e.kind)} {e.kind:<11}  {e.actor}{where}  "
+                   + "  ".join(f"{k}={v}" for k, v in extra.items()))
 

@@ -77,7 +77,9 @@ def status_of(exc: BaseException) -> int:
     p = _process()
     if isinstance(exc, p.CaseNotFound):
         return 404
-    if isinstance(exc, (p.NotAwardable, p.AlreadyAwarded)):
+    from zzcbec_docs.process.model import StepConflict
+
+    if isinstance(exc, (p.NotAwardable, p.AlreadyAwarded, StepConflict)):
         return 409
     if isinstance(exc, p.ReviewRefused):
         return 422
@@ -275,7 +277,15 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                                         "the form's CSRF token is missing or wrong; reload the page and try again")
                 if action is not None and not per_case:
                     authz.authorize(user, action)
-                return await fn(request, desk, user)
+                from zzcbec_docs.ledger.cases import acting_from
+
+                with acting_from(client_address(request)):  # the steps' events record where they came from
+                    response = await fn(request, desk, user)
+                if write and user is not None and response.status_code < 400:
+                    from zzcbec_docs.desk.inbox import dispatch
+
+                    await run_in_threadpool(dispatch, desk)  # e-mail of what changed (never fails the step)
+                return response
             except HttpError as exc:
                 return error_response(request, desk, exc, user)
             except Denied as exc:
@@ -600,10 +610,11 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
 
 def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
                exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> Starlette:
-    from zzcbec_docs.desk import pages  # the HTML pages use the helpers above
+    from zzcbec_docs.desk import pages, workday  # the HTML pages use the helpers above
 
     desk = Desk(ledger_url, policy_path=policy_path, issuer_profile=issuer_profile, exclusion_list=exclusion_list,
                 issued_on=issued_on)
+    workday.start(desk)
     api = [
         Route("/api/login", api_login, methods=["POST"]),
         Route("/api/logout", api_logout, methods=["POST"]),
@@ -615,7 +626,7 @@ def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profil
         Route("/api/cases/{case_id}/award", api_award, methods=["POST"]),
         Route("/api/cases/{case_id}/revoke", api_revoke, methods=["POST"]),
     ]
-    routes = api + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
+    routes = api + workday.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed, 500: _internal})
     app.state.desk = desk
     return SecurityHeaders(app)  # type: ignore[return-value]

@@ -25,6 +25,22 @@ MATRIX: dict[str, frozenset[str]] = {
     "case.revoke": frozenset({"bureau"}),
     "ledger.export": frozenset({"bureau"}),
     "dashboard.view": frozenset({"bureau"}),
+    # the day's work (desk.md, "Queues, 补正, bulk actions, inbox, audit, 免申即享")
+    "queue.view": frozenset({"reviewer", "bureau"}),
+    "case.take": frozenset({"reviewer"}),
+    "case.assign": frozenset({"bureau"}),
+    "case.return": frozenset({"reviewer", "bureau"}),
+    "case.resubmit": frozenset({"enterprise"}),
+    "case.history": frozenset({"enterprise", "reviewer", "bureau"}),
+    "bulk.award": frozenset({"bureau"}),
+    "publicity.publish": frozenset({"bureau"}),
+    "payment.export": frozenset({"bureau"}),
+    "audit.view": frozenset({"bureau"}),
+    "audit.export": frozenset({"bureau"}),
+    "inbox.view": frozenset({"enterprise", "reviewer", "bureau"}),
+    "match.upload": frozenset({"bureau"}),
+    "match.view": frozenset({"bureau"}),
+    "claims.view": frozenset({"enterprise"}),
 }
 
 

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
-from zzcbec_docs.desk import accounts, authz, charts, forms, store, uploads
+from zzcbec_docs.desk import accounts, authz, charts, forms, queue, store, uploads
 from zzcbec_docs.desk.accounts import User
 from zzcbec_docs.desk.app import (
     COOKIE,
@@ -182,21 +182,30 @@ def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[d
 
 
 def _form_values(form: Any) -> dict[str, str]:
-    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in ("csrf", "action", "upload")}
+    return {k: v for k, v in form.multi_items()
+            if isinstance(v, str) and k not in ("csrf", "action", "upload", "correct")}
 
 
 def _apply_page(request: Request, desk: Desk, user: User, values: dict[str, str], rows: list[Any],
-                ev: dict[str, Any] | None, status: int = 200, message: str | None = None) -> Response:
+                ev: dict[str, Any] | None, status: int = 200, message: str | None = None,
+                correct: Any = None) -> Response:
+    from zzcbec_docs.desk.claims import for_user
+
     cases = _list(desk, user)
     return desk.page("apply.html", request, user, status=status, values=values, sections=desk.sections,
                      uploads=rows, ev=ev, message=message, applicant_fields=forms.APPLICANT_FIELDS,
-                     my_cases=cases)
+                     my_cases=cases, correct=correct, claims=None if correct or ev else for_user(desk, user))
 
 
 @route("case.submit")
 async def apply_page(request: Request, desk: Desk, user: User) -> Response:
     values = {"year": str(dt.date.today().year - 1), "applicant.etrade_core_zone_policy": "false"}
-    return await run_in_threadpool(_apply_page, request, desk, user, values, [], None)
+    correct, message = None, None
+    if request.query_params.get("correct"):  # 补正: the returned case's bundle, to correct
+        correct, values = await queue.correction(request, desk, user, request.query_params["correct"])
+    elif request.query_params.get("claim"):  # 免申即享: a pre-filled application from the bureau's match
+        values, message = await run_in_threadpool(queue.claim_values, desk, user, request.query_params["claim"])
+    return await run_in_threadpool(_apply_page, request, desk, user, values, [], None, 200, message, correct)
 
 
 @route("case.submit", write=True, form=True)
@@ -223,6 +232,9 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
     address = client_address(request)
     message = None
     status = 200
+    correct = None
+    if form.get("correct"):  # 补正: this form resubmits a returned case
+        correct, _ = await queue.correction(request, desk, user, str(form.get("correct")))
     new_files = [f for f in form.getlist("attachment") if isinstance(f, UploadFile) and (f.filename or f.size)]
     for f in new_files:
         data = await f.read(uploads.MAX_FILE + 1)
@@ -259,12 +271,15 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
             name = f"{user.uscc}-{values.get('year', '')}-bundle.yaml"
             return Response(body, media_type="application/yaml; charset=utf-8", headers={
                 "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(name)}"})
+        if action == "submit" and ev["bundle"] is not None and status == 200 and correct is not None:
+            queue.resubmit(desk, user, correct, ev["bundle"], files or None)
+            return RedirectResponse(f"/cases/{correct.case.id}?submitted=corrected", status_code=303)
         if action == "submit" and ev["bundle"] is not None and status == 200:
             sub = _submit(desk, user, ev["bundle"], files or None, address)
             return RedirectResponse(f"/cases/{sub.case.id}?submitted={'new' if sub.created else 'again'}",
                                     status_code=303)
         code = status if status != 200 else (422 if action == "submit" else 200)
-        return _apply_page(request, desk, user, values, rows, ev, status=code, message=message)
+        return _apply_page(request, desk, user, values, rows, ev, status=code, message=message, correct=correct)
 
     return await run_in_threadpool(work)
 
@@ -278,15 +293,6 @@ async def cases_page(request: Request, desk: Desk, user: User) -> Response:
     cases = await run_in_threadpool(_list, desk, user, status)
     title = {"enterprise": "我的申报", "reviewer": "待审案件", "bureau": "全部案件"}[user.role]
     return desk.page("cases.html", request, user, cases=cases, title=title, filter_status=status)
-
-
-@route("case.review")
-async def queue_page(request: Request, desk: Desk, user: User) -> Response:
-    cases = await run_in_threadpool(_list, desk, user, None)
-    order = {"submitted": 0, "reviewed": 1, "rejected": 2, "approved": 3, "awarded": 4, "revoked": 5}
-    cases = sorted(cases, key=lambda c: (order.get(c.status, 9), c.submitted_at))
-    return desk.page("cases.html", request, user, cases=cases, title="审核队列（" + "、".join(user.districts) + "）",
-                     filter_status=None)
 
 
 @route("case.award")
@@ -321,7 +327,8 @@ def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
             "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
             "events": [jsonable(e) for e in getattr(detail, "events", [])],
             "attachments": _attachments(detail),
-            "may": {a: authz.may(user, a) for a in authz.MATRIX}, "today": dt.date.today().isoformat()}
+            "may": {a: authz.may(user, a) for a in authz.MATRIX}, "today": dt.date.today().isoformat(),
+            **queue.case_extras(desk, user, detail)}
 
 
 def _attachments(detail: Any) -> list[dict[str, Any]]:
@@ -541,7 +548,6 @@ def routes() -> list[Route]:
         Route("/apply", apply_post, methods=["POST"]),
         Route("/apply/preview", apply_preview, methods=["POST"]),
         Route("/cases", cases_page, methods=["GET"]),
-        Route("/queue", queue_page, methods=["GET"]),
         Route("/bureau", bureau_page, methods=["GET"]),
         Route("/cases/{case_id}", case_page, methods=["GET"]),
         Route("/cases/{case_id}/review", review_post, methods=["POST"]),

@@ -95,6 +95,77 @@ audit = Table(
 )
 
 
+publications = Table(
+    "zzdesk_publications", metadata,
+    # a 公示 the bureau published from the desk (its event is in the ledger's trail: `published`)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("start", String(10), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("total", String(40), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("docx", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+mail = Table(
+    "zzdesk_mail", metadata,
+    # what became of the e-mail for an event to an account: sent, or failed with why (shown in its inbox)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, nullable=False, index=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("address", String(254), nullable=False),
+    Column("status", String(10), nullable=False),  # sent | failed
+    Column("error", Text),
+    Column("at", String(40), nullable=False),
+)
+
+contacts = Table(
+    "zzdesk_contacts", metadata,
+    # an account's e-mail address for notifications (set on its inbox page), and its last-read event
+    Column("username", String(64), primary_key=True),
+    Column("email", String(254)),
+    Column("seen_event", Integer, nullable=False, default=0),
+)
+
+
+matches = Table(
+    "zzdesk_matches", metadata,
+    # a 免申即享 table the bureau uploaded, matched by the library's table engine (`zzcbec match TABLE`)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("filename", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("bad_rows", Integer, nullable=False),
+    Column("errors", Text, nullable=False, default="[]"),  # JSON: the first bad cells, with row and column
+    Column("actor", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+match_lines = Table(
+    "zzdesk_match_lines", metadata,
+    # one enterprise, year and clause of a match, as matches.csv writes it
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("match_id", Integer, nullable=False, index=True),
+    Column("uscc", String(18), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("district", String(40), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("clause", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount", String(40), nullable=False),
+    Column("city", String(40), nullable=False),
+    Column("local", String(40), nullable=False),
+    Column("gaps", Text, nullable=False),
+    Column("missing", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("bundle", Text),  # the pre-filled bundle (YAML) of the enterprise and year, on its first line
+)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 

@@ -19,6 +19,7 @@ from zzcbec_docs.errors import ArgumentError
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "issuers" / "zhengzhou-commerce.yaml"
 REQUIRED = ("name", "mark", "code", "printer", "review_unit", "cc")
 CONTACT_KEYS = ("name", "phone", "address", "email")
+REVIEW_DAYS = 20  # 办理时限 when the profile does not set one: working days from (re)submission to the review
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Issuer:
     workdays: frozenset[dt.date] = frozenset()
     fonts: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    review_days: int = REVIEW_DAYS  # 办理时限, in working days (the desk's queue counts each case's age against it)
 
     def cc_for(self, district: str) -> list[str]:
         return [c.replace("{district}", district) for c in self.cc]
@@ -42,6 +44,22 @@ class Issuer:
         if d in self.workdays:
             return True
         return d.weekday() < 5 and d not in self.holidays
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
+        n, d = 0, start
+        while d < end:
+            d += dt.timedelta(days=1)
+            n += self.is_working_day(d)
+        return n
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """The date `days` working days after `start` (the 办理时限's last day)."""
+        d, left = start, days
+        while left > 0:
+            d += dt.timedelta(days=1)
+            left -= self.is_working_day(d)
+        return d
 
     def with_name(self, name: str) -> Issuer:
         """An issuer named on the command line (--issuer) keeps the rest of the profile."""
@@ -87,7 +105,7 @@ def load_issuer(path: str | None = None) -> Issuer:
     data, _ = load_file(chosen, ArgumentError)
     if not isinstance(data, dict):
         raise _fail(source, "/", "应为键值映射", "must be a mapping")
-    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts"}
+    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts", "review_days"}
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(source, f"/{key}", f"未知的键“{key}”", f"unknown key {key!r}")
@@ -107,8 +125,13 @@ def load_issuer(path: str | None = None) -> Issuer:
     base = chosen.parent
     font_files = {str(k): str((base / str(v)).resolve()) if not Path(str(v)).is_absolute() else str(v)
                   for k, v in fonts.items()}
+    review_days = data.get("review_days", REVIEW_DAYS)
+    if isinstance(review_days, bool) or not isinstance(review_days, int) or not 1 <= review_days <= 365:
+        raise _fail(source, "/review_days", f"办理时限“{review_days}”须为 1–365 的工作日数",
+                    f"review_days {review_days!r} must be a whole number of working days, 1 to 365")
     return Issuer(cc=tuple(c.strip() for c in cc), contact=contact, holidays=_dates(data, "holidays", source),
-                  workdays=_dates(data, "workdays", source), fonts=font_files, source=source, **values)
+                  workdays=_dates(data, "workdays", source), fonts=font_files, source=source, review_days=review_days,
+                  **values)
 
 
 def apply_fonts(issuer: Issuer) -> None:

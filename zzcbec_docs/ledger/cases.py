@@ -8,8 +8,11 @@ never updated or deleted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select
@@ -17,6 +20,19 @@ from sqlalchemy.engine import Connection, Row
 
 from zzcbec_docs.ledger import schema as s
 from zzcbec_docs.ledger.store import from_cents, now_iso, to_cents
+
+# The client address of the step being recorded: the desk sets it around a request's process call
+# (`acting_from`), so every event the step appends says where it came from; the CLI leaves it empty.
+_address: ContextVar[str | None] = ContextVar("zzcbec_client_address", default=None)
+
+
+@contextmanager
+def acting_from(address: str | None) -> Iterator[None]:
+    token = _address.set(address[:64] if address else None)
+    try:
+        yield
+    finally:
+        _address.reset(token)
 
 
 def _cents(v: Decimal | None) -> int | None:
@@ -34,16 +50,58 @@ def insert_case(conn: Connection, *, id: str, content_sha256: str, content: str,
     return at
 
 
-def case_row(conn: Connection, case_id: str) -> Row | None:
-    return conn.execute(select(s.cases).where(s.cases.c.id == case_id)).first()
+CORRECTED = ("content_sha256", "content", "source_name", "bytes_sha256")
 
 
-def case_by_content(conn: Connection, content_sha256: str) -> Row | None:
-    return conn.execute(select(s.cases).where(s.cases.c.content_sha256 == content_sha256)).first()
+def _current(conn: Connection, rows: list[Row], with_content: bool = True) -> list[Any]:
+    """The rows with their content now: a case corrected (补正) reads its latest content row; the case's
+    first content stays in its own row as submitted (`first_content_sha256`)."""
+    if not rows:
+        return []
+    cc = s.case_contents
+    cols = [cc.c.case_id, cc.c.content_sha256, cc.c.source_name, cc.c.bytes_sha256] + (
+        [cc.c.content] if with_content else [])
+    latest: dict[str, Any] = {}
+    for r in conn.execute(select(*cols).where(cc.c.case_id.in_([r.id for r in rows])).order_by(cc.c.id)):
+        latest[r.case_id] = r
+    out: list[Any] = []
+    for r in rows:
+        fields = dict(r._mapping)
+        fields["first_content_sha256"] = fields.get("content_sha256")
+        new = latest.get(r.id)
+        if new is not None:
+            fields.update({k: getattr(new, k) for k in CORRECTED if k in new._mapping})
+        out.append(SimpleNamespace(**fields))
+    return out
+
+
+def case_row(conn: Connection, case_id: str) -> Any:
+    row = conn.execute(select(s.cases).where(s.cases.c.id == case_id)).first()
+    return None if row is None else _current(conn, [row])[0]
+
+
+def case_by_content(conn: Connection, content_sha256: str) -> Any:
+    """The case whose content (first or corrected) has this SHA-256."""
+    row = conn.execute(select(s.cases).where(s.cases.c.content_sha256 == content_sha256)).first()
+    if row is None:
+        cc = s.case_contents
+        found = conn.execute(select(cc.c.case_id).where(cc.c.content_sha256 == content_sha256)).first()
+        if found is None:
+            return None
+        return case_row(conn, found.case_id)
+    return _current(conn, [row])[0]
+
+
+def add_content(conn: Connection, case_id: str, *, content_sha256: str, content: str, source_name: str | None,
+                bytes_sha256: str | None, total: Decimal | None, actor: str) -> None:
+    """A corrected content of a case (补正): a new row; the case's earlier contents stay."""
+    conn.execute(insert(s.case_contents).values(
+        case_id=case_id, content_sha256=content_sha256, content=content, source_name=source_name,
+        bytes_sha256=bytes_sha256, total_cents=_cents(total), created_at=now_iso(), actor=actor))
 
 
 def case_rows(conn: Connection, *, districts: Iterable[str] | None = None, uscc: str | None = None,
-              year: int | None = None, ids: Iterable[str] | None = None) -> list[Row]:
+              year: int | None = None, ids: Iterable[str] | None = None) -> list[Any]:
     c = s.cases
     q = select(c.c.id, c.c.content_sha256, c.c.uscc, c.c.applicant_name, c.c.district, c.c.year, c.c.policy_id,
                c.c.total_cents, c.c.submitted_at, c.c.submitted_by).order_by(c.c.submitted_at, c.c.id)
@@ -55,7 +113,7 @@ def case_rows(conn: Connection, *, districts: Iterable[str] | None = None, uscc:
         q = q.where(c.c.year == year)
     if ids is not None:
         q = q.where(c.c.id.in_(list(ids)))
-    return list(conn.execute(q).all())
+    return _current(conn, list(conn.execute(q).all()), with_content=False)
 
 
 def add_attachment(conn: Connection, case_id: str, name: str, sha256: str, data: bytes) -> None:
@@ -92,7 +150,8 @@ def review_rows(conn: Connection, case_id: str) -> list[Row]:
 
 def add_event(conn: Connection, case_id: str | None, kind: str, actor: str, detail: dict[str, Any]) -> None:
     conn.execute(insert(s.events).values(case_id=case_id, kind=kind, actor=actor, at=now_iso(),
-                                         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)))
+                                         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+                                         address=_address.get()))
 
 
 def event_rows(conn: Connection, case_ids: Iterable[str] | None = None) -> list[Row]:

@@ -175,6 +175,7 @@ events = Table(
     Column("actor", Text, nullable=False),
     Column("at", String(40), nullable=False),
     Column("detail", Text, nullable=False),  # JSON
+    Column("address", String(64)),  # since version 4: the client address the step came from (the desk)
 )
 
 
@@ -207,6 +208,50 @@ def _v3(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_bundle ON zzcbec_notices (bundle_sha256)"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
+# ---------------------------------------------------------------- version 4: 补正 and the desk's trail
+case_contents = Table(
+    "zzcbec_case_contents", metadata,
+    # a case's corrected content (补正): the case keeps its id and history, the latest row is its content now
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
+    Column("content_sha256", String(64), nullable=False, unique=True),
+    Column("content", Text, nullable=False),
+    Column("source_name", Text),
+    Column("bytes_sha256", String(64)),
+    Column("total_cents", BigInteger),
+    Column("created_at", String(40), nullable=False),
+    Column("actor", Text, nullable=False),
+)
+
+
+def _v4(conn: Connection) -> None:
+    """Version 4: events record the client address they came from; a case returned for correction
+    (补正) takes its corrected content in a new row of its own table (the case's id and history stay)."""
+    from sqlalchemy import inspect
+
+    if "address" not in {c["name"] for c in inspect(conn).get_columns("zzcbec_events")}:  # v3 made it new
+        conn.execute(text("ALTER TABLE zzcbec_events ADD COLUMN address VARCHAR(64)"))
+    case_contents.create(conn, checkfirst=True)
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_events_kind ON zzcbec_events (kind)"))
+    for table in ("zzcbec_events", "zzcbec_case_contents"):
+        append_only(conn, table)
+
+
+def append_only(conn: Connection, table: str) -> None:
+    """The database itself refuses to edit or delete a row of `table` (the trail the desk shows)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"))
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+        conn.execute(text(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                          f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"))
+        return
+    for verb in ("UPDATE", "DELETE"):
+        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                          f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"))
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 NEEDS_FOREIGN_KEYS_OFF = {3}  # SQLite table rebuilds
 LATEST = MIGRATIONS[-1][0]

@@ -25,6 +25,7 @@ from zzcbec_docs.process.model import (
     AWARDED,
     CONCLUSIONS,
     REJECTED,
+    RETURNED,
     REVOKED,
     SUBMITTED,
     AttachmentInfo,
@@ -75,7 +76,13 @@ def status_of(events: Iterable[Any], submitted_total: Decimal | None) -> tuple[s
     live: dict[str, Decimal | None] = {}
     for e in events:
         d = json.loads(e.detail) if isinstance(e.detail, str) else e.detail
-        if e.kind == "reviewed":
+        if e.kind == "returned" and not live:  # 退回补正: the reviews so far no longer decide
+            status, total = RETURNED, total
+            decided_status, decided_total = RETURNED, total
+        elif e.kind == "corrected":  # resubmitted after 补正: a new content, to be reviewed again
+            status = decided_status = SUBMITTED
+            total = decided_total = _dec(d.get("total"))
+        elif e.kind == "reviewed":
             decided_status = APPROVED if d.get("conclusion") in ("approve", "partial") else REJECTED
             decided_total = _dec(d.get("total"))
             if not live:
@@ -153,7 +160,8 @@ def get_case(ledger: Any, case_id: str, policy: Policy) -> CaseDetail:
         row, case = case_in(conn, case_id)
         reviews = review_records(conn, case_id)
         notices = notice_infos(conn, store.notice_rows(conn, case_id=case_id))
-        events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail)) for e in store.event_rows(conn, [case_id])]
+        events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail), e.address)
+                  for e in store.event_rows(conn, [case_id])]
         attachments = [AttachmentInfo(a.id, a.name, a.sha256, a.size) for a in store.attachment_rows(conn, case_id)]
     return CaseDetail(case=case, bundle=bundle_of(row, policy), reviews=reviews, notices=notices, events=events,
                       attachments=attachments)
@@ -187,9 +195,19 @@ def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy
     return decide_counting(effective, policy, history, exclusion_list=exclusion_list, counted=ledger_name(ledger))
 
 
+def current_reviews(conn: Any, case_id: str) -> list[Any]:
+    """The reviews of the case's content now: those after its latest return for correction (补正)."""
+    rows = store.review_rows(conn, case_id)
+    returned = [json.loads(e.detail).get("reviews_before") for e in store.event_rows(conn, [case_id])
+                if e.kind == "returned"]
+    if returned and returned[-1] is not None:
+        rows = [r for r in rows if r.id > returned[-1]]
+    return rows
+
+
 def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy
                     ) -> tuple[Any, dict | None]:
-    rows = store.review_rows(conn, case_id)
+    rows = current_reviews(conn, case_id)
     if not rows:
         return None, None
     r = rows[-1]

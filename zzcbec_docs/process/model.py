@@ -15,7 +15,8 @@ from zzcbec_docs.rules.model import CheckResult
 
 SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED = (
     "submitted", "reviewed", "approved", "rejected", "awarded", "revoked")
-STATUSES = (SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED)
+RETURNED = "returned"  # 待补正: sent back to the enterprise for correction; it resubmits within the case
+STATUSES = (SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED, RETURNED)
 STATUS_ZH = {code: vocabulary.STATUS_ZH[code] for code in STATUSES}  # the words: zzcbec_docs.vocabulary
 CONCLUSIONS = vocabulary.CONCLUSION_ZH
 
@@ -31,6 +32,10 @@ class CaseNotFound(ProcessError):
 
 class ReviewRefused(ProcessError):
     """A review that cannot be recorded: its conclusion contradicts its figures, or it is malformed (422)."""
+
+
+class StepConflict(ProcessError):
+    """A step that the case's state refuses now (409): taken by another reviewer, not returned, unchanged."""
 
 
 class NotAwardable(ProcessError):
@@ -168,6 +173,7 @@ class Event:
     actor: str
     at: str
     detail: dict[str, Any]
+    address: str | None = None  # the client address the step came from (the desk), since ledger version 4
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,65 @@ class Service:
 
         return revoke(self.book, number, reason=reason, actor=actor)
 
+    # ---------------------------------------------------------------- the day's work (issue 23)
+    def take(self, case_id: str, *, actor: str) -> Any:
+        from zzcbec_docs.process.assignment import take
+
+        return take(self.book, case_id, actor=actor)
+
+    def assign(self, case_id: str, *, reviewer: str, actor: str, reason: str = "") -> Any:
+        from zzcbec_docs.process.assignment import assign
+
+        return assign(self.book, case_id, reviewer=reviewer, actor=actor, reason=reason)
+
+    def return_for_correction(self, case_id: str, *, reason: str, actor: str) -> Any:
+        from zzcbec_docs.process.correction import return_for_correction
+
+        return return_for_correction(self.book, case_id, reason=reason, actor=actor)
+
+    def resubmit(self, case_id: str, bundle: Bundle, *, actor: str,
+                 attachments: Mapping[str, bytes] | None = None) -> Any:
+        from zzcbec_docs.process.correction import resubmit
+
+        return resubmit(self.book, case_id, bundle, actor=actor, policy=self.policy, attachments=attachments,
+                        exclusion_list=self.exclusion_list)
+
+    def award_many(self, case_ids: Iterable[str], *, actor: str, date: dt.date) -> Any:
+        """Each case awarded on its own (all or nothing per case), under the issuer's name and 代字."""
+        from zzcbec_docs.process.bulk import award_many
+
+        return award_many(self.book, case_ids, date=date, actor=actor, policy=self.policy, issuer=self.issuer.name,
+                          code=self.issuer.code, exclusion_list=self.exclusion_list)
+
+    def queue(self, filters: Any, **scope: Any) -> Any:
+        """A page of the review queue, ages counted against the issuer profile's 办理时限."""
+        from zzcbec_docs.process.queue import queue
+
+        return queue(self.book, self.issuer, filters, **scope)
+
+    def publicity_files(self, year: int, *, start: dt.date, days: int, mask: bool = False
+                        ) -> tuple[list[Any], dict[str, bytes]]:
+        """The 公示 of a year's proposed awards as the desk publishes it: its entries and its PDF and
+        DOCX bytes, under this issuer (its fonts, its working days)."""
+        import tempfile
+
+        from zzcbec_docs.documents.issuer import apply_fonts
+        from zzcbec_docs.documents.publicity import render_publicity
+
+        entries = self.publicity_entries(year)
+        if not entries:
+            return entries, {}
+        apply_fonts(self.issuer)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = render_publicity(entries, self.policy, self.issuer, year=year, start=start, days=days, mask=mask,
+                                     formats=("pdf", "docx"), out_dir=Path(tmp))
+            return entries, {Path(f).suffix.lstrip("."): Path(f).read_bytes() for f in files}
+
+    def payments(self, year: int) -> list[Any]:
+        from zzcbec_docs.process.bulk import payments
+
+        return payments(self.book, year, self.policy)
+
     # ---------------------------------------------------------------- reads
     def get_case(self, case_id: str) -> CaseDetail:
         from zzcbec_docs.process.cases import get_case
