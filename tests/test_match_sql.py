@@ -343,3 +343,31 @@ def test_a_bad_table_leaves_no_half_written_folder(tmp_path):
     err = io.StringIO()
     assert main(["match", str(table), "--out", str(tmp_path / "out")], stdout=io.StringIO(), stderr=err) == 2
     assert "colour" in err.getvalue() and not (tmp_path / "out").exists()
+
+
+def test_check_and_a_profile_match_load_no_duckdb():
+    """DuckDB is loaded by `match TABLE` only: `check` and `match PROFILE` start as light as before."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    probe = ("import sys\nfrom zzcbec_docs.cli.main import main\nimport io\n"
+             "code = main(sys.argv[1:], stdout=io.StringIO())\nprint('duckdb' in sys.modules)\n")
+    env = dict(os.environ, PYTHONPATH=str(root))
+    for args in (["check", str(root / "samples" / "clause01-eligible.yaml")],
+                 ["match", str(root / "examples" / "profile.yaml")]):
+        r = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, env=env, timeout=120)
+        assert r.stdout.decode().strip().splitlines()[-1] == "False", (args, r.stderr.decode()[-500:])
+
+
+@pytest.mark.slow
+def test_spark_sql_decides_a_table_as_the_row_engine(tmp_path):
+    """Spark SQL in local[2] mode (pyspark and Java 17: `make spark`), on the boundary table of test_match_table."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("no java on this machine: `make spark` installs default-jre-headless")
+    from test_match_table import CASES
+
+    header = list(dict.fromkeys(["uscc", "name", "district", "year", *[k for e, _ in CASES for k in e]]))
+    table = write_table(tmp_path / "t.csv", header, [[e.get(c, "") for c in header] for e, _ in CASES])
+    both(POLICY, table, tmp_path / "work", frozenset({uscc(718)}), engine="spark")

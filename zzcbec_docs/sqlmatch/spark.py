@@ -42,6 +42,7 @@ def session() -> Any:
                     .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "2g")
                     .config("spark.sql.codegen.wholeStage", "false")
                     .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")  # the clauses are long expressions: interpreted
+                    .config("spark.sql.constraintPropagation.enabled", "false")  # exponential on long CASE chains
                     .getOrCreate())
         _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
