@@ -206,3 +206,141 @@ def source_faces():  # type: ignore[no-untyped-def]
         return [TTFont(path, fontNumber=index, lazy=True) for path, index in entries]
 
     return face
+
+
+# ---------------------------------------------------------------- geometry: where things are on the page
+
+MM = 72 / 25.4
+
+
+def text_runs(path: Path) -> list[tuple[int, float, float, float, str]]:
+    """(page, baseline y from the page top, x, font size, text) of every text run, read from the
+    content streams (pypdf): positions that do not depend on how a font's box is described."""
+    from pypdf import PdfReader
+
+    out: list[tuple[int, float, float, float, str]] = []
+    for number, page in enumerate(PdfReader(path).pages, start=1):
+        height = float(page.mediabox.height)
+
+        def visit(text, cm, tm, font, size, number=number, height=height):  # type: ignore[no-untyped-def]
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                out.append((number, height - y, x, abs(size * tm[3] * cm[3]), text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    return out
+
+
+def baseline_lines(path: Path, page: int | None = None) -> list[tuple[int, float, float, float, str]]:
+    """Runs on the same baseline joined into lines: (page, baseline, x of the first run, size, text)."""
+    lines: dict[tuple[int, float], list[tuple[float, float, str]]] = {}
+    for pg, y, x, size, text in text_runs(path):
+        if page is not None and pg != page:
+            continue
+        key = next((k for k in lines if k[0] == pg and abs(k[1] - y) < 0.6), (pg, y))
+        lines.setdefault(key, []).append((x, size, text))
+    out = []
+    for (pg, y), runs in sorted(lines.items()):
+        runs.sort()
+        out.append((pg, y, runs[0][0], max(s for _, s, _ in runs), "".join(t for _, _, t in runs)))
+    return out
+
+
+def word_boxes(path: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, pdftotext's word boxes (xMin, yMin, xMax, yMax, text) in pt from the top-left."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = []
+    for page in bbox.split("<page ")[1:]:
+        pages.append([(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page)])
+    return pages
+
+
+def horizontal_rules(path: Path, page: int, dpi: int = 200) -> list[tuple[float, float, float, float, str]]:
+    """The page's horizontal lines drawn at least 100 mm long, from its pixels: (top, bottom, left,
+    right) in pt and 'red' or 'black'. Text never makes a run of ink that long."""
+    raw = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(path)],
+                         capture_output=True, check=True).stdout
+    header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", raw)
+    assert header, "pdftoppm gave no PPM"
+    w, h = int(header.group(1)), int(header.group(2))
+    data = memoryview(raw)[header.end():]
+    scale = 72 / dpi
+    rows: list[tuple[int, int, int, str]] = []
+    for y in range(h):
+        row = data[3 * w * y: 3 * w * (y + 1)]
+        best = (0, 0, 0, "")
+        start = None
+        colour = ""
+        for x in range(w + 1):
+            if x < w:
+                r, g, b = row[3 * x], row[3 * x + 1], row[3 * x + 2]
+                kind = "red" if r > 150 and r - g > 60 and r - b > 60 else ("black" if r < 110 and g < 110 and b < 110
+                                                                             else "")
+            else:
+                kind = ""
+            if kind and start is None:
+                start, colour = x, kind
+            elif start is not None and kind != colour:
+                if x - start > best[1] - best[0]:
+                    best = (start, x, y, colour)
+                start = x if kind else None
+                colour = kind
+        if (best[1] - best[0]) * scale >= 100 * MM:
+            rows.append((best[2], best[0], best[1], best[3]))
+    rules: list[list[tuple[int, int, int, str]]] = []
+    for row in rows:
+        if rules and row[0] == rules[-1][-1][0] + 1 and row[3] == rules[-1][-1][3]:
+            rules[-1].append(row)
+        else:
+            rules.append([row])
+    return [(r[0][0] * scale, (r[-1][0] + 1) * scale, min(x[1] for x in r) * scale, max(x[2] for x in r) * scale,
+             r[0][3]) for r in rules]
+
+
+FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  {dirs}
+  {aliases}
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+
+
+def libreoffice() -> str | None:
+    import shutil
+
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
+    """The DOCX converted by LibreOffice, with the office's font names (仿宋_GB2312, 方正小标宋简体,
+    黑体, 宋体…) found as the faces the PDF writer uses, as on a clerk's computer that has them."""
+    import os
+
+    from zzcbec_docs.documents import fonts
+
+    soffice = libreoffice()
+    assert soffice, "LibreOffice is not installed"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dirs, aliases = set(), []
+    for key, role in fonts.ROLES.items():
+        face = fonts.font_for(key)
+        dirs.add(str(Path(face.path).parent))
+        for name in (role.docx_name, role.docx_latin):
+            edit = '<edit name="weight" mode="assign"><const>bold</const></edit>' if role.weight == "bold" else ""
+            aliases.append(f'<match target="pattern"><test name="family"><string>{name}</string></test>'
+                           f'<edit name="family" mode="assign" binding="strong"><string>{face.family}</string></edit>'
+                           f"{edit}</match>")
+    conf = out_dir / "fonts.conf"
+    conf.write_text(FONTS_CONF.format(dirs="".join(f"<dir>{d}</dir>" for d in sorted(dirs)),
+                                      aliases="\n  ".join(aliases), cache=out_dir / "fc-cache"), encoding="utf-8")
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf), HOME=str(out_dir))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{out_dir / 'profile'}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(out_dir), str(docx)], env=env, capture_output=True, check=True,
+                   timeout=300)
+    return out_dir / (docx.stem + ".pdf")

@@ -3,6 +3,7 @@ on a SQLite file and on PostgreSQL; then the security a bureau's IT asks about."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -11,6 +12,9 @@ from starlette.testclient import TestClient
 
 from conftest import SAMPLES, run_cli, write_bundle
 from desk_support import ENT_A, add_accounts, clause1, clause6, sign_in
+
+# awards are dated on or after the review that approves them (reviews are dated today): issue 19
+TODAY = dt.date.today().isoformat()
 
 ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
 
@@ -83,7 +87,7 @@ def test_writing_routes_refused_by_role_own_and_others(desk):
 def test_the_process_through_the_api(desk):
     c, A = desk["c"], desk["A"]
     # award before any review: 409 with the reason
-    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"})
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
     assert r.status_code == 409 and r.json()["errors"]
     # the district reviewer verifies a lower figure: the opinion recomputes (30% of 500,000)
     r = c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={
@@ -93,10 +97,10 @@ def test_the_process_through_the_api(desk):
     assert statuses(desk, "GET", f"/api/cases/{A}/documents/opinion.docx") == expect(401, 403, 404, 200, 404, 200)
     # the notice before the award does not exist for anyone
     assert c["ent-a"].get(f"/api/cases/{A}/documents/notice.docx").status_code in (404, 409)
-    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"})
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
     assert r.status_code == 201, r.text
     number = r.json()["number"]
-    assert number.startswith("郑商务〔2026〕") and r.json()["total"] == "150000.00"
+    assert number.startswith(f"郑商务〔{TODAY[:4]}〕") and r.json()["total"] == "150000.00"
     assert c["bureau"].post(f"/api/cases/{A}/award", json={}).status_code == 409  # never twice
     pdf = c["ent-a"].get(f"/api/cases/{A}/documents/notice.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
@@ -198,7 +202,7 @@ def test_the_citys_review_a_rejection_and_a_used_up_cap_through_the_api(desk):
     r = c["rev-xinzheng"].post(f"/api/cases/{desk['B']}/reviews", json={"conclusion": "reject", "verified": [],
                                                                          "remarks": "材料不全"})
     assert r.status_code == 201 and r.json()["status"] == "rejected", r.text
-    r = c["bureau"].post(f"/api/cases/{desk['B']}/award", json={"date": "2026-03-01"})
+    r = c["bureau"].post(f"/api/cases/{desk['B']}/award", json={"date": TODAY})
     assert r.status_code == 409 and r.json()["errors"]
     assert c["bureau"].get(f"/api/cases/{desk['B']}").json()["status"] == "rejected"
     # case A (clause 1) is approved by its district; then ent-a's second clause-1 case, reviewed by
@@ -211,10 +215,10 @@ def test_the_citys_review_a_rejection_and_a_used_up_cap_through_the_api(desk):
                                                                  "remarks": "市级复核"})
     assert r.status_code == 201 and r.json()["status"] == "approved", r.text
     assert c["bureau"].get(f"/api/cases/{big}").json()["reviews"][0]["actor"] == "bureau"
-    r = c["bureau"].post(f"/api/cases/{big}/award", json={"date": "2026-03-01"})
+    r = c["bureau"].post(f"/api/cases/{big}/award", json={"date": TODAY})
     assert r.status_code == 201 and r.json()["total"] == "500000.00", r.text
     # case A, same clause and year: nothing is left under the cap
-    r = c["bureau"].post(f"/api/cases/{desk['A']}/award", json={"date": "2026-03-02"})
+    r = c["bureau"].post(f"/api/cases/{desk['A']}/award", json={"date": TODAY})
     assert r.status_code == 409, r.text
     assert "上限" in json.dumps(r.json(), ensure_ascii=False)
     assert c["bureau"].get(f"/api/cases/{desk['A']}").json()["status"] == "approved"

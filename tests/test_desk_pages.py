@@ -3,6 +3,7 @@ typing, bundle files in and out, and the three roles' forms posting to the proce
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -116,7 +117,7 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     assert r.status_code == 422 and "/conclusion" not in r.headers.get("location", "")
     # the bureau awards and revokes through its forms
     page = bureau.get(case_path).text
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": "2026-04-01"})
+    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat()})
     assert r.status_code == 303
     detail = bureau.get(f"/api/cases/{case_id}").json()
     assert detail["status"] == "awarded" and detail["notices"][0]["total"] == "180000.00"
@@ -129,7 +130,7 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     # awarded again only as a re-issue that names the revoked notice (the page's award form does)
     page = bureau.get(case_path).text
     assert f'name="reissue_of" value="{number}"' in page
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": "2026-04-02", "reissue_of": number})
+    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "reissue_of": number})
     assert r.status_code == 303
     notices = bureau.get(f"/api/cases/{case_id}").json()["notices"]
     assert [n["revoked"] for n in notices] == [True, False] and notices[1]["reissue_of"] == number

@@ -16,6 +16,9 @@ from starlette.testclient import TestClient
 from conftest import run_cli
 from desk_support import add_accounts, clause1, clause6, sign_in
 
+# awards are dated on or after the review that approves them (reviews are dated today): issue 19
+TODAY = dt.date.today().isoformat()
+
 ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
 
 
@@ -217,7 +220,7 @@ def test_a_case_returned_for_correction_is_resubmitted_within_the_same_case(desk
     assert "推广费发票与合同金额不符" in page.text and 'href="/apply?correct=' in page.text
     assert c["ent-a"].get("/api/cases").json()[0]["status"] == "returned"
     # nothing to award while it is back with the enterprise
-    assert c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"}).status_code == 409
+    assert c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY}).status_code == 409
     # the same bundle again is no correction
     same = c["ent-a"].post(f"/api/cases/{A}/resubmit", json=clause1())
     assert same.status_code == 409
@@ -233,14 +236,14 @@ def test_a_case_returned_for_correction_is_resubmitted_within_the_same_case(desk
     assert now["bundle"]["claims"][0]["facts"]["promotion_costs"] == "700000.00"
     assert len(now["reviews"]) == 1  # the history keeps the first review …
     # … but it no longer decides: the award waits for a review of the corrected content
-    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"})
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
     assert r.status_code == 409 and "审核" in r.json()["message_zh"]
     kinds = [e["kind"] for e in now["events"]]
     assert kinds == ["submitted", "taken", "reviewed", "returned", "corrected"]
     assert c["ent-a"].post(f"/api/cases/{A}/resubmit", json=clause1(promotion="650000")).status_code == 409
     assert c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={"conclusion": "approve"}).status_code == 201
-    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-01"})
-    assert r.status_code == 201 and r.json()["total"] == "210000.00"
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
+    assert r.status_code == 201 and r.json()["total"] == "210000.00", r.text
     # the first content submitted again is still this case, not a new one
     again = c["ent-a"].post("/api/cases", json=clause1())
     assert again.json()["id"] == A and again.status_code == 200
@@ -343,19 +346,19 @@ def test_the_bureau_awards_in_bulk_each_case_on_its_own(desk):
     assert c["rev-jinshui"].post(f"/api/cases/{D}/reviews", json={
         "conclusion": "reject", "remarks": "推广费无发票"}).status_code == 201
     # B has no review: it cannot be awarded, and says why; D was rejected; A and C are awarded
-    r = c["bureau"].post("/api/awards", json={"cases": [A, B, C, D, "no-such-case"], "date": "2026-03-02"})
+    r = c["bureau"].post("/api/awards", json={"cases": [A, B, C, D, "no-such-case"], "date": TODAY})
     assert r.status_code == 200, r.text
     out = r.json()
     assert [x["case"] for x in out["awarded"]] == [A, C]
     numbers = [x["number"] for x in out["awarded"]]
-    assert len(set(numbers)) == 2 and all(n.startswith("郑商务〔2026〕") for n in numbers)
+    assert len(set(numbers)) == 2 and all(n.startswith(f"郑商务〔{TODAY[:4]}〕") for n in numbers)
     assert out["total"] == "390000.00"  # 240,000 + 150,000
     why = {x["case"]: " ".join(x["reasons"]) for x in out["refused"]}
     assert set(why) == {B, D, "no-such-case"}
     assert "审核" in why[B] and "不同意" in why[D] and "没有案件" in why["no-such-case"]
     assert c["bureau"].get(f"/api/cases/{B}").json()["status"] == "submitted"  # untouched
     # the same batch again awards nothing twice
-    again = c["bureau"].post("/api/awards", json={"cases": [A], "date": "2026-03-02"}).json()
+    again = c["bureau"].post("/api/awards", json={"cases": [A], "date": TODAY}).json()
     assert again["awarded"] == [] and "已奖励" in again["refused"][0]["reasons"][0]
     assert c["bureau"].post("/api/awards", json={"cases": [A]}).status_code == 422  # one date, given
     # the 公示 from the desk: a PDF and a DOCX kept, and an event in the ledger's trail
@@ -394,11 +397,11 @@ def test_bulk_award_through_the_form_confirms_the_total_first(desk):
     page = c["bureau"].get("/awards")
     assert page.status_code == 200 and A in page.text
     token = csrf_of(page.text)
-    confirm = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02",
+    confirm = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": TODAY,
                                                 "action": "confirm"})
     assert confirm.status_code == 200 and "¥240,000.00" in confirm.text and 'value="award"' in confirm.text
     assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "approved"  # nothing done yet
-    done = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": "2026-03-02", "action": "award"})
+    done = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": TODAY, "action": "award"})
     assert done.status_code == 200 and "奖励 1 件" in done.text
     assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "awarded"
 
@@ -412,7 +415,7 @@ def test_each_account_hears_of_its_cases_in_its_inbox(desk):
     c["rev-jinshui"].post(f"/api/cases/{A}/return", json={"reason": "请补充推广费发票"})
     c["ent-a"].post(f"/api/cases/{A}/resubmit", json=clause1(promotion="700000"))
     c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={"conclusion": "approve"})
-    c["bureau"].post(f"/api/cases/{A}/award", json={"date": "2026-03-02"})
+    c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
     c["bureau"].post(f"/api/cases/{A}/revoke", json={"reason": "材料不实"})
     ent = c["ent-a"].get("/api/inbox").json()
     assert [m["kind"] for m in ent["items"]] == ["revoked", "awarded", "reviewed", "returned", "taken"]

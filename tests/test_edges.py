@@ -7,6 +7,7 @@ and reads the ledger and the documents back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -224,13 +225,14 @@ def desk_of(ledger_url):
         app.state.desk.ledger.engine.dispose()
 
 
-def _through_the_desk(c, bundle: dict, date: str = "2026-03-05"):
+def _through_the_desk(c, bundle: dict, date: str | None = None):
     r = c["ent-a"].post("/api/cases", json=bundle)
     assert r.status_code == 201, r.text
     case = r.json()["id"]
     r = c["rev-jinshui"].post(f"/api/cases/{case}/reviews", json={"conclusion": "approve"})
     assert r.status_code == 201, r.text
-    return case, c["bureau"].post(f"/api/cases/{case}/award", json={"date": date})
+    # dated on or after the review that approves it (the desk's review is dated today): issue 19
+    return case, c["bureau"].post(f"/api/cases/{case}/award", json={"date": date or dt.date.today().isoformat()})
 
 
 def test_the_desk_numbers_and_prints_notices_as_its_issuer_profile(desk_of, tmp_path):

@@ -69,10 +69,10 @@ class Desk(RuleBasedStateMachine):
             fact = "promotion_costs" if claim.clause == 1 else "requested"
             verified = (VerifiedClaim(claim.clause, None, {fact: str(claim.facts[fact] / 2)}),)
         record = ReviewInput(reviewer="审核员", conclusion=conclusion, verified=verified, remarks="随机审核",
-                             reviewed_on=dt.date(2026, 3, 1))
+                             reviewed_on=dt.date.today())  # on or after the submission (issue 19)
         try:
             process.review(self.ledger, case_id, record, actor="hyp", policy=POLICY)
-        except process.ReviewRefused:
+        except (process.ReviewRefused, process.CaseAwardedStands):  # an awarded case takes no review (issue 19)
             pass
 
     @precondition(lambda self: self.cases)
@@ -83,7 +83,7 @@ class Desk(RuleBasedStateMachine):
         revoked = [n.number for n in detail.notices if n.revoked]
         reissue = revoked[-1] if revoked and data.draw(st.booleans()) else None
         try:
-            out = process.award(self.ledger, case_id, actor="hyp", policy=POLICY, date=dt.date(2026, 4, 1),
+            out = process.award(self.ledger, case_id, actor="hyp", policy=POLICY, date=dt.date.today(),
                                 reissue_of=reissue)
             self.numbers.append(out.number)
         except process.NotAwardable:

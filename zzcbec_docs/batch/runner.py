@@ -188,6 +188,11 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
             checked.append((src, None, BatchItem(src, invalid_result(src, problems, policy, sha))))
         else:
             checked.append((src, bundle, None))
+    from dataclasses import replace
+
+    from zzcbec_docs.process.decide import per_competition_clauses
+
+    shared_clauses = per_competition_clauses(policy)
     decided: dict[str, BatchItem] = {}
     earlier: dict[str, list[PriorAward]] = {}  # USCC → awards decided so far in this batch
     counted = ledger_name(ledger) if ledger is not None else None
@@ -196,20 +201,25 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
         uscc = bundle.applicant.uscc
         before = tuple(earlier.get(uscc, ()))
         history: tuple = ()
+        organisers: tuple = ()
         notices: list = []
-        if ledger is not None:
-            from zzcbec_docs.ledger.cases import notice_rows
-            from zzcbec_docs.process.identity import canonical_json, content_sha256
+        lines: dict = {}
+        if ledger is not None:  # the ledger's awards, never this content's own (a case never competes with itself)
+            from zzcbec_docs.process.decide import ledger_view
 
             with ledger.engine.connect() as conn:
-                history = tuple(ledger.history(conn, uscc))
-                notices = notice_rows(conn, content_sha256=content_sha256(canonical_json(bundle)),
-                                      bundle_sha256=bundle.sha256)
+                view = ledger_view(conn, ledger, bundle, policy)
+            history, organisers, notices, lines = view.history, view.organisers, view.notices, view.lines
+        # a per-competition cap (clause 11) is shared with the other organisers decided before it in the batch
+        organisers = organisers + tuple(replace(p, organiser=other) for other, ps in earlier.items() if other != uscc
+                                        for p in ps if p.clause in shared_clauses)
         result = standing(decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list,
-                                          earlier=before, counted=counted), notices)
+                                          earlier=before, counted=counted, organisers=organisers),
+                          notices, lines, policy)
         item = BatchItem(src, result, history=history + before)
-        if before:
-            alone = decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list)
+        if before and not result.awarded:
+            alone = decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list,
+                                    organisers=organisers)
             for d, d0 in zip(result.decisions, alone.decisions, strict=True):
                 if d.amount != d0.amount:
                     item.shared.append(
@@ -217,10 +227,10 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
                         f"{'、'.join(sorted({p.reference or '' for p in before}))} 共用上限 / clause {d.clause} "
                         f"{fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}: cap shared with earlier bundles of the "
                         "same applicant in this batch")
-        earlier.setdefault(uscc, []).extend(
+        earlier.setdefault(uscc, []).extend(  # an awarded content's awards are in the ledger already
             PriorAward(clause=d.clause, year=bundle.year, amount=d.amount, competition_name=d.competition_name,
-                       source="batch", reference=Path(src).name)
-            for d in result.decisions if d.status == ELIGIBLE)
+                       source="batch", reference=Path(src).name, tier=d.cap)
+            for d in result.decisions if d.status == ELIGIBLE and d.awarded is None)
         decided[src] = item
     items = []
     seen: dict[str, str] = {}

@@ -34,7 +34,9 @@ def rows(items: list[BatchItem]) -> list[list]:
             out.append([it.source, a.get("name"), a.get("uscc"), a.get("district"), r.year,
                         d.clause if not d.competition_name else f"{d.clause} {d.competition_name}", d.status,
                         d.amount, f.city if f else None, f.local if f else None,
-                        "; ".join(x.message for x in d.reasons), docs, errs])
+                        "; ".join([*(x.message for x in d.reasons),
+                                   *([f"{d.awarded.label}：文号 {d.awarded.number}（{d.awarded.issued_on}）"]
+                                     if d.awarded is not None else [])]), docs, errs])
     return out
 
 

@@ -66,6 +66,8 @@ class PriorAward:
     competition_name: str | None = None
     source: str = "bundle"  # bundle | ledger
     reference: str | None = None  # a notice number, when known
+    tier: Decimal | None = None  # the tier (cap) the award was decided under, when the ledger recorded it
+    organiser: str | None = None  # clause 11: another organiser's USCC (the competition's cap is shared)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -217,6 +218,15 @@ def check_attachments(attachments: list[dict[str, Any]], base: Path) -> list[Pro
     return found
 
 
+def _fold_uscc(data: Any) -> None:
+    """One applicant, one code: the USCC as written (full-width, lower case, spaces around it) is
+    read NFKC-folded, trimmed and upper-cased before it is checked (bundle.md, One identity)."""
+    applicant = data.get("applicant") if isinstance(data, dict) else None
+    code = applicant.get("uscc") if isinstance(applicant, dict) else None
+    if isinstance(applicant, dict) and isinstance(code, str):
+        applicant["uscc"] = unicodedata.normalize("NFKC", code).strip().upper()
+
+
 def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None, *,
                  policy: Policy) -> Bundle:
     """Validate the bytes of a bundle under the policy's contract (the caller's: there is no default);
@@ -230,6 +240,7 @@ def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | N
         data = parse_text(text, source, BundleError, fmt)
     except BundleError as exc:
         raise BundleInvalid(source, [Problem(exc.pointer or "/", exc.zh, exc.en)], sha) from None
+    _fold_uscc(data)
     problems = [Problem(p, zh, en) for p, zh, en in _schema_errors(data, policy)]
     if isinstance(data, dict):
         _control_chars(data, [], problems)

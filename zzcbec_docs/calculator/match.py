@@ -35,12 +35,14 @@ class Match:
     missing: list[str] = field(default_factory=list)
     cap: dict[str, str] | None = None  # set when a cap binds: computed and paid
     notes: list[str] = field(default_factory=list)
+    awarded: list[dict[str, str]] = field(default_factory=list)  # the ledger's notices that paid this very claim
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "clause": self.clause, "name": self.name, "status": self.status, "amount": f"{self.amount:.2f}",
             "funding": self.funding.as_dict() if self.funding else None, "gaps": self.gaps,
             "missing": self.missing, "cap_binds": self.cap, "notes": self.notes,
+            **({"awarded": self.awarded} if self.awarded else {}),
         }
 
 

@@ -83,12 +83,21 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     record = review_input_from_file(review_path, policy=service.policy) if review_path else None
     writable_folder(out_dir)
     bundle = target_bundle(target, service, record)
+    if bundle is not None:  # dates out of order are refused before anything is recorded
+        _dates_in_order(bundle.year, doc_date or _today(), record, service.policy)
     service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
-    case_id = resolve_case(service, target, bundle, actor=who)
+    case_id = resolve_case(service, target, bundle, actor=who, with_review=record is not None)
     if record is not None:
         done = service.review(case_id, record, actor=who)
-        click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
+        if done.recorded:
+            click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
+        else:
+            click.echo(f"  该审核记录已登记为审核 #{done.review_id}，未重复记录 / this review was already recorded "
+                       f"as review #{done.review_id}: nothing new recorded")
+        for w in done.result.warnings:
+            if w.code == "review_raises":
+                click.echo(f"  ! {w.message} / {w.message_en}", err=True)
 
     def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
         # inside the transaction: a notice that cannot be made leaves nothing recorded
@@ -125,6 +134,29 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     for name, data in outcome.prepared:
         write_atomic(out_dir / name, data)
         click.echo(f"    → {out_dir / name}")
+
+
+def _dates_in_order(year: int, date, record, policy) -> None:  # type: ignore[no-untyped-def]
+    """The one-step form's dates, checked before the bundle or its review is recorded: the award date
+    within the data year's reach and the policy's term; the review not before the 申报年度 began and
+    not after the award it approves (process.awarding and process.cases check the same again)."""
+    from zzcbec_docs.errors import ArgumentError
+    from zzcbec_docs.process.awarding import award_date_problem
+    from zzcbec_docs.process.cases import review_dates_problem
+
+    problem = award_date_problem(date, year, policy)
+    if problem:
+        raise ArgumentError(*problem, pointer="--date")
+    if record is None or record.reviewed_on is None:
+        return
+    problem = review_dates_problem(record.reviewed_on, year, None)
+    if problem:
+        raise ArgumentError(*problem, file=record.record_file, pointer="/reviewed_on")
+    if date < record.reviewed_on:
+        raise ArgumentError(
+            f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {record.reviewed_on.isoformat()}",
+            f"the award is dated {date.isoformat()}, before the review that approves it "
+            f"({record.reviewed_on.isoformat()})", file=record.record_file, pointer="--date")
 
 
 def _today():  # type: ignore[no-untyped-def]

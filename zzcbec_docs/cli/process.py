@@ -57,11 +57,13 @@ def target_bundle(target: str, service, record=None):  # type: ignore[no-untyped
     return None
 
 
-def resolve_case(service, target: str, bundle, *, actor: str) -> str:  # type: ignore[no-untyped-def]
-    """A bundle is submitted (the same content is the same case); else `target` is the case id."""
+def resolve_case(service, target: str, bundle, *, actor: str, with_review: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """A bundle is submitted (the same content is the same case); else `target` is the case id.
+    `with_review`: the bundle is recorded together with its review (the one-step form), so the review's
+    date is not compared with today's recording of the submission."""
     if bundle is None:
         return target
-    sub = service.submit(bundle, actor=actor)
+    sub = service.submit(bundle, actor=actor, with_review=with_review)
     if sub.created:
         click.echo(f"  {status('submitted')} submitted: 案件 case {sub.case.id}")
     return str(sub.case.id)
@@ -148,13 +150,19 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
     bundle = target_bundle(target, service, record)
     service = service.with_ledger(require_ledger(ledger_url))
     who = actor_name(actor)
-    case_id = resolve_case(service, target, bundle, actor=who)
+    case_id = resolve_case(service, target, bundle, actor=who, with_review=True)
     outcome = service.review(case_id, record, actor=who)
     c = outcome.case
+    if not outcome.recorded:
+        click.echo(f"  该审核记录已登记为审核 #{outcome.review_id}，未重复记录 / this review was already recorded "
+                   f"as review #{outcome.review_id}: nothing new recorded")
     click.echo(f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
                f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]")
     for d in outcome.result.decisions:
         click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
+    for w in outcome.result.warnings:
+        if w.code == "review_raises":
+            click.echo(f"    ! {w.message} / {w.message_en}", err=True)
     if out_dir is not None:
         for fmt in fmts:
             name, data = service.case_document(c.id, "opinion", fmt)

@@ -183,9 +183,15 @@ def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Li
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.documents.review import check_matches
     from zzcbec_docs.errors import ZzcbecError
-    from zzcbec_docs.process.decide import check_with_ledger, decide_counting
+    from zzcbec_docs.process.decide import decide_counting, ledger_check
     from zzcbec_docs.process.model import VerifiedClaim
-    from zzcbec_docs.process.verified import apply_verified, contradiction, rejected, verified_facts
+    from zzcbec_docs.process.verified import (
+        apply_verified,
+        contradiction,
+        no_more_than_declared,
+        rejected,
+        verified_facts,
+    )
 
     policy, review, exclusion_list = job.policy, job.review, job.exclusion_list
     bundle, problems, _ = validate_file(src, policy)  # type: ignore[arg-type]
@@ -194,18 +200,24 @@ def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Li
         lines += [(True, f"    {p.path}: {p.message}") for p in problems]
         return EXIT_FAIL, lines
     try:
+        # a case never competes with itself: the ledger's awards but this content's own (documents made
+        # again after the award say what they said before it; the notes name its notice)
+        history: tuple = ()
+        organisers: tuple = ()
         if ledger is not None:
-            declared = check_with_ledger(bundle, policy, ledger, exclusion_list=exclusion_list)  # type: ignore[arg-type]
-            history = tuple(ledger.history_readonly(bundle.applicant.uscc))
+            declared, view = ledger_check(bundle, policy, ledger, exclusion_list=exclusion_list,  # type: ignore[arg-type]
+                                          show_awarded=False)
+            history, organisers = view.history, view.organisers
         else:
-            declared, history = decide_counting(bundle, policy, (), exclusion_list=exclusion_list), ()  # type: ignore[arg-type]
+            declared = decide_counting(bundle, policy, (), exclusion_list=exclusion_list)  # type: ignore[arg-type]
         verified, refusal = declared, None
         if review is not None:
             check_matches(review, bundle)  # type: ignore[arg-type]
             facts = verified_facts([VerifiedClaim(k[0], k[1], v) for k, v in review.verified.items()], bundle,  # type: ignore[attr-defined]
                                    file=review.source, policy=policy)  # type: ignore[attr-defined, arg-type]
-            verified = decide_counting(apply_verified(bundle, facts), policy, history,  # type: ignore[arg-type]
-                                       exclusion_list=exclusion_list)
+            verified = no_more_than_declared(declared, decide_counting(  # type: ignore[arg-type]
+                apply_verified(bundle, facts), policy, history, exclusion_list=exclusion_list,  # type: ignore[arg-type]
+                organisers=organisers))
             refusal = contradiction(review.conclusion, verified)  # type: ignore[attr-defined]
             if review.conclusion == "reject":  # type: ignore[attr-defined]
                 verified = rejected(verified, review.remarks)  # type: ignore[attr-defined]
@@ -213,6 +225,8 @@ def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Li
         return EXIT_FAIL, [(True, f"✗ {src}: {e.message}")]
     notes = [(False, f"  注意 / note: {w.message} / {w.message_en}") for w in declared.warnings
              if w.code in ("ledger_counted", "already_awarded_bundle", "revoked_award")]
+    notes += [(False, f"  注意 / note: {w.message} / {w.message_en}") for w in verified.warnings  # type: ignore[attr-defined]
+              if w.code == "review_raises"]
     return _Decided(bundle, declared, verified, refusal, notes)
 
 

@@ -361,5 +361,6 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
         "city_only": settled and local == ZERO,
         "fuzhu": fuzhu, "cc": "，".join(issuer.cc_for(district)), "printer": issuer.printer,
         "printed_on": cn_date(date), "verification_code": code,
+        "verification_qr": None,  # a data: URI PNG of the verification URL's QR code, drawn in the 版记 (signing)
         "specimen": options.number is None, "replaces": options.replaces,
     }

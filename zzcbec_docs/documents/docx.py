@@ -106,8 +106,11 @@ STYLE_NAMES = ("Normal", "Title", "Heading 1", "Heading 2", "ZZ Mark", "ZZ Doc N
 
 
 class _Writer:
-    def __init__(self, layout: str, fresh: bool = False) -> None:
+    def __init__(self, layout: str, fresh: bool = False, fixed=None) -> None:  # type: ignore[no-untyped-def]
         self.layout = layout
+        self.fixed = fixed  # the notice's fixed-form layout (fixed_form.py): the same positions as the PDF
+        self.rows_done = 0
+        self.after_table = False
         self.body_pt = 16 if layout == "gongwen" else 12
         self.first_block_of_section = False
         self.in_letter = False
@@ -245,7 +248,7 @@ class _Writer:
         sec.page_width, sec.page_height = Mm(210), Mm(297)
         sec.top_margin, sec.bottom_margin = Mm(top), Mm(bottom)
         sec.left_margin, sec.right_margin = Mm(left), Mm(right)
-        sec.footer_distance = Mm(max(bottom - 7 - 5, 10))  # number's top ≈ 7 mm below the 版心
+        sec.footer_distance = Mm(max(bottom - 7 - 6, 10))  # number's top ≈ 7 mm below the 版心
         sec.header_distance = Mm(15)
         grid = sec._sectPr.find(qn("w:docGrid"))
         if grid is not None:
@@ -290,6 +293,11 @@ class _Writer:
         classes = classes or set()
         p = (container or self.doc).add_paragraph()
         p._p.style = self.style_ids[style]
+        if self.fixed is not None:  # placed as the PDF places it, not snapped to the grid's lines
+            _fixed_paragraph(p._p.get_or_add_pPr())
+            if self.after_table and container is None:
+                p.paragraph_format.space_before = Pt(8)  # the table's margin below, as in the PDF
+                self.after_table = False
         if self.first_block_of_section and container is None:
             p.paragraph_format.page_break_before = True
             self.first_block_of_section = False
@@ -385,6 +393,32 @@ class _Writer:
                     if "hash" in cell_node.classes:
                         run.font.size = Pt(8)
                 col += span
+        if self.fixed is not None:
+            self._fixed_rows(table)
+
+    def _fixed_rows(self, table) -> None:  # type: ignore[no-untyped-def]
+        """The notice's table as the PDF draws it: rows of the layout's heights, cells padded 3 × 5 pt."""
+        heights = [it.height for it in self.fixed.items if it.kind == "row"][self.rows_done:]
+        self.rows_done += len(table.rows)
+        tblpr = table._tbl.tblPr
+        mar = OxmlElement("w:tblCellMar")
+        # 3 pt above and below as in the PDF; LibreOffice sets the text 2 pt lower in its line: 1 pt and 5 pt
+        for side, value in (("top", 20), ("left", 100), ("bottom", 100), ("right", 100)):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(value))
+            el.set(qn("w:type"), "dxa")
+            mar.append(el)
+        tblpr.append(mar)
+        for row, height in zip(table.rows, heights, strict=False):
+            trpr = row._tr.get_or_add_trPr()
+            h = OxmlElement("w:trHeight")
+            h.set(qn("w:val"), str(round(height * 20)))
+            h.set(qn("w:hRule"), "exact")
+            trpr.insert(0, h)
+            for cell in row.cells:
+                for para in cell.paragraphs:
+                    _fixed_paragraph(para._p.get_or_add_pPr())
+        self.after_table = True
 
     # ---------------------------------------------------------------- walk
     def write(self, body: Node) -> None:
@@ -408,6 +442,9 @@ class _Writer:
         if tag == "h1":
             p = self._paragraph("", "ZZ Letter Title" if self.in_letter else "Title")
             self._lines(p, el)
+            if self.fixed is not None:
+                p.paragraph_format.space_before = Pt(FIXED_TITLE_BEFORE)
+                p.paragraph_format.space_after = Pt(28.95 + FIXED_ADDRESSEE_BEFORE)
         elif tag == "h2":
             self._paragraph(squash(el.text()), "Heading 1")
         elif tag == "h3":
@@ -415,12 +452,23 @@ class _Writer:
         elif tag == "p" and "provenance" in cls:
             self._footer_line(squash(el.text()))
         elif tag == "p" and "mark" in cls:
-            self._paragraph(squash(el.text()), "ZZ Mark")
+            p = self._paragraph(squash(el.text()), "ZZ Mark")
+            if self.fixed is not None:  # §7.2.4: the 标志's upper edge 35 mm below the 版心's
+                p.paragraph_format.space_before = Pt(35 * 72 / 25.4 - (44 - 36) / 2 + FIXED_MARK_SHIFT)
+                p.paragraph_format.space_after = Pt(0)
         elif tag == "p" and "docno" in cls:
             p = self._paragraph(squash(el.text()), "ZZ Doc Number")
-            _border(p._p.get_or_add_pPr(), "bottom", 12, "E60012", space=11)  # the red separator, 4 mm under
+            if self.fixed is not None:  # §7.2.5 空二行 under the 标志; §7.2.7 the rule 4 mm under the 文号
+                p.paragraph_format.space_before = Pt(2 * 28.95 + (28.95 - 16) - (28.95 - 16) / 2 - (44 - 36) / 2
+                                                     - FIXED_DOCNO_RAISE)
+                p.paragraph_format.space_after = Pt(0)
+                _border(p._p.get_or_add_pPr(), "bottom", 12, "E60012", space=FIXED_RULE_SPACE)
+            else:
+                _border(p._p.get_or_add_pPr(), "bottom", 12, "E60012", space=11)  # the red separator, 4 mm under
         elif tag == "p" and "unit" in cls:
-            self._paragraph(squash(el.text()), "ZZ Unit")
+            p = self._paragraph(squash(el.text()), "ZZ Unit")
+            if self.fixed is not None:
+                p.paragraph_format.space_after = Pt(2)
         elif tag == "p" and "sign" in cls:
             self._paragraph(squash(el.text()), "ZZ Signature")
         elif tag == "p":
@@ -432,10 +480,19 @@ class _Writer:
         elif tag == "table":
             self._table(el)
         elif tag == "div" and "seal-space" in cls:
-            self._paragraph("", "Normal", classes={"noindent"})
+            p = self._paragraph("", "Normal", classes={"noindent"})
+            if self.fixed is not None:  # three empty lines: the seal's room (§7.3.5.1)
+                p.paragraph_format.line_spacing = Pt(3 * 28.95)
         elif tag == "div" and "signoff" in cls:
-            for p in el.elements():  # issuer and date, 右空四字
-                self._paragraph(squash(p.text()), "Normal", classes={"right"})
+            signs = el.elements()
+            for p in signs:  # issuer and date, 右空四字
+                q = self._paragraph(squash(p.text()), "Normal", classes={"right"})
+                if self.fixed is not None:  # the date 右空四字 on the grid, the 署名 centred over it
+                    from zzcbec_docs.documents.fixed_form import CELL, SPACING, _width, atoms
+
+                    date_w = _width(atoms(squash(signs[-1].text())), SPACING)
+                    own = _width(atoms(squash(p.text())), SPACING)
+                    q.paragraph_format.right_indent = Pt(4 * CELL + (date_w - own) / 2)
         elif tag == "div" and "closing" in cls:  # kept together on one page, as in the PDF
             start = len(self.doc.paragraphs)
             self._blocks(el)
@@ -448,6 +505,9 @@ class _Writer:
 
     def _banji(self, el: Node) -> None:
         """版记: 抄送 and 印发机关/日期 between lines (thick first and last, thin between), 4号仿宋."""
+        if self.fixed is not None:
+            self._fixed_banji(el)
+            return
         ps = [p for p in el.elements() if p.tag == "p"]
         top, bottom, left, right = MARGINS[self.layout]
         width = Mm(210 - left - right)
@@ -481,6 +541,129 @@ class _Writer:
                 p.add_run(squash(node.text()))
 
 
+    def _fixed_banji(self, el: Node) -> None:
+        """The notice's 版记 on the last page, its last rule on the 版心's lower edge (§7.4.1): the
+        核验码 (and its QR code, where given), 抄送, 印发机关 and 印发日期, each a row of a one-column
+        table whose rules are as wide as the 版心 (thick first and last, thin between), the text
+        空一字 from either side by the cell margins. An empty line of the room the layout leaves on
+        that page goes before it (LibreOffice lays the notice out as the PDF does:
+        tests/test_notice_geometry.py); on a page of its own where the layout puts it there."""
+        from zzcbec_docs.documents.fixed_form import BANJI, HEIGHT, PITCH, QR_MM, WIDTH
+
+        layout = self.fixed
+        height = layout.banji_height()
+        ps = [p for p in el.elements() if p.tag == "p"]
+        order = [p for p in ps if "vcode" in p.classes] + [p for p in ps if "cc" in p.classes] + \
+                [p for p in ps if "printed" in p.classes]
+        own_page = layout.banji_page > layout.flow_page
+        room = HEIGHT - height - (0.0 if own_page else layout.flow_end) - FIXED_BANJI_SLACK
+        spacer = self._paragraph("", "ZZ Banji")
+        spacer.paragraph_format.page_break_before = own_page
+        spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        spacer.paragraph_format.line_spacing = Pt(max(room, 1.0))
+        table = self.doc.add_table(rows=len(order), cols=1)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        table.columns[0].width = Pt(WIDTH)
+        tblpr = table._tbl.tblPr
+        borders = OxmlElement("w:tblBorders")
+        for side, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0), ("insideH", 6), ("insideV", 0)):
+            b = OxmlElement(f"w:{side}")
+            b.set(qn("w:val"), "single" if size else "nil")
+            if size:
+                b.set(qn("w:sz"), str(size))
+                b.set(qn("w:space"), "0")
+                b.set(qn("w:color"), "000000")
+            borders.append(b)
+        tblpr.append(borders)
+        mar = OxmlElement("w:tblCellMar")
+        for side, value in (("top", 0), ("left", round(BANJI * 20)), ("bottom", 0), ("right", round(BANJI * 20))):
+            m = OxmlElement(f"w:{side}")
+            m.set(qn("w:w"), str(value))
+            m.set(qn("w:type"), "dxa")
+            mar.append(m)
+        tblpr.append(mar)
+        inner = WIDTH - 2 * BANJI
+        for k, (row, node) in enumerate(zip(table.rows, order, strict=True)):
+            cell = row.cells[0]
+            cell.width = Pt(WIDTH)
+            p = cell.paragraphs[0]
+            p._p.style = self.style_ids["ZZ Banji"]
+            _fixed_paragraph(p._p.get_or_add_pPr())
+            pf = p.paragraph_format
+            rows = 1
+            if "cc" in node.classes:
+                rows = len(layout._cc_lines(node))
+                lead = sum(1 for _ in "抄送：") * BANJI
+                pf.left_indent = Pt(lead)
+                pf.first_line_indent = Pt(-lead)  # 回行时与冒号后的首字对齐
+                ind = p._p.pPr.find(qn("w:ind"))
+                if ind is not None:
+                    for key in ("w:firstLineChars", "w:leftChars", "w:hangingChars"):
+                        if ind.get(qn(key)) is not None:
+                            del ind.attrib[qn(key)]
+                p.add_run(squash(node.text()))
+            elif "printed" in node.classes:
+                spans = [s for s in node.elements() if s.tag == "span"]
+                pf.tab_stops.add_tab_stop(Pt(inner - 1), alignment=2)  # 印发日期 右空一字
+                p.add_run(squash(spans[0].text()) if spans else squash(node.text()))
+                if len(spans) > 1:
+                    p.add_run("\t" + squash(spans[1].text()))
+            else:
+                img = node.find("img")
+                p.add_run(squash(node.text()))
+                if img is not None:
+                    self._qr(p, img, QR_MM)
+            line = PITCH if not ("vcode" in node.classes and node.find("img") is not None) \
+                else max(PITCH, QR_MM * 72 / 25.4 + 6)
+            pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            pf.line_spacing = Pt(line) if rows == 1 else Pt(PITCH)
+            trpr = row._tr.get_or_add_trPr()
+            h = OxmlElement("w:trHeight")
+            rules = 1.0 if k == len(order) - 1 else 0.0  # the last rule below the row must stay on the page
+            h.set(qn("w:val"), str(round((line * rows - rules) * 20)))
+            h.set(qn("w:hRule"), "exact")
+            trpr.insert(0, h)
+            trpr.append(OxmlElement("w:cantSplit"))
+            if k == 0:
+                trpr.append(OxmlElement("w:tblHeader"))  # as every table's first row (it never splits)
+            pf.keep_with_next = k < len(order) - 1
+
+    def _qr(self, p, img: Node, size_mm: float) -> None:  # type: ignore[no-untyped-def]
+        """The verification QR code (a data: URI PNG from the content), right-aligned in its line."""
+        import base64
+
+        src = img.attrs.get("src", "")
+        if not src.startswith("data:image/png;base64,"):
+            return
+        from zzcbec_docs.documents.fixed_form import BANJI, WIDTH
+
+        p.paragraph_format.tab_stops.add_tab_stop(Pt(WIDTH - 2 * BANJI - 1), alignment=2)  # 右空一字
+        run = p.add_run("\t")
+        run.add_picture(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), width=Mm(size_mm), height=Mm(size_mm))
+
+
+def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
+    """A paragraph of the fixed-form notice: not snapped to the grid's lines, and no space added
+    between Chinese and Latin text or numbers (Word and LibreOffice add it by default; the PDF,
+    like the standard's grid, does not)."""
+    for tag, successors in (("w:autoSpaceDE", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:autoSpaceDN"):]),
+                            ("w:autoSpaceDN", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:bidi"):]),
+                            ("w:snapToGrid", PPR_AFTER_SNAP)):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        ppr.insert_element_before(el, *successors)
+
+
+# calibrated on LibreOffice's conversion with the same faces (tests/test_notice_geometry.py)
+FIXED_MARK_SHIFT = 0.0
+FIXED_DOCNO_RAISE = 3.1  # LibreOffice sets the 文号 this much lower in its line than the PDF
+FIXED_RULE_SPACE = 7  # pt between the 文号's line and the red rule
+FIXED_TITLE_BEFORE = 2 * 28.95 - 0.75 - 2.4  # from the rule's lower edge; the title's text is 2.4 pt lower
+FIXED_BANJI_SLACK = 2.0  # pt kept free above the 版记, so that rounding never pushes it to a new page
+FIXED_ADDRESSEE_BEFORE = 3.2  # the title's 2.4 and the body's 3.2: where the PDF has the addressee
+
+
 def _split_lines(node: Node) -> list[str]:
     parts = [""]
     for c in node.children:
@@ -499,7 +682,12 @@ def render_docx(html: str, *, title: str, subject: str, keywords: str, comments:
     body = root.find("body")
     assert body is not None
     layout = "form" if "form" in body.classes else "gongwen"
-    w = _Writer(layout)
+    fixed = None
+    if "notice" in body.classes:
+        from zzcbec_docs.documents.fixed_form import NoticeLayout
+
+        fixed = NoticeLayout(html)
+    w = _Writer(layout, fixed=fixed)
     w.write(body)
     cp = w.doc.core_properties
     cp.title, cp.subject, cp.keywords, cp.comments = title, subject, keywords, comments

@@ -136,15 +136,16 @@ def _face(role: str) -> tuple[str, str]:
     return rule, ", ".join(stack) + ", serif"
 
 
-def stylesheet_text() -> str:
-    """documents.css with each role's face (see fonts.py for the order they are looked for in)."""
-    return _stylesheet_text(tuple(fonts.font_for(r) for r in ROLE_VARS))
+def stylesheet_text(name: str = "documents.css") -> str:
+    """documents.css (or the notice's notice.css) with each role's face (see fonts.py for the order
+    they are looked for in)."""
+    return _stylesheet_text(tuple(fonts.font_for(r) for r in ROLE_VARS), name)
 
 
-@lru_cache(maxsize=4)
-def _stylesheet_text(_faces: tuple) -> str:  # type: ignore[type-arg]
+@lru_cache(maxsize=8)
+def _stylesheet_text(_faces: tuple, name: str = "documents.css") -> str:  # type: ignore[type-arg]
     faces = []
-    css = (resource_dir("templates") / "documents.css").read_text(encoding="utf-8")
+    css = (resource_dir("templates") / name).read_text(encoding="utf-8")
     for role, var in ROLE_VARS.items():
         rule, stack = _face(role)
         if rule and rule not in faces:
@@ -157,7 +158,7 @@ _released: list[bool] = []
 
 
 @lru_cache(maxsize=1)
-def _font_config(faces_text: str):  # type: ignore[no-untyped-def]
+def _font_config(faces_key: str):  # type: ignore[no-untyped-def]
     """One FontConfiguration per set of faces (the stylesheet text names them): when a command
     configures the bureau's fonts after a worker warmed up with the default ones, the worker starts
     afresh with only those, as a single process does, so the bytes are the same either way."""
@@ -180,16 +181,22 @@ def _release() -> None:
     gc.collect()
 
 
-def _stylesheet():  # type: ignore[no-untyped-def]
+def _faces_key() -> str:
+    """The @font-face rules of the configured faces: one FontConfiguration for each set of them."""
+    text = stylesheet_text()
+    return text[: text.index("\n", text.rindex("@font-face")) if "@font-face" in text else 0]
+
+
+def _stylesheet(name: str = "documents.css"):  # type: ignore[no-untyped-def]
     """Parsed once per process (per font set); @font-face rules need the FontConfiguration shared with write_pdf."""
-    return _parsed_stylesheet(stylesheet_text())
+    return _parsed_stylesheet(stylesheet_text(name), _faces_key())
 
 
-@lru_cache(maxsize=1)
-def _parsed_stylesheet(text: str):  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=2)
+def _parsed_stylesheet(text: str, faces_key: str):  # type: ignore[no-untyped-def]
     CSS = import_weasyprint().CSS
 
-    return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config(text))
+    return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config(faces_key))
 
 
 _stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]
@@ -202,20 +209,27 @@ def warm() -> None:
     _justify_chinese()
     cff_fonts.install()
     _stylesheet()
+    _stylesheet("notice.css")
 
 
-def render_pdf(html: str, identity: str) -> bytes:
-    """The PDF bytes of the content. `identity` seeds the PDF /ID so the same input gives the same bytes."""
+def render_pdf(html: str, identity: str, kind: str = "") -> bytes:
+    """The PDF bytes of the content. `identity` seeds the PDF /ID so the same input gives the same bytes.
+    The notice is laid out as a fixed form (fixed_form.py) and drawn with its own small stylesheet."""
     HTML = import_weasyprint().HTML
 
     _flate_level_6()
     _justify_chinese()
     cff_fonts.install()
     try:
+        css = "documents.css"
+        if kind == "notice":
+            from zzcbec_docs.documents.fixed_form import notice_html
+
+            html, css = notice_html(html), "notice.css"
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
-        text = stylesheet_text()
+        key = _faces_key()
         return doc.write_pdf(
-            stylesheets=[_parsed_stylesheet(text)], font_config=_font_config(text),
+            stylesheets=[_parsed_stylesheet(stylesheet_text(css), key)], font_config=_font_config(key),
             pdf_identifier=hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii"),
             uncompressed_pdf=False, pdf_variant="pdf/a-2b", pdf_tags=True,
         )

@@ -28,7 +28,7 @@ def write_format(html: str, fmt: str, bundle: Bundle, policy: Policy, kind: str)
     if fmt == "pdf":
         from zzcbec_docs.documents.pdf import render_pdf
 
-        return render_pdf(html, identity=f"{bundle.sha256}:{kind}:{policy.id}:{__version__}")
+        return render_pdf(html, identity=f"{bundle.sha256}:{kind}:{policy.id}:{__version__}", kind=kind)
     if fmt == "docx":
         from zzcbec_docs.documents import content as c
         from zzcbec_docs.documents.docx import render_docx

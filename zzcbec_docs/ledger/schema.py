@@ -94,7 +94,12 @@ awards = Table(
     Column("amount_cents", BigInteger, nullable=False),  # exact: cents, never float
     Column("city_cents", BigInteger),  # null where clause 16 leaves the split open (上街区)
     Column("local_cents", BigInteger),
+    # since version 5: the tier (or cap) the amount was decided under — clause 3's 200万/400万 — so that a
+    # revoked and re-issued award tops up to exactly what the policy pays
+    Column("tier_cents", BigInteger),
 )
+
+V5_AWARD_COLUMNS = {"tier_cents"}
 
 revocations = Table(
     "zzcbec_revocations", metadata,
@@ -105,12 +110,18 @@ revocations = Table(
 )
 
 
+def _awards_v1(md: MetaData) -> Table:
+    """The awards table as version 1 created it (in `md`, beside the version 1 notices it refers to)."""
+    return Table("zzcbec_awards", md, *[c._copy() for c in awards.columns if c.name not in V5_AWARD_COLUMNS])
+
+
 def _v1(conn: Connection) -> None:
     """Version 1: counters, notices, awards, revocations."""
     notice_counters.create(conn, checkfirst=True)
-    _notices_v1().create(conn, checkfirst=True)
+    notices_v1 = _notices_v1()
+    notices_v1.create(conn, checkfirst=True)
     revocations.create(conn, checkfirst=True)
-    awards.create(conn, checkfirst=True)
+    _awards_v1(notices_v1.metadata).create(conn, checkfirst=True)
 
 
 def _v2(conn: Connection) -> None:
@@ -252,6 +263,11 @@ def append_only(conn: Connection, table: str) -> None:
                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
+def _v5(conn: Connection) -> None:
+    """Version 5: an award records the tier (or cap) it was decided under (null for earlier awards)."""
+    conn.execute(text("ALTER TABLE zzcbec_awards ADD COLUMN tier_cents BIGINT"))
+
+
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
 NEEDS_FOREIGN_KEYS_OFF = {3}  # SQLite table rebuilds
 LATEST = MIGRATIONS[-1][0]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,29 @@ def normalise_url(url: str) -> str:
             f"unsupported ledger URL scheme {url.split('://')[0]}://; use a SQLite file path or postgresql://user@host/db",
         )
     return "sqlite:///" + str(Path(url).expanduser().resolve())
+
+
+@dataclass(frozen=True)
+class OwnAwards:
+    """A case's own notices, to leave out of its history: by case id, by content SHA-256 (the current and
+    any earlier identity), or — notices from before version 3 — by the SHA-256 of the bundle's bytes."""
+
+    case_ids: frozenset[str] = frozenset()
+    contents: frozenset[str] = frozenset()
+    bundle_bytes: frozenset[str] = frozenset()
+
+    def holds(self, row: Any) -> bool:
+        if row.case_id is not None and row.case_id in self.case_ids:
+            return True
+        if row.content_sha256 is not None:
+            return row.content_sha256 in self.contents
+        return row.bundle_sha256 in self.bundle_bytes or row.bundle_sha256 in self.contents
+
+
+def _prior(row: Any) -> PriorAward:
+    return PriorAward(clause=row.clause, year=row.year, amount=from_cents(row.amount_cents) or Decimal(0),
+                      competition_name=row.competition_name, source="ledger", reference=row.number,
+                      tier=from_cents(row.tier_cents))
 
 
 @dataclass(frozen=True)
@@ -168,19 +191,42 @@ class Ledger:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
     # ---------------------------------------------------------------- reads
-    def history(self, conn: Connection, uscc: str) -> list[PriorAward]:
-        """Every award to this applicant that has not been revoked."""
+    def history(self, conn: Connection, uscc: str, *, excluding: OwnAwards | None = None) -> list[PriorAward]:
+        """Every award to this applicant that has not been revoked — but the awards of `excluding` (a case
+        never competes with itself: its own notices are left out, by case id, content or bundle bytes)."""
         a, n, r = s.awards, s.notices, s.revocations
         rows = conn.execute(
-            select(a.c.clause, a.c.year, a.c.amount_cents, a.c.competition_name, n.c.number)
+            select(a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name, n.c.number,
+                   n.c.case_id, n.c.content_sha256, n.c.bundle_sha256)
             .join(n, n.c.id == a.c.notice_id)
             .outerjoin(r, r.c.notice_id == n.c.id)
             .where(and_(a.c.uscc == uscc, r.c.id.is_(None)))
             .order_by(a.c.id)
         ).all()
-        return [PriorAward(clause=row.clause, year=row.year, amount=from_cents(row.amount_cents) or Decimal(0),
-                           competition_name=row.competition_name, source="ledger", reference=row.number)
-                for row in rows]
+        return [_prior(row) for row in rows if excluding is None or not excluding.holds(row)]
+
+    def competition_history(self, conn: Connection, clauses: Iterable[int], keys: set[str], *, uscc: str,
+                            excluding: OwnAwards | None = None) -> list[PriorAward]:
+        """The standing awards to *other* applicants under per-competition clauses (clause 11) for these
+        competitions (by `competition_key`): 单个活动不超过20万 is per competition, whoever of its organisers
+        applies."""
+        from zzcbec_docs.bundle.model import competition_key
+
+        clauses = list(clauses)
+        if not keys or not clauses:
+            return []
+        a, n, r = s.awards, s.notices, s.revocations
+        rows = conn.execute(
+            select(a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name, n.c.number,
+                   n.c.case_id, n.c.content_sha256, n.c.bundle_sha256, a.c.uscc)
+            .join(n, n.c.id == a.c.notice_id)
+            .outerjoin(r, r.c.notice_id == n.c.id)
+            .where(and_(a.c.clause.in_(clauses), a.c.uscc != uscc, a.c.competition_name.is_not(None),
+                        r.c.id.is_(None)))
+            .order_by(a.c.id)
+        ).all()
+        return [replace(_prior(row), organiser=row.uscc) for row in rows
+                if competition_key(row.competition_name) in keys and (excluding is None or not excluding.holds(row))]
 
     def history_readonly(self, uscc: str) -> list[PriorAward]:
         with self.engine.connect() as conn:
@@ -237,11 +283,12 @@ class Ledger:
         return int(result.inserted_primary_key[0])
 
     def record_award(self, conn: Connection, notice_id: int, uscc: str, clause: int, competition_name: str | None,
-                     year: int, amount: Decimal, city: Decimal | None, local: Decimal | None) -> None:
+                     year: int, amount: Decimal, city: Decimal | None, local: Decimal | None,
+                     tier: Decimal | None = None) -> None:
         conn.execute(insert(s.awards).values(
             notice_id=notice_id, uscc=uscc, clause=clause, competition_name=competition_name, year=year,
             amount_cents=to_cents(amount), city_cents=None if city is None else to_cents(city),
-            local_cents=None if local is None else to_cents(local)))
+            local_cents=None if local is None else to_cents(local), tier_cents=None if tier is None else to_cents(tier)))
 
     def revoke(self, number: str, reason: str, actor: str = "zzcbec") -> NoticeRecord:
         """Append a revocation of the notice (and an event on its case); nothing is deleted."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         AwardLine,
         AwardOutcome,
         Case,
+        CaseAwardedStands,
         CaseDetail,
         CaseNotFound,
         Event,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "STATUSES", "AlreadyAwarded", "AttachmentInfo", "AwardLine", "AwardOutcome", "Case", "CaseDetail",
+    "STATUSES", "AlreadyAwarded", "AttachmentInfo", "AwardLine", "AwardOutcome", "Case", "CaseAwardedStands", "CaseDetail",
     "CaseNotFound", "Event", "NotAwardable", "NoticeInfo", "ProcessError", "ReviewInput", "ReviewOutcome",
     "ReviewRecord", "ReviewRefused", "Revocation", "Submission", "VerifiedClaim", "attachment", "award",
     "case_document", "case_result", "check_with_ledger", "decide_counting", "get_case", "list_cases", "review",

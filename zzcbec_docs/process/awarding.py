@@ -1,7 +1,8 @@
 """Award and revoke: the ledger's numbered notices.
 
 `award` in one transaction: lock the applicant → refuse content awarded and standing (or revoked,
-unless re-issue names it) → the latest review decides (a rejection awards nothing) → decide with
+unless re-issue names the notice it directly replaces) → the award date in the data year's reach and
+the policy's term, and not before the approving review → the latest review decides (a rejection awards nothing) → decide with
 the ledger's history (caps, one-time awards, clause 3 top-up) → allocate the next number of the
 issuer and year (gapless: a rollback gives it back) → record the notice and its awards and an
 event → `before_commit` (the command line makes the notice files' bytes here, so a failure
@@ -47,6 +48,31 @@ def _why_not(result: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def award_date_problem(date: dt.date, year: int, policy: Policy) -> tuple[str, str] | None:
+    """An award date the policy and the data cannot stand behind: before the 申报年度 (the figures'
+    year) began or after the years its figures may be awarded in (the policy's term, counted from the
+    data year), or — once the policy has an issue date — outside its term (clause 18). None: in order."""
+    from zzcbec_docs.rules.engine import term_end
+
+    start, last = dt.date(year, 1, 1), dt.date(min(year + policy.term_years, dt.MAXYEAR), 12, 31)
+    if date < start:
+        return (f"奖励日期 {date.isoformat()} 早于申报年度 {year} 年的开始（{start.isoformat()}）：不能奖励尚未发生的数据",
+                f"the award date {date.isoformat()} is before the {year} application year began ({start.isoformat()})")
+    if date > last:
+        return (f"奖励日期 {date.isoformat()} 晚于申报年度 {year} 年数据可奖励的最后一日（{last.isoformat()}，"
+                f"申报年度起 {policy.term_years} 年）",
+                f"the award date {date.isoformat()} is after the last day {year} figures may be awarded "
+                f"({last.isoformat()}: {policy.term_years} years from the application year)")
+    if policy.issued_on is not None and policy.term_clause is not None:
+        begin, end = policy.issued_on, term_end(policy.issued_on, policy.term_years)
+        if not begin <= date < end:
+            return (f"奖励日期 {date.isoformat()} 不在政策执行期内（{begin.isoformat()} 至 {end.isoformat()} 前，"
+                    f"{policy.cite(policy.term_clause)}）",
+                    f"the award date {date.isoformat()} is outside the policy's term ({begin.isoformat()} to before "
+                    f"{end.isoformat()}, clause {policy.term_clause})")
+    return None
+
+
 def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.date | None = None,
           issuer: str | None = None, code: str | None = None, reissue_of: str | None = None,
           exclusion_list: frozenset[str] = frozenset(), require_review: bool = False,
@@ -78,8 +104,19 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
                     f"--reissue-of {reissue_of}：" + ("该通知不是本案件的" if other else "台账中没有该文号"),
                     f"--reissue-of {reissue_of}: " + ("that notice is of another case" if other
                                                      else "no such notice in the ledger"))
+            replaced_by = next((n for n in notices if n.reissue_of == reissue_of), None)
+            if replaced_by is not None:  # a re-issue names the notice it directly replaces
+                latest = notices[-1].number
+                raise ArgumentError(
+                    f"--reissue-of {reissue_of}：该通知已由 {replaced_by.number} 替代；"
+                    f"本案件最近的通知为 {latest}" + ("（已撤销），如需重新出具请用 --reissue-of " + latest),
+                    f"--reissue-of {reissue_of}: that notice was already replaced by {replaced_by.number}; the "
+                    f"case's latest notice is {latest} (revoked): to issue it again use --reissue-of {latest}")
         elif notices:
             raise AlreadyAwarded(notices[-1].number, True)
+        problem = award_date_problem(date, row.year, policy)
+        if problem:
+            raise ArgumentError(*problem, pointer="--date")
         bundle = bundle_of(row, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
         if review is None and require_review:
@@ -90,6 +127,11 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
                 f"the latest review ({review.reviewer}, {review.reviewed_on}) rejects the application: nothing "
                 "awarded, nothing recorded, no number used",
                 reasons=(f"审核不同意：{review.remarks or '—'} / rejected by the review",))
+        if review is not None and date < dt.date.fromisoformat(review.reviewed_on):
+            raise ArgumentError(
+                f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {review.reviewed_on}（审核 #{review.id}）",
+                f"the award is dated {date.isoformat()}, before the review that approves it "
+                f"({review.reviewed_on}, review #{review.id})", pointer="--date")
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         awarded = [d for d in result.decisions if d.status == ELIGIBLE]
         if not awarded:
@@ -108,7 +150,8 @@ def award(ledger: Any, case_id: str, *, actor: str, policy: Policy, date: dt.dat
             review_id=review.id if review is not None else None, reissue_of=reissue_of, actor=actor)
         for d in awarded:
             ledger.record_award(conn, notice_id, row.uscc, d.clause, d.competition_name, row.year, d.amount,
-                                d.funding.city if d.funding else None, d.funding.local if d.funding else None)
+                                d.funding.city if d.funding else None, d.funding.local if d.funding else None,
+                                tier=d.cap)
         store.add_event(conn, row.id, "awarded", actor, {
             "number": number, "total": money_text(result.total), "issuer": issuer, "issued_on": date.isoformat(),
             "review_id": review.id if review is not None else None, "reissue_of": reissue_of})

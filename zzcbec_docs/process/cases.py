@@ -14,12 +14,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from zzcbec_docs.bundle.model import Bundle
-from zzcbec_docs.errors import BundleError
+from zzcbec_docs.bundle.model import Bundle, PriorAward
+from zzcbec_docs.errors import ArgumentError, BundleError
 from zzcbec_docs.ledger import cases as store
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.process.decide import decide_counting, ledger_name, standing
-from zzcbec_docs.process.identity import canonical_json, case_id_for, content_sha256
+from zzcbec_docs.process.decide import decide_counting, ledger_name, ledger_view, standing
+from zzcbec_docs.process.identity import canonical_json, case_id_for, content_identities
 from zzcbec_docs.process.model import (
     APPROVED,
     AWARDED,
@@ -31,6 +31,7 @@ from zzcbec_docs.process.model import (
     AttachmentInfo,
     AwardLine,
     Case,
+    CaseAwardedStands,
     CaseDetail,
     CaseNotFound,
     Event,
@@ -42,7 +43,14 @@ from zzcbec_docs.process.model import (
     Submission,
     VerifiedClaim,
 )
-from zzcbec_docs.process.verified import apply_verified, contradiction, jsonable, rejected, verified_facts
+from zzcbec_docs.process.verified import (
+    apply_verified,
+    contradiction,
+    jsonable,
+    no_more_than_declared,
+    rejected,
+    verified_facts,
+)
 from zzcbec_docs.rules.model import CheckResult
 
 MAX_ATTACHMENT = 20 * 1024 * 1024
@@ -178,21 +186,41 @@ def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str,
 
 
 # ---------------------------------------------------------------- deciding a case
-def _own_numbers(conn: Any, row: Any) -> set[str]:
-    return {n.number for n in store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
-            if n.rid is None}
+def case_view(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy) -> Any:
+    """The ledger as this case sees it: the applicant's other awards (never its own), the other organisers'
+    awards for its competitions, its own notices (`process.decide.ledger_view`)."""
+    return ledger_view(conn, ledger, bundle, policy, case_id=row.id, contents=(row.content_sha256,),
+                       bundle_bytes=(row.bytes_sha256,))
 
 
 def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy, *,
                 verified: Mapping[tuple[int, str | None], Mapping[str, Any]] | None = None,
-                exclusion_list: frozenset[str] = frozenset(), own_counts: bool = False) -> CheckResult:
-    """The case decided with the ledger (its own standing awards left out unless `own_counts`)."""
-    history = ledger.history(conn, row.uscc)
-    if not own_counts:
-        own = _own_numbers(conn, row)
-        history = [p for p in history if p.reference not in own]
-    effective = apply_verified(bundle, verified) if verified else bundle
-    return decide_counting(effective, policy, history, exclusion_list=exclusion_list, counted=ledger_name(ledger))
+                exclusion_list: frozenset[str] = frozenset(), view: Any = None,
+                earlier: Iterable[PriorAward] = ()) -> CheckResult:
+    """The case decided with the ledger, its own awards left out (a case never competes with itself).
+
+    With `verified` facts: what they give, never more per claim than the declared facts give
+    (`verified.no_more_than_declared`). `earlier`: amounts listed before it (the 公示's other approved
+    cases of the same applicant) that share its caps."""
+    view = view or case_view(conn, ledger, row, bundle, policy)
+    name = ledger_name(ledger)
+    earlier = tuple(earlier)
+    declared = decide_counting(bundle, policy, view.history, exclusion_list=exclusion_list, counted=name,
+                               organisers=view.organisers, earlier=earlier)
+    if not verified:
+        return declared
+    result = decide_counting(apply_verified(bundle, verified), policy, view.history, exclusion_list=exclusion_list,
+                             counted=name, organisers=view.organisers, earlier=earlier)
+    return no_more_than_declared(declared, result)
+
+
+def shown_case(conn: Any, ledger: Any, row: Any, result: CheckResult, policy: Policy, view: Any = None
+               ) -> CheckResult:
+    """The case's result as every page and command shows it: awarded (its notice's amounts and number)
+    while a notice stands, else as decided; revoked notices are named."""
+    bundle = bundle_of(row, policy)
+    view = view or case_view(conn, ledger, row, bundle, policy)
+    return standing(result, view.notices, view.lines, policy)
 
 
 def current_reviews(conn: Any, case_id: str) -> list[Any]:
@@ -214,25 +242,32 @@ def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy
     return r, verified_facts(_verified_of(r.verified), bundle, policy=policy)
 
 
-def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: frozenset[str] = frozenset()
-                ) -> CheckResult:
-    """The decision now: the latest review's verified facts (a rejection gives 0), counting the ledger."""
+def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: frozenset[str] = frozenset(),
+                earlier: Iterable[PriorAward] = ()) -> CheckResult:
+    """The decision now: the latest review's verified facts (a rejection gives 0), counting the ledger
+    but never the case's own award; an awarded case is shown as awarded."""
     with ledger.engine.connect() as conn:
         row, _ = case_in(conn, case_id)
         bundle = bundle_of(row, policy)
+        view = case_view(conn, ledger, row, bundle, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
-        result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
-        notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
+        result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list,
+                             view=view, earlier=earlier)
     if review is not None and review.conclusion == "reject":
         result = rejected(result, review.remarks)
-    return standing(result, notices)
+    return standing(result, view.notices, view.lines, policy)
 
 
 # ---------------------------------------------------------------- the steps
 def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
-           attachments: Mapping[str, bytes] | None = None, exclusion_list: frozenset[str] = frozenset()
-           ) -> Submission:
-    """Record a validated bundle as a case; the same content again is the same case (created=False)."""
+           attachments: Mapping[str, bytes] | None = None, exclusion_list: frozenset[str] = frozenset(),
+           with_review: bool = False) -> Submission:
+    """Record a validated bundle as a case; the same content again is the same case (created=False).
+
+    The content identity folds the applicant (canonical district, USCC folded); a case recorded by an
+    earlier version under the district as written is found by that identity too. `with_review`: the
+    application is recorded together with its (paper) review, so the review's own date — not the day
+    it is recorded — is the earliest date known for it (`review` does not compare the two)."""
     if not actor:
         raise ReviewRefused("未指明操作人", "no actor given")
     files = dict(attachments or {})
@@ -242,19 +277,22 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
                               f"attachment {name!r} is larger than {MAX_ATTACHMENT // 1024 // 1024} MiB")
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     canonical = canonical_json(bundle)
-    content = content_sha256(canonical, hashes.values())
+    identities = content_identities(bundle, hashes.values())
+    content = identities[0]
     case_id = case_id_for(content)
     uscc = bundle.applicant.uscc
     with ledger.transaction() as conn:
         ledger.lock_applicant(conn, uscc)
-        row = store.case_by_content(conn, content)
+        row = next((r for r in (store.case_by_content(conn, c) for c in identities) if r is not None), None)
         detail = {"source": bundle.source, "bytes_sha256": bundle.sha256,
                   "attachments": [{"name": n, "sha256": h} for n, h in sorted(hashes.items())]}
         if row is not None:
             store.add_event(conn, row.id, "resubmitted", actor, detail)
             created = False
         else:
-            result = decide_counting(bundle, policy, ledger.history(conn, uscc), exclusion_list=exclusion_list)
+            view = ledger_view(conn, ledger, bundle, policy, contents=identities)
+            result = decide_counting(bundle, policy, view.history, exclusion_list=exclusion_list,
+                                     organisers=view.organisers)
             total = result.total
             store.insert_case(
                 conn, id=case_id, content_sha256=content, content=canonical, uscc=uscc,
@@ -262,18 +300,63 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
                 policy_id=policy.id, source_name=bundle.source, bytes_sha256=bundle.sha256, total=total, actor=actor)
             for name, data in sorted(files.items()):
                 store.add_attachment(conn, case_id, name, hashes[name], data)
-            store.add_event(conn, case_id, "submitted", actor, {**detail, "total": money_text(total)})
+            store.add_event(conn, case_id, "submitted", actor, {
+                **detail, "total": money_text(total), **({"with_review": True} if with_review else {})})
             created = True
         row, case = case_in(conn, case_id if row is None else row.id)
-        result = decide_case(conn, ledger, row, bundle_of(row, policy), policy, exclusion_list=exclusion_list,
-                             own_counts=True)
-        notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
-    return Submission(case=case, created=created, result=standing(replace(result, source=bundle.source), notices))
+        stored = bundle_of(row, policy)
+        view = case_view(conn, ledger, row, stored, policy)
+        result = decide_case(conn, ledger, row, stored, policy, exclusion_list=exclusion_list, view=view)
+    return Submission(case=case, created=created,
+                      result=standing(replace(result, source=bundle.source), view.notices, view.lines, policy))
+
+
+def _submitted_on(conn: Any, row: Any) -> dt.date | None:
+    """The day the case was submitted (the ledger's UTC date: never later than the day in Zhengzhou), or
+    None when it was recorded together with its review (`submit(with_review=True)`)."""
+    first = next((e for e in store.event_rows(conn, [row.id]) if e.kind == "submitted"), None)
+    if first is not None and json.loads(first.detail).get("with_review"):
+        return None
+    return dt.date.fromisoformat(str(row.submitted_at)[:10])
+
+
+def review_dates_problem(reviewed_on: dt.date, year: int, submitted_on: dt.date | None) -> tuple[str, str] | None:
+    """Dates in order: a review is not dated before the 申报年度 began, nor before its case was submitted."""
+    start = dt.date(year, 1, 1)
+    if reviewed_on < start:
+        return (f"审核日期 {reviewed_on.isoformat()} 早于申报年度 {year} 年的开始（{start.isoformat()}）",
+                f"the review is dated {reviewed_on.isoformat()}, before the {year} application year began "
+                f"({start.isoformat()})")
+    if submitted_on is not None and reviewed_on < submitted_on:
+        return (f"审核日期 {reviewed_on.isoformat()} 早于案件受理日期 {submitted_on.isoformat()}",
+                f"the review is dated {reviewed_on.isoformat()}, before the case was submitted "
+                f"({submitted_on.isoformat()})")
+    return None
+
+
+def _same_review(conn: Any, case_id: str, record: ReviewInput) -> Any:
+    """The review already recorded from this very record file (the same SHA-256 of its bytes) for the
+    case's current content (a review before a correction (补正) reviewed other content), or None. A review
+    without a file (the desk's form) is always a new one."""
+    if record.record_sha256 is None:
+        return None
+    current: set[int] = set()
+    for e in store.event_rows(conn, [case_id]):
+        if e.kind == "corrected":
+            current = set()
+        elif e.kind == "reviewed":
+            current.add(json.loads(e.detail).get("review_id"))
+    return next((r for r in store.review_rows(conn, case_id)
+                 if r.id in current and r.record_sha256 == record.record_sha256), None)
 
 
 def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy: Policy,
            exclusion_list: frozenset[str] = frozenset()) -> ReviewOutcome:
-    """Record a review; the latest review decides. Refused when its conclusion contradicts its figures."""
+    """Record a review; the latest review decides. Refused when its conclusion contradicts its figures,
+    when it is dated before the 申报年度 began or before the case was submitted (ArgumentError: exit 2,
+    HTTP 422), or when the case's notice stands (revoke it first). The same review again records
+    nothing (`recorded=False`). A verified figure that would pay more than the declared facts give is
+    recorded with a warning (`review_raises`); the lower amount is the one awarded."""
     where = record.record_file
     if record.conclusion not in CONCLUSIONS:
         raise ReviewRefused(f"审核结论应为 approve、partial 或 reject（收到 {record.conclusion!r}）",
@@ -294,7 +377,24 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
                     "（材料在审核后被修改？）",
                     f"the review names bundle SHA-256 {record.bundle_sha256[:12]}…, which is not case {case_id} "
                     "(was the bundle changed after review?)", file=where, pointer="/bundle/sha256")
+        stored = [{"clause": v.clause, "competition_name": v.competition_name,
+                   "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
         bundle = bundle_of(row, policy)
+        earlier = _same_review(conn, case_id, record)
+        if earlier is not None:  # one review, recorded once: nothing new
+            verified = verified_facts(_verified_of(earlier.verified), bundle, file=where, policy=policy)
+            result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
+            if earlier.conclusion == "reject":
+                result = rejected(result, earlier.remarks)
+            _, case = case_in(conn, case_id)
+            return ReviewOutcome(review_id=earlier.id, case=case, result=result, recorded=False)
+        standing_notices = [n for n in store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
+                            if n.rid is None]
+        if standing_notices:
+            raise CaseAwardedStands(standing_notices[-1].number)
+        problem = review_dates_problem(reviewed_on, row.year, _submitted_on(conn, row))
+        if problem:
+            raise ArgumentError(*problem, file=where, pointer="/reviewed_on")
         verified = verified_facts(record.verified, bundle, file=where, policy=policy)
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         refused = contradiction(record.conclusion, result)
@@ -302,8 +402,6 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
             raise ReviewRefused(*refused, file=where, pointer="/conclusion")
         if record.conclusion == "reject":
             result = rejected(result, record.remarks)
-        stored = [{"clause": v.clause, "competition_name": v.competition_name,
-                   "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
         review_id = store.add_review(
             conn, case_id, reviewer=record.reviewer.strip(), unit=record.unit, conclusion=record.conclusion,
             reviewed_on=reviewed_on.isoformat(), verified=stored, remarks=record.remarks,
@@ -312,6 +410,8 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
         store.add_event(conn, case_id, "reviewed", actor, {
             "review_id": review_id, "conclusion": record.conclusion, "reviewer": record.reviewer.strip(),
             "unit": record.unit, "total": money_text(result.total), "record_file": record.record_file,
-            "record_sha256": record.record_sha256})
+            "record_sha256": record.record_sha256,
+            **({"raised": [w.message for w in result.warnings if w.code == "review_raises"]}
+               if any(w.code == "review_raises" for w in result.warnings) else {})})
         _, case = case_in(conn, case_id)
     return ReviewOutcome(review_id=review_id, case=case, result=result)

@@ -19,9 +19,9 @@ from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.ledger import cases as store
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.process.cases import MAX_ATTACHMENT, bundle_of, case_in, decide_case, money_text
-from zzcbec_docs.process.decide import decide_counting, standing
-from zzcbec_docs.process.identity import canonical_json, content_sha256
+from zzcbec_docs.process.cases import MAX_ATTACHMENT, bundle_of, case_in, case_view, decide_case, money_text
+from zzcbec_docs.process.decide import decide_counting, ledger_view, standing
+from zzcbec_docs.process.identity import canonical_json, content_identities
 from zzcbec_docs.process.model import (
     APPROVED,
     REJECTED,
@@ -87,7 +87,8 @@ def resubmit(ledger: Any, case_id: str, bundle: Bundle, *, actor: str, policy: P
                               f"attachment {name!r} is larger than {MAX_ATTACHMENT // 1024 // 1024} MiB")
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     canonical = canonical_json(bundle)
-    content = content_sha256(canonical, hashes.values())
+    identities = content_identities(bundle, hashes.values())  # one identity (issue 19), and the earlier ones
+    content = identities[0]
     with ledger.transaction() as conn:
         row, case = case_in(conn, case_id)
         ledger.lock_applicant(conn, row.uscc)
@@ -106,16 +107,18 @@ def resubmit(ledger: Any, case_id: str, bundle: Bundle, *, actor: str, policy: P
                                    f"the corrected bundle's {what} ({theirs}) is not the case's ({mine}); "
                                    "apply anew to change it", pointer=f"/applicant/{what}" if what != "year"
                                    else "/year")
-        if content == row.content_sha256:
+        if row.content_sha256 in identities:
             raise StepConflict("补正材料与退回时的材料相同，请修改后再提交",
                                "the corrected bundle is the same as the returned one: change it first")
-        other = store.case_by_content(conn, content)
+        other = next((r for r in (store.case_by_content(conn, c) for c in identities) if r is not None), None)
         if other is not None:
             raise StepConflict(
                 f"这份材料已是另一个案件（{other.id}）" if other.id != case_id else "这份材料与本案件此前提交的一版相同",
                 f"this content is already case {other.id}" if other.id != case_id
                 else "this content is an earlier version of this case")
-        result = decide_counting(bundle, policy, ledger.history(conn, row.uscc), exclusion_list=exclusion_list)
+        view = ledger_view(conn, ledger, bundle, policy, case_id=case_id, contents=identities)
+        result = decide_counting(bundle, policy, view.history, exclusion_list=exclusion_list,
+                                 organisers=view.organisers)
         previous = row.content_sha256
         store.add_content(conn, case_id, content_sha256=content, content=canonical, source_name=bundle.source,
                           bytes_sha256=bundle.sha256, total=result.total, actor=actor)
@@ -128,7 +131,8 @@ def resubmit(ledger: Any, case_id: str, bundle: Bundle, *, actor: str, policy: P
             "bytes_sha256": bundle.sha256, "total": money_text(result.total),
             "attachments": [{"name": n, "sha256": h} for n, h in sorted(hashes.items())]})
         row, case = case_in(conn, case_id)
-        decided = decide_case(conn, ledger, row, bundle_of(row, policy), policy, exclusion_list=exclusion_list,
-                              own_counts=True)
-        notices = store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
-    return Resubmission(case, previous, standing(replace(decided, source=bundle.source), notices))
+        stored = bundle_of(row, policy)
+        view = case_view(conn, ledger, row, stored, policy)
+        decided = decide_case(conn, ledger, row, stored, policy, exclusion_list=exclusion_list, view=view)
+    return Resubmission(case, previous,
+                        standing(replace(decided, source=bundle.source), view.notices, view.lines, policy))

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.policy.model import Policy
-from zzcbec_docs.process.model import AwardLine, NotAwardable, ReviewRecord
-from zzcbec_docs.rules.model import ELIGIBLE, INELIGIBLE, CheckResult, Funding, Step
+from zzcbec_docs.process.decide import as_awarded
+from zzcbec_docs.process.model import NotAwardable, ReviewRecord
+from zzcbec_docs.rules.model import ELIGIBLE, CheckResult
 
 KINDS = ("application", "opinion", "notice")
 FORMATS = ("docx", "pdf")
@@ -30,33 +30,6 @@ def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any
     return Review(source=review.record_file or f"审核记录 #{review.id}", bundle_sha256=bundle.sha256,
                   reviewer=review.reviewer, reviewed_on=review.reviewed_on, verified=by_claim,
                   remarks=review.remarks, conclusion=review.conclusion, sha256=review.record_sha256 or "")
-
-
-def as_awarded(result: CheckResult, lines: tuple[AwardLine, ...], policy: Policy, district: str) -> CheckResult:
-    """The decisions with the amounts and shares the ledger recorded for one notice."""
-    from zzcbec_docs.bundle.model import competition_key
-    from zzcbec_docs.rules.funding import funding_split
-
-    left = list(lines)
-    decisions = []
-    for d in result.decisions:
-        line = next((x for x in left if x.clause == d.clause
-                     and competition_key(x.competition_name) == competition_key(d.competition_name)), None)
-        if line is None:
-            if d.status == ELIGIBLE:
-                step = Step(clause=d.clause, code="not_in_notice", message="本通知未奖励该事项",
-                            message_en="this notice awards nothing for this claim", passed=False)
-                d = replace(d, status=INELIGIBLE, amount=Decimal("0.00"), funding=None, reasons=(step,))
-            decisions.append(d)
-            continue
-        left.remove(line)
-        split = funding_split(policy, d.clause, district, line.amount)
-        funding = None
-        if line.city is not None:
-            funding = Funding(city=line.city, local=line.local or Decimal("0.00"),
-                              city_ratio=split.city_ratio if split else Decimal(0), group=split.group if split else "")
-        decisions.append(replace(d, status=ELIGIBLE, amount=line.amount, funding=funding, reasons=()))
-    return replace(result, decisions=tuple(decisions))
 
 
 def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
@@ -153,14 +126,29 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
 def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:
     """The 公示's list (documents.md: "made from the ledger's approved or awarded cases"): each
     unrevoked notice of the year, in notice order, then each approved case not yet awarded, in the
-    order it was submitted, with what it would be paid now (its latest review, the ledger counted)."""
+    order it was submitted, with what it would be paid now (its latest review, the ledger counted).
+
+    An applicant's approved cases are priced together, never each alone against the same cap: each
+    counts what the ones listed before it would be paid (as a batch does)."""
+    from dataclasses import replace
+
+    from zzcbec_docs.bundle.model import PriorAward
     from zzcbec_docs.documents.publicity import Entry, entries_from_ledger
     from zzcbec_docs.process.cases import case_result, list_cases
+    from zzcbec_docs.process.decide import per_competition_clauses
 
+    shared = per_competition_clauses(policy)  # clause 11: the organisers listed before share the competition's cap
     entries = entries_from_ledger(ledger, year)
+    listed: dict[str, list[PriorAward]] = {}
     for case in list_cases(ledger, status="approved", year=year):
-        paid = [d for d in case_result(ledger, case.id, policy).decisions if d.status == ELIGIBLE and d.amount > 0]
+        earlier = listed.setdefault(case.uscc, [])
+        others = [replace(p, organiser=u) for u, ps in listed.items() if u != case.uscc for p in ps if p.clause in shared]
+        result = case_result(ledger, case.id, policy, earlier=(*earlier, *others))
+        paid = [d for d in result.decisions if d.status == ELIGIBLE and d.amount > 0]
         if paid:
             entries.append(Entry("", case.applicant_name, case.uscc, case.district,
                                  tuple(d.clause for d in paid), sum((d.amount for d in paid), Decimal("0.00"))))
+            earlier.extend(PriorAward(clause=d.clause, year=case.year, amount=d.amount,
+                                      competition_name=d.competition_name, source="batch",
+                                      reference=f"公示 {case.id}", tier=d.cap) for d in paid)
     return entries

@@ -70,6 +70,16 @@ class AlreadyAwarded(NotAwardable):
         return AlreadyAwarded(self.number, self.revoked, rewritten)
 
 
+class CaseAwardedStands(NotAwardable):
+    """A review added to a case whose notice stands (409): revoke the notice first."""
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        super().__init__(f"该案件已奖励，文号 {number} 仍然有效：不能再添加审核；如需更正，请先撤销该通知（ledger revoke）",
+                         f"the case was awarded as {number} and that notice stands: no review can be added; "
+                         "revoke the notice first (ledger revoke)")
+
+
 # ---------------------------------------------------------------- inputs
 @dataclass(frozen=True)
 class VerifiedClaim:
@@ -211,6 +221,7 @@ class ReviewOutcome:
     review_id: int
     case: Case
     result: CheckResult
+    recorded: bool = True  # False: this very review was already recorded (as `review_id`); nothing new
 
 
 @dataclass(frozen=True)

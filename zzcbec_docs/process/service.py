@@ -97,11 +97,12 @@ class Service:
         return self.issuer.source
 
     # ---------------------------------------------------------------- the steps
-    def submit(self, bundle: Bundle, *, actor: str, attachments: Mapping[str, bytes] | None = None) -> Submission:
+    def submit(self, bundle: Bundle, *, actor: str, attachments: Mapping[str, bytes] | None = None,
+               with_review: bool = False) -> Submission:
         from zzcbec_docs.process.cases import submit
 
         return submit(self.book, bundle, actor=actor, policy=self.policy, attachments=attachments,
-                      exclusion_list=self.exclusion_list)
+                      exclusion_list=self.exclusion_list, with_review=with_review)
 
     def review(self, case_id: str, record: ReviewInput, *, actor: str) -> ReviewOutcome:
         from zzcbec_docs.process.cases import review

@@ -15,7 +15,7 @@ from typing import Any
 from zzcbec_docs.bundle.model import Bundle, competition_key
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.model import CONCLUSIONS, ReviewRefused, VerifiedClaim
-from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step
+from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step, Warning_
 
 
 def verified_facts(record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None,
@@ -69,6 +69,53 @@ def apply_verified(bundle: Bundle, verified: Mapping[tuple[int, str | None], Map
     claims = tuple(replace(c, facts={**c.facts, **verified.get(
         (c.clause, competition_key(c.competition_name) if c.clause == 11 else None), {})}) for c in bundle.claims)
     return replace(bundle, claims=claims)
+
+
+def no_more_than_declared(declared: CheckResult, verified: CheckResult) -> CheckResult:
+    """A review never pays more than was asked: per claim, at most what the applicant's own declared facts
+    give (and so at most `requested`, where the clause pays what is requested). Verified figures lower an
+    amount, never raise it; where they would, the declared amount is kept, the claim says so, and the
+    result carries a `review_raises` warning naming the clause and both amounts."""
+    from zzcbec_docs.money import fmt_yuan
+
+    by_claim = {d.claim_index: d for d in declared.decisions}
+    decisions, raised = [], []
+    for v in verified.decisions:
+        d = by_claim.get(v.claim_index)
+        if d is None or v.amount <= d.amount:
+            decisions.append(v)
+            continue
+        what = f"第{v.clause}条" + (f"（{v.competition_name}）" if v.competition_name else "")
+        raised.append((what, v, d))
+        if d.amount > 0:
+            step = Step(clause=v.clause, code="review_not_raised",
+                        message=f"按核实数据计算为 {fmt_yuan(v.amount)}，高于按申报数据计算的 {fmt_yuan(d.amount)}；"
+                        f"审核只核减、不核增，按申报数据 {fmt_yuan(d.amount)} 核定",
+                        message_en=f"the verified facts give {fmt_yuan(v.amount)}, more than the declared facts' "
+                        f"{fmt_yuan(d.amount)}; a review lowers an amount, never raises it: {fmt_yuan(d.amount)}",
+                        value=str(v.amount), operator="<=", threshold=str(d.amount))
+            decisions.append(replace(v, amount=d.amount, funding=d.funding, trace=(*v.trace, step),
+                                     review_capped=v.amount))
+        else:
+            step = Step(clause=v.clause, code="review_not_raised",
+                        message=f"按核实数据计算为 {fmt_yuan(v.amount)}，但按申报数据不予奖励；审核只核减、不核增，核定 0 元",
+                        message_en=f"the verified facts give {fmt_yuan(v.amount)}, but the declared facts give "
+                        "nothing; a review lowers an amount, never raises it: 0.00", value=str(v.amount),
+                        operator="<=", threshold="0", passed=False)
+            decisions.append(replace(v, status=INELIGIBLE, amount=Decimal("0.00"), funding=None,
+                                     reasons=(*d.reasons, step), trace=(*v.trace, step), review_capped=v.amount))
+    if not raised:
+        return verified
+    w = Warning_(
+        "review_raises",
+        "审核核实数据所得金额高于申报：" + "；".join(
+            f"{what}核实 {fmt_yuan(v.amount)}、申报 {fmt_yuan(d.amount)}" for what, v, d in raised)
+        + "。审核只核减、不核增，按较低的申报金额核定",
+        "the verified facts would pay more than the declared ones: " + "; ".join(
+            f"clause {v.clause}: verified {fmt_yuan(v.amount)}, declared {fmt_yuan(d.amount)}" for _, v, d in raised)
+        + ". A review lowers an amount, never raises it: the lower, declared amount is the one awarded",
+    )
+    return replace(verified, decisions=tuple(decisions), warnings=(*verified.warnings, w))
 
 
 def rejected(result: CheckResult, remarks: str) -> CheckResult:

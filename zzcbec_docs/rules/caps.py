@@ -43,7 +43,7 @@ def each_tier(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
     n = ctx.clause.number
     a.cap = value
     _, hits = prior_sum(ctx, same_year=False)
-    paid = [p for p in hits if p.amount >= value]
+    paid = [p for p in hits if (p.tier if p.tier is not None else p.amount) >= value]
     if paid:
         a.steps.append(Step(
             clause=n, code="already_awarded",
@@ -56,8 +56,12 @@ def each_tier(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
 
 
 def top_up(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
-    """首次超过…分别给予一次性…, read as “补差” (the `top_up` setting): the amount now due minus what
-    the clause already paid this applicant; nothing left → no award."""
+    """首次超过…分别给予一次性…, read as “补差” (the `top_up` setting): the highest tier reached minus what
+    the clause already paid this applicant, at most this claim's own tier; nothing left → no award.
+
+    The highest tier reached is this claim's, or the tier a standing earlier award was decided under
+    (the ledger records it): so an award revoked for a clerical error and issued again tops up to exactly
+    what the policy pays (400万 in all once 10亿 was passed), not less because a later top-up stands."""
     if reading(ctx) == "each_tier":
         return each_tier(ctx, a, value)
     already, hits = prior_sum(ctx, same_year=False)
@@ -65,7 +69,18 @@ def top_up(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
     a.cap = value
     if not hits:
         return value
-    rest = value - already
+    reached = max([value, *(p.tier for p in hits if p.tier is not None)])
+    rest = min(value, reached - already)
+    if reached > value and rest > 0:
+        a.steps.append(Step(
+            clause=n, code="top_up",
+            message=f"按补差理解：已达档次 {fmt_yuan(reached)} − 此前已获 {fmt_yuan(already)}（{which(hits)}）"
+            f"= {fmt_yuan(reached - already)}，以本档 {fmt_yuan(value)} 为限，核定 {fmt_yuan(rest)}",
+            message_en=f"top-up reading: the tier reached {fmt_yuan(reached)} − {fmt_yuan(already)} already paid "
+            f"= {fmt_yuan(reached - already)}, at most this tier's {fmt_yuan(value)}: {fmt_yuan(rest)}",
+            value=str(already), threshold=str(reached),
+        ))
+        return rest
     if rest <= 0:
         a.steps.append(Step(
             clause=n, code="already_awarded",

@@ -72,6 +72,7 @@ def prior_sum(ctx: ClaimContext, *, same_year: bool, competition: bool = False) 
     hits = [
         p for p in ctx.prior
         if p.clause == ctx.clause.number
+        and (competition or p.organiser is None)  # another organiser's award counts only per competition
         and (not same_year or p.year == ctx.year)
         and (not competition or competition_key(p.competition_name) == competition_key(ctx.competition_name))
     ]
@@ -83,6 +84,8 @@ def which(hits: list[PriorAward]) -> str:
     for p in hits:
         ref = f"，{p.reference}" if p.reference else ""
         src = {"ledger": "台账", "batch": "本批次"}.get(p.source, "申报材料")
+        if p.organiser:
+            src += f"，同一竞赛的另一举办方 {p.organiser}"
         parts.append(f"{p.year}年 {fmt_yuan(p.amount)}（{src}{ref}）")
     return "；".join(parts)
 

@@ -56,6 +56,20 @@ class Funding:
 
 
 @dataclass(frozen=True)
+class AwardRef:
+    """A notice in the ledger that awarded this very case (the case shown as awarded, not decided again)."""
+
+    number: str
+    issued_on: str
+    amount: Decimal
+    label: str = "已奖励"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": "awarded", "label": self.label, "number": self.number, "issued_on": self.issued_on,
+                "amount": fmt_amount(self.amount)}
+
+
+@dataclass(frozen=True)
 class Decision:
     clause: int
     name: str
@@ -68,6 +82,8 @@ class Decision:
     competition_name: str | None = None
     computed: Decimal | None = None  # before caps and earlier awards
     cap: Decimal | None = None
+    awarded: AwardRef | None = None  # the notice that awarded this claim of this very case (amount as awarded)
+    review_capped: Decimal | None = None  # what the verified facts gave, when more than the declared ones
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -83,6 +99,10 @@ class Decision:
             out["computed"] = fmt_amount(self.computed)
         if self.cap is not None:
             out["cap"] = fmt_amount(self.cap)
+        if self.awarded is not None:
+            out["awarded"] = self.awarded.as_dict()
+        if self.review_capped is not None:
+            out["verified_amount"] = fmt_amount(self.review_capped)
         return out
 
 
@@ -109,6 +129,7 @@ class CheckResult:
     warnings: tuple[Warning_, ...] = ()
     policy: dict[str, str | None] = field(default_factory=dict)
     sha256: str | None = None
+    awarded: tuple[AwardRef, ...] = ()  # this very content's standing notices (each with its total)
 
     @property
     def total(self) -> Decimal:
@@ -129,4 +150,9 @@ class CheckResult:
             "warnings": [w.as_dict() for w in self.warnings],
             "policy": self.policy,
             "sha256": self.sha256,
+            **({"awarded": {"status": "awarded", "label": self.awarded[0].label,
+                            "notices": [{"number": n.number, "issued_on": n.issued_on, "total": fmt_amount(n.amount)}
+                                        for n in self.awarded],
+                            "total": fmt_amount(sum((n.amount for n in self.awarded), Decimal("0")))}}
+               if self.awarded else {}),
         }
