@@ -334,11 +334,14 @@ class _Clause:
                                 f"(CASE {cases_which} ELSE '' END) || {d.s(' 付过')})"))
             return f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) ELSE {value} END)"
         already, hits, which = self.prior_cols("all")
-        fail = h(f"tu{n}", f"({alive} AND {hits} > 0 AND {value} - {already} <= 0)")
+        # the highest tier reached: this claim's, or the tier a standing earlier award was decided under
+        reached = f"GREATEST({value}, COALESCE({self.c.prior_helper(self.n, 'all', None)}_maxtier, {value}))"
+        rest = h(f"tr{n}", d.money(f"LEAST({value}, {reached} - {already})"))
+        fail = h(f"tu{n}", f"({alive} AND {hits} > 0 AND {rest} <= 0)")
         later.append((fail, f"({d.s('按补差理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || {which} || "
                             f"{d.s(' 付清')})"))
         return (f"(CASE WHEN {hits} = 0 THEN {value} WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) "
-                f"ELSE {d.money(f'{value} - {already}')} END)")
+                f"ELSE {rest} END)")
 
     def _capped(self, amount: str, cap: str, scope: str, scope_word: str, alive: str,
                 later: list[tuple[str, str]], word: str, scope_sql: bool = False) -> str:
@@ -465,13 +468,14 @@ class Compiler:
             if scope == "item":
                 item = self.policy.item_fact(clause)
                 where.append(f"p.ckey = {source}.{col(item) + '_key' if item else 'NULL'}")
-            if min_amount is not None:
-                where.append(f"p.amount >= {d.dec_lit(min_amount)}")
+            if min_amount is not None:  # each tier once: an award decided under this tier or a higher one
+                where.append(f"COALESCE(p.tier, p.amount) >= {d.dec_lit(min_amount)}")
             piece = "p.note_piece" if scope == "note" else "p.which_piece"
             sep = "、" if scope == "note" else "；"
             cond_sql = " AND ".join(where)
             parts.append(f"COALESCE((SELECT sum(p.amount) FROM prior p WHERE {cond_sql}), 0) AS {name}_sum")
             parts.append(f"(SELECT count(*) FROM prior p WHERE {cond_sql}) AS {name}_hits")
+            parts.append(f"(SELECT max(p.tier) FROM prior p WHERE {cond_sql}) AS {name}_maxtier")
             parts.append(f"COALESCE((SELECT {d.agg_join(piece, 'p.ord', sep)} FROM prior p WHERE {cond_sql}), '') "
                          f"AS {name}_which")
         return ", ".join(parts)

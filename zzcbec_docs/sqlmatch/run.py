@@ -490,7 +490,8 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
     try:
         with ledger.engine.connect() as conn:
             rows = conn.execute(
-                select(a.c.uscc, a.c.clause, a.c.year, a.c.amount_cents, a.c.competition_name, n.c.number, a.c.id)
+                select(a.c.uscc, a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name,
+                       n.c.number, a.c.id)
                 .join(n, n.c.id == a.c.notice_id).outerjoin(r, r.c.notice_id == n.c.id)
                 .where(and_(r.c.id.is_(None))).order_by(a.c.id)).all()
     finally:
@@ -501,9 +502,11 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
         p = PriorAward(clause=row.clause, year=row.year, amount=amount, competition_name=row.competition_name,
                        source="ledger", reference=row.number)
         note = f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
-        data.append((row.uscc, row.clause, row.year, amount, competition_key(row.competition_name), row.id,
+        tier = Decimal(row.tier_cents) / 100 if row.tier_cents is not None else None
+        data.append((row.uscc, row.clause, row.year, amount, tier, competition_key(row.competition_name), row.id,
                      which([p]), note))
-    db.insert("prior", [("uscc", "text"), ("clause", "int"), ("year", "int"), ("amount", "money"), ("ckey", "text"),
+    db.insert("prior", [("uscc", "text"), ("clause", "int"), ("year", "int"), ("amount", "money"), ("tier", "money"),
+                        ("ckey", "text"),
                         ("ord", "big"), ("which_piece", "text"), ("note_piece", "text")], data)
     # the item of a per-item cap, keyed as the rules compare it (competition_key)
     for item in sorted({policy.item_fact(c) for c in policy.claimable() if policy.item_fact(c)} - {None}):
