@@ -42,14 +42,16 @@ from zzcbec_docs.vocabulary import decision
 @click.option("--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the profile's)")
 @click.option("--code", default=None, help="发文机关代字（默认取发文机关配置，如 郑商务）/ the issuer's code in 郑商务〔2026〕N号")
 @click.option("--date", "doc_date", type=IsoDate(), default=None, help="成文日期（默认今天）/ date (default: today)")
+@click.option("--unsigned", is_flag=True, default=False,
+              help="不签名：PDF 通知书不加电子签章（须明确选择）/ leave the PDF notice unsigned (on purpose)")
 @actor_option
 @exclusion_option
 @issued_on_option
 @policy_option
 @issuer_profile_option
 def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_url: str | None, out_dir: Path,  # type: ignore[no-untyped-def]
-          formats: str, issuer: str | None, code: str | None, doc_date, actor: str | None, exclusion_list: Path | None,
-          issued_on, policy_file: Path | None, issuer_profile: str | None) -> None:
+          formats: str, issuer: str | None, code: str | None, doc_date, unsigned: bool, actor: str | None,
+          exclusion_list: Path | None, issued_on, policy_file: Path | None, issuer_profile: str | None) -> None:
     """记账、编号并出具奖励通知书 / award a case (or a bundle): in one transaction, re-check every
     claim against the ledger (caps, one-time awards, clause 3 top-up) with the latest review's
     verified facts, record the awards, assign the next notice number of the issuer and year,
@@ -58,6 +60,9 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     A rejecting review awards nothing. The same content is never awarded twice: its number is
     reported (and a missing notice file written again). After a revocation, --reissue-of
     NUMBER awards it again under a new number that names the old one.
+
+    The PDF is signed (PAdES) with the key the issuer profile names, its seal over the 署名 and
+    the date; without a key in the profile, --unsigned says so on purpose.
     """
     import re
 
@@ -72,6 +77,10 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     fmts = tuple(split_list(formats, ("docx", "pdf"), "--format"))
     service = build_service(policy_file, issued_on, exclusion_list, issuer_profile)
     apply_fonts(service.issuer)
+    if "pdf" in fmts and not unsigned:
+        from zzcbec_docs.documents.signing import require_signing
+
+        require_signing(service.issuer)  # before anything is recorded
     issuer = issuer or service.issuer.name
     code = code or service.issuer.code
     if not re.match(r"^\S{1,20}$", code) or any(ch in code for ch in "〔〕[]"):
@@ -101,8 +110,8 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
 
     def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
         # inside the transaction: a notice that cannot be made leaves nothing recorded
-        return [service.make_notice(outcome, bundle, fmt, date=doc_date or _today(), issuer_name=issuer)
-                for fmt in fmts]
+        return [service.make_notice(outcome, bundle, fmt, date=doc_date or _today(), issuer_name=issuer,
+                                    unsigned=unsigned) for fmt in fmts]
 
     try:
         outcome = service.award(case_id, actor=who, date=doc_date, issuer_name=issuer, code=code,
@@ -111,7 +120,7 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         rewritten = []
         if not e.revoked:  # the ledger is the record, the file its copy: write a missing one again
             for fmt in fmts:
-                name, data = service.case_document(case_id, "notice", fmt, number=e.number)
+                name, data = service.case_document(case_id, "notice", fmt, number=e.number, unsigned=unsigned)
                 if not (out_dir / name).exists():
                     write_atomic(out_dir / name, data)
                     rewritten.append(out_dir / name)

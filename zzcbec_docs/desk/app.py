@@ -610,7 +610,7 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
 
 def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
                exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> Starlette:
-    from zzcbec_docs.desk import pages, workday  # the HTML pages use the helpers above
+    from zzcbec_docs.desk import pages, verify_page, workday  # the HTML pages use the helpers above
 
     desk = Desk(ledger_url, policy_path=policy_path, issuer_profile=issuer_profile, exclusion_list=exclusion_list,
                 issued_on=issued_on)
@@ -625,6 +625,7 @@ def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profil
         Route("/api/cases/{case_id}/reviews", api_review, methods=["POST"]),
         Route("/api/cases/{case_id}/award", api_award, methods=["POST"]),
         Route("/api/cases/{case_id}/revoke", api_revoke, methods=["POST"]),
+        Route("/verify/{code}", verify_page.verify_page, methods=["GET"]),  # public: the notice's QR code
     ]
     routes = api + workday.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed, 500: _internal})

@@ -348,6 +348,12 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
         fuzhu.append(draft)
     code = (g.verification_code(number, bundle.applicant.uscc, [d.amount for d in awarded])
             if options.number else None)
+    verify_url = qr_src = None
+    if code and issuer.verify_url:  # the 版记's QR code: the desk's public page for this 核验码
+        from zzcbec_docs.documents import qr
+
+        verify_url = qr.verification_url(issuer.verify_url, code)
+        qr_src = qr.qr_data_uri(verify_url)
     return {
         **_common(bundle, result, policy, "notice"),
         "title": "".join(title_words),
@@ -360,7 +366,7 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
         "city_text": g.yuan_text(city), "local_text": g.yuan_text(local),
         "city_only": settled and local == ZERO,
         "fuzhu": fuzhu, "cc": "，".join(issuer.cc_for(district)), "printer": issuer.printer,
-        "printed_on": cn_date(date), "verification_code": code,
-        "verification_qr": None,  # a data: URI PNG of the verification URL's QR code, drawn in the 版记 (signing)
+        "printed_on": cn_date(date), "verification_code": code, "verify_url": verify_url,
+        "verification_qr": qr_src,  # a data: URI PNG of the verification URL's QR code, drawn in the 版记 (qr.py)
         "specimen": options.number is None, "replaces": options.replaces,
     }

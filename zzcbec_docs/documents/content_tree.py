@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-VOID = {"meta", "br", "hr", "link", "wbr"}
+VOID = {"meta", "br", "hr", "link", "wbr", "img"}
 
 
 @dataclass

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs.errors import ArgumentError
 
@@ -36,6 +37,8 @@ class Issuer:
     fonts: dict[str, str] = field(default_factory=dict)
     source: str = ""
     review_days: int = REVIEW_DAYS  # 办理时限, in working days (the desk's queue counts each case's age against it)
+    signing: Any = None  # documents.signing.Signing: the bureau's key, seal and TSA; None: it does not sign
+    verify_url: str | None = None  # the desk's public verification page; the QR code is this + the 核验码
 
     def cc_for(self, district: str) -> list[str]:
         return [c.replace("{district}", district) for c in self.cc]
@@ -105,7 +108,8 @@ def load_issuer(path: str | None = None) -> Issuer:
     data, _ = load_file(chosen, ArgumentError)
     if not isinstance(data, dict):
         raise _fail(source, "/", "应为键值映射", "must be a mapping")
-    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts", "review_days"}
+    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts", "review_days", "signing",
+                           "verify_url"}
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(source, f"/{key}", f"未知的键“{key}”", f"unknown key {key!r}")
@@ -129,9 +133,15 @@ def load_issuer(path: str | None = None) -> Issuer:
     if isinstance(review_days, bool) or not isinstance(review_days, int) or not 1 <= review_days <= 365:
         raise _fail(source, "/review_days", f"办理时限“{review_days}”须为 1–365 的工作日数",
                     f"review_days {review_days!r} must be a whole number of working days, 1 to 365")
+    from zzcbec_docs.documents.signing import parse_signing
+
+    verify_url = data.get("verify_url")
+    if verify_url is not None and (not isinstance(verify_url, str) or not re.match(r"^https?://[^\s?#]+$", verify_url)):
+        raise _fail(source, "/verify_url", "verify_url 应为 http(s):// 地址（核验页面，二维码为该地址加核验码）",
+                    "verify_url is an http(s):// address (the verification page; the QR code is it plus the code)")
     return Issuer(cc=tuple(c.strip() for c in cc), contact=contact, holidays=_dates(data, "holidays", source),
                   workdays=_dates(data, "workdays", source), fonts=font_files, source=source, review_days=review_days,
-                  **values)
+                  signing=parse_signing(data.get("signing"), source, base), verify_url=verify_url, **values)
 
 
 def apply_fonts(issuer: Issuer) -> None:

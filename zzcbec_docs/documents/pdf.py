@@ -89,7 +89,7 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LockedFetcher(URLFetcher):
-        """Serves only files under the allowed folders (templates, fonts); refuses the rest."""
+        """Serves only files under the allowed folders (templates, fonts) and the QR code's own PNG; refuses the rest."""
 
         def __init__(self, roots: tuple[Path, ...], files: tuple[Path, ...] = ()) -> None:
             super().__init__(allowed_protocols={"file"})
@@ -101,6 +101,12 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
             from urllib.parse import unquote, urlsplit
 
             parts = urlsplit(url)
+            if url.startswith("data:image/png;base64,"):  # the 版记's QR code (documents/qr.py), made here
+                from zzcbec_docs.documents.qr import png_of_data_uri
+
+                png = png_of_data_uri(url)
+                if png is not None:
+                    return URLFetcherResponse(url, body=png, headers={"Content-Type": "image/png"})
             if parts.scheme == "file" and not parts.netloc:
                 path = Path(unquote(parts.path)).resolve()
                 allowed = path in self.files or any(path.is_relative_to(r) for r in self.roots)

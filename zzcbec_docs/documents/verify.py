@@ -7,7 +7,8 @@ a named check (`CHECKS`, in order): the number exists and stands, the number und
 one in the 版记 and the issuer is the ledger's, the payee (收款单位), bank and account are those of
 the case's stored application, each clause's amount, the total and its 人民币大写, the city and
 district shares (clause 16), the sentence 奖励资金合计…万元（人民币…整），其中市级财政承担…, the date,
-and the 核验码. A failed check says what the file prints and what the ledger holds.
+and the 核验码; a PDF's signature last (`check_signature`: intact, covering the whole file, made with
+the bureau's certificate, its time). A failed check says what the file prints and what the ledger holds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs.documents import gongwen as g
 from zzcbec_docs.errors import ArgumentError
@@ -47,6 +49,7 @@ class Verification:
     code: str | None = None
     checks: list[Check] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    signature: Any = None  # documents.signing.SignatureCheck of a PDF; None: a DOCX (never signed)
 
     @property
     def problems(self) -> list[tuple[str, str]]:
@@ -91,11 +94,40 @@ def file_text(path: Path) -> str:
     return out
 
 
-def verify_file(path: Path, ledger, notice: Callable[[str], dict] | None = None) -> Verification:  # type: ignore[no-untyped-def, type-arg]
-    """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`).
+PROFILE_SIGNING = object()
+
+
+def verify_file(path: Path, ledger, notice: Callable[[str], dict] | None = None, *,  # type: ignore[no-untyped-def, type-arg]
+                signing: Any = PROFILE_SIGNING, allow_unsigned: bool = False) -> Verification:
+    """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`);
+    then a PDF's signature (`signing`: the issuer profile's documents.signing.Signing, by default
+    the packaged or $ZZCBEC_ISSUER_PROFILE's; an unsigned PDF fails unless `allow_unsigned`).
 
     `notice(number)`: the ledger's notice row and its case's bank account (the service's
     `notice_facts`); without it the issuer and the bank are not checked."""
+    v = _against_ledger(path, ledger, notice)
+    if path.read_bytes()[:5] == b"%PDF-":
+        check_signature(path, v, signing, allow_unsigned)
+    return v
+
+
+def check_signature(path: Path, v: Verification, signing: Any, allow_unsigned: bool) -> None:
+    """签名: the PDF's PAdES signature (documents/signing.py), one named check with every fault it found."""
+    from zzcbec_docs.documents import signing as sg
+
+    if signing is PROFILE_SIGNING:
+        from zzcbec_docs.documents.issuer import load_issuer
+
+        signing = load_issuer().signing
+    sig = v.signature = sg.check_signature(path.read_bytes(), signing)
+    if sig.ok or (not sig.signed and allow_unsigned):
+        v.passed("signature", "签名")
+    else:
+        v.fail("signature", "签名", "签名：" + "；".join(zh for zh, _ in sig.problems),
+               "signature: " + "; ".join(en for _, en in sig.problems))
+
+
+def _against_ledger(path: Path, ledger, notice: Callable[[str], dict] | None) -> Verification:  # type: ignore[no-untyped-def, type-arg]
     raw = file_text(path)
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))

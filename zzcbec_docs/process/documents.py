@@ -35,14 +35,19 @@ def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any
 def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
                   verified: CheckResult | None = None, review: Any = None, number: str | None = None,
                   issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None,
-                  profile: str | None = None) -> tuple[str, bytes]:
-    """(file name, bytes) of one document from decisions already made."""
+                  profile: str | None = None, unsigned: bool = False) -> tuple[str, bytes]:
+    """(file name, bytes) of one document from decisions already made. A numbered notice's PDF is
+    signed with the issuer profile's key (documents/signing.py) unless `unsigned` says otherwise."""
     from zzcbec_docs.documents.render import file_name, write_format
 
     html = document_html(kind, bundle, policy, declared=declared, verified=verified, review=review, number=number,
                          issuer=issuer, date=date, replaces=replaces, profile=profile)
-    return file_name(bundle, kind, fmt, number if kind == "notice" else None), write_format(html, fmt, bundle, policy,
-                                                                                           kind)
+    data = write_format(html, fmt, bundle, policy, kind)
+    if kind == "notice" and fmt == "pdf" and number is not None and not unsigned:
+        from zzcbec_docs.documents.signing import sign_notice
+
+        data = sign_notice(data, issuer=issuer, profile=profile, date=date)
+    return file_name(bundle, kind, fmt, number if kind == "notice" else None), data
 
 
 def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
@@ -69,10 +74,12 @@ def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckR
 
 
 def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Policy, number: str | None = None,
-                  exclusion_list: frozenset[str] = frozenset(), profile: str | None = None) -> tuple[str, bytes]:
+                  exclusion_list: frozenset[str] = frozenset(), profile: str | None = None,
+                  unsigned: bool = False) -> tuple[str, bytes]:
     """(file name, bytes) of a case's application packet, opinion, or notice (the latest standing
     notice, or the one `number` names); a notice needs an awarded case. `profile`: the issuer
-    profile file whose 版头 and 版记 the opinion and notice print (the service passes its own)."""
+    profile file whose 版头 and 版记 the opinion and notice print (the service passes its own);
+    a notice's PDF is signed with that profile's key unless `unsigned`."""
     from zzcbec_docs.errors import ArgumentError
     from zzcbec_docs.ledger import cases as store
     from zzcbec_docs.process.cases import (
@@ -120,7 +127,7 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
     awarded = as_awarded(result, chosen.lines, policy, row.district)
     return make_document("notice", fmt, bundle, policy, declared=declared, verified=awarded, number=chosen.number,
                          issuer=chosen.issuer, date=dt.date.fromisoformat(chosen.issued_on),
-                         replaces=chosen.reissue_of, profile=profile)
+                         replaces=chosen.reissue_of, profile=profile, unsigned=unsigned)
 
 
 def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:

@@ -222,21 +222,24 @@ class Service:
         return check_with_ledger(bundle, self.policy, self.ledger, exclusion_list=self.exclusion_list,
                                  earlier=earlier)
 
-    def case_document(self, case_id: str, kind: str, fmt: str, *, number: str | None = None) -> tuple[str, bytes]:
-        """(file name, bytes) of a case's application packet, opinion or notice, under this issuer."""
+    def case_document(self, case_id: str, kind: str, fmt: str, *, number: str | None = None,
+                      unsigned: bool = False) -> tuple[str, bytes]:
+        """(file name, bytes) of a case's application packet, opinion or notice, under this issuer
+        (a notice's PDF signed with the issuer's key unless `unsigned`)."""
         from zzcbec_docs.process.documents import case_document
 
         return case_document(self.book, case_id, kind, fmt, policy=self.policy, number=number,
-                             exclusion_list=self.exclusion_list, profile=self.profile)
+                             exclusion_list=self.exclusion_list, profile=self.profile, unsigned=unsigned)
 
     def make_notice(self, outcome: AwardOutcome, bundle: Bundle, fmt: str, *, date: dt.date,
-                    issuer_name: str | None = None) -> tuple[str, bytes]:
-        """The notice of an award being made (inside its transaction: `award(before_commit=…)`)."""
+                    issuer_name: str | None = None, unsigned: bool = False) -> tuple[str, bytes]:
+        """The notice of an award being made (inside its transaction: `award(before_commit=…)`);
+        its PDF signed with the issuer's key unless `unsigned`."""
         from zzcbec_docs.process.documents import make_document
 
         return make_document("notice", fmt, bundle, self.policy, declared=outcome.result, verified=outcome.result,
                              number=outcome.number, issuer=issuer_name or self.issuer.name, date=date,
-                             replaces=outcome.reissue_of, profile=self.profile)
+                             replaces=outcome.reissue_of, profile=self.profile, unsigned=unsigned)
 
     def publicity_entries(self, year: int) -> list[Any]:
         from zzcbec_docs.process.documents import publicity_entries
@@ -247,11 +250,19 @@ class Service:
         return self.book.awards(**filters)
 
     # ---------------------------------------------------------------- verifying a notice
-    def verify(self, path: Path) -> Any:
-        """`zzcbec verify`: the file's every printed figure and name against the ledger (documents.verify)."""
+    def verify(self, path: Path, *, allow_unsigned: bool = False) -> Any:
+        """`zzcbec verify`: the file's every printed figure and name against the ledger (documents.verify),
+        and a PDF's signature against this issuer's certificate."""
         from zzcbec_docs.documents.verify import verify_file
 
-        return verify_file(path, self.book, notice=self.notice_facts)
+        return verify_file(path, self.book, notice=self.notice_facts, signing=self.issuer.signing,
+                           allow_unsigned=allow_unsigned)
+
+    def standing(self, *, number: str | None = None, code: str | None = None) -> Any:
+        """What anyone holding the notice may learn (process/standing.py): by number, or by 核验码."""
+        from zzcbec_docs.process.standing import standing
+
+        return standing(self.book, number=number, code=code)
 
     def notice_facts(self, number: str) -> dict[str, Any] | None:
         """A notice as the ledger holds it: issuer, district, date, applicant, and the bank account of its

@@ -1,0 +1,346 @@
+"""Signed notices (issue 20, point 2): `award` signs the PDF notice (PAdES) with the key the issuer
+profile names, the seal over the 署名 and the date; `verify` checks the signature (intact, signer,
+time) as well as the ledger and says which failed; unsigned is a choice (--unsigned), never a fallback.
+
+Read back independently where it matters: poppler's pdfsig checks the signature, pdfinfo the PDF/A
+claim in the XMP, pdftoppm shows the seal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from zzcbec_docs.documents import issuer as issuer_module
+
+from conftest import SAMPLES, cli
+
+EPOCH = "1772668800"  # 2026-03-05T00:00:00Z, 08:00 in Zhengzhou
+PACKAGED = Path(issuer_module.DEFAULT_PROFILE)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+@pytest.fixture
+def profile_env(monkeypatch):
+    """Point ZZCBEC_ISSUER_PROFILE at a profile (the in-process CLI caches profiles: cleared around)."""
+
+    def use(path: Path | None) -> None:
+        if path is None:
+            monkeypatch.delenv("ZZCBEC_ISSUER_PROFILE", raising=False)
+        else:
+            monkeypatch.setenv("ZZCBEC_ISSUER_PROFILE", str(path))
+        issuer_module.load_issuer.cache_clear()
+
+    yield use
+    issuer_module.load_issuer.cache_clear()
+
+
+def award(tmp_path: Path, *extra: str, sample: str = "clause01-eligible.yaml", ledger: str = "ledger.db"):  # type: ignore[no-untyped-def]
+    if not (tmp_path / ledger).exists():
+        assert cli("ledger", "init", "--ledger", str(tmp_path / ledger)).returncode == 0
+    r = cli("award", str(SAMPLES / sample), "--ledger", str(tmp_path / ledger), "--out", str(tmp_path / "out"),
+            "--date", "2026-03-05", "--format", "pdf", *extra)
+    return r
+
+
+def the_pdf(tmp_path: Path, sample_uscc: str = "91410100MA46000016") -> Path:
+    (pdf,) = (tmp_path / "out").glob(f"{sample_uscc}-*.pdf")
+    return pdf
+
+
+def pdfsig(path: Path) -> str:
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+
+
+@pytest.fixture(scope="module")
+def signed_once(tmp_path_factory):
+    """One notice awarded and signed with the packaged demo profile, under SOURCE_DATE_EPOCH."""
+    tmp = tmp_path_factory.mktemp("signed")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    mp.delenv("ZZCBEC_ISSUER_PROFILE", raising=False)
+    issuer_module.load_issuer.cache_clear()
+    try:
+        r = award(tmp)
+        assert r.returncode == 0, r.out + r.err
+    finally:
+        mp.undo()
+    return tmp
+
+
+def test_award_signs_the_notice_as_pades_keeping_pdfa_and_the_size(signed_once):
+    pdf = the_pdf(signed_once)
+    sig = pdfsig(pdf)
+    assert "Signature Type: ETSI.CAdES.detached" in sig  # PAdES
+    assert "Signature is Valid" in sig and "Total document signed" in sig
+    assert "演示签章证书（样章，不具法律效力）" in sig  # the demo certificate says what it is
+    assert "Signing Time: Mar 05 2026 00:00:00" in sig  # the award's clock, not the wall clock
+    meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True, text=True, timeout=60).stdout
+    assert 'pdfaid:part="2"' in meta and 'pdfaid:conformance="B"' in meta
+    data = pdf.read_bytes()
+    assert data.count(b"%%EOF") == 2  # WeasyPrint's file, then one incremental update: the signature
+    assert len(data) <= 100 * 1024, f"{len(data)} bytes"
+
+
+def test_the_seal_is_drawn_over_the_issuer_and_the_date(signed_once, tmp_path):
+    """The appearance sits where the 印章 goes: centred on the 署名 and 成文日期, which lie inside it."""
+    import re
+
+    pdf = the_pdf(signed_once)
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    widgets = [(i, a.get_object()) for i, p in enumerate(reader.pages) for a in (p.get("/Annots") or [])
+               if a.get_object().get("/FT") == "/Sig"]
+    assert len(widgets) == 1
+    page, widget = widgets[0]
+    x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+    assert abs((x1 - x0) - 42 * 72 / 25.4) < 0.5 and int(widget["/F"]) & 4  # 42 mm, printed
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(page + 1), "-l", str(page + 1), str(pdf), "-"],
+                          capture_output=True, text=True, timeout=60).stdout
+    height = float(re.search(r'<page width="[0-9.]+" height="([0-9.]+)"', bbox).group(1))
+    boxes = {m.group(5): tuple(float(m.group(i)) for i in range(1, 5)) for m in re.finditer(
+        r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]+)</word>', bbox)}
+    for word in ("郑州市商务局", "2026年3月5日"):
+        wx0, wy0, wx1, wy1 = boxes[word]
+        assert x0 < wx0 and wx1 < x1 and y0 < height - wy1 and height - wy0 < y1, word
+    png = tmp_path / "seal"
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page + 1), "-l", str(page + 1), str(pdf), str(png)],
+                   check=True, timeout=60)
+    from PIL import Image
+
+    (img_path,) = tmp_path.glob("seal*.png")
+    img = Image.open(img_path).convert("RGB")
+    scale = 60 / 72
+    red = sum(1 for x in range(int(x0 * scale), int(x1 * scale)) for y in range(int((height - y1) * scale),
+              int((height - y0) * scale)) if (lambda p: p[0] > 150 and p[1] < 90 and p[2] < 90)(img.getpixel((x, y))))
+    assert red > 200  # the red 样章 is drawn there
+
+
+def test_verify_passes_a_signed_notice_and_names_signer_and_time(signed_once):
+    pdf = the_pdf(signed_once)
+    r = cli("verify", str(pdf), "--ledger", str(signed_once / "ledger.db"))
+    assert r.returncode == 0, r.out
+    assert "签名：完整，签名人 演示签章证书（样章，不具法律效力）" in r.out
+    assert "2026-03-05 08:00:00（北京时间）" in r.out
+
+
+def test_one_changed_byte_fails_the_signature_and_only_the_signature(signed_once, tmp_path):
+    pdf = the_pdf(signed_once)
+    data = bytearray(pdf.read_bytes())
+    at = data.index(b"/Lang (zh")  # one byte of the signed catalog: the page's text still reads the same
+    data[at + 8] = ord("i")
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(bytes(data))
+    r = cli("verify", str(changed), "--ledger", str(signed_once / "ledger.db"))
+    assert r.returncode == 1
+    problems = [line.strip() for line in r.out.splitlines()[1:] if not line.strip().startswith("台账：")]
+    assert problems and all(p.startswith("签名：") for p in problems), r.out
+    assert "签名不完整" in r.out and "signature: the signature is not intact" in r.out
+
+
+def test_content_appended_after_signing_fails_the_signature(signed_once, tmp_path):
+    """An incremental update after the signature (text that changes what the page shows) is named."""
+    from pypdf import PdfWriter
+
+    pdf = the_pdf(signed_once)
+    writer = PdfWriter(str(pdf), incremental=True)
+    writer.add_metadata({"/Title": "forged"})
+    appended = tmp_path / "appended.pdf"
+    with open(appended, "wb") as fh:
+        writer.write(fh)
+    assert appended.read_bytes().startswith(pdf.read_bytes())
+    r = cli("verify", str(appended), "--ledger", str(signed_once / "ledger.db"))
+    assert r.returncode == 1 and "签名之后文件又被追加了内容" in r.out, r.out
+
+
+def test_unsigned_is_a_choice_and_verify_says_unsigned(tmp_path, clock, profile_env):
+    profile_env(None)
+    r = award(tmp_path, "--unsigned")
+    assert r.returncode == 0, r.err
+    pdf = the_pdf(tmp_path)
+    assert b"/ByteRange" not in pdf.read_bytes()
+    strict = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
+    assert strict.returncode == 1 and "签名：PDF 未签名" in strict.out and "the PDF is not signed" in strict.out
+    allowed = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"), "--allow-unsigned")
+    assert allowed.returncode == 0 and "签名：未签名 / signature: unsigned" in allowed.out
+
+
+def _profile(tmp_path: Path, signing: dict | None) -> Path:
+    data = yaml.safe_load(PACKAGED.read_text(encoding="utf-8"))
+    data.pop("signing", None)
+    if signing is not None:
+        data["signing"] = signing
+    path = tmp_path / "bureau.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_profile_without_a_key_and_no_unsigned_is_a_clear_error(tmp_path, clock, profile_env):
+    profile_env(_profile(tmp_path, None))
+    r = award(tmp_path)
+    assert r.returncode == 2
+    assert "没有签名证书" in r.err and "--unsigned" in r.err and "no signing key" in r.err
+    assert not (tmp_path / "out").exists()
+    assert "郑商务" not in cli("ledger", "list", "--ledger", str(tmp_path / "ledger.db")).out  # nothing recorded
+
+
+def test_the_passphrase_is_never_in_the_profile(tmp_path, profile_env):
+    profile_env(_profile(tmp_path, {"pkcs12": "k.p12", "passphrase": "secret", "seal": "s.png"}))
+    r = award(tmp_path)
+    assert r.returncode == 2 and "/signing/passphrase" in r.err and "passphrase_env" in r.err
+
+
+def _bureau_key(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A bureau's own key and certificate (PKCS#12 with a passphrase, and the certificate as PEM)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(7).not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)).sign(key, hashes.SHA256()))
+    p12 = tmp_path / f"{name}.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"bureau", key, cert, None, serialization.BestAvailableEncryption(b"open sesame")))
+    pem = tmp_path / f"{name}.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return p12, pem
+
+
+def _seal_png(path: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse((8, 8, 232, 232), outline=(220, 20, 20, 255), width=12)
+    img.save(path)
+    return path
+
+
+def test_a_bureau_key_from_the_profile_with_its_passphrase_from_the_environment(tmp_path, clock, profile_env,
+                                                                                  monkeypatch):
+    p12, pem = _bureau_key(tmp_path, "郑州市商务局测试证书")
+    profile = _profile(tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name,
+                                  "seal": _seal_png(tmp_path / "seal.png").name})
+    profile_env(profile)
+    missing = award(tmp_path)
+    assert missing.returncode == 2 and "BUREAU_PASS" in missing.err and "未设置" in missing.err
+    monkeypatch.setenv("BUREAU_PASS", "wrong")
+    assert "口令错误" in award(tmp_path).err
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+    r = award(tmp_path)
+    assert r.returncode == 0, r.err
+    pdf = the_pdf(tmp_path)
+    assert "Signer Certificate Common Name: 郑州市商务局测试证书" in pdfsig(pdf)
+    monkeypatch.delenv("BUREAU_PASS")  # verify needs only the certificate
+    ok = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
+    assert ok.returncode == 0 and "签名人 郑州市商务局测试证书" in ok.out, ok.out
+    # the same file against another bureau's certificate: the signer is not that bureau's
+    _, other = _bureau_key(tmp_path, "别的机关")
+    profile_env(_profile(tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": other.name,
+                                    "seal": "seal.png"}))
+    wrong = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
+    assert wrong.returncode == 1 and "签名：签名人不是发文机关的证书：郑州市商务局测试证书" in wrong.out
+
+
+def test_signing_is_deterministic_under_source_date_epoch(signed_once, tmp_path, clock, profile_env):
+    """The same unsigned notice and clock give the same signed bytes (RSA, no TSA)."""
+    from zzcbec_docs.documents import signing
+
+    profile_env(None)
+    profile = issuer_module.load_issuer()
+    unsigned = the_pdf(signed_once).read_bytes()
+    unsigned = unsigned[:unsigned.index(b"%%EOF") + 6]
+    when = dt.datetime(2026, 3, 5, tzinfo=dt.timezone.utc)
+    one = signing.sign_pdf(unsigned, profile.signing, when=when, issuer="郑州市商务局", date_text="2026年3月5日")
+    two = signing.sign_pdf(unsigned, profile.signing, when=when, issuer="郑州市商务局", date_text="2026年3月5日")
+    assert one == two == the_pdf(signed_once).read_bytes()
+
+
+# ------------------------------------------------------------------ a trusted timestamp from a local TSA
+
+class _TSA(http.server.BaseHTTPRequestHandler):
+    """An RFC 3161 timestamp authority on 127.0.0.1: pyHanko's DummyTimeStamper behind HTTP."""
+
+    stamper = None
+    requests = 0
+
+    def do_POST(self) -> None:  # noqa: N802
+        from asn1crypto import tsp
+
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).requests += 1
+        reply = self.stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _tsa_stamper():  # type: ignore[no-untyped-def]
+    from asn1crypto import keys, x509
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Local test TSA")])
+    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(11).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
+            .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(key, hashes.SHA256()))
+    return DummyTimeStamper(
+        tsa_cert=x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption())),
+        fixed_dt=dt.datetime(2026, 3, 5, 1, 2, 3, tzinfo=dt.timezone.utc))
+
+
+def test_a_configured_tsa_timestamps_the_signature(tmp_path, clock, profile_env):
+    _TSA.stamper, _TSA.requests = _tsa_stamper(), 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TSA)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsr"
+        profile_env(_profile(tmp_path, {"demo": True, "tsa_url": url}))
+        r = award(tmp_path)
+        assert r.returncode == 0, r.err
+        assert _TSA.requests >= 1
+        pdf = the_pdf(tmp_path)
+        v = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
+        assert v.returncode == 0, v.out
+        assert "签名时间，时间戳 2026-03-05 09:02:03（北京时间）" in v.out  # the TSA's time
+        assert len(pdf.read_bytes()) <= 100 * 1024 + 4096  # a token adds the TSA's certificate
+        shutil.copy(pdf, tmp_path / "kept.pdf")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # a TSA that does not answer is a clear error, and nothing is recorded
+    profile_env(_profile(tmp_path, {"demo": True, "tsa_url": url}))
+    again = award(tmp_path, sample="multi-clause-eligible.yaml")
+    assert again.returncode != 0 and "时间戳服务" in again.err and "Traceback" not in again.err
+    assert "郑商务〔2026〕2号" not in cli("ledger", "list", "--ledger", str(tmp_path / "ledger.db")).out

@@ -1,0 +1,61 @@
+"""The public verification page, `/verify/{核验码}`: what the QR code in a notice's 版记 opens.
+
+No sign-in. It shows what `zzcbec verify` says of the notice (process/standing.py): its number,
+the applicant's name, the amounts, and whether it stands or was revoked (and why, and the notice
+that replaced it) — nothing more: no USCC, no bank account, no case, no history. An unknown code is
+the desk's plain 404, the same as any unknown address. Lookups that find nothing are throttled as
+failed sign-ins are (accounts.py's window and limits, per client address, in the same table): from
+SLOW_AFTER misses on each answer waits a second, from REFUSE_AFTER on it is 429 until the window passes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from zzcbec_docs.desk import accounts, store
+from zzcbec_docs.desk.accounts import TooManyAttempts
+from zzcbec_docs.desk.app import Desk, HttpError, client_address, route
+
+NOT_FOUND = ("没有这个页面", "not found")  # the desk's own 404 words: an unknown code gives no hint
+
+
+def _key(request: Request) -> str:
+    return f"verify@{client_address(request) or '-'}"[:200]
+
+
+def lookup(desk: Desk, code: str, key: str) -> Any:
+    """The notice's facts, or None (counted as a miss); TooManyAttempts once the misses run out."""
+    t, now = store.login_failures, time.time()
+    with desk.ledger.engine.connect() as conn:
+        misses, first = conn.execute(select(func.count(), func.min(t.c.at)).where(
+            and_(t.c.username == key, t.c.at > now - accounts.FAILURE_WINDOW))).one()
+    if misses >= accounts.REFUSE_AFTER:
+        raise TooManyAttempts(max(1, int(first + accounts.FAILURE_WINDOW - now)))
+    if misses >= accounts.SLOW_AFTER:
+        time.sleep(1.0)
+    found = desk.service.standing(code=code.strip().upper()) if len(code) <= 20 else None
+    if found is None:
+        with desk.ledger.transaction() as conn:
+            conn.execute(delete(t).where(t.c.at < now - accounts.FAILURE_WINDOW))
+            conn.execute(insert(t).values(username=key, at=now))
+    return found
+
+
+@route(None)
+async def verify_page(request: Request, desk: Desk, user: Any) -> Response:
+    try:
+        found = await run_in_threadpool(lookup, desk, request.path_params["code"], _key(request))
+    except TooManyAttempts as exc:
+        resp = desk.page("error.html", request, None, status=429, error=HttpError(
+            429, f"核验次数过多，请 {exc.retry_after} 秒后再试", f"too many lookups; try again in {exc.retry_after} s"))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    if found is None:
+        raise HttpError(404, *NOT_FOUND)
+    return desk.page("verify.html", request, None, notice=found)
