@@ -61,8 +61,8 @@ class Dialect:
         return f"strpos({haystack}, {needle})"
 
     def grouped_int(self, expr: str) -> str:
-        """A non-negative whole number with thousands separators: 1,234,567."""
-        return f"format('{{:,}}', CAST({expr} AS BIGINT))"
+        """A non-negative number's whole part with thousands separators, as int() and f"{:,}" give: 1,234,567."""
+        return f"format('{{:,}}', CAST(trunc({expr}) AS BIGINT))"
 
     def lpad2(self, expr: str) -> str:
         return f"lpad({self.as_text(expr)}, 2, '0')"
@@ -108,8 +108,8 @@ class Dialect:
         return f"({self.grouped_int(f'({c}) // 100')} || '.' || {self.lpad2(self.mod(c, '100'))})"
 
     def yuan(self, money: str) -> str:
-        """fmt_yuan: ¥1,234.50."""
-        return f"('¥' || {self.grouped2(money)})"
+        """fmt_yuan: ¥1,234.50 (rounded half-up to the fen first, as fmt_yuan does)."""
+        return f"('¥' || {self.grouped2(self.half_up(self.exact(money)))})"
 
     hundred = "100"
 
@@ -148,7 +148,7 @@ class PostgreSQL(Dialect):
         return f"({expr} ~ {self.s(pattern)})"
 
     def grouped_int(self, expr: str) -> str:
-        return f"to_char(CAST({expr} AS BIGINT), 'FM999,999,999,999,999,999,990')"
+        return f"to_char(CAST(trunc({expr}) AS BIGINT), 'FM999,999,999,999,999,999,990')"
 
     def grouped2(self, money: str) -> str:
         return f"to_char(CAST({money} AS NUMERIC(18,2)), 'FM999,999,999,999,999,990.00')"
@@ -196,7 +196,7 @@ class Spark(Dialect):
         return f"instr({haystack}, {needle})"
 
     def grouped_int(self, expr: str) -> str:
-        return f"format_number(CAST({expr} AS DECIMAL(20,0)), 0)"
+        return f"format_number(CAST({expr} AS BIGINT), 0)"  # a cast to BIGINT truncates, as int() does
 
     def grouped2(self, money: str) -> str:
         return f"format_number(CAST({money} AS DECIMAL(18,2)), 2)"
