@@ -408,3 +408,27 @@ def test_verify_checks_are_named_and_another_can_be_added(one_notice):
         assert not v.ok and v.problems == [("未签章", "not signed")]
     finally:
         verify.CHECKS.remove(refuse)
+
+
+def test_the_dashboard_counts_one_competitions_cap_once_whoever_organised_it(desk_of):
+    """单个活动不超过20万 per competition, whoever of its organisers applies (issue 19 point 7): two
+    organisers of one competition paid 15万 and 5万 use all of its 20万 — one cap, at 100%."""
+    from zzcbec_docs.process.model import ReviewInput
+
+    app, _ = desk_of()
+    service = app.state.desk.service
+    name = "2026郑州跨境电商创新创业大赛"
+    for n, requested in ((520, "150000"), (521, "50000")):
+        bundle = make_bundle(11, {"competition_name": name, "competition_approved": True, "held_in_zhengzhou": True,
+                                  "requested": requested}, n=n)
+        from zzcbec_docs.bundle import parse_bundle
+
+        case = service.submit(parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "b.json",
+                                           policy=service.policy), actor="test").case.id
+        import datetime as dt
+
+        service.review(case, ReviewInput(reviewer="审核员", conclusion="approve", verified=(),
+                                         reviewed_on=dt.date(2027, 3, 1)), actor="test")
+        assert service.award(case, actor="test", date=dt.date(2027, 3, 5)).total == Decimal(requested)
+    (use,) = [u for u in service.cap_use() if u.clause == 11]
+    assert (use.cap, use.used, use.share) == (Decimal("200000"), Decimal("200000"), Decimal(1))

@@ -557,6 +557,8 @@ class _Writer:
                 [p for p in ps if "printed" in p.classes]
         own_page = layout.banji_page > layout.flow_page
         room = HEIGHT - height - (0.0 if own_page else layout.flow_end) - FIXED_BANJI_SLACK
+        if layout.banji_page - layout.flow_page == 2:  # the blank page before an even 版记 page
+            self._paragraph("", "ZZ Banji").paragraph_format.page_break_before = True
         spacer = self._paragraph("", "ZZ Banji")
         spacer.paragraph_format.page_break_before = own_page
         spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY

@@ -20,12 +20,9 @@ pyHanko is imported here only, when a notice is signed or checked (`zzcbec check
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import math
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -378,6 +375,7 @@ class SealPlace:
 def seal_place(pdf: bytes, issuer: str, date_text: str) -> SealPlace:
     """Over the 署名 and the 成文日期 (found in the PDF's own word boxes): the seal centred on them,
     the two lines a little below its centre (GB/T 9704 §7.3.5.1)."""
+    import subprocess
     from xml.etree import ElementTree
 
     try:
@@ -437,6 +435,9 @@ def sign_notice(pdf: bytes, *, issuer: str | None = None, profile: str | None = 
 def sign_pdf(pdf: bytes, s: Signing, *, when: dt.datetime, issuer: str, date_text: str,
              reason: str = "奖励通知书", signer: Any = None) -> bytes:
     """The notice signed (PAdES B-B, or B-T with the profile's TSA), as an incremental update."""
+    import hashlib
+    import io
+
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -524,6 +525,7 @@ class SignatureCheck:
 def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
     """Check the notice's signature: intact (and covering the whole file), made with the bureau's
     certificate, and its time (the signer's, and the TSA's token where there is one)."""
+    import io
     import logging
 
     from pyhanko.pdf_utils.reader import PdfFileReader

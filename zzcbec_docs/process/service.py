@@ -291,13 +291,16 @@ class Service:
         """Each cap the standing awards touch, with what they use of it: the scope (per applicant and
         year, one-time, per competition…) and the ceiling (the clause's cap, a fee tier's own cap) are
         the rules' (`rules.caps.cap_use`), never worked out here."""
+        from zzcbec_docs.bundle.model import competition_key
         from zzcbec_docs.ledger import cases as store
         from zzcbec_docs.process.cases import bundle_of, latest_verified
+        from zzcbec_docs.process.decide import per_competition_clauses
         from zzcbec_docs.process.verified import apply_verified
         from zzcbec_docs.rules.caps import cap_use
 
         out: dict[tuple[Any, ...], CapUse] = {}
         ledger = self.book
+        per_item = per_competition_clauses(self.policy)
         with ledger.engine.connect() as conn:
             notices = [n for n in store.notice_rows(conn) if n.rid is None]
             histories: dict[str, list[Any]] = {}
@@ -322,10 +325,13 @@ class Service:
                     clause = self.policy.clauses.get(a.clause)
                     if clause is None or clause.cap is None and clause.amount is None:
                         continue
-                    claim = next((c for c in (bundle.claims if bundle else ())
-                                  if c.clause == a.clause and (a.clause != 11 or c.competition_name
-                                                               == a.competition_name)), None)
-                    use = cap_use(self.policy, a.clause, a.year, claim.facts if claim else {}, histories[n.uscc],
+                    key = competition_key(a.competition_name) if a.clause in per_item else None
+                    claim = next((c for c in (bundle.claims if bundle else ()) if c.clause == a.clause
+                                  and (key is None or competition_key(c.competition_name) == key)), None)
+                    prior = list(histories[n.uscc])
+                    if key:  # 单个活动: the competition's awards to its other organisers count too (as deciding does)
+                        prior += ledger.competition_history(conn, per_item, {key}, uscc=n.uscc)
+                    use = cap_use(self.policy, a.clause, a.year, claim.facts if claim else {}, prior,
                                   uscc=n.uscc, competition_name=a.competition_name)
                     if use is None:
                         continue
