@@ -129,7 +129,7 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     shot(page, "07-enterprise-correcting", full_page=False)
     page.click("#submit-button")
     page.wait_for_url(re.compile(rf"/cases/{returned}\?submitted=corrected$"))
-    assert "已提交" in page.inner_text("#case-status") and "¥210,000.00" in page.inner_text("#case-total")
+    assert "已提交" in page.inner_text("#case-status") and "210,000.00 元" in page.inner_text("#case-total")
     assert "补正后重新提交" in page.inner_text("#case-history")
     shot(page, "08-enterprise-resubmitted")
     page.context.close()
@@ -141,7 +141,7 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     shot(page, "09-bureau-bulk-award")
     page.click("#bulk-next")
     page.wait_for_selector("#bulk-confirm")
-    assert page.inner_text("#bulk-total") == "¥330,000.00"  # 150,000 + 180,000
+    assert page.inner_text("#bulk-total") == "330,000.00 元"  # 150,000 + 180,000
     shot(page, "10-bureau-bulk-confirm")
     page.click("#bulk-award-button")
     page.wait_for_selector("#bulk-summary")
@@ -175,14 +175,14 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     page.set_input_files("input[name=table]", str(table))
     page.click("#match-button")
     page.wait_for_selector("#match-latest")
-    assert page.inner_text("#match-total") == "¥180,000.00" and page.locator("svg.chart").count() == 3
+    assert page.inner_text("#match-total") == "180,000.00 元" and page.locator("svg.chart").count() == 3
     shot(page, "14-bureau-match")
     page.context.close()
 
     # --- the enterprise signs in and sees what it may claim; one click starts the application
     page = sign_in(browser, server, "ent-a")
     page.wait_for_url(re.compile(r"/apply$"))
-    assert "¥180,000.00" in page.inner_text("#claims")
+    assert "180,000.00 元" in page.inner_text("#claims")
     shot(page, "15-enterprise-claims", full_page=False)
     page.click("#claim-2025")
     page.wait_for_load_state()
