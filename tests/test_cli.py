@@ -177,7 +177,7 @@ def test_debug_is_the_only_way_to_a_traceback(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the rules")
 
-    monkeypatch.setattr("zzcbec_docs.check.decide", broken)
+    monkeypatch.setattr("zzcbec_docs.rules.engine.decide", broken)  # the service decides through the engine
     quiet = cli_in_process("check", str(b))
     assert quiet.returncode == 1 and "Traceback" not in quiet.err
     assert "内部错误 / internal error: RuntimeError: a bug in the rules" in quiet.err and "--debug" in quiet.err

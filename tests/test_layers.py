@@ -114,7 +114,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bundle": ("bundle",),
     "rules": ("rules",),
     "storage and rendering": ("ledger", "documents"),
-    "service": ("process", "check", "calculator", "batch"),
+    "service": ("process", "check", "calculator", "batch", "sqlmatch"),
     "faces": ("cli", "desk", "__main__"),
 }
 FACES = ("cli", "desk")

@@ -129,6 +129,11 @@ class StreamingXlsx:
         self._write(b"".join(b'<row r="%d">%s' % (n, part) for n, part in enumerate(parts[1:], first)))
         self.rows += count
 
+    def write_raw(self, xml: bytes, count: int) -> None:
+        """Rows already numbered (`<row r="N">`, made by a SQL engine); the caller counts them."""
+        self._write(xml)
+        self.rows += count
+
     def append(self, values: list[object], kinds: list[int]) -> None:
         self.write_rows(row_xml(values, kinds), 1)
 

@@ -24,7 +24,7 @@ HEADINGS = {"eligible": "可申报 / eligible", "not_eligible": "暂不符合 / 
 
 
 @click.command()
-@click.argument("profile")
+@click.argument("profile", required=False)
 @click.option("--set", "settings", multiple=True, metavar="FACT=VALUE",
               help="假设某项事实取某值（可多次）/ what if a fact had this value (repeatable)")
 @json_option
@@ -40,13 +40,21 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
     the enterprise knows (the names of `zzcbec init-bundle`). Sorted by amount.
 
-    免申即享: PROFILE may also be a table (.csv or .xlsx, one row per enterprise and year) with
-    --out DIR: matches.csv, matches.xlsx (with totals by district and clause), errors.csv and a
-    pre-filled bundle per enterprise with an eligible clause (docs/matching.md).
+    免申即享: PROFILE may also be a table (.csv, .xlsx or .parquet, one row per enterprise and year)
+    with --out DIR: matches.csv, matches.parquet, matches.xlsx (with totals by district and clause),
+    errors.csv and a pre-filled bundle per enterprise with an eligible clause. --engine duckdb (the
+    default) runs the policy compiled to SQL; python the row-by-row reference; spark Spark SQL;
+    postgresql://… inside the database, on --table SCHEMA.NAME, results --into SCHEMA.NAME and/or
+    --out DIR (docs/matching.md).
     """
     from pathlib import Path
 
-    if Path(profile).suffix.lower() in TABLE_SUFFIXES:
+    if profile is None and not table.get("db_table"):
+        from zzcbec_docs.errors import UsageError
+
+        raise UsageError("缺少画像或表格文件（PostgreSQL 库中的表用 --table SCHEMA.NAME）",
+                         "missing PROFILE or TABLE (a table in PostgreSQL: --table SCHEMA.NAME)")
+    if profile is None or Path(profile).suffix.lower() in TABLE_SUFFIXES:
         from zzcbec_docs.cli.match_table import match_table
 
         return match_table(profile, settings, as_json, issued_on, policy_file, ledger_url=ledger_url, **table)

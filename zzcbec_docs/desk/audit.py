@@ -70,7 +70,11 @@ def what(kind: str, detail: dict[str, Any]) -> str:
     if kind == "returned":
         return f"理由：{d.get('reason', '')}"
     if kind == "corrected":
-        return f"新内容 {str(d.get('content_sha256', ''))[:12]}…（原 {str(d.get('previous_content_sha256', ''))[:12]}…）"
+        return (f"新内容 {str(d.get('content_sha256', ''))[:12]}…（原 {str(d.get('previous_content_sha256', ''))[:12]}…）"
+                + (f"，申报核定 {_yuan(d['total'])}" if d.get("total") else ""))
+    if kind == "published":
+        return (f"{d.get('year', '')} 年度 {d.get('entries', '')} 家，合计 {_yuan(d.get('total', ''))}，"
+                f"公示期自 {d.get('start', '')} 起 {d.get('days', '')} 个工作日")
     if kind == "reviewed":
         return f"结论：{conclusions.get(d.get('conclusion'), d.get('conclusion', ''))}" + (
             f"，核定 {_yuan(d['total'])}" if d.get("total") else "")
@@ -79,7 +83,7 @@ def what(kind: str, detail: dict[str, Any]) -> str:
     if kind == "revoked":
         return f"{d.get('number', '')}：{d.get('reason', '')}"
     if kind in ("submitted", "resubmitted"):
-        return f"{d.get('source') or ''}" + (f"，申报核定 {_yuan(d['total'])}" if d.get("total") else "")
+        return f"申报核定 {_yuan(d['total'])}" if d.get("total") else ""
     return ""
 
 

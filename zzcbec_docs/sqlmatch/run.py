@@ -1,0 +1,720 @@
+"""`zzcbec match TABLE --engine duckdb` (the default): the compiled policy over the whole table at once.
+
+The table is read by DuckDB (CSV, or Parquet; an XLSX is typed row by row by the row engine's own
+reader first), every cell is checked in SQL against the same contract, and a row that may hold a
+bad cell is handed to the row engine's reader (table_read.parse_row), which names each bad cell
+with its own messages — so errors.csv is the same whatever the engine. The rows are then decided by
+the query the compiler wrote from the policy, and the outputs are written by DuckDB: matches.csv,
+matches.parquet, matches.xlsx (as many rows as a sheet holds, the totals on their own sheet),
+errors.csv, and the pre-filled bundles of the eligible enterprises. Everything is written under
+temporary names and renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from zzcbec_docs.calculator.table_match import (
+    COLUMNS,
+    ERROR_COLUMNS,
+    STATUSES,
+    WIDTHS,
+    TableSummary,
+    Tally,
+    total_rows,
+)
+from zzcbec_docs.calculator.table_read import (
+    APPLICANT_FIELDS,
+    CellError,
+    Column,
+    Table,
+    TableRow,
+    _number_text,
+    _text,
+    map_header,
+    parse_row,
+)
+from zzcbec_docs.errors import ArgumentError
+from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.sqlmatch import compiler as C
+from zzcbec_docs.sqlmatch.dialect import DIALECTS
+
+BUNDLES_BY_DEFAULT = 200_000  # rows: above this, pre-filled bundles only with --bundles
+
+
+@dataclass
+class SqlOptions:
+    out_dir: Path
+    jobs: int = 0
+    exclusion_list: frozenset[str] = frozenset()
+    ledger_url: str | None = None
+    bundles: bool | None = None  # None: below BUNDLES_BY_DEFAULT rows
+    columns_map: dict[str, str | None] | None = None
+
+
+# ---------------------------------------------------------------- reading the table into DuckDB
+
+
+_T = [time.perf_counter(), time.process_time()]
+
+
+def phase(name: str) -> None:
+    """ZZCBEC_TIMINGS=1: each step's wall and CPU time on stderr (where a run spends its time)."""
+    if os.environ.get("ZZCBEC_TIMINGS"):
+        import sys
+
+        now = [time.perf_counter(), time.process_time()]
+        sys.stderr.write(f"[timing] {name}: {now[0] - _T[0]:.2f} s wall, {now[1] - _T[1]:.2f} s CPU\n")
+        _T[:] = now
+
+
+def _count_records_fast(path: Path) -> int:
+    """Lines of the file (a record per line when no cell holds a line break)."""
+    n = 0
+    last = b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(1 << 22)
+            if not block:
+                break
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (1 if last not in (b"", b"\n") else 0)
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class Source:
+    """The table as a DuckDB relation `src(_row, _width, _extra, c0 … cN)` of raw text cells."""
+
+    def __init__(self, con: Any, path: Path, policy: Policy, columns_map: dict[str, str | None] | None,
+                 work: Path) -> None:
+        self.con, self.path, self.policy, self.work = con, path, policy, work
+        self.errors: list[CellError] = []
+        self.pretyped = False  # an XLSX: typed and checked row by row already
+        suffix = path.suffix.lower()
+        if not path.is_file():
+            raise ArgumentError("文件不存在", "no such file", file=str(path))
+        if suffix == ".parquet":
+            self._parquet(columns_map)
+        elif suffix == ".csv":
+            table = Table(path, columns_map, policy)  # the header, the encoding check: as the row engine
+            self.columns, self.width, self.estimate = table.columns, table.width, table.estimate
+            table.close()
+            if not self._csv_fast():
+                self._normalised(Table(path, columns_map, policy))
+        else:
+            table = Table(path, columns_map, policy)
+            self.columns, self.width, self.estimate = table.columns, table.width, table.estimate
+            self.pretyped = True
+            self._normalised(table)
+
+    def _csv_fast(self) -> bool:
+        cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width))
+        try:
+            self.con.execute(
+                f"CREATE TEMP TABLE src0 AS SELECT * FROM read_csv({_sql_path(self.path)}, header=false, skip=1, "
+                f"delim=',', quote='\"', escape='\"', auto_detect=false, strict_mode=true, columns={{{cols}}}, "
+                "null_padding=false, all_varchar=true)")
+        except Exception:  # noqa: BLE001 - DuckDB's CSV errors: the row engine's reader will name the row
+            return False
+        n = self.con.execute("SELECT count(*) FROM src0").fetchone()[0]
+        if n + 1 != _count_records_fast(self.path):  # a line break inside a cell, a blank line: read row by row
+            self.con.execute("DROP TABLE src0")
+            return False
+        self.con.execute("CREATE TEMP TABLE src AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, "
+                         "CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, * FROM src0")
+        self.con.execute("DROP TABLE src0")
+        return True
+
+    def _normalised(self, table: Table) -> None:
+        """Row by row through the row engine's reader into a clean CSV DuckDB reads at once."""
+        tmp = self.work / "normalised.csv"
+        policy = self.policy
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(["_row", "_width", "_extra", *[f"c{i}" for i in range(self.width)]])
+                for number, cells in table.rows():
+                    if self.pretyped:
+                        row, errors, plain = parse_row(policy, self.columns, self.width, number, cells)
+                        if row is None:
+                            self.errors += errors
+                            w.writerow([number, len(cells), "true", *[""] * self.width])
+                            continue
+                        out = [""] * self.width
+                        for c in self.columns:
+                            v = _plain_cell(plain, c.field, row, policy.exclusion_fact)
+                            out[c.index] = v
+                        w.writerow([number, len(cells), "false", *out])
+                        continue
+                    extra = any(_text(c) for c in cells[self.width:])
+                    padded = [_number_text(c) if c is not None else "" for c in cells[:self.width]]
+                    padded += [""] * (self.width - len(padded))
+                    w.writerow([number, len(cells), "true" if extra else "false", *padded])
+        finally:
+            table.close()
+        cols = ", ".join(["'_row': 'BIGINT'", "'_width': 'INTEGER'", "'_extra': 'BOOLEAN'",
+                          *[f"'c{i}': 'VARCHAR'" for i in range(self.width)]])
+        self.con.execute(f"CREATE TEMP TABLE src AS SELECT * FROM read_csv({_sql_path(tmp)}, header=true, "
+                         f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})")
+        if self.pretyped:  # rows refused by the reader are reported already
+            self.con.execute("DELETE FROM src WHERE _extra")
+        tmp.unlink()
+
+    def _parquet(self, columns_map: dict[str, str | None] | None) -> None:
+        p = _sql_path(self.path)
+        try:
+            names = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()]
+        except Exception as exc:  # noqa: BLE001
+            raise ArgumentError(f"无法作为 Parquet 读取（{str(exc)[:120]}）", f"cannot be read as Parquet ({str(exc)[:120]})",
+                                file=str(self.path)) from None
+        self.columns = map_header(names, columns_map, str(self.path), self.policy)
+        self.width = len(names)
+        cells = ", ".join(f"CAST({_ident(nm)} AS VARCHAR) AS c{i}" for i, nm in enumerate(names))
+        self.con.execute(f"CREATE TEMP TABLE src AS SELECT CAST(file_row_number + 2 AS BIGINT) AS _row, "
+                         f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
+                         f"FROM read_parquet({p}, file_row_number=true)")
+        self.estimate = self.con.execute("SELECT count(*) FROM src").fetchone()[0]
+
+
+def check_header(con: Any, path: Path, policy: Policy, columns_map: dict[str, str | None] | None) -> None:
+    """The file's kind, encoding and header, checked before anything is written."""
+    if not path.is_file():
+        raise ArgumentError("文件不存在", "no such file", file=str(path))
+    if path.suffix.lower() == ".parquet":
+        p = _sql_path(path)
+        try:
+            names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()]
+        except Exception as exc:  # noqa: BLE001
+            raise ArgumentError(f"无法作为 Parquet 读取（{str(exc)[:120]}）", f"cannot be read as Parquet ({str(exc)[:120]})",
+                                file=str(path)) from None
+        map_header(names, columns_map, str(path), policy)
+        return
+    Table(path, columns_map, policy).close()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _plain_cell(plain: dict[str, Any], field: str, row: TableRow, exclusion: str) -> str:
+    if field in ("uscc", "name", "district"):
+        return str(getattr(row, field))
+    if field == "year":
+        return str(row.year)
+    if "." in field:
+        fact, item = field.split(".", 1)
+        v = plain.get(fact, {}).get(item) if isinstance(plain.get(fact), dict) else None
+    elif field in plain:
+        v = plain[field]
+    else:
+        v = row.etrade if field == exclusion else None
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+
+# ---------------------------------------------------------------- where the query runs
+
+
+class Backend:
+    """The few operations the pipeline needs of an engine: make a table from a query, read rows, add rows."""
+
+    def __init__(self, dialect_name: str) -> None:
+        self.d = DIALECTS[dialect_name]
+
+    def create(self, name: str, select: str) -> None:
+        raise NotImplementedError
+
+    def rows(self, select: str) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def insert(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
+    def drop(self, name: str) -> None:
+        raise NotImplementedError
+
+    def t(self, kind: str) -> str:
+        """A type name: text, money, int, big, bool."""
+        return {"text": self.d.text, "money": "DECIMAL(18,2)", "int": "INTEGER", "big": "BIGINT",
+                "bool": "BOOLEAN"}[kind]
+
+
+class DuckBackend(Backend):
+    def __init__(self, con: Any) -> None:
+        super().__init__("duckdb")
+        self.con = con
+
+    def create(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def rows(self, select: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(select).fetchall()
+
+    def insert(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
+        cols = ", ".join(f"{c} {self.t(k)}" for c, k in columns)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name}({cols})")
+        if rows:
+            self.con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", rows)
+
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+# ---------------------------------------------------------------- the run
+
+
+def run_engine(engine: str, table_path: str | None, db_table: str | None, into: str | None, policy: Policy,
+               options: SqlOptions, progress: Callable[[TableSummary, int | None], None] | None = None
+               ) -> TableSummary:
+    """`--engine duckdb` (a file), `spark` (a file, Spark SQL in local mode) or a PostgreSQL URL (a table there)."""
+    if engine == "duckdb":
+        return run_sql_table(Path(table_path or ""), policy, options, progress)
+    if engine == "spark":
+        from zzcbec_docs.sqlmatch.spark import run_spark_table
+
+        return run_spark_table(Path(table_path or ""), policy, options, progress)
+    from zzcbec_docs.sqlmatch.postgres import run_postgres_table
+
+    return run_postgres_table(engine, table_path, db_table, into, policy, options, progress)
+
+
+def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
+                  progress: Callable[[TableSummary, int | None], None] | None = None,
+                  remote: Any = None) -> TableSummary:
+    """DuckDB reads the file (or `remote` gives the rows), the compiled query decides them (in DuckDB, or in
+    `remote`: PostgreSQL, Spark), DuckDB writes the outputs."""
+    import duckdb
+
+    t0 = time.perf_counter()
+    _T[:] = [t0, time.process_time()]
+    out: Path | None = options.out_dir
+    work: Path | None = None
+    con = duckdb.connect()
+    threads = options.jobs or os.cpu_count() or 1
+    con.execute(f"SET threads={threads}")
+    con.execute("SET preserve_insertion_order=true")
+    con.execute(f"SET memory_limit='{os.environ.get('ZZCBEC_MEMORY_LIMIT', '3GB')}'")  # beyond it DuckDB spills to disk
+    created = out is not None and not out.exists()
+    try:
+        if path is not None:
+            check_header(con, path, policy, options.columns_map)  # a usage error writes nothing
+        else:
+            remote.check_header()
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            work = Path(os.path.join(out, f".match-{os.getpid()}.part"))
+            work.mkdir(exist_ok=True)
+            con.execute(f"SET temp_directory={_sql_path(work / 'spill')}")
+        else:
+            import tempfile
+
+            work = Path(tempfile.mkdtemp(prefix="zzcbec-match-"))
+        src = Source(con, path, policy, options.columns_map, work) if path is not None else remote.source()
+        phase("read")
+        summary = TableSummary()
+        fields = {c.field: c.kind for c in src.columns}
+        db: Backend = DuckBackend(con)
+        if remote is None:
+            decide_in(db, src, policy, fields, options)
+            phase("typed and checked")
+        else:
+            db = remote.decide(con, src, fields, options, work)  # where `w` now is
+        clauses = policy.claimable()
+        _summarise(db, summary, src, clauses, counts=out is None)  # with --out: counted from the matches written
+        files: list[str] = []
+        if out is not None:
+            files = _write_outputs(con, _long(policy, clauses), work, policy, summary, clauses)
+            phase("outputs")
+        if remote is not None:
+            remote.commit(summary)
+        want = out is not None and (options.bundles if options.bundles is not None
+                                    else summary.rows <= BUNDLES_BY_DEFAULT)
+        summary.seconds = time.perf_counter() - t0
+        if progress:
+            progress(summary, summary.rows)
+        summary.files = files  # type: ignore[attr-defined]
+        summary.bundles_skipped = not want  # type: ignore[attr-defined]
+        if want and out is not None:
+            summary.bundles = _write_bundles(con, src, policy, out, path or Path(str(getattr(remote, "name", "table"))),
+                                             options.ledger_url, clauses)
+            phase("bundles")
+        if out is not None:
+            for name in files:
+                os.replace(work / name, out / name)
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    except BaseException:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+            work = None
+        if created and out is not None and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        if remote is not None:
+            remote.abort()
+        raise
+    finally:
+        con.close()
+        if remote is not None:
+            remote.close()
+        if work is not None and (out is None or work.parent == out):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def wide_types(policy: Policy) -> dict[str, str]:
+    """The columns of `w`, typed (to carry it from another engine into DuckDB)."""
+    cols = {"_row": "BIGINT", "uscc": "VARCHAR", "name": "VARCHAR", "district_c": "VARCHAR", "year": "INTEGER"}
+    for n in policy.claimable():
+        cols.update({f"s_{n}": "VARCHAR", f"a_{n}": "DECIMAL(18,2)", f"ci_{n}": "DECIMAL(18,2)",
+                     f"lo_{n}": "DECIMAL(18,2)", f"g_{n}": "VARCHAR", f"m_{n}": "VARCHAR", f"no_{n}": "VARCHAR"})
+    return cols
+
+
+def raw_types(src: Source) -> dict[str, str]:
+    return {"_row": "BIGINT", **{C.raw(c.field): "VARCHAR" for c in src.columns}}
+
+
+def eligible_rows_sql(policy: Policy) -> str:
+    anyone = " OR ".join(f"s_{n} = 'eligible'" for n in policy.claimable()) or "FALSE"
+    return f"SELECT _row FROM w WHERE {anyone}"
+
+
+def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
+    """`raw` (trimmed text by field), the bad rows named by the row engine's reader, then `t` (typed)."""
+    d = db.d
+    allcols = [f"c{i}" for i in range(src.width)]
+    by_index = {c.index: c for c in src.columns}
+    names = {i: (C.raw(by_index[i].field) if i in by_index else f"u{i}") for i in range(src.width)}
+    trimmed = ", ".join(f"{_stripped(d, f'c{i}')} AS {names[i]}" for i in range(src.width))
+    blank = " AND ".join(f"{n} IS NULL" for n in names.values()) or "TRUE"
+    raws = ", ".join(names[i] for i in by_index)
+    db.create("raw", f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM (SELECT _row, _width, _extra, "
+                     f"{', '.join(allcols)}, {trimmed} FROM src) s WHERE NOT ({blank}) OR _extra")
+    db.drop("src")
+    # one row per enterprise and year: a later row repeating both is refused, naming the first
+    u = by_field(src.columns, "uscc")
+    ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
+    db.create("dup", f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
+                     f"AS first_row FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) q "
+                     "WHERE _row > first_row")
+    errors: list[CellError] = list(src.errors)
+    dups = db.rows("SELECT _row, first_row FROM dup")
+    for number, first in dups:
+        errors.append(CellError(int(number), u.letter, u.header, f"与第 {first} 行重复：同一企业同一年度只能有一行",
+                                f"duplicates row {first}: one row per enterprise and year"))
+    suspect = C.suspect_sql(policy, fields, d)
+    rows = db.rows(f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
+                   "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row")
+    bad: list[int] = [int(r[0]) for r in dups]
+    for r in rows:
+        number, width, extra, cells = int(r[0]), r[1], r[2], [c if c is not None else "" for c in r[3:]]
+        if width is not None and width > len(cells):
+            cells += ["x" if extra else ""] * (width - len(cells))
+        row, row_errors, _ = parse_row(policy, src.columns, src.width, number, cells)
+        if row is None:
+            errors += row_errors
+            bad.append(number)
+    errors.sort(key=lambda e: e.row)  # stable: each row's cells stay in the reader's order
+    src.errors = errors
+    db.insert("bad", [("_row", "big")], [(b,) for b in bad])
+    db.insert("excl", [("lu", "text")], [(x,) for x in sorted(options.exclusion_list)])
+    typed = C.typed_columns(policy, fields, d)
+    db.create("t", (
+        f"SELECT _row, upper({C.raw('uscc')}) AS uscc, {C.raw('name')} AS name, "
+        f"{C.raw('district')} AS district, {C.canonical_district_sql(d, C.raw('district'))} AS district_c, "
+        f"CAST({C.raw('year')} AS INTEGER) AS year, (e.lu IS NOT NULL) AS _listed"
+        f"{', ' + ', '.join(typed) if typed else ''} FROM raw LEFT JOIN (SELECT DISTINCT lu FROM excl) e "
+        f"ON e.lu = upper({C.raw('uscc')}) WHERE _row NOT IN (SELECT _row FROM bad) AND NOT _extra ORDER BY _row"))
+
+
+def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
+    """The rows typed and checked, the earlier awards loaded, and `w` (the decisions, one row per row)."""
+    _typed_rows(db, src, policy, fields, options)
+    src.matched = int(db.rows("SELECT count(*) FROM t")[0][0])
+    prior = _load_prior(db, policy, options.ledger_url, fields) if options.ledger_url else False
+    if db.d.name == "spark":  # Catalyst would inline the layers into one another: each is made on its own
+        steps = C.wide_steps(policy, fields, db.d, "t", prior=prior)
+        for name, select in steps:
+            db.create(name, select)
+        for name, _ in steps[:-1]:
+            db.drop(name)
+        return
+    query = C.wide_query(policy, fields, db.d, "t", prior=prior)
+    if isinstance(db, DuckBackend):  # computed as it is written (t is in the table's order, and so is w)
+        db.con.execute(f"CREATE OR REPLACE TEMP VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
+        return
+    db.create("w", query + " ORDER BY _row")
+
+
+def _stripped(d: Any, cell: str) -> str:
+    """What str.strip() leaves of a cell, NULL when nothing: the engine's trim, and the whole set of
+    whitespace only where the cell still begins or ends with some (rare; trimming by a set is slow)."""
+    ws = C.WHITESPACE
+    x = f"trim({cell})" if d.name != "spark" else f"trim({cell})"
+    if d.name == "duckdb":
+        cls = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in ws) + "]"
+        return (f"NULLIF(CASE WHEN regexp_matches({x}, '^{cls}|{cls}$') THEN {d.trim(cell, ws)} ELSE {x} END, '')")
+    return f"NULLIF({d.trim(cell, ws)}, '')"
+
+
+def by_field(columns: list[Column], name: str) -> Column:
+    return next(c for c in columns if c.field == name)
+
+
+def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, str]) -> bool:
+    """The ledger's standing awards (revoked ones do not count) as `prior`, in the ledger's order."""
+    from sqlalchemy import and_, select
+
+    from zzcbec_docs.bundle.model import PriorAward, competition_key
+    from zzcbec_docs.ledger import open_ledger
+    from zzcbec_docs.ledger import schema as s
+    from zzcbec_docs.money import fmt_yuan
+    from zzcbec_docs.rules.context import which
+
+    ledger = open_ledger(ledger_url, upgrade=False)
+    a, n, r = s.awards, s.notices, s.revocations
+    try:
+        with ledger.engine.connect() as conn:
+            rows = conn.execute(
+                select(a.c.uscc, a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name,
+                       n.c.number, a.c.id)
+                .join(n, n.c.id == a.c.notice_id).outerjoin(r, r.c.notice_id == n.c.id)
+                .where(and_(r.c.id.is_(None))).order_by(a.c.id)).all()
+    finally:
+        ledger.engine.dispose()
+    data = []
+    for row in rows:
+        amount = Decimal(row.amount_cents) / 100
+        p = PriorAward(clause=row.clause, year=row.year, amount=amount, competition_name=row.competition_name,
+                       source="ledger", reference=row.number)
+        note = f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
+        tier = Decimal(row.tier_cents) / 100 if row.tier_cents is not None else None
+        data.append((row.uscc, row.clause, row.year, amount, tier, competition_key(row.competition_name), row.id,
+                     which([p]), note))
+    db.insert("prior", [("uscc", "text"), ("clause", "int"), ("year", "int"), ("amount", "money"), ("tier", "money"),
+                        ("ckey", "text"),
+                        ("ord", "big"), ("which_piece", "text"), ("note_piece", "text")], data)
+    # the item of a per-item cap, keyed as the rules compare it (competition_key)
+    for item in sorted({policy.item_fact(c) for c in policy.claimable() if policy.item_fact(c)} - {None}):
+        assert item is not None
+        key_col = C.col(item) + "_key"
+        if item not in fields:
+            db.create("t2", f"SELECT t.*, CAST(NULL AS {db.t('text')}) AS {key_col} FROM t")
+        else:
+            names = [x[0] for x in db.rows(f"SELECT DISTINCT {C.col(item)} FROM t WHERE {C.col(item)} IS NOT NULL")]
+            db.insert("ikeys", [("name", "text"), ("ckey", "text")], [(x, competition_key(x)) for x in names])
+            db.create("t2", f"SELECT t.*, k.ckey AS {key_col} FROM t LEFT JOIN ikeys k ON k.name = t.{C.col(item)} "
+                            "ORDER BY _row")
+            db.drop("ikeys")
+        db.drop("t")
+        db.create("t", "SELECT * FROM t2")
+        db.drop("t2")
+    return True
+
+
+def _long(policy: Policy, clauses: list[int]) -> str:
+    """One row per enterprise and clause, in the table's order (COLUMNS, typed)."""
+    structs = []
+    for k, n in enumerate(clauses):
+        name = policy.clauses[n].name.replace("'", "''")
+        structs.append(f"{{'k': {k}, 'clause': {n}, 'clause_name': '{name}', 'status': s_{n}, 'amount': a_{n}, "
+                       f"'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}}}")
+    return (f"SELECT uscc, name, district_c AS district, year, _row, unnest([{', '.join(structs)}], recursive := true) "
+            "FROM w")
+
+
+def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[int], counts: bool = True) -> None:
+    matched = src.matched
+    bad = len({e.row for e in src.errors})
+    summary.rows, summary.bad_rows = matched + bad, bad
+    summary.first_errors = src.errors[:20]
+    summary.errors = src.errors  # type: ignore[attr-defined]
+    if not counts:
+        return
+    for k in STATUSES:
+        summary.statuses[k] = 0
+    union = " UNION ALL ".join(f"SELECT s_{n} AS status, count(*) AS n FROM w GROUP BY 1" for n in clauses)
+    for status, count in db.rows(f"SELECT status, sum(n) FROM ({union}) q GROUP BY status"):
+        summary.statuses[status] = int(count)
+        summary.matches += int(count)
+    parts = " UNION ALL ".join(
+        f"SELECT district_c, {n} AS clause, a_{n} AS amount, ci_{n} AS city, lo_{n} AS loc FROM w WHERE s_{n} = 'eligible'"
+        for n in clauses)
+    for district, clause, n, amount, city, local, unsettled in db.rows(
+            f"SELECT district_c, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(loc), 0), "
+            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM ({parts}) q GROUP BY district_c, clause"):
+        summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled))
+    anyone = " OR ".join(f"s_{n} = 'eligible'" for n in clauses) or "FALSE"
+    for district, n in db.rows(f"SELECT district_c, count(*) FROM w WHERE {anyone} GROUP BY district_c"):
+        summary.qualifying[district] = int(n)
+
+
+def _summarise_matches(con: Any, matches: str, summary: TableSummary) -> None:
+    """Statuses and the totals by district and clause, from the matches as written."""
+    for k in STATUSES:
+        summary.statuses[k] = 0
+    summary.matches = 0
+    for status, count in con.execute(f"SELECT status, count(*) FROM {matches} GROUP BY status").fetchall():
+        summary.statuses[status] = int(count)
+        summary.matches += int(count)
+    summary.totals.clear()
+    for district, clause, n, amount, city, local, unsettled in con.execute(
+            f"SELECT district, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
+            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM {matches} WHERE status = 'eligible' "
+            "GROUP BY district, clause").fetchall():
+        summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local),
+                                                        Decimal(unsettled))
+    summary.qualifying.clear()
+    for district, n in con.execute(f"SELECT district, count(DISTINCT row) FROM {matches} WHERE status = 'eligible' "
+                                   "GROUP BY district").fetchall():
+        summary.qualifying[district] = int(n)
+
+
+def _xml_text(expr: str) -> str:
+    escaped = f"replace(replace(replace({expr}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    return f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN '<c/>' ELSE '<c t=\"inlineStr\"><is><t>' || {escaped} || '</t></is></c>' END"
+
+
+def _xml_money(expr: str) -> str:
+    return f"CASE WHEN {expr} IS NULL THEN '<c/>' ELSE '<c s=\"1\"><v>' || CAST({expr} AS VARCHAR) || '</v></c>' END"
+
+
+def _xml_int(expr: str) -> str:
+    return f"'<c><v>' || CAST({expr} AS VARCHAR) || '</v></c>'"
+
+
+def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: TableSummary,
+                   clauses: list[int]) -> list[str]:
+    from zzcbec_docs.calculator import table_match
+    from zzcbec_docs.calculator.xlsx_stream import StreamingXlsx
+
+    parquet = work / "matches.parquet"
+    select_pq = ("SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
+                 f"notes, _row AS row FROM ({long})")
+    con.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
+    phase("decided, matches.parquet")
+    matches = f"read_parquet({_sql_path(parquet)})"
+    _summarise_matches(con, matches, summary)
+    name_csv = "CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END"
+    header = '"\ufeffuscc"'
+    select_csv = (f"SELECT uscc AS {header}, {name_csv} AS name, district, year, clause, clause_name, status, "
+                  "CAST(amount AS VARCHAR) AS amount, CAST(city AS VARCHAR) AS city, CAST(local AS VARCHAR) AS local, "
+                  f"gaps, missing, notes, row FROM {matches}")
+    con.execute(f"COPY ({select_csv}) TO {_sql_path(work / 'matches.csv')} (FORMAT csv, HEADER true)")
+    phase("matches.csv")
+    # the sheet: as many rows as Excel holds (header included), written by DuckDB as sheet XML
+    limit = table_match.MAX_ROWS - 1
+    xml = ("'<row r=\"' || CAST(file_row_number + 2 AS VARCHAR) || '\">' || "
+           + " || ".join([_xml_text("uscc"), _xml_text("name"), _xml_text("district"), _xml_int("year"),
+                          _xml_int("clause"), _xml_text("clause_name"), _xml_text("status"),
+                          _xml_money("amount"), _xml_money("city"), _xml_money("local"), _xml_text("gaps"),
+                          _xml_text("missing"), _xml_text("notes"), _xml_int("row")]) + " || '</row>'")
+    sheet_rows = work / "sheet.xml.part"
+    con.execute(f"COPY (SELECT {xml} FROM read_parquet({_sql_path(parquet)}, file_row_number=true) "
+                f"WHERE file_row_number < {limit}) TO {_sql_path(sheet_rows)} "
+                "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
+    written = min(summary.matches, limit)
+    summary.cut = summary.matches - written  # type: ignore[attr-defined]
+    book = StreamingXlsx(work / "matches.xlsx")
+    try:
+        book.start_sheet("matches", COLUMNS, WIDTHS)
+        with open(sheet_rows, "rb") as fh:
+            while True:
+                block = fh.read(1 << 22)
+                if not block:
+                    break
+                book.write_raw(block, 0)
+        book.rows += written  # noqa: the sheet's rows, counted once
+        book.start_sheet("totals", table_match.TOTAL_COLUMNS, [22, 14, 20, 12, 18, 18, 18, 18])
+        for values in total_rows(summary, policy):
+            book.append(values, table_match.TOTAL_KINDS)
+        if summary.cut:  # type: ignore[attr-defined]
+            book.append([f"matches 表仅列前 {written} 行（Excel 每表上限），全部 {summary.matches} 行见 matches.csv / "
+                         f"matches.parquet", "", "", None, None, None, None, None], table_match.TOTAL_KINDS)
+        book.close()
+    except BaseException:
+        book.discard()
+        raise
+    sheet_rows.unlink()
+    errors: list[CellError] = summary.errors  # type: ignore[attr-defined]
+    with open(work / "errors.csv", "w", encoding="utf-8", newline="") as fh:
+        fh.write("\ufeff" + ",".join(ERROR_COLUMNS) + "\r\n")
+        w = csv.writer(fh, lineterminator="\r\n")
+        for e in errors:
+            w.writerow([e.row, e.column, e.header, e.zh, e.en])
+    return ["matches.csv", "matches.parquet", "matches.xlsx", "errors.csv"]
+
+
+def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path, ledger_url: str | None,
+                   clauses: list[int]) -> int:
+    """A pre-filled bundle per enterprise and year with an eligible clause (table_match.prefilled_bundle)."""
+    from zzcbec_docs.calculator.match import Match
+    from zzcbec_docs.calculator.table_match import _write_whole, prefilled_bundle
+
+    fields = [c.field for c in src.columns]
+    kinds = {c.field: c.kind for c in src.columns}
+    cols = ", ".join(f"raw.{C.raw(f)}" for f in fields)
+    parquet = _sql_path(out / f".match-{os.getpid()}.part" / "matches.parquet")
+    cur = con.execute(f"SELECT m.row, m.clauses, m.amounts, {cols} FROM (SELECT row, list(clause ORDER BY clause) AS "
+                      f"clauses, list(amount ORDER BY clause) AS amounts FROM read_parquet({parquet}) WHERE status = "
+                      "'eligible' GROUP BY row) m JOIN raw ON raw._row = m.row ORDER BY m.row")
+    ledger = None
+    if ledger_url:
+        from zzcbec_docs.ledger import open_ledger
+
+        ledger = open_ledger(ledger_url, upgrade=False)
+    folder = out / "bundles"
+    folder.mkdir(exist_ok=True)
+    exclusion = policy.exclusion_fact
+    count = 0
+    try:
+        while True:
+            batch = cur.fetchmany(5000)
+            if not batch:
+                break
+            for r in batch:
+                number = r[0]
+                values = dict(zip(fields, r[3:], strict=True))
+                plain: dict[str, Any] = {}
+                for f, v in values.items():
+                    if v is None or f in APPLICANT_FIELDS or f == exclusion:
+                        continue
+                    kind = kinds[f]
+                    typed: Any = v
+                    if kind == "flag":
+                        typed = v.lower() in ("true", "是", "1")
+                    elif kind == "count":
+                        typed = int(v)
+                    if "." in f:
+                        fact, item = f.split(".", 1)
+                        plain.setdefault(fact, {})[item] = typed
+                    else:
+                        plain[f] = typed
+                ex = values.get(exclusion)
+                etrade = None if ex is None else ex.lower() in ("true", "是", "1")
+                row = TableRow(row=number, uscc=values["uscc"].upper(), name=values["name"],
+                               district=values["district"], year=int(values["year"]), etrade=etrade)
+                matches = [Match(n, policy.clauses[n].name, "eligible", amount=Decimal(a))
+                           for n, a in zip(r[1], r[2], strict=True)]
+                prior = tuple(ledger.history_readonly(row.uscc)) if ledger is not None else ()
+                text = prefilled_bundle(row, plain, matches, policy, str(path), prior)
+                _write_whole(folder / f"{row.uscc}-{row.year}.yaml", text)
+                count += 1
+    finally:
+        if ledger is not None:
+            ledger.engine.dispose()
+    return count
