@@ -219,6 +219,7 @@ def test_a_case_returned_for_correction_is_resubmitted_within_the_same_case(desk
     page = c["ent-a"].get(f"/cases/{A}")
     assert "推广费发票与合同金额不符" in page.text and 'href="/apply?correct=' in page.text
     assert c["ent-a"].get("/api/cases").json()[0]["status"] == "returned"
+    assert "待补正" in c["bureau"].get("/bureau").text  # the bureau's cases by status show it too
     # nothing to award while it is back with the enterprise
     assert c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY}).status_code == 409
     # the same bundle again is no correction
