@@ -91,6 +91,43 @@ def sign_in(client: httpx.Client | Any, username: str, password: str = PASSWORD)
     return client
 
 
+# the accounts `add_accounts` makes, in the order the matrix tests write their expected statuses
+ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
+
+
+def two_case_desk(ledger_url: str) -> Any:
+    """A desk with five accounts, case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6);
+    a generator for a fixture to `yield from`."""
+    from starlette.testclient import TestClient
+
+    from zzcbec_docs.desk.app import create_app
+
+    add_accounts(ledger_url)
+    app = create_app(ledger_url)
+    clients = {"anonymous": TestClient(app, base_url="http://desk.test")}
+    for name in ROLES[1:]:
+        clients[name] = sign_in(TestClient(app, base_url="http://desk.test"), name)
+    a = clients["ent-a"].post("/api/cases", json=clause1())
+    b = clients["ent-b"].post("/api/cases", json=clause6())
+    assert a.status_code == 201 and b.status_code == 201, (a.text, b.text)
+    yield {"c": clients, "A": a.json()["id"], "B": b.json()["id"], "url": ledger_url, "app": app}
+    app.state.desk.ledger.engine.dispose()
+
+
+def statuses(desk: dict, method: str, path: str, body: Any = None, roles: tuple = ROLES, **request: Any) -> dict[str, int]:
+    """The status each role gets for one request (never a 5xx)."""
+    out = {}
+    for role in roles:
+        r = desk["c"][role].request(method, path, json=body, **request)
+        assert r.status_code < 500, (role, path, r.text)
+        out[role] = r.status_code
+    return out
+
+
+def expect(anonymous: int, ent_a: int, ent_b: int, rev_jinshui: int, rev_xinzheng: int, bureau: int) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau), strict=True))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

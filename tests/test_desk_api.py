@@ -8,46 +8,17 @@ import json
 from decimal import Decimal
 
 import pytest
-from starlette.testclient import TestClient
 
 from conftest import SAMPLES, run_cli, write_bundle
-from desk_support import ENT_A, add_accounts, clause1, clause6, sign_in
+from desk_support import ENT_A, ROLES, clause1, expect, statuses, two_case_desk
 
 # awards are dated on or after the review that approves them (reviews are dated today): issue 19
 TODAY = dt.date.today().isoformat()
 
-ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
-
-
 @pytest.fixture
 def desk(ledger_url):
     """A desk with five accounts, case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6)."""
-    from zzcbec_docs.desk.app import create_app
-
-    url = ledger_url
-    add_accounts(url)
-    app = create_app(url)
-    clients = {"anonymous": TestClient(app, base_url="http://desk.test")}
-    for name in ROLES[1:]:
-        clients[name] = sign_in(TestClient(app, base_url="http://desk.test"), name)
-    a = clients["ent-a"].post("/api/cases", json=clause1())
-    b = clients["ent-b"].post("/api/cases", json=clause6())
-    assert a.status_code == 201 and b.status_code == 201, (a.text, b.text)
-    yield {"c": clients, "A": a.json()["id"], "B": b.json()["id"], "url": url, "app": app}
-    app.state.desk.ledger.engine.dispose()
-
-
-def statuses(desk, method: str, path: str, body=None, roles=ROLES) -> dict[str, int]:
-    out = {}
-    for role in roles:
-        r = desk["c"][role].request(method, path, json=body)
-        assert r.status_code < 500, (role, path, r.text)
-        out[role] = r.status_code
-    return out
-
-
-def expect(anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau) -> dict[str, int]:
-    return dict(zip(ROLES, (anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau), strict=True))
+    yield from two_case_desk(ledger_url)
 
 
 def test_reading_routes_by_role_own_and_others(desk):

@@ -14,51 +14,28 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import run_cli
-from desk_support import add_accounts, clause1, clause6, sign_in
+from desk_support import ROLES, add_accounts, clause1, expect, sign_in, statuses, two_case_desk
 
 # awards are dated on or after the review that approves them (reviews are dated today): issue 19
 TODAY = dt.date.today().isoformat()
 
-ROLES = ("anonymous", "ent-a", "ent-b", "rev-jinshui", "rev-xinzheng", "bureau")
-
-
 @pytest.fixture
 def desk(ledger_url):
     """Five accounts; case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6)."""
-    from zzcbec_docs.desk.app import create_app
-
-    add_accounts(ledger_url)
-    app = create_app(ledger_url)
-    clients = {"anonymous": TestClient(app, base_url="http://desk.test")}
-    for name in ROLES[1:]:
-        clients[name] = sign_in(TestClient(app, base_url="http://desk.test"), name)
-    a = clients["ent-a"].post("/api/cases", json=clause1())
-    b = clients["ent-b"].post("/api/cases", json=clause6())
-    assert a.status_code == 201 and b.status_code == 201, (a.text, b.text)
-    yield {"c": clients, "A": a.json()["id"], "B": b.json()["id"], "url": ledger_url, "app": app}
-    app.state.desk.ledger.engine.dispose()
+    yield from two_case_desk(ledger_url)
 
 
 def by_role(desk, method: str, path: str, body=None, roles=ROLES) -> dict[str, int]:
-    out = {}
-    for role in roles:
-        r = desk["c"][role].request(method, path, json=body, follow_redirects=False)
-        assert r.status_code < 500, (role, path, r.text)
-        out[role] = r.status_code
-    return out
-
-
-def row(anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau) -> dict[str, int]:
-    return dict(zip(ROLES, (anonymous, ent_a, ent_b, rev_jinshui, rev_xinzheng, bureau), strict=True))
+    return statuses(desk, method, path, body, roles, follow_redirects=False)
 
 
 # ---------------------------------------------------------------------- the matrix
 def test_the_new_routes_by_role_own_case_and_others(desk):
     A = desk["A"]  # ent-a's, in 金水区: ent-b and the 新郑市 reviewer do not learn it exists
-    assert by_role(desk, "GET", "/api/queue") == row(401, 403, 403, 200, 200, 200)
-    assert by_role(desk, "GET", "/api/log") == row(401, 403, 403, 403, 403, 200)
-    assert by_role(desk, "GET", "/log/export.csv") == row(303, 403, 403, 403, 403, 200)  # a page: to sign-in
-    assert by_role(desk, "GET", "/api/inbox") == row(401, 200, 200, 200, 200, 200)
+    assert by_role(desk, "GET", "/api/queue") == expect(401, 403, 403, 200, 200, 200)
+    assert by_role(desk, "GET", "/api/log") == expect(401, 403, 403, 403, 403, 200)
+    assert by_role(desk, "GET", "/log/export.csv") == expect(303, 403, 403, 403, 403, 200)  # a page: to sign-in
+    assert by_role(desk, "GET", "/api/inbox") == expect(401, 200, 200, 200, 200, 200)
     # taking: a reviewer of the case's district only
     assert by_role(desk, "POST", f"/api/cases/{A}/take", roles=ROLES[:3] + ROLES[4:]) == {
         "anonymous": 401, "ent-a": 403, "ent-b": 404, "rev-xinzheng": 404, "bureau": 403}
@@ -78,13 +55,13 @@ def test_the_new_routes_by_role_own_case_and_others(desk):
                        ("/api/matches", None)):
         got = by_role(desk, "POST", path, body, ROLES[:5])
         assert got == {"anonymous": 401, "ent-a": 403, "ent-b": 403, "rev-jinshui": 403, "rev-xinzheng": 403}, path
-    assert by_role(desk, "GET", "/payments/2026.xlsx") == row(303, 403, 403, 403, 403, 200)
+    assert by_role(desk, "GET", "/payments/2026.xlsx") == expect(303, 403, 403, 403, 403, 200)
     for page in ("/queue", "/log", "/awards", "/publicity", "/matches"):
         got = by_role(desk, "GET", page)
         assert got["anonymous"] == 303 and got["ent-a"] == 403 and got["bureau"] == 200, (page, got)
-    assert by_role(desk, "GET", "/inbox") == row(303, 200, 200, 200, 200, 200)
+    assert by_role(desk, "GET", "/inbox") == expect(303, 200, 200, 200, 200, 200)
     # 免申即享: each enterprise its own; nobody else has claims
-    assert by_role(desk, "GET", "/api/claims") == row(401, 200, 200, 403, 403, 403)
+    assert by_role(desk, "GET", "/api/claims") == expect(401, 200, 200, 403, 403, 403)
     # none of the refused calls above left a trace on case A
     events = [e["kind"] for e in desk["c"]["bureau"].get(f"/api/cases/{A}").json()["events"]]
     assert events == ["submitted"]

@@ -45,17 +45,22 @@ def _closed(case: Case) -> StepConflict | None:
     return None
 
 
+def _open_assignee(ledger: Any, conn: Any, case_id: str) -> tuple[Case, str | None]:
+    """Inside the step's transaction: the applicant locked, the case still open; the case and who has it now."""
+    row, case = case_in(conn, case_id)
+    ledger.lock_applicant(conn, row.uscc)
+    closed = _closed(case)
+    if closed:
+        raise closed
+    return case, assignee_of(store.event_rows(conn, [case_id]))
+
+
 def take(ledger: Any, case_id: str, *, actor: str) -> Assignment:
     """The reviewer `actor` takes the case (受理). Refused while another reviewer has it: the bureau reassigns."""
     if not actor:
         raise ReviewRefused("未指明操作人", "no actor given")
     with ledger.transaction() as conn:
-        row, case = case_in(conn, case_id)
-        ledger.lock_applicant(conn, row.uscc)
-        closed = _closed(case)
-        if closed:
-            raise closed
-        now = assignee_of(store.event_rows(conn, [case_id]))
+        case, now = _open_assignee(ledger, conn, case_id)
         if now == actor:
             return Assignment(case, actor, now, False)
         if now is not None:
@@ -74,12 +79,7 @@ def assign(ledger: Any, case_id: str, *, reviewer: str, actor: str, reason: str 
     if not actor or not reviewer:
         raise ReviewRefused("未指明审核人或操作人", "no reviewer or actor given", pointer="/reviewer")
     with ledger.transaction() as conn:
-        row, case = case_in(conn, case_id)
-        ledger.lock_applicant(conn, row.uscc)
-        closed = _closed(case)
-        if closed:
-            raise closed
-        now = assignee_of(store.event_rows(conn, [case_id]))
+        case, now = _open_assignee(ledger, conn, case_id)
         if now == reviewer:
             return Assignment(case, reviewer, now, False)
         store.add_event(conn, case_id, "assigned", actor,
