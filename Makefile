@@ -77,6 +77,7 @@ demo: install
 
 test: install axe
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
+	$(PY) -m ruff format --check -q zzcbec_docs tests benchmarks
 	$(PY) -m mypy
 	$(PY) -m zzcbec_docs.bundle.publish --check
 	$(PY) -m pytest -q -p no:cacheprovider

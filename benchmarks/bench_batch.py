@@ -28,8 +28,24 @@ sys.path.insert(0, str(ROOT))
 
 from zzcbec_docs.bundle.uscc import complete  # noqa: E402
 
-DISTRICTS = ["中原区", "二七区", "管城区", "金水区", "上街区", "惠济区", "中牟县", "巩义市", "荥阳市", "新密市",
-             "新郑市", "登封市", "郑东新区", "高新区", "经开区", "航空港区"]
+DISTRICTS = [
+    "中原区",
+    "二七区",
+    "管城区",
+    "金水区",
+    "上街区",
+    "惠济区",
+    "中牟县",
+    "巩义市",
+    "荥阳市",
+    "新密市",
+    "新郑市",
+    "登封市",
+    "郑东新区",
+    "高新区",
+    "经开区",
+    "航空港区",
+]
 CLAUSES = [
     (1, {"import_export": "12000000", "promotion_costs": "800000"}),
     (2, {"payment_license": True, "hq_level": "regional", "cbec_settlement": "12000000000"}),
@@ -38,11 +54,25 @@ CLAUSES = [
     (6, {"uses_zz_logistics": True, "import_export": "30000000", "intl_logistics_costs": "2500000"}),
     (7, {"served_zz_cbec_enterprises": 120, "clearance_orders": 60000000, "import_export": "5200000000"}),
     (8, {"park_cbec_enterprises": 25, "park_foreign_trade": "5500000000"}),
-    (9, {"demo_park_level": "provincial", "cbec_import_export": "120000000", "service_revenue": "0",
-         "service_fees": {"rent": "300000", "property_management": "60000", "utilities": "45000"}}),
+    (
+        9,
+        {
+            "demo_park_level": "provincial",
+            "cbec_import_export": "120000000",
+            "service_revenue": "0",
+            "service_fees": {"rent": "300000", "property_management": "60000", "utilities": "45000"},
+        },
+    ),
     (10, {"in_incubation_program": True, "requested": "8000"}),
-    (11, {"competition_name": "郑州跨境电商大赛", "competition_approved": True, "held_in_zhengzhou": True,
-          "requested": "150000"}),
+    (
+        11,
+        {
+            "competition_name": "郑州跨境电商大赛",
+            "competition_approved": True,
+            "held_in_zhengzhou": True,
+            "requested": "150000",
+        },
+    ),
     (12, {"store_area_m2": "1500", "opened_on": "2025-01-01", "cbec_retail_import": "35000000"}),
 ]
 
@@ -54,11 +84,21 @@ def make_bundles(n: int, folder: Path) -> None:
         if i % 5 == 0 and clause not in (1, 6):  # every fifth enterprise claims three clauses
             claims += [{"clause": 1, "facts": CLAUSES[0][1]}, {"clause": 6, "facts": CLAUSES[4][1]}]
         district = DISTRICTS[i % len(DISTRICTS)]
-        b = {"schema_version": "1.0", "year": 2026, "applicant": {
-            "name": f"郑州基准测试第{i}号跨境电商有限公司", "uscc": complete(f"91410100MB{i:07d}"),
-            "district": district, "etrade_core_zone_policy": False, "address": f"郑州市{district}测试路{i}号",
-            "legal_representative": "王某", "contact": {"name": "李某", "phone": "0371-60000000"},
-            "bank": {"name": "中国银行郑州分行", "account": f"6217{i:015d}"}}, "claims": claims}
+        b = {
+            "schema_version": "1.0",
+            "year": 2026,
+            "applicant": {
+                "name": f"郑州基准测试第{i}号跨境电商有限公司",
+                "uscc": complete(f"91410100MB{i:07d}"),
+                "district": district,
+                "etrade_core_zone_policy": False,
+                "address": f"郑州市{district}测试路{i}号",
+                "legal_representative": "王某",
+                "contact": {"name": "李某", "phone": "0371-60000000"},
+                "bank": {"name": "中国银行郑州分行", "account": f"6217{i:015d}"},
+            },
+            "claims": claims,
+        }
         (folder / f"bundle-{i:05d}.json").write_text(json.dumps(b, ensure_ascii=False), encoding="utf-8")
 
 
@@ -84,8 +124,12 @@ def tree_rss_kb(pid: int) -> int:
 def run(folder: Path, out: Path, jobs: int) -> tuple[float, int, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "batch", str(folder), "--out", str(out),
-                             "--jobs", str(jobs)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", "batch", str(folder), "--out", str(out), "--jobs", str(jobs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     peak = 0
     stop = threading.Event()
 
@@ -114,13 +158,19 @@ def main() -> None:
         folder.mkdir()
         make_bundles(n, folder)
         # fonts prepared once beforehand, as after any first run
-        subprocess.run([sys.executable, "-c", "from zzcbec_docs.documents import fonts; fonts.prepare_working_copies()"],
-                       check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        subprocess.run(
+            [sys.executable, "-c", "from zzcbec_docs.documents import fonts; fonts.prepare_working_copies()"],
+            check=True,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        )
         for jobs in jobs_list:
             wall, docs, peak = run(folder, Path(tmp) / f"out-{jobs}", jobs)
             results[jobs] = wall
-            print(f"{n} bundles, --jobs {jobs}: {wall:.1f} s wall, {docs} documents, {docs / wall:.1f} documents/s, "
-                  f"peak memory {peak} MB", flush=True)
+            print(
+                f"{n} bundles, --jobs {jobs}: {wall:.1f} s wall, {docs} documents, {docs / wall:.1f} documents/s, "
+                f"peak memory {peak} MB",
+                flush=True,
+            )
         if 1 in results and 2 in results:
             print(f"speed-up 2 jobs vs 1: {results[1] / results[2]:.2f}×")
         if len(sys.argv) <= 1:
@@ -128,8 +178,10 @@ def main() -> None:
             big.mkdir()
             make_bundles(2 * n, big)
             wall, docs, peak = run(big, Path(tmp) / "out-1000", 2)
-            print(f"{2 * n} bundles, --jobs 2: {wall:.1f} s wall, {docs} documents, {docs / wall:.1f} documents/s, "
-                  f"peak memory {peak} MB; {wall / results[2]:.2f}× the time of {n}")
+            print(
+                f"{2 * n} bundles, --jobs 2: {wall:.1f} s wall, {docs} documents, {docs / wall:.1f} documents/s, "
+                f"peak memory {peak} MB; {wall / results[2]:.2f}× the time of {n}"
+            )
 
 
 if __name__ == "__main__":

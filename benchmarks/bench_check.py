@@ -36,8 +36,10 @@ def main(rounds: int = 5, per_round: int = 2000) -> None:
                 name, raw = batch[i % len(batch)]
                 decide(parse_bundle(raw, name, policy=load_policy()), policy)
             rates.append(per_round / (time.perf_counter() - t0))
-        print(f"{label}: {statistics.median(rates):,.0f} bundles/s (median of {rounds} rounds of {per_round}; "
-              f"min {min(rates):,.0f}, max {max(rates):,.0f}) over {len(batch)} distinct bundles")
+        print(
+            f"{label}: {statistics.median(rates):,.0f} bundles/s (median of {rounds} rounds of {per_round}; "
+            f"min {min(rates):,.0f}, max {max(rates):,.0f}) over {len(batch)} distinct bundles"
+        )
 
 
 if __name__ == "__main__":

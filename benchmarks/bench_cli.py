@@ -63,8 +63,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = 
     """(wall, CPU) seconds of one run; CPU counts the command's worker processes too."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or ENV, cwd=cwd,
-                       timeout=900)
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or ENV, cwd=cwd, timeout=900)
     elapsed = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in (0, 1):
@@ -106,8 +105,9 @@ def main() -> None:
     args = ap.parse_args()
     z = zzcbec()
     soffice = soffice_command()
-    print(f"zzcbec: {' '.join(z)}; cores: {os.cpu_count()}; load average: "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"zzcbec: {' '.join(z)}; cores: {os.cpu_count()}; load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     results: list[bool] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -117,49 +117,76 @@ def main() -> None:
         bundles30 = sorted(str(p) for p in many.iterdir())
 
         # warm-up: fonts and caches, as after the first use (not timed)
-        subprocess.run([*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf,docx", "--out",
-                        str(tmp / "warm")], env=ENV, check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf,docx", "--out", str(tmp / "warm")],
+            env=ENV,
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
 
         # 1. one notice
         out1 = tmp / "one"
-        one = best(args.runs, [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf", "--out", str(out1)],
-                   before=lambda: fresh(out1), label="one")
+        one = best(
+            args.runs,
+            [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf", "--out", str(out1)],
+            before=lambda: fresh(out1),
+            label="one",
+        )
         pdf = next(out1.glob("*-notice-specimen.pdf"))
-        line("zzcbec render: one notice (PDF), fresh process", f"{one * 1000:.0f} ms", f"(CPU {CPU['one'] * 1000:.0f} ms)")
+        line(
+            "zzcbec render: one notice (PDF), fresh process",
+            f"{one * 1000:.0f} ms",
+            f"(CPU {CPU['one'] * 1000:.0f} ms)",
+        )
 
         # 2. thirty notices in one command
         out30 = tmp / "thirty"
-        thirty = best(args.runs, [*z, "render", *bundles30, "--doc", "notice", "--format", "pdf", "--out",
-                                  str(out30)], before=lambda: fresh(out30), label="thirty")
-        line("zzcbec render: 30 notices (PDF) in one command", f"{thirty:.2f} s ({thirty / 30 * 1000:.0f} ms each)",
-             f"(CPU {CPU['thirty']:.2f} s)")
+        thirty = best(
+            args.runs,
+            [*z, "render", *bundles30, "--doc", "notice", "--format", "pdf", "--out", str(out30)],
+            before=lambda: fresh(out30),
+            label="thirty",
+        )
+        line(
+            "zzcbec render: 30 notices (PDF) in one command",
+            f"{thirty:.2f} s ({thirty / 30 * 1000:.0f} ms each)",
+            f"(CPU {CPU['thirty']:.2f} s)",
+        )
 
         # 3. check
         check = best(args.runs, [*z, "check", str(SAMPLE)], label="check")
         results.append(check <= 0.200)
-        line("zzcbec check: one bundle, fresh process", f"{check * 1000:.0f} ms",
-             f"target ≤ 200 ms (CPU {CPU['check'] * 1000:.0f} ms)", check <= 0.200)
+        line(
+            "zzcbec check: one bundle, fresh process",
+            f"{check * 1000:.0f} ms",
+            f"target ≤ 200 ms (CPU {CPU['check'] * 1000:.0f} ms)",
+            check <= 0.200,
+        )
 
         # 4. determinism and size
         again = tmp / "again"
         fresh(again)
-        timed([*z, "render", *bundles30, "--doc", "notice", "--format", "pdf,docx", "--out", str(again),
-               "--jobs", "1"])
+        timed([*z, "render", *bundles30, "--doc", "notice", "--format", "pdf,docx", "--out", str(again), "--jobs", "1"])
         par = tmp / "parallel"
         fresh(par)
         timed([*z, "render", *bundles30, "--doc", "notice", "--format", "pdf,docx", "--out", str(par)])
         same = sorted(p.name for p in again.iterdir()) == sorted(p.name for p in par.iterdir()) and all(
-            p.read_bytes() == (par / p.name).read_bytes() for p in again.iterdir())
+            p.read_bytes() == (par / p.name).read_bytes() for p in again.iterdir()
+        )
         results.append(same)
-        line("same bytes: 30 notices serial (--jobs 1) vs parallel", "identical" if same else "DIFFERENT",
-             "", same)
+        line("same bytes: 30 notices serial (--jobs 1) vs parallel", "identical" if same else "DIFFERENT", "", same)
         sample_again = tmp / "one-again"
         fresh(sample_again)
         timed([*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf", "--out", str(sample_again)])
         same_one = (sample_again / pdf.name).read_bytes() == pdf.read_bytes()
         results.append(same_one)
-        line("same bytes: the notice made twice under SOURCE_DATE_EPOCH",
-             hashlib.sha256(pdf.read_bytes()).hexdigest()[:12] if same_one else "DIFFERENT", "", same_one)
+        line(
+            "same bytes: the notice made twice under SOURCE_DATE_EPOCH",
+            hashlib.sha256(pdf.read_bytes()).hexdigest()[:12] if same_one else "DIFFERENT",
+            "",
+            same_one,
+        )
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(pdf.read_bytes())).pages)
@@ -169,37 +196,65 @@ def main() -> None:
 
         # 5. LibreOffice on the same notices
         if soffice is None:
-            print("\nLibreOffice not found: the comparisons are skipped. Install it for this benchmark only:\n"
-                  "    apt-get install libreoffice-writer-nogui      (or libreoffice-writer)")
+            print(
+                "\nLibreOffice not found: the comparisons are skipped. Install it for this benchmark only:\n"
+                "    apt-get install libreoffice-writer-nogui      (or libreoffice-writer)"
+            )
         else:
             docx_dir = tmp / "docx"
             fresh(docx_dir)
-            subprocess.run([*z, "render", *bundles30, "--doc", "notice", "--format", "docx", "--out", str(docx_dir)],
-                           env=ENV, check=True, capture_output=True, timeout=900)
+            subprocess.run(
+                [*z, "render", *bundles30, "--doc", "notice", "--format", "docx", "--out", str(docx_dir)],
+                env=ENV,
+                check=True,
+                capture_output=True,
+                timeout=900,
+            )
             docx_files = sorted(str(p) for p in docx_dir.glob("*.docx"))
             one_docx = tmp / "one-docx"
             fresh(one_docx)
-            subprocess.run([*z, "render", str(SAMPLE), "--doc", "notice", "--format", "docx", "--out", str(one_docx)],
-                           env=ENV, check=True, capture_output=True, timeout=900)
+            subprocess.run(
+                [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "docx", "--out", str(one_docx)],
+                env=ENV,
+                check=True,
+                capture_output=True,
+                timeout=900,
+            )
             sample_docx = str(next(one_docx.glob("*.docx")))
             profile = tmp / "lo-profile"
             lo_env = dict(os.environ, HOME=str(tmp))
 
             def lo(files: list[str], out: Path) -> list[str]:
-                return [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                        "--outdir", str(out), *files]
+                return [
+                    soffice,
+                    f"-env:UserInstallation=file://{profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(out),
+                    *files,
+                ]
 
             subprocess.run(lo([sample_docx], tmp / "lo-warm"), env=lo_env, capture_output=True, timeout=600)
             lo_out1, lo_out30 = tmp / "lo-one", tmp / "lo-thirty"
-            lo_one = best(args.runs, lo([sample_docx], lo_out1), before=lambda: fresh(lo_out1), env=lo_env,
-                          label="lo_one")
-            lo_thirty = best(args.runs, lo(docx_files, lo_out30), before=lambda: fresh(lo_out30), env=lo_env,
-                             label="lo_thirty")
+            lo_one = best(
+                args.runs, lo([sample_docx], lo_out1), before=lambda: fresh(lo_out1), env=lo_env, label="lo_one"
+            )
+            lo_thirty = best(
+                args.runs, lo(docx_files, lo_out30), before=lambda: fresh(lo_out30), env=lo_env, label="lo_thirty"
+            )
             made = len(list(lo_out30.glob("*.pdf")))
-            line("LibreOffice (warm profile): one DOCX → PDF", f"{lo_one * 1000:.0f} ms",
-                 f"(CPU {CPU['lo_one'] * 1000:.0f} ms)")
-            line("LibreOffice (warm profile): 30 DOCX → PDF in one call",
-                 f"{lo_thirty:.2f} s ({lo_thirty / 30 * 1000:.0f} ms each)", f"(CPU {CPU['lo_thirty']:.2f} s; {made} made)")
+            line(
+                "LibreOffice (warm profile): one DOCX → PDF",
+                f"{lo_one * 1000:.0f} ms",
+                f"(CPU {CPU['lo_one'] * 1000:.0f} ms)",
+            )
+            line(
+                "LibreOffice (warm profile): 30 DOCX → PDF in one call",
+                f"{lo_thirty:.2f} s ({lo_thirty / 30 * 1000:.0f} ms each)",
+                f"(CPU {CPU['lo_thirty']:.2f} s; {made} made)",
+            )
             r1, r30 = lo_one / one, lo_thirty / thirty
             results += [r1 >= 1.5, r30 >= 3.0]
             line("one notice: zzcbec vs LibreOffice", f"{r1:.2f}× faster", "target ≥ 1.5×", r1 >= 1.5)
@@ -213,15 +268,24 @@ def main() -> None:
             walls = {}
             for jobs in (1, 2):
                 out = tmp / f"batch-{jobs}"
-                walls[jobs] = best(2, [*z, "batch", str(folder), "--out", str(out), "--jobs", str(jobs)],
-                                   before=lambda out=out: shutil.rmtree(out, ignore_errors=True), label=f"batch{jobs}")
-                line(f"zzcbec batch: 60 bundles, --jobs {jobs} (best of 2)", f"{walls[jobs]:.2f} s",
-                     f"(CPU {CPU[f'batch{jobs}']:.2f} s)")
+                walls[jobs] = best(
+                    2,
+                    [*z, "batch", str(folder), "--out", str(out), "--jobs", str(jobs)],
+                    before=lambda out=out: shutil.rmtree(out, ignore_errors=True),
+                    label=f"batch{jobs}",
+                )
+                line(
+                    f"zzcbec batch: 60 bundles, --jobs {jobs} (best of 2)",
+                    f"{walls[jobs]:.2f} s",
+                    f"(CPU {CPU[f'batch{jobs}']:.2f} s)",
+                )
             ratio = walls[1] / walls[2]
             results.append(ratio >= 1.6)
             line("batch: --jobs 2 vs --jobs 1", f"{ratio:.2f}× faster", "target ≥ 1.6×", ratio >= 1.6)
-    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
-          "(above the number of cores, other work shared the CPU: every wall time above is worse for it)")
+    print(
+        f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        "(above the number of cores, other work shared the CPU: every wall time above is worse for it)"
+    )
     print(f"{sum(results)} of {len(results)} targets met")
 
 

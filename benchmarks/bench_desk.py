@@ -29,13 +29,22 @@ PASSWORD = "bench-desk-password"
 
 
 def bundle(i: int, k: int) -> dict:
-    return {"schema_version": "1.0", "year": 2026, "applicant": {
-        "name": f"压测企业{i}有限公司", "uscc": complete(f"91410100MA{9100 + i:07d}"), "district": "金水区",
-        "etrade_core_zone_policy": False, "address": "郑州市金水区测试路1号", "legal_representative": "张某",
-        "contact": {"name": "赵某", "phone": "0371-12345678"},
-        "bank": {"name": "中国银行郑州分行", "account": "6217000000000000001"}},
+    return {
+        "schema_version": "1.0",
+        "year": 2026,
+        "applicant": {
+            "name": f"压测企业{i}有限公司",
+            "uscc": complete(f"91410100MA{9100 + i:07d}"),
+            "district": "金水区",
+            "etrade_core_zone_policy": False,
+            "address": "郑州市金水区测试路1号",
+            "legal_representative": "张某",
+            "contact": {"name": "赵某", "phone": "0371-12345678"},
+            "bank": {"name": "中国银行郑州分行", "account": "6217000000000000001"},
+        },
         # each bundle its own content; together an applicant's five stay under clause 1's cap of 50万
-        "claims": [{"clause": 1, "facts": {"import_export": "12000000", "promotion_costs": f"{50000 + 1000 * k}"}}]}
+        "claims": [{"clause": 1, "facts": {"import_export": "12000000", "promotion_costs": f"{50000 + 1000 * k}"}}],
+    }
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -80,21 +89,34 @@ def main() -> int:
     url = args.ledger or str(Path(tmp) / "ledger.db")
     zz = [sys.executable, "-m", "zzcbec_docs"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    users = [(f"bench-ent-{i}", ["--role", "enterprise", "--uscc", complete(f"91410100MA{9100 + i:07d}")])
-             for i in range(args.clients)]
-    users += [("bench-rev", ["--role", "reviewer", "--district", "金水区"]),
-              ("bench-bureau-1", ["--role", "bureau"]), ("bench-bureau-2", ["--role", "bureau"])]
+    users = [
+        (f"bench-ent-{i}", ["--role", "enterprise", "--uscc", complete(f"91410100MA{9100 + i:07d}")])
+        for i in range(args.clients)
+    ]
+    users += [
+        ("bench-rev", ["--role", "reviewer", "--district", "金水区"]),
+        ("bench-bureau-1", ["--role", "bureau"]),
+        ("bench-bureau-2", ["--role", "bureau"]),
+    ]
     print(f"accounts: {len(users)} on {url}")
     for name, extra in users:
-        subprocess.run([*zz, "users", "add", name, *extra, "--password-stdin", "--ledger", url], input=PASSWORD.encode(),
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*zz, "users", "add", name, *extra, "--password-stdin", "--ledger", url],
+            input=PASSWORD.encode(),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*zz, "serve", "--ledger", url, "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*zz, "serve", "--ledger", url, "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(300):
             try:

@@ -79,15 +79,17 @@ def generate(path: Path, rows: int) -> None:
         kind = table_fields(POLICY)[f]
         values = AROUND.get(f) or BY_KIND.get(kind) or BY_KIND["money"]
         if f == "etrade_core_zone_policy":
-            cols.append(f"CASE WHEN hash(i, 999) % 20 = 0 THEN '是' WHEN hash(i, 998) % 2 = 0 THEN '否' "
-                        f"ELSE NULL END AS \"{f}\"")
+            cols.append(
+                f"CASE WHEN hash(i, 999) % 20 = 0 THEN '是' WHEN hash(i, 998) % 2 = 0 THEN '否' "
+                f'ELSE NULL END AS "{f}"'
+            )
             continue
-        cols.append(f"CASE WHEN hash(i, {n + 1000}) % 10 < 4 THEN NULL ELSE {_pick(values, n)} END AS \"{f}\"")
+        cols.append(f'CASE WHEN hash(i, {n + 1000}) % 10 < 4 THEN NULL ELSE {_pick(values, n)} END AS "{f}"')
     con = duckdb.connect()
     con.execute(f"""COPY (
         SELECT b || substr('{alphabet}', CAST((31 - ({total}) % 31) % 31 AS INTEGER) + 1, 1) AS uscc,
                '郑州测试企业' || i || '有限公司' AS name, {_pick(DISTRICTS, 7)} AS district,
-               CASE WHEN i % 1000 = 999 THEN '26' ELSE '2026' END AS year, {', '.join(cols)}
+               CASE WHEN i % 1000 = 999 THEN '26' ELSE '2026' END AS year, {", ".join(cols)}
         FROM (SELECT i, {body} AS b FROM range({rows}) t(i)) ORDER BY i
     ) TO '{path}' (FORMAT csv, HEADER true)""")
     con.close()
@@ -118,8 +120,12 @@ def tree_rss(pid: int) -> int:
 def run(args: list[str]) -> tuple[float, int, dict]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "match", *args, "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", "match", *args, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     peak = 0
     while proc.poll() is None:
         peak = max(peak, tree_rss(proc.pid))
@@ -143,10 +149,14 @@ def head(path: Path, rows: int, into: Path) -> Path:
 def main(argv: list[str]) -> None:
     rows = next((int(a) for a in argv if a.isdigit()), 1_000_000)
     sample = int(argv[argv.index("--sample") + 1]) if "--sample" in argv else 20_000
-    engines = (argv[argv.index("--engines") + 1] if "--engines" in argv else "duckdb,python,postgresql,spark").split(",")
+    engines = (argv[argv.index("--engines") + 1] if "--engines" in argv else "duckdb,python,postgresql,spark").split(
+        ","
+    )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"zzcbec match: {rows:,} enterprise-years, {os.cpu_count()} cores; load average before: {load} "
-          "(other work on a shared machine lengthens every wall time)")
+    print(
+        f"zzcbec match: {rows:,} enterprise-years, {os.cpu_count()} cores; load average before: {load} "
+        "(other work on a shared machine lengthens every wall time)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         table = work / "table.csv"
@@ -166,24 +176,33 @@ def main(argv: list[str]) -> None:
             seconds, peak, summary = run([str(table), "--out", str(work / "duckdb"), "--no-bundles", "--jobs", "2"])
             results["duckdb"] = rows / seconds
             cut = f", matches.xlsx cut at {summary['matches'] - summary['cut']:,} rows" if summary.get("cut") else ""
-            print(f"{'match --engine duckdb (default)':<34} {seconds:7.2f} s  {rows / seconds:>12,.0f} rows/s  peak RSS "
-                  f"{peak / 2**20:,.0f} MiB; {summary['matches']:,} matches, {summary['bad_rows']} bad rows{cut}")
-            sizes = ", ".join(f"{p.name} {p.stat().st_size / 2**20:,.0f} MiB" for p in sorted((work / "duckdb").glob("*.*")))
+            print(
+                f"{'match --engine duckdb (default)':<34} {seconds:7.2f} s  {rows / seconds:>12,.0f} rows/s  peak RSS "
+                f"{peak / 2**20:,.0f} MiB; {summary['matches']:,} matches, {summary['bad_rows']} bad rows{cut}"
+            )
+            sizes = ", ".join(
+                f"{p.name} {p.stat().st_size / 2**20:,.0f} MiB" for p in sorted((work / "duckdb").glob("*.*"))
+            )
             print(f"{'':<34} {sizes}")
             small = head(table, min(rows, 100_000), work / "bundles.csv")
             seconds, peak, summary = run([str(small), "--out", str(work / "bundles"), "--bundles", "--jobs", "2"])
             nb = summary["bundles"]
             t_bundles = summary.get("bundle_seconds") or seconds
-            print(f"{'pre-filled bundles (--bundles)':<34} {nb:,} bundles for {min(rows, 100_000):,} rows in "
-                  f"{t_bundles:.2f} s: {nb / max(t_bundles, 1e-9):,.0f} bundles/s")
+            print(
+                f"{'pre-filled bundles (--bundles)':<34} {nb:,} bundles for {min(rows, 100_000):,} rows in "
+                f"{t_bundles:.2f} s: {nb / max(t_bundles, 1e-9):,.0f} bundles/s"
+            )
         part = head(table, min(rows, sample), work / "sample.csv")
         n = min(rows, sample)
         if "python" in engines:
-            seconds, peak, _ = run([str(part), "--out", str(work / "python"), "--engine", "python", "--jobs", "2",
-                                    "--no-bundles"])
+            seconds, peak, _ = run(
+                [str(part), "--out", str(work / "python"), "--engine", "python", "--jobs", "2", "--no-bundles"]
+            )
             results["python"] = n / seconds
-            print(f"{'match --engine python (reference)':<34} {seconds:7.2f} s  {n / seconds:>12,.0f} rows/s  "
-                  f"({n:,} rows; peak RSS {peak / 2**20:,.0f} MiB)")
+            print(
+                f"{'match --engine python (reference)':<34} {seconds:7.2f} s  {n / seconds:>12,.0f} rows/s  "
+                f"({n:,} rows; peak RSS {peak / 2**20:,.0f} MiB)"
+            )
         if "postgresql" in engines:
             base = os.environ.get("ZZCBEC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
             try:
@@ -195,11 +214,23 @@ def main(argv: list[str]) -> None:
                 with psycopg.connect(base, autocommit=True) as c:
                     c.execute(f"CREATE SCHEMA {schema}")
                 url = f"{base}?options=-csearch_path%3D{schema}"
-                seconds, peak, _ = run([str(part), "--out", str(work / "pg"), "--engine", url, "--no-bundles",
-                                        "--into", f"{schema}.matches"])
+                seconds, peak, _ = run(
+                    [
+                        str(part),
+                        "--out",
+                        str(work / "pg"),
+                        "--engine",
+                        url,
+                        "--no-bundles",
+                        "--into",
+                        f"{schema}.matches",
+                    ]
+                )
                 results["postgresql"] = n / seconds
-                print(f"{'match --engine postgresql://…':<34} {seconds:7.2f} s  {n / seconds:>12,.0f} rows/s  "
-                      f"({n:,} rows, results written back to a table and to DIR)")
+                print(
+                    f"{'match --engine postgresql://…':<34} {seconds:7.2f} s  {n / seconds:>12,.0f} rows/s  "
+                    f"({n:,} rows, results written back to a table and to DIR)"
+                )
                 with psycopg.connect(base, autocommit=True) as c:
                     c.execute(f"DROP SCHEMA {schema} CASCADE")
             except Exception as exc:  # noqa: BLE001
@@ -207,12 +238,16 @@ def main(argv: list[str]) -> None:
         if "spark" in engines:
             seconds, peak, _ = run([str(part), "--out", str(work / "spark"), "--engine", "spark", "--no-bundles"])
             results["spark"] = n / seconds
-            print(f"{'match --engine spark (local[2])':<34} {seconds:7.2f} s  {n / seconds:>12,.0f} rows/s  "
-                  f"({n:,} rows, JVM start included; peak RSS {peak / 2**20:,.0f} MiB)")
+            print(
+                f"{'match --engine spark (local[2])':<34} {seconds:7.2f} s  {n / seconds:>12,.0f} rows/s  "
+                f"({n:,} rows, JVM start included; peak RSS {peak / 2**20:,.0f} MiB)"
+            )
         print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
         if "duckdb" in results and rows >= 1_000_000:
-            print(f"target: 1,000,000 rows in ≤ 10 s → {'met' if rows / results['duckdb'] <= 10 else 'NOT met'} "
-                  f"({rows / results['duckdb']:.1f} s)")
+            print(
+                f"target: 1,000,000 rows in ≤ 10 s → {'met' if rows / results['duckdb'] <= 10 else 'NOT met'} "
+                f"({rows / results['duckdb']:.1f} s)"
+            )
 
 
 if __name__ == "__main__":

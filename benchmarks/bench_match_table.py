@@ -58,25 +58,56 @@ def value(name: str, kind: str, rnd: random.Random) -> str:
     if kind == "date":
         return rnd.choice(["2025-01-01", "2025-01-02", "2024-06-30"])
     if kind in ("hq_level", "demo_park_level"):
-        return rnd.choice(["national", "provincial", "none"] if kind == "demo_park_level"
-                          else ["national", "regional", "none"])
+        return rnd.choice(
+            ["national", "provincial", "none"] if kind == "demo_park_level" else ["national", "regional", "none"]
+        )
     if kind == "text":
         return rnd.choice(["第二届郑州跨境电商创新大赛", "海外仓两处"])
     return str(rnd.randint(0, 3_000_000))  # money
 
 
 KINDS = [  # (weight, the facts such an enterprise's row holds)
-    (55, ["import_export", "promotion_costs", "uses_zz_logistics", "intl_logistics_costs", "cbec_import_export",
-          "revenue", "revenue_prior_year", "uses_own_customs_code"]),
+    (
+        55,
+        [
+            "import_export",
+            "promotion_costs",
+            "uses_zz_logistics",
+            "intl_logistics_costs",
+            "cbec_import_export",
+            "revenue",
+            "revenue_prior_year",
+            "uses_own_customs_code",
+        ],
+    ),
     (10, ["served_cbec_enterprises", "revenue", "revenue_prior_year", "import_export"]),
     (3, ["park_cbec_enterprises", "park_foreign_trade"]),
-    (10, ["demo_park_level", "cbec_import_export", "service_revenue", "service_fees.rent",
-          "service_fees.property_management", "service_fees.utilities"]),
+    (
+        10,
+        [
+            "demo_park_level",
+            "cbec_import_export",
+            "service_revenue",
+            "service_fees.rent",
+            "service_fees.property_management",
+            "service_fees.utilities",
+        ],
+    ),
     (3, ["payment_license", "hq_level", "cbec_settlement", "settled_on", "cbec_import_export"]),
     (2, ["served_zz_cbec_enterprises", "clearance_orders", "import_export"]),
     (10, ["store_area_m2", "opened_on", "cbec_retail_import", "import_export"]),
-    (7, ["in_incubation_program", "requested", "competition_name", "competition_approved", "held_in_zhengzhou",
-         "overseas_warehouse", "brand_activity"]),
+    (
+        7,
+        [
+            "in_incubation_program",
+            "requested",
+            "competition_name",
+            "competition_approved",
+            "held_in_zhengzhou",
+            "overseas_warehouse",
+            "brand_activity",
+        ],
+    ),
 ]
 
 
@@ -90,10 +121,14 @@ def generate(path: Path, rows: int, seed: int = 15) -> None:
         exclusion = fields.index("etrade_core_zone_policy")
         for i in range(rows):
             known = set(rnd.choices([k for _, k in KINDS], weights=weights)[0])
-            facts = [value(f, table_fields(POLICY)[f], rnd) if f in known and rnd.random() < 0.9 else "" for f in fields]
+            facts = [
+                value(f, table_fields(POLICY)[f], rnd) if f in known and rnd.random() < 0.9 else "" for f in fields
+            ]
             facts[exclusion] = rnd.choices(["", "否", "是"], weights=[50, 45, 5])[0]
             year = "2026" if i % 1000 else "26"  # one row in a thousand is bad
-            w.writerow([complete(f"91410100MA{i:07d}"), f"郑州测试企业{i}有限公司", rnd.choice(DISTRICTS), year, *facts])
+            w.writerow(
+                [complete(f"91410100MA{i:07d}"), f"郑州测试企业{i}有限公司", rnd.choice(DISTRICTS), year, *facts]
+            )
 
 
 def tree_rss(pid: int) -> int:
@@ -124,8 +159,12 @@ def run(rows: int, work: Path) -> tuple[float, int, str]:
     out = work / f"out-{rows}"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "match", str(table), "--out", str(out),
-                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", "match", str(table), "--out", str(out), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     peak = 0
     while True:  # wait4: the exit status and the CPU time of the command and the workers it reaped
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -141,27 +180,39 @@ def run(rows: int, work: Path) -> tuple[float, int, str]:
     cpu = usage.ru_utime + usage.ru_stime
     sizes = ", ".join(f"{p.name} {p.stat().st_size / 2**20:.0f} MiB" for p in sorted(out.glob("matches.*")))
     bundles = sum(1 for _ in (out / "bundles").iterdir())
-    return seconds, peak, f"CPU {cpu:.1f} s (user {usage.ru_utime:.1f}, sys {usage.ru_stime:.1f}); {sizes}, {bundles} bundles"
+    return (
+        seconds,
+        peak,
+        f"CPU {cpu:.1f} s (user {usage.ru_utime:.1f}, sys {usage.ru_stime:.1f}); {sizes}, {bundles} bundles",
+    )
 
 
 def main(sizes: list[int]) -> None:
-    print(f"zzcbec match TABLE.csv --jobs 2 on {os.cpu_count()} cores; load average before: "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine slows the wall time)")
+    print(
+        f"zzcbec match TABLE.csv --jobs 2 on {os.cpu_count()} cores; load average before: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine slows the wall time)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         results = []
         for rows in sizes:
             seconds, peak, files = run(rows, Path(tmp))
             results.append((rows, seconds, peak))
-            print(f"{rows:>7,} rows: {seconds:6.1f} s ({rows / seconds:,.0f} rows/s), peak RSS of the process tree "
-                  f"{peak / 2**20:,.0f} MiB; {files}")
+            print(
+                f"{rows:>7,} rows: {seconds:6.1f} s ({rows / seconds:,.0f} rows/s), peak RSS of the process tree "
+                f"{peak / 2**20:,.0f} MiB; {files}"
+            )
         rows, seconds, _ = results[-1]
-        print("CPU time / 2 cores is the least wall time on 2 otherwise idle cores; with other work on the machine "
-              "the wall time above is longer")
+        print(
+            "CPU time / 2 cores is the least wall time on 2 otherwise idle cores; with other work on the machine "
+            "the wall time above is longer"
+        )
         verdict = "under" if seconds < 60 * rows / 100_000 else "OVER"
         print(f"target: 100,000 rows in under 60 s → {verdict} (scaled to {rows:,} rows)")
         if len(results) > 1:
-            print(f"memory: peak {results[0][2] / 2**20:,.0f} MiB at {results[0][0]:,} rows, "
-                  f"{results[-1][2] / 2**20:,.0f} MiB at {results[-1][0]:,} rows")
+            print(
+                f"memory: peak {results[0][2] / 2**20:,.0f} MiB at {results[0][0]:,} rows, "
+                f"{results[-1][2] / 2**20:,.0f} MiB at {results[-1][0]:,} rows"
+            )
 
 
 if __name__ == "__main__":

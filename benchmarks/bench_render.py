@@ -69,8 +69,10 @@ def main(n: int = 50) -> None:
     print(f"HarfBuzz subsetting: {'yes' if harfbuzz_subset_available() else 'NO (install libharfbuzz-subset0)'}")
     print(f"first notice (fonts, templates, stylesheet warm-up): {warm:.3f} s")
     print(f"content (rules + template), median of {n}: {statistics.median(content_times) * 1000:.1f} ms")
-    print(f"PDF  median of {n}: {med_pdf * 1000:.1f} ms  (min {min(pdf_times) * 1000:.1f}, "
-          f"max {max(pdf_times) * 1000:.1f}); {len(pdf) / 1024:.1f} KB, {pages} page(s)")
+    print(
+        f"PDF  median of {n}: {med_pdf * 1000:.1f} ms  (min {min(pdf_times) * 1000:.1f}, "
+        f"max {max(pdf_times) * 1000:.1f}); {len(pdf) / 1024:.1f} KB, {pages} page(s)"
+    )
     print(f"DOCX median of {n}: {statistics.median(docx_times) * 1000:.1f} ms; {len(docx) / 1024:.1f} KB")
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
@@ -82,10 +84,26 @@ def main(n: int = 50) -> None:
         for i in range(n):
             (src / f"notice-{i:03d}.docx").write_bytes(docx)
         profile = Path(tmp) / "profile"
-        cmd = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-               "--outdir", str(Path(tmp) / "out"), *sorted(str(p) for p in src.iterdir())]
-        warm = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                "--outdir", str(Path(tmp) / "warm"), str(src / "notice-000.docx")]
+        cmd = [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(Path(tmp) / "out"),
+            *sorted(str(p) for p in src.iterdir()),
+        ]
+        warm = [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(Path(tmp) / "warm"),
+            str(src / "notice-000.docx"),
+        ]
         subprocess.run(warm, capture_output=True, timeout=300, env=dict(os.environ, HOME=tmp))  # profile set-up
         t = time.perf_counter()
         subprocess.run(cmd, capture_output=True, timeout=600, check=True, env=dict(os.environ, HOME=tmp))
@@ -93,8 +111,10 @@ def main(n: int = 50) -> None:
         made = list((Path(tmp) / "out").glob("*.pdf"))
         per_doc = total / n
         size = statistics.median(p.stat().st_size for p in made) / 1024 if made else 0
-        print(f"LibreOffice batch: {n} DOCX → PDF in one call: {total:.2f} s, {per_doc * 1000:.0f} ms per document, "
-              f"{size:.0f} KB each ({len(made)} made)")
+        print(
+            f"LibreOffice batch: {n} DOCX → PDF in one call: {total:.2f} s, {per_doc * 1000:.0f} ms per document, "
+            f"{size:.0f} KB each ({len(made)} made)"
+        )
         print(f"zzcbec PDF vs LibreOffice batch: {per_doc / med_pdf:.1f}× faster")
 
 

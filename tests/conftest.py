@@ -36,14 +36,20 @@ def make_bundle(
     **applicant: Any,
 ) -> dict[str, Any]:
     a = {
-        "name": f"测试企业{n}有限公司", "uscc": uscc(n), "district": district,
-        "etrade_core_zone_policy": etrade, "address": "郑州市金水区测试路1号",
-        "legal_representative": "张某", "contact": {"name": "赵某", "phone": "0371-12345678"},
+        "name": f"测试企业{n}有限公司",
+        "uscc": uscc(n),
+        "district": district,
+        "etrade_core_zone_policy": etrade,
+        "address": "郑州市金水区测试路1号",
+        "legal_representative": "张某",
+        "contact": {"name": "赵某", "phone": "0371-12345678"},
         "bank": {"name": "中国银行郑州分行", "account": "6217000000000000001"},
     }
     a.update(applicant)
     b: dict[str, Any] = {
-        "schema_version": "1.0", "year": year, "applicant": a,
+        "schema_version": "1.0",
+        "year": year,
+        "applicant": a,
         "claims": claims if claims is not None else [{"clause": clause, "facts": facts or {}}],
     }
     if prior_awards:
@@ -56,13 +62,18 @@ def write_bundle(path: Path, bundle: dict[str, Any]) -> Path:
     return path
 
 
-def run_cli(*args: str, input: bytes | None = None, cwd: Path | None = None,
-            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: bytes | None = None, cwd: Path | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """The CLI as a user runs it: a separate process, `python -m zzcbec_docs`."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
     return subprocess.run(
-        [sys.executable, "-m", "zzcbec_docs", *args], input=input, capture_output=True,
-        cwd=cwd or ROOT, env=env, timeout=120,
+        [sys.executable, "-m", "zzcbec_docs", *args],
+        input=input,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
     )
 
 

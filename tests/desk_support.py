@@ -81,8 +81,12 @@ def clause1(n: int = 7101, promotion: str = "800000", import_export: str = "1200
 
 
 def clause6(n: int = 7102, costs: str = "2500000") -> dict:
-    return make_bundle(6, {"uses_zz_logistics": True, "import_export": "30000000", "intl_logistics_costs": costs},
-                       n=n, district="新郑市")
+    return make_bundle(
+        6,
+        {"uses_zz_logistics": True, "import_export": "30000000", "intl_logistics_costs": costs},
+        n=n,
+        district="新郑市",
+    )
 
 
 def sign_in(client: httpx.Client | Any, username: str, password: str = PASSWORD) -> Any:
@@ -114,7 +118,9 @@ def two_case_desk(ledger_url: str) -> Any:
     app.state.desk.ledger.engine.dispose()
 
 
-def statuses(desk: dict, method: str, path: str, body: Any = None, roles: tuple = ROLES, **request: Any) -> dict[str, int]:
+def statuses(
+    desk: dict, method: str, path: str, body: Any = None, roles: tuple = ROLES, **request: Any
+) -> dict[str, int]:
     """The status each role gets for one request (never a 5xx)."""
     out = {}
     for role in roles:
@@ -141,8 +147,18 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, PYTHONPATH=str(ROOT), ZZCBEC_DEMO_PASSWORD=PASSWORD)
-        args = [sys.executable, "-m", "zzcbec_docs", "serve", "--ledger", ledger_url, "--port", str(self.port),
-                "--workers", str(workers)] + (["--demo"] if demo else [])
+        args = [
+            sys.executable,
+            "-m",
+            "zzcbec_docs",
+            "serve",
+            "--ledger",
+            ledger_url,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+        ] + (["--demo"] if demo else [])
         self.log = open(log or os.devnull, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         deadline = time.monotonic() + 60

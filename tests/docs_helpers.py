@@ -41,8 +41,9 @@ def docx_footer_text(path: Path) -> str:
 
 
 def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
 
 
 def pdf_body_text(path: Path, provenance: str) -> str:
@@ -63,8 +64,11 @@ def header_rows(path: Path) -> list[str]:
     out = []
     for table in doc.tables:
         for row in table.rows:
-            if row._tr.trPr is not None and row._tr.trPr.find(
-                    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader") is not None:
+            if (
+                row._tr.trPr is not None
+                and row._tr.trPr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader")
+                is not None
+            ):
                 out.append("".join("".join(c.text.split()) for c in row.cells))
     return out
 
@@ -75,7 +79,7 @@ def without_repeated_headers(pdf_flat: str, headers: list[str]) -> str:
         keep = headers.count(h)
         parts = pdf_flat.split(h)
         if len(parts) - 1 > keep:
-            pdf_flat = h.join(parts[:keep + 1]) + "".join(parts[keep + 1:])
+            pdf_flat = h.join(parts[: keep + 1]) + "".join(parts[keep + 1 :])
     return pdf_flat
 
 
@@ -162,10 +166,14 @@ def misdrawn_characters(path: Path, source_face) -> list[str]:  # type: ignore[n
                     continue
                 # the face's glyph for the character, or the glyph the shaping chose (a code is the
                 # glyph id in the face WeasyPrint drew with: Noto's Simplified Chinese forms, say)
-                wanted = [_outline(s.getGlyphSet()[s.getBestCmap()[ord(text)]]) for s in sources
-                          if ord(text) in s.getBestCmap()]
-                wanted += [_outline(s.getGlyphSet()[s.getGlyphOrder()[code]]) for s in sources
-                           if code < len(s.getGlyphOrder())]
+                wanted = [
+                    _outline(s.getGlyphSet()[s.getBestCmap()[ord(text)]])
+                    for s in sources
+                    if ord(text) in s.getBestCmap()
+                ]
+                wanted += [
+                    _outline(s.getGlyphSet()[s.getGlyphOrder()[code]]) for s in sources if code < len(s.getGlyphOrder())
+                ]
                 for reading, glyphs in readings.items():
                     glyph = glyphs.get(code)
                     try:
@@ -196,7 +204,8 @@ def source_faces():  # type: ignore[no-untyped-def]
     for key, role in fonts.ROLES.items():  # the Noto fallback, found by fontconfig as it is installed
         fallback = fonts.fallback_for(key)
         if fallback is not None and (fallback.path, fallback.index) not in files.setdefault(
-                (fallback.family, role.weight), []):
+            (fallback.family, role.weight), []
+        ):
             files[(fallback.family, role.weight)].append((fallback.path, fallback.index))
 
     @cache
@@ -249,36 +258,45 @@ def baseline_lines(path: Path, page: int | None = None) -> list[tuple[int, float
 
 def word_boxes(path: Path) -> list[list[tuple[float, float, float, float, str]]]:
     """Per page, pdftotext's word boxes (xMin, yMin, xMax, yMax, text) in pt from the top-left."""
-    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
     pages = []
     for page in bbox.split("<page ")[1:]:
-        pages.append([(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
-            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page)])
+        pages.append(
+            [
+                (float(a), float(b), float(c), float(d), w)
+                for a, b, c, d, w in re.findall(
+                    r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page
+                )
+            ]
+        )
     return pages
 
 
 def horizontal_rules(path: Path, page: int, dpi: int = 200) -> list[tuple[float, float, float, float, str]]:
     """The page's horizontal lines drawn at least 100 mm long, from its pixels: (top, bottom, left,
     right) in pt and 'red' or 'black'. Text never makes a run of ink that long."""
-    raw = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(path)],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(path)], capture_output=True, check=True
+    ).stdout
     header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", raw)
     assert header, "pdftoppm gave no PPM"
     w, h = int(header.group(1)), int(header.group(2))
-    data = memoryview(raw)[header.end():]
+    data = memoryview(raw)[header.end() :]
     scale = 72 / dpi
     rows: list[tuple[int, int, int, str]] = []
     for y in range(h):
-        row = data[3 * w * y: 3 * w * (y + 1)]
+        row = data[3 * w * y : 3 * w * (y + 1)]
         best = (0, 0, 0, "")
         start = None
         colour = ""
         for x in range(w + 1):
             if x < w:
                 r, g, b = row[3 * x], row[3 * x + 1], row[3 * x + 2]
-                kind = "red" if r > 150 and r - g > 60 and r - b > 60 else ("black" if r < 110 and g < 110 and b < 110
-                                                                             else "")
+                kind = (
+                    "red"
+                    if r > 150 and r - g > 60 and r - b > 60
+                    else ("black" if r < 110 and g < 110 and b < 110 else "")
+                )
             else:
                 kind = ""
             if kind and start is None:
@@ -296,8 +314,10 @@ def horizontal_rules(path: Path, page: int, dpi: int = 200) -> list[tuple[float,
             rules[-1].append(row)
         else:
             rules.append([row])
-    return [(r[0][0] * scale, (r[-1][0] + 1) * scale, min(x[1] for x in r) * scale, max(x[2] for x in r) * scale,
-             r[0][3]) for r in rules]
+    return [
+        (r[0][0] * scale, (r[-1][0] + 1) * scale, min(x[1] for x in r) * scale, max(x[2] for x in r) * scale, r[0][3])
+        for r in rules
+    ]
 
 
 FONTS_CONF = """<?xml version="1.0"?>
@@ -333,14 +353,35 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
         dirs.add(str(Path(face.path).parent))
         for name in (role.docx_name, role.docx_latin):
             edit = '<edit name="weight" mode="assign"><const>bold</const></edit>' if role.weight == "bold" else ""
-            aliases.append(f'<match target="pattern"><test name="family"><string>{name}</string></test>'
-                           f'<edit name="family" mode="assign" binding="strong"><string>{face.family}</string></edit>'
-                           f"{edit}</match>")
+            aliases.append(
+                f'<match target="pattern"><test name="family"><string>{name}</string></test>'
+                f'<edit name="family" mode="assign" binding="strong"><string>{face.family}</string></edit>'
+                f"{edit}</match>"
+            )
     conf = out_dir / "fonts.conf"
-    conf.write_text(FONTS_CONF.format(dirs="".join(f"<dir>{d}</dir>" for d in sorted(dirs)),
-                                      aliases="\n  ".join(aliases), cache=out_dir / "fc-cache"), encoding="utf-8")
+    conf.write_text(
+        FONTS_CONF.format(
+            dirs="".join(f"<dir>{d}</dir>" for d in sorted(dirs)),
+            aliases="\n  ".join(aliases),
+            cache=out_dir / "fc-cache",
+        ),
+        encoding="utf-8",
+    )
     env = dict(os.environ, FONTCONFIG_FILE=str(conf), HOME=str(out_dir))
-    subprocess.run([soffice, f"-env:UserInstallation=file://{out_dir / 'profile'}", "--headless", "--convert-to",
-                    "pdf", "--outdir", str(out_dir), str(docx)], env=env, capture_output=True, check=True,
-                   timeout=300)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{out_dir / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out_dir),
+            str(docx),
+        ],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     return out_dir / (docx.stem + ".pdf")

@@ -35,8 +35,16 @@ def _summary(out: Path) -> list[dict]:
 
 
 def test_batch_checks_renders_and_summarises(tmp_path):
-    folder = _inputs(tmp_path, ["clause01-eligible.yaml", "multi-clause-eligible.yaml", "clause04-referred.yaml",
-                                "ineligible-clause06-below.yaml", "invalid/wrong-uscc-check.yaml"])
+    folder = _inputs(
+        tmp_path,
+        [
+            "clause01-eligible.yaml",
+            "multi-clause-eligible.yaml",
+            "clause04-referred.yaml",
+            "ineligible-clause06-below.yaml",
+            "invalid/wrong-uscc-check.yaml",
+        ],
+    )
     (folder / "broken.yaml").write_bytes(b"\xff\xfe not yaml")
     out = tmp_path / "out"
     r = run_cli("batch", str(folder), "--out", str(out), "--jobs", "2")
@@ -64,8 +72,10 @@ def test_batch_checks_renders_and_summarises(tmp_path):
 
 
 def test_summary_xlsx_is_formatted_and_adds_up(tmp_path):
-    folder = _inputs(tmp_path, ["clause01-eligible.yaml", "clause06-eligible.yaml", "clause07-eligible.yaml",
-                                "shangjie-unsettled.yaml"])
+    folder = _inputs(
+        tmp_path,
+        ["clause01-eligible.yaml", "clause06-eligible.yaml", "clause07-eligible.yaml", "shangjie-unsettled.yaml"],
+    )
     out = tmp_path / "out"
     r = run_cli("batch", str(folder), "--out", str(out), "--docs", "notice", "--format", "pdf")
     assert r.returncode == 0, r.stderr.decode()
@@ -84,11 +94,24 @@ def test_summary_xlsx_is_formatted_and_adds_up(tmp_path):
 
 
 def test_a_crashing_renderer_is_isolated(tmp_path):
-    folder = _inputs(tmp_path, ["clause01-eligible.yaml", "clause06-eligible.yaml", "clause10-eligible.yaml",
-                                "clause12-eligible.yaml"])
+    folder = _inputs(
+        tmp_path,
+        ["clause01-eligible.yaml", "clause06-eligible.yaml", "clause10-eligible.yaml", "clause12-eligible.yaml"],
+    )
     out = tmp_path / "out"
-    r = run_cli("batch", str(folder), "--out", str(out), "--jobs", "2", "--docs", "notice", "--format", "docx",
-                extra_env={"ZZCBEC_FAULT": "crash:clause06-eligible.yaml"})
+    r = run_cli(
+        "batch",
+        str(folder),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--docs",
+        "notice",
+        "--format",
+        "docx",
+        extra_env={"ZZCBEC_FAULT": "crash:clause06-eligible.yaml"},
+    )
     assert r.returncode == 1
     rows = {Path(x["来源 source"]).name: x for x in _summary(out)}
     assert "crashed" in rows["clause06-eligible.yaml"]["错误 errors"]
@@ -110,9 +133,13 @@ def test_an_interrupted_batch_resumes_and_leaves_no_partial_file(tmp_path):
     folder = _inputs(tmp_path, [p.name for p in sorted(SAMPLES.glob("clause*-eligible.yaml"))])
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "batch", str(folder), "--out", str(out),
-                             "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", "batch", str(folder), "--out", str(out), "--jobs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     manifests = out / ".zzcbec-batch"
     while time.time() < deadline and len(list(manifests.glob("*.json"))) < 3:
@@ -154,9 +181,25 @@ def test_on_a_terminal_the_progress_is_a_bar_with_time_left(tmp_path):
     folder = _inputs(tmp_path, ["clause01-eligible.yaml", "clause10-eligible.yaml"])
     master, slave = pty.openpty()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.run([sys.executable, "-m", "zzcbec_docs", "batch", str(folder), "--out", str(tmp_path / "out"),
-                        "--docs", "notice", "--format", "docx"], stdout=subprocess.PIPE, stderr=slave, env=env,
-                       timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zzcbec_docs",
+            "batch",
+            str(folder),
+            "--out",
+            str(tmp_path / "out"),
+            "--docs",
+            "notice",
+            "--format",
+            "docx",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=env,
+        timeout=120,
+    )
     os.close(slave)
     seen = b""
     while True:

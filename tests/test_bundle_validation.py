@@ -27,16 +27,29 @@ def jb(bundle) -> str:
 
 
 def test_good_bundle_parses_money_exactly():
-    b = parse_bundle(jb(make_bundle(1, {"import_export": 12000000.1, "promotion_costs": "800000.05"})).encode(), "b.json", policy=load_policy())
+    b = parse_bundle(
+        jb(make_bundle(1, {"import_export": 12000000.1, "promotion_costs": "800000.05"})).encode(),
+        "b.json",
+        policy=load_policy(),
+    )
     from decimal import Decimal
 
     assert b.claims[0].facts == {"import_export": Decimal("12000000.1"), "promotion_costs": Decimal("800000.05")}
 
 
-@pytest.mark.parametrize("value, fragment", [
-    ("-1", "金额"), (-1, "金额"), ("12.345", "金额"), ("abc", "金额"), ("1e7", "金额"), (True, "应为"),
-    ("", "金额"), (None, "应为"),
-])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ("-1", "金额"),
+        (-1, "金额"),
+        ("12.345", "金额"),
+        ("abc", "金额"),
+        ("1e7", "金额"),
+        (True, "应为"),
+        ("", "金额"),
+        (None, "应为"),
+    ],
+)
 def test_bad_amounts_name_their_pointer(value, fragment):
     p = problems(jb(make_bundle(1, {**GOOD, "import_export": value})))
     assert p[0].path == "/claims/0/facts/import_export"
@@ -59,8 +72,11 @@ def test_nan_and_infinity_are_refused(literal):
 def test_unknown_field_missing_fact_and_wrong_type_are_all_reported():
     b = make_bundle(6, {"uses_zz_logistics": "yes", "import_export": "1", "colour": "red"})
     paths = {p.path for p in problems(jb(b))}
-    assert paths == {"/claims/0/facts/colour", "/claims/0/facts/intl_logistics_costs",
-                     "/claims/0/facts/uses_zz_logistics"}
+    assert paths == {
+        "/claims/0/facts/colour",
+        "/claims/0/facts/intl_logistics_costs",
+        "/claims/0/facts/uses_zz_logistics",
+    }
 
 
 def test_wrong_uscc_check_character():
@@ -86,11 +102,19 @@ def test_duplicate_clause_is_refused_but_clause_11_may_repeat_per_competition():
     (p,) = problems(jb(b))
     assert p.path == "/claims/1/clause"
     comp = {"competition_approved": True, "held_in_zhengzhou": True, "requested": "1"}
-    ok = make_bundle(claims=[{"clause": 11, "facts": {**comp, "competition_name": "甲"}},
-                             {"clause": 11, "facts": {**comp, "competition_name": "乙"}}])
+    ok = make_bundle(
+        claims=[
+            {"clause": 11, "facts": {**comp, "competition_name": "甲"}},
+            {"clause": 11, "facts": {**comp, "competition_name": "乙"}},
+        ]
+    )
     assert len(parse_bundle(jb(ok).encode(), "b.json", policy=load_policy()).claims) == 2
-    same = make_bundle(claims=[{"clause": 11, "facts": {**comp, "competition_name": "甲"}},
-                               {"clause": 11, "facts": {**comp, "competition_name": "甲"}}])
+    same = make_bundle(
+        claims=[
+            {"clause": 11, "facts": {**comp, "competition_name": "甲"}},
+            {"clause": 11, "facts": {**comp, "competition_name": "甲"}},
+        ]
+    )
     assert problems(jb(same))[0].path == "/claims/1/clause"
 
 
@@ -197,9 +221,13 @@ def test_fast_validation_agrees_with_the_published_schema():
     from zzcbec_docs.errors import BundleError
     from zzcbec_docs.loading import parse_text
 
-    cases = [make_bundle(1, GOOD), make_bundle(6, {"uses_zz_logistics": "yes", "colour": 1}),
-             make_bundle(9, {"demo_park_level": "city", "service_fees": {"water": "1"}}),
-             make_bundle(claims=[{"clause": 16, "facts": {}}, {"clause": 2}, "x"]), {"year": "2026"}]
+    cases = [
+        make_bundle(1, GOOD),
+        make_bundle(6, {"uses_zz_logistics": "yes", "colour": 1}),
+        make_bundle(9, {"demo_park_level": "city", "service_fees": {"water": "1"}}),
+        make_bundle(claims=[{"clause": 16, "facts": {}}, {"clause": 2}, "x"]),
+        {"year": "2026"},
+    ]
     for f in sorted(SAMPLES.rglob("*.yaml")):
         cases.append(parse_text(f.read_text(encoding="utf-8"), f.name, BundleError))
     for data in cases:

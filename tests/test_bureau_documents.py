@@ -38,10 +38,14 @@ def _bundles(tmp: Path) -> dict[str, Path]:
         "one-clause": SAMPLES / "clause01-eligible.yaml",
         "many-clauses": SAMPLES / "multi-clause-eligible.yaml",
         "two-competitions": SAMPLES / "clause11-eligible.yaml",
-        "long-name": write_bundle(tmp / "long.json", make_bundle(
-            1, {"import_export": "12000000", "promotion_costs": "800000"}, name=LONG_NAME, n=31)),
-        "rare-name": write_bundle(tmp / "rare.json", make_bundle(
-            1, {"import_export": "12000000", "promotion_costs": "800000"}, name=RARE_NAME, n=32)),
+        "long-name": write_bundle(
+            tmp / "long.json",
+            make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, name=LONG_NAME, n=31),
+        ),
+        "rare-name": write_bundle(
+            tmp / "rare.json",
+            make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, name=RARE_NAME, n=32),
+        ),
     }
 
 
@@ -54,8 +58,14 @@ def bundles(tmp_path_factory):
     try:
         for key, src in _bundles(tmp).items():
             bundle = load_bundle(src, load_policy())
-            files = render_bundle(bundle, load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp / key,
-                                  notice=NoticeOptions(number="郑商务〔2026〕15号"))
+            files = render_bundle(
+                bundle,
+                load_policy(),
+                kinds=KINDS,
+                formats=["docx", "pdf"],
+                out_dir=tmp / key,
+                notice=NoticeOptions(number="郑商务〔2026〕15号"),
+            )
             out[key] = (bundle, {(f.kind, f.format): f.path for f in files})
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
@@ -80,12 +90,13 @@ def docx_xml(path: Path) -> dict[str, str]:
 
 def red_pixels(pdf: Path, page: int = 1, dpi: int = 30) -> list[tuple[int, int]]:
     """(x, y) of strongly red pixels on a page, read from pdftoppm's PPM (no imaging library needed)."""
-    raw = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)], capture_output=True, check=True
+    ).stdout
     header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", raw)
     assert header, "pdftoppm gave no PPM"
     w, h = int(header.group(1)), int(header.group(2))
-    data = raw[header.end():]
+    data = raw[header.end() :]
     out = []
     for i in range(w * h):
         r, g, b = data[3 * i], data[3 * i + 1], data[3 * i + 2]
@@ -105,13 +116,24 @@ def test_page_numbers_stand_7_mm_below_the_type_area_in_4_hao_songti_on_the_oute
     right on odd pages, left on even ones."""
     _, files = bundles["many-clauses"]
     pdf = files[(kind, "pdf")]
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                                                             check=True).stdout).group(1))
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        ).group(1)
+    )
     for page in range(1, pages + 1):
-        bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
-        dashes = [(float(x0), float(y0), float(y1)) for x0, y0, y1 in
-                  re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">—</word>', bbox)]
+        bbox = subprocess.run(
+            ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        dashes = [
+            (float(x0), float(y0), float(y1))
+            for x0, y0, y1 in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">—</word>', bbox
+            )
+        ]
         x0, y0, y1 = dashes[-1]
         assert abs(y0 - (297 - 35 + 7) * MM) < 0.5 * MM, (page, y0 / MM)  # its top 7 mm below the 版心
         assert abs((y1 - y0) - 14) < 0.5, (page, y1 - y0)  # 14 pt
@@ -120,14 +142,22 @@ def test_page_numbers_stand_7_mm_below_the_type_area_in_4_hao_songti_on_the_oute
     assert re.search(r"\+FandolSong\s", fonts), fonts  # 宋体 (FandolSong), not its bold
 
 
-@pytest.mark.parametrize("number", ["郑商务[2026]15号", "郑商务〔26〕15号", "郑商务〔2026〕015号", "郑商务〔2026〕第15号"])
+@pytest.mark.parametrize(
+    "number", ["郑商务[2026]15号", "郑商务〔26〕15号", "郑商务〔2026〕015号", "郑商务〔2026〕第15号"]
+)
 def test_a_document_number_not_in_gb_t_9704_form_is_refused_and_nothing_written(number, tmp_path):
     """〔〕 brackets, a four-digit year, no leading zeros, no 第: the notice is not made otherwise."""
     from zzcbec_docs.errors import ArgumentError
 
     with pytest.raises(ArgumentError) as e:
-        render_bundle(load_bundle(SAMPLES / "clause01-eligible.yaml", load_policy()), load_policy(), kinds=["notice"],
-                      formats=["docx", "pdf"], out_dir=tmp_path, notice=NoticeOptions(number=number))
+        render_bundle(
+            load_bundle(SAMPLES / "clause01-eligible.yaml", load_policy()),
+            load_policy(),
+            kinds=["notice"],
+            formats=["docx", "pdf"],
+            out_dir=tmp_path,
+            notice=NoticeOptions(number=number),
+        )
     assert "GB/T 9704" in e.value.zh and "GB/T 9704" in e.value.en
     assert list(tmp_path.iterdir()) == []
 
@@ -167,7 +197,9 @@ def test_notice_carries_banji_fuzhu_and_verification_code_and_no_tool_line(bundl
     assert "（本通知所列奖励依据《措施》征求意见稿测算，政策正式印发后以正式文本为准）" in text
     assert "zzcbec" not in text and bundle.sha256 not in text and "SHA-256" not in text
     # 版记 comes after the closing: 特此通知 → issuer → date → 附注 → 抄送 → 印发
-    order = [text.index(s) for s in ("特此通知", "郑州市商务局2026年1月1日", "（本通知", "抄送：", "办公室2026年1月1日印发")]
+    order = [
+        text.index(s) for s in ("特此通知", "郑州市商务局2026年1月1日", "（本通知", "抄送：", "办公室2026年1月1日印发")
+    ]
     assert order == sorted(order)
 
 
@@ -185,8 +217,9 @@ def test_notice_money_is_in_gongwen_style_and_each_clause_is_named_once(bundles,
     if key == "two-competitions":
         assert "符合《措施》第十一条规定" in docx_text(files[("notice", "docx")])
     if key == "one-clause":
-        assert "奖励资金合计24万元（人民币贰拾肆万元整），其中市级财政承担12万元，金水区财政承担12万元。" in \
-               docx_text(files[("notice", "docx")])
+        assert "奖励资金合计24万元（人民币贰拾肆万元整），其中市级财政承担12万元，金水区财政承担12万元。" in docx_text(
+            files[("notice", "docx")]
+        )
 
 
 @pytest.mark.parametrize("key", ALL)
@@ -215,7 +248,7 @@ def test_addressee_line_never_leaves_a_fragment(bundles, key):
     bundle, files = bundles[key]
     lines = [flat(x) for x in pdf_text(files[("notice", "pdf")]).splitlines()]
     at = next(i for i, x in enumerate(lines) if x.endswith("：") and bundle.applicant.name.endswith(x[:-1][-4:]))
-    assert len(lines[at]) >= 6, lines[at - 1: at + 1]  # never "司：" alone
+    assert len(lines[at]) >= 6, lines[at - 1 : at + 1]  # never "司：" alone
 
 
 def test_rare_character_is_drawn_and_extracts_back(bundles):
@@ -262,8 +295,9 @@ def test_pdf_body_lines_hold_28_characters(bundles):
 def test_pdf_body_lines_are_justified_to_the_right_edge_of_the_banxin(bundles):
     """Lines that a paragraph continues end flush on the 版心's right edge (28 + 156 mm), Chinese included."""
     _, files = bundles["many-clauses"]
-    bbox = subprocess.run(["pdftotext", "-bbox", str(files[("opinion", "pdf")]), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(files[("opinion", "pdf")]), "-"], capture_output=True, text=True, check=True
+    ).stdout
     right_edge = (28 + 156) * 72 / 25.4
     flush, ragged = 0, 0
     for page in bbox.split("<page ")[1:]:
@@ -356,28 +390,51 @@ def test_application_can_be_signed_stamped_and_reviewed(bundles, key, fmt):
     bundle, files = bundles[key]
     path = files[("application", fmt)]
     text = flat(pdf_text(path)) if fmt == "pdf" else docx_text(path)
-    for field in ("法定代表人（签字）", "单位盖章", "填报日期", "区县（市）商务主管部门初审意见", "区县（市）财政部门意见",
-                  "经办人（签字）", "负责人（签字）", "（盖章）", "自测奖励金额", "不是审核结论"):
+    for field in (
+        "法定代表人（签字）",
+        "单位盖章",
+        "填报日期",
+        "区县（市）商务主管部门初审意见",
+        "区县（市）财政部门意见",
+        "经办人（签字）",
+        "负责人（签字）",
+        "（盖章）",
+        "自测奖励金额",
+        "不是审核结论",
+    ):
         assert field in text, field
     assert "初核结果" not in text and "符合；" not in text
-    for commitment in ("真实、准确、完整", "经营异常", "严重违法失信", "近三年内无重大违法违规行为", "各级财政资金",
-                       "专款专用", "绩效评价", "退回全部奖励资金", "法律责任"):
+    for commitment in (
+        "真实、准确、完整",
+        "经营异常",
+        "严重违法失信",
+        "近三年内无重大违法违规行为",
+        "各级财政资金",
+        "专款专用",
+        "绩效评价",
+        "退回全部奖励资金",
+        "法律责任",
+    ):
         assert commitment in text, commitment
 
 
 def test_application_long_numbers_stay_on_one_line_and_the_letter_is_16_pt(bundles):
     bundle, files = bundles["many-clauses"]
     a = bundle.applicant
-    bbox = subprocess.run(["pdftotext", "-bbox", str(files[("application", "pdf")]), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(files[("application", "pdf")]), "-"], capture_output=True, text=True, check=True
+    ).stdout
     words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', bbox)
     texts = [w for _, _, w in words]
     for number in (a.uscc, a.bank["account"], a.contact["phone"]):
         assert number in texts, number  # one word on one line, not broken inside its cell
     pages = bbox.split("<page ")[1:]
     letter = next(p for p in pages if "承" in p and "诺" in p and "书" in p and "专款专用" in p)
-    heights = [float(b) - float(a_) for a_, b, w in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<',
-                                                                letter) if "承诺" in w or "本单位" in w]
+    heights = [
+        float(b) - float(a_)
+        for a_, b, w in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', letter)
+        if "承诺" in w or "本单位" in w
+    ]
     assert heights and min(heights) > 14, heights  # 3号 (16 pt) text, not 12 pt
     doc = Document(str(files[("application", "docx")]))
     commitments = [p for p in doc.paragraphs if p.text.startswith(("一、本单位", "四、获得"))]
@@ -406,10 +463,24 @@ def test_a_final_policy_removes_the_draft_note(tmp_path):
     data_dir = Path(__file__).resolve().parent.parent / "zzcbec_docs" / "policy" / "data"
     text = (data_dir / "zz-cbec-measures-draft.yaml").read_text(encoding="utf-8")
     final = tmp_path / "final.yaml"
-    final.write_text(text.replace("status: draft", "status: final", 1).replace(
-        "issued_on: null", "issued_on: 2026-01-01", 1), encoding="utf-8")
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "opinion,notice", "--format", "docx",
-                "--policy", str(final), "--out", str(tmp_path / "out"), "--date", "2026-03-05")
+    final.write_text(
+        text.replace("status: draft", "status: final", 1).replace("issued_on: null", "issued_on: 2026-01-01", 1),
+        encoding="utf-8",
+    )
+    r = run_cli(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--doc",
+        "opinion,notice",
+        "--format",
+        "docx",
+        "--policy",
+        str(final),
+        "--out",
+        str(tmp_path / "out"),
+        "--date",
+        "2026-03-05",
+    )
     assert r.returncode == 0, r.stderr.decode()
     for path in (tmp_path / "out").glob("*.docx"):
         text = docx_text(path)
@@ -421,14 +492,35 @@ def test_a_final_policy_removes_the_draft_note(tmp_path):
 
 def test_issuer_profile_sets_banner_code_cc_printer_and_contact(tmp_path):
     profile = tmp_path / "issuer.yaml"
-    profile.write_text(yaml.safe_dump({
-        "name": "郑州航空港经济综合实验区商务局", "mark": "郑州航空港经济综合实验区商务局文件", "code": "郑港商",
-        "printer": "郑州航空港经济综合实验区商务局办公室", "review_unit": "郑州航空港经济综合实验区商务局",
-        "cc": ["{district}财政局", "郑州市商务局"],
-        "contact": {"name": "赵某", "phone": "0371-12345678"},
-    }, allow_unicode=True), encoding="utf-8")
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "docx,pdf",
-                "--issuer-profile", str(profile), "--date", "2026-03-05", "--out", str(tmp_path / "out"))
+    profile.write_text(
+        yaml.safe_dump(
+            {
+                "name": "郑州航空港经济综合实验区商务局",
+                "mark": "郑州航空港经济综合实验区商务局文件",
+                "code": "郑港商",
+                "printer": "郑州航空港经济综合实验区商务局办公室",
+                "review_unit": "郑州航空港经济综合实验区商务局",
+                "cc": ["{district}财政局", "郑州市商务局"],
+                "contact": {"name": "赵某", "phone": "0371-12345678"},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    r = run_cli(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--doc",
+        "notice",
+        "--format",
+        "docx,pdf",
+        "--issuer-profile",
+        str(profile),
+        "--date",
+        "2026-03-05",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert r.returncode == 0, r.stderr.decode()
     for path in (tmp_path / "out").iterdir():  # render makes a 样稿: the number is left for `award`
         text = flat(pdf_text(path)) if path.suffix == ".pdf" else docx_text(path)
@@ -440,10 +532,21 @@ def test_issuer_profile_sets_banner_code_cc_printer_and_contact(tmp_path):
 
 def test_a_bad_issuer_profile_is_a_clear_error_naming_the_key(tmp_path):
     profile = tmp_path / "issuer.yaml"
-    profile.write_text("name: 某局\nmark: 某局文件\ncode: 某〔\nprinter: 某局办公室\nreview_unit: 某局\ncc: []\n",
-                       encoding="utf-8")
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "docx",
-                "--issuer-profile", str(profile), "--out", str(tmp_path / "out"))
+    profile.write_text(
+        "name: 某局\nmark: 某局文件\ncode: 某〔\nprinter: 某局办公室\nreview_unit: 某局\ncc: []\n", encoding="utf-8"
+    )
+    r = run_cli(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--doc",
+        "notice",
+        "--format",
+        "docx",
+        "--issuer-profile",
+        str(profile),
+        "--out",
+        str(tmp_path / "out"),
+    )
     err = r.stderr.decode()
     assert r.returncode == 2 and "/code" in err and "发文机关代字" in err and "issuer profile" in err
     assert "Traceback" not in err and not (tmp_path / "out").exists()
@@ -457,15 +560,29 @@ def test_a_bureau_can_use_its_own_fangsong_file(tmp_path):
     if not own.is_file():
         pytest.skip("Fandol faces not installed (make fonts)")
     profile = tmp_path / "issuer.yaml"
-    data = yaml.safe_load((Path(__file__).resolve().parent.parent / "zzcbec_docs" / "documents" / "issuers" /
-                           "zhengzhou-commerce.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (
+            Path(__file__).resolve().parent.parent / "zzcbec_docs" / "documents" / "issuers" / "zhengzhou-commerce.yaml"
+        ).read_text(encoding="utf-8")
+    )
     data["fonts"] = {"fangsong": str(own)}
     profile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
-                "--issuer-profile", str(profile), "--out", str(tmp_path / "out"))
+    r = run_cli(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--doc",
+        "notice",
+        "--format",
+        "pdf",
+        "--issuer-profile",
+        str(profile),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert r.returncode == 0, r.stderr.decode()
-    fonts_out = subprocess.run(["pdffonts", str(next((tmp_path / "out").glob("*.pdf")))], capture_output=True,
-                               text=True, check=True).stdout
+    fonts_out = subprocess.run(
+        ["pdffonts", str(next((tmp_path / "out").glob("*.pdf")))], capture_output=True, text=True, check=True
+    ).stdout
     assert "FandolKai" in fonts_out and "FandolFang" not in fonts_out
 
 
@@ -482,9 +599,12 @@ def test_amounts_titles_and_thresholds_in_gongwen_words():
     assert g.yuan_text(Decimal("500")) == "500元"
     assert g.threshold_phrase(g.threshold_money(Decimal("10000000")), "达到…以上", ">=") == "达到1000万元以上（含本数）"
     assert g.threshold_phrase(g.threshold_money(Decimal("100000000")), "超", ">") == "超1亿元（不含本数）"
-    assert g.gongwen_text("适用第B档：补贴比例 30%，每年不超过 ¥200,000.00") == "适用档次：补贴比例30%，每年不超过20万元"
+    assert (
+        g.gongwen_text("适用第B档：补贴比例 30%，每年不超过 ¥200,000.00") == "适用档次：补贴比例30%，每年不超过20万元"
+    )
     assert "四舍五入至分" in g.gongwen_text("¥3,800,000.55 × 10% = ¥380,000.06（380000.055 四舍五入至分）")
     assert "380000.055" not in g.gongwen_text("¥3,800,000.55 × 10% = ¥380,000.06（380000.055 四舍五入至分）")
-    lines = g.break_title(["郑州市商务局", "关于给予", "郑州示例跨境贸易有限公司", "跨境电商发展资金", "奖励的通知"],
-                          whole=frozenset({2}))
+    lines = g.break_title(
+        ["郑州市商务局", "关于给予", "郑州示例跨境贸易有限公司", "跨境电商发展资金", "奖励的通知"], whole=frozenset({2})
+    )
     assert lines == ["郑州市商务局关于给予", "郑州示例跨境贸易有限公司", "跨境电商发展资金奖励的通知"]

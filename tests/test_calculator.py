@@ -14,14 +14,30 @@ from zzcbec_docs.policy import default_policy_path, load_policy
 from conftest import SAMPLES, run_in_process, uscc
 
 PROFILE = {
-    "schema_version": "1.0", "year": 2026,
-    "applicant": {"name": "郑州测算示例有限公司", "uscc": uscc(300), "district": "金水区",
-                  "etrade_core_zone_policy": False},
-    "facts": {"import_export": "9765433", "promotion_costs": "800000", "uses_zz_logistics": True,
-              "intl_logistics_costs": "2500000", "served_cbec_enterprises": 28, "revenue": "12000000",
-              "revenue_prior_year": "11500000", "store_area_m2": "1200", "opened_on": "2025-03-01",
-              "cbec_retail_import": "35000000", "in_incubation_program": True, "requested": "8000",
-              "park_cbec_enterprises": 25, "park_foreign_trade": "3000000000"},
+    "schema_version": "1.0",
+    "year": 2026,
+    "applicant": {
+        "name": "郑州测算示例有限公司",
+        "uscc": uscc(300),
+        "district": "金水区",
+        "etrade_core_zone_policy": False,
+    },
+    "facts": {
+        "import_export": "9765433",
+        "promotion_costs": "800000",
+        "uses_zz_logistics": True,
+        "intl_logistics_costs": "2500000",
+        "served_cbec_enterprises": 28,
+        "revenue": "12000000",
+        "revenue_prior_year": "11500000",
+        "store_area_m2": "1200",
+        "opened_on": "2025-03-01",
+        "cbec_retail_import": "35000000",
+        "in_incubation_program": True,
+        "requested": "8000",
+        "park_cbec_enterprises": 25,
+        "park_foreign_trade": "3000000000",
+    },
 }
 
 
@@ -122,8 +138,8 @@ def test_policy_diff_lists_changes_and_their_effect_on_bundles(tmp_path):
     data = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
     data["status"] = "final"
     data["issued_on"] = "2026-03-01"
-    data["clauses"][0]["conditions"][0]["value"] = "20000000"   # clause 1 threshold up
-    data["clauses"][5]["amount"]["rate"] = "0.08"               # clause 6 rate down
+    data["clauses"][0]["conditions"][0]["value"] = "20000000"  # clause 1 threshold up
+    data["clauses"][5]["amount"]["rate"] = "0.08"  # clause 6 rate down
     new = tmp_path / "final.yaml"
     new.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     r = run_in_process("policy", "diff", str(default_policy_path()), str(new), "--bundles", str(SAMPLES))
@@ -145,14 +161,18 @@ def test_from_nothing_to_documents_with_the_cli_alone(tmp_path):
     assert run_in_process("init-bundle", "--clause", "6", "--out", str(out)).returncode == 2  # never overwrites
     r = run_in_process("validate", str(out))
     assert r.returncode == 1 and "must not be empty" in r.stdout.decode()
-    filled = (text.replace('name: ""', "name: 郑州填写示例有限公司", 1)
-              .replace('uscc: ""', f"uscc: {uscc(301)}").replace('district: ""', "district: 新郑市")
-              .replace('address: ""', "address: 新郑市示例路1号").replace('legal_representative: ""', "legal_representative: 王某")
-              .replace('contact: {name: "", phone: ""}', 'contact: {name: 李某, phone: "0371-62000000"}')
-              .replace('bank: {name: "", account: ""}', 'bank: {name: 中国银行新郑支行, account: "6217000000000000301"}')
-              .replace("uses_zz_logistics: false", "uses_zz_logistics: true")
-              .replace('import_export: "0"', 'import_export: "30000000"')
-              .replace('intl_logistics_costs: "0"', 'intl_logistics_costs: "2500000"'))
+    filled = (
+        text.replace('name: ""', "name: 郑州填写示例有限公司", 1)
+        .replace('uscc: ""', f"uscc: {uscc(301)}")
+        .replace('district: ""', "district: 新郑市")
+        .replace('address: ""', "address: 新郑市示例路1号")
+        .replace('legal_representative: ""', "legal_representative: 王某")
+        .replace('contact: {name: "", phone: ""}', 'contact: {name: 李某, phone: "0371-62000000"}')
+        .replace('bank: {name: "", account: ""}', 'bank: {name: 中国银行新郑支行, account: "6217000000000000301"}')
+        .replace("uses_zz_logistics: false", "uses_zz_logistics: true")
+        .replace('import_export: "0"', 'import_export: "30000000"')
+        .replace('intl_logistics_costs: "0"', 'intl_logistics_costs: "2500000"')
+    )
     out.write_text(filled, encoding="utf-8")
     r = run_in_process("check", str(out))
     assert r.returncode == 0, r.stdout.decode()
@@ -185,6 +205,16 @@ def test_the_examples_work(tmp_path):
     from conftest import ROOT
 
     assert run_in_process("match", str(ROOT / "examples" / "profile.yaml")).returncode == 0
-    r = run_in_process("render", str(SAMPLES / "clause01-eligible.yaml"), "--review", str(ROOT / "examples" / "review.yaml"),
-                "--doc", "opinion", "--format", "docx", "--out", str(tmp_path))
+    r = run_in_process(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--review",
+        str(ROOT / "examples" / "review.yaml"),
+        "--doc",
+        "opinion",
+        "--format",
+        "docx",
+        "--out",
+        str(tmp_path),
+    )
     assert r.returncode == 0, r.stderr.decode()

@@ -46,8 +46,9 @@ def test_check_json_lines_follow_the_contract():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sample", ["ineligible-clause06-below.yaml", "excluded-etrade.yaml",
-                                    "invalid/wrong-uscc-check.yaml"])
+@pytest.mark.parametrize(
+    "sample", ["ineligible-clause06-below.yaml", "excluded-etrade.yaml", "invalid/wrong-uscc-check.yaml"]
+)
 def test_ineligible_excluded_or_invalid_exit_1(sample):
     r = run_cli("check", "--json", str(SAMPLES / sample))
     assert r.returncode == 1
@@ -70,8 +71,12 @@ def test_referred_claims_do_not_fail_the_run():
 
 @pytest.mark.slow
 def test_usage_errors_exit_2_without_traceback():
-    for args in (["check", "--bogus", str(ELIGIBLE)], ["check", "/no/such/file.yaml"], ["frobnicate"],
-                 ["check", "--issued-on", "2026/1/1", str(ELIGIBLE)]):
+    for args in (
+        ["check", "--bogus", str(ELIGIBLE)],
+        ["check", "/no/such/file.yaml"],
+        ["frobnicate"],
+        ["check", "--issued-on", "2026/1/1", str(ELIGIBLE)],
+    ):
         r = run_cli(*args)
         assert r.returncode == 2, args
         assert b"Traceback" not in r.stderr
@@ -149,10 +154,12 @@ def test_click_runner():
 
 @pytest.mark.slow
 def test_check_never_imports_the_renderers():
-    code = ("import sys; from zzcbec_docs.cli.main import main; "
-            f"rc = main(['check', {str(ELIGIBLE)!r}]); "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docx', 'fontTools')]; "
-            "print(bad); sys.exit(1 if bad else rc)")
+    code = (
+        "import sys; from zzcbec_docs.cli.main import main; "
+        f"rc = main(['check', {str(ELIGIBLE)!r}]); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'docx', 'fontTools')]; "
+        "print(bad); sys.exit(1 if bad else rc)"
+    )
     import subprocess
 
     r = subprocess.run([sys.executable, "-c", code], capture_output=True)

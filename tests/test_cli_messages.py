@@ -74,8 +74,12 @@ def test_option_parser_errors_speak_both_languages():
 
 
 def test_a_known_failing_condition_is_not_eligible_even_with_facts_missing(tmp_path):
-    profile = {"schema_version": "1.0", "year": 2026, "applicant": make_bundle(1, {}, n=7)["applicant"],
-               "facts": {"import_export": "9000000"}}  # below ¥10,000,000; promotion_costs unknown
+    profile = {
+        "schema_version": "1.0",
+        "year": 2026,
+        "applicant": make_bundle(1, {}, n=7)["applicant"],
+        "facts": {"import_export": "9000000"},
+    }  # below ¥10,000,000; promotion_costs unknown
     p = tmp_path / "p.json"
     p.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
     code, out, _ = run("match", str(p), "--json")
@@ -86,4 +90,3 @@ def test_a_known_failing_condition_is_not_eligible_even_with_facts_missing(tmp_p
     p.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
     clause1 = next(c for c in json.loads(run("match", str(p), "--json")[1])["clauses"] if c["clause"] == 1)
     assert clause1["status"] == "undecided"
-

@@ -15,6 +15,7 @@ from desk_support import ENT_A, ROLES, clause1, expect, statuses, two_case_desk
 # awards are dated on or after the review that approves them (reviews are dated today): issue 19
 TODAY = dt.date.today().isoformat()
 
+
 @pytest.fixture
 def desk(ledger_url):
     """A desk with five accounts, case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6)."""
@@ -32,11 +33,23 @@ def test_reading_routes_by_role_own_and_others(desk):
     lists = {role: desk["c"][role].get("/api/cases") for role in ROLES}
     assert lists["anonymous"].status_code == 401
     ids = {role: {c["id"] for c in r.json()} for role, r in lists.items() if role != "anonymous"}
-    assert ids == {"ent-a": {A}, "ent-b": {desk["B"]}, "rev-jinshui": {A}, "rev-xinzheng": {desk["B"]},
-                   "bureau": {A, desk["B"]}}
+    assert ids == {
+        "ent-a": {A},
+        "ent-b": {desk["B"]},
+        "rev-jinshui": {A},
+        "rev-xinzheng": {desk["B"]},
+        "bureau": {A, desk["B"]},
+    }
     row = next(c for c in lists["bureau"].json() if c["id"] == A)
-    assert row == {"id": A, "uscc": ENT_A, "applicant": "测试企业7101有限公司", "district": "金水区", "year": 2026,
-                   "status": "submitted", "total": "240000.00"}
+    assert row == {
+        "id": A,
+        "uscc": ENT_A,
+        "applicant": "测试企业7101有限公司",
+        "district": "金水区",
+        "year": 2026,
+        "status": "submitted",
+        "total": "240000.00",
+    }
 
 
 def test_writing_routes_refused_by_role_own_and_others(desk):
@@ -44,10 +57,19 @@ def test_writing_routes_refused_by_role_own_and_others(desk):
     denied = lambda *allowed: [r for r in ROLES if r not in allowed]  # noqa: E731 - the allowed act in the next test
     review = {"conclusion": "approve", "verified": [], "remarks": "核实无误"}
     assert statuses(desk, "POST", f"/api/cases/{A}/reviews", review, denied("rev-jinshui", "bureau")) == {
-        "anonymous": 401, "ent-a": 403, "ent-b": 404, "rev-xinzheng": 404}
+        "anonymous": 401,
+        "ent-a": 403,
+        "ent-b": 404,
+        "rev-xinzheng": 404,
+    }
     for action in ("award", "revoke"):
         assert statuses(desk, "POST", f"/api/cases/{A}/{action}", {"reason": "x"}, denied("bureau")) == {
-            "anonymous": 401, "ent-a": 403, "ent-b": 404, "rev-jinshui": 403, "rev-xinzheng": 404}, action
+            "anonymous": 401,
+            "ent-a": 403,
+            "ent-b": 404,
+            "rev-jinshui": 403,
+            "rev-xinzheng": 404,
+        }, action
     # submitting: enterprises only, and only for their own USCC
     assert statuses(desk, "POST", "/api/cases", clause1(promotion="900000")) == expect(401, 201, 403, 403, 403, 403)
     # nothing above changed case A
@@ -61,8 +83,14 @@ def test_the_process_through_the_api(desk):
     r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
     assert r.status_code == 409 and r.json()["errors"]
     # the district reviewer verifies a lower figure: the opinion recomputes (30% of 500,000)
-    r = c["rev-jinshui"].post(f"/api/cases/{A}/reviews", json={
-        "conclusion": "partial", "remarks": "推广费核减", "verified": [{"clause": 1, "facts": {"promotion_costs": "500000"}}]})
+    r = c["rev-jinshui"].post(
+        f"/api/cases/{A}/reviews",
+        json={
+            "conclusion": "partial",
+            "remarks": "推广费核减",
+            "verified": [{"clause": 1, "facts": {"promotion_costs": "500000"}}],
+        },
+    )
     assert r.status_code == 201, r.text
     assert r.json()["total"] == "150000.00" and r.json()["status"] == "approved"
     assert statuses(desk, "GET", f"/api/cases/{A}/documents/opinion.docx") == expect(401, 403, 404, 200, 404, 200)
@@ -95,8 +123,9 @@ def test_an_invalid_bundle_gets_the_errors_check_gives(desk, tmp_path):
     bad = clause1()
     bad["claims"][0]["facts"]["import_export"] = "12,000,000"
     bad["applicant"]["district"] = "火星区"
-    r = desk["c"]["ent-a"].post("/api/cases", content=json.dumps(bad, ensure_ascii=False).encode(),
-                                headers={"content-type": "application/json"})
+    r = desk["c"]["ent-a"].post(
+        "/api/cases", content=json.dumps(bad, ensure_ascii=False).encode(), headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
     cli = run_cli("check", "--json", str(write_bundle(tmp_path / "bad.json", bad)))
     expected = json.loads(cli.stdout.decode())["errors"]
@@ -106,7 +135,7 @@ def test_an_invalid_bundle_gets_the_errors_check_gives(desk, tmp_path):
     yaml_text = (SAMPLES / "clause01-eligible.yaml").read_bytes()
     r = desk["c"]["ent-a"].post("/api/cases", content=yaml_text, headers={"content-type": "application/yaml"})
     assert r.status_code == 403  # a valid bundle, but another applicant's USCC
-    for body in (b"{", b"\xff\xfe", b"[]", b"claims: [", b"{\"year\": 1e400}"):
+    for body in (b"{", b"\xff\xfe", b"[]", b"claims: [", b'{"year": 1e400}'):
         r = desk["c"]["ent-a"].post("/api/cases", content=body)
         assert r.status_code == 422 and r.json()["errors"][0]["path"], body
 
@@ -115,8 +144,10 @@ def test_bad_review_and_award_bodies_are_422_with_pointers(desk):
     c, A = desk["c"], desk["A"]
     cases = [
         ({"conclusion": "maybe"}, "/conclusion"),
-        ({"conclusion": "approve", "verified": [{"clause": 1, "facts": {"promotion_costs": "-5"}}]},
-         "/verified/0/facts/promotion_costs"),
+        (
+            {"conclusion": "approve", "verified": [{"clause": 1, "facts": {"promotion_costs": "-5"}}]},
+            "/verified/0/facts/promotion_costs",
+        ),
         ({"conclusion": "approve", "verified": [{"clause": 6, "facts": {}}]}, "/verified/0/clause"),
         ({"conclusion": "approve", "verified": "all"}, "/verified"),
         # approve while the verified figures give nothing: refused by the process
@@ -134,9 +165,14 @@ def test_bad_review_and_award_bodies_are_422_with_pointers(desk):
 
 def test_hostile_json_bodies_get_a_422_with_a_place(desk):
     c, A = desk["c"], desk["A"]
-    for body in (b"[" * 5000 + b"]" * 5000, b'{"conclusion": "approve", "conclusion": "reject"}', b"\xff",
-                 b'{"conclusion": NaN}', b'{"conclusion": "approve", "verified": [{"clause": 1e3, "facts": {}}]}',
-                 b'{"conclusion": "approve", "verified": [{"clause": 1, "facts": {"promotion_costs": 1.123}}]}'):
+    for body in (
+        b"[" * 5000 + b"]" * 5000,
+        b'{"conclusion": "approve", "conclusion": "reject"}',
+        b"\xff",
+        b'{"conclusion": NaN}',
+        b'{"conclusion": "approve", "verified": [{"clause": 1e3, "facts": {}}]}',
+        b'{"conclusion": "approve", "verified": [{"clause": 1, "facts": {"promotion_costs": 1.123}}]}',
+    ):
         r = c["rev-jinshui"].post(f"/api/cases/{A}/reviews", content=body, headers={"content-type": "application/json"})
         assert r.status_code == 422, (body[:40], r.text)
         assert r.json()["error"] and "Traceback" not in r.text
@@ -157,7 +193,9 @@ def test_a_submission_answers_with_its_case_and_the_check_the_command_line_gives
     assert body["status"] == "submitted" and body["id"]
     cli = json.loads(run_cli("check", "--json", str(write_bundle(tmp_path / "b.json", bundle))).stdout.decode())
     pick = lambda check: [(c["clause"], c["status"], c["amount"], c["funding"]) for c in check["claims"]]  # noqa: E731
-    assert pick(body["check"]) == pick(cli) == [(1, "eligible", "270000.00", {"city": "135000.00", "local": "135000.00"})]
+    assert (
+        pick(body["check"]) == pick(cli) == [(1, "eligible", "270000.00", {"city": "135000.00", "local": "135000.00"})]
+    )
     again = desk["c"]["ent-a"].post("/api/cases", json=bundle)
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     shown = desk["c"]["ent-a"].get(f"/api/cases/{body['id']}").json()
@@ -170,20 +208,23 @@ def test_the_citys_review_a_rejection_and_a_used_up_cap_through_the_api(desk):
     whose clause has nothing left under the yearly cap (409 with the reason)."""
     c = desk["c"]
     # 新郑市's reviewer rejects case B: status rejected, and the bureau's award is refused
-    r = c["rev-xinzheng"].post(f"/api/cases/{desk['B']}/reviews", json={"conclusion": "reject", "verified": [],
-                                                                         "remarks": "材料不全"})
+    r = c["rev-xinzheng"].post(
+        f"/api/cases/{desk['B']}/reviews", json={"conclusion": "reject", "verified": [], "remarks": "材料不全"}
+    )
     assert r.status_code == 201 and r.json()["status"] == "rejected", r.text
     r = c["bureau"].post(f"/api/cases/{desk['B']}/award", json={"date": TODAY})
     assert r.status_code == 409 and r.json()["errors"]
     assert c["bureau"].get(f"/api/cases/{desk['B']}").json()["status"] == "rejected"
     # case A (clause 1) is approved by its district; then ent-a's second clause-1 case, reviewed by
     # the city, takes the whole yearly cap (500,000) first
-    r = c["rev-jinshui"].post(f"/api/cases/{desk['A']}/reviews", json={"conclusion": "approve", "verified": [],
-                                                                         "remarks": "核实无误"})
+    r = c["rev-jinshui"].post(
+        f"/api/cases/{desk['A']}/reviews", json={"conclusion": "approve", "verified": [], "remarks": "核实无误"}
+    )
     assert r.status_code == 201 and r.json()["status"] == "approved", r.text
     big = c["ent-a"].post("/api/cases", json=clause1(promotion="2000000")).json()["id"]
-    r = c["bureau"].post(f"/api/cases/{big}/reviews", json={"conclusion": "approve", "verified": [],
-                                                                 "remarks": "市级复核"})
+    r = c["bureau"].post(
+        f"/api/cases/{big}/reviews", json={"conclusion": "approve", "verified": [], "remarks": "市级复核"}
+    )
     assert r.status_code == 201 and r.json()["status"] == "approved", r.text
     assert c["bureau"].get(f"/api/cases/{big}").json()["reviews"][0]["actor"] == "bureau"
     r = c["bureau"].post(f"/api/cases/{big}/award", json={"date": TODAY})

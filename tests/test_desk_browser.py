@@ -19,8 +19,10 @@ from conftest import ROOT
 from desk_support import ENT_A, PASSWORD, Server, add_accounts
 
 CHROMIUM = "/usr/bin/chromium"
-AXE_DIR = Path(os.environ.get("ZZCBEC_AXE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-               / "zzcbec-docs" / "axe")
+AXE_DIR = Path(
+    os.environ.get("ZZCBEC_AXE_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zzcbec-docs" / "axe"
+)
 AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
@@ -46,9 +48,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -71,9 +81,12 @@ def shot(page, name: str, *, full_page: bool = True, javascript: bool = True) ->
     page.set_viewport_size(PHONE)
     try:
         wide = page.evaluate("document.documentElement.scrollWidth")
-        beyond = page.evaluate("""w => [...document.querySelectorAll('main *')].filter(e => {
+        beyond = page.evaluate(
+            """w => [...document.querySelectorAll('main *')].filter(e => {
             const r = e.getBoundingClientRect(); return r.right > w + 0.5; }).slice(-3).map(e =>
-            e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""", PHONE["width"])
+            e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+            PHONE["width"],
+        )
         assert wide <= PHONE["width"], f"{name}: the page is {wide} px wide on a 390 px phone: {beyond}"
         page.screenshot(path=str(SHOTS / f"{name}-phone.png"), full_page=True)
     finally:
@@ -88,8 +101,12 @@ def install_axe() -> None:
     npm = shutil.which("npm")
     if npm is None:
         pytest.skip("npm is not installed, so axe-core cannot be: the WCAG checks of the pages are skipped")
-    subprocess.run([npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "axe-core@4"],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "axe-core@4"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert AXE.is_file(), f"npm ran but {AXE} is missing"
 
 
@@ -99,17 +116,25 @@ def accessible(page, name: str) -> None:
         install_axe()
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-                          ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
-                          "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)})))",
-                          WCAG_AA)
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
+        "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)})))",
+        WCAG_AA,
+    )
     assert found == [], f"{name}: WCAG 2.1 AA violations (axe-core):\n" + "\n".join(
-        f"  {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found)
+        f"  {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found
+    )
 
 
 def sign_in(browser, server, username: str, *, javascript: bool = True):
-    context = browser.new_context(base_url=server.url, locale="zh-CN", java_script_enabled=javascript,
-                                  viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        base_url=server.url,
+        locale="zh-CN",
+        java_script_enabled=javascript,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
     page = context.new_page()
     page.goto("/login")
     page.fill("input[name=username]", username)
@@ -138,9 +163,14 @@ def test_apply_review_award_notice_in_a_browser(server, browser, tmp_path):
     assert page.input_value("input[readonly]") == ENT_A
     page.fill("input[name='applicant.name']", "测试企业7101有限公司")
     page.select_option("select[name='applicant.district']", "金水区")
-    for name, value in [("applicant.address", "郑州市金水区测试路1号"), ("applicant.legal_representative", "张某"),
-                        ("applicant.contact.name", "赵某"), ("applicant.contact.phone", "0371-12345678"),
-                        ("applicant.bank.name", "中国银行郑州分行"), ("applicant.bank.account", "6217000000000000001")]:
+    for name, value in [
+        ("applicant.address", "郑州市金水区测试路1号"),
+        ("applicant.legal_representative", "张某"),
+        ("applicant.contact.name", "赵某"),
+        ("applicant.contact.phone", "0371-12345678"),
+        ("applicant.bank.name", "中国银行郑州分行"),
+        ("applicant.bank.account", "6217000000000000001"),
+    ]:
         page.fill(f"input[name='{name}']", value)
     page.fill("input[name=year]", "2026")
     page.type("input[name='c1.import_export']", "12000000")

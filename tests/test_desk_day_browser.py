@@ -54,9 +54,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
@@ -67,8 +75,13 @@ def shot(page, name: str, *, full_page: bool = True) -> None:
 
 
 def sign_in(browser, server, username: str, *, javascript: bool = True):
-    context = browser.new_context(base_url=server.url, locale="zh-CN", java_script_enabled=javascript,
-                                  viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        base_url=server.url,
+        locale="zh-CN",
+        java_script_enabled=javascript,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
     page = context.new_page()
     page.goto("/login")
     page.fill("input[name=username]", username)
@@ -169,8 +182,11 @@ def test_a_district_bureaus_day(server, browser, tmp_path):
     assert "退回补正" in log and "补正后重新提交" in log and "公示" in log and "rev-jinshui" in log
     shot(page, "13-bureau-action-log")
     table = tmp_path / "enterprises.csv"
-    table.write_text("uscc,name,district,year,etrade_core_zone_policy,import_export,promotion_costs\n"
-                     f"{ENT_A},测试企业7101有限公司,金水区,2025,否,15000000,600000\n", encoding="utf-8")
+    table.write_text(
+        "uscc,name,district,year,etrade_core_zone_policy,import_export,promotion_costs\n"
+        f"{ENT_A},测试企业7101有限公司,金水区,2025,否,15000000,600000\n",
+        encoding="utf-8",
+    )
     page.goto("/matches")
     page.set_input_files("input[name=table]", str(table))
     page.click("#match-button")

@@ -28,7 +28,7 @@ from desk_support import (
     sign_in,
 )
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"点击\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\tX", "\rY"]
+FORMULAS = ['=HYPERLINK("http://evil.example","点击")', "+1+1", "-2+3", "@SUM(A1:A2)", "\tX", "\rY"]
 
 
 def client(app, address: str = "testclient") -> TestClient:
@@ -38,10 +38,21 @@ def client(app, address: str = "testclient") -> TestClient:
 def award(address: str = "x", **kw):
     from zzcbec_docs.ledger.store import LedgerAward
 
-    fields = {"notice_number": "郑商务〔2026〕1号", "issued_on": "2026-03-01", "uscc": ENT_A,
-              "applicant_name": "测试企业有限公司", "district": "金水区", "clause": 1, "competition_name": None,
-              "year": 2026, "amount": Decimal("240000.00"), "city": Decimal("120000.00"),
-              "local": Decimal("120000.00"), "revoked": False, "revocation_reason": None}
+    fields = {
+        "notice_number": "郑商务〔2026〕1号",
+        "issued_on": "2026-03-01",
+        "uscc": ENT_A,
+        "applicant_name": "测试企业有限公司",
+        "district": "金水区",
+        "clause": 1,
+        "competition_name": None,
+        "year": 2026,
+        "amount": Decimal("240000.00"),
+        "city": Decimal("120000.00"),
+        "local": Decimal("120000.00"),
+        "revoked": False,
+        "revocation_reason": None,
+    }
     fields.update(kw)
     return LedgerAward(**fields)
 
@@ -52,8 +63,16 @@ def test_the_ledger_export_writes_no_formula_in_csv_or_xlsx(tmp_path):
 
     from zzcbec_docs.ledger.export import export_csv, export_xlsx
 
-    awards = [award(notice_number=f"郑商务〔2026〕{i + 1}号", applicant_name=f, revoked=True, revocation_reason=f,
-                    competition_name=f) for i, f in enumerate(FORMULAS)]
+    awards = [
+        award(
+            notice_number=f"郑商务〔2026〕{i + 1}号",
+            applicant_name=f,
+            revoked=True,
+            revocation_reason=f,
+            competition_name=f,
+        )
+        for i, f in enumerate(FORMULAS)
+    ]
     export_csv(awards, tmp_path / "ledger.csv")
     with open(tmp_path / "ledger.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
@@ -93,8 +112,10 @@ def test_an_attacker_locks_out_only_its_own_address_not_the_real_user(app):
     r = attacker.post("/api/login", json={"username": "ent-a", "password": PASSWORD})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0  # desk.md: refused for a while
     # the real user, from its own address, still signs in (slowed a little while the account is attacked)
-    assert client(app, "198.51.100.20").post("/api/login", json={"username": "ent-a", "password": PASSWORD}
-                                             ).status_code == 200
+    assert (
+        client(app, "198.51.100.20").post("/api/login", json={"username": "ent-a", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 def test_failures_for_one_account_from_many_addresses_slow_it_but_never_lock_it(app, monkeypatch):
@@ -105,13 +126,19 @@ def test_failures_for_one_account_from_many_addresses_slow_it_but_never_lock_it(
     delays = []
     for i in range(8):  # a botnet: one failure from each of eight addresses
         delays.append(accounts.throttle(ledger, "ent-a", f"192.0.2.{i}").delay)
-        assert client(app, f"192.0.2.{i}").post(
-            "/api/login", json={"username": "ent-a", "password": "guess-guess"}).status_code == 401
-    assert delays[:accounts.ACCOUNT_SLOW_AFTER] == [0.0] * accounts.ACCOUNT_SLOW_AFTER
+        assert (
+            client(app, f"192.0.2.{i}")
+            .post("/api/login", json={"username": "ent-a", "password": "guess-guess"})
+            .status_code
+            == 401
+        )
+    assert delays[: accounts.ACCOUNT_SLOW_AFTER] == [0.0] * accounts.ACCOUNT_SLOW_AFTER
     assert delays[-1] > delays[-2] > delays[-3] > 0  # a growing delay
     assert accounts.throttle(ledger, "ent-a", "192.0.2.250").refuse_for == 0
-    assert client(app, "192.0.2.250").post("/api/login", json={"username": "ent-a", "password": PASSWORD}
-                                           ).status_code == 200
+    assert (
+        client(app, "192.0.2.250").post("/api/login", json={"username": "ent-a", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 def test_spraying_many_names_from_one_address_is_slowed_then_refused(app, monkeypatch):
@@ -129,8 +156,10 @@ def test_spraying_many_names_from_one_address_is_slowed_then_refused(app, monkey
     assert accounts.throttle(ledger, "user-0", "2001:db8:1:2::99").delay > 0
     r = sprayer.post("/api/login", json={"username": "ent-b", "password": PASSWORD})
     assert r.status_code == 429 and "登录失败次数过多" in r.json()["error"]
-    assert client(app, "198.51.100.30").post("/api/login", json={"username": "ent-b", "password": PASSWORD}
-                                             ).status_code == 200
+    assert (
+        client(app, "198.51.100.30").post("/api/login", json={"username": "ent-b", "password": PASSWORD}).status_code
+        == 200
+    )
 
 
 # ------------------------------------------------------------------ a ledger that is gone
@@ -174,11 +203,37 @@ def test_a_reviewers_unit_comes_from_its_district(tmp_path):
     assert default_unit(("郑东新区",)) == "郑东新区商务主管部门"  # a zone's office is not a 商务局 by that name
     assert default_unit(("金水区", "中原区")) == ""
     url = str(tmp_path / "u.db")
-    r = run_cli("users", "add", "rev-2", "--role", "reviewer", "--district", "金水区", "--district", "中原区",
-                "--password-stdin", "--ledger", url, input=b"a-long-enough-password\n")
+    r = run_cli(
+        "users",
+        "add",
+        "rev-2",
+        "--role",
+        "reviewer",
+        "--district",
+        "金水区",
+        "--district",
+        "中原区",
+        "--password-stdin",
+        "--ledger",
+        url,
+        input=b"a-long-enough-password\n",
+    )
     assert r.returncode != 0 and "--unit" in r.stderr.decode()
-    r = run_cli("users", "add", "rev-1", "--role", "reviewer", "--district", "金水区", "--name", "李静",
-                "--password-stdin", "--ledger", url, input=b"a-long-enough-password\n")
+    r = run_cli(
+        "users",
+        "add",
+        "rev-1",
+        "--role",
+        "reviewer",
+        "--district",
+        "金水区",
+        "--name",
+        "李静",
+        "--password-stdin",
+        "--ledger",
+        url,
+        input=b"a-long-enough-password\n",
+    )
     assert r.returncode == 0 and "李静, 金水区商务局" in r.stdout.decode()
 
 
@@ -227,14 +282,17 @@ def test_a_rejection_needs_its_reason_and_the_conclusion_has_no_default(app):
     assert rev.post(f"/api/cases/{case_id}/reviews", json={"conclusion": "reject", "remarks": "  "}).status_code == 422
     assert rev.post(f"/api/cases/{case_id}/reviews", json={}).status_code == 422
     page = rev.get(f"/cases/{case_id}").text
-    assert '<option value="" selected>请选择</option>' in page and 'selected>同意' not in page
+    assert '<option value="" selected>请选择</option>' in page and "selected>同意" not in page
     # the form: refused, with the message beside the field and what was typed kept
-    r = rev.post(f"/cases/{case_id}/review", data={"csrf": csrf_of(page), "conclusion": "reject",
-                                                  "remarks": ""})
+    r = rev.post(f"/cases/{case_id}/review", data={"csrf": csrf_of(page), "conclusion": "reject", "remarks": ""})
     assert r.status_code == 422 and 'id="e-remarks"' in r.text and "写明理由" in r.text
     assert '<option value="reject" selected>' in r.text
-    assert rev.post(f"/api/cases/{case_id}/reviews", json={"conclusion": "reject", "remarks": "进出口额与海关数据不符"}
-                    ).status_code == 201
+    assert (
+        rev.post(
+            f"/api/cases/{case_id}/reviews", json={"conclusion": "reject", "remarks": "进出口额与海关数据不符"}
+        ).status_code
+        == 201
+    )
 
 
 def test_an_award_cut_by_the_cap_says_so_on_the_confirmation(app):
@@ -276,10 +334,18 @@ def test_the_forms_bundle_passes_check_and_loads_back_with_its_attachments(app, 
     ent = sign_in(client(app), "ent-a")
     token = csrf_of(ent.get("/apply").text)
     pdf = b"%PDF-1.7\n%licence\n"
-    form = {**APPLICANT, "csrf": token, "c1.import_export": "12,000,000", "c1.promotion_costs": "800000",
-            "attachment_kind": "business_license"}
-    r = ent.post("/apply", data={**form, "action": "download"},
-                 files={"attachment": ("营业执照.pdf", io.BytesIO(pdf), "application/pdf")})
+    form = {
+        **APPLICANT,
+        "csrf": token,
+        "c1.import_export": "12,000,000",
+        "c1.promotion_costs": "800000",
+        "attachment_kind": "business_license",
+    }
+    r = ent.post(
+        "/apply",
+        data={**form, "action": "download"},
+        files={"attachment": ("营业执照.pdf", io.BytesIO(pdf), "application/pdf")},
+    )
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(r.content)) as z:
         z.extractall(tmp_path / "b")
@@ -289,17 +355,23 @@ def test_the_forms_bundle_passes_check_and_loads_back_with_its_attachments(app, 
     assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
     assert "240,000.00" in checked.stdout.decode()
     # and back into the form, attachments and all
-    r = ent.post("/apply", data={"csrf": token, "action": "load"},
-                 files={"bundle_file": ("bundle.zip", io.BytesIO(r.content), "application/zip")})
+    r = ent.post(
+        "/apply",
+        data={"csrf": token, "action": "load"},
+        files={"bundle_file": ("bundle.zip", io.BytesIO(r.content), "application/zip")},
+    )
     assert r.status_code == 200 and sha in r.text and 'value="12000000"' in r.text
     # a ZIP whose attachment does not match its SHA-256 is refused, not half-read
     bad = io.BytesIO()
     with zipfile.ZipFile(bad, "w") as z:
         z.writestr("bundle.yaml", (tmp_path / "b" / "bundle.yaml").read_text(encoding="utf-8"))
         z.writestr(f"attachments/{sha[:16]}.pdf", b"%PDF-1.7\n%another file\n")
-    r = ent.post("/apply", data={"csrf": token, "action": "load"},
-                 files={"bundle_file": ("bundle.zip", io.BytesIO(bad.getvalue()), "application/zip")})
-    assert r.status_code == 422 and "SHA-256" in r.text, r.text[r.text.find("<main"):][:600]
+    r = ent.post(
+        "/apply",
+        data={"csrf": token, "action": "load"},
+        files={"bundle_file": ("bundle.zip", io.BytesIO(bad.getvalue()), "application/zip")},
+    )
+    assert r.status_code == 422 and "SHA-256" in r.text, r.text[r.text.find("<main") :][:600]
 
 
 # ------------------------------------------------------------------ words on the pages
@@ -308,11 +380,25 @@ def test_no_page_shows_command_line_advice_the_ledgers_place_or_a_raw_figure(app
     token = csrf_of(ent.get("/apply").text)
     from test_desk_pages import APPLICANT
 
-    r = ent.post("/apply", data={**APPLICANT, "csrf": token, "action": "check", "c1.import_export": "12000000",
-                                 "c1.promotion_costs": "800000"})
+    r = ent.post(
+        "/apply",
+        data={
+            **APPLICANT,
+            "csrf": token,
+            "action": "check",
+            "c1.import_export": "12000000",
+            "c1.promotion_costs": "800000",
+        },
+    )
     case_id = ent.post("/api/cases", json=clause1()).json()["id"]
-    pages = [r.text, ent.get(f"/cases/{case_id}").text, bureau.get(f"/cases/{case_id}").text,
-             bureau.get("/bureau").text, bureau.get("/ledger").text, bureau.get("/dashboard").text]
+    pages = [
+        r.text,
+        ent.get(f"/cases/{case_id}").text,
+        bureau.get(f"/cases/{case_id}").text,
+        bureau.get("/bureau").text,
+        bureau.get("/ledger").text,
+        bureau.get("/dashboard").text,
+    ]
     where = str(app.state.desk.ledger.url).removeprefix("sqlite:///")
     for page in pages:
         assert "--issued-on" not in page and "zzcbec " not in page and where not in page

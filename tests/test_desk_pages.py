@@ -27,12 +27,18 @@ def client(app, who: str) -> TestClient:
     return sign_in(TestClient(app, base_url="http://desk.test", follow_redirects=False), who)
 
 
-
-APPLICANT = {"year": "2026", "applicant.name": "测试企业7101有限公司", "applicant.district": "金水区",
-             "applicant.etrade_core_zone_policy": "false", "applicant.address": "郑州市金水区测试路1号",
-             "applicant.legal_representative": "张某", "applicant.contact.name": "赵某",
-             "applicant.contact.phone": "0371-12345678", "applicant.bank.name": "中国银行郑州分行",
-             "applicant.bank.account": "6217000000000000001"}
+APPLICANT = {
+    "year": "2026",
+    "applicant.name": "测试企业7101有限公司",
+    "applicant.district": "金水区",
+    "applicant.etrade_core_zone_policy": "false",
+    "applicant.address": "郑州市金水区测试路1号",
+    "applicant.legal_representative": "张某",
+    "applicant.contact.name": "赵某",
+    "applicant.contact.phone": "0371-12345678",
+    "applicant.bank.name": "中国银行郑州分行",
+    "applicant.bank.account": "6217000000000000001",
+}
 
 
 def test_the_form_is_made_from_the_policy_data(app):
@@ -72,12 +78,20 @@ def test_bundle_files_in_and_out_are_what_the_command_line_reads(app, tmp_path):
     token = csrf_of(c.get("/apply").text)
     bundle = clause1()
     raw = yaml.safe_dump(bundle, allow_unicode=True).encode()
-    r = c.post("/apply", data={"csrf": token, "action": "load"},
-               files={"bundle_file": ("../申报.yaml", io.BytesIO(raw), "application/yaml")})
+    r = c.post(
+        "/apply",
+        data={"csrf": token, "action": "load"},
+        files={"bundle_file": ("../申报.yaml", io.BytesIO(raw), "application/yaml")},
+    )
     assert r.status_code == 200
     assert 'value="12000000"' in r.text and 'value="测试企业7101有限公司"' in r.text
-    form = {**APPLICANT, "csrf": token, "action": "download", "c1.import_export": "12000000",
-            "c1.promotion_costs": "800000"}
+    form = {
+        **APPLICANT,
+        "csrf": token,
+        "action": "download",
+        "c1.import_export": "12000000",
+        "c1.promotion_costs": "800000",
+    }
     r = c.post("/apply", data=form)
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     path = tmp_path / "from-desk.yaml"
@@ -86,8 +100,11 @@ def test_bundle_files_in_and_out_are_what_the_command_line_reads(app, tmp_path):
     assert checked.returncode == 0, checked.stderr
     assert '"total": "240000.00"' in checked.stdout.decode()
     # a file that is not a bundle at all is told so, in both languages
-    r = c.post("/apply", data={"csrf": token, "action": "load"},
-               files={"bundle_file": ("x.yaml", io.BytesIO(b"\xff\xfe\x00"), "application/yaml")})
+    r = c.post(
+        "/apply",
+        data={"csrf": token, "action": "load"},
+        files={"bundle_file": ("x.yaml", io.BytesIO(b"\xff\xfe\x00"), "application/yaml")},
+    )
     assert r.status_code == 422 and " / " in r.text
 
 
@@ -95,9 +112,18 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     ent, rev, bureau = client(app, "ent-a"), client(app, "rev-jinshui"), client(app, "bureau")
     token = csrf_of(ent.get("/apply").text)
     pdf = b"%PDF-1.7\n%evidence\n"
-    r = ent.post("/apply", data={**APPLICANT, "csrf": token, "action": "submit", "c1.import_export": "12000000",
-                                 "c1.promotion_costs": "800000", "attachment_kind": "financial_statement"},
-                 files={"attachment": ("报表.pdf", io.BytesIO(pdf), "application/pdf")})
+    r = ent.post(
+        "/apply",
+        data={
+            **APPLICANT,
+            "csrf": token,
+            "action": "submit",
+            "c1.import_export": "12000000",
+            "c1.promotion_costs": "800000",
+            "attachment_kind": "financial_statement",
+        },
+        files={"attachment": ("报表.pdf", io.BytesIO(pdf), "application/pdf")},
+    )
     assert r.status_code == 303, r.text
     case_path = r.headers["location"].split("?")[0]
     case_id = case_path.rsplit("/", 1)[1]
@@ -109,14 +135,22 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     # the reviewer's form: a verified figure beside the declared one
     page = rev.get(case_path).text
     claim_field = re.search(r'name="(v\.\d+\.promotion_costs)"', page).group(1)
-    r = rev.post(f"{case_path}/review", data={"csrf": csrf_of(page), claim_field: "600000", "conclusion": "partial",
-                                              "remarks": "核减"})
+    r = rev.post(
+        f"{case_path}/review",
+        data={"csrf": csrf_of(page), claim_field: "600000", "conclusion": "partial", "remarks": "核减"},
+    )
     assert r.status_code == 303
     assert rev.get(f"/api/cases/{case_id}").json()["total"] == "180000.00"
     # a contradiction is refused with the process's words, and the page says why
     page = rev.get(case_path).text
-    r = rev.post(f"{case_path}/review", data={"csrf": csrf_of(page), "conclusion": "approve",
-                                              re.search(r'name="(v\.\d+\.import_export)"', page).group(1): "5"})
+    r = rev.post(
+        f"{case_path}/review",
+        data={
+            "csrf": csrf_of(page),
+            "conclusion": "approve",
+            re.search(r'name="(v\.\d+\.import_export)"', page).group(1): "5",
+        },
+    )
     assert r.status_code == 422 and "/conclusion" not in r.headers.get("location", "")
     # the bureau awards and revokes through its forms
     page = bureau.get(case_path).text
@@ -124,7 +158,9 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat()})
     assert r.status_code == 200 and "180,000.00 元" in r.text and 'name="confirm" value="yes"' in r.text
     assert bureau.get(f"/api/cases/{case_id}").json()["status"] == "approved"
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "confirm": "yes"})
+    r = bureau.post(
+        f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "confirm": "yes"}
+    )
     assert r.status_code == 303
     detail = bureau.get(f"/api/cases/{case_id}").json()
     assert detail["status"] == "awarded" and detail["notices"][0]["total"] == "180000.00"
@@ -137,8 +173,10 @@ def test_the_three_roles_forms_from_submission_to_revocation(app):
     # awarded again only as a re-issue that names the revoked notice (the page's award form does)
     page = bureau.get(case_path).text
     assert f'name="reissue_of" value="{number}"' in page
-    r = bureau.post(f"{case_path}/award", data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "reissue_of": number,
-                                                "confirm": "yes"})
+    r = bureau.post(
+        f"{case_path}/award",
+        data={"csrf": csrf_of(page), "date": dt.date.today().isoformat(), "reissue_of": number, "confirm": "yes"},
+    )
     assert r.status_code == 303
     notices = bureau.get(f"/api/cases/{case_id}").json()["notices"]
     assert [n["revoked"] for n in notices] == [True, False] and notices[1]["reissue_of"] == number
@@ -167,11 +205,33 @@ def test_serve_demo_prints_its_accounts_and_loads_the_samples(tmp_path):
 @pytest.mark.slow
 def test_users_command_line(tmp_path):
     url = str(tmp_path / "u.db")
-    r = run_cli("users", "add", "rev-x", "--role", "reviewer", "--district", "航空港区", "--password-stdin",
-                "--ledger", url, input=b"a-long-enough-password\n")
+    r = run_cli(
+        "users",
+        "add",
+        "rev-x",
+        "--role",
+        "reviewer",
+        "--district",
+        "航空港区",
+        "--password-stdin",
+        "--ledger",
+        url,
+        input=b"a-long-enough-password\n",
+    )
     assert r.returncode == 0, r.stderr
-    r = run_cli("users", "add", "ent-x", "--role", "enterprise", "--uscc", "91410100MA46000017", "--password-stdin",
-                "--ledger", url, input=b"a-long-enough-password\n")
+    r = run_cli(
+        "users",
+        "add",
+        "ent-x",
+        "--role",
+        "enterprise",
+        "--uscc",
+        "91410100MA46000017",
+        "--password-stdin",
+        "--ledger",
+        url,
+        input=b"a-long-enough-password\n",
+    )
     assert r.returncode == 2 and "统一社会信用代码" in r.stderr.decode()
     listed = run_cli("users", "list", "--ledger", url).stdout.decode()
     assert "rev-x\treviewer\t航空港经济综合实验区" in listed

@@ -24,7 +24,6 @@ def client(app) -> TestClient:
     return TestClient(app, base_url="http://desk.test", follow_redirects=False)
 
 
-
 def test_the_matrix_is_one_table_that_matches_desk_md(app):
     from zzcbec_docs.desk.authz import MATRIX
 
@@ -33,8 +32,9 @@ def test_the_matrix_is_one_table_that_matches_desk_md(app):
     assert MATRIX["case.review"] == {"reviewer", "bureau"}
     assert MATRIX["case.award"] == MATRIX["case.revoke"] == MATRIX["ledger.export"] == {"bureau"}
     assert MATRIX["doc.opinion"] == {"reviewer", "bureau"}
-    assert MATRIX["case.view"] == MATRIX["doc.application"] == MATRIX["doc.notice"] == {
-        "enterprise", "reviewer", "bureau"}
+    assert (
+        MATRIX["case.view"] == MATRIX["doc.application"] == MATRIX["doc.notice"] == {"enterprise", "reviewer", "bureau"}
+    )
     # and no route escapes it: every endpoint names an action of the table, or is public on purpose
     from starlette.routing import Route
 
@@ -88,7 +88,9 @@ def test_wrong_password_and_unknown_user_look_alike_then_429(app):
     r = c.post("/api/login", json={"username": "ent-a", "password": PASSWORD})  # even the right one, for a while
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert "登录失败次数过多" in r.json()["error"]
-    assert c.post("/api/login", json={"username": "ent-b", "password": PASSWORD}).status_code == 200  # others are not locked
+    assert (
+        c.post("/api/login", json={"username": "ent-b", "password": PASSWORD}).status_code == 200
+    )  # others are not locked
 
 
 @pytest.mark.slow
@@ -120,8 +122,11 @@ def test_foreign_origin_and_missing_csrf_are_refused(app):
     # every state change, whoever makes it: the bureau's review, award and revocation too
     case = c.post("/api/cases", json=clause1(promotion="900000"), headers={"Origin": "http://desk.test"}).json()["id"]
     bureau = sign_in(client(app), "bureau")
-    for action, body in (("reviews", {"conclusion": "approve", "verified": [], "remarks": "x"}),
-                         ("award", {"date": "2026-03-01"}), ("revoke", {"reason": "x"})):
+    for action, body in (
+        ("reviews", {"conclusion": "approve", "verified": [], "remarks": "x"}),
+        ("award", {"date": "2026-03-01"}),
+        ("revoke", {"reason": "x"}),
+    ):
         assert bureau.post(f"/api/cases/{case}/{action}", json=body, headers=evil).status_code == 403, action
     shown = bureau.get(f"/api/cases/{case}").json()
     assert shown["status"] == "submitted" and shown["reviews"] == [] and shown["notices"] == []
@@ -149,8 +154,12 @@ def test_security_headers_on_pages_api_and_errors(app):
 
 
 def test_pages_and_forms_need_the_right_role(app):
-    ent, rev, bureau, anon = (sign_in(client(app), "ent-a"), sign_in(client(app), "rev-jinshui"),
-                              sign_in(client(app), "bureau"), client(app))
+    ent, rev, bureau, anon = (
+        sign_in(client(app), "ent-a"),
+        sign_in(client(app), "rev-jinshui"),
+        sign_in(client(app), "bureau"),
+        client(app),
+    )
     assert anon.get("/apply").status_code == 303 and anon.get("/apply").headers["location"] == "/login"
     for path in ("/ledger", "/dashboard", "/ledger/export.csv", "/bureau"):
         assert ent.get(path).status_code == 403 and rev.get(path).status_code == 403, path
@@ -165,8 +174,11 @@ def test_uploads_are_told_by_content_and_never_named_by_the_user(app):
     c = sign_in(client(app), "ent-a")
     token = csrf_of(c.get("/apply").text)
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    r = c.post("/apply", data={"csrf": token, "action": "upload", "attachment_kind": "business_license"},
-               files={"attachment": ("../../etc/passwd\x00.pdf", io.BytesIO(pdf), "application/pdf")})
+    r = c.post(
+        "/apply",
+        data={"csrf": token, "action": "upload", "attachment_kind": "business_license"},
+        files={"attachment": ("../../etc/passwd\x00.pdf", io.BytesIO(pdf), "application/pdf")},
+    )
     assert r.status_code == 200
     import hashlib
 
@@ -176,12 +188,18 @@ def test_uploads_are_told_by_content_and_never_named_by_the_user(app):
     assert "/" not in row.original_name and row.original_name.startswith("passwd")  # shown, never a path
     assert row.media_type == "application/pdf"
     # a script that calls itself a PDF is refused, whatever its name and declared type
-    r = c.post("/apply", data={"csrf": token, "action": "upload"},
-               files={"attachment": ("evidence.pdf", io.BytesIO(b"<script>alert(1)</script>"), "application/pdf")})
+    r = c.post(
+        "/apply",
+        data={"csrf": token, "action": "upload"},
+        files={"attachment": ("evidence.pdf", io.BytesIO(b"<script>alert(1)</script>"), "application/pdf")},
+    )
     assert r.status_code == 422 and "按文件内容判断" in r.text
     big = b"%PDF-" + b"0" * (10 * 1024 * 1024)
-    r = c.post("/apply", data={"csrf": token, "action": "upload"},
-               files={"attachment": ("big.pdf", io.BytesIO(big), "application/pdf")})
+    r = c.post(
+        "/apply",
+        data={"csrf": token, "action": "upload"},
+        files={"attachment": ("big.pdf", io.BytesIO(big), "application/pdf")},
+    )
     assert r.status_code in (413, 422)
     # another account cannot take this upload into its application
     other = sign_in(client(app), "ent-b")
@@ -192,8 +210,9 @@ def test_uploads_are_told_by_content_and_never_named_by_the_user(app):
 
 def test_an_oversized_body_is_refused_before_it_is_read(app):
     c = sign_in(client(app), "ent-a")
-    r = c.post("/api/cases", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
-               headers={"content-type": "application/json"})
+    r = c.post(
+        "/api/cases", content=b"{" + b" " * (2 * 1024 * 1024) + b"}", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 413
 
 

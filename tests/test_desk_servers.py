@@ -12,8 +12,11 @@ import pytest
 from conftest import PG_UP
 from desk_support import ENT_A, PASSWORD, Server, add_accounts, clause1, pg_schema, sign_in
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow,
-              pytest.mark.skipif(not PG_UP, reason="PostgreSQL does not answer on 127.0.0.1:5432")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.skipif(not PG_UP, reason="PostgreSQL does not answer on 127.0.0.1:5432"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +66,9 @@ def test_two_officers_on_two_servers_never_pass_a_cap(two_servers):
 
     def award(i: int) -> None:
         start.wait()
-        answers[i] = officers[i].post(f"/api/cases/{ids[i]}/award", json={"date": date.today().isoformat()})  # not before the reviews (today)
+        answers[i] = officers[i].post(
+            f"/api/cases/{ids[i]}/award", json={"date": date.today().isoformat()}
+        )  # not before the reviews (today)
 
     threads = [threading.Thread(target=award, args=(i,)) for i in range(2)]
     for t in threads:

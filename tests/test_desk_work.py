@@ -19,6 +19,7 @@ from desk_support import ROLES, add_accounts, clause1, expect, sign_in, statuses
 # awards are dated on or after the review that approves them (reviews are dated today): issue 19
 TODAY = dt.date.today().isoformat()
 
+
 @pytest.fixture
 def desk(ledger_url):
     """Five accounts; case A (ent-a, 金水区, clause 1) and case B (ent-b, 新郑市, clause 6)."""
@@ -38,21 +39,39 @@ def test_the_new_routes_by_role_own_case_and_others(desk):
     assert by_role(desk, "GET", "/api/inbox") == expect(401, 200, 200, 200, 200, 200)
     # taking: a reviewer of the case's district only
     assert by_role(desk, "POST", f"/api/cases/{A}/take", roles=ROLES[:3] + ROLES[4:]) == {
-        "anonymous": 401, "ent-a": 403, "ent-b": 404, "rev-xinzheng": 404, "bureau": 403}
+        "anonymous": 401,
+        "ent-a": 403,
+        "ent-b": 404,
+        "rev-xinzheng": 404,
+        "bureau": 403,
+    }
     # assigning: the bureau only (and only to a reviewer of the case's district)
     assert by_role(desk, "POST", f"/api/cases/{A}/assign", {"reviewer": "rev-jinshui"}, ROLES[:5]) == {
-        "anonymous": 401, "ent-a": 403, "ent-b": 404, "rev-jinshui": 403, "rev-xinzheng": 404}
+        "anonymous": 401,
+        "ent-a": 403,
+        "ent-b": 404,
+        "rev-jinshui": 403,
+        "rev-xinzheng": 404,
+    }
     r = desk["c"]["bureau"].post(f"/api/cases/{A}/assign", json={"reviewer": "rev-xinzheng"})
     assert r.status_code == 422 and "金水区" in r.json()["message_zh"]
     # returning for correction: the district's reviewer and the bureau
     assert by_role(desk, "POST", f"/api/cases/{A}/return", {"reason": "x"}, ROLES[:3] + ROLES[4:5]) == {
-        "anonymous": 401, "ent-a": 403, "ent-b": 404, "rev-xinzheng": 404}
+        "anonymous": 401,
+        "ent-a": 403,
+        "ent-b": 404,
+        "rev-xinzheng": 404,
+    }
     # resubmitting: the case's own enterprise only
     assert by_role(desk, "POST", f"/api/cases/{A}/resubmit", clause1(), ROLES[:1] + ROLES[2:]) == {
-        "anonymous": 401, "ent-b": 404, "rev-jinshui": 403, "rev-xinzheng": 404, "bureau": 403}
+        "anonymous": 401,
+        "ent-b": 404,
+        "rev-jinshui": 403,
+        "rev-xinzheng": 404,
+        "bureau": 403,
+    }
     # bulk actions: the bureau only
-    for path, body in (("/api/awards", {"cases": [A]}), ("/api/publicity", {"year": 2026}),
-                       ("/api/matches", None)):
+    for path, body in (("/api/awards", {"cases": [A]}), ("/api/publicity", {"year": 2026}), ("/api/matches", None)):
         got = by_role(desk, "POST", path, body, ROLES[:5])
         assert got == {"anonymous": 401, "ent-a": 403, "ent-b": 403, "rev-jinshui": 403, "rev-xinzheng": 403}, path
     assert by_role(desk, "GET", "/payments/2026.xlsx") == expect(303, 403, 403, 403, 403, 200)
@@ -72,8 +91,20 @@ def test_every_route_names_an_action_of_the_one_matrix(desk):
 
     named = {getattr(r.endpoint, "action", None) for r in desk["app"].app.routes if hasattr(r, "endpoint")}
     assert named - {None} <= set(authz.MATRIX)
-    for action in ("queue.view", "case.take", "case.assign", "case.return", "case.resubmit", "bulk.award",
-                   "publicity.publish", "payment.export", "audit.view", "inbox.view", "match.upload", "claims.view"):
+    for action in (
+        "queue.view",
+        "case.take",
+        "case.assign",
+        "case.return",
+        "case.resubmit",
+        "bulk.award",
+        "publicity.publish",
+        "payment.export",
+        "audit.view",
+        "inbox.view",
+        "match.upload",
+        "claims.view",
+    ):
         assert action in named, action
 
 
@@ -91,8 +122,14 @@ def test_a_reviewer_takes_a_case_the_bureau_reassigns_it_and_my_cases_follow(des
     # the bureau reassigns; the case leaves the first reviewer's cases
     from zzcbec_docs.desk import accounts
 
-    accounts.add_user(desk["app"].state.desk.ledger, "rev-jinshui-2", "reviewer", "desk-test-password-1",
-                      districts=("金水区",), actor="test")
+    accounts.add_user(
+        desk["app"].state.desk.ledger,
+        "rev-jinshui-2",
+        "reviewer",
+        "desk-test-password-1",
+        districts=("金水区",),
+        actor="test",
+    )
     r = c["bureau"].post(f"/api/cases/{A}/assign", json={"reviewer": "rev-jinshui-2", "reason": "休假"})
     assert r.status_code == 201 and r.json()["previous"] == "rev-jinshui"
     assert c["rev-jinshui"].get("/api/queue?mine=1").json()["items"] == []
@@ -111,10 +148,15 @@ def test_the_queue_filters_sorts_pages_and_counts(desk):
 
         from conftest import uscc
 
-        accounts.add_user(desk["app"].state.desk.ledger, ent, "enterprise", "desk-test-password-1",
-                          uscc_code=uscc(n), actor="test")
-        assert sign_in(TestClient(desk["app"], base_url="http://desk.test"), ent).post(
-            "/api/cases", json=clause1(n=n, promotion=promo)).status_code == 201
+        accounts.add_user(
+            desk["app"].state.desk.ledger, ent, "enterprise", "desk-test-password-1", uscc_code=uscc(n), actor="test"
+        )
+        assert (
+            sign_in(TestClient(desk["app"], base_url="http://desk.test"), ent)
+            .post("/api/cases", json=clause1(n=n, promotion=promo))
+            .status_code
+            == 201
+        )
     q = c["bureau"].get("/api/queue?sort=amount&order=desc&per_page=2").json()
     assert q["total"] == 5 and q["pages"] == 3 and len(q["items"]) == 2
     assert q["counts"]["submitted"] == 5
@@ -149,14 +191,18 @@ def test_age_counts_working_days_against_the_profiles_time_limit(tmp_path):
     from conftest import make_bundle
 
     profile = tmp_path / "issuer.yaml"
-    text = (load_issuer().source and open(load_issuer().source, encoding="utf-8").read())
+    text = load_issuer().source and open(load_issuer().source, encoding="utf-8").read()
     profile.write_text(text.replace("review_days: 20", "review_days: 3"), encoding="utf-8")
     issuer = load_issuer(str(profile))
     assert issuer.review_days == 3
     ledger = open_ledger(str(tmp_path / "l.db"))
     policy = load_policy(None)
-    bundle = parse_bundle(json.dumps(make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"},
-                                                 n=7120)).encode(), "b.json", "json", policy=policy)
+    bundle = parse_bundle(
+        json.dumps(make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, n=7120)).encode(),
+        "b.json",
+        "json",
+        policy=policy,
+    )
     sub = submit(ledger, bundle, actor="ent", policy=policy)
     received = dt.datetime.fromisoformat(sub.case.submitted_at).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
@@ -170,8 +216,10 @@ def test_age_counts_working_days_against_the_profiles_time_limit(tmp_path):
     assert item(after).overdue and item(after).age == 4
     holiday = issuer.add_working_days(received, 1)
     off = tmp_path / "holiday.yaml"
-    off.write_text(text.replace("review_days: 20", "review_days: 3").replace(
-        "holidays: []", f"holidays: [{holiday.isoformat()}]"), encoding="utf-8")
+    off.write_text(
+        text.replace("review_days: 20", "review_days: 3").replace("holidays: []", f"holidays: [{holiday.isoformat()}]"),
+        encoding="utf-8",
+    )
     with_holiday = load_issuer(str(off))
     assert queue(ledger, with_holiday, Filters(), today=due).items[0].age == 2  # the holiday is not counted
     bad = tmp_path / "bad.yaml"
@@ -241,10 +289,17 @@ def test_correction_through_the_form_keeps_the_case(desk):
     assert c["ent-b"].get(f"/apply?correct={A}").status_code == 404  # not its case
     from desk_support import csrf_of
 
-    values = {"csrf": csrf_of(form.text), "correct": A, "action": "submit", "year": "2026",
-              "applicant.name": "测试企业7101有限公司", "applicant.district": "金水区",
-              "applicant.etrade_core_zone_policy": "false", "c1.import_export": "12000000",
-              "c1.promotion_costs": "500000"}
+    values = {
+        "csrf": csrf_of(form.text),
+        "correct": A,
+        "action": "submit",
+        "year": "2026",
+        "applicant.name": "测试企业7101有限公司",
+        "applicant.district": "金水区",
+        "applicant.etrade_core_zone_policy": "false",
+        "c1.import_export": "12000000",
+        "c1.promotion_costs": "500000",
+    }
     r = c["ent-a"].post("/apply", data=values, follow_redirects=False)
     assert r.status_code == 303, r.text[:2000]
     assert r.headers["location"] == f"/cases/{A}?submitted=corrected"
@@ -272,8 +327,10 @@ def test_each_step_records_who_when_and_from_where_in_the_ledgers_own_trail(desk
     ledger = desk["app"].state.desk.ledger
     with ledger.engine.connect() as conn:
         rows = conn.execute(text("SELECT kind, actor, address FROM zzcbec_events ORDER BY id")).all()
-    assert [tuple(r) for r in rows][-2:] == [("taken", "rev-jinshui", "testclient"),
-                                             ("reviewed", "rev-jinshui", "testclient")]
+    assert [tuple(r) for r in rows][-2:] == [
+        ("taken", "rev-jinshui", "testclient"),
+        ("reviewed", "rev-jinshui", "testclient"),
+    ]
     for sql in ("UPDATE zzcbec_events SET actor = 'x'", "DELETE FROM zzcbec_events"):
         with pytest.raises(Exception, match="append-only"), ledger.engine.begin() as conn:
             conn.execute(text(sql))
@@ -297,16 +354,15 @@ def test_the_action_log_exports_are_formula_safe(desk):
     assert any("=1+1" in str(cell.value) for cell in cells)
 
 
-
-
 # ---------------------------------------------------------------------- bulk award, 公示, 拨付清单
 def _enterprise(desk, n: int, promotion: str):
     from zzcbec_docs.desk import accounts
 
     from conftest import uscc
 
-    accounts.add_user(desk["app"].state.desk.ledger, f"ent-{n}", "enterprise", "desk-test-password-1",
-                      uscc_code=uscc(n), actor="test")
+    accounts.add_user(
+        desk["app"].state.desk.ledger, f"ent-{n}", "enterprise", "desk-test-password-1", uscc_code=uscc(n), actor="test"
+    )
     client = sign_in(TestClient(desk["app"], base_url="http://desk.test"), f"ent-{n}")
     r = client.post("/api/cases", json=clause1(n=n, promotion=promotion))
     assert r.status_code == 201, r.text
@@ -321,8 +377,12 @@ def test_the_bureau_awards_in_bulk_each_case_on_its_own(desk):
     D = _enterprise(desk, 7132, "600000")
     for case in (A, C):
         assert c["rev-jinshui"].post(f"/api/cases/{case}/reviews", json={"conclusion": "approve"}).status_code == 201
-    assert c["rev-jinshui"].post(f"/api/cases/{D}/reviews", json={
-        "conclusion": "reject", "remarks": "推广费无发票"}).status_code == 201
+    assert (
+        c["rev-jinshui"]
+        .post(f"/api/cases/{D}/reviews", json={"conclusion": "reject", "remarks": "推广费无发票"})
+        .status_code
+        == 201
+    )
     # B has no review: it cannot be awarded, and says why; D was rejected; A and C are awarded
     r = c["bureau"].post("/api/awards", json={"cases": [A, B, C, D, "no-such-case"], "date": TODAY})
     assert r.status_code == 200, r.text
@@ -375,8 +435,7 @@ def test_bulk_award_through_the_form_confirms_the_total_first(desk):
     page = c["bureau"].get("/awards")
     assert page.status_code == 200 and A in page.text
     token = csrf_of(page.text)
-    confirm = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": TODAY,
-                                                "action": "confirm"})
+    confirm = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": TODAY, "action": "confirm"})
     assert confirm.status_code == 200 and "240,000.00 元" in confirm.text and 'value="award"' in confirm.text
     assert c["bureau"].get(f"/api/cases/{A}").json()["status"] == "approved"  # nothing done yet
     done = c["bureau"].post("/awards", data={"csrf": token, "case": [A], "date": TODAY, "action": "award"})
@@ -441,10 +500,12 @@ def test_mail_goes_through_the_configured_smtp_server_and_a_failure_never_fails_
 
 
 # ---------------------------------------------------------------------- 免申即享
-TABLE = ("uscc,name,district,year,etrade_core_zone_policy,import_export,promotion_costs,uses_zz_logistics,"
-         "intl_logistics_costs\n"
-         "{a},测试企业7101有限公司,金水区,2026,否,12000000,800000,是,1500000\n"
-         "{b},测试企业7102有限公司,新郑市,2026,否,30000000,,是,2500000\n")
+TABLE = (
+    "uscc,name,district,year,etrade_core_zone_policy,import_export,promotion_costs,uses_zz_logistics,"
+    "intl_logistics_costs\n"
+    "{a},测试企业7101有限公司,金水区,2026,否,12000000,800000,是,1500000\n"
+    "{b},测试企业7102有限公司,新郑市,2026,否,30000000,,是,2500000\n"
+)
 
 
 def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_in_one_click(desk):
@@ -471,9 +532,16 @@ def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_i
     theirs = c["ent-b"].get(f"/apply?claim={year['key']}")  # the same key gives each enterprise its own line
     assert theirs.status_code == 200 and 'value="800000' not in theirs.text and 'value="2500000' in theirs.text
     assert c["ent-a"].get(f"/apply?claim={claims['match']}-2019").status_code == 404
-    form = {"csrf": csrf_of(filled.text), "action": "submit", "year": "2026", "applicant.name": "测试企业7101有限公司",
-            "applicant.district": "金水区", "applicant.etrade_core_zone_policy": "false",
-            "c1.import_export": "12000000", "c1.promotion_costs": "800000"}
+    form = {
+        "csrf": csrf_of(filled.text),
+        "action": "submit",
+        "year": "2026",
+        "applicant.name": "测试企业7101有限公司",
+        "applicant.district": "金水区",
+        "applicant.etrade_core_zone_policy": "false",
+        "c1.import_export": "12000000",
+        "c1.promotion_costs": "800000",
+    }
     r = c["ent-a"].post("/apply", data=form, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].endswith("?submitted=new"), r.text[:500]
     new = r.headers["location"].split("/")[2].split("?")[0]
@@ -487,6 +555,7 @@ def test_an_enterprise_in_the_bureaus_match_sees_what_it_may_claim_and_applies_i
     assert t["by_district"] == {"新郑市": b6, "金水区": "240000.00"} and t["by_clause"] == {"1": "240000.00", "6": b6}
     html = c["bureau"].get("/matches").text
     assert html.count("<svg") == 3 and "可申报金额（按区县）" in html and "<script" not in html.split("<main ")[1]
-    bad = c["bureau"].post("/api/matches?name=t.csv", content=b"uscc,nonsense\n1,2\n",
-                           headers={"content-type": "text/csv"})
+    bad = c["bureau"].post(
+        "/api/matches?name=t.csv", content=b"uscc,nonsense\n1,2\n", headers={"content-type": "text/csv"}
+    )
     assert bad.status_code == 422 and "nonsense" in bad.text

@@ -46,8 +46,14 @@ def rendered(tmp_path_factory):
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
         bundle = load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy())
-        files = render_bundle(bundle, load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=out,
-                              notice=NoticeOptions(number="郑商务〔2026〕15号"))
+        files = render_bundle(
+            bundle,
+            load_policy(),
+            kinds=KINDS,
+            formats=["docx", "pdf"],
+            out_dir=out,
+            notice=NoticeOptions(number="郑商务〔2026〕15号"),
+        )
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
     return bundle, {(f.kind, f.format): f.path for f in files}
@@ -124,11 +130,17 @@ def test_application_has_commitment_and_attachment_list(tmp_path):
     (tmp_path / "attachments" / "license.pdf").write_bytes(b"%PDF-1.4 license")
     digest = sha256(b"%PDF-1.4 license").hexdigest()
     b = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"})
-    b["attachments"] = [{"kind": "business_license", "title": "营业执照", "file": "attachments/license.pdf",
-                         "sha256": digest}]
+    b["attachments"] = [
+        {"kind": "business_license", "title": "营业执照", "file": "attachments/license.pdf", "sha256": digest}
+    ]
     path = write_bundle(tmp_path / "b.json", b)
-    files = render_bundle(load_bundle(path, load_policy()), load_policy(), kinds=["application"], formats=["docx", "pdf"],
-                          out_dir=tmp_path)
+    files = render_bundle(
+        load_bundle(path, load_policy()),
+        load_policy(),
+        kinds=["application"],
+        formats=["docx", "pdf"],
+        out_dir=tmp_path,
+    )
     text = "\n".join(docx_blocks(files[0].path))
     assert "承诺书" in text and "未享受E贸易核心功能集聚区相关政策（第十五条）" in text
     assert "营业执照" in text and digest in text
@@ -148,10 +160,14 @@ def _review(tmp_path: Path, bundle_path: Path, **extra) -> Path:
 
     review = {
         "bundle": {"file": str(bundle_path), "sha256": sha256(bundle_path.read_bytes()).hexdigest()},
-        "reviewer": "张审核", "reviewed_on": "2026-03-05", "conclusion": "partial",
+        "reviewer": "张审核",
+        "reviewed_on": "2026-03-05",
+        "conclusion": "partial",
         "remarks": "推广费用中10万元票据不合规，予以核减。",
-        "verified": [{"clause": 1, "facts": {"promotion_costs": "1900000"}},
-                     {"clause": 6, "facts": {"import_export": "19000000"}}],
+        "verified": [
+            {"clause": 1, "facts": {"promotion_costs": "1900000"}},
+            {"clause": 6, "facts": {"import_export": "19000000"}},
+        ],
     }
     review.update(extra)
     p = tmp_path / "review.yaml"
@@ -164,8 +180,14 @@ def test_opinion_recomputes_with_verified_facts(tmp_path):
 
     src = SAMPLES / "multi-clause-eligible.yaml"
     review = load_review(_review(tmp_path, src), load_policy())
-    files = render_bundle(load_bundle(src, load_policy()), load_policy(), kinds=["opinion", "notice"], formats=["docx"],
-                          out_dir=tmp_path, review=review)
+    files = render_bundle(
+        load_bundle(src, load_policy()),
+        load_policy(),
+        kinds=["opinion", "notice"],
+        formats=["docx"],
+        out_dir=tmp_path,
+        review=review,
+    )
     text = "\n".join(docx_blocks(files[0].path))
     assert "核实调整：用于跨境电子商务的网络推广、独立站建设等费用：申报2,000,000.00元，核实1,900,000.00元" in text
     assert "190万元×30%=57万元" in text  # recomputed, then capped at 500,000
@@ -181,8 +203,14 @@ def test_review_of_another_bundle_is_refused(tmp_path):
 
     review = load_review(_review(tmp_path, SAMPLES / "clause01-eligible.yaml"), load_policy())
     with pytest.raises(ReviewError) as e:
-        render_bundle(load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy()), load_policy(), kinds=["opinion"],
-                      formats=["docx"], out_dir=tmp_path, review=review)
+        render_bundle(
+            load_bundle(SAMPLES / "multi-clause-eligible.yaml", load_policy()),
+            load_policy(),
+            kinds=["opinion"],
+            formats=["docx"],
+            out_dir=tmp_path,
+            review=review,
+        )
     assert e.value.pointer == "/bundle/sha256"
     assert not list(tmp_path.glob("*.docx"))
 
@@ -202,8 +230,10 @@ def test_docx_page_is_gbt_9704(rendered):
     _, files = rendered
     doc = Document(str(files[("notice", "docx")]))
     s = doc.sections[0]
-    mm = [round(x.mm, 1) for x in (s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin,
-                                    s.right_margin)]
+    mm = [
+        round(x.mm, 1)
+        for x in (s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)
+    ]
     assert mm == [210, 297, 37, 35, 28, 26]
     normal = doc.styles["Normal"]
     assert normal.font.size.pt == 16 and round(normal.paragraph_format.line_spacing.pt, 2) == 28.95
@@ -238,13 +268,24 @@ def test_a_bureaus_own_cid_keyed_face_with_other_cids_is_drawn_right_too(tmp_pat
     own.write_bytes(fonts._hb_subset(fonts.FontFile("FandolFang", "Regular", str(fandol), 0, "configured")) or b"")
     face = TTFont(str(own), lazy=True)
     assert sum(name != f"cid{i:05d}" for i, name in enumerate(face.getGlyphOrder()) if i) > 1000  # not identity
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
-                "--out", str(tmp_path / "out"), extra_env={"ZZCBEC_FONT_FANGSONG": str(own)})
+    r = run_cli(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--doc",
+        "notice",
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path / "out"),
+        extra_env={"ZZCBEC_FONT_FANGSONG": str(own)},
+    )
     assert r.returncode == 0, r.stderr.decode()
     others, own_family = source_faces(), fonts._family_of(str(own))
     path = next((tmp_path / "out").glob("*.pdf"))
-    assert own_family.replace(" ", "-") in subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
-                                                           check=True).stdout  # the bureau's face is the one used
+    assert (
+        own_family.replace(" ", "-")
+        in subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    )  # the bureau's face is the one used
     problems = misdrawn_characters(path, lambda family, bold: face if family == own_family else others(family, bold))
     assert problems == []
 
@@ -257,8 +298,19 @@ def test_without_the_fandol_faces_noto_cjk_draws_the_same_glyphs_everywhere(tmp_
 
     env = {"ZZCBEC_CACHE": str(tmp_path / "cache"), "ZZCBEC_FONT_DIR": str(tmp_path / "no-fandol")}
     out = tmp_path / "out"
-    r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice,application", "--format", "pdf",
-                "--out", str(out), "--jobs", "1", extra_env=env)
+    r = run_cli(
+        "render",
+        str(SAMPLES / "clause01-eligible.yaml"),
+        "--doc",
+        "notice,application",
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        extra_env=env,
+    )
     assert r.returncode == 0, r.stderr.decode()
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -267,8 +319,10 @@ def test_without_the_fandol_faces_noto_cjk_draws_the_same_glyphs_everywhere(tmp_
         faces = source_faces()
         assert faces("Noto Serif CJK SC", False), "the body is drawn in Noto Serif CJK"
         for path in sorted(out.glob("*.pdf")):
-            assert "Noto-Serif-CJK-SC" in subprocess.run(["pdffonts", str(path)], capture_output=True,
-                                                         text=True, check=True).stdout
+            assert (
+                "Noto-Serif-CJK-SC"
+                in subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+            )
             assert misdrawn_characters(path, faces) == [], path.name
     finally:
         fonts.font_for.cache_clear()
@@ -276,10 +330,18 @@ def test_without_the_fandol_faces_noto_cjk_draws_the_same_glyphs_everywhere(tmp_
 
 def _words(path: Path, page: int = 1) -> list[tuple[str, float, float, float]]:
     """(text, xMin, xMax, yMin) of each word poppler finds on the page."""
-    out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
-                         capture_output=True, text=True, check=True).stdout
-    return [(w, float(x0), float(x1), float(y0)) for x0, y0, x1, _y1, w in
-            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [
+        (w, float(x0), float(x1), float(y0))
+        for x0, y0, x1, _y1, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+        )
+    ]
 
 
 def test_the_application_forms_cells_hold_their_text(tmp_path):
@@ -289,8 +351,18 @@ def test_the_application_forms_cells_hold_their_text(tmp_path):
     src = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, n=41)
     src["applicant"]["contact"]["phone"] = phone
     out = tmp_path / "out"
-    r = run_cli("render", str(write_bundle(tmp_path / "b.json", src)), "--doc", "application", "--format", "pdf",
-                "--out", str(out), "--jobs", "1")
+    r = run_cli(
+        "render",
+        str(write_bundle(tmp_path / "b.json", src)),
+        "--doc",
+        "application",
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    )
     assert r.returncode == 0, r.stderr.decode()
     path = next(out.glob("*.pdf"))
     words = _words(path)
@@ -346,8 +418,16 @@ def _render_twice(tmp_path: Path, cwd_b: Path) -> tuple[list[bytes], list[bytes]
     outs = []
     for i, cwd in enumerate((Path.cwd(), cwd_b)):
         out = tmp_path / f"run{i}"
-        r = run_cli("render", str(SAMPLES / "clause06-eligible.yaml"), "--out", str(out), "--date", "2026-03-05",
-                    cwd=cwd, extra_env=env)
+        r = run_cli(
+            "render",
+            str(SAMPLES / "clause06-eligible.yaml"),
+            "--out",
+            str(out),
+            "--date",
+            "2026-03-05",
+            cwd=cwd,
+            extra_env=env,
+        )
         assert r.returncode == 0, r.stderr.decode()
         outs.append([p.read_bytes() for p in sorted(out.iterdir())])
     return outs[0], outs[1]
@@ -362,10 +442,16 @@ def test_same_input_and_source_date_epoch_give_identical_bytes(tmp_path):
 
 def test_bundle_text_is_data_in_both_formats(tmp_path):
     evil = "<b>&\"'{{x}}"
-    b = make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, name=evil,
-                    address='<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">')
+    b = make_bundle(
+        1,
+        {"import_export": "12000000", "promotion_costs": "800000"},
+        name=evil,
+        address='<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
+    )
     path = write_bundle(tmp_path / "evil.json", b)
-    files = render_bundle(load_bundle(path, load_policy()), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
+    files = render_bundle(
+        load_bundle(path, load_policy()), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path
+    )
     for f in files:
         if f.format == "docx":
             text = "\n".join(docx_blocks(f.path))
@@ -374,15 +460,20 @@ def test_bundle_text_is_data_in_both_formats(tmp_path):
             assert b"root:x:0:0" not in f.path.read_bytes()
         assert evil in text, (f.kind, f.format)
     app = "\n".join(docx_blocks(next(f.path for f in files if f.kind == "application" and f.format == "docx")))
-    assert 'file:///etc/passwd' in app
+    assert "file:///etc/passwd" in app
 
 
 def test_the_pdf_fetcher_refuses_everything_outside_templates_and_fonts():
     from zzcbec_docs.documents.pdf import locked_fetcher
 
     fetcher = locked_fetcher()
-    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "https://example.invalid/a.png",
-                "file:///etc/../etc/passwd", "data:text/plain,hello"):
+    for url in (
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        "https://example.invalid/a.png",
+        "file:///etc/../etc/passwd",
+        "data:text/plain,hello",
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     from zzcbec_docs.resources import resource_dir
@@ -439,13 +530,24 @@ def test_ineligible_bundle_gets_no_notice_and_etrade_gets_no_application(tmp_pat
 
     for sample, kind in (("ineligible-clause06-below.yaml", "notice"), ("excluded-etrade.yaml", "application")):
         with pytest.raises(RenderError):
-            render_bundle(load_bundle(SAMPLES / sample, load_policy()), load_policy(), kinds=[kind], formats=["pdf"], out_dir=tmp_path)
+            render_bundle(
+                load_bundle(SAMPLES / sample, load_policy()),
+                load_policy(),
+                kinds=[kind],
+                formats=["pdf"],
+                out_dir=tmp_path,
+            )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_shangjie_split_is_an_internal_note_of_the_opinion_not_the_notice(tmp_path):
-    files = render_bundle(load_bundle(SAMPLES / "shangjie-unsettled.yaml", load_policy()), load_policy(), kinds=["opinion", "notice"],
-                          formats=["docx"], out_dir=tmp_path)
+    files = render_bundle(
+        load_bundle(SAMPLES / "shangjie-unsettled.yaml", load_policy()),
+        load_policy(),
+        kinds=["opinion", "notice"],
+        formats=["docx"],
+        out_dir=tmp_path,
+    )
     opinion, notice = ("\n".join(docx_blocks(f.path)) for f in files)
     assert "上街区未列入《措施》第十六条资金分担范围，市、区承担比例待财政部门确定" in opinion
     assert "待财政部门确定" not in notice and "第十六条" not in notice and "市级承担" not in notice
@@ -467,12 +569,21 @@ def test_hostile_strings_stay_text_fetch_nothing_and_wrap_inside_the_page(tmp_pa
     pdf_writer._stylesheet.cache_clear()  # parse the stylesheet again under the spy
     css = '</p><style>@import url("http://127.0.0.1:9/x.css"); body{display:none}</style>{% raw %}{{ 7*7 }}'
     long_latin = "W" * 200  # the longest name the schema allows, with no place to break
-    b = make_bundle(claims=[
-        {"clause": 1, "facts": {"import_export": "12000000", "promotion_costs": "800000"}},
-        {"clause": 13, "facts": {"overseas_warehouse": ("https://example.invalid/" + "长" * 900 + "x" * 900)[:2000]}},
-    ], name=long_latin, address=css[:200])
+    b = make_bundle(
+        claims=[
+            {"clause": 1, "facts": {"import_export": "12000000", "promotion_costs": "800000"}},
+            {
+                "clause": 13,
+                "facts": {"overseas_warehouse": ("https://example.invalid/" + "长" * 900 + "x" * 900)[:2000]},
+            },
+        ],
+        name=long_latin,
+        address=css[:200],
+    )
     path = write_bundle(tmp_path / "evil.json", b)
-    files = render_bundle(load_bundle(path, load_policy()), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path)
+    files = render_bundle(
+        load_bundle(path, load_policy()), load_policy(), kinds=KINDS, formats=["docx", "pdf"], out_dir=tmp_path
+    )
     pdf_writer._stylesheet.cache_clear()
     assert all(u.startswith("file://") and ("/templates/" in u or "/fonts/" in u) for u in fetched), fetched
     for f in files:
@@ -485,8 +596,9 @@ def test_hostile_strings_stay_text_fetch_nothing_and_wrap_inside_the_page(tmp_pa
     for f in files:
         if f.format != "pdf":
             continue
-        bbox = subprocess.run(["pdftotext", "-bbox", str(f.path), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        bbox = subprocess.run(
+            ["pdftotext", "-bbox", str(f.path), "-"], capture_output=True, text=True, check=True
+        ).stdout
         import re
 
         right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', bbox)]
@@ -500,14 +612,19 @@ def test_pdf_follows_gbt_9704_on_the_page(rendered):
     import re
 
     _, files = rendered
-    bbox = subprocess.run(["pdftotext", "-bbox", str(files[("opinion", "pdf")]), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(files[("opinion", "pdf")]), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = bbox.split("<page ")[1:]
     assert len(pages) >= 2
     mm = 72 / 25.4
     for number, page in enumerate(pages, start=1):
-        words = [(float(a), float(b), float(c), w) for a, b, c, w in
-                 re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', page)]
+        words = [
+            (float(a), float(b), float(c), w)
+            for a, b, c, w in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', page
+            )
+        ]
         dash_numbers = [x for x in words if x[3] == str(number)]
         assert dash_numbers, number
         x_center = (dash_numbers[-1][0] + dash_numbers[-1][2]) / 2
@@ -523,13 +640,20 @@ def test_pdf_follows_gbt_9704_on_the_page(rendered):
     import statistics
 
     # yMin follows each font's ascent, so a line in 黑体 or 楷体 sits a few tenths off: the median is the pitch
-    assert pitches and abs(statistics.median(pitches) - 28.95) <= 0.1 and all(abs(p - 28.95) < 0.5 for p in pitches), pitches
+    assert pitches and abs(statistics.median(pitches) - 28.95) <= 0.1 and all(abs(p - 28.95) < 0.5 for p in pitches), (
+        pitches
+    )
 
 
 def test_opinion_prints_the_clause_3_reading_it_applied(tmp_path):
     """documents.md: the opinion states the reading of any ambiguous clause (clause 3's tiers)."""
-    files = render_bundle(load_bundle(SAMPLES / "clause03-top-up.yaml", load_policy()), load_policy(), kinds=["opinion"],
-                          formats=["docx"], out_dir=tmp_path)
+    files = render_bundle(
+        load_bundle(SAMPLES / "clause03-top-up.yaml", load_policy()),
+        load_policy(),
+        kinds=["opinion"],
+        formats=["docx"],
+        out_dir=tmp_path,
+    )
     text = "\n".join(docx_blocks(files[0].path))
     assert "第三条：" in text and "补差" in text
     assert "按补差理解：400万元−此前已获200万元" in text

@@ -62,10 +62,20 @@ def docx_text(path_or_bytes: Path | bytes) -> str:
 def review_file(path: Path, bundle: Path, conclusion: str = "approve", verified: list | None = None) -> Path:
     import hashlib
 
-    path.write_text(json.dumps({
-        "bundle": {"file": str(bundle), "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()},
-        "reviewer": "审核员甲", "reviewed_on": "2026-03-02", "conclusion": conclusion,
-        "verified": verified or [], "remarks": ""}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "bundle": {"file": str(bundle), "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()},
+                "reviewer": "审核员甲",
+                "reviewed_on": "2026-03-02",
+                "conclusion": conclusion,
+                "verified": verified or [],
+                "remarks": "",
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -76,8 +86,14 @@ def issuer_profile(path: Path) -> Path:
     from zzcbec_docs.documents.issuer import DEFAULT_PROFILE
 
     data = yaml.safe_load(DEFAULT_PROFILE.read_text(encoding="utf-8"))
-    data.update(name="洛阳市商务局", mark="洛阳市商务局文件", code="洛商务", printer="洛阳市商务局办公室",
-                review_unit="洛阳市商务局", cc=["{district}商务主管部门", "洛阳市财政局"])
+    data.update(
+        name="洛阳市商务局",
+        mark="洛阳市商务局文件",
+        code="洛商务",
+        printer="洛阳市商务局办公室",
+        review_unit="洛阳市商务局",
+        cc=["{district}商务主管部门", "洛阳市财政局"],
+    )
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -89,15 +105,28 @@ def test_award_submit_and_review_refuse_a_ledger_file_that_does_not_exist(tmp_pa
     bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=501))
     typo = tmp_path / "ledgr.db"
     record = review_file(tmp_path / "r.json", bundle)
-    for run, args in ((user_cli, ["submit", str(bundle)]), (cli, ["review", str(bundle), "--record", str(record)]),
-                      (cli, ["award", str(bundle), "--out", str(tmp_path / "out")])):
+    for run, args in (
+        (user_cli, ["submit", str(bundle)]),
+        (cli, ["review", str(bundle), "--record", str(record)]),
+        (cli, ["award", str(bundle), "--out", str(tmp_path / "out")]),
+    ):
         code, _, err = run(*args, "--ledger", str(typo))
         assert code == 2 and "ledger init" in err and "Traceback" not in err, (args, err)
         assert not typo.exists(), args
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
     assert cli("ledger", "init", "--ledger", str(typo))[0] == 0
-    code, out, err = cli("award", str(bundle), "--ledger", str(typo), "--out", str(tmp_path / "out"),
-                         "--format", "docx", "--date", "2026-03-05")
+    code, out, err = cli(
+        "award",
+        str(bundle),
+        "--ledger",
+        str(typo),
+        "--out",
+        str(tmp_path / "out"),
+        "--format",
+        "docx",
+        "--date",
+        "2026-03-05",
+    )
     assert code == 0 and "郑商务〔2026〕1号" in out, err
 
 
@@ -124,8 +153,16 @@ def test_an_output_folder_that_cannot_be_written_records_nothing(ledger_url, tmp
     out = blocker / "notices"
     code, _, err = cli("award", str(bundle), "--ledger", ledger_url, "--out", str(out), "--format", "docx")
     assert code == 2 and "--out" in err and "nothing was recorded" in err, err
-    code, _, err = cli("review", str(bundle), "--record", str(review_file(tmp_path / "r.json", bundle)),
-                       "--ledger", ledger_url, "--out", str(out))
+    code, _, err = cli(
+        "review",
+        str(bundle),
+        "--record",
+        str(review_file(tmp_path / "r.json", bundle)),
+        "--ledger",
+        ledger_url,
+        "--out",
+        str(out),
+    )
     assert code == 2 and "--out" in err, err
     assert cases_in(ledger_url) == [] and notices_in(ledger_url) == []
 
@@ -135,13 +172,24 @@ def test_a_review_that_cannot_be_read_records_no_case(ledger_url, tmp_path):
     is refused before the bundle becomes a case."""
     assert cli("ledger", "init", "--ledger", ledger_url)[0] == 0
     bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=503))
-    wrong = review_file(tmp_path / "wrong.json", bundle, verified=[
-        {"clause": 6, "facts": {"intl_logistics_costs": "2500000"}}])
+    wrong = review_file(
+        tmp_path / "wrong.json", bundle, verified=[{"clause": 6, "facts": {"intl_logistics_costs": "2500000"}}]
+    )
     garbage = tmp_path / "garbage.yaml"
     garbage.write_bytes(b"\xff\xfe not yaml: [")
     for record in (wrong, garbage):
-        code, _, err = cli("award", str(bundle), "--review", str(record), "--ledger", ledger_url,
-                           "--out", str(tmp_path / "out"), "--format", "docx")
+        code, _, err = cli(
+            "award",
+            str(bundle),
+            "--review",
+            str(record),
+            "--ledger",
+            ledger_url,
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "docx",
+        )
         assert code != 0 and "Traceback" not in err, err
         code, _, err = cli("review", str(bundle), "--record", str(record), "--ledger", ledger_url)
         assert code != 0 and "Traceback" not in err, err
@@ -160,10 +208,24 @@ def test_two_processes_making_a_new_postgresql_ledger_at_once_both_succeed(tmp_p
 
     for first in (["ledger", "init"], ["submit"]):
         with pg_schema() as url:
-            procs = [subprocess.Popen([sys.executable, "-m", "zzcbec_docs", *first,
-                                       *([str(bundles[i])] if first == ["submit"] else []), "--ledger", url],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-                                      env=dict(os.environ, **env)) for i in range(2)]
+            procs = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "zzcbec_docs",
+                        *first,
+                        *([str(bundles[i])] if first == ["submit"] else []),
+                        "--ledger",
+                        url,
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    cwd=ROOT,
+                    env=dict(os.environ, **env),
+                )
+                for i in range(2)
+            ]
             results = [(p.wait(timeout=120), p.stdout.read().decode(), p.stderr.read().decode()) for p in procs]
             for p in procs:
                 p.stdout.close()
@@ -179,12 +241,14 @@ def test_render_of_two_applications_of_one_applicant_and_year_keeps_both(tmp_pat
     """render A B, both 金水区 applicant 504's 2026 applications: B's documents never overwrite A's;
     each file name holds the USCC, the year, the kind and the application's case id."""
     a = write_bundle(tmp_path / "a.json", make_bundle(1, CLAUSE1, n=504))
-    b = write_bundle(tmp_path / "b.json", make_bundle(1, {"import_export": "12000000", "promotion_costs": "600000"},
-                                                       n=504))
+    b = write_bundle(
+        tmp_path / "b.json", make_bundle(1, {"import_export": "12000000", "promotion_costs": "600000"}, n=504)
+    )
     other = write_bundle(tmp_path / "c.json", make_bundle(1, CLAUSE1, n=505))
     out = tmp_path / "out"
-    code, text, err = user_cli("render", str(a), str(b), str(other), "--doc", "application,opinion", "--format",
-                               "docx", "--out", str(out))
+    code, text, err = user_cli(
+        "render", str(a), str(b), str(other), "--doc", "application,opinion", "--format", "docx", "--out", str(out)
+    )
     assert code == 0, err
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 6, names
@@ -216,8 +280,9 @@ def desk_of(ledger_url):
             add_accounts(ledger_url)
         app = create_app(ledger_url, **options)
         made.append(app)
-        clients = {n: sign_in(TestClient(app, base_url="http://desk.test"), n)
-                   for n in ("ent-a", "rev-jinshui", "bureau")}
+        clients = {
+            n: sign_in(TestClient(app, base_url="http://desk.test"), n) for n in ("ent-a", "rev-jinshui", "bureau")
+        }
         return app, clients
 
     yield build
@@ -264,8 +329,12 @@ def test_the_desk_applies_the_exclusion_list_as_the_command_line_does(desk_of, t
     code, out, err = cli("check", "--json", str(path), "--exclusion-list", str(listed))
     assert [d["status"] for d in json.loads(out)["claims"]] == desk_statuses == ["excluded"], err
     case = r.json()["id"]
-    assert c["rev-jinshui"].post(f"/api/cases/{case}/reviews", json={"conclusion": "reject", "remarks": "第十五条"}
-                                 ).status_code == 201
+    assert (
+        c["rev-jinshui"]
+        .post(f"/api/cases/{case}/reviews", json={"conclusion": "reject", "remarks": "第十五条"})
+        .status_code
+        == 201
+    )
     assert c["bureau"].post(f"/api/cases/{case}/award", json={"date": "2026-03-05"}).status_code == 409
 
 
@@ -322,16 +391,28 @@ def test_the_dashboard_cap_use_is_the_rules_own(desk_of):
     assert any(clause == 9 for clause, _ in use)
     page = c["bureau"].get("/dashboard")
     assert page.status_code == 200
-    caps = page.text[page.text.index("上限使用率"):]
-    caps = caps[:caps.index("</svg>")]
+    caps = page.text[page.text.index("上限使用率") :]
+    caps = caps[: caps.index("</svg>")]
     assert re.search(r"第十一条</text>.*?>75%</text>", caps) and "第九条" in caps
 
 
 def test_the_command_line_awards_as_its_issuer_profile(ledger_url, tmp_path):
     bundle = write_bundle(tmp_path / "b.json", make_bundle(1, CLAUSE1, n=506))
     profile = issuer_profile(tmp_path / "luoyang.yaml")
-    code, out, err = cli("award", str(bundle), "--ledger", ledger_url, "--out", str(tmp_path / "out"),
-                         "--format", "docx", "--date", "2026-03-05", "--issuer-profile", str(profile))
+    code, out, err = cli(
+        "award",
+        str(bundle),
+        "--ledger",
+        ledger_url,
+        "--out",
+        str(tmp_path / "out"),
+        "--format",
+        "docx",
+        "--date",
+        "2026-03-05",
+        "--issuer-profile",
+        str(profile),
+    )
     assert code == 0 and "洛商务〔2026〕1号" in out, err
     (notice,) = (tmp_path / "out").glob("*.docx")
     text = docx_text(notice)
@@ -349,8 +430,18 @@ def one_notice(tmp_path_factory):
     ledger = tmp / "l.db"
     assert cli("ledger", "init", "--ledger", str(ledger))[0] == 0
     bundle = write_bundle(tmp / "b.json", make_bundle(1, CLAUSE1, n=507))
-    code, out, err = cli("award", str(bundle), "--ledger", str(ledger), "--out", str(tmp / "out"), "--format", "docx",
-                         "--date", "2026-03-05")
+    code, out, err = cli(
+        "award",
+        str(bundle),
+        "--ledger",
+        str(ledger),
+        "--out",
+        str(tmp / "out"),
+        "--format",
+        "docx",
+        "--date",
+        "2026-03-05",
+    )
     assert code == 0, err
     (notice,) = (tmp / "out").glob("*.docx")
     return str(ledger), notice
@@ -367,15 +458,22 @@ def altered(src: Path, dest: Path, old: str, new: str) -> Path:
     return dest
 
 
-@pytest.mark.parametrize(("old", "new", "says"), [
-    ("6217000000000000001", "6217000000000000009", "账号与台账不符：文件为 6217000000000000009，台账为 6217000000000000001"),
-    ("中国银行郑州分行", "中国建设银行郑州分行", "开户银行与台账不符"),
-    ("测试企业507有限公司：", "另一企业有限公司：", "收款单位与台账不符"),
-    ("市级财政承担12万元", "市级财政承担14万元", "奖励金额的文字表述与台账不符"),
-    ("人民币贰拾肆万元整", "人民币贰拾伍万元整", "奖励合计与台账不符"),
-    ("2026年3月5日", "2026年3月6日", "成文日期与台账不符：文件为 2026年3月6日，台账为 2026年3月5日"),
-    ("120,000.00", "140,000.00", "市级、区县分担与台账不符"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "6217000000000000001",
+            "6217000000000000009",
+            "账号与台账不符：文件为 6217000000000000009，台账为 6217000000000000001",
+        ),
+        ("中国银行郑州分行", "中国建设银行郑州分行", "开户银行与台账不符"),
+        ("测试企业507有限公司：", "另一企业有限公司：", "收款单位与台账不符"),
+        ("市级财政承担12万元", "市级财政承担14万元", "奖励金额的文字表述与台账不符"),
+        ("人民币贰拾肆万元整", "人民币贰拾伍万元整", "奖励合计与台账不符"),
+        ("2026年3月5日", "2026年3月6日", "成文日期与台账不符：文件为 2026年3月6日，台账为 2026年3月5日"),
+        ("120,000.00", "140,000.00", "市级、区县分担与台账不符"),
+    ],
+)
 def test_verify_names_every_printed_figure_and_name_that_differs(one_notice, tmp_path, old, new, says):
     ledger, notice = one_notice
     code, out, err = cli("verify", str(notice), "--ledger", ledger)
@@ -396,8 +494,20 @@ def test_verify_checks_are_named_and_another_can_be_added(one_notice):
     service = Service.build(open_ledger(ledger, upgrade=False), load_policy())
     v = service.verify(notice)
     names = [c.name for c in v.checks if c.ok]
-    assert {"standing", "number", "issuer", "payee", "bank", "account", "amounts", "total", "shares", "sentence",
-            "date", "code"} <= set(names) and v.ok
+    assert {
+        "standing",
+        "number",
+        "issuer",
+        "payee",
+        "bank",
+        "account",
+        "amounts",
+        "total",
+        "shares",
+        "sentence",
+        "date",
+        "code",
+    } <= set(names) and v.ok
 
     def refuse(seen, v):
         v.fail("signature", "签章", "未签章", "not signed")
@@ -419,16 +529,23 @@ def test_the_dashboard_counts_one_competitions_cap_once_whoever_organised_it(des
     service = app.state.desk.service
     name = "2026郑州跨境电商创新创业大赛"
     for n, requested in ((520, "150000"), (521, "50000")):
-        bundle = make_bundle(11, {"competition_name": name, "competition_approved": True, "held_in_zhengzhou": True,
-                                  "requested": requested}, n=n)
+        bundle = make_bundle(
+            11,
+            {"competition_name": name, "competition_approved": True, "held_in_zhengzhou": True, "requested": requested},
+            n=n,
+        )
         from zzcbec_docs.bundle import parse_bundle
 
-        case = service.submit(parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "b.json",
-                                           policy=service.policy), actor="test").case.id
+        case = service.submit(
+            parse_bundle(json.dumps(bundle, ensure_ascii=False).encode(), "b.json", policy=service.policy), actor="test"
+        ).case.id
         import datetime as dt
 
-        service.review(case, ReviewInput(reviewer="审核员", conclusion="approve", verified=(),
-                                         reviewed_on=dt.date(2027, 3, 1)), actor="test")
+        service.review(
+            case,
+            ReviewInput(reviewer="审核员", conclusion="approve", verified=(), reviewed_on=dt.date(2027, 3, 1)),
+            actor="test",
+        )
         assert service.award(case, actor="test", date=dt.date(2027, 3, 5)).total == Decimal(requested)
     (use,) = [u for u in service.cap_use() if u.clause == 11]
     assert (use.cap, use.used, use.share) == (Decimal("200000"), Decimal("200000"), Decimal(1))

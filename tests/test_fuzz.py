@@ -23,8 +23,15 @@ from zzcbec_docs.policy import load_policy
 pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("ZZCBEC_FUZZ_EXAMPLES", "2000"))
-SEEDS = [b'{"schema_version": "1.0", "year": 2026}', b"schema_version: '1.0'\nyear: 2026\n", b"a: &a [*a]",
-         b"{" * 50, b"\xef\xbb\xbf", b"year: 1e7\n", b"- !!binary aGVsbG8=\n"]
+SEEDS = [
+    b'{"schema_version": "1.0", "year": 2026}',
+    b"schema_version: '1.0'\nyear: 2026\n",
+    b"a: &a [*a]",
+    b"{" * 50,
+    b"\xef\xbb\xbf",
+    b"year: 1e7\n",
+    b"- !!binary aGVsbG8=\n",
+]
 
 
 def fuzz_one(data: bytes, name: str) -> None:
@@ -40,8 +47,11 @@ def fuzz_one(data: bytes, name: str) -> None:
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=st.one_of(st.binary(max_size=2000), st.sampled_from(SEEDS),
-                      st.text(max_size=500).map(lambda t: t.encode("utf-8"))),
-       name=st.sampled_from(["f.yaml", "f.json", "-"]))
+@given(
+    data=st.one_of(
+        st.binary(max_size=2000), st.sampled_from(SEEDS), st.text(max_size=500).map(lambda t: t.encode("utf-8"))
+    ),
+    name=st.sampled_from(["f.yaml", "f.json", "-"]),
+)
 def test_arbitrary_bytes_never_escape_as_an_exception(data, name):
     fuzz_one(data, name)

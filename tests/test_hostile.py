@@ -48,12 +48,13 @@ def test_each_hostile_file_gets_its_expected_answer(case):
         assert bundle is not None, problems
         return
     assert bundle is None
-    assert any(p.path == case["path"] and case["en"] in p.en and p.zh for p in problems), \
-        [(p.path, p.en) for p in problems]
+    assert any(p.path == case["path"] and case["en"] in p.en and p.zh for p in problems), [
+        (p.path, p.en) for p in problems
+    ]
 
 
 def _limited() -> None:
-    one_gb = 1024 ** 3
+    one_gb = 1024**3
     resource.setrlimit(resource.RLIMIT_AS, (one_gb, one_gb))
 
 
@@ -61,8 +62,13 @@ def _limited() -> None:
 def test_the_cli_answers_every_file_within_20_s_and_1_gb(command):
     files = [str(HOSTILE / c["file"]) for c in CASES if c["file"] != "a-directory"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "zzcbec_docs", command, "--json", *files], capture_output=True,
-                       timeout=20, preexec_fn=_limited, env=env)
+    r = subprocess.run(
+        [sys.executable, "-m", "zzcbec_docs", command, "--json", *files],
+        capture_output=True,
+        timeout=20,
+        preexec_fn=_limited,
+        env=env,
+    )
     assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr.decode()[-2000:]
     lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
     assert len(lines) == len(files)
@@ -71,8 +77,12 @@ def test_the_cli_answers_every_file_within_20_s_and_1_gb(command):
 
 
 def test_a_directory_given_as_a_bundle():
-    r = subprocess.run([sys.executable, "-m", "zzcbec_docs", "check", str(HOSTILE / "a-directory")],
-                       capture_output=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "zzcbec_docs", "check", str(HOSTILE / "a-directory")],
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
     assert r.returncode == 2 and "folder holds no" in r.stderr.decode()
 
 

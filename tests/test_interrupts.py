@@ -24,8 +24,13 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
 def _kill_after(args: list[str], delay: float) -> None:
-    p = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", *args], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, env=ENV, start_new_session=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+        start_new_session=True,
+    )
     time.sleep(delay)
     try:
         os.killpg(p.pid, signal.SIGKILL)
@@ -36,9 +41,13 @@ def _kill_after(args: list[str], delay: float) -> None:
 
 def _kill_at(args: list[str], point: str) -> None:
     """Run the command through the test runner that pauses at the award's fault `point`; kill it there."""
-    p = subprocess.Popen([sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py"), *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=dict(ENV, ZZCBEC_FAULT=point),
-                         start_new_session=True)
+    p = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=dict(ENV, ZZCBEC_FAULT=point),
+        start_new_session=True,
+    )
     assert p.stdout is not None
     paused = any(b"paused" in line for line in iter(p.stdout.readline, b""))
     try:
@@ -80,10 +89,17 @@ def test_award_killed_at_each_fault_point_keeps_the_ledger_consistent(tmp_path):
 
     ledger = tmp_path / "ledger.db"
     assert run_cli("ledger", "init", "--ledger", str(ledger)).returncode == 0
-    bundles = [write_bundle(tmp_path / f"b{i}.json",
-                            make_bundle(6, {"uses_zz_logistics": True, "import_export": "30000000",
-                                            "intl_logistics_costs": str(2_000_000 + i)}, n=200 + i))
-               for i in range(6)]
+    bundles = [
+        write_bundle(
+            tmp_path / f"b{i}.json",
+            make_bundle(
+                6,
+                {"uses_zz_logistics": True, "import_export": "30000000", "intl_logistics_costs": str(2_000_000 + i)},
+                n=200 + i,
+            ),
+        )
+        for i in range(6)
+    ]
     out = tmp_path / "out"
     points = ("after_records", "before_commit", "after_commit")  # the award's fault hooks, each twice
     for i, b in enumerate(bundles):
@@ -93,8 +109,10 @@ def test_award_killed_at_each_fault_point_keeps_the_ledger_consistent(tmp_path):
         assert seqs == list(range(1, len(seqs) + 1))  # gapless
         last = db.execute("SELECT coalesce(max(last_seq), 0) FROM zzcbec_notice_counters").fetchone()[0]
         assert last == len(seqs)  # no number used by a killed run
-        orphans = db.execute("SELECT count(*) FROM zzcbec_notices n WHERE NOT EXISTS "
-                             "(SELECT 1 FROM zzcbec_awards a WHERE a.notice_id = n.id)").fetchone()[0]
+        orphans = db.execute(
+            "SELECT count(*) FROM zzcbec_notices n WHERE NOT EXISTS "
+            "(SELECT 1 FROM zzcbec_awards a WHERE a.notice_id = n.id)"
+        ).fetchone()[0]
         assert orphans == 0
         db.close()
         _documents_are_whole(out)

@@ -35,8 +35,9 @@ def modules() -> list[str]:
 @pytest.mark.slow
 def test_every_module_imports_on_its_own_in_a_fresh_interpreter():
     def imports(name: str) -> tuple[str, str]:
-        r = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True, cwd=ROOT,
-                           timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
         return name, (r.stderr.strip().splitlines() or ["?"])[-1] if r.returncode else ""
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -67,28 +68,50 @@ def _names_used(path: Path) -> set[str]:
 
 def test_usage_error_is_raised_only_by_the_command_line():
     """The library raises its own errors (ArgumentError for a value the caller gave); cli/ maps them."""
-    offenders = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-                 if "UsageError" in _names_used(p) and p.parts[-2] != "cli" and p.name != "errors.py"]
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if "UsageError" in _names_used(p) and p.parts[-2] != "cli" and p.name != "errors.py"
+    ]
     assert offenders == []
 
 
 def test_the_lower_layers_do_not_import_the_upper_ones():
     """policy/ knows no bundle, rules or cli; bundle/ no rules; rules/ no documents, ledger or cli."""
     forbidden = {
-        "policy": ("zzcbec_docs.bundle", "zzcbec_docs.rules", "zzcbec_docs.cli", "zzcbec_docs.documents",
-                   "zzcbec_docs.ledger", "zzcbec_docs.process"),
-        "bundle": ("zzcbec_docs.rules", "zzcbec_docs.cli", "zzcbec_docs.documents", "zzcbec_docs.ledger",
-                   "zzcbec_docs.process"),
-        "rules": ("zzcbec_docs.cli", "zzcbec_docs.documents", "zzcbec_docs.ledger", "zzcbec_docs.process",
-                  "zzcbec_docs.calculator"),
+        "policy": (
+            "zzcbec_docs.bundle",
+            "zzcbec_docs.rules",
+            "zzcbec_docs.cli",
+            "zzcbec_docs.documents",
+            "zzcbec_docs.ledger",
+            "zzcbec_docs.process",
+        ),
+        "bundle": (
+            "zzcbec_docs.rules",
+            "zzcbec_docs.cli",
+            "zzcbec_docs.documents",
+            "zzcbec_docs.ledger",
+            "zzcbec_docs.process",
+        ),
+        "rules": (
+            "zzcbec_docs.cli",
+            "zzcbec_docs.documents",
+            "zzcbec_docs.ledger",
+            "zzcbec_docs.process",
+            "zzcbec_docs.calculator",
+        ),
     }
     bad = []
     for layer, banned in forbidden.items():
         for p in (PACKAGE / layer).rglob("*.py"):
             tree = ast.parse(p.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
-                mods = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-                    [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                mods = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+                )
                 bad += [f"{p.relative_to(PACKAGE)} imports {m}" for m in mods if m.startswith(banned)]
     assert bad == []
 
@@ -128,15 +151,15 @@ BEHIND_THE_SERVICE = LAYERS["storage and rendering"]
 # Remove an entry when the code stops doing it (the test then keeps it out).
 KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     ("ledger", "documents"): "ledger/export.py takes write_atomic from documents/atomic.py, a base helper kept in "
-                             "the rendering package (issue 22 point 4)",
+    "the rendering package (issue 22 point 4)",
     ("process", "check"): "process/service.py reads the exclusion list with check.read_exclusion_list while "
-                          "check.py decides with the ledger through process.decide: a cycle of two service "
-                          "modules (both import inside functions, so no import-time cycle)",
+    "check.py decides with the ledger through process.decide: a cycle of two service "
+    "modules (both import inside functions, so no import-time cycle)",
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
-                       "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
+    "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
     ("desk", "ledger"): "desk/app.py opens the ledger (open_ledger) and desk/pages.py exports it (ledger.export)",
     ("cli", "documents"): "render, award, publicity, verify, batch, demo and init-bundle call the renderers, fonts "
-                          "and write_atomic directly (issue 22 point 3: the pipelines into the library)",
+    "and write_atomic directly (issue 22 point 3: the pipelines into the library)",
 }
 
 
@@ -175,9 +198,13 @@ def _import_graph() -> dict[str, dict[str, set[str]]]:
                     up = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*up, *([node.module] if node.module else [])])
                 targets = [base, *(f"{base}.{a.name}" for a in node.names)]
-            elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
-                  == "import_module" and node.args and isinstance(node.args[0], ast.Constant)
-                  and isinstance(node.args[0].value, str)):
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 targets = [node.args[0].value]
             for target in targets:
                 there = _unit(target)
@@ -190,8 +217,10 @@ def test_every_unit_of_the_package_has_its_layer():
     units = {p.stem for p in PACKAGE.glob("*.py") if p.name != "__init__.py"}
     units |= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     placed = {u for members in LAYERS.values() for u in members}
-    assert not units - placed, (f"{sorted(units - placed)} in no layer: add each to LAYERS in tests/test_layers.py "
-                                "and to the table of docs/architecture.md")
+    assert not units - placed, (
+        f"{sorted(units - placed)} in no layer: add each to LAYERS in tests/test_layers.py "
+        "and to the table of docs/architecture.md"
+    )
     assert not placed - units, f"{sorted(placed - units)} in LAYERS but not in the package"
 
 
@@ -270,16 +299,22 @@ def test_no_library_function_falls_back_to_the_packaged_draft_on_its_own():
         if rel.parts[0] in edges:
             continue
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) \
-                    == "load_policy" and not node.args and not node.keywords:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "load_policy"
+                and not node.args
+                and not node.keywords
+            ):
                 offenders.append(f"{rel}:{node.lineno} load_policy()")
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 args = node.args
                 positional = args.posonlyargs + args.args
-                defaults = dict(zip([a.arg for a in positional][len(positional) - len(args.defaults):],
-                                    args.defaults, strict=True))
-                defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-                                 if d is not None})
+                defaults = dict(
+                    zip([a.arg for a in positional][len(positional) - len(args.defaults) :], args.defaults, strict=True)
+                )
+                defaults.update(
+                    {a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+                )
                 d = defaults.get("policy")
                 if isinstance(d, ast.Constant) and d.value is None:
                     offenders.append(f"{rel}:{node.lineno} {node.name}(policy=None)")

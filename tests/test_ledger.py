@@ -55,7 +55,9 @@ def test_award_records_numbers_and_writes_the_notice(ledger_url, tmp_path):
     assert second.number.endswith("〕2号")
     rows = open_ledger(ledger_url).awards()
     assert [(r.notice_number, r.clause, r.amount) for r in rows] == [
-        (first.number, 1, Decimal("300000.00")), (second.number, 6, Decimal("250000.00"))]
+        (first.number, 1, Decimal("300000.00")),
+        (second.number, 6, Decimal("250000.00")),
+    ]
 
 
 def test_same_bundle_is_refused_with_its_number(ledger_url, tmp_path):
@@ -87,11 +89,17 @@ def test_one_time_award_and_clause_3_top_up_across_bundles(ledger_url, tmp_path)
     bigger = write_bundle(tmp_path / "y2.json", make_bundle(3, {**facts, "cbec_import_export": "1500000000"}, n=60))
     r = award(ledger_url, bigger, out)
     assert r.result.decisions[0].amount == Decimal("2000000.00")  # 4,000,000 − 2,000,000 already paid
-    pay = write_bundle(tmp_path / "p1.json", make_bundle(2, {"payment_license": True, "hq_level": "regional",
-                                                             "cbec_settlement": "20000000000"}, n=61, year=2025))
+    pay = write_bundle(
+        tmp_path / "p1.json",
+        make_bundle(
+            2, {"payment_license": True, "hq_level": "regional", "cbec_settlement": "20000000000"}, n=61, year=2025
+        ),
+    )
     award(ledger_url, pay, out)
-    again = write_bundle(tmp_path / "p2.json", make_bundle(2, {"payment_license": True, "hq_level": "regional",
-                                                               "cbec_settlement": "30000000000"}, n=61))
+    again = write_bundle(
+        tmp_path / "p2.json",
+        make_bundle(2, {"payment_license": True, "hq_level": "regional", "cbec_settlement": "30000000000"}, n=61),
+    )
     with pytest.raises(NotAwardable):
         award(ledger_url, again, out)
 
@@ -137,8 +145,12 @@ def _award_process(url: str, bundle: Path, out: Path, fault: str | None = None) 
     if fault:
         env["ZZCBEC_FAULT"] = fault
         cmd = [sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py")]
-    return subprocess.Popen([*cmd, "award", str(bundle), "--ledger", url, "--out", str(out), "--format", "docx"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    return subprocess.Popen(
+        [*cmd, "award", str(bundle), "--ledger", url, "--out", str(out), "--format", "docx"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
 
 
 def _paused(p: subprocess.Popen) -> bool:
@@ -221,13 +233,28 @@ def test_killed_after_commit_the_notice_is_written_again(ledger_url, tmp_path):
 @pytest.mark.slow
 def test_export_adds_up(ledger_url, tmp_path):
     out = tmp_path / "out"
-    for s in ("multi-clause-eligible.yaml", "clause06-eligible.yaml", "clause07-eligible.yaml",
-              "shangjie-unsettled.yaml", "clause11-eligible.yaml"):
+    for s in (
+        "multi-clause-eligible.yaml",
+        "clause06-eligible.yaml",
+        "clause07-eligible.yaml",
+        "shangjie-unsettled.yaml",
+        "clause11-eligible.yaml",
+    ):
         award(ledger_url, SAMPLES / s, out)
     lg = open_ledger(ledger_url)
     lg.revoke(lg.awards(clause=6)[0].notice_number, "测试撤销")
-    r = run_cli("ledger", "export", "--ledger", ledger_url, "--year", "2026", "--format", "csv",
-                "--out", str(tmp_path / "awards.csv"))
+    r = run_cli(
+        "ledger",
+        "export",
+        "--ledger",
+        ledger_url,
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "awards.csv"),
+    )
     assert r.returncode == 0, r.stderr.decode()
     with open(tmp_path / "awards.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -240,10 +267,23 @@ def test_export_adds_up(ledger_url, tmp_path):
         for col in ("金额 amount", "市级 city", "区县级 local", "待定分担 unsettled"):
             assert sum(Decimal(x[col]) for x in parts) == Decimal(total[col])
         assert Decimal(total["金额 amount"]) == amount
-        assert Decimal(total["市级 city"]) + Decimal(total["区县级 local"]) + Decimal(total["待定分担 unsettled"]) == amount
+        assert (
+            Decimal(total["市级 city"]) + Decimal(total["区县级 local"]) + Decimal(total["待定分担 unsettled"])
+            == amount
+        )
     assert {"91410100MA4600016N", "91410100MA4600017R"} <= {x["统一社会信用代码 USCC"] for x in rows}
-    r = run_cli("ledger", "export", "--ledger", ledger_url, "--year", "2026", "--format", "xlsx",
-                "--out", str(tmp_path / "awards.xlsx"))
+    r = run_cli(
+        "ledger",
+        "export",
+        "--ledger",
+        ledger_url,
+        "--year",
+        "2026",
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path / "awards.xlsx"),
+    )
     assert r.returncode == 0
     from openpyxl import load_workbook
 
@@ -281,13 +321,21 @@ def test_an_old_ledger_is_upgraded_with_its_data(tmp_path):
         s.schema_version.create(conn)
         s._v1(conn)
         conn.execute(insert(s.schema_version).values(version=1, applied_at="2026-01-01T00:00:00+00:00"))
-        conn.execute(text(
-            "INSERT INTO zzcbec_notices (number, issuer, issuer_code, notice_year, seq, uscc, applicant_name, "
-            "district, year, bundle_sha256, policy_id, issued_on, created_at) VALUES ('郑商务〔2026〕1号', "
-            "'郑州市商务局', '郑商务', 2026, 1, '91410100MA46000016', '旧企业', '金水区', 2026, :sha, 'p', "
-            "'2026-01-02', '2026-01-02')"), {"sha": "0" * 64})
-        conn.execute(text("INSERT INTO zzcbec_awards (notice_id, uscc, clause, year, amount_cents, city_cents, "
-                          "local_cents) VALUES (1, '91410100MA46000016', 1, 2026, 50000000, 25000000, 25000000)"))
+        conn.execute(
+            text(
+                "INSERT INTO zzcbec_notices (number, issuer, issuer_code, notice_year, seq, uscc, applicant_name, "
+                "district, year, bundle_sha256, policy_id, issued_on, created_at) VALUES ('郑商务〔2026〕1号', "
+                "'郑州市商务局', '郑商务', 2026, 1, '91410100MA46000016', '旧企业', '金水区', 2026, :sha, 'p', "
+                "'2026-01-02', '2026-01-02')"
+            ),
+            {"sha": "0" * 64},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO zzcbec_awards (notice_id, uscc, clause, year, amount_cents, city_cents, "
+                "local_cents) VALUES (1, '91410100MA46000016', 1, 2026, 50000000, 25000000, 25000000)"
+            )
+        )
         conn.execute(text("INSERT INTO zzcbec_notice_counters VALUES ('郑商务', 2026, 1)"))
     assert "tool_version" not in {c["name"] for c in inspect(engine).get_columns("zzcbec_notices")}
     with pytest.raises(LedgerError):
@@ -320,8 +368,10 @@ def test_bad_ledger_urls_are_clear(tmp_path):
 @pytest.mark.slow
 def test_reading_a_missing_ledger_creates_nothing(tmp_path):
     missing = tmp_path / "none.db"
-    for args in (["check", str(SAMPLES / "clause01-eligible.yaml"), "--ledger", str(missing)],
-                 ["ledger", "list", "--ledger", str(missing)]):
+    for args in (
+        ["check", str(SAMPLES / "clause01-eligible.yaml"), "--ledger", str(missing)],
+        ["ledger", "list", "--ledger", str(missing)],
+    ):
         r = run_cli(*args)
         assert r.returncode == 2 and "ledger init" in r.stderr.decode()
     assert not missing.exists()

@@ -37,9 +37,11 @@ from conftest import PG_BASE, PG_UP, uscc
 from test_policy_properties import variants
 
 EXAMPLES = int(os.environ.get("ZZCBEC_SQL_EXAMPLES", "25"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 DISTRICTS = ["金水区", "郑东新区", "高新区", "航空港区", "经开区", "管城回族区", "上街区", "巩义市", "中牟县"]
 FLAG_WORDS = ["true", "false", "是", "否", "1", "0", "TRUE"]
 
@@ -87,8 +89,12 @@ def tables(draw, policy: Policy) -> tuple[list[str], list[list[str]], frozenset[
     rows = []
     pool = [uscc(900 + i) for i in range(8)]
     for _ in range(draw(st.integers(1, 10))):
-        row = [draw(st.sampled_from(pool)), draw(st.sampled_from(["郑州甲有限公司", "=HYPERLINK(1)", "乙 & <丙>"])),
-               draw(st.sampled_from(DISTRICTS)), draw(st.sampled_from(["2026", "2026", "2025", "26"]))]
+        row = [
+            draw(st.sampled_from(pool)),
+            draw(st.sampled_from(["郑州甲有限公司", "=HYPERLINK(1)", "乙 & <丙>"])),
+            draw(st.sampled_from(DISTRICTS)),
+            draw(st.sampled_from(["2026", "2026", "2025", "26"])),
+        ]
         for name in columns:
             kind = fields[name]
             fact = facts.get(name.split(".")[0])
@@ -105,11 +111,15 @@ def tables(draw, policy: Policy) -> tuple[list[str], list[list[str]], frozenset[
                 choices = _near(base, kind) + (["123456.78", "5000000"] if kind != "count" else ["7", "100"])
                 row.append(draw(st.sampled_from(choices)))
             elif kind == "date":
-                row.append(draw(st.sampled_from(["2025-01-01", "2025-01-02", "2024-12-31", "2026-01-01", "2020-06-30"])))
+                row.append(
+                    draw(st.sampled_from(["2025-01-01", "2025-01-02", "2024-12-31", "2026-01-01", "2020-06-30"]))
+                )
             elif fact is not None and fact.type == "choice":
                 row.append(draw(st.sampled_from([v for v, _ in fact.choices] + ["none"])))
             else:
-                row.append(draw(st.sampled_from(["第二届郑州跨境电商创新大赛", "第２届 郑州跨境电商创新大赛", "海外仓"])))
+                row.append(
+                    draw(st.sampled_from(["第二届郑州跨境电商创新大赛", "第２届 郑州跨境电商创新大赛", "海外仓"]))
+                )
         pad = draw(st.sampled_from(["", "", "", " ", "\u3000", "\t", "\xa0"]))  # str.strip()'s whitespace
         rows.append([c if not c or draw(st.integers(0, 3)) else pad + c + pad for c in row])
     listed = frozenset(draw(st.lists(st.sampled_from(pool), max_size=2)))
@@ -130,8 +140,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def engine_run(engine: str, policy: Policy, table: Path, out: Path, listed: frozenset[str],
-               ledger: str | None = None):  # type: ignore[no-untyped-def]
+def engine_run(engine: str, policy: Policy, table: Path, out: Path, listed: frozenset[str], ledger: str | None = None):  # type: ignore[no-untyped-def]
     options = SqlOptions(out_dir=out, jobs=1, exclusion_list=listed, ledger_url=ledger)
     if engine == "duckdb":
         return run_sql_table(table, policy, options)
@@ -144,11 +153,15 @@ def engine_run(engine: str, policy: Policy, table: Path, out: Path, listed: froz
     return run_postgres_table(engine, str(table), None, None, policy, options)
 
 
-def both(policy: Policy, table: Path, work: Path, listed: frozenset[str], ledger: str | None = None,
-         engine: str = "duckdb") -> None:
+def both(
+    policy: Policy, table: Path, work: Path, listed: frozenset[str], ledger: str | None = None, engine: str = "duckdb"
+) -> None:
     """The row engine and a SQL engine over one table: the same matches and errors, row for row."""
-    ref = run_table(Table(table, None, policy), policy,
-                    TableOptions(out_dir=work / "python", jobs=1, exclusion_list=listed, ledger_url=ledger))
+    ref = run_table(
+        Table(table, None, policy),
+        policy,
+        TableOptions(out_dir=work / "python", jobs=1, exclusion_list=listed, ledger_url=ledger),
+    )
     got = engine_run(engine, policy, table, work / "duckdb", listed, ledger)
     expected, actual = read_csv(work / "python" / "matches.csv"), read_csv(work / "duckdb" / "matches.csv")
     assert len(actual) == len(expected)
@@ -160,8 +173,9 @@ def both(policy: Policy, table: Path, work: Path, listed: frozenset[str], ledger
     bundles = sorted(p.name for p in (work / "python" / "bundles").glob("*.yaml"))
     assert sorted(p.name for p in (work / "duckdb" / "bundles").glob("*.yaml")) == bundles
     for name in bundles:
-        assert (work / "duckdb" / "bundles" / name).read_text(encoding="utf-8") == \
-            (work / "python" / "bundles" / name).read_text(encoding="utf-8")
+        assert (work / "duckdb" / "bundles" / name).read_text(encoding="utf-8") == (
+            work / "python" / "bundles" / name
+        ).read_text(encoding="utf-8")
 
 
 POLICY = load_policy()
@@ -212,8 +226,11 @@ def pg_url():
 
 @pytest.mark.postgres
 @given(table=tables(POLICY))
-@settings(max_examples=int(os.environ.get("ZZCBEC_SQL_PG_EXAMPLES", "8")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("ZZCBEC_SQL_PG_EXAMPLES", "8")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 def test_random_tables_are_decided_inside_postgresql_as_by_the_row_engine(pg_url, table) -> None:  # type: ignore[no-untyped-def]
     header, rows, listed = table
     work = Path(tempfile.mkdtemp(prefix="zz-sql-"))
@@ -242,24 +259,52 @@ def test_a_table_in_postgresql_is_matched_there_and_written_back(pg_url, tmp_pat
             for r in rows:
                 cp.write_row([x or None for x in r])
     out, err = io.StringIO(), io.StringIO()
-    code = main(["match", "--engine", url, "--table", f"{schema}.enterprises", "--into", f"{schema}.matches",
-                 "--json"], stdout=out, stderr=err)
+    code = main(
+        ["match", "--engine", url, "--table", f"{schema}.enterprises", "--into", f"{schema}.matches", "--json"],
+        stdout=out,
+        stderr=err,
+    )
     assert code == 1, err.getvalue()  # one bad row, named
     assert "校验位" in err.getvalue() and "A 列" in err.getvalue()
     table = write_table(tmp_path / "t.csv", header, rows)
     run_sql_table(table, POLICY, SqlOptions(out_dir=tmp_path / "duckdb", jobs=1))
     expected = read_csv(tmp_path / "duckdb" / "matches.csv")
     with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        got = conn.execute(f'SELECT uscc, name, district, year, clause, status, amount, city, local, gaps, '
-                           f'missing, notes, "row" FROM {schema}.matches ORDER BY "row", clause').fetchall()
+        got = conn.execute(
+            f"SELECT uscc, name, district, year, clause, status, amount, city, local, gaps, "
+            f'missing, notes, "row" FROM {schema}.matches ORDER BY "row", clause'
+        ).fetchall()
         errors = conn.execute(f'SELECT "row", "column" FROM {schema}.matches_errors').fetchall()
     assert len(got) == len(expected)
     money = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
     for g, e in zip(got, expected, strict=True):
-        assert (g[0], g[2], str(g[3]), str(g[4]), g[5], money(g[6]), money(g[7]), money(g[8]), g[9] or "",
-                g[10] or "", g[11] or "", str(g[12])) == (
-            e["uscc"], e["district"], e["year"], e["clause"], e["status"], e["amount"], e["city"], e["local"],
-            e["gaps"], e["missing"], e["notes"], e["row"])
+        assert (
+            g[0],
+            g[2],
+            str(g[3]),
+            str(g[4]),
+            g[5],
+            money(g[6]),
+            money(g[7]),
+            money(g[8]),
+            g[9] or "",
+            g[10] or "",
+            g[11] or "",
+            str(g[12]),
+        ) == (
+            e["uscc"],
+            e["district"],
+            e["year"],
+            e["clause"],
+            e["status"],
+            e["amount"],
+            e["city"],
+            e["local"],
+            e["gaps"],
+            e["missing"],
+            e["notes"],
+            e["row"],
+        )
     assert errors == [(len(rows) + 1, "A")]
 
 
@@ -274,25 +319,66 @@ def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):
         (1, {"import_export": "30000000", "promotion_costs": "1000000"}, 901),  # 300,000 of clause 1's 500,000
         (1, {"import_export": "30000000", "promotion_costs": "1700000"}, 902),  # the whole 500,000
         (3, {"hq_level": "national", "settled_on": "2024-01-01", "cbec_import_export": "600000000"}, 903),
-        (11, {"competition_name": "第二届郑州跨境电商创新大赛", "competition_approved": True,
-              "held_in_zhengzhou": True, "requested": "150000"}, 904),
+        (
+            11,
+            {
+                "competition_name": "第二届郑州跨境电商创新大赛",
+                "competition_approved": True,
+                "held_in_zhengzhou": True,
+                "requested": "150000",
+            },
+            904,
+        ),
         (2, {"payment_license": True, "hq_level": "national", "cbec_settlement": "10000000000"}, 905),
     ]
     assert main(["ledger", "init", "--ledger", url], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     for clause, facts, n in awards:
         b = write_bundle(tmp_path / f"b{n}.json", make_bundle(clause, facts, n=n))
-        code = main(["award", str(b), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx"],
-                    stdout=io.StringIO(), stderr=io.StringIO())
+        code = main(
+            ["award", str(b), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx"],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
         assert code == 0
     ids = {n: make_bundle(n=n)["applicant"]["uscc"] for _, _, n in awards}
-    header = ["uscc", "name", "district", "year", "import_export", "promotion_costs", "hq_level", "settled_on",
-              "cbec_import_export", "competition_name", "competition_approved", "held_in_zhengzhou", "requested",
-              "payment_license", "cbec_settlement"]
+    header = [
+        "uscc",
+        "name",
+        "district",
+        "year",
+        "import_export",
+        "promotion_costs",
+        "hq_level",
+        "settled_on",
+        "cbec_import_export",
+        "competition_name",
+        "competition_approved",
+        "held_in_zhengzhou",
+        "requested",
+        "payment_license",
+        "cbec_settlement",
+    ]
     rows = [
         [ids[901], "甲", "金水区", "2026", "30000000", "1000000", "", "", "", "", "", "", "", "", ""],
         [ids[902], "乙", "金水区", "2026", "30000000", "1000000", "", "", "", "", "", "", "", "", ""],
         [ids[903], "丙", "中牟县", "2026", "", "", "national", "2024-01-01", "1000000000.01", "", "", "", "", "", ""],
-        [ids[904], "丁", "二七区", "2026", "", "", "", "", "", "第二届 郑州跨境电商创新大赛", "是", "是", "200000", "", ""],
+        [
+            ids[904],
+            "丁",
+            "二七区",
+            "2026",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "第二届 郑州跨境电商创新大赛",
+            "是",
+            "是",
+            "200000",
+            "",
+            "",
+        ],
         [ids[905], "戊", "上街区", "2026", "", "", "national", "", "", "", "", "", "", "true", "10000000000"],
         [ids[901], "甲", "金水区", "2027", "30000000", "1000000", "", "", "", "", "", "", "", "", ""],
     ]
@@ -309,10 +395,31 @@ def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):
 
 @pytest.mark.parametrize("kind", ["parquet", "xlsx"])
 def test_parquet_and_xlsx_tables_decide_as_the_csv(tmp_path, kind):
-    header = ["uscc", "name", "district", "year", "import_export", "promotion_costs", "store_area_m2", "opened_on",
-              "cbec_retail_import"]
-    rows = [[uscc(951), "郑州表格企业有限公司", "郑东新区", "2026", "12000000", "800000.5", "1200", "2025-01-01", "35000000"],
-            [uscc(952), "郑州表格企业二有限公司", "经开区", "2026", "25000000.25", "", "", "", ""]]
+    header = [
+        "uscc",
+        "name",
+        "district",
+        "year",
+        "import_export",
+        "promotion_costs",
+        "store_area_m2",
+        "opened_on",
+        "cbec_retail_import",
+    ]
+    rows = [
+        [
+            uscc(951),
+            "郑州表格企业有限公司",
+            "郑东新区",
+            "2026",
+            "12000000",
+            "800000.5",
+            "1200",
+            "2025-01-01",
+            "35000000",
+        ],
+        [uscc(952), "郑州表格企业二有限公司", "经开区", "2026", "25000000.25", "", "", "", ""],
+    ]
     table = write_table(tmp_path / "t.csv", header, rows)
     import duckdb
 
@@ -351,11 +458,15 @@ def test_check_and_a_profile_match_load_no_duckdb():
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    probe = ("import sys\nfrom zzcbec_docs.cli.main import main\nimport io\n"
-             "code = main(sys.argv[1:], stdout=io.StringIO())\nprint('duckdb' in sys.modules)\n")
+    probe = (
+        "import sys\nfrom zzcbec_docs.cli.main import main\nimport io\n"
+        "code = main(sys.argv[1:], stdout=io.StringIO())\nprint('duckdb' in sys.modules)\n"
+    )
     env = dict(os.environ, PYTHONPATH=str(root))
-    for args in (["check", str(root / "samples" / "clause01-eligible.yaml")],
-                 ["match", str(root / "examples" / "profile.yaml")]):
+    for args in (
+        ["check", str(root / "samples" / "clause01-eligible.yaml")],
+        ["match", str(root / "examples" / "profile.yaml")],
+    ):
         r = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, env=env, timeout=120)
         assert r.stdout.decode().strip().splitlines()[-1] == "False", (args, r.stderr.decode()[-500:])
 

@@ -54,48 +54,89 @@ def read_matches(out: Path) -> dict[tuple[str, int], dict]:
 # Every clause, every status, each threshold exactly at and just short of its boundary word.
 # (row number in the table, the enterprise, {clause: (status, amount, city, local)})
 CASES = [
-    (ent(1, import_export="10000000", promotion_costs="800000"),  # 达到…以上: exactly 1,000万 qualifies
-     {1: ("eligible", "240000.00", "120000.00", "120000.00")}),
-    (ent(2, import_export="9999999.99", promotion_costs="800000"),
-     {1: ("not_eligible", "0.00", "", "")}),
-    (ent(3, payment_license="是", hq_level="national", cbec_settlement="10000000000"),  # 不低于
-     {2: ("eligible", "5000000.00", "2500000.00", "2500000.00")}),
-    (ent(4, hq_level="regional", settled_on="2025-01-01", cbec_import_export="500000000.01"),  # 超过
-     {3: ("eligible", "2000000.00", "1000000.00", "1000000.00")}),
-    (ent(5, hq_level="regional", settled_on="2025-01-01", cbec_import_export="500000000"),
-     {3: ("not_eligible", "0.00", "", "")}),
-    (ent(6, served_cbec_enterprises="30", revenue="11000000", revenue_prior_year="10000000"),  # growth exactly 10%
-     {5: ("eligible", "330000.00", "165000.00", "165000.00")}),
-    (ent(7, "航空港区", uses_zz_logistics="true", import_export="20000000", intl_logistics_costs="2000000"),
-     {6: ("eligible", "200000.00", "40000.00", "160000.00")}),  # 航空港区: city 20%, local 80%
-    (ent(8, uses_zz_logistics="否", import_export="20000000", intl_logistics_costs="2000000"),
-     {6: ("not_eligible", "0.00", "", "")}),
-    (ent(9, served_zz_cbec_enterprises="100", clearance_orders="50000000", import_export="5000000000"),
-     {7: ("eligible", "2500000.00", "2500000.00", "0.00")}),  # city pays clause 7 alone
-    (ent(10, park_cbec_enterprises="21", park_foreign_trade="2000000000"),  # 超过 20 家
-     {8: ("eligible", "100000.00", "50000.00", "50000.00")}),
-    (ent(11, park_cbec_enterprises="20", park_foreign_trade="2000000000"),
-     {8: ("not_eligible", "0.00", "", "")}),
-    (ent(12, demo_park_level="provincial", cbec_import_export="100000000.01", service_revenue="0",
-         **{"service_fees.rent": "300000", "service_fees.utilities": "50000"}),  # 不含水电费
-     {9: ("eligible", "180000.00", "90000.00", "90000.00")}),
-    (ent(13, in_incubation_program="1", requested="10000"),
-     {10: ("eligible", "10000.00", "5000.00", "5000.00")}),
-    (ent(14, competition_name="第二届郑州跨境电商创新大赛", competition_approved="TRUE", held_in_zhengzhou="是",
-         requested="200000"),
-     {11: ("eligible", "200000.00", "200000.00", "0.00")}),
-    (ent(15, store_area_m2="1000.01", opened_on="2025-01-01", cbec_retail_import="30000000.01"),
-     {12: ("eligible", "300003.00", "150001.50", "150001.50")}),
-    (ent(16, store_area_m2="1000", opened_on="2025-01-01", cbec_retail_import="30000000.01"),
-     {12: ("not_eligible", "0.00", "", "")}),
-    (ent(17, import_export="30000000", promotion_costs="800000", etrade_core_zone_policy="是"),
-     {1: ("excluded", "0.00", "", ""), 4: ("referred", "0.00", "", "")}),
-    (ent(18, import_export="30000000", promotion_costs="800000", etrade_core_zone_policy="false"),  # on the list
-     {1: ("excluded", "0.00", "", "")}),
-    (ent(19, import_export="12000000"),  # the bureau knows the trade, not the promotion costs
-     {1: ("undecided", "0.00", "", ""), 13: ("referred", "0.00", "", ""), 14: ("referred", "0.00", "", "")}),
-    (ent(20, "上街区", import_export="30000000", promotion_costs="800000"),  # clause 16 does not name 上街区
-     {1: ("eligible", "240000.00", "", "")}),
+    (
+        ent(1, import_export="10000000", promotion_costs="800000"),  # 达到…以上: exactly 1,000万 qualifies
+        {1: ("eligible", "240000.00", "120000.00", "120000.00")},
+    ),
+    (ent(2, import_export="9999999.99", promotion_costs="800000"), {1: ("not_eligible", "0.00", "", "")}),
+    (
+        ent(3, payment_license="是", hq_level="national", cbec_settlement="10000000000"),  # 不低于
+        {2: ("eligible", "5000000.00", "2500000.00", "2500000.00")},
+    ),
+    (
+        ent(4, hq_level="regional", settled_on="2025-01-01", cbec_import_export="500000000.01"),  # 超过
+        {3: ("eligible", "2000000.00", "1000000.00", "1000000.00")},
+    ),
+    (
+        ent(5, hq_level="regional", settled_on="2025-01-01", cbec_import_export="500000000"),
+        {3: ("not_eligible", "0.00", "", "")},
+    ),
+    (
+        ent(6, served_cbec_enterprises="30", revenue="11000000", revenue_prior_year="10000000"),  # growth exactly 10%
+        {5: ("eligible", "330000.00", "165000.00", "165000.00")},
+    ),
+    (
+        ent(7, "航空港区", uses_zz_logistics="true", import_export="20000000", intl_logistics_costs="2000000"),
+        {6: ("eligible", "200000.00", "40000.00", "160000.00")},
+    ),  # 航空港区: city 20%, local 80%
+    (
+        ent(8, uses_zz_logistics="否", import_export="20000000", intl_logistics_costs="2000000"),
+        {6: ("not_eligible", "0.00", "", "")},
+    ),
+    (
+        ent(9, served_zz_cbec_enterprises="100", clearance_orders="50000000", import_export="5000000000"),
+        {7: ("eligible", "2500000.00", "2500000.00", "0.00")},
+    ),  # city pays clause 7 alone
+    (
+        ent(10, park_cbec_enterprises="21", park_foreign_trade="2000000000"),  # 超过 20 家
+        {8: ("eligible", "100000.00", "50000.00", "50000.00")},
+    ),
+    (ent(11, park_cbec_enterprises="20", park_foreign_trade="2000000000"), {8: ("not_eligible", "0.00", "", "")}),
+    (
+        ent(
+            12,
+            demo_park_level="provincial",
+            cbec_import_export="100000000.01",
+            service_revenue="0",
+            **{"service_fees.rent": "300000", "service_fees.utilities": "50000"},
+        ),  # 不含水电费
+        {9: ("eligible", "180000.00", "90000.00", "90000.00")},
+    ),
+    (ent(13, in_incubation_program="1", requested="10000"), {10: ("eligible", "10000.00", "5000.00", "5000.00")}),
+    (
+        ent(
+            14,
+            competition_name="第二届郑州跨境电商创新大赛",
+            competition_approved="TRUE",
+            held_in_zhengzhou="是",
+            requested="200000",
+        ),
+        {11: ("eligible", "200000.00", "200000.00", "0.00")},
+    ),
+    (
+        ent(15, store_area_m2="1000.01", opened_on="2025-01-01", cbec_retail_import="30000000.01"),
+        {12: ("eligible", "300003.00", "150001.50", "150001.50")},
+    ),
+    (
+        ent(16, store_area_m2="1000", opened_on="2025-01-01", cbec_retail_import="30000000.01"),
+        {12: ("not_eligible", "0.00", "", "")},
+    ),
+    (
+        ent(17, import_export="30000000", promotion_costs="800000", etrade_core_zone_policy="是"),
+        {1: ("excluded", "0.00", "", ""), 4: ("referred", "0.00", "", "")},
+    ),
+    (
+        ent(18, import_export="30000000", promotion_costs="800000", etrade_core_zone_policy="false"),  # on the list
+        {1: ("excluded", "0.00", "", "")},
+    ),
+    (
+        ent(19, import_export="12000000"),  # the bureau knows the trade, not the promotion costs
+        {1: ("undecided", "0.00", "", ""), 13: ("referred", "0.00", "", ""), 14: ("referred", "0.00", "", "")},
+    ),
+    (
+        ent(20, "上街区", import_export="30000000", promotion_costs="800000"),  # clause 16 does not name 上街区
+        {1: ("eligible", "240000.00", "", "")},
+    ),
 ]
 
 
@@ -104,8 +145,9 @@ def matched(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("match")
     table = write_csv(tmp / "enterprises.csv", [e for e, _ in CASES])
     (tmp / "excluded.txt").write_text(f"# 名单\n{uscc(718)}\n", encoding="utf-8")
-    code, out, err = zzcbec("match", str(table), "--out", str(tmp / "out"), "--jobs", "1",
-                            "--exclusion-list", str(tmp / "excluded.txt"))
+    code, out, err = zzcbec(
+        "match", str(table), "--out", str(tmp / "out"), "--jobs", "1", "--exclusion-list", str(tmp / "excluded.txt")
+    )
     return tmp, code, out, err
 
 
@@ -170,7 +212,9 @@ def test_totals_by_district_and_clause_in_the_workbook(matched):
 
 def _filled(text: str) -> str:
     text = text.replace('contact: {name: "", phone: ""}', 'contact: {name: 李某, phone: "0371-12345678"}')
-    return text.replace('bank: {name: "", account: ""}', 'bank: {name: 中国银行郑州分行, account: "6217000000000000000"}')
+    return text.replace(
+        'bank: {name: "", account: ""}', 'bank: {name: 中国银行郑州分行, account: "6217000000000000000"}'
+    )
 
 
 @pytest.mark.slow
@@ -197,20 +241,27 @@ def test_every_prefilled_bundle_passes_check_with_the_same_decision(matched, tmp
             m = eligible[(result["applicant"]["uscc"], claim["clause"])]
             funding = claim["funding"] or {"city": "", "local": ""}
             assert (claim["status"], claim["amount"], funding["city"], funding["local"]) == (
-                "eligible", m["amount"], m["city"], m["local"])
+                "eligible",
+                m["amount"],
+                m["city"],
+                m["local"],
+            )
             seen.add((result["applicant"]["uscc"], claim["clause"]))
     assert seen == set(eligible)  # every eligible row, and nothing else
 
 
 def test_bad_cells_are_reported_by_row_and_column_and_the_rest_go_on(tmp_path):
-    table = write_csv(tmp_path / "t.csv", [
-        ent(1, import_export="30000000", promotion_costs="800000"),
-        ent(2, import_export="1e7", served_cbec_enterprises="2.5"),
-        dict(ent(3, uses_zz_logistics="maybe", opened_on="2025/01/01"), uscc=uscc(703)[:-1] + "0"),
-        dict(ent(4), district="火星区", name=""),
-        ent(1, import_export="1"),  # the same enterprise and year again
-        ent(5, promotion_costs="100.123"),
-    ])
+    table = write_csv(
+        tmp_path / "t.csv",
+        [
+            ent(1, import_export="30000000", promotion_costs="800000"),
+            ent(2, import_export="1e7", served_cbec_enterprises="2.5"),
+            dict(ent(3, uses_zz_logistics="maybe", opened_on="2025/01/01"), uscc=uscc(703)[:-1] + "0"),
+            dict(ent(4), district="火星区", name=""),
+            ent(1, import_export="1"),  # the same enterprise and year again
+            ent(5, promotion_costs="100.123"),
+        ],
+    )
     code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1")
     assert code == 1
     for zh, en in [
@@ -234,10 +285,19 @@ def test_bad_cells_are_reported_by_row_and_column_and_the_rest_go_on(tmp_path):
 
 
 def test_booleans_accept_true_false_是_否_and_1_0(tmp_path):
-    words = {"true": "eligible", "TRUE": "eligible", "是": "eligible", "1": "eligible",
-             "false": "not_eligible", "False": "not_eligible", "否": "not_eligible", "0": "not_eligible"}
-    table = write_csv(tmp_path / "t.csv", [
-        ent(i, in_incubation_program=w, requested="5000") for i, w in enumerate(words)])
+    words = {
+        "true": "eligible",
+        "TRUE": "eligible",
+        "是": "eligible",
+        "1": "eligible",
+        "false": "not_eligible",
+        "False": "not_eligible",
+        "否": "not_eligible",
+        "0": "not_eligible",
+    }
+    table = write_csv(
+        tmp_path / "t.csv", [ent(i, in_incubation_program=w, requested="5000") for i, w in enumerate(words)]
+    )
     code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1")
     assert code == 0, err
     rows = read_matches(tmp_path / "out")
@@ -264,12 +324,44 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
 
     wb = Workbook()
     ws = wb.active
-    ws.append(["统一社会信用代码", "企业名称", "所在区县", "年度", "年进出口额", "推广费用", "开业日期",
-               "线下店面积", "跨境零售进口额", "利用郑州物流", "备注", "国际物流费用"])
-    ws.append([uscc(801), "郑州表格企业有限公司", "郑东新区", 2026, 12000000, 800000.5, dt.datetime(2025, 1, 1),
-               1200, "35000000", True, "海关数据", None])
-    ws.append([uscc(802), "郑州表格企业二有限公司", "经开区", 2026, 25000000.25, None, None, None, None, False, None, 3000000])
-    ws.append([uscc(803), "郑州表格企业三有限公司", "金水区", 2026, 25000000, 1000000, None, None, None, True, None, None])
+    ws.append(
+        [
+            "统一社会信用代码",
+            "企业名称",
+            "所在区县",
+            "年度",
+            "年进出口额",
+            "推广费用",
+            "开业日期",
+            "线下店面积",
+            "跨境零售进口额",
+            "利用郑州物流",
+            "备注",
+            "国际物流费用",
+        ]
+    )
+    ws.append(
+        [
+            uscc(801),
+            "郑州表格企业有限公司",
+            "郑东新区",
+            2026,
+            12000000,
+            800000.5,
+            dt.datetime(2025, 1, 1),
+            1200,
+            "35000000",
+            True,
+            "海关数据",
+            None,
+        ]
+    )
+    ws.append(
+        [uscc(802), "郑州表格企业二有限公司", "经开区", 2026, 25000000.25, None, None, None, None, False, None, 3000000]
+    )
+    ws.append(
+        [uscc(803), "郑州表格企业三有限公司", "金水区", 2026, 25000000, 1000000, None, None, None, True, None, None]
+    )
     wb.save(tmp_path / "企业.xlsx")
     mapping = tmp_path / "columns.yaml"
     mapping.write_text(
@@ -277,9 +369,11 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
         "推广费用: promotion_costs\n开业日期: opened_on\n线下店面积: store_area_m2\n"
         "跨境零售进口额: cbec_retail_import\n利用郑州物流: uses_zz_logistics\n备注: null   # 不读\n"
         "国际物流费用: intl_logistics_costs\n",
-        encoding="utf-8")
-    code, _, err = zzcbec("match", str(tmp_path / "企业.xlsx"), "--columns", str(mapping), "--out",
-                          str(tmp_path / "out"), "--jobs", "1")
+        encoding="utf-8",
+    )
+    code, _, err = zzcbec(
+        "match", str(tmp_path / "企业.xlsx"), "--columns", str(mapping), "--out", str(tmp_path / "out"), "--jobs", "1"
+    )
     assert code == 0, err
     rows = read_matches(tmp_path / "out")
     assert rows[(uscc(801), 1)]["amount"] == "240000.15"  # 30% × 800,000.50
@@ -287,7 +381,9 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
     assert rows[(uscc(801), 1)]["district"] == "郑东新区"
     assert rows[(uscc(802), 1)]["district"] == "经济技术开发区"  # 经开区 is its short name
     assert (rows[(uscc(802), 1)]["status"], rows[(uscc(802), 1)]["missing"]) == (
-        "undecided", "用于跨境电子商务的网络推广、独立站建设等费用（promotion_costs）")
+        "undecided",
+        "用于跨境电子商务的网络推广、独立站建设等费用（promotion_costs）",
+    )
     assert rows[(uscc(802), 6)]["status"] == "not_eligible"  # a False cell is a known "no"
     assert rows[(uscc(803), 6)]["status"] == "undecided" and "intl_logistics_costs" in rows[(uscc(803), 6)]["missing"]
     assert rows[(uscc(803), 1)]["amount"] == "300000.00"
@@ -327,8 +423,11 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
     results = {}
     for jobs in (1, 2):
-        summary = run_table(Table(table, None, load_policy()), load_policy(), TableOptions(out_dir=tmp_path / f"j{jobs}", jobs=jobs,
-                                                                      chunk_rows=3))
+        summary = run_table(
+            Table(table, None, load_policy()),
+            load_policy(),
+            TableOptions(out_dir=tmp_path / f"j{jobs}", jobs=jobs, chunk_rows=3),
+        )
         assert summary.rows == len(CASES) and summary.bad_rows == 0
         results[jobs] = (tmp_path / f"j{jobs}" / "matches.csv").read_bytes()
     assert results[1] == results[2]
@@ -338,7 +437,11 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     saved = table_match.MAX_ROWS
     table_match.MAX_ROWS = 100
     try:
-        run_table(Table(table, None, load_policy()), load_policy(), TableOptions(out_dir=tmp_path / "small", jobs=1, chunk_rows=7))
+        run_table(
+            Table(table, None, load_policy()),
+            load_policy(),
+            TableOptions(out_dir=tmp_path / "small", jobs=1, chunk_rows=7),
+        )
     finally:
         table_match.MAX_ROWS = saved
     wb = load_workbook(tmp_path / "small" / "matches.xlsx", read_only=True)
@@ -362,8 +465,10 @@ def test_on_a_terminal_the_progress_is_a_bar(tmp_path):
 
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
     err = Terminal()
-    assert main(["match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1"], stdout=io.StringIO(),
-                stderr=err) == 0
+    assert (
+        main(["match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1"], stdout=io.StringIO(), stderr=err)
+        == 0
+    )
     text = err.getvalue()
     assert "\r" in text and "█" in text and f"{len(CASES)}/~{len(CASES)}" in text and "left" in text
 
@@ -373,12 +478,20 @@ def test_the_ledgers_awards_count(tmp_path):
 
     url = str(tmp_path / "ledger.db")
     assert zzcbec("ledger", "init", "--ledger", url)[0] == 0  # award refuses a ledger that does not exist
-    first = write_bundle(tmp_path / "b.json", make_bundle(
-        1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=901))  # 300,000 of the 500,000 cap
+    first = write_bundle(
+        tmp_path / "b.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=901)
+    )  # 300,000 of the 500,000 cap
     code, _, err = zzcbec("award", str(first), "--ledger", url, "--out", str(tmp_path / "notices"), "--format", "docx")
     assert code == 0, err
-    table = write_csv(tmp_path / "t.csv", [dict(ent(0, import_export="30000000", promotion_costs="1000000"),
-                                                uscc=make_bundle(n=901)["applicant"]["uscc"])])
+    table = write_csv(
+        tmp_path / "t.csv",
+        [
+            dict(
+                ent(0, import_export="30000000", promotion_costs="1000000"),
+                uscc=make_bundle(n=901)["applicant"]["uscc"],
+            )
+        ],
+    )
     code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--ledger", url, "--jobs", "1")
     assert code == 0, err
     row = next(iter(read_matches(tmp_path / "out").values()))

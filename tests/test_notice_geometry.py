@@ -37,8 +37,10 @@ def _bundles(tmp: Path) -> dict[str, Path]:
     return {
         "one-clause": SAMPLES / "clause01-eligible.yaml",
         "many-clauses": SAMPLES / "multi-clause-eligible.yaml",
-        "long-name": write_bundle(tmp / "long.json", make_bundle(
-            1, {"import_export": "12000000", "promotion_costs": "800000"}, name=LONG_NAME, n=41)),
+        "long-name": write_bundle(
+            tmp / "long.json",
+            make_bundle(1, {"import_export": "12000000", "promotion_costs": "800000"}, name=LONG_NAME, n=41),
+        ),
     }
 
 
@@ -49,8 +51,14 @@ def notices(tmp_path_factory):
     out = {}
     try:
         for key, src in _bundles(tmp).items():
-            files = render_bundle(load_bundle(src, load_policy()), load_policy(), kinds=["notice"], formats=["pdf", "docx"],
-                                  out_dir=tmp / key, notice=NoticeOptions(number=NUMBER))
+            files = render_bundle(
+                load_bundle(src, load_policy()),
+                load_policy(),
+                kinds=["notice"],
+                formats=["pdf", "docx"],
+                out_dir=tmp / key,
+                notice=NoticeOptions(number=NUMBER),
+            )
             out[key] = {f.format: f.path for f in files}
     finally:
         del os.environ["SOURCE_DATE_EPOCH"]
@@ -137,8 +145,11 @@ def body_paragraph_lines(pdf: Path):  # type: ignore[no-untyped-def]
     """(line, is the paragraph's last line) of the 3号 body lines of every page, in order."""
     out = []
     for page in word_boxes(pdf):
-        rows = [ln for ln in lines_of(page) if abs((ln[3] - ln[1]) - 16) < 0.3 and LEFT - 1 < ln[0] < LEFT + 2 * CELL + 1
-                and ln[1] < BOTTOM - 4 * LINE]  # the body, not the 版记 (4号) or the title (2号)
+        rows = [
+            ln
+            for ln in lines_of(page)
+            if abs((ln[3] - ln[1]) - 16) < 0.3 and LEFT - 1 < ln[0] < LEFT + 2 * CELL + 1 and ln[1] < BOTTOM - 4 * LINE
+        ]  # the body, not the 版记 (4号) or the title (2号)
         for i, ln in enumerate(rows):
             nxt = rows[i + 1] if i + 1 < len(rows) else None
             continued = nxt is not None and abs(nxt[0] - LEFT) < 1 and abs(nxt[1] - ln[1] - LINE) < 0.5
@@ -199,8 +210,9 @@ def test_the_last_rule_of_the_banji_lies_on_the_lower_edge_and_nothing_is_printe
     rules = [r for r in horizontal_rules(pdf, last) if r[4] == "black" and r[0] > BOTTOM - 60 * MM]
     assert len(rules) >= 4, rules
     bottom_rule = rules[-1]
-    assert abs((bottom_rule[0] + bottom_rule[1]) / 2 - BOTTOM) < 0.3 * MM, ((bottom_rule[0] + bottom_rule[1]) / 2
-                                                                             - BOTTOM) / MM
+    assert abs((bottom_rule[0] + bottom_rule[1]) / 2 - BOTTOM) < 0.3 * MM, (
+        (bottom_rule[0] + bottom_rule[1]) / 2 - BOTTOM
+    ) / MM
     for _top, _bottom, left, right, _ in rules:
         assert abs(left - LEFT) < 0.5 * MM and abs(right - RIGHT) < 0.5 * MM
     thickness = [b - t for t, b, *_ in rules]
@@ -240,9 +252,13 @@ def test_a_banji_that_stands_alone_takes_an_even_last_page(tmp_path, flow_ends_o
     base, _ = build_html(bundle, load_policy(), "notice", notice=NoticeOptions(number=NUMBER))
     filler = "<p>经审核，申报材料真实完整，各项数据与财务报表、海关数据一致，符合《措施》规定的条件。</p>\n"
     wanted = 1 if flow_ends_on == "even" else 0  # index of the closing's page: 1 is page 2
-    extra = next(n for n in range(0, 60) if (lambda lay: lay.banji_page > lay.flow_page
-                                              and lay.flow_page % 2 == wanted)(
-        NoticeLayout(base.replace('<div class="closing">', filler * n + '<div class="closing">', 1))))
+    extra = next(
+        n
+        for n in range(0, 60)
+        if (lambda lay: lay.banji_page > lay.flow_page and lay.flow_page % 2 == wanted)(
+            NoticeLayout(base.replace('<div class="closing">', filler * n + '<div class="closing">', 1))
+        )
+    )
     pdf, layout = _padded_notice_pages(extra, tmp_path)
     pages = word_boxes(pdf)
     assert len(pages) % 2 == 0, len(pages)
@@ -260,13 +276,26 @@ def test_a_banji_that_stands_alone_takes_an_even_last_page(tmp_path, flow_ends_o
 
 # ---------------------------------------------------------------- the DOCX, as LibreOffice lays it out
 
-ELEMENTS = ["郑州市商务局文件", NUMBER, "郑州市商务局关于给予", "特此通知", "郑州市商务局", "2026年1月1日", "（本通知",
-            "核验码：", "抄送：", "郑州市商务局办公室"]
+ELEMENTS = [
+    "郑州市商务局文件",
+    NUMBER,
+    "郑州市商务局关于给予",
+    "特此通知",
+    "郑州市商务局",
+    "2026年1月1日",
+    "（本通知",
+    "核验码：",
+    "抄送：",
+    "郑州市商务局办公室",
+]
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(libreoffice() is None, reason="LibreOffice (soffice) is not installed: the DOCX is measured "
-                    "only where it is (apt-get install libreoffice-writer-nogui); it is not a test dependency")
+@pytest.mark.skipif(
+    libreoffice() is None,
+    reason="LibreOffice (soffice) is not installed: the DOCX is measured "
+    "only where it is (apt-get install libreoffice-writer-nogui); it is not a test dependency",
+)
 @pytest.mark.parametrize("key", ["one-clause", "many-clauses"])
 def test_the_docx_converted_by_libreoffice_puts_everything_within_1_mm_of_the_pdf(notices, key, tmp_path):
     """The same positions when LibreOffice converts the DOCX (with the office's font names found as

@@ -42,11 +42,23 @@ def clause1(tmp_path: Path, name: str, promotion: str, n: int = 60, **kw) -> Pat
     return bundle(tmp_path, name, 1, {"import_export": "30000000", "promotion_costs": promotion}, n=n, **kw)
 
 
-def review_file(tmp_path: Path, target: Path, conclusion: str = "approve", verified: list | None = None,
-                name: str = "review.yaml", on: str = DAY, remarks: str = "") -> Path:
-    record = {"bundle": {"file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest()},
-              "reviewer": "张审核", "reviewed_on": on, "conclusion": conclusion, "verified": verified or [],
-              "remarks": remarks}
+def review_file(
+    tmp_path: Path,
+    target: Path,
+    conclusion: str = "approve",
+    verified: list | None = None,
+    name: str = "review.yaml",
+    on: str = DAY,
+    remarks: str = "",
+) -> Path:
+    record = {
+        "bundle": {"file": target.name, "sha256": hashlib.sha256(target.read_bytes()).hexdigest()},
+        "reviewer": "张审核",
+        "reviewed_on": on,
+        "conclusion": conclusion,
+        "verified": verified or [],
+        "remarks": remarks,
+    }
     p = tmp_path / name
     p.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
     return p
@@ -94,20 +106,41 @@ def test_an_awarded_case_is_shown_as_awarded_by_every_command_that_counts_the_le
     d = check(ledger_url, b)
     (claim,) = d["claims"]
     assert claim["status"] == "eligible" and claim["amount"] == "450000.00"
-    assert claim["awarded"] == {"status": "awarded", "label": "已奖励", "number": number(1), "issued_on": DAY,
-                                "amount": "450000.00"}
+    assert claim["awarded"] == {
+        "status": "awarded",
+        "label": "已奖励",
+        "number": number(1),
+        "issued_on": DAY,
+        "amount": "450000.00",
+    }
     assert d["awarded"]["notices"] == [{"number": number(1), "issued_on": DAY, "total": "450000.00"}]
     assert d["awarded"]["label"] == "已奖励" and d["total"] == "450000.00"
     # explain and batch say the same
     code, text, _ = cli("explain", b, "--ledger", ledger_url)
     assert "¥450,000.00" in text and number(1) in text and "¥50,000.00" not in text
-    code, text, err = cli("batch", b, "--ledger", ledger_url, "--out", tmp_path / "batch", "--docs", "application",
-                          "--format", "docx", "--jobs", "1")
+    code, text, err = cli(
+        "batch",
+        b,
+        "--ledger",
+        ledger_url,
+        "--out",
+        tmp_path / "batch",
+        "--docs",
+        "application",
+        "--format",
+        "docx",
+        "--jobs",
+        "1",
+    )
     summary = (tmp_path / "batch" / "summary.csv").read_text(encoding="utf-8-sig")
     assert "450000.00" in summary and number(1) in summary and ",50000.00," not in summary, (text, err)
     # match: the enterprise's profile with the very facts of the awarded claim
-    profile = {"schema_version": "1.0", "year": YEAR, "applicant": make_bundle(1, {}, n=60)["applicant"],
-               "facts": {"import_export": "30000000", "promotion_costs": "1500000"}}
+    profile = {
+        "schema_version": "1.0",
+        "year": YEAR,
+        "applicant": make_bundle(1, {}, n=60)["applicant"],
+        "facts": {"import_export": "30000000", "promotion_costs": "1500000"},
+    }
     (tmp_path / "p.json").write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
     code, text, err = cli("match", tmp_path / "p.json", "--ledger", ledger_url, "--json")
     clause_1 = next(c for c in json.loads(text)["clauses"] if c["clause"] == 1)
@@ -123,20 +156,26 @@ def test_an_awarded_case_is_shown_as_awarded_by_every_command_that_counts_the_le
 
 def test_an_opinion_made_after_the_award_says_what_the_one_before_it_said(ledger_url, tmp_path):
     # clause 9 at its cap: 60% of the fees is more than ¥500,000, so the award is the whole cap
-    facts = {"demo_park_level": "provincial", "cbec_import_export": "120000000", "service_revenue": "0",
-             "service_fees": {"rent": "900000", "property_management": "100000"}}
+    facts = {
+        "demo_park_level": "provincial",
+        "cbec_import_export": "120000000",
+        "service_revenue": "0",
+        "service_fees": {"rent": "900000", "property_management": "100000"},
+    }
     b = bundle(tmp_path, "park.json", 9, facts, n=61)
     r = review_file(tmp_path, b, "approve")
     before, after = tmp_path / "before", tmp_path / "after"
     assert cli("ledger", "init", "--ledger", ledger_url)[0] == 0
-    code, _, err = cli("render", b, "--ledger", ledger_url, "--review", r, "--doc", "opinion", "--format", "docx",
-                       "--out", before)
+    code, _, err = cli(
+        "render", b, "--ledger", ledger_url, "--review", r, "--doc", "opinion", "--format", "docx", "--out", before
+    )
     assert code == 0, err
     code, text, err = award(ledger_url, b, tmp_path / "out", "--review", r)
     assert code == 0 and "¥500,000.00" in text, err
     # after the award: the approving review is not refused ("approve conflicts, use partial"), the opinion is the same
-    code, text, err = cli("render", b, "--ledger", ledger_url, "--review", r, "--doc", "opinion", "--format", "docx",
-                          "--out", after)
+    code, text, err = cli(
+        "render", b, "--ledger", ledger_url, "--review", r, "--doc", "opinion", "--format", "docx", "--out", after
+    )
     assert code == 0, err
     assert "已奖励" in text and number(1) in text
     (one,), (two,) = before.glob("*opinion.docx"), after.glob("*opinion.docx")
@@ -152,7 +191,8 @@ def test_an_opinion_made_after_the_award_says_what_the_one_before_it_said(ledger
 
 # ---------------------------------------------------------------- 2. a review never pays more than was asked
 def test_a_review_that_would_raise_the_amount_is_recorded_with_a_warning_and_pays_the_declared_amount(
-        ledger_url, tmp_path):
+    ledger_url, tmp_path
+):
     out = tmp_path / "out"
     b = clause1(tmp_path, "a.json", "1000000", n=62)  # declared: ¥300,000
     raised = review_file(tmp_path, b, "approve", [{"clause": 1, "facts": {"promotion_costs": "1200000"}}])
@@ -167,17 +207,27 @@ def test_a_review_that_would_raise_the_amount_is_recorded_with_a_warning_and_pay
     assert [a.amount for a in standing(ledger_url)] == [300000]
     # mirror: a review that lowers the figure lowers the award
     b2 = clause1(tmp_path, "b.json", "1000000", n=63)
-    lower = review_file(tmp_path, b2, "partial", [{"clause": 1, "facts": {"promotion_costs": "700000"}}], name="r2.yaml")
+    lower = review_file(
+        tmp_path, b2, "partial", [{"clause": 1, "facts": {"promotion_costs": "700000"}}], name="r2.yaml"
+    )
     code, text, err = award(ledger_url, b2, out, "--review", lower)
     assert code == 0 and "¥210,000.00" in text, err
 
 
 def test_clause_11_never_pays_more_than_requested_whatever_the_review_verifies(ledger_url, tmp_path):
-    facts = {"competition_name": "郑州跨境电商直播大赛", "competition_approved": True, "held_in_zhengzhou": True,
-             "requested": "150000"}
+    facts = {
+        "competition_name": "郑州跨境电商直播大赛",
+        "competition_approved": True,
+        "held_in_zhengzhou": True,
+        "requested": "150000",
+    }
     b = bundle(tmp_path, "c11.json", 11, facts, n=64)
-    r = review_file(tmp_path, b, "approve", [{"clause": 11, "competition_name": "郑州跨境电商直播大赛",
-                                              "facts": {"requested": "200000"}}])
+    r = review_file(
+        tmp_path,
+        b,
+        "approve",
+        [{"clause": 11, "competition_name": "郑州跨境电商直播大赛", "facts": {"requested": "200000"}}],
+    )
     code, text, err = award(ledger_url, b, tmp_path / "out", "--review", r)
     assert code == 0 and "¥150,000.00" in text and "审核只核减、不核增" in err, err
     assert [a.amount for a in standing(ledger_url)] == [150000]
@@ -185,60 +235,94 @@ def test_clause_11_never_pays_more_than_requested_whatever_the_review_verifies(l
 
 # ---------------------------------------------------------------- 3. dates in order
 def test_a_review_dated_before_the_submission_or_the_year_and_an_award_before_its_review_are_refused(
-        ledger_url, tmp_path):
+    ledger_url, tmp_path
+):
     b = clause1(tmp_path, "a.json", "1000000", n=65)
     code, text, err = cli("submit", b, "--ledger", ledger_url, "--json")
     assert code == 0, err
     case = json.loads(text)["case"]["id"]
     submitted = json.loads(text)["case"]["submitted_at"][:10]
-    early = (dt.date.fromisoformat(submitted) - dt.timedelta(days=1))
+    early = dt.date.fromisoformat(submitted) - dt.timedelta(days=1)
     if early.year == YEAR:  # (on 1 January the day before is also before the year: refused for that reason)
-        code, _, err = cli("review", case, "--record", review_file(tmp_path, b, on=early.isoformat()),
-                           "--ledger", ledger_url)
+        code, _, err = cli(
+            "review", case, "--record", review_file(tmp_path, b, on=early.isoformat()), "--ledger", ledger_url
+        )
         assert code == 2 and early.isoformat() in err and submitted in err
     before_year = f"{YEAR - 1}-12-31"
-    code, _, err = cli("review", case, "--record", review_file(tmp_path, b, on=before_year, name="r0.yaml"),
-                       "--ledger", ledger_url)
+    code, _, err = cli(
+        "review", case, "--record", review_file(tmp_path, b, on=before_year, name="r0.yaml"), "--ledger", ledger_url
+    )
     assert code == 2 and before_year in err and f"{YEAR}-01-01" in err
     code, text, _ = cli("case", "show", case, "--ledger", ledger_url, "--json")
     assert json.loads(text)["reviews"] == []  # nothing recorded
     # an award dated before the review that approves it
     later = TODAY + dt.timedelta(days=2)
     if later.year == YEAR:
-        code, _, err = cli("review", case, "--record", review_file(tmp_path, b, on=later.isoformat(), name="r1.yaml"),
-                           "--ledger", ledger_url)
+        code, _, err = cli(
+            "review",
+            case,
+            "--record",
+            review_file(tmp_path, b, on=later.isoformat(), name="r1.yaml"),
+            "--ledger",
+            ledger_url,
+        )
         assert code == 0, err
         code, _, err = award(ledger_url, case, tmp_path / "out")
         assert code == 2 and later.isoformat() in err and DAY in err
         assert standing(ledger_url) == [] and not list((tmp_path / "out").glob("*notice*"))
         # mirror: dated on or after the review, it is awarded
-        code, _, err = cli("award", case, "--ledger", ledger_url, "--out", tmp_path / "out", "--format", "docx",
-                           "--date", later.isoformat())
+        code, _, err = cli(
+            "award",
+            case,
+            "--ledger",
+            ledger_url,
+            "--out",
+            tmp_path / "out",
+            "--format",
+            "docx",
+            "--date",
+            later.isoformat(),
+        )
         assert code == 0, err
 
 
 def test_award_dates_outside_the_data_years_reach_are_refused_before_anything_is_recorded(ledger_url, tmp_path):
     b = clause1(tmp_path, "a.json", "1000000", n=66)
     for when in ("0001-01-01", "9999-12-31", f"{YEAR - 1}-06-30"):
-        code, _, err = cli("award", b, "--ledger", ledger_url, "--out", tmp_path / "out", "--format", "docx",
-                           "--date", when)
+        code, _, err = cli(
+            "award", b, "--ledger", ledger_url, "--out", tmp_path / "out", "--format", "docx", "--date", when
+        )
         assert code == 2 and when in err, (when, err)
     code, text, _ = cli("case", "list", "--ledger", ledger_url, "--json")
     assert text.strip() == "" and standing(ledger_url) == []  # no case, no review, no number
     # a review dated after the award it would approve, in the one-step form: refused before recording
     r = review_file(tmp_path, b, on=f"{YEAR}-12-31")
-    code, _, err = cli("award", b, "--review", r, "--ledger", ledger_url, "--out", tmp_path / "out", "--format",
-                       "docx", "--date", f"{YEAR}-01-02")
+    code, _, err = cli(
+        "award",
+        b,
+        "--review",
+        r,
+        "--ledger",
+        ledger_url,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "docx",
+        "--date",
+        f"{YEAR}-01-02",
+    )
     assert code == 2 and f"{YEAR}-12-31" in err and f"{YEAR}-01-02" in err
     assert cli("case", "list", "--ledger", ledger_url, "--json")[1].strip() == ""
 
 
 # ---------------------------------------------------------------- 4. one identity
 def test_the_same_application_written_with_an_alias_or_another_uscc_form_is_one_case_never_paid_twice(
-        ledger_url, tmp_path):
+    ledger_url, tmp_path
+):
     out = tmp_path / "out"
-    data = make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=67, year=YEAR,
-                       district="管城回族区")
+    data = make_bundle(
+        1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=67, year=YEAR, district="管城回族区"
+    )
     code, text, err = award(ledger_url, write_bundle(tmp_path / "a.json", data), out)
     assert code == 0, err
     first = case_of(text)
@@ -264,20 +348,34 @@ def test_a_case_recorded_under_the_earlier_identity_is_still_found_and_not_paid_
     from zzcbec_docs.process.identity import content_identities
 
     out = tmp_path / "out"
-    a = write_bundle(tmp_path / "a.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"},
-                                                      n=68, year=YEAR, district="航空港区"))
+    a = write_bundle(
+        tmp_path / "a.json",
+        make_bundle(
+            1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=68, year=YEAR, district="航空港区"
+        ),
+    )
     code, text, err = award(ledger_url, a, out)
     assert code == 0, err
     current, legacy = content_identities(load_bundle(a, load_policy()))
     lg = open_ledger(ledger_url)
     with lg.engine.begin() as conn:  # what the earlier version recorded for this application
-        conn.execute(sql("UPDATE zzcbec_cases SET content_sha256 = :o WHERE content_sha256 = :n"),
-                     {"o": legacy, "n": current})
-        conn.execute(sql("UPDATE zzcbec_notices SET content_sha256 = :o WHERE content_sha256 = :n"),
-                     {"o": legacy, "n": current})
+        conn.execute(
+            sql("UPDATE zzcbec_cases SET content_sha256 = :o WHERE content_sha256 = :n"), {"o": legacy, "n": current}
+        )
+        conn.execute(
+            sql("UPDATE zzcbec_notices SET content_sha256 = :o WHERE content_sha256 = :n"), {"o": legacy, "n": current}
+        )
     lg.engine.dispose()
-    same = write_bundle(tmp_path / "b.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"},
-                                                         n=68, year=YEAR, district="航空港经济综合实验区"))
+    same = write_bundle(
+        tmp_path / "b.json",
+        make_bundle(
+            1,
+            {"import_export": "30000000", "promotion_costs": "1000000"},
+            n=68,
+            year=YEAR,
+            district="航空港经济综合实验区",
+        ),
+    )
     code, _, err = award(ledger_url, same, out)
     assert code == 1 and number(1) in err
     assert check(ledger_url, a)["claims"][0]["awarded"]["number"] == number(1)
@@ -317,10 +415,25 @@ def test_clause_3_revoked_and_reissued_leaves_exactly_400万_once_10亿_was_pass
 def test_clause_8_and_9_and_one_time_awards_revoked_and_reissued_pay_exactly_once(ledger_url, tmp_path):
     out = tmp_path / "out"
     park = bundle(tmp_path, "park.json", 8, {"park_cbec_enterprises": 25, "park_foreign_trade": "5500000000"}, n=70)
-    fees = bundle(tmp_path, "fees.json", 9, {"demo_park_level": "provincial", "cbec_import_export": "120000000",
-                                             "service_revenue": "0", "service_fees": {"rent": "300000"}}, n=70)
-    once = bundle(tmp_path, "once.json", 5, {"served_cbec_enterprises": 60, "revenue": "30000000",
-                                             "revenue_prior_year": "20000000"}, n=70)
+    fees = bundle(
+        tmp_path,
+        "fees.json",
+        9,
+        {
+            "demo_park_level": "provincial",
+            "cbec_import_export": "120000000",
+            "service_revenue": "0",
+            "service_fees": {"rent": "300000"},
+        },
+        n=70,
+    )
+    once = bundle(
+        tmp_path,
+        "once.json",
+        5,
+        {"served_cbec_enterprises": 60, "revenue": "30000000", "revenue_prior_year": "20000000"},
+        n=70,
+    )
     for b, amount in ((park, "¥300,000.00"), (fees, "¥180,000.00"), (once, None)):
         code, text, err = award(ledger_url, b, out)
         assert code == 0 and (amount is None or amount in text), err
@@ -367,8 +480,13 @@ def test_two_organisers_of_one_competition_share_one_20万(ledger_url, tmp_path)
     out = tmp_path / "out"
 
     def organiser(n: int, name: str, requested: str) -> Path:
-        return bundle(tmp_path, f"org{n}.json", 11, {"competition_name": name, "competition_approved": True,
-                                                     "held_in_zhengzhou": True, "requested": requested}, n=n)
+        return bundle(
+            tmp_path,
+            f"org{n}.json",
+            11,
+            {"competition_name": name, "competition_approved": True, "held_in_zhengzhou": True, "requested": requested},
+            n=n,
+        )
 
     first = organiser(72, "第１届 郑州跨境电商大赛", "150000")
     second = organiser(73, "第1届郑州跨境电商大赛", "150000")  # the same competition, written otherwise
@@ -388,20 +506,59 @@ def test_organisers_of_one_competition_share_its_20万_in_a_batch_and_in_the_pub
     folder = tmp_path / "in"
     folder.mkdir()
     for n, name in ((77, "a.json"), (78, "b.json")):
-        write_bundle(folder / name, make_bundle(11, {"competition_name": "郑州跨境电商选品大会", "competition_approved": True,
-                                                     "held_in_zhengzhou": True, "requested": "150000"}, n=n, year=YEAR))
+        write_bundle(
+            folder / name,
+            make_bundle(
+                11,
+                {
+                    "competition_name": "郑州跨境电商选品大会",
+                    "competition_approved": True,
+                    "held_in_zhengzhou": True,
+                    "requested": "150000",
+                },
+                n=n,
+                year=YEAR,
+            ),
+        )
     assert cli("ledger", "init", "--ledger", ledger_url)[0] == 0
-    code, text, err = cli("batch", folder, "--ledger", ledger_url, "--out", tmp_path / "batch", "--docs", "application",
-                          "--format", "docx", "--jobs", "1")
+    code, text, err = cli(
+        "batch",
+        folder,
+        "--ledger",
+        ledger_url,
+        "--out",
+        tmp_path / "batch",
+        "--docs",
+        "application",
+        "--format",
+        "docx",
+        "--jobs",
+        "1",
+    )
     summary = (tmp_path / "batch" / "summary.csv").read_text(encoding="utf-8-sig")
     assert ",150000.00," in summary and ",50000.00," in summary, (text, err)
     # approved, not yet awarded: the 公示 lists them together under the one 20万
     for name in ("a.json", "b.json"):
         b = folder / name
-        assert cli("review", b, "--record", review_file(tmp_path, b, name=f"r-{name}.yaml"), "--ledger",
-                   ledger_url)[0] == 0
-    code, _, err = cli("publicity", "--year", YEAR, "--ledger", ledger_url, "--out", tmp_path / "pub", "--format",
-                       "docx", "--date", DAY, "--from", DAY)
+        assert (
+            cli("review", b, "--record", review_file(tmp_path, b, name=f"r-{name}.yaml"), "--ledger", ledger_url)[0]
+            == 0
+        )
+    code, _, err = cli(
+        "publicity",
+        "--year",
+        YEAR,
+        "--ledger",
+        ledger_url,
+        "--out",
+        tmp_path / "pub",
+        "--format",
+        "docx",
+        "--date",
+        DAY,
+        "--from",
+        DAY,
+    )
     assert code == 0, err
     words = docx_text(next((tmp_path / "pub").glob("*.docx")))
     assert "合计200,000.00" in words and "300,000" not in words
@@ -411,11 +568,25 @@ def test_organisers_of_one_competition_share_its_20万_in_a_batch_and_in_the_pub
 def test_the_publicity_list_prices_an_applicants_approved_cases_together(ledger_url, tmp_path):
     for name in ("a.json", "b.json"):
         b = clause1(tmp_path, name, "1500000" if name == "a.json" else "1500001", n=74)  # ¥450,000 each alone
-        code, _, err = cli("review", b, "--record", review_file(tmp_path, b, name=f"r-{name}.yaml"),
-                           "--ledger", ledger_url)
+        code, _, err = cli(
+            "review", b, "--record", review_file(tmp_path, b, name=f"r-{name}.yaml"), "--ledger", ledger_url
+        )
         assert code == 0, err
-    code, _, err = cli("publicity", "--year", YEAR, "--ledger", ledger_url, "--out", tmp_path / "pub", "--format",
-                       "docx", "--date", DAY, "--from", DAY)
+    code, _, err = cli(
+        "publicity",
+        "--year",
+        YEAR,
+        "--ledger",
+        ledger_url,
+        "--out",
+        tmp_path / "pub",
+        "--format",
+        "docx",
+        "--date",
+        DAY,
+        "--from",
+        DAY,
+    )
     assert code == 0, err
     words = docx_text(next((tmp_path / "pub").glob("*.docx")))
     amounts = re.findall(r"第一条([\d,]+\.\d\d)", words)
@@ -454,7 +625,9 @@ def test_the_desk_refuses_dates_out_of_order_with_422(ledger_url, tmp_path):
         ent = sign_in(TestClient(app, base_url="http://desk.test"), "ent-a")
         bureau = sign_in(TestClient(app, base_url="http://desk.test"), "bureau")
         case = ent.post("/api/cases", json=desk_clause1(year=YEAR)).json()["id"]
-        r = bureau.post(f"/api/cases/{case}/reviews", json={"conclusion": "approve", "reviewed_on": f"{YEAR - 1}-12-31"})
+        r = bureau.post(
+            f"/api/cases/{case}/reviews", json={"conclusion": "approve", "reviewed_on": f"{YEAR - 1}-12-31"}
+        )
         assert r.status_code == 422 and f"{YEAR - 1}-12-31" in r.text and f"{YEAR}-01-01" in r.text
         later = TODAY + dt.timedelta(days=1)
         r = bureau.post(f"/api/cases/{case}/reviews", json={"conclusion": "approve", "reviewed_on": later.isoformat()})
@@ -473,8 +646,10 @@ def test_the_desk_refuses_dates_out_of_order_with_422(ledger_url, tmp_path):
         shown = bureau.get(f"/api/cases/{case}").json()
         assert no in json.dumps(shown, ensure_ascii=False)
         # a review added while the notice stands: 409
-        r = bureau.post(f"/api/cases/{case}/reviews", json={"conclusion": "approve", "reviewed_on": later.isoformat(),
-                                                            "remarks": "再审"})
+        r = bureau.post(
+            f"/api/cases/{case}/reviews",
+            json={"conclusion": "approve", "reviewed_on": later.isoformat(), "remarks": "再审"},
+        )
         assert r.status_code == 409 and no in r.text
     finally:
         app.state.desk.ledger.engine.dispose()

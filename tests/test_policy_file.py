@@ -46,13 +46,16 @@ def test_the_policy_text_goes_into_the_wheel():
     """hatch puts every file under zzcbec_docs/ into the wheel unless excluded: the text is not."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     text = packaged_text().relative_to(ROOT).as_posix()
-    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]["targets"][
+        "wheel"
+    ]
     assert "zzcbec_docs" in wheel["packages"] and text.startswith("zzcbec_docs/")
     assert not any(text.startswith(x.strip("/")) for x in wheel.get("exclude", []))
 
 
 def test_every_threshold_number_appears_in_its_clause_text():
     """A number in the data file must be the clause's own number (in 元, 万元 or 亿元)."""
+
     def spellings(value):
         from decimal import Decimal
 
@@ -87,11 +90,16 @@ def test_operators_follow_the_boundary_words():
 
 
 def test_no_policy_number_is_written_in_the_rules_code():
-    numbers = re.compile(r"\b(500000|1000000|2000000|3000000|5000000|10000000|20000000|30000000|"
-                         r"50000000|100000000|500000000|1000000000|0\.30|0\.03|0\.10|0\.0005)\b")
+    numbers = re.compile(
+        r"\b(500000|1000000|2000000|3000000|5000000|10000000|20000000|30000000|"
+        r"50000000|100000000|500000000|1000000000|0\.30|0\.03|0\.10|0\.0005)\b"
+    )
     for f in (ROOT / "zzcbec_docs").rglob("*.py"):
-        hits = [line for line in f.read_text(encoding="utf-8").splitlines()
-                if numbers.search(line) and not line.strip().startswith("#")]
+        hits = [
+            line
+            for line in f.read_text(encoding="utf-8").splitlines()
+            if numbers.search(line) and not line.strip().startswith("#")
+        ]
         assert not hits, (f, hits)
 
 
@@ -109,17 +117,21 @@ def test_a_final_policy_replaces_the_draft_without_code(tmp_path):
         d["id"] = "zz-cbec-measures-final"
         d["issued_on"] = "2026-03-01"
         d["clauses"][0]["conditions"][0]["value"] = "20000000"
+
     p = load_policy(_write_policy(tmp_path, final))
     assert p.status == "final" and p.full_title == "《郑州市关于加快推进跨境电商发展的若干措施》"
     assert str(p.clauses[1].conditions[0].value) == "20000000"
 
 
-@pytest.mark.parametrize("mutate, where", [
-    (lambda d: d["clauses"][0]["conditions"][0].update(operator="=>"), "/clauses/0/conditions/0/operator"),
-    (lambda d: d["clauses"][0]["cap"].update(amount=500000), "/clauses/0/cap/amount"),
-    (lambda d: d.update(issued_on="2026/03/01"), "/issued_on"),
-    (lambda d: d["clauses"][0].update(surprise=1), "/clauses/0/surprise"),
-])
+@pytest.mark.parametrize(
+    "mutate, where",
+    [
+        (lambda d: d["clauses"][0]["conditions"][0].update(operator="=>"), "/clauses/0/conditions/0/operator"),
+        (lambda d: d["clauses"][0]["cap"].update(amount=500000), "/clauses/0/cap/amount"),
+        (lambda d: d.update(issued_on="2026/03/01"), "/issued_on"),
+        (lambda d: d["clauses"][0].update(surprise=1), "/clauses/0/surprise"),
+    ],
+)
 def test_broken_policy_files_are_refused_naming_the_entry(tmp_path, mutate, where):
     with pytest.raises(PolicyError) as e:
         load_policy(_write_policy(tmp_path, mutate))

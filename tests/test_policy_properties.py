@@ -35,15 +35,30 @@ from conftest import make_bundle
 
 BASE = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
 EXAMPLES = int(os.environ.get("ZZCBEC_POLICY_EXAMPLES", "100"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 FREQUENCIES = ["per_year", "one_time", "one_time_per_tier", "once_per_year", "per_competition"]
-decimal_text = st.one_of(st.integers(0, 10**10).map(str),
-                         st.tuples(st.integers(0, 1000), st.integers(0, 99)).map(lambda t: f"{t[0]}.{t[1]:02d}"))
+decimal_text = st.one_of(
+    st.integers(0, 10**10).map(str),
+    st.tuples(st.integers(0, 1000), st.integers(0, 99)).map(lambda t: f"{t[0]}.{t[1]:02d}"),
+)
 rate_text = st.integers(1, 1000).map(lambda n: str(Decimal(n) / 1000))
-fact_name = st.sampled_from(["import_export", "revenue", "employees", "store_area_m2", "brand_new_fact",
-                             "payment_license", "opened_on", "hq_level", "requested", "live_sales"])
+fact_name = st.sampled_from(
+    [
+        "import_export",
+        "revenue",
+        "employees",
+        "store_area_m2",
+        "brand_new_fact",
+        "payment_license",
+        "opened_on",
+        "hq_level",
+        "requested",
+        "live_sales",
+    ]
+)
 
 
 def _numbers(node: Any, path: tuple = ()) -> list[tuple]:
@@ -76,13 +91,20 @@ def _condition(draw, n: int) -> dict:  # type: ignore[no-untyped-def]
         if draw(st.booleans()):
             base["unit"] = draw(st.sampled_from(["人", "家", "平方米"]))
     elif kind == "one_of":
-        base["values"] = draw(st.lists(st.sampled_from(["national", "regional", "provincial", "a", "b"]),
-                                       min_size=1, max_size=3, unique=True))
+        base["values"] = draw(
+            st.lists(
+                st.sampled_from(["national", "regional", "provincial", "a", "b"]), min_size=1, max_size=3, unique=True
+            )
+        )
     elif kind == "full_year":
         base["boundary_word"] = "满一年"
     elif kind == "growth":
-        base.update(prior_fact=draw(fact_name), operator=draw(st.sampled_from([">=", ">"])),
-                    value=draw(rate_text), boundary_word="不低于")
+        base.update(
+            prior_fact=draw(fact_name),
+            operator=draw(st.sampled_from([">=", ">"])),
+            value=draw(rate_text),
+            boundary_word="不低于",
+        )
     return base
 
 
@@ -94,19 +116,52 @@ def _amount(draw, clause: dict) -> dict:  # type: ignore[no-untyped-def]
     if method == "fixed":
         return {"method": "fixed", "value": draw(decimal_text)}
     if method == "tiers":
-        tiers = [{"operator": draw(st.sampled_from([">=", ">"])), "value": draw(decimal_text),
-                  "amount": draw(decimal_text), "boundary_word": "以上"} for _ in range(draw(st.integers(1, 3)))]
+        tiers = [
+            {
+                "operator": draw(st.sampled_from([">=", ">"])),
+                "value": draw(decimal_text),
+                "amount": draw(decimal_text),
+                "boundary_word": "以上",
+            }
+            for _ in range(draw(st.integers(1, 3)))
+        ]
         return {"method": "tiers", "fact": f, "label": "档位", "tiers": tiers}
     if method == "per_unit":
-        return {"method": "per_unit", "fact": f, "base_label": "面积", "unit": "平方米", "unit_amount": draw(decimal_text)}
+        return {
+            "method": "per_unit",
+            "fact": f,
+            "base_label": "面积",
+            "unit": "平方米",
+            "unit_amount": draw(decimal_text),
+        }
     if method == "requested":
         return {"method": "requested", "fact": "requested", "base_label": "申请金额"}
-    tiers = [{"id": str(i), "rate": draw(rate_text), "cap": draw(decimal_text),
-              "any_of": [{"id": f"t{i}", "kind": "threshold", "fact": draw(fact_name), "label": "营收",
-                          "operator": ">", "value": draw(decimal_text), "boundary_word": "超"}]}
-             for i in range(draw(st.integers(1, 2)))]
-    return {"method": "fee_tiers", "fee_fact": "service_fees", "base_label": "综合服务费", "excluded_fees": ["utilities"],
-            "tiers": tiers}
+    tiers = [
+        {
+            "id": str(i),
+            "rate": draw(rate_text),
+            "cap": draw(decimal_text),
+            "any_of": [
+                {
+                    "id": f"t{i}",
+                    "kind": "threshold",
+                    "fact": draw(fact_name),
+                    "label": "营收",
+                    "operator": ">",
+                    "value": draw(decimal_text),
+                    "boundary_word": "超",
+                }
+            ],
+        }
+        for i in range(draw(st.integers(1, 2)))
+    ]
+    return {
+        "method": "fee_tiers",
+        "fee_fact": "service_fees",
+        "base_label": "综合服务费",
+        "excluded_fees": ["utilities"],
+        "tiers": tiers,
+    }
 
 
 def _renumber(data: dict, mapping: dict[int, int]) -> None:
@@ -137,8 +192,22 @@ def variants(draw) -> dict:  # type: ignore[no-untyped-def]
     data = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 5))):
         awards = [c for c in data["clauses"] if c["kind"] == "award"]
-        what = draw(st.sampled_from(["number", "operator", "frequency", "method", "add_condition",
-                                     "remove_condition", "remove_clause", "add_clause", "renumber", "cap_amount"]))
+        what = draw(
+            st.sampled_from(
+                [
+                    "number",
+                    "operator",
+                    "frequency",
+                    "method",
+                    "add_condition",
+                    "remove_condition",
+                    "remove_clause",
+                    "add_clause",
+                    "renumber",
+                    "cap_amount",
+                ]
+            )
+        )
         if what == "number":
             places = _numbers(data["clauses"])
             if places:
@@ -175,18 +244,30 @@ def variants(draw) -> dict:  # type: ignore[no-untyped-def]
                 data["clauses"].append(copy.deepcopy(BASE["clauses"][0]))
         elif what == "add_clause":
             n = max(c["number"] for c in data["clauses"]) + draw(st.integers(1, 3))
-            new = {"number": n, "name": f"新增条款{n}", "name_en": f"New clause {n}", "kind": "award",
-                   "text": f"（新增）第{n}条", "conditions": [_condition(draw, n) for _ in range(draw(st.integers(0, 2)))],
-                   "cap": {"frequency": draw(st.sampled_from(FREQUENCIES)), "boundary_word": "不超过",
-                           "amount": draw(decimal_text)},
-                   "funding": draw(st.sampled_from(["shared", "city"]))}
+            new = {
+                "number": n,
+                "name": f"新增条款{n}",
+                "name_en": f"New clause {n}",
+                "kind": "award",
+                "text": f"（新增）第{n}条",
+                "conditions": [_condition(draw, n) for _ in range(draw(st.integers(0, 2)))],
+                "cap": {
+                    "frequency": draw(st.sampled_from(FREQUENCIES)),
+                    "boundary_word": "不超过",
+                    "amount": draw(decimal_text),
+                },
+                "funding": draw(st.sampled_from(["shared", "city"])),
+            }
             new["amount"] = _amount(draw, new)
             data["clauses"].append(new)
         elif what == "renumber":
             numbers = [c["number"] for c in data["clauses"]]
             shift = draw(st.integers(1, 30))
-            mapping = {x: x + shift for x in numbers} if draw(st.booleans()) else dict(
-                zip(numbers, draw(st.permutations(numbers)), strict=True))
+            mapping = (
+                {x: x + shift for x in numbers}
+                if draw(st.booleans())
+                else dict(zip(numbers, draw(st.permutations(numbers)), strict=True))
+            )
             _renumber(data, mapping)
     return data
 
@@ -231,11 +312,21 @@ def test_a_mutated_policy_decides_random_bundles_or_says_clearly_why_not(data: d
         if values and draw.draw(st.integers(0, 9)) == 0:  # now and then a fact is missing: a schema error
             values.pop(next(iter(values)))
         claims.append({"clause": n, "facts": values})
-    prior = [{"clause": draw.draw(st.sampled_from(claimable)), "year": draw.draw(st.sampled_from([2025, 2026])),
-              "amount": draw.draw(decimal_text).split(".")[0] or "1", "competition_name": "甲赛"}
-             for _ in range(draw.draw(st.integers(0, 3)))]
-    bundle = make_bundle(claims=claims, prior_awards=prior, etrade=draw.draw(st.integers(0, 9)) == 0,
-                         district=draw.draw(st.sampled_from(["金水区", "上街区", "巩义市"])))
+    prior = [
+        {
+            "clause": draw.draw(st.sampled_from(claimable)),
+            "year": draw.draw(st.sampled_from([2025, 2026])),
+            "amount": draw.draw(decimal_text).split(".")[0] or "1",
+            "competition_name": "甲赛",
+        }
+        for _ in range(draw.draw(st.integers(0, 3)))
+    ]
+    bundle = make_bundle(
+        claims=claims,
+        prior_awards=prior,
+        etrade=draw.draw(st.integers(0, 9)) == 0,
+        district=draw.draw(st.sampled_from(["金水区", "上街区", "巩义市"])),
+    )
     if policy.exclusion is not None and policy.exclusion.fact != "etrade_core_zone_policy":
         bundle["applicant"][policy.exclusion.fact] = bundle["applicant"].pop("etrade_core_zone_policy")
     raw = json.dumps(bundle, ensure_ascii=False).encode()
@@ -254,8 +345,12 @@ def test_a_mutated_policy_decides_random_bundles_or_says_clearly_why_not(data: d
     opinion_context(b, result, result, policy, None)
     if not b.applicant.etrade_core_zone_policy:
         application_context(b, result, policy)
-    profile = {"schema_version": "1.0", "year": 2026, "applicant": bundle["applicant"],
-               "facts": {k: v for c in claims for k, v in c["facts"].items()}}
+    profile = {
+        "schema_version": "1.0",
+        "year": 2026,
+        "applicant": bundle["applicant"],
+        "facts": {k: v for c in claims for k, v in c["facts"].items()},
+    }
     for m in match_profile(policy, profile):
         assert m.status in ("eligible", "not_eligible", "undecided", "referred", "excluded")
     for d in result.decisions:

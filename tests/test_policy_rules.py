@@ -23,10 +23,13 @@ def run(bundle, **kw):
 
 
 def test_declared_etrade_policy_excludes_every_claim():
-    b = make_bundle(claims=[
-        {"clause": 1, "facts": CLAUSE1},
-        {"clause": 4, "facts": {"uses_own_customs_code": True}},
-    ], etrade=True)
+    b = make_bundle(
+        claims=[
+            {"clause": 1, "facts": CLAUSE1},
+            {"clause": 4, "facts": {"uses_own_customs_code": True}},
+        ],
+        etrade=True,
+    )
     r = run(b)
     assert [d.status for d in r.decisions] == ["excluded", "excluded"]
     assert all(d.amount == 0 and d.funding is None for d in r.decisions)
@@ -48,8 +51,19 @@ def test_exclusion_list_of_other_enterprises_changes_nothing():
     assert r.decisions[0].status == "eligible"
 
 
-HALF = ["郑东新区", "高新技术产业开发区", "高新区", "经济技术开发区", "经开区", "中原区", "二七区",
-        "金水区", "管城区", "管城回族区", "惠济区"]
+HALF = [
+    "郑东新区",
+    "高新技术产业开发区",
+    "高新区",
+    "经济技术开发区",
+    "经开区",
+    "中原区",
+    "二七区",
+    "金水区",
+    "管城区",
+    "管城回族区",
+    "惠济区",
+]
 TWENTY = ["航空港经济综合实验区", "航空港区", "中牟县", "巩义市", "荥阳市", "新密市", "新郑市", "登封市"]
 
 
@@ -104,7 +118,9 @@ def test_term_from_first_of_january_ends_before_the_fourth_year():
 
 
 def test_every_failed_condition_is_a_reason_naming_value_threshold_and_boundary_word():
-    b = make_bundle(6, {"uses_zz_logistics": False, "import_export": "19999999.99", "intl_logistics_costs": "1999999.99"})
+    b = make_bundle(
+        6, {"uses_zz_logistics": False, "import_export": "19999999.99", "intl_logistics_costs": "1999999.99"}
+    )
     d = run(b).decisions[0]
     assert [r.fact for r in d.reasons] == ["uses_zz_logistics", "import_export", "intl_logistics_costs"]
     r = d.reasons[1]
@@ -119,10 +135,12 @@ def test_met_threshold_quotes_the_boundary_word():
 
 def test_two_competitions_each_have_their_own_cap():
     comp = {"competition_approved": True, "held_in_zhengzhou": True}
-    b = make_bundle(claims=[
-        {"clause": 11, "facts": {**comp, "competition_name": "甲赛", "requested": "300000"}},
-        {"clause": 11, "facts": {**comp, "competition_name": "乙赛", "requested": "50000"}},
-    ])
+    b = make_bundle(
+        claims=[
+            {"clause": 11, "facts": {**comp, "competition_name": "甲赛", "requested": "300000"}},
+            {"clause": 11, "facts": {**comp, "competition_name": "乙赛", "requested": "50000"}},
+        ]
+    )
     r = run(b)
     assert [d.amount for d in r.decisions] == [Decimal("200000.00"), Decimal("50000")]
     assert r.total == Decimal("250000")

@@ -32,15 +32,27 @@ def cli(*args: str) -> tuple[int, str, str]:
 
 
 def clause1(tmp_path: Path, name: str, promotion: str, n: int = 40, **kw) -> Path:
-    return write_bundle(tmp_path / name, make_bundle(1, {"import_export": "30000000", "promotion_costs": promotion},
-                                                     n=n, **kw))
+    return write_bundle(
+        tmp_path / name, make_bundle(1, {"import_export": "30000000", "promotion_costs": promotion}, n=n, **kw)
+    )
 
 
-def review_file(tmp_path: Path, bundle: Path, conclusion: str, verified: list | None = None,
-                remarks: str = "", name: str = "review.yaml") -> Path:
-    record = {"bundle": {"file": bundle.name, "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()},
-              "reviewer": "张审核", "reviewed_on": "2026-03-05", "conclusion": conclusion,
-              "verified": verified or [], "remarks": remarks}
+def review_file(
+    tmp_path: Path,
+    bundle: Path,
+    conclusion: str,
+    verified: list | None = None,
+    remarks: str = "",
+    name: str = "review.yaml",
+) -> Path:
+    record = {
+        "bundle": {"file": bundle.name, "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()},
+        "reviewer": "张审核",
+        "reviewed_on": "2026-03-05",
+        "conclusion": conclusion,
+        "verified": verified or [],
+        "remarks": remarks,
+    }
     p = tmp_path / name
     p.write_text(yaml.safe_dump(record, allow_unicode=True), encoding="utf-8")
     return p
@@ -54,8 +66,9 @@ def docx_text(path: Path) -> str:
 
 
 def award(ledger: str, target: str | Path, out: Path, *extra: str) -> tuple[int, str, str]:
-    return cli("award", str(target), "--ledger", ledger, "--out", str(out), "--format", "docx",
-               "--date", "2026-04-01", *extra)
+    return cli(
+        "award", str(target), "--ledger", ledger, "--out", str(out), "--format", "docx", "--date", "2026-04-01", *extra
+    )
 
 
 def numbers(ledger: str) -> list[str]:
@@ -70,8 +83,18 @@ def test_a_rejecting_review_awards_nothing_and_approving_one_awards(ledger_url, 
     assert code == 1 and "rejects the application" in err
     assert numbers(ledger_url) == [] and not list(out.glob("*notice*"))
     # the opinion of the rejection states 核定金额 0 and why; render makes no notice for it
-    code, _, err = cli("render", str(b), "--review", str(tmp_path / "review.yaml"), "--doc", "opinion,notice",
-                       "--format", "docx", "--out", str(out))
+    code, _, err = cli(
+        "render",
+        str(b),
+        "--review",
+        str(tmp_path / "review.yaml"),
+        "--doc",
+        "opinion,notice",
+        "--format",
+        "docx",
+        "--out",
+        str(out),
+    )
     assert code == 1 and "no award notice" in err
     assert not list(out.glob("*notice*"))
     opinion = docx_text(next(out.glob("*opinion.docx")))
@@ -95,18 +118,39 @@ def test_a_rejecting_review_awards_nothing_and_approving_one_awards(ledger_url, 
 def test_a_conclusion_contradicting_its_figures_is_refused(ledger_url, tmp_path):
     b = clause1(tmp_path, "a.json", "1000000")
     below = [{"clause": 1, "facts": {"import_export": "9000000"}}]  # under the 10,000,000 threshold
-    code, _, err = cli("review", str(b), "--record", str(review_file(tmp_path, b, "approve", below)),
-                       "--ledger", ledger_url)
+    code, _, err = cli(
+        "review", str(b), "--record", str(review_file(tmp_path, b, "approve", below)), "--ledger", ledger_url
+    )
     assert code == 1 and "nothing is eligible" in err and "/conclusion" in err
     (case,) = open_ledger_cases(ledger_url)
     assert case["status"] == "submitted"  # the bundle was submitted; the refused review was not recorded
-    code, _, err = cli("render", str(b), "--review", str(tmp_path / "review.yaml"), "--doc", "opinion",
-                       "--format", "docx", "--out", str(tmp_path / "refused"))
+    code, _, err = cli(
+        "render",
+        str(b),
+        "--review",
+        str(tmp_path / "review.yaml"),
+        "--doc",
+        "opinion",
+        "--format",
+        "docx",
+        "--out",
+        str(tmp_path / "refused"),
+    )
     assert code == 1 and "nothing is eligible" in err and not (tmp_path / "refused").exists()
     # mirror: partial with a reduced, still eligible figure is recorded and decides the award
     reduced = [{"clause": 1, "facts": {"promotion_costs": "700000"}}]
-    code, text, err = cli("review", case["id"], "--record", str(review_file(tmp_path, b, "partial", reduced)),
-                          "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx")
+    code, text, err = cli(
+        "review",
+        case["id"],
+        "--record",
+        str(review_file(tmp_path, b, "partial", reduced)),
+        "--ledger",
+        ledger_url,
+        "--out",
+        str(tmp_path / "out"),
+        "--format",
+        "docx",
+    )
     assert code == 0, err
     opinion = docx_text(next((tmp_path / "out").glob("*opinion.docx")))
     assert "部分同意" in opinion and "人民币贰拾壹万元整" in opinion
@@ -130,14 +174,19 @@ def test_every_command_that_states_an_amount_counts_the_ledger(ledger_url, tmp_p
     assert any(w["code"] == "ledger_counted" for w in json.loads(text)["warnings"])
     code, text, _ = cli("explain", str(second), "--ledger", ledger_url)
     assert "¥200,000.00" in text and "已计入奖励台账" in text
-    code, text, _ = cli("render", str(second), "--doc", "notice", "--format", "docx", "--out", str(out),
-                        "--ledger", ledger_url)
+    code, text, _ = cli(
+        "render", str(second), "--doc", "notice", "--format", "docx", "--out", str(out), "--ledger", ledger_url
+    )
     assert code == 0 and "已计入奖励台账" in text
     specimen = docx_text(next(out.glob("*-notice-specimen.docx")))
     assert "200,000.00" in specimen and "样" in specimen and "郑商务〔2026〕2号" not in specimen
     assert numbers(ledger_url) == ["郑商务〔2026〕1号"]  # a specimen uses no number
-    profile = {"schema_version": "1.0", "year": 2026, "applicant": make_bundle(1, {}, n=40)["applicant"],
-               "facts": {"import_export": "30000000", "promotion_costs": "1000001"}}
+    profile = {
+        "schema_version": "1.0",
+        "year": 2026,
+        "applicant": make_bundle(1, {}, n=40)["applicant"],
+        "facts": {"import_export": "30000000", "promotion_costs": "1000001"},
+    }
     (tmp_path / "p.json").write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
     code, text, _ = cli("match", str(tmp_path / "p.json"), "--ledger", ledger_url, "--json")
     clause_1 = next(c for c in json.loads(text)["clauses"] if c["clause"] == 1)
@@ -198,8 +247,18 @@ def test_revocation_frees_the_caps_and_reissue_is_explicit(ledger_url, tmp_path)
     notice = docx_text(next(out.glob("*notice-2026-002.docx")))
     assert "替代已撤销的郑商务〔2026〕1号" in notice
     assert len(list(out.glob("*notice*"))) == 2  # the revoked notice's file is kept
-    code, text, err = cli("ledger", "export", "--ledger", ledger_url, "--year", "2026", "--format", "csv",
-                          "--out", str(tmp_path / "x.csv"))
+    code, text, err = cli(
+        "ledger",
+        "export",
+        "--ledger",
+        ledger_url,
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "x.csv"),
+    )
     assert code == 0 and "另有已撤销 1 笔" in text and "1 revoked (¥500,000.00) listed apart" in text
     assert "有效奖励 1 笔，合计 ¥500,000.00" in text
 
@@ -209,16 +268,21 @@ def test_clause_11_names_are_compared_normalised(ledger_url, tmp_path):
     out = tmp_path / "out"
 
     def comp(name: str, requested: str, file: str) -> Path:
-        facts = {"competition_name": name, "competition_approved": True, "held_in_zhengzhou": True,
-                 "requested": requested}
+        facts = {
+            "competition_name": name,
+            "competition_approved": True,
+            "held_in_zhengzhou": True,
+            "requested": requested,
+        }
         return write_bundle(tmp_path / file, make_bundle(11, facts, n=42))
 
     assert award(ledger_url, comp("2026郑州跨境电商大赛", "150000", "a.json"), out)[0] == 0
     for i, typed in enumerate(["２０２６郑州跨境电商大赛", "2026郑州跨境电商大赛 ", "2026郑州 跨境电商大赛"]):
         code, text, _ = cli("check", str(comp(typed, "150000", f"t{i}.json")), "--ledger", ledger_url, "--json")
         assert json.loads(text)["total"] == "50000.00", typed  # ¥200,000 per competition, ¥150,000 paid
-    code, text, _ = cli("check", str(comp("2026郑州跨境电商大寨", "10000", "near.json")), "--ledger", ledger_url,
-                        "--json")
+    code, text, _ = cli(
+        "check", str(comp("2026郑州跨境电商大寨", "10000", "near.json")), "--ledger", ledger_url, "--json"
+    )
     d = json.loads(text)
     assert d["total"] == "10000.00" and any(w["code"] == "competition_near_name" for w in d["warnings"])
 
@@ -234,8 +298,19 @@ def test_a_batch_shares_the_caps_of_one_applicant(ledger_url, tmp_path):
     write_bundle(folder / "a.json", make_bundle(1, {"import_export": "30000000", "promotion_costs": "1000000"}, n=43))
     for ledger, a_amount, b_amount in ((None, "300000.00", "200000.00"), (ledger_url, "300000.00", "140000.00")):
         out = tmp_path / ("with-ledger" if ledger else "alone")
-        code, text, err = cli("batch", str(folder), "--out", str(out), "--docs", "application", "--format", "docx",
-                              "--jobs", "1", *(["--ledger", ledger] if ledger else []))
+        code, text, err = cli(
+            "batch",
+            str(folder),
+            "--out",
+            str(out),
+            "--docs",
+            "application",
+            "--format",
+            "docx",
+            "--jobs",
+            "1",
+            *(["--ledger", ledger] if ledger else []),
+        )
         with open(out / "summary.csv", encoding="utf-8-sig") as fh:
             rows = {Path(r["来源 source"]).name: r for r in csv.DictReader(fh)}
         assert (rows["a.json"]["金额 amount"], rows["b.json"]["金额 amount"]) == (a_amount, b_amount)
@@ -257,8 +332,11 @@ def test_shangjie_city_paid_clauses_are_settled_in_the_notice(ledger_url, tmp_pa
 
 # ---------------------------------------------------------------- a ledger that cannot be opened
 def test_an_unreachable_ledger_is_exit_2_with_one_clear_line(tmp_path):
-    for args in (["check", str(SAMPLES / "clause01-eligible.yaml")], ["case", "list"],
-                 ["award", str(SAMPLES / "clause01-eligible.yaml"), "--out", str(tmp_path)]):
+    for args in (
+        ["check", str(SAMPLES / "clause01-eligible.yaml")],
+        ["case", "list"],
+        ["award", str(SAMPLES / "clause01-eligible.yaml"), "--out", str(tmp_path)],
+    ):
         code, _, err = cli(*args, "--ledger", "postgresql://desk:s3cret@127.0.0.1:1/zz")
         assert code == 2, (args, err)
         assert "s3cret" not in err and "127.0.0.1:1/zz" in err and "sqlalche" not in err
@@ -274,9 +352,11 @@ def test_a_review_file_that_is_not_there_is_a_usage_error_and_records_nothing(tm
     db = str(tmp_path / "ledger.db")
     bundle = str(SAMPLES / "clause01-eligible.yaml")
     missing = str(tmp_path / "no-such-review.yaml")
-    for args in (["review", bundle, "--record", missing, "--ledger", db],
-                 ["award", bundle, "--review", missing, "--ledger", db, "--out", str(tmp_path / "n")],
-                 ["render", bundle, "--review", missing, "--out", str(tmp_path / "r")]):
+    for args in (
+        ["review", bundle, "--record", missing, "--ledger", db],
+        ["award", bundle, "--review", missing, "--ledger", db, "--out", str(tmp_path / "n")],
+        ["render", bundle, "--review", missing, "--out", str(tmp_path / "r")],
+    ):
         code, _, err = cli(*args)
         assert code == 2, (args, err)
         assert missing in err and "审核记录文件不存在" in err and "does not exist" in err and "Traceback" not in err
@@ -289,10 +369,15 @@ def test_a_review_file_that_is_not_there_is_a_usage_error_and_records_nothing(tm
 # ---------------------------------------------------------------- racing desks
 def _desk(args: list[list[str]]) -> subprocess.Popen:
     """One desk: a process running `zzcbec` once per argument list, one after the other."""
-    code = ("import sys; from zzcbec_docs.cli.main import main\n"
-            f"codes = [main(a) for a in {args!r}]\nprint('codes', codes)")
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    code = (
+        f"import sys; from zzcbec_docs.cli.main import main\ncodes = [main(a) for a in {args!r}]\nprint('codes', codes)"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
 
 
 @pytest.mark.slow
@@ -301,8 +386,10 @@ def test_two_desks_awarding_two_different_bundles_of_one_applicant_at_once(ledge
     for round_ in range(2):
         a = clause1(tmp_path, f"a{round_}.json", "1000000", n=60 + round_)  # ¥300,000
         b = clause1(tmp_path, f"b{round_}.json", "900000", n=60 + round_)  # ¥270,000 alone
-        desks = [_desk([["award", str(x), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format",
-                         "docx"]]) for x in (a, b)]
+        desks = [
+            _desk([["award", str(x), "--ledger", ledger_url, "--out", str(tmp_path / "out"), "--format", "docx"]])
+            for x in (a, b)
+        ]
         for d in desks:
             d.communicate(timeout=180)
         rows = open_ledger(ledger_url).awards(uscc=make_bundle(1, {}, n=60 + round_)["applicant"]["uscc"])
@@ -351,13 +438,21 @@ def test_a_version_2_ledger_is_upgraded_and_its_awards_still_count(ledger_url, t
         s._v2(conn)
         for v in (1, 2):
             conn.execute(insert(s.schema_version).values(version=v, applied_at="2026-01-01T00:00:00+00:00"))
-        conn.execute(text(
-            "INSERT INTO zzcbec_notices (number, issuer, issuer_code, notice_year, seq, uscc, applicant_name, "
-            "district, year, bundle_sha256, policy_id, issued_on, created_at) VALUES ('郑商务〔2026〕1号', "
-            "'郑州市商务局', '郑商务', 2026, 1, :u, '旧企业', '金水区', 2026, :sha, 'p', '2026-01-02', '2026-01-02')"),
-            {"u": uscc, "sha": sha})
-        conn.execute(text("INSERT INTO zzcbec_awards (notice_id, uscc, clause, year, amount_cents, city_cents, "
-                          "local_cents) VALUES (1, :u, 1, 2026, 50000000, 25000000, 25000000)"), {"u": uscc})
+        conn.execute(
+            text(
+                "INSERT INTO zzcbec_notices (number, issuer, issuer_code, notice_year, seq, uscc, applicant_name, "
+                "district, year, bundle_sha256, policy_id, issued_on, created_at) VALUES ('郑商务〔2026〕1号', "
+                "'郑州市商务局', '郑商务', 2026, 1, :u, '旧企业', '金水区', 2026, :sha, 'p', '2026-01-02', '2026-01-02')"
+            ),
+            {"u": uscc, "sha": sha},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO zzcbec_awards (notice_id, uscc, clause, year, amount_cents, city_cents, "
+                "local_cents) VALUES (1, :u, 1, 2026, 50000000, 25000000, 25000000)"
+            ),
+            {"u": uscc},
+        )
         conn.execute(text("INSERT INTO zzcbec_notice_counters VALUES ('郑商务', 2026, 1)"))
     engine.dispose()
     code, text_, err = cli("ledger", "init", "--ledger", ledger_url)

@@ -33,10 +33,15 @@ CAPS = {1: Decimal("500000"), 10: Decimal("10000")}
 
 
 def bundle(applicant: int, clause: int, figure: int):  # type: ignore[no-untyped-def]
-    facts = ({"import_export": "30000000", "promotion_costs": str(figure)} if clause == 1
-             else {"in_incubation_program": True, "requested": str(figure)})
+    facts = (
+        {"import_export": "30000000", "promotion_costs": str(figure)}
+        if clause == 1
+        else {"in_incubation_program": True, "requested": str(figure)}
+    )
     data = make_bundle(clause, facts, n=200 + applicant)
-    return parse_bundle(json.dumps(data, ensure_ascii=False).encode(), f"b{applicant}-{clause}-{figure}.json", policy=load_policy())
+    return parse_bundle(
+        json.dumps(data, ensure_ascii=False).encode(), f"b{applicant}-{clause}-{figure}.json", policy=load_policy()
+    )
 
 
 class Desk(RuleBasedStateMachine):
@@ -51,8 +56,11 @@ class Desk(RuleBasedStateMachine):
     def url_for_run(self) -> str:
         return self.url
 
-    @rule(applicant=st.integers(0, 2), clause=st.sampled_from([1, 10]),
-          figure=st.sampled_from([100000, 600000, 1000000, 2000000, 3000, 8000, 12000]))
+    @rule(
+        applicant=st.integers(0, 2),
+        clause=st.sampled_from([1, 10]),
+        figure=st.sampled_from([100000, 600000, 1000000, 2000000, 3000, 8000, 12000]),
+    )
     def submit(self, applicant: int, clause: int, figure: int) -> None:
         sub = process.submit(self.ledger, bundle(applicant, clause, figure), actor="hyp", policy=POLICY)
         if sub.case.id not in self.cases:
@@ -68,8 +76,9 @@ class Desk(RuleBasedStateMachine):
         if cut:  # the reviewer verifies a smaller figure
             fact = "promotion_costs" if claim.clause == 1 else "requested"
             verified = (VerifiedClaim(claim.clause, None, {fact: str(claim.facts[fact] / 2)}),)
-        record = ReviewInput(reviewer="审核员", conclusion=conclusion, verified=verified, remarks="随机审核",
-                             reviewed_on=dt.date.today())  # on or after the submission (issue 19)
+        record = ReviewInput(
+            reviewer="审核员", conclusion=conclusion, verified=verified, remarks="随机审核", reviewed_on=dt.date.today()
+        )  # on or after the submission (issue 19)
         try:
             process.review(self.ledger, case_id, record, actor="hyp", policy=POLICY)
         except (process.ReviewRefused, process.CaseAwardedStands):  # an awarded case takes no review (issue 19)
@@ -83,8 +92,9 @@ class Desk(RuleBasedStateMachine):
         revoked = [n.number for n in detail.notices if n.revoked]
         reissue = revoked[-1] if revoked and data.draw(st.booleans()) else None
         try:
-            out = process.award(self.ledger, case_id, actor="hyp", policy=POLICY, date=dt.date.today(),
-                                reissue_of=reissue)
+            out = process.award(
+                self.ledger, case_id, actor="hyp", policy=POLICY, date=dt.date.today(), reissue_of=reissue
+            )
             self.numbers.append(out.number)
         except process.NotAwardable:
             pass
@@ -132,8 +142,12 @@ class Desk(RuleBasedStateMachine):
             assert sorted(got) == list(range(1, len(got) + 1))
 
 
-SETTINGS = settings(max_examples=10, stateful_step_count=10, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=10,
+    stateful_step_count=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def test_random_process_on_sqlite(tmp_path):

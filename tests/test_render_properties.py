@@ -22,16 +22,24 @@ from test_properties import DISTRICTS, claims, prior
 pytestmark = pytest.mark.slow
 
 POLICY = load_policy()
-NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lo", "Lu", "Ll", "Nd", "Po", "Ps", "Pe", "Sm")),
-                min_size=1, max_size=60)
+NAMES = st.text(
+    alphabet=st.characters(whitelist_categories=("Lo", "Lu", "Ll", "Nd", "Po", "Ps", "Pe", "Sm")),
+    min_size=1,
+    max_size=60,
+)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-@given(chosen=st.lists(claims, min_size=1, max_size=3, unique_by=lambda c: c[0]),
-       district=st.sampled_from(DISTRICTS), name=NAMES, earlier=prior)
+@given(
+    chosen=st.lists(claims, min_size=1, max_size=3, unique_by=lambda c: c[0]),
+    district=st.sampled_from(DISTRICTS),
+    name=NAMES,
+    earlier=prior,
+)
 def test_every_valid_bundle_renders_or_says_why_not(chosen, district, name, earlier):
-    b = make_bundle(claims=[{"clause": n, "facts": f} for n, f in chosen], district=district, name=name,
-                    prior_awards=earlier)
+    b = make_bundle(
+        claims=[{"clause": n, "facts": f} for n, f in chosen], district=district, name=name, prior_awards=earlier
+    )
     bundle = parse_bundle(json.dumps(b, ensure_ascii=False).encode(), "r.json", policy=load_policy())
     with tempfile.TemporaryDirectory() as d:
         for kind in ("application", "opinion", "notice"):

@@ -39,8 +39,11 @@ def _merge(base: dict, over: dict) -> dict:
 def test_scenario(clause: int, defaults: dict, case: dict) -> None:
     facts = _merge(defaults.get("facts", {}), case.get("facts", {}))
     bundle = make_bundle(
-        clause, facts, district=case.get("district", defaults.get("district", "金水区")),
-        year=case.get("year", 2026), prior_awards=case.get("prior_awards"),
+        clause,
+        facts,
+        district=case.get("district", defaults.get("district", "金水区")),
+        year=case.get("year", 2026),
+        prior_awards=case.get("prior_awards"),
     )
     raw = json.dumps(bundle, ensure_ascii=False).encode()
     result = decide(parse_bundle(raw, "case.json", policy=load_policy()), load_policy())

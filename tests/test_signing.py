@@ -49,8 +49,19 @@ def profile_env(monkeypatch):
 def award(tmp_path: Path, *extra: str, sample: str = "clause01-eligible.yaml", ledger: str = "ledger.db"):  # type: ignore[no-untyped-def]
     if not (tmp_path / ledger).exists():
         assert cli("ledger", "init", "--ledger", str(tmp_path / ledger)).returncode == 0
-    r = cli("award", str(SAMPLES / sample), "--ledger", str(tmp_path / ledger), "--out", str(tmp_path / "out"),
-            "--date", "2026-03-05", "--format", "pdf", *extra)
+    r = cli(
+        "award",
+        str(SAMPLES / sample),
+        "--ledger",
+        str(tmp_path / ledger),
+        "--out",
+        str(tmp_path / "out"),
+        "--date",
+        "2026-03-05",
+        "--format",
+        "pdf",
+        *extra,
+    )
     return r
 
 
@@ -101,30 +112,49 @@ def test_the_seal_is_drawn_over_the_issuer_and_the_date(signed_once, tmp_path):
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
-    widgets = [(i, a.get_object()) for i, p in enumerate(reader.pages) for a in (p.get("/Annots") or [])
-               if a.get_object().get("/FT") == "/Sig"]
+    widgets = [
+        (i, a.get_object())
+        for i, p in enumerate(reader.pages)
+        for a in (p.get("/Annots") or [])
+        if a.get_object().get("/FT") == "/Sig"
+    ]
     assert len(widgets) == 1
     page, widget = widgets[0]
     x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
     assert abs((x1 - x0) - 42 * 72 / 25.4) < 0.5 and int(widget["/F"]) & 4  # 42 mm, printed
-    bbox = subprocess.run(["pdftotext", "-bbox", "-f", str(page + 1), "-l", str(page + 1), str(pdf), "-"],
-                          capture_output=True, text=True, timeout=60).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page + 1), "-l", str(page + 1), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     height = float(re.search(r'<page width="[0-9.]+" height="([0-9.]+)"', bbox).group(1))
-    boxes = {m.group(5): tuple(float(m.group(i)) for i in range(1, 5)) for m in re.finditer(
-        r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]+)</word>', bbox)}
+    boxes = {
+        m.group(5): tuple(float(m.group(i)) for i in range(1, 5))
+        for m in re.finditer(
+            r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]+)</word>', bbox
+        )
+    }
     for word in ("郑州市商务局", "2026年3月5日"):
         wx0, wy0, wx1, wy1 = boxes[word]
         assert x0 < wx0 and wx1 < x1 and y0 < height - wy1 and height - wy0 < y1, word
     png = tmp_path / "seal"
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page + 1), "-l", str(page + 1), str(pdf), str(png)],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", str(page + 1), "-l", str(page + 1), str(pdf), str(png)],
+        check=True,
+        timeout=60,
+    )
     from PIL import Image
 
     (img_path,) = tmp_path.glob("seal*.png")
     img = Image.open(img_path).convert("RGB")
     scale = 60 / 72
-    red = sum(1 for x in range(int(x0 * scale), int(x1 * scale)) for y in range(int((height - y1) * scale),
-              int((height - y0) * scale)) if (lambda p: p[0] > 150 and p[1] < 90 and p[2] < 90)(img.getpixel((x, y))))
+    red = sum(
+        1
+        for x in range(int(x0 * scale), int(x1 * scale))
+        for y in range(int((height - y1) * scale), int((height - y0) * scale))
+        if (lambda p: p[0] > 150 and p[1] < 90 and p[2] < 90)(img.getpixel((x, y)))
+    )
     assert red > 200  # the red 样章 is drawn there
 
 
@@ -212,12 +242,22 @@ def _bureau_key(tmp_path: Path, name: str) -> tuple[Path, Path]:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(7).not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
-            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+        .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+        .sign(key, hashes.SHA256())
+    )
     p12 = tmp_path / f"{name}.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"bureau", key, cert, None, serialization.BestAvailableEncryption(b"open sesame")))
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"bureau", key, cert, None, serialization.BestAvailableEncryption(b"open sesame")
+        )
+    )
     pem = tmp_path / f"{name}.pem"
     pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return p12, pem
@@ -232,11 +272,19 @@ def _seal_png(path: Path) -> Path:
     return path
 
 
-def test_a_bureau_key_from_the_profile_with_its_passphrase_from_the_environment(tmp_path, clock, profile_env,
-                                                                                  monkeypatch):
+def test_a_bureau_key_from_the_profile_with_its_passphrase_from_the_environment(
+    tmp_path, clock, profile_env, monkeypatch
+):
     p12, pem = _bureau_key(tmp_path, "郑州市商务局测试证书")
-    profile = _profile(tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name,
-                                  "seal": _seal_png(tmp_path / "seal.png").name})
+    profile = _profile(
+        tmp_path,
+        {
+            "pkcs12": p12.name,
+            "passphrase_env": "BUREAU_PASS",
+            "certificate": pem.name,
+            "seal": _seal_png(tmp_path / "seal.png").name,
+        },
+    )
     profile_env(profile)
     missing = award(tmp_path)
     assert missing.returncode == 2 and "BUREAU_PASS" in missing.err and "未设置" in missing.err
@@ -252,8 +300,12 @@ def test_a_bureau_key_from_the_profile_with_its_passphrase_from_the_environment(
     assert ok.returncode == 0 and "签名人 郑州市商务局测试证书" in ok.out, ok.out
     # the same file against another bureau's certificate: the signer is not that bureau's
     _, other = _bureau_key(tmp_path, "别的机关")
-    profile_env(_profile(tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": other.name,
-                                    "seal": "seal.png"}))
+    profile_env(
+        _profile(
+            tmp_path,
+            {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": other.name, "seal": "seal.png"},
+        )
+    )
     wrong = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
     assert wrong.returncode == 1 and "签名：签名人不是发文机关的证书：郑州市商务局测试证书" in wrong.out
 
@@ -265,7 +317,7 @@ def test_signing_is_deterministic_under_source_date_epoch(signed_once, tmp_path,
     profile_env(None)
     profile = issuer_module.load_issuer()
     unsigned = the_pdf(signed_once).read_bytes()
-    unsigned = unsigned[:unsigned.index(b"%%EOF") + 6]
+    unsigned = unsigned[: unsigned.index(b"%%EOF") + 6]
     when = dt.datetime(2026, 3, 5, tzinfo=dt.timezone.utc)
     one = signing.sign_pdf(unsigned, profile.signing, when=when, issuer="郑州市商务局", date_text="2026年3月5日")
     two = signing.sign_pdf(unsigned, profile.signing, when=when, issuer="郑州市商务局", date_text="2026年3月5日")
@@ -273,6 +325,7 @@ def test_signing_is_deterministic_under_source_date_epoch(signed_once, tmp_path,
 
 
 # ------------------------------------------------------------------ a trusted timestamp from a local TSA
+
 
 class _TSA(http.server.BaseHTTPRequestHandler):
     """An RFC 3161 timestamp authority on 127.0.0.1: pyHanko's DummyTimeStamper behind HTTP."""
@@ -306,17 +359,26 @@ def _tsa_stamper():  # type: ignore[no-untyped-def]
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Local test TSA")])
-    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(11).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
-            .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
-            .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        cx509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(11)
+        .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+        .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
+        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return DummyTimeStamper(
         tsa_cert=x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
-                                                           serialization.PrivateFormat.PKCS8,
-                                                           serialization.NoEncryption())),
-        fixed_dt=dt.datetime(2026, 3, 5, 1, 2, 3, tzinfo=dt.timezone.utc))
+        tsa_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        fixed_dt=dt.datetime(2026, 3, 5, 1, 2, 3, tzinfo=dt.timezone.utc),
+    )
 
 
 def test_a_configured_tsa_timestamps_the_signature(tmp_path, clock, profile_env):

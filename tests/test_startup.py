@@ -200,7 +200,11 @@ def test_weasyprint_gets_the_ready_declarations_and_makes_the_same_pdf(tmp_path)
 
 @pytest.mark.slow
 def test_a_deferred_font_tool_is_the_real_one_when_used():
-    r = subprocess.run([sys.executable, "-c", """
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            """
 import sys
 from zzcbec_docs.documents.weasy import Deferred, import_weasyprint
 wp = import_weasyprint()
@@ -218,7 +222,12 @@ except Exception as e:
     print(type(e).__module__)
 import fontTools.varLib.instancer as inst
 assert not isinstance(inst, Deferred)
-"""], capture_output=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+""",
+        ],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.strip() != b""
 
@@ -257,14 +266,30 @@ def test_workers_keep_the_order_and_isolate_a_crash():
 
 @pytest.mark.slow
 def test_parallel_render_makes_the_same_bytes_and_lines_as_serial(tmp_path):
-    sources = [str(SAMPLES / n) for n in ("clause01-eligible.yaml", "clause06-eligible.yaml",
-                                          "multi-clause-eligible.yaml", "clause10-eligible.yaml")]
+    sources = [
+        str(SAMPLES / n)
+        for n in (
+            "clause01-eligible.yaml",
+            "clause06-eligible.yaml",
+            "multi-clause-eligible.yaml",
+            "clause10-eligible.yaml",
+        )
+    ]
     sources.insert(2, str(SAMPLES / "invalid" / "wrong-uscc-check.yaml"))
     runs = {}
     for jobs in ("1", "2"):
         out = tmp_path / f"out-{jobs}"
-        r = run_cli("render", *sources, "--doc", "opinion,notice", "--out", str(out), "--jobs", jobs,
-                    extra_env={"SOURCE_DATE_EPOCH": "1767225600"})
+        r = run_cli(
+            "render",
+            *sources,
+            "--doc",
+            "opinion,notice",
+            "--out",
+            str(out),
+            "--jobs",
+            jobs,
+            extra_env={"SOURCE_DATE_EPOCH": "1767225600"},
+        )
         assert r.returncode == 1  # the invalid bundle
         runs[jobs] = (r, out)
     (serial, out1), (parallel, out2) = runs["1"], runs["2"]
@@ -287,17 +312,24 @@ def test_one_bundle_shared_with_warming_workers_makes_the_same_bytes(tmp_path):
     outs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out-{jobs}"
-        r = run_cli("render", str(SAMPLES / "multi-clause-eligible.yaml"), "--out", str(out), "--jobs", jobs,
-                    extra_env={"SOURCE_DATE_EPOCH": "1767225600"})
+        r = run_cli(
+            "render",
+            str(SAMPLES / "multi-clause-eligible.yaml"),
+            "--out",
+            str(out),
+            "--jobs",
+            jobs,
+            extra_env={"SOURCE_DATE_EPOCH": "1767225600"},
+        )
         assert r.returncode == 0, r.stderr.decode()
-        assert [line.split(" → ")[0] for line in r.stdout.decode().splitlines()] == ["✓ " + str(
-            SAMPLES / "multi-clause-eligible.yaml")] * 3
+        assert [line.split(" → ")[0] for line in r.stdout.decode().splitlines()] == [
+            "✓ " + str(SAMPLES / "multi-clause-eligible.yaml")
+        ] * 3
         outs.append(out)
     files = sorted(p.name for p in outs[0].iterdir())
     assert len(files) == 6 and files == sorted(p.name for p in outs[1].iterdir())
     for name in files:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
-
 
 
 @pytest.mark.slow
@@ -308,20 +340,50 @@ def test_parallel_render_counts_the_ledger_and_honours_a_rejecting_review_like_s
     ledger = str(tmp_path / "ledger.db")
     assert run_cli("ledger", "init", "--ledger", ledger).returncode == 0  # award refuses a ledger not made
     awarded = str(SAMPLES / "clause03-eligible.yaml")
-    assert run_cli("award", awarded, "--ledger", ledger, "--out", str(tmp_path / "aw"), "--format", "docx",
-                   "--date", "2026-03-05", extra_env=sde).returncode == 0
+    assert (
+        run_cli(
+            "award",
+            awarded,
+            "--ledger",
+            ledger,
+            "--out",
+            str(tmp_path / "aw"),
+            "--format",
+            "docx",
+            "--date",
+            "2026-03-05",
+            extra_env=sde,
+        ).returncode
+        == 0
+    )
     src = SAMPLES / "clause01-eligible.yaml"
     review = tmp_path / "review.yaml"
-    review.write_text(f"bundle: {{file: {src}, sha256: {hashlib.sha256(src.read_bytes()).hexdigest()}}}\n"
-                      "reviewer: 李审核\nreviewed_on: 2026-04-01\nconclusion: reject\nremarks: 材料不全。\n"
-                      "verified: []\n", encoding="utf-8")
+    review.write_text(
+        f"bundle: {{file: {src}, sha256: {hashlib.sha256(src.read_bytes()).hexdigest()}}}\n"
+        "reviewer: 李审核\nreviewed_on: 2026-04-01\nconclusion: reject\nremarks: 材料不全。\n"
+        "verified: []\n",
+        encoding="utf-8",
+    )
     runs: dict[str, list] = {"1": [], "2": []}
     for jobs in runs:
-        for name, args in (("ledger", [str(src), awarded, "--ledger", ledger]), ("review", [str(src), "--review",
-                                                                                           str(review)])):
+        for name, args in (
+            ("ledger", [str(src), awarded, "--ledger", ledger]),
+            ("review", [str(src), "--review", str(review)]),
+        ):
             out = tmp_path / f"{name}-{jobs}"
-            r = run_cli("render", *args, "--doc", "opinion,notice", "--format", "docx", "--out", str(out),
-                        "--jobs", jobs, extra_env=sde)
+            r = run_cli(
+                "render",
+                *args,
+                "--doc",
+                "opinion,notice",
+                "--format",
+                "docx",
+                "--out",
+                str(out),
+                "--jobs",
+                jobs,
+                extra_env=sde,
+            )
             # the awarded one is shown as awarded (its specimen too, issue 19); no notice for the rejected one
             assert r.returncode == (0 if name == "ledger" else 1), r.stderr.decode()
             runs[jobs].append((r, out))
@@ -330,8 +392,9 @@ def test_parallel_render_counts_the_ledger_and_honours_a_rejecting_review_like_s
         assert files == sorted(p.name for p in out2.iterdir())
         for name in files:
             assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
-        assert [line.rsplit(" (", 1)[0].replace(str(out1), "OUT") for line in serial.stdout.decode().splitlines()] \
-            == [line.rsplit(" (", 1)[0].replace(str(out2), "OUT") for line in parallel.stdout.decode().splitlines()]
+        assert [line.rsplit(" (", 1)[0].replace(str(out1), "OUT") for line in serial.stdout.decode().splitlines()] == [
+            line.rsplit(" (", 1)[0].replace(str(out2), "OUT") for line in parallel.stdout.decode().splitlines()
+        ]
         assert serial.stderr == parallel.stderr
     (with_ledger, out), (with_review, out_r) = runs["2"]
     assert "this very content was awarded" in with_ledger.stdout.decode()
@@ -380,16 +443,37 @@ def test_quick_verdicts_match_jsonschema_on_every_file_we_have():
     assert quick_schema.supported("bundle.schema.json")
 
 
-LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-10**17, 10**17), st.text(max_size=12),
-                   st.sampled_from(["", "0", "1.5", "1.555", "-3", "2026-02-30", "2026-02-28", "91410100MA46000016",
-                                    "金水区", "national", "x" * 300]),
-                   st.decimals(min_value=-10**16, max_value=10**16, places=3, allow_nan=False),
-                   st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["a", "file"]),
-                                                                          st.integers(), max_size=2))
+LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**17), 10**17),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1.5",
+            "1.555",
+            "-3",
+            "2026-02-30",
+            "2026-02-28",
+            "91410100MA46000016",
+            "金水区",
+            "national",
+            "x" * 300,
+        ]
+    ),
+    st.decimals(min_value=-(10**16), max_value=10**16, places=3, allow_nan=False),
+    st.lists(st.integers(0, 3), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "file"]), st.integers(), max_size=2),
+)
 
 
-@settings(max_examples=int(os.environ.get("ZZCBEC_PROPERTY_EXAMPLES", "1000")), deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("ZZCBEC_PROPERTY_EXAMPLES", "1000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(claim=claims, mutations=st.lists(st.tuples(st.integers(0, 10**6), LEAVES, st.booleans()), max_size=3))
 def test_quick_verdicts_match_jsonschema_on_random_bundles(claim, mutations):
     """Valid bundles of every clause, and the same with up to three values replaced or removed anywhere."""
@@ -428,11 +512,19 @@ print("jsonschema loaded:", "jsonschema" in sys.modules)
 sys.exit(code)
 """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    ok = subprocess.run([sys.executable, "-c", probe, "check", str(SAMPLES / "clause01-eligible.yaml")],
-                        capture_output=True, env=env, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-c", probe, "check", str(SAMPLES / "clause01-eligible.yaml")],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     assert ok.returncode == 0 and b"jsonschema loaded: False" in ok.stdout
-    bad = subprocess.run([sys.executable, "-c", probe, "check", str(SAMPLES / "invalid" / "wrong-uscc-check.yaml")],
-                         capture_output=True, env=env, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-c", probe, "check", str(SAMPLES / "invalid" / "wrong-uscc-check.yaml")],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     assert bad.returncode == 1 and b"jsonschema loaded:" in bad.stdout
 
 
@@ -448,14 +540,39 @@ print("sqlalchemy loaded:", "sqlalchemy" in sys.modules)
 sys.exit(code)
 """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-c", probe, "render", str(SAMPLES / "clause01-eligible.yaml"), "--doc",
-                        "notice", "--format", "pdf", "--out", str(tmp_path / "out"), "--jobs", "1"],
-                       capture_output=True, env=env, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            probe,
+            "render",
+            str(SAMPLES / "clause01-eligible.yaml"),
+            "--doc",
+            "notice",
+            "--format",
+            "pdf",
+            "--out",
+            str(tmp_path / "out"),
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     assert r.returncode == 0 and b"sqlalchemy loaded: False" in r.stdout, r.stderr.decode()[-500:]
-    writer = subprocess.run([sys.executable, "-c", "import sys, zzcbec_docs.documents.pdf, zzcbec_docs.documents."
-                             "writers, zzcbec_docs.process.verified; print(sorted(m for m in ('jinja2', "
-                             "'sqlalchemy', 'zzcbec_docs.documents.content') if m in sys.modules))"],
-                            capture_output=True, env=env, timeout=120)
+    writer = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, zzcbec_docs.documents.pdf, zzcbec_docs.documents."
+            "writers, zzcbec_docs.process.verified; print(sorted(m for m in ('jinja2', "
+            "'sqlalchemy', 'zzcbec_docs.documents.content') if m in sys.modules))",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     assert writer.stdout.strip() == b"[]", writer.stderr.decode()[-500:]
 
 
@@ -465,9 +582,12 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
     import time
 
     sources = [str(p) for p in sorted(SAMPLES.glob("clause*-eligible.yaml"))]
-    proc = subprocess.Popen([sys.executable, "-m", "zzcbec_docs", "render", *sources, "--out", str(tmp_path),
-                             "--jobs", "2"], env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", "render", *sources, "--out", str(tmp_path), "--jobs", "2"],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def children() -> list[int]:
         try:
@@ -483,11 +603,18 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 20
-    while any(Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
-              for w in workers if Path(f"/proc/{w}").exists()) and time.monotonic() < deadline:
+    while (
+        any(
+            Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
+            for w in workers
+            if Path(f"/proc/{w}").exists()
+        )
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
-    assert not [w for w in workers if Path(f"/proc/{w}").exists()
-                and "zombie" not in Path(f"/proc/{w}/status").read_text()]
+    assert not [
+        w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
+    ]
 
 
 @pytest.mark.slow
@@ -512,13 +639,37 @@ def test_workers_started_early_use_the_fonts_the_command_configures(tmp_path):
     outs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out-{jobs}"
-        r = run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
-                    "--out", str(out), "--jobs", jobs,
-                    extra_env={"SOURCE_DATE_EPOCH": "1767225600", "ZZCBEC_FONT_FANGSONG": own})
+        r = run_cli(
+            "render",
+            str(SAMPLES / "clause01-eligible.yaml"),
+            "--doc",
+            "notice",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+            "--jobs",
+            jobs,
+            extra_env={"SOURCE_DATE_EPOCH": "1767225600", "ZZCBEC_FONT_FANGSONG": own},
+        )
         assert r.returncode == 0, r.stderr.decode()
         outs.append(next(out.glob("*.pdf")).read_bytes())
     assert outs[0] == outs[1]
     plain = tmp_path / "plain"
-    assert run_cli("render", str(SAMPLES / "clause01-eligible.yaml"), "--doc", "notice", "--format", "pdf",
-                   "--out", str(plain), "--jobs", "1", extra_env={"SOURCE_DATE_EPOCH": "1767225600"}).returncode == 0
+    assert (
+        run_cli(
+            "render",
+            str(SAMPLES / "clause01-eligible.yaml"),
+            "--doc",
+            "notice",
+            "--format",
+            "pdf",
+            "--out",
+            str(plain),
+            "--jobs",
+            "1",
+            extra_env={"SOURCE_DATE_EPOCH": "1767225600"},
+        ).returncode
+        == 0
+    )
     assert next(plain.glob("*.pdf")).read_bytes() != outs[0]  # the configured font did change the document

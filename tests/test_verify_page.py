@@ -36,10 +36,16 @@ def qr_texts(image: Image.Image) -> list[str]:
 
 def page_qr(pdf: Path, tmp: Path) -> list[str]:
     """The QR codes on the notice's last page, as a printer would put it on paper (150 dpi)."""
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                                                             timeout=60).stdout).group(1))
-    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", str(pages), "-l", str(pages), str(pdf), str(tmp / "pg")],
-                   check=True, timeout=60)
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60).stdout
+        ).group(1)
+    )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", str(pages), "-l", str(pages), str(pdf), str(tmp / "pg")],
+        check=True,
+        timeout=60,
+    )
     (png,) = tmp.glob("pg*.png")
     return qr_texts(Image.open(png))
 
@@ -66,8 +72,16 @@ def desk(tmp_path_factory):
         mp.setenv("ZZCBEC_ISSUER_PROFILE", str(profile))
         issuer_module.load_issuer.cache_clear()
         try:
-            r = cli("award", str(SAMPLES / "multi-clause-eligible.yaml"), "--ledger", str(ledger), "--out",
-                    str(tmp / "out"), "--date", "2026-03-05")
+            r = cli(
+                "award",
+                str(SAMPLES / "multi-clause-eligible.yaml"),
+                "--ledger",
+                str(ledger),
+                "--out",
+                str(tmp / "out"),
+                "--date",
+                "2026-03-05",
+            )
             assert r.returncode == 0, r.out + r.err
             yield server, ledger, tmp
         finally:
@@ -79,8 +93,10 @@ def test_the_qr_code_in_both_formats_is_the_desks_url_of_the_code(desk, tmp_path
     server, _, tmp = desk
     (pdf,) = (tmp / "out").glob("*.pdf")
     (docx,) = (tmp / "out").glob("*.docx")
-    code = re.search(r"核验码：([A-Z2-9]{4}-[A-Z2-9]{4})", subprocess.run(
-        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout).group(1)
+    code = re.search(
+        r"核验码：([A-Z2-9]{4}-[A-Z2-9]{4})",
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout,
+    ).group(1)
     url = f"{server.url}/verify/{code}"
     assert page_qr(pdf, tmp_path) == [url]
     assert docx_qr(docx) == [url]
@@ -93,8 +109,19 @@ def test_the_page_shows_the_facts_verify_prints_and_nothing_more(desk, tmp_path)
     page = httpx.get(url, timeout=60)  # no session, no cookie
     assert page.status_code == 200
     html = page.text
-    for fact in ("郑商务〔2026〕1号", "郑州示例综合跨境电商有限公司", "第1条", "第6条", "第9条", "500,000.00 元",
-                 "380,000.06 元", "136,500.12 元", "1,016,500.18 元", "有效", "standing"):
+    for fact in (
+        "郑商务〔2026〕1号",
+        "郑州示例综合跨境电商有限公司",
+        "第1条",
+        "第6条",
+        "第9条",
+        "500,000.00 元",
+        "380,000.06 元",
+        "136,500.12 元",
+        "1,016,500.18 元",
+        "有效",
+        "standing",
+    ):
         assert fact in html, fact
     # nothing more: not the USCC, the bank account, the district, the case, the reviewer
     for secret in ("91410100MA4600016N", "6217", "银行", "区", "case", "审核"):
@@ -102,8 +129,10 @@ def test_the_page_shows_the_facts_verify_prints_and_nothing_more(desk, tmp_path)
     # the same facts as `zzcbec verify`
     v = cli("verify", str(pdf), "--ledger", str(ledger))
     assert v.returncode == 0, v.out
-    assert "台账：郑商务〔2026〕1号　郑州示例综合跨境电商有限公司　第1条 500,000.00元，第6条 380,000.06元，" \
-           "第9条 136,500.12元，合计 1,016,500.18元　有效 / standing" in v.out
+    assert (
+        "台账：郑商务〔2026〕1号　郑州示例综合跨境电商有限公司　第1条 500,000.00元，第6条 380,000.06元，"
+        "第9条 136,500.12元，合计 1,016,500.18元　有效 / standing" in v.out
+    )
 
 
 def test_a_revoked_notice_says_so_and_by_what_then_unknown_codes_are_404_and_throttled(desk, tmp_path):
@@ -111,8 +140,19 @@ def test_a_revoked_notice_says_so_and_by_what_then_unknown_codes_are_404_and_thr
     (pdf,) = (tmp / "out").glob("*.pdf")
     (url,) = page_qr(pdf, tmp_path)
     assert cli("ledger", "revoke", "郑商务〔2026〕1号", "--reason", "材料不实", "--ledger", str(ledger)).returncode == 0
-    again = cli("award", str(SAMPLES / "multi-clause-eligible.yaml"), "--ledger", str(ledger), "--out",
-                str(tmp_path / "re"), "--date", "2026-03-06", "--reissue-of", "郑商务〔2026〕1号", "--unsigned")
+    again = cli(
+        "award",
+        str(SAMPLES / "multi-clause-eligible.yaml"),
+        "--ledger",
+        str(ledger),
+        "--out",
+        str(tmp_path / "re"),
+        "--date",
+        "2026-03-06",
+        "--reissue-of",
+        "郑商务〔2026〕1号",
+        "--unsigned",
+    )
     assert again.returncode == 0, again.err
     page = httpx.get(url, timeout=60)
     assert page.status_code == 200

@@ -99,8 +99,11 @@ def test_verify_refuses_changed_amounts_and_a_forged_code(awarded, tmp_path):
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "word/document.xml":
-                data = re.sub(rb"\xe6\xa0\xb8\xe9\xaa\x8c\xe7\xa0\x81\xef\xbc\x9a[A-Z2-9]{4}-[A-Z2-9]{4}",
-                              "核验码：AAAA-AAAA".encode(), data)
+                data = re.sub(
+                    rb"\xe6\xa0\xb8\xe9\xaa\x8c\xe7\xa0\x81\xef\xbc\x9a[A-Z2-9]{4}-[A-Z2-9]{4}",
+                    "核验码：AAAA-AAAA".encode(),
+                    data,
+                )
             zout.writestr(item, data)
     v = verify_file(wrong_code, open_ledger(ledger, upgrade=False))
     assert not v.ok and any("核验码 AAAA-AAAA" in zh for zh, _ in v.problems)
@@ -110,8 +113,14 @@ def test_verify_refuses_a_notice_the_ledger_does_not_hold(awarded, tmp_path):
     ledger, _ = awarded
     from zzcbec_docs.documents import NoticeOptions, render_bundle
 
-    (pdf,) = render_bundle(load_bundle(SAMPLES / "clause10-eligible.yaml", load_policy()), load_policy(), kinds=["notice"],
-                           formats=["pdf"], out_dir=tmp_path, notice=NoticeOptions(number="郑商务〔2026〕99号"))
+    (pdf,) = render_bundle(
+        load_bundle(SAMPLES / "clause10-eligible.yaml", load_policy()),
+        load_policy(),
+        kinds=["notice"],
+        formats=["pdf"],
+        out_dir=tmp_path,
+        notice=NoticeOptions(number="郑商务〔2026〕99号"),
+    )
     v = verify_file(pdf.path, open_ledger(ledger, upgrade=False))
     assert not v.ok and v.problems[0][0] == "台账中没有文号 郑商务〔2026〕99号"
     bad = tmp_path / "notes.txt"
@@ -131,8 +140,15 @@ def test_verify_and_publicity_on_either_ledger(ledger_url, tmp_path):  # noqa: F
     assert v.ok, v.problems
     (entry,) = entries_from_ledger(ledger, 2026)
     assert entry.clauses == (6,) and entry.number == v.number
-    (docx,) = render_publicity(entries_from_ledger(ledger, 2026), load_policy(), load_issuer(), year=2026, start=dt.date(2026, 3, 9),
-                               formats=("docx",), out_dir=tmp_path)
+    (docx,) = render_publicity(
+        entries_from_ledger(ledger, 2026),
+        load_policy(),
+        load_issuer(),
+        year=2026,
+        start=dt.date(2026, 3, 9),
+        formats=("docx",),
+        out_dir=tmp_path,
+    )
     assert "2026年3月9日至2026年3月13日" in flat("".join(docx_blocks(docx)))
 
 
@@ -143,8 +159,20 @@ def test_publicity_lists_the_years_awards_with_period_total_and_masked_uscc(awar
     assert run_cli("ledger", "revoke", number, "--reason", "重复申报", "--ledger", ledger).returncode == 0
     pub = tmp_path / "pub"
     # 2026-03-06 is a Friday: five working days run to Thursday 2026-03-12
-    r = run_cli("publicity", "--year", "2026", "--from", "2026-03-06", "--days", "5", "--mask-uscc",
-                "--ledger", ledger, "--out", str(pub))
+    r = run_cli(
+        "publicity",
+        "--year",
+        "2026",
+        "--from",
+        "2026-03-06",
+        "--days",
+        "5",
+        "--mask-uscc",
+        "--ledger",
+        ledger,
+        "--out",
+        str(pub),
+    )
     assert r.returncode == 0, r.stderr.decode()
     files = sorted(pub.iterdir())
     assert [f.name for f in files] == ["publicity-2026-2026-03-06.docx", "publicity-2026-2026-03-06.pdf"]
@@ -173,19 +201,42 @@ def test_publicity_proposes_approved_cases_not_yet_awarded_and_leaves_out_reject
 
     ledger_url, _ = awarded
     ledger, policy = open_ledger(ledger_url), load_policy()
-    approved = process.submit(ledger, load_bundle(SAMPLES / "clause05-eligible.yaml", load_policy()), actor="test",
-                              policy=policy).case
-    process.review(ledger, approved.id, ReviewInput(reviewer="张审核", conclusion="approve", remarks="核实无误"),
-                   actor="test", policy=policy)
-    rejected = process.submit(ledger, load_bundle(SAMPLES / "clause07-eligible.yaml", load_policy()), actor="test",
-                              policy=policy).case
-    process.review(ledger, rejected.id, ReviewInput(reviewer="张审核", conclusion="reject", remarks="材料不全"),
-                   actor="test", policy=policy)
+    approved = process.submit(
+        ledger, load_bundle(SAMPLES / "clause05-eligible.yaml", load_policy()), actor="test", policy=policy
+    ).case
+    process.review(
+        ledger,
+        approved.id,
+        ReviewInput(reviewer="张审核", conclusion="approve", remarks="核实无误"),
+        actor="test",
+        policy=policy,
+    )
+    rejected = process.submit(
+        ledger, load_bundle(SAMPLES / "clause07-eligible.yaml", load_policy()), actor="test", policy=policy
+    ).case
+    process.review(
+        ledger,
+        rejected.id,
+        ReviewInput(reviewer="张审核", conclusion="reject", remarks="材料不全"),
+        actor="test",
+        policy=policy,
+    )
     ledger.engine.dispose()
     expected = process.case_result(open_ledger(ledger_url), approved.id, policy).total
     pub = tmp_path / "pub"
-    r = run_cli("publicity", "--year", "2026", "--from", "2026-03-09", "--ledger", ledger_url, "--out", str(pub),
-                "--format", "docx")
+    r = run_cli(
+        "publicity",
+        "--year",
+        "2026",
+        "--from",
+        "2026-03-09",
+        "--ledger",
+        ledger_url,
+        "--out",
+        str(pub),
+        "--format",
+        "docx",
+    )
     assert r.returncode == 0, r.stderr.decode()
     text = flat("".join(docx_blocks(next(pub.glob("*.docx")))))
     assert approved.applicant_name in text and f"{expected:,.2f}" in text
@@ -201,9 +252,8 @@ def test_publicity_counts_working_days_from_the_profile_and_refuses_an_empty_yea
     issuer = load_issuer()
     assert period_end(issuer, dt.date(2026, 3, 2), 5) == dt.date(2026, 3, 6)  # Monday to Friday
     assert period_end(issuer, dt.date(2026, 3, 5), 5) == dt.date(2026, 3, 11)  # over a weekend
-    r = run_cli("publicity", "--year", "2031", "--from", "2031-03-03", "--ledger", ledger, "--out",
-                str(tmp_path / "pub"))
+    r = run_cli(
+        "publicity", "--year", "2031", "--from", "2031-03-03", "--ledger", ledger, "--out", str(tmp_path / "pub")
+    )
     assert r.returncode == 1 and "没有2031年度审核同意或已奖励的申报" in r.stderr.decode()
     assert not (tmp_path / "pub").exists() or not list((tmp_path / "pub").iterdir())
-
-

@@ -15,8 +15,13 @@ PACKAGE = Path(vocabulary.__file__).resolve().parent
 ROOT = PACKAGE.parent
 
 # (roles are left out: a page titled per role, "reviewer": "待审案件", is a title, not the role's name)
-CODES = sorted(set(vocabulary.CASE_STATUSES) | set(vocabulary.EVENTS) | set(vocabulary.CONCLUSIONS)
-               | set(vocabulary.DECISIONS) | set(vocabulary.DOCUMENT_KINDS))
+CODES = sorted(
+    set(vocabulary.CASE_STATUSES)
+    | set(vocabulary.EVENTS)
+    | set(vocabulary.CONCLUSIONS)
+    | set(vocabulary.DECISIONS)
+    | set(vocabulary.DOCUMENT_KINDS)
+)
 # a code mapped to a Chinese word in a literal: "submitted": "已提交" (Python, Jinja or JSON alike)
 OWN_WORD = re.compile(r"""["'](""" + "|".join(CODES) + r""")["']\s*:\s*["'][^"'\n]*[\u4e00-\u9fff]""")
 # words the desk or the command line once used for a case's status, and which are no one's now
@@ -48,8 +53,9 @@ def test_no_module_writes_its_own_word_for_a_status_event_role_or_conclusion():
 
 def test_the_vocabulary_names_every_status_and_decision_the_code_knows():
     assert set(model.STATUSES) <= set(vocabulary.CASE_STATUSES)
-    assert {rules_model.ELIGIBLE, rules_model.INELIGIBLE, rules_model.REFERRED, rules_model.EXCLUDED} \
-        == set(vocabulary.DECISIONS)
+    assert {rules_model.ELIGIBLE, rules_model.INELIGIBLE, rules_model.REFERRED, rules_model.EXCLUDED} == set(
+        vocabulary.DECISIONS
+    )
     assert model.STATUS_ZH == {s: vocabulary.STATUS_ZH[s] for s in model.STATUSES}
     assert model.CONCLUSIONS == vocabulary.CONCLUSION_ZH
 

@@ -17,8 +17,12 @@ from zzcbec_docs.rules.model import CheckResult
 
 def invalid_result(source: str, problems: list[Problem], policy: Policy, sha256: str | None = None) -> CheckResult:
     return CheckResult(
-        source=source, valid=False, errors=tuple(problems), warnings=tuple(policy_warnings(policy)),
-        policy=policy_summary(policy), sha256=sha256,
+        source=source,
+        valid=False,
+        errors=tuple(problems),
+        warnings=tuple(policy_warnings(policy)),
+        policy=policy_summary(policy),
+        sha256=sha256,
     )
 
 
@@ -68,7 +72,8 @@ def read_exclusion_list(path: str | Path) -> frozenset[str]:
         if not uscc.is_valid(code):
             raise ZzcbecError(
                 f"第 {n} 行“{code[:30]}”不是有效的统一社会信用代码",
-                f"line {n}: {code[:30]!r} is not a valid USCC", file=str(path),
+                f"line {n}: {code[:30]!r} is not a valid USCC",
+                file=str(path),
             )
         codes.add(code)
     return frozenset(codes)

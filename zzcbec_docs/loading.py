@@ -50,9 +50,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         if not isinstance(key, str):
             key = str(key)
         if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
     return out
 
@@ -207,7 +205,8 @@ def plain_numbers(data: Any, name: str, error: type[ZzcbecError]) -> Any:
                 raise error(
                     f"数字过长（{len(text)} 位），不是合理的金额或数量",
                     f"the number is {len(text)} characters long: not a plausible amount or count",
-                    file=name, pointer=pointer(path),
+                    file=name,
+                    pointer=pointer(path),
                 )
             if _INT.match(text):
                 return int(text)

@@ -69,13 +69,50 @@ def is_money(value: Any) -> bool:
 FORMATS = {"iso-date": is_iso_date, "money": is_money}
 
 # Keywords applied below, and those that only annotate. Any other keyword: `valid` says None.
-APPLIED = frozenset({
-    "type", "enum", "const", "properties", "required", "additionalProperties", "items", "minItems",
-    "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "format", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "$ref",
-})
-ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description", "examples", "default",
-                         "deprecated", "readOnly", "writeOnly"})
+APPLIED = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "format",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "$ref",
+    }
+)
+ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$defs",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
 _SUBSCHEMA_MAPS = ("properties", "$defs")
 
 

@@ -47,8 +47,9 @@ def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @cache
-def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ...] = (),
-                   partial: bool = False) -> Draft202012Validator:
+def fast_validator(
+    name: str, definition: str | None = None, drop: tuple[str, ...] = (), partial: bool = False
+) -> Draft202012Validator:
     """A validator for the whole schema, or one of its `$defs`, with references inlined.
 
     `drop` names `$defs` whose `allOf` is left out because the caller checks it itself
@@ -63,8 +64,13 @@ def fast_validator(name: str, definition: str | None = None, drop: tuple[str, ..
 
 
 _TYPE_ZH = {
-    "object": "对象", "array": "列表", "string": "文本", "integer": "整数",
-    "number": "数字", "boolean": "布尔值（true/false）", "null": "空值",
+    "object": "对象",
+    "array": "列表",
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "布尔值（true/false）",
+    "null": "空值",
 }
 
 
@@ -115,8 +121,7 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
     if v == "type":
         zh, en = _expected_types(error.validator_value)
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        if isinstance(inst, str) and not _is_number_literal(inst) and "integer" in wanted \
-                and inst.strip().isdigit():
+        if isinstance(inst, str) and not _is_number_literal(inst) and "integer" in wanted and inst.strip().isdigit():
             return (
                 pointer(path),
                 f"“{inst}”写成了文本，应为不加引号的整数 {inst.strip()}",
@@ -131,11 +136,14 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
             want = str(inst) if str(inst) in texts else texts[0]
             return (
                 pointer(path),
-                f"{inst} 写成了数字，应加引号写成文本：\"{want}\"",
-                f"{inst} is written as a number; quote it as text: \"{want}\"",
+                f'{inst} 写成了数字，应加引号写成文本："{want}"',
+                f'{inst} is written as a number; quote it as text: "{want}"',
             )
-        if isinstance(inst, str) and not _is_number_literal(inst) and inst.strip() in [
-                str(o) for o in options if isinstance(o, int) and not isinstance(o, bool)]:
+        if (
+            isinstance(inst, str)
+            and not _is_number_literal(inst)
+            and inst.strip() in [str(o) for o in options if isinstance(o, int) and not isinstance(o, bool)]
+        ):
             return (  # the same words as the type error at this place: reported once
                 pointer(path),
                 f"“{inst}”写成了文本，应为不加引号的整数 {inst.strip()}",
@@ -156,14 +164,14 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
             return (
                 pointer(path),
                 f"数值 {_found(inst)} 不合规：应为不小于 0、小于 10^15 的数"
-                f"{f'（单位：{unit_zh}）' if unit_zh else ''}，最多两位小数（如 \"1200.50\"）",
+                f'{f"（单位：{unit_zh}）" if unit_zh else ""}，最多两位小数（如 "1200.50"）',
                 f"value {_found(inst)} is not valid: expected a non-negative number below 10^15"
-                f"{f' in {unit_en}' if unit_en else ''} with at most 2 decimals (e.g. \"1200.50\")",
+                f'{f" in {unit_en}" if unit_en else ""} with at most 2 decimals (e.g. "1200.50")',
             )
         if fmt == "money":
             return (
                 pointer(path),
-                f"金额 {_found(inst)} 不合规：应为不小于 0、小于 10^15 的元金额，最多两位小数（如 \"1200000.50\"）",
+                f'金额 {_found(inst)} 不合规：应为不小于 0、小于 10^15 的元金额，最多两位小数（如 "1200000.50"）',
                 f"amount {_found(inst)} is not valid: expected a non-negative amount in yuan below 10^15 "
                 'with at most 2 decimals (e.g. "1200000.50")',
             )
@@ -197,8 +205,9 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
     return pointer(path), f"不符合要求：{error.message}", f"not valid: {error.message}"
 
 
-def errors(name: str, data: Any, *, using: Draft202012Validator | None = None,
-           prefix: tuple[str | int, ...] = ()) -> list[tuple[str, str, str]]:
+def errors(
+    name: str, data: Any, *, using: Draft202012Validator | None = None, prefix: tuple[str | int, ...] = ()
+) -> list[tuple[str, str, str]]:
     """All schema errors of `data` against schemas/`name` (or `using`), sorted by where they are."""
     found = []
     for err in (using or validator(name)).iter_errors(data):

@@ -41,65 +41,79 @@ def _terms(pairs: dict[str, tuple[str, str]]) -> dict[str, Term]:
 
 
 # ---------------------------------------------------------------- a case's status (process.model's codes)
-CASE_STATUSES: dict[str, Term] = _terms({
-    "submitted": ("已提交", "submitted"),
-    "reviewed": ("已审核", "reviewed"),
-    "returned": ("待补正", "returned for correction"),
-    "approved": ("审核同意", "approved"),
-    "rejected": ("审核不同意", "rejected"),
-    "awarded": ("已奖励", "awarded"),
-    "revoked": ("已撤销", "revoked"),
-})
+CASE_STATUSES: dict[str, Term] = _terms(
+    {
+        "submitted": ("已提交", "submitted"),
+        "reviewed": ("已审核", "reviewed"),
+        "returned": ("待补正", "returned for correction"),
+        "approved": ("审核同意", "approved"),
+        "rejected": ("审核不同意", "rejected"),
+        "awarded": ("已奖励", "awarded"),
+        "revoked": ("已撤销", "revoked"),
+    }
+)
 
 # ---------------------------------------------------------------- what happened to a case (the events' kinds)
-EVENTS: dict[str, Term] = _terms({
-    "submitted": ("提交申报", "submitted"),
-    "resubmitted": ("重新提交", "submitted again"),
-    "assigned": ("分派", "assigned"),
-    "taken": ("受理", "taken"),
-    "returned": ("退回补正", "returned for correction"),
-    "corrected": ("补正后重新提交", "resubmitted after correction"),
-    "reviewed": ("审核", "reviewed"),
-    "awarded": ("核准奖励", "awarded"),
-    "revoked": ("撤销奖励", "revoked"),
-    "published": ("公示", "published"),
-})
+EVENTS: dict[str, Term] = _terms(
+    {
+        "submitted": ("提交申报", "submitted"),
+        "resubmitted": ("重新提交", "submitted again"),
+        "assigned": ("分派", "assigned"),
+        "taken": ("受理", "taken"),
+        "returned": ("退回补正", "returned for correction"),
+        "corrected": ("补正后重新提交", "resubmitted after correction"),
+        "reviewed": ("审核", "reviewed"),
+        "awarded": ("核准奖励", "awarded"),
+        "revoked": ("撤销奖励", "revoked"),
+        "published": ("公示", "published"),
+    }
+)
 
 # ---------------------------------------------------------------- accounts
-ROLES: dict[str, Term] = _terms({
-    "enterprise": ("申报企业", "enterprise"),
-    "reviewer": ("区县审核", "district reviewer"),
-    "bureau": ("市商务局", "city bureau"),
-})
+ROLES: dict[str, Term] = _terms(
+    {
+        "enterprise": ("申报企业", "enterprise"),
+        "reviewer": ("区县审核", "district reviewer"),
+        "bureau": ("市商务局", "city bureau"),
+    }
+)
 
 # ---------------------------------------------------------------- a review's conclusion (as the 审核意见书 writes it)
-CONCLUSIONS: dict[str, Term] = _terms({
-    "approve": ("同意", "approve"),
-    "partial": ("部分同意", "approve in part"),
-    "reject": ("不同意", "reject"),
-})
+CONCLUSIONS: dict[str, Term] = _terms(
+    {
+        "approve": ("同意", "approve"),
+        "partial": ("部分同意", "approve in part"),
+        "reject": ("不同意", "reject"),
+    }
+)
 
 # ---------------------------------------------------------------- a clause's decision (rules.model's codes)
-DECISIONS: dict[str, Term] = _terms({
-    "eligible": ("符合", "eligible"),
-    "ineligible": ("不符合", "not eligible"),
-    "referred": ("按省、市现行政策支持", "referred"),
-    "excluded": ("不在支持范围", "excluded"),
-})
+DECISIONS: dict[str, Term] = _terms(
+    {
+        "eligible": ("符合", "eligible"),
+        "ineligible": ("不符合", "not eligible"),
+        "referred": ("按省、市现行政策支持", "referred"),
+        "excluded": ("不在支持范围", "excluded"),
+    }
+)
 
 # ---------------------------------------------------------------- a notice in the ledger
-NOTICE_STATES: dict[str, Term] = _terms({
-    "standing": ("有效", "standing"),
-    "revoked": ("已撤销", "revoked"),
-})
+NOTICE_STATES: dict[str, Term] = _terms(
+    {
+        "standing": ("有效", "standing"),
+        "revoked": ("已撤销", "revoked"),
+    }
+)
 
 # ---------------------------------------------------------------- the documents
-DOCUMENT_KINDS: dict[str, Term] = _terms({
-    "application": ("申报表", "application form"),
-    "opinion": ("审核意见书", "review opinion"),
-    "notice": ("奖励通知书", "award notice"),
-    "publicity": ("拟奖励企业名单公示", "publicity list"),
-})
+DOCUMENT_KINDS: dict[str, Term] = _terms(
+    {
+        "application": ("申报表", "application form"),
+        "opinion": ("审核意见书", "review opinion"),
+        "notice": ("奖励通知书", "award notice"),
+        "publicity": ("拟奖励企业名单公示", "publicity list"),
+    }
+)
 
 # the plain Chinese maps, for templates and tables
 STATUS_ZH = {k: t.zh for k, t in CASE_STATUSES.items()}

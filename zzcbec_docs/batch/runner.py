@@ -73,10 +73,17 @@ def _manifest_path(out_dir: Path, key: str) -> Path:
 
 def _manifest(item: BatchItem, policy_fp: str, options: BatchOptions) -> dict:
     # the decisions too: the same bundle decided against another ledger (or batch) is rendered again
-    decided = hashlib.sha256(json.dumps([d.as_dict() for d in item.result.decisions], ensure_ascii=False,
-                                        sort_keys=True).encode()).hexdigest()[:16]
-    return {"bundle_sha256": item.result.sha256, "policy": policy_fp, "tool": __version__,
-            "kinds": list(options.kinds), "formats": list(options.formats), "decided": decided}
+    decided = hashlib.sha256(
+        json.dumps([d.as_dict() for d in item.result.decisions], ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()[:16]
+    return {
+        "bundle_sha256": item.result.sha256,
+        "policy": policy_fp,
+        "tool": __version__,
+        "kinds": list(options.kinds),
+        "formats": list(options.formats),
+        "decided": decided,
+    }
 
 
 def _unchanged(item: BatchItem, key: str, policy_fp: str, options: BatchOptions) -> list[str] | None:
@@ -123,8 +130,14 @@ def _init_worker(policy_file: str | None, issued_on: str | None) -> None:
     environment()
 
 
-def _render_one(source: str, kinds: tuple[str, ...], formats: tuple[str, ...], out_dir: str,
-                exclusion_list: frozenset[str], history: tuple = ()) -> dict:
+def _render_one(
+    source: str,
+    kinds: tuple[str, ...],
+    formats: tuple[str, ...],
+    out_dir: str,
+    exclusion_list: frozenset[str],
+    history: tuple = (),
+) -> dict:
     """Render one bundle's documents; every failure is reported, none escapes."""
     marker = _marker(Path(out_dir), source)
     marker.touch()  # while this exists, this bundle is being rendered: a crash points at it
@@ -140,8 +153,14 @@ def _marker(out_dir: Path, source: str) -> Path:
     return out_dir / MANIFESTS / "running" / hashlib.sha256(source.encode()).hexdigest()[:20]
 
 
-def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, ...], out_dir: str,
-                      exclusion_list: frozenset[str], history: tuple) -> dict:
+def _render_documents(
+    source: str,
+    kinds: tuple[str, ...],
+    formats: tuple[str, ...],
+    out_dir: str,
+    exclusion_list: frozenset[str],
+    history: tuple,
+) -> dict:
     from zzcbec_docs.bundle import load_bundle
     from zzcbec_docs.documents import render_bundle
     from zzcbec_docs.errors import ZzcbecError
@@ -161,8 +180,15 @@ def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, .
         bundle = replace(bundle, prior_awards=merge_history(bundle.prior_awards, history))
     for kind in kinds:
         try:
-            made = render_bundle(bundle, _WORKER["policy"], kinds=[kind], formats=formats, out_dir=Path(out_dir),
-                                 exclusion_list=exclusion_list, ledger_awards=history)
+            made = render_bundle(
+                bundle,
+                _WORKER["policy"],
+                kinds=[kind],
+                formats=formats,
+                out_dir=Path(out_dir),
+                exclusion_list=exclusion_list,
+                ledger_awards=history,
+            )
             files += [str(f.path) for f in made]
         except ZzcbecError as e:
             errors.append(f"{kind}: {e.message}")
@@ -174,8 +200,7 @@ def _render_documents(source: str, kinds: tuple[str, ...], formats: tuple[str, .
 # ---------------------------------------------------------------- the main side
 
 
-def check_all(sources: list[str], policy: Policy, options: BatchOptions,
-              ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
     """Validate and decide every bundle. Bundles of one applicant share its caps: they are decided in
     file-name order, each counting the awards the ledger holds and those decided before it in the batch."""
     from zzcbec_docs.bundle.model import PriorAward
@@ -211,26 +236,53 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
                 view = ledger_view(conn, ledger, bundle, policy)
             history, organisers, notices, lines = view.history, view.organisers, view.notices, view.lines
         # a per-competition cap (clause 11) is shared with the other organisers decided before it in the batch
-        organisers = organisers + tuple(replace(p, organiser=other) for other, ps in earlier.items() if other != uscc
-                                        for p in ps if p.clause in shared_clauses)
-        result = standing(decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list,
-                                          earlier=before, counted=counted, organisers=organisers),
-                          notices, lines, policy)
+        organisers = organisers + tuple(
+            replace(p, organiser=other)
+            for other, ps in earlier.items()
+            if other != uscc
+            for p in ps
+            if p.clause in shared_clauses
+        )
+        result = standing(
+            decide_counting(
+                bundle,
+                policy,
+                history,
+                exclusion_list=options.exclusion_list,
+                earlier=before,
+                counted=counted,
+                organisers=organisers,
+            ),
+            notices,
+            lines,
+            policy,
+        )
         item = BatchItem(src, result, history=history + before)
         if before and not result.awarded:
-            alone = decide_counting(bundle, policy, history, exclusion_list=options.exclusion_list,
-                                    organisers=organisers)
+            alone = decide_counting(
+                bundle, policy, history, exclusion_list=options.exclusion_list, organisers=organisers
+            )
             for d, d0 in zip(result.decisions, alone.decisions, strict=True):
                 if d.amount != d0.amount:
                     item.shared.append(
                         f"第{d.clause}条 {fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}：与本批次前面的 "
                         f"{'、'.join(sorted({p.reference or '' for p in before}))} 共用上限 / clause {d.clause} "
                         f"{fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}: cap shared with earlier bundles of the "
-                        "same applicant in this batch")
+                        "same applicant in this batch"
+                    )
         earlier.setdefault(uscc, []).extend(  # an awarded content's awards are in the ledger already
-            PriorAward(clause=d.clause, year=bundle.year, amount=d.amount, competition_name=d.competition_name,
-                       source="batch", reference=Path(src).name, tier=d.cap)
-            for d in result.decisions if d.status == ELIGIBLE and d.awarded is None)
+            PriorAward(
+                clause=d.clause,
+                year=bundle.year,
+                amount=d.amount,
+                competition_name=d.competition_name,
+                source="batch",
+                reference=Path(src).name,
+                tier=d.cap,
+            )
+            for d in result.decisions
+            if d.status == ELIGIBLE and d.awarded is None
+        )
         decided[src] = item
     items = []
     seen: dict[str, str] = {}
@@ -246,7 +298,8 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions,
             item.to_render = False
             item.errors.append(
                 f"与 {seen[key]} 属同一申请人同一年度，文件名冲突，未生成文书 / same applicant and year as "
-                f"{seen[key]}: the documents' names would clash, none made")
+                f"{seen[key]}: the documents' names would clash, none made"
+            )
         elif item.to_render:
             seen[key] = src
         items.append(item)
@@ -281,8 +334,9 @@ def start_fork_server():  # type: ignore[no-untyped-def]
     return ctx
 
 
-def _run_pool(batch: list[BatchItem], workers: int, options: BatchOptions,
-              finished: Callable[[BatchItem, dict], None], ledger) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+def _run_pool(
+    batch: list[BatchItem], workers: int, options: BatchOptions, finished: Callable[[BatchItem, dict], None], ledger
+) -> list[BatchItem]:  # type: ignore[no-untyped-def]
     """Render `batch` in a fresh pool; returns the items left unfinished because a worker died.
 
     Workers are recycled by giving each pool a bounded batch (see run_batch), not through
@@ -290,13 +344,21 @@ def _run_pool(batch: list[BatchItem], workers: int, options: BatchOptions,
     the run stopped after exactly `recycle_after` bundles).
     """
     ctx = start_fork_server()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(options.policy_file, options.issued_on))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(options.policy_file, options.issued_on)
+    )
     broken: list[BatchItem] = []
     try:
         futures: dict[Future, BatchItem] = {
-            pool.submit(_render_one, item.source, options.kinds, options.formats, str(options.out_dir),
-                        options.exclusion_list, _history(item, ledger)): item
+            pool.submit(
+                _render_one,
+                item.source,
+                options.kinds,
+                options.formats,
+                str(options.out_dir),
+                options.exclusion_list,
+                _history(item, ledger),
+            ): item
             for item in batch
         }
         for fut in as_completed(futures):
@@ -313,9 +375,13 @@ def _run_pool(batch: list[BatchItem], workers: int, options: BatchOptions,
     return broken
 
 
-def run_batch(sources: list[str], policy: Policy, options: BatchOptions,
-              progress: Callable[[BatchItem, int, int], None] | None = None,
-              ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+def run_batch(
+    sources: list[str],
+    policy: Policy,
+    options: BatchOptions,
+    progress: Callable[[BatchItem, int, int], None] | None = None,
+    ledger=None,
+) -> list[BatchItem]:  # type: ignore[no-untyped-def]
     """Check all, render the eligible ones in parallel, return every item (input order)."""
     start_fork_server()  # warming up while the bundles are checked
     items = check_all(sources, policy, options, ledger)
@@ -386,5 +452,5 @@ def run_batch(sources: list[str], policy: Policy, options: BatchOptions,
                         progress(item, done, total)
                 break
             suspects += started
-            queue = [i for i in broken if i not in started] + queue[len(batch):]
+            queue = [i for i in broken if i not in started] + queue[len(batch) :]
     return items

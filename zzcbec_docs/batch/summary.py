@@ -13,9 +13,21 @@ from zzcbec_docs.cells import csv_text, text_cells
 from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 
-COLUMNS = ["来源 source", "申请单位 applicant", "统一社会信用代码 USCC", "区县 district", "申报年度 year",
-           "条款 clause", "状态 status", "金额 amount", "市级 city", "区县级 local", "原因 reasons",
-           "文书 documents", "错误 errors"]
+COLUMNS = [
+    "来源 source",
+    "申请单位 applicant",
+    "统一社会信用代码 USCC",
+    "区县 district",
+    "申报年度 year",
+    "条款 clause",
+    "状态 status",
+    "金额 amount",
+    "市级 city",
+    "区县级 local",
+    "原因 reasons",
+    "文书 documents",
+    "错误 errors",
+]
 MONEY = {"金额 amount", "市级 city", "区县级 local"}
 
 
@@ -26,18 +38,53 @@ def rows(items: list[BatchItem]) -> list[list]:
         docs = "; ".join(it.files)
         errs = "; ".join(it.errors)
         if not r.valid:
-            out.append([it.source, "", "", "", "", "", "invalid", None, None, None,
-                        "; ".join(f"{e.path}: {e.message}" for e in r.errors), "", errs])
+            out.append(
+                [
+                    it.source,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "invalid",
+                    None,
+                    None,
+                    None,
+                    "; ".join(f"{e.path}: {e.message}" for e in r.errors),
+                    "",
+                    errs,
+                ]
+            )
             continue
         a = r.applicant or {}
         for d in r.decisions:
             f = d.funding
-            out.append([it.source, a.get("name"), a.get("uscc"), a.get("district"), r.year,
-                        d.clause if not d.competition_name else f"{d.clause} {d.competition_name}", d.status,
-                        d.amount, f.city if f else None, f.local if f else None,
-                        "; ".join([*(x.message for x in d.reasons),
-                                   *([f"{d.awarded.label}：文号 {d.awarded.number}（{d.awarded.issued_on}）"]
-                                     if d.awarded is not None else [])]), docs, errs])
+            out.append(
+                [
+                    it.source,
+                    a.get("name"),
+                    a.get("uscc"),
+                    a.get("district"),
+                    r.year,
+                    d.clause if not d.competition_name else f"{d.clause} {d.competition_name}",
+                    d.status,
+                    d.amount,
+                    f.city if f else None,
+                    f.local if f else None,
+                    "; ".join(
+                        [
+                            *(x.message for x in d.reasons),
+                            *(
+                                [f"{d.awarded.label}：文号 {d.awarded.number}（{d.awarded.issued_on}）"]
+                                if d.awarded is not None
+                                else []
+                            ),
+                        ]
+                    ),
+                    docs,
+                    errs,
+                ]
+            )
     return out
 
 

@@ -19,9 +19,28 @@ if TYPE_CHECKING:  # jsonschema is loaded only when a validator is compiled (iss
 
 # The districts of Zhengzhou (geography, not policy): the names an applicant may write, with
 # the common short forms. A district a funding clause names is accepted as well.
-DISTRICTS = ("中原区", "二七区", "管城区", "管城回族区", "金水区", "上街区", "惠济区", "中牟县", "巩义市", "荥阳市",
-             "新密市", "新郑市", "登封市", "郑东新区", "高新技术产业开发区", "高新区", "经济技术开发区", "经开区",
-             "航空港经济综合实验区", "航空港区")
+DISTRICTS = (
+    "中原区",
+    "二七区",
+    "管城区",
+    "管城回族区",
+    "金水区",
+    "上街区",
+    "惠济区",
+    "中牟县",
+    "巩义市",
+    "荥阳市",
+    "新密市",
+    "新郑市",
+    "登封市",
+    "郑东新区",
+    "高新技术产业开发区",
+    "高新区",
+    "经济技术开发区",
+    "经开区",
+    "航空港经济综合实验区",
+    "航空港区",
+)
 DISTRICT_ALIASES = {
     "管城回族区": "管城区",
     "高新区": "高新技术产业开发区",
@@ -51,8 +70,11 @@ def _fact_def(f: Fact) -> dict[str, Any]:
     if f.type == "fee_items":
         if not f.items:
             return {"type": "object", "additionalProperties": {"$ref": "#/$defs/money"}}
-        return {"type": "object", "additionalProperties": False,
-                "properties": {k: {"$ref": "#/$defs/money", "title": label} for k, label in f.items}}
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: {"$ref": "#/$defs/money", "title": label} for k, label in f.items},
+        }
     raise AssertionError(f.type)
 
 
@@ -106,28 +128,50 @@ def _applicant(policy: Policy) -> dict[str, Any]:
     districts += [d for d in sorted(policy.unsettled_districts) if d not in districts]
     props: dict[str, Any] = {
         "name": {"$ref": "#/$defs/short_text"},
-        "uscc": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码 (GB 32100)"},
+        "uscc": {
+            "type": "string",
+            "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$",
+            "description": "统一社会信用代码 (GB 32100)",
+        },
         "district": {"enum": districts},
     }
     required = ["name", "uscc", "district"]
     if policy.exclusion is not None:
         props[policy.exclusion.fact] = {"type": "boolean", "description": f"是否{policy.exclusion.label}"}
         required.append(policy.exclusion.fact)
-    props.update({
-        "address": {"$ref": "#/$defs/short_text"},
-        "legal_representative": {"$ref": "#/$defs/short_text"},
-        "contact": {"type": "object", "additionalProperties": False, "required": ["name", "phone"], "properties": {
-            "name": {"$ref": "#/$defs/short_text"}, "phone": {"type": "string", "pattern": "^[0-9+() -]{5,30}$"}}},
-        "bank": {"type": "object", "additionalProperties": False, "required": ["name", "account"], "properties": {
-            "name": {"$ref": "#/$defs/short_text"}, "account": {"type": "string", "pattern": "^[0-9 -]{6,40}$"}}},
-        "customs_code": {"type": "string", "pattern": "^[0-9A-Z]{10}$"},
-    })
+    props.update(
+        {
+            "address": {"$ref": "#/$defs/short_text"},
+            "legal_representative": {"$ref": "#/$defs/short_text"},
+            "contact": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "phone"],
+                "properties": {
+                    "name": {"$ref": "#/$defs/short_text"},
+                    "phone": {"type": "string", "pattern": "^[0-9+() -]{5,30}$"},
+                },
+            },
+            "bank": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "account"],
+                "properties": {
+                    "name": {"$ref": "#/$defs/short_text"},
+                    "account": {"type": "string", "pattern": "^[0-9 -]{6,40}$"},
+                },
+            },
+            "customs_code": {"type": "string", "pattern": "^[0-9A-Z]{10}$"},
+        }
+    )
     return {"type": "object", "additionalProperties": False, "required": required, "properties": props}
 
 
 def _prior_award(policy: Policy) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "type": "object", "additionalProperties": False, "required": ["clause", "year", "amount"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["clause", "year", "amount"],
         "properties": {
             "clause": {"enum": policy.claimable(), "type": "integer"},
             "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
@@ -158,31 +202,48 @@ def bundle_schema(policy: Policy) -> dict[str, Any]:
     defs["applicant"] = _applicant(policy)
     claimable = policy.claimable()
     defs["claim"] = {
-        "type": "object", "additionalProperties": False, "required": ["clause", "facts"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["clause", "facts"],
         "properties": {"clause": {"enum": claimable, "type": "integer"}, "facts": {"type": "object"}},
         "allOf": [
-            {"if": {"properties": {"clause": {"const": n}}, "required": ["clause"]},
-             "then": {"properties": {"facts": {"$ref": f"#/$defs/{facts_def(n)}"}}}}
+            {
+                "if": {"properties": {"clause": {"const": n}}, "required": ["clause"]},
+                "then": {"properties": {"facts": {"$ref": f"#/$defs/{facts_def(n)}"}}},
+            }
             for n in claimable
         ],
     }
     defs["prior_award"] = _prior_award(policy)
     defs["attachment"] = {
-        "type": "object", "additionalProperties": False, "required": ["kind", "file", "sha256"],
-        "properties": {"kind": {"$ref": "#/$defs/short_text"}, "file": {"type": "string", "minLength": 1, "maxLength": 500},
-                       "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "title": {"$ref": "#/$defs/short_text"}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", "file", "sha256"],
+        "properties": {
+            "kind": {"$ref": "#/$defs/short_text"},
+            "file": {"type": "string", "minLength": 1, "maxLength": 500},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "title": {"$ref": "#/$defs/short_text"},
+        },
     }
     for n in claimable:
         fs = clause_facts(policy, n)
         if not fs and policy.clauses[n].kind == "referred":
             # referred elsewhere and naming no facts: whatever the applicant states is recorded, not decided
-            defs[facts_def(n)] = {"type": "object", "maxProperties": 50,
-                                  "description": "referred to other policies: facts are recorded, not decided"}
+            defs[facts_def(n)] = {
+                "type": "object",
+                "maxProperties": 50,
+                "description": "referred to other policies: facts are recorded, not decided",
+            }
             continue
         props = {f.name: _prop(f) for f in fs}
         props.update({f.name: _prop(f) for f in unused_facts(policy) if f.name not in props})
-        defs[facts_def(n)] = {"type": "object", "additionalProperties": False, "required": [f.name for f in fs],
-                              "properties": props}
+        defs[facts_def(n)] = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [f.name for f in fs],
+            "properties": props,
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://zzcbec-docs.invalid/schemas/bundle.schema.json",
@@ -190,11 +251,17 @@ def bundle_schema(policy: Policy) -> dict[str, Any]:
         "description": "The public input contract: ../shared/spec/bundle.md. Money is yuan, as a JSON number or a "
         f"decimal string with at most two decimals. Generated from the policy {policy.id}; do not edit by hand "
         "(python -m zzcbec_docs.bundle.publish).",
-        "type": "object", "additionalProperties": False, "required": ["schema_version", "year", "applicant", "claims"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["schema_version", "year", "applicant", "claims"],
         "properties": {
             "schema_version": {"const": "1.0"},
-            "year": {"type": "integer", "minimum": 2000, "maximum": 2100,
-                     "description": "申报年度: the calendar year the figures cover"},
+            "year": {
+                "type": "integer",
+                "minimum": 2000,
+                "maximum": 2100,
+                "description": "申报年度: the calendar year the figures cover",
+            },
             "applicant": {"$ref": "#/$defs/applicant"},
             "claims": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"$ref": "#/$defs/claim"}},
             "prior_awards": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/$defs/prior_award"}},
@@ -207,8 +274,9 @@ def bundle_schema(policy: Policy) -> dict[str, Any]:
 def profile_schema(policy: Policy) -> dict[str, Any]:
     """The JSON Schema of an enterprise profile (`zzcbec match`): every fact once, all optional."""
     b = bundle_schema(policy)
-    defs = {k: v for k, v in b["$defs"].items() if k in BASE_TYPES or k in ("applicant", "prior_award")
-            or k in policy.facts}
+    defs = {
+        k: v for k, v in b["$defs"].items() if k in BASE_TYPES or k in ("applicant", "prior_award") or k in policy.facts
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://zzcbec-docs.invalid/schemas/profile.schema.json",
@@ -216,13 +284,18 @@ def profile_schema(policy: Policy) -> dict[str, Any]:
         "description": "A bundle without claims: every fact the enterprise knows, once, by the names of bundle.md. "
         "Facts are all optional; a clause whose facts are missing is reported as undecided. Generated from the "
         f"policy {policy.id} (python -m zzcbec_docs.bundle.publish).",
-        "type": "object", "additionalProperties": False, "required": ["schema_version", "year", "applicant", "facts"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["schema_version", "year", "applicant", "facts"],
         "properties": {
             "schema_version": {"const": "1.0"},
             "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
             "applicant": {"$ref": "#/$defs/applicant"},
-            "facts": {"type": "object", "additionalProperties": False,
-                      "properties": {f.name: _prop(f) for f in facts(policy).values()}},
+            "facts": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {f.name: _prop(f) for f in facts(policy).values()},
+            },
             "prior_awards": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/$defs/prior_award"}},
         },
         "$defs": defs,
@@ -297,9 +370,11 @@ def contract(policy: Policy) -> Contract:
     defs = dict(schema["$defs"])
     env_defs = dict(defs, claim=dict(defs["claim"], allOf=[]))
     made = Contract(
-        policy=policy, schema=schema,
+        policy=policy,
+        schema=schema,
         envelope=Draft202012Validator(inline_refs(schema, env_defs), format_checker=FORMATS),
-        by_clause=_Validators(policy, defs, partial=False), partial=_Validators(policy, defs, partial=True),
+        by_clause=_Validators(policy, defs, partial=False),
+        partial=_Validators(policy, defs, partial=True),
     )
     if len(_CONTRACTS) > 32:
         _CONTRACTS.clear()

@@ -25,8 +25,16 @@ from zzcbec_docs.policy.model import Policy
 
 SCHEMA = "bundle.schema.json"  # the published contract of the packaged policy (generated)
 
-__all__ = ["DISTRICT_ALIASES", "SCHEMA", "BundleInvalid", "fact_kinds", "fact_labels", "load_bundle", "parse_bundle",
-           "under_policy"]
+__all__ = [
+    "DISTRICT_ALIASES",
+    "SCHEMA",
+    "BundleInvalid",
+    "fact_kinds",
+    "fact_labels",
+    "load_bundle",
+    "parse_bundle",
+    "under_policy",
+]
 
 
 # XML 1.0 cannot hold these; a DOCX would be corrupt and a PDF would show boxes.
@@ -62,19 +70,23 @@ def _control_chars(data: Any, path: list[str | int], found: list[Problem]) -> No
     if isinstance(data, str):
         m = _ILLEGAL.search(data)
         if m:
-            found.append(Problem(
-                pointer(path),
-                f"文本含有不可打印的控制字符 U+{ord(m.group()):04X}（位置 {m.start()}）",
-                f"the text holds the control character U+{ord(m.group()):04X} (at {m.start()})",
-            ))
+            found.append(
+                Problem(
+                    pointer(path),
+                    f"文本含有不可打印的控制字符 U+{ord(m.group()):04X}（位置 {m.start()}）",
+                    f"the text holds the control character U+{ord(m.group()):04X} (at {m.start()})",
+                )
+            )
         m = _INVISIBLE.search(data)
         if m:
-            found.append(Problem(
-                pointer(path),
-                f"文本含有不可见的格式字符 U+{ord(m.group()):04X}（位置 {m.start()}，如方向控制符、零宽字符），请删除",
-                f"the text holds the invisible format character U+{ord(m.group()):04X} (at {m.start()}: a "
-                "direction override or zero-width character); remove it",
-            ))
+            found.append(
+                Problem(
+                    pointer(path),
+                    f"文本含有不可见的格式字符 U+{ord(m.group()):04X}（位置 {m.start()}，如方向控制符、零宽字符），请删除",
+                    f"the text holds the invisible format character U+{ord(m.group()):04X} (at {m.start()}: a "
+                    "direction override or zero-width character); remove it",
+                )
+            )
     elif isinstance(data, dict):
         for k, v in data.items():
             _control_chars(k, path, found)
@@ -88,13 +100,19 @@ def _semantic(data: dict[str, Any], policy: Policy) -> list[Problem]:
     found: list[Problem] = []
     applicant = data.get("applicant")
     code = applicant.get("uscc") if isinstance(applicant, dict) else None
-    if isinstance(code, str) and len(code) == 18 and all(ch in uscc.ALPHABET for ch in code) \
-            and not uscc.is_valid(code):
-        found.append(Problem(
-            "/applicant/uscc",
-            f"统一社会信用代码 {code} 校验位错误（按 GB 32100 应为 {uscc.check_character(code[:17])}）",
-            f"USCC {code} has a wrong check character (GB 32100 gives {uscc.check_character(code[:17])})",
-        ))
+    if (
+        isinstance(code, str)
+        and len(code) == 18
+        and all(ch in uscc.ALPHABET for ch in code)
+        and not uscc.is_valid(code)
+    ):
+        found.append(
+            Problem(
+                "/applicant/uscc",
+                f"统一社会信用代码 {code} 校验位错误（按 GB 32100 应为 {uscc.check_character(code[:17])}）",
+                f"USCC {code} has a wrong check character (GB 32100 gives {uscc.check_character(code[:17])})",
+            )
+        )
     seen: dict[tuple[Any, ...], int] = {}
     claims = data.get("claims")
     per_item = [n for n in policy.claimable() if policy.item_fact(n)]
@@ -110,11 +128,13 @@ def _semantic(data: dict[str, Any], policy: Policy) -> list[Problem]:
         key: tuple[Any, ...] = (n, competition_key(name) if isinstance(name, str) else name) if item else (n,)
         if key in seen:
             what = f"条款 {n}" + (f"（竞赛“{name}”）" if item else "")
-            found.append(Problem(
-                f"/claims/{i}/clause",
-                f"{what}重复申报（已在 /claims/{seen[key]}）；{rule_zh}",
-                f"clause {n} is claimed twice (see /claims/{seen[key]}); {rule_en}",
-            ))
+            found.append(
+                Problem(
+                    f"/claims/{i}/clause",
+                    f"{what}重复申报（已在 /claims/{seen[key]}）；{rule_zh}",
+                    f"clause {n} is claimed twice (see /claims/{seen[key]}); {rule_en}",
+                )
+            )
         else:
             seen[key] = i
     return found
@@ -133,12 +153,16 @@ def _typed(kind: str, value: Any) -> Any:
 def _build(data: dict[str, Any], source: str, sha: str, policy: Policy) -> Bundle:
     a = data["applicant"]
     applicant = Applicant(
-        name=a["name"], uscc=a["uscc"],
+        name=a["name"],
+        uscc=a["uscc"],
         district=DISTRICT_ALIASES.get(a["district"], a["district"]),
         district_as_written=a["district"],
         etrade_core_zone_policy=bool(a.get(policy.exclusion_fact, False)),
-        address=a.get("address"), legal_representative=a.get("legal_representative"),
-        contact=a.get("contact"), bank=a.get("bank"), customs_code=a.get("customs_code"),
+        address=a.get("address"),
+        legal_representative=a.get("legal_representative"),
+        contact=a.get("contact"),
+        bank=a.get("bank"),
+        customs_code=a.get("customs_code"),
     )
     kinds = contracts.fact_kinds(policy)
     claims = tuple(
@@ -151,14 +175,23 @@ def _build(data: dict[str, Any], source: str, sha: str, policy: Policy) -> Bundl
     )
     priors = tuple(
         PriorAward(
-            clause=p["clause"], year=p["year"], amount=_typed("money", p["amount"]),
-            competition_name=p.get("competition_name"), reference=p.get("notice_number"),
+            clause=p["clause"],
+            year=p["year"],
+            amount=_typed("money", p["amount"]),
+            competition_name=p.get("competition_name"),
+            reference=p.get("notice_number"),
         )
         for p in data.get("prior_awards", ())
     )
     return Bundle(
-        source=source, sha256=sha, year=data["year"], applicant=applicant, claims=claims,
-        prior_awards=priors, attachments=tuple(data.get("attachments", ())), raw=data,
+        source=source,
+        sha256=sha,
+        year=data["year"],
+        applicant=applicant,
+        claims=claims,
+        prior_awards=priors,
+        attachments=tuple(data.get("attachments", ())),
+        raw=data,
         policy_digest=policy.digest,
     )
 
@@ -194,13 +227,23 @@ def check_attachments(attachments: list[dict[str, Any]], base: Path) -> list[Pro
         rel = a["file"]
         candidate = Path(rel)
         if candidate.is_absolute() or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
-            found.append(Problem(ptr, f"附件路径“{rel}”是绝对路径；请写相对于申报材料所在目录的路径",
-                                 f"attachment path {rel!r} is absolute; write it relative to the bundle's folder"))
+            found.append(
+                Problem(
+                    ptr,
+                    f"附件路径“{rel}”是绝对路径；请写相对于申报材料所在目录的路径",
+                    f"attachment path {rel!r} is absolute; write it relative to the bundle's folder",
+                )
+            )
             continue
         full = (root / candidate).resolve()
         if not full.is_relative_to(root):
-            found.append(Problem(ptr, f"附件路径“{rel}”指向申报材料目录之外（含 .. 或符号链接）",
-                                 f"attachment path {rel!r} leads outside the bundle's folder (.. or a symlink)"))
+            found.append(
+                Problem(
+                    ptr,
+                    f"附件路径“{rel}”指向申报材料目录之外（含 .. 或符号链接）",
+                    f"attachment path {rel!r} leads outside the bundle's folder (.. or a symlink)",
+                )
+            )
             continue
         if not full.is_file():
             found.append(Problem(ptr, f"附件“{rel}”不存在", f"attachment {rel!r} does not exist"))
@@ -210,11 +253,13 @@ def check_attachments(attachments: list[dict[str, Any]], base: Path) -> list[Pro
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         if digest.hexdigest() != a["sha256"]:
-            found.append(Problem(
-                f"/attachments/{i}/sha256",
-                f"附件“{rel}”的 SHA-256 为 {digest.hexdigest()}，与申报的 {a['sha256']} 不符（文件被改动？）",
-                f"attachment {rel!r} has SHA-256 {digest.hexdigest()}, not the declared {a['sha256']}",
-            ))
+            found.append(
+                Problem(
+                    f"/attachments/{i}/sha256",
+                    f"附件“{rel}”的 SHA-256 为 {digest.hexdigest()}，与申报的 {a['sha256']} 不符（文件被改动？）",
+                    f"attachment {rel!r} has SHA-256 {digest.hexdigest()}, not the declared {a['sha256']}",
+                )
+            )
     return found
 
 
@@ -227,8 +272,9 @@ def _fold_uscc(data: Any) -> None:
         applicant["uscc"] = unicodedata.normalize("NFKC", code).strip().upper()
 
 
-def parse_bundle(raw: bytes, source: str, fmt: str | None = None, base: Path | None = None, *,
-                 policy: Policy) -> Bundle:
+def parse_bundle(
+    raw: bytes, source: str, fmt: str | None = None, base: Path | None = None, *, policy: Policy
+) -> Bundle:
     """Validate the bytes of a bundle under the policy's contract (the caller's: there is no default);
     raises BundleInvalid (every problem) or BundleError.
 

@@ -39,9 +39,15 @@ class Match:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "clause": self.clause, "name": self.name, "status": self.status, "amount": f"{self.amount:.2f}",
-            "funding": self.funding.as_dict() if self.funding else None, "gaps": self.gaps,
-            "missing": self.missing, "cap_binds": self.cap, "notes": self.notes,
+            "clause": self.clause,
+            "name": self.name,
+            "status": self.status,
+            "amount": f"{self.amount:.2f}",
+            "funding": self.funding.as_dict() if self.funding else None,
+            "gaps": self.gaps,
+            "missing": self.missing,
+            "cap_binds": self.cap,
+            "notes": self.notes,
             **({"awarded": self.awarded} if self.awarded else {}),
         }
 
@@ -60,8 +66,10 @@ def parse_setting(text: str, policy: Policy) -> tuple[str, Any]:
     facts = contract_facts(policy)
     kinds = {k: f.type for k, f in facts.items()}
     if name not in kinds:
-        raise ArgumentError(f"--set：未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
-                            f"--set: unknown fact {name!r}; known: {', '.join(sorted(kinds))}")
+        raise ArgumentError(
+            f"--set：未知的事实“{name}”；可用：{'、'.join(sorted(kinds))}",
+            f"--set: unknown fact {name!r}; known: {', '.join(sorted(kinds))}",
+        )
     kind = kinds[name]
     unit = "元" if kind == "money" else (facts[name].unit or "")
     where_zh, where_en = f"--set {text}：", f"--set {text}: "
@@ -78,8 +86,10 @@ def parse_setting(text: str, policy: Policy) -> tuple[str, Any]:
                 raise ValueError
             return name, n
         except ValueError:
-            raise ArgumentError(f"{where_zh}{name} 应为不小于 0 的整数{f'（单位：{unit}）' if unit else ''}",
-                                f"{where_en}{name} takes a whole number ≥ 0{f' ({unit})' if unit else ''}") from None
+            raise ArgumentError(
+                f"{where_zh}{name} 应为不小于 0 的整数{f'（单位：{unit}）' if unit else ''}",
+                f"{where_en}{name} takes a whole number ≥ 0{f' ({unit})' if unit else ''}",
+            ) from None
     if kind == "fee_items":
         try:
             fees = json.loads(value)
@@ -87,8 +97,10 @@ def parse_setting(text: str, policy: Policy) -> tuple[str, Any]:
                 raise ValueError
             return name, fees
         except ValueError:
-            raise ArgumentError(f"{where_zh}{name} 应为 JSON 对象，如 {{\"rent\": \"300000\"}}（单位：元）",
-                                f'{where_en}{name} takes a JSON object such as {{"rent": "300000"}} (yuan)') from None
+            raise ArgumentError(
+                f'{where_zh}{name} 应为 JSON 对象，如 {{"rent": "300000"}}（单位：元）',
+                f'{where_en}{name} takes a JSON object such as {{"rent": "300000"}} (yuan)',
+            ) from None
     if kind in ("money", "quantity"):
         from decimal import InvalidOperation
 
@@ -97,9 +109,10 @@ def parse_setting(text: str, policy: Policy) -> tuple[str, Any]:
             if not d.is_finite() or d < 0 or d != d.quantize(Decimal("0.01")):
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            raise ArgumentError(f"{where_zh}{name} 应为不小于 0 的数，最多两位小数（单位：{unit or '—'}）",
-                                f"{where_en}{name} takes a number ≥ 0 with at most 2 decimals"
-                                f"{f' ({unit})' if unit else ''}") from None
+            raise ArgumentError(
+                f"{where_zh}{name} 应为不小于 0 的数，最多两位小数（单位：{unit or '—'}）",
+                f"{where_en}{name} takes a number ≥ 0 with at most 2 decimals{f' ({unit})' if unit else ''}",
+            ) from None
         return name, value
     if kind == "date":
         import datetime as dt
@@ -109,8 +122,9 @@ def parse_setting(text: str, policy: Policy) -> tuple[str, Any]:
                 raise ValueError
             dt.date.fromisoformat(value)
         except ValueError:
-            raise ArgumentError(f"{where_zh}{name} 应为 YYYY-MM-DD 格式的日期",
-                                f"{where_en}{name} takes a date YYYY-MM-DD") from None
+            raise ArgumentError(
+                f"{where_zh}{name} 应为 YYYY-MM-DD 格式的日期", f"{where_en}{name} takes a date YYYY-MM-DD"
+            ) from None
     return name, value
 
 
@@ -155,47 +169,77 @@ def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[
         target = c.value if c.operator == ">=" else c.value + _unit_step(kind)
         gap = target - value
         verb = "达到" if c.operator == ">=" else "超过"
-        return {"fact": c.fact, "condition": c.id, "gap": str(gap), "threshold": str(c.value),
-                "boundary_word": c.boundary_word,
-                "message": f"{c.label}还差 {_show(gap, kind, c.unit)} {verb} {_threshold_words(c, kind)}（{c.boundary_word}）",
-                "message_en": f"{c.fact} is {_show(gap, kind, c.unit)} short of {c.value:,} ({c.boundary_word})"}
+        return {
+            "fact": c.fact,
+            "condition": c.id,
+            "gap": str(gap),
+            "threshold": str(c.value),
+            "boundary_word": c.boundary_word,
+            "message": f"{c.label}还差 {_show(gap, kind, c.unit)} {verb} {_threshold_words(c, kind)}（{c.boundary_word}）",
+            "message_en": f"{c.fact} is {_show(gap, kind, c.unit)} short of {c.value:,} ({c.boundary_word})",
+        }
     if isinstance(c, Growth):
         prior = Decimal(str(facts[c.prior_fact]))
         now = Decimal(str(facts[c.fact]))
         if prior <= 0:
-            return {"fact": c.prior_fact, "condition": c.id,
-                    "message": f"{c.prior_label or c.prior_fact}须大于 0 才能计算增幅",
-                    "message_en": f"{c.prior_fact} must be above 0 for the growth to be computed"}
+            return {
+                "fact": c.prior_fact,
+                "condition": c.id,
+                "message": f"{c.prior_label or c.prior_fact}须大于 0 才能计算增幅",
+                "message_en": f"{c.prior_fact} must be above 0 for the growth to be computed",
+            }
         needed = (prior * (1 + c.value)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
-        return {"fact": c.fact, "condition": c.id, "gap": str(needed - now), "threshold": str(c.value),
-                "boundary_word": c.boundary_word,
-                "message": f"{c.label}不足 {(c.value * 100).normalize():f}%：营业收入还差 {fmt_yuan(needed - now)}"
-                f"（须不低于 {fmt_yuan(needed)}，{c.boundary_word}）",
-                "message_en": f"{c.fact} must reach {fmt_yuan(needed)} ({fmt_yuan(needed - now)} more) for "
-                f"{(c.value * 100).normalize():f}% growth"}
+        return {
+            "fact": c.fact,
+            "condition": c.id,
+            "gap": str(needed - now),
+            "threshold": str(c.value),
+            "boundary_word": c.boundary_word,
+            "message": f"{c.label}不足 {(c.value * 100).normalize():f}%：营业收入还差 {fmt_yuan(needed - now)}"
+            f"（须不低于 {fmt_yuan(needed)}，{c.boundary_word}）",
+            "message_en": f"{c.fact} must reach {fmt_yuan(needed)} ({fmt_yuan(needed - now)} more) for "
+            f"{(c.value * 100).normalize():f}% growth",
+        }
     if c.kind == "flag":
-        return {"fact": c.fact, "condition": c.id, "message": f"须满足：{c.label}",
-                "message_en": f"{c.fact} must be true"}
+        return {
+            "fact": c.fact,
+            "condition": c.id,
+            "message": f"须满足：{c.label}",
+            "message_en": f"{c.fact} must be true",
+        }
     if isinstance(c, OneOf):
         allowed = "或".join(c.name_of(v) for v in c.values)
-        return {"fact": c.fact, "condition": c.id, "message": f"{c.label}：须为{allowed}",
-                "message_en": f"{c.fact} must be one of {', '.join(c.values)}"}
+        return {
+            "fact": c.fact,
+            "condition": c.id,
+            "message": f"{c.label}：须为{allowed}",
+            "message_en": f"{c.fact} must be one of {', '.join(c.values)}",
+        }
     if c.kind == "full_year":
         date = facts[c.fact]
         first = int(str(date)[:4]) + (0 if str(date)[5:] == "01-01" else 1)
-        return {"fact": c.fact, "condition": c.id,
-                "message": f"{c.label}：{date} 起算，最早可申报 {first} 年度（{c.boundary_word}）",
-                "message_en": f"{c.fact} {date}: the first year that counts is {first}"}
+        return {
+            "fact": c.fact,
+            "condition": c.id,
+            "message": f"{c.label}：{date} 起算，最早可申报 {first} 年度（{c.boundary_word}）",
+            "message_en": f"{c.fact} {date}: the first year that counts is {first}",
+        }
     return {"fact": c.fact, "condition": c.id, "message": c.label, "message_en": c.fact}
 
 
-def _decision(policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any],
-              history: tuple[PriorAward, ...] = ()) -> Decision:
+def _decision(
+    policy: Policy, profile: dict[str, Any], clause: int, facts: dict[str, Any], history: tuple[PriorAward, ...] = ()
+) -> Decision:
     """The clause decided on the profile's facts, counting the ledger's awards (`history`) when given."""
     from zzcbec_docs.process.decide import decide_counting
 
-    bundle = {"schema_version": "1.0", "year": profile["year"], "applicant": profile["applicant"],
-              "claims": [{"clause": clause, "facts": facts}], "prior_awards": profile.get("prior_awards", [])}
+    bundle = {
+        "schema_version": "1.0",
+        "year": profile["year"],
+        "applicant": profile["applicant"],
+        "claims": [{"clause": clause, "facts": facts}],
+        "prior_awards": profile.get("prior_awards", []),
+    }
     raw = json.dumps(bundle, ensure_ascii=False, default=str).encode()
     return decide_counting(parse_bundle(raw, "profile", policy=policy), policy, history).decisions[0]
 
@@ -205,8 +249,10 @@ def _known_failures(policy: Policy, clause: int, facts: dict[str, Any], year: in
     from zzcbec_docs.rules.conditions import evaluate
 
     kinds = all_fact_kinds(policy)
-    typed = {k: (Decimal(str(v)) if kinds.get(k) in ("money", "quantity") and not isinstance(v, bool) else v)
-             for k, v in facts.items()}
+    typed = {
+        k: (Decimal(str(v)) if kinds.get(k) in ("money", "quantity") and not isinstance(v, bool) else v)
+        for k, v in facts.items()
+    }
     failed = []
     for c in policy.clauses[clause].conditions:
         needs = [getattr(c, "fact", None), getattr(c, "prior_fact", None)]
@@ -221,8 +267,12 @@ def _known_failures(policy: Policy, clause: int, facts: dict[str, Any], year: in
     return failed
 
 
-def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorAward, ...] = (),
-                  decide_clause: Callable[[int, dict[str, Any]], Decision] | None = None) -> list[Match]:
+def match_profile(
+    policy: Policy,
+    profile: dict[str, Any],
+    history: tuple[PriorAward, ...] = (),
+    decide_clause: Callable[[int, dict[str, Any]], Decision] | None = None,
+) -> list[Match]:
     """Every clause against the profile; `history`: the applicant's awards in the ledger, counted.
     `decide_clause(clause, facts)` decides one clause from facts already validated and typed (the
     table matcher's fast path); by default the facts are validated as a bundle would be."""
@@ -255,8 +305,7 @@ def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorA
             out.append(m)
             continue
         needed_facts = {f: facts[f] for f in needed}
-        d = (decide_clause(n, needed_facts) if decide_clause
-             else _decision(policy, profile, n, needed_facts, history))
+        d = decide_clause(n, needed_facts) if decide_clause else _decision(policy, profile, n, needed_facts, history)
         m.amount, m.funding = d.amount, d.funding
         if d.status == ELIGIBLE:
             m.status = "eligible"
@@ -273,13 +322,19 @@ def match_profile(policy: Policy, profile: dict[str, Any], history: tuple[PriorA
                 elif r.code == "threshold_not_met" and isinstance(clause.amount, FeeTierAmount):
                     lowest = clause.amount.tiers[-1]
                     alternatives = [gap_for(c, facts, kinds) for c in lowest.any_of]
-                    m.gaps.append({"fact": None, "condition": "any_of",
-                                   "message": "以下任一即可：" + "；或 ".join(a["message"] for a in alternatives),
-                                   "message_en": "any one of: " + "; or ".join(a["message_en"] for a in alternatives),
-                                   "alternatives": alternatives})
+                    m.gaps.append(
+                        {
+                            "fact": None,
+                            "condition": "any_of",
+                            "message": "以下任一即可：" + "；或 ".join(a["message"] for a in alternatives),
+                            "message_en": "any one of: " + "; or ".join(a["message_en"] for a in alternatives),
+                            "alternatives": alternatives,
+                        }
+                    )
                 else:
-                    m.gaps.append({"fact": r.fact, "condition": r.code, "message": r.message,
-                                   "message_en": r.message_en})
+                    m.gaps.append(
+                        {"fact": r.fact, "condition": r.code, "message": r.message, "message_en": r.message_en}
+                    )
         out.append(m)
     order = {"eligible": 0, "not_eligible": 1, "undecided": 2, "referred": 3, "excluded": 4}
     return sorted(out, key=lambda m: (order[m.status], -m.amount, m.clause))
@@ -296,4 +351,6 @@ def _next_tier(clause: Clause, facts: dict[str, Any]) -> list[str]:
         return []
     t = min(higher, key=lambda t: t.value)
     step = Decimal("0.01") if t.operator == ">" else ZERO
-    return [f"距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"]
+    return [
+        f"距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"
+    ]

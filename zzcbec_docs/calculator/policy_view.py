@@ -20,8 +20,13 @@ from zzcbec_docs.policy.model import (
 from zzcbec_docs.rules.conditions import SYMBOL, requirement
 from zzcbec_docs.rules.context import pct
 
-FREQUENCY = {"per_year": "每年", "one_time": "一次性", "one_time_per_tier": "每档一次性", "once_per_year": "每年一次",
-             "per_competition": "单个活动"}
+FREQUENCY = {
+    "per_year": "每年",
+    "one_time": "一次性",
+    "one_time_per_tier": "每档一次性",
+    "once_per_year": "每年一次",
+    "per_competition": "单个活动",
+}
 
 
 def condition_text(c: Condition) -> str:
@@ -58,9 +63,11 @@ def cap_text(cl: Clause) -> str:
 
 
 def show(policy: Policy, clause: int | None = None) -> str:
-    lines = [f"{policy.full_title}  id={policy.id}  status={policy.status}  "
-             f"document_number={policy.document_number or '—'}  "
-             f"issued_on={policy.issued_on or '未定 (draft)'}  term={policy.term_years}年"]
+    lines = [
+        f"{policy.full_title}  id={policy.id}  status={policy.status}  "
+        f"document_number={policy.document_number or '—'}  "
+        f"issued_on={policy.issued_on or '未定 (draft)'}  term={policy.term_years}年"
+    ]
     funding_cite = policy.cite(policy.funding_rule.clause) if policy.funding_rule else ""
     for n, cl in sorted(policy.clauses.items()):
         if clause is not None and n != clause:
@@ -73,7 +80,9 @@ def show(policy: Policy, clause: int | None = None) -> str:
                 lines.append(f"  条件：{condition_text(c)}")
             lines.append(f"  金额：{amount_text(cl)}")
             lines.append(f"  上限：{cap_text(cl)}")
-            lines.append(f"  资金：{'市级财政全额承担' if cl.funding == 'city' else f'市、区县（市）共同承担（{funding_cite}）'}")
+            lines.append(
+                f"  资金：{'市级财政全额承担' if cl.funding == 'city' else f'市、区县（市）共同承担（{funding_cite}）'}"
+            )
             setting = policy.reading_for(n)
             if setting is not None:
                 lines.append(f"  理解：{setting.value} — {setting.explanation}")
@@ -87,7 +96,9 @@ def show(policy: Policy, clause: int | None = None) -> str:
         elif cl.kind == "exclusion" and policy.exclusion is not None:
             lines.append(f"  排除：{policy.exclusion.label}（申报材料 applicant.{policy.exclusion.fact}）")
             if policy.exclusion.referred_clauses:
-                lines.append(f"  按省、市现行政策支持：第{'、'.join(chinese_numeral(x) for x in sorted(policy.exclusion.referred_clauses))}条")
+                lines.append(
+                    f"  按省、市现行政策支持：第{'、'.join(chinese_numeral(x) for x in sorted(policy.exclusion.referred_clauses))}条"
+                )
     return "\n".join(lines)
 
 

@@ -42,7 +42,8 @@ def skeleton(policy: Policy, clause: int | Iterable[int], year: int) -> str:
             )
     ex = policy.exclusion
     exclusion_line = (
-        f"  {ex.fact}: false # 是否{ex.label}（是则不在支持范围，{policy.cite(ex.clause)}）" if ex else None)
+        f"  {ex.fact}: false # 是否{ex.label}（是则不在支持范围，{policy.cite(ex.clause)}）" if ex else None
+    )
     lines = [f"# 申报材料：{policy.full_title}"]
     for n in numbers:
         lines += [f"# {policy.clauses[n].cite} {policy.clauses[n].name}", f"# 条文：{policy.clauses[n].text}"]
@@ -64,8 +65,8 @@ def skeleton(policy: Policy, clause: int | Iterable[int], year: int) -> str:
     for n in numbers:
         lines += [f"  - clause: {n}", "    facts:", *_facts(policy, n)]
     lines += [
-        "prior_awards: []                 # 已获本政策奖励（如有）：- {clause: 1, year: 2025, amount: \"300000.00\"}",
-        "attachments: []                  # 证明材料（相对本文件的路径与 SHA-256）：- {kind: business_license, file: attachments/license.pdf, sha256: \"…\"}",
+        'prior_awards: []                 # 已获本政策奖励（如有）：- {clause: 1, year: 2025, amount: "300000.00"}',
+        'attachments: []                  # 证明材料（相对本文件的路径与 SHA-256）：- {kind: business_license, file: attachments/license.pdf, sha256: "…"}',
         "",
     ]
     return "\n".join(lines)

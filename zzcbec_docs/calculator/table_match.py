@@ -44,8 +44,22 @@ from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.decide import decide_counting
 
-COLUMNS = ["uscc", "name", "district", "year", "clause", "clause_name", "status", "amount", "city", "local",
-           "gaps", "missing", "notes", "row"]
+COLUMNS = [
+    "uscc",
+    "name",
+    "district",
+    "year",
+    "clause",
+    "clause_name",
+    "status",
+    "amount",
+    "city",
+    "local",
+    "gaps",
+    "missing",
+    "notes",
+    "row",
+]
 KINDS = [TEXT, TEXT, TEXT, INT, INT, TEXT, TEXT, MONEY, MONEY, MONEY, TEXT, TEXT, TEXT, INT]
 WIDTHS = [21, 30, 14, 7, 7, 18, 13, 14, 14, 14, 60, 50, 50, 8]
 TOTAL_COLUMNS = ["district", "clause", "clause_name", "enterprises", "amount", "city", "local", "unsettled"]
@@ -134,14 +148,28 @@ class TableSummary:
 _STATE: dict[str, Any] = {}
 
 
-def init_state(policy: Policy, columns: list[Column], header_width: int, exclusion_list: frozenset[str],
-               ledger_url: str | None, out_dir: str, source: str) -> None:
+def init_state(
+    policy: Policy,
+    columns: list[Column],
+    header_width: int,
+    exclusion_list: frozenset[str],
+    ledger_url: str | None,
+    out_dir: str,
+    source: str,
+) -> None:
     """Once per worker process (or once in the main process when --jobs 1)."""
     if multiprocessing.parent_process() is not None:
         _follow_parent()
     _STATE.clear()
-    _STATE.update(policy=policy, columns=columns, width=header_width, excluded=exclusion_list,
-                  out_dir=Path(out_dir), source=source, ledger=None)
+    _STATE.update(
+        policy=policy,
+        columns=columns,
+        width=header_width,
+        excluded=exclusion_list,
+        out_dir=Path(out_dir),
+        source=source,
+        ledger=None,
+    )
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
 
@@ -162,16 +190,19 @@ def _follow_parent() -> None:
         pass
 
 
-def match_row(policy: Policy, row: TableRow, *, listed: bool,
-              prior: tuple[PriorAward, ...] = ()) -> list[Match]:
+def match_row(policy: Policy, row: TableRow, *, listed: bool, prior: tuple[PriorAward, ...] = ()) -> list[Match]:
     """Every clause for one enterprise and year, by the one-profile matcher, sorted by clause."""
     district = canonical_district(row.district)
     excluded = bool(row.etrade) or listed
-    profile = {"schema_version": "1.0", "year": row.year, "facts": row.facts,
-               "applicant": {"name": row.name, "uscc": row.uscc, "district": row.district,
-                             policy.exclusion_fact: excluded}}
-    applicant = Applicant(name=row.name, uscc=row.uscc, district=district, district_as_written=row.district,
-                          etrade_core_zone_policy=False)
+    profile = {
+        "schema_version": "1.0",
+        "year": row.year,
+        "facts": row.facts,
+        "applicant": {"name": row.name, "uscc": row.uscc, "district": row.district, policy.exclusion_fact: excluded},
+    }
+    applicant = Applicant(
+        name=row.name, uscc=row.uscc, district=district, district_as_written=row.district, etrade_core_zone_policy=False
+    )
     bundle = Bundle(source=f"row {row.row}", sha256="", year=row.year, applicant=applicant, claims=())
 
     def decide_clause(clause: int, facts: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -186,15 +217,24 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool,
             continue
         if m.funding is None:
             rule = policy.funding_rule
-            m.notes.append(f"{policy.cite(rule.clause if rule else None)}未列明{district}的资金分担比例，"
-                           "市、区承担金额须由财政部门确定")
+            m.notes.append(
+                f"{policy.cite(rule.clause if rule else None)}未列明{district}的资金分担比例，"
+                "市、区承担金额须由财政部门确定"
+            )
         if row.etrade is None and policy.exclusion is not None:
-            m.notes.append(f"表中无“是否{policy.exclusion.label}”，申报时须如实声明；享受者不在支持范围"
-                           f"（{policy.cite(policy.exclusion.clause)}）")
+            m.notes.append(
+                f"表中无“是否{policy.exclusion.label}”，申报时须如实声明；享受者不在支持范围"
+                f"（{policy.cite(policy.exclusion.clause)}）"
+            )
         counted = [p for p in prior if p.clause == m.clause]
         if counted:
-            m.notes.append("已计入台账中本条已获奖励：" + "、".join(
-                f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "") for p in counted))
+            m.notes.append(
+                "已计入台账中本条已获奖励："
+                + "、".join(
+                    f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
+                    for p in counted
+                )
+            )
     return matches
 
 
@@ -207,8 +247,20 @@ def output_rows(row: TableRow, matches: list[Match]) -> tuple[list[Any], list[li
     tails = []
     for m in matches:
         f = m.funding
-        tails.append([m.clause, m.name, m.status, m.amount, f.city if f else None, f.local if f else None,
-                      "；".join(g["message"] for g in m.gaps), "、".join(m.missing), "；".join(m.notes), row.row])
+        tails.append(
+            [
+                m.clause,
+                m.name,
+                m.status,
+                m.amount,
+                f.city if f else None,
+                f.local if f else None,
+                "；".join(g["message"] for g in m.gaps),
+                "、".join(m.missing),
+                "；".join(m.notes),
+                row.row,
+            ]
+        )
     return head, tails
 
 
@@ -220,10 +272,12 @@ def _tail_out(tail: list[Any]) -> tuple[list[Any], str]:
     """One clause's columns as CSV cells and as sheet XML (a row of 1.4 million: written directly)."""
     clause, name, status, amount, city, local, gaps, missing, notes, number = tail
     money = [_money_text(amount), _money_text(city), _money_text(local)]
-    xml = (f"<c><v>{clause}</v></c>{_text_cell(name)}{_text_cell(status)}"
-           + "".join(f'<c s="1"><v>{v}</v></c>' if v else "<c/>" for v in money)
-           + "".join(_text_cell(t) if t else "<c/>" for t in (gaps, missing, notes))
-           + f"<c><v>{number}</v></c>")
+    xml = (
+        f"<c><v>{clause}</v></c>{_text_cell(name)}{_text_cell(status)}"
+        + "".join(f'<c s="1"><v>{v}</v></c>' if v else "<c/>" for v in money)
+        + "".join(_text_cell(t) if t else "<c/>" for t in (gaps, missing, notes))
+        + f"<c><v>{number}</v></c>"
+    )
     return [clause, name, status, *money, gaps, missing, notes, number], xml
 
 
@@ -245,8 +299,14 @@ def _yaml(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[Match], policy: Policy,
-                     source: str, prior: tuple[PriorAward, ...] = ()) -> str:
+def prefilled_bundle(
+    row: TableRow,
+    plain_facts: dict[str, Any],
+    matches: list[Match],
+    policy: Policy,
+    source: str,
+    prior: tuple[PriorAward, ...] = (),
+) -> str:
     """A bundle of the eligible clauses, the table's facts filled in, what only the applicant
     knows left as marked lines to fill. `check` decides it as the match did."""
     eligible = [m for m in matches if m.status == "eligible"]
@@ -275,15 +335,18 @@ def prefilled_bundle(row: TableRow, plain_facts: dict[str, Any], matches: list[M
         "claims:",
     ]
     for m in eligible:
-        lines.append(f"  - clause: {m.clause}                   # {policy.cite(m.clause)} {m.name}：测算 "
-                     f"{fmt_yuan(m.amount)}")
+        lines.append(
+            f"  - clause: {m.clause}                   # {policy.cite(m.clause)} {m.name}：测算 {fmt_yuan(m.amount)}"
+        )
         lines.append("    facts:")
         for name in policy.clauses[m.clause].facts:
             value = plain_facts.get(name)
             if isinstance(value, dict):
                 lines.append(f"      {name}:" + " " * max(1, 30 - len(name)) + f"# {labels.get(name, name)}")
-                lines += [f"        {k}: {_yaml(v)}" + " " * max(1, 26 - len(k) - len(_yaml(v)))
-                          + f"# {labels.get(k, k)}" for k, v in value.items()]
+                lines += [
+                    f"        {k}: {_yaml(v)}" + " " * max(1, 26 - len(k) - len(_yaml(v))) + f"# {labels.get(k, k)}"
+                    for k, v in value.items()
+                ]
             elif value is not None:
                 text = f"      {name}: {_yaml(value)}"
                 lines.append(text + " " * max(1, 44 - len(text)) + f"# {labels.get(name, name)}")
@@ -356,8 +419,11 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
 # ---------------------------------------------------------------- the table (main side)
 
 
-def _chunks(table: Table, size: int, duplicate: Callable[[int, list[Any]], CellError | None],
-            ) -> Iterator[list[tuple[int, list[Any]]] | CellError]:
+def _chunks(
+    table: Table,
+    size: int,
+    duplicate: Callable[[int, list[Any]], CellError | None],
+) -> Iterator[list[tuple[int, list[Any]]] | CellError]:
     """Chunks of rows to match; a repeated enterprise and year comes out alone, as its error."""
     chunk: list[tuple[int, list[Any]]] = []
     for number, cells in table.rows():
@@ -472,8 +538,12 @@ def _merge(summary: TableSummary, res: ChunkResult) -> None:
         summary.first_errors += res.errors[:room]
 
 
-def run_table(table: Table, policy: Policy, options: TableOptions,
-              progress: Callable[[TableSummary, int | None], None] | None = None) -> TableSummary:
+def run_table(
+    table: Table,
+    policy: Policy,
+    options: TableOptions,
+    progress: Callable[[TableSummary, int | None], None] | None = None,
+) -> TableSummary:
     """Match every row of an opened table; write matches.csv, matches.xlsx, errors.csv and the bundles."""
     t0 = time.perf_counter()
     out = options.out_dir
@@ -492,8 +562,13 @@ def run_table(table: Table, policy: Policy, options: TableOptions,
         first = seen.setdefault(f"{uscc}-{year}", number)
         if first == number:
             return None
-        return CellError(number, u.letter, u.header, f"与第 {first} 行重复：同一企业同一年度只能有一行",
-                         f"duplicates row {first}: one row per enterprise and year")
+        return CellError(
+            number,
+            u.letter,
+            u.header,
+            f"与第 {first} 行重复：同一企业同一年度只能有一行",
+            f"duplicates row {first}: one row per enterprise and year",
+        )
 
     jobs = options.jobs or os.cpu_count() or 1
     args = (policy, columns, table.width, options.exclusion_list, options.ledger_url, str(out), table.source)
@@ -507,8 +582,9 @@ def run_table(table: Table, policy: Policy, options: TableOptions,
             # fork: the workers start at once with the policy loaded; a process with other threads
             # (a web server) spawns fresh ones instead.
             method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                       initializer=init_state, initargs=args)
+            pool = ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=init_state, initargs=args
+            )
             submit = pool.submit
 
             def run(chunk: list) -> Any:

@@ -42,8 +42,13 @@ def table_fields(policy: Policy) -> dict[str, str]:
     `service_fees.rent` …"""
     key = policy.digest or str(id(policy))
     if key not in _FIELDS:
-        fields = {"uscc": "uscc", "name": "short_text", "district": "district", "year": "year",
-                  policy.exclusion_fact: "flag"}
+        fields = {
+            "uscc": "uscc",
+            "name": "short_text",
+            "district": "district",
+            "year": "year",
+            policy.exclusion_fact: "flag",
+        }
         for name, f in contracts.facts(policy).items():
             if f.type == "unused":
                 continue
@@ -143,8 +148,11 @@ def read_columns_map(path: Path, policy: Policy) -> dict[str, str | None]:
 
     data, _ = load_file(path, ArgumentError)
     if not isinstance(data, dict):
-        raise ArgumentError("列名映射应为“表头: 字段名”形式的 YAML 映射",
-                         "the column map must be a YAML mapping of `header: contract name`", file=str(path))
+        raise ArgumentError(
+            "列名映射应为“表头: 字段名”形式的 YAML 映射",
+            "the column map must be a YAML mapping of `header: contract name`",
+            file=str(path),
+        )
     fields = table_fields(policy)
     out: dict[str, str | None] = {}
     for header, name in data.items():
@@ -152,13 +160,16 @@ def read_columns_map(path: Path, policy: Policy) -> dict[str, str | None]:
             raise ArgumentError(
                 f"“{header}”映射到未知字段“{name}”；可用字段：{'、'.join(fields)}（或 null 表示忽略该列）",
                 f"{header!r} maps to the unknown field {name!r}; known: {', '.join(fields)} (or null to ignore it)",
-                file=str(path), pointer=f"/{header}")
+                file=str(path),
+                pointer=f"/{header}",
+            )
         out[str(header).strip()] = name
     return out
 
 
-def map_header(headers: list[str], columns_map: dict[str, str | None] | None, source: str,
-               policy: Policy) -> list[Column]:
+def map_header(
+    headers: list[str], columns_map: dict[str, str | None] | None, source: str, policy: Policy
+) -> list[Column]:
     """The columns the matcher reads; a header that is neither a contract name nor mapped is refused."""
     fields = table_fields(policy)
     mapping = columns_map or {}
@@ -176,8 +187,11 @@ def map_header(headers: list[str], columns_map: dict[str, str | None] | None, so
             unknown.append(f"{column_letter(i)}“{header}”")
             continue
         if name in seen:
-            raise ArgumentError(f"表头中“{header}”与“{seen[name]}”都对应字段 {name}",
-                             f"the headers {header!r} and {seen[name]!r} both give the field {name}", file=source)
+            raise ArgumentError(
+                f"表头中“{header}”与“{seen[name]}”都对应字段 {name}",
+                f"the headers {header!r} and {seen[name]!r} both give the field {name}",
+                file=source,
+            )
         seen[name] = header
         columns.append(Column(i, header, name, fields[name]))
     if unknown:
@@ -185,12 +199,16 @@ def map_header(headers: list[str], columns_map: dict[str, str | None] | None, so
             f"表头中有无法识别的列：{'、'.join(unknown)}；请用字段名（{', '.join(fields)}）作表头，"
             "或用 --columns 映射文件把表头对应到字段名（映射为 null 则忽略该列）",
             f"unrecognised columns in the header: {', '.join(unknown)}; name them by the contract's fields "
-            "or map them with --columns MAP.yaml (map to null to ignore a column)", file=source)
+            "or map them with --columns MAP.yaml (map to null to ignore a column)",
+            file=source,
+        )
     missing = [f for f in APPLICANT_FIELDS if f not in seen]
     if missing:
-        raise ArgumentError(f"表中缺少必需的列：{'、'.join(missing)}（可用 --columns 映射）",
-                         f"the table lacks the required columns: {', '.join(missing)} (map them with --columns)",
-                         file=source)
+        raise ArgumentError(
+            f"表中缺少必需的列：{'、'.join(missing)}（可用 --columns 映射）",
+            f"the table lacks the required columns: {', '.join(missing)} (map them with --columns)",
+            file=source,
+        )
     return columns
 
 
@@ -211,8 +229,11 @@ class Table:
         elif suffix in (".xlsx", ".xlsm"):
             self._open_xlsx()
         else:
-            raise ArgumentError("只接受 .csv 或 .xlsx 表格（.xls 请在 Excel 中另存为 .xlsx）",
-                             "only .csv and .xlsx tables are read (save an .xls as .xlsx in Excel)", file=self.source)
+            raise ArgumentError(
+                "只接受 .csv 或 .xlsx 表格（.xls 请在 Excel 中另存为 .xlsx）",
+                "only .csv and .xlsx tables are read (save an .xls as .xlsx in Excel)",
+                file=self.source,
+            )
         try:
             first = next(self._rows, None)
         except ArgumentError:
@@ -248,12 +269,17 @@ class Table:
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise ArgumentError(f"第 {number + 1} 行附近不是 UTF-8 文本；请将整个文件另存为 UTF-8",
-                                 f"around row {number + 1} the file is not UTF-8 text; save the whole file as UTF-8",
-                                 file=self.source) from None
+                raise ArgumentError(
+                    f"第 {number + 1} 行附近不是 UTF-8 文本；请将整个文件另存为 UTF-8",
+                    f"around row {number + 1} the file is not UTF-8 text; save the whole file as UTF-8",
+                    file=self.source,
+                ) from None
             except csv.Error as exc:
-                raise ArgumentError(f"第 {number + 1} 行 CSV 格式错误：{exc}",
-                                 f"row {number + 1}: malformed CSV: {exc}", file=self.source) from None
+                raise ArgumentError(
+                    f"第 {number + 1} 行 CSV 格式错误：{exc}",
+                    f"row {number + 1}: malformed CSV: {exc}",
+                    file=self.source,
+                ) from None
             number += 1
             yield number, cells
 
@@ -265,9 +291,11 @@ class Table:
         try:
             self._wb = load_workbook(self.path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise ArgumentError(f"无法作为 XLSX 读取（{type(exc).__name__}）；请在 Excel 中另存为 .xlsx 或 CSV UTF-8",
-                             f"cannot be read as XLSX ({type(exc).__name__}); save it from Excel as .xlsx "
-                             "or CSV UTF-8", file=self.source) from None
+            raise ArgumentError(
+                f"无法作为 XLSX 读取（{type(exc).__name__}）；请在 Excel 中另存为 .xlsx 或 CSV UTF-8",
+                f"cannot be read as XLSX ({type(exc).__name__}); save it from Excel as .xlsx or CSV UTF-8",
+                file=self.source,
+            ) from None
         ws = self._wb.worksheets[0]
         self.estimate = (ws.max_row - 1) if ws.max_row else None
         self._rows = ((n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), 1))
@@ -290,15 +318,19 @@ def gbk_error(head: bytes, at: int, source: str) -> ArgumentError:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise UnicodeDecodeError("utf-16", head, 0, 2, "a UTF-16 BOM")  # Excel's "Unicode 文本"
         head.decode("gb18030")
-        what_zh, what_en = "文件似乎是 GBK/GB18030 编码（Excel 默认的“CSV（逗号分隔）”）", \
-            "the file looks GBK/GB18030-encoded (Excel's default \"CSV (Comma delimited)\")"
+        what_zh, what_en = (
+            "文件似乎是 GBK/GB18030 编码（Excel 默认的“CSV（逗号分隔）”）",
+            'the file looks GBK/GB18030-encoded (Excel\'s default "CSV (Comma delimited)")',
+        )
     except UnicodeDecodeError:
         what_zh, what_en = "文件不是 UTF-8 文本", "the file is not UTF-8 text"
     return ArgumentError(
         f"{what_zh}（第 {at} 字节）；请另存为 UTF-8：在 Excel 中“另存为”选择“CSV UTF-8（逗号分隔）”，"
         "或用 iconv -f GB18030 -t UTF-8 转换，或直接使用 .xlsx",
-        f"{what_en} (byte {at}); save it as UTF-8: in Excel choose Save As → \"CSV UTF-8 (Comma delimited)\", "
-        "or convert it with iconv -f GB18030 -t UTF-8, or give the .xlsx instead", file=source)
+        f'{what_en} (byte {at}); save it as UTF-8: in Excel choose Save As → "CSV UTF-8 (Comma delimited)", '
+        "or convert it with iconv -f GB18030 -t UTF-8, or give the .xlsx instead",
+        file=source,
+    )
 
 
 # ---------------------------------------------------------------- cells
@@ -359,8 +391,10 @@ def _typed_cell(policy: Policy, kind: str, cell: Any) -> tuple[Any, Any]:
             return True, True
         if word in FALSE_WORDS:
             return False, False
-        raise _Bad(f"应为 true/false 或 是/否（也接受 1/0），收到“{word[:40]}”",
-                   f"takes true/false or 是/否 (also 1/0), got {word[:40]!r}")
+        raise _Bad(
+            f"应为 true/false 或 是/否（也接受 1/0），收到“{word[:40]}”",
+            f"takes true/false or 是/否 (also 1/0), got {word[:40]!r}",
+        )
     if kind in ("count", "year"):
         text = _number_text(cell)
         if not _INT.match(text):
@@ -391,8 +425,9 @@ def _typed_cell(policy: Policy, kind: str, cell: Any) -> tuple[Any, Any]:
     return text, text
 
 
-def parse_row(policy: Policy, columns: list[Column], header_width: int, number: int, cells: list[Any]) -> tuple[TableRow | None, list[CellError],
-                                                                              dict[str, Any]]:
+def parse_row(
+    policy: Policy, columns: list[Column], header_width: int, number: int, cells: list[Any]
+) -> tuple[TableRow | None, list[CellError], dict[str, Any]]:
     """(the row, [], its facts in bundle form) or (None, every bad cell, {})."""
     errors: list[CellError] = []
     values: dict[str, Any] = {}
@@ -409,8 +444,7 @@ def parse_row(policy: Policy, columns: list[Column], header_width: int, number: 
     by_field = {c.field: c for c in columns}
     for f in APPLICANT_FIELDS:
         if f not in values and not any(e.column == by_field[f].letter for e in errors):
-            errors.append(CellError(number, by_field[f].letter, by_field[f].header,
-                                    "不能为空", "must not be empty"))
+            errors.append(CellError(number, by_field[f].letter, by_field[f].header, "不能为空", "must not be empty"))
     texts = {k: v for k, v in plain.items() if isinstance(v, str)}
     found: list[Problem] = []
     _control_chars(texts, [], found)
@@ -421,14 +455,27 @@ def parse_row(policy: Policy, columns: list[Column], header_width: int, number: 
         col = by_field.get(name)
         errors.append(CellError(number, col.letter if col else "", col.header if col else name, p.zh, p.en))
     if any(_text(c) for c in cells[header_width:]):
-        errors.append(CellError(
-            number, "", "", f"该行有 {width} 个单元格，表头只有 {header_width} 列（文本中的逗号未加引号？）",
-            f"the row has {width} cells but the header only {header_width} (an unquoted comma in a text?)"))
+        errors.append(
+            CellError(
+                number,
+                "",
+                "",
+                f"该行有 {width} 个单元格，表头只有 {header_width} 列（文本中的逗号未加引号？）",
+                f"the row has {width} cells but the header only {header_width} (an unquoted comma in a text?)",
+            )
+        )
     if errors:
         return None, sorted(errors, key=lambda e: (len(e.column), e.column)), {}
     exclusion = policy.exclusion_fact
-    row = TableRow(row=number, uscc=values["uscc"], name=values["name"], district=values["district"],
-                   year=values["year"], etrade=values.get(exclusion), facts=_facts(values, exclusion))
+    row = TableRow(
+        row=number,
+        uscc=values["uscc"],
+        name=values["name"],
+        district=values["district"],
+        year=values["year"],
+        etrade=values.get(exclusion),
+        facts=_facts(values, exclusion),
+    )
     return row, [], _facts(plain, exclusion)
 
 

@@ -51,8 +51,11 @@ def row_xml(values: list[object], kinds: list[int]) -> str:
 
 
 def _header_xml(names: list[str]) -> str:
-    return '<row r="1">' + "".join(f'<c t="inlineStr" s="{HEADER_STYLE}"><is><t>{escape(n)}</t></is></c>'
-                             for n in names) + "</row>"
+    return (
+        '<row r="1">'
+        + "".join(f'<c t="inlineStr" s="{HEADER_STYLE}"><is><t>{escape(n)}</t></is></c>' for n in names)
+        + "</row>"
+    )
 
 
 _CONTENT_TYPES = (
@@ -112,7 +115,8 @@ class StreamingXlsx:
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_NS_R}>'
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/></sheetView></sheetViews>'
-            f"<cols>{cols}</cols><sheetData>{_header_xml(header)}")
+            f"<cols>{cols}</cols><sheetData>{_header_xml(header)}"
+        )
         self.rows = 1
 
     def _write(self, text: str | bytes) -> None:
@@ -150,23 +154,34 @@ class StreamingXlsx:
         overrides = "".join(
             f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, n + 1))
-        sheets = "".join(f'<sheet name="{escape(s)}" sheetId="{i}" r:id="rId{i}"/>'
-                         for i, s in enumerate(self.sheets, 1))
+            for i in range(1, n + 1)
+        )
+        sheets = "".join(
+            f'<sheet name="{escape(s)}" sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(self.sheets, 1)
+        )
         rels = "".join(
             f'<Relationship Id="rId{i}" '
             'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-            f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-        rels += (f'<Relationship Id="rId{n + 1}" '
-                 'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-                 'Target="styles.xml"/>')
+            f'Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, n + 1)
+        )
+        rels += (
+            f'<Relationship Id="rId{n + 1}" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+            'Target="styles.xml"/>'
+        )
         self.zip.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=overrides))
         self.zip.writestr("_rels/.rels", _ROOT_RELS)
-        self.zip.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                          f"<workbook {_NS} {_NS_R}><sheets>{sheets}</sheets></workbook>")
-        self.zip.writestr("xl/_rels/workbook.xml.rels",
-                          '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                          f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>')
+        self.zip.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f"<workbook {_NS} {_NS_R}><sheets>{sheets}</sheets></workbook>",
+        )
+        self.zip.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+            f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>',
+        )
         self.zip.writestr("xl/styles.xml", _STYLES)
         self.zip.close()
         os.replace(self.tmp, self.path)

@@ -31,27 +31,64 @@ from zzcbec_docs.vocabulary import decision
 
 @click.command()
 @click.argument("target", metavar="CASE_OR_BUNDLE")
-@click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="审核记录：先记录审核，再奖励（一步完成）/ a review record: recorded first (the one-step form)")
-@click.option("--reissue-of", "reissue_of", default=None, metavar="NUMBER",
-              help="重新出具：指明被撤销的原通知文号 / re-issue: the revoked notice this one replaces")
+@click.option(
+    "--review",
+    "review_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="审核记录：先记录审核，再奖励（一步完成）/ a review record: recorded first (the one-step form)",
+)
+@click.option(
+    "--reissue-of",
+    "reissue_of",
+    default=None,
+    metavar="NUMBER",
+    help="重新出具：指明被撤销的原通知文号 / re-issue: the revoked notice this one replaces",
+)
 @ledger_option
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="通知书输出目录 / folder for the notice")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="通知书输出目录 / folder for the notice",
+)
 @click.option("--format", "formats", default="docx,pdf", show_default=True, help="docx,pdf")
-@click.option("--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the profile's)")
-@click.option("--code", default=None, help="发文机关代字（默认取发文机关配置，如 郑商务）/ the issuer's code in 郑商务〔2026〕N号")
+@click.option(
+    "--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the profile's)"
+)
+@click.option(
+    "--code", default=None, help="发文机关代字（默认取发文机关配置，如 郑商务）/ the issuer's code in 郑商务〔2026〕N号"
+)
 @click.option("--date", "doc_date", type=IsoDate(), default=None, help="成文日期（默认今天）/ date (default: today)")
-@click.option("--unsigned", is_flag=True, default=False,
-              help="不签名：PDF 通知书不加电子签章（须明确选择）/ leave the PDF notice unsigned (on purpose)")
+@click.option(
+    "--unsigned",
+    is_flag=True,
+    default=False,
+    help="不签名：PDF 通知书不加电子签章（须明确选择）/ leave the PDF notice unsigned (on purpose)",
+)
 @actor_option
 @exclusion_option
 @issued_on_option
 @policy_option
 @issuer_profile_option
-def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_url: str | None, out_dir: Path,  # type: ignore[no-untyped-def]
-          formats: str, issuer: str | None, code: str | None, doc_date, unsigned: bool, actor: str | None,
-          exclusion_list: Path | None, issued_on, policy_file: Path | None, issuer_profile: str | None) -> None:
+def award(
+    target: str,
+    review_path: Path | None,
+    reissue_of: str | None,
+    ledger_url: str | None,
+    out_dir: Path,  # type: ignore[no-untyped-def]
+    formats: str,
+    issuer: str | None,
+    code: str | None,
+    doc_date,
+    unsigned: bool,
+    actor: str | None,
+    exclusion_list: Path | None,
+    issued_on,
+    policy_file: Path | None,
+    issuer_profile: str | None,
+) -> None:
     """记账、编号并出具奖励通知书 / award a case (or a bundle): in one transaction, re-check every
     claim against the ledger (caps, one-time awards, clause 3 top-up) with the latest review's
     verified facts, record the awards, assign the next notice number of the issuer and year,
@@ -86,8 +123,10 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
     if not re.match(r"^\S{1,20}$", code) or any(ch in code for ch in "〔〕[]"):
         raise UsageError(f"发文机关代字“{code}”不合规", f"the issuer code {code!r} is not valid")
     if reissue_of is not None and not re.match(r"^\S{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号$", reissue_of):
-        raise UsageError(f"--reissue-of 应为文号，如 郑商务〔2026〕15号（收到 {reissue_of!r}）",
-                         f"--reissue-of takes a notice number such as 郑商务〔2026〕15号 (got {reissue_of!r})")
+        raise UsageError(
+            f"--reissue-of 应为文号，如 郑商务〔2026〕15号（收到 {reissue_of!r}）",
+            f"--reissue-of takes a notice number such as 郑商务〔2026〕15号 (got {reissue_of!r})",
+        )
     # every input read and the output folder checked before anything is recorded
     record = review_input_from_file(review_path, policy=service.policy) if review_path else None
     writable_folder(out_dir)
@@ -102,20 +141,31 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         if done.recorded:
             click.echo(f"  审核 review #{done.review_id}: {record.conclusion}，核定 {fmt_yuan(done.result.total)}")
         else:
-            click.echo(f"  该审核记录已登记为审核 #{done.review_id}，未重复记录 / this review was already recorded "
-                       f"as review #{done.review_id}: nothing new recorded")
+            click.echo(
+                f"  该审核记录已登记为审核 #{done.review_id}，未重复记录 / this review was already recorded "
+                f"as review #{done.review_id}: nothing new recorded"
+            )
         for w in done.result.warnings:
             if w.code == "review_raises":
                 click.echo(f"  ! {w.message} / {w.message_en}", err=True)
 
     def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
         # inside the transaction: a notice that cannot be made leaves nothing recorded
-        return [service.make_notice(outcome, bundle, fmt, date=doc_date or _today(), issuer_name=issuer,
-                                    unsigned=unsigned) for fmt in fmts]
+        return [
+            service.make_notice(outcome, bundle, fmt, date=doc_date or _today(), issuer_name=issuer, unsigned=unsigned)
+            for fmt in fmts
+        ]
 
     try:
-        outcome = service.award(case_id, actor=who, date=doc_date, issuer_name=issuer, code=code,
-                                reissue_of=reissue_of, before_commit=make_notices)
+        outcome = service.award(
+            case_id,
+            actor=who,
+            date=doc_date,
+            issuer_name=issuer,
+            code=code,
+            reissue_of=reissue_of,
+            before_commit=make_notices,
+        )
     except AlreadyAwarded as e:
         rewritten = []
         if not e.revoked:  # the ledger is the record, the file its copy: write a missing one again
@@ -138,7 +188,9 @@ def award(target: str, review_path: Path | None, reissue_of: str | None, ledger_
         if d.status == "eligible":
             click.echo(f"    第{d.clause}条  {fmt_yuan(d.amount)}")
         else:
-            click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}: {'；'.join(r.message for r in d.reasons)}")
+            click.echo(
+                f"    第{d.clause}条  {decision(d.status)} {d.status}: {'；'.join(r.message for r in d.reasons)}"
+            )
     click.echo(f"    合计 / total {fmt_yuan(outcome.total)}")
     for name, data in outcome.prepared:
         write_atomic(out_dir / name, data)
@@ -165,7 +217,10 @@ def _dates_in_order(year: int, date, record, policy) -> None:  # type: ignore[no
         raise ArgumentError(
             f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {record.reviewed_on.isoformat()}",
             f"the award is dated {date.isoformat()}, before the review that approves it "
-            f"({record.reviewed_on.isoformat()})", file=record.record_file, pointer="--date")
+            f"({record.reviewed_on.isoformat()})",
+            file=record.record_file,
+            pointer="--date",
+        )
 
 
 def _today():  # type: ignore[no-untyped-def]

@@ -43,36 +43,65 @@ class Progress:
             width = 30
             filled = int(width * done / max(total, 1))
             bar = "█" * filled + "░" * (width - filled)
-            self.stream.write(f"\r{bar} {done}/{total}  失败 failed {self.failed}  "
-                              f"用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s ")
+            self.stream.write(
+                f"\r{bar} {done}/{total}  失败 failed {self.failed}  用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s "
+            )
             if done == total:
                 self.stream.write("\n")
             self.stream.flush()
         else:
             mark = "✓" if item.ok else ("·" if item.result.valid and not item.errors else "✗")
-            what = ("unchanged, reused" if item.skipped else f"{len(item.files)} documents" if item.files
-                    else "invalid" if not item.result.valid else "no documents")
+            what = (
+                "unchanged, reused"
+                if item.skipped
+                else f"{len(item.files)} documents"
+                if item.files
+                else "invalid"
+                if not item.result.valid
+                else "no documents"
+            )
             extra = f" — {'; '.join(item.errors)}" if item.errors else ""
-            self.stream.write(f"[{done}/{total}] {mark} {item.source}: {what} ({elapsed:.1f} s, ~{left:.0f} s left)"
-                              f"{extra}\n")
+            self.stream.write(
+                f"[{done}/{total}] {mark} {item.source}: {what} ({elapsed:.1f} s, ~{left:.0f} s left){extra}\n"
+            )
             self.stream.flush()
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--jobs", type=click.IntRange(min=0, max=64), default=0, show_default=True,
-              help="并行进程数（0 为 CPU 核数）/ worker processes (0: the machine's cores)")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0, max=64),
+    default=0,
+    show_default=True,
+    help="并行进程数（0 为 CPU 核数）/ worker processes (0: the machine's cores)",
+)
 @click.option("--docs", default="application,opinion,notice", show_default=True, help="application,opinion,notice")
 @click.option("--format", "formats", default="docx,pdf", show_default=True, help="docx,pdf")
-@click.option("--recycle-after", type=click.IntRange(min=1), default=40, show_default=True,
-              help="每个进程处理多少份材料后更换 / bundles per worker before it is replaced")
+@click.option(
+    "--recycle-after",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="每个进程处理多少份材料后更换 / bundles per worker before it is replaced",
+)
 @ledger_option
 @exclusion_option
 @issued_on_option
 @policy_option
-def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, docs: str, formats: str, recycle_after: int,
-          ledger_url: str | None, exclusion_list: Path | None, issued_on, policy_file: Path | None) -> None:  # type: ignore[no-untyped-def]
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    jobs: int,
+    docs: str,
+    formats: str,
+    recycle_after: int,
+    ledger_url: str | None,
+    exclusion_list: Path | None,
+    issued_on,
+    policy_file: Path | None,
+) -> None:  # type: ignore[no-untyped-def]
     """批量受理 / check a folder of bundles, render every document of the eligible ones in parallel,
     and write summary.csv and summary.xlsx into DIR. Run it again after an interruption: it
     finishes the rest and reuses documents whose bundle, policy and tool version are unchanged.
@@ -105,9 +134,14 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, docs: str, formats:
     for src, msg in unreadable:
         click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
     options = BatchOptions(
-        out_dir=out_dir, kinds=kinds, formats=fmts, jobs=jobs, recycle_after=recycle_after,
+        out_dir=out_dir,
+        kinds=kinds,
+        formats=fmts,
+        jobs=jobs,
+        recycle_after=recycle_after,
         policy_file=str(policy_file) if policy_file else None,
-        issued_on=issued_on.isoformat() if issued_on else None, exclusion_list=excluded,
+        issued_on=issued_on.isoformat() if issued_on else None,
+        exclusion_list=excluded,
     )
     t0 = time.perf_counter()
     progress = Progress(sys.stderr, sys.stderr.isatty())

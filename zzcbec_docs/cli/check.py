@@ -27,8 +27,14 @@ from zzcbec_docs.cli.sources import expand_in_order, finish
 @issued_on_option
 @policy_option
 @ledger_option
-def check(bundles: tuple[str, ...], as_json: bool, exclusion_list: Path | None,
-          issued_on, policy_file: Path | None, ledger_url: str | None) -> None:  # type: ignore[no-untyped-def]
+def check(
+    bundles: tuple[str, ...],
+    as_json: bool,
+    exclusion_list: Path | None,
+    issued_on,
+    policy_file: Path | None,
+    ledger_url: str | None,
+) -> None:  # type: ignore[no-untyped-def]
     """校验并逐条核定 / validate bundles and decide every claim.
 
     Exit code 0 when every bundle is valid and no claim is ineligible or excluded, 1 otherwise,

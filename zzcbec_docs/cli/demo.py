@@ -10,8 +10,14 @@ from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
 
 
 @click.command()
-@click.option("--out", "out_dir", default="out", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder")
+@click.option(
+    "--out",
+    "out_dir",
+    default="out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="输出目录 / output folder",
+)
 def demo(out_dir: Path) -> None:
     """用全部样例生成三类文书 / render all three kinds for every eligible sample."""
     from zzcbec_docs.check import check_file
@@ -32,10 +38,20 @@ def demo(out_dir: Path) -> None:
         click.echo(render_result(result))
         if result.valid and any(d.status == "eligible" for d in result.decisions):
             eligible.append(str(path))
-    click.echo(f"\n生成文书 / rendering {len(eligible)} eligible samples into {out_dir}/ …"
-               "（首次运行需准备字体，约一分钟 / the first run prepares the fonts, about a minute）")
-    code = render_many(eligible, policy, kinds=["application", "opinion", "notice"], formats=["docx", "pdf"],
-                       out_dir=out_dir, review_path=None, notice=NoticeOptions(), exclusion_list=frozenset())
+    click.echo(
+        f"\n生成文书 / rendering {len(eligible)} eligible samples into {out_dir}/ …"
+        "（首次运行需准备字体，约一分钟 / the first run prepares the fonts, about a minute）"
+    )
+    code = render_many(
+        eligible,
+        policy,
+        kinds=["application", "opinion", "notice"],
+        formats=["docx", "pdf"],
+        out_dir=out_dir,
+        review_path=None,
+        notice=NoticeOptions(),
+        exclusion_list=frozenset(),
+    )
     files = sorted(out_dir.glob("*.*"))
     click.echo(f"\n完成 / done: {len(files)} files in {out_dir.resolve()}/")
     if code:

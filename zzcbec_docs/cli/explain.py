@@ -23,23 +23,30 @@ def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type:
     zh = lang == "zh"
     out = []
     a = result.applicant or {}
-    out.append(f"{a.get('name')}（{a.get('uscc')}，{a.get('district')}）{result.year}年度 — {policy.full_title}"
-               if zh else f"{a.get('name')} ({a.get('uscc')}, {a.get('district')}), {result.year} — {policy.full_title}")
+    out.append(
+        f"{a.get('name')}（{a.get('uscc')}，{a.get('district')}）{result.year}年度 — {policy.full_title}"
+        if zh
+        else f"{a.get('name')} ({a.get('uscc')}, {a.get('district')}), {result.year} — {policy.full_title}"
+    )
     decisions = [d for d in result.decisions if clause is None or d.clause == clause]
     if not decisions:
         out.append(f"材料未申报{policy.cite(clause)}" if zh else f"the bundle does not claim clause {clause}")
     for d in decisions:
         c = policy.clauses[d.clause]
-        head = (f"\n{c.cite} {c.name}" if zh else f"\nClause {d.clause}: {c.name_en}")
+        head = f"\n{c.cite} {c.name}" if zh else f"\nClause {d.clause}: {c.name_en}"
         if d.competition_name:
             head += f"（{d.competition_name}）"
-        out.append(f"{head} — {STATUS[lang][d.status]}，{fmt_yuan(d.amount)}" if zh
-                   else f"{head} — {STATUS[lang][d.status]}, {fmt_yuan(d.amount)}")
+        out.append(
+            f"{head} — {STATUS[lang][d.status]}，{fmt_yuan(d.amount)}"
+            if zh
+            else f"{head} — {STATUS[lang][d.status]}, {fmt_yuan(d.amount)}"
+        )
         out.append(("  条文：" if zh else "  The clause (original text): ") + c.text)
         reading = policy.reading_for(d.clause)
         if reading is not None:
-            out.append(("  适用的理解：" + reading.explanation) if zh
-                       else ("  Reading applied: " + reading.explanation_en))
+            out.append(
+                ("  适用的理解：" + reading.explanation) if zh else ("  Reading applied: " + reading.explanation_en)
+            )
         for i, step in enumerate(d.trace, 1):
             cite = ""
             if step.clause != d.clause:
@@ -49,13 +56,23 @@ def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type:
             f = d.funding
             fn = policy.funding_rule.clause if policy.funding_rule else None
             if zh:
-                out.append(f"  结论：核定 {fmt_yuan(d.amount)}（{in_words(d.amount)}）；" + (
-                    f"市级财政承担 {fmt_yuan(f.city)}，{a.get('district')}承担 {fmt_yuan(f.local)}（{policy.cite(fn)}）" if f
-                    else f"资金分担比例{policy.cite(fn) or '政策'}未列明，待财政部门确定"))
+                out.append(
+                    f"  结论：核定 {fmt_yuan(d.amount)}（{in_words(d.amount)}）；"
+                    + (
+                        f"市级财政承担 {fmt_yuan(f.city)}，{a.get('district')}承担 {fmt_yuan(f.local)}（{policy.cite(fn)}）"
+                        if f
+                        else f"资金分担比例{policy.cite(fn) or '政策'}未列明，待财政部门确定"
+                    )
+                )
             else:
-                out.append(f"  Result: {fmt_yuan(d.amount)}; " + (
-                    f"city {fmt_yuan(f.city)}, local {fmt_yuan(f.local)} (clause {fn})" if f
-                    else f"clause {fn} leaves the split to the finance bureau"))
+                out.append(
+                    f"  Result: {fmt_yuan(d.amount)}; "
+                    + (
+                        f"city {fmt_yuan(f.city)}, local {fmt_yuan(f.local)} (clause {fn})"
+                        if f
+                        else f"clause {fn} leaves the split to the finance bureau"
+                    )
+                )
     for w in result.warnings:
         out.append(f"\n注意：{w.message}" if zh else f"\nNote: {w.message_en}")
     return "\n".join(out)
@@ -69,8 +86,15 @@ def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type:
 @issued_on_option
 @policy_option
 @ledger_option
-def explain(bundle: str, clause: int | None, lang: str, exclusion_list, issued_on, policy_file,  # type: ignore[no-untyped-def]
-            ledger_url) -> None:
+def explain(
+    bundle: str,
+    clause: int | None,
+    lang: str,
+    exclusion_list,
+    issued_on,
+    policy_file,  # type: ignore[no-untyped-def]
+    ledger_url,
+) -> None:
     """逐步解释核定过程 / explain each decision step by step, quoting the clause and its boundary words.
 
     With --ledger (or ZZCBEC_LEDGER), the ledger's awards count against caps and one-time awards,

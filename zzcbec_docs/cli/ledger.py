@@ -16,7 +16,9 @@ def _open(url: str | None, upgrade: bool = False, require_latest: bool = True): 
     from zzcbec_docs.ledger import open_ledger
 
     if not url:
-        raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+        raise UsageError(
+            "请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER"
+        )
     return open_ledger(url, upgrade=upgrade, require_latest=require_latest)
 
 
@@ -34,14 +36,18 @@ def init(ledger_url: str | None) -> None:
     from zzcbec_docs.ledger.schema import LATEST
 
     if not ledger_url:
-        raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+        raise UsageError(
+            "请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER"
+        )
     lg = open_ledger(ledger_url, upgrade=False, require_latest=False)
     before = lg.version()
     lg.upgrade()
     from zzcbec_docs.ledger.store import shown_url
 
-    click.echo(f"✓ ledger {shown_url(lg.url)}: schema version {lg.version()} "
-               f"(latest {LATEST}{f', was {before}' if before else ', new'})")
+    click.echo(
+        f"✓ ledger {shown_url(lg.url)}: schema version {lg.version()} "
+        f"(latest {LATEST}{f', was {before}' if before else ', new'})"
+    )
 
 
 @ledger.command(name="list")
@@ -51,31 +57,61 @@ def init(ledger_url: str | None) -> None:
 @click.option("--clause", type=int, default=None, help="条款 / clause")
 @click.option("--district", default=None, help="区县 / district")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines")
-def list_(ledger_url: str | None, year: int | None, uscc: str | None, clause: int | None, district: str | None,
-          as_json: bool) -> None:
+def list_(
+    ledger_url: str | None, year: int | None, uscc: str | None, clause: int | None, district: str | None, as_json: bool
+) -> None:
     """列出奖励 / list awards."""
     from zzcbec_docs.bundle import DISTRICT_ALIASES
     from zzcbec_docs.cli.table import pad, width
     from zzcbec_docs.money import fmt_amount, fmt_yuan
 
     lg = _open(ledger_url)
-    rows = lg.awards(year=year, uscc=uscc.upper() if uscc else None, clause=clause,
-                     district=DISTRICT_ALIASES.get(district, district) if district else None)
+    rows = lg.awards(
+        year=year,
+        uscc=uscc.upper() if uscc else None,
+        clause=clause,
+        district=DISTRICT_ALIASES.get(district, district) if district else None,
+    )
     if as_json:
         for a in rows:
-            click.echo(json.dumps({
-                "notice_number": a.notice_number, "issued_on": a.issued_on, "uscc": a.uscc,
-                "applicant": a.applicant_name, "district": a.district, "clause": a.clause,
-                "competition_name": a.competition_name, "year": a.year, "amount": fmt_amount(a.amount),
-                "funding": None if a.city is None else {"city": fmt_amount(a.city), "local": fmt_amount(a.local)},
-                "revoked": a.revoked, "revocation_reason": a.revocation_reason,
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "notice_number": a.notice_number,
+                        "issued_on": a.issued_on,
+                        "uscc": a.uscc,
+                        "applicant": a.applicant_name,
+                        "district": a.district,
+                        "clause": a.clause,
+                        "competition_name": a.competition_name,
+                        "year": a.year,
+                        "amount": fmt_amount(a.amount),
+                        "funding": None
+                        if a.city is None
+                        else {"city": fmt_amount(a.city), "local": fmt_amount(a.local)},
+                        "revoked": a.revoked,
+                        "revocation_reason": a.revocation_reason,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return
     table = [["文号", "日期", "统一社会信用代码", "申请单位", "区县", "条款", "金额", "市级", "区县级", "状态"]]
     for a in rows:
-        table.append([a.notice_number, a.issued_on, a.uscc, a.applicant_name, a.district, str(a.clause),
-                      fmt_yuan(a.amount), fmt_yuan(a.city) if a.city is not None else "待定",
-                      fmt_yuan(a.local) if a.local is not None else "待定", notice_state(a.revoked)])
+        table.append(
+            [
+                a.notice_number,
+                a.issued_on,
+                a.uscc,
+                a.applicant_name,
+                a.district,
+                str(a.clause),
+                fmt_yuan(a.amount),
+                fmt_yuan(a.city) if a.city is not None else "待定",
+                fmt_yuan(a.local) if a.local is not None else "待定",
+                notice_state(a.revoked),
+            ]
+        )
     widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(pad(c, w, right=i in (6, 7, 8)) for i, (c, w) in enumerate(zip(r, widths, strict=False))))
@@ -96,8 +132,10 @@ def revoke(number: str, reason: str, ledger_url: str | None, actor: str | None) 
     service = build_service(None, None, None).with_ledger(_open(ledger_url))
     rec = service.revoke(number, reason=reason, actor=actor_name(actor))
     click.echo(f"✓ {rec.number} 已撤销 / revoked ({rec.uscc}{'，案件 case ' + rec.case_id if rec.case_id else ''})")
-    click.echo(f"    该笔奖励不再计入上限；如需重新出具：zzcbec award … --reissue-of {rec.number} / its awards no "
-               f"longer count against any cap; to re-issue: zzcbec award … --reissue-of {rec.number}")
+    click.echo(
+        f"    该笔奖励不再计入上限；如需重新出具：zzcbec award … --reissue-of {rec.number} / its awards no "
+        f"longer count against any cap; to re-issue: zzcbec award … --reissue-of {rec.number}"
+    )
 
 
 @ledger.command()
@@ -113,11 +151,15 @@ def export(ledger_url: str | None, year: int, fmt: str, out_path: Path) -> None:
     rows = _open(ledger_url).awards(year=year)
     files = (export_csv if fmt == "csv" else export_xlsx)(rows, out_path)
     _, _, grand = totals(rows)
-    click.echo(f"✓ {year}年度有效奖励 {grand.count} 笔，合计 {fmt_yuan(grand.amount)}（市级 {fmt_yuan(grand.city)}，"
-               f"区县级 {fmt_yuan(grand.local)}，待定分担 {fmt_yuan(grand.unsettled)}）；另有已撤销 "
-               f"{grand.revoked_count} 笔 {fmt_yuan(grand.revoked_amount)}，不计入合计")
-    click.echo(f"  {grand.count} standing awards for {year}, total {fmt_yuan(grand.amount)} (city "
-               f"{fmt_yuan(grand.city)}, local {fmt_yuan(grand.local)}, unsettled {fmt_yuan(grand.unsettled)}); "
-               f"{grand.revoked_count} revoked ({fmt_yuan(grand.revoked_amount)}) listed apart, not counted")
+    click.echo(
+        f"✓ {year}年度有效奖励 {grand.count} 笔，合计 {fmt_yuan(grand.amount)}（市级 {fmt_yuan(grand.city)}，"
+        f"区县级 {fmt_yuan(grand.local)}，待定分担 {fmt_yuan(grand.unsettled)}）；另有已撤销 "
+        f"{grand.revoked_count} 笔 {fmt_yuan(grand.revoked_amount)}，不计入合计"
+    )
+    click.echo(
+        f"  {grand.count} standing awards for {year}, total {fmt_yuan(grand.amount)} (city "
+        f"{fmt_yuan(grand.city)}, local {fmt_yuan(grand.local)}, unsettled {fmt_yuan(grand.unsettled)}); "
+        f"{grand.revoked_count} revoked ({fmt_yuan(grand.revoked_amount)}) listed apart, not counted"
+    )
     for f in files:
         click.echo(f"    → {f}")

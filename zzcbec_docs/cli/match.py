@@ -18,23 +18,39 @@ from zzcbec_docs.cli.options import (
     reading_ledger,
 )
 
-HEADINGS = {"eligible": "可申报 / eligible", "not_eligible": "暂不符合 / not eligible",
-            "undecided": "信息不足，无法判断 / missing facts", "referred": "按省、市现行政策支持 / referred",
-            "excluded": "不在支持范围 / excluded"}
+HEADINGS = {
+    "eligible": "可申报 / eligible",
+    "not_eligible": "暂不符合 / not eligible",
+    "undecided": "信息不足，无法判断 / missing facts",
+    "referred": "按省、市现行政策支持 / referred",
+    "excluded": "不在支持范围 / excluded",
+}
 
 
 @click.command()
 @click.argument("profile", required=False)
-@click.option("--set", "settings", multiple=True, metavar="FACT=VALUE",
-              help="假设某项事实取某值（可多次）/ what if a fact had this value (repeatable)")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="FACT=VALUE",
+    help="假设某项事实取某值（可多次）/ what if a fact had this value (repeatable)",
+)
 @json_option
 @issued_on_option
 @policy_option
 @table_options
 @exclusion_option
 @ledger_option
-def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file,  # type: ignore[no-untyped-def]
-          ledger_url, **table) -> None:
+def match(
+    profile: str,
+    settings: tuple[str, ...],
+    as_json: bool,
+    issued_on,
+    policy_file,  # type: ignore[no-untyped-def]
+    ledger_url,
+    **table,
+) -> None:
     """测算可申报的条款与金额 / what may this enterprise claim, and how far is it from the rest.
 
     PROFILE is a bundle without claims: schema_version, year, applicant and `facts`, every fact
@@ -52,8 +68,10 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     if profile is None and not table.get("db_table"):
         from zzcbec_docs.errors import UsageError
 
-        raise UsageError("缺少画像或表格文件（PostgreSQL 库中的表用 --table SCHEMA.NAME）",
-                         "missing PROFILE or TABLE (a table in PostgreSQL: --table SCHEMA.NAME)")
+        raise UsageError(
+            "缺少画像或表格文件（PostgreSQL 库中的表用 --table SCHEMA.NAME）",
+            "missing PROFILE or TABLE (a table in PostgreSQL: --table SCHEMA.NAME)",
+        )
     if profile is None or Path(profile).suffix.lower() in TABLE_SUFFIXES:
         from zzcbec_docs.cli.match_table import match_table
 
@@ -76,8 +94,11 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
 
         code = str(data["applicant"]["uscc"]).strip().upper()
         history = tuple(ledger.history_readonly(code))
-        counted = {"ledger": ledger_name(ledger), "awards": len(history),
-                   "total": f"{sum((p.amount for p in history), Decimal(0)):.2f}"}
+        counted = {
+            "ledger": ledger_name(ledger),
+            "awards": len(history),
+            "total": f"{sum((p.amount for p in history), Decimal(0)):.2f}",
+        }
         # a claim the ledger already awarded is shown as awarded, never decided against its own award
         own = profile_awards(ledger, policy, code, int(data["year"]), dict(data.get("facts") or {}))
         mine = {(clause, x[0]) for clause, xs in own.items() for x in xs}
@@ -86,21 +107,41 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
     for m in results:
         if m.clause in own and m.status == "eligible":
             m.amount = sum((x[2] for x in own[m.clause]), Decimal("0.00"))
-            m.awarded = [{"status": "awarded", "label": AWARDED_LABEL, "number": n, "issued_on": on, "amount": f"{a:.2f}"}
-                         for n, on, a, _ in own[m.clause]]
-            m.notes.insert(0, f"{AWARDED_LABEL}：" + "、".join(f"文号 {n}（{on}，{fmt_yuan(a)}）" for n, on, a, _ in own[m.clause]))
+            m.awarded = [
+                {"status": "awarded", "label": AWARDED_LABEL, "number": n, "issued_on": on, "amount": f"{a:.2f}"}
+                for n, on, a, _ in own[m.clause]
+            ]
+            m.notes.insert(
+                0, f"{AWARDED_LABEL}：" + "、".join(f"文号 {n}（{on}，{fmt_yuan(a)}）" for n, on, a, _ in own[m.clause])
+            )
     if as_json:
         total = sum(m.amount for m in results)
-        click.echo(json.dumps({"source": profile, "year": data["year"], "applicant": data["applicant"]["name"],
-                               "settings": dict(parsed), "total": f"{total:.2f}", "ledger": counted,
-                               "clauses": [m.as_dict() for m in results]}, ensure_ascii=False, default=str))
+        click.echo(
+            json.dumps(
+                {
+                    "source": profile,
+                    "year": data["year"],
+                    "applicant": data["applicant"]["name"],
+                    "settings": dict(parsed),
+                    "total": f"{total:.2f}",
+                    "ledger": counted,
+                    "clauses": [m.as_dict() for m in results],
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
         return
     a = data["applicant"]
-    click.echo(f"{a['name']}  {a['uscc']}  {a['district']}  {data['year']}年度"
-               + (f"  （假设 what-if：{', '.join(settings)}）" if settings else ""))
+    click.echo(
+        f"{a['name']}  {a['uscc']}  {a['district']}  {data['year']}年度"
+        + (f"  （假设 what-if：{', '.join(settings)}）" if settings else "")
+    )
     if counted:
-        click.echo(f"已计入奖励台账 {counted['ledger']}：该企业有效奖励 {counted['awards']} 笔，合计 "
-                   f"{fmt_yuan(Decimal(counted['total']))} / the award ledger was counted")
+        click.echo(
+            f"已计入奖励台账 {counted['ledger']}：该企业有效奖励 {counted['awards']} 笔，合计 "
+            f"{fmt_yuan(Decimal(counted['total']))} / the award ledger was counted"
+        )
     current = None
     for m in results:
         if m.status != current:
@@ -109,7 +150,7 @@ def match(profile: str, settings: tuple[str, ...], as_json: bool, issued_on, pol
         title = f"  {policy.cite(m.clause)} {m.name}"
         if m.status == "eligible":
             f = m.funding
-            split = (f"  市级 {fmt_yuan(f.city)} / 区县 {fmt_yuan(f.local)}" if f else "  分担比例待财政部门确定")
+            split = f"  市级 {fmt_yuan(f.city)} / 区县 {fmt_yuan(f.local)}" if f else "  分担比例待财政部门确定"
             click.echo(f"{title}  {fmt_yuan(m.amount)}{split}")
         else:
             click.echo(title)

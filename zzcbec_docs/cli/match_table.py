@@ -20,28 +20,66 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 ENGINES = ("duckdb", "python", "spark")  # or a postgresql:// URL
 # --ledger is not among them: ZZCBEC_LEDGER may be set for every command (the one-profile match
 # counting the ledger is issue 10's).
-TABLE_ONLY = {"out_dir": "--out", "columns": "--columns", "jobs": "--jobs", "exclusion_list": "--exclusion-list",
-              "engine": "--engine", "db_table": "--table", "bundles": "--bundles/--no-bundles",
-              "into": "--into"}
+TABLE_ONLY = {
+    "out_dir": "--out",
+    "columns": "--columns",
+    "jobs": "--jobs",
+    "exclusion_list": "--exclusion-list",
+    "engine": "--engine",
+    "db_table": "--table",
+    "bundles": "--bundles/--no-bundles",
+    "into": "--into",
+}
 
 
 def table_options(f):  # type: ignore[no-untyped-def]
-    f = click.option("--into", default=None, metavar="SCHEMA.NAME",
-                     help="表格（PostgreSQL）：结果写回库中此表 / table (PostgreSQL): write the matches back to this table")(f)
-    f = click.option("--table", "db_table", default=None, metavar="SCHEMA.NAME",
-                     help="表格（PostgreSQL）：库中的企业表 / table (PostgreSQL): the enterprises' table in the database")(f)
-    f = click.option("--bundles/--no-bundles", "bundles", default=None,
-                     help="表格：是否写预填申报材料（默认：不超过 200,000 行时写）/ table: write pre-filled bundles "
-                          "(default: for tables of at most 200,000 rows)")(f)
-    f = click.option("--engine", default=None, metavar="duckdb|python|spark|postgresql://…",
-                     help="表格：计算引擎（默认 duckdb；python 为逐行参照引擎）/ table: the engine (default duckdb; "
-                          "python is the row-by-row reference)")(f)
-    f = click.option("--jobs", type=click.IntRange(min=0, max=64), default=0, show_default=True,
-                     help="表格：并行进程数（0 为 CPU 核数）/ table: worker processes (0: the machine's cores)")(f)
-    f = click.option("--columns", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="表格：表头到字段名的映射（YAML，如 统一社会信用代码: uscc）/ table: header → field map")(f)
-    f = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="表格：输出目录 / table: where matches.csv, matches.xlsx and bundles/ go")(f)
+    f = click.option(
+        "--into",
+        default=None,
+        metavar="SCHEMA.NAME",
+        help="表格（PostgreSQL）：结果写回库中此表 / table (PostgreSQL): write the matches back to this table",
+    )(f)
+    f = click.option(
+        "--table",
+        "db_table",
+        default=None,
+        metavar="SCHEMA.NAME",
+        help="表格（PostgreSQL）：库中的企业表 / table (PostgreSQL): the enterprises' table in the database",
+    )(f)
+    f = click.option(
+        "--bundles/--no-bundles",
+        "bundles",
+        default=None,
+        help="表格：是否写预填申报材料（默认：不超过 200,000 行时写）/ table: write pre-filled bundles "
+        "(default: for tables of at most 200,000 rows)",
+    )(f)
+    f = click.option(
+        "--engine",
+        default=None,
+        metavar="duckdb|python|spark|postgresql://…",
+        help="表格：计算引擎（默认 duckdb；python 为逐行参照引擎）/ table: the engine (default duckdb; "
+        "python is the row-by-row reference)",
+    )(f)
+    f = click.option(
+        "--jobs",
+        type=click.IntRange(min=0, max=64),
+        default=0,
+        show_default=True,
+        help="表格：并行进程数（0 为 CPU 核数）/ table: worker processes (0: the machine's cores)",
+    )(f)
+    f = click.option(
+        "--columns",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="表格：表头到字段名的映射（YAML，如 统一社会信用代码: uscc）/ table: header → field map",
+    )(f)
+    f = click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="表格：输出目录 / table: where matches.csv, matches.xlsx and bundles/ go",
+    )(f)
     return f
 
 
@@ -51,7 +89,9 @@ def refuse_table_options(given: dict[str, Any]) -> None:
 
     used = [TABLE_ONLY[k] for k, v in given.items() if k in TABLE_ONLY and v not in (None, 0)]
     if used:
-        raise UsageError(f"{'、'.join(used)} 只用于表格（.csv/.xlsx）", f"{', '.join(used)} apply to a table (.csv/.xlsx) only")
+        raise UsageError(
+            f"{'、'.join(used)} 只用于表格（.csv/.xlsx）", f"{', '.join(used)} apply to a table (.csv/.xlsx) only"
+        )
 
 
 class TableProgress:
@@ -72,11 +112,15 @@ class TableProgress:
                 return  # a redraw ten times a second is enough
             self.last = time.perf_counter()
             filled = 30 * done // max(total, 1)
-            self.stream.write(f"\r{'█' * filled}{'░' * (30 - filled)} {done}/~{total} 行 rows  有误 bad "
-                              f"{summary.bad_rows}  用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s ")
+            self.stream.write(
+                f"\r{'█' * filled}{'░' * (30 - filled)} {done}/~{total} 行 rows  有误 bad "
+                f"{summary.bad_rows}  用时 {elapsed:5.0f}s  剩余 left ~{left:4.0f}s "
+            )
         else:
-            self.stream.write(f"[{done}/~{total} rows] 有误 bad {summary.bad_rows}, "
-                              f"可申报 eligible {summary.statuses['eligible']} ({elapsed:.1f} s, ~{left:.0f} s left)\n")
+            self.stream.write(
+                f"[{done}/~{total} rows] 有误 bad {summary.bad_rows}, "
+                f"可申报 eligible {summary.statuses['eligible']} ({elapsed:.1f} s, ~{left:.0f} s left)\n"
+            )
         self.stream.flush()
 
     def done(self, summary) -> None:  # type: ignore[no-untyped-def]
@@ -97,10 +141,22 @@ def _interrupted(signum, frame) -> None:  # type: ignore[no-untyped-def]
     raise KeyboardInterrupt
 
 
-def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issued_on, policy_file,  # type: ignore[no-untyped-def]
-                out_dir: Path | None, columns: Path | None, jobs: int, exclusion_list: Path | None,
-                ledger_url: str | None, engine: str | None = None, db_table: str | None = None,
-                bundles: bool | None = None, into: str | None = None) -> None:
+def match_table(
+    table_path: str,
+    settings: tuple[str, ...],
+    as_json: bool,
+    issued_on,
+    policy_file,  # type: ignore[no-untyped-def]
+    out_dir: Path | None,
+    columns: Path | None,
+    jobs: int,
+    exclusion_list: Path | None,
+    ledger_url: str | None,
+    engine: str | None = None,
+    db_table: str | None = None,
+    bundles: bool | None = None,
+    into: str | None = None,
+) -> None:
     import json
 
     from zzcbec_docs.calculator.table_match import TableOptions, run_table
@@ -113,8 +169,10 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
 
     engine = engine or "duckdb"
     if engine not in ENGINES and not engine.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-        raise UsageError(f"未知的引擎“{engine}”；可用：duckdb、python、spark 或 postgresql://… 连接串",
-                         f"unknown engine {engine!r}; use duckdb, python, spark or a postgresql:// URL")
+        raise UsageError(
+            f"未知的引擎“{engine}”；可用：duckdb、python、spark 或 postgresql://… 连接串",
+            f"unknown engine {engine!r}; use duckdb, python, spark or a postgresql:// URL",
+        )
     postgres = engine not in ENGINES
     if db_table and not postgres:
         raise UsageError("--table 只用于 --engine postgresql://…", "--table applies to --engine postgresql://… only")
@@ -136,20 +194,39 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
         open_ledger(ledger_url, upgrade=False).engine.dispose()  # reachable? (each worker opens its own)
     progress = TableProgress(sys.stderr, sys.stderr.isatty())
     if engine == "python" and Path(table_path).suffix.lower() == ".parquet":
-        raise UsageError("--engine python 只读 .csv/.xlsx；Parquet 请用 duckdb", "--engine python reads .csv/.xlsx only; "
-                         "use duckdb for Parquet")
+        raise UsageError(
+            "--engine python 只读 .csv/.xlsx；Parquet 请用 duckdb",
+            "--engine python reads .csv/.xlsx only; use duckdb for Parquet",
+        )
     previous = signal.signal(signal.SIGTERM, _interrupted)  # `kill`: stop the workers, leave no partial file
     try:
         if engine == "python":
             table = Table(Path(table_path), mapping, policy)
-            summary = run_table(table, policy, TableOptions(out_dir=out_dir, jobs=jobs, exclusion_list=excluded,
-                                                            ledger_url=ledger_url), progress=progress)
+            summary = run_table(
+                table,
+                policy,
+                TableOptions(out_dir=out_dir, jobs=jobs, exclusion_list=excluded, ledger_url=ledger_url),
+                progress=progress,
+            )
         else:
             from zzcbec_docs.sqlmatch.run import SqlOptions, run_engine
 
-            summary = run_engine(engine, table_path, db_table, into, policy, SqlOptions(
-                out_dir=out_dir, jobs=jobs, exclusion_list=excluded, ledger_url=ledger_url, bundles=bundles,
-                columns_map=mapping), progress=progress)
+            summary = run_engine(
+                engine,
+                table_path,
+                db_table,
+                into,
+                policy,
+                SqlOptions(
+                    out_dir=out_dir,
+                    jobs=jobs,
+                    exclusion_list=excluded,
+                    ledger_url=ledger_url,
+                    bundles=bundles,
+                    columns_map=mapping,
+                ),
+                progress=progress,
+            )
     finally:
         signal.signal(signal.SIGTERM, previous)
     progress.done(summary)
@@ -159,40 +236,66 @@ def match_table(table_path: str, settings: tuple[str, ...], as_json: bool, issue
         click.echo(f"…… 共 {summary.bad_rows} 行有误，详见 / all bad rows in {out_dir / 'errors.csv'}", err=True)
     s = summary.statuses
     if as_json:
-        click.echo(json.dumps({
-            "source": table_path, "rows": summary.rows, "bad_rows": summary.bad_rows,
-            "matched": summary.rows - summary.bad_rows, "statuses": s, "bundles": summary.bundles,
-            "total": f"{summary.amount:.2f}", "ledger": bool(ledger_url), "seconds": round(summary.seconds, 2),
-            "engine": engine.split("://")[0] if postgres else engine, "matches": summary.matches,
-            "peak_rss_mib": _peak_mib(),
-            "files": [str(Path(out_dir) / n) for n in getattr(summary, "files", ("matches.csv", "matches.xlsx", "errors.csv"))]
-            if out_dir else [], "cut": getattr(summary, "cut", 0), "into": into,
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "source": table_path,
+                    "rows": summary.rows,
+                    "bad_rows": summary.bad_rows,
+                    "matched": summary.rows - summary.bad_rows,
+                    "statuses": s,
+                    "bundles": summary.bundles,
+                    "total": f"{summary.amount:.2f}",
+                    "ledger": bool(ledger_url),
+                    "seconds": round(summary.seconds, 2),
+                    "engine": engine.split("://")[0] if postgres else engine,
+                    "matches": summary.matches,
+                    "peak_rss_mib": _peak_mib(),
+                    "files": [
+                        str(Path(out_dir) / n)
+                        for n in getattr(summary, "files", ("matches.csv", "matches.xlsx", "errors.csv"))
+                    ]
+                    if out_dir
+                    else [],
+                    "cut": getattr(summary, "cut", 0),
+                    "into": into,
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         lines = [
             f"企业年度 rows: {summary.rows}（匹配 matched {summary.rows - summary.bad_rows}，有误 bad {summary.bad_rows}）",
             f"可申报 eligible {s['eligible']}，暂不符合 not eligible {s['not_eligible']}，信息不足 undecided "
             f"{s['undecided']}，按现行政策 referred {s['referred']}，不在支持范围 excluded {s['excluded']}",
             f"预填申报材料 bundles: {summary.bundles}"
-            + (f"（{Path(out_dir) / 'bundles'}）" if out_dir else "") + "；测算金额合计 total "
+            + (f"（{Path(out_dir) / 'bundles'}）" if out_dir else "")
+            + "；测算金额合计 total "
             f"{fmt_yuan(summary.amount)}（以审核认定为准 / subject to review）"
             + ("；已计入台账 / the ledger's awards counted" if ledger_url else ""),
         ]
         files = getattr(summary, "files", ("matches.csv", "matches.xlsx"))
         if out_dir:
-            lines.append(f"结果 results: {', '.join(str(Path(out_dir) / n) for n in files if n != 'errors.csv')}"
-                         f"；用时 {summary.seconds:.1f} s")
+            lines.append(
+                f"结果 results: {', '.join(str(Path(out_dir) / n) for n in files if n != 'errors.csv')}"
+                f"；用时 {summary.seconds:.1f} s"
+            )
         if into:
             lines.append(f"结果已写回 results written to {into}；用时 {summary.seconds:.1f} s")
-        lines.append(f"引擎 engine: {engine.split('://')[0] if postgres else engine}；内存峰值 peak memory "
-                     f"{_peak_mib():,} MiB")
+        lines.append(
+            f"引擎 engine: {engine.split('://')[0] if postgres else engine}；内存峰值 peak memory {_peak_mib():,} MiB"
+        )
         if getattr(summary, "cut", 0):
-            lines.append(f"matches.xlsx 仅含前 {summary.matches - summary.cut:,} 行（Excel 每表上限 1,048,576 行），"
-                         f"其余 {summary.cut:,} 行见 matches.csv / matches.parquet / the sheet holds the first "
-                         f"{summary.matches - summary.cut:,} rows (Excel's limit); all rows are in matches.csv and .parquet")
+            lines.append(
+                f"matches.xlsx 仅含前 {summary.matches - summary.cut:,} 行（Excel 每表上限 1,048,576 行），"
+                f"其余 {summary.cut:,} 行见 matches.csv / matches.parquet / the sheet holds the first "
+                f"{summary.matches - summary.cut:,} rows (Excel's limit); all rows are in matches.csv and .parquet"
+            )
         if summary.bundles == 0 and getattr(summary, "bundles_skipped", False):
-            lines.append("未写预填申报材料（表格较大；需要时加 --bundles）/ no pre-filled bundles for a table this size "
-                         "(add --bundles)")
+            lines.append(
+                "未写预填申报材料（表格较大；需要时加 --bundles）/ no pre-filled bundles for a table this size "
+                "(add --bundles)"
+            )
         click.echo("\n".join(lines))
     if summary.bad_rows:
         raise Outcome(EXIT_FAIL)

@@ -42,16 +42,25 @@ def split_list(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
 bundles_argument = click.argument("bundles", nargs=-1, required=True, metavar="BUNDLE...")
 
 policy_option = click.option(
-    "--policy", "policy_file", metavar="ID|FILE", default=None, envvar="ZZCBEC_POLICY", show_envvar=True,
+    "--policy",
+    "policy_file",
+    metavar="ID|FILE",
+    default=None,
+    envvar="ZZCBEC_POLICY",
+    show_envvar=True,
     help="适用的政策：已安装政策的 id 或政策数据文件（zzcbec policy list）/ the policy: an installed id or a "
     "policy data file (default: the packaged draft; see `zzcbec policy list`).",
 )
 issued_on_option = click.option(
-    "--issued-on", type=IsoDate(), default=None,
+    "--issued-on",
+    type=IsoDate(),
+    default=None,
     help="政策印发日期，用于核验执行期（执行期条款）/ the issue date, to check the policy's term.",
 )
 exclusion_option = click.option(
-    "--exclusion-list", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--exclusion-list",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="享受E贸易核心功能集聚区政策的企业名单（每行一个统一社会信用代码，# 为注释）/ "
     "USCCs known to enjoy the E-trade core zone policies.",
 )
@@ -76,13 +85,20 @@ def load_policy_option(policy_file: str | Path | None, issued_on: dt.date | None
 
 
 ledger_option = click.option(
-    "--ledger", "ledger_url", default=None, envvar="ZZCBEC_LEDGER", show_envvar=True,
+    "--ledger",
+    "ledger_url",
+    default=None,
+    envvar="ZZCBEC_LEDGER",
+    show_envvar=True,
     help="奖励台账：SQLite 文件路径或 postgresql://用户@主机/数据库 / the award ledger: a SQLite file "
     "or postgresql://user@host/db",
 )
 
 actor_option = click.option(
-    "--actor", default=None, envvar="ZZCBEC_ACTOR", show_envvar=True,
+    "--actor",
+    default=None,
+    envvar="ZZCBEC_ACTOR",
+    show_envvar=True,
     help="经办人（记入台账）/ who does this, recorded in the ledger (default: the login name)",
 )
 
@@ -105,7 +121,9 @@ def require_ledger(url: str | None, *, upgrade: bool = True):  # type: ignore[no
     from zzcbec_docs.ledger import open_ledger
 
     if not url:
-        raise UsageError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+        raise UsageError(
+            "请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER"
+        )
     missing_ledger_file(url)
     return open_ledger(url, upgrade=upgrade)
 
@@ -116,22 +134,36 @@ def missing_ledger_file(url: str) -> None:
     from zzcbec_docs.ledger.store import normalise_url
 
     full = normalise_url(url)
-    if full.startswith("sqlite:///") and Path(full[len("sqlite:///"):]).parent.is_dir() \
-            and not Path(full[len("sqlite:///"):]).is_file():
-        path = full[len("sqlite:///"):]
-        raise LedgerUnavailable(f"台账文件不存在：{path}（新建请运行 zzcbec ledger init）",
-                                f"no ledger file at {path} (create one with `zzcbec ledger init`)")
+    if (
+        full.startswith("sqlite:///")
+        and Path(full[len("sqlite:///") :]).parent.is_dir()
+        and not Path(full[len("sqlite:///") :]).is_file()
+    ):
+        path = full[len("sqlite:///") :]
+        raise LedgerUnavailable(
+            f"台账文件不存在：{path}（新建请运行 zzcbec ledger init）",
+            f"no ledger file at {path} (create one with `zzcbec ledger init`)",
+        )
 
 
 issuer_profile_option = click.option(
-    "--issuer-profile", "issuer_profile", type=click.Path(dir_okay=False), default=None,
-    envvar="ZZCBEC_ISSUER_PROFILE", show_envvar=True,
+    "--issuer-profile",
+    "issuer_profile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="ZZCBEC_ISSUER_PROFILE",
+    show_envvar=True,
     help="发文机关配置 YAML（名称、代字、版头、版记；默认郑州市商务局）/ the issuer profile (default: 郑州市商务局)",
 )
 
 
-def build_service(policy_file: str | Path | None, issued_on: dt.date | None, exclusion_list: Path | None,
-                  issuer_profile: str | None = None, ledger: Any = None):  # type: ignore[no-untyped-def]
+def build_service(
+    policy_file: str | Path | None,
+    issued_on: dt.date | None,
+    exclusion_list: Path | None,
+    issuer_profile: str | None = None,
+    ledger: Any = None,
+):  # type: ignore[no-untyped-def]
     """The command's one service object: policy (with --issued-on), issuer profile and exclusion list
     read and checked first (exit 2 when one cannot be), the ledger added with `.with_ledger` once
     every other input was read, so that nothing is recorded before a bad input is refused."""
@@ -158,9 +190,11 @@ def writable_folder(path: Path | None, option: str = "--out") -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise UsageError(f"{option} {path}：输出目录无法写入（{exc.strerror or '不可写'}），未记录任何内容",
-                         f"{option} {path}: the folder cannot be written ({exc.strerror or 'not writable'}); "
-                         "nothing was recorded", file=str(path)) from None
+        raise UsageError(
+            f"{option} {path}：输出目录无法写入（{exc.strerror or '不可写'}），未记录任何内容",
+            f"{option} {path}: the folder cannot be written ({exc.strerror or 'not writable'}); nothing was recorded",
+            file=str(path),
+        ) from None
 
 
 def reading_ledger(url: str | None):  # type: ignore[no-untyped-def]

@@ -38,8 +38,10 @@ def show(clause: int | None, policy_file: str | None) -> None:
 
     p = load_policy_option(policy_file, None)
     if clause is not None and clause not in p.clauses:
-        raise UsageError(f"{p.full_title}没有第{clause}条；共有：{'、'.join(map(str, sorted(p.clauses)))}",
-                         f"the policy has no clause {clause}; it has {', '.join(map(str, sorted(p.clauses)))}")
+        raise UsageError(
+            f"{p.full_title}没有第{clause}条；共有：{'、'.join(map(str, sorted(p.clauses)))}",
+            f"the policy has no clause {clause}; it has {', '.join(map(str, sorted(p.clauses)))}",
+        )
     click.echo(show_policy(p, clause))
 
 
@@ -51,8 +53,13 @@ def _short(v: object) -> str:
 @policy.command()
 @click.argument("old", metavar="OLD_ID|FILE")
 @click.argument("new", metavar="NEW_ID|FILE")
-@click.option("--bundles", "bundles_dir", type=click.Path(exists=True, path_type=Path), default=None,
-              help="再看这些材料的核定结果会怎样变化 / and which decisions of these bundles change")
+@click.option(
+    "--bundles",
+    "bundles_dir",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="再看这些材料的核定结果会怎样变化 / and which decisions of these bundles change",
+)
 def diff(old: str, new: str, bundles_dir: Path | None) -> None:
     """两份政策文件的差异 / every number, word or rule that changed between two policy files."""
     from zzcbec_docs.calculator.policy_view import diff as diff_policy
@@ -80,14 +87,18 @@ def diff(old: str, new: str, bundles_dir: Path | None) -> None:
         if ra.valid != rb.valid:  # a clause removed, a fact added: the bundle no longer fits (or now fits)
             changed += 1
             why = (rb.errors or ra.errors)[0]
-            click.echo(f"  {src}: {'有效 valid' if ra.valid else '无效 invalid'} → {'有效 valid' if rb.valid else '无效 invalid'}"
-                       f"（{why.path}: {why.zh}）")
+            click.echo(
+                f"  {src}: {'有效 valid' if ra.valid else '无效 invalid'} → {'有效 valid' if rb.valid else '无效 invalid'}"
+                f"（{why.path}: {why.zh}）"
+            )
             continue
         if not ra.valid:
             continue
         for da, db in zip(ra.decisions, rb.decisions, strict=True):
             if (da.status, da.amount) != (db.status, db.amount):
                 changed += 1
-                click.echo(f"  {src} {a.cite(da.clause)}: {da.status} {fmt_yuan(da.amount)} → {db.status} {fmt_yuan(db.amount)}")
+                click.echo(
+                    f"  {src} {a.cite(da.clause)}: {da.status} {fmt_yuan(da.amount)} → {db.status} {fmt_yuan(db.amount)}"
+                )
     if not changed:
         click.echo("  （无 / none）")

@@ -77,8 +77,15 @@ def resolve_case(service, target: str, bundle, *, actor: str, with_review: bool 
 @exclusion_option
 @issued_on_option
 @policy_option
-def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, as_json: bool,  # type: ignore[no-untyped-def]
-           exclusion_list, issued_on, policy_file) -> None:
+def submit(
+    bundles: tuple[str, ...],
+    ledger_url: str | None,
+    actor: str | None,
+    as_json: bool,  # type: ignore[no-untyped-def]
+    exclusion_list,
+    issued_on,
+    policy_file,
+) -> None:
     """提交：把申报材料登记为案件 / record each bundle as a case and print its id.
 
     A case is the bundle's content, not its bytes: the same content again (other formatting,
@@ -103,26 +110,41 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
             continue
         c = sub.case
         if as_json:
-            click.echo(json.dumps({"source": src, "created": sub.created, "case": c.as_dict(),
-                                   "check": sub.result.as_dict()}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {"source": src, "created": sub.created, "case": c.as_dict(), "check": sub.result.as_dict()},
+                    ensure_ascii=False,
+                )
+            )
             continue
         state = "新案件 new case" if sub.created else "内容相同，沿用原案件 same content: the existing case"
-        click.echo(f"✓ {c.id}  {src}  {c.applicant_name}  {c.uscc}  {c.district}  {c.year}年度  {state}  "
-                   f"[{status(c.status)} {c.status}]  {fmt_yuan(c.total) if c.total is not None else '—'}")
+        click.echo(
+            f"✓ {c.id}  {src}  {c.applicant_name}  {c.uscc}  {c.district}  {c.year}年度  {state}  "
+            f"[{status(c.status)} {c.status}]  {fmt_yuan(c.total) if c.total is not None else '—'}"
+        )
         for w in sub.result.warnings:
-            if w.code in ("already_awarded_bundle", "revoked_award", "competition_near_name",
-                          "competition_same_name"):
+            if w.code in ("already_awarded_bundle", "revoked_award", "competition_near_name", "competition_same_name"):
                 click.echo(f"    ! {w.message} / {w.message_en}")
     finish(code, unreadable)
 
 
 @click.command()
 @click.argument("target", metavar="CASE_OR_BUNDLE")
-@click.option("--record", "record_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="审核记录 YAML/JSON（审核人、核实数据、意见、结论）/ the review record")
+@click.option(
+    "--record",
+    "record_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="审核记录 YAML/JSON（审核人、核实数据、意见、结论）/ the review record",
+)
 @click.option("--unit", default=None, help="审核单位，如 金水区商务局 / the reviewing office")
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="写出审核意见书的目录 / write the opinion here")
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="写出审核意见书的目录 / write the opinion here",
+)
 @click.option("--format", "formats", default="docx,pdf", show_default=True, help="docx,pdf")
 @ledger_option
 @actor_option
@@ -130,8 +152,19 @@ def submit(bundles: tuple[str, ...], ledger_url: str | None, actor: str | None, 
 @issued_on_option
 @policy_option
 @issuer_profile_option
-def review(target: str, record_path: Path, unit: str | None, out_dir: Path | None, formats: str,  # type: ignore[no-untyped-def]
-           ledger_url: str | None, actor: str | None, exclusion_list, issued_on, policy_file, issuer_profile) -> None:
+def review(
+    target: str,
+    record_path: Path,
+    unit: str | None,
+    out_dir: Path | None,
+    formats: str,  # type: ignore[no-untyped-def]
+    ledger_url: str | None,
+    actor: str | None,
+    exclusion_list,
+    issued_on,
+    policy_file,
+    issuer_profile,
+) -> None:
     """审核：记录审核结论并出具审核意见书 / record a review of a case (or of a bundle, submitted first).
 
     The latest review decides: reject awards nothing; approve/partial award what the verified
@@ -154,10 +187,14 @@ def review(target: str, record_path: Path, unit: str | None, out_dir: Path | Non
     outcome = service.review(case_id, record, actor=who)
     c = outcome.case
     if not outcome.recorded:
-        click.echo(f"  该审核记录已登记为审核 #{outcome.review_id}，未重复记录 / this review was already recorded "
-                   f"as review #{outcome.review_id}: nothing new recorded")
-    click.echo(f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
-               f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]")
+        click.echo(
+            f"  该审核记录已登记为审核 #{outcome.review_id}，未重复记录 / this review was already recorded "
+            f"as review #{outcome.review_id}: nothing new recorded"
+        )
+    click.echo(
+        f"✓ 审核 review #{outcome.review_id}  案件 case {c.id}  {c.applicant_name}  "
+        f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]"
+    )
     for d in outcome.result.decisions:
         click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
     for w in outcome.result.warnings:
@@ -176,15 +213,20 @@ def case() -> None:
 
 
 @case.command(name="list")
-@click.option("--status", type=click.Choice(["submitted", "reviewed", "approved", "rejected", "awarded", "revoked"]),
-              default=None, help="状态 / status")
+@click.option(
+    "--status",
+    type=click.Choice(["submitted", "reviewed", "approved", "rejected", "awarded", "revoked"]),
+    default=None,
+    help="状态 / status",
+)
 @click.option("--district", default=None, help="区县 / district")
 @click.option("--uscc", default=None, help="统一社会信用代码 / applicant")
 @click.option("--year", type=int, default=None, help="申报年度 / year")
 @ledger_option
 @json_option
-def list_(status: str | None, district: str | None, uscc: str | None, year: int | None, ledger_url: str | None,
-          as_json: bool) -> None:
+def list_(
+    status: str | None, district: str | None, uscc: str | None, year: int | None, ledger_url: str | None, as_json: bool
+) -> None:
     """列出案件 / list the cases."""
     from zzcbec_docs.cli.table import pad, width
     from zzcbec_docs.money import fmt_yuan
@@ -196,10 +238,22 @@ def list_(status: str | None, district: str | None, uscc: str | None, year: int 
         for c in cases:
             click.echo(json.dumps(c.as_dict(), ensure_ascii=False))
         return
-    table = [["案件 case", "状态 status", "统一社会信用代码", "申请单位", "区县", "年度", "金额", "提交时间（北京时间）"]]
+    table = [
+        ["案件 case", "状态 status", "统一社会信用代码", "申请单位", "区县", "年度", "金额", "提交时间（北京时间）"]
+    ]
     for c in cases:
-        table.append([c.id, f"{STATUS_ZH[c.status]} {c.status}", c.uscc, c.applicant_name, c.district, str(c.year),
-                      fmt_yuan(c.total) if c.total is not None else "—", cn_datetime(c.submitted_at)])
+        table.append(
+            [
+                c.id,
+                f"{STATUS_ZH[c.status]} {c.status}",
+                c.uscc,
+                c.applicant_name,
+                c.district,
+                str(c.year),
+                fmt_yuan(c.total) if c.total is not None else "—",
+                cn_datetime(c.submitted_at),
+            ]
+        )
     widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         click.echo("  ".join(pad(x, w, right=i == 6) for i, (x, w) in enumerate(zip(r, widths, strict=True))))
@@ -225,33 +279,78 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, is
     result = service.case_result(case_id)
     c = d.case
     if as_json:
-        click.echo(json.dumps({
-            "case": c.as_dict(), "check": result.as_dict(),
-            "reviews": [{"id": r.id, "reviewer": r.reviewer, "unit": r.unit, "conclusion": r.conclusion,
-                         "reviewed_on": r.reviewed_on.isoformat(), "remarks": r.remarks,
-                         "verified": [{"clause": v.clause, "competition_name": v.competition_name,
-                                       "facts": dict(v.facts)} for v in r.verified],
-                         "total": None if r.total is None else f"{r.total:.2f}", "record_file": r.record_file,
-                         "record_sha256": r.record_sha256, "actor": r.actor, "at": r.created_at} for r in d.reviews],
-            "notices": [{"number": n.number, "issuer": n.issuer, "issued_on": n.issued_on, "total": f"{n.total:.2f}",
-                         "revoked": n.revoked, "revocation_reason": n.revocation_reason, "reissue_of": n.reissue_of,
-                         "awards": [{"clause": x.clause, "competition_name": x.competition_name,
-                                     "amount": f"{x.amount:.2f}"} for x in n.lines]} for n in d.notices],
-            "attachments": [{"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size} for a in d.attachments],
-            "events": [{"kind": e.kind, "actor": e.actor, "at": e.at, "address": e.address, **e.detail}
-                       for e in d.events],
-        }, ensure_ascii=False, default=str))
+        click.echo(
+            json.dumps(
+                {
+                    "case": c.as_dict(),
+                    "check": result.as_dict(),
+                    "reviews": [
+                        {
+                            "id": r.id,
+                            "reviewer": r.reviewer,
+                            "unit": r.unit,
+                            "conclusion": r.conclusion,
+                            "reviewed_on": r.reviewed_on.isoformat(),
+                            "remarks": r.remarks,
+                            "verified": [
+                                {"clause": v.clause, "competition_name": v.competition_name, "facts": dict(v.facts)}
+                                for v in r.verified
+                            ],
+                            "total": None if r.total is None else f"{r.total:.2f}",
+                            "record_file": r.record_file,
+                            "record_sha256": r.record_sha256,
+                            "actor": r.actor,
+                            "at": r.created_at,
+                        }
+                        for r in d.reviews
+                    ],
+                    "notices": [
+                        {
+                            "number": n.number,
+                            "issuer": n.issuer,
+                            "issued_on": n.issued_on,
+                            "total": f"{n.total:.2f}",
+                            "revoked": n.revoked,
+                            "revocation_reason": n.revocation_reason,
+                            "reissue_of": n.reissue_of,
+                            "awards": [
+                                {
+                                    "clause": x.clause,
+                                    "competition_name": x.competition_name,
+                                    "amount": f"{x.amount:.2f}",
+                                }
+                                for x in n.lines
+                            ],
+                        }
+                        for n in d.notices
+                    ],
+                    "attachments": [
+                        {"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size} for a in d.attachments
+                    ],
+                    "events": [
+                        {"kind": e.kind, "actor": e.actor, "at": e.at, "address": e.address, **e.detail}
+                        for e in d.events
+                    ],
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
         return
-    click.echo(f"案件 case {c.id}  [{STATUS_ZH[c.status]} {c.status}]  {c.applicant_name}  {c.uscc}  {c.district}  "
-               f"{c.year}年度  {fmt_yuan(c.total) if c.total is not None else '—'}")
+    click.echo(
+        f"案件 case {c.id}  [{STATUS_ZH[c.status]} {c.status}]  {c.applicant_name}  {c.uscc}  {c.district}  "
+        f"{c.year}年度  {fmt_yuan(c.total) if c.total is not None else '—'}"
+    )
     click.echo(f"  内容 content SHA-256 {c.content_sha256}；提交 {cn_datetime(c.submitted_at)} by {c.submitted_by}")
     click.echo(render_result(result))
     if d.reviews:
         click.echo("  审核 reviews:")
         for r in d.reviews:
-            click.echo(f"    #{r.id} {r.reviewed_on} {r.reviewer}{'（' + r.unit + '）' if r.unit else ''}  "
-                       f"{r.conclusion_zh} {r.conclusion}  {fmt_yuan(r.total) if r.total is not None else '—'}"
-                       f"{'  ' + r.remarks if r.remarks else ''}")
+            click.echo(
+                f"    #{r.id} {r.reviewed_on} {r.reviewer}{'（' + r.unit + '）' if r.unit else ''}  "
+                f"{r.conclusion_zh} {r.conclusion}  {fmt_yuan(r.total) if r.total is not None else '—'}"
+                f"{'  ' + r.remarks if r.remarks else ''}"
+            )
     if d.notices:
         click.echo("  通知 notices:")
         for n in d.notices:
@@ -264,9 +363,14 @@ def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, is
             click.echo(f"    #{a.id} {a.name}  {a.size} B  SHA-256 {a.sha256}")
     click.echo("  经过 history:")
     for e in d.events:
-        extra = {k: v for k, v in e.detail.items() if k in ("number", "conclusion", "total", "reason", "source",
-                                                            "reissue_of", "reviewer", "content_sha256") and v}
+        extra = {
+            k: v
+            for k, v in e.detail.items()
+            if k in ("number", "conclusion", "total", "reason", "source", "reissue_of", "reviewer", "content_sha256")
+            and v
+        }
         where = f"  from {e.address}" if e.address else ""
-        click.echo(f"    {cn_datetime(e.at)}  {event(e.kind)} {e.kind:<11}  {e.actor}{where}  "
-                   + "  ".join(f"{k}={v}" for k, v in extra.items()))
-
+        click.echo(
+            f"    {cn_datetime(e.at)}  {event(e.kind)} {e.kind:<11}  {e.actor}{where}  "
+            + "  ".join(f"{k}={v}" for k, v in extra.items())
+        )

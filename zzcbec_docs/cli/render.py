@@ -26,22 +26,38 @@ from zzcbec_docs.cli.sources import expand_sources, finish
 KINDS = ("application", "opinion", "notice")
 FORMATS = ("docx", "pdf")
 
-doc_option = click.option("--doc", "docs", default="application,opinion,notice", show_default=True,
-                          help="文书种类 / document kinds: application,opinion,notice")
-format_option = click.option("--format", "formats", default="docx,pdf", show_default=True,
-                             help="格式 / formats: docx,pdf")
-out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-                          help="输出目录 / output folder")
-issuer_option = click.option("--issuer", default=None,
-                             help="发文机关（默认取发文机关配置）/ issuing authority (default: the issuer profile's)")
-profile_option = click.option("--issuer-profile", "profile", type=click.Path(dir_okay=False), default=None,
-                              envvar="ZZCBEC_ISSUER_PROFILE", show_envvar=True,
-                              help="发文机关配置 YAML：版头、代字、抄送、印发机关、附注、字体（默认郑州市商务局）/ "
-                                   "issuer profile (default: 郑州市商务局)")
-number_option = click.option("--number", default=None, hidden=True,
-                             help="不再支持：编号由 award 给出 / no longer: numbers come from `award`")
-date_option = click.option("--date", "doc_date", type=IsoDate(), default=None,
-                           help="成文日期（默认今天）/ date of the notice (default: today)")
+doc_option = click.option(
+    "--doc",
+    "docs",
+    default="application,opinion,notice",
+    show_default=True,
+    help="文书种类 / document kinds: application,opinion,notice",
+)
+format_option = click.option(
+    "--format", "formats", default="docx,pdf", show_default=True, help="格式 / formats: docx,pdf"
+)
+out_option = click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出目录 / output folder"
+)
+issuer_option = click.option(
+    "--issuer", default=None, help="发文机关（默认取发文机关配置）/ issuing authority (default: the issuer profile's)"
+)
+profile_option = click.option(
+    "--issuer-profile",
+    "profile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="ZZCBEC_ISSUER_PROFILE",
+    show_envvar=True,
+    help="发文机关配置 YAML：版头、代字、抄送、印发机关、附注、字体（默认郑州市商务局）/ "
+    "issuer profile (default: 郑州市商务局)",
+)
+number_option = click.option(
+    "--number", default=None, hidden=True, help="不再支持：编号由 award 给出 / no longer: numbers come from `award`"
+)
+date_option = click.option(
+    "--date", "doc_date", type=IsoDate(), default=None, help="成文日期（默认今天）/ date of the notice (default: today)"
+)
 
 
 def environment_notes() -> list[str]:
@@ -66,9 +82,20 @@ def plan_workers(sources: int, documents: int, jobs: int) -> int:
     return min(cores, sources if sources > 1 else documents)
 
 
-def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[str], out_dir: Path,  # type: ignore[no-untyped-def]
-                review_path: Path | None, notice, exclusion_list: frozenset[str], ledger=None, jobs: int = 0,
-                workers=None) -> int:
+def render_many(
+    sources: list[str],
+    policy,
+    *,
+    kinds: list[str],
+    formats: list[str],
+    out_dir: Path,  # type: ignore[no-untyped-def]
+    review_path: Path | None,
+    notice,
+    exclusion_list: frozenset[str],
+    ledger=None,
+    jobs: int = 0,
+    workers=None,
+) -> int:
     """Render each bundle; a bad bundle is reported and skipped. Returns the exit code.
 
     The decisions are made once per bundle, counting the ledger when one is given; with a review,
@@ -85,8 +112,9 @@ def render_many(sources: list[str], policy, *, kinds: list[str], formats: list[s
 
     tune_for_rendering()
     review = load_review(review_path, policy) if review_path else None
-    job = _RenderJob(policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list,
-                     _same_applicant_year(sources))
+    job = _RenderJob(
+        policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list, _same_applicant_year(sources)
+    )
     if workers is None and jobs != 1:
         count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
         if count and len(sources) > 1:
@@ -170,6 +198,7 @@ def _name(job: _RenderJob, bundle, kind: str, fmt: str) -> str:  # type: ignore[
 @dataclass
 class _Decided:
     """One bundle, checked and decided: what its documents are made from."""
+
     bundle: object
     declared: object
     verified: object
@@ -205,28 +234,50 @@ def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Li
         history: tuple = ()
         organisers: tuple = ()
         if ledger is not None:
-            declared, view = ledger_check(bundle, policy, ledger, exclusion_list=exclusion_list,  # type: ignore[arg-type]
-                                          show_awarded=False)
+            declared, view = ledger_check(
+                bundle,
+                policy,
+                ledger,
+                exclusion_list=exclusion_list,  # type: ignore[arg-type]
+                show_awarded=False,
+            )
             history, organisers = view.history, view.organisers
         else:
             declared = decide_counting(bundle, policy, (), exclusion_list=exclusion_list)  # type: ignore[arg-type]
         verified, refusal = declared, None
         if review is not None:
             check_matches(review, bundle)  # type: ignore[arg-type]
-            facts = verified_facts([VerifiedClaim(k[0], k[1], v) for k, v in review.verified.items()], bundle,  # type: ignore[attr-defined]
-                                   file=review.source, policy=policy)  # type: ignore[attr-defined, arg-type]
-            verified = no_more_than_declared(declared, decide_counting(  # type: ignore[arg-type]
-                apply_verified(bundle, facts), policy, history, exclusion_list=exclusion_list,  # type: ignore[arg-type]
-                organisers=organisers))
+            facts = verified_facts(
+                [VerifiedClaim(k[0], k[1], v) for k, v in review.verified.items()],
+                bundle,  # type: ignore[attr-defined]
+                file=review.source,
+                policy=policy,
+            )  # type: ignore[attr-defined, arg-type]
+            verified = no_more_than_declared(
+                declared,
+                decide_counting(  # type: ignore[arg-type]
+                    apply_verified(bundle, facts),
+                    policy,
+                    history,
+                    exclusion_list=exclusion_list,  # type: ignore[arg-type]
+                    organisers=organisers,
+                ),
+            )
             refusal = contradiction(review.conclusion, verified)  # type: ignore[attr-defined]
             if review.conclusion == "reject":  # type: ignore[attr-defined]
                 verified = rejected(verified, review.remarks)  # type: ignore[attr-defined]
     except ZzcbecError as e:
         return EXIT_FAIL, [(True, f"✗ {src}: {e.message}")]
-    notes = [(False, f"  注意 / note: {w.message} / {w.message_en}") for w in declared.warnings
-             if w.code in ("ledger_counted", "already_awarded_bundle", "revoked_award")]
-    notes += [(False, f"  注意 / note: {w.message} / {w.message_en}") for w in verified.warnings  # type: ignore[attr-defined]
-              if w.code == "review_raises"]
+    notes = [
+        (False, f"  注意 / note: {w.message} / {w.message_en}")
+        for w in declared.warnings
+        if w.code in ("ledger_counted", "already_awarded_bundle", "revoked_award")
+    ]
+    notes += [
+        (False, f"  注意 / note: {w.message} / {w.message_en}")
+        for w in verified.warnings  # type: ignore[attr-defined]
+        if w.code == "review_raises"
+    ]
     return _Decided(bundle, declared, verified, refusal, notes)
 
 
@@ -237,8 +288,9 @@ def _refused(job: _RenderJob, src: str, decided: _Decided, kind: str) -> str | N
     if kind in ("opinion", "notice") and decided.refusal is not None:
         return f"✗ {src} {kind}: {review.source}: {decided.refusal[0]} / {decided.refusal[1]}"  # type: ignore[attr-defined]
     if kind == "notice" and review is not None and review.conclusion == "reject":  # type: ignore[attr-defined]
-        return (f"✗ {src} notice: 审核结论为不同意，不出具奖励通知书 / the review rejects the application: "
-                "no award notice")
+        return (
+            f"✗ {src} notice: 审核结论为不同意，不出具奖励通知书 / the review rejects the application: no award notice"
+        )
     return None
 
 
@@ -271,10 +323,18 @@ def _render_source(job: _RenderJob, src: str, decided: _Decided | tuple[int, Lin
         paths = []
         try:
             for fmt in job.formats:
-                _, data = make_document(kind, fmt, decided.bundle, job.policy,  # type: ignore[arg-type]
-                                           declared=decided.declared, verified=decided.verified,  # type: ignore[arg-type]
-                                           review=job.review, issuer=notice.issuer, date=notice.date,  # type: ignore[attr-defined]
-                                           profile=notice.profile)  # type: ignore[attr-defined]
+                _, data = make_document(
+                    kind,
+                    fmt,
+                    decided.bundle,
+                    job.policy,  # type: ignore[arg-type]
+                    declared=decided.declared,
+                    verified=decided.verified,  # type: ignore[arg-type]
+                    review=job.review,
+                    issuer=notice.issuer,
+                    date=notice.date,  # type: ignore[attr-defined]
+                    profile=notice.profile,
+                )  # type: ignore[attr-defined]
                 name = _name(job, decided.bundle, kind, fmt)
                 write_atomic(job.out_dir / name, data)
                 paths.append(job.out_dir / name)
@@ -286,8 +346,15 @@ def _render_source(job: _RenderJob, src: str, decided: _Decided | tuple[int, Lin
     return code, lines
 
 
-def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path,  # type: ignore[no-untyped-def]
-                    font_files: dict[str, str]) -> str | None:
+def _write_document(
+    html: str,
+    fmt: str,
+    bundle,
+    policy,
+    kind: str,
+    path: Path,  # type: ignore[no-untyped-def]
+    font_files: dict[str, str],
+) -> str | None:
     """In a worker: one file from its content, written as make_document writes it, with the fonts
     the command configured (the issuer profile's; the worker was forked before they were read);
     the error message, or None when written."""
@@ -304,8 +371,12 @@ def _write_document(html: str, fmt: str, bundle, policy, kind: str, path: Path, 
     return None
 
 
-def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Lines],  # type: ignore[no-untyped-def]
-                  workers) -> tuple[int, Lines]:
+def _render_split(
+    job: _RenderJob,
+    src: str,
+    decided: _Decided | tuple[int, Lines],  # type: ignore[no-untyped-def]
+    workers,
+) -> tuple[int, Lines]:
     """One bundle: checked, decided and its documents' content built here (process.documents.
     document_html, as make_document does) while the workers warm up; then they write the files
     (documents.render.write_format, as make_document does)."""
@@ -324,9 +395,17 @@ def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Line
             made.append((kind, refusal))
             continue
         try:
-            html = document_html(kind, decided.bundle, job.policy, declared=decided.declared,  # type: ignore[arg-type]
-                                 verified=decided.verified, review=job.review, issuer=notice.issuer,  # type: ignore[arg-type, attr-defined]
-                                 date=notice.date, profile=notice.profile)  # type: ignore[attr-defined]
+            html = document_html(
+                kind,
+                decided.bundle,
+                job.policy,
+                declared=decided.declared,  # type: ignore[arg-type]
+                verified=decided.verified,
+                review=job.review,
+                issuer=notice.issuer,  # type: ignore[arg-type, attr-defined]
+                date=notice.date,
+                profile=notice.profile,
+            )  # type: ignore[attr-defined]
         except ZzcbecError as e:
             made.append((kind, f"✗ {src} {kind}: {e.message}"))
             continue
@@ -362,8 +441,13 @@ def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Line
 @doc_option
 @format_option
 @out_option
-@click.option("--review", "review_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="审核记录 YAML / review record (for the opinion and the notice)")
+@click.option(
+    "--review",
+    "review_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="审核记录 YAML / review record (for the opinion and the notice)",
+)
 @issuer_option
 @profile_option
 @number_option
@@ -372,11 +456,29 @@ def _render_split(job: _RenderJob, src: str, decided: _Decided | tuple[int, Line
 @issued_on_option
 @policy_option
 @ledger_option
-@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="并行进程数（0 为全部核心）/ worker processes (0: every core; 1: none)")
-def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, review_path: Path | None,
-           issuer: str | None, profile: str | None, number: str | None, doc_date, exclusion_list: Path | None,  # type: ignore[no-untyped-def]
-           issued_on, policy_file: Path | None, ledger_url: str | None, jobs: int) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="并行进程数（0 为全部核心）/ worker processes (0: every core; 1: none)",
+)
+def render(
+    bundles: tuple[str, ...],
+    docs: str,
+    formats: str,
+    out_dir: Path,
+    review_path: Path | None,
+    issuer: str | None,
+    profile: str | None,
+    number: str | None,
+    doc_date,
+    exclusion_list: Path | None,  # type: ignore[no-untyped-def]
+    issued_on,
+    policy_file: Path | None,
+    ledger_url: str | None,
+    jobs: int,
+) -> None:
     """生成申报表、审核意见书、奖励通知书（DOCX 与 PDF）/ render the documents of bundles.
 
     The notice's 版头 and 版记 (发文机关标志, 代字, 抄送, 印发机关, 附注) come from the issuer profile.
@@ -422,9 +524,19 @@ def render(bundles: tuple[str, ...], docs: str, formats: str, out_dir: Path, rev
         for note in environment_notes():
             click.echo(f"注意 / note: {note}", err=True)
         ledger = reading_ledger(ledger_url)
-        code = render_many(sources, policy, kinds=kinds, formats=fmts, out_dir=out_dir, review_path=review_path,
-                           notice=notice, exclusion_list=excluded, ledger=ledger, jobs=jobs,
-                           workers=workers)
+        code = render_many(
+            sources,
+            policy,
+            kinds=kinds,
+            formats=fmts,
+            out_dir=out_dir,
+            review_path=review_path,
+            notice=notice,
+            exclusion_list=excluded,
+            ledger=ledger,
+            jobs=jobs,
+            workers=workers,
+        )
     finally:
         if workers is not None:
             workers.close()

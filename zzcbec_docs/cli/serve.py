@@ -21,20 +21,40 @@ from zzcbec_docs.errors import UsageError
 @ledger_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to listen on.")
 @click.option("--port", default=8000, type=click.IntRange(1, 65535), show_default=True)
-@click.option("--workers", default=1, type=click.IntRange(1, 64), show_default=True,
-              help="工作进程数 / worker processes.")
-@click.option("--demo", is_flag=True, help="演示：新建演示账号并导入 samples/ 中的案例（台账中已有非演示案件时拒绝）/ "
-              "demo accounts and cases (refused on a ledger holding other cases).")
-@click.option("--force-demo", is_flag=True, help="台账中已有案件时仍导入演示数据 / --demo even on a ledger holding cases.")
-@click.option("--proxy-headers/--no-proxy-headers", default=False,
-              help="信任反向代理的 X-Forwarded-Proto（HTTPS 时 Cookie 加 Secure）/ trust X-Forwarded-* from 127.0.0.1.")
+@click.option(
+    "--workers", default=1, type=click.IntRange(1, 64), show_default=True, help="工作进程数 / worker processes."
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="演示：新建演示账号并导入 samples/ 中的案例（台账中已有非演示案件时拒绝）/ "
+    "demo accounts and cases (refused on a ledger holding other cases).",
+)
+@click.option(
+    "--force-demo", is_flag=True, help="台账中已有案件时仍导入演示数据 / --demo even on a ledger holding cases."
+)
+@click.option(
+    "--proxy-headers/--no-proxy-headers",
+    default=False,
+    help="信任反向代理的 X-Forwarded-Proto（HTTPS 时 Cookie 加 Secure）/ trust X-Forwarded-* from 127.0.0.1.",
+)
 @policy_option
 @issued_on_option
 @exclusion_option
 @issuer_profile_option
-def serve(ledger_url: str | None, host: str, port: int, workers: int, demo: bool, force_demo: bool,  # type: ignore[no-untyped-def]
-          proxy_headers: bool,
-          policy_file, issued_on, exclusion_list, issuer_profile) -> None:
+def serve(
+    ledger_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    demo: bool,
+    force_demo: bool,  # type: ignore[no-untyped-def]
+    proxy_headers: bool,
+    policy_file,
+    issued_on,
+    exclusion_list,
+    issuer_profile,
+) -> None:
     """启动网上申报审核系统 / run the web desk.
 
     The desk decides as the command line does: under --policy (with --issued-on, else the policy
@@ -68,16 +88,27 @@ def serve(ledger_url: str | None, host: str, port: int, workers: int, demo: bool
             click.echo(line)
     # each worker builds the desk's one service object from these (desk.app.create_app_from_env)
     os.environ["ZZCBEC_LEDGER"] = ledger_url
-    given = {"ZZCBEC_POLICY": str(policy_file) if policy_file else None,
-             "ZZCBEC_ISSUED_ON": issued_on.isoformat() if issued_on else None,
-             "ZZCBEC_EXCLUSION_LIST": str(exclusion_list) if exclusion_list else None,
-             "ZZCBEC_ISSUER_PROFILE": str(issuer_profile) if issuer_profile else None}
+    given = {
+        "ZZCBEC_POLICY": str(policy_file) if policy_file else None,
+        "ZZCBEC_ISSUED_ON": issued_on.isoformat() if issued_on else None,
+        "ZZCBEC_EXCLUSION_LIST": str(exclusion_list) if exclusion_list else None,
+        "ZZCBEC_ISSUER_PROFILE": str(issuer_profile) if issuer_profile else None,
+    }
     for key, value in given.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
     click.echo(f"zzcbec desk: http://{host}:{port}/  ({workers} worker(s), ledger {shown_url(ledger.url)})", err=True)
-    uvicorn.run("zzcbec_docs.desk.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
-                server_header=False, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        "zzcbec_docs.desk.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
+        server_header=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )

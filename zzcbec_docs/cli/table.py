@@ -36,10 +36,15 @@ def render_result(r: CheckResult) -> str:
     for d in r.decisions:
         f = d.funding
         label = f"{d.clause}" + (f"·{d.competition_name}" if d.competition_name else "")
-        rows.append([
-            label, f"{STATUS_ZH[d.status]} {d.status}", fmt_yuan(d.amount),
-            fmt_yuan(f.city) if f else "—", fmt_yuan(f.local) if f else "—",
-        ])
+        rows.append(
+            [
+                label,
+                f"{STATUS_ZH[d.status]} {d.status}",
+                fmt_yuan(d.amount),
+                fmt_yuan(f.city) if f else "—",
+                fmt_yuan(f.local) if f else "—",
+            ]
+        )
     widths = [max(width(x) for x in col) for col in zip(head, *rows, strict=False)]
     right = [False, False, True, True, True]
     lines.append("    " + "  ".join(pad(h, w, rt) for h, w, rt in zip(head, widths, right, strict=False)))

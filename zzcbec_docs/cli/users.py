@@ -28,18 +28,41 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["enterprise", "reviewer", "bureau"]), required=True,
-              help="enterprise（企业）/ reviewer（区县审核）/ bureau（市商务局）")
+@click.option(
+    "--role",
+    type=click.Choice(["enterprise", "reviewer", "bureau"]),
+    required=True,
+    help="enterprise（企业）/ reviewer（区县审核）/ bureau（市商务局）",
+)
 @click.option("--uscc", default=None, help="企业账号绑定的统一社会信用代码 / an enterprise's USCC.")
-@click.option("--district", "districts", multiple=True, help="审核员负责的区县，可重复 / a reviewer's district (repeatable).")
-@click.option("--name", "display_name", default=None,
-              help="姓名（审核意见书的审核人）/ the person's name, as the review opinion signs it.")
-@click.option("--unit", default=None,
-              help="审核单位，默认由区县得出（如 金水区商务局）/ the reviewing office (default: from the district).")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（第一行）/ read the password from standard input.")
+@click.option(
+    "--district", "districts", multiple=True, help="审核员负责的区县，可重复 / a reviewer's district (repeatable)."
+)
+@click.option(
+    "--name",
+    "display_name",
+    default=None,
+    help="姓名（审核意见书的审核人）/ the person's name, as the review opinion signs it.",
+)
+@click.option(
+    "--unit",
+    default=None,
+    help="审核单位，默认由区县得出（如 金水区商务局）/ the reviewing office (default: from the district).",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="从标准输入读取密码（第一行）/ read the password from standard input."
+)
 @ledger_option
-def add(username: str, role: str, uscc: str | None, districts: tuple[str, ...], display_name: str | None,
-        unit: str | None, password_stdin: bool, ledger_url: str | None) -> None:
+def add(
+    username: str,
+    role: str,
+    uscc: str | None,
+    districts: tuple[str, ...],
+    display_name: str | None,
+    unit: str | None,
+    password_stdin: bool,
+    ledger_url: str | None,
+) -> None:
     """新增账号 / add an account."""
     from zzcbec_docs.desk.accounts import add_user
 
@@ -47,8 +70,16 @@ def add(username: str, role: str, uscc: str | None, districts: tuple[str, ...], 
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True, err=True)
-    user = add_user(_desk_ledger(ledger_url), username, role, password, uscc_code=uscc, districts=districts,
-                    name=display_name, unit=unit)
+    user = add_user(
+        _desk_ledger(ledger_url),
+        username,
+        role,
+        password,
+        uscc_code=uscc,
+        districts=districts,
+        name=display_name,
+        unit=unit,
+    )
     extra = "".join(f", {x}" for x in (user.name, user.unit) if x)
     click.echo(f"已新增 / added: {user.username} ({user.role}, {user.scope}{extra})")
 

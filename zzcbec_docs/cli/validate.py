@@ -27,16 +27,31 @@ def validate(bundles: tuple[str, ...], as_json: bool, policy_file: str | None) -
         if why is not None:
             if as_json:  # one line per input, in order; the message also goes to stderr
                 zh, _, en = why.partition(" / ")
-                click.echo(json.dumps({"source": src, "valid": False, "errors": [
-                    {"path": "/", "message": why, "message_zh": zh, "message_en": en}], "sha256": None},
-                    ensure_ascii=False))
+                click.echo(
+                    json.dumps(
+                        {
+                            "source": src,
+                            "valid": False,
+                            "errors": [{"path": "/", "message": why, "message_zh": zh, "message_en": en}],
+                            "sha256": None,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             continue
         bundle, problems, sha = validate_file(src, policy)
         if as_json:
-            click.echo(json.dumps({
-                "source": src, "valid": bundle is not None,
-                "errors": [p.as_dict() for p in problems], "sha256": sha,
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "source": src,
+                        "valid": bundle is not None,
+                        "errors": [p.as_dict() for p in problems],
+                        "sha256": sha,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         elif bundle is not None:
             click.echo(f"✓ {src}  有效 / valid")
         else:

@@ -13,8 +13,12 @@ from zzcbec_docs.cli.options import issuer_profile_option, ledger_option
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @ledger_option
-@click.option("--allow-unsigned", is_flag=True, default=False,
-              help="接受未签名的 PDF（出具时用了 --unsigned）/ accept PDFs issued with --unsigned")
+@click.option(
+    "--allow-unsigned",
+    is_flag=True,
+    default=False,
+    help="接受未签名的 PDF（出具时用了 --unsigned）/ accept PDFs issued with --unsigned",
+)
 @issuer_profile_option
 def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool, issuer_profile: str | None) -> None:
     """核验奖励通知书 / verify award notices (PDF or DOCX) against the ledger: every figure and name the
@@ -62,5 +66,7 @@ def _signature_line(sig) -> str:  # type: ignore[no-untyped-def]
 
     when = (sig.timestamp or sig.signed_at).astimezone(dt.timezone(dt.timedelta(hours=8)))
     stamp = "，时间戳" if sig.timestamp else ""
-    return (f"签名：完整，签名人 {sig.signer}，签名时间{stamp} {when:%Y-%m-%d %H:%M:%S}（北京时间） / signature: intact, "
-            f"signer {sig.signer}, {'timestamped' if sig.timestamp else 'signed'} at {when.isoformat()}")
+    return (
+        f"签名：完整，签名人 {sig.signer}，签名时间{stamp} {when:%Y-%m-%d %H:%M:%S}（北京时间） / signature: intact, "
+        f"signer {sig.signer}, {'timestamped' if sig.timestamp else 'signed'} at {when.isoformat()}"
+    )

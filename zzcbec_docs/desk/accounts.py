@@ -58,8 +58,9 @@ class TooManyAttempts(ZzcbecError):
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
-        super().__init__(f"登录失败次数过多，请 {retry_after} 秒后再试",
-                         f"too many failed sign-ins; try again in {retry_after} s")
+        super().__init__(
+            f"登录失败次数过多，请 {retry_after} 秒后再试", f"too many failed sign-ins; try again in {retry_after} s"
+        )
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,15 @@ def known_districts() -> tuple[str, ...]:
 
 
 def _row_user(row) -> User:  # type: ignore[no-untyped-def]
-    return User(row.username, row.role, row.uscc, tuple(json.loads(row.districts or "[]")), bool(row.disabled),
-                name=row.display_name or "", unit=row.unit or "")
+    return User(
+        row.username,
+        row.role,
+        row.uscc,
+        tuple(json.loads(row.districts or "[]")),
+        bool(row.disabled),
+        name=row.display_name or "",
+        unit=row.unit or "",
+    )
 
 
 # districts whose commerce office is not called 区/县/市商务局 (the development zones): the issuer
@@ -128,12 +136,23 @@ def default_unit(districts: tuple[str, ...] | list[str]) -> str:
     return f"{d}商务主管部门" if d.endswith(_ZONE_SUFFIXES) else f"{d}商务局"
 
 
-def add_user(ledger, username: str, role: str, password: str, *, uscc_code: str | None = None,  # type: ignore[no-untyped-def]
-             districts: tuple[str, ...] = (), actor: str = "cli", name: str | None = None,
-             unit: str | None = None) -> User:
+def add_user(
+    ledger,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    uscc_code: str | None = None,  # type: ignore[no-untyped-def]
+    districts: tuple[str, ...] = (),
+    actor: str = "cli",
+    name: str | None = None,
+    unit: str | None = None,
+) -> User:
     if not USERNAME.match(username):
-        raise ArgumentError(f"用户名“{username}”不合规：2–63 个字母、数字、点、下划线或连字符",
-                         f"user name {username!r}: 2-63 letters, digits, dots, underscores or hyphens")
+        raise ArgumentError(
+            f"用户名“{username}”不合规：2–63 个字母、数字、点、下划线或连字符",
+            f"user name {username!r}: 2-63 letters, digits, dots, underscores or hyphens",
+        )
     if role not in ROLES:
         raise ArgumentError(f"角色只能是 {'、'.join(ROLES)}", f"the role is one of {', '.join(ROLES)}")
     if len(password) < 10:
@@ -142,8 +161,10 @@ def add_user(ledger, username: str, role: str, password: str, *, uscc_code: str 
     if role == "enterprise":
         code = (uscc_code or "").strip().upper()
         if not uscc.is_valid(code):
-            raise ArgumentError(f"企业账号须绑定有效的统一社会信用代码（收到 {code!r}）",
-                             f"an enterprise account needs a valid USCC (got {code!r})")
+            raise ArgumentError(
+                f"企业账号须绑定有效的统一社会信用代码（收到 {code!r}）",
+                f"an enterprise account needs a valid USCC (got {code!r})",
+            )
     elif uscc_code:
         raise ArgumentError("只有企业账号绑定统一社会信用代码", "only enterprise accounts have a USCC")
     canon: list[str] = []
@@ -152,39 +173,68 @@ def add_user(ledger, username: str, role: str, password: str, *, uscc_code: str 
         for d in districts:
             c = DISTRICT_ALIASES.get(d.strip(), d.strip())
             if c not in allowed:
-                raise ArgumentError(f"未知的区县“{d}”；可用：{'、'.join(allowed)}",
-                                 f"unknown district {d!r}; known: {', '.join(allowed)}")
+                raise ArgumentError(
+                    f"未知的区县“{d}”；可用：{'、'.join(allowed)}",
+                    f"unknown district {d!r}; known: {', '.join(allowed)}",
+                )
             canon.append(c)
         if not canon:
-            raise ArgumentError("审核员账号须绑定至少一个区县（--district）",
-                             "a reviewer account needs at least one --district")
+            raise ArgumentError(
+                "审核员账号须绑定至少一个区县（--district）", "a reviewer account needs at least one --district"
+            )
     elif districts:
         raise ArgumentError("只有审核员账号绑定区县", "only reviewer accounts have districts")
     name = (name or "").strip()
     unit = (unit or "").strip() or (default_unit(canon) if role == "reviewer" else "")
     for label, value, en in (("姓名", name, "the name"), ("审核单位", unit, "the unit")):
         if len(value) > 60 or any(ord(ch) < 32 for ch in value):
-            raise ArgumentError(f"{label}至多 60 个字符，且不含控制字符", f"{en} is at most 60 characters, no control characters")
+            raise ArgumentError(
+                f"{label}至多 60 个字符，且不含控制字符", f"{en} is at most 60 characters, no control characters"
+            )
     if role == "reviewer" and not unit:
-        raise ArgumentError("审核员负责多个区县时，请用 --unit 写明审核单位（如 金水区商务局）",
-                            "a reviewer of several districts needs its unit (--unit, e.g. 金水区商务局)")
+        raise ArgumentError(
+            "审核员负责多个区县时，请用 --unit 写明审核单位（如 金水区商务局）",
+            "a reviewer of several districts needs its unit (--unit, e.g. 金水区商务局)",
+        )
     hashed = _hasher.hash(password)
     try:
         with ledger.transaction() as conn:
             # one account per name whatever its case: Ent-A and ent-a are the same person to a reader
-            if conn.execute(select(store.users.c.username).where(
-                    func.lower(store.users.c.username) == username.lower())).first() is not None:
-                raise AccountError(f"用户“{username}”已存在（用户名不区分大小写）",
-                                   f"user {username!r} already exists (user names ignore case)")
-            conn.execute(insert(store.users).values(
-                username=username, role=role, uscc=code, districts=json.dumps(canon, ensure_ascii=False),
-                password_hash=hashed, disabled=False, created_at=store.now_iso(), display_name=name or None,
-                unit=unit or None))
-            store.record(conn, actor, "user.add", username, {"role": role, "uscc": code, "districts": canon,
-                                                             "name": name, "unit": unit})
+            if (
+                conn.execute(
+                    select(store.users.c.username).where(func.lower(store.users.c.username) == username.lower())
+                ).first()
+                is not None
+            ):
+                raise AccountError(
+                    f"用户“{username}”已存在（用户名不区分大小写）",
+                    f"user {username!r} already exists (user names ignore case)",
+                )
+            conn.execute(
+                insert(store.users).values(
+                    username=username,
+                    role=role,
+                    uscc=code,
+                    districts=json.dumps(canon, ensure_ascii=False),
+                    password_hash=hashed,
+                    disabled=False,
+                    created_at=store.now_iso(),
+                    display_name=name or None,
+                    unit=unit or None,
+                )
+            )
+            store.record(
+                conn,
+                actor,
+                "user.add",
+                username,
+                {"role": role, "uscc": code, "districts": canon, "name": name, "unit": unit},
+            )
     except IntegrityError:
-        raise AccountError(f"用户“{username}”已存在（用户名不区分大小写）",
-                           f"user {username!r} already exists (user names ignore case)") from None
+        raise AccountError(
+            f"用户“{username}”已存在（用户名不区分大小写）",
+            f"user {username!r} already exists (user names ignore case)",
+        ) from None
     return User(username, role, code, tuple(canon), name=name, unit=unit)
 
 
@@ -247,18 +297,21 @@ def throttle(ledger, username: str, address: str | None) -> Throttle:  # type: i
     f = store.login_failures
     since = now - FAILURE_WINDOW
     with ledger.engine.connect() as conn:
-        pair = conn.execute(select(func.count(), func.min(f.c.at)).where(and_(
-            f.c.username == key, f.c.address == where, f.c.at > since))).one()
+        pair = conn.execute(
+            select(func.count(), func.min(f.c.at)).where(
+                and_(f.c.username == key, f.c.address == where, f.c.at > since)
+            )
+        ).one()
         account = conn.execute(select(func.count()).where(and_(f.c.username == key, f.c.at > since))).scalar_one()
-        spray = conn.execute(select(func.count(), func.min(f.c.at)).where(and_(
-            f.c.address == where, f.c.at > since))).one()
+        spray = conn.execute(
+            select(func.count(), func.min(f.c.at)).where(and_(f.c.address == where, f.c.at > since))
+        ).one()
     refuse = 0
     if pair[0] >= REFUSE_AFTER:
         refuse = max(refuse, int(pair[1] + FAILURE_WINDOW - now) + 1)
     if spray[0] >= ADDRESS_REFUSE_AFTER:
         refuse = max(refuse, int(spray[1] + FAILURE_WINDOW - now) + 1)
-    delay = max(_grown(pair[0], SLOW_AFTER), _grown(account, ACCOUNT_SLOW_AFTER),
-                _grown(spray[0], ADDRESS_SLOW_AFTER))
+    delay = max(_grown(pair[0], SLOW_AFTER), _grown(account, ACCOUNT_SLOW_AFTER), _grown(spray[0], ADDRESS_SLOW_AFTER))
     return Throttle(delay, refuse)
 
 
@@ -272,8 +325,14 @@ def check_throttle(ledger, username: str, address: str | None) -> float:  # type
     return t.delay
 
 
-def authenticate(ledger, username: str, password: str, address: str | None = None, *,  # type: ignore[no-untyped-def]
-                 checked: bool = False) -> User | None:
+def authenticate(
+    ledger,
+    username: str,
+    password: str,
+    address: str | None = None,
+    *,  # type: ignore[no-untyped-def]
+    checked: bool = False,
+) -> User | None:
     """The account if the password is right; None otherwise (unknown user and wrong password alike).
 
     Raises TooManyAttempts when the throttle refuses this address; waits out its delay here unless
@@ -295,8 +354,11 @@ def authenticate(ledger, username: str, password: str, address: str | None = Non
     with ledger.transaction() as conn:
         if ok:
             # the real user's success clears this address's count for the account; others' guesses stay counted
-            conn.execute(delete(store.login_failures).where(and_(
-                store.login_failures.c.username == key, store.login_failures.c.address == address_key(address))))
+            conn.execute(
+                delete(store.login_failures).where(
+                    and_(store.login_failures.c.username == key, store.login_failures.c.address == address_key(address))
+                )
+            )
             store.record(conn, row.username, "login", None, {}, address)
         else:
             conn.execute(delete(store.login_failures).where(store.login_failures.c.at < now - FAILURE_WINDOW))
@@ -314,9 +376,15 @@ def new_session(ledger, user: User) -> str:  # type: ignore[no-untyped-def]
     token = secrets.token_urlsafe(32)
     now = time.time()
     with ledger.transaction() as conn:
-        conn.execute(insert(store.sessions).values(
-            token_hash=_hash(token), username=user.username, created_at=now, expires_at=now + SESSION_SECONDS,
-            ended=False))
+        conn.execute(
+            insert(store.sessions).values(
+                token_hash=_hash(token),
+                username=user.username,
+                created_at=now,
+                expires_at=now + SESSION_SECONDS,
+                ended=False,
+            )
+        )
     return token
 
 
@@ -325,9 +393,18 @@ def session_user(ledger, token: str | None) -> User | None:  # type: ignore[no-u
         return None
     s, u = store.sessions, store.users
     with ledger.engine.connect() as conn:
-        row = conn.execute(select(u).join(s, s.c.username == u.c.username).where(and_(
-            s.c.token_hash == _hash(token), s.c.ended.is_(False), s.c.expires_at > time.time(),
-            u.c.disabled.is_(False)))).first()
+        row = conn.execute(
+            select(u)
+            .join(s, s.c.username == u.c.username)
+            .where(
+                and_(
+                    s.c.token_hash == _hash(token),
+                    s.c.ended.is_(False),
+                    s.c.expires_at > time.time(),
+                    u.c.disabled.is_(False),
+                )
+            )
+        ).first()
     return _row_user(row) if row else None
 
 

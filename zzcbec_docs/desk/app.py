@@ -60,8 +60,9 @@ log = logging.getLogger("zzcbec.desk")
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, zh: str, en: str, errors: list[dict] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, zh: str, en: str, errors: list[dict] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.status, self.zh, self.en, self.errors, self.headers = status, zh, en, errors, headers or {}
 
 
@@ -115,23 +116,42 @@ def jsonable(v: Any) -> Any:
 
 
 def case_summary(c: Any) -> dict[str, Any]:
-    return {"id": c.id, "uscc": c.uscc, "applicant": c.applicant_name, "district": c.district, "year": c.year,
-            "status": c.status, "total": fmt_amount(c.total) if c.total is not None else None}
+    return {
+        "id": c.id,
+        "uscc": c.uscc,
+        "applicant": c.applicant_name,
+        "district": c.district,
+        "year": c.year,
+        "status": c.status,
+        "total": fmt_amount(c.total) if c.total is not None else None,
+    }
 
 
 class Desk:
     """One desk: its ledger, policy, secret, templates and a small cache of made documents."""
 
-    def __init__(self, ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
-                 exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        ledger_url: str,
+        *,
+        policy_path: str | None = None,
+        issuer_profile: str | None = None,
+        exclusion_list: str | Path | frozenset[str] | None = None,
+        issued_on: dt.date | None = None,
+    ) -> None:
         from zzcbec_docs.ledger import open_ledger
         from zzcbec_docs.policy import load_policy
         from zzcbec_docs.process.service import Service
 
         # the one service object of this desk: every process call goes through it (its policy, with
         # the issue date of clause 18; its issuer profile; its exclusion list of clause 15)
-        service = Service.build(None, load_policy(policy_path), issuer_profile=issuer_profile,
-                                exclusion_list=exclusion_list, issued_on=issued_on)
+        service = Service.build(
+            None,
+            load_policy(policy_path),
+            issuer_profile=issuer_profile,
+            exclusion_list=exclusion_list,
+            issued_on=issued_on,
+        )
         self.ledger = open_ledger(ledger_url)
         self.service = service.with_ledger(self.ledger)
         store.ensure_tables(self.ledger)
@@ -139,13 +159,25 @@ class Desk:
         self.policy = self.service.policy
         self.issuer = self.service.issuer
         self.sections = forms.sections(self.policy)
-        self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
-                               autoescape=select_autoescape(default=True, default_for_string=True))
-        self.env.globals.update(STATUS_ZH=STATUS_ZH, CONCLUSION_ZH=CONCLUSION_ZH, DECISION_ZH=DECISION_ZH,
-                                EVENT_ZH=EVENT_ZH, ROLE_ZH=ROLE_ZH, NOTICE_ZH=NOTICE_ZH, cn_datetime=cn_datetime, cn_date=cn_date,
-                                fmt_yuan=yuan, in_words=in_words,
-                                policy=self.policy, ATTACHMENT_KINDS=forms.ATTACHMENT_KINDS,
-                                districts=accounts.known_districts())
+        self.env = Environment(
+            loader=FileSystemLoader(str(HERE / "templates")),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        self.env.globals.update(
+            STATUS_ZH=STATUS_ZH,
+            CONCLUSION_ZH=CONCLUSION_ZH,
+            DECISION_ZH=DECISION_ZH,
+            EVENT_ZH=EVENT_ZH,
+            ROLE_ZH=ROLE_ZH,
+            NOTICE_ZH=NOTICE_ZH,
+            cn_datetime=cn_datetime,
+            cn_date=cn_date,
+            fmt_yuan=yuan,
+            in_words=in_words,
+            policy=self.policy,
+            ATTACHMENT_KINDS=forms.ATTACHMENT_KINDS,
+            districts=accounts.known_districts(),
+        )
         self.env.filters["words"] = self.words
         self.documents: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
         self.documents_lock = threading.Lock()
@@ -159,9 +191,19 @@ class Desk:
         _process()
         import json
 
-        sample = json.dumps({"schema_version": "1.0", "year": 2026, "applicant": {
-            "name": "x", "uscc": "91410100MA46000016", "district": "金水区", "etrade_core_zone_policy": False},
-            "claims": [{"clause": 1, "facts": {"import_export": "1", "promotion_costs": "1"}}]}).encode()
+        sample = json.dumps(
+            {
+                "schema_version": "1.0",
+                "year": 2026,
+                "applicant": {
+                    "name": "x",
+                    "uscc": "91410100MA46000016",
+                    "district": "金水区",
+                    "etrade_core_zone_policy": False,
+                },
+                "claims": [{"clause": 1, "facts": {"import_export": "1", "promotion_costs": "1"}}],
+            }
+        ).encode()
         decide(parse_bundle(sample, "warm-up", policy=self.policy), self.policy)
 
     # ------------------------------------------------------------------ plumbing
@@ -169,8 +211,9 @@ class Desk:
         """A decision as the desk shows it: the ledger named as 奖励台账, never by its file or server."""
         from dataclasses import replace
 
-        warnings = tuple(replace(w, message=self.scrub(w.message), message_en=self.scrub(w.message_en))
-                         for w in result.warnings)
+        warnings = tuple(
+            replace(w, message=self.scrub(w.message), message_en=self.scrub(w.message_en)) for w in result.warnings
+        )
         return replace(result, warnings=warnings, source="desk" if "/" in str(result.source) else result.source)
 
     def words(self, text: Any) -> str:
@@ -183,15 +226,20 @@ class Desk:
         from zzcbec_docs.ledger.store import shown_url
         from zzcbec_docs.process.decide import ledger_name
 
-        for where in sorted({self.ledger.url, shown_url(self.ledger.url), ledger_name(self.ledger)},
-                            key=len, reverse=True):
+        for where in sorted(
+            {self.ledger.url, shown_url(self.ledger.url), ledger_name(self.ledger)}, key=len, reverse=True
+        ):
             if where:
-                text = text.replace(f"台账 {where}", "奖励台账").replace(f"the ledger {where}", "the ledger") \
+                text = (
+                    text.replace(f"台账 {where}", "奖励台账")
+                    .replace(f"the ledger {where}", "the ledger")
                     .replace(where, "奖励台账")
+                )
         return cli_words_out(text)
 
-    def audit(self, user: str, action: str, target: str | None = None, detail: dict | None = None,
-              address: str | None = None) -> None:
+    def audit(
+        self, user: str, action: str, target: str | None = None, detail: dict | None = None, address: str | None = None
+    ) -> None:
         with self.ledger.transaction() as conn:
             store.record(conn, user, action, target, detail, address)
 
@@ -280,9 +328,12 @@ def cli_words_out(text: str) -> str:
 
 
 def unreachable() -> HttpError:
-    return HttpError(503, "奖励台账暂时无法访问，请稍后重试；如持续出现，请联系系统管理员",
-                     "the award ledger cannot be reached just now; try again later, or tell the desk's administrator",
-                     headers={"Retry-After": "30"})
+    return HttpError(
+        503,
+        "奖励台账暂时无法访问，请稍后重试；如持续出现，请联系系统管理员",
+        "the award ledger cannot be reached just now; try again later, or tell the desk's administrator",
+        headers={"Retry-After": "30"},
+    )
 
 
 def from_library(exc: ZzcbecError, desk: Desk | None = None) -> HttpError:
@@ -294,10 +345,13 @@ def from_library(exc: ZzcbecError, desk: Desk | None = None) -> HttpError:
         return unreachable()
     p = _process()
     if isinstance(exc, p.AlreadyAwarded) and exc.revoked:  # the desk's way to re-issue is its own
-        return HttpError(409, f"该申报内容已奖励，文号 {exc.number}（已撤销）；如需重新出具，请在案件页面“重新出具”，"
-                         f"或在请求中以 reissue_of 写明所替代的 {exc.number}",
-                         f"this content was awarded as {exc.number} (revoked); to issue it again, re-issue it on the "
-                         f"case page, or name {exc.number} as reissue_of in the request")
+        return HttpError(
+            409,
+            f"该申报内容已奖励，文号 {exc.number}（已撤销）；如需重新出具，请在案件页面“重新出具”，"
+            f"或在请求中以 reissue_of 写明所替代的 {exc.number}",
+            f"this content was awarded as {exc.number} (revoked); to issue it again, re-issue it on the "
+            f"case page, or name {exc.number} as reissue_of in the request",
+        )
     scrub = desk.scrub if desk is not None else cli_words_out
     errors = None
     if isinstance(exc, BundleInvalid):
@@ -307,8 +361,9 @@ def from_library(exc: ZzcbecError, desk: Desk | None = None) -> HttpError:
     reasons = getattr(exc, "reasons", None)
     err = HttpError(status_of(exc), scrub(exc.zh), scrub(exc.en), errors)
     if reasons:
-        err.errors = (err.errors or []) + [{"path": "/", "message": scrub(str(r))} if not hasattr(r, "as_dict")
-                                           else r.as_dict() for r in reasons]
+        err.errors = (err.errors or []) + [
+            {"path": "/", "message": scrub(str(r))} if not hasattr(r, "as_dict") else r.as_dict() for r in reasons
+        ]
     if isinstance(exc, TooManyAttempts):
         err.headers = {"Retry-After": str(exc.retry_after)}
     return err
@@ -317,8 +372,9 @@ def from_library(exc: ZzcbecError, desk: Desk | None = None) -> HttpError:
 Handler = Callable[..., Awaitable[Response]]
 
 
-def route(action: str | None, *, write: bool = False, form: bool = False,
-          per_case: bool = False) -> Callable[[Handler], Handler]:
+def route(
+    action: str | None, *, write: bool = False, form: bool = False, per_case: bool = False
+) -> Callable[[Handler], Handler]:
     """Wrap an endpoint: sign-in (401), Origin (403), CSRF for forms, the role's right (403; for a
     route on one case, `load_case` answers 404 first) and the library's errors mapped to statuses;
     never a traceback to the caller."""
@@ -333,17 +389,23 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
                 if action is not None and user is None:
                     raise HttpError(401, "请先登录", "sign in first")
                 if write and not origin_ok(request):
-                    raise HttpError(403, "请求来源不是本系统（Origin 不符）", "refused: the request's Origin is not this desk's")
+                    raise HttpError(
+                        403, "请求来源不是本系统（Origin 不符）", "refused: the request's Origin is not this desk's"
+                    )
                 if form and user is not None:
                     size = int(request.headers.get("content-length") or 0)
                     if size > MAX_FORM:
                         raise HttpError(413, "提交的内容过大", "the request is too large")
-                    data = await request.form(max_files=uploads.MAX_FILES, max_fields=400,
-                                              max_part_size=uploads.MAX_BUNDLE)
+                    data = await request.form(
+                        max_files=uploads.MAX_FILES, max_fields=400, max_part_size=uploads.MAX_BUNDLE
+                    )
                     request.state.form = data
                     if not accounts.csrf_ok(desk.secret, token or "", data.get("csrf")):  # type: ignore[arg-type]
-                        raise HttpError(403, "表单已过期或不是本系统发出（CSRF 校验失败），请刷新页面后重试",
-                                        "the form's CSRF token is missing or wrong; reload the page and try again")
+                        raise HttpError(
+                            403,
+                            "表单已过期或不是本系统发出（CSRF 校验失败），请刷新页面后重试",
+                            "the form's CSRF token is missing or wrong; reload the page and try again",
+                        )
                 if action is not None and not per_case:
                     authz.authorize(user, action)
                 from zzcbec_docs.ledger.cases import acting_from
@@ -366,21 +428,40 @@ def route(action: str | None, *, write: bool = False, form: bool = False,
             except ZzcbecError as exc:
                 return error_response(request, desk, from_library(exc, desk), user)
             except StarletteHTTPException as exc:  # a form Starlette could not read (too many parts, …)
-                return error_response(request, desk, HttpError(
-                    422 if exc.status_code == 400 else exc.status_code, "表单内容无法读取或超出限制",
-                    f"the form cannot be read: {exc.detail}"), user)
+                return error_response(
+                    request,
+                    desk,
+                    HttpError(
+                        422 if exc.status_code == 400 else exc.status_code,
+                        "表单内容无法读取或超出限制",
+                        f"the form cannot be read: {exc.detail}",
+                    ),
+                    user,
+                )
             except (SQLAlchemyError, OSError) as exc:  # the database went away under a request
-                log.warning("desk: the ledger cannot be reached on %s %s: %s", request.method, request.url.path,
-                            type(exc).__name__)
+                log.warning(
+                    "desk: the ledger cannot be reached on %s %s: %s",
+                    request.method,
+                    request.url.path,
+                    type(exc).__name__,
+                )
                 return error_response(request, desk, unreachable(), user)
             except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback to callers
                 name = type(exc).__name__
                 if name in ("MultiPartException", "ClientDisconnect"):
-                    return error_response(request, desk, HttpError(422, "表单内容无法读取或超出限制",
-                                                                   f"the form cannot be read: {exc}"), user)
+                    return error_response(
+                        request,
+                        desk,
+                        HttpError(422, "表单内容无法读取或超出限制", f"the form cannot be read: {exc}"),
+                        user,
+                    )
                 log.exception("desk: unexpected error on %s %s", request.method, request.url.path)
-                return error_response(request, desk, HttpError(
-                    500, "系统内部错误，已记录，请稍后重试", "internal error; it has been logged"), user)
+                return error_response(
+                    request,
+                    desk,
+                    HttpError(500, "系统内部错误，已记录，请稍后重试", "internal error; it has been logged"),
+                    user,
+                )
 
         endpoint.__name__ = fn.__name__
         endpoint.action = action  # type: ignore[attr-defined]  # read by the tests of the matrix
@@ -421,8 +502,12 @@ def parse_json_object(raw: bytes, what: str) -> dict[str, Any]:
     text = decode_text(raw, what, BundleError) if raw.strip() else "{}"
     data = plain_numbers(parse_text(text, what, BundleError, "json"), what, BundleError)
     if not isinstance(data, dict):
-        raise HttpError(422, f"{what}应为 JSON 对象", f"{what}: a JSON object is expected",
-                        [Problem("/", "应为 JSON 对象", "a JSON object is expected").as_dict()])
+        raise HttpError(
+            422,
+            f"{what}应为 JSON 对象",
+            f"{what}: a JSON object is expected",
+            [Problem("/", "应为 JSON 对象", "a JSON object is expected").as_dict()],
+        )
     return data
 
 
@@ -454,8 +539,9 @@ async def _sign_in(request: Request, desk: Desk, username: str, password: str, *
         raise HttpError(401, "用户名或密码错误", "wrong user name or password")
     token = await run_in_threadpool(accounts.new_session, desk.ledger, found)
     if json_reply:
-        resp: Response = JSONResponse({"username": found.username, "role": found.role, "uscc": found.uscc,
-                                       "districts": list(found.districts)})
+        resp: Response = JSONResponse(
+            {"username": found.username, "role": found.role, "uscc": found.uscc, "districts": list(found.districts)}
+        )
     else:
         resp = RedirectResponse(landing(found), status_code=303)
     resp.set_cookie(COOKIE, token, max_age=accounts.SESSION_SECONDS, **cookie_args(request))
@@ -484,16 +570,23 @@ def _list(desk: Desk, user: User, status: str | None = None) -> list:
 async def api_cases(request: Request, desk: Desk, user: User) -> Response:
     status = request.query_params.get("status") or None
     if status is not None and status not in STATUS_ZH:
-        raise HttpError(422, f"状态只能是 {'、'.join(STATUS_ZH)}", f"status is one of {', '.join(STATUS_ZH)}",
-                        [Problem("?status", f"未知状态“{status[:40]}”", f"unknown status {status[:40]!r}").as_dict()])
+        raise HttpError(
+            422,
+            f"状态只能是 {'、'.join(STATUS_ZH)}",
+            f"status is one of {', '.join(STATUS_ZH)}",
+            [Problem("?status", f"未知状态“{status[:40]}”", f"unknown status {status[:40]!r}").as_dict()],
+        )
     cases = await run_in_threadpool(_list, desk, user, status)
     return JSONResponse([case_summary(c) for c in cases])
 
 
 def _submit(desk: Desk, user: User, bundle: Any, attachments: dict[str, bytes] | None, address: str | None):  # type: ignore[no-untyped-def]
     if bundle.applicant.uscc != user.uscc:
-        raise HttpError(403, f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
-                        f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}")
+        raise HttpError(
+            403,
+            f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
+            f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}",
+        )
     # the process appends the case's own events (submitted / resubmitted, who, when) in its transaction
     return desk.service.submit(bundle, actor=user.username, attachments=attachments)
 
@@ -506,29 +599,47 @@ async def api_submit(request: Request, desk: Desk, user: User) -> Response:
     bundle = parse_bundle(raw, "request", fmt, policy=desk.policy)
     if bundle.attachments:
         # the desk records only attachments it received and hashed itself; a JSON body cannot carry them
-        raise HttpError(422, "通过接口提交的申报材料不能声明附件：附件请在申报页面上传（由本系统计算 SHA-256），"
-                        "或去掉 attachments 后提交", "a bundle submitted through the API cannot declare attachments: "
-                        "upload them on the application page (the desk hashes them), or leave attachments out",
-                        [Problem("/attachments", "附件须在申报页面上传", "attachments are uploaded on the "
-                                 "application page").as_dict()])
+        raise HttpError(
+            422,
+            "通过接口提交的申报材料不能声明附件：附件请在申报页面上传（由本系统计算 SHA-256），"
+            "或去掉 attachments 后提交",
+            "a bundle submitted through the API cannot declare attachments: "
+            "upload them on the application page (the desk hashes them), or leave attachments out",
+            [
+                Problem(
+                    "/attachments", "附件须在申报页面上传", "attachments are uploaded on the application page"
+                ).as_dict()
+            ],
+        )
     sub = await run_in_threadpool(_submit, desk, user, bundle, None, client_address(request))
-    body = {"id": sub.case.id, "status": sub.case.status, "created": sub.created,
-            "check": desk.shown(sub.result).as_dict()}
+    body = {
+        "id": sub.case.id,
+        "status": sub.case.status,
+        "created": sub.created,
+        "check": desk.shown(sub.result).as_dict(),
+    }
     return JSONResponse(body, status_code=201 if sub.created else 200)
 
 
 def case_json(desk: Desk, detail: Any, user: User) -> dict[str, Any]:
     result = desk.shown(desk.service.case_result(detail.case.id))
     out = case_summary(detail.case)
-    out.update({
-        "content_sha256": detail.case.content_sha256, "submitted_at": detail.case.submitted_at,
-        "submitted_by": detail.case.submitted_by, "policy_id": detail.case.policy_id,
-        "bundle": jsonable(getattr(detail.bundle, "raw", None) or {}), "check": result.as_dict(),
-        "reviews": jsonable(detail.reviews),
-        "notices": [{**jsonable(n), "total": fmt_amount(n.total)} for n in detail.notices],
-        "attachments": [{"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size}
-                        for a in getattr(detail, "attachments", ())],
-    })
+    out.update(
+        {
+            "content_sha256": detail.case.content_sha256,
+            "submitted_at": detail.case.submitted_at,
+            "submitted_by": detail.case.submitted_by,
+            "policy_id": detail.case.policy_id,
+            "bundle": jsonable(getattr(detail.bundle, "raw", None) or {}),
+            "check": result.as_dict(),
+            "reviews": jsonable(detail.reviews),
+            "notices": [{**jsonable(n), "total": fmt_amount(n.total)} for n in detail.notices],
+            "attachments": [
+                {"id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size}
+                for a in getattr(detail, "attachments", ())
+            ],
+        }
+    )
     out["awards"] = [n for n in out["notices"] if isinstance(n, dict)]
     if user.role != "bureau":
         out["events"] = []
@@ -544,8 +655,12 @@ async def api_case(request: Request, desk: Desk, user: User) -> Response:
 
 
 def state_key(detail: Any) -> tuple:
-    return (detail.case.status, len(detail.reviews), len(detail.notices),
-            tuple(str(jsonable(n)) for n in detail.notices))
+    return (
+        detail.case.status,
+        len(detail.reviews),
+        len(detail.notices),
+        tuple(str(jsonable(n)) for n in detail.notices),
+    )
 
 
 @route("case.view", per_case=True)
@@ -556,9 +671,14 @@ async def api_document(request: Request, desk: Desk, user: User) -> Response:
     detail = await load_case(request, desk, user, f"doc.{kind}")
     name, data = await run_in_threadpool(desk.document, detail.case.id, kind, fmt, state_key(detail))
     media = "application/pdf" if fmt == "pdf" else uploads.KINDS["docx"]
-    return Response(data, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"{kind}.{fmt}\"; filename*=UTF-8''{quote(name)}",
-        "Cache-Control": "private, no-store"})
+    return Response(
+        data,
+        media_type=media,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{kind}.{fmt}\"; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _verified(data: Any, bundle: Any, policy: Any) -> tuple:
@@ -575,19 +695,28 @@ def _verified(data: Any, bundle: Any, policy: Any) -> tuple:
     claimed = {(c.clause, c.competition_name if c.clause == 11 else None) for c in bundle.claims}
     out, seen = [], set()
     for i, item in enumerate(data):
-        if not isinstance(item, dict) or not isinstance(item.get("clause"), int) or not isinstance(item.get("facts"), dict):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("clause"), int)
+            or not isinstance(item.get("facts"), dict)
+        ):
             raise unprocessable(f"/verified/{i}", "每项核实数据应为 {clause, facts}", "each item is {clause, facts}")
         n = item["clause"]
         comp = item.get("competition_name") if n == 11 else None
         if (n, comp) not in claimed:
-            raise unprocessable(f"/verified/{i}/clause", f"材料未申报第 {n} 条" + (f"（{comp}）" if comp else ""),
-                                f"the bundle does not claim clause {n}")
+            raise unprocessable(
+                f"/verified/{i}/clause",
+                f"材料未申报第 {n} 条" + (f"（{comp}）" if comp else ""),
+                f"the bundle does not claim clause {n}",
+            )
         if (n, comp) in seen:
             raise unprocessable(f"/verified/{i}", f"条款 {n} 的核实数据重复", f"clause {n} is verified twice")
         seen.add((n, comp))
         partial = contract(policy).partial
         if n not in partial:
-            raise unprocessable(f"/verified/{i}/clause", f"政策没有可核定金额的第 {n} 条", f"the policy has no award clause {n}")
+            raise unprocessable(
+                f"/verified/{i}/clause", f"政策没有可核定金额的第 {n} 条", f"the policy has no award clause {n}"
+            )
         found = schema.errors(SCHEMA, item["facts"], using=partial[n], prefix=("verified", i, "facts"))
         if found:
             raise HttpError(422, found[0][1], found[0][2], [Problem(*f).as_dict() for f in found])
@@ -601,15 +730,21 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
     p = _process()
     conclusion = data.get("conclusion")
     if conclusion not in CONCLUSION_ZH:
-        raise unprocessable("/conclusion", "请选择审核结论：同意、部分同意或不同意",
-                            "choose the conclusion: approve, partial or reject")
+        raise unprocessable(
+            "/conclusion", "请选择审核结论：同意、部分同意或不同意", "choose the conclusion: approve, partial or reject"
+        )
     remarks = data.get("remarks", "")
     if not isinstance(remarks, str) or len(remarks) > 4000:
-        raise unprocessable("/remarks", "审核意见应为不超过 4000 字的文字", "remarks is text of at most 4000 characters")
+        raise unprocessable(
+            "/remarks", "审核意见应为不超过 4000 字的文字", "remarks is text of at most 4000 characters"
+        )
     if conclusion in ("reject", "partial") and not remarks.strip():
         # the enterprise is told why: a rejection (or a partial approval) without a reason is not recorded
-        raise unprocessable("/remarks", f"审核结论为“{CONCLUSION_ZH[conclusion]}”时，请在审核意见中写明理由",
-                            f"a conclusion of {conclusion} needs its reason in the remarks")
+        raise unprocessable(
+            "/remarks",
+            f"审核结论为“{CONCLUSION_ZH[conclusion]}”时，请在审核意见中写明理由",
+            f"a conclusion of {conclusion} needs its reason in the remarks",
+        )
     reviewed_on = None
     if data.get("reviewed_on") is not None:
         try:
@@ -620,8 +755,14 @@ def _review(desk: Desk, user: User, detail: Any, data: dict[str, Any], address: 
     # the opinion names the reviewer's own unit (a district bureau, from the account; the city's review:
     # the issuer profile's 审核单位) and the reviewer's name, not the login
     unit = user.unit or (desk.issuer.review_unit if user.role == "bureau" else None)
-    record = p.ReviewInput(reviewer=user.display_name, conclusion=conclusion, verified=verified, remarks=remarks,
-                           reviewed_on=reviewed_on, unit=unit)
+    record = p.ReviewInput(
+        reviewer=user.display_name,
+        conclusion=conclusion,
+        verified=verified,
+        remarks=remarks,
+        reviewed_on=reviewed_on,
+        unit=unit,
+    )
     return desk.service.review(detail.case.id, record, actor=user.username)
 
 
@@ -630,15 +771,29 @@ async def api_review(request: Request, desk: Desk, user: User) -> Response:
     detail = await load_case(request, desk, user, "case.review")
     data = parse_json_object(await json_body(request), "审核意见 / review")
     outcome = await run_in_threadpool(_review, desk, user, detail, data, client_address(request))
-    return JSONResponse({"id": detail.case.id, "review_id": outcome.review_id, "status": outcome.case.status,
-                         "total": fmt_amount(outcome.result.total), "check": desk.shown(outcome.result).as_dict()},
-                        status_code=201)
+    return JSONResponse(
+        {
+            "id": detail.case.id,
+            "review_id": outcome.review_id,
+            "status": outcome.case.status,
+            "total": fmt_amount(outcome.result.total),
+            "check": desk.shown(outcome.result).as_dict(),
+        },
+        status_code=201,
+    )
 
 
-def _award(desk: Desk, user: User, detail: Any, date: dt.date | None, address: str | None,  # type: ignore[no-untyped-def]
-           reissue_of: str | None = None):
-    return desk.service.award(detail.case.id, actor=user.username, date=date, reissue_of=reissue_of,
-                              require_review=True)
+def _award(
+    desk: Desk,
+    user: User,
+    detail: Any,
+    date: dt.date | None,
+    address: str | None,  # type: ignore[no-untyped-def]
+    reissue_of: str | None = None,
+):
+    return desk.service.award(
+        detail.case.id, actor=user.username, date=date, reissue_of=reissue_of, require_review=True
+    )
 
 
 def _date(data: dict[str, Any], key: str = "date") -> dt.date | None:
@@ -650,8 +805,11 @@ def _date(data: dict[str, Any], key: str = "date") -> dt.date | None:
             raise ValueError
         return dt.date.fromisoformat(v)
     except ValueError:
-        raise unprocessable(f"/{key}", f"日期应为 YYYY-MM-DD（收到 {str(v)[:20]!r}）",
-                            f"a date is written YYYY-MM-DD (got {str(v)[:20]!r})") from None
+        raise unprocessable(
+            f"/{key}",
+            f"日期应为 YYYY-MM-DD（收到 {str(v)[:20]!r}）",
+            f"a date is written YYYY-MM-DD (got {str(v)[:20]!r})",
+        ) from None
 
 
 @route("case.award", write=True, per_case=True)
@@ -660,10 +818,14 @@ async def api_award(request: Request, desk: Desk, user: User) -> Response:
     data = parse_json_object(await json_body(request), "奖励请求 / award")
     reissue_of = data.get("reissue_of")
     if reissue_of is not None and not isinstance(reissue_of, str):
-        raise unprocessable("/reissue_of", "reissue_of 应为被撤销通知的文号", "reissue_of is the revoked notice's number")
+        raise unprocessable(
+            "/reissue_of", "reissue_of 应为被撤销通知的文号", "reissue_of is the revoked notice's number"
+        )
     out = await run_in_threadpool(_award, desk, user, detail, _date(data), client_address(request), reissue_of)
-    return JSONResponse({"id": detail.case.id, "number": out.number, "total": fmt_amount(out.total),
-                         "status": out.case.status}, status_code=201)
+    return JSONResponse(
+        {"id": detail.case.id, "number": out.number, "total": fmt_amount(out.total), "status": out.case.status},
+        status_code=201,
+    )
 
 
 def _revoke(desk: Desk, user: User, detail: Any, number: str | None, reason: str, address: str | None):  # type: ignore[no-untyped-def]
@@ -675,8 +837,9 @@ def _revoke(desk: Desk, user: User, detail: Any, number: str | None, reason: str
             raise p.NotAwardable("该案件没有有效的奖励通知可撤销", "the case has no notice in force to revoke")
         number = numbers[-1]
     elif number not in numbers:
-        raise unprocessable("/number", f"通知书 {number} 不属于该案件或已撤销",
-                            f"notice {number} is not this case's or was revoked")
+        raise unprocessable(
+            "/number", f"通知书 {number} 不属于该案件或已撤销", f"notice {number} is not this case's or was revoked"
+        )
     return number, desk.service.revoke(number, reason=reason, actor=user.username)
 
 
@@ -698,12 +861,23 @@ async def api_revoke(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse({"id": detail.case.id, "number": number, "revoked": True}, status_code=201)
 
 
-def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profile: str | None = None,
-               exclusion_list: str | Path | frozenset[str] | None = None, issued_on: dt.date | None = None) -> Starlette:
+def create_app(
+    ledger_url: str,
+    *,
+    policy_path: str | None = None,
+    issuer_profile: str | None = None,
+    exclusion_list: str | Path | frozenset[str] | None = None,
+    issued_on: dt.date | None = None,
+) -> Starlette:
     from zzcbec_docs.desk import pages, verify_page, workday  # the HTML pages use the helpers above
 
-    desk = Desk(ledger_url, policy_path=policy_path, issuer_profile=issuer_profile, exclusion_list=exclusion_list,
-                issued_on=issued_on)
+    desk = Desk(
+        ledger_url,
+        policy_path=policy_path,
+        issuer_profile=issuer_profile,
+        exclusion_list=exclusion_list,
+        issued_on=issued_on,
+    )
     workday.start(desk)
     api = [
         Route("/api/login", api_login, methods=["POST"]),
@@ -717,7 +891,12 @@ def create_app(ledger_url: str, *, policy_path: str | None = None, issuer_profil
         Route("/api/cases/{case_id}/revoke", api_revoke, methods=["POST"]),
         Route("/verify/{code}", verify_page.verify_page, methods=["GET"]),  # public: the notice's QR code
     ]
-    routes = api + workday.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
+    routes = (
+        api
+        + workday.routes()
+        + pages.routes()
+        + [Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")]
+    )
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed, 500: _internal})
     app.state.desk = desk
     return SecurityHeaders(app)  # type: ignore[return-value]
@@ -735,8 +914,10 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "系统内部错误 / internal error"}, status_code=500)
 
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:
@@ -763,9 +944,13 @@ class SecurityHeaders:
         async def send_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 h = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                h += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
-                      (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
-                      (b"cross-origin-opener-policy", b"same-origin")]
+                h += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                ]
                 if not any(k.lower() == b"cache-control" for k, _ in h):
                     h.append((b"cache-control", b"no-store"))
                 if scope.get("scheme") == "https":
@@ -779,7 +964,9 @@ class SecurityHeaders:
         async def send_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + [
-                    (b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff")]
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
             await send(message)
 
         await resp(scope, receive, send_headers)
@@ -790,7 +977,10 @@ def create_app_from_env() -> Starlette:
     (ZZCBEC_LEDGER, ZZCBEC_POLICY, ZZCBEC_ISSUER_PROFILE, ZZCBEC_EXCLUSION_LIST, ZZCBEC_ISSUED_ON)."""
     logging.basicConfig(level=logging.INFO)
     issued = os.environ.get("ZZCBEC_ISSUED_ON") or None
-    return create_app(os.environ["ZZCBEC_LEDGER"], policy_path=os.environ.get("ZZCBEC_POLICY") or None,
-                      issuer_profile=os.environ.get("ZZCBEC_ISSUER_PROFILE") or None,
-                      exclusion_list=os.environ.get("ZZCBEC_EXCLUSION_LIST") or None,
-                      issued_on=dt.date.fromisoformat(issued) if issued else None)
+    return create_app(
+        os.environ["ZZCBEC_LEDGER"],
+        policy_path=os.environ.get("ZZCBEC_POLICY") or None,
+        issuer_profile=os.environ.get("ZZCBEC_ISSUER_PROFILE") or None,
+        exclusion_list=os.environ.get("ZZCBEC_EXCLUSION_LIST") or None,
+        issued_on=dt.date.fromisoformat(issued) if issued else None,
+    )

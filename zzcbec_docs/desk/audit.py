@@ -70,14 +70,19 @@ def what(kind: str, detail: dict[str, Any]) -> str:
     if kind == "returned":
         return f"理由：{d.get('reason', '')}"
     if kind == "corrected":
-        return (f"新内容 {str(d.get('content_sha256', ''))[:12]}…（原 {str(d.get('previous_content_sha256', ''))[:12]}…）"
-                + (f"，申报核定 {_yuan(d['total'])}" if d.get("total") else ""))
+        return (
+            f"新内容 {str(d.get('content_sha256', ''))[:12]}…（原 {str(d.get('previous_content_sha256', ''))[:12]}…）"
+            + (f"，申报核定 {_yuan(d['total'])}" if d.get("total") else "")
+        )
     if kind == "published":
-        return (f"{d.get('year', '')} 年度 {d.get('entries', '')} 家，合计 {_yuan(d.get('total', ''))}，"
-                f"公示期自 {d.get('start', '')} 起 {d.get('days', '')} 个工作日")
+        return (
+            f"{d.get('year', '')} 年度 {d.get('entries', '')} 家，合计 {_yuan(d.get('total', ''))}，"
+            f"公示期自 {d.get('start', '')} 起 {d.get('days', '')} 个工作日"
+        )
     if kind == "reviewed":
         return f"结论：{conclusions.get(d.get('conclusion'), d.get('conclusion', ''))}" + (
-            f"，核定 {_yuan(d['total'])}" if d.get("total") else "")
+            f"，核定 {_yuan(d['total'])}" if d.get("total") else ""
+        )
     if kind == "awarded":
         return f"{d.get('number', '')}，{_yuan(d.get('total', ''))}，成文日期 {d.get('issued_on', '')}"
     if kind == "revoked":
@@ -100,19 +105,49 @@ class Line:
     district: str = ""
 
     def row(self, words: dict[str, str]) -> list[str]:
-        return [str(self.id), beijing(self.at), self.at, self.actor, self.address or "",
-                words.get(self.kind, self.kind), self.kind, self.case_id or "", self.applicant, self.district,
-                what(self.kind, self.detail)]
+        return [
+            str(self.id),
+            beijing(self.at),
+            self.at,
+            self.actor,
+            self.address or "",
+            words.get(self.kind, self.kind),
+            self.kind,
+            self.case_id or "",
+            self.applicant,
+            self.district,
+            what(self.kind, self.detail),
+        ]
 
     def as_dict(self, words: dict[str, str]) -> dict[str, Any]:
-        return {"id": self.id, "at": self.at, "at_beijing": beijing(self.at), "actor": self.actor,
-                "address": self.address, "kind": self.kind, "kind_zh": words.get(self.kind, self.kind),
-                "case_id": self.case_id, "applicant": self.applicant, "district": self.district,
-                "what": what(self.kind, self.detail)}
+        return {
+            "id": self.id,
+            "at": self.at,
+            "at_beijing": beijing(self.at),
+            "actor": self.actor,
+            "address": self.address,
+            "kind": self.kind,
+            "kind_zh": words.get(self.kind, self.kind),
+            "case_id": self.case_id,
+            "applicant": self.applicant,
+            "district": self.district,
+            "what": what(self.kind, self.detail),
+        }
 
 
-COLUMNS = ["序号 id", "时间（北京时间）time", "时间（UTC）ISO time", "操作人 actor", "来源地址 address", "事项 event",
-           "事件代码 kind", "案件 case", "申请单位 applicant", "区县 district", "内容 detail"]
+COLUMNS = [
+    "序号 id",
+    "时间（北京时间）time",
+    "时间（UTC）ISO time",
+    "操作人 actor",
+    "来源地址 address",
+    "事项 event",
+    "事件代码 kind",
+    "案件 case",
+    "申请单位 applicant",
+    "区县 district",
+    "内容 detail",
+]
 
 
 def history(desk: Desk, detail: Any) -> list[dict[str, Any]]:
@@ -123,8 +158,7 @@ def history(desk: Desk, detail: Any) -> list[dict[str, Any]]:
     e = s.events
     with desk.ledger.engine.connect() as conn:
         rows = conn.execute(select(e).where(e.c.case_id == detail.case.id).order_by(e.c.id)).all()
-    return [Line(r.id, r.case_id, r.kind, r.actor, r.at, r.address, json.loads(r.detail)).as_dict(words)
-            for r in rows]
+    return [Line(r.id, r.case_id, r.kind, r.actor, r.at, r.address, json.loads(r.detail)).as_dict(words) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -145,20 +179,33 @@ def _date(params: Any, key: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise HttpError(422, f"“{key}”应为日期 YYYY-MM-DD", f"{key} is a date, YYYY-MM-DD",
-                        [Problem(f"?{key}", f"“{raw[:20]}”不是日期", f"{raw[:20]!r} is not a date").as_dict()]) from None
+        raise HttpError(
+            422,
+            f"“{key}”应为日期 YYYY-MM-DD",
+            f"{key} is a date, YYYY-MM-DD",
+            [Problem(f"?{key}", f"“{raw[:20]}”不是日期", f"{raw[:20]!r} is not a date").as_dict()],
+        ) from None
 
 
 def log_filters(params: Any) -> LogFilters:
     kind = params.get("kind") or None
     if kind is not None and kind not in event_words():
-        raise HttpError(422, f"未知事项“{kind[:40]}”", f"unknown event kind {kind[:40]!r}",
-                        [Problem("?kind", f"未知事项“{kind[:40]}”", f"unknown event kind {kind[:40]!r}").as_dict()])
+        raise HttpError(
+            422,
+            f"未知事项“{kind[:40]}”",
+            f"unknown event kind {kind[:40]!r}",
+            [Problem("?kind", f"未知事项“{kind[:40]}”", f"unknown event kind {kind[:40]!r}").as_dict()],
+        )
     page = (params.get("page") or "1").strip()
-    return LogFilters(actor=(params.get("actor") or "").strip()[:200] or None, kind=kind,
-                      district=(params.get("district") or "").strip()[:40] or None,
-                      case=(params.get("case") or "").strip()[:40] or None, since=_date(params, "since"),
-                      until=_date(params, "until"), page=int(page) if page.isdigit() and int(page) > 0 else 1)
+    return LogFilters(
+        actor=(params.get("actor") or "").strip()[:200] or None,
+        kind=kind,
+        district=(params.get("district") or "").strip()[:40] or None,
+        case=(params.get("case") or "").strip()[:40] or None,
+        since=_date(params, "since"),
+        until=_date(params, "until"),
+        page=int(page) if page.isdigit() and int(page) > 0 else 1,
+    )
 
 
 def _utc(d: dt.date) -> str:
@@ -198,8 +245,20 @@ def action_log(desk: Desk, f: LogFilters, *, limit: int | None = PER_PAGE) -> tu
     with desk.ledger.engine.connect() as conn:
         rows = conn.execute(q).all()
         total = conn.execute(count).scalar_one()
-    return [Line(r.id, r.case_id, r.kind, r.actor, r.at, r.address, json.loads(r.detail), r.applicant_name or "",
-                 r.district or "") for r in rows], int(total)
+    return [
+        Line(
+            r.id,
+            r.case_id,
+            r.kind,
+            r.actor,
+            r.at,
+            r.address,
+            json.loads(r.detail),
+            r.applicant_name or "",
+            r.district or "",
+        )
+        for r in rows
+    ], int(total)
 
 
 @route("audit.view")
@@ -207,8 +266,14 @@ async def api_log(request: Request, desk: Desk, user: User) -> Response:
     f = log_filters(request.query_params)
     lines, total = await run_in_threadpool(action_log, desk, f)
     words = event_words()
-    return JSONResponse({"items": [x.as_dict(words) for x in lines], "total": total, "page": f.page,
-                         "pages": max(1, math.ceil(total / PER_PAGE))})
+    return JSONResponse(
+        {
+            "items": [x.as_dict(words) for x in lines],
+            "total": total,
+            "page": f.page,
+            "pages": max(1, math.ceil(total / PER_PAGE)),
+        }
+    )
 
 
 @route("audit.view")
@@ -220,9 +285,19 @@ async def log_page(request: Request, desk: Desk, user: User) -> Response:
     lines, total = await run_in_threadpool(action_log, desk, f)
     words = event_words()
     kept = {k: v for k, v in request.query_params.items() if k != "page" and v}
-    return desk.page("log.html", request, user, status=error.status if error else 200, error=error,
-                     lines=[x.as_dict(words) for x in lines], total=total, f=f, words=words,
-                     pages=max(1, math.ceil(total / PER_PAGE)), query=urlencode(kept))
+    return desk.page(
+        "log.html",
+        request,
+        user,
+        status=error.status if error else 200,
+        error=error,
+        lines=[x.as_dict(words) for x in lines],
+        total=total,
+        f=f,
+        words=words,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        query=urlencode(kept),
+    )
 
 
 @route("audit.export")
@@ -242,8 +317,7 @@ async def log_export(request: Request, desk: Desk, user: User) -> Response:
 
     data = await run_in_threadpool(work)
     media = "text/csv; charset=utf-8" if fmt == "csv" else uploads.KINDS["xlsx"]
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename=\"action-log.{fmt}\""})
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="action-log.{fmt}"'})
 
 
 def routes() -> list[Route]:

@@ -30,9 +30,20 @@ from zzcbec_docs.desk.app import (
 from zzcbec_docs.desk.tables import xlsx_bytes
 from zzcbec_docs.errors import ZzcbecError
 
-PAYMENT_COLUMNS = ["序号 no.", "文号 notice", "成文日期 date", "收款单位 payee", "统一社会信用代码 USCC", "开户银行 bank",
-                   "银行账号 account", "区县 district", "条款 clauses", "奖励金额（元）amount", "市级承担（元）city share",
-                   "区县承担（元）district share"]
+PAYMENT_COLUMNS = [
+    "序号 no.",
+    "文号 notice",
+    "成文日期 date",
+    "收款单位 payee",
+    "统一社会信用代码 USCC",
+    "开户银行 bank",
+    "银行账号 account",
+    "区县 district",
+    "条款 clauses",
+    "奖励金额（元）amount",
+    "市级承担（元）city share",
+    "区县承担（元）district share",
+]
 
 
 # ---------------------------------------------------------------------- bulk award
@@ -58,18 +69,26 @@ async def api_bulk_award(request: Request, desk: Desk, user: User) -> Response:
     ids = _ids(data.get("cases"))
     date = _date(data)
     if date is None:
-        raise unprocessable("/date", "请给出发文日期（一次批量奖励用同一日期）", "give the date (one date for the whole batch)")
+        raise unprocessable(
+            "/date", "请给出发文日期（一次批量奖励用同一日期）", "give the date (one date for the whole batch)"
+        )
     out = await run_in_threadpool(_bulk, desk, user, ids, date)
-    return JSONResponse({"date": out.date.isoformat(), "total": f"{out.total:.2f}",
-                         "awarded": [x.as_dict() for x in out.awarded],
-                         "refused": [x.as_dict() for x in out.refused]})
+    return JSONResponse(
+        {
+            "date": out.date.isoformat(),
+            "total": f"{out.total:.2f}",
+            "awarded": [x.as_dict() for x in out.awarded],
+            "refused": [x.as_dict() for x in out.refused],
+        }
+    )
 
 
 @route("bulk.award")
 async def awards_page(request: Request, desk: Desk, user: User) -> Response:
     cases = await run_in_threadpool(_approved, desk)
-    return desk.page("awards.html", request, user, cases=cases, chosen=None, summary=None,
-                     today=dt.date.today().isoformat())
+    return desk.page(
+        "awards.html", request, user, cases=cases, chosen=None, summary=None, today=dt.date.today().isoformat()
+    )
 
 
 @route("bulk.award", write=True, form=True)
@@ -87,22 +106,48 @@ async def awards_post(request: Request, desk: Desk, user: User) -> Response:
         if not ids:
             raise unprocessable("/cases", "请至少选择一件审核同意的案件", "choose at least one approved case")
     except HttpError as exc:
-        return desk.page("awards.html", request, user, status=exc.status, cases=cases, chosen=None, summary=None,
-                         error=exc, today=str(form.get("date") or dt.date.today().isoformat()))
+        return desk.page(
+            "awards.html",
+            request,
+            user,
+            status=exc.status,
+            cases=cases,
+            chosen=None,
+            summary=None,
+            error=exc,
+            today=str(form.get("date") or dt.date.today().isoformat()),
+        )
     if action != "award":
         chosen = [c for c in cases if c.id in ids]
         total = sum((c.total or Decimal(0) for c in chosen), Decimal("0.00"))
-        return desk.page("awards.html", request, user, cases=cases, chosen=chosen, total=total, date=date,
-                         summary=None, today=date.isoformat())
+        return desk.page(
+            "awards.html",
+            request,
+            user,
+            cases=cases,
+            chosen=chosen,
+            total=total,
+            date=date,
+            summary=None,
+            today=date.isoformat(),
+        )
     try:
         summary = await run_in_threadpool(_bulk, desk, user, ids, date)
     except ZzcbecError as exc:
         error = from_library(exc)
-        return desk.page("awards.html", request, user, status=error.status, cases=cases, chosen=None,
-                         summary=None, error=error, today=date.isoformat())
+        return desk.page(
+            "awards.html",
+            request,
+            user,
+            status=error.status,
+            cases=cases,
+            chosen=None,
+            summary=None,
+            error=error,
+            today=date.isoformat(),
+        )
     cases = await run_in_threadpool(_approved, desk)
-    return desk.page("awards.html", request, user, cases=cases, chosen=None, summary=summary,
-                     today=date.isoformat())
+    return desk.page("awards.html", request, user, cases=cases, chosen=None, summary=summary, today=date.isoformat())
 
 
 # ---------------------------------------------------------------------- the 公示
@@ -116,22 +161,48 @@ def _publish(desk: Desk, user: User, year: int, start: dt.date, days: int, mask:
     total = sum((e.amount for e in entries), Decimal("0.00"))
     sha = hashlib.sha256(pdf).hexdigest()
     with desk.ledger.transaction() as conn:
-        new_id = conn.execute(insert(store.publications).values(
-            year=year, start=start.isoformat(), days=days, entries=len(entries), total=f"{total:.2f}", pdf=pdf,
-            docx=docx, sha256=sha, actor=user.username, created_at=store.now_iso())).inserted_primary_key[0]
+        new_id = conn.execute(
+            insert(store.publications).values(
+                year=year,
+                start=start.isoformat(),
+                days=days,
+                entries=len(entries),
+                total=f"{total:.2f}",
+                pdf=pdf,
+                docx=docx,
+                sha256=sha,
+                actor=user.username,
+                created_at=store.now_iso(),
+            )
+        ).inserted_primary_key[0]
         # the trail: the ledger's own event, not on one case
-        ledger_cases.add_event(conn, None, "published", user.username, {
-            "year": year, "start": start.isoformat(), "days": days, "entries": len(entries),
-            "total": f"{total:.2f}", "pdf_sha256": sha, "publication": int(new_id),
-            "cases": [e.number or e.uscc for e in entries]})
+        ledger_cases.add_event(
+            conn,
+            None,
+            "published",
+            user.username,
+            {
+                "year": year,
+                "start": start.isoformat(),
+                "days": days,
+                "entries": len(entries),
+                "total": f"{total:.2f}",
+                "pdf_sha256": sha,
+                "publication": int(new_id),
+                "cases": [e.number or e.uscc for e in entries],
+            },
+        )
     return {"id": int(new_id), "year": year, "entries": len(entries), "total": f"{total:.2f}", "sha256": sha}
 
 
 def _publications(desk: Desk) -> list[dict[str, Any]]:
     p = store.publications
     with desk.ledger.engine.connect() as conn:
-        rows = conn.execute(select(p.c.id, p.c.year, p.c.start, p.c.days, p.c.entries, p.c.total, p.c.sha256,
-                                   p.c.actor, p.c.created_at).order_by(p.c.id.desc())).all()
+        rows = conn.execute(
+            select(
+                p.c.id, p.c.year, p.c.start, p.c.days, p.c.entries, p.c.total, p.c.sha256, p.c.actor, p.c.created_at
+            ).order_by(p.c.id.desc())
+        ).all()
     return [{**r._mapping, "total": Decimal(r.total)} for r in rows]
 
 
@@ -158,8 +229,15 @@ async def api_publish(request: Request, desk: Desk, user: User) -> Response:
 @route("publicity.publish")
 async def publicity_page(request: Request, desk: Desk, user: User) -> Response:
     rows = await run_in_threadpool(_publications, desk)
-    return desk.page("publicity.html", request, user, publications=rows, year=dt.date.today().year,
-                     today=dt.date.today().isoformat(), done=request.query_params.get("published"))
+    return desk.page(
+        "publicity.html",
+        request,
+        user,
+        publications=rows,
+        year=dt.date.today().year,
+        today=dt.date.today().isoformat(),
+        done=request.query_params.get("published"),
+    )
 
 
 @route("publicity.publish", write=True, form=True)
@@ -173,8 +251,17 @@ async def publicity_post(request: Request, desk: Desk, user: User) -> Response:
     except (HttpError, ZzcbecError) as exc:
         err = from_library(exc) if isinstance(exc, ZzcbecError) else exc
         rows = await run_in_threadpool(_publications, desk)
-        return desk.page("publicity.html", request, user, status=err.status, error=err, publications=rows,
-                         year=dt.date.today().year, today=dt.date.today().isoformat(), done=None)
+        return desk.page(
+            "publicity.html",
+            request,
+            user,
+            status=err.status,
+            error=err,
+            publications=rows,
+            year=dt.date.today().year,
+            today=dt.date.today().isoformat(),
+            done=None,
+        )
     return RedirectResponse(f"/publicity?published={out['id']}", status_code=303)
 
 
@@ -194,8 +281,11 @@ async def publication_download(request: Request, desk: Desk, user: User) -> Resp
         raise HttpError(404, "没有这份公示", "no such publication")
     data = bytes(found.pdf if fmt == "pdf" else found.docx)
     media = "application/pdf" if fmt == "pdf" else uploads.KINDS["docx"]
-    return Response(data, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"publicity-{found.year}-{wanted}.{fmt}\""})
+    return Response(
+        data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="publicity-{found.year}-{wanted}.{fmt}"'},
+    )
 
 
 # ---------------------------------------------------------------------- the 拨付清单
@@ -203,15 +293,28 @@ def payment_rows(desk: Desk, year: int) -> list[list[str]]:
     pays = desk.service.payments(year)
     rows = []
     for i, p in enumerate(pays, start=1):
-        rows.append([str(i), p.number, p.issued_on, p.payee, p.uscc, p.bank, p.account, p.district,
-                     "、".join(f"第{desk.policy.clauses[n].numeral}条" for n in p.clauses), f"{p.amount:,.2f}",
-                     "待定" if p.city is None else f"{p.city:,.2f}",
-                     "待定" if p.local is None else f"{p.local:,.2f}"])
+        rows.append(
+            [
+                str(i),
+                p.number,
+                p.issued_on,
+                p.payee,
+                p.uscc,
+                p.bank,
+                p.account,
+                p.district,
+                "、".join(f"第{desk.policy.clauses[n].numeral}条" for n in p.clauses),
+                f"{p.amount:,.2f}",
+                "待定" if p.city is None else f"{p.city:,.2f}",
+                "待定" if p.local is None else f"{p.local:,.2f}",
+            ]
+        )
     total = sum((p.amount for p in pays), Decimal("0.00"))
     city = sum((p.city or Decimal(0) for p in pays), Decimal("0.00"))
     local = sum((p.local or Decimal(0) for p in pays), Decimal("0.00"))
-    rows.append(["合计 total", f"{len(pays)} 笔", "", "", "", "", "", "", "", f"{total:,.2f}", f"{city:,.2f}",
-                 f"{local:,.2f}"])
+    rows.append(
+        ["合计 total", f"{len(pays)} 笔", "", "", "", "", "", "", "", f"{total:,.2f}", f"{city:,.2f}", f"{local:,.2f}"]
+    )
     return rows
 
 
@@ -229,8 +332,11 @@ async def payment_export(request: Request, desk: Desk, user: User) -> Response:
     from zzcbec_docs.desk.app import client_address
 
     await run_in_threadpool(desk.audit, user.username, "payment.export", str(year), None, client_address(request))
-    return Response(data, media_type=uploads.KINDS["xlsx"], headers={
-        "Content-Disposition": f"attachment; filename=\"payments-{year}.xlsx\""})
+    return Response(
+        data,
+        media_type=uploads.KINDS["xlsx"],
+        headers={"Content-Disposition": f'attachment; filename="payments-{year}.xlsx"'},
+    )
 
 
 def routes() -> list[Route]:

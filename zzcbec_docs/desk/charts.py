@@ -20,9 +20,11 @@ def bars(title: str, rows: list[tuple[str, Decimal]], *, unit: str = "yuan", wid
     h = 34 + row_h * max(1, len(rows))
     top = max((v for _, v in rows), default=Decimal(0)) or Decimal(1)
     span = width - label_w - pad
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{h}" '
-           f'viewBox="0 0 {width} {h}" aria-label="{escape(title)}">',
-           f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="{h}" '
+        f'viewBox="0 0 {width} {h}" aria-label="{escape(title)}">',
+        f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>',
+    ]
     if not rows:
         out.append('<text x="0" y="50" font-size="13" fill="#666">暂无数据 / no data yet</text>')
     for i, (label, value) in enumerate(rows):
@@ -30,8 +32,10 @@ def bars(title: str, rows: list[tuple[str, Decimal]], *, unit: str = "yuan", wid
         w = int(span * (value / top)) if top else 0
         shown = f"{value:.0%}" if unit == "share" else _wan(value)
         out.append(f'<text x="{label_w - 6}" y="{y + 16}" font-size="13" text-anchor="end">{escape(label)}</text>')
-        out.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row_h - 8}" fill="{PALETTE[1]}">'
-                   f'<title>{escape(label)}: {escape(shown if unit == "share" else fmt_amount(value))}</title></rect>')
+        out.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1)}" height="{row_h - 8}" fill="{PALETTE[1]}">'
+            f"<title>{escape(label)}: {escape(shown if unit == 'share' else fmt_amount(value))}</title></rect>"
+        )
         out.append(f'<text x="{label_w + max(w, 1) + 6}" y="{y + 16}" font-size="12">{escape(shown)}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -42,16 +46,26 @@ def split_bar(title: str, city: Decimal, local: Decimal, width: int = 640) -> st
     total = city + local
     span = width - 20
     cw = int(span * (city / total)) if total else 0
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="96" '
-           f'viewBox="0 0 {width} 96" aria-label="{escape(title)}">',
-           f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" height="96" '
+        f'viewBox="0 0 {width} 96" aria-label="{escape(title)}">',
+        f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>',
+    ]
     if total:
-        out.append(f'<rect x="0" y="30" width="{cw}" height="26" fill="{PALETTE[0]}"><title>市级 {fmt_amount(city)}</title></rect>')
-        out.append(f'<rect x="{cw}" y="30" width="{span - cw}" height="26" fill="{PALETTE[1]}">'
-                   f'<title>区县（市）{fmt_amount(local)}</title></rect>')
-        out.append(f'<text x="0" y="78" font-size="13" fill="{PALETTE[0]}">市级 {_wan(city)}（{city / total:.0%}）</text>')
-        out.append(f'<text x="{span}" y="78" font-size="13" text-anchor="end" fill="{PALETTE[1]}">'
-                   f'区县（市）{_wan(local)}（{local / total:.0%}）</text>')
+        out.append(
+            f'<rect x="0" y="30" width="{cw}" height="26" fill="{PALETTE[0]}"><title>市级 {fmt_amount(city)}</title></rect>'
+        )
+        out.append(
+            f'<rect x="{cw}" y="30" width="{span - cw}" height="26" fill="{PALETTE[1]}">'
+            f"<title>区县（市）{fmt_amount(local)}</title></rect>"
+        )
+        out.append(
+            f'<text x="0" y="78" font-size="13" fill="{PALETTE[0]}">市级 {_wan(city)}（{city / total:.0%}）</text>'
+        )
+        out.append(
+            f'<text x="{span}" y="78" font-size="13" text-anchor="end" fill="{PALETTE[1]}">'
+            f"区县（市）{_wan(local)}（{local / total:.0%}）</text>"
+        )
     else:
         out.append('<text x="0" y="50" font-size="13" fill="#666">暂无数据 / no data yet</text>')
     out.append("</svg>")

@@ -47,35 +47,71 @@ def run_match(desk: Desk, user: User, data: bytes, filename: str) -> dict[str, A
         path.write_bytes(data)
         out = Path(tmp) / "out"
         table = Table(path, None, desk.policy)
-        summary = run_table(table, desk.policy, TableOptions(out_dir=out, jobs=1, ledger_url=desk.ledger.url,
-                                                                 exclusion_list=desk.service.exclusion_list))
+        summary = run_table(
+            table,
+            desk.policy,
+            TableOptions(out_dir=out, jobs=1, ledger_url=desk.ledger.url, exclusion_list=desk.service.exclusion_list),
+        )
         with open(out / "matches.csv", encoding="utf-8-sig", newline="") as fh:
             lines = list(csv.DictReader(fh))
         bundles = {p.stem: p.read_text(encoding="utf-8") for p in (out / "bundles").glob("*.yaml")}
-    errors = [{"row": e.row, "column": e.column, "header": e.header, "message": e.message}
-              for e in summary.first_errors]
+    errors = [
+        {"row": e.row, "column": e.column, "header": e.header, "message": e.message} for e in summary.first_errors
+    ]
     with desk.ledger.transaction() as conn:
-        match_id = int(conn.execute(insert(store.matches).values(
-            filename=name[:200], sha256=hashlib.sha256(data).hexdigest(), rows=summary.rows,
-            bad_rows=summary.bad_rows, errors=json.dumps(errors, ensure_ascii=False, default=str),
-            actor=user.username, created_at=store.now_iso())).inserted_primary_key[0])
+        match_id = int(
+            conn.execute(
+                insert(store.matches).values(
+                    filename=name[:200],
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    rows=summary.rows,
+                    bad_rows=summary.bad_rows,
+                    errors=json.dumps(errors, ensure_ascii=False, default=str),
+                    actor=user.username,
+                    created_at=store.now_iso(),
+                )
+            ).inserted_primary_key[0]
+        )
         seen: set[str] = set()
         values = []
         for ln in lines:
             key = f"{ln['uscc']}-{ln['year']}"
-            values.append({"match_id": match_id, "uscc": ln["uscc"], "name": ln["name"], "district": ln["district"],
-                           "year": int(ln["year"]), "clause": int(ln["clause"]), "status": ln["status"],
-                           "amount": ln["amount"] or "0.00", "city": ln["city"] or "", "local": ln["local"] or "",
-                           "gaps": ln["gaps"] or "", "missing": ln["missing"] or "", "notes": ln["notes"] or "",
-                           "bundle": bundles.get(key) if key not in seen else None})
+            values.append(
+                {
+                    "match_id": match_id,
+                    "uscc": ln["uscc"],
+                    "name": ln["name"],
+                    "district": ln["district"],
+                    "year": int(ln["year"]),
+                    "clause": int(ln["clause"]),
+                    "status": ln["status"],
+                    "amount": ln["amount"] or "0.00",
+                    "city": ln["city"] or "",
+                    "local": ln["local"] or "",
+                    "gaps": ln["gaps"] or "",
+                    "missing": ln["missing"] or "",
+                    "notes": ln["notes"] or "",
+                    "bundle": bundles.get(key) if key not in seen else None,
+                }
+            )
             seen.add(key)
         if values:
             conn.execute(insert(store.match_lines), values)
-        store.record(conn, user.username, "match.upload", name[:200],
-                     {"rows": summary.rows, "bad_rows": summary.bad_rows, "match": match_id})
-    return {"id": match_id, "rows": summary.rows, "bad_rows": summary.bad_rows, "errors": errors,
-            "eligible": sum(1 for v in values if v["status"] == "eligible"),
-            "total": f"{sum((Decimal(v['amount']) for v in values if v['status'] == 'eligible'), Decimal('0.00')):.2f}"}
+        store.record(
+            conn,
+            user.username,
+            "match.upload",
+            name[:200],
+            {"rows": summary.rows, "bad_rows": summary.bad_rows, "match": match_id},
+        )
+    return {
+        "id": match_id,
+        "rows": summary.rows,
+        "bad_rows": summary.bad_rows,
+        "errors": errors,
+        "eligible": sum(1 for v in values if v["status"] == "eligible"),
+        "total": f"{sum((Decimal(v['amount']) for v in values if v['status'] == 'eligible'), Decimal('0.00')):.2f}",
+    }
 
 
 def latest(conn: Any) -> Any:
@@ -93,17 +129,36 @@ def for_user(desk: Desk, user: User) -> dict[str, Any] | None:
         last = latest(conn)
         if last is None:
             return None
-        rows = conn.execute(select(ml).where(and_(ml.c.match_id == last.id, ml.c.uscc == user.uscc))
-                            .order_by(ml.c.year.desc(), ml.c.clause)).all()
+        rows = conn.execute(
+            select(ml)
+            .where(and_(ml.c.match_id == last.id, ml.c.uscc == user.uscc))
+            .order_by(ml.c.year.desc(), ml.c.clause)
+        ).all()
     if not rows:
         return None
     years: dict[int, dict[str, Any]] = {}
     for r in rows:
-        y = years.setdefault(r.year, {"year": r.year, "name": r.name, "eligible": [], "other": [],
-                                      "total": Decimal("0.00"), "key": f"{last.id}-{r.year}"})
-        item = {"clause": r.clause, "cite": desk.policy.cite(r.clause), "title": desk.policy.clauses[r.clause].name,
-                "status": r.status, "amount": Decimal(r.amount or "0"), "gaps": [g for g in r.gaps.split("；") if g],
-                "missing": [x for x in r.missing.split("、") if x], "notes": r.notes}
+        y = years.setdefault(
+            r.year,
+            {
+                "year": r.year,
+                "name": r.name,
+                "eligible": [],
+                "other": [],
+                "total": Decimal("0.00"),
+                "key": f"{last.id}-{r.year}",
+            },
+        )
+        item = {
+            "clause": r.clause,
+            "cite": desk.policy.cite(r.clause),
+            "title": desk.policy.clauses[r.clause].name,
+            "status": r.status,
+            "amount": Decimal(r.amount or "0"),
+            "gaps": [g for g in r.gaps.split("；") if g],
+            "missing": [x for x in r.missing.split("、") if x],
+            "notes": r.notes,
+        }
         if r.status == "eligible":
             y["eligible"].append(item)
             y["total"] += item["amount"]
@@ -123,25 +178,38 @@ def prefill(desk: Desk, user: User, key: str) -> tuple[dict[str, str], str | Non
         raise HttpError(404, "没有这份免申即享测算", "no such match")
     ml = store.match_lines
     with desk.ledger.engine.connect() as conn:
-        text = conn.execute(select(ml.c.bundle).where(and_(
-            ml.c.match_id == int(match_raw), ml.c.uscc == (user.uscc or "-"), ml.c.year == int(year_raw),
-            ml.c.bundle.is_not(None)))).scalar()
+        text = conn.execute(
+            select(ml.c.bundle).where(
+                and_(
+                    ml.c.match_id == int(match_raw),
+                    ml.c.uscc == (user.uscc or "-"),
+                    ml.c.year == int(year_raw),
+                    ml.c.bundle.is_not(None),
+                )
+            )
+        ).scalar()
     if not text:
         raise HttpError(404, "没有这份免申即享测算", "no such match for this account")
     data = yaml.safe_load(text)
     values = forms.from_bundle(data)
-    return values, ("已按市商务局免申即享测算预填本表（以审核认定为准）：请核对各项数据，填写联系人、开户银行及账号后提交 / "
-                    "pre-filled from the bureau's 免申即享 match: check the figures, add the contact and bank, submit")
+    return values, (
+        "已按市商务局免申即享测算预填本表（以审核认定为准）：请核对各项数据，填写联系人、开户银行及账号后提交 / "
+        "pre-filled from the bureau's 免申即享 match: check the figures, add the contact and bank, submit"
+    )
 
 
 # ---------------------------------------------------------------------- the bureau's view
 def totals(desk: Desk, match_id: int) -> dict[str, Any]:
     ml = store.match_lines
     with desk.ledger.engine.connect() as conn:
-        rows = conn.execute(select(ml.c.district, ml.c.clause, ml.c.amount, ml.c.city, ml.c.local, ml.c.uscc)
-                            .where(and_(ml.c.match_id == match_id, ml.c.status == "eligible"))).all()
-        enterprises = conn.execute(select(func.count(func.distinct(ml.c.uscc))).where(
-            ml.c.match_id == match_id)).scalar_one()
+        rows = conn.execute(
+            select(ml.c.district, ml.c.clause, ml.c.amount, ml.c.city, ml.c.local, ml.c.uscc).where(
+                and_(ml.c.match_id == match_id, ml.c.status == "eligible")
+            )
+        ).all()
+        enterprises = conn.execute(
+            select(func.count(func.distinct(ml.c.uscc))).where(ml.c.match_id == match_id)
+        ).scalar_one()
     by_district: dict[str, Decimal] = defaultdict(Decimal)
     by_clause: dict[int, Decimal] = defaultdict(Decimal)
     city = local = Decimal(0)
@@ -153,11 +221,17 @@ def totals(desk: Desk, match_id: int) -> dict[str, Any]:
     total = sum(by_clause.values(), Decimal("0.00"))
     return {
         "district": charts.bars("可申报金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
-        "clause": charts.bars("可申报金额（按条款）", [(f"{desk.policy.cite(n)} {desk.policy.clauses[n].name}"[:16], v)
-                                               for n, v in sorted(by_clause.items())]),
+        "clause": charts.bars(
+            "可申报金额（按条款）",
+            [(f"{desk.policy.cite(n)} {desk.policy.clauses[n].name}"[:16], v) for n, v in sorted(by_clause.items())],
+        ),
         "split": charts.split_bar("市级与区县（市）分担", city, local),
-        "by_district": dict(sorted(by_district.items())), "by_clause": dict(sorted(by_clause.items())),
-        "total": total, "claims": len(rows), "qualifying": len({r.uscc for r in rows}), "enterprises": enterprises,
+        "by_district": dict(sorted(by_district.items())),
+        "by_clause": dict(sorted(by_clause.items())),
+        "total": total,
+        "claims": len(rows),
+        "qualifying": len({r.uscc for r in rows}),
+        "enterprises": enterprises,
     }
 
 
@@ -167,12 +241,20 @@ def _matches(desk: Desk) -> list[Any]:
         return list(conn.execute(select(m).order_by(m.c.id.desc()).limit(20)).all())
 
 
-async def _matches_view(request: Request, desk: Desk, user: User, error: Any = None, status: int = 200
-                        ) -> Response:
+async def _matches_view(request: Request, desk: Desk, user: User, error: Any = None, status: int = 200) -> Response:
     rows = await run_in_threadpool(_matches, desk)
     shown = await run_in_threadpool(totals, desk, rows[0].id) if rows else None
-    return desk.page("matches.html", request, user, status=status, error=error, matches=rows, shown=shown,
-                     latest=rows[0] if rows else None, errors=json.loads(rows[0].errors) if rows else [])
+    return desk.page(
+        "matches.html",
+        request,
+        user,
+        status=status,
+        error=error,
+        matches=rows,
+        shown=shown,
+        latest=rows[0] if rows else None,
+        errors=json.loads(rows[0].errors) if rows else [],
+    )
 
 
 @route("match.view")
@@ -184,8 +266,9 @@ async def matches_page(request: Request, desk: Desk, user: User) -> Response:
 async def matches_post(request: Request, desk: Desk, user: User) -> Response:
     f = request.state.form.get("table")
     if not isinstance(f, UploadFile) or not f.filename:
-        return await _matches_view(request, desk, user, HttpError(
-            422, "请选择要上传的表格（.csv 或 .xlsx）", "choose a table to upload"), 422)
+        return await _matches_view(
+            request, desk, user, HttpError(422, "请选择要上传的表格（.csv 或 .xlsx）", "choose a table to upload"), 422
+        )
     data = await f.read(MAX_TABLE + 1)
     try:
         await run_in_threadpool(run_match, desk, user, data, f.filename)
@@ -199,8 +282,9 @@ async def matches_post(request: Request, desk: Desk, user: User) -> Response:
 async def api_match(request: Request, desk: Desk, user: User) -> Response:
     from zzcbec_docs.desk.app import json_body
 
-    name = request.query_params.get("name") or ("table.xlsx" if "sheet" in request.headers.get("content-type", "")
-                                                 else "table.csv")
+    name = request.query_params.get("name") or (
+        "table.xlsx" if "sheet" in request.headers.get("content-type", "") else "table.csv"
+    )
     data = await json_body(request)
     out = await run_in_threadpool(run_match, desk, user, data, name)
     return JSONResponse(out, status_code=201)
@@ -212,10 +296,18 @@ async def api_match_totals(request: Request, desk: Desk, user: User) -> Response
     if not rows:
         return JSONResponse({"match": None})
     t = await run_in_threadpool(totals, desk, rows[0].id)
-    return JSONResponse({"match": rows[0].id, "rows": rows[0].rows, "bad_rows": rows[0].bad_rows,
-                         "total": f"{t['total']:.2f}", "claims": t["claims"], "qualifying": t["qualifying"],
-                         "by_district": {k: f"{v:.2f}" for k, v in t["by_district"].items()},
-                         "by_clause": {str(k): f"{v:.2f}" for k, v in t["by_clause"].items()}})
+    return JSONResponse(
+        {
+            "match": rows[0].id,
+            "rows": rows[0].rows,
+            "bad_rows": rows[0].bad_rows,
+            "total": f"{t['total']:.2f}",
+            "claims": t["claims"],
+            "qualifying": t["qualifying"],
+            "by_district": {k: f"{v:.2f}" for k, v in t["by_district"].items()},
+            "by_clause": {str(k): f"{v:.2f}" for k, v in t["by_clause"].items()},
+        }
+    )
 
 
 @route("claims.view")
@@ -238,4 +330,3 @@ def routes() -> list[Route]:
         Route("/matches", matches_page, methods=["GET"]),
         Route("/matches", matches_post, methods=["POST"]),
     ]
-

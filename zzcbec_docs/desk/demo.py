@@ -31,7 +31,8 @@ def refuse_real_ledger(service) -> None:  # type: ignore[no-untyped-def]
             f"台账中已有 {len(real)} 件非演示案件，--demo 不在此台账上新建演示账号和案例；"
             "演示请用新的台账文件，确需在此台账上演示请加 --force-demo",
             f"the ledger holds {len(real)} case(s) the demo did not make; --demo does not add demo accounts and "
-            "cases to it. Use a new ledger file for the demo, or add --force-demo if you mean it")
+            "cases to it. Use a new ledger file for the demo, or add --force-demo if you mean it",
+        )
 
 
 def demo_password(ledger) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -42,8 +43,11 @@ def demo_password(ledger) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     from zzcbec_docs.ledger.store import shown_url
 
     where = shown_url(ledger.url)
-    path = Path(f"{where}.demo-password.txt") if ledger.url.startswith("sqlite:///") else \
-        Path("zzcbec-demo-password.txt").resolve()
+    path = (
+        Path(f"{where}.demo-password.txt")
+        if ledger.url.startswith("sqlite:///")
+        else Path("zzcbec-demo-password.txt").resolve()
+    )
     password = secrets.token_urlsafe(12)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -76,8 +80,17 @@ def seed(service, *, password: str, shown: str = "") -> Iterator[str]:  # type: 
         if accounts.get_user(ledger, name) is not None:
             yield f"  {name:12} {role:10} （已存在，密码不变 / exists, password unchanged）"
             continue
-        accounts.add_user(ledger, name, role, password, uscc_code=code, districts=districts, actor=DEMO_ACTOR,
-                          name=DEMO_NAMES.get(name), unit="郑州市商务局" if len(districts) > 1 else None)
+        accounts.add_user(
+            ledger,
+            name,
+            role,
+            password,
+            uscc_code=code,
+            districts=districts,
+            actor=DEMO_ACTOR,
+            name=DEMO_NAMES.get(name),
+            unit="郑州市商务局" if len(districts) > 1 else None,
+        )
         yield f"  {name:12} {role:10} （新建 / new）"
     made = 0
     for b in bundles:

@@ -24,8 +24,10 @@ CHOICES = {
 }
 FEES = ("rent", "property_management", "bonded_warehousing", "other", "utilities")
 ATTACHMENT_KINDS = (
-    ("business_license", "营业执照"), ("financial_statement", "财务报表或审计报告"),
-    ("customs_data", "海关进出口数据"), ("payment_voucher", "合同、发票或付款凭证"),
+    ("business_license", "营业执照"),
+    ("financial_statement", "财务报表或审计报告"),
+    ("customs_data", "海关进出口数据"),
+    ("payment_voucher", "合同、发票或付款凭证"),
     ("other", "其他证明材料"),
 )
 APPLICANT_FIELDS = (  # (form name, label, bundle path)
@@ -79,16 +81,39 @@ def sections(policy: Policy) -> list[Section]:
         for fact, kind in kinds.get(n, {}).items():
             if kind == "service_fees":
                 for fee in FEES:
-                    fields.append(FactField(f"c{n}.{fact}.{fee}", f"{fact}.{fee}",
-                                            f"{labels.get(fact, fact)}：{labels.get(fee, fee)}", "money", "元"))
+                    fields.append(
+                        FactField(
+                            f"c{n}.{fact}.{fee}",
+                            f"{fact}.{fee}",
+                            f"{labels.get(fact, fact)}：{labels.get(fee, fee)}",
+                            "money",
+                            "元",
+                        )
+                    )
                 continue
-            fields.append(FactField(
-                f"c{n}.{fact}", fact, labels.get(fact, fact), kind,
-                units.get(fact) or UNITS.get(kind, ""), hints.get(fact, []), CHOICES.get(kind, ()),
-            ))
-        out.append(Section(n, CHINESE_NUMERALS[n], cl.name, cl.kind, cl.text,
-                           amount_text(cl) if cl.kind == "award" else "", cap_text(cl) if cl.kind == "award" else "",
-                           fields))
+            fields.append(
+                FactField(
+                    f"c{n}.{fact}",
+                    fact,
+                    labels.get(fact, fact),
+                    kind,
+                    units.get(fact) or UNITS.get(kind, ""),
+                    hints.get(fact, []),
+                    CHOICES.get(kind, ()),
+                )
+            )
+        out.append(
+            Section(
+                n,
+                CHINESE_NUMERALS[n],
+                cl.name,
+                cl.kind,
+                cl.text,
+                amount_text(cl) if cl.kind == "award" else "",
+                cap_text(cl) if cl.kind == "award" else "",
+                fields,
+            )
+        )
     return out
 
 
@@ -114,14 +139,18 @@ def _typed(kind: str, text: str) -> Any:
     return text
 
 
-def to_bundle(form: dict[str, str], policy: Policy, *, uscc: str,
-              attachments: list[dict[str, str]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def to_bundle(
+    form: dict[str, str], policy: Policy, *, uscc: str, attachments: list[dict[str, str]] = ()
+) -> dict[str, Any]:  # type: ignore[assignment]
     """The bundle a filled form stands for. A clause is claimed when any of its facts is filled in."""
     get = lambda k: (form.get(k) or "").strip()  # noqa: E731
     year = get("year")
     b: dict[str, Any] = {"schema_version": "1.0", "year": int(year) if year.isdigit() and len(year) == 4 else year}
-    applicant: dict[str, Any] = {"uscc": uscc, "district": get("applicant.district"),
-                                 "etrade_core_zone_policy": _typed("flag", get("applicant.etrade_core_zone_policy"))}
+    applicant: dict[str, Any] = {
+        "uscc": uscc,
+        "district": get("applicant.district"),
+        "etrade_core_zone_policy": _typed("flag", get("applicant.etrade_core_zone_policy")),
+    }
     b["applicant"] = applicant
     for name, _label, path in APPLICANT_FIELDS:
         if get(name):

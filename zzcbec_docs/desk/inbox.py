@@ -66,9 +66,14 @@ def smtp_from_env(env: Any = None) -> Smtp | None:
     host, _, port = where.rpartition(":")
     if not host or not port.isdigit():
         host, port = where, "25"
-    return Smtp(host=host, port=int(port), sender=env.get("ZZCBEC_SMTP_FROM") or "zzcbec-desk@localhost",
-                user=env.get("ZZCBEC_SMTP_USER") or None, password=env.get("ZZCBEC_SMTP_PASSWORD") or None,
-                starttls=env.get("ZZCBEC_SMTP_STARTTLS") == "1")
+    return Smtp(
+        host=host,
+        port=int(port),
+        sender=env.get("ZZCBEC_SMTP_FROM") or "zzcbec-desk@localhost",
+        user=env.get("ZZCBEC_SMTP_USER") or None,
+        password=env.get("ZZCBEC_SMTP_PASSWORD") or None,
+        starttls=env.get("ZZCBEC_SMTP_STARTTLS") == "1",
+    )
 
 
 def _smtp(desk: Desk) -> Smtp | None:
@@ -78,8 +83,15 @@ def _smtp(desk: Desk) -> Smtp | None:
 
 
 # ---------------------------------------------------------------------- who hears of what
-def concerned(user: User, kind: str, actor: str, detail: dict[str, Any], uscc: str | None,
-              district: str | None, assignee: str | None) -> bool:
+def concerned(
+    user: User,
+    kind: str,
+    actor: str,
+    detail: dict[str, Any],
+    uscc: str | None,
+    district: str | None,
+    assignee: str | None,
+) -> bool:
     """Whether this event, on a case of this applicant and district, belongs in the user's inbox."""
     from zzcbec_docs.desk.authz import sees
 
@@ -99,8 +111,11 @@ def _events(conn: Any, where: Any, limit: int | None, offset: int = 0) -> list[A
     from zzcbec_docs.ledger import schema as s
 
     e, c = s.events, s.cases
-    q = (select(e.c.id, e.c.case_id, e.c.kind, e.c.actor, e.c.at, e.c.detail, c.c.uscc, c.c.district,
-                c.c.applicant_name).select_from(e.join(c, c.c.id == e.c.case_id)).order_by(e.c.id.desc()))
+    q = (
+        select(e.c.id, e.c.case_id, e.c.kind, e.c.actor, e.c.at, e.c.detail, c.c.uscc, c.c.district, c.c.applicant_name)
+        .select_from(e.join(c, c.c.id == e.c.case_id))
+        .order_by(e.c.id.desc())
+    )
     if where is not None:
         q = q.where(where)
     if limit is not None:
@@ -145,9 +160,19 @@ class Message:
     def as_dict(self) -> dict[str, Any]:
         from zzcbec_docs.desk.audit import beijing, event_words
 
-        return {"id": self.id, "case_id": self.case_id, "kind": self.kind, "kind_zh": event_words().get(self.kind, self.kind),
-                "actor": self.actor, "at": self.at, "at_beijing": beijing(self.at), "applicant": self.applicant,
-                "what": self.what, "unread": self.unread, "mail": self.mail}
+        return {
+            "id": self.id,
+            "case_id": self.case_id,
+            "kind": self.kind,
+            "kind_zh": event_words().get(self.kind, self.kind),
+            "actor": self.actor,
+            "at": self.at,
+            "at_beijing": beijing(self.at),
+            "applicant": self.applicant,
+            "what": self.what,
+            "unread": self.unread,
+            "mail": self.mail,
+        }
 
 
 def inbox(desk: Desk, user: User, page: int = 1) -> tuple[list[Message], int, int]:
@@ -155,23 +180,45 @@ def inbox(desk: Desk, user: User, page: int = 1) -> tuple[list[Message], int, in
     from zzcbec_docs.desk.audit import what
 
     with desk.ledger.engine.connect() as conn:
-        seen = conn.execute(select(store.contacts.c.seen_event).where(
-            store.contacts.c.username == user.username)).scalar() or 0
+        seen = (
+            conn.execute(select(store.contacts.c.seen_event).where(store.contacts.c.username == user.username)).scalar()
+            or 0
+        )
         # the reviewer's rules need the assignee: filter in Python over the visible kinds
         rows = _events(conn, _visible(user), None)
         assignees = _assignees(conn, sorted({r.case_id for r in rows})) if user.role == "reviewer" else {}
-        mine = [r for r in rows if concerned(user, r.kind, r.actor, json.loads(r.detail), r.uscc, r.district,
-                                             assignees.get(r.case_id))]
-        chosen = mine[(page - 1) * PER_PAGE: page * PER_PAGE]
+        mine = [
+            r
+            for r in rows
+            if concerned(user, r.kind, r.actor, json.loads(r.detail), r.uscc, r.district, assignees.get(r.case_id))
+        ]
+        chosen = mine[(page - 1) * PER_PAGE : page * PER_PAGE]
         m = store.mail
-        mails = {r.event_id: (r.status, r.error) for r in conn.execute(select(m.c.event_id, m.c.status, m.c.error).where(
-            and_(m.c.username == user.username, m.c.event_id.in_([r.id for r in chosen] or [-1])))).all()}
+        mails = {
+            r.event_id: (r.status, r.error)
+            for r in conn.execute(
+                select(m.c.event_id, m.c.status, m.c.error).where(
+                    and_(m.c.username == user.username, m.c.event_id.in_([r.id for r in chosen] or [-1]))
+                )
+            ).all()
+        }
     out = []
     for r in chosen:
         status = mails.get(r.id)
         mail = None if status is None else ("sent" if status[0] == "sent" else f"failed: {status[1] or ''}")
-        out.append(Message(r.id, r.case_id, r.kind, r.actor, r.at, r.applicant_name, what(r.kind, json.loads(r.detail)),
-                           r.id > seen, mail))
+        out.append(
+            Message(
+                r.id,
+                r.case_id,
+                r.kind,
+                r.actor,
+                r.at,
+                r.applicant_name,
+                what(r.kind, json.loads(r.detail)),
+                r.id > seen,
+                mail,
+            )
+        )
     return out, len(mine), sum(1 for r in mine if r.id > seen)
 
 
@@ -240,8 +287,11 @@ def _dispatch(desk: Desk, smtp: Smtp) -> int:
         rows = list(reversed(_events(conn, s.events.c.id > mark, 200)))
         last = rows[-1].id if rows else mark
         c = store.contacts
-        people = {r.username: r.email for r in conn.execute(select(c.c.username, c.c.email).where(
-            c.c.email.is_not(None))).all() if r.email}
+        people = {
+            r.username: r.email
+            for r in conn.execute(select(c.c.username, c.c.email).where(c.c.email.is_not(None))).all()
+            if r.email
+        }
         assignees = _assignees(conn, sorted({r.case_id for r in rows}))
     users = [u for u in accounts.list_users(desk.ledger) if u.username in people and not u.disabled]
     sent = 0
@@ -280,16 +330,22 @@ def _claim(desk: Desk, event_id: int, username: str, address: str) -> bool:
         found = conn.execute(select(m.c.id).where(and_(m.c.event_id == event_id, m.c.username == username))).first()
         if found is not None:
             return False
-        conn.execute(insert(m).values(event_id=event_id, username=username, address=address, status="pending",
-                                      error=None, at=store.now_iso()))
+        conn.execute(
+            insert(m).values(
+                event_id=event_id, username=username, address=address, status="pending", error=None, at=store.now_iso()
+            )
+        )
     return True
 
 
 def _result(desk: Desk, event_id: int, username: str, status: str, error: str | None) -> None:
     m = store.mail
     with desk.ledger.transaction() as conn:
-        conn.execute(update(m).where(and_(m.c.event_id == event_id, m.c.username == username)).values(
-            status=status, error=error, at=store.now_iso()))
+        conn.execute(
+            update(m)
+            .where(and_(m.c.event_id == event_id, m.c.username == username))
+            .values(status=status, error=error, at=store.now_iso())
+        )
 
 
 def _send(smtp: Smtp, to: str, row: Any, detail: dict[str, Any]) -> None:
@@ -306,7 +362,8 @@ def _send(smtp: Smtp, to: str, row: Any, detail: dict[str, Any]) -> None:
         f"{what(row.kind, detail)}\n"
         f"操作人：{row.actor}，时间：{beijing(row.at)}（北京时间）\n\n"
         f"详情请登录系统查看：{base}/cases/{row.case_id}\n"
-        "（本邮件由系统发出，请勿直接回复。）\n")
+        "（本邮件由系统发出，请勿直接回复。）\n"
+    )
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as client:
         if smtp.starttls:
             client.starttls()
@@ -321,8 +378,15 @@ async def api_inbox(request: Request, desk: Desk, user: User) -> Response:
     raw = request.query_params.get("page") or "1"
     page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
     items, total, unread = await run_in_threadpool(inbox, desk, user, page)
-    return JSONResponse({"items": [m.as_dict() for m in items], "total": total, "unread": unread, "page": page,
-                         "pages": max(1, math.ceil(total / PER_PAGE))})
+    return JSONResponse(
+        {
+            "items": [m.as_dict() for m in items],
+            "total": total,
+            "unread": unread,
+            "page": page,
+            "pages": max(1, math.ceil(total / PER_PAGE)),
+        }
+    )
 
 
 @route("inbox.view")
@@ -331,9 +395,19 @@ async def inbox_page(request: Request, desk: Desk, user: User) -> Response:
     page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
     items, total, unread = await run_in_threadpool(inbox, desk, user, page)
     email = await run_in_threadpool(email_of, desk, user.username)
-    resp = desk.page("inbox.html", request, user, items=[m.as_dict() for m in items], total=total, unread=unread,
-                     page=page, pages=max(1, math.ceil(total / PER_PAGE)), email=email,
-                     mail_on=_smtp(desk) is not None, saved=request.query_params.get("saved"))
+    resp = desk.page(
+        "inbox.html",
+        request,
+        user,
+        items=[m.as_dict() for m in items],
+        total=total,
+        unread=unread,
+        page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        email=email,
+        mail_on=_smtp(desk) is not None,
+        saved=request.query_params.get("saved"),
+    )
     if items:
         await run_in_threadpool(mark_read, desk, user, max(m.id for m in items))
     return resp
@@ -367,4 +441,3 @@ def routes() -> list[Route]:
         Route("/inbox", inbox_page, methods=["GET"]),
         Route("/inbox/email", email_post, methods=["POST"]),
     ]
-

@@ -81,7 +81,9 @@ async def login_post(request: Request, desk: Desk, user: User | None) -> Respons
     pre = request.cookies.get(PRE_COOKIE)
     given = data.get("csrf")
     if not pre or not isinstance(given, str) or not secrets.compare_digest(pre, given):
-        raise HttpError(403, "登录表单已过期（CSRF 校验失败），请刷新后重试", "the sign-in form expired (CSRF); reload it")
+        raise HttpError(
+            403, "登录表单已过期（CSRF 校验失败），请刷新后重试", "the sign-in form expired (CSRF); reload it"
+        )
     username, password = str(data.get("username") or "")[:200], str(data.get("password") or "")[:1000]
     try:
         return await _sign_in(request, desk, username, password, json_reply=False)
@@ -112,15 +114,25 @@ def _uploads_of(desk: Desk, user: User, ids: list[str]) -> list[Any]:
     return sorted(rows, key=lambda r: r.id)
 
 
-def _store_upload(desk: Desk, user: User, data: bytes, name: str | None, kind: str, already: int,
-                  address: str | None) -> int:
+def _store_upload(
+    desk: Desk, user: User, data: bytes, name: str | None, kind: str, already: int, address: str | None
+) -> int:
     up = uploads.accept(data, name, already)
     kinds = dict(forms.ATTACHMENT_KINDS)
     with desk.ledger.transaction() as conn:
-        new_id = conn.execute(insert(store.uploads).values(
-            username=user.username, kind=kind if kind in kinds else "other", original_name=up.display_name,
-            media_type=up.media_type, sha256=up.sha256, size=up.size, content=data, created_at=store.now_iso(),
-            used=False)).inserted_primary_key[0]
+        new_id = conn.execute(
+            insert(store.uploads).values(
+                username=user.username,
+                kind=kind if kind in kinds else "other",
+                original_name=up.display_name,
+                media_type=up.media_type,
+                sha256=up.sha256,
+                size=up.size,
+                content=data,
+                created_at=store.now_iso(),
+                used=False,
+            )
+        ).inserted_primary_key[0]
         store.record(conn, user.username, "upload", up.sha256, {"name": up.display_name, "size": up.size}, address)
     return int(new_id)
 
@@ -155,8 +167,11 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
         msgs = []
         for r in d.reasons:
             try:
-                msgs.append(gap_for(conditions[r.condition], facts, kinds)["message"] if r.condition in conditions
-                            else r.message)
+                msgs.append(
+                    gap_for(conditions[r.condition], facts, kinds)["message"]
+                    if r.condition in conditions
+                    else r.message
+                )
             except (KeyError, TypeError, ArithmeticError):
                 msgs.append(r.message)
         out[d.clause] = msgs
@@ -171,8 +186,7 @@ def _decide(desk: Desk, bundle: Any) -> Any:
 def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[dict[str, str]]) -> dict[str, Any]:
     """The form's bundle, validated and decided by the library; errors placed beside their fields."""
     data = forms.to_bundle(values, desk.policy, uscc=user.uscc or "", attachments=attachments)
-    out: dict[str, Any] = {"data": data, "bundle": None, "result": None, "errors": [], "field_errors": {},
-                           "gaps": {}}
+    out: dict[str, Any] = {"data": data, "bundle": None, "result": None, "errors": [], "field_errors": {}, "gaps": {}}
     if not data["claims"]:
         out["notice"] = "请在下方至少一条中填写数据 / fill in the facts of at least one clause"
         return out
@@ -192,20 +206,41 @@ def evaluate(desk: Desk, user: User, values: dict[str, str], attachments: list[d
 
 
 def _form_values(form: Any) -> dict[str, str]:
-    return {k: v for k, v in form.multi_items()
-            if isinstance(v, str) and k not in ("csrf", "action", "upload", "correct")}
+    return {
+        k: v for k, v in form.multi_items() if isinstance(v, str) and k not in ("csrf", "action", "upload", "correct")
+    }
 
 
-def _apply_page(request: Request, desk: Desk, user: User, values: dict[str, str], rows: list[Any],
-                ev: dict[str, Any] | None, status: int = 200, message: str | None = None,
-                correct: Any = None) -> Response:
+def _apply_page(
+    request: Request,
+    desk: Desk,
+    user: User,
+    values: dict[str, str],
+    rows: list[Any],
+    ev: dict[str, Any] | None,
+    status: int = 200,
+    message: str | None = None,
+    correct: Any = None,
+) -> Response:
     from zzcbec_docs.desk.claims import for_user
 
     cases = _list(desk, user)
-    return desk.page("apply.html", request, user, status=status, values=values, sections=desk.sections,
-                     uploads=rows, ev=ev, message=message, applicant_fields=forms.APPLICANT_FIELDS,
-                     known_fields={"year", "applicant.district", *(n for n, _l, _p in forms.APPLICANT_FIELDS)},
-                     my_cases=cases, correct=correct, claims=None if correct or ev else for_user(desk, user))
+    return desk.page(
+        "apply.html",
+        request,
+        user,
+        status=status,
+        values=values,
+        sections=desk.sections,
+        uploads=rows,
+        ev=ev,
+        message=message,
+        applicant_fields=forms.APPLICANT_FIELDS,
+        known_fields={"year", "applicant.district", *(n for n, _l, _p in forms.APPLICANT_FIELDS)},
+        my_cases=cases,
+        correct=correct,
+        claims=None if correct or ev else for_user(desk, user),
+    )
 
 
 @route("case.submit")
@@ -250,8 +285,16 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
     for f in new_files:
         data = await f.read(uploads.MAX_FILE + 1)
         try:
-            new_id = await run_in_threadpool(_store_upload, desk, user, data, f.filename,
-                                             str(form.get("attachment_kind") or "other"), len(ids), address)
+            new_id = await run_in_threadpool(
+                _store_upload,
+                desk,
+                user,
+                data,
+                f.filename,
+                str(form.get("attachment_kind") or "other"),
+                len(ids),
+                address,
+            )
             ids.append(str(new_id))
         except uploads.UploadRefused as exc:
             message, status = exc.message, 422
@@ -263,8 +306,9 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
             if raw[:4] == b"PK\x03\x04":  # the form's own download: the bundle and its attachments
                 raw, packed = await run_in_threadpool(_unpack_bundle_zip, raw)
                 for kind, file_name, content in packed:
-                    new_id = await run_in_threadpool(_store_upload, desk, user, content, file_name, kind, len(ids),
-                                                     address)
+                    new_id = await run_in_threadpool(
+                        _store_upload, desk, user, content, file_name, kind, len(ids), address
+                    )
                     ids.append(str(new_id))
             if len(raw) > uploads.MAX_BUNDLE:
                 raise BundleError("申报材料文件超过 1 MiB 上限", "the bundle file is larger than 1 MiB")
@@ -272,8 +316,10 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
             values = forms.from_bundle(data)
             uscc = (data.get("applicant") or {}).get("uscc") if isinstance(data, dict) else None
             if uscc and uscc != user.uscc:
-                message = (f"文件中的统一社会信用代码 {uscc} 不是本账号的 {user.uscc}，提交时以本账号为准 / "
-                           f"the file's USCC {uscc} is not this account's {user.uscc}; the account's is used")
+                message = (
+                    f"文件中的统一社会信用代码 {uscc} 不是本账号的 {user.uscc}，提交时以本账号为准 / "
+                    f"the file's USCC {uscc} is not this account's {user.uscc}; the account's is used"
+                )
             else:
                 message = f"已读入 {name} / {name} loaded"
         except ZzcbecError as exc:
@@ -290,8 +336,9 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
             return RedirectResponse(f"/cases/{correct.case.id}?submitted=corrected", status_code=303)
         if action == "submit" and ev["bundle"] is not None and status == 200:
             sub = _submit(desk, user, ev["bundle"], files or None, address)
-            return RedirectResponse(f"/cases/{sub.case.id}?submitted={'new' if sub.created else 'again'}",
-                                    status_code=303)
+            return RedirectResponse(
+                f"/cases/{sub.case.id}?submitted={'new' if sub.created else 'again'}", status_code=303
+            )
         code = status if status != 200 else (422 if action == "submit" else 200)
         return _apply_page(request, desk, user, values, rows, ev, status=code, message=message, correct=correct)
 
@@ -309,15 +356,25 @@ def _bundle_download(data: dict[str, Any], files: dict[str, bytes], stem: str) -
 
     if not files:
         body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
-        return Response(body, media_type="application/yaml; charset=utf-8", headers={
-            "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(stem)}-bundle.yaml"})
+        return Response(
+            body,
+            media_type="application/yaml; charset=utf-8",
+            headers={
+                "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(stem)}-bundle.yaml"
+            },
+        )
     buf = io.BytesIO()  # the attachments' names are already attachments/<sha256[:16]>.<ext> (uploads.stored_name)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("bundle.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         for name, content in sorted(files.items()):
             z.writestr(name, content)
-    return Response(buf.getvalue(), media_type="application/zip", headers={
-        "Content-Disposition": f"attachment; filename=\"bundle.zip\"; filename*=UTF-8''{quote(stem)}-bundle.zip"})
+    return Response(
+        buf.getvalue(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"bundle.zip\"; filename*=UTF-8''{quote(stem)}-bundle.zip"
+        },
+    )
 
 
 def _unpack_bundle_zip(raw: bytes) -> tuple[bytes, list[tuple[str, str, bytes]]]:
@@ -337,13 +394,16 @@ def _unpack_bundle_zip(raw: bytes) -> tuple[bytes, list[tuple[str, str, bytes]]]
         raise BundleError("ZIP 中的文件过多或过大", "the ZIP holds too many or too large files")
     top = next((n for n in ("bundle.yaml", "bundle.yml", "bundle.json") if n in infos), None)
     if top is None:
-        raise BundleError("ZIP 中没有 bundle.yaml（本系统下载的申报材料文件的结构）",
-                          "the ZIP has no bundle.yaml at its top (the shape the desk downloads)")
+        raise BundleError(
+            "ZIP 中没有 bundle.yaml（本系统下载的申报材料文件的结构）",
+            "the ZIP has no bundle.yaml at its top (the shape the desk downloads)",
+        )
 
     def read(info: zipfile.ZipInfo, limit: int) -> bytes:
         if info.file_size > limit:
-            raise BundleError(f"ZIP 中的“{uploads.display_name(info.filename)}”过大",
-                              f"{info.filename!r} in the ZIP is too large")
+            raise BundleError(
+                f"ZIP 中的“{uploads.display_name(info.filename)}”过大", f"{info.filename!r} in the ZIP is too large"
+            )
         with z.open(info) as f:
             data = f.read(limit + 1)
         if len(data) > limit:
@@ -355,13 +415,18 @@ def _unpack_bundle_zip(raw: bytes) -> tuple[bytes, list[tuple[str, str, bytes]]]
     packed = []
     for i, a in enumerate((data.get("attachments") or []) if isinstance(data, dict) else []):
         if not isinstance(a, dict) or str(a.get("file")) not in infos:
-            raise BundleError(f"ZIP 中缺少附件 {a.get('file') if isinstance(a, dict) else i}",
-                              f"the ZIP lacks attachment {i}", pointer=f"/attachments/{i}/file")
+            raise BundleError(
+                f"ZIP 中缺少附件 {a.get('file') if isinstance(a, dict) else i}",
+                f"the ZIP lacks attachment {i}",
+                pointer=f"/attachments/{i}/file",
+            )
         content = read(infos[str(a["file"])], uploads.MAX_FILE)
         if hashlib.sha256(content).hexdigest() != a.get("sha256"):
-            raise BundleError(f"附件 {a['file']} 的 SHA-256 与申报材料所写不符",
-                              f"attachment {a['file']}: its SHA-256 is not the one the bundle gives",
-                              pointer=f"/attachments/{i}/sha256")
+            raise BundleError(
+                f"附件 {a['file']} 的 SHA-256 与申报材料所写不符",
+                f"attachment {a['file']}: its SHA-256 is not the one the bundle gives",
+                pointer=f"/attachments/{i}/sha256",
+            )
         packed.append((str(a.get("kind") or "other"), str(a.get("title") or a["file"]), content))
     return bundle_raw, packed
 
@@ -402,25 +467,50 @@ def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
         for fact, value in c.facts.items():
             kind = kinds.get(c.clause, {}).get(fact, "")
             checked = verified_latest.get(key, {}).get(fact)
-            rows.append({"clause": c.clause, "competition": key[1], "fact": fact, "label": labels.get(fact, fact),
-                         "declared": _display(value, kind, labels), "verified": _show(checked),
-                         "verified_shown": _display(checked, kind, labels),
-                         "kind": type(value).__name__, "editable": not isinstance(value, dict)})
+            rows.append(
+                {
+                    "clause": c.clause,
+                    "competition": key[1],
+                    "fact": fact,
+                    "label": labels.get(fact, fact),
+                    "declared": _display(value, kind, labels),
+                    "verified": _show(checked),
+                    "verified_shown": _display(checked, kind, labels),
+                    "kind": type(value).__name__,
+                    "editable": not isinstance(value, dict),
+                }
+            )
     notices = [{**jsonable(n), "total": n.total} for n in detail.notices]
-    return {"case": detail.case, "detail": detail, "result": result, "declared": declared, "rows": rows,
-            "reviews": [jsonable(r) for r in detail.reviews], "notices": notices,
-            "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
-            "events": [jsonable(e) for e in getattr(detail, "events", [])],
-            "attachments": _attachments(detail),
-            "may": {a: authz.may(user, a) for a in authz.MATRIX}, "today": beijing_today().isoformat(),
-            **queue.case_extras(desk, user, detail)}
+    return {
+        "case": detail.case,
+        "detail": detail,
+        "result": result,
+        "declared": declared,
+        "rows": rows,
+        "reviews": [jsonable(r) for r in detail.reviews],
+        "notices": notices,
+        "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
+        "events": [jsonable(e) for e in getattr(detail, "events", [])],
+        "attachments": _attachments(detail),
+        "may": {a: authz.may(user, a) for a in authz.MATRIX},
+        "today": beijing_today().isoformat(),
+        **queue.case_extras(desk, user, detail),
+    }
 
 
 def _attachments(detail: Any) -> list[dict[str, Any]]:
     """The stored attachments, with the kind and title the bundle gives them."""
     listed = {a.get("sha256"): a for a in getattr(detail.bundle, "attachments", ()) if isinstance(a, dict)}
-    return [{"id": a.id, "sha256": a.sha256, "size": a.size, "kind": listed.get(a.sha256, {}).get("kind", ""),
-             "title": listed.get(a.sha256, {}).get("title") or a.name} for a in detail.attachments]
+    return [
+        {
+            "id": a.id,
+            "sha256": a.sha256,
+            "size": a.size,
+            "kind": listed.get(a.sha256, {}).get("kind", ""),
+            "title": listed.get(a.sha256, {}).get("title") or a.name,
+        }
+        for a in detail.attachments
+    ]
 
 
 def _verified_of(review: Any) -> dict[tuple, dict[str, Any]]:
@@ -479,8 +569,16 @@ async def case_page(request: Request, desk: Desk, user: User, error: Any = None,
     awarded = request.query_params.get("awarded")
     if awarded not in {n.get("number") for n in ctx["live_notices"]}:
         awarded = None  # only a number the case holds is echoed
-    return desk.page("case.html", request, user, status=status, error=error, awarded=awarded,
-                     submitted=request.query_params.get("submitted"), **ctx)
+    return desk.page(
+        "case.html",
+        request,
+        user,
+        status=status,
+        error=error,
+        awarded=awarded,
+        submitted=request.query_params.get("submitted"),
+        **ctx,
+    )
 
 
 async def _case_action(request: Request, desk: Desk, user: User, action: str, work, fields=None) -> Response:  # type: ignore[no-untyped-def]
@@ -501,8 +599,9 @@ async def _case_action(request: Request, desk: Desk, user: User, action: str, wo
             if name:
                 beside.setdefault(name, []).append(str(e.get("message", "")).split(" / ")[0])
         ctx = await run_in_threadpool(_case_context, desk, user, detail)
-        return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, kept=kept,
-                         beside=beside, **ctx)
+        return desk.page(
+            "case.html", request, user, status=err.status, error=err, submitted=None, kept=kept, beside=beside, **ctx
+        )
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"/cases/{detail.case.id}", status_code=303)
@@ -531,9 +630,14 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
                 key = (c.clause, c.competition_name if c.clause == 11 else None)
                 verified.setdefault(key, {})[fact] = value
                 fields[f"/verified/{list(verified).index(key)}/facts/{fact}"] = f"v.{c.index}.{fact}"
-        body = {"conclusion": form.get("conclusion"), "remarks": str(form.get("remarks") or ""),
-                "verified": [{"clause": k[0], **({"competition_name": k[1]} if k[1] else {}), "facts": f}
-                             for k, f in verified.items()]}
+        body = {
+            "conclusion": form.get("conclusion"),
+            "remarks": str(form.get("remarks") or ""),
+            "verified": [
+                {"clause": k[0], **({"competition_name": k[1]} if k[1] else {}), "facts": f}
+                for k, f in verified.items()
+            ],
+        }
         _review(desk, user, detail, body, client_address(request))
 
     return await _case_action(request, desk, user, "case.review", work, fields)
@@ -553,10 +657,19 @@ async def award_post(request: Request, desk: Desk, user: User) -> Response:
 
             result = desk.shown(desk.service.case_result(detail.case.id))
             if result.total <= 0:
-                raise NotAwardable("按当前审核结论和上限，该案件没有可奖励的金额",
-                                              "nothing is left to award under the review and the caps")
-            return desk.page("award_confirm.html", request, user, case=detail.case, result=result,
-                             date=date.isoformat() if date else beijing_today().isoformat(), reissue_of=reissue_of)
+                raise NotAwardable(
+                    "按当前审核结论和上限，该案件没有可奖励的金额",
+                    "nothing is left to award under the review and the caps",
+                )
+            return desk.page(
+                "award_confirm.html",
+                request,
+                user,
+                case=detail.case,
+                result=result,
+                date=date.isoformat() if date else beijing_today().isoformat(),
+                reissue_of=reissue_of,
+            )
         out = _award(desk, user, detail, date, client_address(request), reissue_of)
         return RedirectResponse(f"/cases/{detail.case.id}?awarded={quote(out.number)}", status_code=303)
 
@@ -570,8 +683,12 @@ async def revoke_post(request: Request, desk: Desk, user: User) -> Response:
     def work(detail: Any) -> None:
         reason = str(form.get("reason") or "").strip()
         if not reason or len(reason) > 1000:
-            raise HttpError(422, "请写明撤销理由（不超过 1000 字）", "give the reason (at most 1000 characters)",
-                            [{"path": "/reason", "message": "请写明撤销理由（不超过 1000 字）"}])
+            raise HttpError(
+                422,
+                "请写明撤销理由（不超过 1000 字）",
+                "give the reason (at most 1000 characters)",
+                [{"path": "/reason", "message": "请写明撤销理由（不超过 1000 字）"}],
+            )
         _revoke(desk, user, detail, str(form.get("number") or "") or None, reason, client_address(request))
 
     return await _case_action(request, desk, user, "case.revoke", work, {"/reason": "reason"})
@@ -583,8 +700,11 @@ async def bundle_download(request: Request, desk: Desk, user: User) -> Response:
     raw = jsonable(getattr(detail.bundle, "raw", None) or {})
     body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False).encode("utf-8")
     name = f"{detail.case.uscc}-{detail.case.year}-{detail.case.id[:12]}.yaml"
-    return Response(body, media_type="application/yaml; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        body,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=\"bundle.yaml\"; filename*=UTF-8''{quote(name)}"},
+    )
 
 
 @route("case.view", per_case=True)
@@ -595,8 +715,11 @@ async def attachment_download(request: Request, desk: Desk, user: User) -> Respo
         raise HttpError(404, "没有这个附件", "no such attachment")
     _name, sha, content = await run_in_threadpool(desk.service.attachment, detail.case.id, int(wanted))
     kind = uploads.sniff(content) or "bin"
-    return Response(content, media_type=uploads.KINDS.get(kind, "application/octet-stream"), headers={
-        "Content-Disposition": f"attachment; filename=\"{sha[:16]}.{kind}\""})
+    return Response(
+        content,
+        media_type=uploads.KINDS.get(kind, "application/octet-stream"),
+        headers={"Content-Disposition": f'attachment; filename="{sha[:16]}.{kind}"'},
+    )
 
 
 # ---------------------------------------------------------------------- the bureau's ledger and dashboard
@@ -632,7 +755,7 @@ async def ledger_export(request: Request, desk: Desk, user: User) -> Response:
     data = await run_in_threadpool(work)
     await run_in_threadpool(desk.audit, user.username, "ledger.export", fmt, None, client_address(request))
     media = "text/csv; charset=utf-8" if fmt == "csv" else uploads.KINDS["xlsx"]
-    return Response(data, media_type=media, headers={"Content-Disposition": f"attachment; filename=\"ledger.{fmt}\""})
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="ledger.{fmt}"'})
 
 
 def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
@@ -653,13 +776,19 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     numeral = lambda n: f"第{desk.policy.clauses[n].numeral}条"  # noqa: E731
     return {
         "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
-        "clause": charts.bars("奖励金额（按条款）", [(f"{numeral(n)} {desk.policy.clauses[n].name}"[:16], v)
-                                             for n, v in sorted(by_clause.items())]),
+        "clause": charts.bars(
+            "奖励金额（按条款）",
+            [(f"{numeral(n)} {desk.policy.clauses[n].name}"[:16], v) for n, v in sorted(by_clause.items())],
+        ),
         "split": charts.split_bar("市级与区县（市）分担（第十六条）", city, local),
-        "caps": charts.bars("上限使用率（各企业平均）", [(numeral(n), sum(v) / len(v)) for n, v in sorted(use.items())],
-                            unit="share"),
-        "count": len(live), "total": sum(by_clause.values(), Decimal(0)),
-        "city": city, "local": local, "revoked": len(awards) - len(live),
+        "caps": charts.bars(
+            "上限使用率（各企业平均）", [(numeral(n), sum(v) / len(v)) for n, v in sorted(use.items())], unit="share"
+        ),
+        "count": len(live),
+        "total": sum(by_clause.values(), Decimal(0)),
+        "city": city,
+        "local": local,
+        "revoked": len(awards) - len(live),
     }
 
 

@@ -37,8 +37,12 @@ def _int(params: Any, key: str, low: int, high: int) -> int | None:
     if raw == "":
         return None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise HttpError(422, f"“{key}”应为 {low}–{high} 的整数", f"{key} is a whole number from {low} to {high}",
-                        [Problem(f"?{key}", f"“{raw[:20]}”不是有效的数", f"{raw[:20]!r} is not valid").as_dict()])
+        raise HttpError(
+            422,
+            f"“{key}”应为 {low}–{high} 的整数",
+            f"{key} is a whole number from {low} to {high}",
+            [Problem(f"?{key}", f"“{raw[:20]}”不是有效的数", f"{raw[:20]!r} is not valid").as_dict()],
+        )
     return int(raw)
 
 
@@ -51,9 +55,12 @@ def _money(params: Any, key: str) -> Decimal | None:
         if not v.is_finite() or v < 0:
             raise InvalidOperation
     except InvalidOperation:
-        raise HttpError(422, f"“{key}”应为金额（元）", f"{key} is an amount in yuan",
-                        [Problem(f"?{key}", f"“{raw[:20]}”不是金额", f"{raw[:20]!r} is not an amount").as_dict()]
-                        ) from None
+        raise HttpError(
+            422,
+            f"“{key}”应为金额（元）",
+            f"{key} is an amount in yuan",
+            [Problem(f"?{key}", f"“{raw[:20]}”不是金额", f"{raw[:20]!r} is not an amount").as_dict()],
+        ) from None
     return v
 
 
@@ -63,21 +70,37 @@ def filters_from(params: Any, user: User) -> Any:
 
     status = params.get("status") or None
     if status is not None and status not in STATUSES:
-        raise HttpError(422, f"状态只能是 {'、'.join(STATUSES)}", f"status is one of {', '.join(STATUSES)}",
-                        [Problem("?status", f"未知状态“{status[:40]}”", f"unknown status {status[:40]!r}").as_dict()])
+        raise HttpError(
+            422,
+            f"状态只能是 {'、'.join(STATUSES)}",
+            f"status is one of {', '.join(STATUSES)}",
+            [Problem("?status", f"未知状态“{status[:40]}”", f"unknown status {status[:40]!r}").as_dict()],
+        )
     sort = params.get("sort") or "age"
     if sort not in SORTS:
-        raise HttpError(422, f"排序只能按 {'、'.join(SORTS)}", f"sort is one of {', '.join(SORTS)}",
-                        [Problem("?sort", f"未知排序“{sort[:40]}”", f"unknown sort {sort[:40]!r}").as_dict()])
+        raise HttpError(
+            422,
+            f"排序只能按 {'、'.join(SORTS)}",
+            f"sort is one of {', '.join(SORTS)}",
+            [Problem("?sort", f"未知排序“{sort[:40]}”", f"unknown sort {sort[:40]!r}").as_dict()],
+        )
     assignee = params.get("assignee") or None
     if params.get("mine") in ("1", "true", "on"):
         assignee = user.username
-    return Filters(status=status, district=params.get("district") or None, clause=_int(params, "clause", 1, 99),
-                   assignee=assignee, min_age=_int(params, "min_age", 0, 10000),
-                   overdue=params.get("overdue") in ("1", "true", "on"), min_amount=_money(params, "min_amount"),
-                   max_amount=_money(params, "max_amount"), sort=sort,
-                   descending=(params.get("order") or "desc") != "asc", page=_int(params, "page", 1, 100000) or 1,
-                   per_page=_int(params, "per_page", 1, 100) or 20)
+    return Filters(
+        status=status,
+        district=params.get("district") or None,
+        clause=_int(params, "clause", 1, 99),
+        assignee=assignee,
+        min_age=_int(params, "min_age", 0, 10000),
+        overdue=params.get("overdue") in ("1", "true", "on"),
+        min_amount=_money(params, "min_amount"),
+        max_amount=_money(params, "max_amount"),
+        sort=sort,
+        descending=(params.get("order") or "desc") != "asc",
+        page=_int(params, "page", 1, 100000) or 1,
+        per_page=_int(params, "per_page", 1, 100) or 20,
+    )
 
 
 def _queue(desk: Desk, user: User, filters: Any) -> Any:
@@ -87,9 +110,19 @@ def _queue(desk: Desk, user: User, filters: Any) -> Any:
 @route("queue.view")
 async def api_queue(request: Request, desk: Desk, user: User) -> Response:
     page = await run_in_threadpool(_queue, desk, user, filters_from(request.query_params, user))
-    return JSONResponse({"items": [i.as_dict() for i in page.items], "total": page.total, "page": page.page,
-                         "pages": page.pages, "counts": page.counts, "mine": page.mine,
-                         "unassigned": page.unassigned, "overdue": page.overdue, "review_days": page.review_days})
+    return JSONResponse(
+        {
+            "items": [i.as_dict() for i in page.items],
+            "total": page.total,
+            "page": page.page,
+            "pages": page.pages,
+            "counts": page.counts,
+            "mine": page.mine,
+            "unassigned": page.unassigned,
+            "overdue": page.overdue,
+            "review_days": page.review_days,
+        }
+    )
 
 
 @route("queue.view")
@@ -111,15 +144,29 @@ async def queue_page(request: Request, desk: Desk, user: User) -> Response:
 
     reviewers = await run_in_threadpool(_reviewers, desk, None) if user.role == "bureau" else []
     title = "审核队列" + ("（" + "、".join(user.districts) + "）" if user.role == "reviewer" else "（全市）")
-    return desk.page("queue.html", request, user, status=error.status if error else 200, error=error, page=page,
-                     filters=filters, params=params, link=link, title=title, reviewers=reviewers,
-                     clauses=sorted(desk.policy.clauses))
+    return desk.page(
+        "queue.html",
+        request,
+        user,
+        status=error.status if error else 200,
+        error=error,
+        page=page,
+        filters=filters,
+        params=params,
+        link=link,
+        title=title,
+        reviewers=reviewers,
+        clauses=sorted(desk.policy.clauses),
+    )
 
 
 # ---------------------------------------------------------------------- take / assign
 def _reviewers(desk: Desk, district: str | None) -> list[User]:
-    return [u for u in accounts.list_users(desk.ledger)
-            if u.role == "reviewer" and not u.disabled and (district is None or district in u.districts)]
+    return [
+        u
+        for u in accounts.list_users(desk.ledger)
+        if u.role == "reviewer" and not u.disabled and (district is None or district in u.districts)
+    ]
 
 
 def _take(desk: Desk, user: User, detail: Any) -> Any:
@@ -129,8 +176,11 @@ def _take(desk: Desk, user: User, detail: Any) -> Any:
 def _assign(desk: Desk, user: User, detail: Any, reviewer: str, reason: str) -> Any:
     account = accounts.get_user(desk.ledger, reviewer)
     if account is None or account.role != "reviewer" or detail.case.district not in account.districts:
-        raise unprocessable("/reviewer", f"“{reviewer[:64]}”不是{detail.case.district}的审核账号",
-                            f"{reviewer[:64]!r} is not a reviewer of {detail.case.district}")
+        raise unprocessable(
+            "/reviewer",
+            f"“{reviewer[:64]}”不是{detail.case.district}的审核账号",
+            f"{reviewer[:64]!r} is not a reviewer of {detail.case.district}",
+        )
     return desk.service.assign(detail.case.id, reviewer=reviewer, actor=user.username, reason=reason)
 
 
@@ -139,7 +189,9 @@ def _text(data: Any, key: str, limit: int = 1000) -> str:
     if v is None:
         return ""
     if not isinstance(v, str) or len(v) > limit:
-        raise unprocessable(f"/{key}", f"“{key}”应为不超过 {limit} 字的文字", f"{key} is text of at most {limit} characters")
+        raise unprocessable(
+            f"/{key}", f"“{key}”应为不超过 {limit} 字的文字", f"{key} is text of at most {limit} characters"
+        )
     return v.strip()
 
 
@@ -147,8 +199,9 @@ def _text(data: Any, key: str, limit: int = 1000) -> str:
 async def api_take(request: Request, desk: Desk, user: User) -> Response:
     detail = await load_case(request, desk, user, "case.take")
     out = await run_in_threadpool(_take, desk, user, detail)
-    return JSONResponse({"id": out.case.id, "assignee": out.reviewer, "changed": out.changed},
-                        status_code=201 if out.changed else 200)
+    return JSONResponse(
+        {"id": out.case.id, "assignee": out.reviewer, "changed": out.changed}, status_code=201 if out.changed else 200
+    )
 
 
 @route("case.assign", write=True, per_case=True)
@@ -159,8 +212,10 @@ async def api_assign(request: Request, desk: Desk, user: User) -> Response:
     if not reviewer:
         raise unprocessable("/reviewer", "请指明审核人", "name the reviewer")
     out = await run_in_threadpool(_assign, desk, user, detail, reviewer, _text(data, "reason"))
-    return JSONResponse({"id": out.case.id, "assignee": out.reviewer, "previous": out.previous,
-                         "changed": out.changed}, status_code=201 if out.changed else 200)
+    return JSONResponse(
+        {"id": out.case.id, "assignee": out.reviewer, "previous": out.previous, "changed": out.changed},
+        status_code=201 if out.changed else 200,
+    )
 
 
 # ---------------------------------------------------------------------- 补正: return and resubmit
@@ -178,8 +233,11 @@ async def api_return(request: Request, desk: Desk, user: User) -> Response:
 
 def resubmit(desk: Desk, user: User, detail: Any, bundle: Any, attachments: dict[str, bytes] | None) -> Any:
     if bundle.applicant.uscc != user.uscc:
-        raise HttpError(403, f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
-                        f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}")
+        raise HttpError(
+            403,
+            f"申报单位的统一社会信用代码 {bundle.applicant.uscc} 与本账号绑定的 {user.uscc} 不一致",
+            f"the bundle's USCC {bundle.applicant.uscc} is not this account's {user.uscc}",
+        )
     return desk.service.resubmit(detail.case.id, bundle, actor=user.username, attachments=attachments)
 
 
@@ -188,12 +246,20 @@ async def api_resubmit(request: Request, desk: Desk, user: User) -> Response:
     detail = await load_case(request, desk, user, "case.resubmit")
     raw = await json_body(request)
     ctype = request.headers.get("content-type", "")
-    bundle = parse_bundle(raw, "request", "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None),
-                          policy=desk.policy)
+    bundle = parse_bundle(
+        raw, "request", "json" if "json" in ctype else ("yaml" if "yaml" in ctype else None), policy=desk.policy
+    )
     out = await run_in_threadpool(resubmit, desk, user, detail, bundle, None)
-    return JSONResponse({"id": out.case.id, "status": out.case.status, "content_sha256": out.case.content_sha256,
-                         "previous_content_sha256": out.previous_content_sha256,
-                         "check": desk.shown(out.result).as_dict()}, status_code=201)
+    return JSONResponse(
+        {
+            "id": out.case.id,
+            "status": out.case.status,
+            "content_sha256": out.case.content_sha256,
+            "previous_content_sha256": out.previous_content_sha256,
+            "check": desk.shown(out.result).as_dict(),
+        },
+        status_code=201,
+    )
 
 
 async def correction(request: Request, desk: Desk, user: User, case_id: str) -> tuple[Any, dict[str, str]]:
@@ -242,14 +308,18 @@ async def take_post(request: Request, desk: Desk, user: User) -> Response:
 
 @route("case.assign", write=True, form=True, per_case=True)
 async def assign_post(request: Request, desk: Desk, user: User) -> Response:
-    return await _form_step(request, desk, user, "case.assign", lambda d, f: _assign(
-        desk, user, d, _text(f, "reviewer", 64), _text(f, "reason")))
+    return await _form_step(
+        request,
+        desk,
+        user,
+        "case.assign",
+        lambda d, f: _assign(desk, user, d, _text(f, "reviewer", 64), _text(f, "reason")),
+    )
 
 
 @route("case.return", write=True, form=True, per_case=True)
 async def return_post(request: Request, desk: Desk, user: User) -> Response:
-    return await _form_step(request, desk, user, "case.return", lambda d, f: _return(
-        desk, user, d, _text(f, "reason")))
+    return await _form_step(request, desk, user, "case.return", lambda d, f: _return(desk, user, d, _text(f, "reason")))
 
 
 def case_extras(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
@@ -259,13 +329,18 @@ def case_extras(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
     from zzcbec_docs.process.assignment import assignee_of
     from zzcbec_docs.process.queue import queue_items
 
-    item = next((i for i in queue_items(desk.ledger, desk.issuer, **authz.visible_filter(user))
-                 if i.case.id == detail.case.id), None)
+    item = next(
+        (i for i in queue_items(desk.ledger, desk.issuer, **authz.visible_filter(user)) if i.case.id == detail.case.id),
+        None,
+    )
     returned = [e for e in detail.events if e.kind == "returned"]
-    return {"assignee": assignee_of(detail.events),
-            "reviewers": _reviewers(desk, detail.case.district) if authz.may(user, "case.assign") else [],
-            "returned_reason": returned[-1].detail.get("reason") if returned else None,
-            "item": item, "history": history(desk, detail)}
+    return {
+        "assignee": assignee_of(detail.events),
+        "reviewers": _reviewers(desk, detail.case.district) if authz.may(user, "case.assign") else [],
+        "returned_reason": returned[-1].detail.get("reason") if returned else None,
+        "item": item,
+        "history": history(desk, detail),
+    }
 
 
 def routes() -> list[Route]:
@@ -280,5 +355,3 @@ def routes() -> list[Route]:
         Route("/cases/{case_id}/assign", assign_post, methods=["POST"]),
         Route("/cases/{case_id}/return", return_post, methods=["POST"]),
     ]
-
-

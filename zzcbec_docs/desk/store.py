@@ -34,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 metadata = MetaData()
 
 users = Table(
-    "zzdesk_users", metadata,
+    "zzdesk_users",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("role", String(16), nullable=False),  # enterprise | reviewer | bureau
@@ -48,7 +49,8 @@ users = Table(
 )
 
 sessions = Table(
-    "zzdesk_sessions", metadata,
+    "zzdesk_sessions",
+    metadata,
     # the SHA-256 of the cookie's random token: a copy of the table does not give sessions away
     Column("token_hash", String(64), primary_key=True),
     Column("username", String(64), nullable=False),
@@ -58,7 +60,8 @@ sessions = Table(
 )
 
 login_failures = Table(
-    "zzdesk_login_failures", metadata,
+    "zzdesk_login_failures",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(200), nullable=False),
     Column("at", Float, nullable=False),
@@ -76,7 +79,8 @@ ADDED_COLUMNS = (
 )
 
 uploads = Table(
-    "zzdesk_uploads", metadata,
+    "zzdesk_uploads",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
@@ -90,13 +94,15 @@ uploads = Table(
 )
 
 settings = Table(
-    "zzdesk_settings", metadata,
+    "zzdesk_settings",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 audit = Table(
-    "zzdesk_audit", metadata,
+    "zzdesk_audit",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
@@ -108,7 +114,8 @@ audit = Table(
 
 
 publications = Table(
-    "zzdesk_publications", metadata,
+    "zzdesk_publications",
+    metadata,
     # a 公示 the bureau published from the desk (its event is in the ledger's trail: `published`)
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("year", Integer, nullable=False),
@@ -124,7 +131,8 @@ publications = Table(
 )
 
 mail = Table(
-    "zzdesk_mail", metadata,
+    "zzdesk_mail",
+    metadata,
     # what became of the e-mail for an event to an account: sent, or failed with why (shown in its inbox)
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_id", Integer, nullable=False, index=True),
@@ -136,7 +144,8 @@ mail = Table(
 )
 
 contacts = Table(
-    "zzdesk_contacts", metadata,
+    "zzdesk_contacts",
+    metadata,
     # an account's e-mail address for notifications (set on its inbox page), and its last-read event
     Column("username", String(64), primary_key=True),
     Column("email", String(254)),
@@ -145,7 +154,8 @@ contacts = Table(
 
 
 matches = Table(
-    "zzdesk_matches", metadata,
+    "zzdesk_matches",
+    metadata,
     # a 免申即享 table the bureau uploaded, matched by the library's table engine (`zzcbec match TABLE`)
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("filename", Text, nullable=False),
@@ -158,7 +168,8 @@ matches = Table(
 )
 
 match_lines = Table(
-    "zzdesk_match_lines", metadata,
+    "zzdesk_match_lines",
+    metadata,
     # one enterprise, year and clause of a match, as matches.csv writes it
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("match_id", Integer, nullable=False, index=True),
@@ -204,33 +215,49 @@ def _add_columns(conn: Connection) -> None:
         if table in tables and column not in {c["name"] for c in found.get_columns(table)}:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql}"))
     if "zzdesk_login_failures" in tables:
-        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzdesk_login_failures_address_at "
-                          "ON zzdesk_login_failures (address, at)"))
+        conn.execute(
+            text(
+                "CREATE INDEX IF NOT EXISTS ix_zzdesk_login_failures_address_at ON zzdesk_login_failures (address, at)"
+            )
+        )
 
 
 def _unique_names(conn: Connection) -> None:
     """User names are unique without regard to case, in the database too (a desk whose earlier
     version let Ent-A and ent-a both in keeps them; `add_user` refuses a third)."""
-    clash = conn.execute(text("SELECT lower(username) FROM zzdesk_users GROUP BY lower(username) "
-                              "HAVING count(*) > 1")).first()
+    clash = conn.execute(
+        text("SELECT lower(username) FROM zzdesk_users GROUP BY lower(username) HAVING count(*) > 1")
+    ).first()
     if clash is None:
-        conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_zzdesk_users_name_any_case "
-                          "ON zzdesk_users (lower(username))"))
+        conn.execute(
+            text("CREATE UNIQUE INDEX IF NOT EXISTS ux_zzdesk_users_name_any_case ON zzdesk_users (lower(username))")
+        )
 
 
 def _append_only(conn: Connection, postgres: bool) -> None:
     """The database itself refuses to edit or delete a line of the audit trail."""
     if postgres:
-        conn.execute(text(
-            "CREATE OR REPLACE FUNCTION zzdesk_audit_append_only() RETURNS trigger AS $$ BEGIN "
-            "RAISE EXCEPTION 'zzdesk_audit is append-only'; END; $$ LANGUAGE plpgsql"))
+        conn.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION zzdesk_audit_append_only() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'zzdesk_audit is append-only'; END; $$ LANGUAGE plpgsql"
+            )
+        )
         conn.execute(text("DROP TRIGGER IF EXISTS zzdesk_audit_append_only ON zzdesk_audit"))
-        conn.execute(text("CREATE TRIGGER zzdesk_audit_append_only BEFORE UPDATE OR DELETE ON zzdesk_audit "
-                          "FOR EACH ROW EXECUTE FUNCTION zzdesk_audit_append_only()"))
+        conn.execute(
+            text(
+                "CREATE TRIGGER zzdesk_audit_append_only BEFORE UPDATE OR DELETE ON zzdesk_audit "
+                "FOR EACH ROW EXECUTE FUNCTION zzdesk_audit_append_only()"
+            )
+        )
         return
     for verb in ("UPDATE", "DELETE"):
-        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS zzdesk_audit_no_{verb.lower()} BEFORE {verb} ON zzdesk_audit "
-                          "BEGIN SELECT RAISE(ABORT, 'zzdesk_audit is append-only'); END"))
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS zzdesk_audit_no_{verb.lower()} BEFORE {verb} ON zzdesk_audit "
+                "BEGIN SELECT RAISE(ABORT, 'zzdesk_audit is append-only'); END"
+            )
+        )
 
 
 def secret(ledger) -> bytes:  # type: ignore[no-untyped-def]
@@ -249,10 +276,22 @@ def secret(ledger) -> bytes:  # type: ignore[no-untyped-def]
         return bytes.fromhex(conn.execute(select(settings.c.value).where(settings.c.key == "secret")).scalar_one())
 
 
-def record(conn: Connection, actor: str, action: str, target: str | None = None,
-           detail: dict[str, Any] | None = None, address: str | None = None) -> None:
+def record(
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+    address: str | None = None,
+) -> None:
     """Append one line to the audit trail (never updated, never deleted)."""
-    conn.execute(insert(audit).values(
-        at=now_iso(), actor=actor, action=action, target=target,
-        detail=json.dumps(detail or {}, ensure_ascii=False, default=str), address=address,
-    ))
+    conn.execute(
+        insert(audit).values(
+            at=now_iso(),
+            actor=actor,
+            action=action,
+            target=target,
+            detail=json.dumps(detail or {}, ensure_ascii=False, default=str),
+            address=address,
+        )
+    )

@@ -14,9 +14,13 @@ MAX_FILE = 10 * 1024 * 1024  # one attachment
 MAX_FILES = 20  # attachments to one application
 MAX_BUNDLE = 1024 * 1024  # a bundle file, as on the command line
 
-KINDS = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg",
-         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+KINDS = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class UploadRefused(ZzcbecError):
@@ -66,15 +70,20 @@ def accept(data: bytes, name: str | None, already: int = 0) -> Upload:
     if already >= MAX_FILES:
         raise UploadRefused(f"附件最多 {MAX_FILES} 个", f"at most {MAX_FILES} attachments", file=shown)
     if len(data) > MAX_FILE:
-        raise UploadRefused(f"附件超过 {MAX_FILE // (1024 * 1024)} MiB 上限", f"an attachment is larger than "
-                            f"{MAX_FILE // (1024 * 1024)} MiB", file=shown)
+        raise UploadRefused(
+            f"附件超过 {MAX_FILE // (1024 * 1024)} MiB 上限",
+            f"an attachment is larger than {MAX_FILE // (1024 * 1024)} MiB",
+            file=shown,
+        )
     if not data:
         raise UploadRefused("附件是空文件", "the attachment is empty", file=shown)
     ext = sniff(data)
     if ext is None:
-        raise UploadRefused("附件只接受 PDF、PNG、JPEG、DOCX、XLSX（按文件内容判断，不看扩展名）",
-                            "attachments are PDF, PNG, JPEG, DOCX or XLSX (told by the content, not the name)",
-                            file=shown)
+        raise UploadRefused(
+            "附件只接受 PDF、PNG、JPEG、DOCX、XLSX（按文件内容判断，不看扩展名）",
+            "attachments are PDF, PNG, JPEG, DOCX or XLSX (told by the content, not the name)",
+            file=shown,
+        )
     return Upload(ext, KINDS[ext], hashlib.sha256(data).hexdigest(), len(data), shown)
 
 

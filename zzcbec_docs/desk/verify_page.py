@@ -33,8 +33,11 @@ def lookup(desk: Desk, code: str, key: str) -> Any:
     """The notice's facts, or None (counted as a miss); TooManyAttempts once the misses run out."""
     t, now = store.login_failures, time.time()
     with desk.ledger.engine.connect() as conn:
-        misses, first = conn.execute(select(func.count(), func.min(t.c.at)).where(
-            and_(t.c.username == key, t.c.at > now - accounts.FAILURE_WINDOW))).one()
+        misses, first = conn.execute(
+            select(func.count(), func.min(t.c.at)).where(
+                and_(t.c.username == key, t.c.at > now - accounts.FAILURE_WINDOW)
+            )
+        ).one()
     if misses >= accounts.REFUSE_AFTER:
         raise TooManyAttempts(max(1, int(first + accounts.FAILURE_WINDOW - now)))
     if misses >= accounts.SLOW_AFTER:
@@ -52,8 +55,17 @@ async def verify_page(request: Request, desk: Desk, user: Any) -> Response:
     try:
         found = await run_in_threadpool(lookup, desk, request.path_params["code"], _key(request))
     except TooManyAttempts as exc:
-        resp = desk.page("error.html", request, None, status=429, error=HttpError(
-            429, f"核验次数过多，请 {exc.retry_after} 秒后再试", f"too many lookups; try again in {exc.retry_after} s"))
+        resp = desk.page(
+            "error.html",
+            request,
+            None,
+            status=429,
+            error=HttpError(
+                429,
+                f"核验次数过多，请 {exc.retry_after} 秒后再试",
+                f"too many lookups; try again in {exc.retry_after} s",
+            ),
+        )
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
     if found is None:

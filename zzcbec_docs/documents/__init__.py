@@ -15,5 +15,13 @@ if TYPE_CHECKING:
     from zzcbec_docs.documents.writers import FORMATS
 
 __all__ = ["FORMATS", "KINDS", "NoticeOptions", "RenderedFile", "render_bundle"]
-__getattr__ = names_from(__name__, {"KINDS": "content", "NoticeOptions": "content", "FORMATS": "writers",
-                                   "RenderedFile": "render", "render_bundle": "render"})
+__getattr__ = names_from(
+    __name__,
+    {
+        "KINDS": "content",
+        "NoticeOptions": "content",
+        "FORMATS": "writers",
+        "RenderedFile": "render",
+        "render_bundle": "render",
+    },
+)

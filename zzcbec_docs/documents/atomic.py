@@ -62,7 +62,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 def _remove_stale(path: Path) -> None:
     """Temporary files of this target left by a process that was killed (its PID is gone)."""
     for tmp in path.parent.glob(f".{path.name}.*.part"):
-        parts = tmp.name[len(path.name) + 2:].split(".")
+        parts = tmp.name[len(path.name) + 2 :].split(".")
         try:
             pid = int(parts[0])
             os.kill(pid, 0)

@@ -37,7 +37,7 @@ def charset_kind(data: bytes, index: int) -> str:
     """What kind of face this is (see face_kind); read once per face and process, known again by
     size and samples."""
     mid = len(data) // 2
-    key = (len(data), index, data[:4096], data[mid:mid + 4096], data[-4096:])
+    key = (len(data), index, data[:4096], data[mid : mid + 4096], data[-4096:])
     if key not in _kinds:
         _kinds[key] = face_kind(data, index)
     return _kinds[key]
@@ -54,8 +54,11 @@ def face_kind(data: bytes, index: int) -> str:
         top = _top_dict(cff)
         if (12, 30) not in top:  # no ROS
             return "name"
-        return "identity" if _charset_is_identity(cff, int(top[(15,)][0]), _glyph_count(cff, int(top[(17,)][0]))) \
+        return (
+            "identity"
+            if _charset_is_identity(cff, int(top[(15,)][0]), _glyph_count(cff, int(top[(17,)][0])))
             else "cid"
+        )
     except (struct.error, IndexError, KeyError, ValueError):  # not a CFF fontTools or HarfBuzz would take
         return "other"
 
@@ -65,13 +68,13 @@ def _cff_table(data: bytes, index: int) -> memoryview | None:
     offset = 0
     if data[:4] == b"ttcf":
         offset = struct.unpack_from(">I", data, 12 + 4 * index)[0]
-    if data[offset:offset + 4] != b"OTTO":
+    if data[offset : offset + 4] != b"OTTO":
         return None
     (tables,) = struct.unpack_from(">H", data, offset + 4)
     for i in range(tables):
         tag, _checksum, start, length = struct.unpack_from(">4sIII", data, offset + 12 + 16 * i)
         if tag == b"CFF ":
-            return memoryview(data)[start:start + length]
+            return memoryview(data)[start : start + length]
     return None
 
 
@@ -81,9 +84,9 @@ def _index(cff: memoryview, pos: int) -> tuple[list[memoryview], int]:
     if count == 0:
         return [], pos + 2
     size = cff[pos + 2]
-    offsets = [int.from_bytes(cff[pos + 3 + i * size:pos + 3 + (i + 1) * size], "big") for i in range(count + 1)]
+    offsets = [int.from_bytes(cff[pos + 3 + i * size : pos + 3 + (i + 1) * size], "big") for i in range(count + 1)]
     base = pos + 3 + (count + 1) * size - 1
-    return [cff[base + offsets[i]:base + offsets[i + 1]] for i in range(count)], base + offsets[-1]
+    return [cff[base + offsets[i] : base + offsets[i + 1]] for i in range(count)], base + offsets[-1]
 
 
 def _top_dict(cff: memoryview) -> dict[tuple[int, ...], list[float]]:
@@ -183,7 +186,7 @@ def _charset_as_codes(cff: bytes, codes: list[int]) -> bytes:
     old = top.charset
     # the subset holds the codes' glyphs in order; codes WeasyPrint gave to characters the face
     # lacks come after every real glyph id, are not in it, and keep drawing .notdef
-    names = [".notdef"] + [f"cid{code:05d}" for code in codes[1:len(old)]]
+    names = [".notdef"] + [f"cid{code:05d}" for code in codes[1 : len(old)]]
     rename = dict(zip(old, names, strict=True))
     charstrings.charStrings = {rename[name]: i for name, i in charstrings.charStrings.items()}
     top.charset = names
@@ -230,8 +233,11 @@ def _face_bytes(original):  # type: ignore[no-untyped-def]
             size = int(length[0])
             key = (int(ffi.cast("uintptr_t", data)), size)
             known = _blobs.get(key)
-            if known is None or known[:128] != ffi.buffer(data, 128)[:] or \
-                    known[-128:] != ffi.buffer(data + (size - 128), 128)[:]:
+            if (
+                known is None
+                or known[:128] != ffi.buffer(data, 128)[:]
+                or known[-128:] != ffi.buffer(data + (size - 128), 128)[:]
+            ):
                 if len(_blobs) >= 16:  # a new font configuration loads its faces anew: forget the old
                     _blobs.clear()
                 known = _blobs[key] = ffi.unpack(data, size)
@@ -269,8 +275,12 @@ def install() -> None:
         start = len(pdf.objects)
         result = original_build(pdf, fonts, compress, subset, options)
         for obj in pdf.objects[start:]:
-            if (isinstance(obj, pydyf.Stream) and obj.extra.get("Subtype") == "/OpenType" and obj.stream
-                    and is_bare_cff(bytes(obj.stream[0][:3]))):
+            if (
+                isinstance(obj, pydyf.Stream)
+                and obj.extra.get("Subtype") == "/OpenType"
+                and obj.stream
+                and is_bare_cff(bytes(obj.stream[0][:3]))
+            ):
                 obj.extra["Subtype"] = "/CIDFontType0C"
         return result
 

@@ -130,10 +130,15 @@ def _amount_block(d: Decision, district: str, policy: Policy) -> dict[str, Any]:
         "words": in_words(d.amount),
         "city": g.table_yuan(f.city) if f else None,
         "local": g.table_yuan(f.local) if f else None,
-        "split": (f"市级财政承担{g.yuan_text(f.city)}，{district}财政承担{g.yuan_text(f.local)}" if f and f.local
-                  else f"市级财政全额承担{g.yuan_text(f.city)}" if f
-                  else f"{district}未列入《措施》{funding}资金分担范围，市、区承担比例待财政部门确定"
-                  if d.amount > 0 else "—"),
+        "split": (
+            f"市级财政承担{g.yuan_text(f.city)}，{district}财政承担{g.yuan_text(f.local)}"
+            if f and f.local
+            else f"市级财政全额承担{g.yuan_text(f.city)}"
+            if f
+            else f"{district}未列入《措施》{funding}资金分担范围，市、区承担比例待财政部门确定"
+            if d.amount > 0
+            else "—"
+        ),
     }
 
 
@@ -158,26 +163,37 @@ def _common(bundle: Bundle, result: CheckResult, policy: Policy, kind: str) -> d
     return {
         "kind": kind,
         "kind_name": KIND_NAMES[kind],
-        "policy": {"title": policy.full_title, "id": policy.id, "status": policy.status,
-                   "status_label": policy.status_label if policy.status == "draft" else "正式印发",
-                   # the special clauses as this policy numbers them (第十五条, 第十六条 in the draft)
-                   "exclusion_cite": policy.cite(policy.exclusion.clause) if policy.exclusion else "",
-                   "exclusion_label": policy.exclusion_label,
-                   "funding_cite": policy.cite(policy.funding_rule.clause) if policy.funding_rule else ""},
+        "policy": {
+            "title": policy.full_title,
+            "id": policy.id,
+            "status": policy.status,
+            "status_label": policy.status_label if policy.status == "draft" else "正式印发",
+            # the special clauses as this policy numbers them (第十五条, 第十六条 in the draft)
+            "exclusion_cite": policy.cite(policy.exclusion.clause) if policy.exclusion else "",
+            "exclusion_label": policy.exclusion_label,
+            "funding_cite": policy.cite(policy.funding_rule.clause) if policy.funding_rule else "",
+        },
         "applicant": {
-            "name": a.name, "name_words": g.name_words(a.name), "uscc": a.uscc, "district": a.district,
+            "name": a.name,
+            "name_words": g.name_words(a.name),
+            "uscc": a.uscc,
+            "district": a.district,
             "district_as_written": a.district_as_written,
-            "address": a.address or "—", "legal_representative": a.legal_representative or "—",
+            "address": a.address or "—",
+            "legal_representative": a.legal_representative or "—",
             "contact_name": a.contact["name"] if a.contact else "—",
             "phone": a.contact["phone"] if a.contact else "—",
-            "bank_name": a.bank["name"] if a.bank else "—", "bank_account": a.bank["account"] if a.bank else "—",
+            "bank_name": a.bank["name"] if a.bank else "—",
+            "bank_account": a.bank["account"] if a.bank else "—",
             "customs_code": a.customs_code or "—",
         },
         "year": bundle.year,
-        "total": g.table_yuan(result.total), "total_words": in_words(result.total),
+        "total": g.table_yuan(result.total),
+        "total_words": in_words(result.total),
         "total_text": g.amount_sentence(result.total, in_words(result.total)),
         "provenance": {
-            "tool": f"zzcbec-docs {__version__}", "policy": f"{policy.id}（{policy.status}）",
+            "tool": f"zzcbec-docs {__version__}",
+            "policy": f"{policy.id}（{policy.status}）",
             "sha256": bundle.sha256,
         },
         "footer": None,
@@ -219,21 +235,34 @@ def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> 
     labels = fact_labels(policy)
     claims = []
     for claim, d in zip(bundle.claims, result.decisions, strict=True):
-        rows = [{"label": labels.get(k, k), "value": show_fact(k, v, claim.clause, policy)} for k, v in claim.facts.items()]
-        claims.append({
-            "numeral": CHINESE_NUMERALS[len(claims) + 1],
-            "title": _claim_title(d, policy),
-            "rows": rows, "eligible": d.status == ELIGIBLE,
-            "notes": [g.gongwen_text(r.message) for r in d.reasons],
-            **_amount_block(d, bundle.applicant.district, policy),
-        })
-    attachments = [{"n": i + 1, "kind": x["kind"], "title": x.get("title", ""), "file": x["file"], "sha256": x["sha256"]}
-                   for i, x in enumerate(bundle.attachments)]
+        rows = [
+            {"label": labels.get(k, k), "value": show_fact(k, v, claim.clause, policy)} for k, v in claim.facts.items()
+        ]
+        claims.append(
+            {
+                "numeral": CHINESE_NUMERALS[len(claims) + 1],
+                "title": _claim_title(d, policy),
+                "rows": rows,
+                "eligible": d.status == ELIGIBLE,
+                "notes": [g.gongwen_text(r.message) for r in d.reasons],
+                **_amount_block(d, bundle.applicant.district, policy),
+            }
+        )
+    attachments = [
+        {"n": i + 1, "kind": x["kind"], "title": x.get("title", ""), "file": x["file"], "sha256": x["sha256"]}
+        for i, x in enumerate(bundle.attachments)
+    ]
     issuer = load_issuer()
-    ctx = {**_common(bundle, result, policy, "application"), "title": "郑州市跨境电商发展资金奖励申报表",
-           "claims": claims, "attachments": attachments, "exclusion_label": policy.exclusion_label,
-           "commitments": commitments(policy), "addressee": issuer.name,
-           "clauses": clause_list([c.clause for c in bundle.claims])}
+    ctx = {
+        **_common(bundle, result, policy, "application"),
+        "title": "郑州市跨境电商发展资金奖励申报表",
+        "claims": claims,
+        "attachments": attachments,
+        "exclusion_label": policy.exclusion_label,
+        "commitments": commitments(policy),
+        "addressee": issuer.name,
+        "clauses": clause_list([c.clause for c in bundle.claims]),
+    }
     prov = ctx["provenance"]
     ctx["footer"] = f"本表由 {prov['tool']} 生成；政策 {prov['policy']}；申报材料 SHA-256 {prov['sha256']}"
     return ctx
@@ -252,8 +281,14 @@ def _basis(policy: Policy, clause: int, facts: dict[str, Any]) -> str:
     return "；".join(shown)
 
 
-def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult, policy: Policy,
-                    review: Any | None, issuer: Issuer | None = None) -> dict[str, Any]:
+def opinion_context(
+    bundle: Bundle,
+    declared: CheckResult,
+    verified: CheckResult,
+    policy: Policy,
+    review: Any | None,
+    issuer: Issuer | None = None,
+) -> dict[str, Any]:
     """审核意见书: each condition declared vs verified vs threshold, the recomputed amounts."""
     labels = fact_labels(policy)
     issuer = issuer or load_issuer()
@@ -276,22 +311,40 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
             else:
                 verified_v = "与申报一致"
             if isinstance(c, Growth):
-                declared_v = (f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause, policy)}／上年"
-                              f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause, policy)}")
-            rows.append({"label": c.label, "declared": declared_v, "verified": verified_v,
-                         "threshold": doc_requirement(c),
-                         "result": _verdict(step.passed) + ("（择一）" if step.code == "alternative" else "")})
-        changed = [f"{labels.get(k, k)}：申报{show_fact(k, claim.facts.get(k), claim.clause, policy)}，"
-                   f"核实{show_fact(k, v, claim.clause, policy)}" for k, v in vfacts.items() if v != claim.facts.get(k)]
+                declared_v = (
+                    f"{show_fact(c.fact, claim.facts.get(c.fact), claim.clause, policy)}／上年"
+                    f"{show_fact(c.prior_fact, claim.facts.get(c.prior_fact), claim.clause, policy)}"
+                )
+            rows.append(
+                {
+                    "label": c.label,
+                    "declared": declared_v,
+                    "verified": verified_v,
+                    "threshold": doc_requirement(c),
+                    "result": _verdict(step.passed) + ("（择一）" if step.code == "alternative" else ""),
+                }
+            )
+        changed = [
+            f"{labels.get(k, k)}：申报{show_fact(k, claim.facts.get(k), claim.clause, policy)}，"
+            f"核实{show_fact(k, v, claim.clause, policy)}"
+            for k, v in vfacts.items()
+            if v != claim.facts.get(k)
+        ]
         steps = [g.gongwen_text(s.message) for s in d.trace if s.condition is None]
-        sections.append({
-            "numeral": CHINESE_NUMERALS[len(sections) + 1],
-            "title": _claim_title(d, policy), "rows": rows, "steps": steps, "changed": changed,
-            "status": STATUS_ZH[d.status], "declared_amount": g.yuan_text(d0.amount),
-            "reasons": [g.gongwen_text(r.message) for r in d.reasons],
-            "basis": _basis(policy, claim.clause, {**claim.facts, **vfacts}),
-            **_amount_block(d, bundle.applicant.district, policy),
-        })
+        sections.append(
+            {
+                "numeral": CHINESE_NUMERALS[len(sections) + 1],
+                "title": _claim_title(d, policy),
+                "rows": rows,
+                "steps": steps,
+                "changed": changed,
+                "status": STATUS_ZH[d.status],
+                "declared_amount": g.yuan_text(d0.amount),
+                "reasons": [g.gongwen_text(r.message) for r in d.reasons],
+                "basis": _basis(policy, claim.clause, {**claim.facts, **vfacts}),
+                **_amount_block(d, bundle.applicant.district, policy),
+            }
+        )
     readings = []
     for n in dict.fromkeys(c.clause for c in bundle.claims):
         setting = policy.reading_for(n)
@@ -299,8 +352,10 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
             readings.append(g.gongwen_text(f"{policy.cite(n)}：{setting.explanation}"))
     notes = [n for n in (_draft_note(policy, "意见", "政策"),) if n]
     return {
-        **_common(bundle, verified, policy, "opinion"), "title": "郑州市跨境电商发展资金奖励审核意见书",
-        "sections": sections, "readings": readings,
+        **_common(bundle, verified, policy, "opinion"),
+        "title": "郑州市跨境电商发展资金奖励审核意见书",
+        "sections": sections,
+        "readings": readings,
         "declared_total": g.yuan_text(declared.total),
         "draft": review is None,
         "review_unit": getattr(review, "unit", None) or issuer.review_unit,
@@ -309,9 +364,13 @@ def opinion_context(bundle: Bundle, declared: CheckResult, verified: CheckResult
         "remarks": review.remarks if review else "",
         "conclusion": review.conclusion_zh if review else None,
         "review_source": review.source if review else None,
-        "warnings": [DOCUMENT_WARNINGS[w.code].format(term=policy.cite(policy.term_clause))
-                     if w.code in DOCUMENT_WARNINGS else g.gongwen_text(w.message) for w in verified.warnings
-                     if w.code not in ("draft_policy",)],
+        "warnings": [
+            DOCUMENT_WARNINGS[w.code].format(term=policy.cite(policy.term_clause))
+            if w.code in DOCUMENT_WARNINGS
+            else g.gongwen_text(w.message)
+            for w in verified.warnings
+            if w.code not in ("draft_policy",)
+        ],
         "notes": notes,
     }
 
@@ -322,12 +381,16 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
     issuer = options.issuer_profile()
     awarded = [d for d in result.decisions if d.status == ELIGIBLE]
     if not awarded:
-        raise RenderError("没有符合条件的申报事项，不出具奖励通知书",
-                          "no claim is eligible, so there is no award notice")
+        raise RenderError(
+            "没有符合条件的申报事项，不出具奖励通知书", "no claim is eligible, so there is no award notice"
+        )
     if bundle.applicant.bank is None:
-        raise RenderError("材料缺少开户银行和账号（/applicant/bank），奖励通知书须写明拨付账户",
-                          "the bundle has no bank account (/applicant/bank), which an award notice needs",
-                          file=bundle.source, pointer="/applicant/bank")
+        raise RenderError(
+            "材料缺少开户银行和账号（/applicant/bank），奖励通知书须写明拨付账户",
+            "the bundle has no bank account (/applicant/bank), which an award notice needs",
+            file=bundle.source,
+            pointer="/applicant/bank",
+        )
     district = bundle.applicant.district
     rows = [{"title": _claim_title(d, policy), **_amount_block(d, district, policy)} for d in awarded]
     total = sum((d.amount for d in awarded), ZERO)
@@ -341,13 +404,20 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
     contact = issuer.contact
     fuzhu = []
     if contact.get("name") or contact.get("phone"):
-        fuzhu.append("；".join(x for x in (f"联系人：{contact['name']}" if contact.get("name") else "",
-                                          f"联系电话：{contact['phone']}" if contact.get("phone") else "") if x))
+        fuzhu.append(
+            "；".join(
+                x
+                for x in (
+                    f"联系人：{contact['name']}" if contact.get("name") else "",
+                    f"联系电话：{contact['phone']}" if contact.get("phone") else "",
+                )
+                if x
+            )
+        )
     draft = _draft_note(policy, "通知所列奖励")
     if draft:
         fuzhu.append(draft)
-    code = (g.verification_code(number, bundle.applicant.uscc, [d.amount for d in awarded])
-            if options.number else None)
+    code = g.verification_code(number, bundle.applicant.uscc, [d.amount for d in awarded]) if options.number else None
     verify_url = qr_src = None
     if code and issuer.verify_url:  # the 版记's QR code: the desk's public page for this 核验码
         from zzcbec_docs.documents import qr
@@ -358,15 +428,28 @@ def notice_context(bundle: Bundle, result: CheckResult, policy: Policy, options:
         **_common(bundle, result, policy, "notice"),
         "title": "".join(title_words),
         "title_lines": g.break_title(title_words, whole=frozenset({2})),
-        "issuer": issuer.name, "mark": issuer.mark, "number": number, "date": cn_date(date),
-        "rows": rows, "clauses": clause_list([d.clause for d in awarded]),
-        "total": g.table_yuan(total), "total_words": in_words(total),
+        "issuer": issuer.name,
+        "mark": issuer.mark,
+        "number": number,
+        "date": cn_date(date),
+        "rows": rows,
+        "clauses": clause_list([d.clause for d in awarded]),
+        "total": g.table_yuan(total),
+        "total_words": in_words(total),
         "total_text": g.amount_sentence(total, in_words(total)),
-        "settled": settled, "city": g.table_yuan(city), "local": g.table_yuan(local),
-        "city_text": g.yuan_text(city), "local_text": g.yuan_text(local),
+        "settled": settled,
+        "city": g.table_yuan(city),
+        "local": g.table_yuan(local),
+        "city_text": g.yuan_text(city),
+        "local_text": g.yuan_text(local),
         "city_only": settled and local == ZERO,
-        "fuzhu": fuzhu, "cc": "，".join(issuer.cc_for(district)), "printer": issuer.printer,
-        "printed_on": cn_date(date), "verification_code": code, "verify_url": verify_url,
+        "fuzhu": fuzhu,
+        "cc": "，".join(issuer.cc_for(district)),
+        "printer": issuer.printer,
+        "printed_on": cn_date(date),
+        "verification_code": code,
+        "verify_url": verify_url,
         "verification_qr": qr_src,  # a data: URI PNG of the verification URL's QR code, drawn in the 版记 (qr.py)
-        "specimen": options.number is None, "replaces": options.replaces,
+        "specimen": options.number is None,
+        "replaces": options.replaces,
     }

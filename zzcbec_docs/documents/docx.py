@@ -32,9 +32,26 @@ from zzcbec_docs.documents.fonts import ROLES
 
 LINE = Pt(28.95)  # 22 lines in the 225 mm 版心
 RED = RGBColor(0xE6, 0x00, 0x12)
-COLUMN_SHARES = {"c-cond": 22, "c-val": 20, "c-std": 26, "c-res": 12, "c-item": 37, "c-num": 21,
-                 "c-item2": 64, "c-num2": 36, "c-pn": 7, "c-pname": 23, "c-puscc": 27,
-                 "c-pdist": 13, "c-pcl": 14, "c-pamt": 16, "c-n": 8, "c-att": 22, "c-file": 25, "c-hash": 45}  # % as in the CSS
+COLUMN_SHARES = {
+    "c-cond": 22,
+    "c-val": 20,
+    "c-std": 26,
+    "c-res": 12,
+    "c-item": 37,
+    "c-num": 21,
+    "c-item2": 64,
+    "c-num2": 36,
+    "c-pn": 7,
+    "c-pname": 23,
+    "c-puscc": 27,
+    "c-pdist": 13,
+    "c-pcl": 14,
+    "c-pamt": 16,
+    "c-n": 8,
+    "c-att": 22,
+    "c-file": 25,
+    "c-hash": 45,
+}  # % as in the CSS
 MARGINS = {  # top, bottom, left, right (mm)
     "gongwen": (37, 35, 28, 26),
     "form": (25, 25, 20, 20),
@@ -47,8 +64,12 @@ ON_GRID = {"Normal", "Heading 1", "Heading 2"}
 def _rfonts(role: str) -> OxmlElement:
     r = ROLES[role]
     fonts = OxmlElement("w:rFonts")
-    for k, v in (("w:ascii", r.docx_latin), ("w:hAnsi", r.docx_latin), ("w:eastAsia", r.docx_name),
-                 ("w:cs", r.docx_latin)):
+    for k, v in (
+        ("w:ascii", r.docx_latin),
+        ("w:hAnsi", r.docx_latin),
+        ("w:eastAsia", r.docx_name),
+        ("w:cs", r.docx_latin),
+    ):
         fonts.set(qn(k), v)
     fonts.set(qn("w:hint"), "eastAsia")
     return fonts
@@ -63,16 +84,58 @@ def _lang() -> OxmlElement:
 
 
 # what follows each element in w:pPr and w:rPr (ECMA-376 order; Word refuses elements out of order)
-PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
-                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
-                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
-                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-PPR_AFTER_SNAP = PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:spacing"):]
+PPR_AFTER_PBDR = (
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+PPR_AFTER_SNAP = PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:spacing") :]
 PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
-                     "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
-                     "w:specVanish", "w:oMath")
+RPR_AFTER_SPACING = (
+    "w:w",
+    "w:kern",
+    "w:position",
+    "w:sz",
+    "w:szCs",
+    "w:highlight",
+    "w:u",
+    "w:effect",
+    "w:bdr",
+    "w:shd",
+    "w:fitText",
+    "w:vertAlign",
+    "w:rtl",
+    "w:cs",
+    "w:em",
+    "w:lang",
+    "w:eastAsianLayout",
+    "w:specVanish",
+    "w:oMath",
+)
 
 
 def _char_spacing(rpr, twentieths: int) -> None:  # type: ignore[no-untyped-def]
@@ -100,9 +163,25 @@ def _base_document(layout: str) -> bytes:
     return buf.getvalue()
 
 
-STYLE_NAMES = ("Normal", "Title", "Heading 1", "Heading 2", "ZZ Mark", "ZZ Doc Number", "ZZ Table", "ZZ Grid",
-               "ZZ Table Heading", "ZZ Grid Heading", "ZZ Unit", "ZZ Banji", "ZZ Letter", "ZZ Letter Title",
-               "ZZ Small", "ZZ Page Number", "ZZ Signature")
+STYLE_NAMES = (
+    "Normal",
+    "Title",
+    "Heading 1",
+    "Heading 2",
+    "ZZ Mark",
+    "ZZ Doc Number",
+    "ZZ Table",
+    "ZZ Grid",
+    "ZZ Table Heading",
+    "ZZ Grid Heading",
+    "ZZ Unit",
+    "ZZ Banji",
+    "ZZ Letter",
+    "ZZ Letter Title",
+    "ZZ Small",
+    "ZZ Page Number",
+    "ZZ Signature",
+)
 
 
 class _Writer:
@@ -124,9 +203,22 @@ class _Writer:
         self.style_ids = {name: self.doc.styles[name].style_id for name in STYLE_NAMES}
 
     # ---------------------------------------------------------------- setup
-    def _style(self, name: str, role: str, size: float, *, align=None, indent_chars: float = 0,  # type: ignore[no-untyped-def]
-               line=None, base: str | None = "Normal", color: RGBColor | None = None, keep_next: bool = False,
-               outline: int | None = None, space_after: float = 0, kind=WD_STYLE_TYPE.PARAGRAPH):
+    def _style(
+        self,
+        name: str,
+        role: str,
+        size: float,
+        *,
+        align=None,
+        indent_chars: float = 0,  # type: ignore[no-untyped-def]
+        line=None,
+        base: str | None = "Normal",
+        color: RGBColor | None = None,
+        keep_next: bool = False,
+        outline: int | None = None,
+        space_after: float = 0,
+        kind=WD_STYLE_TYPE.PARAGRAPH,
+    ):
         styles = self.doc.styles
         try:
             st = styles[name]
@@ -198,14 +290,35 @@ class _Writer:
             sz.set(qn("w:val"), str(self.body_pt * 2))
             rpr.append(sz)
         rpr.append(_lang())
-        self._style("Title", "xiaobiaosong", 22 if gongwen else 18, align=WD_ALIGN_PARAGRAPH.CENTER,
-                    line=Pt(35) if gongwen else Pt(28), space_after=28.95 if gongwen else 8)
-        self._style("Heading 1", "heiti", 16 if gongwen else 14, indent_chars=2 if gongwen else 0, line=body_line,
-                    keep_next=True, outline=0)
-        self._style("Heading 2", "kaiti", 16 if gongwen else 12, indent_chars=2 if gongwen else 0, line=body_line,
-                    keep_next=True, outline=1)
-        self._style("ZZ Mark", "xiaobiaosong", 36, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(44), color=RED,
-                    space_after=28.95)
+        self._style(
+            "Title",
+            "xiaobiaosong",
+            22 if gongwen else 18,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            line=Pt(35) if gongwen else Pt(28),
+            space_after=28.95 if gongwen else 8,
+        )
+        self._style(
+            "Heading 1",
+            "heiti",
+            16 if gongwen else 14,
+            indent_chars=2 if gongwen else 0,
+            line=body_line,
+            keep_next=True,
+            outline=0,
+        )
+        self._style(
+            "Heading 2",
+            "kaiti",
+            16 if gongwen else 12,
+            indent_chars=2 if gongwen else 0,
+            line=body_line,
+            keep_next=True,
+            outline=1,
+        )
+        self._style(
+            "ZZ Mark", "xiaobiaosong", 36, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(44), color=RED, space_after=28.95
+        )
         self._style("ZZ Doc Number", "fangsong", 16, align=WD_ALIGN_PARAGRAPH.CENTER, line=LINE, space_after=57.9)
         self._style("ZZ Table", "fangsong", 12, line=Pt(18), align=WD_ALIGN_PARAGRAPH.LEFT)
         self._style("ZZ Grid", "fangsong", 10.5, line=Pt(15), align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -214,16 +327,30 @@ class _Writer:
         self._style("ZZ Unit", "fangsong", 10.5, line=Pt(15), align=WD_ALIGN_PARAGRAPH.RIGHT, keep_next=True)
         self._style("ZZ Banji", "fangsong", 14, line=Pt(22), align=WD_ALIGN_PARAGRAPH.LEFT)
         self._style("ZZ Letter", "fangsong", 16, indent_chars=2, line=Pt(26))
-        letter_title = self._style("ZZ Letter Title", "xiaobiaosong", 22, align=WD_ALIGN_PARAGRAPH.CENTER,
-                                   line=Pt(35), space_after=24)
+        letter_title = self._style(
+            "ZZ Letter Title", "xiaobiaosong", 22, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35), space_after=24
+        )
         _char_spacing(letter_title.element.get_or_add_rPr(), 220)  # 承 诺 书: spaced by the style, not spaces
-        self._style("ZZ Signature", "fangsong", self.body_pt, line=Pt(36) if gongwen else Pt(22),
-                    align=WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
+        self._style(
+            "ZZ Signature",
+            "fangsong",
+            self.body_pt,
+            line=Pt(36) if gongwen else Pt(22),
+            align=WD_ALIGN_PARAGRAPH.LEFT,
+            keep_next=True,
+        )
         self._style("ZZ Small", "fangsong", 6.5, line=Pt(8), align=WD_ALIGN_PARAGRAPH.CENTER)
         self._style("ZZ Page Number", "songti", 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
         for level, name in ((2, "Heading 3"), (3, "Heading 4")):  # 1. and （1）: 仿宋, as the body (documents.md)
-            self._style(name, "fangsong", 16 if gongwen else 12, indent_chars=2 if gongwen else 0, line=body_line,
-                        keep_next=True, outline=level)
+            self._style(
+                name,
+                "fangsong",
+                16 if gongwen else 12,
+                indent_chars=2 if gongwen else 0,
+                line=body_line,
+                keep_next=True,
+                outline=level,
+            )
         self._drop_template_styles()
         self.doc.settings.odd_and_even_pages_header_footer = True
 
@@ -262,8 +389,10 @@ class _Writer:
         else:
             grid.set(qn("w:linePitch"), "440")
         sec._sectPr.append(grid)
-        for footer, align, side in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
-                                    (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
+        for footer, align, side in (
+            (sec.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
+            (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left"),
+        ):
             p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
             for r in list(p.runs):
                 r._element.getparent().remove(r._element)
@@ -398,7 +527,7 @@ class _Writer:
 
     def _fixed_rows(self, table) -> None:  # type: ignore[no-untyped-def]
         """The notice's table as the PDF draws it: rows of the layout's heights, cells padded 3 × 5 pt."""
-        heights = [it.height for it in self.fixed.items if it.kind == "row"][self.rows_done:]
+        heights = [it.height for it in self.fixed.items if it.kind == "row"][self.rows_done :]
         self.rows_done += len(table.rows)
         tblpr = table._tbl.tblPr
         mar = OxmlElement("w:tblCellMar")
@@ -459,8 +588,9 @@ class _Writer:
         elif tag == "p" and "docno" in cls:
             p = self._paragraph(squash(el.text()), "ZZ Doc Number")
             if self.fixed is not None:  # §7.2.5 空二行 under the 标志; §7.2.7 the rule 4 mm under the 文号
-                p.paragraph_format.space_before = Pt(2 * 28.95 + (28.95 - 16) - (28.95 - 16) / 2 - (44 - 36) / 2
-                                                     - FIXED_DOCNO_RAISE)
+                p.paragraph_format.space_before = Pt(
+                    2 * 28.95 + (28.95 - 16) - (28.95 - 16) / 2 - (44 - 36) / 2 - FIXED_DOCNO_RAISE
+                )
                 p.paragraph_format.space_after = Pt(0)
                 _border(p._p.get_or_add_pPr(), "bottom", 12, "E60012", space=FIXED_RULE_SPACE)
             else:
@@ -540,7 +670,6 @@ class _Writer:
                 p.style = self.doc.styles["ZZ Grid"]
                 p.add_run(squash(node.text()))
 
-
     def _fixed_banji(self, el: Node) -> None:
         """The notice's 版记 on the last page, its last rule on the 版心's lower edge (§7.4.1): the
         核验码 (and its QR code, where given), 抄送, 印发机关 and 印发日期, each a row of a one-column
@@ -553,8 +682,11 @@ class _Writer:
         layout = self.fixed
         height = layout.banji_height()
         ps = [p for p in el.elements() if p.tag == "p"]
-        order = [p for p in ps if "vcode" in p.classes] + [p for p in ps if "cc" in p.classes] + \
-                [p for p in ps if "printed" in p.classes]
+        order = (
+            [p for p in ps if "vcode" in p.classes]
+            + [p for p in ps if "cc" in p.classes]
+            + [p for p in ps if "printed" in p.classes]
+        )
         own_page = layout.banji_page > layout.flow_page
         room = HEIGHT - height - (0.0 if own_page else layout.flow_end) - FIXED_BANJI_SLACK
         if layout.banji_page - layout.flow_page == 2:  # the blank page before an even 版记 page
@@ -616,8 +748,11 @@ class _Writer:
                 p.add_run(squash(node.text()))
                 if img is not None:
                     self._qr(p, img, QR_MM)
-            line = PITCH if not ("vcode" in node.classes and node.find("img") is not None) \
+            line = (
+                PITCH
+                if not ("vcode" in node.classes and node.find("img") is not None)
                 else max(PITCH, QR_MM * 72 / 25.4 + 6)
+            )
             pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
             pf.line_spacing = Pt(line) if rows == 1 else Pt(PITCH)
             trpr = row._tr.get_or_add_trPr()
@@ -650,9 +785,11 @@ def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
     """A paragraph of the fixed-form notice: not snapped to the grid's lines, and no space added
     between Chinese and Latin text or numbers (Word and LibreOffice add it by default; the PDF,
     like the standard's grid, does not)."""
-    for tag, successors in (("w:autoSpaceDE", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:autoSpaceDN"):]),
-                            ("w:autoSpaceDN", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:bidi"):]),
-                            ("w:snapToGrid", PPR_AFTER_SNAP)):
+    for tag, successors in (
+        ("w:autoSpaceDE", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:autoSpaceDN") :]),
+        ("w:autoSpaceDN", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:bidi") :]),
+        ("w:snapToGrid", PPR_AFTER_SNAP),
+    ):
         el = OxmlElement(tag)
         el.set(qn("w:val"), "0")
         ppr.insert_element_before(el, *successors)
@@ -679,8 +816,19 @@ def _split_lines(node: Node) -> list[str]:
     return [squash(p) for p in parts]
 
 
-def render_docx(html: str, *, title: str, subject: str, keywords: str, comments: str,
-                author: str, identifier: str, version: str, status: str, created: datetime) -> bytes:
+def render_docx(
+    html: str,
+    *,
+    title: str,
+    subject: str,
+    keywords: str,
+    comments: str,
+    author: str,
+    identifier: str,
+    version: str,
+    status: str,
+    created: datetime,
+) -> bytes:
     root = parse(html)
     body = root.find("body")
     assert body is not None
@@ -731,8 +879,10 @@ def _font_table() -> str:
     for n in [*names, "Times New Roman", "Symbol"]:
         charset = "86" if any(ord(ch) > 127 for ch in n) or n in ("FangSong", "SimHei", "KaiTi", "SimSun") else "00"
         family = "swiss" if n in ("黑体", "SimHei") else "roman"
-        entries.append(f'<w:font w:name="{n}"><w:charset w:val="{charset}"/><w:family w:val="{family}"/>'
-                       '<w:pitch w:val="variable"/></w:font>')
+        entries.append(
+            f'<w:font w:name="{n}"><w:charset w:val="{charset}"/><w:family w:val="{family}"/>'
+            '<w:pitch w:val="variable"/></w:font>'
+        )
     return FONT_TABLE.format(fonts="".join(entries))
 
 

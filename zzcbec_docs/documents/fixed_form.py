@@ -198,8 +198,9 @@ def _squeeze(items: list[Atom], overflow: float) -> dict[int, float] | None:
     return out if left <= 1e-6 else None
 
 
-def break_lines(items: list[Atom], width: float = WIDTH, indent: float = 0.0, spacing: float = SPACING,
-                justify: bool = True) -> list[Line]:
+def break_lines(
+    items: list[Atom], width: float = WIDTH, indent: float = 0.0, spacing: float = SPACING, justify: bool = True
+) -> list[Line]:
     """A paragraph in lines of the given width, each but the last filling it.
 
     At the point where the next character no longer fits: break there if the 禁则 and the number
@@ -213,7 +214,7 @@ def break_lines(items: list[Atom], width: float = WIDTH, indent: float = 0.0, sp
     while start < n:
         room = width - (indent if first else 0.0)
         end = start
-        while end < n and _width(items[start:end + 1], spacing) <= room + 0.01:
+        while end < n and _width(items[start : end + 1], spacing) <= room + 0.01:
             end += 1
         if end >= n:
             lines.append(Line(items[start:], indent if first else 0.0, last=True))
@@ -224,10 +225,14 @@ def break_lines(items: list[Atom], width: float = WIDTH, indent: float = 0.0, sp
         if _can_break(items, end) and not _in_number(items, end):
             chosen = (end, {})
             slack = room - _width(items[start:end], spacing)
-            if slack > CELL / 4 and end + 1 <= n and (_can_break(items, end + 1) or end + 1 == n) \
-                    and not _in_number(items, end + 1):
+            if (
+                slack > CELL / 4
+                and end + 1 <= n
+                and (_can_break(items, end + 1) or end + 1 == n)
+                and not _in_number(items, end + 1)
+            ):
                 # half a cell left (a half-width character on the line): push the next one in
-                squeezed = _squeeze(items[start:end + 1], _width(items[start:end + 1], spacing) - room)
+                squeezed = _squeeze(items[start : end + 1], _width(items[start : end + 1], spacing) - room)
                 if squeezed is not None:
                     chosen = (end + 1, squeezed)
         if chosen is None:  # push in: the next few characters, squeezed into the line
@@ -362,8 +367,10 @@ class NoticeLayout:
             natural = sum(advance(ch, MARK, "xiaobiaosong") for ch in text) + 2 * (len(text) - 1)
             if natural > WIDTH:  # a long name: smaller, still on one line
                 size = MARK * WIDTH / natural
-            head.append(f'<p class="mark" style="top:{mark_top:.3f}pt;font-size:{size:.3f}pt;'
-                        f'line-height:{size:.3f}pt">{_esc(text)}</p>')
+            head.append(
+                f'<p class="mark" style="top:{mark_top:.3f}pt;font-size:{size:.3f}pt;'
+                f'line-height:{size:.3f}pt">{_esc(text)}</p>'
+            )
         mark_bottom = mark_top + size
         docno_top = mark_bottom + 2 * PITCH + (PITCH - BODY)  # §7.2.5 空二行
         if docno is not None:
@@ -409,8 +416,9 @@ class NoticeLayout:
                 self.items.append(Item(3 * PITCH, "space", keep=True, data="seal", group=self.group))
             elif child.tag == "div" and "signoff" in cls:
                 for p in child.elements():
-                    self.items.append(Item(PITCH, "sign", keep=True, data=(squash(p.text()), p.classes),
-                                           group=self.group))
+                    self.items.append(
+                        Item(PITCH, "sign", keep=True, data=(squash(p.text()), p.classes), group=self.group)
+                    )
         if self.items:
             self.items[-1].keep = False
 
@@ -433,12 +441,15 @@ class NoticeLayout:
             col = 0
             for cell in tr.elements():
                 span = int(cell.attrs.get("colspan", "1"))
-                w = sum(widths[col:col + span])
+                w = sum(widths[col : col + span])
                 role = "heiti" if cell.tag == "th" or ("sum" in tr.classes and col == 0) else "fangsong"
                 text = squash(cell.text())
                 lines = break_lines(atoms(text, SMALL, role), width=w - 10 - 0.75, spacing=0.0, justify=False)
-                align = "right" if "num" in cell.classes else (
-                    "center" if ("sum" in tr.classes and col == 0) or "center" in cell.classes else "left")
+                align = (
+                    "right"
+                    if "num" in cell.classes
+                    else ("center" if ("sum" in tr.classes and col == 0) or "center" in cell.classes else "left")
+                )
                 cells.append((cell.tag, w, [ln.text for ln in lines] or [""], align, role))
                 col += span
             height = max(len(c[2]) for c in cells) * SMALL_LINE + 6 + 0.75  # padding, the bottom border
@@ -498,7 +509,7 @@ class NoticeLayout:
     def _cc_lines(self, p: Node) -> list[Line]:
         text = squash(p.text())
         head = text[:3] if text.startswith("抄送：") else ""
-        rest = text[len(head):]
+        rest = text[len(head) :]
         lead = sum(advance(ch, BANJI) for ch in head)
         lines = break_lines(atoms(rest, BANJI), width=WIDTH - 2 * BANJI - lead, spacing=0.0)
         for ln in lines:
@@ -535,12 +546,18 @@ class NoticeLayout:
         if head is not None:
             for el in head.elements():
                 if el.tag == "meta" and el.attrs.get("name"):
-                    meta.append(f'<meta name="{html_lib.escape(el.attrs["name"])}" '
-                                f'content="{html_lib.escape(el.attrs.get("content", ""))}">')
+                    meta.append(
+                        f'<meta name="{html_lib.escape(el.attrs["name"])}" '
+                        f'content="{html_lib.escape(el.attrs.get("content", ""))}">'
+                    )
                 elif el.tag == "title":
                     title = el.text()
-        out = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
-               f"<title>{_esc(title)}</title>", *meta, "</head><body>"]
+        out = [
+            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
+            f"<title>{_esc(title)}</title>",
+            *meta,
+            "</head><body>",
+        ]
         for n, page in enumerate(self.pages, start=1):
             last = n == len(self.pages)
             out.append(f'<section class="page{"" if last else " brk"}">')
@@ -614,8 +631,7 @@ class NoticeLayout:
     def _sign_html(self, top: float, text: str) -> str:
         """署名 and date: the date 右空四字; the 署名 centred on the date (its centre, the same)."""
         centre = WIDTH - 4 * CELL - self._date_width / 2
-        return (f'<p class="sign" style="top:{top + DROP:.3f}pt;left:{centre - WIDTH / 2:.3f}pt">'
-                f"{_esc(text)}</p>")
+        return f'<p class="sign" style="top:{top + DROP:.3f}pt;left:{centre - WIDTH / 2:.3f}pt">{_esc(text)}</p>'
 
     @property
     def _date_width(self) -> float:
@@ -633,8 +649,11 @@ class NoticeLayout:
             out.append("<tr>")
             for tag, w, lines, align, role in item.data:  # type: ignore[attr-defined]
                 cls = f"a-{align} h" if role == "heiti" else f"a-{align}"
-                out.append(f'<{tag} class="{cls}" style="width:{w:.3f}pt;height:{item.height:.3f}pt">'
-                           + "<br>".join(_esc(x) for x in lines) + f"</{tag}>")
+                out.append(
+                    f'<{tag} class="{cls}" style="width:{w:.3f}pt;height:{item.height:.3f}pt">'
+                    + "<br>".join(_esc(x) for x in lines)
+                    + f"</{tag}>"
+                )
             out.append("</tr>")
         out.append("</table>")
         return "".join(out)
@@ -647,8 +666,11 @@ class NoticeLayout:
         out = [f'<div class="banji" style="top:{top:.3f}pt;height:{h:.3f}pt">']
         y = 0.0
         elements = self.banji.elements()
-        order = [p for p in elements if "vcode" in p.classes] + [p for p in elements if "cc" in p.classes] + \
-                [p for p in elements if "printed" in p.classes]
+        order = (
+            [p for p in elements if "vcode" in p.classes]
+            + [p for p in elements if "cc" in p.classes]
+            + [p for p in elements if "printed" in p.classes]
+        )
         for k, p in enumerate(order):
             first = k == 0
             rule = "thick" if first else "thin"
@@ -658,26 +680,34 @@ class NoticeLayout:
                 text = squash(p.text())
                 qr = ""
                 if img is not None:
-                    qr = (f'<img class="qr" src="{html_lib.escape(img.attrs.get("src", ""))}" '
-                          f'alt="{html_lib.escape(img.attrs.get("alt", "核验二维码"))}">')
-                out.append(f'<div class="row {rule} vcode" style="top:{y:.3f}pt;height:{rh:.3f}pt">'
-                           f'<p style="line-height:{rh:.3f}pt;padding-top:{BANJI_DROP + (QR_TEXT_DROP if qr else 0)}pt">'
-                           f'{_esc(text)}</p>{qr}</div>')
+                    qr = (
+                        f'<img class="qr" src="{html_lib.escape(img.attrs.get("src", ""))}" '
+                        f'alt="{html_lib.escape(img.attrs.get("alt", "核验二维码"))}">'
+                    )
+                out.append(
+                    f'<div class="row {rule} vcode" style="top:{y:.3f}pt;height:{rh:.3f}pt">'
+                    f'<p style="line-height:{rh:.3f}pt;padding-top:{BANJI_DROP + (QR_TEXT_DROP if qr else 0)}pt">'
+                    f"{_esc(text)}</p>{qr}</div>"
+                )
                 y += rh
             elif "cc" in p.classes:
                 lines = self._cc_lines(p)
                 rh = PITCH * len(lines)
                 inner = "<br>".join(line_html(ln, 0.0) for ln in lines)
                 lead = lines[-1].indent if len(lines) > 1 else 0.0
-                out.append(f'<div class="row {rule} cc" style="top:{y:.3f}pt;height:{rh:.3f}pt">'
-                           f'<p style="padding-left:{BANJI + lead:.3f}pt;text-indent:{-lead:.3f}pt">{inner}</p></div>')
+                out.append(
+                    f'<div class="row {rule} cc" style="top:{y:.3f}pt;height:{rh:.3f}pt">'
+                    f'<p style="padding-left:{BANJI + lead:.3f}pt;text-indent:{-lead:.3f}pt">{inner}</p></div>'
+                )
                 y += rh
             else:
                 spans = [s for s in p.elements() if s.tag == "span"]
                 printer = squash(spans[0].text()) if spans else squash(p.text())
                 printed = squash(spans[1].text()) if len(spans) > 1 else ""
-                out.append(f'<div class="row {rule} printed" style="top:{y:.3f}pt;height:{PITCH:.3f}pt">'
-                           f'<p class="printer">{_esc(printer)}</p><p class="printed-on">{_esc(printed)}</p></div>')
+                out.append(
+                    f'<div class="row {rule} printed" style="top:{y:.3f}pt;height:{PITCH:.3f}pt">'
+                    f'<p class="printer">{_esc(printer)}</p><p class="printed-on">{_esc(printed)}</p></div>'
+                )
                 y += PITCH
         out.append('<div class="last-rule"></div></div>')
         return "".join(out)

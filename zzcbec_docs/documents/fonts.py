@@ -48,16 +48,40 @@ class Role:
 
 
 ROLES = {
-    "fangsong": Role("fangsong", "仿宋_GB2312", "FangSong", ("FangSong_GB2312", "仿宋_GB2312", "FangSong", "仿宋"),
-                     "FandolFang-Regular.otf", "Noto Serif CJK SC", "Regular"),
-    "xiaobiaosong": Role("xiaobiaosong", "方正小标宋简体", "FZXiaoBiaoSong-B05S",
-                         ("方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK"), "FandolSong-Bold.otf",
-                         "Noto Serif CJK SC", "Bold", "bold"),
-    "heiti": Role("heiti", "黑体", "SimHei", ("SimHei", "黑体"), "FandolHei-Regular.otf", "Noto Sans CJK SC", "Regular"),
-    "kaiti": Role("kaiti", "楷体_GB2312", "KaiTi", ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "楷体"),
-                  "FandolKai-Regular.otf", "Noto Serif CJK SC", "Regular"),
-    "songti": Role("songti", "宋体", "SimSun", ("SimSun", "宋体"), "FandolSong-Regular.otf", "Noto Serif CJK SC",
-                   "Regular"),
+    "fangsong": Role(
+        "fangsong",
+        "仿宋_GB2312",
+        "FangSong",
+        ("FangSong_GB2312", "仿宋_GB2312", "FangSong", "仿宋"),
+        "FandolFang-Regular.otf",
+        "Noto Serif CJK SC",
+        "Regular",
+    ),
+    "xiaobiaosong": Role(
+        "xiaobiaosong",
+        "方正小标宋简体",
+        "FZXiaoBiaoSong-B05S",
+        ("方正小标宋简体", "FZXiaoBiaoSong-B05S", "方正小标宋_GBK"),
+        "FandolSong-Bold.otf",
+        "Noto Serif CJK SC",
+        "Bold",
+        "bold",
+    ),
+    "heiti": Role(
+        "heiti", "黑体", "SimHei", ("SimHei", "黑体"), "FandolHei-Regular.otf", "Noto Sans CJK SC", "Regular"
+    ),
+    "kaiti": Role(
+        "kaiti",
+        "楷体_GB2312",
+        "KaiTi",
+        ("KaiTi_GB2312", "楷体_GB2312", "KaiTi", "楷体"),
+        "FandolKai-Regular.otf",
+        "Noto Serif CJK SC",
+        "Regular",
+    ),
+    "songti": Role(
+        "songti", "宋体", "SimSun", ("SimSun", "宋体"), "FandolSong-Regular.otf", "Noto Serif CJK SC", "Regular"
+    ),
 }
 
 
@@ -83,11 +107,15 @@ def configure(files: dict[str, str]) -> None:
     """A bureau's own font files by role (from its issuer profile), e.g. {"fangsong": ".../仿宋_GB2312.ttf"}."""
     for role, path in files.items():
         if role not in ROLES:
-            raise RenderError(f"未知的字体角色“{role}”（可用：{'、'.join(ROLES)}）",
-                              f"unknown font role {role!r} (known: {', '.join(ROLES)})")
+            raise RenderError(
+                f"未知的字体角色“{role}”（可用：{'、'.join(ROLES)}）",
+                f"unknown font role {role!r} (known: {', '.join(ROLES)})",
+            )
         if not Path(path).is_file():
-            raise RenderError(f"配置的{ROLES[role].docx_name}字体文件不存在：{path}",
-                              f"the configured {role} font file does not exist: {path}")
+            raise RenderError(
+                f"配置的{ROLES[role].docx_name}字体文件不存在：{path}",
+                f"the configured {role} font file does not exist: {path}",
+            )
     if files != {k: v for k, v in _configured.items() if k in files} or len(files) != len(_configured):
         _configured.clear()
         _configured.update(files)
@@ -135,7 +163,7 @@ def _name_table_family(path: str, index: int) -> str | None:
         platform, encoding, language, name_id, size, at = struct.unpack_from(">HHHHHH", table, 6 + 12 * i)
         if name_id not in (1, 16):
             continue
-        raw = table[strings + at:strings + at + size]
+        raw = table[strings + at : strings + at + size]
         if platform == 3 or platform == 0:
             text = raw.decode("utf-16-be")
             english = platform == 0 or language == 0x409
@@ -228,8 +256,9 @@ def font_for(role_key: str) -> FontFile:
                 return f
     fandol = fandol_dir() / role.fandol
     if fandol.is_file():
-        return FontFile(_family_of(str(fandol)), "Bold" if role.weight == "bold" else "Regular", str(fandol), 0,
-                        "fandol")
+        return FontFile(
+            _family_of(str(fandol)), "Bold" if role.weight == "bold" else "Regular", str(fandol), 0, "fandol"
+        )
     fallback = fallback_for(role_key)
     if fallback is not None:
         return fallback
@@ -246,8 +275,7 @@ def harfbuzz_subset_available() -> bool:
 
 HARFBUZZ_WARNING = (
     "未安装 libharfbuzz-subset0，PDF 字体子集化会慢约 70 倍；请执行 apt-get install libharfbuzz-subset0",
-    "libharfbuzz-subset0 is missing: PDF font subsetting is about 70 times slower; "
-    "apt-get install libharfbuzz-subset0",
+    "libharfbuzz-subset0 is missing: PDF font subsetting is about 70 times slower; apt-get install libharfbuzz-subset0",
 )
 
 
@@ -290,8 +318,15 @@ def _key(font: FontFile) -> str:
     h = hashlib.sha256()
     # the working charset is GB 2312 (fixed, named by the version) and common_characters() (which
     # follows the templates and the policy): hashing the latter is enough, and skips 8,000 decodes
-    for part in (WORKING_COPY_VERSION, "GB2312", font.path, str(font.index), str(st.st_size), str(int(st.st_mtime)),
-                 common_characters()):
+    for part in (
+        WORKING_COPY_VERSION,
+        "GB2312",
+        font.path,
+        str(font.index),
+        str(st.st_size),
+        str(int(st.st_mtime)),
+        common_characters(),
+    ):
         h.update(part.encode("utf-8") + b"\0")
     return h.hexdigest()[:16]
 
@@ -400,8 +435,10 @@ def _cid_keyed_in_order(data: bytes) -> bytes:
     f["hmtx"].metrics = {rename[name]: m for name, m in f["hmtx"].metrics.items()}
     for table in f["cmap"].tables:
         if table.format == 14:  # variation sequences: glyph names, or None for the default glyph
-            table.uvsDict = {selector: [(code, None if name is None else rename[name]) for code, name in pairs]
-                             for selector, pairs in table.uvsDict.items()}
+            table.uvsDict = {
+                selector: [(code, None if name is None else rename[name]) for code, name in pairs]
+                for selector, pairs in table.uvsDict.items()
+            }
         else:
             table.cmap = {code: rename[name] for code, name in table.cmap.items()}
     f.setGlyphOrder(names)
@@ -470,8 +507,16 @@ def _build(font: FontFile, target: Path) -> None:
         f["loca"] = newTable("loca")
         maxp = f["maxp"]
         maxp.tableVersion = 0x00010000
-        for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                     "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        for attr in (
+            "maxZones",
+            "maxTwilightPoints",
+            "maxStorage",
+            "maxFunctionDefs",
+            "maxInstructionDefs",
+            "maxStackElements",
+            "maxSizeOfInstructions",
+            "maxComponentElements",
+        ):
             setattr(maxp, attr, 0)
         maxp.maxZones = 1
         f["head"].glyphDataFormat = 0

@@ -122,9 +122,9 @@ def break_title(words: list[str], width: int = 20, whole: frozenset[int] = froze
         elif i in whole:
             sub = name_words(w)
             for s in sub:
-                pieces.extend(s[j:j + width] for j in range(0, len(s), width))
+                pieces.extend(s[j : j + width] for j in range(0, len(s), width))
         else:
-            pieces.extend(w[j:j + width] for j in range(0, len(w), width))
+            pieces.extend(w[j : j + width] for j in range(0, len(w), width))
     pieces = [p for p in pieces if p]
     n = len(pieces)
     if n <= 1:

@@ -92,7 +92,9 @@ def _dates(data: dict, key: str, source: str) -> frozenset[dt.date]:
         try:
             out.add(dt.date.fromisoformat(str(value)))
         except ValueError:
-            raise _fail(source, f"/{key}/{i}", f"“{value}”不是 YYYY-MM-DD 日期", f"{value!r} is not a YYYY-MM-DD date") from None
+            raise _fail(
+                source, f"/{key}/{i}", f"“{value}”不是 YYYY-MM-DD 日期", f"{value!r} is not a YYYY-MM-DD date"
+            ) from None
     return frozenset(out)
 
 
@@ -108,40 +110,70 @@ def load_issuer(path: str | None = None) -> Issuer:
     data, _ = load_file(chosen, ArgumentError)
     if not isinstance(data, dict):
         raise _fail(source, "/", "应为键值映射", "must be a mapping")
-    unknown = set(data) - {*REQUIRED, "contact", "holidays", "workdays", "fonts", "review_days", "signing",
-                           "verify_url"}
+    unknown = set(data) - {
+        *REQUIRED,
+        "contact",
+        "holidays",
+        "workdays",
+        "fonts",
+        "review_days",
+        "signing",
+        "verify_url",
+    }
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(source, f"/{key}", f"未知的键“{key}”", f"unknown key {key!r}")
     values = {k: _text(data, k, source) for k in REQUIRED if k != "cc"}
     if not re.match(r"^[^\s〔〕\[\]]{1,20}$", values["code"]):
-        raise _fail(source, "/code", f"发文机关代字“{values['code']}”不合规", f"the code {values['code']!r} is not valid")
+        raise _fail(
+            source, "/code", f"发文机关代字“{values['code']}”不合规", f"the code {values['code']!r} is not valid"
+        )
     cc = data.get("cc")
     if not isinstance(cc, list) or not all(isinstance(c, str) and c.strip() for c in cc):
         raise _fail(source, "/cc", "抄送须为文字列表", "cc must be a list of names")
     contact_raw = data.get("contact") or {}
     if not isinstance(contact_raw, dict) or set(contact_raw) - set(CONTACT_KEYS):
-        raise _fail(source, "/contact", f"联系方式只能有 {'、'.join(CONTACT_KEYS)}", f"contact keys: {', '.join(CONTACT_KEYS)}")
+        raise _fail(
+            source, "/contact", f"联系方式只能有 {'、'.join(CONTACT_KEYS)}", f"contact keys: {', '.join(CONTACT_KEYS)}"
+        )
     contact = {k: str(v).strip() for k, v in contact_raw.items() if v not in (None, "")}
     fonts = data.get("fonts") or {}
     if not isinstance(fonts, dict):
         raise _fail(source, "/fonts", "字体须为“角色: 文件”映射", "fonts must map a role to a file")
     base = chosen.parent
-    font_files = {str(k): str((base / str(v)).resolve()) if not Path(str(v)).is_absolute() else str(v)
-                  for k, v in fonts.items()}
+    font_files = {
+        str(k): str((base / str(v)).resolve()) if not Path(str(v)).is_absolute() else str(v) for k, v in fonts.items()
+    }
     review_days = data.get("review_days", REVIEW_DAYS)
     if isinstance(review_days, bool) or not isinstance(review_days, int) or not 1 <= review_days <= 365:
-        raise _fail(source, "/review_days", f"办理时限“{review_days}”须为 1–365 的工作日数",
-                    f"review_days {review_days!r} must be a whole number of working days, 1 to 365")
+        raise _fail(
+            source,
+            "/review_days",
+            f"办理时限“{review_days}”须为 1–365 的工作日数",
+            f"review_days {review_days!r} must be a whole number of working days, 1 to 365",
+        )
     from zzcbec_docs.documents.signing import parse_signing
 
     verify_url = data.get("verify_url")
     if verify_url is not None and (not isinstance(verify_url, str) or not re.match(r"^https?://[^\s?#]+$", verify_url)):
-        raise _fail(source, "/verify_url", "verify_url 应为 http(s):// 地址（核验页面，二维码为该地址加核验码）",
-                    "verify_url is an http(s):// address (the verification page; the QR code is it plus the code)")
-    return Issuer(cc=tuple(c.strip() for c in cc), contact=contact, holidays=_dates(data, "holidays", source),
-                  workdays=_dates(data, "workdays", source), fonts=font_files, source=source, review_days=review_days,
-                  signing=parse_signing(data.get("signing"), source, base), verify_url=verify_url, **values)
+        raise _fail(
+            source,
+            "/verify_url",
+            "verify_url 应为 http(s):// 地址（核验页面，二维码为该地址加核验码）",
+            "verify_url is an http(s):// address (the verification page; the QR code is it plus the code)",
+        )
+    return Issuer(
+        cc=tuple(c.strip() for c in cc),
+        contact=contact,
+        holidays=_dates(data, "holidays", source),
+        workdays=_dates(data, "workdays", source),
+        fonts=font_files,
+        source=source,
+        review_days=review_days,
+        signing=parse_signing(data.get("signing"), source, base),
+        verify_url=verify_url,
+        **values,
+    )
 
 
 def apply_fonts(issuer: Issuer) -> None:

@@ -36,6 +36,7 @@ def warm(formats: Iterable[str], kinds: Iterable[str] = (), templates: bool = Tr
         fonts.prefetch_font_list()  # fc-list runs on another core meanwhile
     import zzcbec_docs.bundle.model  # noqa: F401 - what a task's bundle and policy unpickle into,
     import zzcbec_docs.policy.model  # noqa: F401 - loaded during the warm-up, not when the first task comes
+
     if templates:
         from zzcbec_docs.documents.html import environment
 
@@ -97,9 +98,12 @@ class Workers:
         from concurrent.futures import ProcessPoolExecutor
 
         self.count, self.formats, self.kinds, self.templates = count, tuple(formats), tuple(kinds), templates
-        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_worker_start,
-                                        initargs=(self.formats, self.kinds, templates, os.getpid()))
+        self.pool = ProcessPoolExecutor(
+            max_workers=count,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_start,
+            initargs=(self.formats, self.kinds, templates, os.getpid()),
+        )
         self.pool.submit(_ready)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:

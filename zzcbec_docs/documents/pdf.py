@@ -31,6 +31,8 @@ def _flate_level_6() -> None:
 
     if getattr(pydyf, "zlib", None) is zlib:
         pydyf.zlib = _Zlib  # type: ignore[attr-defined]
+
+
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
@@ -80,8 +82,14 @@ def _justify_chinese() -> None:
     line_break.Layout.set_text = set_text
     inline._zz_chinese_justify = True
 
-ROLE_VARS = {"fangsong": "--zz-body", "xiaobiaosong": "--zz-title", "heiti": "--zz-heading", "kaiti": "--zz-kai",
-             "songti": "--zz-song"}
+
+ROLE_VARS = {
+    "fangsong": "--zz-body",
+    "xiaobiaosong": "--zz-title",
+    "heiti": "--zz-heading",
+    "kaiti": "--zz-kai",
+    "songti": "--zz-song",
+}
 
 
 def _fetcher_class():  # type: ignore[no-untyped-def]
@@ -133,8 +141,10 @@ def _face(role: str) -> tuple[str, str]:
     if copy is not None:  # subset once (GB 2312 and what the documents use) into a cached copy, same name
         rule = f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{copy.as_uri()}"); }}'
     elif font.source in ("fandol", "configured"):  # a file of its own: embedded as it is, under its own name
-        rule = (f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                f'src: url("{Path(font.path).resolve().as_uri()}"); }}')
+        rule = (
+            f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+            f'src: url("{Path(font.path).resolve().as_uri()}"); }}'
+        )
     stack = [f'"{family}"']
     fallback = fonts.fallback_for(role)
     if fallback is not None and fallback.family != family:
@@ -235,9 +245,12 @@ def render_pdf(html: str, identity: str, kind: str = "") -> bytes:
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
         key = _faces_key()
         return doc.write_pdf(
-            stylesheets=[_parsed_stylesheet(stylesheet_text(css), key)], font_config=_font_config(key),
+            stylesheets=[_parsed_stylesheet(stylesheet_text(css), key)],
+            font_config=_font_config(key),
             pdf_identifier=hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii"),
-            uncompressed_pdf=False, pdf_variant="pdf/a-2b", pdf_tags=True,
+            uncompressed_pdf=False,
+            pdf_variant="pdf/a-2b",
+            pdf_tags=True,
         )
     except RenderError:
         raise

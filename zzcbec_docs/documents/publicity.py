@@ -41,9 +41,17 @@ def entries_from_ledger(ledger, year: int) -> list[Entry]:  # type: ignore[no-un
     for a in ledger.awards(year=year):
         if not a.revoked:
             by_notice.setdefault(a.notice_number, []).append(a)
-    return [Entry(number, rows[0].applicant_name, rows[0].uscc, rows[0].district,
-                  tuple(r.clause for r in rows), sum((r.amount for r in rows), ZERO))
-            for number, rows in by_notice.items()]
+    return [
+        Entry(
+            number,
+            rows[0].applicant_name,
+            rows[0].uscc,
+            rows[0].district,
+            tuple(r.clause for r in rows),
+            sum((r.amount for r in rows), ZERO),
+        )
+        for number, rows in by_notice.items()
+    ]
 
 
 def mask_uscc(uscc: str) -> str:
@@ -64,49 +72,92 @@ def period_end(issuer: Issuer, start: dt.date, days: int) -> dt.date:
         d += dt.timedelta(days=1)
 
 
-def publicity_context(entries: list[Entry], *, year: int, policy: Policy, issuer: Issuer, start: dt.date,
-                      days: int, mask: bool, date: dt.date) -> dict[str, Any]:
+def publicity_context(
+    entries: list[Entry],
+    *,
+    year: int,
+    policy: Policy,
+    issuer: Issuer,
+    start: dt.date,
+    days: int,
+    mask: bool,
+    date: dt.date,
+) -> dict[str, Any]:
     if not entries:
-        raise LedgerError(f"台账中没有{year}年度审核同意或已奖励的申报，无可公示的名单",
-                          f"the ledger has no approved or (unrevoked) awarded cases for {year}: nothing to publish")
+        raise LedgerError(
+            f"台账中没有{year}年度审核同意或已奖励的申报，无可公示的名单",
+            f"the ledger has no approved or (unrevoked) awarded cases for {year}: nothing to publish",
+        )
     if not issuer.is_working_day(start):
-        raise ArgumentError(f"公示期起始日 {cn_date(start)} 不是工作日", f"the period must start on a working day, not {start}")
+        raise ArgumentError(
+            f"公示期起始日 {cn_date(start)} 不是工作日", f"the period must start on a working day, not {start}"
+        )
     end = period_end(issuer, start, days)
     total = sum((e.amount for e in entries), ZERO)
     contact = issuer.contact
-    where = [f"联系人：{contact['name']}" if contact.get("name") else "",
-             f"联系电话：{contact['phone']}" if contact.get("phone") else "",
-             f"通信地址：{contact['address']}" if contact.get("address") else "",
-             f"电子邮箱：{contact['email']}" if contact.get("email") else ""]
+    where = [
+        f"联系人：{contact['name']}" if contact.get("name") else "",
+        f"联系电话：{contact['phone']}" if contact.get("phone") else "",
+        f"通信地址：{contact['address']}" if contact.get("address") else "",
+        f"电子邮箱：{contact['email']}" if contact.get("email") else "",
+    ]
     title_words = [issuer.name, "关于", f"{year}年度", "跨境电商发展资金", "拟奖励企业名单", "的公示"]
     return {
-        "kind": "publicity", "kind_name": "拟奖励企业名单公示",
-        "title": "".join(title_words), "title_lines": g.break_title(title_words),
+        "kind": "publicity",
+        "kind_name": "拟奖励企业名单公示",
+        "title": "".join(title_words),
+        "title_lines": g.break_title(title_words),
         "policy": {"title": policy.full_title, "id": policy.id, "status": policy.status},
-        "provenance": {"tool": f"zzcbec-docs {__version__}", "policy": f"{policy.id}（{policy.status}）",
-                       "sha256": ""},
-        "footer": None, "year": year, "issuer": issuer.name, "date": cn_date(date),
-        "start": cn_date(start), "end": cn_date(end), "days": days,
-        "rows": [{"n": i + 1, "name": e.name, "uscc": mask_uscc(e.uscc) if mask else e.uscc,
-                  "district": e.district, "clauses": clause_list(list(e.clauses)), "amount": g.table_yuan(e.amount)}
-                 for i, e in enumerate(entries)],
-        "count": len(entries), "total": g.table_yuan(total), "total_text": g.amount_sentence(total, in_words(total)),
+        "provenance": {"tool": f"zzcbec-docs {__version__}", "policy": f"{policy.id}（{policy.status}）", "sha256": ""},
+        "footer": None,
+        "year": year,
+        "issuer": issuer.name,
+        "date": cn_date(date),
+        "start": cn_date(start),
+        "end": cn_date(end),
+        "days": days,
+        "rows": [
+            {
+                "n": i + 1,
+                "name": e.name,
+                "uscc": mask_uscc(e.uscc) if mask else e.uscc,
+                "district": e.district,
+                "clauses": clause_list(list(e.clauses)),
+                "amount": g.table_yuan(e.amount),
+            }
+            for i, e in enumerate(entries)
+        ],
+        "count": len(entries),
+        "total": g.table_yuan(total),
+        "total_text": g.amount_sentence(total, in_words(total)),
         "contact": "；".join(x for x in where if x),
         "notes": [n for n in (_draft_note(policy, "名单所列奖励"),) if n],
     }
 
 
-def render_publicity(entries: list[Entry], policy: Policy, issuer: Issuer, *, year: int, start: dt.date,
-                     days: int = 5, mask: bool = False, date: dt.date | None = None,
-                     formats: Iterable[str] = ("docx", "pdf"), out_dir: Path) -> list[Path]:
+def render_publicity(
+    entries: list[Entry],
+    policy: Policy,
+    issuer: Issuer,
+    *,
+    year: int,
+    start: dt.date,
+    days: int = 5,
+    mask: bool = False,
+    date: dt.date | None = None,
+    formats: Iterable[str] = ("docx", "pdf"),
+    out_dir: Path,
+) -> list[Path]:
     """Write the 公示 of a year's proposed awards (process.documents.publicity_entries); each file
     appears whole or not at all."""
-    ctx = publicity_context(entries, year=year, policy=policy, issuer=issuer, start=start, days=days, mask=mask,
-                            date=date or start)
+    ctx = publicity_context(
+        entries, year=year, policy=policy, issuer=issuer, start=start, days=days, mask=mask, date=date or start
+    )
     created = document_time().isoformat().replace("+00:00", "Z")
     html = render_html("publicity", ctx, created)
     identity = f"publicity:{year}:{start}:{days}:{mask}:{policy.id}:{__version__}:" + ",".join(
-        f"{e.number or e.uscc}={e.amount}" for e in entries)
+        f"{e.number or e.uscc}={e.amount}" for e in entries
+    )
     written = []
     for fmt in formats:
         if fmt == "pdf":
@@ -116,12 +167,19 @@ def render_publicity(entries: list[Entry], policy: Policy, issuer: Issuer, *, ye
         else:
             from zzcbec_docs.documents.docx import render_docx
 
-            data = render_docx(html, title=ctx["title"], subject=policy.full_title,
-                               keywords=f"publicity; {policy.id}; {policy.status}; {year}",
-                               comments=f"tool=zzcbec-docs {__version__}; policy={policy.id}; status={policy.status}; "
-                                        f"year={year}; notices={len(entries)}",
-                               author=f"zzcbec-docs {__version__}", identifier=f"publicity-{year}-{start.isoformat()}",
-                               version=__version__, status=policy.status, created=document_time())
+            data = render_docx(
+                html,
+                title=ctx["title"],
+                subject=policy.full_title,
+                keywords=f"publicity; {policy.id}; {policy.status}; {year}",
+                comments=f"tool=zzcbec-docs {__version__}; policy={policy.id}; status={policy.status}; "
+                f"year={year}; notices={len(entries)}",
+                author=f"zzcbec-docs {__version__}",
+                identifier=f"publicity-{year}-{start.isoformat()}",
+                version=__version__,
+                status=policy.status,
+                created=document_time(),
+            )
         path = out_dir / f"publicity-{year}-{start.isoformat()}.{fmt}"
         write_atomic(path, data)
         written.append(path)

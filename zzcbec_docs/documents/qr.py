@@ -54,6 +54,6 @@ def png_of_data_uri(uri: str) -> bytes | None:
     if not uri.startswith(prefix):
         return None
     try:
-        return base64.b64decode(uri[len(prefix):], validate=True)
+        return base64.b64decode(uri[len(prefix) :], validate=True)
     except ValueError:
         return None

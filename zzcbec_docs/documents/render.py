@@ -47,10 +47,17 @@ def number_slug(number: str) -> str:
     return (f"{code}-" if code != "郑商务" else "") + f"{year}-{int(seq):03d}"
 
 
-def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # type: ignore[no-untyped-def]
-               notice: c.NoticeOptions | None = None, result: CheckResult | None = None,
-               exclusion_list: frozenset[str] = frozenset(),
-               ledger_awards: Iterable[PriorAward] = ()) -> tuple[str, CheckResult]:
+def build_html(
+    bundle: Bundle,
+    policy: Policy,
+    kind: str,
+    *,
+    review=None,  # type: ignore[no-untyped-def]
+    notice: c.NoticeOptions | None = None,
+    result: CheckResult | None = None,
+    exclusion_list: frozenset[str] = frozenset(),
+    ledger_awards: Iterable[PriorAward] = (),
+) -> tuple[str, CheckResult]:
     """The one rendered content of a document, and the decisions it presents."""
     ledger_awards = tuple(ledger_awards)
     declared = result or decide(bundle, policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards)
@@ -64,11 +71,13 @@ def build_html(bundle: Bundle, policy: Policy, kind: str, *, review=None,  # typ
         from zzcbec_docs.documents.review import check_matches, verified_bundle
 
         check_matches(review, bundle)
-        verified = decide(verified_bundle(bundle, review), policy, exclusion_list=exclusion_list,
-                          ledger_awards=ledger_awards)
+        verified = decide(
+            verified_bundle(bundle, review), policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards
+        )
     if kind == "opinion":
-        ctx = c.opinion_context(bundle, declared, verified, policy, review,
-                                issuer=(notice or c.NoticeOptions()).issuer_profile())
+        ctx = c.opinion_context(
+            bundle, declared, verified, policy, review, issuer=(notice or c.NoticeOptions()).issuer_profile()
+        )
         return render_html(kind, ctx, created), verified
     if kind == "notice":
         ctx = c.notice_context(bundle, verified, policy, notice or c.NoticeOptions())
@@ -94,8 +103,16 @@ def render_bundle(
     ledger_awards = tuple(ledger_awards)
     declared = decide(bundle, policy, exclusion_list=exclusion_list, ledger_awards=ledger_awards)
     for kind in kinds:
-        html, _ = build_html(bundle, policy, kind, review=review, notice=notice, result=declared,
-                             exclusion_list=exclusion_list, ledger_awards=ledger_awards)
+        html, _ = build_html(
+            bundle,
+            policy,
+            kind,
+            review=review,
+            notice=notice,
+            result=declared,
+            exclusion_list=exclusion_list,
+            ledger_awards=ledger_awards,
+        )
         for fmt in formats:
             path = out_dir / file_name(bundle, kind, fmt, notice.number if notice is not None else None)
             write_atomic(path, write_format(html, fmt, bundle, policy, kind))

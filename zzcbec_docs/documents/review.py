@@ -60,22 +60,32 @@ def load_review(path: str | Path, policy: Any) -> Review:
     for i, item in enumerate(data.get("verified", [])):
         n = item["clause"]
         if n not in c.partial or policy.clauses[n].kind != "award":
-            raise ReviewError(f"{policy.full_title}没有可核定金额的第{n}条", f"the policy has no award clause {n}",
-                              file=name, pointer=f"/verified/{i}/clause")
+            raise ReviewError(
+                f"{policy.full_title}没有可核定金额的第{n}条",
+                f"the policy has no award clause {n}",
+                file=name,
+                pointer=f"/verified/{i}/clause",
+            )
         found = schema.errors(BUNDLE_SCHEMA, item["facts"], using=c.partial[n], prefix=("verified", i, "facts"))
         if found:
             ptr, zh, en = found[0]
             raise ReviewError(zh, en, file=name, pointer=ptr)
         key = (n, item.get("competition_name") if n in per_item else None)
         if key in verified:
-            raise ReviewError(f"条款 {n} 的核实数据重复", f"clause {n} is verified twice", file=name,
-                              pointer=f"/verified/{i}")
+            raise ReviewError(
+                f"条款 {n} 的核实数据重复", f"clause {n} is verified twice", file=name, pointer=f"/verified/{i}"
+            )
         kinds = contract_kinds(policy)[n]
         verified[key] = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
     return Review(
-        source=name, bundle_sha256=data["bundle"]["sha256"], reviewer=data["reviewer"],
-        reviewed_on=dt.date.fromisoformat(data["reviewed_on"]), verified=verified,
-        remarks=data.get("remarks", ""), conclusion=data["conclusion"], sha256=hashlib.sha256(raw).hexdigest(),
+        source=name,
+        bundle_sha256=data["bundle"]["sha256"],
+        reviewer=data["reviewer"],
+        reviewed_on=dt.date.fromisoformat(data["reviewed_on"]),
+        verified=verified,
+        remarks=data.get("remarks", ""),
+        conclusion=data["conclusion"],
+        sha256=hashlib.sha256(raw).hexdigest(),
         per_item=per_item,
     )
 
@@ -88,7 +98,8 @@ def check_matches(review: Review, bundle: Bundle) -> None:
             f"{bundle.sha256[:12]}… 不一致（材料在审核后被修改？）",
             f"the review is of bundle SHA-256 {review.bundle_sha256[:12]}…, but {bundle.source} is "
             f"{bundle.sha256[:12]}… (was the bundle changed after review?)",
-            file=review.source, pointer="/bundle/sha256",
+            file=review.source,
+            pointer="/bundle/sha256",
         )
     claimed = {(c.clause, c.competition_name if c.clause in review.per_item else None) for c in bundle.claims}
     for key in review.verified:
@@ -96,7 +107,8 @@ def check_matches(review: Review, bundle: Bundle) -> None:
             raise ReviewError(
                 f"审核记录核实了未申报的条款 {key[0]}" + (f"（{key[1]}）" if key[1] else ""),
                 f"the review verifies clause {key[0]}, which the bundle does not claim",
-                file=review.source, pointer="/verified",
+                file=review.source,
+                pointer="/verified",
             )
 
 

@@ -66,13 +66,18 @@ def parse_signing(data: Any, source: str, base: Path) -> Signing | None:
         raise fail("/signing", "signing 应为键值映射", "signing must be a mapping")
     if "passphrase" in data or "password" in data:
         key = "passphrase" if "passphrase" in data else "password"
-        raise fail(f"/signing/{key}", "证书口令不得写在配置文件中：请用 passphrase_env 指定存放口令的环境变量",
-                   "the passphrase never goes in the profile: name the environment variable that holds it "
-                   "with passphrase_env")
+        raise fail(
+            f"/signing/{key}",
+            "证书口令不得写在配置文件中：请用 passphrase_env 指定存放口令的环境变量",
+            "the passphrase never goes in the profile: name the environment variable that holds it with passphrase_env",
+        )
     unknown = sorted(set(data) - set(SIGNING_KEYS))
     if unknown:
-        raise fail(f"/signing/{unknown[0]}", f"未知的键“{unknown[0]}”（可用：{'、'.join(SIGNING_KEYS)}）",
-                   f"unknown key {unknown[0]!r} (known: {', '.join(SIGNING_KEYS)})")
+        raise fail(
+            f"/signing/{unknown[0]}",
+            f"未知的键“{unknown[0]}”（可用：{'、'.join(SIGNING_KEYS)}）",
+            f"unknown key {unknown[0]!r} (known: {', '.join(SIGNING_KEYS)})",
+        )
     demo = data.get("demo", False)
     if not isinstance(demo, bool):
         raise fail("/signing/demo", "demo 应为 true 或 false", "demo is true or false")
@@ -90,19 +95,33 @@ def parse_signing(data: Any, source: str, base: Path) -> Signing | None:
         raise fail("/signing/tsa_url", "tsa_url 应为 http(s):// 地址", "tsa_url is an http(s):// URL")
     env = data.get("passphrase_env")
     if env is not None and (not isinstance(env, str) or not ENV_NAME.match(env)):
-        raise fail("/signing/passphrase_env", "passphrase_env 应为环境变量名（如 ZZCBEC_SIGNING_PASSPHRASE）",
-                   "passphrase_env is the name of an environment variable (e.g. ZZCBEC_SIGNING_PASSPHRASE)")
-    s = Signing(demo=demo, pkcs12=path("pkcs12"), passphrase_env=env, certificate=path("certificate"),
-                seal=path("seal"), tsa_url=tsa or None, source=source)
+        raise fail(
+            "/signing/passphrase_env",
+            "passphrase_env 应为环境变量名（如 ZZCBEC_SIGNING_PASSPHRASE）",
+            "passphrase_env is the name of an environment variable (e.g. ZZCBEC_SIGNING_PASSPHRASE)",
+        )
+    s = Signing(
+        demo=demo,
+        pkcs12=path("pkcs12"),
+        passphrase_env=env,
+        certificate=path("certificate"),
+        seal=path("seal"),
+        tsa_url=tsa or None,
+        source=source,
+    )
     if not demo:
         for key in ("pkcs12", "passphrase_env", "seal"):
             if getattr(s, key) is None:
-                raise fail(f"/signing/{key}", f"签名配置缺少 {key}（或写 demo: true 使用演示证书）",
-                           f"signing needs {key} (or demo: true for the demo certificate)")
+                raise fail(
+                    f"/signing/{key}",
+                    f"签名配置缺少 {key}（或写 demo: true 使用演示证书）",
+                    f"signing needs {key} (or demo: true for the demo certificate)",
+                )
     return s
 
 
 # ------------------------------------------------------------------ the demo key, made on first use
+
 
 def demo_dir() -> Path:
     from zzcbec_docs.resources import cache_root
@@ -128,7 +147,9 @@ def demo_pkcs12() -> Path:
             write_atomic(target, _make_demo_pkcs12())
             (folder / "README.txt").write_text(
                 "演示签章证书（zzcbec-docs 首次签章时生成，不具法律效力）。删除本目录即可重新生成。\n"
-                "The demo signing key of zzcbec-docs, made on first use; not valid for anything.\n", encoding="utf-8")
+                "The demo signing key of zzcbec-docs, made on first use; not valid for anything.\n",
+                encoding="utf-8",
+            )
     return target
 
 
@@ -140,22 +161,42 @@ def _make_demo_pkcs12() -> bytes:
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "zzcbec-docs 演示 demo"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, DEMO_NAME)])
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
-            .not_valid_after(dt.datetime(2099, 12, 31, tzinfo=dt.timezone.utc))
-            .add_extension(usage, critical=True).sign(key, hashes.SHA256()))
-    return pkcs12.serialize_key_and_certificates(b"zzcbec demo", key, cert, None,
-                                                 serialization.BestAvailableEncryption(DEMO_PASSPHRASE))
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "zzcbec-docs 演示 demo"),
+            x509.NameAttribute(NameOID.COMMON_NAME, DEMO_NAME),
+        ]
+    )
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+        .not_valid_after(dt.datetime(2099, 12, 31, tzinfo=dt.timezone.utc))
+        .add_extension(usage, critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"zzcbec demo", key, cert, None, serialization.BestAvailableEncryption(DEMO_PASSPHRASE)
+    )
 
 
 # ------------------------------------------------------------------ key, certificate, seal
+
 
 def _passphrase(s: Signing) -> bytes | None:
     if s.demo:
@@ -163,18 +204,25 @@ def _passphrase(s: Signing) -> bytes | None:
     assert s.passphrase_env
     value = os.environ.get(s.passphrase_env)
     if value is None:
-        raise ArgumentError(f"签名证书口令的环境变量 {s.passphrase_env} 未设置（发文机关配置 {s.source} 的 signing.passphrase_env）",
-                            f"the environment variable {s.passphrase_env} holding the signing key's passphrase is not "
-                            f"set (signing.passphrase_env of the issuer profile {s.source})", file=s.source,
-                            pointer="/signing/passphrase_env")
+        raise ArgumentError(
+            f"签名证书口令的环境变量 {s.passphrase_env} 未设置（发文机关配置 {s.source} 的 signing.passphrase_env）",
+            f"the environment variable {s.passphrase_env} holding the signing key's passphrase is not "
+            f"set (signing.passphrase_env of the issuer profile {s.source})",
+            file=s.source,
+            pointer="/signing/passphrase_env",
+        )
     return value.encode("utf-8") or None
 
 
 def _pkcs12_path(s: Signing) -> Path:
     path = demo_pkcs12() if s.demo else Path(s.pkcs12 or "")
     if not path.is_file():
-        raise ArgumentError(f"签名证书文件不存在：{path}", f"no signing key file (PKCS#12) at {path}", file=s.source,
-                            pointer="/signing/pkcs12")
+        raise ArgumentError(
+            f"签名证书文件不存在：{path}",
+            f"no signing key file (PKCS#12) at {path}",
+            file=s.source,
+            pointer="/signing/pkcs12",
+        )
     return path
 
 
@@ -200,17 +248,25 @@ def _open_signer(s: Signing) -> Any:
     try:
         key, cert, others = pkcs12.load_key_and_certificates(path.read_bytes(), _passphrase(s))
     except ValueError:
-        raise ArgumentError(f"无法打开签名证书 {path}：口令错误或不是 PKCS#12 文件",
-                            f"cannot open the signing key {path}: wrong passphrase, or not a PKCS#12 file",
-                            file=s.source, pointer="/signing/pkcs12") from None
+        raise ArgumentError(
+            f"无法打开签名证书 {path}：口令错误或不是 PKCS#12 文件",
+            f"cannot open the signing key {path}: wrong passphrase, or not a PKCS#12 file",
+            file=s.source,
+            pointer="/signing/pkcs12",
+        ) from None
     if key is None or cert is None:
-        raise ArgumentError(f"签名证书文件 {path} 中没有私钥或证书", f"{path} holds no private key or no certificate",
-                            file=s.source, pointer="/signing/pkcs12")
+        raise ArgumentError(
+            f"签名证书文件 {path} 中没有私钥或证书",
+            f"{path} holds no private key or no certificate",
+            file=s.source,
+            pointer="/signing/pkcs12",
+        )
     chain = [x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in others]
     return signers.SimpleSigner(
         signing_cert=x509.Certificate.load(cert.public_bytes(Encoding.DER)),
         signing_key=keys.PrivateKeyInfo.load(key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs(chain))
+        cert_registry=SimpleCertificateStore.from_certs(chain),
+    )
 
 
 def bureau_certificate(s: Signing) -> Any | None:
@@ -221,8 +277,12 @@ def bureau_certificate(s: Signing) -> Any | None:
     if s.certificate:
         raw = Path(s.certificate).read_bytes() if Path(s.certificate).is_file() else None
         if raw is None:
-            raise ArgumentError(f"证书文件不存在：{s.certificate}", f"no certificate file at {s.certificate}",
-                                file=s.source, pointer="/signing/certificate")
+            raise ArgumentError(
+                f"证书文件不存在：{s.certificate}",
+                f"no certificate file at {s.certificate}",
+                file=s.source,
+                pointer="/signing/certificate",
+            )
         if pem.detect(raw):
             _, _, raw = pem.unarmor(raw)
         return x509.Certificate.load(raw)
@@ -246,7 +306,8 @@ def _seal_content(s: Signing, size: float) -> Any:
     if s.demo:
         resources = PdfResources()
         resources[ResourceType.EXT_G_STATE][pdf_name("/SealGS")] = DictionaryObject(
-            {NameObject("/BM"): NameObject("/Multiply")})
+            {NameObject("/BM"): NameObject("/Multiply")}
+        )
         return RawContent(demo_seal_ops(size), resources=resources, box=BoxConstraints(size, size))
     from PIL import Image
     from pyhanko.pdf_utils.images import PdfImage
@@ -256,8 +317,9 @@ def _seal_content(s: Signing, size: float) -> Any:
         img = Image.open(path)
         img.load()
     except (OSError, ValueError):
-        raise ArgumentError(f"无法读取印章图片：{path}", f"cannot read the seal image {path}", file=s.source,
-                            pointer="/signing/seal") from None
+        raise ArgumentError(
+            f"无法读取印章图片：{path}", f"cannot read the seal image {path}", file=s.source, pointer="/signing/seal"
+        ) from None
     if img.mode not in ("RGB", "RGBA", "L", "LA"):
         img = img.convert("RGBA")
     longest = max(img.size)
@@ -268,10 +330,12 @@ def _seal_content(s: Signing, size: float) -> Any:
 
 def _circle(cx: float, cy: float, r: float) -> str:
     k = 0.5523 * r
-    return (f"{cx + r:.2f} {cy:.2f} m {cx + r:.2f} {cy + k:.2f} {cx + k:.2f} {cy + r:.2f} {cx:.2f} {cy + r:.2f} c "
-            f"{cx - k:.2f} {cy + r:.2f} {cx - r:.2f} {cy + k:.2f} {cx - r:.2f} {cy:.2f} c "
-            f"{cx - r:.2f} {cy - k:.2f} {cx - k:.2f} {cy - r:.2f} {cx:.2f} {cy - r:.2f} c "
-            f"{cx + k:.2f} {cy - r:.2f} {cx + r:.2f} {cy - k:.2f} {cx + r:.2f} {cy:.2f} c h")
+    return (
+        f"{cx + r:.2f} {cy:.2f} m {cx + r:.2f} {cy + k:.2f} {cx + k:.2f} {cy + r:.2f} {cx:.2f} {cy + r:.2f} c "
+        f"{cx - k:.2f} {cy + r:.2f} {cx - r:.2f} {cy + k:.2f} {cx - r:.2f} {cy:.2f} c "
+        f"{cx - r:.2f} {cy - k:.2f} {cx - k:.2f} {cy - r:.2f} {cx:.2f} {cy - r:.2f} c "
+        f"{cx + k:.2f} {cy - r:.2f} {cx + r:.2f} {cy - k:.2f} {cx + r:.2f} {cy:.2f} c h"
+    )
 
 
 def demo_seal_ops(size: float) -> bytes:
@@ -279,8 +343,11 @@ def demo_seal_ops(size: float) -> bytes:
     character's outline costs ~0.5 KB of the notice: the words are few)."""
     c = size / 2
     ring = size * 3 / 100  # the ring's width: 3% of the diameter
-    ops = ["q /SealGS gs", "%.2f %.2f %.2f RG %.2f %.2f %.2f rg" % (SEAL_RED * 2),
-           f"{ring:.2f} w {_circle(c, c, c - ring)} S"]
+    ops = [
+        "q /SealGS gs",
+        "%.2f %.2f %.2f RG %.2f %.2f %.2f rg" % (SEAL_RED * 2),
+        f"{ring:.2f} w {_circle(c, c, c - ring)} S",
+    ]
     star = []
     for i in range(10):
         r = size * (0.15 if i % 2 == 0 else 0.06)
@@ -366,6 +433,7 @@ def _outlines() -> dict[str, tuple[str, int]]:
 
 # ------------------------------------------------------------------ where the seal goes
 
+
 @dataclass(frozen=True)
 class SealPlace:
     page: int  # 0-based
@@ -379,18 +447,23 @@ def seal_place(pdf: bytes, issuer: str, date_text: str) -> SealPlace:
     from xml.etree import ElementTree
 
     try:
-        out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                             check=True, timeout=60).stdout
+        out = subprocess.run(
+            ["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60
+        ).stdout
     except FileNotFoundError:
-        raise RenderError("未找到 pdftotext；请安装 poppler-utils", "pdftotext not found: install poppler-utils") from None
+        raise RenderError(
+            "未找到 pdftotext；请安装 poppler-utils", "pdftotext not found: install poppler-utils"
+        ) from None
     except subprocess.CalledProcessError:
         raise RenderError("签章前无法读取通知书 PDF", "cannot read the notice's PDF to place the seal") from None
     root = ElementTree.fromstring(re.sub(rb"<!DOCTYPE[^>]*>", b"", out))
     ns = "{http://www.w3.org/1999/xhtml}"
     for index, page in enumerate(root.iter(f"{ns}page")):
         height = float(page.get("height") or 842)
-        words = [(w.text or "", *(float(w.get(k) or 0) for k in ("xMin", "yMin", "xMax", "yMax")))
-                 for w in page.iter(f"{ns}word")]
+        words = [
+            (w.text or "", *(float(w.get(k) or 0) for k in ("xMin", "yMin", "xMax", "yMax")))
+            for w in page.iter(f"{ns}word")
+        ]
         for i, (text, x0, y0, x1, y1) in enumerate(words):
             if text != date_text:
                 continue
@@ -401,13 +474,17 @@ def seal_place(pdf: bytes, issuer: str, date_text: str) -> SealPlace:
             cx = (min(x0, ix0) + max(x1, ix1)) / 2
             cy = (iy0 + y1) / 2 - 0.1 * SEAL_MM * PT_PER_MM  # the lines sit below the seal's centre
             r = SEAL_MM * PT_PER_MM / 2
-            return SealPlace(index, (round(cx - r, 2), round(height - cy - r, 2),
-                                     round(cx + r, 2), round(height - cy + r, 2)))
-    raise RenderError(f"通知书中找不到署名“{issuer}”和成文日期“{date_text}”，无法确定盖章位置",
-                      f"the notice shows no issuer line {issuer!r} above the date {date_text!r}: nowhere to seal")
+            return SealPlace(
+                index, (round(cx - r, 2), round(height - cy - r, 2), round(cx + r, 2), round(height - cy + r, 2))
+            )
+    raise RenderError(
+        f"通知书中找不到署名“{issuer}”和成文日期“{date_text}”，无法确定盖章位置",
+        f"the notice shows no issuer line {issuer!r} above the date {date_text!r}: nowhere to seal",
+    )
 
 
 # ------------------------------------------------------------------ signing
+
 
 def require_signing(profile: Any) -> Signing:
     """The profile's signing section, or the clear error: unsigned is a choice (--unsigned), never a fallback."""
@@ -417,12 +494,15 @@ def require_signing(profile: Any) -> Signing:
             "印章图片），或用 --unsigned 明确出具不签名的通知书",
             f"the issuer profile {profile.source} has no signing key (signing): configure one (a PKCS#12 file, the "
             "variable holding its passphrase, the seal image), or issue the notice unsigned on purpose with --unsigned",
-            file=profile.source, pointer="/signing")
+            file=profile.source,
+            pointer="/signing",
+        )
     return profile.signing  # type: ignore[no-any-return]
 
 
-def sign_notice(pdf: bytes, *, issuer: str | None = None, profile: str | None = None,
-                date: dt.date | None = None) -> bytes:
+def sign_notice(
+    pdf: bytes, *, issuer: str | None = None, profile: str | None = None, date: dt.date | None = None
+) -> bytes:
     """A numbered notice's PDF signed with its issuer profile's key, at the documents' clock
     (SOURCE_DATE_EPOCH, else now), its seal over the 署名 and the 成文日期."""
     from zzcbec_docs.documents.content import NoticeOptions, cn_date, default_date, document_time
@@ -432,8 +512,16 @@ def sign_notice(pdf: bytes, *, issuer: str | None = None, profile: str | None = 
     return sign_pdf(pdf, s, when=document_time(), issuer=issuer_profile.name, date_text=cn_date(date or default_date()))
 
 
-def sign_pdf(pdf: bytes, s: Signing, *, when: dt.datetime, issuer: str, date_text: str,
-             reason: str = "奖励通知书", signer: Any = None) -> bytes:
+def sign_pdf(
+    pdf: bytes,
+    s: Signing,
+    *,
+    when: dt.datetime,
+    issuer: str,
+    date_text: str,
+    reason: str = "奖励通知书",
+    signer: Any = None,
+) -> bytes:
     """The notice signed (PAdES B-B, or B-T with the profile's TSA), as an incremental update."""
     import hashlib
     import io
@@ -469,18 +557,26 @@ def sign_pdf(pdf: bytes, s: Signing, *, when: dt.datetime, issuer: str, date_tex
 
         timestamper = HTTPTimeStamper(s.tsa_url, timeout=20)
     size = place.box[2] - place.box[0]
-    style = _compressed_style(StaticStampStyle)(background=_seal_content(s, size), border_width=0,
-                                                background_opacity=1.0)
-    meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES,
-                                        md_algorithm="sha256", reason=reason, tight_size_estimates=True)
+    style = _compressed_style(StaticStampStyle)(
+        background=_seal_content(s, size), border_width=0, background_opacity=1.0
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        reason=reason,
+        tight_size_estimates=True,
+    )
     spec = fields.SigFieldSpec(FIELD, on_page=place.page, box=place.box)
     pdf_signer = Signer(meta, signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec)
     try:
         out = pdf_signer.sign_pdf(Writer(io.BytesIO(pdf)))
     except Exception as exc:  # noqa: BLE001 - pyHanko's and the TSA's failures become one clear error
         where = f"（时间戳服务 {s.tsa_url}）" if s.tsa_url else ""
-        raise RenderError(f"通知书签章失败{where}：{type(exc).__name__}: {exc}",
-                          f"signing the notice failed{f' (TSA {s.tsa_url})' if s.tsa_url else ''}: {exc}") from exc
+        raise RenderError(
+            f"通知书签章失败{where}：{type(exc).__name__}: {exc}",
+            f"signing the notice failed{f' (TSA {s.tsa_url})' if s.tsa_url else ''}: {exc}",
+        ) from exc
     return bytes(out.getvalue())
 
 
@@ -502,6 +598,7 @@ def _compressed_style(base: Any) -> Any:
 
 
 # ------------------------------------------------------------------ checking
+
 
 @dataclass
 class SignatureCheck:
@@ -540,11 +637,17 @@ def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
         sigs = list(reader.embedded_signatures)
     except Exception:  # noqa: BLE001 - a file pyHanko cannot read has no signature we could trust
         c.signed = True
-        c.problems.append(("签名无法读取：文件已损坏或被改动", "the signature cannot be read: the file is damaged or changed"))
+        c.problems.append(
+            ("签名无法读取：文件已损坏或被改动", "the signature cannot be read: the file is damaged or changed")
+        )
         return c
     if not sigs:
-        c.problems.append(("PDF 未签名（出具时选择了 --unsigned，或签名已被去除）",
-                           "the PDF is not signed (issued with --unsigned, or the signature was removed)"))
+        c.problems.append(
+            (
+                "PDF 未签名（出具时选择了 --unsigned，或签名已被去除）",
+                "the PDF is not signed (issued with --unsigned, or the signature was removed)",
+            )
+        )
         return c
     c.signed = True
     sig = sigs[-1]
@@ -568,26 +671,43 @@ def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
         c.signer = cert.subject.native.get("common_name") or cert.subject.human_friendly
     c.signed_at = status.signer_reported_dt
     if not c.intact:
-        c.problems.append(("签名不完整：签名后文件内容被改动，或签名与证书不符",
-                           "the signature is not intact: the file was changed after signing, or the signature is not "
-                           "the certificate's"))
+        c.problems.append(
+            (
+                "签名不完整：签名后文件内容被改动，或签名与证书不符",
+                "the signature is not intact: the file was changed after signing, or the signature is not "
+                "the certificate's",
+            )
+        )
     elif not c.whole_file:
-        c.problems.append(("签名之后文件又被追加了内容（签名未覆盖整个文件）",
-                           "content was added to the file after it was signed (the signature does not cover it all)"))
+        c.problems.append(
+            (
+                "签名之后文件又被追加了内容（签名未覆盖整个文件）",
+                "content was added to the file after it was signed (the signature does not cover it all)",
+            )
+        )
     if expected is None:
         c.signer_ok = None
         if s is None:
-            c.problems.append(("发文机关配置没有签名证书，无法核对签名人", "the issuer profile names no certificate: "
-                               "the signer cannot be checked"))
+            c.problems.append(
+                (
+                    "发文机关配置没有签名证书，无法核对签名人",
+                    "the issuer profile names no certificate: the signer cannot be checked",
+                )
+            )
         else:
-            c.problems.append(("无法核对签名人：发文机关配置未给出 signing.certificate，且证书口令未设置",
-                               "the signer cannot be checked: the profile gives no signing.certificate and the key's "
-                               "passphrase is not set"))
+            c.problems.append(
+                (
+                    "无法核对签名人：发文机关配置未给出 signing.certificate，且证书口令未设置",
+                    "the signer cannot be checked: the profile gives no signing.certificate and the key's "
+                    "passphrase is not set",
+                )
+            )
     else:
         c.signer_ok = cert is not None and cert.dump() == expected.dump()
         if not c.signer_ok:
-            c.problems.append((f"签名人不是发文机关的证书：{c.signer}",
-                               f"the signer is not the bureau's certificate: {c.signer}"))
+            c.problems.append(
+                (f"签名人不是发文机关的证书：{c.signer}", f"the signer is not the bureau's certificate: {c.signer}")
+            )
     ts = status.timestamp_validity
     if ts is not None:
         c.timestamp = ts.timestamp

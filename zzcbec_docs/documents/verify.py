@@ -73,10 +73,13 @@ def file_text(path: Path) -> str:
     head = path.read_bytes()[:8]
     if head.startswith(b"%PDF"):
         try:
-            out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                                 timeout=60).stdout.decode("utf-8", "replace")
+            out = subprocess.run(
+                ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=60
+            ).stdout.decode("utf-8", "replace")
         except FileNotFoundError:
-            raise ArgumentError("未找到 pdftotext；请安装 poppler-utils", "pdftotext not found: install poppler-utils") from None
+            raise ArgumentError(
+                "未找到 pdftotext；请安装 poppler-utils", "pdftotext not found: install poppler-utils"
+            ) from None
         except subprocess.CalledProcessError:
             raise ArgumentError(f"无法读取 PDF：{path}", f"cannot read the PDF {path}", file=str(path)) from None
     elif head.startswith(b"PK"):
@@ -89,16 +92,23 @@ def file_text(path: Path) -> str:
 
         out = html.unescape(re.sub(r"<[^>]+>", "", xml.replace("</w:p>", "\n")))
     else:
-        raise ArgumentError(f"只能核验 PDF 或 DOCX 通知书：{path}", f"only PDF or DOCX notices can be verified: {path}",
-                         file=str(path))
+        raise ArgumentError(
+            f"只能核验 PDF 或 DOCX 通知书：{path}", f"only PDF or DOCX notices can be verified: {path}", file=str(path)
+        )
     return out
 
 
 PROFILE_SIGNING = object()
 
 
-def verify_file(path: Path, ledger, notice: Callable[[str], dict] | None = None, *,  # type: ignore[no-untyped-def, type-arg]
-                signing: Any = PROFILE_SIGNING, allow_unsigned: bool = False) -> Verification:
+def verify_file(
+    path: Path,
+    ledger,
+    notice: Callable[[str], dict] | None = None,
+    *,  # type: ignore[no-untyped-def, type-arg]
+    signing: Any = PROFILE_SIGNING,
+    allow_unsigned: bool = False,
+) -> Verification:
     """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`);
     then a PDF's signature (`signing`: the issuer profile's documents.signing.Signing, by default
     the packaged or $ZZCBEC_ISSUER_PROFILE's; an unsigned PDF fails unless `allow_unsigned`).
@@ -123,8 +133,12 @@ def check_signature(path: Path, v: Verification, signing: Any, allow_unsigned: b
     if sig.ok or (not sig.signed and allow_unsigned):
         v.passed("signature", "签名")
     else:
-        v.fail("signature", "签名", "签名：" + "；".join(zh for zh, _ in sig.problems),
-               "signature: " + "; ".join(en for _, en in sig.problems))
+        v.fail(
+            "signature",
+            "签名",
+            "签名：" + "；".join(zh for zh, _ in sig.problems),
+            "signature: " + "; ".join(en for _, en in sig.problems),
+        )
 
 
 def _against_ledger(path: Path, ledger, notice: Callable[[str], dict] | None) -> Verification:  # type: ignore[no-untyped-def, type-arg]
@@ -132,11 +146,15 @@ def _against_ledger(path: Path, ledger, notice: Callable[[str], dict] | None) ->
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))
     m = CODE.search(text)
-    banji = text[m.start():] if m else ""
+    banji = text[m.start() :] if m else ""
     numbers = NUMBER.findall(banji) or NUMBER.findall(text)
     if not numbers:
-        v.fail("number", "发文字号", "文件中没有发文字号，不是已编号的奖励通知书",
-               "the file holds no document number: not a numbered notice")
+        v.fail(
+            "number",
+            "发文字号",
+            "文件中没有发文字号，不是已编号的奖励通知书",
+            "the file holds no document number: not a numbered notice",
+        )
         return v
     v.number = numbers[0]
     v.code = m.group(1) if m else None
@@ -169,8 +187,13 @@ class Seen:
 def _from_awards(rows) -> dict:  # type: ignore[no-untyped-def, type-arg]
     """What the award rows alone say of their notice (no issuer, no bank: those checks are not made)."""
     first = rows[0]
-    return {"issuer": None, "district": first.district, "issued_on": first.issued_on,
-            "applicant": first.applicant_name, "bank": None}
+    return {
+        "issuer": None,
+        "district": first.district,
+        "issued_on": first.issued_on,
+        "applicant": first.applicant_name,
+        "bank": None,
+    }
 
 
 def _flat(s: str) -> str:
@@ -180,8 +203,12 @@ def _flat(s: str) -> str:
 def check_standing(seen: Seen, v: Verification) -> None:
     first = seen.rows[0]
     if first.revoked:
-        v.fail("standing", "通知状态", f"{seen.number} 已撤销（{first.revocation_reason or '未写原因'}）",
-               f"{seen.number} has been revoked ({first.revocation_reason or 'no reason given'})")
+        v.fail(
+            "standing",
+            "通知状态",
+            f"{seen.number} 已撤销（{first.revocation_reason or '未写原因'}）",
+            f"{seen.number} has been revoked ({first.revocation_reason or 'no reason given'})",
+        )
     else:
         v.passed("standing", "通知状态")
 
@@ -194,8 +221,12 @@ def check_payee(seen: Seen, v: Verification) -> None:
         v.passed("payee", "收款单位")
     else:
         shown = found.group(1) if found else "（未找到）"
-        v.fail("payee", "收款单位", f"收款单位与台账不符：文件为“{shown}”，台账为“{name}”",
-               f"the payee is not the ledger's: the file names {shown!r}, the ledger {name!r}")
+        v.fail(
+            "payee",
+            "收款单位",
+            f"收款单位与台账不符：文件为“{shown}”，台账为“{name}”",
+            f"the payee is not the ledger's: the file names {shown!r}, the ledger {name!r}",
+        )
 
 
 _ACCOUNT = re.compile(r"拨付至你单位账户：(.*?)，账号(.*?)。")
@@ -207,20 +238,35 @@ def check_bank(seen: Seen, v: Verification) -> None:
     found = _ACCOUNT.search(seen.text)
     shown_bank, shown_account = (found.group(1), found.group(2)) if found else ("（未找到）", "（未找到）")
     if bank is None:
-        v.checks.append(Check("bank", "开户银行", None, "台账没有该通知的申报材料，开户银行和账号未核验",
-                              "the ledger holds no application for this notice: bank and account not checked"))
+        v.checks.append(
+            Check(
+                "bank",
+                "开户银行",
+                None,
+                "台账没有该通知的申报材料，开户银行和账号未核验",
+                "the ledger holds no application for this notice: bank and account not checked",
+            )
+        )
         return
     name, account = _flat(bank[0]), _flat(bank[1])
     if shown_bank == name:
         v.passed("bank", "开户银行")
     else:
-        v.fail("bank", "开户银行", f"开户银行与台账不符：文件为“{shown_bank}”，台账为“{name}”",
-               f"the bank is not the ledger's: the file names {shown_bank!r}, the ledger {name!r}")
+        v.fail(
+            "bank",
+            "开户银行",
+            f"开户银行与台账不符：文件为“{shown_bank}”，台账为“{name}”",
+            f"the bank is not the ledger's: the file names {shown_bank!r}, the ledger {name!r}",
+        )
     if shown_account == account:
         v.passed("account", "账号")
     else:
-        v.fail("account", "账号", f"账号与台账不符：文件为 {shown_account}，台账为 {account}",
-               f"the account is not the ledger's: the file gives {shown_account}, the ledger {account}")
+        v.fail(
+            "account",
+            "账号",
+            f"账号与台账不符：文件为 {shown_account}，台账为 {account}",
+            f"the account is not the ledger's: the file gives {shown_account}, the ledger {account}",
+        )
 
 
 def check_amounts(seen: Seen, v: Verification) -> None:
@@ -231,19 +277,31 @@ def check_amounts(seen: Seen, v: Verification) -> None:
     figures = [Decimal(x.replace(",", "")) for x in TABLE_FIGURE.findall(seen.raw)]
     missing = [a for a in amounts if a not in figures]
     if missing:
-        v.fail("amounts", "奖励金额", f"文件所列金额与台账不符：台账为 {'、'.join(g.table_yuan(a) for a in amounts)} 元",
-               f"the file's amounts are not the ledger's ({', '.join(g.table_yuan(a) for a in amounts)})")
+        v.fail(
+            "amounts",
+            "奖励金额",
+            f"文件所列金额与台账不符：台账为 {'、'.join(g.table_yuan(a) for a in amounts)} 元",
+            f"the file's amounts are not the ledger's ({', '.join(g.table_yuan(a) for a in amounts)})",
+        )
     else:
         v.passed("amounts", "奖励金额")
     if total not in figures or in_words(total) not in seen.text:
-        v.fail("total", "奖励合计", f"文件的奖励合计与台账不符：台账合计 {g.table_yuan(total)} 元（{in_words(total)}）",
-               f"the file's total is not the ledger's {g.table_yuan(total)}")
+        v.fail(
+            "total",
+            "奖励合计",
+            f"文件的奖励合计与台账不符：台账合计 {g.table_yuan(total)} 元（{in_words(total)}）",
+            f"the file's total is not the ledger's {g.table_yuan(total)}",
+        )
     else:
         v.passed("total", "奖励合计")
     stray = [f for f in figures if f not in amounts and f != total and not _is_share(f, rows)]
     if stray:
-        v.fail("figures", "其他金额", f"文件中有台账没有的金额：{'、'.join(g.table_yuan(f) for f in stray[:3])}",
-               f"the file has amounts the ledger does not: {', '.join(g.table_yuan(f) for f in stray[:3])}")
+        v.fail(
+            "figures",
+            "其他金额",
+            f"文件中有台账没有的金额：{'、'.join(g.table_yuan(f) for f in stray[:3])}",
+            f"the file has amounts the ledger does not: {', '.join(g.table_yuan(f) for f in stray[:3])}",
+        )
 
 
 def check_shares(seen: Seen, v: Verification) -> None:
@@ -251,8 +309,12 @@ def check_shares(seen: Seen, v: Verification) -> None:
     rows = seen.rows
     if any(r.city is None for r in rows):
         if "市级承担" in seen.text:
-            v.fail("shares", "分担金额", "台账中该通知的分担尚未确定，文件却列出了市级与区县分担",
-                   "the ledger leaves the split open, but the file prints city and district shares")
+            v.fail(
+                "shares",
+                "分担金额",
+                "台账中该通知的分担尚未确定，文件却列出了市级与区县分担",
+                "the ledger leaves the split open, but the file prints city and district shares",
+            )
         else:
             v.passed("shares", "分担金额")
         return
@@ -262,9 +324,13 @@ def check_shares(seen: Seen, v: Verification) -> None:
         wanted += [sum((r.city for r in rows), ZERO), sum((r.local for r in rows), ZERO)]
     missing = [x for x in wanted if x not in figures]
     if missing:
-        v.fail("shares", "分担金额", f"文件的市级、区县分担与台账不符：台账为 市级 {'、'.join(g.table_yuan(r.city) for r in rows)} 元，"
-               f"区县 {'、'.join(g.table_yuan(r.local) for r in rows)} 元",
-               "the file's city and district shares are not the ledger's")
+        v.fail(
+            "shares",
+            "分担金额",
+            f"文件的市级、区县分担与台账不符：台账为 市级 {'、'.join(g.table_yuan(r.city) for r in rows)} 元，"
+            f"区县 {'、'.join(g.table_yuan(r.local) for r in rows)} 元",
+            "the file's city and district shares are not the ledger's",
+        )
     else:
         v.passed("shares", "分担金额")
 
@@ -278,15 +344,22 @@ def check_sentence(seen: Seen, v: Verification) -> None:
         city = sum((r.city for r in rows), ZERO)
         local = sum((r.local or ZERO for r in rows), ZERO)
         district = _flat(seen.notice["district"] or rows[0].district)
-        sentence += ("，由市级财政全额承担" if local == ZERO
-                     else f"，其中市级财政承担{g.yuan_text(city)}，{district}财政承担{g.yuan_text(local)}")
+        sentence += (
+            "，由市级财政全额承担"
+            if local == ZERO
+            else f"，其中市级财政承担{g.yuan_text(city)}，{district}财政承担{g.yuan_text(local)}"
+        )
     sentence += "。"
     if sentence in seen.text:
         v.passed("sentence", "金额大写句")
         return
     found = re.search(r"奖励资金合计.*?。", seen.text)
-    v.fail("sentence", "金额大写句", f"奖励金额的文字表述与台账不符：文件为“{found.group(0) if found else '（未找到）'}”，"
-           f"台账应为“{sentence}”", f"the sentence stating the award is not the ledger's: it should read {sentence!r}")
+    v.fail(
+        "sentence",
+        "金额大写句",
+        f"奖励金额的文字表述与台账不符：文件为“{found.group(0) if found else '（未找到）'}”，台账应为“{sentence}”",
+        f"the sentence stating the award is not the ledger's: it should read {sentence!r}",
+    )
 
 
 def check_date(seen: Seen, v: Verification) -> None:
@@ -295,28 +368,38 @@ def check_date(seen: Seen, v: Verification) -> None:
 
     issued = seen.notice["issued_on"] or seen.rows[0].issued_on
     want = cn_date(issued)
-    dates = re.findall(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日", seen.text[seen.text.find("特此通知"):])
+    dates = re.findall(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日", seen.text[seen.text.find("特此通知") :])
     if dates and all(d == want for d in dates):
         v.passed("date", "成文日期")
     else:
         other = next((d for d in dates if d != want), "（未找到）")
-        v.fail("date", "成文日期", f"成文日期与台账不符：文件为 {other}，台账为 {want}",
-               f"the date is not the ledger's: the file gives {other}, the ledger {want}")
+        v.fail(
+            "date",
+            "成文日期",
+            f"成文日期与台账不符：文件为 {other}，台账为 {want}",
+            f"the date is not the ledger's: the file gives {other}, the ledger {want}",
+        )
 
 
 def check_number_and_issuer(seen: Seen, v: Verification) -> None:
     """The 发文字号 printed under the 版头 and in the 版记 is one number; the issuer is the ledger's."""
-    before = seen.text[:seen.text.find("关于给予")] if "关于给予" in seen.text else ""
+    before = seen.text[: seen.text.find("关于给予")] if "关于给予" in seen.text else ""
     if seen.number not in before:
         head = re.search(r"〔[0-9]{4}〕[0-9]+号", before)
         shown = head.group(0) if head else "（未找到）"
-        v.fail("number", "发文字号", f"版头的发文字号（{shown}）与版记的 {seen.number} 不一致",
-               f"the number under the heading ({shown}) is not the one in the footer, {seen.number}")
+        v.fail(
+            "number",
+            "发文字号",
+            f"版头的发文字号（{shown}）与版记的 {seen.number} 不一致",
+            f"the number under the heading ({shown}) is not the one in the footer, {seen.number}",
+        )
     else:
         v.passed("number", "发文字号")
     issuer = seen.notice["issuer"]
     if issuer and f"{_flat(issuer)}关于给予" not in seen.text:
-        v.fail("issuer", "发文机关", f"发文机关与台账不符：台账为“{issuer}”", f"the issuer is not the ledger's {issuer!r}")
+        v.fail(
+            "issuer", "发文机关", f"发文机关与台账不符：台账为“{issuer}”", f"the issuer is not the ledger's {issuer!r}"
+        )
     elif issuer:
         v.passed("issuer", "发文机关")
 
@@ -326,15 +409,28 @@ def check_code(seen: Seen, v: Verification) -> None:
     if seen.code is None:
         v.fail("code", "核验码", "文件中没有核验码", "the file carries no verification code")
     elif seen.code != expected:
-        v.fail("code", "核验码", f"核验码 {seen.code} 与台账记录算出的 {expected} 不符",
-               f"the verification code {seen.code} is not the ledger's {expected}")
+        v.fail(
+            "code",
+            "核验码",
+            f"核验码 {seen.code} 与台账记录算出的 {expected} 不符",
+            f"the verification code {seen.code} is not the ledger's {expected}",
+        )
     else:
         v.passed("code", "核验码")
 
 
 # Every check a notice goes through, in order; another (a signature check) is one more entry here.
-CHECKS = [check_standing, check_number_and_issuer, check_payee, check_bank, check_amounts, check_shares,
-          check_sentence, check_date, check_code]
+CHECKS = [
+    check_standing,
+    check_number_and_issuer,
+    check_payee,
+    check_bank,
+    check_amounts,
+    check_shares,
+    check_sentence,
+    check_date,
+    check_code,
+]
 
 
 def _is_share(figure: Decimal, rows) -> bool:  # type: ignore[no-untyped-def]

@@ -63,8 +63,16 @@ def prebuilt_path(ffi_py: Path) -> Path:
 
     st = ffi_py.stat()
     key = hashlib.sha256(
-        "\0".join((FORMAT, str(ffi_py.resolve()), str(st.st_size), str(st.st_mtime_ns), cffi.__version__,
-                   sys.implementation.cache_tag or "")).encode()
+        "\0".join(
+            (
+                FORMAT,
+                str(ffi_py.resolve()),
+                str(st.st_size),
+                str(st.st_mtime_ns),
+                cffi.__version__,
+                sys.implementation.cache_tag or "",
+            )
+        ).encode()
     ).hexdigest()[:16]
     return cache_folder() / f"weasyprint-ffi-{key}.py"
 
@@ -106,8 +114,11 @@ def _cdef_text(ffi_py: Path) -> str | None:
     import ast
 
     tree = ast.parse(ffi_py.read_text(encoding="utf-8"))
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-             and n.func.attr == "cdef"]
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cdef"
+    ]
     if len(calls) != 1 or len(calls[0].args) != 1 or calls[0].keywords:
         return None
     arg = calls[0].args[0]

@@ -33,12 +33,19 @@ def write_format(html: str, fmt: str, bundle: Bundle, policy: Policy, kind: str)
         from zzcbec_docs.documents import content as c
         from zzcbec_docs.documents.docx import render_docx
 
-        provenance = (f"tool=zzcbec-docs {__version__}; policy={policy.id}; status={policy.status}; "
-                      f"bundle_sha256={bundle.sha256}")
+        provenance = (
+            f"tool=zzcbec-docs {__version__}; policy={policy.id}; status={policy.status}; bundle_sha256={bundle.sha256}"
+        )
         return render_docx(
-            html, title=f"{c.KIND_NAMES[kind]}：{bundle.applicant.name}", subject=policy.full_title,
-            keywords=f"{kind}; {policy.id}; {policy.status}; {bundle.sha256}", comments=provenance,
-            author=f"zzcbec-docs {__version__}", identifier=bundle.sha256, version=__version__,
-            status=policy.status, created=c.document_time(),
+            html,
+            title=f"{c.KIND_NAMES[kind]}：{bundle.applicant.name}",
+            subject=policy.full_title,
+            keywords=f"{kind}; {policy.id}; {policy.status}; {bundle.sha256}",
+            comments=provenance,
+            author=f"zzcbec-docs {__version__}",
+            identifier=bundle.sha256,
+            version=__version__,
+            status=policy.status,
+            created=c.document_time(),
         )
     raise ValueError(fmt)

@@ -39,14 +39,40 @@ def _cents(v: Decimal | None) -> int | None:
     return None if v is None else to_cents(v)
 
 
-def insert_case(conn: Connection, *, id: str, content_sha256: str, content: str, uscc: str, applicant_name: str,
-                district: str, year: int, policy_id: str, source_name: str | None, bytes_sha256: str | None,
-                total: Decimal | None, actor: str) -> str:
+def insert_case(
+    conn: Connection,
+    *,
+    id: str,
+    content_sha256: str,
+    content: str,
+    uscc: str,
+    applicant_name: str,
+    district: str,
+    year: int,
+    policy_id: str,
+    source_name: str | None,
+    bytes_sha256: str | None,
+    total: Decimal | None,
+    actor: str,
+) -> str:
     at = now_iso()
-    conn.execute(insert(s.cases).values(
-        id=id, content_sha256=content_sha256, content=content, uscc=uscc, applicant_name=applicant_name,
-        district=district, year=year, policy_id=policy_id, source_name=source_name, bytes_sha256=bytes_sha256,
-        total_cents=_cents(total), submitted_at=at, submitted_by=actor))
+    conn.execute(
+        insert(s.cases).values(
+            id=id,
+            content_sha256=content_sha256,
+            content=content,
+            uscc=uscc,
+            applicant_name=applicant_name,
+            district=district,
+            year=year,
+            policy_id=policy_id,
+            source_name=source_name,
+            bytes_sha256=bytes_sha256,
+            total_cents=_cents(total),
+            submitted_at=at,
+            submitted_by=actor,
+        )
+    )
     return at
 
 
@@ -60,7 +86,8 @@ def _current(conn: Connection, rows: list[Row], with_content: bool = True) -> li
         return []
     cc = s.case_contents
     cols = [cc.c.case_id, cc.c.content_sha256, cc.c.source_name, cc.c.bytes_sha256] + (
-        [cc.c.content] if with_content else [])
+        [cc.c.content] if with_content else []
+    )
     latest: dict[str, Any] = {}
     for r in conn.execute(select(*cols).where(cc.c.case_id.in_([r.id for r in rows])).order_by(cc.c.id)):
         latest[r.case_id] = r
@@ -92,19 +119,53 @@ def case_by_content(conn: Connection, content_sha256: str) -> Any:
     return _current(conn, [row])[0]
 
 
-def add_content(conn: Connection, case_id: str, *, content_sha256: str, content: str, source_name: str | None,
-                bytes_sha256: str | None, total: Decimal | None, actor: str) -> None:
+def add_content(
+    conn: Connection,
+    case_id: str,
+    *,
+    content_sha256: str,
+    content: str,
+    source_name: str | None,
+    bytes_sha256: str | None,
+    total: Decimal | None,
+    actor: str,
+) -> None:
     """A corrected content of a case (补正): a new row; the case's earlier contents stay."""
-    conn.execute(insert(s.case_contents).values(
-        case_id=case_id, content_sha256=content_sha256, content=content, source_name=source_name,
-        bytes_sha256=bytes_sha256, total_cents=_cents(total), created_at=now_iso(), actor=actor))
+    conn.execute(
+        insert(s.case_contents).values(
+            case_id=case_id,
+            content_sha256=content_sha256,
+            content=content,
+            source_name=source_name,
+            bytes_sha256=bytes_sha256,
+            total_cents=_cents(total),
+            created_at=now_iso(),
+            actor=actor,
+        )
+    )
 
 
-def case_rows(conn: Connection, *, districts: Iterable[str] | None = None, uscc: str | None = None,
-              year: int | None = None, ids: Iterable[str] | None = None) -> list[Any]:
+def case_rows(
+    conn: Connection,
+    *,
+    districts: Iterable[str] | None = None,
+    uscc: str | None = None,
+    year: int | None = None,
+    ids: Iterable[str] | None = None,
+) -> list[Any]:
     c = s.cases
-    q = select(c.c.id, c.c.content_sha256, c.c.uscc, c.c.applicant_name, c.c.district, c.c.year, c.c.policy_id,
-               c.c.total_cents, c.c.submitted_at, c.c.submitted_by).order_by(c.c.submitted_at, c.c.id)
+    q = select(
+        c.c.id,
+        c.c.content_sha256,
+        c.c.uscc,
+        c.c.applicant_name,
+        c.c.district,
+        c.c.year,
+        c.c.policy_id,
+        c.c.total_cents,
+        c.c.submitted_at,
+        c.c.submitted_by,
+    ).order_by(c.c.submitted_at, c.c.id)
     if districts is not None:
         q = q.where(c.c.district.in_(list(districts)))
     if uscc:
@@ -117,30 +178,62 @@ def case_rows(conn: Connection, *, districts: Iterable[str] | None = None, uscc:
 
 
 def add_attachment(conn: Connection, case_id: str, name: str, sha256: str, data: bytes) -> None:
-    conn.execute(insert(s.attachments).values(case_id=case_id, name=name, sha256=sha256, size=len(data), data=data,
-                                              created_at=now_iso()))
+    conn.execute(
+        insert(s.attachments).values(
+            case_id=case_id, name=name, sha256=sha256, size=len(data), data=data, created_at=now_iso()
+        )
+    )
 
 
 def attachment_rows(conn: Connection, case_id: str) -> list[Row]:
     a = s.attachments
-    return list(conn.execute(select(a.c.id, a.c.name, a.c.sha256, a.c.size).where(a.c.case_id == case_id)
-                             .order_by(a.c.id)).all())
+    return list(
+        conn.execute(
+            select(a.c.id, a.c.name, a.c.sha256, a.c.size).where(a.c.case_id == case_id).order_by(a.c.id)
+        ).all()
+    )
 
 
 def attachment_data(conn: Connection, case_id: str, attachment_id: int) -> Row | None:
     a = s.attachments
-    return conn.execute(select(a.c.name, a.c.sha256, a.c.data).where(
-        and_(a.c.case_id == case_id, a.c.id == attachment_id))).first()
+    return conn.execute(
+        select(a.c.name, a.c.sha256, a.c.data).where(and_(a.c.case_id == case_id, a.c.id == attachment_id))
+    ).first()
 
 
-def add_review(conn: Connection, case_id: str, *, reviewer: str, unit: str | None, conclusion: str,
-               reviewed_on: str, verified: list[dict[str, Any]], remarks: str, record_file: str | None,
-               record_sha256: str | None, bundle_sha256: str | None, total: Decimal | None, actor: str) -> int:
-    r = conn.execute(insert(s.reviews).values(
-        case_id=case_id, reviewer=reviewer, unit=unit, conclusion=conclusion, reviewed_on=reviewed_on,
-        verified=json.dumps(verified, ensure_ascii=False, sort_keys=True), remarks=remarks, record_file=record_file,
-        record_sha256=record_sha256, bundle_sha256=bundle_sha256, total_cents=_cents(total), actor=actor,
-        created_at=now_iso()))
+def add_review(
+    conn: Connection,
+    case_id: str,
+    *,
+    reviewer: str,
+    unit: str | None,
+    conclusion: str,
+    reviewed_on: str,
+    verified: list[dict[str, Any]],
+    remarks: str,
+    record_file: str | None,
+    record_sha256: str | None,
+    bundle_sha256: str | None,
+    total: Decimal | None,
+    actor: str,
+) -> int:
+    r = conn.execute(
+        insert(s.reviews).values(
+            case_id=case_id,
+            reviewer=reviewer,
+            unit=unit,
+            conclusion=conclusion,
+            reviewed_on=reviewed_on,
+            verified=json.dumps(verified, ensure_ascii=False, sort_keys=True),
+            remarks=remarks,
+            record_file=record_file,
+            record_sha256=record_sha256,
+            bundle_sha256=bundle_sha256,
+            total_cents=_cents(total),
+            actor=actor,
+            created_at=now_iso(),
+        )
+    )
     return int(r.inserted_primary_key[0])
 
 
@@ -149,9 +242,16 @@ def review_rows(conn: Connection, case_id: str) -> list[Row]:
 
 
 def add_event(conn: Connection, case_id: str | None, kind: str, actor: str, detail: dict[str, Any]) -> None:
-    conn.execute(insert(s.events).values(case_id=case_id, kind=kind, actor=actor, at=now_iso(),
-                                         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-                                         address=_address.get()))
+    conn.execute(
+        insert(s.events).values(
+            case_id=case_id,
+            kind=kind,
+            actor=actor,
+            at=now_iso(),
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            address=_address.get(),
+        )
+    )
 
 
 def event_rows(conn: Connection, case_ids: Iterable[str] | None = None) -> list[Row]:
@@ -162,15 +262,43 @@ def event_rows(conn: Connection, case_ids: Iterable[str] | None = None) -> list[
     return list(conn.execute(q).all())
 
 
-def notice_rows(conn: Connection, *, case_id: str | None = None, content_sha256: str | None = None,
-                bundle_sha256: str | None = None, number: str | None = None) -> list[Row]:
+def notice_rows(
+    conn: Connection,
+    *,
+    case_id: str | None = None,
+    content_sha256: str | None = None,
+    bundle_sha256: str | None = None,
+    number: str | None = None,
+) -> list[Row]:
     """Notices (with their revocation, if any) of a case, or of a content or bundle, or by number."""
     n, r = s.notices, s.revocations
-    q = (select(n.c.id, n.c.number, n.c.issuer, n.c.issuer_code, n.c.notice_year, n.c.seq, n.c.uscc,
-                n.c.applicant_name, n.c.district, n.c.year, n.c.issued_on, n.c.created_at, n.c.case_id,
-                n.c.content_sha256, n.c.bundle_sha256, n.c.review_id, n.c.reissue_of, n.c.actor,
-                r.c.id.label("rid"), r.c.reason, r.c.revoked_at)
-         .outerjoin(r, r.c.notice_id == n.c.id).order_by(n.c.id))
+    q = (
+        select(
+            n.c.id,
+            n.c.number,
+            n.c.issuer,
+            n.c.issuer_code,
+            n.c.notice_year,
+            n.c.seq,
+            n.c.uscc,
+            n.c.applicant_name,
+            n.c.district,
+            n.c.year,
+            n.c.issued_on,
+            n.c.created_at,
+            n.c.case_id,
+            n.c.content_sha256,
+            n.c.bundle_sha256,
+            n.c.review_id,
+            n.c.reissue_of,
+            n.c.actor,
+            r.c.id.label("rid"),
+            r.c.reason,
+            r.c.revoked_at,
+        )
+        .outerjoin(r, r.c.notice_id == n.c.id)
+        .order_by(n.c.id)
+    )
     wanted = []
     if case_id is not None:
         wanted.append(n.c.case_id == case_id)

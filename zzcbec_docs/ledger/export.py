@@ -21,11 +21,30 @@ from zzcbec_docs.ledger.store import LedgerAward
 from zzcbec_docs.money import ZERO, fmt_amount
 from zzcbec_docs.vocabulary import STATUS_ZH
 
-AWARD_COLUMNS = ["文号 notice", "成文日期 date", "统一社会信用代码 USCC", "申请单位 applicant", "区县 district",
-                 "条款 clause", "竞赛 competition", "申报年度 year", "金额 amount", "市级 city", "区县级 local",
-                 "状态 status", "撤销原因 revocation"]
-TOTAL_COLUMNS = ["奖励笔数 awards", "金额 amount", "市级 city", "区县级 local", "待定分担 unsettled",
-                 "已撤销笔数（不计入）revoked awards (not counted)", "已撤销金额（不计入）revoked amount (not counted)"]
+AWARD_COLUMNS = [
+    "文号 notice",
+    "成文日期 date",
+    "统一社会信用代码 USCC",
+    "申请单位 applicant",
+    "区县 district",
+    "条款 clause",
+    "竞赛 competition",
+    "申报年度 year",
+    "金额 amount",
+    "市级 city",
+    "区县级 local",
+    "状态 status",
+    "撤销原因 revocation",
+]
+TOTAL_COLUMNS = [
+    "奖励笔数 awards",
+    "金额 amount",
+    "市级 city",
+    "区县级 local",
+    "待定分担 unsettled",
+    "已撤销笔数（不计入）revoked awards (not counted)",
+    "已撤销金额（不计入）revoked amount (not counted)",
+]
 
 
 @dataclass
@@ -52,8 +71,7 @@ class Total:
             self.local += a.local or ZERO
 
     def row(self) -> list:
-        return [self.count, self.amount, self.city, self.local, self.unsettled, self.revoked_count,
-                self.revoked_amount]
+        return [self.count, self.amount, self.city, self.local, self.unsettled, self.revoked_count, self.revoked_amount]
 
 
 def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total], Total]:
@@ -69,9 +87,21 @@ def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total
 
 def _award_row(a: LedgerAward) -> list:
     a_state = "revoked" if a.revoked else "awarded"
-    return [a.notice_number, a.issued_on, a.uscc, a.applicant_name, a.district, a.clause, a.competition_name or "",
-            a.year, a.amount, a.city, a.local, f"{a_state} {STATUS_ZH[a_state]}",
-            a.revocation_reason or ""]
+    return [
+        a.notice_number,
+        a.issued_on,
+        a.uscc,
+        a.applicant_name,
+        a.district,
+        a.clause,
+        a.competition_name or "",
+        a.year,
+        a.amount,
+        a.city,
+        a.local,
+        f"{a_state} {STATUS_ZH[a_state]}",
+        a.revocation_reason or "",
+    ]
 
 
 def _money(v: object) -> object:
@@ -94,10 +124,16 @@ def export_csv(awards: list[LedgerAward], path: Path) -> list[Path]:
 
     write(path, AWARD_COLUMNS, [_award_row(a) for a in awards])
     stem = path.with_suffix("")
-    write(Path(f"{stem}-by-district.csv"), ["区县 district", *TOTAL_COLUMNS],
-          [[k, *t.row()] for k, t in by_district.items()] + [["合计 total", *grand.row()]])
-    write(Path(f"{stem}-by-clause.csv"), ["条款 clause", *TOTAL_COLUMNS],
-          [[k, *t.row()] for k, t in by_clause.items()] + [["合计 total", *grand.row()]])
+    write(
+        Path(f"{stem}-by-district.csv"),
+        ["区县 district", *TOTAL_COLUMNS],
+        [[k, *t.row()] for k, t in by_district.items()] + [["合计 total", *grand.row()]],
+    )
+    write(
+        Path(f"{stem}-by-clause.csv"),
+        ["条款 clause", *TOTAL_COLUMNS],
+        [[k, *t.row()] for k, t in by_clause.items()] + [["合计 total", *grand.row()]],
+    )
     return outputs
 
 
@@ -128,10 +164,16 @@ def export_xlsx(awards: list[LedgerAward], path: Path) -> list[Path]:
     ws = wb.active
     ws.title = "奖励明细 awards"
     sheet(ws, AWARD_COLUMNS, [_award_row(a) for a in awards])
-    sheet(wb.create_sheet("分区县合计 by district"), ["区县 district", *TOTAL_COLUMNS],
-          [[k, *t.row()] for k, t in by_district.items()] + [["合计 total", *grand.row()]])
-    sheet(wb.create_sheet("分条款合计 by clause"), ["条款 clause", *TOTAL_COLUMNS],
-          [[k, *t.row()] for k, t in by_clause.items()] + [["合计 total", *grand.row()]])
+    sheet(
+        wb.create_sheet("分区县合计 by district"),
+        ["区县 district", *TOTAL_COLUMNS],
+        [[k, *t.row()] for k, t in by_district.items()] + [["合计 total", *grand.row()]],
+    )
+    sheet(
+        wb.create_sheet("分条款合计 by clause"),
+        ["条款 clause", *TOTAL_COLUMNS],
+        [[k, *t.row()] for k, t in by_clause.items()] + [["合计 total", *grand.row()]],
+    )
     buf = io.BytesIO()
     wb.save(buf)
     write_atomic(path, buf.getvalue())

@@ -24,20 +24,23 @@ from sqlalchemy.engine import Connection
 metadata = MetaData()
 
 schema_version = Table(
-    "zzcbec_schema_version", metadata,
+    "zzcbec_schema_version",
+    metadata,
     Column("version", Integer, primary_key=True),
     Column("applied_at", String(40), nullable=False),
 )
 
 notice_counters = Table(
-    "zzcbec_notice_counters", metadata,
+    "zzcbec_notice_counters",
+    metadata,
     Column("issuer_code", String(40), primary_key=True),
     Column("notice_year", Integer, primary_key=True),
     Column("last_seq", Integer, nullable=False),
 )
 
 notices = Table(
-    "zzcbec_notices", metadata,
+    "zzcbec_notices",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("number", String(80), nullable=False, unique=True),
     Column("issuer", String(80), nullable=False),
@@ -80,11 +83,14 @@ def _notices_v1() -> Table:
         if c.name == "uscc":
             c.index = True
         cols.append(c)
-    return Table("zzcbec_notices", MetaData(), *cols,
-                 UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq"))
+    return Table(
+        "zzcbec_notices", MetaData(), *cols, UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq")
+    )
+
 
 awards = Table(
-    "zzcbec_awards", metadata,
+    "zzcbec_awards",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("notice_id", Integer, ForeignKey("zzcbec_notices.id"), nullable=False, index=True),
     Column("uscc", String(18), nullable=False),
@@ -102,7 +108,8 @@ awards = Table(
 V5_AWARD_COLUMNS = {"tier_cents"}
 
 revocations = Table(
-    "zzcbec_revocations", metadata,
+    "zzcbec_revocations",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("notice_id", Integer, ForeignKey("zzcbec_notices.id"), nullable=False, unique=True),
     Column("reason", Text, nullable=False),
@@ -133,7 +140,8 @@ def _v2(conn: Connection) -> None:
 # ---------------------------------------------------------------- version 3: the award process
 
 cases = Table(
-    "zzcbec_cases", metadata,
+    "zzcbec_cases",
+    metadata,
     Column("id", String(40), primary_key=True),  # URL-safe, derived from the content
     Column("content_sha256", String(64), nullable=False, unique=True),
     Column("content", Text, nullable=False),  # the bundle's data in canonical JSON
@@ -150,7 +158,8 @@ cases = Table(
 )
 
 attachments = Table(
-    "zzcbec_attachments", metadata,
+    "zzcbec_attachments",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
     Column("name", Text, nullable=False),
@@ -161,7 +170,8 @@ attachments = Table(
 )
 
 reviews = Table(
-    "zzcbec_reviews", metadata,
+    "zzcbec_reviews",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
     Column("reviewer", Text, nullable=False),
@@ -179,7 +189,8 @@ reviews = Table(
 )
 
 events = Table(
-    "zzcbec_events", metadata,
+    "zzcbec_events",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), index=True),
     Column("kind", String(20), nullable=False),  # submitted | resubmitted | reviewed | awarded | revoked
@@ -204,13 +215,18 @@ def _v3(conn: Connection) -> None:
     else:
         # SQLite cannot drop a column constraint: the 12-step rebuild (foreign keys are off, see Ledger.upgrade)
         old = [c.name for c in notices.columns if c.name not in V3_COLUMNS]
-        staging = Table("zzcbec_notices_v3", MetaData(), *[c._copy() for c in notices.columns],
-                        UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq_v3"))
+        staging = Table(
+            "zzcbec_notices_v3",
+            MetaData(),
+            *[c._copy() for c in notices.columns],
+            UniqueConstraint("issuer_code", "notice_year", "seq", name="uq_notice_seq_v3"),
+        )
         for c in staging.columns:
             c.index = None
         staging.create(conn)
-        conn.execute(insert(staging).from_select(old, select(*[text(n) for n in old]).select_from(
-            text("zzcbec_notices"))))
+        conn.execute(
+            insert(staging).from_select(old, select(*[text(n) for n in old]).select_from(text("zzcbec_notices")))
+        )
         conn.execute(text("DROP TABLE zzcbec_notices"))
         conn.execute(text("ALTER TABLE zzcbec_notices_v3 RENAME TO zzcbec_notices"))
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_zzcbec_notices_uscc ON zzcbec_notices (uscc)"))
@@ -221,7 +237,8 @@ def _v3(conn: Connection) -> None:
 
 # ---------------------------------------------------------------- version 4: 补正 and the desk's trail
 case_contents = Table(
-    "zzcbec_case_contents", metadata,
+    "zzcbec_case_contents",
+    metadata,
     # a case's corrected content (补正): the case keeps its id and history, the latest row is its content now
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("case_id", String(40), ForeignKey("zzcbec_cases.id"), nullable=False, index=True),
@@ -251,16 +268,27 @@ def _v4(conn: Connection) -> None:
 def append_only(conn: Connection, table: str) -> None:
     """The database itself refuses to edit or delete a row of `table` (the trail the desk shows)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text(
-            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"))
+        conn.execute(
+            text(
+                f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
+                f"RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"
+            )
+        )
         conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
-        conn.execute(text(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                          f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"))
+        conn.execute(
+            text(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+            )
+        )
         return
     for verb in ("UPDATE", "DELETE"):
-        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                          f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"))
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+        )
 
 
 def _v5(conn: Connection) -> None:

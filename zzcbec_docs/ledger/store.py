@@ -41,11 +41,13 @@ def normalise_url(url: str) -> str:
     postgresql://user@host/db (or postgres://) → postgresql+psycopg://…; a path or sqlite:///path → SQLite.
     """
     if not url or not url.strip():
-        raise ArgumentError("未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)")
+        raise ArgumentError(
+            "未给出台账地址（--ledger 或 ZZCBEC_LEDGER）", "no ledger given (--ledger or ZZCBEC_LEDGER)"
+        )
     url = url.strip()
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith(("postgresql+psycopg://", "sqlite:///")):
         return url
     if "://" in url:
@@ -74,9 +76,15 @@ class OwnAwards:
 
 
 def _prior(row: Any) -> PriorAward:
-    return PriorAward(clause=row.clause, year=row.year, amount=from_cents(row.amount_cents) or Decimal(0),
-                      competition_name=row.competition_name, source="ledger", reference=row.number,
-                      tier=from_cents(row.tier_cents))
+    return PriorAward(
+        clause=row.clause,
+        year=row.year,
+        amount=from_cents(row.amount_cents) or Decimal(0),
+        competition_name=row.competition_name,
+        source="ledger",
+        reference=row.number,
+        tier=from_cents(row.tier_cents),
+    )
 
 
 @dataclass(frozen=True)
@@ -147,8 +155,10 @@ class Ledger:
                     continue
                 migrate(conn)
                 if not self.is_postgres and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise LedgerError(f"台账升级到版本 {number} 后外键不一致，已回滚",
-                                      f"upgrading the ledger to version {number} broke a foreign key: rolled back")
+                    raise LedgerError(
+                        f"台账升级到版本 {number} 后外键不一致，已回滚",
+                        f"upgrading the ledger to version {number} broke a foreign key: rolled back",
+                    )
                 conn.execute(insert(s.schema_version).values(version=number, applied_at=now_iso()))
                 applied.append(number)
         return applied
@@ -181,8 +191,9 @@ class Ledger:
             raise
         except OperationalError as exc:
             zh, en = why(exc)
-            raise LedgerError(f"台账 {shown_url(self.url)} 操作失败：{zh}",
-                              f"the ledger {shown_url(self.url)} failed: {en}") from None
+            raise LedgerError(
+                f"台账 {shown_url(self.url)} 操作失败：{zh}", f"the ledger {shown_url(self.url)} failed: {en}"
+            ) from None
 
     def lock_applicant(self, conn: Connection, uscc: str) -> None:
         """Serialise awards to one applicant (PostgreSQL; SQLite's write lock already does)."""
@@ -196,8 +207,17 @@ class Ledger:
         never competes with itself: its own notices are left out, by case id, content or bundle bytes)."""
         a, n, r = s.awards, s.notices, s.revocations
         rows = conn.execute(
-            select(a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name, n.c.number,
-                   n.c.case_id, n.c.content_sha256, n.c.bundle_sha256)
+            select(
+                a.c.clause,
+                a.c.year,
+                a.c.amount_cents,
+                a.c.tier_cents,
+                a.c.competition_name,
+                n.c.number,
+                n.c.case_id,
+                n.c.content_sha256,
+                n.c.bundle_sha256,
+            )
             .join(n, n.c.id == a.c.notice_id)
             .outerjoin(r, r.c.notice_id == n.c.id)
             .where(and_(a.c.uscc == uscc, r.c.id.is_(None)))
@@ -205,8 +225,9 @@ class Ledger:
         ).all()
         return [_prior(row) for row in rows if excluding is None or not excluding.holds(row)]
 
-    def competition_history(self, conn: Connection, clauses: Iterable[int], keys: set[str], *, uscc: str,
-                            excluding: OwnAwards | None = None) -> list[PriorAward]:
+    def competition_history(
+        self, conn: Connection, clauses: Iterable[int], keys: set[str], *, uscc: str, excluding: OwnAwards | None = None
+    ) -> list[PriorAward]:
         """The standing awards to *other* applicants under per-competition clauses (clause 11) for these
         competitions (by `competition_key`): 单个活动不超过20万 is per competition, whoever of its organisers
         applies."""
@@ -217,29 +238,63 @@ class Ledger:
             return []
         a, n, r = s.awards, s.notices, s.revocations
         rows = conn.execute(
-            select(a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name, n.c.number,
-                   n.c.case_id, n.c.content_sha256, n.c.bundle_sha256, a.c.uscc)
+            select(
+                a.c.clause,
+                a.c.year,
+                a.c.amount_cents,
+                a.c.tier_cents,
+                a.c.competition_name,
+                n.c.number,
+                n.c.case_id,
+                n.c.content_sha256,
+                n.c.bundle_sha256,
+                a.c.uscc,
+            )
             .join(n, n.c.id == a.c.notice_id)
             .outerjoin(r, r.c.notice_id == n.c.id)
-            .where(and_(a.c.clause.in_(clauses), a.c.uscc != uscc, a.c.competition_name.is_not(None),
-                        r.c.id.is_(None)))
+            .where(and_(a.c.clause.in_(clauses), a.c.uscc != uscc, a.c.competition_name.is_not(None), r.c.id.is_(None)))
             .order_by(a.c.id)
         ).all()
-        return [replace(_prior(row), organiser=row.uscc) for row in rows
-                if competition_key(row.competition_name) in keys and (excluding is None or not excluding.holds(row))]
+        return [
+            replace(_prior(row), organiser=row.uscc)
+            for row in rows
+            if competition_key(row.competition_name) in keys and (excluding is None or not excluding.holds(row))
+        ]
 
     def history_readonly(self, uscc: str) -> list[PriorAward]:
         with self.engine.connect() as conn:
             return self.history(conn, uscc)
 
-    def awards(self, *, year: int | None = None, uscc: str | None = None, clause: int | None = None,
-               district: str | None = None, notice_year: int | None = None) -> list[LedgerAward]:
+    def awards(
+        self,
+        *,
+        year: int | None = None,
+        uscc: str | None = None,
+        clause: int | None = None,
+        district: str | None = None,
+        notice_year: int | None = None,
+    ) -> list[LedgerAward]:
         a, n, r = s.awards, s.notices, s.revocations
-        q = (select(n.c.number, n.c.issued_on, a.c.uscc, n.c.applicant_name, n.c.district, a.c.clause,
-                    a.c.competition_name, a.c.year, a.c.amount_cents, a.c.city_cents, a.c.local_cents,
-                    r.c.id.label("rid"), r.c.reason)
-             .join(n, n.c.id == a.c.notice_id).outerjoin(r, r.c.notice_id == n.c.id)
-             .order_by(n.c.notice_year, n.c.seq, a.c.id))
+        q = (
+            select(
+                n.c.number,
+                n.c.issued_on,
+                a.c.uscc,
+                n.c.applicant_name,
+                n.c.district,
+                a.c.clause,
+                a.c.competition_name,
+                a.c.year,
+                a.c.amount_cents,
+                a.c.city_cents,
+                a.c.local_cents,
+                r.c.id.label("rid"),
+                r.c.reason,
+            )
+            .join(n, n.c.id == a.c.notice_id)
+            .outerjoin(r, r.c.notice_id == n.c.id)
+            .order_by(n.c.notice_year, n.c.seq, a.c.id)
+        )
         if year is not None:
             q = q.where(a.c.year == year)
         if notice_year is not None:
@@ -252,10 +307,24 @@ class Ledger:
             q = q.where(n.c.district == district)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return [LedgerAward(row.number, row.issued_on, row.uscc, row.applicant_name, row.district, row.clause,
-                            row.competition_name, row.year, from_cents(row.amount_cents) or Decimal(0),
-                            from_cents(row.city_cents), from_cents(row.local_cents), row.rid is not None, row.reason)
-                for row in rows]
+        return [
+            LedgerAward(
+                row.number,
+                row.issued_on,
+                row.uscc,
+                row.applicant_name,
+                row.district,
+                row.clause,
+                row.competition_name,
+                row.year,
+                from_cents(row.amount_cents) or Decimal(0),
+                from_cents(row.city_cents),
+                from_cents(row.local_cents),
+                row.rid is not None,
+                row.reason,
+            )
+            for row in rows
+        ]
 
     # ---------------------------------------------------------------- writes
     def next_number(self, conn: Connection, issuer_code: str, notice_year: int) -> int:
@@ -264,9 +333,13 @@ class Ledger:
         c = s.notice_counters
         key = and_(c.c.issuer_code == issuer_code, c.c.notice_year == notice_year)
         if self.is_postgres:
-            conn.execute(text(
-                "INSERT INTO zzcbec_notice_counters (issuer_code, notice_year, last_seq) VALUES (:i, :y, 0) "
-                "ON CONFLICT DO NOTHING"), {"i": issuer_code, "y": notice_year})
+            conn.execute(
+                text(
+                    "INSERT INTO zzcbec_notice_counters (issuer_code, notice_year, last_seq) VALUES (:i, :y, 0) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"i": issuer_code, "y": notice_year},
+            )
             last = conn.execute(select(c.c.last_seq).where(key).with_for_update()).scalar_one()
         else:
             last = conn.execute(select(c.c.last_seq).where(key)).scalar()
@@ -282,13 +355,32 @@ class Ledger:
         result = conn.execute(insert(s.notices).values(**values, created_at=now_iso(), tool_version=__version__))
         return int(result.inserted_primary_key[0])
 
-    def record_award(self, conn: Connection, notice_id: int, uscc: str, clause: int, competition_name: str | None,
-                     year: int, amount: Decimal, city: Decimal | None, local: Decimal | None,
-                     tier: Decimal | None = None) -> None:
-        conn.execute(insert(s.awards).values(
-            notice_id=notice_id, uscc=uscc, clause=clause, competition_name=competition_name, year=year,
-            amount_cents=to_cents(amount), city_cents=None if city is None else to_cents(city),
-            local_cents=None if local is None else to_cents(local), tier_cents=None if tier is None else to_cents(tier)))
+    def record_award(
+        self,
+        conn: Connection,
+        notice_id: int,
+        uscc: str,
+        clause: int,
+        competition_name: str | None,
+        year: int,
+        amount: Decimal,
+        city: Decimal | None,
+        local: Decimal | None,
+        tier: Decimal | None = None,
+    ) -> None:
+        conn.execute(
+            insert(s.awards).values(
+                notice_id=notice_id,
+                uscc=uscc,
+                clause=clause,
+                competition_name=competition_name,
+                year=year,
+                amount_cents=to_cents(amount),
+                city_cents=None if city is None else to_cents(city),
+                local_cents=None if local is None else to_cents(local),
+                tier_cents=None if tier is None else to_cents(tier),
+            )
+        )
 
     def revoke(self, number: str, reason: str, actor: str = "zzcbec") -> NoticeRecord:
         """Append a revocation of the notice (and an event on its case); nothing is deleted."""
@@ -298,8 +390,9 @@ class Ledger:
             raise ArgumentError("撤销须写明原因（--reason）", "a revocation needs a reason (--reason)")
         n, r = s.notices, s.revocations
         with self.transaction() as conn:
-            row = conn.execute(select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, n.c.case_id)
-                               .where(n.c.number == number)).first()
+            row = conn.execute(
+                select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, n.c.case_id).where(n.c.number == number)
+            ).first()
             if row is None:
                 raise LedgerError(f"台账中没有文号 {number}", f"no notice {number} in the ledger")
             self.lock_applicant(conn, row.uscc)
@@ -312,7 +405,7 @@ class Ledger:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    path = url[len("sqlite:///"):]
+    path = url[len("sqlite:///") :]
     parent = Path(path).parent
     if not parent.is_dir():
         raise ArgumentError(f"台账文件所在目录不存在：{parent}", f"the ledger file's folder does not exist: {parent}")
@@ -338,14 +431,16 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
     """Open (and bring up to date) the ledger at `url`, or at $ZZCBEC_LEDGER."""
     raw = url or os.environ.get("ZZCBEC_LEDGER", "")
     full = normalise_url(raw)
-    sqlite_file = Path(full[len("sqlite:///"):]) if full.startswith("sqlite:///") else None
+    sqlite_file = Path(full[len("sqlite:///") :]) if full.startswith("sqlite:///") else None
     if sqlite_file is not None and not sqlite_file.parent.is_dir():
-        raise ArgumentError(f"台账文件所在目录不存在：{sqlite_file.parent}",
-                         f"the ledger file's folder does not exist: {sqlite_file.parent}")
+        raise ArgumentError(
+            f"台账文件所在目录不存在：{sqlite_file.parent}",
+            f"the ledger file's folder does not exist: {sqlite_file.parent}",
+        )
     if sqlite_file is not None and not upgrade and require_latest and not sqlite_file.is_file():
         raise LedgerUnavailable(  # reading must not leave an empty database file behind
-            f"台账文件不存在：{full[len('sqlite:///'):]}（新建请运行 zzcbec ledger init）",
-            f"no ledger file at {full[len('sqlite:///'):]} (create one with `zzcbec ledger init`)",
+            f"台账文件不存在：{full[len('sqlite:///') :]}（新建请运行 zzcbec ledger init）",
+            f"no ledger file at {full[len('sqlite:///') :]} (create one with `zzcbec ledger init`)",
         )
     try:
         if full.startswith("sqlite:///"):
@@ -374,7 +469,7 @@ def open_ledger(url: str | None = None, *, upgrade: bool = True, require_latest:
 def shown_url(url: str) -> str:
     """The ledger's address with any password hidden (a SQLite ledger: its file)."""
     if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
+        return url[len("sqlite:///") :]
     try:
         from sqlalchemy.engine import make_url
 
@@ -384,18 +479,38 @@ def shown_url(url: str) -> str:
 
 
 _REASONS = (  # what a driver says (lower case) → what a person is told
-    (("connection refused", "could not connect", "connection failed", "no route", "server closed"),
-     "服务器无法连接（地址、端口或服务未启动）", "the server cannot be reached (address, port, or the server is down)"),
+    (
+        ("connection refused", "could not connect", "connection failed", "no route", "server closed"),
+        "服务器无法连接（地址、端口或服务未启动）",
+        "the server cannot be reached (address, port, or the server is down)",
+    ),
     (("timeout", "timed out"), "连接超时", "the connection timed out"),
-    (("password authentication", "authentication failed", "no password supplied", "role"),
-     "用户名或密码被拒绝", "the user name or password was refused"),
+    (
+        ("password authentication", "authentication failed", "no password supplied", "role"),
+        "用户名或密码被拒绝",
+        "the user name or password was refused",
+    ),
     (("does not exist",), "数据库不存在", "the database does not exist"),
-    (("could not translate host", "name or service not known", "nodename"), "主机名无法解析", "the host name is unknown"),
-    (("file is not a database", "malformed", "not a database"), "文件不是 SQLite 数据库（或已损坏）",
-     "the file is not a SQLite database (or is damaged)"),
-    (("unable to open", "readonly", "read-only", "permission denied"), "无法读写该文件（权限或只读）",
-     "the file cannot be opened for writing (permissions or read-only)"),
-    (("database is locked",), "数据库被其他进程锁定，请稍后再试", "the database is locked by another process; try again"),
+    (
+        ("could not translate host", "name or service not known", "nodename"),
+        "主机名无法解析",
+        "the host name is unknown",
+    ),
+    (
+        ("file is not a database", "malformed", "not a database"),
+        "文件不是 SQLite 数据库（或已损坏）",
+        "the file is not a SQLite database (or is damaged)",
+    ),
+    (
+        ("unable to open", "readonly", "read-only", "permission denied"),
+        "无法读写该文件（权限或只读）",
+        "the file cannot be opened for writing (permissions or read-only)",
+    ),
+    (
+        ("database is locked",),
+        "数据库被其他进程锁定，请稍后再试",
+        "the database is locked by another process; try again",
+    ),
     (("disk i/o", "disk full", "no space"), "磁盘读写失败或已满", "a disk read/write failed or the disk is full"),
 )
 

@@ -132,20 +132,33 @@ class _Builder:
         if kind == "one_of":
             known = choices.get(d["fact"], {})
             labels = tuple((v, known.get(v, v)) for v in (list(known) or d["values"]))
-            return OneOf(id=d["id"], fact=d["fact"], label=d["label"], values=tuple(d["values"]),
-                         choice_labels=labels)
+            return OneOf(id=d["id"], fact=d["fact"], label=d["label"], values=tuple(d["values"]), choice_labels=labels)
         if kind == "full_year":
             return FullYear(id=d["id"], fact=d["fact"], label=d["label"], boundary_word=d["boundary_word"])
         if kind == "growth":
-            return Growth(id=d["id"], fact=d["fact"], label=d["label"], prior_fact=d["prior_fact"],
-                          operator=d["operator"], value=Decimal(d["value"]), boundary_word=d["boundary_word"],
-                          prior_label=d.get("prior_label", ""))
+            return Growth(
+                id=d["id"],
+                fact=d["fact"],
+                label=d["label"],
+                prior_fact=d["prior_fact"],
+                operator=d["operator"],
+                value=Decimal(d["value"]),
+                boundary_word=d["boundary_word"],
+                prior_label=d.get("prior_label", ""),
+            )
         raise AssertionError(kind)  # the schema admits no other kind
 
     @staticmethod
     def threshold(d: dict[str, Any]) -> Threshold:
-        return Threshold(id=d["id"], fact=d["fact"], label=d["label"], operator=d["operator"],
-                         value=Decimal(d["value"]), boundary_word=d["boundary_word"], unit=d.get("unit"))
+        return Threshold(
+            id=d["id"],
+            fact=d["fact"],
+            label=d["label"],
+            operator=d["operator"],
+            value=Decimal(d["value"]),
+            boundary_word=d["boundary_word"],
+            unit=d.get("unit"),
+        )
 
     def amount(self, d: dict[str, Any]) -> Amount:
         m = d["method"]
@@ -154,33 +167,61 @@ class _Builder:
         if m == "fixed":
             return FixedAmount(value=Decimal(d["value"]))
         if m == "tiers":
-            return TierAmount(fact=d["fact"], label=d["label"], tiers=tuple(
-                Tier(operator=t["operator"], value=Decimal(t["value"]), amount=Decimal(t["amount"]),
-                     boundary_word=t["boundary_word"]) for t in d["tiers"]))
+            return TierAmount(
+                fact=d["fact"],
+                label=d["label"],
+                tiers=tuple(
+                    Tier(
+                        operator=t["operator"],
+                        value=Decimal(t["value"]),
+                        amount=Decimal(t["amount"]),
+                        boundary_word=t["boundary_word"],
+                    )
+                    for t in d["tiers"]
+                ),
+            )
         if m == "per_unit":
-            return PerUnitAmount(fact=d["fact"], base_label=d["base_label"], unit=d["unit"],
-                                 unit_amount=Decimal(d["unit_amount"]))
+            return PerUnitAmount(
+                fact=d["fact"], base_label=d["base_label"], unit=d["unit"], unit_amount=Decimal(d["unit_amount"])
+            )
         if m == "requested":
             return RequestedAmount(fact=d["fact"], base_label=d["base_label"])
         if m == "fee_tiers":
             return FeeTierAmount(
-                fee_fact=d["fee_fact"], base_label=d["base_label"], excluded_fees=tuple(d["excluded_fees"]),
-                excluded_label=d.get("excluded_label", ""), counted_label=d.get("counted_label", ""),
-                tiers=tuple(FeeTier(id=t["id"], any_of=tuple(self.threshold(c) for c in t["any_of"]),
-                                    rate=Decimal(t["rate"]), cap=Decimal(t["cap"])) for t in d["tiers"]))
+                fee_fact=d["fee_fact"],
+                base_label=d["base_label"],
+                excluded_fees=tuple(d["excluded_fees"]),
+                excluded_label=d.get("excluded_label", ""),
+                counted_label=d.get("counted_label", ""),
+                tiers=tuple(
+                    FeeTier(
+                        id=t["id"],
+                        any_of=tuple(self.threshold(c) for c in t["any_of"]),
+                        rate=Decimal(t["rate"]),
+                        cap=Decimal(t["cap"]),
+                    )
+                    for t in d["tiers"]
+                ),
+            )
         raise AssertionError(m)
 
     def cap(self, d: dict[str, Any]) -> Cap:
         item = d.get("item_fact")
         if d["frequency"] == "per_competition" and item is None:
             item = DEFAULT_ITEM_FACT
-        return Cap(frequency=d["frequency"], boundary_word=d["boundary_word"],
-                   amount=Decimal(d["amount"]) if "amount" in d else None,
-                   reading=d.get("reading"), item_fact=item)
+        return Cap(
+            frequency=d["frequency"],
+            boundary_word=d["boundary_word"],
+            amount=Decimal(d["amount"]) if "amount" in d else None,
+            reading=d.get("reading"),
+            item_fact=item,
+        )
 
     # -------------------------------------------------------- facts
 
-    def facts(self, clauses: list[tuple[int, dict[str, Any], Clause]]) -> tuple[dict[str, Fact], dict[int, tuple[str, ...]]]:
+    def facts(
+        self, clauses: list[tuple[int, dict[str, Any], Clause]]
+    ) -> tuple[dict[str, Fact], dict[int, tuple[str, ...]]]:
         """The bundle vocabulary: each fact's type, label and unit, from its uses and the glossary."""
         glossary: dict[str, Any] = self.data.get("facts", {})
         uses: dict[str, list[tuple[str, str, str | None, str]]] = {}
@@ -190,8 +231,9 @@ class _Builder:
             order = per_clause.setdefault(cl.number, [])
             where = f"/clauses/{i}"
 
-            def use(fact: str, type_: str | None, label: str, unit: str | None, ptr: str,
-                    order: list[str] = order) -> None:
+            def use(
+                fact: str, type_: str | None, label: str, unit: str | None, ptr: str, order: list[str] = order
+            ) -> None:
                 if fact not in order:
                     order.append(fact)
                 if type_ is not None:
@@ -219,9 +261,12 @@ class _Builder:
                 use(a.fee_fact, "fee_items", a.base_label, None, ptr)
             for k, f in enumerate(raw.get("facts", ())):
                 if f not in glossary:
-                    raise self.fail(f"条款列出的事实“{f}”未在 facts 中定义（类型、名称）",
-                                    f"the clause lists the fact {f!r}, which `facts` does not define",
-                                    f"{where}/facts/{k}", cl.number)
+                    raise self.fail(
+                        f"条款列出的事实“{f}”未在 facts 中定义（类型、名称）",
+                        f"the clause lists the fact {f!r}, which `facts` does not define",
+                        f"{where}/facts/{k}",
+                        cl.number,
+                    )
                 use(f, None, f, None, f"{where}/facts/{k}")
 
         out: dict[str, Fact] = {}
@@ -271,8 +316,12 @@ class _Builder:
                 clash,
             )
         derived = next(iter(types), None)
-        if stated is not None and derived is not None and stated != derived and not (
-                stated in NUMERIC and derived in NUMERIC):
+        if (
+            stated is not None
+            and derived is not None
+            and stated != derived
+            and not (stated in NUMERIC and derived in NUMERIC)
+        ):
             raise self.fail(
                 f"facts 中“{name}”的类型为 {stated}，但条款把它当作 {derived} 使用（{found[0][3]}）",
                 f"`facts` gives {name!r} the type {stated}, but a clause uses it as {derived} ({found[0][3]})",
@@ -293,21 +342,33 @@ class _Builder:
         for i, c in enumerate(data["clauses"]):
             n = c["number"]
             if n in clauses:
-                raise self.fail(f"条款 {n} 重复（另见 /clauses/{index[n]}）",
-                                f"clause {n} appears twice (see /clauses/{index[n]})", f"/clauses/{i}/number", n)
+                raise self.fail(
+                    f"条款 {n} 重复（另见 /clauses/{index[n]}）",
+                    f"clause {n} appears twice (see /clauses/{index[n]})",
+                    f"/clauses/{i}/number",
+                    n,
+                )
             if c["kind"] in ("exclusion", "funding", "term"):
                 if c["kind"] in roles:
                     other = roles[c["kind"]][0]
-                    raise self.fail(f"{c['kind']} 类条款只能有一条（已有 /clauses/{other}）",
-                                    f"only one {c['kind']} clause is allowed (see /clauses/{other})",
-                                    f"/clauses/{i}/kind", n)
+                    raise self.fail(
+                        f"{c['kind']} 类条款只能有一条（已有 /clauses/{other}）",
+                        f"only one {c['kind']} clause is allowed (see /clauses/{other})",
+                        f"/clauses/{i}/kind",
+                        n,
+                    )
                 roles[c["kind"]] = (i, c)
             clause = Clause(
-                number=n, name=c["name"], name_en=c["name_en"], kind=c["kind"], text=c["text"],
+                number=n,
+                name=c["name"],
+                name_en=c["name_en"],
+                kind=c["kind"],
+                text=c["text"],
                 conditions=tuple(self.condition(x, choices) for x in c.get("conditions", ())),
                 amount=self.amount(c["amount"]) if "amount" in c else None,
                 cap=self.cap(c["cap"]) if "cap" in c else None,
-                funding=c.get("funding"), referred_by=c.get("referred_by"),
+                funding=c.get("funding"),
+                referred_by=c.get("referred_by"),
             )
             clauses[n] = clause
             index[n] = i
@@ -320,40 +381,71 @@ class _Builder:
         exclusion = funding = None
         if "exclusion" in roles:
             _, e = roles["exclusion"]
-            exclusion = Exclusion(clause=e["number"], fact=e["excluded_if"], label=e["excluded_label"],
-                                  label_en=e.get("excluded_label_en", e["excluded_if"]),
-                                  referred_clauses=frozenset(e["referred_clauses"]))
+            exclusion = Exclusion(
+                clause=e["number"],
+                fact=e["excluded_if"],
+                label=e["excluded_label"],
+                label_en=e.get("excluded_label_en", e["excluded_if"]),
+                referred_clauses=frozenset(e["referred_clauses"]),
+            )
         if "funding" in roles:
             _, f = roles["funding"]
             funding = FundingRule(
-                clause=f["number"], city_only_clauses=frozenset(f["city_only_clauses"]),
-                groups=tuple(FundingGroup(g["id"], Decimal(g["city_ratio"]), tuple(g["districts"]))
-                             for g in f["groups"]),
+                clause=f["number"],
+                city_only_clauses=frozenset(f["city_only_clauses"]),
+                groups=tuple(
+                    FundingGroup(g["id"], Decimal(g["city_ratio"]), tuple(g["districts"])) for g in f["groups"]
+                ),
                 unsettled_districts=frozenset(f["unsettled_districts"]),
             )
-        settings = {k: Setting(name=k, value=v["value"], explanation=v["explanation"],
-                               explanation_en=v["explanation_en"]) for k, v in data["settings"].items()}
+        settings = {
+            k: Setting(name=k, value=v["value"], explanation=v["explanation"], explanation_en=v["explanation_en"])
+            for k, v in data["settings"].items()
+        }
         issued = data.get("issued_on")
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
         return Policy(
-            id=data["id"], title=data["title"], status=data["status"], status_label=data["status_label"],
-            issued_on=dt.date.fromisoformat(issued) if issued else None, term_years=data["term_years"],
-            clauses=clauses, settings=settings, facts=facts, exclusion=exclusion, funding_rule=funding,
+            id=data["id"],
+            title=data["title"],
+            status=data["status"],
+            status_label=data["status_label"],
+            issued_on=dt.date.fromisoformat(issued) if issued else None,
+            term_years=data["term_years"],
+            clauses=clauses,
+            settings=settings,
+            facts=facts,
+            exclusion=exclusion,
+            funding_rule=funding,
             term_clause=roles["term"][1]["number"] if "term" in roles else None,
-            document_number=data.get("document_number"), source_path=name, digest=digest, raw=data,
+            document_number=data.get("document_number"),
+            source_path=name,
+            digest=digest,
+            raw=data,
         )
 
-    def _check_references(self, clauses: dict[int, Clause], index: dict[int, int],
-                          roles: dict[str, tuple[int, dict[str, Any]]], data: dict[str, Any]) -> None:
+    def _check_references(
+        self,
+        clauses: dict[int, Clause],
+        index: dict[int, int],
+        roles: dict[str, tuple[int, dict[str, Any]]],
+        data: dict[str, Any],
+    ) -> None:
         def must_exist(number: int, ptr: str, what_zh: str, what_en: str, kinds: tuple[str, ...] = ()) -> None:
             target = clauses.get(number)
             if target is None:
-                raise self.fail(f"{what_zh}引用了不存在的条款 {number}", f"{what_en} refers to clause {number}, "
-                                "which the policy does not have", ptr, number)
+                raise self.fail(
+                    f"{what_zh}引用了不存在的条款 {number}",
+                    f"{what_en} refers to clause {number}, which the policy does not have",
+                    ptr,
+                    number,
+                )
             if kinds and target.kind not in kinds:
-                raise self.fail(f"{what_zh}引用的条款 {number} 类型为 {target.kind}，应为 {'/'.join(kinds)}",
-                                f"{what_en} refers to clause {number}, a {target.kind} clause "
-                                f"(expected {'/'.join(kinds)})", ptr, number)
+                raise self.fail(
+                    f"{what_zh}引用的条款 {number} 类型为 {target.kind}，应为 {'/'.join(kinds)}",
+                    f"{what_en} refers to clause {number}, a {target.kind} clause (expected {'/'.join(kinds)})",
+                    ptr,
+                    number,
+                )
 
         for n, cl in clauses.items():
             i = index[n]
@@ -361,27 +453,41 @@ class _Builder:
                 must_exist(cl.referred_by, f"/clauses/{i}/referred_by", "referred_by ", "referred_by")
             if cl.cap is not None:
                 if cl.cap.reading is not None and cl.cap.reading not in data["settings"]:
-                    raise self.fail(f"上限引用的理解“{cl.cap.reading}”不在 settings 中",
-                                    f"the cap's reading {cl.cap.reading!r} is not a setting", f"/clauses/{i}/cap/reading", n)
-                if (cl.cap.frequency in AMOUNT_CAPPED and cl.cap.amount is None and isinstance(cl.amount, OPEN_ENDED)):
-                    raise self.fail(f"条款 {n} 的上限缺少金额", f"clause {n}'s cap has no amount",
-                                    f"/clauses/{i}/cap", n)
+                    raise self.fail(
+                        f"上限引用的理解“{cl.cap.reading}”不在 settings 中",
+                        f"the cap's reading {cl.cap.reading!r} is not a setting",
+                        f"/clauses/{i}/cap/reading",
+                        n,
+                    )
+                if cl.cap.frequency in AMOUNT_CAPPED and cl.cap.amount is None and isinstance(cl.amount, OPEN_ENDED):
+                    raise self.fail(
+                        f"条款 {n} 的上限缺少金额", f"clause {n}'s cap has no amount", f"/clauses/{i}/cap", n
+                    )
         if "exclusion" in roles:
             i, e = roles["exclusion"]
             for k, r in enumerate(e["referred_clauses"]):
-                must_exist(r, f"/clauses/{i}/referred_clauses/{k}", "referred_clauses ", "referred_clauses",
-                           ("award", "referred"))
+                must_exist(
+                    r,
+                    f"/clauses/{i}/referred_clauses/{k}",
+                    "referred_clauses ",
+                    "referred_clauses",
+                    ("award", "referred"),
+                )
         if "funding" in roles:
             i, f = roles["funding"]
             for k, r in enumerate(f["city_only_clauses"]):
-                must_exist(r, f"/clauses/{i}/city_only_clauses/{k}", "city_only_clauses ", "city_only_clauses",
-                           ("award",))
+                must_exist(
+                    r, f"/clauses/{i}/city_only_clauses/{k}", "city_only_clauses ", "city_only_clauses", ("award",)
+                )
             seen: dict[str, str] = {}
             for gi, g in enumerate(f["groups"]):
                 for d in g["districts"]:
                     if d in seen:
-                        raise self.fail(f"区县 {d} 同时属于两个分担组", f"district {d} is in two funding groups",
-                                        f"/clauses/{i}/groups/{gi}/districts")
+                        raise self.fail(
+                            f"区县 {d} 同时属于两个分担组",
+                            f"district {d} is in two funding groups",
+                            f"/clauses/{i}/groups/{gi}/districts",
+                        )
                     seen[d] = g["id"]
 
     def _check_choices(self, built: list[tuple[int, dict[str, Any], Clause]], facts: dict[str, Fact]) -> None:
@@ -391,17 +497,23 @@ class _Builder:
                     allowed = [v for v, _ in facts[c.fact].choices]
                     bad = [v for v in c.values if v not in allowed]
                     if bad:
-                        raise self.fail(f"取值 {bad[0]} 不在事实“{c.fact}”的选项（{'、'.join(allowed)}）中",
-                                        f"{bad[0]!r} is not one of the choices of {c.fact!r} ({', '.join(allowed)})",
-                                        f"/clauses/{i}/conditions/{j}/values", cl.number)
+                        raise self.fail(
+                            f"取值 {bad[0]} 不在事实“{c.fact}”的选项（{'、'.join(allowed)}）中",
+                            f"{bad[0]!r} is not one of the choices of {c.fact!r} ({', '.join(allowed)})",
+                            f"/clauses/{i}/conditions/{j}/values",
+                            cl.number,
+                        )
             a = cl.amount
             if isinstance(a, FeeTierAmount) and facts[a.fee_fact].items:
                 items = [k for k, _ in facts[a.fee_fact].items]
                 for k, fee in enumerate(a.excluded_fees):
                     if fee not in items:
-                        raise self.fail(f"不计入的费用“{fee}”不是“{a.fee_fact}”的费用项（{'、'.join(items)}）",
-                                        f"the excluded fee {fee!r} is not an item of {a.fee_fact!r}",
-                                        f"/clauses/{i}/amount/excluded_fees/{k}", cl.number)
+                        raise self.fail(
+                            f"不计入的费用“{fee}”不是“{a.fee_fact}”的费用项（{'、'.join(items)}）",
+                            f"the excluded fee {fee!r} is not an item of {a.fee_fact!r}",
+                            f"/clauses/{i}/amount/excluded_fees/{k}",
+                            cl.number,
+                        )
 
 
 def build_policy(data: dict[str, Any], name: str = "<policy>") -> Policy:
@@ -440,7 +552,9 @@ def _load(path: str) -> Policy:
 def _parse(path: str) -> Policy:
     data, _ = load_file(Path(path), PolicyError)
     if not isinstance(data, dict):
-        raise PolicyError("政策文件应为一个映射（YAML 对象）", "a policy file holds one mapping", file=path, pointer="/")
+        raise PolicyError(
+            "政策文件应为一个映射（YAML 对象）", "a policy file holds one mapping", file=path, pointer="/"
+        )
     return build_policy(data, path)
 
 

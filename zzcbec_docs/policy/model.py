@@ -222,8 +222,15 @@ def chinese_numeral(n: int) -> str:
         return CHINESE_DIGITS[n // 10] + "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
     if n < 1000:
         rest = n % 100
-        tail = "" if rest == 0 else ("零" + CHINESE_DIGITS[rest] if rest < 10 else
-                                     ("一" + chinese_numeral(rest) if rest < 20 else chinese_numeral(rest)))
+        tail = (
+            ""
+            if rest == 0
+            else (
+                "零" + CHINESE_DIGITS[rest]
+                if rest < 10
+                else ("一" + chinese_numeral(rest) if rest < 20 else chinese_numeral(rest))
+            )
+        )
         return CHINESE_DIGITS[n // 100] + "百" + tail
     return str(n)
 

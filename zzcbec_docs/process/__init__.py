@@ -38,20 +38,55 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "STATUSES", "AlreadyAwarded", "AttachmentInfo", "AwardLine", "AwardOutcome", "Case", "CaseAwardedStands", "CaseDetail",
-    "CaseNotFound", "Event", "NotAwardable", "NoticeInfo", "ProcessError", "ReviewInput", "ReviewOutcome",
-    "ReviewRecord", "ReviewRefused", "Revocation", "Submission", "VerifiedClaim", "attachment", "award",
-    "case_document", "case_result", "check_with_ledger", "decide_counting", "get_case", "list_cases", "review",
-    "revoke", "submit",
+    "STATUSES",
+    "AlreadyAwarded",
+    "AttachmentInfo",
+    "AwardLine",
+    "AwardOutcome",
+    "Case",
+    "CaseAwardedStands",
+    "CaseDetail",
+    "CaseNotFound",
+    "Event",
+    "NotAwardable",
+    "NoticeInfo",
+    "ProcessError",
+    "ReviewInput",
+    "ReviewOutcome",
+    "ReviewRecord",
+    "ReviewRefused",
+    "Revocation",
+    "Submission",
+    "VerifiedClaim",
+    "attachment",
+    "award",
+    "case_document",
+    "case_result",
+    "check_with_ledger",
+    "decide_counting",
+    "get_case",
+    "list_cases",
+    "review",
+    "revoke",
+    "submit",
 ]
 
 # Where each name lives: loaded when first asked for, so that importing `zzcbec_docs.process.verified`
 # (say, for `render --review`) does not import the ledger and SQLAlchemy (~0.2 s) with it.
-__getattr__ = names_from(__name__, {
-    "award": "awarding", "revoke": "awarding",
-    "attachment": "cases", "case_result": "cases", "get_case": "cases", "list_cases": "cases",
-    "review": "cases", "submit": "cases",
-    "check_with_ledger": "decide", "decide_counting": "decide",
-    "case_document": "documents",
-    **{name: "model" for name in __all__ if name[0].isupper()},
-})
+__getattr__ = names_from(
+    __name__,
+    {
+        "award": "awarding",
+        "revoke": "awarding",
+        "attachment": "cases",
+        "case_result": "cases",
+        "get_case": "cases",
+        "list_cases": "cases",
+        "review": "cases",
+        "submit": "cases",
+        "check_with_ledger": "decide",
+        "decide_counting": "decide",
+        "case_document": "documents",
+        **{name: "model" for name in __all__ if name[0].isupper()},
+    },
+)

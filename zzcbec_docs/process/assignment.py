@@ -40,8 +40,9 @@ def _closed(case: Case) -> StepConflict | None:
     if case.status in (AWARDED, REVOKED):
         from zzcbec_docs.process.model import STATUS_ZH
 
-        return StepConflict(f"案件{STATUS_ZH[case.status]}，无需再分派审核人",
-                            f"the case is {case.status}: there is nobody to assign")
+        return StepConflict(
+            f"案件{STATUS_ZH[case.status]}，无需再分派审核人", f"the case is {case.status}: there is nobody to assign"
+        )
     return None
 
 
@@ -64,8 +65,10 @@ def take(ledger: Any, case_id: str, *, actor: str) -> Assignment:
         if now == actor:
             return Assignment(case, actor, now, False)
         if now is not None:
-            raise StepConflict(f"该案件已由 {now} 受理；如需改派，请市商务局分派",
-                               f"the case is taken by {now}; the bureau may reassign it")
+            raise StepConflict(
+                f"该案件已由 {now} 受理；如需改派，请市商务局分派",
+                f"the case is taken by {now}; the bureau may reassign it",
+            )
         store.add_event(conn, case_id, "taken", actor, {"reviewer": actor})
         _, case = case_in(conn, case_id)
     return Assignment(case, actor, None, True)
@@ -82,7 +85,12 @@ def assign(ledger: Any, case_id: str, *, reviewer: str, actor: str, reason: str 
         case, now = _open_assignee(ledger, conn, case_id)
         if now == reviewer:
             return Assignment(case, reviewer, now, False)
-        store.add_event(conn, case_id, "assigned", actor,
-                        {"reviewer": reviewer, "previous": now, **({"reason": reason} if reason else {})})
+        store.add_event(
+            conn,
+            case_id,
+            "assigned",
+            actor,
+            {"reviewer": reviewer, "previous": now, **({"reason": reason} if reason else {})},
+        )
         _, case = case_in(conn, case_id)
     return Assignment(case, reviewer, now, True)

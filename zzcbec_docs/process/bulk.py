@@ -29,8 +29,14 @@ class BulkLine:
     reasons: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"case": self.case_id, "applicant": self.applicant, "awarded": self.awarded, "number": self.number,
-                "total": None if self.total is None else f"{self.total:.2f}", "reasons": list(self.reasons)}
+        return {
+            "case": self.case_id,
+            "applicant": self.applicant,
+            "awarded": self.awarded,
+            "number": self.number,
+            "total": None if self.total is None else f"{self.total:.2f}",
+            "reasons": list(self.reasons),
+        }
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,17 @@ class BulkAward:
         return sum((x.total or Decimal(0) for x in self.awarded), Decimal("0.00"))
 
 
-def award_many(ledger: Any, case_ids: Iterable[str], *, date: dt.date, actor: str, policy: Policy,
-               issuer: str | None = None, code: str | None = None,
-               exclusion_list: frozenset[str] = frozenset()) -> BulkAward:
+def award_many(
+    ledger: Any,
+    case_ids: Iterable[str],
+    *,
+    date: dt.date,
+    actor: str,
+    policy: Policy,
+    issuer: str | None = None,
+    code: str | None = None,
+    exclusion_list: frozenset[str] = frozenset(),
+) -> BulkAward:
     """Award each case on `date` (one transaction each, in the order given, duplicates once)."""
     from zzcbec_docs.errors import ZzcbecError
     from zzcbec_docs.process.awarding import award
@@ -72,8 +86,17 @@ def award_many(ledger: Any, case_ids: Iterable[str], *, date: dt.date, actor: st
             lines.append(BulkLine(case_id, "", False, reasons=(exc.message,)))
             continue
         try:
-            out = award(ledger, case_id, actor=actor, policy=policy, date=date, issuer=issuer, code=code,
-                        exclusion_list=exclusion_list, require_review=True)
+            out = award(
+                ledger,
+                case_id,
+                actor=actor,
+                policy=policy,
+                date=date,
+                issuer=issuer,
+                code=code,
+                exclusion_list=exclusion_list,
+                require_review=True,
+            )
         except NotAwardable as exc:
             lines.append(BulkLine(case_id, name, False, reasons=tuple(str(r) for r in exc.reasons)))
         except ZzcbecError as exc:  # a date outside the policy's term, a ledger refusal …: this case only
@@ -113,10 +136,22 @@ def payments(ledger: Any, year: int, policy: Policy) -> list[Payment]:
             if n.revoked:
                 continue
             unsettled = any(x.city is None for x in n.lines)
-            out.append((n.id, Payment(
-                number=n.number, issued_on=n.issued_on, payee=case.applicant_name, uscc=case.uscc,
-                bank=str(bank.get("name") or ""), account=str(bank.get("account") or ""), district=case.district,
-                clauses=tuple(sorted({x.clause for x in n.lines})), amount=n.total,
-                city=None if unsettled else sum((x.city or Decimal(0) for x in n.lines), Decimal("0.00")),
-                local=None if unsettled else sum((x.local or Decimal(0) for x in n.lines), Decimal("0.00")))))
+            out.append(
+                (
+                    n.id,
+                    Payment(
+                        number=n.number,
+                        issued_on=n.issued_on,
+                        payee=case.applicant_name,
+                        uscc=case.uscc,
+                        bank=str(bank.get("name") or ""),
+                        account=str(bank.get("account") or ""),
+                        district=case.district,
+                        clauses=tuple(sorted({x.clause for x in n.lines})),
+                        amount=n.total,
+                        city=None if unsettled else sum((x.city or Decimal(0) for x in n.lines), Decimal("0.00")),
+                        local=None if unsettled else sum((x.local or Decimal(0) for x in n.lines), Decimal("0.00")),
+                    ),
+                )
+            )
     return [p for _, p in sorted(out, key=lambda x: x[0])]

@@ -72,8 +72,10 @@ def bundle_of(row: Any, policy: Policy) -> Bundle:
     try:
         b = parse_bundle(row.content.encode("utf-8"), f"case:{row.id}", fmt="json", policy=policy)
     except BundleError as exc:  # a ledger written by another version of the schema
-        raise BundleError(f"案件 {row.id} 的申报内容不符合当前格式：{exc.zh}",
-                          f"case {row.id}: its stored content no longer validates: {exc.en}") from None
+        raise BundleError(
+            f"案件 {row.id} 的申报内容不符合当前格式：{exc.zh}",
+            f"case {row.id}: its stored content no longer validates: {exc.en}",
+        ) from None
     return replace(b, sha256=row.content_sha256)
 
 
@@ -108,9 +110,19 @@ def status_of(events: Iterable[Any], submitted_total: Decimal | None) -> tuple[s
 
 def _case(row: Any, events: list[Any]) -> Case:
     status, total = status_of(events, store.money(row.total_cents))
-    return Case(id=row.id, uscc=row.uscc, applicant_name=row.applicant_name, district=row.district, year=row.year,
-                status=status, total=total, content_sha256=row.content_sha256, submitted_at=row.submitted_at,
-                submitted_by=row.submitted_by, policy_id=row.policy_id)
+    return Case(
+        id=row.id,
+        uscc=row.uscc,
+        applicant_name=row.applicant_name,
+        district=row.district,
+        year=row.year,
+        status=status,
+        total=total,
+        content_sha256=row.content_sha256,
+        submitted_at=row.submitted_at,
+        submitted_by=row.submitted_by,
+        policy_id=row.policy_id,
+    )
 
 
 def case_in(conn: Any, case_id: str) -> tuple[Any, Case]:
@@ -120,8 +132,15 @@ def case_in(conn: Any, case_id: str) -> tuple[Any, Case]:
     return row, _case(row, store.event_rows(conn, [case_id]))
 
 
-def list_cases(ledger: Any, *, status: str | None = None, district: str | None = None,
-               districts: Iterable[str] | None = None, uscc: str | None = None, year: int | None = None) -> list[Case]:
+def list_cases(
+    ledger: Any,
+    *,
+    status: str | None = None,
+    district: str | None = None,
+    districts: Iterable[str] | None = None,
+    uscc: str | None = None,
+    year: int | None = None,
+) -> list[Case]:
     """The cases, oldest first; `districts` limits them to those (a reviewer's), `district` to one."""
     from zzcbec_docs.bundle import DISTRICT_ALIASES
 
@@ -143,23 +162,55 @@ def _verified_of(text: str) -> tuple[VerifiedClaim, ...]:
 
 
 def review_records(conn: Any, case_id: str) -> list[ReviewRecord]:
-    return [ReviewRecord(
-        id=r.id, reviewer=r.reviewer, unit=r.unit, conclusion=r.conclusion,
-        reviewed_on=dt.date.fromisoformat(r.reviewed_on), verified=_verified_of(r.verified), remarks=r.remarks,
-        record_file=r.record_file, record_sha256=r.record_sha256, total=store.money(r.total_cents), actor=r.actor,
-        created_at=r.created_at) for r in store.review_rows(conn, case_id)]
+    return [
+        ReviewRecord(
+            id=r.id,
+            reviewer=r.reviewer,
+            unit=r.unit,
+            conclusion=r.conclusion,
+            reviewed_on=dt.date.fromisoformat(r.reviewed_on),
+            verified=_verified_of(r.verified),
+            remarks=r.remarks,
+            record_file=r.record_file,
+            record_sha256=r.record_sha256,
+            total=store.money(r.total_cents),
+            actor=r.actor,
+            created_at=r.created_at,
+        )
+        for r in store.review_rows(conn, case_id)
+    ]
 
 
 def notice_infos(conn: Any, rows: list[Any]) -> list[NoticeInfo]:
     lines: dict[int, list[AwardLine]] = {}
     for a in store.award_rows(conn, [n.id for n in rows]) if rows else ():
-        lines.setdefault(a.notice_id, []).append(AwardLine(
-            a.clause, a.competition_name, a.year, store.money(a.amount_cents) or Decimal("0.00"),
-            store.money(a.city_cents), store.money(a.local_cents)))
-    return [NoticeInfo(
-        id=n.id, number=n.number, issuer=n.issuer, issued_on=n.issued_on, lines=tuple(lines.get(n.id, ())),
-        revoked=n.rid is not None, revocation_reason=n.reason, revoked_at=n.revoked_at, reissue_of=n.reissue_of,
-        review_id=n.review_id, actor=n.actor, created_at=n.created_at) for n in rows]
+        lines.setdefault(a.notice_id, []).append(
+            AwardLine(
+                a.clause,
+                a.competition_name,
+                a.year,
+                store.money(a.amount_cents) or Decimal("0.00"),
+                store.money(a.city_cents),
+                store.money(a.local_cents),
+            )
+        )
+    return [
+        NoticeInfo(
+            id=n.id,
+            number=n.number,
+            issuer=n.issuer,
+            issued_on=n.issued_on,
+            lines=tuple(lines.get(n.id, ())),
+            revoked=n.rid is not None,
+            revocation_reason=n.reason,
+            revoked_at=n.revoked_at,
+            reissue_of=n.reissue_of,
+            review_id=n.review_id,
+            actor=n.actor,
+            created_at=n.created_at,
+        )
+        for n in rows
+    ]
 
 
 def get_case(ledger: Any, case_id: str, policy: Policy) -> CaseDetail:
@@ -168,11 +219,19 @@ def get_case(ledger: Any, case_id: str, policy: Policy) -> CaseDetail:
         row, case = case_in(conn, case_id)
         reviews = review_records(conn, case_id)
         notices = notice_infos(conn, store.notice_rows(conn, case_id=case_id))
-        events = [Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail), e.address)
-                  for e in store.event_rows(conn, [case_id])]
+        events = [
+            Event(e.id, e.kind, e.actor, e.at, json.loads(e.detail), e.address)
+            for e in store.event_rows(conn, [case_id])
+        ]
         attachments = [AttachmentInfo(a.id, a.name, a.sha256, a.size) for a in store.attachment_rows(conn, case_id)]
-    return CaseDetail(case=case, bundle=bundle_of(row, policy), reviews=reviews, notices=notices, events=events,
-                      attachments=attachments)
+    return CaseDetail(
+        case=case,
+        bundle=bundle_of(row, policy),
+        reviews=reviews,
+        notices=notices,
+        events=events,
+        attachments=attachments,
+    )
 
 
 def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str, bytes]:
@@ -181,7 +240,9 @@ def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str,
         case_in(conn, case_id)
         row = store.attachment_data(conn, case_id, attachment_id)
     if row is None:
-        raise CaseNotFound(f"案件 {case_id} 没有附件 {attachment_id}", f"case {case_id} has no attachment {attachment_id}")
+        raise CaseNotFound(
+            f"案件 {case_id} 没有附件 {attachment_id}", f"case {case_id} has no attachment {attachment_id}"
+        )
     return row.name, row.sha256, bytes(row.data)
 
 
@@ -189,14 +250,23 @@ def attachment(ledger: Any, case_id: str, attachment_id: int) -> tuple[str, str,
 def case_view(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy) -> Any:
     """The ledger as this case sees it: the applicant's other awards (never its own), the other organisers'
     awards for its competitions, its own notices (`process.decide.ledger_view`)."""
-    return ledger_view(conn, ledger, bundle, policy, case_id=row.id, contents=(row.content_sha256,),
-                       bundle_bytes=(row.bytes_sha256,))
+    return ledger_view(
+        conn, ledger, bundle, policy, case_id=row.id, contents=(row.content_sha256,), bundle_bytes=(row.bytes_sha256,)
+    )
 
 
-def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy, *,
-                verified: Mapping[tuple[int, str | None], Mapping[str, Any]] | None = None,
-                exclusion_list: frozenset[str] = frozenset(), view: Any = None,
-                earlier: Iterable[PriorAward] = ()) -> CheckResult:
+def decide_case(
+    conn: Any,
+    ledger: Any,
+    row: Any,
+    bundle: Bundle,
+    policy: Policy,
+    *,
+    verified: Mapping[tuple[int, str | None], Mapping[str, Any]] | None = None,
+    exclusion_list: frozenset[str] = frozenset(),
+    view: Any = None,
+    earlier: Iterable[PriorAward] = (),
+) -> CheckResult:
     """The case decided with the ledger, its own awards left out (a case never competes with itself).
 
     With `verified` facts: what they give, never more per claim than the declared facts give
@@ -205,17 +275,30 @@ def decide_case(conn: Any, ledger: Any, row: Any, bundle: Bundle, policy: Policy
     view = view or case_view(conn, ledger, row, bundle, policy)
     name = ledger_name(ledger)
     earlier = tuple(earlier)
-    declared = decide_counting(bundle, policy, view.history, exclusion_list=exclusion_list, counted=name,
-                               organisers=view.organisers, earlier=earlier)
+    declared = decide_counting(
+        bundle,
+        policy,
+        view.history,
+        exclusion_list=exclusion_list,
+        counted=name,
+        organisers=view.organisers,
+        earlier=earlier,
+    )
     if not verified:
         return declared
-    result = decide_counting(apply_verified(bundle, verified), policy, view.history, exclusion_list=exclusion_list,
-                             counted=name, organisers=view.organisers, earlier=earlier)
+    result = decide_counting(
+        apply_verified(bundle, verified),
+        policy,
+        view.history,
+        exclusion_list=exclusion_list,
+        counted=name,
+        organisers=view.organisers,
+        earlier=earlier,
+    )
     return no_more_than_declared(declared, result)
 
 
-def shown_case(conn: Any, ledger: Any, row: Any, result: CheckResult, policy: Policy, view: Any = None
-               ) -> CheckResult:
+def shown_case(conn: Any, ledger: Any, row: Any, result: CheckResult, policy: Policy, view: Any = None) -> CheckResult:
     """The case's result as every page and command shows it: awarded (its notice's amounts and number)
     while a notice stands, else as decided; revoked notices are named."""
     bundle = bundle_of(row, policy)
@@ -226,15 +309,15 @@ def shown_case(conn: Any, ledger: Any, row: Any, result: CheckResult, policy: Po
 def current_reviews(conn: Any, case_id: str) -> list[Any]:
     """The reviews of the case's content now: those after its latest return for correction (补正)."""
     rows = store.review_rows(conn, case_id)
-    returned = [json.loads(e.detail).get("reviews_before") for e in store.event_rows(conn, [case_id])
-                if e.kind == "returned"]
+    returned = [
+        json.loads(e.detail).get("reviews_before") for e in store.event_rows(conn, [case_id]) if e.kind == "returned"
+    ]
     if returned and returned[-1] is not None:
         rows = [r for r in rows if r.id > returned[-1]]
     return rows
 
 
-def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy
-                    ) -> tuple[Any, dict | None]:
+def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy) -> tuple[Any, dict | None]:
     rows = current_reviews(conn, case_id)
     if not rows:
         return None, None
@@ -242,8 +325,14 @@ def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy
     return r, verified_facts(_verified_of(r.verified), bundle, policy=policy)
 
 
-def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: frozenset[str] = frozenset(),
-                earlier: Iterable[PriorAward] = ()) -> CheckResult:
+def case_result(
+    ledger: Any,
+    case_id: str,
+    policy: Policy,
+    *,
+    exclusion_list: frozenset[str] = frozenset(),
+    earlier: Iterable[PriorAward] = (),
+) -> CheckResult:
     """The decision now: the latest review's verified facts (a rejection gives 0), counting the ledger
     but never the case's own award; an awarded case is shown as awarded."""
     with ledger.engine.connect() as conn:
@@ -251,17 +340,33 @@ def case_result(ledger: Any, case_id: str, policy: Policy, *, exclusion_list: fr
         bundle = bundle_of(row, policy)
         view = case_view(conn, ledger, row, bundle, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
-        result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list,
-                             view=view, earlier=earlier)
+        result = decide_case(
+            conn,
+            ledger,
+            row,
+            bundle,
+            policy,
+            verified=verified,
+            exclusion_list=exclusion_list,
+            view=view,
+            earlier=earlier,
+        )
     if review is not None and review.conclusion == "reject":
         result = rejected(result, review.remarks)
     return standing(result, view.notices, view.lines, policy)
 
 
 # ---------------------------------------------------------------- the steps
-def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
-           attachments: Mapping[str, bytes] | None = None, exclusion_list: frozenset[str] = frozenset(),
-           with_review: bool = False) -> Submission:
+def submit(
+    ledger: Any,
+    bundle: Bundle,
+    *,
+    actor: str,
+    policy: Policy,
+    attachments: Mapping[str, bytes] | None = None,
+    exclusion_list: frozenset[str] = frozenset(),
+    with_review: bool = False,
+) -> Submission:
     """Record a validated bundle as a case; the same content again is the same case (created=False).
 
     The content identity folds the applicant (canonical district, USCC folded); a case recorded by an
@@ -273,8 +378,10 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
     files = dict(attachments or {})
     for name, data in files.items():
         if len(data) > MAX_ATTACHMENT:
-            raise BundleError(f"附件“{name}”超过 {MAX_ATTACHMENT // 1024 // 1024} MiB 上限",
-                              f"attachment {name!r} is larger than {MAX_ATTACHMENT // 1024 // 1024} MiB")
+            raise BundleError(
+                f"附件“{name}”超过 {MAX_ATTACHMENT // 1024 // 1024} MiB 上限",
+                f"attachment {name!r} is larger than {MAX_ATTACHMENT // 1024 // 1024} MiB",
+            )
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     canonical = canonical_json(bundle)
     identities = content_identities(bundle, hashes.values())
@@ -284,31 +391,54 @@ def submit(ledger: Any, bundle: Bundle, *, actor: str, policy: Policy,
     with ledger.transaction() as conn:
         ledger.lock_applicant(conn, uscc)
         row = next((r for r in (store.case_by_content(conn, c) for c in identities) if r is not None), None)
-        detail = {"source": bundle.source, "bytes_sha256": bundle.sha256,
-                  "attachments": [{"name": n, "sha256": h} for n, h in sorted(hashes.items())]}
+        detail = {
+            "source": bundle.source,
+            "bytes_sha256": bundle.sha256,
+            "attachments": [{"name": n, "sha256": h} for n, h in sorted(hashes.items())],
+        }
         if row is not None:
             store.add_event(conn, row.id, "resubmitted", actor, detail)
             created = False
         else:
             view = ledger_view(conn, ledger, bundle, policy, contents=identities)
-            result = decide_counting(bundle, policy, view.history, exclusion_list=exclusion_list,
-                                     organisers=view.organisers)
+            result = decide_counting(
+                bundle, policy, view.history, exclusion_list=exclusion_list, organisers=view.organisers
+            )
             total = result.total
             store.insert_case(
-                conn, id=case_id, content_sha256=content, content=canonical, uscc=uscc,
-                applicant_name=bundle.applicant.name, district=bundle.applicant.district, year=bundle.year,
-                policy_id=policy.id, source_name=bundle.source, bytes_sha256=bundle.sha256, total=total, actor=actor)
+                conn,
+                id=case_id,
+                content_sha256=content,
+                content=canonical,
+                uscc=uscc,
+                applicant_name=bundle.applicant.name,
+                district=bundle.applicant.district,
+                year=bundle.year,
+                policy_id=policy.id,
+                source_name=bundle.source,
+                bytes_sha256=bundle.sha256,
+                total=total,
+                actor=actor,
+            )
             for name, data in sorted(files.items()):
                 store.add_attachment(conn, case_id, name, hashes[name], data)
-            store.add_event(conn, case_id, "submitted", actor, {
-                **detail, "total": money_text(total), **({"with_review": True} if with_review else {})})
+            store.add_event(
+                conn,
+                case_id,
+                "submitted",
+                actor,
+                {**detail, "total": money_text(total), **({"with_review": True} if with_review else {})},
+            )
             created = True
         row, case = case_in(conn, case_id if row is None else row.id)
         stored = bundle_of(row, policy)
         view = case_view(conn, ledger, row, stored, policy)
         result = decide_case(conn, ledger, row, stored, policy, exclusion_list=exclusion_list, view=view)
-    return Submission(case=case, created=created,
-                      result=standing(replace(result, source=bundle.source), view.notices, view.lines, policy))
+    return Submission(
+        case=case,
+        created=created,
+        result=standing(replace(result, source=bundle.source), view.notices, view.lines, policy),
+    )
 
 
 def _submitted_on(conn: Any, row: Any) -> dt.date | None:
@@ -324,13 +454,17 @@ def review_dates_problem(reviewed_on: dt.date, year: int, submitted_on: dt.date 
     """Dates in order: a review is not dated before the 申报年度 began, nor before its case was submitted."""
     start = dt.date(year, 1, 1)
     if reviewed_on < start:
-        return (f"审核日期 {reviewed_on.isoformat()} 早于申报年度 {year} 年的开始（{start.isoformat()}）",
-                f"the review is dated {reviewed_on.isoformat()}, before the {year} application year began "
-                f"({start.isoformat()})")
+        return (
+            f"审核日期 {reviewed_on.isoformat()} 早于申报年度 {year} 年的开始（{start.isoformat()}）",
+            f"the review is dated {reviewed_on.isoformat()}, before the {year} application year began "
+            f"({start.isoformat()})",
+        )
     if submitted_on is not None and reviewed_on < submitted_on:
-        return (f"审核日期 {reviewed_on.isoformat()} 早于案件受理日期 {submitted_on.isoformat()}",
-                f"the review is dated {reviewed_on.isoformat()}, before the case was submitted "
-                f"({submitted_on.isoformat()})")
+        return (
+            f"审核日期 {reviewed_on.isoformat()} 早于案件受理日期 {submitted_on.isoformat()}",
+            f"the review is dated {reviewed_on.isoformat()}, before the case was submitted "
+            f"({submitted_on.isoformat()})",
+        )
     return None
 
 
@@ -346,12 +480,21 @@ def _same_review(conn: Any, case_id: str, record: ReviewInput) -> Any:
             current = set()
         elif e.kind == "reviewed":
             current.add(json.loads(e.detail).get("review_id"))
-    return next((r for r in store.review_rows(conn, case_id)
-                 if r.id in current and r.record_sha256 == record.record_sha256), None)
+    return next(
+        (r for r in store.review_rows(conn, case_id) if r.id in current and r.record_sha256 == record.record_sha256),
+        None,
+    )
 
 
-def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy: Policy,
-           exclusion_list: frozenset[str] = frozenset()) -> ReviewOutcome:
+def review(
+    ledger: Any,
+    case_id: str,
+    record: ReviewInput,
+    *,
+    actor: str,
+    policy: Policy,
+    exclusion_list: frozenset[str] = frozenset(),
+) -> ReviewOutcome:
     """Record a review; the latest review decides. Refused when its conclusion contradicts its figures,
     when it is dated before the 申报年度 began or before the case was submitted (ArgumentError: exit 2,
     HTTP 422), or when the case's notice stands (revoke it first). The same review again records
@@ -359,9 +502,12 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
     recorded with a warning (`review_raises`); the lower amount is the one awarded."""
     where = record.record_file
     if record.conclusion not in CONCLUSIONS:
-        raise ReviewRefused(f"审核结论应为 approve、partial 或 reject（收到 {record.conclusion!r}）",
-                            f"the conclusion is one of approve, partial, reject (got {record.conclusion!r})",
-                            file=where, pointer="/conclusion")
+        raise ReviewRefused(
+            f"审核结论应为 approve、partial 或 reject（收到 {record.conclusion!r}）",
+            f"the conclusion is one of approve, partial, reject (got {record.conclusion!r})",
+            file=where,
+            pointer="/conclusion",
+        )
     if not record.reviewer or not record.reviewer.strip():
         raise ReviewRefused("未写明审核人", "the reviewer is not named", file=where, pointer="/reviewer")
     reviewed_on = record.reviewed_on or dt.date.today()
@@ -370,15 +516,25 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
         ledger.lock_applicant(conn, row.uscc)
         if record.bundle_sha256 is not None:
             seen = {row.bytes_sha256, row.content_sha256} | {
-                json.loads(e.detail).get("bytes_sha256") for e in store.event_rows(conn, [case_id])}
+                json.loads(e.detail).get("bytes_sha256") for e in store.event_rows(conn, [case_id])
+            }
             if record.bundle_sha256 not in seen:
                 raise ReviewRefused(
                     f"审核记录所审材料的 SHA-256 为 {record.bundle_sha256[:12]}…，与案件 {case_id} 的材料不一致"
                     "（材料在审核后被修改？）",
                     f"the review names bundle SHA-256 {record.bundle_sha256[:12]}…, which is not case {case_id} "
-                    "(was the bundle changed after review?)", file=where, pointer="/bundle/sha256")
-        stored = [{"clause": v.clause, "competition_name": v.competition_name,
-                   "facts": {k: jsonable(x) for k, x in dict(v.facts).items()}} for v in record.verified]
+                    "(was the bundle changed after review?)",
+                    file=where,
+                    pointer="/bundle/sha256",
+                )
+        stored = [
+            {
+                "clause": v.clause,
+                "competition_name": v.competition_name,
+                "facts": {k: jsonable(x) for k, x in dict(v.facts).items()},
+            }
+            for v in record.verified
+        ]
         bundle = bundle_of(row, policy)
         earlier = _same_review(conn, case_id, record)
         if earlier is not None:  # one review, recorded once: nothing new
@@ -388,8 +544,9 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
                 result = rejected(result, earlier.remarks)
             _, case = case_in(conn, case_id)
             return ReviewOutcome(review_id=earlier.id, case=case, result=result, recorded=False)
-        standing_notices = [n for n in store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256)
-                            if n.rid is None]
+        standing_notices = [
+            n for n in store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256) if n.rid is None
+        ]
         if standing_notices:
             raise CaseAwardedStands(standing_notices[-1].number)
         problem = review_dates_problem(reviewed_on, row.year, _submitted_on(conn, row))
@@ -403,15 +560,39 @@ def review(ledger: Any, case_id: str, record: ReviewInput, *, actor: str, policy
         if record.conclusion == "reject":
             result = rejected(result, record.remarks)
         review_id = store.add_review(
-            conn, case_id, reviewer=record.reviewer.strip(), unit=record.unit, conclusion=record.conclusion,
-            reviewed_on=reviewed_on.isoformat(), verified=stored, remarks=record.remarks,
-            record_file=record.record_file, record_sha256=record.record_sha256, bundle_sha256=record.bundle_sha256,
-            total=result.total, actor=actor)
-        store.add_event(conn, case_id, "reviewed", actor, {
-            "review_id": review_id, "conclusion": record.conclusion, "reviewer": record.reviewer.strip(),
-            "unit": record.unit, "total": money_text(result.total), "record_file": record.record_file,
-            "record_sha256": record.record_sha256,
-            **({"raised": [w.message for w in result.warnings if w.code == "review_raises"]}
-               if any(w.code == "review_raises" for w in result.warnings) else {})})
+            conn,
+            case_id,
+            reviewer=record.reviewer.strip(),
+            unit=record.unit,
+            conclusion=record.conclusion,
+            reviewed_on=reviewed_on.isoformat(),
+            verified=stored,
+            remarks=record.remarks,
+            record_file=record.record_file,
+            record_sha256=record.record_sha256,
+            bundle_sha256=record.bundle_sha256,
+            total=result.total,
+            actor=actor,
+        )
+        store.add_event(
+            conn,
+            case_id,
+            "reviewed",
+            actor,
+            {
+                "review_id": review_id,
+                "conclusion": record.conclusion,
+                "reviewer": record.reviewer.strip(),
+                "unit": record.unit,
+                "total": money_text(result.total),
+                "record_file": record.record_file,
+                "record_sha256": record.record_sha256,
+                **(
+                    {"raised": [w.message for w in result.warnings if w.code == "review_raises"]}
+                    if any(w.code == "review_raises" for w in result.warnings)
+                    else {}
+                ),
+            },
+        )
         _, case = case_in(conn, case_id)
     return ReviewOutcome(review_id=review_id, case=case, result=result)

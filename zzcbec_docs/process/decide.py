@@ -42,8 +42,14 @@ def merge_history(declared: Iterable[PriorAward], ledger: Iterable[PriorAward]) 
     extra = []
     for p in declared:
         match = next((q for q in unmatched if p.reference and q.reference == p.reference), None) or next(
-            (q for q in unmatched if (q.clause, q.year, q.amount, competition_key(q.competition_name))
-             == (p.clause, p.year, p.amount, competition_key(p.competition_name))), None)
+            (
+                q
+                for q in unmatched
+                if (q.clause, q.year, q.amount, competition_key(q.competition_name))
+                == (p.clause, p.year, p.amount, competition_key(p.competition_name))
+            ),
+            None,
+        )
         if match is not None:
             unmatched.remove(match)
         else:
@@ -71,26 +77,37 @@ def _name_warnings(bundle: Bundle, history: Iterable[PriorAward]) -> list[Warnin
         for other in sorted(seen):
             okey = competition_key(other)
             if okey == key and other != name:
-                out.append(Warning_(
-                    "competition_same_name",
-                    f"第十一条竞赛“{name}”与台账中的“{other}”视为同一竞赛（忽略全角/半角与空白），按单个活动上限合并计算",
-                    f"clause 11: competition {name!r} is the ledger's {other!r} (width and whitespace ignored); "
-                    "one cap per competition applies to both",
-                ))
+                out.append(
+                    Warning_(
+                        "competition_same_name",
+                        f"第十一条竞赛“{name}”与台账中的“{other}”视为同一竞赛（忽略全角/半角与空白），按单个活动上限合并计算",
+                        f"clause 11: competition {name!r} is the ledger's {other!r} (width and whitespace ignored); "
+                        "one cap per competition applies to both",
+                    )
+                )
             elif okey != key and difflib.SequenceMatcher(None, key, okey).ratio() >= NEAR_NAME_RATIO:
-                out.append(Warning_(
-                    "competition_near_name",
-                    f"第十一条竞赛“{name}”与台账中已奖励的“{other}”名称相近，请核实是否为同一活动"
-                    "（同一活动不得超过单个活动上限）",
-                    f"clause 11: competition {name!r} is named much like {other!r}, already awarded in the "
-                    "ledger; check that it is not the same competition (one cap per competition)",
-                ))
+                out.append(
+                    Warning_(
+                        "competition_near_name",
+                        f"第十一条竞赛“{name}”与台账中已奖励的“{other}”名称相近，请核实是否为同一活动"
+                        "（同一活动不得超过单个活动上限）",
+                        f"clause 11: competition {name!r} is named much like {other!r}, already awarded in the "
+                        "ledger; check that it is not the same competition (one cap per competition)",
+                    )
+                )
     return out
 
 
-def decide_counting(bundle: Bundle, policy: Policy, history: Iterable[PriorAward], *,
-                    exclusion_list: frozenset[str] = frozenset(), earlier: Iterable[PriorAward] = (),
-                    counted: str | None = None, organisers: Iterable[PriorAward] = ()) -> CheckResult:
+def decide_counting(
+    bundle: Bundle,
+    policy: Policy,
+    history: Iterable[PriorAward],
+    *,
+    exclusion_list: frozenset[str] = frozenset(),
+    earlier: Iterable[PriorAward] = (),
+    counted: str | None = None,
+    organisers: Iterable[PriorAward] = (),
+) -> CheckResult:
     """Decide `bundle` counting the ledger's `history` (and awards `earlier` in the same batch).
 
     `counted` names the ledger: the result then says it was counted. `organisers`: other applicants'
@@ -101,38 +118,48 @@ def decide_counting(bundle: Bundle, policy: Policy, history: Iterable[PriorAward
     organisers = tuple(organisers)
     known = history + earlier
     declared = merge_history(bundle.prior_awards, known)
-    result = decide(replace(bundle, prior_awards=declared), policy, exclusion_list=exclusion_list,
-                    ledger_awards=known + organisers)
+    result = decide(
+        replace(bundle, prior_awards=declared), policy, exclusion_list=exclusion_list, ledger_awards=known + organisers
+    )
     notes = _name_warnings(bundle, history)
     if organisers:
-        names = "、".join(sorted({f"“{p.competition_name}”（{p.organiser}，{fmt_yuan(p.amount)}）" for p in organisers}))
-        notes.append(Warning_(
-            "competition_shared",
-            f"同一竞赛的其他举办方已获奖励：{names}；单个活动上限由各举办方共用",
-            f"another organiser of the same competition was already awarded ({len(organisers)} award(s)); the "
-            "per-competition cap is shared by its organisers",
-        ))
+        names = "、".join(
+            sorted({f"“{p.competition_name}”（{p.organiser}，{fmt_yuan(p.amount)}）" for p in organisers})
+        )
+        notes.append(
+            Warning_(
+                "competition_shared",
+                f"同一竞赛的其他举办方已获奖励：{names}；单个活动上限由各举办方共用",
+                f"another organiser of the same competition was already awarded ({len(organisers)} award(s)); the "
+                "per-competition cap is shared by its organisers",
+            )
+        )
     if counted is not None:
         total = sum((p.amount for p in history), ZERO)
-        notes.append(Warning_(
-            "ledger_counted",
-            f"已计入奖励台账 {counted}：该申请人有效奖励 {len(history)} 笔，合计 {fmt_yuan(total)}（已撤销的不计）",
-            f"the award ledger {counted} was counted: {len(history)} standing award(s) to this applicant, "
-            f"{fmt_yuan(total)} in all (revoked awards do not count)",
-        ))
+        notes.append(
+            Warning_(
+                "ledger_counted",
+                f"已计入奖励台账 {counted}：该申请人有效奖励 {len(history)} 笔，合计 {fmt_yuan(total)}（已撤销的不计）",
+                f"the award ledger {counted} was counted: {len(history)} standing award(s) to this applicant, "
+                f"{fmt_yuan(total)} in all (revoked awards do not count)",
+            )
+        )
     if earlier:
         files = sorted({p.reference or "?" for p in earlier})
-        notes.append(Warning_(
-            "batch_counted",
-            f"已计入本批次中排在前面的同一申请人材料：{'、'.join(files)}（按文件名顺序共用上限）",
-            f"the same applicant's bundles earlier in this batch were counted: {', '.join(files)} "
-            "(caps shared in file-name order)",
-        ))
+        notes.append(
+            Warning_(
+                "batch_counted",
+                f"已计入本批次中排在前面的同一申请人材料：{'、'.join(files)}（按文件名顺序共用上限）",
+                f"the same applicant's bundles earlier in this batch were counted: {', '.join(files)} "
+                "(caps shared in file-name order)",
+            )
+        )
     return replace(result, warnings=(*result.warnings, *notes)) if notes else result
 
 
-def standing(result: CheckResult, notices: list[Any], lines: dict[int, list[Any]] | None, policy: Policy
-             ) -> CheckResult:
+def standing(
+    result: CheckResult, notices: list[Any], lines: dict[int, list[Any]] | None, policy: Policy
+) -> CheckResult:
     """Add what the ledger says about this very content: awarded (and standing), or revoked.
 
     With the notices' award `lines` ({notice id: [AwardLine]}), a content whose notice stands is shown
@@ -164,8 +191,9 @@ def standing(result: CheckResult, notices: list[Any], lines: dict[int, list[Any]
     return replace(result, warnings=(*result.warnings, w))
 
 
-def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy, district: str,
-               notice: tuple[str, str] | None = None) -> CheckResult:
+def as_awarded(
+    result: CheckResult, lines: Iterable[Any], policy: Policy, district: str, notice: tuple[str, str] | None = None
+) -> CheckResult:
     """The decisions with the amounts and shares the ledger recorded for one notice (`lines`: its
     AwardLines); `notice` = (number, issued_on) marks each awarded claim with it."""
     from zzcbec_docs.bundle.model import competition_key
@@ -175,12 +203,23 @@ def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy, distri
     left = list(lines)
     decisions = []
     for d in result.decisions:
-        line = next((x for x in left if x.clause == d.clause
-                     and competition_key(x.competition_name) == competition_key(d.competition_name)), None)
+        line = next(
+            (
+                x
+                for x in left
+                if x.clause == d.clause and competition_key(x.competition_name) == competition_key(d.competition_name)
+            ),
+            None,
+        )
         if line is None:
             if d.status == ELIGIBLE:
-                step = Step(clause=d.clause, code="not_in_notice", message="本通知未奖励该事项",
-                            message_en="this notice awards nothing for this claim", passed=False)
+                step = Step(
+                    clause=d.clause,
+                    code="not_in_notice",
+                    message="本通知未奖励该事项",
+                    message_en="this notice awards nothing for this claim",
+                    passed=False,
+                )
                 d = replace(d, status=INELIGIBLE, amount=ZERO, funding=None, reasons=(step,))
             decisions.append(d)
             continue
@@ -188,8 +227,12 @@ def as_awarded(result: CheckResult, lines: Iterable[Any], policy: Policy, distri
         split = funding_split(policy, d.clause, district, line.amount)
         funding = None
         if line.city is not None:
-            funding = Funding(city=line.city, local=line.local or ZERO,
-                              city_ratio=split.city_ratio if split else Decimal(0), group=split.group if split else "")
+            funding = Funding(
+                city=line.city,
+                local=line.local or ZERO,
+                city_ratio=split.city_ratio if split else Decimal(0),
+                group=split.group if split else "",
+            )
         ref = AwardRef(notice[0], notice[1], line.amount, AWARDED_LABEL) if notice is not None else None
         decisions.append(replace(d, status=ELIGIBLE, amount=line.amount, funding=funding, reasons=(), awarded=ref))
     return replace(result, decisions=tuple(decisions))
@@ -203,8 +246,9 @@ def shown_awarded(result: CheckResult, live: list[Any], lines: dict[int, list[An
     shown = result
     for n in live:  # one standing notice per content (award refuses a second); the latest decides the claims
         shown = as_awarded(result, lines.get(n.id, []), policy, district, notice=(n.number, n.issued_on))
-    refs = tuple(AwardRef(n.number, n.issued_on, sum((x.amount for x in lines.get(n.id, [])), ZERO), AWARDED_LABEL)
-                 for n in live)
+    refs = tuple(
+        AwardRef(n.number, n.issued_on, sum((x.amount for x in lines.get(n.id, [])), ZERO), AWARDED_LABEL) for n in live
+    )
     return replace(shown, awarded=refs)
 
 
@@ -227,8 +271,16 @@ def per_competition_clauses(policy: Policy) -> set[int]:
     return {n for n, c in policy.clauses.items() if c.cap is not None and c.cap.frequency == "per_competition"}
 
 
-def ledger_view(conn: Any, ledger: Any, bundle: Bundle, policy: Policy, *, case_id: str | None = None,
-                contents: Iterable[str] = (), bundle_bytes: Iterable[str | None] = ()) -> LedgerView:
+def ledger_view(
+    conn: Any,
+    ledger: Any,
+    bundle: Bundle,
+    policy: Policy,
+    *,
+    case_id: str | None = None,
+    contents: Iterable[str] = (),
+    bundle_bytes: Iterable[str | None] = (),
+) -> LedgerView:
     """The one place where a bundle's (or case's) prior awards are gathered from the ledger: the
     applicant's standing awards but the case's own, by case id, content identity (the current one and
     the one an earlier version gave the same content) or the bundle's bytes (notices before version 3)."""
@@ -258,14 +310,22 @@ def ledger_view(conn: Any, ledger: Any, bundle: Bundle, policy: Policy, *, case_
     notices.sort(key=lambda n: n.id)
     lines: dict[int, list[Any]] = {}
     for a in store.award_rows(conn, [n.id for n in notices if n.rid is None]) if notices else ():
-        lines.setdefault(a.notice_id, []).append(AwardLine(
-            a.clause, a.competition_name, a.year, store.money(a.amount_cents) or ZERO,
-            store.money(a.city_cents), store.money(a.local_cents)))
+        lines.setdefault(a.notice_id, []).append(
+            AwardLine(
+                a.clause,
+                a.competition_name,
+                a.year,
+                store.money(a.amount_cents) or ZERO,
+                store.money(a.city_cents),
+                store.money(a.local_cents),
+            )
+        )
     return LedgerView(history, organisers, notices, lines)
 
 
-def profile_awards(ledger: Any, policy: Policy, uscc: str, year: int, facts: dict[str, Any]
-                   ) -> dict[int, list[tuple[str, str, Decimal, str | None]]]:
+def profile_awards(
+    ledger: Any, policy: Policy, uscc: str, year: int, facts: dict[str, Any]
+) -> dict[int, list[tuple[str, str, Decimal, str | None]]]:
     """`match PROFILE --ledger`: the applicant's standing awards that are the profile's own claims — a
     case of the same applicant and 申报年度 whose claim states the profile's very facts for the clause.
     {clause: [(notice number, issued on, amount, competition)]}; shown as awarded, not counted against
@@ -279,8 +339,11 @@ def profile_awards(ledger: Any, policy: Policy, uscc: str, year: int, facts: dic
     out: dict[int, list[tuple[str, str, Decimal, str | None]]] = {}
     with ledger.engine.connect() as conn:
         for listed in store.case_rows(conn, uscc=uscc, year=year):
-            live = [n for n in store.notice_rows(conn, case_id=listed.id, content_sha256=listed.content_sha256)
-                    if n.rid is None]
+            live = [
+                n
+                for n in store.notice_rows(conn, case_id=listed.id, content_sha256=listed.content_sha256)
+                if n.rid is None
+            ]
             if not live:
                 continue
             row = store.case_row(conn, listed.id)
@@ -295,35 +358,58 @@ def profile_awards(ledger: Any, policy: Policy, uscc: str, year: int, facts: dic
                 if clause is None:
                     continue
                 try:
-                    same = all(f in facts and _typed(kinds[c.clause].get(f, "text"), facts[f]) == c.facts.get(f)
-                               for f in clause.facts)
+                    same = all(
+                        f in facts and _typed(kinds[c.clause].get(f, "text"), facts[f]) == c.facts.get(f)
+                        for f in clause.facts
+                    )
                 except (KeyError, TypeError, ValueError, ArithmeticError):
                     same = False
                 if not same:
                     continue
                 for a in lines:
                     if a.clause == c.clause and competition_key(a.competition_name) == competition_key(
-                            c.competition_name):
+                        c.competition_name
+                    ):
                         number, issued_on = numbers[a.notice_id]
                         out.setdefault(c.clause, []).append(
-                            (number, issued_on, store.money(a.amount_cents) or ZERO, a.competition_name))
+                            (number, issued_on, store.money(a.amount_cents) or ZERO, a.competition_name)
+                        )
     return out
 
 
-def check_with_ledger(bundle: Bundle, policy: Policy, ledger: Any, *,
-                      exclusion_list: frozenset[str] = frozenset(), earlier: Iterable[PriorAward] = ()
-                      ) -> CheckResult:
+def check_with_ledger(
+    bundle: Bundle,
+    policy: Policy,
+    ledger: Any,
+    *,
+    exclusion_list: frozenset[str] = frozenset(),
+    earlier: Iterable[PriorAward] = (),
+) -> CheckResult:
     """The check with the ledger counted (a read: no lock, nothing written); a content already
     awarded is shown as awarded."""
     return ledger_check(bundle, policy, ledger, exclusion_list=exclusion_list, earlier=earlier)[0]
 
 
-def ledger_check(bundle: Bundle, policy: Policy, ledger: Any, *, exclusion_list: frozenset[str] = frozenset(),
-                 earlier: Iterable[PriorAward] = (), show_awarded: bool = True) -> tuple[CheckResult, LedgerView]:
+def ledger_check(
+    bundle: Bundle,
+    policy: Policy,
+    ledger: Any,
+    *,
+    exclusion_list: frozenset[str] = frozenset(),
+    earlier: Iterable[PriorAward] = (),
+    show_awarded: bool = True,
+) -> tuple[CheckResult, LedgerView]:
     """`check_with_ledger` and the ledger view it counted. `show_awarded=False`: the decisions as made
     (the case's own award left out, so they are what they were before it), for documents made again."""
     with ledger.engine.connect() as conn:
         view = ledger_view(conn, ledger, bundle, policy)
-    result = decide_counting(bundle, policy, view.history, exclusion_list=exclusion_list, earlier=earlier,
-                             counted=ledger_name(ledger), organisers=view.organisers)
+    result = decide_counting(
+        bundle,
+        policy,
+        view.history,
+        exclusion_list=exclusion_list,
+        earlier=earlier,
+        counted=ledger_name(ledger),
+        organisers=view.organisers,
+    )
     return standing(result, view.notices, view.lines if show_awarded else None, policy), view

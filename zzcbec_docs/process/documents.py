@@ -27,22 +27,52 @@ def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any
         key = (c.clause, competition_key(c.competition_name) if c.clause == 11 else None)
         if key in verified:
             by_claim[(c.clause, c.competition_name if c.clause == 11 else None)] = verified[key]
-    return Review(source=review.record_file or f"审核记录 #{review.id}", bundle_sha256=bundle.sha256,
-                  reviewer=review.reviewer, reviewed_on=review.reviewed_on, verified=by_claim,
-                  remarks=review.remarks, conclusion=review.conclusion, sha256=review.record_sha256 or "",
-                  unit=review.unit)
+    return Review(
+        source=review.record_file or f"审核记录 #{review.id}",
+        bundle_sha256=bundle.sha256,
+        reviewer=review.reviewer,
+        reviewed_on=review.reviewed_on,
+        verified=by_claim,
+        remarks=review.remarks,
+        conclusion=review.conclusion,
+        sha256=review.record_sha256 or "",
+        unit=review.unit,
+    )
 
 
-def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
-                  verified: CheckResult | None = None, review: Any = None, number: str | None = None,
-                  issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None,
-                  profile: str | None = None, unsigned: bool = False) -> tuple[str, bytes]:
+def make_document(
+    kind: str,
+    fmt: str,
+    bundle: Bundle,
+    policy: Policy,
+    *,
+    declared: CheckResult,
+    verified: CheckResult | None = None,
+    review: Any = None,
+    number: str | None = None,
+    issuer: str | None = None,
+    date: dt.date | None = None,
+    replaces: str | None = None,
+    profile: str | None = None,
+    unsigned: bool = False,
+) -> tuple[str, bytes]:
     """(file name, bytes) of one document from decisions already made. A numbered notice's PDF is
     signed with the issuer profile's key (documents/signing.py) unless `unsigned` says otherwise."""
     from zzcbec_docs.documents.render import file_name, write_format
 
-    html = document_html(kind, bundle, policy, declared=declared, verified=verified, review=review, number=number,
-                         issuer=issuer, date=date, replaces=replaces, profile=profile)
+    html = document_html(
+        kind,
+        bundle,
+        policy,
+        declared=declared,
+        verified=verified,
+        review=review,
+        number=number,
+        issuer=issuer,
+        date=date,
+        replaces=replaces,
+        profile=profile,
+    )
     data = write_format(html, fmt, bundle, policy, kind)
     if kind == "notice" and fmt == "pdf" and number is not None and not unsigned:
         from zzcbec_docs.documents.signing import sign_notice
@@ -51,10 +81,20 @@ def make_document(kind: str, fmt: str, bundle: Bundle, policy: Policy, *, declar
     return file_name(bundle, kind, fmt, number if kind == "notice" else None), data
 
 
-def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckResult,
-                  verified: CheckResult | None = None, review: Any = None, number: str | None = None,
-                  issuer: str | None = None, date: dt.date | None = None, replaces: str | None = None,
-                  profile: str | None = None) -> str:
+def document_html(
+    kind: str,
+    bundle: Bundle,
+    policy: Policy,
+    *,
+    declared: CheckResult,
+    verified: CheckResult | None = None,
+    review: Any = None,
+    number: str | None = None,
+    issuer: str | None = None,
+    date: dt.date | None = None,
+    replaces: str | None = None,
+    profile: str | None = None,
+) -> str:
     """One document's content (the HTML every format is written from), from decisions already made;
     `make_document` writes it (`documents.render.write_format`), and so do render's worker processes."""
     from zzcbec_docs.documents import content as c
@@ -64,8 +104,14 @@ def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckR
     if kind == "application":
         ctx = c.application_context(bundle, declared, policy)
     elif kind == "opinion":
-        ctx = c.opinion_context(bundle, declared, verified or declared, policy, review,
-                                issuer=c.NoticeOptions(issuer=issuer, profile=profile).issuer_profile())
+        ctx = c.opinion_context(
+            bundle,
+            declared,
+            verified or declared,
+            policy,
+            review,
+            issuer=c.NoticeOptions(issuer=issuer, profile=profile).issuer_profile(),
+        )
     elif kind == "notice":
         options = c.NoticeOptions(issuer=issuer, number=number, date=date, replaces=replaces, profile=profile)
         ctx = c.notice_context(bundle, verified or declared, policy, options)
@@ -74,9 +120,18 @@ def document_html(kind: str, bundle: Bundle, policy: Policy, *, declared: CheckR
     return render_html(kind, ctx, created)
 
 
-def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Policy, number: str | None = None,
-                  exclusion_list: frozenset[str] = frozenset(), profile: str | None = None,
-                  unsigned: bool = False) -> tuple[str, bytes]:
+def case_document(
+    ledger: Any,
+    case_id: str,
+    kind: str,
+    fmt: str,
+    *,
+    policy: Policy,
+    number: str | None = None,
+    exclusion_list: frozenset[str] = frozenset(),
+    profile: str | None = None,
+    unsigned: bool = False,
+) -> tuple[str, bytes]:
     """(file name, bytes) of a case's application packet, opinion, or notice (the latest standing
     notice, or the one `number` names); a notice needs an awarded case. `profile`: the issuer
     profile file whose 版头 and 版记 the opinion and notice print (the service passes its own);
@@ -95,8 +150,10 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
     )
 
     if kind not in KINDS or fmt not in FORMATS:
-        raise ArgumentError(f"文书种类应为 {'、'.join(KINDS)}，格式为 {'、'.join(FORMATS)}",
-                         f"a document is one of {', '.join(KINDS)} in {', '.join(FORMATS)}")
+        raise ArgumentError(
+            f"文书种类应为 {'、'.join(KINDS)}，格式为 {'、'.join(FORMATS)}",
+            f"a document is one of {', '.join(KINDS)} in {', '.join(FORMATS)}",
+        )
     with ledger.engine.connect() as conn:
         row, case = case_in(conn, case_id)
         bundle = bundle_of(row, policy)
@@ -111,8 +168,16 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
             if review_row.conclusion == "reject":
                 result = rejected(result, review_row.remarks)
             record = review_records(conn, case_id)[-1]
-            return make_document(kind, fmt, bundle, policy, declared=declared, verified=result,
-                                 review=review_document(record, bundle, verified or {}), profile=profile)
+            return make_document(
+                kind,
+                fmt,
+                bundle,
+                policy,
+                declared=declared,
+                verified=result,
+                review=review_document(record, bundle, verified or {}),
+                profile=profile,
+            )
         notices = notice_infos(conn, store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256))
         if number is not None:
             chosen = next((n for n in notices if n.number == number), None)
@@ -121,14 +186,30 @@ def case_document(ledger: Any, case_id: str, kind: str, fmt: str, *, policy: Pol
         if chosen is None:
             raise NotAwardable(
                 f"案件 {case_id} 没有{'文号为 ' + number + ' 的' if number else '有效的'}奖励通知",
-                f"case {case_id} has no {'notice ' + number if number else 'standing notice'}")
+                f"case {case_id} has no {'notice ' + number if number else 'standing notice'}",
+            )
         reviews = {r.id: r for r in review_records(conn, case_id)}
-        verified = verified_facts(reviews[chosen.review_id].verified, bundle, policy=policy) if chosen.review_id in reviews else None
+        verified = (
+            verified_facts(reviews[chosen.review_id].verified, bundle, policy=policy)
+            if chosen.review_id in reviews
+            else None
+        )
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
     awarded = as_awarded(result, chosen.lines, policy, row.district)
-    return make_document("notice", fmt, bundle, policy, declared=declared, verified=awarded, number=chosen.number,
-                         issuer=chosen.issuer, date=dt.date.fromisoformat(chosen.issued_on),
-                         replaces=chosen.reissue_of, profile=profile, unsigned=unsigned)
+    return make_document(
+        "notice",
+        fmt,
+        bundle,
+        policy,
+        declared=declared,
+        verified=awarded,
+        number=chosen.number,
+        issuer=chosen.issuer,
+        date=dt.date.fromisoformat(chosen.issued_on),
+        replaces=chosen.reissue_of,
+        profile=profile,
+        unsigned=unsigned,
+    )
 
 
 def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:
@@ -150,13 +231,32 @@ def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:
     listed: dict[str, list[PriorAward]] = {}
     for case in list_cases(ledger, status="approved", year=year):
         earlier = listed.setdefault(case.uscc, [])
-        others = [replace(p, organiser=u) for u, ps in listed.items() if u != case.uscc for p in ps if p.clause in shared]
+        others = [
+            replace(p, organiser=u) for u, ps in listed.items() if u != case.uscc for p in ps if p.clause in shared
+        ]
         result = case_result(ledger, case.id, policy, earlier=(*earlier, *others))
         paid = [d for d in result.decisions if d.status == ELIGIBLE and d.amount > 0]
         if paid:
-            entries.append(Entry("", case.applicant_name, case.uscc, case.district,
-                                 tuple(d.clause for d in paid), sum((d.amount for d in paid), Decimal("0.00"))))
-            earlier.extend(PriorAward(clause=d.clause, year=case.year, amount=d.amount,
-                                      competition_name=d.competition_name, source="batch",
-                                      reference=f"公示 {case.id}", tier=d.cap) for d in paid)
+            entries.append(
+                Entry(
+                    "",
+                    case.applicant_name,
+                    case.uscc,
+                    case.district,
+                    tuple(d.clause for d in paid),
+                    sum((d.amount for d in paid), Decimal("0.00")),
+                )
+            )
+            earlier.extend(
+                PriorAward(
+                    clause=d.clause,
+                    year=case.year,
+                    amount=d.amount,
+                    competition_name=d.competition_name,
+                    source="batch",
+                    reference=f"公示 {case.id}",
+                    tier=d.cap,
+                )
+                for d in paid
+            )
     return entries

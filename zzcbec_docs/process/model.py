@@ -14,7 +14,13 @@ from zzcbec_docs.errors import ZzcbecError
 from zzcbec_docs.rules.model import CheckResult
 
 SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED = (
-    "submitted", "reviewed", "approved", "rejected", "awarded", "revoked")
+    "submitted",
+    "reviewed",
+    "approved",
+    "rejected",
+    "awarded",
+    "revoked",
+)
 RETURNED = "returned"  # 待补正: sent back to the enterprise for correction; it resubmits within the case
 STATUSES = (SUBMITTED, REVIEWED, APPROVED, REJECTED, AWARDED, REVOKED, RETURNED)
 STATUS_ZH = {code: vocabulary.STATUS_ZH[code] for code in STATUSES}  # the words: zzcbec_docs.vocabulary
@@ -54,14 +60,19 @@ class AlreadyAwarded(NotAwardable):
         self.revoked = revoked
         self.rewritten = rewritten
         if revoked:
-            zh = (f"该申报内容已奖励，文号 {number}（已撤销）；如需重新出具，请用 --reissue-of {number} "
-                  "明确指明所替代的通知")
-            en = (f"this content was awarded as {number} (revoked); to issue it again, name the revoked "
-                  f"notice with --reissue-of {number}")
+            zh = (
+                f"该申报内容已奖励，文号 {number}（已撤销）；如需重新出具，请用 --reissue-of {number} "
+                "明确指明所替代的通知"
+            )
+            en = (
+                f"this content was awarded as {number} (revoked); to issue it again, name the revoked "
+                f"notice with --reissue-of {number}"
+            )
         else:
             again_zh = f"；缺失的通知书已重新写出：{', '.join(str(p) for p in rewritten)}" if rewritten else ""
-            again_en = f"; the missing notice was written again: {', '.join(str(p) for p in rewritten)}" \
-                if rewritten else ""
+            again_en = (
+                f"; the missing notice was written again: {', '.join(str(p) for p in rewritten)}" if rewritten else ""
+            )
             zh = f"该申报内容已奖励，文号 {number}，不再重复奖励{again_zh}"
             en = f"this content was already awarded as {number}; not awarded again{again_en}"
         super().__init__(zh, en)
@@ -75,9 +86,11 @@ class CaseAwardedStands(NotAwardable):
 
     def __init__(self, number: str) -> None:
         self.number = number
-        super().__init__(f"该案件已奖励，文号 {number} 仍然有效：不能再添加审核；如需更正，请先撤销该通知（ledger revoke）",
-                         f"the case was awarded as {number} and that notice stands: no review can be added; "
-                         "revoke the notice first (ledger revoke)")
+        super().__init__(
+            f"该案件已奖励，文号 {number} 仍然有效：不能再添加审核；如需更正，请先撤销该通知（ledger revoke）",
+            f"the case was awarded as {number} and that notice stands: no review can be added; "
+            "revoke the notice first (ledger revoke)",
+        )
 
 
 # ---------------------------------------------------------------- inputs
@@ -119,11 +132,19 @@ class Case:
     policy_id: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "uscc": self.uscc, "applicant": self.applicant_name, "district": self.district,
-                "year": self.year, "status": self.status,
-                "total": None if self.total is None else f"{self.total:.2f}",
-                "content_sha256": self.content_sha256, "submitted_at": self.submitted_at,
-                "submitted_by": self.submitted_by, "policy_id": self.policy_id}
+        return {
+            "id": self.id,
+            "uscc": self.uscc,
+            "applicant": self.applicant_name,
+            "district": self.district,
+            "year": self.year,
+            "status": self.status,
+            "total": None if self.total is None else f"{self.total:.2f}",
+            "content_sha256": self.content_sha256,
+            "submitted_at": self.submitted_at,
+            "submitted_by": self.submitted_by,
+            "policy_id": self.policy_id,
+        }
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,22 @@ class QueueItem:
 
     def as_dict(self) -> dict[str, Any]:
         c = self.case
-        return {"id": c.id, "uscc": c.uscc, "applicant": c.applicant_name, "district": c.district, "year": c.year,
-                "status": c.status, "total": None if c.total is None else f"{c.total:.2f}",
-                "clauses": list(self.clauses), "assignee": self.assignee, "received_at": self.received_at,
-                "age": self.age, "deadline": self.deadline.isoformat(), "overdue": self.overdue,
-                "returned_reason": self.returned_reason}
+        return {
+            "id": c.id,
+            "uscc": c.uscc,
+            "applicant": c.applicant_name,
+            "district": c.district,
+            "year": c.year,
+            "status": c.status,
+            "total": None if c.total is None else f"{c.total:.2f}",
+            "clauses": list(self.clauses),
+            "assignee": self.assignee,
+            "received_at": self.received_at,
+            "age": self.age,
+            "deadline": self.deadline.isoformat(),
+            "overdue": self.overdue,
+            "returned_reason": self.returned_reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,13 +114,26 @@ def _item(row: Any, events: list[Any], issuer: Any, today: dt.date) -> QueueItem
         clauses = tuple(sorted({int(c["clause"]) for c in json.loads(row.content).get("claims", ())}))
     except (ValueError, KeyError, TypeError, AttributeError):
         clauses = ()
-    return QueueItem(case=case, clauses=clauses, assignee=assignee_of(events), received_at=received, age=age,
-                     deadline=deadline, overdue=case.status in WAITING and today > deadline,
-                     returned_reason=reason if case.status == RETURNED else None)
+    return QueueItem(
+        case=case,
+        clauses=clauses,
+        assignee=assignee_of(events),
+        received_at=received,
+        age=age,
+        deadline=deadline,
+        overdue=case.status in WAITING and today > deadline,
+        returned_reason=reason if case.status == RETURNED else None,
+    )
 
 
-def queue_items(ledger: Any, issuer: Any, *, districts: Iterable[str] | None = None, uscc: str | None = None,
-                today: dt.date | None = None) -> list[QueueItem]:
+def queue_items(
+    ledger: Any,
+    issuer: Any,
+    *,
+    districts: Iterable[str] | None = None,
+    uscc: str | None = None,
+    today: dt.date | None = None,
+) -> list[QueueItem]:
     """Every case visible under these limits, as queue items (unsorted, unfiltered)."""
     from zzcbec_docs.bundle import DISTRICT_ALIASES
 
@@ -136,8 +160,11 @@ def _contents(conn: Any, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}
     out = dict(conn.execute(select(s.cases.c.id, s.cases.c.content).where(s.cases.c.id.in_(ids))).all())
-    for r in conn.execute(select(s.case_contents.c.case_id, s.case_contents.c.content)
-                          .where(s.case_contents.c.case_id.in_(ids)).order_by(s.case_contents.c.id)):
+    for r in conn.execute(
+        select(s.case_contents.c.case_id, s.case_contents.c.content)
+        .where(s.case_contents.c.case_id.in_(ids))
+        .order_by(s.case_contents.c.id)
+    ):
         out[r.case_id] = r.content
     return out
 
@@ -178,8 +205,16 @@ def _key(sort: str):  # type: ignore[no-untyped-def]
     }[sort]
 
 
-def queue(ledger: Any, issuer: Any, filters: Filters, *, user: str | None = None,
-          districts: Iterable[str] | None = None, uscc: str | None = None, today: dt.date | None = None) -> QueuePage:
+def queue(
+    ledger: Any,
+    issuer: Any,
+    filters: Filters,
+    *,
+    user: str | None = None,
+    districts: Iterable[str] | None = None,
+    uscc: str | None = None,
+    today: dt.date | None = None,
+) -> QueuePage:
     """One page of the queue, with counts by status (the other filters applied) and the caller's own."""
     items = queue_items(ledger, issuer, districts=districts, uscc=uscc, today=today)
     near = [i for i in items if _matches(i, filters, status=False)]
@@ -189,8 +224,14 @@ def queue(ledger: Any, issuer: Any, filters: Filters, *, user: str | None = None
     per = max(1, min(filters.per_page, MAX_PER_PAGE))
     pages = max(1, math.ceil(len(chosen) / per))
     page = max(1, min(filters.page, pages))
-    return QueuePage(items=chosen[(page - 1) * per: page * per], total=len(chosen), page=page, pages=pages,
-                     counts={s: counts.get(s, 0) for s in STATUSES},
-                     mine=sum(1 for i in items if user and i.assignee == user and i.case.status in WAITING),
-                     unassigned=sum(1 for i in items if i.assignee is None and i.case.status in WAITING),
-                     overdue=sum(1 for i in items if i.overdue), review_days=issuer.review_days)
+    return QueuePage(
+        items=chosen[(page - 1) * per : page * per],
+        total=len(chosen),
+        page=page,
+        pages=pages,
+        counts={s: counts.get(s, 0) for s in STATUSES},
+        mine=sum(1 for i in items if user and i.assignee == user and i.case.status in WAITING),
+        unassigned=sum(1 for i in items if i.assignee is None and i.case.status in WAITING),
+        overdue=sum(1 for i in items if i.overdue),
+        review_days=issuer.review_days,
+    )

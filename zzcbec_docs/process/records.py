@@ -14,8 +14,18 @@ def review_input_from_file(path: str | Path, *, unit: str | None = None, policy:
     from zzcbec_docs.process.verified import jsonable
 
     r = load_review(path, policy)
-    verified = tuple(VerifiedClaim(clause, name, {k: jsonable(v) for k, v in facts.items()})
-                     for (clause, name), facts in r.verified.items())
-    return ReviewInput(reviewer=r.reviewer, conclusion=r.conclusion, verified=verified, remarks=r.remarks,
-                       reviewed_on=r.reviewed_on, unit=unit, record_file=str(path), record_sha256=r.sha256,
-                       bundle_sha256=r.bundle_sha256)
+    verified = tuple(
+        VerifiedClaim(clause, name, {k: jsonable(v) for k, v in facts.items()})
+        for (clause, name), facts in r.verified.items()
+    )
+    return ReviewInput(
+        reviewer=r.reviewer,
+        conclusion=r.conclusion,
+        verified=verified,
+        remarks=r.remarks,
+        reviewed_on=r.reviewed_on,
+        unit=unit,
+        record_file=str(path),
+        record_sha256=r.sha256,
+        bundle_sha256=r.bundle_sha256,
+    )

@@ -60,9 +60,16 @@ class Service:
 
     # ---------------------------------------------------------------- building it at an edge
     @classmethod
-    def build(cls, ledger: Ledger | None, policy: Policy, *, issuer: Issuer | None = None,
-              issuer_profile: str | Path | None = None, exclusion_list: frozenset[str] | str | Path | None = None,
-              issued_on: dt.date | None = None) -> Service:
+    def build(
+        cls,
+        ledger: Ledger | None,
+        policy: Policy,
+        *,
+        issuer: Issuer | None = None,
+        issuer_profile: str | Path | None = None,
+        exclusion_list: frozenset[str] | str | Path | None = None,
+        issued_on: dt.date | None = None,
+    ) -> Service:
         """From what an edge was given: `issued_on` overrides the policy file's date (clause 18);
         `issuer_profile` is a profile file (None: the packaged 郑州市商务局); `exclusion_list` a set of
         USCCs or the file that lists them (clause 15)."""
@@ -88,7 +95,9 @@ class Service:
         if self.ledger is None:
             from zzcbec_docs.errors import ArgumentError
 
-            raise ArgumentError("请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER")
+            raise ArgumentError(
+                "请用 --ledger 或 ZZCBEC_LEDGER 指定奖励台账", "give the ledger with --ledger or ZZCBEC_LEDGER"
+            )
         return self.ledger
 
     @property
@@ -97,12 +106,20 @@ class Service:
         return self.issuer.source
 
     # ---------------------------------------------------------------- the steps
-    def submit(self, bundle: Bundle, *, actor: str, attachments: Mapping[str, bytes] | None = None,
-               with_review: bool = False) -> Submission:
+    def submit(
+        self, bundle: Bundle, *, actor: str, attachments: Mapping[str, bytes] | None = None, with_review: bool = False
+    ) -> Submission:
         from zzcbec_docs.process.cases import submit
 
-        return submit(self.book, bundle, actor=actor, policy=self.policy, attachments=attachments,
-                      exclusion_list=self.exclusion_list, with_review=with_review)
+        return submit(
+            self.book,
+            bundle,
+            actor=actor,
+            policy=self.policy,
+            attachments=attachments,
+            exclusion_list=self.exclusion_list,
+            with_review=with_review,
+        )
 
     def review(self, case_id: str, record: ReviewInput, *, actor: str) -> ReviewOutcome:
         from zzcbec_docs.process.cases import review
@@ -116,15 +133,34 @@ class Service:
 
         verified_facts(record.verified, bundle, file=record.record_file, policy=self.policy)
 
-    def award(self, case_id: str, *, actor: str, date: dt.date | None = None, reissue_of: str | None = None,
-              require_review: bool = False, issuer_name: str | None = None, code: str | None = None,
-              before_commit: Callable[[AwardOutcome, Any], Any] | None = None) -> AwardOutcome:
+    def award(
+        self,
+        case_id: str,
+        *,
+        actor: str,
+        date: dt.date | None = None,
+        reissue_of: str | None = None,
+        require_review: bool = False,
+        issuer_name: str | None = None,
+        code: str | None = None,
+        before_commit: Callable[[AwardOutcome, Any], Any] | None = None,
+    ) -> AwardOutcome:
         """Award under the issuer's name and 代字 (the profile's, unless the command line names others)."""
         from zzcbec_docs.process.awarding import award
 
-        return award(self.book, case_id, actor=actor, policy=self.policy, date=date,
-                     issuer=issuer_name or self.issuer.name, code=code or self.issuer.code, reissue_of=reissue_of,
-                     exclusion_list=self.exclusion_list, require_review=require_review, before_commit=before_commit)
+        return award(
+            self.book,
+            case_id,
+            actor=actor,
+            policy=self.policy,
+            date=date,
+            issuer=issuer_name or self.issuer.name,
+            code=code or self.issuer.code,
+            reissue_of=reissue_of,
+            exclusion_list=self.exclusion_list,
+            require_review=require_review,
+            before_commit=before_commit,
+        )
 
     def revoke(self, number: str, *, reason: str, actor: str) -> Revocation:
         from zzcbec_docs.process.awarding import revoke
@@ -147,19 +183,35 @@ class Service:
 
         return return_for_correction(self.book, case_id, reason=reason, actor=actor)
 
-    def resubmit(self, case_id: str, bundle: Bundle, *, actor: str,
-                 attachments: Mapping[str, bytes] | None = None) -> Any:
+    def resubmit(
+        self, case_id: str, bundle: Bundle, *, actor: str, attachments: Mapping[str, bytes] | None = None
+    ) -> Any:
         from zzcbec_docs.process.correction import resubmit
 
-        return resubmit(self.book, case_id, bundle, actor=actor, policy=self.policy, attachments=attachments,
-                        exclusion_list=self.exclusion_list)
+        return resubmit(
+            self.book,
+            case_id,
+            bundle,
+            actor=actor,
+            policy=self.policy,
+            attachments=attachments,
+            exclusion_list=self.exclusion_list,
+        )
 
     def award_many(self, case_ids: Iterable[str], *, actor: str, date: dt.date) -> Any:
         """Each case awarded on its own (all or nothing per case), under the issuer's name and 代字."""
         from zzcbec_docs.process.bulk import award_many
 
-        return award_many(self.book, case_ids, date=date, actor=actor, policy=self.policy, issuer=self.issuer.name,
-                          code=self.issuer.code, exclusion_list=self.exclusion_list)
+        return award_many(
+            self.book,
+            case_ids,
+            date=date,
+            actor=actor,
+            policy=self.policy,
+            issuer=self.issuer.name,
+            code=self.issuer.code,
+            exclusion_list=self.exclusion_list,
+        )
 
     def queue(self, filters: Any, **scope: Any) -> Any:
         """A page of the review queue, ages counted against the issuer profile's 办理时限."""
@@ -167,8 +219,9 @@ class Service:
 
         return queue(self.book, self.issuer, filters, **scope)
 
-    def publicity_files(self, year: int, *, start: dt.date, days: int, mask: bool = False
-                        ) -> tuple[list[Any], dict[str, bytes]]:
+    def publicity_files(
+        self, year: int, *, start: dt.date, days: int, mask: bool = False
+    ) -> tuple[list[Any], dict[str, bytes]]:
         """The 公示 of a year's proposed awards as the desk publishes it: its entries and its PDF and
         DOCX bytes, under this issuer (its fonts, its working days)."""
         import tempfile
@@ -181,8 +234,17 @@ class Service:
             return entries, {}
         apply_fonts(self.issuer)
         with tempfile.TemporaryDirectory() as tmp:
-            files = render_publicity(entries, self.policy, self.issuer, year=year, start=start, days=days, mask=mask,
-                                     formats=("pdf", "docx"), out_dir=Path(tmp))
+            files = render_publicity(
+                entries,
+                self.policy,
+                self.issuer,
+                year=year,
+                start=start,
+                days=days,
+                mask=mask,
+                formats=("pdf", "docx"),
+                out_dir=Path(tmp),
+            )
             return entries, {Path(f).suffix.lstrip("."): Path(f).read_bytes() for f in files}
 
     def payments(self, year: int) -> list[Any]:
@@ -219,27 +281,55 @@ class Service:
             return decide(bundle, self.policy, exclusion_list=self.exclusion_list, ledger_awards=tuple(earlier))
         from zzcbec_docs.process.decide import check_with_ledger
 
-        return check_with_ledger(bundle, self.policy, self.ledger, exclusion_list=self.exclusion_list,
-                                 earlier=earlier)
+        return check_with_ledger(bundle, self.policy, self.ledger, exclusion_list=self.exclusion_list, earlier=earlier)
 
-    def case_document(self, case_id: str, kind: str, fmt: str, *, number: str | None = None,
-                      unsigned: bool = False) -> tuple[str, bytes]:
+    def case_document(
+        self, case_id: str, kind: str, fmt: str, *, number: str | None = None, unsigned: bool = False
+    ) -> tuple[str, bytes]:
         """(file name, bytes) of a case's application packet, opinion or notice, under this issuer
         (a notice's PDF signed with the issuer's key unless `unsigned`)."""
         from zzcbec_docs.process.documents import case_document
 
-        return case_document(self.book, case_id, kind, fmt, policy=self.policy, number=number,
-                             exclusion_list=self.exclusion_list, profile=self.profile, unsigned=unsigned)
+        return case_document(
+            self.book,
+            case_id,
+            kind,
+            fmt,
+            policy=self.policy,
+            number=number,
+            exclusion_list=self.exclusion_list,
+            profile=self.profile,
+            unsigned=unsigned,
+        )
 
-    def make_notice(self, outcome: AwardOutcome, bundle: Bundle, fmt: str, *, date: dt.date,
-                    issuer_name: str | None = None, unsigned: bool = False) -> tuple[str, bytes]:
+    def make_notice(
+        self,
+        outcome: AwardOutcome,
+        bundle: Bundle,
+        fmt: str,
+        *,
+        date: dt.date,
+        issuer_name: str | None = None,
+        unsigned: bool = False,
+    ) -> tuple[str, bytes]:
         """The notice of an award being made (inside its transaction: `award(before_commit=…)`);
         its PDF signed with the issuer's key unless `unsigned`."""
         from zzcbec_docs.process.documents import make_document
 
-        return make_document("notice", fmt, bundle, self.policy, declared=outcome.result, verified=outcome.result,
-                             number=outcome.number, issuer=issuer_name or self.issuer.name, date=date,
-                             replaces=outcome.reissue_of, profile=self.profile, unsigned=unsigned)
+        return make_document(
+            "notice",
+            fmt,
+            bundle,
+            self.policy,
+            declared=outcome.result,
+            verified=outcome.result,
+            number=outcome.number,
+            issuer=issuer_name or self.issuer.name,
+            date=date,
+            replaces=outcome.reissue_of,
+            profile=self.profile,
+            unsigned=unsigned,
+        )
 
     def publicity_entries(self, year: int) -> list[Any]:
         from zzcbec_docs.process.documents import publicity_entries
@@ -255,8 +345,9 @@ class Service:
         and a PDF's signature against this issuer's certificate."""
         from zzcbec_docs.documents.verify import verify_file
 
-        return verify_file(path, self.book, notice=self.notice_facts, signing=self.issuer.signing,
-                           allow_unsigned=allow_unsigned)
+        return verify_file(
+            path, self.book, notice=self.notice_facts, signing=self.issuer.signing, allow_unsigned=allow_unsigned
+        )
 
     def standing(self, *, number: str | None = None, code: str | None = None) -> Any:
         """What anyone holding the notice may learn (process/standing.py): by number, or by 核验码."""
@@ -283,8 +374,13 @@ class Service:
             given = applicant.get("bank") if isinstance(applicant, dict) else None
             if isinstance(given, dict):
                 bank = (str(given.get("name") or ""), str(given.get("account") or ""))
-        return {"issuer": row.issuer, "district": row.district, "issued_on": row.issued_on,
-                "applicant": row.applicant_name, "bank": bank}
+        return {
+            "issuer": row.issuer,
+            "district": row.district,
+            "issued_on": row.issued_on,
+            "applicant": row.applicant_name,
+            "bank": bank,
+        }
 
     # ---------------------------------------------------------------- the caps, as the rules count them
     def cap_use(self) -> list[CapUse]:
@@ -326,13 +422,26 @@ class Service:
                     if clause is None or clause.cap is None and clause.amount is None:
                         continue
                     key = competition_key(a.competition_name) if a.clause in per_item else None
-                    claim = next((c for c in (bundle.claims if bundle else ()) if c.clause == a.clause
-                                  and (key is None or competition_key(c.competition_name) == key)), None)
+                    claim = next(
+                        (
+                            c
+                            for c in (bundle.claims if bundle else ())
+                            if c.clause == a.clause and (key is None or competition_key(c.competition_name) == key)
+                        ),
+                        None,
+                    )
                     prior = list(histories[n.uscc])
                     if key:  # 单个活动: the competition's awards to its other organisers count too (as deciding does)
                         prior += ledger.competition_history(conn, per_item, {key}, uscc=n.uscc)
-                    use = cap_use(self.policy, a.clause, a.year, claim.facts if claim else {}, prior,
-                                  uscc=n.uscc, competition_name=a.competition_name)
+                    use = cap_use(
+                        self.policy,
+                        a.clause,
+                        a.year,
+                        claim.facts if claim else {},
+                        prior,
+                        uscc=n.uscc,
+                        competition_name=a.competition_name,
+                    )
                     if use is None:
                         continue
                     scope, cap, used = use

@@ -44,8 +44,10 @@ class Standing:
         from zzcbec_docs.documents.gongwen import table_yuan
 
         parts = "，".join(f"{what} {table_yuan(a)}元" for what, a in self.amounts)
-        return (f"{self.number}　{self.applicant_name}　{parts}，合计 {table_yuan(self.total)}元　"
-                f"{self.state_zh} / {self.state_en}")
+        return (
+            f"{self.number}　{self.applicant_name}　{parts}，合计 {table_yuan(self.total)}元　"
+            f"{self.state_zh} / {self.state_en}"
+        )
 
 
 def standing(ledger: Any, *, number: str | None = None, code: str | None = None) -> Standing | None:
@@ -70,11 +72,28 @@ def standing(ledger: Any, *, number: str | None = None, code: str | None = None)
                 break
         if found is None:
             return None
-        replaced = next((n.number for n in store.notice_rows(conn, case_id=found.case_id)
-                         if n.reissue_of == found.number), None) if found.case_id else None
+        replaced = (
+            next(
+                (n.number for n in store.notice_rows(conn, case_id=found.case_id) if n.reissue_of == found.number), None
+            )
+            if found.case_id
+            else None
+        )
     awards = lines.get(found.id, [])
-    amounts_t = tuple((f"第{a.clause}条" + (f"（{a.competition_name}）" if a.competition_name else ""),
-                       store.money(a.amount_cents) or Decimal("0.00")) for a in awards)
-    return Standing(number=found.number, applicant_name=found.applicant_name, amounts=amounts_t,
-                    total=sum((x for _, x in amounts_t), Decimal("0.00")), revoked=found.rid is not None,
-                    revoked_at=found.revoked_at, reason=found.reason, replaced_by=replaced)
+    amounts_t = tuple(
+        (
+            f"第{a.clause}条" + (f"（{a.competition_name}）" if a.competition_name else ""),
+            store.money(a.amount_cents) or Decimal("0.00"),
+        )
+        for a in awards
+    )
+    return Standing(
+        number=found.number,
+        applicant_name=found.applicant_name,
+        amounts=amounts_t,
+        total=sum((x for _, x in amounts_t), Decimal("0.00")),
+        revoked=found.rid is not None,
+        revoked_at=found.revoked_at,
+        reason=found.reason,
+        replaced_by=replaced,
+    )

@@ -24,9 +24,13 @@ from zzcbec_docs.rules.context import Assessment, ClaimContext, pct, rated
 from zzcbec_docs.rules.model import Step
 
 # how each cap frequency is said next to a fee tier's cap (每年不超过 …)
-SCOPE_WORDS = {"per_year": ("每年", " a year"), "once_per_year": ("每年", " a year"),
-               "one_time": ("一次性", " once"), "one_time_per_tier": ("一次性", " once"),
-               "per_competition": ("单个活动", " per item")}
+SCOPE_WORDS = {
+    "per_year": ("每年", " a year"),
+    "once_per_year": ("每年", " a year"),
+    "one_time": ("一次性", " once"),
+    "one_time_per_tier": ("一次性", " once"),
+    "per_competition": ("单个活动", " per item"),
+}
 
 
 def rate(ctx: ClaimContext, a: Assessment, rule: RateAmount) -> Decimal:
@@ -39,11 +43,14 @@ def fixed(ctx: ClaimContext, a: Assessment, rule: FixedAmount) -> Decimal:
     """给予一次性500万元: the sum the clause names."""
     once = ctx.cap.frequency in ("one_time", "one_time_per_tier")
     a.computed = rule.value
-    a.steps.append(Step(
-        clause=ctx.clause.number, code="amount_fixed",
-        message=f"{'一次性奖励' if once else '定额奖励'} {fmt_yuan(rule.value)}",
-        message_en=f"{'one-time' if once else 'fixed'} award {fmt_yuan(rule.value)}",
-    ))
+    a.steps.append(
+        Step(
+            clause=ctx.clause.number,
+            code="amount_fixed",
+            message=f"{'一次性奖励' if once else '定额奖励'} {fmt_yuan(rule.value)}",
+            message_en=f"{'one-time' if once else 'fixed'} award {fmt_yuan(rule.value)}",
+        )
+    )
     return rule.value
 
 
@@ -52,26 +59,40 @@ def highest_tier(ctx: ClaimContext, a: Assessment, tiers: tuple[Tier, ...], fact
     reached = [t for t in tiers if cond.compare(value, t.operator, t.value)]
     if not reached:
         low = min(tiers, key=lambda t: t.value)
-        a.steps.append(Step(
-            clause=ctx.clause.number, code="threshold_not_met",
-            message=f"{label} {cond.show(value, None)} 未达到最低档 {cond.SYMBOL[low.operator]} "
-            f"{cond.show(low.value, None)}（{low.boundary_word}）",
-            message_en=f"{fact} {value:,.2f} reaches no tier (the lowest needs {cond.SYMBOL[low.operator]} "
-            f"{low.value:,.2f})",
-            fact=fact, value=str(value), operator=low.operator, threshold=str(low.value),
-            boundary_word=low.boundary_word, passed=False,
-        ))
+        a.steps.append(
+            Step(
+                clause=ctx.clause.number,
+                code="threshold_not_met",
+                message=f"{label} {cond.show(value, None)} 未达到最低档 {cond.SYMBOL[low.operator]} "
+                f"{cond.show(low.value, None)}（{low.boundary_word}）",
+                message_en=f"{fact} {value:,.2f} reaches no tier (the lowest needs {cond.SYMBOL[low.operator]} "
+                f"{low.value:,.2f})",
+                fact=fact,
+                value=str(value),
+                operator=low.operator,
+                threshold=str(low.value),
+                boundary_word=low.boundary_word,
+                passed=False,
+            )
+        )
         return None
     top = max(reached, key=lambda t: t.value)
-    a.steps.append(Step(
-        clause=ctx.clause.number, code="tier",
-        message=f"{label} {cond.show(value, None)} {cond.SYMBOL[top.operator]} {cond.show(top.value, None)}"
-        f"（{top.boundary_word}），适用最高档：{fmt_yuan(top.amount)}",
-        message_en=f"{fact} {value:,.2f} {cond.SYMBOL[top.operator]} {top.value:,.2f} "
-        f"({top.boundary_word}): highest tier reached pays {fmt_yuan(top.amount)}",
-        fact=fact, value=str(value), operator=top.operator, threshold=str(top.value),
-        boundary_word=top.boundary_word, passed=True,
-    ))
+    a.steps.append(
+        Step(
+            clause=ctx.clause.number,
+            code="tier",
+            message=f"{label} {cond.show(value, None)} {cond.SYMBOL[top.operator]} {cond.show(top.value, None)}"
+            f"（{top.boundary_word}），适用最高档：{fmt_yuan(top.amount)}",
+            message_en=f"{fact} {value:,.2f} {cond.SYMBOL[top.operator]} {top.value:,.2f} "
+            f"({top.boundary_word}): highest tier reached pays {fmt_yuan(top.amount)}",
+            fact=fact,
+            value=str(value),
+            operator=top.operator,
+            threshold=str(top.value),
+            boundary_word=top.boundary_word,
+            passed=True,
+        )
+    )
     a.computed = top.amount
     return top
 
@@ -88,14 +109,18 @@ def per_unit(ctx: ClaimContext, a: Assessment, rule: PerUnitAmount) -> Decimal:
     exact = quantity * rule.unit_amount
     value = round_cents(exact)
     a.computed = value
-    a.steps.append(Step(
-        clause=ctx.clause.number, code="amount_per_unit",
-        message=f"{rule.base_label} {cond.show(quantity, rule.unit)} × {fmt_yuan(rule.unit_amount)}/{rule.unit} "
-        f"= {fmt_yuan(value)}",
-        message_en=f"{quantity} {'m²' if rule.unit == '平方米' else rule.unit} × {fmt_yuan(rule.unit_amount)} "
-        f"= {fmt_yuan(value)}",
-        value=str(quantity), threshold=str(rule.unit_amount),
-    ))
+    a.steps.append(
+        Step(
+            clause=ctx.clause.number,
+            code="amount_per_unit",
+            message=f"{rule.base_label} {cond.show(quantity, rule.unit)} × {fmt_yuan(rule.unit_amount)}/{rule.unit} "
+            f"= {fmt_yuan(value)}",
+            message_en=f"{quantity} {'m²' if rule.unit == '平方米' else rule.unit} × {fmt_yuan(rule.unit_amount)} "
+            f"= {fmt_yuan(value)}",
+            value=str(quantity),
+            threshold=str(rule.unit_amount),
+        )
+    )
     return value
 
 
@@ -103,11 +128,15 @@ def requested(ctx: ClaimContext, a: Assessment, rule: RequestedAmount) -> Decima
     """不超过…的资金扶持: what the applicant asks for (the cap's frequency limits it)."""
     asked = Decimal(ctx.facts[rule.fact])
     a.computed = asked
-    a.steps.append(Step(
-        clause=ctx.clause.number, code="amount_requested",
-        message=f"{rule.base_label} {fmt_yuan(asked)}", message_en=f"requested {fmt_yuan(asked)}",
-        value=str(asked),
-    ))
+    a.steps.append(
+        Step(
+            clause=ctx.clause.number,
+            code="amount_requested",
+            message=f"{rule.base_label} {fmt_yuan(asked)}",
+            message_en=f"requested {fmt_yuan(asked)}",
+            value=str(asked),
+        )
+    )
     return asked
 
 
@@ -120,31 +149,51 @@ def qualify_fee_tier(ctx: ClaimContext, a: Assessment, rule: FeeTierAmount) -> N
         hit = any(s.passed for s in steps)
         # alternatives: shown with their result, but one failing is not a reason (another may hold)
         choose = "两项择一" if len(steps) == 2 else f"{len(steps)}项择一"
-        a.steps += [Step(**{**s.__dict__, "code": "alternative", "message": s.message + f"（{choose}）",
-                            "message_en": s.message_en + " (either one suffices)"}) for s in steps]
+        a.steps += [
+            Step(
+                **{
+                    **s.__dict__,
+                    "code": "alternative",
+                    "message": s.message + f"（{choose}）",
+                    "message_en": s.message_en + " (either one suffices)",
+                }
+            )
+            for s in steps
+        ]
         if hit:
             a.tier = tier
-            a.steps.append(Step(
-                clause=n, code="tier",
-                message=f"适用第{tier.id}档：补贴比例 {pct(tier.rate)}，{scope}不超过 {fmt_yuan(tier.cap)}",
-                message_en=f"tier {tier.id} applies: {pct(tier.rate)}, at most {fmt_yuan(tier.cap)}{scope_en}",
-                passed=True,
-            ))
+            a.steps.append(
+                Step(
+                    clause=n,
+                    code="tier",
+                    message=f"适用第{tier.id}档：补贴比例 {pct(tier.rate)}，{scope}不超过 {fmt_yuan(tier.cap)}",
+                    message_en=f"tier {tier.id} applies: {pct(tier.rate)}, at most {fmt_yuan(tier.cap)}{scope_en}",
+                    passed=True,
+                )
+            )
             return
     last = rule.tiers[-1]
-    parts = "或".join(f"{c.label}{cond.SYMBOL[c.operator]}{cond.show(c.value, c.unit)}（{c.boundary_word}）"
-                     for c in last.any_of)
+    parts = "或".join(
+        f"{c.label}{cond.SYMBOL[c.operator]}{cond.show(c.value, c.unit)}（{c.boundary_word}）" for c in last.any_of
+    )
     shown = {c.fact: c for c in rule.tiers[0].any_of}
     actual = "，".join(f"{c.label} {cond.show(ctx.facts[f], c.unit)}" for f, c in shown.items())
     first = last.any_of[0]
-    a.steps.append(Step(
-        clause=n, code="threshold_not_met",
-        message=f"未达到任何一档：最低档须 {parts}；实际 {actual}",
-        message_en="no tier reached: the lowest needs "
-        + " or ".join(f"{c.fact} {cond.SYMBOL[c.operator]} {c.value:,.2f}" for c in last.any_of),
-        fact=first.fact, value=str(ctx.facts[first.fact]), operator=first.operator, threshold=str(first.value),
-        boundary_word=first.boundary_word, passed=False,
-    ))
+    a.steps.append(
+        Step(
+            clause=n,
+            code="threshold_not_met",
+            message=f"未达到任何一档：最低档须 {parts}；实际 {actual}",
+            message_en="no tier reached: the lowest needs "
+            + " or ".join(f"{c.fact} {cond.SYMBOL[c.operator]} {c.value:,.2f}" for c in last.any_of),
+            fact=first.fact,
+            value=str(ctx.facts[first.fact]),
+            operator=first.operator,
+            threshold=str(first.value),
+            boundary_word=first.boundary_word,
+            passed=False,
+        )
+    )
 
 
 def fee_tiers(ctx: ClaimContext, a: Assessment, rule: FeeTierAmount) -> Decimal:
@@ -158,11 +207,14 @@ def fee_tiers(ctx: ClaimContext, a: Assessment, rule: FeeTierAmount) -> Decimal:
     if left_out:
         what = rule.excluded_label or "、".join(rule.excluded_fees)
         total = fmt_yuan(sum(left_out.values(), ZERO))
-        a.steps.append(Step(
-            clause=ctx.clause.number, code="fees_excluded",
-            message=f"{what} {total} 不计入{rule.counted_label or rule.base_label}（不含{what}）",
-            message_en=f"{', '.join(rule.excluded_fees)} {total} are not counted (不含{what})",
-        ))
+        a.steps.append(
+            Step(
+                clause=ctx.clause.number,
+                code="fees_excluded",
+                message=f"{what} {total} 不计入{rule.counted_label or rule.base_label}（不含{what}）",
+                message_en=f"{', '.join(rule.excluded_fees)} {total} are not counted (不含{what})",
+            )
+        )
     return rated(ctx, a, sum(counted.values(), ZERO), tier.rate, rule.base_label)
 
 

@@ -45,12 +45,18 @@ def each_tier(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
     _, hits = prior_sum(ctx, same_year=False)
     paid = [p for p in hits if (p.tier if p.tier is not None else p.amount) >= value]
     if paid:
-        a.steps.append(Step(
-            clause=n, code="already_awarded",
-            message=f"按每档各一次理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(paid)} 付过",
-            message_en=f"each-tier reading: this tier's {fmt_yuan(value)} was already paid by an earlier award",
-            value=str(paid[0].amount), threshold=str(value), boundary_word="首次", passed=False,
-        ))
+        a.steps.append(
+            Step(
+                clause=n,
+                code="already_awarded",
+                message=f"按每档各一次理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(paid)} 付过",
+                message_en=f"each-tier reading: this tier's {fmt_yuan(value)} was already paid by an earlier award",
+                value=str(paid[0].amount),
+                threshold=str(value),
+                boundary_word="首次",
+                passed=False,
+            )
+        )
         return ZERO
     return value
 
@@ -72,29 +78,43 @@ def top_up(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
     reached = max([value, *(p.tier for p in hits if p.tier is not None)])
     rest = min(value, reached - already)
     if reached > value and rest > 0:
-        a.steps.append(Step(
-            clause=n, code="top_up",
-            message=f"按补差理解：已达档次 {fmt_yuan(reached)} − 此前已获 {fmt_yuan(already)}（{which(hits)}）"
-            f"= {fmt_yuan(reached - already)}，以本档 {fmt_yuan(value)} 为限，核定 {fmt_yuan(rest)}",
-            message_en=f"top-up reading: the tier reached {fmt_yuan(reached)} − {fmt_yuan(already)} already paid "
-            f"= {fmt_yuan(reached - already)}, at most this tier's {fmt_yuan(value)}: {fmt_yuan(rest)}",
-            value=str(already), threshold=str(reached),
-        ))
+        a.steps.append(
+            Step(
+                clause=n,
+                code="top_up",
+                message=f"按补差理解：已达档次 {fmt_yuan(reached)} − 此前已获 {fmt_yuan(already)}（{which(hits)}）"
+                f"= {fmt_yuan(reached - already)}，以本档 {fmt_yuan(value)} 为限，核定 {fmt_yuan(rest)}",
+                message_en=f"top-up reading: the tier reached {fmt_yuan(reached)} − {fmt_yuan(already)} already paid "
+                f"= {fmt_yuan(reached - already)}, at most this tier's {fmt_yuan(value)}: {fmt_yuan(rest)}",
+                value=str(already),
+                threshold=str(reached),
+            )
+        )
         return rest
     if rest <= 0:
-        a.steps.append(Step(
-            clause=n, code="already_awarded",
-            message=f"按补差理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(hits)} 付清",
-            message_en=f"top-up reading: the tier's {fmt_yuan(value)} is already paid by earlier awards",
-            value=str(already), threshold=str(value), boundary_word="首次", passed=False,
-        ))
+        a.steps.append(
+            Step(
+                clause=n,
+                code="already_awarded",
+                message=f"按补差理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(hits)} 付清",
+                message_en=f"top-up reading: the tier's {fmt_yuan(value)} is already paid by earlier awards",
+                value=str(already),
+                threshold=str(value),
+                boundary_word="首次",
+                passed=False,
+            )
+        )
         return ZERO
-    a.steps.append(Step(
-        clause=n, code="top_up",
-        message=f"按补差理解：{fmt_yuan(value)} − 此前已获 {fmt_yuan(already)}（{which(hits)}）= {fmt_yuan(rest)}",
-        message_en=f"top-up reading: {fmt_yuan(value)} − {fmt_yuan(already)} already paid = {fmt_yuan(rest)}",
-        value=str(already), threshold=str(value),
-    ))
+    a.steps.append(
+        Step(
+            clause=n,
+            code="top_up",
+            message=f"按补差理解：{fmt_yuan(value)} − 此前已获 {fmt_yuan(already)}（{which(hits)}）= {fmt_yuan(rest)}",
+            message_en=f"top-up reading: {fmt_yuan(value)} − {fmt_yuan(already)} already paid = {fmt_yuan(rest)}",
+            value=str(already),
+            threshold=str(value),
+        )
+    )
     return rest
 
 
@@ -114,14 +134,23 @@ def limit(ctx: ClaimContext, a: Assessment, value: Decimal, method_cap: Decimal 
     if frequency == "one_time":
         return capped(ctx, a, value, ceiling, same_year=False, scope="一次性")
     if frequency == "per_competition":
-        return capped(ctx, a, value, ceiling, same_year=False, competition=True,
-                      scope=f"单个活动（{ctx.competition_name}）")
+        return capped(
+            ctx, a, value, ceiling, same_year=False, competition=True, scope=f"单个活动（{ctx.competition_name}）"
+        )
     # per_year, once_per_year: the same applicant, the same clause, the same 申报年度
     return capped(ctx, a, value, ceiling, same_year=True)
 
 
-def cap_use(policy: Policy, clause_number: int, year: int, facts: Mapping[str, Any], prior: Iterable[PriorAward],
-            *, uscc: str, competition_name: str | None = None) -> tuple[tuple[Any, ...], Decimal, Decimal] | None:
+def cap_use(
+    policy: Policy,
+    clause_number: int,
+    year: int,
+    facts: Mapping[str, Any],
+    prior: Iterable[PriorAward],
+    *,
+    uscc: str,
+    competition_name: str | None = None,
+) -> tuple[tuple[Any, ...], Decimal, Decimal] | None:
     """(scope, cap, used): the cap a claim of the clause meets now and how much of it the `prior`
     awards already use, by the same `gate` and `limit` that decide claims (the dashboard's 上限使用率).
 

@@ -53,22 +53,33 @@ def threshold(clause: int, c: Threshold, facts: dict[str, Any]) -> Step:
     v, t = show(value, c.unit), show(c.value, c.unit)
     verdict, verdict_en = ("满足", "met") if ok else ("不满足", "not met")
     return Step(
-        clause=clause, code="threshold_met" if ok else "threshold_not_met",
+        clause=clause,
+        code="threshold_met" if ok else "threshold_not_met",
         message=f"{c.label} {v} {sym} {t}（{c.boundary_word}），{verdict}",
         message_en=f"{c.fact} {v} {sym} {t} ({c.boundary_word}): {verdict_en}",
-        fact=c.fact, value=str(value), operator=c.operator, threshold=str(c.value),
-        boundary_word=c.boundary_word, passed=ok, condition=c.id,
+        fact=c.fact,
+        value=str(value),
+        operator=c.operator,
+        threshold=str(c.value),
+        boundary_word=c.boundary_word,
+        passed=ok,
+        condition=c.id,
     )
 
 
 def flag(clause: int, c: Flag, facts: dict[str, Any]) -> Step:
     ok = facts[c.fact] is True
     return Step(
-        clause=clause, code="condition_met" if ok else "condition_not_met",
+        clause=clause,
+        code="condition_met" if ok else "condition_not_met",
         message=f"{c.label}：{'是' if ok else '否'}，{'满足' if ok else '不满足'}",
         message_en=f"{c.fact} is {'true' if ok else 'false'}: {'met' if ok else 'not met (must be true)'}",
-        fact=c.fact, value="true" if ok else "false", operator="==", threshold="true",
-        passed=ok, condition=c.id,
+        fact=c.fact,
+        value="true" if ok else "false",
+        operator="==",
+        threshold="true",
+        passed=ok,
+        condition=c.id,
     )
 
 
@@ -78,11 +89,16 @@ def one_of(clause: int, c: OneOf, facts: dict[str, Any]) -> Step:
     zh = c.name_of(value)
     allowed = "或".join(c.name_of(x) for x in c.values)
     return Step(
-        clause=clause, code="condition_met" if ok else "condition_not_met",
+        clause=clause,
+        code="condition_met" if ok else "condition_not_met",
         message=f"{c.label}：{zh}，{'满足' if ok else f'不满足（应为{allowed}）'}",
         message_en=f"{c.fact} is {value}: {'met' if ok else 'not met (expected ' + ' or '.join(c.values) + ')'}",
-        fact=c.fact, value=str(value), operator="in", threshold=",".join(c.values),
-        passed=ok, condition=c.id,
+        fact=c.fact,
+        value=str(value),
+        operator="in",
+        threshold=",".join(c.values),
+        passed=ok,
+        condition=c.id,
     )
 
 
@@ -93,13 +109,19 @@ def full_year(clause: int, c: FullYear, facts: dict[str, Any], year: int) -> Ste
     ok = date <= start
     sym = "≤" if ok else ">"
     return Step(
-        clause=clause, code="condition_met" if ok else "condition_not_met",
+        clause=clause,
+        code="condition_met" if ok else "condition_not_met",
         message=f"{c.label}：{date.isoformat()} {sym} {start.isoformat()}（申报年度 {year} 须为{c.boundary_word}），"
         f"{'满足' if ok else '不满足'}",
         message_en=f"{c.fact} {date.isoformat()} {sym} {start.isoformat()} (the {year} figures must cover a "
         f"full year after it: {c.boundary_word}): {'met' if ok else 'not met'}",
-        fact=c.fact, value=date.isoformat(), operator="<=", threshold=start.isoformat(),
-        boundary_word=c.boundary_word, passed=ok, condition=c.id,
+        fact=c.fact,
+        value=date.isoformat(),
+        operator="<=",
+        threshold=start.isoformat(),
+        boundary_word=c.boundary_word,
+        passed=ok,
+        condition=c.id,
     )
 
 
@@ -109,11 +131,17 @@ def growth(clause: int, c: Growth, facts: dict[str, Any]) -> Step:
     target = f"{(c.value * 100).normalize():f}%"
     if prior <= 0:
         return Step(
-            clause=clause, code="condition_not_met",
+            clause=clause,
+            code="condition_not_met",
             message=f"{c.label}：{c.prior_label or c.prior_fact}为 {prior:,.2f} 元，无法计算增幅，不满足（{c.boundary_word}{target}）",
             message_en=f"growth of {c.fact}: {c.prior_fact} is {prior:,.2f}, growth cannot be computed: not met",
-            fact=c.fact, value=str(now), operator=c.operator, threshold=str(c.value),
-            boundary_word=c.boundary_word, passed=False, condition=c.id,
+            fact=c.fact,
+            value=str(now),
+            operator=c.operator,
+            threshold=str(c.value),
+            boundary_word=c.boundary_word,
+            passed=False,
+            condition=c.id,
         )
     ok = compare(now - prior, c.operator, c.value * prior)
     ratio = (now - prior) / prior * 100
@@ -121,13 +149,19 @@ def growth(clause: int, c: Growth, facts: dict[str, Any]) -> Step:
     approx = "" if shown == ratio else "约"
     sym = SYMBOL[c.operator] if ok else NEGATED[c.operator]
     return Step(
-        clause=clause, code="threshold_met" if ok else "threshold_not_met",
+        clause=clause,
+        code="threshold_met" if ok else "threshold_not_met",
         message=f"{c.label}：（{now:,.2f} − {prior:,.2f}）÷ {prior:,.2f} = {approx}{shown.normalize():f}% "
         f"{sym} {target}（{c.boundary_word}），{'满足' if ok else '不满足'}",
         message_en=f"growth of {c.fact}: {approx and '~'}{shown.normalize():f}% {sym} {target} "
         f"({c.boundary_word}): {'met' if ok else 'not met'}",
-        fact=c.fact, value=f"{ratio / 100}", operator=c.operator, threshold=str(c.value),
-        boundary_word=c.boundary_word, passed=ok, condition=c.id,
+        fact=c.fact,
+        value=f"{ratio / 100}",
+        operator=c.operator,
+        threshold=str(c.value),
+        boundary_word=c.boundary_word,
+        passed=ok,
+        condition=c.id,
     )
 
 

@@ -57,20 +57,25 @@ def rated(ctx: ClaimContext, a: Assessment, base: Decimal, rate: Decimal, label:
     exact = base * rate
     amount = round_cents(exact)
     rounding = "" if exact == amount else f"（{exact.normalize():f} 四舍五入至分）"
-    a.steps.append(Step(
-        clause=ctx.clause.number, code="amount_rate",
-        message=f"{label} {fmt_yuan(base)} × {pct(rate)} = {fmt_yuan(amount)}{rounding}",
-        message_en=f"{fmt_yuan(base)} × {rate.normalize():f} = {fmt_yuan(amount)}"
-        + (f" (rounded half-up from {exact.normalize():f})" if rounding else ""),
-        value=str(base), threshold=str(rate),
-    ))
+    a.steps.append(
+        Step(
+            clause=ctx.clause.number,
+            code="amount_rate",
+            message=f"{label} {fmt_yuan(base)} × {pct(rate)} = {fmt_yuan(amount)}{rounding}",
+            message_en=f"{fmt_yuan(base)} × {rate.normalize():f} = {fmt_yuan(amount)}"
+            + (f" (rounded half-up from {exact.normalize():f})" if rounding else ""),
+            value=str(base),
+            threshold=str(rate),
+        )
+    )
     a.computed = amount
     return amount
 
 
 def prior_sum(ctx: ClaimContext, *, same_year: bool, competition: bool = False) -> tuple[Decimal, list[PriorAward]]:
     hits = [
-        p for p in ctx.prior
+        p
+        for p in ctx.prior
         if p.clause == ctx.clause.number
         and (competition or p.organiser is None)  # another organiser's award counts only per competition
         and (not same_year or p.year == ctx.year)
@@ -90,8 +95,16 @@ def which(hits: list[PriorAward]) -> str:
     return "；".join(parts)
 
 
-def capped(ctx: ClaimContext, a: Assessment, amount: Decimal, cap: Decimal, *,
-           same_year: bool, competition: bool = False, scope: str = "每年") -> Decimal:
+def capped(
+    ctx: ClaimContext,
+    a: Assessment,
+    amount: Decimal,
+    cap: Decimal,
+    *,
+    same_year: bool,
+    competition: bool = False,
+    scope: str = "每年",
+) -> Decimal:
     """不超过 cap, counting what this applicant already got under the clause in the scope."""
     n = ctx.clause.number
     word = ctx.cap.boundary_word
@@ -99,38 +112,61 @@ def capped(ctx: ClaimContext, a: Assessment, amount: Decimal, cap: Decimal, *,
     remaining = max(cap - already, ZERO)
     a.cap = cap
     if already > 0:
-        a.steps.append(Step(
-            clause=n, code="prior_awards",
-            message=f"本条已获奖励 {fmt_yuan(already)}：{which(hits)}；{scope}上限 {fmt_yuan(cap)}，"
-            f"尚余 {fmt_yuan(remaining)}",
-            message_en=f"already awarded under clause {n}: {fmt_yuan(already)}; cap {fmt_yuan(cap)}, "
-            f"remaining {fmt_yuan(remaining)}",
-            value=str(already), threshold=str(cap),
-        ))
+        a.steps.append(
+            Step(
+                clause=n,
+                code="prior_awards",
+                message=f"本条已获奖励 {fmt_yuan(already)}：{which(hits)}；{scope}上限 {fmt_yuan(cap)}，"
+                f"尚余 {fmt_yuan(remaining)}",
+                message_en=f"already awarded under clause {n}: {fmt_yuan(already)}; cap {fmt_yuan(cap)}, "
+                f"remaining {fmt_yuan(remaining)}",
+                value=str(already),
+                threshold=str(cap),
+            )
+        )
     if remaining <= 0:
-        a.steps.append(Step(
-            clause=n, code="cap_used_up",
-            message=f"{scope}上限 {fmt_yuan(cap)}（{word}）已用完：{which(hits)}",
-            message_en=f"the cap of {fmt_yuan(cap)} ({word}) is used up by earlier awards",
-            value=str(already), operator="<", threshold=str(cap), boundary_word=word, passed=False,
-        ))
+        a.steps.append(
+            Step(
+                clause=n,
+                code="cap_used_up",
+                message=f"{scope}上限 {fmt_yuan(cap)}（{word}）已用完：{which(hits)}",
+                message_en=f"the cap of {fmt_yuan(cap)} ({word}) is used up by earlier awards",
+                value=str(already),
+                operator="<",
+                threshold=str(cap),
+                boundary_word=word,
+                passed=False,
+            )
+        )
         return ZERO
     if amount > remaining:
-        a.steps.append(Step(
-            clause=n, code="cap_applied",
-            message=f"{fmt_yuan(amount)} 超过可用上限 {fmt_yuan(remaining)}（{word}{fmt_yuan(cap)}），"
-            f"按 {fmt_yuan(remaining)} 计",
-            message_en=f"{fmt_yuan(amount)} exceeds the available cap {fmt_yuan(remaining)} "
-            f"({word} {fmt_yuan(cap)}): {fmt_yuan(remaining)} paid",
-            value=str(amount), operator="<=", threshold=str(remaining), boundary_word=word,
-        ))
+        a.steps.append(
+            Step(
+                clause=n,
+                code="cap_applied",
+                message=f"{fmt_yuan(amount)} 超过可用上限 {fmt_yuan(remaining)}（{word}{fmt_yuan(cap)}），"
+                f"按 {fmt_yuan(remaining)} 计",
+                message_en=f"{fmt_yuan(amount)} exceeds the available cap {fmt_yuan(remaining)} "
+                f"({word} {fmt_yuan(cap)}): {fmt_yuan(remaining)} paid",
+                value=str(amount),
+                operator="<=",
+                threshold=str(remaining),
+                boundary_word=word,
+            )
+        )
         return remaining
-    a.steps.append(Step(
-        clause=n, code="cap_checked",
-        message=f"{fmt_yuan(amount)} ≤ {fmt_yuan(remaining)}（{word}{fmt_yuan(cap)}），未触及上限",
-        message_en=f"{fmt_yuan(amount)} ≤ {fmt_yuan(remaining)} ({word} {fmt_yuan(cap)}): cap not reached",
-        value=str(amount), operator="<=", threshold=str(remaining), boundary_word=word,
-    ))
+    a.steps.append(
+        Step(
+            clause=n,
+            code="cap_checked",
+            message=f"{fmt_yuan(amount)} ≤ {fmt_yuan(remaining)}（{word}{fmt_yuan(cap)}），未触及上限",
+            message_en=f"{fmt_yuan(amount)} ≤ {fmt_yuan(remaining)} ({word} {fmt_yuan(cap)}): cap not reached",
+            value=str(amount),
+            operator="<=",
+            threshold=str(remaining),
+            boundary_word=word,
+        )
+    )
     return amount
 
 
@@ -142,11 +178,16 @@ def once_only(ctx: ClaimContext, a: Assessment, *, same_year: bool) -> bool:
     n = ctx.clause.number
     word = ctx.cap.boundary_word
     scope, scope_en = ("本年度", "this year") if same_year else ("", "")
-    a.steps.append(Step(
-        clause=n, code="already_awarded",
-        message=f"本条奖励为{word}，该申请人{scope}已获本条奖励：{which(hits)}",
-        message_en=f"clause {n} pays once{(' ' + scope_en) if scope_en else ''}; "
-        f"this applicant was already awarded {fmt_yuan(already)}",
-        value=str(already), boundary_word=word, passed=False,
-    ))
+    a.steps.append(
+        Step(
+            clause=n,
+            code="already_awarded",
+            message=f"本条奖励为{word}，该申请人{scope}已获本条奖励：{which(hits)}",
+            message_en=f"clause {n} pays once{(' ' + scope_en) if scope_en else ''}; "
+            f"this applicant was already awarded {fmt_yuan(already)}",
+            value=str(already),
+            boundary_word=word,
+            passed=False,
+        )
+    )
     return False

@@ -46,12 +46,15 @@ def term_step(policy: Policy, year: int) -> Step | None:
     inside = dt.date(year, 12, 31) >= start and dt.date(year, 1, 1) < end
     last = end - dt.timedelta(days=1)
     return Step(
-        clause=n, code="within_term" if inside else "outside_term",
+        clause=n,
+        code="within_term" if inside else "outside_term",
         message=f"申报年度 {year} {'在' if inside else '不在'}政策执行期 {start.isoformat()} 至 {last.isoformat()} 内"
         f"（{policy.cite(n)}：执行期{policy.term_years}年）",
         message_en=f"the year {year} {'overlaps' if inside else 'lies wholly outside'} the policy term "
         f"{start.isoformat()} to {last.isoformat()} (clause {n})",
-        value=str(year), threshold=f"{start.isoformat()}/{end.isoformat()}", passed=inside,
+        value=str(year),
+        threshold=f"{start.isoformat()}/{end.isoformat()}",
+        passed=inside,
     )
 
 
@@ -62,22 +65,34 @@ def _excluded(policy: Policy, claim: Claim, by_list: bool) -> Decision:
     n, cite = ex.clause, policy.cite(ex.clause)
     if by_list:
         step = Step(
-            clause=n, code="excluded_by_list",
+            clause=n,
+            code="excluded_by_list",
             message=f"申请人列于{ex.label}的企业名单，不在此政策支持范围内（{cite}）",
             message_en=f"the applicant is on the exclusion list (an enterprise that {ex.label_en}) and is "
             f"outside this policy (clause {n})",
-            fact="uscc", passed=False,
+            fact="uscc",
+            passed=False,
         )
     else:
         step = Step(
-            clause=n, code="excluded",
+            clause=n,
+            code="excluded",
             message=f"申请人声明{ex.label}，不在此政策支持范围内（{cite}）",
             message_en=f"the applicant declares it {ex.label_en} and is outside this policy (clause {n})",
-            fact=ex.fact, value="true", passed=False,
+            fact=ex.fact,
+            value="true",
+            passed=False,
         )
     return Decision(
-        clause=claim.clause, name=name, status=EXCLUDED, amount=ZERO, funding=None,
-        reasons=(step,), trace=(step,), claim_index=claim.index, competition_name=_item_name(policy, claim),
+        clause=claim.clause,
+        name=name,
+        status=EXCLUDED,
+        amount=ZERO,
+        funding=None,
+        reasons=(step,),
+        trace=(step,),
+        claim_index=claim.index,
+        competition_name=_item_name(policy, claim),
     )
 
 
@@ -93,14 +108,22 @@ def _referred(policy: Policy, claim: Claim) -> Decision:
     by = policy.referring_clause(claim.clause)
     by_cite = f"（{policy.cite(by)}）" if by is not None else ""
     step = Step(
-        clause=by if by is not None else claim.clause, code="referred",
+        clause=by if by is not None else claim.clause,
+        code="referred",
         message=f"{clause.cite}按省、市现行政策支持{by_cite}，本政策不核定金额",
         message_en=f"clause {claim.clause} is supported under current provincial and city policies"
-        + (f" (clause {by})" if by is not None else "") + "; this policy sets no amount",
+        + (f" (clause {by})" if by is not None else "")
+        + "; this policy sets no amount",
     )
     return Decision(
-        clause=claim.clause, name=clause.name, status=REFERRED, amount=ZERO, funding=None,
-        reasons=(step,), trace=(step,), claim_index=claim.index,
+        clause=claim.clause,
+        name=clause.name,
+        status=REFERRED,
+        amount=ZERO,
+        funding=None,
+        reasons=(step,),
+        trace=(step,),
+        claim_index=claim.index,
     )
 
 
@@ -109,20 +132,30 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
     if clause is None or clause.kind not in ("award", "referred"):
         # a bundle validated against another policy's contract
         raise BundleError(
-            f"{policy.full_title}没有可申报的第{claim.clause}条", f"the policy {policy.id} has no claimable clause "
-            f"{claim.clause}", file=bundle.source, pointer=f"/claims/{claim.index}/clause", clause=claim.clause,
+            f"{policy.full_title}没有可申报的第{claim.clause}条",
+            f"the policy {policy.id} has no claimable clause {claim.clause}",
+            file=bundle.source,
+            pointer=f"/claims/{claim.index}/clause",
+            clause=claim.clause,
         )
     if policy.is_referred(claim.clause):
         return _referred(policy, claim)
     ctx = ClaimContext(
-        policy=policy, clause=clause, facts=claim.facts, year=bundle.year, prior=prior,
+        policy=policy,
+        clause=clause,
+        facts=claim.facts,
+        year=bundle.year,
+        prior=prior,
         competition_name=_item_name(policy, claim),
     )
     missing = [f for f in clause.facts if f not in claim.facts]
     if missing:
         raise BundleError(
-            f"缺少{clause.cite}所需的事实“{missing[0]}”", f"clause {claim.clause} needs the fact {missing[0]!r}",
-            file=bundle.source, pointer=f"/claims/{claim.index}/facts/{missing[0]}", clause=claim.clause,
+            f"缺少{clause.cite}所需的事实“{missing[0]}”",
+            f"clause {claim.clause} needs the fact {missing[0]!r}",
+            file=bundle.source,
+            pointer=f"/claims/{claim.index}/facts/{missing[0]}",
+            clause=claim.clause,
         )
     assessment = assess(ctx)
     steps = list(assessment.steps)
@@ -133,8 +166,10 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
     amount = assessment.amount if not failed else ZERO
     if not failed and amount <= ZERO:
         zero = Step(
-            clause=claim.clause, code="zero_amount",
-            message="按本条计算的奖励金额为 0 元", message_en="the amount this clause computes is 0.00",
+            clause=claim.clause,
+            code="zero_amount",
+            message="按本条计算的奖励金额为 0 元",
+            message_en="the amount this clause computes is 0.00",
             passed=False,
         )
         steps.append(zero)
@@ -142,15 +177,25 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
     status = ELIGIBLE if not failed else INELIGIBLE
     funding = funding_split(policy, claim.clause, bundle.applicant.district, amount) if status == ELIGIBLE else None
     return Decision(
-        clause=claim.clause, name=clause.name, status=status, amount=amount, funding=funding,
-        reasons=tuple(failed), trace=tuple(steps), claim_index=claim.index,
-        competition_name=ctx.competition_name, computed=assessment.computed, cap=assessment.cap,
+        clause=claim.clause,
+        name=clause.name,
+        status=status,
+        amount=amount,
+        funding=funding,
+        reasons=tuple(failed),
+        trace=tuple(steps),
+        claim_index=claim.index,
+        competition_name=ctx.competition_name,
+        computed=assessment.computed,
+        cap=assessment.cap,
     )
 
 
 def policy_summary(policy: Policy) -> dict[str, str | None]:
     return {
-        "id": policy.id, "status": policy.status, "title": policy.full_title,
+        "id": policy.id,
+        "status": policy.status,
+        "title": policy.full_title,
         "issued_on": policy.issued_on.isoformat() if policy.issued_on else None,
         "document_number": policy.document_number,
     }
@@ -159,18 +204,22 @@ def policy_summary(policy: Policy) -> dict[str, str | None]:
 def policy_warnings(policy: Policy) -> list[Warning_]:
     out = []
     if policy.status == "draft":
-        out.append(Warning_(
-            "draft_policy",
-            f"适用的是{policy.full_title}，非正式印发文本",
-            "the policy applied is a draft (征求意见稿), not the issued text",
-        ))
+        out.append(
+            Warning_(
+                "draft_policy",
+                f"适用的是{policy.full_title}，非正式印发文本",
+                "the policy applied is a draft (征求意见稿), not the issued text",
+            )
+        )
     if policy.issued_on is None and policy.term_clause is not None:
         n = policy.term_clause
-        out.append(Warning_(
-            "no_issue_date",
-            f"政策未设印发日期，未核验执行期（{policy.cite(n)}）；可用 --issued-on 指定",
-            f"the policy has no issue date, so its term (clause {n}) is not checked; use --issued-on",
-        ))
+        out.append(
+            Warning_(
+                "no_issue_date",
+                f"政策未设印发日期，未核验执行期（{policy.cite(n)}）；可用 --issued-on 指定",
+                f"the policy has no issue date, so its term (clause {n}) is not checked; use --issued-on",
+            )
+        )
     return out
 
 
@@ -190,12 +239,14 @@ def decide(
     listed = ex is not None and a.uscc in exclusion_list
     declared = ex is not None and a.etrade_core_zone_policy
     if listed and not declared and ex is not None:
-        warnings.append(Warning_(
-            "exclusion_list_contradiction",
-            f"申请人声明未{ex.label}，但其统一社会信用代码 {a.uscc} 列于排除名单",
-            f"the applicant declares {ex.fact}: false, but its USCC {a.uscc} is on the exclusion list "
-            f"(an enterprise that {ex.label_en})",
-        ))
+        warnings.append(
+            Warning_(
+                "exclusion_list_contradiction",
+                f"申请人声明未{ex.label}，但其统一社会信用代码 {a.uscc} 列于排除名单",
+                f"the applicant declares {ex.fact}: false, but its USCC {a.uscc} is on the exclusion list "
+                f"(an enterprise that {ex.label_en})",
+            )
+        )
     decisions = []
     for claim in bundle.claims:
         if declared or listed:
@@ -203,17 +254,26 @@ def decide(
         else:
             decisions.append(decide_claim(policy, bundle, claim, prior))
     unsettled = [d for d in decisions if d.status == ELIGIBLE and d.funding is None]
-    if unsettled and policy.funding_rule is not None \
-            and not all(settled_for(policy, d.clause, a.district) for d in unsettled):
+    if (
+        unsettled
+        and policy.funding_rule is not None
+        and not all(settled_for(policy, d.clause, a.district) for d in unsettled)
+    ):
         n = policy.funding_rule.clause
-        warnings.append(Warning_(
-            "funding_unsettled",
-            f"{policy.cite(n)}未列明{a.district}的资金分担比例，市、区承担金额须由财政部门确定",
-            f"clause {n} does not name {a.district}: the finance bureau must set the city/local split",
-        ))
+        warnings.append(
+            Warning_(
+                "funding_unsettled",
+                f"{policy.cite(n)}未列明{a.district}的资金分担比例，市、区承担金额须由财政部门确定",
+                f"clause {n} does not name {a.district}: the finance bureau must set the city/local split",
+            )
+        )
     return CheckResult(
-        source=bundle.source, valid=True,
+        source=bundle.source,
+        valid=True,
         applicant={"name": a.name, "uscc": a.uscc, "district": a.district},
-        year=bundle.year, decisions=tuple(decisions), warnings=tuple(warnings),
-        policy=policy_summary(policy), sha256=bundle.sha256,
+        year=bundle.year,
+        decisions=tuple(decisions),
+        warnings=tuple(warnings),
+        policy=policy_summary(policy),
+        sha256=bundle.sha256,
     )

@@ -33,8 +33,10 @@ class Step:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "clause": self.clause, "code": self.code,
-            "message": self.message, "message_en": self.message_en,
+            "clause": self.clause,
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
         }
         for k in ("condition", "fact", "value", "operator", "threshold", "boundary_word", "passed"):
             v = getattr(self, k)
@@ -66,8 +68,13 @@ class AwardRef:
     label: str = STATUS_ZH["awarded"]  # the words: zzcbec_docs.vocabulary
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": "awarded", "label": self.label, "number": self.number, "issued_on": self.issued_on,
-                "amount": fmt_amount(self.amount)}
+        return {
+            "status": "awarded",
+            "label": self.label,
+            "number": self.number,
+            "issued_on": self.issued_on,
+            "amount": fmt_amount(self.amount),
+        }
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,9 @@ class Decision:
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "clause": self.clause, "name": self.name, "status": self.status,
+            "clause": self.clause,
+            "name": self.name,
+            "status": self.status,
             "amount": fmt_amount(self.amount),
             "funding": self.funding.as_dict() if self.funding else None,
             "reasons": [r.as_dict() for r in self.reasons],
@@ -143,17 +152,29 @@ class CheckResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "valid": self.valid,
+            "source": self.source,
+            "valid": self.valid,
             "errors": [e.as_dict() for e in self.errors],
-            "applicant": self.applicant, "year": self.year,
+            "applicant": self.applicant,
+            "year": self.year,
             "claims": [d.as_dict() for d in self.decisions],
             "total": fmt_amount(self.total),
             "warnings": [w.as_dict() for w in self.warnings],
             "policy": self.policy,
             "sha256": self.sha256,
-            **({"awarded": {"status": "awarded", "label": self.awarded[0].label,
-                            "notices": [{"number": n.number, "issued_on": n.issued_on, "total": fmt_amount(n.amount)}
-                                        for n in self.awarded],
-                            "total": fmt_amount(sum((n.amount for n in self.awarded), Decimal("0")))}}
-               if self.awarded else {}),
+            **(
+                {
+                    "awarded": {
+                        "status": "awarded",
+                        "label": self.awarded[0].label,
+                        "notices": [
+                            {"number": n.number, "issued_on": n.issued_on, "total": fmt_amount(n.amount)}
+                            for n in self.awarded
+                        ],
+                        "total": fmt_amount(sum((n.amount for n in self.awarded), Decimal("0"))),
+                    }
+                }
+                if self.awarded
+                else {}
+            ),
         }

@@ -56,8 +56,10 @@ OUT_FIELDS = ("status", "amount", "city", "local", "gaps", "missing", "notes")
 # what str.strip() removes (the row engine strips every cell with it)
 WHITESPACE = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
 MONEY_DIGITS = 15  # quick_schema.MONEY_LIMIT = 10**15: at most 15 digits before the point
-_ILLEGAL_RE = "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}\\x{fffe}\\x{ffff}\\x{200b}-\\x{200f}" \
+_ILLEGAL_RE = (
+    "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}\\x{fffe}\\x{ffff}\\x{200b}-\\x{200f}"
     "\\x{202a}-\\x{202e}\\x{2060}-\\x{2064}\\x{2066}-\\x{2069}\\x{feff}]"
+)
 
 
 def col(name: str) -> str:
@@ -103,8 +105,13 @@ class _Clause:
         if fact in self.c.fields:
             return col(fact)
         kind = self.c.kinds.get(fact, "text")  # a column the table does not have: unknown, typed
-        sql = {"money": "DECIMAL(18,2)", "quantity": "DECIMAL(18,2)", "count": "BIGINT", "flag": "BOOLEAN",
-               "date": "DATE"}.get(kind, self.d.text)
+        sql = {
+            "money": "DECIMAL(18,2)",
+            "quantity": "DECIMAL(18,2)",
+            "count": "BIGINT",
+            "flag": "BOOLEAN",
+            "date": "DATE",
+        }.get(kind, self.d.text)
         return f"CAST(NULL AS {sql})"
 
     def kind(self, fact: str) -> str:
@@ -124,8 +131,7 @@ class _Clause:
             return f"({self.value(c.fact)} <= {d.make_date('year')})"
         assert isinstance(c, Growth)
         now, prior = self.value(c.fact), self.value(c.prior_fact)
-        return (f"({prior} > 0 AND ({now} - {prior}) {c.operator} "
-                f"{d.exact(f'{d.dec_lit(c.value)} * {prior}')})")
+        return f"({prior} > 0 AND ({now} - {prior}) {c.operator} {d.exact(f'{d.dec_lit(c.value)} * {prior}')})"
 
     def facts_of(self, c: Condition) -> list[str]:
         return [f for f in (getattr(c, "fact", None), getattr(c, "prior_fact", None)) if f is not None]
@@ -147,15 +153,19 @@ class _Clause:
             target = c.value if c.operator == ">=" else c.value + _unit_step(kind)
             verb = "达到" if c.operator == ">=" else "超过"
             gap = f"({d.dec_lit(target)} - {self.value(c.fact)})"
-            return (f"({d.s(c.label + '还差 ')} || {self.show(gap, kind, c.unit)} || "
-                    f"{d.s(f' {verb} {_threshold_words(c, kind)}（{c.boundary_word}）')})")
+            return (
+                f"({d.s(c.label + '还差 ')} || {self.show(gap, kind, c.unit)} || "
+                f"{d.s(f' {verb} {_threshold_words(c, kind)}（{c.boundary_word}）')})"
+            )
         if isinstance(c, Growth):
             prior, now = self.value(c.prior_fact), self.value(c.fact)
             needed = d.ceil_cents(d.exact(f"{prior} * {d.dec_lit(1 + c.value)}"))
             pct = f"{(c.value * 100).normalize():f}%"
-            return (f"(CASE WHEN {prior} <= 0 THEN {d.s(f'{c.prior_label or c.prior_fact}须大于 0 才能计算增幅')} "
-                    f"ELSE {d.s(f'{c.label}不足 {pct}：营业收入还差 ')} || {d.yuan(f'({needed} - {now})')} || "
-                    f"{d.s('（须不低于 ')} || {d.yuan(needed)} || {d.s(f'，{c.boundary_word}）')} END)")
+            return (
+                f"(CASE WHEN {prior} <= 0 THEN {d.s(f'{c.prior_label or c.prior_fact}须大于 0 才能计算增幅')} "
+                f"ELSE {d.s(f'{c.label}不足 {pct}：营业收入还差 ')} || {d.yuan(f'({needed} - {now})')} || "
+                f"{d.s('（须不低于 ')} || {d.yuan(needed)} || {d.s(f'，{c.boundary_word}）')} END)"
+            )
         if isinstance(c, Flag):
             return d.s(f"须满足：{c.label}")
         if isinstance(c, OneOf):
@@ -163,8 +173,10 @@ class _Clause:
         assert isinstance(c, FullYear)
         v = self.value(c.fact)
         first = f"({d.year_of(v)} + CASE WHEN {d.month_day(v)} = 101 THEN 0 ELSE 1 END)"
-        return (f"({d.s(c.label + '：')} || {d.as_text(v)} || {d.s(' 起算，最早可申报 ')} || {d.as_text(first)} "
-                f"|| {d.s(f' 年度（{c.boundary_word}）')})")
+        return (
+            f"({d.s(c.label + '：')} || {d.as_text(v)} || {d.s(' 起算，最早可申报 ')} || {d.as_text(first)} "
+            f"|| {d.s(f' 年度（{c.boundary_word}）')})"
+        )
 
     # ------------------------------------------------------------ prior awards (rules.context, caps)
 
@@ -202,10 +214,18 @@ class _Clause:
             fee_none = "NOT (" + " OR ".join(hits) + ")"
             alternatives = f" || {d.s('；或 ')} || ".join(self.gap(a) for a in rule.tiers[-1].any_of)
             reasons.append((fee_none, f"({d.s('以下任一即可：')} || {alternatives})"))
-            tier_rate = "CASE " + " ".join(f"WHEN {hk} THEN {d.dec_lit(t.rate)}"
-                                           for hk, t in zip(hits, rule.tiers, strict=True)) + " END"
-            tier_cap = "CASE " + " ".join(f"WHEN {hk} THEN {d.money(d.dec_lit(t.cap))}"
-                                          for hk, t in zip(hits, rule.tiers, strict=True)) + " END"
+            tier_rate = (
+                "CASE "
+                + " ".join(f"WHEN {hk} THEN {d.dec_lit(t.rate)}" for hk, t in zip(hits, rule.tiers, strict=True))
+                + " END"
+            )
+            tier_cap = (
+                "CASE "
+                + " ".join(
+                    f"WHEN {hk} THEN {d.money(d.dec_lit(t.cap))}" for hk, t in zip(hits, rule.tiers, strict=True)
+                )
+                + " END"
+            )
         pre_fail = h(f"f{n}", " OR ".join(f"({r})" for r, _ in reasons) if reasons else "FALSE")
         # --- the gate (rules.caps.gate): only when nothing failed before
         cap = clause.cap
@@ -232,29 +252,46 @@ class _Clause:
         elif isinstance(rule, TierAmount):
             v = self.value(rule.fact)
             reached = sorted(rule.tiers, key=lambda t: t.value, reverse=True)
-            computed = ("CASE " + " ".join(f"WHEN {v} {t.operator} {d.dec_lit(t.value)} THEN {d.money(d.dec_lit(t.amount))}"
-                                           for t in reached) + " ELSE CAST(0 AS DECIMAL(18,2)) END")
+            computed = (
+                "CASE "
+                + " ".join(
+                    f"WHEN {v} {t.operator} {d.dec_lit(t.value)} THEN {d.money(d.dec_lit(t.amount))}" for t in reached
+                )
+                + " ELSE CAST(0 AS DECIMAL(18,2)) END"
+            )
             low = min(rule.tiers, key=lambda t: t.value)
             none = " AND ".join(f"NOT ({v} {t.operator} {d.dec_lit(t.value)})" for t in rule.tiers)
             tier_fail = h(f"tf{n}", f"(NOT {pre_fail} AND NOT {gate_fail} AND {none})")
-            later.append((tier_fail, f"({d.s(rule.label + ' ')} || {d.grouped2(v)} || "
-                                     f"{d.s(f' 元 未达到最低档 {cond.SYMBOL[low.operator]} {cond.show(low.value, None)}（{low.boundary_word}）')})"))
+            later.append(
+                (
+                    tier_fail,
+                    f"({d.s(rule.label + ' ')} || {d.grouped2(v)} || "
+                    f"{d.s(f' 元 未达到最低档 {cond.SYMBOL[low.operator]} {cond.show(low.value, None)}（{low.boundary_word}）')})",
+                )
+            )
         elif isinstance(rule, PerUnitAmount):
             computed = d.half_up(d.exact(f"{self.value(rule.fact)} * {d.dec_lit(rule.unit_amount)}"))
         elif isinstance(rule, RequestedAmount):
             computed = d.money(self.value(rule.fact))
         else:
             assert isinstance(rule, FeeTierAmount) and tier_rate is not None
-            counted = [k for k in self.c.fields if k.startswith(rule.fee_fact + ".")
-                       and k.split(".", 1)[1] not in rule.excluded_fees]
+            counted = [
+                k
+                for k in self.c.fields
+                if k.startswith(rule.fee_fact + ".") and k.split(".", 1)[1] not in rule.excluded_fees
+            ]
             base = " + ".join(f"COALESCE({col(k)}, 0)" for k in counted) or "0"
             computed = d.half_up(d.exact(f"({base}) * ({tier_rate})"))
         computed = h(f"v{n}", computed)
-        alive = h(f"al{n}", f"(NOT {pre_fail} AND NOT {gate_fail} AND NOT {tier_fail})" if rule is not None
-                  else "FALSE")
+        alive = h(
+            f"al{n}", f"(NOT {pre_fail} AND NOT {gate_fail} AND NOT {tier_fail})" if rule is not None else "FALSE"
+        )
         # --- the cap (rules.caps.limit)
-        amounts = [x for x in ((d.money(d.dec_lit(cap.amount)) if cap and cap.amount is not None else None),
-                               tier_cap) if x is not None]
+        amounts = [
+            x
+            for x in ((d.money(d.dec_lit(cap.amount)) if cap and cap.amount is not None else None), tier_cap)
+            if x is not None
+        ]
         ceiling = (amounts[0] if len(amounts) == 1 else f"LEAST({', '.join(amounts)})") if amounts else None
         paid = computed
         first_limit = len(later)
@@ -277,40 +314,74 @@ class _Clause:
         if term is not None:
             reasons.insert(0, term)
         ok_so_far = f"(NOT {term_sql} AND {alive} AND NOT ({limit_fail}))" if rule is not None else "FALSE"
-        zero = h(f"z{n}", f"(NOT {term_sql} AND NOT {pre_fail} AND NOT {gate_fail} AND NOT {tier_fail} "
-                          f"AND NOT ({limit_fail}) AND {paid} <= 0)")
+        zero = h(
+            f"z{n}",
+            f"(NOT {term_sql} AND NOT {pre_fail} AND NOT {gate_fail} AND NOT {tier_fail} "
+            f"AND NOT ({limit_fail}) AND {paid} <= 0)",
+        )
         later.append((zero, d.s("按本条计算的奖励金额为 0 元")))
         eligible = h(f"e{n}", f"({ok_so_far} AND NOT {zero})")
         # --- status
-        known_fail = " OR ".join(f"({' AND '.join(self.present(f) for f in self.facts_of(c))} AND NOT {ok})"
-                                 for c, ok in zip(clause.conditions, oks, strict=True)) or "FALSE"
-        status = (f"CASE WHEN {excluded} THEN 'excluded' WHEN NOT {present_all} THEN "
-                  f"(CASE WHEN {known_fail} THEN 'not_eligible' ELSE 'undecided' END) "
-                  f"WHEN {eligible} THEN 'eligible' ELSE 'not_eligible' END")
-        amount = f"(CASE WHEN NOT {excluded} AND {present_all} AND {eligible} THEN {paid} ELSE CAST(0 AS DECIMAL(18,2)) END)"
+        known_fail = (
+            " OR ".join(
+                f"({' AND '.join(self.present(f) for f in self.facts_of(c))} AND NOT {ok})"
+                for c, ok in zip(clause.conditions, oks, strict=True)
+            )
+            or "FALSE"
+        )
+        status = (
+            f"CASE WHEN {excluded} THEN 'excluded' WHEN NOT {present_all} THEN "
+            f"(CASE WHEN {known_fail} THEN 'not_eligible' ELSE 'undecided' END) "
+            f"WHEN {eligible} THEN 'eligible' ELSE 'not_eligible' END"
+        )
+        amount = (
+            f"(CASE WHEN NOT {excluded} AND {present_all} AND {eligible} THEN {paid} ELSE CAST(0 AS DECIMAL(18,2)) END)"
+        )
         is_eligible = f"(NOT {excluded} AND {present_all} AND {eligible})"
         # --- funding (rules.funding)
         city, local = self._funding(is_eligible, paid)
         # --- gaps, missing, notes (calculator.match)
-        known_gaps = d.concat_ws("；", [
-            f"CASE WHEN {' AND '.join(self.present(f) for f in self.facts_of(c))} AND NOT {ok} THEN {self.gap(c)} END"
-            for c, ok in zip(clause.conditions, oks, strict=True)])
+        known_gaps = d.concat_ws(
+            "；",
+            [
+                f"CASE WHEN {' AND '.join(self.present(f) for f in self.facts_of(c))} AND NOT {ok} THEN {self.gap(c)} END"
+                for c, ok in zip(clause.conditions, oks, strict=True)
+            ],
+        )
         decided_gaps = d.concat_ws("；", [f"CASE WHEN {f} THEN {g} END" for f, g in reasons + later])
-        gaps = (f"CASE WHEN {excluded} THEN '' WHEN NOT {present_all} THEN {known_gaps} "
-                f"WHEN {eligible} THEN '' ELSE {decided_gaps} END")
+        gaps = (
+            f"CASE WHEN {excluded} THEN '' WHEN NOT {present_all} THEN {known_gaps} "
+            f"WHEN {eligible} THEN '' ELSE {decided_gaps} END"
+        )
         labels = {name: f.label for name, f in contracts.facts(policy).items()}
-        missing = d.concat_ws("、", [f"CASE WHEN NOT {self.present(f)} THEN {d.s(f'{labels.get(f, f)}（{f}）')} END"
-                                    for f in clause.facts])
+        missing = d.concat_ws(
+            "、",
+            [f"CASE WHEN NOT {self.present(f)} THEN {d.s(f'{labels.get(f, f)}（{f}）')} END" for f in clause.facts],
+        )
         missing = f"CASE WHEN {excluded} OR {present_all} THEN '' ELSE {missing} END"
         notes = self._notes(excluded, is_eligible, computed, paid, city)
-        return {"status": status, "amount": amount, "city": city, "local": local, "gaps": gaps,
-                "missing": missing, "notes": notes}
+        return {
+            "status": status,
+            "amount": amount,
+            "city": city,
+            "local": local,
+            "gaps": gaps,
+            "missing": missing,
+            "notes": notes,
+        }
 
     def _referred(self) -> dict[str, str]:
         p = self.policy
         note = f"按省、市现行政策支持（{p.cite(p.referring_clause(self.n))}），本政策不核定金额"
-        return {"status": "'referred'", "amount": "CAST(0 AS DECIMAL(18,2))", "city": "CAST(NULL AS DECIMAL(18,2))",
-                "local": "CAST(NULL AS DECIMAL(18,2))", "gaps": "''", "missing": "''", "notes": self.d.s(note)}
+        return {
+            "status": "'referred'",
+            "amount": "CAST(0 AS DECIMAL(18,2))",
+            "city": "CAST(NULL AS DECIMAL(18,2))",
+            "local": "CAST(NULL AS DECIMAL(18,2))",
+            "gaps": "''",
+            "missing": "''",
+            "notes": self.d.s(note),
+        }
 
     def _top_up(self, value: str, alive: str, later: list[tuple[str, str]]) -> str:
         """caps.top_up (and each_tier when the clause's reading says so)."""
@@ -330,21 +401,39 @@ class _Clause:
             cases_hits = " ".join(f"WHEN {value} = {d.dec_lit(a)} THEN {self.prior_cols('all', a)[1]}" for a in tiers)
             cases_which = " ".join(f"WHEN {value} = {d.dec_lit(a)} THEN {self.prior_cols('all', a)[2]}" for a in tiers)
             fail = h(f"et{n}", f"({alive} AND (CASE {cases_hits} ELSE 0 END) > 0)")
-            later.append((fail, f"({d.s('按每档各一次理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || "
-                                f"(CASE {cases_which} ELSE '' END) || {d.s(' 付过')})"))
+            later.append(
+                (
+                    fail,
+                    f"({d.s('按每档各一次理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || "
+                    f"(CASE {cases_which} ELSE '' END) || {d.s(' 付过')})",
+                )
+            )
             return f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) ELSE {value} END)"
         already, hits, which = self.prior_cols("all")
         # the highest tier reached: this claim's, or the tier a standing earlier award was decided under
         reached = f"GREATEST({value}, COALESCE({self.c.prior_helper(self.n, 'all', None)}_maxtier, {value}))"
         rest = h(f"tr{n}", d.money(f"LEAST({value}, {reached} - {already})"))
         fail = h(f"tu{n}", f"({alive} AND {hits} > 0 AND {rest} <= 0)")
-        later.append((fail, f"({d.s('按补差理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || {which} || "
-                            f"{d.s(' 付清')})"))
-        return (f"(CASE WHEN {hits} = 0 THEN {value} WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) "
-                f"ELSE {rest} END)")
+        later.append(
+            (
+                fail,
+                f"({d.s('按补差理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || {which} || "
+                f"{d.s(' 付清')})",
+            )
+        )
+        return f"(CASE WHEN {hits} = 0 THEN {value} WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) ELSE {rest} END)"
 
-    def _capped(self, amount: str, cap: str, scope: str, scope_word: str, alive: str,
-                later: list[tuple[str, str]], word: str, scope_sql: bool = False) -> str:
+    def _capped(
+        self,
+        amount: str,
+        cap: str,
+        scope: str,
+        scope_word: str,
+        alive: str,
+        later: list[tuple[str, str]],
+        word: str,
+        scope_sql: bool = False,
+    ) -> str:
         """rules.context.capped: what is left of the cap in its scope."""
         d = self.d
         if not self.c.prior:
@@ -353,9 +442,13 @@ class _Clause:
         remaining = f"GREATEST({cap} - {already}, CAST(0 AS DECIMAL(18,2)))"
         scope_text = scope_word if scope_sql else d.s(scope_word)
         fail = self.c.helper(f"cu{self.n}_{len(later)}", f"({alive} AND {remaining} <= 0)")
-        later.append((fail, f"({scope_text} || {d.s('上限 ')} || {d.yuan(cap)} || {d.s(f'（{word}）已用完：')} || {which})"))
-        return (f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) WHEN {amount} > {remaining} THEN {d.money(remaining)} "
-                f"ELSE {amount} END)")
+        later.append(
+            (fail, f"({scope_text} || {d.s('上限 ')} || {d.yuan(cap)} || {d.s(f'（{word}）已用完：')} || {which})")
+        )
+        return (
+            f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) WHEN {amount} > {remaining} THEN {d.money(remaining)} "
+            f"ELSE {amount} END)"
+        )
 
     def _funding(self, eligible: str, paid: str) -> tuple[str, str]:
         d, p = self.d, self.policy
@@ -363,11 +456,19 @@ class _Clause:
         if p.funding_rule is None:
             return null, null
         if self.n in p.city_only_clauses or self.clause.funding == "city":
-            return (f"(CASE WHEN {eligible} THEN {paid} END)",
-                    f"(CASE WHEN {eligible} THEN CAST(0 AS DECIMAL(18,2)) END)")
-        city = "CASE " + " ".join(
-            f"WHEN district_c IN ({', '.join(d.s(x) for x in g.districts)}) THEN "
-            f"{d.half_up(d.exact(f'{paid} * {d.dec_lit(g.city_ratio)}'))}" for g in p.funding_groups) + " END"
+            return (
+                f"(CASE WHEN {eligible} THEN {paid} END)",
+                f"(CASE WHEN {eligible} THEN CAST(0 AS DECIMAL(18,2)) END)",
+            )
+        city = (
+            "CASE "
+            + " ".join(
+                f"WHEN district_c IN ({', '.join(d.s(x) for x in g.districts)}) THEN "
+                f"{d.half_up(d.exact(f'{paid} * {d.dec_lit(g.city_ratio)}'))}"
+                for g in p.funding_groups
+            )
+            + " END"
+        )
         city = self.c.helper(f"cy{self.n}", f"(CASE WHEN {eligible} THEN {city} END)")
         return city, f"{d.money(f'{paid} - {city}')}"
 
@@ -378,32 +479,45 @@ class _Clause:
         if ex is not None:
             parts_excl.append(d.s(f"{ex.label}的企业不在此政策支持范围内（{p.cite(ex.clause)}）"))
             etrade = self.c.etrade
-            parts_excl.append(f"CASE WHEN _listed AND NOT ({etrade} IS TRUE) THEN {d.s(NOTE_LISTED)} || "
-                              f"(CASE WHEN {etrade} IS FALSE THEN {d.s('；' + NOTE_CONTRADICTS)} ELSE '' END) END")
+            parts_excl.append(
+                f"CASE WHEN _listed AND NOT ({etrade} IS TRUE) THEN {d.s(NOTE_LISTED)} || "
+                f"(CASE WHEN {etrade} IS FALSE THEN {d.s('；' + NOTE_CONTRADICTS)} ELSE '' END) END"
+            )
         parts: list[str] = [
             f"CASE WHEN {computed} > {paid} THEN {d.s('上限约束：按规定计算 ')} || {d.yuan(computed)} || "
-            f"{d.s('，按 ')} || {d.yuan(paid)} || {d.s(' 计')} END"]
+            f"{d.s('，按 ')} || {d.yuan(paid)} || {d.s(' 计')} END"
+        ]
         rule = clause.amount
         if isinstance(rule, TierAmount):
             v = self.value(rule.fact)
             cases = []
             for t in sorted(rule.tiers, key=lambda t: t.value):
                 step = Decimal("0.01") if t.operator == ">" else Decimal(0)
-                cases.append(f"WHEN NOT ({v} {t.operator} {d.dec_lit(t.value)}) THEN "
-                             f"{d.s(f'距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 ')} || "
-                             f"{d.yuan(f'({d.dec_lit(t.value + step)} - {v})')} || {d.s(f'（{t.boundary_word}）')}")
+                cases.append(
+                    f"WHEN NOT ({v} {t.operator} {d.dec_lit(t.value)}) THEN "
+                    f"{d.s(f'距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 ')} || "
+                    f"{d.yuan(f'({d.dec_lit(t.value + step)} - {v})')} || {d.s(f'（{t.boundary_word}）')}"
+                )
             parts.append("CASE " + " ".join(cases) + " END")
         rule_f = p.funding_rule
-        parts.append(f"CASE WHEN {city} IS NULL THEN {d.s(p.cite(rule_f.clause if rule_f else None) + '未列明')} || "
-                     f"district_c || {d.s('的资金分担比例，市、区承担金额须由财政部门确定')} END")
+        parts.append(
+            f"CASE WHEN {city} IS NULL THEN {d.s(p.cite(rule_f.clause if rule_f else None) + '未列明')} || "
+            f"district_c || {d.s('的资金分担比例，市、区承担金额须由财政部门确定')} END"
+        )
         if ex is not None:
-            parts.append(f"CASE WHEN {self.c.etrade} IS NULL THEN "
-                         f"{d.s(f'表中无“是否{ex.label}”，申报时须如实声明；享受者不在支持范围（{p.cite(ex.clause)}）')} END")
+            parts.append(
+                f"CASE WHEN {self.c.etrade} IS NULL THEN "
+                f"{d.s(f'表中无“是否{ex.label}”，申报时须如实声明；享受者不在支持范围（{p.cite(ex.clause)}）')} END"
+            )
         if self.c.prior:
-            parts.append(f"CASE WHEN {self.c.prior_helper(self.n, 'note', None)}_hits > 0 THEN "
-                         f"{d.s('已计入台账中本条已获奖励：')} || {self.c.prior_helper(self.n, 'note', None)}_which END")
-        return (f"CASE WHEN {excluded} THEN {d.concat_ws('；', parts_excl)} WHEN {eligible} THEN "
-                f"{d.concat_ws('；', parts)} ELSE '' END")
+            parts.append(
+                f"CASE WHEN {self.c.prior_helper(self.n, 'note', None)}_hits > 0 THEN "
+                f"{d.s('已计入台账中本条已获奖励：')} || {self.c.prior_helper(self.n, 'note', None)}_which END"
+            )
+        return (
+            f"CASE WHEN {excluded} THEN {d.concat_ws('；', parts_excl)} WHEN {eligible} THEN "
+            f"{d.concat_ws('；', parts)} ELSE '' END"
+        )
 
 
 class Compiler:
@@ -444,8 +558,10 @@ class Compiler:
         n = p.term_clause
         d = self.d
         fail = f"(year < {start.year} OR year > {last_year})"
-        msg = (f"({d.s('申报年度 ')} || {d.as_text('year')} || "
-               f"{d.s(f' 不在政策执行期 {start.isoformat()} 至 {last.isoformat()} 内（{p.cite(n)}：执行期{p.term_years}年）')})")
+        msg = (
+            f"({d.s('申报年度 ')} || {d.as_text('year')} || "
+            f"{d.s(f' 不在政策执行期 {start.isoformat()} 至 {last.isoformat()} 内（{p.cite(n)}：执行期{p.term_years}年）')})"
+        )
         return fail, msg
 
     def compile(self) -> Compiled:
@@ -476,12 +592,16 @@ class Compiler:
             parts.append(f"COALESCE((SELECT sum(p.amount) FROM prior p WHERE {cond_sql}), 0) AS {name}_sum")
             parts.append(f"(SELECT count(*) FROM prior p WHERE {cond_sql}) AS {name}_hits")
             parts.append(f"(SELECT max(p.tier) FROM prior p WHERE {cond_sql}) AS {name}_maxtier")
-            parts.append(f"COALESCE((SELECT {d.agg_join(piece, 'p.ord', sep)} FROM prior p WHERE {cond_sql}), '') "
-                         f"AS {name}_which")
+            parts.append(
+                f"COALESCE((SELECT {d.agg_join(piece, 'p.ord', sep)} FROM prior p WHERE {cond_sql}), '') "
+                f"AS {name}_which"
+            )
         return ", ".join(parts)
 
 
-def compile_policy(policy: Policy, fields: dict[str, str], dialect: Dialect, *, prior: bool = False) -> tuple[Compiler, Compiled]:
+def compile_policy(
+    policy: Policy, fields: dict[str, str], dialect: Dialect, *, prior: bool = False
+) -> tuple[Compiler, Compiled]:
     c = Compiler(policy, fields, dialect, prior=prior)
     return c, c.compile()
 
@@ -489,8 +609,9 @@ def compile_policy(policy: Policy, fields: dict[str, str], dialect: Dialect, *, 
 # ---------------------------------------------------------------- the whole query
 
 
-def wide_steps(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *,
-               prior: bool = False) -> list[tuple[str, str]]:
+def wide_steps(
+    policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *, prior: bool = False
+) -> list[tuple[str, str]]:
     """The decisions as a chain of relations, each built from the one before: the prior awards joined,
     the helper expressions layer by layer, then `w` — per row: _row, uscc, name, district_c, year and,
     per clause n, s_n, a_n, ci_n, lo_n, g_n, m_n, no_n (status, amount, city, local, gaps, missing, notes).
@@ -508,15 +629,20 @@ def wide_steps(policy: Policy, fields: dict[str, str], dialect: Dialect, source:
     cols = []
     for n in compiled.clauses:
         c = compiled.columns[n]
-        cols += [f"{c['status']} AS s_{n}", f"{c['amount']} AS a_{n}", f"{c['city']} AS ci_{n}",
-                 f"{c['local']} AS lo_{n}", f"{c['gaps']} AS g_{n}", f"{c['missing']} AS m_{n}",
-                 f"{c['notes']} AS no_{n}"]
+        cols += [
+            f"{c['status']} AS s_{n}",
+            f"{c['amount']} AS a_{n}",
+            f"{c['city']} AS ci_{n}",
+            f"{c['local']} AS lo_{n}",
+            f"{c['gaps']} AS g_{n}",
+            f"{c['missing']} AS m_{n}",
+            f"{c['notes']} AS no_{n}",
+        ]
     steps.append(("w", f"SELECT _row, uscc, name, district_c, year, {', '.join(cols)} FROM {prev} l1"))
     return steps
 
 
-def wide_query(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *,
-               prior: bool = False) -> str:
+def wide_query(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *, prior: bool = False) -> str:
     """wide_steps as one query (each step a subquery of the next)."""
     steps = wide_steps(policy, fields, dialect, source, prior=prior)
     sql = {}
@@ -563,8 +689,10 @@ def typed_columns(policy: Policy, fields: dict[str, str], d: Dialect) -> list[st
             continue
         if kind == "flag":
             t = f"lower({r})"
-            expr = (f"(CASE WHEN {t} IN ({', '.join(d.s(w) for w in TRUE_WORDS)}) THEN TRUE "
-                    f"WHEN {t} IN ({', '.join(d.s(w) for w in FALSE_WORDS)}) THEN FALSE END)")
+            expr = (
+                f"(CASE WHEN {t} IN ({', '.join(d.s(w) for w in TRUE_WORDS)}) THEN TRUE "
+                f"WHEN {t} IN ({', '.join(d.s(w) for w in FALSE_WORDS)}) THEN FALSE END)"
+            )
         elif kind in ("money", "quantity"):
             expr = d.try_money(r)
         elif kind == "count":
@@ -597,19 +725,24 @@ def suspect_sql(policy: Policy, fields: dict[str, str], d: Dialect) -> str:
             limit = contracts.BASE_TYPES["count"]["maximum"]
             bad = f"(NOT {d.full_match(r, '[0-9]{1,13}')} OR {d.try_big(r)} > {limit})"
         elif kind == "year":
-            bad = (f"(NOT {d.full_match(r, '[0-9]{1,4}')} OR {d.try_big(r)} < {year['minimum']} OR "
-                   f"{d.try_big(r)} > {year['maximum']})")
+            bad = (
+                f"(NOT {d.full_match(r, '[0-9]{1,4}')} OR {d.try_big(r)} < {year['minimum']} OR "
+                f"{d.try_big(r)} > {year['maximum']})"
+            )
         elif kind == "date":
-            bad = (f"(NOT {d.full_match(r, '[0-9]{4}-[0-9]{2}-[0-9]{2}')} OR {d.try_date(r)} IS NULL OR "
-                   f"substr({r}, 1, 4) = '0000')")
+            bad = (
+                f"(NOT {d.full_match(r, '[0-9]{4}-[0-9]{2}-[0-9]{2}')} OR {d.try_date(r)} IS NULL OR "
+                f"substr({r}, 1, 4) = '0000')"
+            )
         elif kind == "uscc":
             u = f"upper({r})"
-            total = " + ".join(f"({d.strpos(d.s(uscc_mod.ALPHABET), f'substr({u}, {i + 1}, 1)')} - 1) * {w}"
-                               for i, w in enumerate(uscc_mod.WEIGHTS))
+            total = " + ".join(
+                f"({d.strpos(d.s(uscc_mod.ALPHABET), f'substr({u}, {i + 1}, 1)')} - 1) * {w}"
+                for i, w in enumerate(uscc_mod.WEIGHTS)
+            )
             rest = d.mod(total, "31")
             check = f"substr({d.s(uscc_mod.ALPHABET)}, {d.mod(f'31 - {rest}', '31')} + 1, 1)"
-            bad = (f"(NOT {d.full_match(u, '[0-9A-HJ-NPQRTUWXY]{18}')} OR substr({u}, 18, 1) <> {check} "
-                   f"OR {r} <> {u})")
+            bad = f"(NOT {d.full_match(u, '[0-9A-HJ-NPQRTUWXY]{18}')} OR substr({u}, 18, 1) <> {check} OR {r} <> {u})"
         elif kind == "district":
             bad = f"{r} NOT IN ({', '.join(d.s(x) for x in districts)})"
         elif kind in ("short_text", "text"):
@@ -629,6 +762,9 @@ def suspect_sql(policy: Policy, fields: dict[str, str], d: Dialect) -> str:
 def d_regex(d: Dialect) -> str:
     """Control and invisible characters (bundle.validate's _ILLEGAL and _INVISIBLE), as the engine's regex."""
     if d.name == "spark" or d.name == "postgresql":
-        return "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufffe\\uffff]" \
-            if d.name == "spark" else "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufffe\\uffff]"
+        return (
+            "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufffe\\uffff]"
+            if d.name == "spark"
+            else "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufffe\\uffff]"
+        )
     return _ILLEGAL_RE

@@ -208,8 +208,10 @@ class Spark(Dialect):
         return f"trim(BOTH {self.s(chars)} FROM {expr})"
 
     def agg_join(self, piece: str, order: str, sep: str) -> str:
-        return (f"array_join(transform(array_sort(collect_list(named_struct('o', {order}, 'p', {piece}))), "
-                f"x -> x.p), {self.s(sep)})")
+        return (
+            f"array_join(transform(array_sort(collect_list(named_struct('o', {order}, 'p', {piece}))), "
+            f"x -> x.p), {self.s(sep)})"
+        )
 
 
 DIALECTS = {"duckdb": DuckDB(), "postgresql": PostgreSQL(), "spark": Spark()}

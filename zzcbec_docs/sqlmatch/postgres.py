@@ -37,8 +37,10 @@ BEGIN RETURN CAST(t AS date); EXCEPTION WHEN others THEN RETURN NULL; END; $$ LA
 
 def _qualified(name: str, option: str) -> str:
     if not _NAME.match(name):
-        raise ArgumentError(f"{option} 应写作 SCHEMA.NAME（字母、数字、下划线），收到“{name}”",
-                            f"{option} takes SCHEMA.NAME (letters, digits, underscores), got {name!r}")
+        raise ArgumentError(
+            f"{option} 应写作 SCHEMA.NAME（字母、数字、下划线），收到“{name}”",
+            f"{option} takes SCHEMA.NAME (letters, digits, underscores), got {name!r}",
+        )
     return ".".join(f'"{p}"' for p in name.split("."))
 
 
@@ -81,8 +83,14 @@ class _TableSource:
 
 
 class PgRemote:
-    def __init__(self, url: str, db_table: str | None, into: str | None, policy: Policy,
-                 columns_map: dict[str, str | None] | None) -> None:
+    def __init__(
+        self,
+        url: str,
+        db_table: str | None,
+        into: str | None,
+        policy: Policy,
+        columns_map: dict[str, str | None] | None,
+    ) -> None:
         import psycopg
 
         self.url = re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", url)
@@ -91,8 +99,10 @@ class PgRemote:
         try:
             self.conn = psycopg.connect(self.url, connect_timeout=10)
         except psycopg.Error as exc:
-            raise ArgumentError(f"无法连接 PostgreSQL：{str(exc).strip()[:200]}",
-                                f"cannot connect to PostgreSQL: {str(exc).strip()[:200]}") from None
+            raise ArgumentError(
+                f"无法连接 PostgreSQL：{str(exc).strip()[:200]}",
+                f"cannot connect to PostgreSQL: {str(exc).strip()[:200]}",
+            ) from None
         self.db = PgBackend(self.conn)
         with self.conn.cursor() as cur:
             cur.execute(TRY_DATE)
@@ -104,11 +114,14 @@ class PgRemote:
         schema, _, table = self.db_table.rpartition(".")
         rows = self.db.rows(
             "SELECT column_name FROM information_schema.columns WHERE table_name = "
-            f"{self.db.d.s(table)}" + (f" AND table_schema = {self.db.d.s(schema)}" if schema else
-                                       " AND table_schema = current_schema()") + " ORDER BY ordinal_position")
+            f"{self.db.d.s(table)}"
+            + (f" AND table_schema = {self.db.d.s(schema)}" if schema else " AND table_schema = current_schema()")
+            + " ORDER BY ordinal_position"
+        )
         if not rows:
-            raise ArgumentError(f"数据库中没有表 {self.db_table}", f"the database has no table {self.db_table}",
-                                file=self.db_table)
+            raise ArgumentError(
+                f"数据库中没有表 {self.db_table}", f"the database has no table {self.db_table}", file=self.db_table
+            )
         self._names = [r[0] for r in rows]
         self.columns = map_header(self._names, self.columns_map, self.db_table, self.policy)
 
@@ -116,9 +129,12 @@ class PgRemote:
         """src: the table's cells as text, numbered as a sheet would number them (header = row 1)."""
         assert self.db_table is not None
         cells = ", ".join(f'CAST("{n}" AS TEXT) AS c{i}' for i, n in enumerate(self._names))
-        self.db.create("src", f"SELECT CAST(row_number() OVER (ORDER BY ctid) + 1 AS BIGINT) AS _row, "
-                              f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
-                              f"FROM {_qualified(self.db_table, '--table')}")
+        self.db.create(
+            "src",
+            f"SELECT CAST(row_number() OVER (ORDER BY ctid) + 1 AS BIGINT) AS _row, "
+            f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
+            f"FROM {_qualified(self.db_table, '--table')}",
+        )
         n = self.db.rows("SELECT count(*) FROM src")[0][0]
         return _TableSource(self.columns, len(self._names), int(n))
 
@@ -132,8 +148,14 @@ class PgRemote:
             return self.db
         # the decisions (and the raw cells of the eligible rows, for their bundles) to DuckDB for the files
         self._fetch(con, "w", "SELECT * FROM w ORDER BY _row", wide_types(self.policy), work)
-        self._fetch(con, "raw", f"SELECT _row, {', '.join(C.raw(c.field) for c in src.columns)} FROM raw "
-                                f"WHERE _row IN ({eligible_rows_sql(self.policy)})", raw_types(src), work)
+        self._fetch(
+            con,
+            "raw",
+            f"SELECT _row, {', '.join(C.raw(c.field) for c in src.columns)} FROM raw "
+            f"WHERE _row IN ({eligible_rows_sql(self.policy)})",
+            raw_types(src),
+            work,
+        )
         return DuckBackend(con)
 
     def _ship(self, con: Any, src: Any) -> None:
@@ -152,13 +174,18 @@ class PgRemote:
 
     def _fetch(self, con: Any, name: str, select: str, types: dict[str, str], work: Path) -> None:
         tmp = work / f"{name}.from-postgres.csv"
-        with self.conn.cursor() as cur, open(tmp, "wb") as fh, \
-                cur.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as cp:
+        with (
+            self.conn.cursor() as cur,
+            open(tmp, "wb") as fh,
+            cur.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as cp,
+        ):
             for data in cp:
                 fh.write(data)
         cols = ", ".join(f"'{k}': '{v}'" for k, v in types.items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv('{tmp}', header=false, "
-                    f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv('{tmp}', header=false, "
+            f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
+        )
         tmp.unlink()
 
     def _write_back(self, src: Any) -> None:
@@ -169,17 +196,20 @@ class PgRemote:
         d = self.db.d
         values = ", ".join(
             f"({n}, {d.s(self.policy.clauses[n].name)}, s_{n}, a_{n}, ci_{n}, lo_{n}, g_{n}, m_{n}, no_{n})"
-            for n in self.policy.claimable())
+            for n in self.policy.claimable()
+        )
         with self.conn.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {target}")
             cur.execute(
                 f"CREATE TABLE {target} AS SELECT w.uscc, w.name, w.district_c AS district, w.year, u.clause, "
-                "u.clause_name, u.status, u.amount, u.city, u.local, u.gaps, u.missing, u.notes, w._row AS \"row\" "
+                'u.clause_name, u.status, u.amount, u.city, u.local, u.gaps, u.missing, u.notes, w._row AS "row" '
                 f"FROM w CROSS JOIN LATERAL (VALUES {values}) AS u(clause, clause_name, status, amount, city, local, "
-                "gaps, missing, notes) ORDER BY w._row, u.clause")
+                "gaps, missing, notes) ORDER BY w._row, u.clause"
+            )
             cur.execute(f"DROP TABLE IF EXISTS {errors}")
-            cur.execute(f"CREATE TABLE {errors} (\"row\" BIGINT, \"column\" TEXT, header TEXT, message_zh TEXT, "
-                        "message_en TEXT)")
+            cur.execute(
+                f'CREATE TABLE {errors} ("row" BIGINT, "column" TEXT, header TEXT, message_zh TEXT, message_en TEXT)'
+            )
             if src.errors:
                 with cur.copy(f"COPY {errors} FROM STDIN") as cp:
                     for e in src.errors:
@@ -198,10 +228,19 @@ class PgRemote:
         self.conn.close()
 
 
-def run_postgres_table(url: str, table_path: str | None, db_table: str | None, into: str | None, policy: Policy,
-                       options: SqlOptions, progress: Any = None) -> Any:
+def run_postgres_table(
+    url: str,
+    table_path: str | None,
+    db_table: str | None,
+    into: str | None,
+    policy: Policy,
+    options: SqlOptions,
+    progress: Any = None,
+) -> Any:
     if (table_path is None) == (db_table is None):
-        raise ArgumentError("PostgreSQL 引擎须给出库中的 --table SCHEMA.NAME（或一个表格文件），二者取一",
-                            "the PostgreSQL engine takes --table SCHEMA.NAME in the database, or a table file: one of them")
+        raise ArgumentError(
+            "PostgreSQL 引擎须给出库中的 --table SCHEMA.NAME（或一个表格文件），二者取一",
+            "the PostgreSQL engine takes --table SCHEMA.NAME in the database, or a table file: one of them",
+        )
     remote = PgRemote(url, db_table, into, policy, options.columns_map)
     return run_sql_table(Path(table_path) if table_path else None, policy, options, progress, remote=remote)

@@ -97,8 +97,9 @@ def _sql_path(path: Path) -> str:
 class Source:
     """The table as a DuckDB relation `src(_row, _width, _extra, c0 … cN)` of raw text cells."""
 
-    def __init__(self, con: Any, path: Path, policy: Policy, columns_map: dict[str, str | None] | None,
-                 work: Path) -> None:
+    def __init__(
+        self, con: Any, path: Path, policy: Policy, columns_map: dict[str, str | None] | None, work: Path
+    ) -> None:
         self.con, self.path, self.policy, self.work = con, path, policy, work
         self.errors: list[CellError] = []
         self.pretyped = False  # an XLSX: typed and checked row by row already
@@ -125,15 +126,18 @@ class Source:
             self.con.execute(
                 f"CREATE TEMP TABLE src0 AS SELECT * FROM read_csv({_sql_path(self.path)}, header=false, skip=1, "
                 f"delim=',', quote='\"', escape='\"', auto_detect=false, strict_mode=true, columns={{{cols}}}, "
-                "null_padding=false, all_varchar=true)")
+                "null_padding=false, all_varchar=true)"
+            )
         except Exception:  # noqa: BLE001 - DuckDB's CSV errors: the row engine's reader will name the row
             return False
         n = self.con.execute("SELECT count(*) FROM src0").fetchone()[0]
         if n + 1 != _count_records_fast(self.path):  # a line break inside a cell, a blank line: read row by row
             self.con.execute("DROP TABLE src0")
             return False
-        self.con.execute("CREATE TEMP TABLE src AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, "
-                         "CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, * FROM src0")
+        self.con.execute(
+            "CREATE TEMP TABLE src AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, "
+            "CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, * FROM src0"
+        )
         self.con.execute("DROP TABLE src0")
         return True
 
@@ -158,16 +162,24 @@ class Source:
                             out[c.index] = v
                         w.writerow([number, len(cells), "false", *out])
                         continue
-                    extra = any(_text(c) for c in cells[self.width:])
-                    padded = [_number_text(c) if c is not None else "" for c in cells[:self.width]]
+                    extra = any(_text(c) for c in cells[self.width :])
+                    padded = [_number_text(c) if c is not None else "" for c in cells[: self.width]]
                     padded += [""] * (self.width - len(padded))
                     w.writerow([number, len(cells), "true" if extra else "false", *padded])
         finally:
             table.close()
-        cols = ", ".join(["'_row': 'BIGINT'", "'_width': 'INTEGER'", "'_extra': 'BOOLEAN'",
-                          *[f"'c{i}': 'VARCHAR'" for i in range(self.width)]])
-        self.con.execute(f"CREATE TEMP TABLE src AS SELECT * FROM read_csv({_sql_path(tmp)}, header=true, "
-                         f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})")
+        cols = ", ".join(
+            [
+                "'_row': 'BIGINT'",
+                "'_width': 'INTEGER'",
+                "'_extra': 'BOOLEAN'",
+                *[f"'c{i}': 'VARCHAR'" for i in range(self.width)],
+            ]
+        )
+        self.con.execute(
+            f"CREATE TEMP TABLE src AS SELECT * FROM read_csv({_sql_path(tmp)}, header=true, "
+            f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
+        )
         if self.pretyped:  # rows refused by the reader are reported already
             self.con.execute("DELETE FROM src WHERE _extra")
         tmp.unlink()
@@ -177,14 +189,19 @@ class Source:
         try:
             names = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()]
         except Exception as exc:  # noqa: BLE001
-            raise ArgumentError(f"无法作为 Parquet 读取（{str(exc)[:120]}）", f"cannot be read as Parquet ({str(exc)[:120]})",
-                                file=str(self.path)) from None
+            raise ArgumentError(
+                f"无法作为 Parquet 读取（{str(exc)[:120]}）",
+                f"cannot be read as Parquet ({str(exc)[:120]})",
+                file=str(self.path),
+            ) from None
         self.columns = map_header(names, columns_map, str(self.path), self.policy)
         self.width = len(names)
         cells = ", ".join(f"CAST({_ident(nm)} AS VARCHAR) AS c{i}" for i, nm in enumerate(names))
-        self.con.execute(f"CREATE TEMP TABLE src AS SELECT CAST(file_row_number + 2 AS BIGINT) AS _row, "
-                         f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
-                         f"FROM read_parquet({p}, file_row_number=true)")
+        self.con.execute(
+            f"CREATE TEMP TABLE src AS SELECT CAST(file_row_number + 2 AS BIGINT) AS _row, "
+            f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
+            f"FROM read_parquet({p}, file_row_number=true)"
+        )
         self.estimate = self.con.execute("SELECT count(*) FROM src").fetchone()[0]
 
 
@@ -197,8 +214,11 @@ def check_header(con: Any, path: Path, policy: Policy, columns_map: dict[str, st
         try:
             names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()]
         except Exception as exc:  # noqa: BLE001
-            raise ArgumentError(f"无法作为 Parquet 读取（{str(exc)[:120]}）", f"cannot be read as Parquet ({str(exc)[:120]})",
-                                file=str(path)) from None
+            raise ArgumentError(
+                f"无法作为 Parquet 读取（{str(exc)[:120]}）",
+                f"cannot be read as Parquet ({str(exc)[:120]})",
+                file=str(path),
+            ) from None
         map_header(names, columns_map, str(path), policy)
         return
     Table(path, columns_map, policy).close()
@@ -227,7 +247,6 @@ def _plain_cell(plain: dict[str, Any], field: str, row: TableRow, exclusion: str
     return str(v)
 
 
-
 # ---------------------------------------------------------------- where the query runs
 
 
@@ -251,8 +270,9 @@ class Backend:
 
     def t(self, kind: str) -> str:
         """A type name: text, money, int, big, bool."""
-        return {"text": self.d.text, "money": "DECIMAL(18,2)", "int": "INTEGER", "big": "BIGINT",
-                "bool": "BOOLEAN"}[kind]
+        return {"text": self.d.text, "money": "DECIMAL(18,2)", "int": "INTEGER", "big": "BIGINT", "bool": "BOOLEAN"}[
+            kind
+        ]
 
 
 class DuckBackend(Backend):
@@ -275,12 +295,19 @@ class DuckBackend(Backend):
     def drop(self, name: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
+
 # ---------------------------------------------------------------- the run
 
 
-def run_engine(engine: str, table_path: str | None, db_table: str | None, into: str | None, policy: Policy,
-               options: SqlOptions, progress: Callable[[TableSummary, int | None], None] | None = None
-               ) -> TableSummary:
+def run_engine(
+    engine: str,
+    table_path: str | None,
+    db_table: str | None,
+    into: str | None,
+    policy: Policy,
+    options: SqlOptions,
+    progress: Callable[[TableSummary, int | None], None] | None = None,
+) -> TableSummary:
     """`--engine duckdb` (a file), `spark` (a file, Spark SQL in local mode) or a PostgreSQL URL (a table there)."""
     if engine == "duckdb":
         return run_sql_table(Path(table_path or ""), policy, options, progress)
@@ -293,9 +320,13 @@ def run_engine(engine: str, table_path: str | None, db_table: str | None, into: 
     return run_postgres_table(engine, table_path, db_table, into, policy, options, progress)
 
 
-def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
-                  progress: Callable[[TableSummary, int | None], None] | None = None,
-                  remote: Any = None) -> TableSummary:
+def run_sql_table(
+    path: Path | None,
+    policy: Policy,
+    options: SqlOptions,
+    progress: Callable[[TableSummary, int | None], None] | None = None,
+    remote: Any = None,
+) -> TableSummary:
     """DuckDB reads the file (or `remote` gives the rows), the compiled query decides them (in DuckDB, or in
     `remote`: PostgreSQL, Spark), DuckDB writes the outputs."""
     import duckdb
@@ -342,16 +373,18 @@ def run_sql_table(path: Path | None, policy: Policy, options: SqlOptions,
             phase("outputs")
         if remote is not None:
             remote.commit(summary)
-        want = out is not None and (options.bundles if options.bundles is not None
-                                    else summary.rows <= BUNDLES_BY_DEFAULT)
+        want = out is not None and (
+            options.bundles if options.bundles is not None else summary.rows <= BUNDLES_BY_DEFAULT
+        )
         summary.seconds = time.perf_counter() - t0
         if progress:
             progress(summary, summary.rows)
         summary.files = files  # type: ignore[attr-defined]
         summary.bundles_skipped = not want  # type: ignore[attr-defined]
         if want and out is not None:
-            summary.bundles = _write_bundles(con, src, policy, out, path or Path(str(getattr(remote, "name", "table"))),
-                                             options.ledger_url, clauses)
+            summary.bundles = _write_bundles(
+                con, src, policy, out, path or Path(str(getattr(remote, "name", "table"))), options.ledger_url, clauses
+            )
             phase("bundles")
         if out is not None:
             for name in files:
@@ -379,8 +412,17 @@ def wide_types(policy: Policy) -> dict[str, str]:
     """The columns of `w`, typed (to carry it from another engine into DuckDB)."""
     cols = {"_row": "BIGINT", "uscc": "VARCHAR", "name": "VARCHAR", "district_c": "VARCHAR", "year": "INTEGER"}
     for n in policy.claimable():
-        cols.update({f"s_{n}": "VARCHAR", f"a_{n}": "DECIMAL(18,2)", f"ci_{n}": "DECIMAL(18,2)",
-                     f"lo_{n}": "DECIMAL(18,2)", f"g_{n}": "VARCHAR", f"m_{n}": "VARCHAR", f"no_{n}": "VARCHAR"})
+        cols.update(
+            {
+                f"s_{n}": "VARCHAR",
+                f"a_{n}": "DECIMAL(18,2)",
+                f"ci_{n}": "DECIMAL(18,2)",
+                f"lo_{n}": "DECIMAL(18,2)",
+                f"g_{n}": "VARCHAR",
+                f"m_{n}": "VARCHAR",
+                f"no_{n}": "VARCHAR",
+            }
+        )
     return cols
 
 
@@ -402,23 +444,38 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
     trimmed = ", ".join(f"{_stripped(d, f'c{i}')} AS {names[i]}" for i in range(src.width))
     blank = " AND ".join(f"{n} IS NULL" for n in names.values()) or "TRUE"
     raws = ", ".join(names[i] for i in by_index)
-    db.create("raw", f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM (SELECT _row, _width, _extra, "
-                     f"{', '.join(allcols)}, {trimmed} FROM src) s WHERE NOT ({blank}) OR _extra")
+    db.create(
+        "raw",
+        f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM (SELECT _row, _width, _extra, "
+        f"{', '.join(allcols)}, {trimmed} FROM src) s WHERE NOT ({blank}) OR _extra",
+    )
     db.drop("src")
     # one row per enterprise and year: a later row repeating both is refused, naming the first
     u = by_field(src.columns, "uscc")
     ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
-    db.create("dup", f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
-                     f"AS first_row FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) q "
-                     "WHERE _row > first_row")
+    db.create(
+        "dup",
+        f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
+        f"AS first_row FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) q "
+        "WHERE _row > first_row",
+    )
     errors: list[CellError] = list(src.errors)
     dups = db.rows("SELECT _row, first_row FROM dup")
     for number, first in dups:
-        errors.append(CellError(int(number), u.letter, u.header, f"与第 {first} 行重复：同一企业同一年度只能有一行",
-                                f"duplicates row {first}: one row per enterprise and year"))
+        errors.append(
+            CellError(
+                int(number),
+                u.letter,
+                u.header,
+                f"与第 {first} 行重复：同一企业同一年度只能有一行",
+                f"duplicates row {first}: one row per enterprise and year",
+            )
+        )
     suspect = C.suspect_sql(policy, fields, d)
-    rows = db.rows(f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
-                   "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row")
+    rows = db.rows(
+        f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
+        "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row"
+    )
     bad: list[int] = [int(r[0]) for r in dups]
     for r in rows:
         number, width, extra, cells = int(r[0]), r[1], r[2], [c if c is not None else "" for c in r[3:]]
@@ -433,12 +490,16 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
     db.insert("bad", [("_row", "big")], [(b,) for b in bad])
     db.insert("excl", [("lu", "text")], [(x,) for x in sorted(options.exclusion_list)])
     typed = C.typed_columns(policy, fields, d)
-    db.create("t", (
-        f"SELECT _row, upper({C.raw('uscc')}) AS uscc, {C.raw('name')} AS name, "
-        f"{C.raw('district')} AS district, {C.canonical_district_sql(d, C.raw('district'))} AS district_c, "
-        f"CAST({C.raw('year')} AS INTEGER) AS year, (e.lu IS NOT NULL) AS _listed"
-        f"{', ' + ', '.join(typed) if typed else ''} FROM raw LEFT JOIN (SELECT DISTINCT lu FROM excl) e "
-        f"ON e.lu = upper({C.raw('uscc')}) WHERE _row NOT IN (SELECT _row FROM bad) AND NOT _extra ORDER BY _row"))
+    db.create(
+        "t",
+        (
+            f"SELECT _row, upper({C.raw('uscc')}) AS uscc, {C.raw('name')} AS name, "
+            f"{C.raw('district')} AS district, {C.canonical_district_sql(d, C.raw('district'))} AS district_c, "
+            f"CAST({C.raw('year')} AS INTEGER) AS year, (e.lu IS NOT NULL) AS _listed"
+            f"{', ' + ', '.join(typed) if typed else ''} FROM raw LEFT JOIN (SELECT DISTINCT lu FROM excl) e "
+            f"ON e.lu = upper({C.raw('uscc')}) WHERE _row NOT IN (SELECT _row FROM bad) AND NOT _extra ORDER BY _row"
+        ),
+    )
 
 
 def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], options: SqlOptions) -> None:
@@ -467,7 +528,7 @@ def _stripped(d: Any, cell: str) -> str:
     x = f"trim({cell})" if d.name != "spark" else f"trim({cell})"
     if d.name == "duckdb":
         cls = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in ws) + "]"
-        return (f"NULLIF(CASE WHEN regexp_matches({x}, '^{cls}|{cls}$') THEN {d.trim(cell, ws)} ELSE {x} END, '')")
+        return f"NULLIF(CASE WHEN regexp_matches({x}, '^{cls}|{cls}$') THEN {d.trim(cell, ws)} ELSE {x} END, '')"
     return f"NULLIF({d.trim(cell, ws)}, '')"
 
 
@@ -490,24 +551,64 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
     try:
         with ledger.engine.connect() as conn:
             rows = conn.execute(
-                select(a.c.uscc, a.c.clause, a.c.year, a.c.amount_cents, a.c.tier_cents, a.c.competition_name,
-                       n.c.number, a.c.id)
-                .join(n, n.c.id == a.c.notice_id).outerjoin(r, r.c.notice_id == n.c.id)
-                .where(and_(r.c.id.is_(None))).order_by(a.c.id)).all()
+                select(
+                    a.c.uscc,
+                    a.c.clause,
+                    a.c.year,
+                    a.c.amount_cents,
+                    a.c.tier_cents,
+                    a.c.competition_name,
+                    n.c.number,
+                    a.c.id,
+                )
+                .join(n, n.c.id == a.c.notice_id)
+                .outerjoin(r, r.c.notice_id == n.c.id)
+                .where(and_(r.c.id.is_(None)))
+                .order_by(a.c.id)
+            ).all()
     finally:
         ledger.engine.dispose()
     data = []
     for row in rows:
         amount = Decimal(row.amount_cents) / 100
-        p = PriorAward(clause=row.clause, year=row.year, amount=amount, competition_name=row.competition_name,
-                       source="ledger", reference=row.number)
+        p = PriorAward(
+            clause=row.clause,
+            year=row.year,
+            amount=amount,
+            competition_name=row.competition_name,
+            source="ledger",
+            reference=row.number,
+        )
         note = f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
         tier = Decimal(row.tier_cents) / 100 if row.tier_cents is not None else None
-        data.append((row.uscc, row.clause, row.year, amount, tier, competition_key(row.competition_name), row.id,
-                     which([p]), note))
-    db.insert("prior", [("uscc", "text"), ("clause", "int"), ("year", "int"), ("amount", "money"), ("tier", "money"),
-                        ("ckey", "text"),
-                        ("ord", "big"), ("which_piece", "text"), ("note_piece", "text")], data)
+        data.append(
+            (
+                row.uscc,
+                row.clause,
+                row.year,
+                amount,
+                tier,
+                competition_key(row.competition_name),
+                row.id,
+                which([p]),
+                note,
+            )
+        )
+    db.insert(
+        "prior",
+        [
+            ("uscc", "text"),
+            ("clause", "int"),
+            ("year", "int"),
+            ("amount", "money"),
+            ("tier", "money"),
+            ("ckey", "text"),
+            ("ord", "big"),
+            ("which_piece", "text"),
+            ("note_piece", "text"),
+        ],
+        data,
+    )
     # the item of a per-item cap, keyed as the rules compare it (competition_key)
     for item in sorted({policy.item_fact(c) for c in policy.claimable() if policy.item_fact(c)} - {None}):
         assert item is not None
@@ -517,8 +618,10 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
         else:
             names = [x[0] for x in db.rows(f"SELECT DISTINCT {C.col(item)} FROM t WHERE {C.col(item)} IS NOT NULL")]
             db.insert("ikeys", [("name", "text"), ("ckey", "text")], [(x, competition_key(x)) for x in names])
-            db.create("t2", f"SELECT t.*, k.ckey AS {key_col} FROM t LEFT JOIN ikeys k ON k.name = t.{C.col(item)} "
-                            "ORDER BY _row")
+            db.create(
+                "t2",
+                f"SELECT t.*, k.ckey AS {key_col} FROM t LEFT JOIN ikeys k ON k.name = t.{C.col(item)} ORDER BY _row",
+            )
             db.drop("ikeys")
         db.drop("t")
         db.create("t", "SELECT * FROM t2")
@@ -531,10 +634,14 @@ def _long(policy: Policy, clauses: list[int]) -> str:
     structs = []
     for k, n in enumerate(clauses):
         name = policy.clauses[n].name.replace("'", "''")
-        structs.append(f"{{'k': {k}, 'clause': {n}, 'clause_name': '{name}', 'status': s_{n}, 'amount': a_{n}, "
-                       f"'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}}}")
-    return (f"SELECT uscc, name, district_c AS district, year, _row, unnest([{', '.join(structs)}], recursive := true) "
-            "FROM w")
+        structs.append(
+            f"{{'k': {k}, 'clause': {n}, 'clause_name': '{name}', 'status': s_{n}, 'amount': a_{n}, "
+            f"'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}}}"
+        )
+    return (
+        f"SELECT uscc, name, district_c AS district, year, _row, unnest([{', '.join(structs)}], recursive := true) "
+        "FROM w"
+    )
 
 
 def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[int], counts: bool = True) -> None:
@@ -553,11 +660,15 @@ def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[in
         summary.matches += int(count)
     parts = " UNION ALL ".join(
         f"SELECT district_c, {n} AS clause, a_{n} AS amount, ci_{n} AS city, lo_{n} AS loc FROM w WHERE s_{n} = 'eligible'"
-        for n in clauses)
+        for n in clauses
+    )
     for district, clause, n, amount, city, local, unsettled in db.rows(
-            f"SELECT district_c, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(loc), 0), "
-            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM ({parts}) q GROUP BY district_c, clause"):
-        summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled))
+        f"SELECT district_c, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(loc), 0), "
+        f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM ({parts}) q GROUP BY district_c, clause"
+    ):
+        summary.totals[(district, int(clause))] = Tally(
+            int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled)
+        )
     anyone = " OR ".join(f"s_{n} = 'eligible'" for n in clauses) or "FALSE"
     for district, n in db.rows(f"SELECT district_c, count(*) FROM w WHERE {anyone} GROUP BY district_c"):
         summary.qualifying[district] = int(n)
@@ -573,14 +684,17 @@ def _summarise_matches(con: Any, matches: str, summary: TableSummary) -> None:
         summary.matches += int(count)
     summary.totals.clear()
     for district, clause, n, amount, city, local, unsettled in con.execute(
-            f"SELECT district, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
-            f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM {matches} WHERE status = 'eligible' "
-            "GROUP BY district, clause").fetchall():
-        summary.totals[(district, int(clause))] = Tally(int(n), Decimal(amount), Decimal(city), Decimal(local),
-                                                        Decimal(unsettled))
+        f"SELECT district, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
+        f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM {matches} WHERE status = 'eligible' "
+        "GROUP BY district, clause"
+    ).fetchall():
+        summary.totals[(district, int(clause))] = Tally(
+            int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled)
+        )
     summary.qualifying.clear()
-    for district, n in con.execute(f"SELECT district, count(DISTINCT row) FROM {matches} WHERE status = 'eligible' "
-                                   "GROUP BY district").fetchall():
+    for district, n in con.execute(
+        f"SELECT district, count(DISTINCT row) FROM {matches} WHERE status = 'eligible' GROUP BY district"
+    ).fetchall():
         summary.qualifying[district] = int(n)
 
 
@@ -597,36 +711,60 @@ def _xml_int(expr: str) -> str:
     return f"'<c><v>' || CAST({expr} AS VARCHAR) || '</v></c>'"
 
 
-def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: TableSummary,
-                   clauses: list[int]) -> list[str]:
+def _write_outputs(
+    con: Any, long: str, work: Path, policy: Policy, summary: TableSummary, clauses: list[int]
+) -> list[str]:
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.xlsx_stream import StreamingXlsx
 
     parquet = work / "matches.parquet"
-    select_pq = ("SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
-                 f"notes, _row AS row FROM ({long})")
+    select_pq = (
+        "SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
+        f"notes, _row AS row FROM ({long})"
+    )
     con.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
     phase("decided, matches.parquet")
     matches = f"read_parquet({_sql_path(parquet)})"
     _summarise_matches(con, matches, summary)
     name_csv = "CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END"
     header = '"\ufeffuscc"'
-    select_csv = (f"SELECT uscc AS {header}, {name_csv} AS name, district, year, clause, clause_name, status, "
-                  "CAST(amount AS VARCHAR) AS amount, CAST(city AS VARCHAR) AS city, CAST(local AS VARCHAR) AS local, "
-                  f"gaps, missing, notes, row FROM {matches}")
+    select_csv = (
+        f"SELECT uscc AS {header}, {name_csv} AS name, district, year, clause, clause_name, status, "
+        "CAST(amount AS VARCHAR) AS amount, CAST(city AS VARCHAR) AS city, CAST(local AS VARCHAR) AS local, "
+        f"gaps, missing, notes, row FROM {matches}"
+    )
     con.execute(f"COPY ({select_csv}) TO {_sql_path(work / 'matches.csv')} (FORMAT csv, HEADER true)")
     phase("matches.csv")
     # the sheet: as many rows as Excel holds (header included), written by DuckDB as sheet XML
     limit = table_match.MAX_ROWS - 1
-    xml = ("'<row r=\"' || CAST(file_row_number + 2 AS VARCHAR) || '\">' || "
-           + " || ".join([_xml_text("uscc"), _xml_text("name"), _xml_text("district"), _xml_int("year"),
-                          _xml_int("clause"), _xml_text("clause_name"), _xml_text("status"),
-                          _xml_money("amount"), _xml_money("city"), _xml_money("local"), _xml_text("gaps"),
-                          _xml_text("missing"), _xml_text("notes"), _xml_int("row")]) + " || '</row>'")
+    xml = (
+        "'<row r=\"' || CAST(file_row_number + 2 AS VARCHAR) || '\">' || "
+        + " || ".join(
+            [
+                _xml_text("uscc"),
+                _xml_text("name"),
+                _xml_text("district"),
+                _xml_int("year"),
+                _xml_int("clause"),
+                _xml_text("clause_name"),
+                _xml_text("status"),
+                _xml_money("amount"),
+                _xml_money("city"),
+                _xml_money("local"),
+                _xml_text("gaps"),
+                _xml_text("missing"),
+                _xml_text("notes"),
+                _xml_int("row"),
+            ]
+        )
+        + " || '</row>'"
+    )
     sheet_rows = work / "sheet.xml.part"
-    con.execute(f"COPY (SELECT {xml} FROM read_parquet({_sql_path(parquet)}, file_row_number=true) "
-                f"WHERE file_row_number < {limit}) TO {_sql_path(sheet_rows)} "
-                "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
+    con.execute(
+        f"COPY (SELECT {xml} FROM read_parquet({_sql_path(parquet)}, file_row_number=true) "
+        f"WHERE file_row_number < {limit}) TO {_sql_path(sheet_rows)} "
+        "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+    )
     written = min(summary.matches, limit)
     summary.cut = summary.matches - written  # type: ignore[attr-defined]
     book = StreamingXlsx(work / "matches.xlsx")
@@ -643,8 +781,20 @@ def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: Tab
         for values in total_rows(summary, policy):
             book.append(values, table_match.TOTAL_KINDS)
         if summary.cut:  # type: ignore[attr-defined]
-            book.append([f"matches 表仅列前 {written} 行（Excel 每表上限），全部 {summary.matches} 行见 matches.csv / "
-                         f"matches.parquet", "", "", None, None, None, None, None], table_match.TOTAL_KINDS)
+            book.append(
+                [
+                    f"matches 表仅列前 {written} 行（Excel 每表上限），全部 {summary.matches} 行见 matches.csv / "
+                    f"matches.parquet",
+                    "",
+                    "",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                ],
+                table_match.TOTAL_KINDS,
+            )
         book.close()
     except BaseException:
         book.discard()
@@ -659,8 +809,9 @@ def _write_outputs(con: Any, long: str, work: Path, policy: Policy, summary: Tab
     return ["matches.csv", "matches.parquet", "matches.xlsx", "errors.csv"]
 
 
-def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path, ledger_url: str | None,
-                   clauses: list[int]) -> int:
+def _write_bundles(
+    con: Any, src: Source, policy: Policy, out: Path, path: Path, ledger_url: str | None, clauses: list[int]
+) -> int:
     """A pre-filled bundle per enterprise and year with an eligible clause (table_match.prefilled_bundle)."""
     from zzcbec_docs.calculator.match import Match
     from zzcbec_docs.calculator.table_match import _write_whole, prefilled_bundle
@@ -669,9 +820,11 @@ def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path,
     kinds = {c.field: c.kind for c in src.columns}
     cols = ", ".join(f"raw.{C.raw(f)}" for f in fields)
     parquet = _sql_path(out / f".match-{os.getpid()}.part" / "matches.parquet")
-    cur = con.execute(f"SELECT m.row, m.clauses, m.amounts, {cols} FROM (SELECT row, list(clause ORDER BY clause) AS "
-                      f"clauses, list(amount ORDER BY clause) AS amounts FROM read_parquet({parquet}) WHERE status = "
-                      "'eligible' GROUP BY row) m JOIN raw ON raw._row = m.row ORDER BY m.row")
+    cur = con.execute(
+        f"SELECT m.row, m.clauses, m.amounts, {cols} FROM (SELECT row, list(clause ORDER BY clause) AS "
+        f"clauses, list(amount ORDER BY clause) AS amounts FROM read_parquet({parquet}) WHERE status = "
+        "'eligible' GROUP BY row) m JOIN raw ON raw._row = m.row ORDER BY m.row"
+    )
     ledger = None
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
@@ -706,10 +859,18 @@ def _write_bundles(con: Any, src: Source, policy: Policy, out: Path, path: Path,
                         plain[f] = typed
                 ex = values.get(exclusion)
                 etrade = None if ex is None else ex.lower() in ("true", "是", "1")
-                row = TableRow(row=number, uscc=values["uscc"].upper(), name=values["name"],
-                               district=values["district"], year=int(values["year"]), etrade=etrade)
-                matches = [Match(n, policy.clauses[n].name, "eligible", amount=Decimal(a))
-                           for n, a in zip(r[1], r[2], strict=True)]
+                row = TableRow(
+                    row=number,
+                    uscc=values["uscc"].upper(),
+                    name=values["name"],
+                    district=values["district"],
+                    year=int(values["year"]),
+                    etrade=etrade,
+                )
+                matches = [
+                    Match(n, policy.clauses[n].name, "eligible", amount=Decimal(a))
+                    for n, a in zip(r[1], r[2], strict=True)
+                ]
                 prior = tuple(ledger.history_readonly(row.uscc)) if ledger is not None else ()
                 text = prefilled_bundle(row, plain, matches, policy, str(path), prior)
                 _write_whole(folder / f"{row.uscc}-{row.year}.yaml", text)

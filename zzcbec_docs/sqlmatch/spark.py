@@ -34,22 +34,34 @@ def session() -> Any:
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise ArgumentError("--engine spark 需要 pyspark：pip install 'zzcbec-docs[spark]'（及 Java 17）",
-                                "--engine spark needs pyspark: pip install 'zzcbec-docs[spark]' (and Java 17)") from None
+            raise ArgumentError(
+                "--engine spark 需要 pyspark：pip install 'zzcbec-docs[spark]'（及 Java 17）",
+                "--engine spark needs pyspark: pip install 'zzcbec-docs[spark]' (and Java 17)",
+            ) from None
         master = os.environ.get("ZZCBEC_SPARK_MASTER", "local[2]")
-        _SESSION = (SparkSession.builder.master(master).appName("zzcbec-match")
-                    .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                    .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "2g")
-                    .config("spark.sql.codegen.wholeStage", "false")
-                    .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")  # the clauses are long expressions: interpreted
-                    .config("spark.sql.constraintPropagation.enabled", "false")  # exponential on long CASE chains
-                    .getOrCreate())
+        _SESSION = (
+            SparkSession.builder.master(master)
+            .appName("zzcbec-match")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.memory", "2g")
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")  # the clauses are long expressions: interpreted
+            .config("spark.sql.constraintPropagation.enabled", "false")  # exponential on long CASE chains
+            .getOrCreate()
+        )
         _SESSION.sparkContext.setLogLevel("ERROR")
     return _SESSION
 
 
-_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "BOOLEAN": "BOOLEAN",
-          "DECIMAL(18,2)": "DECIMAL(18,2)"}
+_TYPES = {
+    "VARCHAR": "STRING",
+    "BIGINT": "BIGINT",
+    "INTEGER": "INT",
+    "BOOLEAN": "BOOLEAN",
+    "DECIMAL(18,2)": "DECIMAL(18,2)",
+}
 
 
 class SparkBackend(Backend):
@@ -91,8 +103,9 @@ class SparkRemote:
         con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM read_parquet('{w}/*.parquet') ORDER BY _row")
         r = work / "raw.parquet"
         cols = ", ".join(C.raw(c.field) for c in src.columns)
-        self.spark.sql(f"SELECT _row, {cols} FROM raw WHERE _row IN ({eligible_rows_sql(self.policy)})") \
-            .write.mode("overwrite").parquet(str(r))
+        self.spark.sql(f"SELECT _row, {cols} FROM raw WHERE _row IN ({eligible_rows_sql(self.policy)})").write.mode(
+            "overwrite"
+        ).parquet(str(r))
         con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM read_parquet('{r}/*.parquet')")
         for name in ("raw", "w", "t", "dup", "bad", "excl", "src"):
             self.spark.catalog.dropTempView(name)
