@@ -8,7 +8,10 @@ editing the cell later does not turn it into one either. Numbers stay numbers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,7 +23,7 @@ def csv_text(value: Any) -> Any:
     return value
 
 
-def text_cells(ws: Any, min_row: int = 1) -> None:
+def text_cells(ws: Worksheet, min_row: int = 1) -> None:
     """Every text cell of an openpyxl sheet written as text: openpyxl makes a cell whose text begins
     with = a formula; this makes it a string again, quote-prefixed."""
     for row in ws.iter_rows(min_row=min_row):

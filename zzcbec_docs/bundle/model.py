@@ -6,12 +6,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from zzcbec_docs.policy.model import Policy
 
 
+@overload
+def competition_key(name: str) -> str: ...
+@overload
+def competition_key(name: None) -> None: ...
+@overload
+def competition_key(name: str | None) -> str | None: ...
 def competition_key(name: str | None) -> str | None:
     """Clause 11 compares competitions by this key: Unicode NFKC (full-width digits and letters become
     ASCII), every whitespace removed, case folded — so "第１届 大赛 " and "第1届大赛" are one competition."""

@@ -19,7 +19,7 @@ from zzcbec_docs.documents import gongwen as g
 from zzcbec_docs.documents.issuer import Issuer, load_issuer
 from zzcbec_docs.errors import ArgumentError, RenderError
 from zzcbec_docs.money import ZERO, in_words
-from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Growth, Policy, chinese_numeral
+from zzcbec_docs.policy.model import CHINESE_NUMERALS, Condition, Growth, Policy, Threshold, chinese_numeral
 from zzcbec_docs.rules.conditions import requirement
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult, Decision
 from zzcbec_docs.vocabulary import DECISION_ZH, DOCUMENT_ZH, cn_date
@@ -115,7 +115,7 @@ def _verdict(step_passed: bool | None) -> str:
 
 def doc_requirement(c: Condition) -> str:
     """A condition's threshold as the policy words it: 达到1000万元以上（含本数）; other kinds as the rules say."""
-    if c.kind == "threshold" and c.value is not None:
+    if isinstance(c, Threshold) and c.value is not None:
         value = f"{g._plain(c.value)}{c.unit}" if c.unit else g.threshold_money(c.value)
         return g.threshold_phrase(value, c.boundary_word or "", c.operator)
     return g.gongwen_text(requirement(c))
@@ -233,7 +233,7 @@ def application_context(bundle: Bundle, result: CheckResult, policy: Policy) -> 
             "its commitment letter would be untrue, so no application packet is made",
         )
     labels = fact_labels(policy)
-    claims = []
+    claims: list[dict[str, Any]] = []
     for claim, d in zip(bundle.claims, result.decisions, strict=True):
         rows = [
             {"label": labels.get(k, k), "value": show_fact(k, v, claim.clause, policy)} for k, v in claim.facts.items()
@@ -292,7 +292,7 @@ def opinion_context(
     """审核意见书: each condition declared vs verified vs threshold, the recomputed amounts."""
     labels = fact_labels(policy)
     issuer = issuer or load_issuer()
-    sections = []
+    sections: list[dict[str, Any]] = []
     for claim, d0, d in zip(bundle.claims, declared.decisions, verified.decisions, strict=True):
         conds = _conditions_of(policy, claim.clause)
         vfacts = review.facts_for(claim) if review else {}

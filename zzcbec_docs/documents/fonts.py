@@ -185,7 +185,7 @@ def _family_of_by_fonttools(path: str, index: int = 0) -> str:
     try:
         f = TTFont(path, fontNumber=index, lazy=True)
         name = f["name"]
-        family = name.getDebugName(16) or name.getDebugName(1)
+        family: str | None = name.getDebugName(16) or name.getDebugName(1)
         f.close()
     except Exception as exc:  # noqa: BLE001 - any unreadable font file is one clear error
         raise RenderError(f"无法读取字体文件 {path}：{exc}", f"cannot read the font file {path}: {exc}") from None
@@ -195,7 +195,7 @@ def _family_of_by_fonttools(path: str, index: int = 0) -> str:
 
 
 FC_LIST = ["fc-list", ":lang=zh", "--format", "%{family[0]}|%{style[0]}|%{file}|%{index}\n"]
-_pending: list[subprocess.Popen] = []
+_pending: list[subprocess.Popen[str]] = []
 
 
 def prefetch_font_list() -> None:

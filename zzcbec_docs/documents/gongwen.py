@@ -129,7 +129,7 @@ def break_title(words: list[str], width: int = 20, whole: frozenset[int] = froze
     n = len(pieces)
     if n <= 1:
         return pieces
-    best: tuple | None = None
+    best: tuple[int, bool, bool, int] | None = None
     best_lines: list[str] = []
     max_breaks = min(n - 1, 6)
     for k in range(0, max_breaks + 1):

@@ -77,7 +77,7 @@ def _fail(source: str, pointer: str, zh: str, en: str) -> ArgumentError:
     return ArgumentError(f"发文机关配置有误：{zh}", f"issuer profile: {en}", file=source, pointer=pointer)
 
 
-def _text(data: dict, key: str, source: str, limit: int = 40) -> str:
+def _text(data: dict[str, Any], key: str, source: str, limit: int = 40) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _fail(source, f"/{key}", f"“{key}”须为非空文字", f"{key!r} must be non-empty text")
@@ -86,7 +86,7 @@ def _text(data: dict, key: str, source: str, limit: int = 40) -> str:
     return value.strip()
 
 
-def _dates(data: dict, key: str, source: str) -> frozenset[dt.date]:
+def _dates(data: dict[str, Any], key: str, source: str) -> frozenset[dt.date]:
     out = set()
     for i, value in enumerate(data.get(key) or []):
         try:

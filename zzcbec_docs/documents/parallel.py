@@ -106,7 +106,7 @@ class Workers:
         )
         self.pool.submit(_ready)
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         return self.pool.submit(fn, *args)
 
     def close(self) -> None:
@@ -116,7 +116,7 @@ class Workers:
         return Workers(count or self.count, self.formats, self.kinds, self.templates)
 
 
-def alone(workers: Workers, fn: Callable[..., Any], args: tuple) -> Any:
+def alone(workers: Workers, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """`fn(*args)` in a fresh worker of its own: the result, or `WorkerCrashed` if it dies."""
     from concurrent.futures.process import BrokenProcessPool
 
@@ -129,7 +129,7 @@ def alone(workers: Workers, fn: Callable[..., Any], args: tuple) -> Any:
         single.close()
 
 
-def result_or_crash(future: Future, workers: Workers, fn: Callable[..., Any], args: tuple) -> Any:
+def result_or_crash(future: Future[Any], workers: Workers, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """The future's result; if its worker died, the work once more alone (see `alone`)."""
     from concurrent.futures.process import BrokenProcessPool
 
@@ -139,7 +139,7 @@ def result_or_crash(future: Future, workers: Workers, fn: Callable[..., Any], ar
         return alone(workers, fn, args)
 
 
-def run_ordered(workers: Workers, fn: Callable[..., Any], items: list[tuple]) -> Iterator[Any]:
+def run_ordered(workers: Workers, fn: Callable[..., Any], items: list[tuple[Any, ...]]) -> Iterator[Any]:
     """`fn(*item)` for each item on the workers; results in the items' order.
 
     If a worker dies, the item whose result is awaited is tried again alone in a fresh worker

@@ -12,17 +12,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs import __version__
 from zzcbec_docs.documents import gongwen as g
 from zzcbec_docs.documents.atomic import write_atomic
-from zzcbec_docs.documents.content import _draft_note, clause_list, cn_date, document_time
+from zzcbec_docs.documents.content import _draft_note, clause_list, document_time
 from zzcbec_docs.documents.html import render_html
 from zzcbec_docs.documents.issuer import Issuer
 from zzcbec_docs.errors import ArgumentError, LedgerError
 from zzcbec_docs.money import ZERO, in_words
 from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.vocabulary import cn_date
+
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger, LedgerAward
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,9 @@ class Entry:
     amount: Decimal
 
 
-def entries_from_ledger(ledger, year: int) -> list[Entry]:  # type: ignore[no-untyped-def]
+def entries_from_ledger(ledger: Ledger, year: int) -> list[Entry]:
     """One entry per notice of the year's awards (申报年度), in notice order; revoked notices left out."""
-    by_notice: dict[str, list] = {}
+    by_notice: dict[str, list[LedgerAward]] = {}
     for a in ledger.awards(year=year):
         if not a.revoked:
             by_notice.setdefault(a.notice_number, []).append(a)

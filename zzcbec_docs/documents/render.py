@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zzcbec_docs.bundle.model import Bundle, PriorAward
 from zzcbec_docs.documents import content as c
@@ -14,6 +15,9 @@ from zzcbec_docs.documents.writers import write_format
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import CheckResult
+
+if TYPE_CHECKING:
+    from zzcbec_docs.documents.review import Review
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def build_html(
     policy: Policy,
     kind: str,
     *,
-    review=None,  # type: ignore[no-untyped-def]
+    review: Review | None = None,
     notice: c.NoticeOptions | None = None,
     result: CheckResult | None = None,
     exclusion_list: frozenset[str] = frozenset(),
@@ -92,7 +96,7 @@ def render_bundle(
     kinds: Iterable[str],
     formats: Iterable[str],
     out_dir: Path,
-    review=None,  # type: ignore[no-untyped-def]
+    review: Review | None = None,
     notice: c.NoticeOptions | None = None,
     exclusion_list: frozenset[str] = frozenset(),
     ledger_awards: Iterable[PriorAward] = (),

@@ -20,11 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from zzcbec_docs.documents import gongwen as g
 from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.money import ZERO, in_words
+
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger, LedgerAward
 
 NUMBER = re.compile(r"[^\s〔〕：:]{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号")
 CODE = re.compile(r"核验码[:：]\s*([A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -103,9 +106,9 @@ PROFILE_SIGNING = object()
 
 def verify_file(
     path: Path,
-    ledger,
-    notice: Callable[[str], dict] | None = None,
-    *,  # type: ignore[no-untyped-def, type-arg]
+    ledger: Ledger,
+    notice: Callable[[str], NoticeFacts | None] | None = None,
+    *,
     signing: Any = PROFILE_SIGNING,
     allow_unsigned: bool = False,
 ) -> Verification:
@@ -141,7 +144,7 @@ def check_signature(path: Path, v: Verification, signing: Any, allow_unsigned: b
         )
 
 
-def _against_ledger(path: Path, ledger, notice: Callable[[str], dict] | None) -> Verification:  # type: ignore[no-untyped-def, type-arg]
+def _against_ledger(path: Path, ledger: Ledger, notice: Callable[[str], NoticeFacts | None] | None) -> Verification:
     raw = file_text(path)
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))
@@ -180,11 +183,21 @@ class Seen:
     text: str
     number: str
     code: str | None
-    rows: list  # type: ignore[type-arg]  # ledger.store.LedgerAward of the notice
-    notice: dict  # type: ignore[type-arg]  # issuer, district, issued_on, applicant, bank (None when unknown)
+    rows: list[LedgerAward]  # the awards of the notice
+    notice: NoticeFacts
 
 
-def _from_awards(rows) -> dict:  # type: ignore[no-untyped-def, type-arg]
+class NoticeFacts(TypedDict):
+    """The ledger's notice row and its case's bank account; None where it is unknown."""
+
+    issuer: str | None
+    district: str | None
+    issued_on: str | None
+    applicant: str | None
+    bank: tuple[str, str] | None  # (bank, account)
+
+
+def _from_awards(rows: list[LedgerAward]) -> NoticeFacts:
     """What the award rows alone say of their notice (no issuer, no bank: those checks are not made)."""
     first = rows[0]
     return {
@@ -319,16 +332,19 @@ def check_shares(seen: Seen, v: Verification) -> None:
             v.passed("shares", "分担金额")
         return
     figures = [Decimal(x.replace(",", "")) for x in TABLE_FIGURE.findall(seen.raw)]
-    wanted = [r.city for r in rows] + [r.local for r in rows]
+    # every split is settled here, and a settled split has both shares (rules/funding.py)
+    cities = [cast(Decimal, r.city) for r in rows]
+    locals_ = [cast(Decimal, r.local) for r in rows]
+    wanted = cities + locals_
     if len(rows) > 1:
-        wanted += [sum((r.city for r in rows), ZERO), sum((r.local for r in rows), ZERO)]
+        wanted += [sum(cities, ZERO), sum(locals_, ZERO)]
     missing = [x for x in wanted if x not in figures]
     if missing:
         v.fail(
             "shares",
             "分担金额",
-            f"文件的市级、区县分担与台账不符：台账为 市级 {'、'.join(g.table_yuan(r.city) for r in rows)} 元，"
-            f"区县 {'、'.join(g.table_yuan(r.local) for r in rows)} 元",
+            f"文件的市级、区县分担与台账不符：台账为 市级 {'、'.join(g.table_yuan(x) for x in cities)} 元，"
+            f"区县 {'、'.join(g.table_yuan(x) for x in locals_)} 元",
             "the file's city and district shares are not the ledger's",
         )
     else:
@@ -341,7 +357,7 @@ def check_sentence(seen: Seen, v: Verification) -> None:
     total = sum((r.amount for r in rows), ZERO)
     sentence = f"奖励资金合计{g.amount_sentence(total, in_words(total))}"
     if all(r.city is not None for r in rows):
-        city = sum((r.city for r in rows), ZERO)
+        city = sum((cast(Decimal, r.city) for r in rows), ZERO)
         local = sum((r.local or ZERO for r in rows), ZERO)
         district = _flat(seen.notice["district"] or rows[0].district)
         sentence += (
@@ -433,7 +449,7 @@ CHECKS = [
 ]
 
 
-def _is_share(figure: Decimal, rows) -> bool:  # type: ignore[no-untyped-def]
+def _is_share(figure: Decimal, rows: list[LedgerAward]) -> bool:
     """City and district shares (and their sums) are printed beside the amounts."""
     cities = [r.city for r in rows if r.city is not None]
     locals_ = [r.local for r in rows if r.local is not None]

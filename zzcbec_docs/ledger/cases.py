@@ -8,18 +8,25 @@ never updated or deleted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from zzcbec_docs.ledger import schema as s
 from zzcbec_docs.ledger.store import from_cents, now_iso, to_cents
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from typing_extensions import Unpack
+
+    AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]  # a row of any columns
 
 # The client address of the step being recorded: the desk sets it around a request's process call
 # (`acting_from`), so every event the step appends says where it came from; the CLI leaves it empty.
@@ -79,7 +86,7 @@ def insert_case(
 CORRECTED = ("content_sha256", "content", "source_name", "bytes_sha256")
 
 
-def _current(conn: Connection, rows: list[Row], with_content: bool = True) -> list[Any]:
+def _current(conn: Connection, rows: list[AnyRow], with_content: bool = True) -> list[Any]:
     """The rows with their content now: a case corrected (补正) reads its latest content row; the case's
     first content stays in its own row as submitted (`first_content_sha256`)."""
     if not rows:
@@ -185,7 +192,7 @@ def add_attachment(conn: Connection, case_id: str, name: str, sha256: str, data:
     )
 
 
-def attachment_rows(conn: Connection, case_id: str) -> list[Row]:
+def attachment_rows(conn: Connection, case_id: str) -> list[AnyRow]:
     a = s.attachments
     return list(
         conn.execute(
@@ -194,7 +201,7 @@ def attachment_rows(conn: Connection, case_id: str) -> list[Row]:
     )
 
 
-def attachment_data(conn: Connection, case_id: str, attachment_id: int) -> Row | None:
+def attachment_data(conn: Connection, case_id: str, attachment_id: int) -> AnyRow | None:
     a = s.attachments
     return conn.execute(
         select(a.c.name, a.c.sha256, a.c.data).where(and_(a.c.case_id == case_id, a.c.id == attachment_id))
@@ -234,10 +241,10 @@ def add_review(
             created_at=now_iso(),
         )
     )
-    return int(r.inserted_primary_key[0])
+    return int(cast("Sequence[Any]", r.inserted_primary_key)[0])  # an INSERT of one row has its key
 
 
-def review_rows(conn: Connection, case_id: str) -> list[Row]:
+def review_rows(conn: Connection, case_id: str) -> list[AnyRow]:
     return list(conn.execute(select(s.reviews).where(s.reviews.c.case_id == case_id).order_by(s.reviews.c.id)).all())
 
 
@@ -254,7 +261,7 @@ def add_event(conn: Connection, case_id: str | None, kind: str, actor: str, deta
     )
 
 
-def event_rows(conn: Connection, case_ids: Iterable[str] | None = None) -> list[Row]:
+def event_rows(conn: Connection, case_ids: Iterable[str] | None = None) -> list[AnyRow]:
     e = s.events
     q = select(e).order_by(e.c.id)
     if case_ids is not None:
@@ -269,7 +276,7 @@ def notice_rows(
     content_sha256: str | None = None,
     bundle_sha256: str | None = None,
     number: str | None = None,
-) -> list[Row]:
+) -> list[AnyRow]:
     """Notices (with their revocation, if any) of a case, or of a content or bundle, or by number."""
     n, r = s.notices, s.revocations
     q = (
@@ -313,7 +320,7 @@ def notice_rows(
     return list(conn.execute(q).all())
 
 
-def award_rows(conn: Connection, notice_ids: Iterable[int]) -> list[Row]:
+def award_rows(conn: Connection, notice_ids: Iterable[int]) -> list[AnyRow]:
     a = s.awards
     return list(conn.execute(select(a).where(a.c.notice_id.in_(list(notice_ids))).order_by(a.c.id)).all())
 

@@ -14,12 +14,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.cells import csv_text, text_cells
 from zzcbec_docs.ledger.store import LedgerAward
 from zzcbec_docs.money import ZERO, fmt_amount
 from zzcbec_docs.vocabulary import STATUS_ZH
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 AWARD_COLUMNS = [
     "文号 notice",
@@ -70,7 +75,7 @@ class Total:
             self.city += a.city
             self.local += a.local or ZERO
 
-    def row(self) -> list:
+    def row(self) -> list[object]:
         return [self.count, self.amount, self.city, self.local, self.unsettled, self.revoked_count, self.revoked_amount]
 
 
@@ -85,7 +90,7 @@ def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total
     return dict(sorted(by_district.items())), dict(sorted(by_clause.items())), grand
 
 
-def _award_row(a: LedgerAward) -> list:
+def _award_row(a: LedgerAward) -> list[object]:
     a_state = "revoked" if a.revoked else "awarded"
     return [
         a.notice_number,
@@ -113,7 +118,7 @@ def export_csv(awards: list[LedgerAward], path: Path) -> list[Path]:
     by_district, by_clause, grand = totals(awards)
     outputs = []
 
-    def write(p: Path, header: list[str], rows: list[list]) -> None:
+    def write(p: Path, header: list[str], rows: list[list[object]]) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(header)
@@ -146,14 +151,14 @@ def export_xlsx(awards: list[LedgerAward], path: Path) -> list[Path]:
     wb = Workbook()
     money_cols = {"金额 amount", "市级 city", "区县级 local", "待定分担 unsettled", TOTAL_COLUMNS[-1]}
 
-    def sheet(ws, header: list[str], rows: list[list]) -> None:  # type: ignore[no-untyped-def]
+    def sheet(ws: Worksheet, header: list[str], rows: list[list[object]]) -> None:
         ws.append(header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
             ws.append([v if not isinstance(v, Decimal) else v for v in r])
         for j, h in enumerate(header, start=1):
-            letter = ws.cell(row=1, column=j).column_letter
+            letter = cast("Cell", ws.cell(row=1, column=j)).column_letter  # a header cell: never merged
             ws.column_dimensions[letter].width = max(12, min(40, len(h) + 4))
             if h in money_cols:
                 for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
@@ -161,7 +166,7 @@ def export_xlsx(awards: list[LedgerAward], path: Path) -> list[Path]:
         text_cells(ws)  # a name or a reason that begins with = is text, never a formula
         ws.freeze_panes = "A2"
 
-    ws = wb.active
+    ws = cast("Worksheet", wb.active)  # a new workbook's one sheet
     ws.title = "奖励明细 awards"
     sheet(ws, AWARD_COLUMNS, [_award_row(a) for a in awards])
     sheet(

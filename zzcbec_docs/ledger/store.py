@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -19,6 +19,12 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from zzcbec_docs.bundle.model import PriorAward
 from zzcbec_docs.errors import ArgumentError, LedgerError, LedgerUnavailable
 from zzcbec_docs.ledger import schema as s
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 CENT = Decimal("0.01")
 
@@ -172,13 +178,13 @@ class Ledger:
                 yield conn
             return
         with self.engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            raw.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            raw = cast("DBAPIConnection", conn.connection.dbapi_connection)  # open: the connection is in use
+            raw.execute("PRAGMA foreign_keys=OFF")
             try:
                 with conn.begin():
                     yield conn
             finally:
-                raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                raw.execute("PRAGMA foreign_keys=ON")
 
     # ---------------------------------------------------------------- transactions
     @contextmanager
@@ -347,13 +353,13 @@ class Ledger:
                 conn.execute(insert(c).values(issuer_code=issuer_code, notice_year=notice_year, last_seq=0))
                 last = 0
         conn.execute(c.update().where(key).values(last_seq=last + 1))
-        return last + 1
+        return int(last) + 1
 
     def record_notice(self, conn: Connection, **values: Any) -> int:
         from zzcbec_docs import __version__
 
         result = conn.execute(insert(s.notices).values(**values, created_at=now_iso(), tool_version=__version__))
-        return int(result.inserted_primary_key[0])
+        return int(cast("Sequence[Any]", result.inserted_primary_key)[0])  # an INSERT of one row has its key
 
     def record_award(
         self,
@@ -412,7 +418,7 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, record):  # type: ignore[no-untyped-def]
+    def _connect(dbapi_conn: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -421,7 +427,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn):  # type: ignore[no-untyped-def]
+    def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

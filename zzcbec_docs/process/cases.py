@@ -317,7 +317,9 @@ def current_reviews(conn: Any, case_id: str) -> list[Any]:
     return rows
 
 
-def latest_verified(conn: Any, case_id: str, bundle: Bundle, policy: Policy) -> tuple[Any, dict | None]:
+def latest_verified(
+    conn: Any, case_id: str, bundle: Bundle, policy: Policy
+) -> tuple[Any, dict[tuple[int, str | None], dict[str, Any]] | None]:
     rows = current_reviews(conn, case_id)
     if not rows:
         return None, None

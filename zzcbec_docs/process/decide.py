@@ -20,7 +20,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs import vocabulary
 from zzcbec_docs.bundle.model import Bundle, PriorAward, competition_key
@@ -28,6 +28,9 @@ from zzcbec_docs.money import ZERO, fmt_yuan
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.engine import decide
 from zzcbec_docs.rules.model import CheckResult, Warning_
+
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
 
 NEAR_NAME_RATIO = 0.8
 
@@ -57,7 +60,7 @@ def merge_history(declared: Iterable[PriorAward], ledger: Iterable[PriorAward]) 
     return tuple(extra)
 
 
-def ledger_name(ledger: Any) -> str:
+def ledger_name(ledger: Ledger) -> str:
     """The ledger as a person recognises it, password hidden."""
     url = ledger.engine.url
     if url.get_backend_name() == "sqlite":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.policy.model import Policy
@@ -13,17 +13,22 @@ from zzcbec_docs.process.decide import as_awarded
 from zzcbec_docs.process.model import NotAwardable, ReviewRecord
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult
 
+if TYPE_CHECKING:
+    from zzcbec_docs.documents.review import Review
+
 KINDS = ("application", "opinion", "notice")
 FORMATS = ("docx", "pdf")
 
 
-def review_document(review: ReviewRecord, bundle: Bundle, verified: dict, policy: Policy) -> Any:
+def review_document(
+    review: ReviewRecord, bundle: Bundle, verified: dict[tuple[int, str | None], dict[str, Any]], policy: Policy
+) -> Review:
     """The documents' review object for a recorded review (facts keyed as the bundle names its claims)."""
     from zzcbec_docs.bundle.model import item_key
     from zzcbec_docs.documents.review import Review
 
     per_item = policy.per_competition_clauses
-    by_claim = {}
+    by_claim: dict[tuple[int, str | None], dict[str, Any]] = {}
     for c in bundle.claims:
         key = item_key(policy, c.clause, c.item_name(policy))
         if key in verified:
@@ -60,7 +65,8 @@ def make_document(
 ) -> tuple[str, bytes]:
     """(file name, bytes) of one document from decisions already made. A numbered notice's PDF is
     signed with the issuer profile's key (documents/signing.py) unless `unsigned` says otherwise."""
-    from zzcbec_docs.documents.render import file_name, write_format
+    from zzcbec_docs.documents.render import file_name
+    from zzcbec_docs.documents.writers import write_format
 
     html = document_html(
         kind,
@@ -146,10 +152,9 @@ def case_document(
         decide_case,
         latest_verified,
         notice_infos,
-        rejected,
         review_records,
-        verified_facts,
     )
+    from zzcbec_docs.process.verified import rejected, verified_facts
 
     if kind not in KINDS or fmt not in FORMATS:
         raise ArgumentError(

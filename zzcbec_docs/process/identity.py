@@ -83,11 +83,13 @@ def canonical_data(bundle: Bundle, *, fold_applicant: bool = True) -> dict[str, 
     if not isinstance(data, dict):  # a Bundle built without its raw data (tests, the desk's forms)
         data = {}
     data["year"] = bundle.year
-    claims = data.get("claims") if isinstance(data.get("claims"), list) else []
+    found = data.get("claims")
+    claims = found if isinstance(found, list) else []
     for claim, typed in zip(claims, bundle.claims, strict=False):
         claim["clause"] = typed.clause
         claim["facts"] = {k: _fact(v) for k, v in typed.facts.items()}
-    priors = data.get("prior_awards") if isinstance(data.get("prior_awards"), list) else []
+    found = data.get("prior_awards")
+    priors = found if isinstance(found, list) else []
     for p, typed_p in zip(priors, bundle.prior_awards, strict=False):
         p["amount"] = _money(typed_p.amount)
     applicant = data.get("applicant")

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -193,7 +193,7 @@ def _matches(item: QueueItem, f: Filters, *, status: bool = True) -> bool:
     return not (f.max_amount is not None and amount > f.max_amount)
 
 
-def _key(sort: str):  # type: ignore[no-untyped-def]
+def _key(sort: str) -> Callable[[QueueItem], tuple[Any, ...]]:
     order = {s: i for i, s in enumerate(STATUSES)}
     return {
         "age": lambda i: (i.age, i.received_at),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from zzcbec_docs.bundle.model import Bundle, PriorAward
     from zzcbec_docs.documents.issuer import Issuer
+    from zzcbec_docs.documents.verify import NoticeFacts
     from zzcbec_docs.ledger.store import Ledger
     from zzcbec_docs.policy.model import Policy
     from zzcbec_docs.process.model import (
@@ -355,7 +356,7 @@ class Service:
 
         return standing(self.book, number=number, code=code)
 
-    def notice_facts(self, number: str) -> dict[str, Any] | None:
+    def notice_facts(self, number: str) -> NoticeFacts | None:
         """A notice as the ledger holds it: issuer, district, date, applicant, and the bank account of its
         case's stored application (None for notices from before version 3, which have no case)."""
         import json
@@ -445,7 +446,8 @@ class Service:
                     if use is None:
                         continue
                     scope, cap, used = use
-                    out[(a.clause, *scope)] = CapUse(a.clause, scope, cap, used)
+                    where = (a.clause, *scope)  # mypy reads `out[(a, *b)]` as 3.11's `out[a, *b]`
+                    out[where] = CapUse(a.clause, scope, cap, used)
         return list(out.values())
 
     def with_ledger(self, ledger: Ledger | None) -> Service:
