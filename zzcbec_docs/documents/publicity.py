@@ -26,7 +26,7 @@ from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.vocabulary import cn_date
 
 if TYPE_CHECKING:
-    from zzcbec_docs.ledger.store import Ledger, LedgerAward
+    from zzcbec_docs.documents.awards import Award, Awards
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ class Entry:
     amount: Decimal
 
 
-def entries_from_ledger(ledger: Ledger, year: int) -> list[Entry]:
+def entries_from_ledger(ledger: Awards, year: int) -> list[Entry]:
     """One entry per notice of the year's awards (申报年度), in notice order; revoked notices left out."""
-    by_notice: dict[str, list[LedgerAward]] = {}
+    by_notice: dict[str, list[Award]] = {}
     for a in ledger.awards(year=year):
         if not a.revoked:
             by_notice.setdefault(a.notice_number, []).append(a)

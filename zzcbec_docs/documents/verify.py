@@ -27,7 +27,7 @@ from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.money import ZERO, in_words
 
 if TYPE_CHECKING:
-    from zzcbec_docs.ledger.store import Ledger, LedgerAward
+    from zzcbec_docs.documents.awards import Award, Awards
 
 NUMBER = re.compile(r"[^\s〔〕：:]{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号")
 CODE = re.compile(r"核验码[:：]\s*([A-Z0-9]{4}-[A-Z0-9]{4})")
@@ -106,7 +106,7 @@ PROFILE_SIGNING = object()
 
 def verify_file(
     path: Path,
-    ledger: Ledger,
+    ledger: Awards,
     notice: Callable[[str], NoticeFacts | None] | None = None,
     *,
     signing: Any = PROFILE_SIGNING,
@@ -144,7 +144,7 @@ def check_signature(path: Path, v: Verification, signing: Any, allow_unsigned: b
         )
 
 
-def _against_ledger(path: Path, ledger: Ledger, notice: Callable[[str], NoticeFacts | None] | None) -> Verification:
+def _against_ledger(path: Path, ledger: Awards, notice: Callable[[str], NoticeFacts | None] | None) -> Verification:
     raw = file_text(path)
     text = "".join(raw.split())  # PDF lines wrap anywhere
     v = Verification(str(path))
@@ -183,7 +183,7 @@ class Seen:
     text: str
     number: str
     code: str | None
-    rows: list[LedgerAward]  # the awards of the notice
+    rows: list[Award]  # the awards of the notice
     notice: NoticeFacts
 
 
@@ -197,7 +197,7 @@ class NoticeFacts(TypedDict):
     bank: tuple[str, str] | None  # (bank, account)
 
 
-def _from_awards(rows: list[LedgerAward]) -> NoticeFacts:
+def _from_awards(rows: list[Award]) -> NoticeFacts:
     """What the award rows alone say of their notice (no issuer, no bank: those checks are not made)."""
     first = rows[0]
     return {
@@ -449,7 +449,7 @@ CHECKS = [
 ]
 
 
-def _is_share(figure: Decimal, rows: list[LedgerAward]) -> bool:
+def _is_share(figure: Decimal, rows: list[Award]) -> bool:
     """City and district shares (and their sums) are printed beside the amounts."""
     cities = [r.city for r in rows if r.city is not None]
     locals_ = [r.local for r in rows if r.local is not None]
