@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zzcbec_docs import __version__
+from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.check import invalid_result, validate_file
-from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult

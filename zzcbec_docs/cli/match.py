@@ -17,14 +17,9 @@ from zzcbec_docs.cli.options import (
     policy_option,
     reading_ledger,
 )
+from zzcbec_docs.vocabulary import MATCH_STATUSES
 
-HEADINGS = {
-    "eligible": "可申报 / eligible",
-    "not_eligible": "暂不符合 / not eligible",
-    "undecided": "信息不足，无法判断 / missing facts",
-    "referred": "按省、市现行政策支持 / referred",
-    "excluded": "不在支持范围 / excluded",
-}
+HEADINGS = {code: term.both for code, term in MATCH_STATUSES.items()}  # 可申报 / eligible …
 
 
 @click.command()
