@@ -287,6 +287,60 @@ def test_there_is_no_import_cycle_between_packages():
     assert [u for u in graph if reaches(u, u, set())] == []
 
 
+# packages whose modules import each other in one direction only (every import, inside functions too)
+NO_MODULE_CYCLES = ("ledger",)
+
+
+def _module_graph(package: str) -> dict[str, set[str]]:
+    """module → the modules of the same package it imports (zzcbec_docs.<package>.<module>)."""
+    graph: dict[str, set[str]] = {}
+    prefix = f"zzcbec_docs.{package}."
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        here = prefix + ".".join(path.relative_to(PACKAGE / package).with_suffix("").parts)
+        here = here.removesuffix(".__init__")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            for name in names:
+                if name.startswith(prefix):
+                    target = prefix + name[len(prefix) :].split(".")[0]
+                    if target != here and (PACKAGE / package / f"{target[len(prefix) :]}.py").exists():
+                        found.add(target)
+        graph[here] = found
+    return graph
+
+
+def _module_cycles(graph: dict[str, set[str]]) -> list[str]:
+    cycles = []
+
+    def walk(start: str, node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                cycles.append(" → ".join([*path, nxt]))
+            elif nxt not in path and nxt > start:
+                walk(start, nxt, [*path, nxt])
+
+    for module in sorted(graph):
+        walk(module, module, [module])
+    return cycles
+
+
+@pytest.mark.parametrize("package", NO_MODULE_CYCLES)
+def test_the_modules_of_a_package_import_each_other_one_way(package):
+    """issue 22 point 4: ledger/store.py ↔ ledger/cases.py, desk/app.py ↔ desk/pages.py are gone."""
+    assert _module_cycles(_module_graph(package)) == []
+
+
+def test_the_module_cycle_check_sees_a_cycle():
+    graph = _module_graph("ledger")
+    graph["zzcbec_docs.ledger.store"].add("zzcbec_docs.ledger.cases")
+    assert "zzcbec_docs.ledger.cases → zzcbec_docs.ledger.store → zzcbec_docs.ledger.cases" in _module_cycles(graph)
+
+
 def test_the_layer_test_sees_a_violation():
     """The check itself can fail: rules importing the ledger, or the desk importing a command, is reported."""
     graph = import_graph()
