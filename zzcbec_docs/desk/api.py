@@ -122,7 +122,7 @@ async def api_case(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse(await run_in_threadpool(case_json, desk, detail, user))
 
 
-def state_key(detail: Any) -> tuple:
+def state_key(detail: Any) -> tuple[Any, ...]:
     """What a case's documents depend on: while it is the same, a made document is served again."""
     return (
         detail.case.status,

@@ -7,14 +7,18 @@ sees. Tests walk this table route by route, role by role, own case and other's c
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum
 from typing import Any
 
 from zzcbec_docs.desk.accounts import User
 
 
-class Action(StrEnum):
-    """What a role may do: each route names one, and the matrix below says who may."""
+class Action(str, Enum):
+    """What a role may do: each route names one, and the matrix below says who may. A member is its
+    name too ("case.view" == Action.CASE_VIEW), as desk.md writes it (Python 3.10 has no StrEnum)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
 
     CASE_LIST = "case.list"
     CASE_VIEW = "case.view"
@@ -111,7 +115,7 @@ def authorize(user: User, action: Action, case: Any = None) -> None:
         raise Denied(403)
 
 
-def visible_filter(user: User) -> dict:
+def visible_filter(user: User) -> dict[str, Any]:
     """list_cases arguments that return only what this user may see."""
     if user.role == "enterprise":
         return {"uscc": user.uscc or "-"}

@@ -85,11 +85,11 @@ def _attachments(detail: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _verified_of(review: Any) -> dict[tuple, dict[str, Any]]:
+def _verified_of(review: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
     if review is None:
         return {}
     v = review.get("verified") if isinstance(review, dict) else getattr(review, "verified", None)
-    out: dict[tuple, dict[str, Any]] = {}
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
     if isinstance(v, dict):
         return {k if isinstance(k, tuple) else (k, None): f for k, f in v.items()}
     for item in v or ():

@@ -61,7 +61,7 @@ class Desk:
         # what runs after every state change a signed-in caller made (the inbox's e-mail: workday.start)
         self.after_change: list[Callable[[Desk], None]] = []
         self.env = templates(self)
-        self.documents: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
+        self.documents: OrderedDict[tuple[Any, ...], tuple[str, bytes]] = OrderedDict()
         self.documents_lock = threading.Lock()
         self._warm()
 
@@ -121,7 +121,12 @@ class Desk:
 
     # ------------------------------------------------------------------ what routes share
     def audit(
-        self, user: str, action: str, target: str | None = None, detail: dict | None = None, address: str | None = None
+        self,
+        user: str,
+        action: str,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+        address: str | None = None,
     ) -> None:
         with self.ledger.transaction() as conn:
             store.record(conn, user, action, target, detail, address)
@@ -132,7 +137,7 @@ class Desk:
         html = self.env.get_template(name).render(user=user, csrf=csrf, request=request, **ctx)
         return HTMLResponse(html, status_code=status)
 
-    def document(self, case_id: str, kind: str, fmt: str, state: tuple) -> tuple[str, bytes]:
+    def document(self, case_id: str, kind: str, fmt: str, state: tuple[Any, ...]) -> tuple[str, bytes]:
         """case_document, kept while the case does not change (the key holds its state)."""
         key = (case_id, kind, fmt, state)
         with self.documents_lock:

@@ -144,7 +144,7 @@ HANDLERS: dict[type[BaseException], Callable[[Request, Any], HttpError]] = {
 
 
 def as_http(request: Request, exc: BaseException) -> HttpError:
-    handler = lookup(HANDLERS, exc) or _internal
+    handler: Callable[[Request, Any], HttpError] = lookup(HANDLERS, exc) or _internal
     return handler(request, exc)
 
 
@@ -158,7 +158,8 @@ def error_response(request: Request, exc: HttpError, user: User | None = None) -
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)
     if exc.status == 401:
         return RedirectResponse("/login", status_code=303)
-    return desk.page("error.html", request, user, status=exc.status, error=exc)
+    page: Response = desk.page("error.html", request, user, status=exc.status, error=exc)
+    return page
 
 
 def respond(request: Request, exc: BaseException, user: User | None = None) -> Response:

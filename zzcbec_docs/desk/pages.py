@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +37,7 @@ from zzcbec_docs.desk.http import (
 from zzcbec_docs.desk.security import landing, load_case, route, sign_in, sign_out
 from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.loading import decode_text, parse_text
+from zzcbec_docs.vocabulary import STATUS_ZH
 
 
 # ---------------------------------------------------------------------- sign in / out
@@ -100,7 +102,7 @@ def _store_upload(
     up = uploads.accept(data, name, already)
     kinds = dict(forms.ATTACHMENT_KINDS)
     with desk.ledger.transaction() as conn:
-        new_id = conn.execute(
+        made = conn.execute(
             insert(store.uploads).values(
                 username=user.username,
                 kind=kind if kind in kinds else "other",
@@ -112,7 +114,9 @@ def _store_upload(
                 created_at=store.now_iso(),
                 used=False,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert made is not None
+        new_id = made[0]
         store.record(conn, user.username, "upload", up.sha256, {"name": up.display_name, "size": up.size}, address)
     return int(new_id)
 
@@ -415,7 +419,7 @@ def _unpack_bundle_zip(raw: bytes) -> tuple[bytes, list[tuple[str, str, bytes]]]
 @route(Action.CASE_LIST)
 async def cases_page(request: Request, desk: Desk, user: User) -> Response:
     status = request.query_params.get("status") or None
-    if status not in (None, *desk.env.globals["STATUS_ZH"]):
+    if status not in STATUS_ZH:
         status = None
     cases = await run_in_threadpool(steps.list_cases, desk, user, status)
     title = {"enterprise": "我的申报", "reviewer": "待审案件", "bureau": "全部案件"}[user.role]
@@ -425,7 +429,7 @@ async def cases_page(request: Request, desk: Desk, user: User) -> Response:
 @route(Action.CASE_AWARD)
 async def bureau_page(request: Request, desk: Desk, user: User) -> Response:
     cases = await run_in_threadpool(steps.list_cases, desk, user, None)
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[str, list[Any]] = defaultdict(list)
     for c in cases:
         groups[c.status].append(c)
     return desk.page("bureau.html", request, user, groups=groups)
@@ -450,7 +454,14 @@ async def case_page(request: Request, desk: Desk, user: User, error: Any = None,
     )
 
 
-async def _case_action(request: Request, desk: Desk, user: User, action: str, work, fields=None) -> Response:  # type: ignore[no-untyped-def]
+async def _case_action(
+    request: Request,
+    desk: Desk,
+    user: User,
+    action: Action,
+    work: Callable[[Any], Response | None],
+    fields: dict[str, str] | None = None,
+) -> Response:
     """Run a step on the case; on an error the page comes back with what was typed kept and each
     message beside its field (`fields` maps an error's place to a form field's name)."""
     detail = await load_case(request, desk, user, action)
@@ -480,7 +491,7 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
     fields = {"/conclusion": "conclusion", "/remarks": "remarks"}
 
     def work(detail: Any) -> None:
-        verified: dict[tuple, dict[str, Any]] = {}
+        verified: dict[tuple[Any, ...], dict[str, Any]] = {}
         from zzcbec_docs.bundle.validate import fact_kinds
 
         for c in detail.bundle.claims:
@@ -640,7 +651,10 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     use: dict[int, list[Decimal]] = defaultdict(list)
     for u in desk.service.cap_use():
         use[u.clause].append(u.share)
-    numeral = lambda n: f"第{desk.policy.clauses[n].numeral}条"  # noqa: E731
+
+    def numeral(n: int) -> str:
+        return f"第{desk.policy.clauses[n].numeral}条"
+
     return {
         "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
         "clause": charts.bars(
@@ -649,7 +663,9 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
         ),
         "split": charts.split_bar("市级与区县（市）分担（第十六条）", city, local),
         "caps": charts.bars(
-            "上限使用率（各企业平均）", [(numeral(n), sum(v) / len(v)) for n, v in sorted(use.items())], unit="share"
+            "上限使用率（各企业平均）",
+            [(numeral(n), sum(v, Decimal(0)) / len(v)) for n, v in sorted(use.items())],
+            unit="share",
         ),
         "count": len(live),
         "total": sum(by_clause.values(), Decimal(0)),

@@ -14,7 +14,7 @@ from zzcbec_docs.desk.http import HttpError, notice_field, unprocessable
 from zzcbec_docs.vocabulary import CONCLUSION_ZH
 
 
-def list_cases(desk: Desk, user: User, status: str | None = None) -> list:
+def list_cases(desk: Desk, user: User, status: str | None = None) -> list[Any]:
     """The cases this user may see."""
     return desk.service.list_cases(status=status, **authz.visible_filter(user))
 
@@ -30,7 +30,7 @@ def submit(desk: Desk, user: User, bundle: Any, attachments: dict[str, bytes] | 
     return desk.service.submit(bundle, actor=user.username, attachments=attachments)
 
 
-def verified_claims(data: Any, bundle: Any, policy: Any) -> tuple:
+def verified_claims(data: Any, bundle: Any, policy: Any) -> tuple[Any, ...]:
     """The review body's `verified` list, each item's facts checked against the desk's policy's contract."""
     from zzcbec_docs import schema
     from zzcbec_docs.bundle.contract import contract
