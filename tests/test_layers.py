@@ -166,7 +166,9 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     "modules (both import inside functions, so no import-time cycle)",
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
     "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
-    ("desk", "ledger"): "desk/app.py opens the ledger (open_ledger) and desk/pages.py exports it (ledger.export)",
+    ("desk", "ledger"): "desk/context.py opens the ledger (open_ledger), desk/pages.py exports it (ledger.export), "
+    "desk/security.py names the client address of the steps' events (acting_from), desk/store.py versions the "
+    "desk's tables with the ledger's migration scheme, and the inbox, audit and bulk pages read the ledger's events",
     ("cli", "documents"): "render, award, publicity, verify, batch, demo and init-bundle call the renderers, fonts "
     "and write_atomic directly (issue 22 point 3: the pipelines into the library)",
 }
@@ -288,7 +290,7 @@ def test_there_is_no_import_cycle_between_packages():
 
 
 # packages whose modules import each other in one direction only (every import, inside functions too)
-NO_MODULE_CYCLES = ("ledger",)
+NO_MODULE_CYCLES = ("ledger", "desk")
 
 
 def _module_graph(package: str) -> dict[str, set[str]]:
@@ -333,6 +335,17 @@ def _module_cycles(graph: dict[str, set[str]]) -> list[str]:
 def test_the_modules_of_a_package_import_each_other_one_way(package):
     """issue 22 point 4: ledger/store.py ↔ ledger/cases.py, desk/app.py ↔ desk/pages.py are gone."""
     assert _module_cycles(_module_graph(package)) == []
+
+
+@pytest.mark.parametrize("package", NO_MODULE_CYCLES)
+def test_no_module_takes_another_ones_private_names(package):
+    """desk/pages.py took nine private names of desk/app.py; a module's `_name` is its own."""
+    taken = []
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"zzcbec_docs.{package}"):
+                taken += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert taken == []
 
 
 def test_the_module_cycle_check_sees_a_cycle():
