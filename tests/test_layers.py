@@ -169,8 +169,8 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     ("desk", "ledger"): "desk/context.py opens the ledger (open_ledger), desk/pages.py exports it (ledger.export), "
     "desk/security.py names the client address of the steps' events (acting_from), desk/store.py versions the "
     "desk's tables with the ledger's migration scheme, and the inbox, audit and bulk pages read the ledger's events",
-    ("cli", "documents"): "render, award, publicity, verify, batch, demo and init-bundle call the renderers, fonts "
-    "and write_atomic directly (issue 22 point 3: the pipelines into the library)",
+    ("cli", "documents"): "award, publicity, init-bundle and the process commands call the renderers and fonts "
+    "directly (render, batch and demo go through process.rendering: issue 22 point 3)",
 }
 
 
