@@ -608,36 +608,47 @@ class Compiler:
     # ------------------------------------------------------------ prior awards, as joins
 
     def prior_select(self, source: str) -> str:
-        """Per row, every prior-award aggregate a clause asks for (sum, count, highest tier, the awards named):
-        one grouped relation of the prior awards per (clause, scope), joined to the rows on its keys (a
-        join per aggregate, not a correlated subquery per figure: Spark plans those one by one)."""
+        """Per row, every prior-award aggregate a clause asks for (sum, count, highest tier, the awards named),
+        each a conditional aggregate: the rows joined once to the applicant's awards (and once to each
+        competition's, for a per-item cap) and grouped by row — two aggregations in all, not one per
+        clause and scope (Spark plans each on its own)."""
         d = self.d
-        cols, joins = [], []
-        for i, ((clause, scope, min_amount), name) in enumerate(self.priors.items()):
-            keys = [("uscc", f"{source}.uscc")]
-            if scope == "year":
-                keys.append(("year", f"{source}.year"))
-            if scope == "item":
-                item = self.policy.item_fact(clause)
-                keys.append(("ckey", f"{source}.{col(item) + '_key' if item else 'NULL'}"))
+        groups: dict[str, list[str]] = {}  # the join key of the prior awards → the aggregates over it
+        names: dict[str, list[str]] = {}
+        for (clause, scope, min_amount), name in self.priors.items():
             where = [f"p.clause = {clause}"]
+            if scope == "year":
+                where.append("p.year = s.year")
             if min_amount is not None:  # each tier once: an award decided under this tier or a higher one
                 where.append(f"COALESCE(p.tier, p.amount) >= {d.dec_lit(min_amount)}")
+            item = self.policy.item_fact(clause) if scope == "item" else None
+            on = f"p.ckey = s.{col(item)}_key" if item else ("p.uscc = s.uscc" if scope != "item" else "FALSE")
+            when = " AND ".join(where)
             piece = "p.note_piece" if scope == "note" else "p.which_piece"
             sep = W.LIST_JOIN if scope == "note" else W.JOIN
-            by = ", ".join(f"p.{k}" for k, _ in keys)
+            groups.setdefault(on, []).extend(
+                [
+                    f"sum(CASE WHEN {when} THEN p.amount END) AS {name}_s",
+                    f"count(CASE WHEN {when} THEN 1 END) AS {name}_h",
+                    f"max(CASE WHEN {when} THEN p.tier END) AS {name}_mt",
+                    f"{d.agg_join(f'CASE WHEN {when} THEN {piece} END', 'p.ord', sep)} AS {name}_w",
+                ]
+            )
+            names.setdefault(on, []).append(name)
+        cols, joins = [], []
+        for i, (on, aggs) in enumerate(groups.items()):
             g = f"g{i}"
             joins.append(
-                f"LEFT JOIN (SELECT {by}, sum(p.amount) AS s, count(*) AS h, max(p.tier) AS mt, "
-                f"{d.agg_join(piece, 'p.ord', sep)} AS w FROM prior p WHERE {' AND '.join(where)} GROUP BY {by}) {g} "
-                f"ON {' AND '.join(f'{g}.{k} = {v}' for k, v in keys)}"
+                f"LEFT JOIN (SELECT s._row, {', '.join(aggs)} FROM {source} s JOIN prior p ON {on} GROUP BY s._row) "
+                f"{g} ON {g}._row = {source}._row"
             )
-            cols += [
-                f"COALESCE({g}.s, 0) AS {name}_sum",
-                f"COALESCE({g}.h, 0) AS {name}_hits",
-                f"{g}.mt AS {name}_maxtier",
-                f"COALESCE({g}.w, '') AS {name}_which",
-            ]
+            for name in names[on]:
+                cols += [
+                    f"COALESCE({g}.{name}_s, 0) AS {name}_sum",
+                    f"COALESCE({g}.{name}_h, 0) AS {name}_hits",
+                    f"{g}.{name}_mt AS {name}_maxtier",
+                    f"COALESCE({g}.{name}_w, '') AS {name}_which",
+                ]
         return f"SELECT {source}.*, {', '.join(cols)} FROM {source} {' '.join(joins)}"
 
 
