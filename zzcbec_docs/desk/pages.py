@@ -139,9 +139,9 @@ def _ext(media_type: str) -> str:
 
 def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
     """For each claim not granted, what is missing in the policy's words (the `match` wording)."""
-    from zzcbec_docs.calculator.match import all_fact_kinds, gap_for
+    from zzcbec_docs.calculator.match import all_fact_kinds, fact_labels, gap_for
 
-    kinds = all_fact_kinds(desk.policy)
+    kinds, labels = all_fact_kinds(desk.policy), fact_labels(desk.policy)
     out: dict[int, list[str]] = {}
     for d in result.decisions:
         if d.status != "ineligible":
@@ -153,7 +153,7 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
         for r in d.reasons:
             try:
                 msgs.append(
-                    gap_for(conditions[r.condition], facts, kinds)["message"]
+                    gap_for(conditions[r.condition], facts, kinds, labels)["message"]
                     if r.condition in conditions
                     else r.message
                 )
