@@ -503,7 +503,7 @@ class Service:
                     if use is None:
                         continue
                     scope, cap, used = use
-                    where = (a.clause, *scope)  # mypy reads `out[(a, *b)]` as 3.11's `out[a, *b]`
+                    where = (a.clause, *scope)
                     out[where] = CapUse(a.clause, scope, cap, used)
         return list(out.values())
 
