@@ -7,7 +7,9 @@ written after the commit, named by its number.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -27,6 +29,11 @@ from zzcbec_docs.cli.options import (
     writable_folder,
 )
 from zzcbec_docs.vocabulary import decision
+
+if TYPE_CHECKING:
+    from zzcbec_docs.bundle.model import Bundle
+    from zzcbec_docs.policy.model import Policy
+    from zzcbec_docs.process.model import AwardOutcome, ReviewInput
 
 
 @click.command()
@@ -77,15 +84,15 @@ def award(
     review_path: Path | None,
     reissue_of: str | None,
     ledger_url: str | None,
-    out_dir: Path,  # type: ignore[no-untyped-def]
+    out_dir: Path,
     formats: str,
     issuer: str | None,
     code: str | None,
-    doc_date,
+    doc_date: dt.date | None,
     unsigned: bool,
     actor: str | None,
     exclusion_list: Path | None,
-    issued_on,
+    issued_on: dt.date | None,
     policy_file: Path | None,
     issuer_profile: str | None,
 ) -> None:
@@ -149,7 +156,7 @@ def award(
             if w.code == "review_raises":
                 click.echo(f"  ! {w.message} / {w.message_en}", err=True)
 
-    def make_notices(outcome, bundle):  # type: ignore[no-untyped-def]
+    def make_notices(outcome: AwardOutcome, bundle: Bundle) -> list[tuple[str, bytes]]:
         # inside the transaction: a notice that cannot be made leaves nothing recorded
         return [
             service.make_notice(outcome, bundle, fmt, date=doc_date or _today(), issuer_name=issuer, unsigned=unsigned)
@@ -197,7 +204,7 @@ def award(
         click.echo(f"    → {out_dir / name}")
 
 
-def _dates_in_order(year: int, date, record, policy) -> None:  # type: ignore[no-untyped-def]
+def _dates_in_order(year: int, date: dt.date, record: ReviewInput | None, policy: Policy) -> None:
     """The one-step form's dates, checked before the bundle or its review is recorded: the award date
     within the data year's reach and the policy's term; the review not before the 申报年度 began and
     not after the award it approves (process.awarding and process.cases check the same again)."""
@@ -223,7 +230,7 @@ def _dates_in_order(year: int, date, record, policy) -> None:  # type: ignore[no
         )
 
 
-def _today():  # type: ignore[no-untyped-def]
+def _today() -> dt.date:
     from zzcbec_docs.documents.content import default_date
 
     return default_date()

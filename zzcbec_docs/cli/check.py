@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +21,9 @@ from zzcbec_docs.cli.options import (
 )
 from zzcbec_docs.cli.sources import expand_in_order, finish
 
+if TYPE_CHECKING:
+    from zzcbec_docs.policy.model import Policy
+
 
 @click.command()
 @bundles_argument
@@ -31,10 +36,10 @@ def check(
     bundles: tuple[str, ...],
     as_json: bool,
     exclusion_list: Path | None,
-    issued_on,
+    issued_on: dt.date | None,
     policy_file: Path | None,
     ledger_url: str | None,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """校验并逐条核定 / validate bundles and decide every claim.
 
     Exit code 0 when every bundle is valid and no claim is ineligible or excluded, 1 otherwise,
@@ -73,7 +78,7 @@ def check(
     finish(code, unreadable)
 
 
-def policy_warnings_once(policy) -> list[str]:  # type: ignore[no-untyped-def]
+def policy_warnings_once(policy: Policy) -> list[str]:
     from zzcbec_docs.rules.engine import policy_warnings
 
     return [f"{w.message} / {w.message_en}" for w in policy_warnings(policy)]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
@@ -14,10 +18,14 @@ from zzcbec_docs.cli.options import (
 )
 from zzcbec_docs.vocabulary import DECISIONS
 
+if TYPE_CHECKING:
+    from zzcbec_docs.policy.model import Policy
+    from zzcbec_docs.rules.model import CheckResult
+
 STATUS = {"zh": {k: t.zh for k, t in DECISIONS.items()}, "en": {k: t.en for k, t in DECISIONS.items()}}
 
 
-def explain_text(result, policy, clause: int | None, lang: str) -> str:  # type: ignore[no-untyped-def]
+def explain_text(result: CheckResult, policy: Policy, clause: int | None, lang: str) -> str:
     from zzcbec_docs.money import fmt_yuan, in_words
 
     zh = lang == "zh"
@@ -90,10 +98,10 @@ def explain(
     bundle: str,
     clause: int | None,
     lang: str,
-    exclusion_list,
-    issued_on,
-    policy_file,  # type: ignore[no-untyped-def]
-    ledger_url,
+    exclusion_list: Path | None,
+    issued_on: dt.date | None,
+    policy_file: str | None,
+    ledger_url: str | None,
 ) -> None:
     """逐步解释核定过程 / explain each decision step by step, quoting the clause and its boundary words.
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from zzcbec_docs.cli.options import actor_name, actor_option, ledger_option
 from zzcbec_docs.vocabulary import notice_state
 
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
 
-def _open(url: str | None, upgrade: bool = False, require_latest: bool = True):  # type: ignore[no-untyped-def]
+
+def _open(url: str | None, upgrade: bool = False, require_latest: bool = True) -> Ledger:
     from zzcbec_docs.errors import UsageError
     from zzcbec_docs.ledger import open_ledger
 
@@ -88,7 +93,7 @@ def list_(
                         "amount": fmt_amount(a.amount),
                         "funding": None
                         if a.city is None
-                        else {"city": fmt_amount(a.city), "local": fmt_amount(a.local)},
+                        else {"city": fmt_amount(a.city), "local": fmt_amount(cast(Decimal, a.local))},
                         "revoked": a.revoked,
                         "revocation_reason": a.revocation_reason,
                     },

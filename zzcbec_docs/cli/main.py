@@ -58,7 +58,8 @@ class LazyGroup(click.Group):
         import importlib
 
         module, attr = LAZY_COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import click
 
@@ -38,13 +40,13 @@ HEADINGS = {code: term.both for code, term in MATCH_STATUSES.items()}  # 可申�
 @exclusion_option
 @ledger_option
 def match(
-    profile: str,
+    profile: str | None,
     settings: tuple[str, ...],
     as_json: bool,
-    issued_on,
-    policy_file,  # type: ignore[no-untyped-def]
-    ledger_url,
-    **table,
+    issued_on: dt.date | None,
+    policy_file: str | None,
+    ledger_url: str | None,
+    **table: Any,
 ) -> None:
     """测算可申报的条款与金额 / what may this enterprise claim, and how far is it from the rest.
 
@@ -75,7 +77,7 @@ def match(
 
     refuse_table_options(table)
     from zzcbec_docs.calculator.match import load_profile, parse_setting
-    from zzcbec_docs.money import fmt_yuan
+    from zzcbec_docs.money import ZERO, fmt_yuan
 
     policy = load_policy_option(policy_file, issued_on)
     parsed = [parse_setting(s, policy) for s in settings]
@@ -85,7 +87,7 @@ def match(
 
     results, counted = match_counting(Service.build(reading_ledger(ledger_url), policy), data)
     if as_json:
-        total = sum(m.amount for m in results)
+        total = sum((m.amount for m in results), ZERO)
         click.echo(
             json.dumps(
                 {
@@ -130,5 +132,5 @@ def match(
             click.echo(f"      · 缺少 missing: {'、'.join(m.missing)}")
         for note in m.notes:
             click.echo(f"      · {note}")
-    total = sum(m.amount for m in results)
+    total = sum((m.amount for m in results), ZERO)
     click.echo(f"\n预计可获奖励合计 / estimated total: {fmt_yuan(total)}（以审核认定为准 / subject to review）")

@@ -8,13 +8,21 @@ row and column on stderr and in DIR/errors.csv; the other rows are matched all t
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from zzcbec_docs.calculator.table_match import TableSummary
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 ENGINES = ("duckdb", "python", "spark")  # or a postgresql:// URL
@@ -32,7 +40,7 @@ TABLE_ONLY = {
 }
 
 
-def table_options(f):  # type: ignore[no-untyped-def]
+def table_options(f: F) -> F:
     f = click.option(
         "--into",
         default=None,
@@ -97,12 +105,12 @@ def refuse_table_options(given: dict[str, Any]) -> None:
 class TableProgress:
     """A bar on a terminal; a line per chunk of rows otherwise (a log keeps a readable record)."""
 
-    def __init__(self, stream, tty: bool) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream: TextIO, tty: bool) -> None:
         self.stream, self.tty = stream, tty
         self.t0 = time.perf_counter()
         self.last = 0.0
 
-    def __call__(self, summary, estimate: int | None, final: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, summary: TableSummary, estimate: int | None, final: bool = False) -> None:
         done = summary.rows
         elapsed = time.perf_counter() - self.t0
         total = done if final else max(estimate or 0, done)
@@ -123,7 +131,7 @@ class TableProgress:
             )
         self.stream.flush()
 
-    def done(self, summary) -> None:  # type: ignore[no-untyped-def]
+    def done(self, summary: TableSummary) -> None:
         if self.tty:
             self(summary, None, final=True)
             self.stream.write("\n")
@@ -137,16 +145,16 @@ def _peak_mib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def _interrupted(signum, frame) -> None:  # type: ignore[no-untyped-def]
+def _interrupted(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
 def match_table(
-    table_path: str,
+    table_path: str | None,
     settings: tuple[str, ...],
     as_json: bool,
-    issued_on,
-    policy_file,  # type: ignore[no-untyped-def]
+    issued_on: dt.date | None,
+    policy_file: str | None,
     out_dir: Path | None,
     columns: Path | None,
     jobs: int,

@@ -11,10 +11,12 @@ import click
 from zzcbec_docs.errors import UsageError
 
 if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
     from zzcbec_docs.policy.model import Policy
+    from zzcbec_docs.process.service import Service
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType[dt.date, Any]):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
@@ -114,7 +116,7 @@ def actor_name(actor: str | None) -> str:
         return "cli"
 
 
-def require_ledger(url: str | None, *, upgrade: bool = True):  # type: ignore[no-untyped-def]
+def require_ledger(url: str | None, *, upgrade: bool = True) -> Ledger:
     """The ledger a process command works on; it must be given, and it must exist: a SQLite file
     that is not there is refused (exit 2) as the read-only commands refuse it; only `ledger init`
     creates one (a mistyped path must not open a new, empty ledger that pays again)."""
@@ -162,8 +164,8 @@ def build_service(
     issued_on: dt.date | None,
     exclusion_list: Path | None,
     issuer_profile: str | None = None,
-    ledger: Any = None,
-):  # type: ignore[no-untyped-def]
+    ledger: Ledger | None = None,
+) -> Service:
     """The command's one service object: policy (with --issued-on), issuer profile and exclusion list
     read and checked first (exit 2 when one cannot be), the ledger added with `.with_ledger` once
     every other input was read, so that nothing is recorded before a bad input is refused."""
@@ -197,7 +199,7 @@ def writable_folder(path: Path | None, option: str = "--out") -> None:
         ) from None
 
 
-def reading_ledger(url: str | None):  # type: ignore[no-untyped-def]
+def reading_ledger(url: str | None) -> Ledger | None:
     """The ledger a deciding command counts, when one is given (read only: never created here)."""
     if not url:
         return None

@@ -6,8 +6,10 @@ does the work in one transaction on the ledger.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,8 +30,14 @@ from zzcbec_docs.cli.options import (
 )
 from zzcbec_docs.vocabulary import decision, status
 
+if TYPE_CHECKING:
+    from zzcbec_docs.bundle.model import Bundle
+    from zzcbec_docs.policy.model import Policy
+    from zzcbec_docs.process.model import ReviewInput
+    from zzcbec_docs.process.service import Service
 
-def load_valid_bundle(path: str, policy):  # type: ignore[no-untyped-def]
+
+def load_valid_bundle(path: str, policy: Policy) -> Bundle:
     """A valid bundle, or its problems on stderr and a BundleError."""
     from zzcbec_docs.check import validate_file
     from zzcbec_docs.errors import BundleError
@@ -42,7 +50,7 @@ def load_valid_bundle(path: str, policy):  # type: ignore[no-untyped-def]
     return bundle
 
 
-def target_bundle(target: str, service, record=None):  # type: ignore[no-untyped-def]
+def target_bundle(target: str, service: Service, record: ReviewInput | None = None) -> Bundle | None:
     """CASE_OR_BUNDLE read before anything is recorded: the valid bundle (and the review record checked
     against it: its verified facts and the material it names), or None for a case id."""
     if target == "-" or Path(target).is_file():
@@ -57,7 +65,7 @@ def target_bundle(target: str, service, record=None):  # type: ignore[no-untyped
     return None
 
 
-def resolve_case(service, target: str, bundle, *, actor: str, with_review: bool = False) -> str:  # type: ignore[no-untyped-def]
+def resolve_case(service: Service, target: str, bundle: Bundle | None, *, actor: str, with_review: bool = False) -> str:
     """A bundle is submitted (the same content is the same case); else `target` is the case id.
     `with_review`: the bundle is recorded together with its review (the one-step form), so the review's
     date is not compared with today's recording of the submission."""
@@ -81,10 +89,10 @@ def submit(
     bundles: tuple[str, ...],
     ledger_url: str | None,
     actor: str | None,
-    as_json: bool,  # type: ignore[no-untyped-def]
-    exclusion_list,
-    issued_on,
-    policy_file,
+    as_json: bool,
+    exclusion_list: Path | None,
+    issued_on: dt.date | None,
+    policy_file: str | None,
 ) -> None:
     """提交：把申报材料登记为案件 / record each bundle as a case and print its id.
 
@@ -157,13 +165,13 @@ def review(
     record_path: Path,
     unit: str | None,
     out_dir: Path | None,
-    formats: str,  # type: ignore[no-untyped-def]
+    formats: str,
     ledger_url: str | None,
     actor: str | None,
-    exclusion_list,
-    issued_on,
-    policy_file,
-    issuer_profile,
+    exclusion_list: Path | None,
+    issued_on: dt.date | None,
+    policy_file: str | None,
+    issuer_profile: str | None,
 ) -> None:
     """审核：记录审核结论并出具审核意见书 / record a review of a case (or of a bundle, submitted first).
 
@@ -267,7 +275,14 @@ def list_(
 @exclusion_option
 @issued_on_option
 @policy_option
-def show(case_id: str, ledger_url: str | None, as_json: bool, exclusion_list, issued_on, policy_file) -> None:  # type: ignore[no-untyped-def]
+def show(
+    case_id: str,
+    ledger_url: str | None,
+    as_json: bool,
+    exclusion_list: Path | None,
+    issued_on: dt.date | None,
+    policy_file: str | None,
+) -> None:
     """案件详情：内容、审核、通知、经过 / a case: its content, reviews, notices and history."""
     from zzcbec_docs.cli.table import render_result
     from zzcbec_docs.money import fmt_yuan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -45,15 +46,15 @@ from zzcbec_docs.cli.options import (
 @policy_option
 def publicity(
     year: int,
-    start,
+    start: dt.date | None,
     days: int,
     mask_uscc: bool,
-    doc_date,
+    doc_date: dt.date | None,
     formats: str,
-    out_dir: Path,  # type: ignore[no-untyped-def]
+    out_dir: Path,
     profile: str | None,
     ledger_url: str | None,
-    issued_on,
+    issued_on: dt.date | None,
     policy_file: Path | None,
 ) -> None:
     """拟奖励企业名单公示（DOCX 与 PDF）/ the public list of proposed awards of a year, from the ledger's

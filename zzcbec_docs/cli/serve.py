@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from pathlib import Path
 
 import click
 
@@ -48,12 +50,12 @@ def serve(
     port: int,
     workers: int,
     demo: bool,
-    force_demo: bool,  # type: ignore[no-untyped-def]
+    force_demo: bool,
     proxy_headers: bool,
-    policy_file,
-    issued_on,
-    exclusion_list,
-    issuer_profile,
+    policy_file: str | None,
+    issued_on: dt.date | None,
+    exclusion_list: Path | None,
+    issuer_profile: str | None,
 ) -> None:
     """启动网上申报审核系统 / run the web desk.
 

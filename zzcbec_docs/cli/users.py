@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from zzcbec_docs.cli.options import ledger_option
 from zzcbec_docs.errors import UsageError
 
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
 
-def _desk_ledger(ledger_url: str | None):  # type: ignore[no-untyped-def]
+
+def _desk_ledger(ledger_url: str | None) -> Ledger:
     from zzcbec_docs.desk import store
     from zzcbec_docs.ledger import open_ledger
 

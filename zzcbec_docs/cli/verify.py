@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
 from zzcbec_docs.cli.options import issuer_profile_option, ledger_option
+
+if TYPE_CHECKING:
+    from zzcbec_docs.documents.signing import SignatureCheck
 
 
 @click.command()
@@ -56,7 +60,7 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
         raise Outcome(EXIT_FAIL)
 
 
-def _signature_line(sig) -> str:  # type: ignore[no-untyped-def]
+def _signature_line(sig: SignatureCheck | None) -> str:
     """签名: intact, the signer, the time; 未签名 / unsigned; a DOCX carries no signature to check."""
     if sig is None:
         return "签名：DOCX 不带电子签名（签名在 PDF 上）/ signature: a DOCX carries none (the PDF is signed)"
@@ -64,7 +68,8 @@ def _signature_line(sig) -> str:  # type: ignore[no-untyped-def]
         return "签名：未签名 / signature: unsigned"
     import datetime as dt
 
-    when = (sig.timestamp or sig.signed_at).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    # a signature with neither time is not `ok` (documents.signing.check_signature), so one is here
+    when = cast(dt.datetime, sig.timestamp or sig.signed_at).astimezone(dt.timezone(dt.timedelta(hours=8)))
     stamp = "，时间戳" if sig.timestamp else ""
     return (
         f"签名：完整，签名人 {sig.signer}，签名时间{stamp} {when:%Y-%m-%d %H:%M:%S}（北京时间） / signature: intact, "

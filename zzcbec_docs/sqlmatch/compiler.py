@@ -446,7 +446,7 @@ class _Clause:
             cases_hits = " ".join(f"WHEN {value} = {d.dec_lit(a)} THEN {self.prior_cols('all', a)[1]}" for a in tiers)
             cases_which = " ".join(f"WHEN {value} = {d.dec_lit(a)} THEN {self.prior_cols('all', a)[2]}" for a in tiers)
             fail = h(f"et{n}", f"({alive} AND (CASE {cases_hits} ELSE 0 END) > 0)")
-            which = Sql(f"(CASE {cases_which} ELSE '' END)")
+            which: str = Sql(f"(CASE {cases_which} ELSE '' END)")
             later.append((fail, say(d, W.EACH_TIER_PAID, value=Sql(d.yuan(value)), which=which)))
             return f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) ELSE {value} END)"
         already, hits, which = self.prior_cols("all")
@@ -698,7 +698,7 @@ def wide_steps(
 def wide_query(policy: Policy, fields: dict[str, str], dialect: Dialect, source: str, *, prior: bool = False) -> str:
     """wide_steps as one query (each step a subquery of the next)."""
     steps = wide_steps(policy, fields, dialect, source, prior=prior)
-    sql = {}
+    sql: dict[str, str] = {}
     for name, select in steps:
         for earlier, text in sql.items():
             select = select.replace(f" FROM {earlier} ", f" FROM ({text}) ")
