@@ -103,6 +103,7 @@ class Source:
         self.con, self.path, self.policy, self.work = con, path, policy, work
         self.errors: list[CellError] = []
         self.pretyped = False  # an XLSX: typed and checked row by row already
+        self.trimmed = False  # src's cells are trimmed already and its rows numbered by rowid (the CSV fast path)
         suffix = path.suffix.lower()
         if not path.is_file():
             raise ArgumentError("文件不存在", "no such file", file=str(path))
@@ -121,24 +122,25 @@ class Source:
             self._normalised(table)
 
     def _csv_fast(self) -> bool:
+        """DuckDB reads the file at once, each cell trimmed as it is read (`src` holds the trimmed cells,
+        NULL for an empty one; the row number is the table's rowid + 2)."""
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width))
+        trimmed = ", ".join(f"{_stripped(DIALECTS['duckdb'], f'c{i}')} AS c{i}" for i in range(self.width))
         try:
             self.con.execute(
-                f"CREATE TEMP TABLE src0 AS SELECT * FROM read_csv({_sql_path(self.path)}, header=false, skip=1, "
+                f"CREATE TEMP TABLE src AS SELECT CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {trimmed} "
+                f"FROM read_csv({_sql_path(self.path)}, header=false, skip=1, "
                 f"delim=',', quote='\"', escape='\"', auto_detect=false, strict_mode=true, columns={{{cols}}}, "
                 "null_padding=false, all_varchar=true)"
             )
         except Exception:  # noqa: BLE001 - DuckDB's CSV errors: the row engine's reader will name the row
+            self.con.execute("DROP TABLE IF EXISTS src")
             return False
-        n = self.con.execute("SELECT count(*) FROM src0").fetchone()[0]
+        n = self.con.execute("SELECT count(*) FROM src").fetchone()[0]
         if n + 1 != _count_records_fast(self.path):  # a line break inside a cell, a blank line: read row by row
-            self.con.execute("DROP TABLE src0")
+            self.con.execute("DROP TABLE src")
             return False
-        self.con.execute(
-            "CREATE TEMP TABLE src AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, "
-            "CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, * FROM src0"
-        )
-        self.con.execute("DROP TABLE src0")
+        self.trimmed = True
         return True
 
     def _normalised(self, table: Table) -> None:
@@ -441,15 +443,23 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
     allcols = [f"c{i}" for i in range(src.width)]
     by_index = {c.index: c for c in src.columns}
     names = {i: (C.raw(by_index[i].field) if i in by_index else f"u{i}") for i in range(src.width)}
-    trimmed = ", ".join(f"{_stripped(d, f'c{i}')} AS {names[i]}" for i in range(src.width))
-    blank = " AND ".join(f"{n} IS NULL" for n in names.values()) or "TRUE"
     raws = ", ".join(names[i] for i in by_index)
-    db.create(
-        "raw",
-        f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM (SELECT _row, _width, _extra, "
-        f"{', '.join(allcols)}, {trimmed} FROM src) s WHERE NOT ({blank}) OR _extra",
-    )
-    db.drop("src")
+    if getattr(src, "trimmed", False):  # DuckDB read and trimmed the cells already: raw is a view of them
+        blank = " AND ".join(f"c{i} IS NULL" for i in range(src.width)) or "TRUE"
+        db.con.execute(  # type: ignore[attr-defined]
+            f"CREATE OR REPLACE TEMP VIEW raw AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, _width, _extra, "
+            f"{', '.join(f'c{i} AS {names[i]}' for i in range(src.width))} FROM src WHERE NOT ({blank}) OR _extra"
+        )
+        allcols = [names[i] for i in range(src.width)]  # a bad row's cells, trimmed: the reader trims them too
+    else:
+        trimmed = ", ".join(f"{_stripped(d, f'c{i}')} AS {names[i]}" for i in range(src.width))
+        blank = " AND ".join(f"{n} IS NULL" for n in names.values()) or "TRUE"
+        db.create(
+            "raw",
+            f"SELECT _row, _width, _extra, {', '.join(allcols)}, {raws} FROM (SELECT _row, _width, _extra, "
+            f"{', '.join(allcols)}, {trimmed} FROM src) s WHERE NOT ({blank}) OR _extra",
+        )
+        db.drop("src")
     # one row per enterprise and year: a later row repeating both is refused, naming the first
     u = by_field(src.columns, "uscc")
     ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
@@ -522,13 +532,16 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
 
 
 def _stripped(d: Any, cell: str) -> str:
-    """What str.strip() leaves of a cell, NULL when nothing: the engine's trim, and the whole set of
-    whitespace only where the cell still begins or ends with some (rare; trimming by a set is slow)."""
+    """What str.strip() leaves of a cell, NULL when nothing. In DuckDB a cell that begins and ends with a
+    printable ASCII character or one above U+3000 (none of them whitespace: most cells) is taken as it
+    is, by two code-point tests; any other goes through the trim by the whole set of whitespace."""
     ws = C.WHITESPACE
-    x = f"trim({cell})" if d.name != "spark" else f"trim({cell})"
     if d.name == "duckdb":
-        cls = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in ws) + "]"
-        return f"NULLIF(CASE WHEN regexp_matches({x}, '^{cls}|{cls}$') THEN {d.trim(cell, ws)} ELSE {x} END, '')"
+
+        def safe(e: str) -> str:
+            return f"(ord({e}) BETWEEN 33 AND 126 OR ord({e}) > {ord(max(ws))})"
+
+        return f"(CASE WHEN {safe(cell)} AND {safe(f'right({cell}, 1)')} THEN {cell} ELSE NULLIF({d.trim(cell, ws)}, '') END)"
     return f"NULLIF({d.trim(cell, ws)}, '')"
 
 
