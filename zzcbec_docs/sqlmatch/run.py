@@ -32,7 +32,7 @@ from zzcbec_docs.calculator.table_match import (
     total_rows,
 )
 from zzcbec_docs.calculator.table_read import (
-    APPLICANT_FIELDS,
+    TRUE_WORDS,
     CellError,
     Column,
     Table,
@@ -384,13 +384,17 @@ def run_sql_table(
         summary.files = files  # type: ignore[attr-defined]
         summary.bundles_skipped = not want  # type: ignore[attr-defined]
         if want and out is not None:
+            assert work is not None
             summary.bundles = _write_bundles(
-                con, src, policy, out, path or Path(str(getattr(remote, "name", "table"))), options.ledger_url, clauses
+                con, src, policy, work, path or Path(str(getattr(remote, "name", "table"))), options.ledger_url, clauses
             )
             phase("bundles")
         if out is not None:
+            assert work is not None
             for name in files:
                 os.replace(work / name, out / name)
+            if (work / "bundles").is_dir():
+                _move_bundles(work / "bundles", out / "bundles")
         summary.seconds = time.perf_counter() - t0
         return summary
     except BaseException:
@@ -822,72 +826,175 @@ def _write_outputs(
     return ["matches.csv", "matches.parquet", "matches.xlsx", "errors.csv"]
 
 
-def _write_bundles(
-    con: Any, src: Source, policy: Policy, out: Path, path: Path, ledger_url: str | None, clauses: list[int]
-) -> int:
-    """A pre-filled bundle per enterprise and year with an eligible clause (table_match.prefilled_bundle)."""
-    from zzcbec_docs.calculator.match import Match
-    from zzcbec_docs.calculator.table_match import _write_whole, prefilled_bundle
+def _yaml_sql(expr: str) -> str:
+    """table_match._yaml of a text, in SQL: json.dumps(text, ensure_ascii=False) (the reader has refused
+    every other control character already)."""
+    x = f"replace(replace({expr}, '\\', '\\\\'), '\"', '\\\"')"
+    for ch, esc in (("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        x = f"replace({x}, chr({ord(ch)}), '{esc}')"
+    return f"('\"' || {x} || '\"')"
 
-    fields = [c.field for c in src.columns]
+
+def bundle_sql(policy: Policy, src: Source, matches: str, source_name: str) -> str:
+    """(file name, text, uscc) of each pre-filled bundle, made by the query as table_match.prefilled_bundle
+    makes it (line for line; the ledger's earlier awards are added after, by the caller)."""
+    from zzcbec_docs.bundle.validate import fact_labels
+
+    d = DIALECTS["duckdb"]
+    labels = fact_labels(policy)
     kinds = {c.field: c.kind for c in src.columns}
-    cols = ", ".join(f"raw.{C.raw(f)}" for f in fields)
-    parquet = _sql_path(out / f".match-{os.getpid()}.part" / "matches.parquet")
-    cur = con.execute(
-        f"SELECT m.row, m.clauses, m.amounts, {cols} FROM (SELECT row, list(clause ORDER BY clause) AS "
-        f"clauses, list(amount ORDER BY clause) AS amounts FROM read_parquet({parquet}) WHERE status = "
-        "'eligible' GROUP BY row) m JOIN raw ON raw._row = m.row ORDER BY m.row"
+    fields = [c.field for c in src.columns]  # in the table's order (a fee fact's items as the reader meets them)
+
+    def value(f: str) -> str:
+        r = f"raw.{C.raw(f)}"
+        if kinds[f] == "flag":
+            return f"(CASE WHEN lower({r}) IN ({', '.join(d.s(w) for w in TRUE_WORDS)}) THEN 'true' ELSE 'false' END)"
+        if kinds[f] == "count":
+            return f"CAST(CAST({r} AS BIGINT) AS VARCHAR)"
+        return _yaml_sql(r)
+
+    def line(prefix: str, v: str, width: int, label: str) -> str:
+        pad = f"repeat(' ', greatest(1, {width - len(prefix)} - length({v})))"
+        return f"({d.s(prefix)} || {v} || {pad} || {d.s('# ' + label + chr(10))})"
+
+    blocks = []
+    for n in policy.claimable():
+        clause = policy.clauses[n]
+        head = f"  - clause: {n}                   # {policy.cite(n)} {clause.name}：测算 "
+        parts = [f"{d.s(head)} || {d.yuan('m.amount')} || {d.s(chr(10) + '    facts:' + chr(10))}"]
+        for name in clause.facts:
+            fact = policy.facts.get(name)
+            if fact is not None and fact.type == "fee_items":
+                items = [f for f in fields if f.startswith(name + ".")]
+                if not items:
+                    continue
+                any_item = " OR ".join(f"raw.{C.raw(f)} IS NOT NULL" for f in items)
+                title = f"      {name}:" + " " * max(1, 30 - len(name)) + f"# {labels.get(name, name)}\n"
+                parts.append(f"(CASE WHEN {any_item} THEN {d.s(title)} END)")
+                for f in items:
+                    k = f.split(".", 1)[1]
+                    parts.append(
+                        f"(CASE WHEN raw.{C.raw(f)} IS NOT NULL THEN "
+                        f"{line(f'        {k}: ', value(f), 26 + len(f'        {k}: ') - len(k), labels.get(k, k))} END)"
+                    )
+            elif name in kinds:
+                parts.append(
+                    f"(CASE WHEN raw.{C.raw(name)} IS NOT NULL THEN "
+                    f"{line(f'      {name}: ', value(name), 44, labels.get(name, name))} END)"
+                )
+        blocks.append(f"WHEN {n} THEN concat({', '.join(parts)})")
+    cites = "CASE m.clause " + " ".join(f"WHEN {n} THEN {d.s(policy.cite(n))}" for n in policy.claimable()) + " END"
+    ex = policy.exclusion_fact
+    etrade = f"raw.{C.raw(ex)}" if ex in kinds else "CAST(NULL AS VARCHAR)"
+    true_words = ", ".join(d.s(w) for w in TRUE_WORDS)
+    uscc = f"upper(raw.{C.raw('uscc')})"
+    year = f"CAST(CAST(raw.{C.raw('year')} AS INTEGER) AS VARCHAR)"
+    issued = f" --issued-on {policy.issued_on.isoformat()}" if policy.issued_on else ""
+    nl = "\n"
+    pieces = [
+        d.s(f"# 免申即享 预填申报材料：{policy.full_title}{nl}# 由 zzcbec match 根据 {source_name} 第 "),
+        "CAST(b.row AS VARCHAR)",
+        d.s(" 行生成；经测算可申报 "),
+        "b.each",
+        d.s("，合计 "),
+        "b.total",
+        d.s(
+            f"（以审核认定为准）{nl}# 请核对各项数据，填写标有“待填写”的各行（联系人、开户银行等），然后运行：zzcbec check "
+            f'本文件{issued}{nl}schema_version: "1.0"{nl}year: '
+        ),
+        year,
+        d.s(f"{nl}applicant:{nl}  name: "),
+        _yaml_sql(f"raw.{C.raw('name')}"),
+        d.s(f"{nl}  uscc: "),
+        _yaml_sql(uscc),
+        d.s(f"{nl}  district: "),
+        _yaml_sql(f"raw.{C.raw('district')}"),
+        d.s(f"{nl}  {ex}: "),
+        f"(CASE WHEN lower({etrade}) IN ({true_words}) THEN 'true' ELSE 'false' END)",
+        d.s(f"    # 是否{policy.exclusion_label}（"),
+        f"(CASE WHEN {etrade} IS NULL THEN '表中无此项，请如实确认' ELSE '表中声明' END)",
+        d.s(
+            f"；是则不在支持范围）{nl}"
+            f'  # address: ""                    # 可填写：注册地址{nl}'
+            f'  # legal_representative: ""       # 可填写：法定代表人{nl}'
+            f'  contact: {{name: "", phone: ""}}   # 待填写：联系人及电话{nl}'
+            f'  bank: {{name: "", account: ""}}    # 待填写：开户银行及账号（奖励通知书写明拨付账户）{nl}'
+            f"claims:{nl}"
+        ),
+        "b.claims",
+    ]
+    text = " || ".join(pieces)
+    return (
+        f"SELECT {uscc} || '-' || {year} || '.yaml' AS file, {text} AS text, {uscc} AS uscc FROM ("
+        f"SELECT m.row, string_agg({cites} || ' ' || {d.yuan('m.amount')}, '、' ORDER BY m.clause) AS each, "
+        f"{d.yuan('sum(m.amount)')} AS total, string_agg(CASE m.clause {' '.join(blocks)} END, '' ORDER BY m.clause) "
+        f"AS claims FROM (SELECT row, clause, amount FROM {matches} WHERE status = 'eligible') m "
+        f"JOIN raw ON raw._row = m.row GROUP BY m.row) b JOIN raw ON raw._row = b.row ORDER BY b.row"
     )
+
+
+def _move_bundles(made: Path, into: Path) -> None:
+    """The bundles into DIR/bundles: the folder renamed when there is none yet, else each file (a rerun
+    rewrites these bundles and keeps those of an earlier table)."""
+    try:
+        os.rename(made, into)
+        return
+    except OSError:
+        pass
+    into.mkdir(exist_ok=True)
+    with os.scandir(made) as entries:
+        for e in entries:
+            os.replace(e.path, into / e.name)
+    made.rmdir()
+
+
+def _prior_lines(prior: tuple[Any, ...]) -> str:
+    """The `prior_awards` lines of table_match.prefilled_bundle (the ledger's standing awards)."""
+    from zzcbec_docs.calculator.table_match import _yaml
+    from zzcbec_docs.money import fmt_amount
+
+    lines = ["prior_awards:                      # 台账中已获本政策奖励（核定时计入）"]
+    for p in prior:
+        item: dict[str, Any] = {"clause": p.clause, "year": p.year, "amount": fmt_amount(p.amount)}
+        if p.competition_name:
+            item["competition_name"] = p.competition_name
+        if p.reference:
+            item["notice_number"] = p.reference
+        lines.append("  - {" + ", ".join(f"{k}: {_yaml(v)}" for k, v in item.items()) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_bundles(
+    con: Any, src: Source, policy: Policy, work: Path, path: Path, ledger_url: str | None, clauses: list[int]
+) -> int:
+    """A pre-filled bundle per enterprise and year with an eligible clause, its text made by DuckDB
+    (bundle_sql), written into work/bundles (moved into DIR with the other outputs)."""
+    parquet = f"read_parquet({_sql_path(work / 'matches.parquet')})"
+    cur = con.execute(bundle_sql(policy, src, parquet, path.name))
     ledger = None
+    known: set[str] = set()
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
 
         ledger = open_ledger(ledger_url, upgrade=False)
-    folder = out / "bundles"
+        known = {r[0] for r in con.execute("SELECT DISTINCT uscc FROM prior").fetchall()}
+    folder = work / "bundles"
     folder.mkdir(exist_ok=True)
-    exclusion = policy.exclusion_fact
     count = 0
     try:
         while True:
-            batch = cur.fetchmany(5000)
+            batch = cur.fetchmany(20_000)
             if not batch:
                 break
-            for r in batch:
-                number = r[0]
-                values = dict(zip(fields, r[3:], strict=True))
-                plain: dict[str, Any] = {}
-                for f, v in values.items():
-                    if v is None or f in APPLICANT_FIELDS or f == exclusion:
-                        continue
-                    kind = kinds[f]
-                    typed: Any = v
-                    if kind == "flag":
-                        typed = v.lower() in ("true", "是", "1")
-                    elif kind == "count":
-                        typed = int(v)
-                    if "." in f:
-                        fact, item = f.split(".", 1)
-                        plain.setdefault(fact, {})[item] = typed
-                    else:
-                        plain[f] = typed
-                ex = values.get(exclusion)
-                etrade = None if ex is None else ex.lower() in ("true", "是", "1")
-                row = TableRow(
-                    row=number,
-                    uscc=values["uscc"].upper(),
-                    name=values["name"],
-                    district=values["district"],
-                    year=int(values["year"]),
-                    etrade=etrade,
-                )
-                matches = [
-                    Match(n, policy.clauses[n].name, "eligible", amount=Decimal(a))
-                    for n, a in zip(r[1], r[2], strict=True)
-                ]
-                prior = tuple(ledger.history_readonly(row.uscc)) if ledger is not None else ()
-                text = prefilled_bundle(row, plain, matches, policy, str(path), prior)
-                _write_whole(folder / f"{row.uscc}-{row.year}.yaml", text)
-                count += 1
+            for name, text, uscc in batch:
+                if uscc in known:
+                    assert ledger is not None
+                    prior = tuple(ledger.history_readonly(uscc))
+                    if prior:
+                        text += _prior_lines(prior)
+                with open(folder / name, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+            count += len(batch)
     finally:
         if ledger is not None:
             ledger.engine.dispose()
