@@ -970,14 +970,14 @@ def _write_bundles(
     """A pre-filled bundle per enterprise and year with an eligible clause, its text made by DuckDB
     (bundle_sql), written into work/bundles (moved into DIR with the other outputs)."""
     parquet = f"read_parquet({_sql_path(work / 'matches.parquet')})"
-    cur = con.execute(bundle_sql(policy, src, parquet, path.name))
     ledger = None
-    known: set[str] = set()
+    known: set[str] = set()  # applicants with standing awards: their bundles list them (prior_awards)
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
 
         ledger = open_ledger(ledger_url, upgrade=False)
         known = {r[0] for r in con.execute("SELECT DISTINCT uscc FROM prior").fetchall()}
+    cur = con.execute(bundle_sql(policy, src, parquet, path.name))  # (the connection's one open result)
     folder = work / "bundles"
     folder.mkdir(exist_ok=True)
     count = 0
