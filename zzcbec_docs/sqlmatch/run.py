@@ -143,6 +143,14 @@ class Source:
         self.trimmed = True
         return True
 
+    def numbered(self) -> None:
+        """src as the other engines take it: `_row` a column (the file is shipped to PostgreSQL or Spark)."""
+        if self.trimmed:
+            self.con.execute("CREATE TEMP TABLE src1 AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, * FROM src")
+            self.con.execute("DROP TABLE src")
+            self.con.execute("ALTER TABLE src1 RENAME TO src")
+            self.trimmed = False
+
     def _normalised(self, table: Table) -> None:
         """Row by row through the row engine's reader into a clean CSV DuckDB reads at once."""
         tmp = self.work / "normalised.csv"
@@ -358,6 +366,8 @@ def run_sql_table(
 
             work = Path(tempfile.mkdtemp(prefix="zzcbec-match-"))
         src = Source(con, path, policy, options.columns_map, work) if path is not None else remote.source()
+        if remote is not None and isinstance(src, Source):
+            src.numbered()
         phase("read")
         summary = TableSummary()
         fields = {c.field: c.kind for c in src.columns}
@@ -448,9 +458,9 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
     by_index = {c.index: c for c in src.columns}
     names = {i: (C.raw(by_index[i].field) if i in by_index else f"u{i}") for i in range(src.width)}
     raws = ", ".join(names[i] for i in by_index)
-    if getattr(src, "trimmed", False):  # DuckDB read and trimmed the cells already: raw is a view of them
+    if getattr(src, "trimmed", False) and isinstance(db, DuckBackend):  # read and trimmed: raw is a view of them
         blank = " AND ".join(f"c{i} IS NULL" for i in range(src.width)) or "TRUE"
-        db.con.execute(  # type: ignore[attr-defined]
+        db.con.execute(
             f"CREATE OR REPLACE TEMP VIEW raw AS SELECT CAST(rowid + 2 AS BIGINT) AS _row, _width, _extra, "
             f"{', '.join(f'c{i} AS {names[i]}' for i in range(src.width))} FROM src WHERE NOT ({blank}) OR _extra"
         )
