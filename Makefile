@@ -59,15 +59,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-# `zzcbec match TABLE --engine spark`: pyspark (an extra, ~490 MB) and a JRE, only when `java` is missing.
-# Not part of `make test` (a Spark session takes seconds to start; its equality test is marked slow).
+# `zzcbec match TABLE --engine spark` and its equality test in `make test`: a JRE only when `java` is
+# missing (like the other system packages), pyspark (the `spark` extra, ~460 MB) only when it does not import.
 spark: install
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "zzcbec: installing default-jre-headless for Spark"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends default-jre-headless; }
-	@$(PY) -c "import pyspark" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e '.[test,spark]'
+	@$(PY) -c "import pyspark" 2>/dev/null || { \
+	  echo "zzcbec: installing pyspark for --engine spark"; \
+	  $(PY) -m pip install -q --disable-pip-version-check -e '.[test,spark]'; }
 
 test-spark: spark
 	$(PY) -m pytest -q -p no:cacheprovider tests/sqlmatch/test_match_sql.py -k spark
@@ -75,7 +77,7 @@ test-spark: spark
 demo: install
 	$(VENV)/bin/zzcbec demo --out $(OUT)
 
-test: install axe
+test: install axe spark
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
 	$(PY) -m ruff format --check -q zzcbec_docs tests benchmarks
 	$(PY) -m mypy
