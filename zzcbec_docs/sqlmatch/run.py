@@ -982,12 +982,16 @@ def _write_bundles(
     (bundle_sql), written into work/bundles (moved into DIR with the other outputs)."""
     parquet = f"read_parquet({_sql_path(work / 'matches.parquet')})"
     ledger = None
-    known: set[str] = set()  # applicants with standing awards: their bundles list them (prior_awards)
+    known: set[str] | None = set()  # applicants with standing awards: their bundles list them (prior_awards)
     if ledger_url:
         from zzcbec_docs.ledger import open_ledger
 
         ledger = open_ledger(ledger_url, upgrade=False)
-        known = {r[0] for r in con.execute("SELECT DISTINCT uscc FROM prior").fetchall()}
+        local = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prior' AND temporary").fetchone()[
+            0
+        ]
+        # the earlier awards were loaded here (DuckDB decided); else (another engine did) ask for each bundle
+        known = {r[0] for r in con.execute("SELECT DISTINCT uscc FROM prior").fetchall()} if local else None
     cur = con.execute(bundle_sql(policy, src, parquet, path.name))  # (the connection's one open result)
     from concurrent.futures import ThreadPoolExecutor
 
@@ -1015,7 +1019,7 @@ def _write_bundles(
                     break
                 files = []
                 for name, text, uscc in batch:
-                    if uscc in known:
+                    if known is None or uscc in known:
                         assert ledger is not None
                         prior = tuple(ledger.history_readonly(uscc))
                         if prior:
