@@ -534,12 +534,12 @@ def sign_pdf(
     import hashlib
     import io
 
+    _prepare()
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.stamp import StaticStampStyle
 
-    _prepare()
     place = seal_place(pdf, issuer, date_text)
     signer = signer or load_signer(s)
     digest = hashlib.sha256(pdf).digest()
