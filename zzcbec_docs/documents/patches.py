@@ -143,11 +143,25 @@ class PatchVersionError(RenderError):
 
 @lru_cache(maxsize=8)
 def installed_version(library: str) -> str | None:
-    """The installed distribution's version (its metadata), None if it is not installed."""
+    """The installed distribution's version, None if it is not installed: the first
+    NAME-VERSION.dist-info folder on the path, as importlib.metadata finds it (which costs 0.1-0.2 s
+    of every rendering command to parse every distribution's metadata; this, a millisecond)."""
+    want = re.sub(r"[-_.]+", "_", library).lower()
+    for folder in sys.path:
+        try:
+            entries = os.scandir(folder or ".")
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.endswith(".dist-info"):
+                    name, _, version = entry.name[: -len(".dist-info")].partition("-")
+                    if re.sub(r"[-_.]+", "_", name).lower() == want and version:
+                        return version
     from importlib import metadata
 
     try:
-        return metadata.version(library)
+        return metadata.version(library)  # installed some other way (an .egg-info, a zip)
     except metadata.PackageNotFoundError:
         return None
 
