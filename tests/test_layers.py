@@ -2,8 +2,8 @@
 package imports only the layers below it (LAYERS, below; docs/architecture.md).
 
 policy/ → bundle/ → rules/ → ledger/, documents/ → process/ (the service layer) → cli/, desk/. Like pip-tools'
-circular-import test, each module is imported first thing in a fresh interpreter, so an import
-cycle that a happy import order hides still fails here.
+circular-import test, each module is imported first thing in a fresh interpreter (a fork of one that
+has loaded only the third-party packages), so an import cycle that a happy import order hides still fails here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import functools
 import pkgutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,18 +31,94 @@ def modules() -> list[str]:
     return sorted(names)
 
 
-@pytest.mark.slow
-def test_every_module_imports_on_its_own_in_a_fresh_interpreter():
-    def imports(name: str) -> tuple[str, str]:
-        r = subprocess.run(
-            [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, cwd=ROOT, timeout=120
-        )
-        return name, (r.stderr.strip().splitlines() or ["?"])[-1] if r.returncode else ""
+# Run by a fresh interpreter that has imported none of the package: it loads the third-party packages the
+# package imports (the cost of a fresh interpreter per module, paid once), then forks one child per module,
+# which imports that module first thing, as a fresh interpreter would; the child's last traceback line,
+# if any, goes to a file named after the module.
+FORK_IMPORTS = r"""
+import importlib, json, os, sys, traceback
+preload, names, folder = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+assert not [m for m in sys.modules if m.split(".")[0] == "zzcbec_docs"]
+for top in preload:
+    try:
+        importlib.import_module(top)
+    except Exception:
+        pass  # an optional package that is not installed: the module that needs it says so below
+assert not [m for m in sys.modules if m.split(".")[0] == "zzcbec_docs"], "a third-party package loaded ours"
+running = 0
+for name in names:
+    if running == 4:
+        os.wait()
+        running -= 1
+    if os.fork() == 0:
+        try:
+            importlib.import_module(name)
+            code = 0
+        except BaseException:
+            with open(os.path.join(folder, name), "w") as fh:
+                fh.write(traceback.format_exc().strip().splitlines()[-1])
+            code = 1
+        os._exit(code)
+    running += 1
+while running:
+    os.wait()
+    running -= 1
+"""
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        failures = [f"{n}: {why}" for n, why in pool.map(imports, modules()) if why]
-    assert len(modules()) > 40
+
+def _third_party_imports() -> list[str]:
+    """The top-level names of the packages outside the standard library that the package's modules import."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return sorted(found - set(sys.stdlib_module_names) - {"zzcbec_docs", "__future__"})
+
+
+@pytest.mark.slow
+def test_every_module_imports_on_its_own_in_a_fresh_interpreter(tmp_path):
+    import json
+
+    names = modules()
+    preload = _third_party_imports()
+    assert {"click", "sqlalchemy", "starlette"} <= set(preload)
+    r = subprocess.run(
+        [sys.executable, "-c", FORK_IMPORTS, json.dumps(preload), json.dumps(names), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    failures = [f"{p.name}: {p.read_text()}" for p in sorted(tmp_path.iterdir())]
+    assert len(names) > 40
     assert not failures, failures
+
+
+def test_a_module_that_cannot_import_on_its_own_is_named(tmp_path):
+    """The check above can fail: a module whose import fails is reported with its error."""
+    import json
+
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FORK_IMPORTS,
+            "[]",
+            json.dumps(["zzcbec_docs.money", "zzcbec_docs.no_such"]),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["zzcbec_docs.no_such"]
+    assert "ModuleNotFoundError" in (tmp_path / "zzcbec_docs.no_such").read_text()
 
 
 def test_funding_belongs_to_the_rules():
@@ -166,7 +241,9 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     "modules (both import inside functions, so no import-time cycle)",
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
     "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
-    ("desk", "ledger"): "desk/app.py opens the ledger (open_ledger) and desk/pages.py exports it (ledger.export)",
+    ("desk", "ledger"): "desk/context.py opens the ledger (open_ledger), desk/pages.py exports it (ledger.export), "
+    "desk/security.py names the client address of the steps' events (acting_from), desk/store.py versions the "
+    "desk's tables with the ledger's migration scheme, and the inbox, audit and bulk pages read the ledger's events",
     ("cli", "documents"): "award, publicity, init-bundle and the process commands call the renderers and fonts "
     "directly (render, batch and demo go through process.rendering: issue 22 point 3)",
 }
@@ -285,6 +362,71 @@ def test_there_is_no_import_cycle_between_packages():
         return False
 
     assert [u for u in graph if reaches(u, u, set())] == []
+
+
+# packages whose modules import each other in one direction only (every import, inside functions too)
+NO_MODULE_CYCLES = ("ledger", "desk")
+
+
+def _module_graph(package: str) -> dict[str, set[str]]:
+    """module → the modules of the same package it imports (zzcbec_docs.<package>.<module>)."""
+    graph: dict[str, set[str]] = {}
+    prefix = f"zzcbec_docs.{package}."
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        here = prefix + ".".join(path.relative_to(PACKAGE / package).with_suffix("").parts)
+        here = here.removesuffix(".__init__")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            for name in names:
+                if name.startswith(prefix):
+                    target = prefix + name[len(prefix) :].split(".")[0]
+                    if target != here and (PACKAGE / package / f"{target[len(prefix) :]}.py").exists():
+                        found.add(target)
+        graph[here] = found
+    return graph
+
+
+def _module_cycles(graph: dict[str, set[str]]) -> list[str]:
+    cycles = []
+
+    def walk(start: str, node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                cycles.append(" → ".join([*path, nxt]))
+            elif nxt not in path and nxt > start:
+                walk(start, nxt, [*path, nxt])
+
+    for module in sorted(graph):
+        walk(module, module, [module])
+    return cycles
+
+
+@pytest.mark.parametrize("package", NO_MODULE_CYCLES)
+def test_the_modules_of_a_package_import_each_other_one_way(package):
+    """issue 22 point 4: ledger/store.py ↔ ledger/cases.py, desk/app.py ↔ desk/pages.py are gone."""
+    assert _module_cycles(_module_graph(package)) == []
+
+
+@pytest.mark.parametrize("package", NO_MODULE_CYCLES)
+def test_no_module_takes_another_ones_private_names(package):
+    """desk/pages.py took nine private names of desk/app.py; a module's `_name` is its own."""
+    taken = []
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"zzcbec_docs.{package}"):
+                taken += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert taken == []
+
+
+def test_the_module_cycle_check_sees_a_cycle():
+    graph = _module_graph("ledger")
+    graph["zzcbec_docs.ledger.store"].add("zzcbec_docs.ledger.cases")
+    assert "zzcbec_docs.ledger.cases → zzcbec_docs.ledger.store → zzcbec_docs.ledger.cases" in _module_cycles(graph)
 
 
 def test_the_layer_test_sees_a_violation():
