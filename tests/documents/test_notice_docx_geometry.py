@@ -204,31 +204,6 @@ def test_libreoffice_puts_every_element_within_1_mm_of_the_pdf(notices, key):  #
     assert mark[0] == 1 and abs(head[1] - (TOP + 35 * MM)) < 1 * MM, (head[1] - TOP) / MM  # §7.2.4
 
 
-def _body_lines(path: Path) -> list[tuple[int, float, str]]:
-    """(page, baseline, text) of the 3号 lines that start at the 版心's left edge or 二字 in: the
-    addressee, the body, the closing and the 附注 (not the 版头, the title, the tables, the 署名, the
-    版记 or the page numbers)."""
-    cell = WIDTH / 28
-    return [
-        (page, y, "".join(text.split()))
-        for page, y, x, size, text in baseline_lines(path)
-        if abs(size - 16) < 0.1 and TOP < y < BOTTOM and LEFT - 1 < x < LEFT + 2 * cell + 1
-    ]
-
-
-@pytest.mark.parametrize("key", KEYS)
-def test_libreoffice_breaks_every_line_of_the_body_where_the_pdf_does(notices, key):  # type: ignore[no-untyped-def]
-    """The same characters on each line, at the same baseline: the DOCX's paragraphs are broken by
-    their spacing alone (no line breaks in the text), so a line that the PDF fills LibreOffice fills
-    too, and no line is spread by justification over a character that went to the next line."""
-    pdf, converted = notices[key]
-    ours, theirs = sorted(_body_lines(pdf)), sorted(_body_lines(converted))
-    assert len(ours) >= 8, ours
-    assert [t for _, _, t in theirs] == [t for _, _, t in ours]
-    for (pa, ya, _), (pb, yb, text) in zip(ours, theirs, strict=True):
-        assert pa == pb and abs(ya - yb) < 1 * MM, (text, pa, pb, ya, yb)
-
-
 @pytest.mark.parametrize("key", KEYS)
 def test_libreoffice_sets_the_date_four_characters_from_the_right_and_the_issuer_centred_over_it(notices, key):  # type: ignore[no-untyped-def]
     """§7.3.5.1 on the converted DOCX: 成文日期右空四字, the 署名 centred over it (within 1 mm), as in the PDF."""

@@ -202,7 +202,7 @@ class _Writer:
         # python-docx resolves a style object by scanning every style each time; look ids up once
         self.style_ids = {name: self.doc.styles[name].style_id for name in STYLE_NAMES}
         if fixed is not None:
-            # the notice's lines are placed as the PDF places them (_fixed_lines): a grid of lines
+            # the notice's paragraphs are placed as the PDF places them: a grid of lines
             # only, for LibreOffice lays a character grid's text area out 0.7 pt off the margin
             grid = self.doc.sections[0]._sectPr.find(qn("w:docGrid"))
             if grid is not None:
@@ -447,101 +447,9 @@ class _Writer:
         if "right" in classes:
             pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             pf.right_indent = Pt(self.body_pt * 4)
-        if (
-            text
-            and self.fixed is not None
-            and style == "Normal"
-            and container is None
-            and not classes
-            & {
-                "center",
-                "right",
-            }
-        ):
-            self._fixed_lines(p, text, 0.0 if "noindent" in classes else None)
-        elif text:
+        if text:
             p.add_run(text)
         return p
-
-    def _fixed_lines(self, p, text: str, indent: float | None) -> None:  # type: ignore[no-untyped-def]
-        """A paragraph of the notice's body broken where the PDF breaks it, by spacing alone (no line
-        breaks in the text: a clerk's edit reflows it as any paragraph). Each line's characters carry
-        the letter spacing that fills the line in the PDF, rounded down to a twentieth of a point, so
-        that the line holds exactly its characters and the next does not fit (with the room LibreOffice
-        puts between Chinese and a number); a mark the PDF pushes in is drawn that much narrower;
-        a number the PDF breaks is marked Chinese, whose lines may break between any two characters
-        (LibreOffice and Word break a Latin or numeric word only at its ends). The line is then
-        justified to the 版心's edge as in the PDF."""
-        from zzcbec_docs.documents.fixed_form import CELL, WIDTH, _ascii_word, atoms, break_lines
-
-        first = 2 * CELL if indent is None else indent
-        pf = p.paragraph_format
-        pf.first_line_indent = Pt(round(first * 20) / 20)
-        ind = p._p.get_or_add_pPr().find(qn("w:ind"))
-        if ind is not None:
-            ind.set(qn("w:firstLineChars"), "0")
-        lines = break_lines(atoms(text), indent=first)
-        room_tw = round(WIDTH * 20)
-        chars: list[list] = []  # [character, spacing in 1/20 pt (None: the style's), Chinese, width in %]
-        breaks: list[int] = []  # where a line ends inside a number (an index into chars)
-        for k, line in enumerate(lines):
-            own: list[list] = [[a.ch, None, False, 100] for a in line.atoms]
-            if not line.last and line.atoms:
-                # a mark pushed in is drawn that much narrower (LibreOffice keeps a punctuation
-                # mark's own width whatever its letter spacing says)
-                for i, v in line.squeeze.items():
-                    own[i][3] = int(100 * (line.atoms[i].width - v) / line.atoms[i].width)
-                natural = sum(round(a.width * 20 * own[i][3] / 100) for i, a in enumerate(line.atoms))
-                # LibreOffice sets Chinese and Latin text (a number) apart by a little (it reads no
-                # w:autoSpaceDE): that room is kept for it, so that the line still holds what the PDF's does
-                # (within the line, and at its ends where the text beside it is of the other kind)
-                before = lines[k - 1].atoms[-1:] if k else []
-                after = lines[k + 1].atoms[:1] if k + 1 < len(lines) else []
-                seq = [*before, *line.atoms, *after]
-                natural += LO_SCRIPT_GAP * sum(
-                    1
-                    for a, b in zip(seq, seq[1:], strict=False)
-                    if _ascii_word_char(a.ch) != _ascii_word_char(b.ch) and not (a.ch + b.ch).isascii()
-                )
-                room = room_tw - (round(first * 20) if k == 0 else 0)
-                spacing = (room - natural) // len(line.atoms)
-                for c in own:
-                    c[1] = spacing
-            chars.extend(own)
-            nxt = lines[k + 1].atoms[0] if k + 1 < len(lines) and lines[k + 1].atoms else None
-            if line.atoms and _ascii_word(line.atoms[-1]) and _ascii_word(nxt):
-                breaks.append(len(chars))
-        for b in breaks:  # the whole number around the break
-            j = b - 1
-            while j >= 0 and _ascii_word_char(chars[j][0]):
-                chars[j][2] = True
-                j -= 1
-            j = b
-            while j < len(chars) and _ascii_word_char(chars[j][0]):
-                chars[j][2] = True
-                j += 1
-        out: list[list] = []
-        for c in chars:
-            if out and out[-1][1:] == c[1:]:
-                out[-1][0] += c[0]
-            else:
-                out.append(list(c))
-        for text_part, spacing, zh, scale in out:
-            run = p.add_run(text_part)
-            if spacing is None and not zh and scale == 100:
-                continue
-            rpr = run._r.get_or_add_rPr()
-            if spacing is not None:
-                _char_spacing(rpr, spacing)
-            if scale != 100:
-                w = OxmlElement("w:w")
-                w.set(qn("w:val"), str(scale))
-                rpr.insert_element_before(w, *RPR_AFTER_SPACING[1:])
-            if zh:
-                lang = OxmlElement("w:lang")
-                lang.set(qn("w:val"), "zh-CN")
-                lang.set(qn("w:eastAsia"), "zh-CN")
-                rpr.append(lang)
 
     def _lines(self, p, node: Node) -> None:  # type: ignore[no-untyped-def]
         """A paragraph's text with its <br> as line breaks."""
@@ -937,7 +845,6 @@ def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
 
 # calibrated on LibreOffice's conversion with the same faces (tests/test_notice_geometry.py)
 LO_SCRIPT_GAP_SET = 3.45  # pt LibreOffice sets between 3号 Chinese and a number (it reads no w:autoSpaceDE)
-LO_SCRIPT_GAP = 90  # twentieths of a point LibreOffice puts between 3号 Chinese and a number beside it
 FIXED_MARK_SHIFT = 0.0
 FIXED_DOCNO_RAISE = 3.1  # LibreOffice sets the 文号 this much lower in its line than the PDF
 FIXED_RULE_SPACE = 7  # pt between the 文号's line and the red rule
