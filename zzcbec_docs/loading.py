@@ -11,7 +11,7 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -35,16 +35,19 @@ def pointer(parts: list[str | int] | tuple[str | int, ...]) -> str:
     return out or "/"
 
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present, same rules
+if TYPE_CHECKING:
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present, same rules
 
 
-class _StrictLoader(_Base):  # type: ignore[valid-type,misc]
+class _StrictLoader(_Base):
     """SafeLoader that refuses duplicate keys and keeps numbers and dates as text."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
     loader.flatten_mapping(node)
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
@@ -60,7 +63,7 @@ def _construct_number(loader: _StrictLoader, node: yaml.ScalarNode) -> Num:
 
 
 def _construct_bool(loader: _StrictLoader, node: yaml.ScalarNode) -> bool | str:
-    text = loader.construct_scalar(node)
+    text: str = loader.construct_scalar(node)
     # YAML 1.1 also reads yes/no/on/off as booleans; we keep only true/false so a stray
     # "no" is reported instead of silently meaning False.
     if text.lower() in ("true", "false"):
@@ -69,7 +72,8 @@ def _construct_bool(loader: _StrictLoader, node: yaml.ScalarNode) -> bool | str:
 
 
 def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
-    return loader.construct_scalar(node)
+    text: str = loader.construct_scalar(node)
+    return text
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -79,8 +83,8 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
 
 
-def _json_pairs(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict = {}
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
             raise ValueError(f"duplicate key {k!r}")

@@ -21,7 +21,7 @@ import numbers
 import re
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from zzcbec_docs.resources import resource_dir
 
@@ -34,7 +34,8 @@ _AMOUNT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$")
 def read_schema(name: str) -> dict[str, Any]:
     """schemas/`name`, parsed (checked against the meta-schema by the tests, not here)."""
     with open(resource_dir("schemas") / name, encoding="utf-8") as fh:
-        return json.load(fh)
+        schema: dict[str, Any] = json.load(fh)
+    return schema
 
 
 def is_iso_date(value: Any) -> bool:
@@ -59,7 +60,7 @@ def is_money(value: Any) -> bool:
         d = Decimal(value)
         if d < 0:
             raise ValueError("negative")
-        if -d.as_tuple().exponent > 2:  # type: ignore[operator]
+        if -cast(int, d.as_tuple().exponent) > 2:  # finite: loading refuses NaN and Infinity
             raise ValueError("more than 2 decimals")
         if d >= MONEY_LIMIT:
             raise ValueError("too large")
@@ -172,7 +173,7 @@ def _equal(one: Any, two: Any) -> bool:
     if one is two:
         return True
     if isinstance(one, str) or isinstance(two, str):
-        return one == two
+        return bool(one == two)
     if isinstance(one, list) and isinstance(two, list):
         return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
     if isinstance(one, dict) and isinstance(two, dict):

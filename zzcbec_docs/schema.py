@@ -95,7 +95,7 @@ def _is_number_literal(value: Any) -> bool:
 
 
 def _expected_types(t: Any) -> tuple[str, str]:
-    types = t if isinstance(t, list) else [t]
+    types: list[str] = t if isinstance(t, list) else [t]
     return "或".join(_TYPE_ZH.get(x, x) for x in types), " or ".join(types)
 
 
@@ -104,12 +104,14 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
     path = [*prefix, *error.absolute_path]
     v = error.validator
     inst = error.instance
+    value: Any = error.validator_value  # the keyword's value: JSON from the schema
+    node: Any = error.schema  # the (sub)schema whose keyword failed: JSON
     if v == "required":
-        missing = [m for m in error.validator_value if isinstance(inst, dict) and m not in inst]
+        missing = [m for m in value if isinstance(inst, dict) and m not in inst]
         name = missing[0] if missing else "?"
         return pointer([*path, name]), f"缺少必填项“{name}”", f"required field {name!r} is missing"
     if v == "additionalProperties" or v == "unevaluatedProperties":
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(node.get("properties", {}))
         extra = sorted(k for k in inst if k not in allowed) if isinstance(inst, dict) else []
         name = extra[0] if extra else "?"
         hint = "、".join(sorted(allowed)) if allowed else "（无）"
@@ -119,8 +121,8 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
             f"unknown field {name!r}; allowed: {', '.join(sorted(allowed))}",
         )
     if v == "type":
-        zh, en = _expected_types(error.validator_value)
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        zh, en = _expected_types(value)
+        wanted = value if isinstance(value, list) else [value]
         if isinstance(inst, str) and not _is_number_literal(inst) and "integer" in wanted and inst.strip().isdigit():
             return (
                 pointer(path),
@@ -129,7 +131,7 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
             )
         return pointer(path), f"应为{zh}，实际为 {_found(inst)}", f"expected {en}, found {_found(inst)}"
     if v in ("enum", "const"):
-        options = error.validator_value if v == "enum" else [error.validator_value]
+        options = value if v == "enum" else [value]
         texts = [o for o in options if isinstance(o, str)]
         if _is_number_literal(inst) and texts:
             # schema_version: 1.0 — YAML/JSON read a number where the contract wants the text "1.0"
@@ -156,8 +158,8 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
             f"{_found(inst)} is not accepted; expected one of: {', '.join(str(o) for o in options)}",
         )
     if v == "format":
-        fmt = error.validator_value
-        if fmt == "money" and not str(error.schema.get("description", "")).startswith("元"):
+        fmt = value
+        if fmt == "money" and not str(node.get("description", "")).startswith("元"):
             # a quantity (store_area_m2: 平方米), not yuan
             name = str(path[-1]) if path else ""
             unit_zh, unit_en = ("平方米", "square metres") if name.endswith("_m2") else ("", "")
@@ -186,21 +188,21 @@ def describe(error: ValidationError, prefix: tuple[str | int, ...] = ()) -> tupl
     if v == "pattern":
         return (
             pointer(path),
-            f"{_found(inst)} 格式不符（应匹配 {error.validator_value}）",
-            f"{_found(inst)} does not match the expected form {error.validator_value}",
+            f"{_found(inst)} 格式不符（应匹配 {value}）",
+            f"{_found(inst)} does not match the expected form {value}",
         )
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "≥", "maximum": "≤", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[v]
         return (
             pointer(path),
-            f"取值 {_found(inst)} 超出范围（应 {word} {error.validator_value}）",
-            f"{_found(inst)} is out of range (expected {word} {error.validator_value})",
+            f"取值 {_found(inst)} 超出范围（应 {word} {value}）",
+            f"{_found(inst)} is out of range (expected {word} {value})",
         )
     if v in ("minLength", "maxLength", "minItems", "maxItems"):
         return (
             pointer(path),
-            f"长度不符合要求（{v} = {error.validator_value}）",
-            f"length is out of range ({v} = {error.validator_value})",
+            f"长度不符合要求（{v} = {value}）",
+            f"length is out of range ({v} = {value})",
         )
     return pointer(path), f"不符合要求：{error.message}", f"not valid: {error.message}"
 
@@ -209,12 +211,12 @@ def errors(
     name: str, data: Any, *, using: Draft202012Validator | None = None, prefix: tuple[str | int, ...] = ()
 ) -> list[tuple[str, str, str]]:
     """All schema errors of `data` against schemas/`name` (or `using`), sorted by where they are."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for err in (using or validator(name)).iter_errors(data):
         # anyOf/oneOf wrap the real error; report the innermost ones
         found.extend(describe(e, prefix) for e in _leaves(err))
-    seen = set()
-    out = []
+    seen: set[tuple[str, str, str]] = set()
+    out: list[tuple[str, str, str]] = []
     for item in sorted(found, key=lambda x: x[0]):
         if item not in seen and not any(o[0] == item[0] and o[1] == item[1] for o in out):
             seen.add(item)

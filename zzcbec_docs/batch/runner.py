@@ -215,9 +215,7 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger=
             checked.append((src, bundle, None))
     from dataclasses import replace
 
-    from zzcbec_docs.process.decide import per_competition_clauses
-
-    shared_clauses = per_competition_clauses(policy)
+    shared_clauses = policy.per_competition_clauses
     decided: dict[str, BatchItem] = {}
     earlier: dict[str, list[PriorAward]] = {}  # USCC → awards decided so far in this batch
     counted = ledger_name(ledger) if ledger is not None else None
@@ -235,7 +233,7 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger=
             with ledger.engine.connect() as conn:
                 view = ledger_view(conn, ledger, bundle, policy)
             history, organisers, notices, lines = view.history, view.organisers, view.notices, view.lines
-        # a per-competition cap (clause 11) is shared with the other organisers decided before it in the batch
+        # a per-competition cap (Clause.per_competition) is shared with the other organisers decided before it in the batch
         organisers = organisers + tuple(
             replace(p, organiser=other)
             for other, ps in earlier.items()

@@ -6,7 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zzcbec_docs.policy.model import Policy
 
 
 def competition_key(name: str | None) -> str | None:
@@ -15,6 +18,12 @@ def competition_key(name: str | None) -> str | None:
     if name is None:
         return None
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
+def item_key(policy: Policy, clause: int, name: str | None) -> tuple[int, str | None]:
+    """What one claim, one verified claim or one award is of: (clause, competition key) for a clause the
+    policy caps per competition (Clause.per_competition), else (clause, None) — one per clause."""
+    return (clause, competition_key(name) if policy.per_competition(clause) else None)
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,12 @@ class Claim:
     @property
     def competition_name(self) -> str | None:
         return self.facts.get("competition_name")
+
+    def item_name(self, policy: Policy) -> str | None:
+        """The named item of a per-item cap (the competition), from the fact the policy names."""
+        item = policy.item_fact(self.clause)
+        value = self.facts.get(item) if item else self.competition_name
+        return str(value) if value is not None else None
 
 
 @dataclass(frozen=True)

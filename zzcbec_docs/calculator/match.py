@@ -18,7 +18,17 @@ from zzcbec_docs.bundle.validate import _control_chars
 from zzcbec_docs.errors import ArgumentError, BundleError
 from zzcbec_docs.loading import load_file
 from zzcbec_docs.money import ZERO, fmt_wan, fmt_yuan
-from zzcbec_docs.policy.model import Clause, Condition, FeeTierAmount, Growth, OneOf, Policy, Threshold, TierAmount
+from zzcbec_docs.policy.model import (
+    Clause,
+    Condition,
+    FeeTierAmount,
+    FullYear,
+    Growth,
+    OneOf,
+    Policy,
+    Threshold,
+    TierAmount,
+)
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
 
 PROFILE_SCHEMA = "profile.schema.json"
@@ -140,7 +150,8 @@ def load_profile(path: str | Path, settings: list[tuple[str, Any]] | tuple[()], 
         _control_chars(data, [], problems)
     if problems:
         raise BundleInvalid(str(path), problems)
-    return data
+    profile: dict[str, Any] = data  # valid against the profile contract: an object
+    return profile
 
 
 def _unit_step(kind: str) -> Decimal:
@@ -215,7 +226,7 @@ def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[
             "message": f"{c.label}：须为{allowed}",
             "message_en": f"{c.fact} must be one of {', '.join(c.values)}",
         }
-    if c.kind == "full_year":
+    if isinstance(c, FullYear):
         date = facts[c.fact]
         first = int(str(date)[:4]) + (0 if str(date)[5:] == "01-01" else 1)
         return {

@@ -43,6 +43,7 @@ from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, Strea
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.decide import decide_counting
+from zzcbec_docs.rules.model import Decision
 
 COLUMNS = [
     "uscc",
@@ -205,7 +206,7 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool, prior: tuple[Prior
     )
     bundle = Bundle(source=f"row {row.row}", sha256="", year=row.year, applicant=applicant, claims=())
 
-    def decide_clause(clause: int, facts: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def decide_clause(clause: int, facts: dict[str, Any]) -> Decision:
         one = replace(bundle, claims=(Claim(clause=clause, facts=facts, index=0),))
         return decide_counting(one, policy, prior).decisions[0]  # the one way to decide with the ledger
 
@@ -577,7 +578,7 @@ def run_table(
     try:
         if jobs == 1:
             init_state(*args)
-            run: Callable[[list], Any] = match_chunk
+            run: Callable[[list[tuple[int, list[Any]]]], Any] = match_chunk
         else:
             # fork: the workers start at once with the policy loaded; a process with other threads
             # (a web server) spawns fresh ones instead.
@@ -587,7 +588,7 @@ def run_table(
             )
             submit = pool.submit
 
-            def run(chunk: list) -> Any:
+            def run(chunk: list[tuple[int, list[Any]]]) -> Any:
                 return submit(match_chunk, chunk)
 
         def finished(res: ChunkResult) -> None:
@@ -596,7 +597,7 @@ def run_table(
             if progress:
                 progress(summary, table.estimate)
 
-        pending: deque[Future] = deque()
+        pending: deque[Future[ChunkResult]] = deque()
         for chunk in _chunks(table, options.chunk_rows, duplicate):
             if isinstance(chunk, CellError):  # a repeated row: reported in its place in the order
                 while pending:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs import schema
 from zzcbec_docs.bundle import contract as contracts
@@ -29,6 +29,9 @@ from zzcbec_docs.bundle.validate import DISTRICT_ALIASES, SCHEMA, _control_chars
 from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.money import parse_money
 from zzcbec_docs.policy.model import Policy
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 APPLICANT_FIELDS = ("uscc", "name", "district", "year")  # required columns
 TRUE_WORDS = ("true", "是", "1")
@@ -61,10 +64,10 @@ def table_fields(policy: Policy) -> dict[str, str]:
 
 
 _FIELDS: dict[str, dict[str, str]] = {}
-_VALIDATORS: dict[tuple[str, str], Any] = {}
+_VALIDATORS: dict[tuple[str, str], Draft202012Validator] = {}
 
 
-def _validator(policy: Policy, kind: str):  # type: ignore[no-untyped-def]
+def _validator(policy: Policy, kind: str) -> Draft202012Validator:
     """The contract's own definition of a kind of value, compiled once per policy."""
     key = (policy.digest or str(id(policy)), kind)
     found = _VALIDATORS.get(key)
@@ -261,7 +264,7 @@ class Table:
         self._fh = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
         self._rows = self._csv_rows(csv.reader(self._fh, strict=True))
 
-    def _csv_rows(self, reader) -> Iterator[tuple[int, list[Any]]]:  # type: ignore[no-untyped-def]
+    def _csv_rows(self, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[Any]]]:
         number = 0
         while True:
             try:
@@ -452,8 +455,8 @@ def parse_row(
         found += _semantic({"applicant": {"uscc": values["uscc"]}}, policy)
     for p in found:
         name = p.path.split("/")[-1]
-        col = by_field.get(name)
-        errors.append(CellError(number, col.letter if col else "", col.header if col else name, p.zh, p.en))
+        named = by_field.get(name)
+        errors.append(CellError(number, named.letter if named else "", named.header if named else name, p.zh, p.en))
     if any(_text(c) for c in cells[header_width:]):
         errors.append(
             CellError(

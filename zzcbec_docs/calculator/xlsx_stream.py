@@ -16,6 +16,7 @@ import zipfile
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 from xml.sax.saxutils import escape
 
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
@@ -103,7 +104,7 @@ class StreamingXlsx:
         self.tmp = path.parent / f".{path.name}.{os.getpid()}.part"
         self.zip = zipfile.ZipFile(self.tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[str] = []
-        self._entry = None
+        self._entry: IO[bytes] | None = None
         self.rows = 0  # rows of the open sheet, header included
 
     def start_sheet(self, name: str, header: list[str], widths: list[int]) -> None:

@@ -256,7 +256,7 @@ def _prepare(job: _RenderJob, src: str, ledger=None) -> _Decided | tuple[int, Li
             verified = no_more_than_declared(
                 declared,
                 decide_counting(  # type: ignore[arg-type]
-                    apply_verified(bundle, facts),
+                    apply_verified(bundle, facts, policy),
                     policy,
                     history,
                     exclusion_list=exclusion_list,  # type: ignore[arg-type]

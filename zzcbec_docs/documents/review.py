@@ -30,7 +30,7 @@ class Review:
     remarks: str
     conclusion: str
     sha256: str = ""  # of the review file itself, recorded with an award
-    per_item: frozenset[int] = frozenset({11})  # clauses verified per named item (competition)
+    per_item: frozenset[int] = frozenset()  # clauses verified per named item (Policy.per_competition_clauses)
     unit: str | None = None  # 审核单位 the review names (a district bureau); else the issuer profile's
 
     @property
@@ -46,7 +46,7 @@ def load_review(path: str | Path, policy: Any) -> Review:
     import hashlib
 
     c = contract(policy)
-    per_item = frozenset(n for n in policy.claimable() if policy.item_fact(n))
+    per_item = policy.per_competition_clauses
 
     if not Path(path).is_file():  # a path the command was given wrongly: a usage error (exit 2), not a bad record
         raise ArgumentError("审核记录文件不存在", "the review record does not exist", file=str(path))

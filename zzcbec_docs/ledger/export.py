@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.cells import csv_text, text_cells
-from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.ledger.store import LedgerAward
 from zzcbec_docs.money import ZERO, fmt_amount
 from zzcbec_docs.vocabulary import STATUS_ZH

@@ -267,6 +267,13 @@ class Clause:
         return chinese_numeral(self.number)
 
     @property
+    def per_competition(self) -> bool:
+        """单个活动不超过: the clause is claimed, verified and capped once per named item (a competition),
+        and the item's cap is shared by all its organisers — the cap's `per_competition` frequency says so
+        (in the draft, clause 11)."""
+        return self.cap is not None and self.cap.frequency == "per_competition"
+
+    @property
     def cite(self) -> str:
         """第十五条."""
         return f"第{self.numeral}条"
@@ -387,6 +394,16 @@ class Policy:
         if c is None or c.cap is None or c.cap.reading is None:
             return None
         return self.settings.get(c.cap.reading)
+
+    def per_competition(self, number: int) -> bool:
+        """Whether clause `number` counts per named item (Clause.per_competition)."""
+        c = self.clauses.get(number)
+        return c is not None and c.per_competition
+
+    @property
+    def per_competition_clauses(self) -> frozenset[int]:
+        """The clauses whose cap is per competition (Clause.per_competition)."""
+        return frozenset(n for n, c in self.clauses.items() if c.per_competition)
 
     def item_fact(self, number: int) -> str | None:
         """For a clause capped per named item (per competition): the fact that names the item."""

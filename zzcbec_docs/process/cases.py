@@ -287,7 +287,7 @@ def decide_case(
     if not verified:
         return declared
     result = decide_counting(
-        apply_verified(bundle, verified),
+        apply_verified(bundle, verified, policy),
         policy,
         view.history,
         exclusion_list=exclusion_list,

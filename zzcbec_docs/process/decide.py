@@ -10,8 +10,8 @@ A case never competes with itself: `ledger_view` is the one place where the ledg
 are gathered for a bundle or a case, and it leaves the case's own notices out (by case id, content
 identity, or — for notices from before version 3 — the bundle's bytes). A case whose notice stands
 is then shown as awarded (`standing`): the amounts of its notice, the number, 已奖励 — not decided
-again against its own award. Clause 11's cap is per competition: the other organisers' standing
-awards for the same competition count too (`organisers`).
+again against its own award. A cap per competition (Clause.per_competition: clause 11 of the draft) is
+shared: the other organisers' standing awards for the same competition count too (`organisers`).
 """
 
 from __future__ import annotations
@@ -65,36 +65,39 @@ def ledger_name(ledger: Any) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _name_warnings(bundle: Bundle, history: Iterable[PriorAward]) -> list[Warning_]:
-    """Clause 11: a competition named like one the applicant was already paid for."""
+def _name_warnings(bundle: Bundle, history: Iterable[PriorAward], policy: Policy) -> list[Warning_]:
+    """A clause capped per competition (Clause.per_competition): a competition named like one the
+    applicant was already paid for under it."""
     out = []
-    seen = {p.competition_name for p in history if p.clause == 11 and p.competition_name}
-    for claim in bundle.claims:
-        name = claim.competition_name
-        if claim.clause != 11 or not name:
-            continue
-        key = competition_key(name)
-        for other in sorted(seen):
-            okey = competition_key(other)
-            if okey == key and other != name:
-                out.append(
-                    Warning_(
-                        "competition_same_name",
-                        f"第十一条竞赛“{name}”与台账中的“{other}”视为同一竞赛（忽略全角/半角与空白），按单个活动上限合并计算",
-                        f"clause 11: competition {name!r} is the ledger's {other!r} (width and whitespace ignored); "
-                        "one cap per competition applies to both",
+    for n in sorted(policy.per_competition_clauses):
+        cite = policy.cite(n)
+        seen = {p.competition_name for p in history if p.clause == n and p.competition_name}
+        for claim in bundle.claims:
+            name = claim.item_name(policy)
+            if claim.clause != n or not name:
+                continue
+            key = competition_key(name)
+            for other in sorted(seen):
+                okey = competition_key(other)
+                if okey == key and other != name:
+                    out.append(
+                        Warning_(
+                            "competition_same_name",
+                            f"{cite}竞赛“{name}”与台账中的“{other}”视为同一竞赛（忽略全角/半角与空白），按单个活动上限合并计算",
+                            f"clause {n}: competition {name!r} is the ledger's {other!r} (width and whitespace "
+                            "ignored); one cap per competition applies to both",
+                        )
                     )
-                )
-            elif okey != key and difflib.SequenceMatcher(None, key, okey).ratio() >= NEAR_NAME_RATIO:
-                out.append(
-                    Warning_(
-                        "competition_near_name",
-                        f"第十一条竞赛“{name}”与台账中已奖励的“{other}”名称相近，请核实是否为同一活动"
-                        "（同一活动不得超过单个活动上限）",
-                        f"clause 11: competition {name!r} is named much like {other!r}, already awarded in the "
-                        "ledger; check that it is not the same competition (one cap per competition)",
+                elif okey != key and difflib.SequenceMatcher(None, key, okey).ratio() >= NEAR_NAME_RATIO:
+                    out.append(
+                        Warning_(
+                            "competition_near_name",
+                            f"{cite}竞赛“{name}”与台账中已奖励的“{other}”名称相近，请核实是否为同一活动"
+                            "（同一活动不得超过单个活动上限）",
+                            f"clause {n}: competition {name!r} is named much like {other!r}, already awarded in "
+                            "the ledger; check that it is not the same competition (one cap per competition)",
+                        )
                     )
-                )
     return out
 
 
@@ -121,7 +124,7 @@ def decide_counting(
     result = decide(
         replace(bundle, prior_awards=declared), policy, exclusion_list=exclusion_list, ledger_awards=known + organisers
     )
-    notes = _name_warnings(bundle, history)
+    notes = _name_warnings(bundle, history, policy)
     if organisers:
         names = "、".join(
             sorted({f"“{p.competition_name}”（{p.organiser}，{fmt_yuan(p.amount)}）" for p in organisers})
@@ -266,11 +269,6 @@ class LedgerView:
     lines: dict[int, list[Any]]
 
 
-def per_competition_clauses(policy: Policy) -> set[int]:
-    """The clauses whose cap is per competition (the policy's `per_competition` frequency: clause 11)."""
-    return {n for n, c in policy.clauses.items() if c.cap is not None and c.cap.frequency == "per_competition"}
-
-
 def ledger_view(
     conn: Any,
     ledger: Any,
@@ -295,8 +293,8 @@ def ledger_view(
     own = OwnAwards(case_ids=frozenset(ids), contents=frozenset(identities), bundle_bytes=frozenset(byte_hashes))
     uscc = bundle.applicant.uscc
     history = tuple(ledger.history(conn, uscc, excluding=own))
-    clauses = per_competition_clauses(policy)
-    keys = {k for c in bundle.claims if c.clause in clauses and (k := competition_key(c.competition_name))}
+    clauses = policy.per_competition_clauses
+    keys = {k for c in bundle.claims if c.clause in clauses and (k := competition_key(c.item_name(policy)))}
     organisers = tuple(ledger.competition_history(conn, clauses, keys, uscc=uscc, excluding=own)) if keys else ()
     notices: list[Any] = []
     seen: set[int] = set()

@@ -17,16 +17,17 @@ KINDS = ("application", "opinion", "notice")
 FORMATS = ("docx", "pdf")
 
 
-def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any:
+def review_document(review: ReviewRecord, bundle: Bundle, verified: dict, policy: Policy) -> Any:
     """The documents' review object for a recorded review (facts keyed as the bundle names its claims)."""
-    from zzcbec_docs.bundle.model import competition_key
+    from zzcbec_docs.bundle.model import item_key
     from zzcbec_docs.documents.review import Review
 
+    per_item = policy.per_competition_clauses
     by_claim = {}
     for c in bundle.claims:
-        key = (c.clause, competition_key(c.competition_name) if c.clause == 11 else None)
+        key = item_key(policy, c.clause, c.item_name(policy))
         if key in verified:
-            by_claim[(c.clause, c.competition_name if c.clause == 11 else None)] = verified[key]
+            by_claim[(c.clause, c.competition_name if c.clause in per_item else None)] = verified[key]
     return Review(
         source=review.record_file or f"审核记录 #{review.id}",
         bundle_sha256=bundle.sha256,
@@ -36,6 +37,7 @@ def review_document(review: ReviewRecord, bundle: Bundle, verified: dict) -> Any
         remarks=review.remarks,
         conclusion=review.conclusion,
         sha256=review.record_sha256 or "",
+        per_item=per_item,
         unit=review.unit,
     )
 
@@ -175,7 +177,7 @@ def case_document(
                 policy,
                 declared=declared,
                 verified=result,
-                review=review_document(record, bundle, verified or {}),
+                review=review_document(record, bundle, verified or {}, policy),
                 profile=profile,
             )
         notices = notice_infos(conn, store.notice_rows(conn, case_id=row.id, content_sha256=row.content_sha256))
@@ -224,9 +226,8 @@ def publicity_entries(ledger: Any, year: int, policy: Policy) -> list[Any]:
     from zzcbec_docs.bundle.model import PriorAward
     from zzcbec_docs.documents.publicity import Entry, entries_from_ledger
     from zzcbec_docs.process.cases import case_result, list_cases
-    from zzcbec_docs.process.decide import per_competition_clauses
 
-    shared = per_competition_clauses(policy)  # clause 11: the organisers listed before share the competition's cap
+    shared = policy.per_competition_clauses  # the organisers listed before share the competition's cap
     entries = entries_from_ledger(ledger, year)
     listed: dict[str, list[PriorAward]] = {}
     for case in list_cases(ledger, status="approved", year=year):

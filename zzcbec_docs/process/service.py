@@ -390,13 +390,12 @@ class Service:
         from zzcbec_docs.bundle.model import competition_key
         from zzcbec_docs.ledger import cases as store
         from zzcbec_docs.process.cases import bundle_of, latest_verified
-        from zzcbec_docs.process.decide import per_competition_clauses
         from zzcbec_docs.process.verified import apply_verified
         from zzcbec_docs.rules.caps import cap_use
 
         out: dict[tuple[Any, ...], CapUse] = {}
         ledger = self.book
-        per_item = per_competition_clauses(self.policy)
+        per_item = self.policy.per_competition_clauses
         with ledger.engine.connect() as conn:
             notices = [n for n in store.notice_rows(conn) if n.rid is None]
             histories: dict[str, list[Any]] = {}
@@ -414,7 +413,7 @@ class Service:
                         b = bundle_of(row, self.policy) if row is not None else None
                         if b is not None:
                             _, verified = latest_verified(conn, n.case_id, b, self.policy)
-                            b = apply_verified(b, verified) if verified else b
+                            b = apply_verified(b, verified, self.policy) if verified else b
                         facts_of[n.case_id] = b
                     bundle = facts_of[n.case_id]
                 for a in lines.get(n.id, ()):
@@ -426,7 +425,8 @@ class Service:
                         (
                             c
                             for c in (bundle.claims if bundle else ())
-                            if c.clause == a.clause and (key is None or competition_key(c.competition_name) == key)
+                            if c.clause == a.clause
+                            and (key is None or competition_key(c.item_name(self.policy)) == key)
                         ),
                         None,
                     )

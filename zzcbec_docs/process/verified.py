@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from zzcbec_docs.bundle.model import Bundle, competition_key
+from zzcbec_docs.bundle.model import Bundle, item_key
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.model import CONCLUSIONS, ReviewRefused, VerifiedClaim
 from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step, Warning_
@@ -29,7 +29,7 @@ def verified_facts(
     from zzcbec_docs.bundle.validate import SCHEMA, _typed
 
     c = contract(policy)
-    claimed = {(x.clause, competition_key(x.competition_name) if x.clause == 11 else None) for x in bundle.claims}
+    claimed = {item_key(policy, x.clause, x.item_name(policy)) for x in bundle.claims}
     out: dict[tuple[int, str | None], dict[str, Any]] = {}
     for i, v in enumerate(record_verified):
         if not isinstance(v.clause, int) or isinstance(v.clause, bool) or v.clause not in c.partial:
@@ -44,7 +44,7 @@ def verified_facts(
         if found:
             ptr, zh, en = found[0]
             raise ReviewRefused(zh, en, file=file, pointer=ptr)
-        key = (v.clause, competition_key(v.competition_name) if v.clause == 11 else None)
+        key = item_key(policy, v.clause, v.competition_name)
         if key in out:
             raise ReviewRefused(
                 f"条款 {v.clause} 的核实数据重复",
@@ -74,16 +74,12 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-def apply_verified(bundle: Bundle, verified: Mapping[tuple[int, str | None], Mapping[str, Any]]) -> Bundle:
-    """The bundle with the reviewer's verified facts in place of the declared ones."""
+def apply_verified(
+    bundle: Bundle, verified: Mapping[tuple[int, str | None], Mapping[str, Any]], policy: Policy
+) -> Bundle:
+    """The bundle with the reviewer's verified facts (keyed by bundle.model.item_key) in place of the declared ones."""
     claims = tuple(
-        replace(
-            c,
-            facts={
-                **c.facts,
-                **verified.get((c.clause, competition_key(c.competition_name) if c.clause == 11 else None), {}),
-            },
-        )
+        replace(c, facts={**c.facts, **verified.get(item_key(policy, c.clause, c.item_name(policy)), {})})
         for c in bundle.claims
     )
     return replace(bundle, claims=claims)

@@ -97,10 +97,7 @@ def _excluded(policy: Policy, claim: Claim, by_list: bool) -> Decision:
 
 
 def _item_name(policy: Policy, claim: Claim) -> str | None:
-    """The named item of a per-item cap (the competition), from the fact the policy names."""
-    item = policy.item_fact(claim.clause)
-    value = claim.facts.get(item) if item else claim.competition_name
-    return str(value) if value is not None else None
+    return claim.item_name(policy)
 
 
 def _referred(policy: Policy, claim: Claim) -> Decision:
