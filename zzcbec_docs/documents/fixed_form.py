@@ -39,7 +39,6 @@ import html as html_lib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 from zzcbec_docs.documents.content_tree import Node, parse, squash
