@@ -70,7 +70,7 @@ spark: install
 	@$(PY) -c "import pyspark" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e '.[test,spark]'
 
 test-spark: spark
-	$(PY) -m pytest -q -p no:cacheprovider tests/test_match_sql.py -k spark
+	$(PY) -m pytest -q -p no:cacheprovider tests/sqlmatch/test_match_sql.py -k spark
 
 demo: install
 	$(VENV)/bin/zzcbec demo --out $(OUT)

@@ -1,4 +1,4 @@
-"""Killing `render` at random moments and `award` at each of its fault points (tests/faulty_zzcbec.py),
+"""Killing `render` at random moments and `award` at each of its fault points (tests/support/faulty_zzcbec.py),
 many times: never a partial document, never an inconsistent ledger, and the next run completes."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _kill_after(args: list[str], delay: float) -> None:
 def _kill_at(args: list[str], point: str) -> None:
     """Run the command through the test runner that pauses at the award's fault `point`; kill it there."""
     p = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py"), *args],
+        [sys.executable, str(ROOT / "tests" / "support" / "faulty_zzcbec.py"), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=dict(ENV, ZZCBEC_FAULT=point),

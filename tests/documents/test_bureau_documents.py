@@ -460,7 +460,7 @@ def test_opinion_names_reviewing_unit_reviewer_and_second_reviewer_and_the_basis
 
 
 def test_a_final_policy_removes_the_draft_note(tmp_path):
-    data_dir = Path(__file__).resolve().parent.parent / "zzcbec_docs" / "policy" / "data"
+    data_dir = Path(__file__).resolve().parents[2] / "zzcbec_docs" / "policy" / "data"
     text = (data_dir / "zz-cbec-measures-draft.yaml").read_text(encoding="utf-8")
     final = tmp_path / "final.yaml"
     final.write_text(
@@ -562,7 +562,7 @@ def test_a_bureau_can_use_its_own_fangsong_file(tmp_path):
     profile = tmp_path / "issuer.yaml"
     data = yaml.safe_load(
         (
-            Path(__file__).resolve().parent.parent / "zzcbec_docs" / "documents" / "issuers" / "zhengzhou-commerce.yaml"
+            Path(__file__).resolve().parents[2] / "zzcbec_docs" / "documents" / "issuers" / "zhengzhou-commerce.yaml"
         ).read_text(encoding="utf-8")
     )
     data["fonts"] = {"fangsong": str(own)}

@@ -2,9 +2,9 @@
 
 The short run is part of `make test`. A longer one:
 
-    ZZCBEC_FUZZ_EXAMPLES=200000 .venv/bin/python -m pytest tests/test_fuzz.py -q
+    ZZCBEC_FUZZ_EXAMPLES=200000 .venv/bin/python -m pytest tests/bundle/test_fuzz.py -q
 
-or, coverage-guided, with atheris (pip install atheris): python tests/fuzz_bundle.py -max_total_time=600
+or, coverage-guided, with atheris (pip install atheris): python tests/bundle/fuzz_bundle.py -max_total_time=600
 """
 
 from __future__ import annotations

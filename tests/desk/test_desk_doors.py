@@ -329,7 +329,7 @@ def test_the_opinion_names_the_reviewers_unit_and_name_not_the_login(tmp_path):
 
 # ------------------------------------------------------------------ the form's bundle, with its attachments
 def test_the_forms_bundle_passes_check_and_loads_back_with_its_attachments(app, tmp_path):
-    from test_desk_pages import APPLICANT
+    from desk_support import APPLICANT
 
     ent = sign_in(client(app), "ent-a")
     token = csrf_of(ent.get("/apply").text)
@@ -378,7 +378,7 @@ def test_the_forms_bundle_passes_check_and_loads_back_with_its_attachments(app, 
 def test_no_page_shows_command_line_advice_the_ledgers_place_or_a_raw_figure(app):
     ent, bureau = sign_in(client(app), "ent-a"), sign_in(client(app), "bureau")
     token = csrf_of(ent.get("/apply").text)
-    from test_desk_pages import APPLICANT
+    from desk_support import APPLICANT
 
     r = ent.post(
         "/apply",

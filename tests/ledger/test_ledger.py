@@ -144,7 +144,7 @@ def _award_process(url: str, bundle: Path, out: Path, fault: str | None = None) 
     cmd = [sys.executable, "-m", "zzcbec_docs"]
     if fault:
         env["ZZCBEC_FAULT"] = fault
-        cmd = [sys.executable, str(ROOT / "tests" / "faulty_zzcbec.py")]
+        cmd = [sys.executable, str(ROOT / "tests" / "support" / "faulty_zzcbec.py")]
     return subprocess.Popen(
         [*cmd, "award", str(bundle), "--ledger", url, "--out", str(out), "--format", "docx"],
         stdout=subprocess.PIPE,

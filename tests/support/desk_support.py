@@ -191,3 +191,18 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# the applicant part of the desk's application form, as an enterprise fills it in
+APPLICANT = {
+    "year": "2026",
+    "applicant.name": "测试企业7101有限公司",
+    "applicant.district": "金水区",
+    "applicant.etrade_core_zone_policy": "false",
+    "applicant.address": "郑州市金水区测试路1号",
+    "applicant.legal_representative": "张某",
+    "applicant.contact.name": "赵某",
+    "applicant.contact.phone": "0371-12345678",
+    "applicant.bank.name": "中国银行郑州分行",
+    "applicant.bank.account": "6217000000000000001",
+}

@@ -1,4 +1,4 @@
-"""Whatever arrives, a clear error naming where it is: the corpus of tests/hostile/ and its expectations."""
+"""Whatever arrives, a clear error naming where it is: the corpus of tests/bundle/hostile/ and its expectations."""
 
 from __future__ import annotations
 

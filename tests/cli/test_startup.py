@@ -24,8 +24,8 @@ from zzcbec_docs.policy import ready
 from zzcbec_docs.policy.load import _parse, default_policy_path
 from zzcbec_docs.policy.model import Policy
 
+from bundle_strategies import claims
 from conftest import ROOT, SAMPLES, make_bundle, run_cli
-from test_properties import claims
 
 # ---------------------------------------------------------------- the policy, kept ready
 
@@ -424,7 +424,9 @@ def test_quick_verdicts_match_jsonschema_on_every_file_we_have():
 
     checked = 0
     cases = [("bundle.schema.json", p) for p in sorted(SAMPLES.rglob("*.y*ml")) + sorted(SAMPLES.rglob("*.json"))]
-    cases += [("bundle.schema.json", p) for p in sorted((ROOT / "tests" / "hostile").rglob("*")) if p.is_file()]
+    cases += [
+        ("bundle.schema.json", p) for p in sorted((ROOT / "tests" / "bundle" / "hostile").rglob("*")) if p.is_file()
+    ]
     cases += [("review.schema.json", p) for p in sorted((ROOT / "examples").glob("review*.y*ml"))]
     cases += [("profile.schema.json", p) for p in sorted((ROOT / "examples").glob("profile*.y*ml"))]
     cases += [("policy.schema.json", default_policy_path())]

@@ -362,7 +362,7 @@ def test_policy_diff_across_structural_changes(tmp_path):
 
     new = write_policy(tmp_path / "amended.yaml", amend)
     r = cli(
-        "policy", "diff", "zz-cbec-measures-draft", str(new), "--bundles", str(Path(__file__).parent.parent / "samples")
+        "policy", "diff", "zz-cbec-measures-draft", str(new), "--bundles", str(Path(__file__).parents[2] / "samples")
     )
     assert r.returncode == 0, r.err
     assert "~ clauses[第十五条].number: 15 → 19" in r.out

@@ -34,7 +34,7 @@ from zzcbec_docs.policy.model import FeeTierAmount, Growth, Policy, Threshold, T
 from zzcbec_docs.sqlmatch.run import SqlOptions, run_sql_table
 
 from conftest import PG_BASE, PG_UP, uscc
-from test_policy_properties import variants
+from policy_variants import variants
 
 EXAMPLES = int(os.environ.get("ZZCBEC_SQL_EXAMPLES", "25"))
 SETTINGS = settings(
@@ -244,9 +244,10 @@ def test_random_tables_are_decided_inside_postgresql_as_by_the_row_engine(pg_url
 def test_a_table_in_postgresql_is_matched_there_and_written_back(pg_url, tmp_path):
     """The extract never leaves the server: --table in, --into out; the same decisions as DuckDB's."""
     import psycopg
-    from test_match_table import CASES
 
     from zzcbec_docs.cli.main import main
+
+    from table_cases import CASES
 
     url, schema = pg_url
     header = list(dict.fromkeys(["uscc", "name", "district", "year", *[k for e, _ in CASES for k in e]]))
@@ -457,7 +458,7 @@ def test_check_and_a_profile_match_load_no_duckdb():
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     probe = (
         "import sys\nfrom zzcbec_docs.cli.main import main\nimport io\n"
         "code = main(sys.argv[1:], stdout=io.StringIO())\nprint('duckdb' in sys.modules)\n"
@@ -477,7 +478,7 @@ def test_spark_sql_decides_a_table_as_the_row_engine(tmp_path):
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("no java on this machine: `make spark` installs default-jre-headless")
-    from test_match_table import CASES
+    from table_cases import CASES
 
     header = list(dict.fromkeys(["uscc", "name", "district", "year", *[k for e, _ in CASES for k in e]]))
     table = write_table(tmp_path / "t.csv", header, [[e.get(c, "") for c in header] for e, _ in CASES])

@@ -88,7 +88,7 @@ def test_docx_and_pdf_say_the_same_thing(rendered, kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_golden_text(rendered, kind):
-    """Any change of wording is a visible diff: tests/golden/<kind>.txt (ZZCBEC_UPDATE_GOLDEN=1 rewrites)."""
+    """Any change of wording is a visible diff: tests/documents/golden/<kind>.txt (ZZCBEC_UPDATE_GOLDEN=1 rewrites)."""
     _, files = rendered
     text = "\n".join(docx_blocks(files[(kind, "docx")])) + "\n"
     golden = GOLDEN / f"multi-clause-{kind}.txt"

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from zzcbec_docs.cli.main import main  # noqa: E402
 from zzcbec_docs.process import awarding  # noqa: E402

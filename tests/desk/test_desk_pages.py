@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from conftest import run_cli
 from desk_support import (
+    APPLICANT,
     ENT_A,
     PASSWORD,
     Server,
@@ -25,20 +26,6 @@ from desk_support import (
 
 def client(app, who: str) -> TestClient:
     return sign_in(TestClient(app, base_url="http://desk.test", follow_redirects=False), who)
-
-
-APPLICANT = {
-    "year": "2026",
-    "applicant.name": "测试企业7101有限公司",
-    "applicant.district": "金水区",
-    "applicant.etrade_core_zone_policy": "false",
-    "applicant.address": "郑州市金水区测试路1号",
-    "applicant.legal_representative": "张某",
-    "applicant.contact.name": "赵某",
-    "applicant.contact.phone": "0371-12345678",
-    "applicant.bank.name": "中国银行郑州分行",
-    "applicant.bank.account": "6217000000000000001",
-}
 
 
 def test_the_form_is_made_from_the_policy_data(app):

@@ -467,9 +467,9 @@ def test_each_account_hears_of_its_cases_in_its_inbox(desk):
 
 
 def test_mail_goes_through_the_configured_smtp_server_and_a_failure_never_fails_the_step(ledger_url, monkeypatch):
-    from smtp_support import SmtpServer
-
     from zzcbec_docs.desk.app import create_app
+
+    from smtp_support import SmtpServer
 
     add_accounts(ledger_url)
     with SmtpServer() as smtp:

@@ -15,8 +15,8 @@ from zzcbec_docs.documents import render_bundle
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.policy import load_policy
 
+from bundle_strategies import DISTRICTS, claims, prior
 from conftest import make_bundle
-from test_properties import DISTRICTS, claims, prior
 
 # renders documents or starts processes: left out by `make test-fast`
 pytestmark = pytest.mark.slow

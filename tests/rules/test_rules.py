@@ -17,11 +17,13 @@ from zzcbec_docs.rules import decide
 
 from conftest import make_bundle
 
-RULES = Path(__file__).parent / "rules"
+RULES = Path(__file__).parent  # the scenarios live next to this file
 
 
 def _cases():
-    for f in sorted(RULES.glob("clause_*.yaml")):
+    files = sorted(RULES.glob("clause_*.yaml"))
+    assert len(files) >= 14, f"the rule scenarios are missing from {RULES}"  # never a silently empty run
+    for f in files:
         spec = yaml.safe_load(f.read_text(encoding="utf-8"))
         d = spec.get("defaults", {})
         for case in spec["cases"]:

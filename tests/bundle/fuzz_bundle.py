@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing of the bundle loader with atheris (not part of the test run).
 
-pip install atheris && python tests/fuzz_bundle.py -max_total_time=600
+pip install atheris && python tests/bundle/fuzz_bundle.py -max_total_time=600
 """
 
 import sys
