@@ -145,12 +145,19 @@ def _face_file(role: str, _faces: tuple = ()) -> tuple[str, int]:  # type: ignor
     return (str(copy), 0) if copy is not None else (font.path, font.index)
 
 
+_role_tables: dict[str, tuple[object, dict[int, int], int]] = {}  # role → (its face, advances, units per em)
+
+
 def advance(ch: str, size: float, role: str = "fangsong") -> float:
     """The character's advance in the role's face at the size (a character the face lacks is drawn
     by the Noto fallback: a full cell if it is wide, half one if not)."""
     from zzcbec_docs.documents import fonts
 
-    table, upem = _advances(*_face_file(role, (fonts.font_for(role),)))
+    font = fonts.font_for(role)
+    known = _role_tables.get(role)
+    if known is None or known[0] is not font:
+        known = _role_tables[role] = (font, *_advances(*_face_file(role, (font,))))
+    _, table, upem = known
     units = table.get(ord(ch))
     if units is None:
         return size if unicodedata.east_asian_width(ch) in "WF" else size / 2
