@@ -689,7 +689,13 @@ def _emit(d: _Drawer, page: _Page, index: int, elem: Elem, parent: _Node, later:
         page.ops.append(b"/Artifact <</Type /Pagination>> BDC" if elem.tag == "Pagination" else b"/Artifact BMC")
         rects = [k for k in elem.kids if isinstance(k, Rect) and k.hole is None]
         for colour in dict.fromkeys(r.color for r in rects):  # plain rules of one colour: one path
-            page.ops.append(b"q " + _colour(colour) + b" " + b" ".join(_rect(r.x, r.y, r.w, r.h) for r in rects if r.color == colour) + b" f Q")
+            page.ops.append(
+                b"q "
+                + _colour(colour)
+                + b" "
+                + b" ".join(_rect(r.x, r.y, r.w, r.h) for r in rects if r.color == colour)
+                + b" f Q"
+            )
         for kid in elem.kids:
             if not (isinstance(kid, Rect) and kid.hole is None):
                 _draw(d, page, kid, later)
