@@ -165,7 +165,18 @@ def advance(ch: str, size: float, role: str = "fangsong") -> float:
 
 
 def atoms(text: str, size: float = BODY, role: str = "fangsong") -> list[Atom]:
-    return [Atom(ch, advance(ch, size, role)) for ch in text]
+    """The text's characters with their advances (as `advance`, the face's table read once)."""
+    advance("一", size, role)  # the role's table, current
+    _, table, upem = _role_tables[role]
+    out = []
+    for ch in text:
+        units = table.get(ord(ch))
+        if units is None:
+            width = size if unicodedata.east_asian_width(ch) in "WF" else size / 2
+        else:
+            width = units / upem * size
+        out.append(Atom(ch, width))
+    return out
 
 
 # ------------------------------------------------------------------ line breaking on the grid

@@ -33,6 +33,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -184,7 +185,7 @@ class Face:
         hb.hb_font_get_h_extents(self.font, ctypes.byref(ext))
         self.ascent, self.descent = ext.ascender / self.upem, -ext.descender / self.upem  # of the em
         self._glyph: dict[str, int | None] = {}
-        self._advance: dict[int, int] = {}
+        self._advance: dict[int, float] = {}
         self.kind = self._kind()
 
     def _kind(self) -> str:
@@ -228,10 +229,11 @@ class Face:
 
     def width(self, gid: int) -> float:
         """The glyph's advance in thousandths of the em (PDF glyph space)."""
-        if gid not in self._advance:
+        width = self._advance.get(gid)
+        if width is None:
             hb, _ = _harfbuzz()
-            self._advance[gid] = hb.hb_font_get_glyph_h_advance(self.font, gid)
-        return round(self._advance[gid] * 1000 / self.upem, 3)
+            width = self._advance[gid] = round(hb.hb_font_get_glyph_h_advance(self.font, gid) * 1000 / self.upem, 3)
+        return width
 
     def subset(self, gids: list[int], notdef: bool) -> bytes:
         """The face cut to `gids` (sorted, with .notdef), glyphs renumbered densely in that order:
@@ -757,8 +759,6 @@ def _text_ops(run: Text, pieces: list, colour: bool = True, spacing: list | None
     glyphs of a piece share is its character spacing (Tc); TJ numbers move the others (in tenths of
     a unit of 1/1000 em, the rounding carried on so that no position drifts). `spacing`: the page's
     character spacing so far (a one-item list), set only when it changes."""
-    from collections import Counter
-
     main = role_face(run.role)
     # the baseline where CSS puts it in the line box: half the leading, then the face's ascent
     baseline = run.top + (run.height - (main.ascent + main.descent) * run.size) / 2 + main.ascent * run.size
@@ -768,10 +768,8 @@ def _text_ops(run: Text, pieces: list, colour: bool = True, spacing: list | None
     for use, glyphs in pieces:
         ops.append(b"/%s %s Tf" % (use.res.encode(), _num(run.size).encode()))
         ops.append(b"1 0 0 1 %s %s Tm" % (_num(glyphs[0][2]).encode(), y))
-        gaps = []
-        for j in range(len(glyphs) - 1):
-            gid, _, x = glyphs[j]
-            gaps.append((glyphs[j + 1][2] - x) * 1000 / run.size - use.face.width(0 if gid < 0 else gid))
+        width, scale = use.face.width, 1000 / run.size
+        gaps = [(glyphs[j + 1][2] - glyphs[j][2]) * scale - width(max(glyphs[j][0], 0)) for j in range(len(glyphs) - 1)]
         common = Counter(round(g, 1) for g in gaps).most_common(1)
         tc = _num(common[0][0] * run.size / 1000) if common and common[0][1] >= 3 else "0"
         if state[0] != tc:
