@@ -690,7 +690,8 @@ class _Writer:
         own_page = layout.banji_page > layout.flow_page
         room = HEIGHT - height - (0.0 if own_page else layout.flow_end) - FIXED_BANJI_SLACK
         if layout.banji_page - layout.flow_page == 2:  # the blank page before an even 版记 page
-            self._paragraph("", "ZZ Banji").paragraph_format.page_break_before = True
+            self._unnumbered_section()
+            self._paragraph("", "ZZ Banji")  # the blank page: the new section's first
         spacer = self._paragraph("", "ZZ Banji")
         spacer.paragraph_format.page_break_before = own_page
         spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -765,6 +766,29 @@ class _Writer:
             if k == 0:
                 trpr.append(OxmlElement("w:tblHeader"))  # as every table's first row (it never splits)
             pf.keep_with_next = k < len(order) - 1
+
+    def _unnumbered_section(self) -> None:
+        """§7.5: a blank page before the 版记's lone page, and neither numbered. The body's section
+        ends with its last paragraph (the 附注: no extra line that could spill onto a page of its own);
+        a new section starts on the next page, with footers (odd and even) that carry no page number.
+        Word, WPS and LibreOffice all keep the blank page and the 版记's page unnumbered this way, and
+        a clerk's edit of the body moves the section break along with it."""
+        from docx.enum.section import WD_SECTION
+
+        body = self.doc.element.body
+        blocks = [el for el in body.iterchildren() if el.tag != qn("w:sectPr")]
+        last = blocks[-1] if blocks else None
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        carrier = body.findall(qn("w:p"))[-1]  # python-docx's new paragraph holding the body's sectPr
+        if last is not None and last.tag == qn("w:p"):
+            last.set_sectPr(carrier.pPr.sectPr)
+            body.remove(carrier)
+        for footer in (section.footer, section.even_page_footer):
+            footer.is_linked_to_previous = False
+            for p in footer.paragraphs:  # one empty line, as high as the numbered footers' line
+                p._p.style = self.style_ids["ZZ Page Number"]
+                for r in list(p.runs):
+                    r._element.getparent().remove(r._element)
 
     def _qr(self, p, img: Node, size_mm: float) -> None:  # type: ignore[no-untyped-def]
         """The verification QR code (a data: URI PNG from the content), right-aligned in its line."""
