@@ -167,8 +167,8 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
     "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
     ("desk", "ledger"): "desk/app.py opens the ledger (open_ledger) and desk/pages.py exports it (ledger.export)",
-    ("cli", "documents"): "render, award, publicity, verify, batch, demo and init-bundle call the renderers, fonts "
-    "and write_atomic directly (issue 22 point 3: the pipelines into the library)",
+    ("cli", "documents"): "award, publicity, init-bundle and the process commands call the renderers and fonts "
+    "directly (render, batch and demo go through process.rendering: issue 22 point 3)",
 }
 
 

@@ -97,6 +97,20 @@ DECISIONS: dict[str, Term] = _terms(
     }
 )
 
+# ---------------------------------------------------------------- what `match` finds a profile could claim
+# (calculator.match's codes: a profile may lack facts, so a clause is also undecided)
+MATCH_STATUSES: dict[str, Term] = {
+    **_terms(
+        {
+            "eligible": ("可申报", "eligible"),
+            "not_eligible": ("暂不符合", "not eligible"),
+            "undecided": ("信息不足，无法判断", "missing facts"),
+        }
+    ),
+    "referred": DECISIONS["referred"],
+    "excluded": DECISIONS["excluded"],
+}
+
 # ---------------------------------------------------------------- a notice in the ledger
 NOTICE_STATES: dict[str, Term] = _terms(
     {

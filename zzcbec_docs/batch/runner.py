@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zzcbec_docs import __version__
+from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.bundle.model import Bundle
 from zzcbec_docs.check import invalid_result, validate_file
-from zzcbec_docs.documents.atomic import write_atomic
 from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult
@@ -203,8 +203,10 @@ def _render_documents(
 def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
     """Validate and decide every bundle. Bundles of one applicant share its caps: they are decided in
     file-name order, each counting the awards the ledger holds and those decided before it in the batch."""
+    from dataclasses import replace
+
     from zzcbec_docs.bundle.model import PriorAward
-    from zzcbec_docs.process.decide import decide_counting, ledger_name, standing
+    from zzcbec_docs.process.decide import decide_counting, ledger_check
 
     checked: list[tuple[str, Bundle | None, BatchItem | None]] = []
     for src in sources:
@@ -213,48 +215,26 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger=
             checked.append((src, None, BatchItem(src, invalid_result(src, problems, policy, sha))))
         else:
             checked.append((src, bundle, None))
-    from dataclasses import replace
-
     shared_clauses = policy.per_competition_clauses
     decided: dict[str, BatchItem] = {}
     earlier: dict[str, list[PriorAward]] = {}  # USCC → awards decided so far in this batch
-    counted = ledger_name(ledger) if ledger is not None else None
     for src, bundle, _ in sorted((x for x in checked if x[1] is not None), key=lambda x: _file_order(x[0])):
         assert bundle is not None
         uscc = bundle.applicant.uscc
         before = tuple(earlier.get(uscc, ()))
-        history: tuple = ()
-        organisers: tuple = ()
-        notices: list = []
-        lines: dict = {}
-        if ledger is not None:  # the ledger's awards, never this content's own (a case never competes with itself)
-            from zzcbec_docs.process.decide import ledger_view
-
-            with ledger.engine.connect() as conn:
-                view = ledger_view(conn, ledger, bundle, policy)
-            history, organisers, notices, lines = view.history, view.organisers, view.notices, view.lines
-        # a per-competition cap (Clause.per_competition) is shared with the other organisers decided before it in the batch
-        organisers = organisers + tuple(
+        # a per-competition cap (Clause.per_competition) is shared with the other organisers decided before
+        # it in the batch, as with those in the ledger
+        in_batch = tuple(
             replace(p, organiser=other)
             for other, ps in earlier.items()
             if other != uscc
             for p in ps
             if p.clause in shared_clauses
         )
-        result = standing(
-            decide_counting(
-                bundle,
-                policy,
-                history,
-                exclusion_list=options.exclusion_list,
-                earlier=before,
-                counted=counted,
-                organisers=organisers,
-            ),
-            notices,
-            lines,
-            policy,
+        result, view = ledger_check(
+            bundle, policy, ledger, exclusion_list=options.exclusion_list, earlier=before, organisers=in_batch
         )
+        history, organisers = view.history, (*view.organisers, *in_batch)
         item = BatchItem(src, result, history=history + before)
         if before and not result.awarded:
             alone = decide_counting(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.batch.runner import BatchItem
 from zzcbec_docs.cells import csv_text, text_cells
-from zzcbec_docs.documents.atomic import write_atomic
-from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
+from zzcbec_docs.money import fmt_amount, fmt_yuan
+from zzcbec_docs.rules.totals import Total, Totals, line
+from zzcbec_docs.rules.totals import totals as rules_totals
 
 COLUMNS = [
     "来源 source",
@@ -88,26 +90,21 @@ def rows(items: list[BatchItem]) -> list[list]:
     return out
 
 
-def totals(items: list[BatchItem]) -> tuple[dict[str, list[Decimal]], dict[int, list[Decimal]]]:
-    """[count, amount, city, local, unsettled] per district and per clause, eligible claims only."""
-    by_d: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
-    by_c: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
-    for it in items:
-        if not it.result.valid:
-            continue
-        district = (it.result.applicant or {}).get("district", "")
-        for d in it.result.decisions:
-            if d.status != "eligible":
-                continue
-            for t in (by_d[district], by_c[d.clause]):
-                t[0] += 1
-                t[1] += d.amount
-                if d.funding:
-                    t[2] += d.funding.city
-                    t[3] += d.funding.local
-                else:
-                    t[4] += d.amount
-    return dict(sorted(by_d.items())), dict(sorted(by_c.items()))
+def totals(items: list[BatchItem]) -> Totals:
+    """Per district and per clause, the eligible claims of the valid bundles (rules.totals)."""
+    return rules_totals(
+        line(
+            (it.result.applicant or {}).get("district", ""),
+            d.clause,
+            d.amount,
+            d.funding.city if d.funding else None,
+            d.funding.local if d.funding else None,
+        )
+        for it in items
+        if it.result.valid
+        for d in it.result.decisions
+        if d.status == "eligible"
+    )
 
 
 def _cell(v: object) -> object:
@@ -148,17 +145,18 @@ def write_xlsx(items: list[BatchItem], path: Path) -> None:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     t = wb.create_sheet("合计 totals")
-    by_d, by_c = totals(items)
+    sums = totals(items)
     head = ["笔数 claims", "金额 amount", "市级 city", "区县级 local", "待定分担 unsettled"]
-    for title, table in (("区县 district", by_d), ("条款 clause", by_c)):
+    tables: tuple[tuple[str, dict[Any, Total]], ...] = (
+        ("区县 district", sums.by_district),
+        ("条款 clause", sums.by_clause),
+    )
+    for title, table in tables:
         t.append([title, *head])
         for c in t[t.max_row]:
             c.font = Font(bold=True)
-        grand = [ZERO] * 5
-        for k, v in table.items():
-            t.append([k, int(v[0]), *v[1:]])
-            grand = [a + b for a, b in zip(grand, v, strict=True)]
-        t.append(["合计 total", int(grand[0]), *grand[1:]])
+        for k, v in [*table.items(), ("合计 total", sums.grand)]:
+            t.append([k, v.count, v.amount, v.city, v.local, v.unsettled])
         t.append([])
     for row in t.iter_rows(min_row=1):
         for cell in row[2:]:
@@ -174,8 +172,8 @@ def write_xlsx(items: list[BatchItem], path: Path) -> None:
 def report(items: list[BatchItem], seconds: float) -> str:
     valid = [i for i in items if i.result.valid]
     invalid = [i for i in items if not i.result.valid]
-    eligible = sum(1 for i in valid for d in i.result.decisions if d.status == "eligible")
-    amount = sum((d.amount for i in valid for d in i.result.decisions), ZERO)
+    grand = totals(items).grand
+    eligible, amount = grand.count, grand.amount
     docs = sum(len(i.files) for i in items)
     skipped = sum(1 for i in items if i.skipped)
     failed = [i for i in items if i.errors or i.crashed]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs import schema
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
@@ -30,6 +30,9 @@ from zzcbec_docs.policy.model import (
     TierAmount,
 )
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
+
+if TYPE_CHECKING:
+    from zzcbec_docs.process.service import Service
 
 PROFILE_SCHEMA = "profile.schema.json"
 
@@ -365,3 +368,38 @@ def _next_tier(clause: Clause, facts: dict[str, Any]) -> list[str]:
     return [
         f"距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"
     ]
+
+
+def match_counting(service: Service, profile: dict[str, Any]) -> tuple[list[Match], dict[str, Any] | None]:
+    """`match PROFILE` with the service's ledger: the applicant's standing awards count against the caps,
+    and a claim the ledger already awarded (a case of the same applicant and year stating the profile's
+    very facts: process.decide.profile_awards) is shown as awarded — its notices and amounts — never
+    decided against its own award. Returns the matches and what was counted ({ledger, awards, total};
+    None without a ledger)."""
+    ledger = service.ledger
+    policy = service.policy
+    if ledger is None:
+        return match_profile(policy, profile), None
+    from zzcbec_docs.process.decide import AWARDED_LABEL, profile_awards
+
+    code = str(profile["applicant"]["uscc"]).strip().upper()
+    history = tuple(ledger.history_readonly(code))
+    counted = {
+        "ledger": service.ledger_name,
+        "awards": len(history),
+        "total": f"{sum((p.amount for p in history), Decimal(0)):.2f}",
+    }
+    own = profile_awards(ledger, policy, code, int(profile["year"]), dict(profile.get("facts") or {}))
+    mine = {(clause, x[0]) for clause, xs in own.items() for x in xs}
+    results = match_profile(policy, profile, tuple(p for p in history if (p.clause, p.reference) not in mine))
+    for m in results:
+        if m.clause in own and m.status == "eligible":
+            m.amount = sum((x[2] for x in own[m.clause]), Decimal("0.00"))
+            m.awarded = [
+                {"status": "awarded", "label": AWARDED_LABEL, "number": n, "issued_on": on, "amount": f"{a:.2f}"}
+                for n, on, a, _ in own[m.clause]
+            ]
+            m.notes.insert(
+                0, f"{AWARDED_LABEL}：" + "、".join(f"文号 {n}（{on}，{fmt_yuan(a)}）" for n, on, a, _ in own[m.clause])
+            )
+    return results, counted

@@ -108,28 +108,23 @@ def batch(
     """
     from zzcbec_docs.batch import BatchOptions, run_batch
     from zzcbec_docs.batch.summary import report, write_csv, write_xlsx
-    from zzcbec_docs.check import read_exclusion_list
-    from zzcbec_docs.cli.render import FORMATS, KINDS, environment_notes
-    from zzcbec_docs.documents import fonts
+    from zzcbec_docs.cli.render import FORMATS, KINDS
     from zzcbec_docs.errors import UsageError, ZzcbecError
+    from zzcbec_docs.process.rendering import environment_notes, prepare_fonts
+    from zzcbec_docs.process.service import Service
 
     kinds = tuple(split_list(docs, KINDS, "--docs"))
     fmts = tuple(split_list(formats, FORMATS, "--format"))
     try:
-        policy = load_policy_option(policy_file, issued_on)
-        excluded = read_exclusion_list(exclusion_list) if exclusion_list else frozenset()
+        service = Service.build(None, load_policy_option(policy_file, issued_on), exclusion_list=exclusion_list)
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    for role in fonts.ROLES:  # no CJK font: say so once, before any worker starts
-        fonts.font_for(role)
-    fonts.prepare_working_copies()  # built once here (first run only), not raced by the workers
+    prepare_fonts()  # no CJK font: said once, before any worker starts; working copies built once, not raced
     for note in environment_notes():
         click.echo(f"注意 / note: {note}", err=True)
-    ledger = reading_ledger(ledger_url)
-    if ledger is not None:
-        from zzcbec_docs.process.decide import ledger_name
-
-        click.echo(f"已计入台账 / counting the ledger: {ledger_name(ledger)}", err=True)
+    service = service.with_ledger(reading_ledger(ledger_url))
+    if service.ledger_name is not None:
+        click.echo(f"已计入台账 / counting the ledger: {service.ledger_name}", err=True)
     sources, unreadable = expand_sources(inputs)
     for src, msg in unreadable:
         click.echo(f"无法读取 / unreadable: {src}: {msg}", err=True)
@@ -141,11 +136,11 @@ def batch(
         recycle_after=recycle_after,
         policy_file=str(policy_file) if policy_file else None,
         issued_on=issued_on.isoformat() if issued_on else None,
-        exclusion_list=excluded,
+        exclusion_list=service.exclusion_list,
     )
     t0 = time.perf_counter()
     progress = Progress(sys.stderr, sys.stderr.isatty())
-    items = run_batch(sources, policy, options, progress=progress, ledger=ledger)
+    items = run_batch(sources, service.policy, options, progress=progress, ledger=service.ledger)
     write_csv(items, out_dir / "summary.csv")
     write_xlsx(items, out_dir / "summary.xlsx")
     click.echo(report(items, time.perf_counter() - t0))

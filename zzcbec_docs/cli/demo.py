@@ -21,10 +21,11 @@ from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
 def demo(out_dir: Path) -> None:
     """用全部样例生成三类文书 / render all three kinds for every eligible sample."""
     from zzcbec_docs.check import check_file
-    from zzcbec_docs.cli.render import environment_notes, render_many
+    from zzcbec_docs.cli.render import echo_documents
     from zzcbec_docs.cli.table import render_result
-    from zzcbec_docs.documents.content import NoticeOptions
     from zzcbec_docs.policy import load_policy
+    from zzcbec_docs.process.rendering import environment_notes
+    from zzcbec_docs.process.service import Service
     from zzcbec_docs.resources import resource_dir
 
     policy = load_policy()
@@ -42,15 +43,10 @@ def demo(out_dir: Path) -> None:
         f"\n生成文书 / rendering {len(eligible)} eligible samples into {out_dir}/ …"
         "（首次运行需准备字体，约一分钟 / the first run prepares the fonts, about a minute）"
     )
-    code = render_many(
-        eligible,
-        policy,
-        kinds=["application", "opinion", "notice"],
-        formats=["docx", "pdf"],
-        out_dir=out_dir,
-        review_path=None,
-        notice=NoticeOptions(),
-        exclusion_list=frozenset(),
+    code = echo_documents(
+        Service.build(None, policy).render_documents(
+            eligible, kinds=["application", "opinion", "notice"], formats=["docx", "pdf"], out_dir=out_dir
+        )
     )
     files = sorted(out_dir.glob("*.*"))
     click.echo(f"\n完成 / done: {len(files)} files in {out_dir.resolve()}/")

@@ -145,12 +145,13 @@ def revoke(number: str, reason: str, ledger_url: str | None, actor: str | None) 
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export(ledger_url: str | None, year: int, fmt: str, out_path: Path) -> None:
     """导出给财政部门 / export a year's awards with totals per district and per clause."""
-    from zzcbec_docs.ledger.export import export_csv, export_xlsx, totals
+    from zzcbec_docs.ledger.export import export_csv, export_xlsx
     from zzcbec_docs.money import fmt_yuan
+    from zzcbec_docs.rules.totals import totals
 
     rows = _open(ledger_url).awards(year=year)
     files = (export_csv if fmt == "csv" else export_xlsx)(rows, out_path)
-    _, _, grand = totals(rows)
+    grand = totals(rows).grand
     click.echo(
         f"✓ {year}年度有效奖励 {grand.count} 笔，合计 {fmt_yuan(grand.amount)}（市级 {fmt_yuan(grand.city)}，"
         f"区县级 {fmt_yuan(grand.local)}，待定分担 {fmt_yuan(grand.unsettled)}）；另有已撤销 "

@@ -17,14 +17,9 @@ from zzcbec_docs.cli.options import (
     policy_option,
     reading_ledger,
 )
+from zzcbec_docs.vocabulary import MATCH_STATUSES
 
-HEADINGS = {
-    "eligible": "可申报 / eligible",
-    "not_eligible": "暂不符合 / not eligible",
-    "undecided": "信息不足，无法判断 / missing facts",
-    "referred": "按省、市现行政策支持 / referred",
-    "excluded": "不在支持范围 / excluded",
-}
+HEADINGS = {code: term.both for code, term in MATCH_STATUSES.items()}  # 可申报 / eligible …
 
 
 @click.command()
@@ -79,41 +74,16 @@ def match(
     from zzcbec_docs.cli.match_table import refuse_table_options
 
     refuse_table_options(table)
-    from zzcbec_docs.calculator.match import load_profile, match_profile, parse_setting
+    from zzcbec_docs.calculator.match import load_profile, parse_setting
     from zzcbec_docs.money import fmt_yuan
 
     policy = load_policy_option(policy_file, issued_on)
     parsed = [parse_setting(s, policy) for s in settings]
     data = load_profile(profile, parsed, policy)
-    ledger = reading_ledger(ledger_url)
-    history: tuple = ()
-    counted = None
-    own: dict = {}
-    if ledger is not None:
-        from zzcbec_docs.process.decide import AWARDED_LABEL, ledger_name, profile_awards
+    from zzcbec_docs.calculator.match import match_counting
+    from zzcbec_docs.process.service import Service
 
-        code = str(data["applicant"]["uscc"]).strip().upper()
-        history = tuple(ledger.history_readonly(code))
-        counted = {
-            "ledger": ledger_name(ledger),
-            "awards": len(history),
-            "total": f"{sum((p.amount for p in history), Decimal(0)):.2f}",
-        }
-        # a claim the ledger already awarded is shown as awarded, never decided against its own award
-        own = profile_awards(ledger, policy, code, int(data["year"]), dict(data.get("facts") or {}))
-        mine = {(clause, x[0]) for clause, xs in own.items() for x in xs}
-        history = tuple(p for p in history if (p.clause, p.reference) not in mine)
-    results = match_profile(policy, data, history)
-    for m in results:
-        if m.clause in own and m.status == "eligible":
-            m.amount = sum((x[2] for x in own[m.clause]), Decimal("0.00"))
-            m.awarded = [
-                {"status": "awarded", "label": AWARDED_LABEL, "number": n, "issued_on": on, "amount": f"{a:.2f}"}
-                for n, on, a, _ in own[m.clause]
-            ]
-            m.notes.insert(
-                0, f"{AWARDED_LABEL}：" + "、".join(f"文号 {n}（{on}，{fmt_yuan(a)}）" for n, on, a, _ in own[m.clause])
-            )
+    results, counted = match_counting(Service.build(reading_ledger(ledger_url), policy), data)
     if as_json:
         total = sum(m.amount for m in results)
         click.echo(

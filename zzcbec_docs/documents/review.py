@@ -7,11 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from zzcbec_docs.bundle.contract import contract
-from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
 from zzcbec_docs.bundle.model import Bundle, Claim
-from zzcbec_docs.bundle.validate import SCHEMA as BUNDLE_SCHEMA
-from zzcbec_docs.bundle.validate import _typed
+from zzcbec_docs.bundle.verified import checked_verified
 from zzcbec_docs.errors import ArgumentError, ReviewError
 from zzcbec_docs.loading import load_file
 from zzcbec_docs.vocabulary import CONCLUSION_ZH
@@ -46,7 +43,6 @@ def load_review(path: str | Path, policy: Any) -> Review:
 
     from zzcbec_docs import schema  # jsonschema: loaded only by a command that reads a review
 
-    c = contract(policy)
     per_item = policy.per_competition_clauses
 
     if not Path(path).is_file():  # a path the command was given wrongly: a usage error (exit 2), not a bad record
@@ -57,27 +53,11 @@ def load_review(path: str | Path, policy: Any) -> Review:
     if problems:
         ptr, zh, en = problems[0]
         raise ReviewError(zh, en, file=name, pointer=ptr)
-    verified: dict[tuple[int, str | None], dict[str, Any]] = {}
-    for i, item in enumerate(data.get("verified", [])):
-        n = item["clause"]
-        if n not in c.partial or policy.clauses[n].kind != "award":
-            raise ReviewError(
-                f"{policy.full_title}没有可核定金额的第{n}条",
-                f"the policy has no award clause {n}",
-                file=name,
-                pointer=f"/verified/{i}/clause",
-            )
-        found = schema.errors(BUNDLE_SCHEMA, item["facts"], using=c.partial[n], prefix=("verified", i, "facts"))
-        if found:
-            ptr, zh, en = found[0]
-            raise ReviewError(zh, en, file=name, pointer=ptr)
-        key = (n, item.get("competition_name") if n in per_item else None)
-        if key in verified:
-            raise ReviewError(
-                f"条款 {n} 的核实数据重复", f"clause {n} is verified twice", file=name, pointer=f"/verified/{i}"
-            )
-        kinds = contract_kinds(policy)[n]
-        verified[key] = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
+    items = ((item["clause"], item.get("competition_name"), item["facts"]) for item in data.get("verified", []))
+    verified = {  # checked as every review is (bundle.verified); keyed by the names as written
+        (v.clause, v.name if v.clause in per_item else None): v.facts
+        for v in checked_verified(items, policy, error=ReviewError, file=name)
+    }
     return Review(
         source=name,
         bundle_sha256=data["bundle"]["sha256"],

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.cells import csv_text, text_cells
 from zzcbec_docs.ledger.store import LedgerAward
-from zzcbec_docs.money import ZERO, fmt_amount
+from zzcbec_docs.money import fmt_amount
+from zzcbec_docs.rules.totals import Total, totals
 from zzcbec_docs.vocabulary import STATUS_ZH
 
 AWARD_COLUMNS = [
@@ -47,44 +46,6 @@ TOTAL_COLUMNS = [
 ]
 
 
-@dataclass
-class Total:
-    count: int = 0
-    amount: Decimal = ZERO
-    city: Decimal = ZERO
-    local: Decimal = ZERO
-    unsettled: Decimal = ZERO  # amounts whose split clause 16 leaves open (上街区)
-    revoked_count: int = 0  # revoked awards: listed apart, in no total
-    revoked_amount: Decimal = ZERO
-
-    def add(self, a: LedgerAward) -> None:
-        if a.revoked:
-            self.revoked_count += 1
-            self.revoked_amount += a.amount
-            return
-        self.count += 1
-        self.amount += a.amount
-        if a.city is None:
-            self.unsettled += a.amount
-        else:
-            self.city += a.city
-            self.local += a.local or ZERO
-
-    def row(self) -> list:
-        return [self.count, self.amount, self.city, self.local, self.unsettled, self.revoked_count, self.revoked_amount]
-
-
-def totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total], Total]:
-    by_district: dict[str, Total] = defaultdict(Total)
-    by_clause: dict[int, Total] = defaultdict(Total)
-    grand = Total()
-    for a in awards:
-        by_district[a.district].add(a)
-        by_clause[a.clause].add(a)
-        grand.add(a)
-    return dict(sorted(by_district.items())), dict(sorted(by_clause.items())), grand
-
-
 def _award_row(a: LedgerAward) -> list:
     a_state = "revoked" if a.revoked else "awarded"
     return [
@@ -104,13 +65,18 @@ def _award_row(a: LedgerAward) -> list:
     ]
 
 
+def _totals(awards: list[LedgerAward]) -> tuple[dict[str, Total], dict[int, Total], Total]:
+    t = totals(awards)  # rules.totals: the one totals function (a revoked award counted apart)
+    return t.by_district, t.by_clause, t.grand
+
+
 def _money(v: object) -> object:
     return fmt_amount(v) if isinstance(v, Decimal) else ("" if v is None else csv_text(v))
 
 
 def export_csv(awards: list[LedgerAward], path: Path) -> list[Path]:
     """PATH: the awards; PATH-by-district.csv and PATH-by-clause.csv: the totals (UTF-8 with BOM for Excel)."""
-    by_district, by_clause, grand = totals(awards)
+    by_district, by_clause, grand = _totals(awards)
     outputs = []
 
     def write(p: Path, header: list[str], rows: list[list]) -> None:
@@ -142,7 +108,7 @@ def export_xlsx(awards: list[LedgerAward], path: Path) -> list[Path]:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    by_district, by_clause, grand = totals(awards)
+    by_district, by_clause, grand = _totals(awards)
     wb = Workbook()
     money_cols = {"金额 amount", "市级 city", "区县级 local", "待定分担 unsettled", TOTAL_COLUMNS[-1]}
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from zzcbec_docs.bundle.model import Bundle, PriorAward
+from zzcbec_docs.bundle.verified import jsonable
 from zzcbec_docs.errors import ArgumentError, BundleError
 from zzcbec_docs.ledger import cases as store
 from zzcbec_docs.policy.model import Policy
@@ -46,7 +47,6 @@ from zzcbec_docs.process.model import (
 from zzcbec_docs.process.verified import (
     apply_verified,
     contradiction,
-    jsonable,
     no_more_than_declared,
     rejected,
     verified_facts,

@@ -395,19 +395,26 @@ def ledger_check(
     *,
     exclusion_list: frozenset[str] = frozenset(),
     earlier: Iterable[PriorAward] = (),
+    organisers: Iterable[PriorAward] = (),
     show_awarded: bool = True,
 ) -> tuple[CheckResult, LedgerView]:
-    """`check_with_ledger` and the ledger view it counted. `show_awarded=False`: the decisions as made
-    (the case's own award left out, so they are what they were before it), for documents made again."""
-    with ledger.engine.connect() as conn:
-        view = ledger_view(conn, ledger, bundle, policy)
+    """The one ledger check: the bundle decided counting the ledger's awards (never this content's own) and
+    the awards `earlier` in a batch, with the ledger view it counted. `ledger` None: no ledger (nothing
+    counted but `earlier`). `organisers`: the same competition's awards to other applicants that the ledger
+    does not hold yet (a batch's earlier bundles). `show_awarded=False`: the decisions as made (the case's
+    own award left out, so they are what they were before it), for documents made again."""
+    if ledger is None:
+        view = LedgerView((), (), [], {})
+    else:
+        with ledger.engine.connect() as conn:
+            view = ledger_view(conn, ledger, bundle, policy)
     result = decide_counting(
         bundle,
         policy,
         view.history,
         exclusion_list=exclusion_list,
         earlier=earlier,
-        counted=ledger_name(ledger),
-        organisers=view.organisers,
+        counted=ledger_name(ledger) if ledger is not None else None,
+        organisers=(*view.organisers, *organisers),
     )
     return standing(result, view.notices, view.lines if show_awarded else None, policy), view

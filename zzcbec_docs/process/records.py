@@ -10,8 +10,8 @@ from zzcbec_docs.process.model import ReviewInput, VerifiedClaim
 
 def review_input_from_file(path: str | Path, *, unit: str | None = None, policy: Any) -> ReviewInput:
     """Read and validate a review record file; it keeps the file's name and the SHA-256 of its bytes."""
+    from zzcbec_docs.bundle.verified import jsonable
     from zzcbec_docs.documents.review import load_review
-    from zzcbec_docs.process.verified import jsonable
 
     r = load_review(path, policy)
     verified = tuple(

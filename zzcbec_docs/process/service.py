@@ -12,7 +12,7 @@ packaged draft or the packaged issuer on its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from zzcbec_docs.bundle.model import Bundle, PriorAward
+    from zzcbec_docs.documents.content import NoticeOptions
     from zzcbec_docs.documents.issuer import Issuer
+    from zzcbec_docs.documents.parallel import Workers
+    from zzcbec_docs.documents.review import Review
     from zzcbec_docs.ledger.store import Ledger
     from zzcbec_docs.policy.model import Policy
     from zzcbec_docs.process.model import (
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
         Revocation,
         Submission,
     )
+    from zzcbec_docs.process.rendering import BundleDocuments, Reviewed
     from zzcbec_docs.rules.model import CheckResult
 
 
@@ -104,6 +108,21 @@ class Service:
     def profile(self) -> str:
         """The issuer profile's file, for the documents."""
         return self.issuer.source
+
+    @property
+    def ledger_name(self) -> str | None:
+        """The ledger as a person recognises it (password hidden), or None without one."""
+        if self.ledger is None:
+            return None
+        from zzcbec_docs.process.decide import ledger_name
+
+        return ledger_name(self.ledger)
+
+    def apply_fonts(self) -> None:
+        """The issuer profile's fonts, for every document made after."""
+        from zzcbec_docs.documents.issuer import apply_fonts
+
+        apply_fonts(self.issuer)
 
     # ---------------------------------------------------------------- the steps
     def submit(
@@ -282,6 +301,44 @@ class Service:
         from zzcbec_docs.process.decide import check_with_ledger
 
         return check_with_ledger(bundle, self.policy, self.ledger, exclusion_list=self.exclusion_list, earlier=earlier)
+
+    def decide_reviewed(self, bundle: Bundle, review: Review | None = None) -> Reviewed:
+        """A bundle decided for its documents (`render`): as declared, counting the ledger but never its own
+        award, and as a review file's verified facts give (process.rendering.decide_reviewed)."""
+        from zzcbec_docs.process.rendering import decide_reviewed
+
+        return decide_reviewed(bundle, self.policy, self.ledger, review=review, exclusion_list=self.exclusion_list)
+
+    def render_documents(
+        self,
+        sources: list[str],
+        *,
+        kinds: list[str],
+        formats: list[str],
+        out_dir: Path,
+        review_path: Path | None = None,
+        notice: NoticeOptions | None = None,
+        jobs: int = 0,
+        workers: Workers | None = None,
+    ) -> Iterator[BundleDocuments]:
+        """`render`: each bundle checked, decided (with the ledger, with a review) and its documents made,
+        specimens of the notice (process.rendering.render_documents); one outcome per bundle, in order."""
+        from zzcbec_docs.documents.content import NoticeOptions
+        from zzcbec_docs.process.rendering import render_documents
+
+        return render_documents(
+            sources,
+            self.policy,
+            kinds=kinds,
+            formats=formats,
+            out_dir=out_dir,
+            review_path=review_path,
+            notice=notice or NoticeOptions(),
+            exclusion_list=self.exclusion_list,
+            ledger=self.ledger,
+            jobs=jobs,
+            workers=workers,
+        )
 
     def case_document(
         self, case_id: str, kind: str, fmt: str, *, number: str | None = None, unsigned: bool = False

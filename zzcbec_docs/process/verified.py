@@ -6,13 +6,13 @@ any ledger, so they live apart from `process.cases` (which imports the ledger's 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from zzcbec_docs.bundle.model import Bundle, item_key
+from zzcbec_docs.bundle.verified import checked_verified
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.model import CONCLUSIONS, ReviewRefused, VerifiedClaim
 from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step, Warning_
@@ -21,57 +21,12 @@ from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult,
 def verified_facts(
     record_verified: Iterable[VerifiedClaim], bundle: Bundle, *, file: str | None = None, policy: Policy
 ) -> dict[tuple[int, str | None], dict[str, Any]]:
-    """The reviewer's verified facts, validated against the policy's contract for the clause and typed;
-    keyed by (clause, competition key). Refused (with its place) when a fact is malformed or not claimed."""
-    from zzcbec_docs import schema
-    from zzcbec_docs.bundle.contract import contract
-    from zzcbec_docs.bundle.contract import fact_kinds as contract_kinds
-    from zzcbec_docs.bundle.validate import SCHEMA, _typed
-
-    c = contract(policy)
+    """The reviewer's verified facts, validated against the policy's contract for the clause and typed
+    (bundle.verified.checked_verified, the one validation); keyed by bundle.model.item_key. Refused (with
+    its place) when a fact is malformed or not claimed."""
     claimed = {item_key(policy, x.clause, x.item_name(policy)) for x in bundle.claims}
-    out: dict[tuple[int, str | None], dict[str, Any]] = {}
-    for i, v in enumerate(record_verified):
-        if not isinstance(v.clause, int) or isinstance(v.clause, bool) or v.clause not in c.partial:
-            raise ReviewRefused(
-                f"{policy.full_title}没有可核定金额的第{v.clause}条",
-                f"the policy has no award clause {v.clause!r}",
-                file=file,
-                pointer=f"/verified/{i}/clause",
-            )
-        facts = {k: jsonable(x) for k, x in dict(v.facts).items()}
-        found = schema.errors(SCHEMA, facts, using=c.partial[v.clause], prefix=("verified", i, "facts"))
-        if found:
-            ptr, zh, en = found[0]
-            raise ReviewRefused(zh, en, file=file, pointer=ptr)
-        key = item_key(policy, v.clause, v.competition_name)
-        if key in out:
-            raise ReviewRefused(
-                f"条款 {v.clause} 的核实数据重复",
-                f"clause {v.clause} is verified twice",
-                file=file,
-                pointer=f"/verified/{i}",
-            )
-        if key not in claimed:
-            raise ReviewRefused(
-                f"审核记录核实了未申报的条款 {v.clause}" + (f"（{v.competition_name}）" if v.competition_name else ""),
-                f"the review verifies clause {v.clause}, which the application does not claim",
-                file=file,
-                pointer=f"/verified/{i}",
-            )
-        kinds = contract_kinds(policy)[v.clause]
-        out[key] = {k: _typed(kinds[k], x) for k, x in facts.items()}
-    return out
-
-
-def jsonable(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, Mapping):
-        return {k: jsonable(x) for k, x in v.items()}
-    return v
+    items = ((v.clause, v.competition_name, v.facts) for v in record_verified)
+    return {v.key: v.facts for v in checked_verified(items, policy, error=ReviewRefused, file=file, claimed=claimed)}
 
 
 def apply_verified(
