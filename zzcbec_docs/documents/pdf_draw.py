@@ -326,9 +326,8 @@ def _num(v: float) -> str:
 
 def _text_string(s: str) -> bytes:
     """A PDF text string: literal if ASCII, else UTF-16BE with its byte-order mark."""
-    if s.isascii():
-        return b"(" + s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("ascii") + b")"
-    return b"<feff" + s.encode("utf-16-be").hex().encode("ascii") + b">"
+    data = s.encode("ascii") if s.isascii() else b"\xfe\xff" + s.encode("utf-16-be")
+    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)").replace(b"\r", b"\\r") + b")"
 
 
 class _Pdf:
@@ -392,19 +391,24 @@ class _Pdf:
                 + b"\nendstream\nendobj\n"
             )
         offsets[xref_num] = len(out)
-        rows = bytearray(b"\x00\x00\x00\x00\x00\xff\xff")
+        entries = [b"\x00\x00\x00\x00\x00\xff\xff"]
         for i in range(1, total):
             if i in in_stream:
                 s, k = in_stream[i]
-                rows += b"\x02" + s.to_bytes(4, "big") + k.to_bytes(2, "big")
+                entries.append(b"\x02" + s.to_bytes(4, "big") + k.to_bytes(2, "big"))
             else:
-                rows += b"\x01" + offsets[i].to_bytes(4, "big") + b"\x00\x00"
+                entries.append(b"\x01" + offsets[i].to_bytes(4, "big") + b"\x00\x00")
+        rows = bytearray()  # PNG "Up" prediction, row by row: the entries compress to a few bytes each
+        previous = bytes(7)
+        for entry in entries:
+            rows += b"\x02" + bytes((a - b) & 0xFF for a, b in zip(entry, previous, strict=True))
+            previous = entry
         digest = hashlib.md5(bytes(out), usedforsecurity=False).hexdigest().encode()
         ids = b"[<" + identifier + b"> <" + digest + b">]"
         data = zlib.compress(bytes(rows), 6)
         out += (
             b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R /ID %s"
-            b" /Filter /FlateDecode /Length %d >>\nstream\n"
+            b" /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >> /Length %d >>\nstream\n"
             % (xref_num, total, root, info, ids, len(data))
             + data
             + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[xref_num]
@@ -588,7 +592,7 @@ def draw(pages: list[list[Elem]], *, identity: str, meta: dict[str, str], lang: 
     pages_ref = pdf.reserve()
     page_refs = [pdf.reserve() for _ in pages]
     document = _Node("Document")
-    runs_later: list[tuple[_Page, int, Text, list]] = []  # type: ignore[type-arg]
+    runs_later: list[tuple[_Page, int, list]] = []  # type: ignore[type-arg]
     out_pages: list[_Page] = []
     for index, elems in enumerate(pages):
         page = _Page()
@@ -598,12 +602,9 @@ def draw(pages: list[list[Elem]], *, identity: str, meta: dict[str, str], lang: 
     for use in d.fonts.values():
         use.finish()
     # the text, now that each font's codes are known
-    colours: dict[int, tuple[float, float, float] | None] = {}
-    spacings: dict[int, list] = {}  # type: ignore[type-arg]
-    for page, slot, run, pieces in runs_later:  # in the order of the content: set a colour only when it changes
-        same = colours.get(id(page)) == run.color
-        colours[id(page)] = run.color
-        page.ops[slot] = _text_ops(run, pieces, colour=not same, spacing=spacings.setdefault(id(page), [None]))
+    states: dict[int, _TextState] = {}
+    for page, slot, runs in runs_later:  # in the order of the content: each state set only when it changes
+        page.ops[slot] = _text_object(runs, states.setdefault(id(page), _TextState()))
     resources_fonts = b" ".join(b"/%s %d 0 R" % (u.res.encode(), u.ref) for u in d.fonts.values())  # type: ignore[attr-defined]
     images = b" ".join(b"/Im%d %d 0 R" % (k + 1, ref) for k, (ref, _) in enumerate(d.images))
     resources = pdf.add(
@@ -711,8 +712,13 @@ def _emit(d: _Drawer, page: _Page, index: int, elem: Elem, parent: _Node, later:
         page.mcids.append(0)
         node.kids.append((index, mcid))
         page.ops.append(b"/%s <</MCID %d>> BDC" % (elem.tag.encode(), mcid))
-        for kid in drawn:
-            _draw(d, page, kid, later)
+        texts = [k for k in drawn if isinstance(k, Text) and k.text]
+        if texts and len(texts) == len(drawn):  # lines of text only: one text object
+            page.ops.append(b"")
+            later.append((page, len(page.ops) - 1, [(t, d.shape(t)) for t in texts]))
+        else:
+            for kid in drawn:
+                _draw(d, page, kid, later)
         page.ops.append(b"EMC")
     for kid in elem.kids:
         if isinstance(kid, Elem):
@@ -723,7 +729,7 @@ def _draw(d: _Drawer, page: _Page, kid: object, later: list) -> None:  # type: i
     if isinstance(kid, Text):
         if kid.text:
             page.ops.append(b"")
-            later.append((page, len(page.ops) - 1, kid, d.shape(kid)))
+            later.append((page, len(page.ops) - 1, [(kid, d.shape(kid))]))
     elif isinstance(kid, Rect):
         ops = [_colour(kid.color), _rect(kid.x, kid.y, kid.w, kid.h)]
         if kid.hole is not None:
@@ -754,40 +760,60 @@ def _rect(x: float, y: float, w: float, h: float) -> bytes:
     return f"{_num(x)} {_num(PAGE_H - y - h)} {_num(w)} {_num(h)} re".encode()
 
 
-def _text_ops(run: Text, pieces: list, colour: bool = True, spacing: list | None = None) -> bytes:  # type: ignore[type-arg]
-    """BT … ET of a run: each piece in its font, every glyph at its pen position. The spacing most
-    glyphs of a piece share is its character spacing (Tc); TJ numbers move the others (in tenths of
-    a unit of 1/1000 em, the rounding carried on so that no position drifts). `spacing`: the page's
-    character spacing so far (a one-item list), set only when it changes."""
-    main = role_face(run.role)
-    # the baseline where CSS puts it in the line box: half the leading, then the face's ascent
-    baseline = run.top + (run.height - (main.ascent + main.descent) * run.size) / 2 + main.ascent * run.size
-    y = _num(PAGE_H - baseline).encode()
-    ops = [b"BT", _colour(run.color)] if colour else [b"BT"]
-    state = spacing if spacing is not None else [None]
-    for use, glyphs in pieces:
-        ops.append(b"/%s %s Tf" % (use.res.encode(), _num(run.size).encode()))
-        ops.append(b"1 0 0 1 %s %s Tm" % (_num(glyphs[0][2]).encode(), y))
-        width, scale = use.face.width, 1000 / run.size
-        gaps = [(glyphs[j + 1][2] - glyphs[j][2]) * scale - width(max(glyphs[j][0], 0)) for j in range(len(glyphs) - 1)]
-        common = Counter(round(g, 1) for g in gaps).most_common(1)
-        tc = _num(common[0][0] * run.size / 1000) if common and common[0][1] >= 3 else "0"
-        if state[0] != tc:
-            ops.append(tc.encode() + b" Tc")
-            state[0] = tc
-        base = float(tc) * 1000 / run.size  # what Tc moves each glyph, in thousandths of the em
-        parts = bytearray(b"[<")
-        carry = 0.0
-        for j, (gid, ch, _x) in enumerate(glyphs):
-            parts += b"%04x" % (use.missing[ch] if gid < 0 else use.code_of(gid))
-            if j < len(gaps):
-                exact = base - gaps[j] + carry
-                adjust = round(exact, 1)
-                carry = exact - adjust
-                if adjust:
-                    parts += b">" + (b"%d" % adjust if adjust == int(adjust) else b"%.1f" % adjust) + b"<"
-        parts += b">] TJ"
-        ops.append(bytes(parts))
+@dataclass
+class _TextState:
+    """What a page's content has set so far (colour, font, character spacing persist between text objects)."""
+
+    colour: tuple[float, float, float] | None = None
+    font: bytes = b""
+    tc: str = "0"
+
+
+def _text_object(runs: list, state: _TextState) -> bytes:  # type: ignore[type-arg]
+    """BT … ET of lines of text: each piece of a line in its font, every glyph at its pen position.
+    Lines start with Td (moves in units of 1/10000 pt, counted exactly); the spacing most glyphs of
+    a piece share is its character spacing (Tc); TJ numbers move the others (in tenths of 1/1000 em,
+    the rounding carried on so that no position drifts)."""
+    ops = [b"BT"]
+    at = (0, 0)  # the line start (Tlm) in 1/10000 pt
+    for run, pieces in runs:
+        if state.colour != run.color:
+            ops.append(_colour(run.color))
+            state.colour = run.color
+        main = role_face(run.role)
+        # the baseline where CSS puts it in the line box: half the leading, then the face's ascent
+        baseline = run.top + (run.height - (main.ascent + main.descent) * run.size) / 2 + main.ascent * run.size
+        y = round((PAGE_H - baseline) * 10000)
+        for use, glyphs in pieces:
+            font = b"/%s %s Tf" % (use.res.encode(), _num(run.size).encode())
+            if state.font != font:
+                ops.append(font)
+                state.font = font
+            x = round(glyphs[0][2] * 10000)
+            ops.append(b"%s %s Td" % (_num((x - at[0]) / 10000).encode(), _num((y - at[1]) / 10000).encode()))
+            at = (x, y)
+            width, scale = use.face.width, 1000 / run.size
+            gaps = [
+                (glyphs[j + 1][2] - glyphs[j][2]) * scale - width(max(glyphs[j][0], 0)) for j in range(len(glyphs) - 1)
+            ]
+            common = Counter(round(g, 1) for g in gaps).most_common(1)
+            tc = _num(common[0][0] * run.size / 1000) if common and common[0][1] >= 3 else "0"
+            if state.tc != tc:
+                ops.append(tc.encode() + b" Tc")
+                state.tc = tc
+            base = float(tc) * scale  # what Tc moves each glyph, in thousandths of the em
+            parts = bytearray(b"[<")
+            carry = 0.0
+            for j, (gid, ch, _x) in enumerate(glyphs):
+                parts += b"%04x" % (use.missing[ch] if gid < 0 else use.code_of(gid))
+                if j < len(gaps):
+                    exact = base - gaps[j] + carry
+                    adjust = round(exact, 1)
+                    carry = exact - adjust
+                    if adjust:
+                        parts += b">" + (b"%d" % adjust if adjust == int(adjust) else b"%.1f" % adjust) + b"<"
+            parts += b">] TJ"
+            ops.append(bytes(parts))
     ops.append(b"ET")
     return b" ".join(ops)
 
@@ -838,7 +864,7 @@ def _write_struct(pdf: _Pdf, node: _Node, parent: int, page_refs: list[int], tre
                 tree[index].append(0)
             tree[index][mcid] = node.num
             kids.append(b"%d" % mcid)
-    body = b"<< /Type /StructElem /S /%s /P %d 0 R" % (node.tag.encode(), parent)
+    body = b"<< /S /%s /P %d 0 R" % (node.tag.encode(), parent)  # (/Type /StructElem is optional)
     if any(not isinstance(k, _Node) for k in node.kids):  # marked content on a page: that page
         body += b" /Pg %d 0 R" % page_refs[node.page]
     if node.alt is not None:
