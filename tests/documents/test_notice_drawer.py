@@ -26,7 +26,7 @@ from zzcbec_docs.documents import NoticeOptions
 from zzcbec_docs.documents.render import build_html
 from zzcbec_docs.policy import load_policy
 
-from conftest import SAMPLES, make_bundle, write_bundle
+from conftest import SAMPLES, make_bundle, run_cli, write_bundle
 from docs_helpers import pdf_text, word_boxes
 
 pytestmark = pytest.mark.slow
@@ -184,3 +184,67 @@ def test_every_continued_line_ends_on_the_right_edge_exactly(pairs):
                 runs = [r for r in elem.kids if isinstance(r, Text) and r.size == 16 and len(r.text) >= 20]
                 ends += [r.xs[-1] for r in runs[:-1]]  # each but the paragraph's last line
     assert len(ends) >= 3 and all(abs(x - (LEFT + WIDTH)) < 0.01 for x in ends), ends
+
+
+def _ink(image):  # type: ignore[no-untyped-def]
+    return image.convert("L").point(lambda v: 255 if v < 128 else 0)
+
+
+def _unmatched_ink(pdf: Path) -> float:
+    """The share of page 1's ink that poppler (pdftoppm: codes as glyph ids) and Ghostscript (codes
+    through the face's charset, as Acrobat reads them) do not both draw, a pixel of leeway for the
+    renderers' own rounding."""
+    import io
+
+    from PIL import Image, ImageFilter
+
+    poppler = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "100", "-f", "1", "-l", "1", str(pdf)], capture_output=True, check=True
+    ).stdout
+    gs = subprocess.run(
+        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pnggray", "-r100", "-dFirstPage=1", "-dLastPage=1"]
+        + ["-sOutputFile=-", str(pdf)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    a = _ink(Image.open(io.BytesIO(poppler)))
+    b = _ink(Image.open(io.BytesIO(gs))).crop((0, 0, *a.size))
+    near_a, near_b = a.filter(ImageFilter.MaxFilter(3)).tobytes(), b.filter(ImageFilter.MaxFilter(3)).tobytes()
+    ink_a, ink_b = a.tobytes(), b.tobytes()
+    missed = sum(1 for x, y in zip(ink_a, near_b, strict=True) if x and not y)
+    missed += sum(1 for x, y in zip(ink_b, near_a, strict=True) if x and not y)
+    return missed / max(1, sum(1 for x in ink_a if x) + sum(1 for x in ink_b if x))
+
+
+@pytest.mark.skipif(
+    subprocess.run(["sh", "-c", "command -v gs"], capture_output=True).returncode != 0,
+    reason="Ghostscript (gs) is not installed: apt-get install ghostscript",
+)
+@pytest.mark.parametrize("face", ["working copies", "a bureau's CID-keyed face, CIDs not its glyph ids"])
+def test_ghostscript_draws_the_same_characters_as_poppler(face, tmp_path):
+    """Ghostscript reads a CID-keyed face's codes through its charset (as Acrobat and Preview do),
+    poppler as glyph ids: the drawer's faces mean the same glyph to both, so the two renderings of
+    the page carry the same ink (a face embedded with its own CIDs drew ~18 % of it elsewhere)."""
+    from zzcbec_docs.documents import fonts
+
+    env = {"SOURCE_DATE_EPOCH": EPOCH}
+    if face != "working copies":
+        fandol = fonts.fandol_dir() / fonts.ROLES["fangsong"].fandol
+        if not fandol.is_file():
+            pytest.skip("needs the Fandol faces (make fonts)")
+        own = tmp_path / "own-fangsong.otf"  # Fandol cut by HarfBuzz: its CIDs are not its glyph ids
+        own.write_bytes(fonts._hb_subset(fonts.FontFile("FandolFang", "Regular", str(fandol), 0, "configured")) or b"")
+        env["ZZCBEC_FONT_FANGSONG"] = str(own)
+    r = run_cli(
+        "render",
+        str(SAMPLES / "multi-clause-eligible.yaml"),
+        "--doc",
+        "notice",
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path / "out"),
+        extra_env=env,
+    )
+    assert r.returncode == 0, r.stderr.decode()
+    assert _unmatched_ink(next((tmp_path / "out").glob("*.pdf"))) < 0.05
