@@ -166,7 +166,9 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     "modules (both import inside functions, so no import-time cycle)",
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
     "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
-    ("desk", "ledger"): "desk/app.py opens the ledger (open_ledger) and desk/pages.py exports it (ledger.export)",
+    ("desk", "ledger"): "desk/context.py opens the ledger (open_ledger), desk/pages.py exports it (ledger.export), "
+    "desk/security.py names the client address of the steps' events (acting_from), desk/store.py versions the "
+    "desk's tables with the ledger's migration scheme, and the inbox, audit and bulk pages read the ledger's events",
     ("cli", "documents"): "award, publicity, init-bundle and the process commands call the renderers and fonts "
     "directly (render, batch and demo go through process.rendering: issue 22 point 3)",
 }
@@ -285,6 +287,71 @@ def test_there_is_no_import_cycle_between_packages():
         return False
 
     assert [u for u in graph if reaches(u, u, set())] == []
+
+
+# packages whose modules import each other in one direction only (every import, inside functions too)
+NO_MODULE_CYCLES = ("ledger", "desk")
+
+
+def _module_graph(package: str) -> dict[str, set[str]]:
+    """module → the modules of the same package it imports (zzcbec_docs.<package>.<module>)."""
+    graph: dict[str, set[str]] = {}
+    prefix = f"zzcbec_docs.{package}."
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        here = prefix + ".".join(path.relative_to(PACKAGE / package).with_suffix("").parts)
+        here = here.removesuffix(".__init__")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            for name in names:
+                if name.startswith(prefix):
+                    target = prefix + name[len(prefix) :].split(".")[0]
+                    if target != here and (PACKAGE / package / f"{target[len(prefix) :]}.py").exists():
+                        found.add(target)
+        graph[here] = found
+    return graph
+
+
+def _module_cycles(graph: dict[str, set[str]]) -> list[str]:
+    cycles = []
+
+    def walk(start: str, node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                cycles.append(" → ".join([*path, nxt]))
+            elif nxt not in path and nxt > start:
+                walk(start, nxt, [*path, nxt])
+
+    for module in sorted(graph):
+        walk(module, module, [module])
+    return cycles
+
+
+@pytest.mark.parametrize("package", NO_MODULE_CYCLES)
+def test_the_modules_of_a_package_import_each_other_one_way(package):
+    """issue 22 point 4: ledger/store.py ↔ ledger/cases.py, desk/app.py ↔ desk/pages.py are gone."""
+    assert _module_cycles(_module_graph(package)) == []
+
+
+@pytest.mark.parametrize("package", NO_MODULE_CYCLES)
+def test_no_module_takes_another_ones_private_names(package):
+    """desk/pages.py took nine private names of desk/app.py; a module's `_name` is its own."""
+    taken = []
+    for path in sorted((PACKAGE / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"zzcbec_docs.{package}"):
+                taken += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+    assert taken == []
+
+
+def test_the_module_cycle_check_sees_a_cycle():
+    graph = _module_graph("ledger")
+    graph["zzcbec_docs.ledger.store"].add("zzcbec_docs.ledger.cases")
+    assert "zzcbec_docs.ledger.cases → zzcbec_docs.ledger.store → zzcbec_docs.ledger.cases" in _module_cycles(graph)
 
 
 def test_the_layer_test_sees_a_violation():

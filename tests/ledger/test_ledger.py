@@ -376,3 +376,61 @@ def test_reading_a_missing_ledger_creates_nothing(tmp_path):
         assert r.returncode == 2 and "ledger init" in r.stderr.decode()
     assert not missing.exists()
     assert run_cli("ledger", "init", "--ledger", str(missing)).returncode == 0 and missing.exists()
+
+
+def test_the_ledger_writes_a_revocation_and_the_process_its_event(ledger_url, tmp_path):
+    """The storage appends the revocation row only; the case's `revoked` event is the process's, in the
+    same transaction (issue 22 point 4: no ledger.store → ledger.cases cycle)."""
+    from sqlalchemy import select
+
+    from zzcbec_docs.ledger import schema as s
+
+    lg, policy = open_ledger(ledger_url), load_policy()
+    numbers = []
+    for name, promotion, n in (("a.json", "1000000", 61), ("b.json", "1000000", 62)):
+        case = process.submit(
+            lg, load_bundle(clause1_bundle(tmp_path, name, promotion, n=n), policy), actor="t", policy=policy
+        ).case
+        numbers.append((case.id, process.award(lg, case.id, actor="t", policy=policy).number))
+
+    def revoked_events(case_id: str) -> list:
+        with lg.engine.connect() as conn:
+            e = s.events
+            return conn.execute(select(e.c.actor).where(e.c.case_id == case_id, e.c.kind == "revoked")).all()
+
+    (first_case, first), (second_case, second) = numbers
+    lg.revoke(first, "台账直接撤销")
+    assert revoked_events(first_case) == [] and lg.awards(clause=1)[0].revoked
+    process.revoke(lg, second, reason="经办撤销", actor="bureau-1")
+    assert [r.actor for r in revoked_events(second_case)] == ["bureau-1"]
+    with pytest.raises(LedgerError):
+        process.revoke(lg, second, reason="again", actor="bureau-1")
+    assert len(revoked_events(second_case)) == 1  # the refused second revocation wrote nothing
+
+
+def test_the_desk_tables_are_versioned_by_the_ledgers_scheme(tmp_path):
+    """One migration scheme: the desk's tables have their numbered steps and version table like the
+    ledger's; a desk made before they were versioned (no version table, older columns) is taken in."""
+    from sqlalchemy import inspect, text
+
+    from zzcbec_docs.desk import store
+    from zzcbec_docs.ledger import schema as s
+
+    lg = open_ledger(str(tmp_path / "l.db"))
+    assert lg.version() == s.LEDGER.latest == s.LATEST and lg.version(scheme=store.DESK) == 0
+    store.ensure_tables(lg)
+    assert lg.version(scheme=store.DESK) == store.DESK.latest >= 3
+    assert lg.migrate(store.DESK) == [] and lg.upgrade() == []
+    with lg.engine.begin() as conn:  # as a desk of an earlier version left it
+        conn.execute(text("DROP TABLE zzdesk_schema_version"))
+        conn.execute(text("DROP INDEX ix_zzdesk_login_failures_address_at"))
+        conn.execute(text("ALTER TABLE zzdesk_login_failures DROP COLUMN address"))
+        conn.execute(text("INSERT INTO zzdesk_settings VALUES ('kept', 'yes')"))
+    assert lg.version(scheme=store.DESK) == 0
+    assert lg.migrate(store.DESK) == list(store.DESK.numbers)
+    found = inspect(lg.engine)
+    assert "address" in {c["name"] for c in found.get_columns("zzdesk_login_failures")}
+    with lg.engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM zzdesk_settings WHERE key = 'kept'")).scalar() == "yes"
+        versions = conn.execute(text("SELECT version FROM zzdesk_schema_version ORDER BY version")).scalars().all()
+    assert versions == list(store.DESK.numbers)

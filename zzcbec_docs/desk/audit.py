@@ -22,7 +22,10 @@ from starlette.routing import Route
 
 from zzcbec_docs.bundle.model import Problem
 from zzcbec_docs.desk.accounts import User
-from zzcbec_docs.desk.app import Desk, HttpError, route
+from zzcbec_docs.desk.authz import Action
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.http import HttpError
+from zzcbec_docs.desk.security import route
 from zzcbec_docs.desk.tables import csv_bytes, xlsx_bytes
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -172,7 +175,7 @@ class LogFilters:
     page: int = 1
 
 
-def _date(params: Any, key: str) -> dt.date | None:
+def date_field(params: Any, key: str) -> dt.date | None:
     raw = (params.get(key) or "").strip()
     if not raw:
         return None
@@ -202,8 +205,8 @@ def log_filters(params: Any) -> LogFilters:
         kind=kind,
         district=(params.get("district") or "").strip()[:40] or None,
         case=(params.get("case") or "").strip()[:40] or None,
-        since=_date(params, "since"),
-        until=_date(params, "until"),
+        since=date_field(params, "since"),
+        until=date_field(params, "until"),
         page=int(page) if page.isdigit() and int(page) > 0 else 1,
     )
 
@@ -261,7 +264,7 @@ def action_log(desk: Desk, f: LogFilters, *, limit: int | None = PER_PAGE) -> tu
     ], int(total)
 
 
-@route("audit.view")
+@route(Action.AUDIT_VIEW)
 async def api_log(request: Request, desk: Desk, user: User) -> Response:
     f = log_filters(request.query_params)
     lines, total = await run_in_threadpool(action_log, desk, f)
@@ -276,7 +279,7 @@ async def api_log(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("audit.view")
+@route(Action.AUDIT_VIEW)
 async def log_page(request: Request, desk: Desk, user: User) -> Response:
     try:
         f, error = log_filters(request.query_params), None
@@ -300,7 +303,7 @@ async def log_page(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("audit.export")
+@route(Action.AUDIT_EXPORT)
 async def log_export(request: Request, desk: Desk, user: User) -> Response:
     from zzcbec_docs.desk import uploads
 

@@ -17,16 +17,11 @@ from starlette.routing import Route
 
 from zzcbec_docs.desk import store, uploads
 from zzcbec_docs.desk.accounts import User
-from zzcbec_docs.desk.app import (
-    Desk,
-    HttpError,
-    _date,
-    from_library,
-    json_body,
-    parse_json_object,
-    route,
-    unprocessable,
-)
+from zzcbec_docs.desk.authz import Action
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.errors import from_library
+from zzcbec_docs.desk.http import HttpError, date_field, json_body, parse_json_object, unprocessable
+from zzcbec_docs.desk.security import route
 from zzcbec_docs.desk.tables import xlsx_bytes
 from zzcbec_docs.errors import ZzcbecError
 
@@ -63,11 +58,11 @@ def _ids(value: Any) -> list[str]:
     return value
 
 
-@route("bulk.award", write=True)
+@route(Action.BULK_AWARD, write=True)
 async def api_bulk_award(request: Request, desk: Desk, user: User) -> Response:
     data = parse_json_object(await json_body(request), "批量奖励 / bulk award")
     ids = _ids(data.get("cases"))
-    date = _date(data)
+    date = date_field(data)
     if date is None:
         raise unprocessable(
             "/date", "请给出发文日期（一次批量奖励用同一日期）", "give the date (one date for the whole batch)"
@@ -83,7 +78,7 @@ async def api_bulk_award(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("bulk.award")
+@route(Action.BULK_AWARD)
 async def awards_page(request: Request, desk: Desk, user: User) -> Response:
     cases = await run_in_threadpool(_approved, desk)
     return desk.page(
@@ -91,7 +86,7 @@ async def awards_page(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("bulk.award", write=True, form=True)
+@route(Action.BULK_AWARD, write=True, form=True)
 async def awards_post(request: Request, desk: Desk, user: User) -> Response:
     """Two steps without JavaScript: `confirm` shows the chosen cases and their total; `award` awards."""
     form = request.state.form
@@ -100,7 +95,7 @@ async def awards_post(request: Request, desk: Desk, user: User) -> Response:
     cases = await run_in_threadpool(_approved, desk)
     error = None
     try:
-        date = _date({"date": form.get("date") or None})
+        date = date_field({"date": form.get("date") or None})
         if date is None:
             raise unprocessable("/date", "请填写发文日期", "give the date")
         if not ids:
@@ -210,7 +205,7 @@ def _publicity_args(data: Any) -> tuple[int, dt.date, int, bool]:
     year_raw = str(data.get("year") or "").strip()
     if not year_raw.isdigit() or not 2000 <= int(year_raw) <= 2100:
         raise unprocessable("/year", "请填写申报年度（如 2026）", "give the year, e.g. 2026")
-    start = _date({"start": data.get("start") or None}, "start") or dt.date.today()
+    start = date_field({"start": data.get("start") or None}, "start") or dt.date.today()
     days_raw = str(data.get("days") or "5").strip()
     if not days_raw.isdigit() or not 1 <= int(days_raw) <= 30:
         raise unprocessable("/days", "公示期应为 1–30 个工作日", "the period is 1 to 30 working days")
@@ -218,7 +213,7 @@ def _publicity_args(data: Any) -> tuple[int, dt.date, int, bool]:
     return int(year_raw), start, int(days_raw), mask
 
 
-@route("publicity.publish", write=True)
+@route(Action.PUBLICITY_PUBLISH, write=True)
 async def api_publish(request: Request, desk: Desk, user: User) -> Response:
     data = parse_json_object(await json_body(request), "公示 / publicity")
     year, start, days, mask = _publicity_args(data)
@@ -226,7 +221,7 @@ async def api_publish(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse(out, status_code=201)
 
 
-@route("publicity.publish")
+@route(Action.PUBLICITY_PUBLISH)
 async def publicity_page(request: Request, desk: Desk, user: User) -> Response:
     rows = await run_in_threadpool(_publications, desk)
     return desk.page(
@@ -240,7 +235,7 @@ async def publicity_page(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("publicity.publish", write=True, form=True)
+@route(Action.PUBLICITY_PUBLISH, write=True, form=True)
 async def publicity_post(request: Request, desk: Desk, user: User) -> Response:
     from starlette.responses import RedirectResponse
 
@@ -265,7 +260,7 @@ async def publicity_post(request: Request, desk: Desk, user: User) -> Response:
     return RedirectResponse(f"/publicity?published={out['id']}", status_code=303)
 
 
-@route("publicity.publish")
+@route(Action.PUBLICITY_PUBLISH)
 async def publication_download(request: Request, desk: Desk, user: User) -> Response:
     wanted, fmt = request.path_params["pid"], request.path_params["fmt"]
     if not wanted.isdigit() or fmt not in ("pdf", "docx"):
@@ -318,7 +313,7 @@ def payment_rows(desk: Desk, year: int) -> list[list[str]]:
     return rows
 
 
-@route("payment.export")
+@route(Action.PAYMENT_EXPORT)
 async def payment_export(request: Request, desk: Desk, user: User) -> Response:
     year_raw = request.path_params["year"]
     if not year_raw.isdigit() or not 2000 <= int(year_raw) <= 2100:
@@ -329,7 +324,7 @@ async def payment_export(request: Request, desk: Desk, user: User) -> Response:
         return xlsx_bytes([(f"拨付清单 {year}", PAYMENT_COLUMNS, payment_rows(desk, year))])
 
     data = await run_in_threadpool(work)
-    from zzcbec_docs.desk.app import client_address
+    from zzcbec_docs.desk.http import client_address
 
     await run_in_threadpool(desk.audit, user.username, "payment.export", str(year), None, client_address(request))
     return Response(

@@ -25,7 +25,11 @@ from starlette.routing import Route
 
 from zzcbec_docs.desk import charts, store, uploads
 from zzcbec_docs.desk.accounts import User
-from zzcbec_docs.desk.app import Desk, HttpError, from_library, route
+from zzcbec_docs.desk.authz import Action
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.errors import from_library
+from zzcbec_docs.desk.http import HttpError
+from zzcbec_docs.desk.security import route
 from zzcbec_docs.errors import ZzcbecError
 
 MAX_TABLE = 20 * 1024 * 1024
@@ -257,12 +261,12 @@ async def _matches_view(request: Request, desk: Desk, user: User, error: Any = N
     )
 
 
-@route("match.view")
+@route(Action.MATCH_VIEW)
 async def matches_page(request: Request, desk: Desk, user: User) -> Response:
     return await _matches_view(request, desk, user)
 
 
-@route("match.upload", write=True, form=True)
+@route(Action.MATCH_UPLOAD, write=True, form=True)
 async def matches_post(request: Request, desk: Desk, user: User) -> Response:
     f = request.state.form.get("table")
     if not isinstance(f, UploadFile) or not f.filename:
@@ -278,9 +282,9 @@ async def matches_post(request: Request, desk: Desk, user: User) -> Response:
     return RedirectResponse("/matches", status_code=303)
 
 
-@route("match.upload", write=True)
+@route(Action.MATCH_UPLOAD, write=True)
 async def api_match(request: Request, desk: Desk, user: User) -> Response:
-    from zzcbec_docs.desk.app import json_body
+    from zzcbec_docs.desk.http import json_body
 
     name = request.query_params.get("name") or (
         "table.xlsx" if "sheet" in request.headers.get("content-type", "") else "table.csv"
@@ -290,7 +294,7 @@ async def api_match(request: Request, desk: Desk, user: User) -> Response:
     return JSONResponse(out, status_code=201)
 
 
-@route("match.view")
+@route(Action.MATCH_VIEW)
 async def api_match_totals(request: Request, desk: Desk, user: User) -> Response:
     rows = await run_in_threadpool(_matches, desk)
     if not rows:
@@ -310,7 +314,7 @@ async def api_match_totals(request: Request, desk: Desk, user: User) -> Response
     )
 
 
-@route("claims.view")
+@route(Action.CLAIMS_VIEW)
 async def api_claims(request: Request, desk: Desk, user: User) -> Response:
     found = await run_in_threadpool(for_user, desk, user)
     if found is None:

@@ -33,7 +33,10 @@ from starlette.routing import Route
 
 from zzcbec_docs.desk import accounts, store
 from zzcbec_docs.desk.accounts import User
-from zzcbec_docs.desk.app import Desk, route, unprocessable
+from zzcbec_docs.desk.authz import Action
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.http import unprocessable
+from zzcbec_docs.desk.security import route
 
 log = logging.getLogger("zzcbec.desk.mail")
 PER_PAGE = 30
@@ -373,7 +376,7 @@ def _send(smtp: Smtp, to: str, row: Any, detail: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------- routes
-@route("inbox.view")
+@route(Action.INBOX_VIEW)
 async def api_inbox(request: Request, desk: Desk, user: User) -> Response:
     raw = request.query_params.get("page") or "1"
     page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
@@ -389,7 +392,7 @@ async def api_inbox(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("inbox.view")
+@route(Action.INBOX_VIEW)
 async def inbox_page(request: Request, desk: Desk, user: User) -> Response:
     raw = request.query_params.get("page") or "1"
     page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
@@ -413,7 +416,7 @@ async def inbox_page(request: Request, desk: Desk, user: User) -> Response:
     return resp
 
 
-@route("inbox.view", write=True, form=True)
+@route(Action.INBOX_VIEW, write=True, form=True)
 async def email_post(request: Request, desk: Desk, user: User) -> Response:
     raw = str(request.state.form.get("email") or "").strip()
     if raw and not EMAIL.match(raw):
@@ -422,9 +425,9 @@ async def email_post(request: Request, desk: Desk, user: User) -> Response:
     return RedirectResponse("/inbox?saved=1", status_code=303)
 
 
-@route("inbox.view", write=True)
+@route(Action.INBOX_VIEW, write=True)
 async def api_email(request: Request, desk: Desk, user: User) -> Response:
-    from zzcbec_docs.desk.app import json_body, parse_json_object
+    from zzcbec_docs.desk.http import json_body, parse_json_object
 
     data = parse_json_object(await json_body(request), "通知邮箱 / e-mail")
     raw = data.get("email")

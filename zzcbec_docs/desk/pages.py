@@ -3,9 +3,9 @@ the page comes back; desk.js only refreshes the decision while figures are typed
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -19,40 +19,25 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from zzcbec_docs.bundle import BundleInvalid, parse_bundle
-from zzcbec_docs.desk import accounts, authz, charts, forms, queue, store, uploads
+from zzcbec_docs.desk import accounts, charts, forms, queue, steps, store, uploads
 from zzcbec_docs.desk.accounts import User
-from zzcbec_docs.desk.app import (
-    COOKIE,
+from zzcbec_docs.desk.authz import Action
+from zzcbec_docs.desk.caseview import beijing_today, case_context
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.errors import from_library
+from zzcbec_docs.desk.http import (
     PRE_COOKIE,
-    Desk,
     HttpError,
-    _award,
-    _date,
-    _list,
-    _notice_field,
-    _review,
-    _revoke,
-    _sign_in,
-    _submit,
     client_address,
     cookie_args,
+    date_field,
     jsonable,
-    landing,
-    load_case,
     origin_ok,
-    route,
 )
+from zzcbec_docs.desk.security import landing, load_case, route, sign_in, sign_out
 from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.loading import decode_text, parse_text
-
-
-def beijing_today() -> dt.date:
-    """Today where the bureau is (the server may run in UTC): the default 发文日期 and 申报年度."""
-    from zzcbec_docs.vocabulary import beijing
-
-    now = beijing(dt.datetime.now(dt.timezone.utc))
-    assert now is not None
-    return now.date()
+from zzcbec_docs.vocabulary import STATUS_ZH
 
 
 # ---------------------------------------------------------------------- sign in / out
@@ -86,7 +71,7 @@ async def login_post(request: Request, desk: Desk, user: User | None) -> Respons
         )
     username, password = str(data.get("username") or "")[:200], str(data.get("password") or "")[:1000]
     try:
-        return await _sign_in(request, desk, username, password, json_reply=False)
+        return await sign_in(request, desk, username, password, json_reply=False)
     except HttpError as exc:
         return _login_page(request, desk, error=f"{exc.zh} / {exc.en}", status=exc.status)
     except accounts.TooManyAttempts as exc:
@@ -95,12 +80,9 @@ async def login_post(request: Request, desk: Desk, user: User | None) -> Respons
         return resp
 
 
-@route("case.list", write=True, form=True)
+@route(Action.CASE_LIST, write=True, form=True)
 async def logout_post(request: Request, desk: Desk, user: User) -> Response:
-    await run_in_threadpool(accounts.end_session, desk.ledger, request.cookies.get(COOKIE, ""), user.username)
-    resp = RedirectResponse("/login", status_code=303)
-    resp.delete_cookie(COOKIE, path="/")
-    return resp
+    return await sign_out(request, desk, user, RedirectResponse("/login", status_code=303))
 
 
 # ---------------------------------------------------------------------- the application form
@@ -120,7 +102,7 @@ def _store_upload(
     up = uploads.accept(data, name, already)
     kinds = dict(forms.ATTACHMENT_KINDS)
     with desk.ledger.transaction() as conn:
-        new_id = conn.execute(
+        made = conn.execute(
             insert(store.uploads).values(
                 username=user.username,
                 kind=kind if kind in kinds else "other",
@@ -132,7 +114,9 @@ def _store_upload(
                 created_at=store.now_iso(),
                 used=False,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert made is not None
+        new_id = made[0]
         store.record(conn, user.username, "upload", up.sha256, {"name": up.display_name, "size": up.size}, address)
     return int(new_id)
 
@@ -224,7 +208,7 @@ def _apply_page(
 ) -> Response:
     from zzcbec_docs.desk.claims import for_user
 
-    cases = _list(desk, user)
+    cases = steps.list_cases(desk, user)
     return desk.page(
         "apply.html",
         request,
@@ -243,7 +227,7 @@ def _apply_page(
     )
 
 
-@route("case.submit")
+@route(Action.CASE_SUBMIT)
 async def apply_page(request: Request, desk: Desk, user: User) -> Response:
     values = {"year": str(beijing_today().year - 1), "applicant.etrade_core_zone_policy": "false"}
     correct, message = None, None
@@ -254,7 +238,7 @@ async def apply_page(request: Request, desk: Desk, user: User) -> Response:
     return await run_in_threadpool(_apply_page, request, desk, user, values, [], None, 200, message, correct)
 
 
-@route("case.submit", write=True, form=True)
+@route(Action.CASE_SUBMIT, write=True, form=True)
 async def apply_preview(request: Request, desk: Desk, user: User) -> Response:
     """The decision panel alone, for desk.js while figures are typed."""
     form = request.state.form
@@ -269,7 +253,7 @@ async def apply_preview(request: Request, desk: Desk, user: User) -> Response:
     return HTMLResponse(await run_in_threadpool(work))
 
 
-@route("case.submit", write=True, form=True)
+@route(Action.CASE_SUBMIT, write=True, form=True)
 async def apply_post(request: Request, desk: Desk, user: User) -> Response:
     form = request.state.form
     action = form.get("action") or "check"
@@ -335,7 +319,7 @@ async def apply_post(request: Request, desk: Desk, user: User) -> Response:
             queue.resubmit(desk, user, correct, ev["bundle"], files or None)
             return RedirectResponse(f"/cases/{correct.case.id}?submitted=corrected", status_code=303)
         if action == "submit" and ev["bundle"] is not None and status == 200:
-            sub = _submit(desk, user, ev["bundle"], files or None, address)
+            sub = steps.submit(desk, user, ev["bundle"], files or None)
             return RedirectResponse(
                 f"/cases/{sub.case.id}?submitted={'new' if sub.created else 'again'}", status_code=303
             )
@@ -432,140 +416,29 @@ def _unpack_bundle_zip(raw: bytes) -> tuple[bytes, list[tuple[str, str, bytes]]]
 
 
 # ---------------------------------------------------------------------- lists
-@route("case.list")
+@route(Action.CASE_LIST)
 async def cases_page(request: Request, desk: Desk, user: User) -> Response:
     status = request.query_params.get("status") or None
-    if status not in (None, *desk.env.globals["STATUS_ZH"]):
+    if status not in STATUS_ZH:
         status = None
-    cases = await run_in_threadpool(_list, desk, user, status)
+    cases = await run_in_threadpool(steps.list_cases, desk, user, status)
     title = {"enterprise": "我的申报", "reviewer": "待审案件", "bureau": "全部案件"}[user.role]
     return desk.page("cases.html", request, user, cases=cases, title=title, filter_status=status)
 
 
-@route("case.award")
+@route(Action.CASE_AWARD)
 async def bureau_page(request: Request, desk: Desk, user: User) -> Response:
-    cases = await run_in_threadpool(_list, desk, user, None)
-    groups: dict[str, list] = defaultdict(list)
+    cases = await run_in_threadpool(steps.list_cases, desk, user, None)
+    groups: dict[str, list[Any]] = defaultdict(list)
     for c in cases:
         groups[c.status].append(c)
     return desk.page("bureau.html", request, user, groups=groups)
 
 
-# ---------------------------------------------------------------------- one case
-def _case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
-    result = desk.shown(desk.service.case_result(detail.case.id))
-    declared = result
-    bundle = detail.bundle
-    rows = []
-    from zzcbec_docs.bundle.validate import fact_kinds, fact_labels
-
-    labels, kinds = fact_labels(desk.policy), fact_kinds(desk.policy)
-    latest = detail.reviews[-1] if detail.reviews else None
-    verified_latest = _verified_of(latest)
-    for c in bundle.claims:
-        key = (c.clause, c.competition_name if c.clause == 11 else None)
-        for fact, value in c.facts.items():
-            kind = kinds.get(c.clause, {}).get(fact, "")
-            checked = verified_latest.get(key, {}).get(fact)
-            rows.append(
-                {
-                    "clause": c.clause,
-                    "competition": key[1],
-                    "fact": fact,
-                    "label": labels.get(fact, fact),
-                    "declared": _display(value, kind, labels),
-                    "verified": _show(checked),
-                    "verified_shown": _display(checked, kind, labels),
-                    "kind": type(value).__name__,
-                    "editable": not isinstance(value, dict),
-                }
-            )
-    notices = [{**jsonable(n), "total": n.total} for n in detail.notices]
-    return {
-        "case": detail.case,
-        "detail": detail,
-        "result": result,
-        "declared": declared,
-        "rows": rows,
-        "reviews": [jsonable(r) for r in detail.reviews],
-        "notices": notices,
-        "live_notices": [n for n in notices if not _notice_field(n, "revoked")],
-        "events": [jsonable(e) for e in getattr(detail, "events", [])],
-        "attachments": _attachments(detail),
-        "may": {a: authz.may(user, a) for a in authz.MATRIX},
-        "today": beijing_today().isoformat(),
-        **queue.case_extras(desk, user, detail),
-    }
-
-
-def _attachments(detail: Any) -> list[dict[str, Any]]:
-    """The stored attachments, with the kind and title the bundle gives them."""
-    listed = {a.get("sha256"): a for a in getattr(detail.bundle, "attachments", ()) if isinstance(a, dict)}
-    return [
-        {
-            "id": a.id,
-            "sha256": a.sha256,
-            "size": a.size,
-            "kind": listed.get(a.sha256, {}).get("kind", ""),
-            "title": listed.get(a.sha256, {}).get("title") or a.name,
-        }
-        for a in detail.attachments
-    ]
-
-
-def _verified_of(review: Any) -> dict[tuple, dict[str, Any]]:
-    if review is None:
-        return {}
-    v = review.get("verified") if isinstance(review, dict) else getattr(review, "verified", None)
-    out: dict[tuple, dict[str, Any]] = {}
-    if isinstance(v, dict):
-        return {k if isinstance(k, tuple) else (k, None): f for k, f in v.items()}
-    for item in v or ():
-        if isinstance(item, dict):
-            out[(item.get("clause"), item.get("competition_name"))] = item.get("facts", {})
-        elif isinstance(item, (tuple, list)) and len(item) == 3:
-            out[(item[0], item[1])] = item[2]
-        else:
-            out[(getattr(item, "clause", None), getattr(item, "competition_name", None))] = getattr(item, "facts", {})
-    return out
-
-
-def _display(v: Any, kind: str, labels: dict[str, str] | None = None) -> str:
-    """A declared or verified figure as a person reads it: 12,000,000.00 元, 2025年3月1日, 是."""
-    from zzcbec_docs.desk.app import yuan
-    from zzcbec_docs.vocabulary import cn_date
-
-    if v is None or v == "":
-        return ""
-    if kind in ("money",) and not isinstance(v, bool):
-        try:
-            return yuan(Decimal(str(v)))
-        except ArithmeticError:
-            return str(v)
-    if kind == "date":
-        try:
-            return cn_date(str(v))
-        except ValueError:
-            return str(v)
-    if isinstance(v, dict):
-        return "；".join(f"{(labels or {}).get(k, k)}：{_display(x, 'money')}" for k, x in v.items())
-    return _show(v)
-
-
-def _show(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, Decimal):
-        return f"{v:f}"
-    return str(v)
-
-
-@route("case.view", per_case=True)
+@route(Action.CASE_VIEW, per_case=True)
 async def case_page(request: Request, desk: Desk, user: User, error: Any = None, status: int = 200) -> Response:
-    detail = await load_case(request, desk, user, "case.view")
-    ctx = await run_in_threadpool(_case_context, desk, user, detail)
+    detail = await load_case(request, desk, user, Action.CASE_VIEW)
+    ctx = await run_in_threadpool(case_context, desk, user, detail)
     awarded = request.query_params.get("awarded")
     if awarded not in {n.get("number") for n in ctx["live_notices"]}:
         awarded = None  # only a number the case holds is echoed
@@ -581,15 +454,20 @@ async def case_page(request: Request, desk: Desk, user: User, error: Any = None,
     )
 
 
-async def _case_action(request: Request, desk: Desk, user: User, action: str, work, fields=None) -> Response:  # type: ignore[no-untyped-def]
+async def _case_action(
+    request: Request,
+    desk: Desk,
+    user: User,
+    action: Action,
+    work: Callable[[Any], Response | None],
+    fields: dict[str, str] | None = None,
+) -> Response:
     """Run a step on the case; on an error the page comes back with what was typed kept and each
     message beside its field (`fields` maps an error's place to a form field's name)."""
     detail = await load_case(request, desk, user, action)
     try:
         done = await run_in_threadpool(work, detail)
     except (ZzcbecError, HttpError) as exc:
-        from zzcbec_docs.desk.app import from_library
-
         err = from_library(exc, desk) if isinstance(exc, ZzcbecError) else exc
         form = getattr(request.state, "form", None)
         kept = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf"} if form else {}
@@ -598,7 +476,7 @@ async def _case_action(request: Request, desk: Desk, user: User, action: str, wo
             name = (fields or {}).get(e.get("path", "")) if isinstance(e, dict) else None
             if name:
                 beside.setdefault(name, []).append(str(e.get("message", "")).split(" / ")[0])
-        ctx = await run_in_threadpool(_case_context, desk, user, detail)
+        ctx = await run_in_threadpool(case_context, desk, user, detail)
         return desk.page(
             "case.html", request, user, status=err.status, error=err, submitted=None, kept=kept, beside=beside, **ctx
         )
@@ -607,13 +485,13 @@ async def _case_action(request: Request, desk: Desk, user: User, action: str, wo
     return RedirectResponse(f"/cases/{detail.case.id}", status_code=303)
 
 
-@route("case.review", write=True, form=True, per_case=True)
+@route(Action.CASE_REVIEW, write=True, form=True, per_case=True)
 async def review_post(request: Request, desk: Desk, user: User) -> Response:
     form = request.state.form
     fields = {"/conclusion": "conclusion", "/remarks": "remarks"}
 
     def work(detail: Any) -> None:
-        verified: dict[tuple, dict[str, Any]] = {}
+        verified: dict[tuple[Any, ...], dict[str, Any]] = {}
         from zzcbec_docs.bundle.validate import fact_kinds
 
         for c in detail.bundle.claims:
@@ -638,19 +516,19 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
                 for k, f in verified.items()
             ],
         }
-        _review(desk, user, detail, body, client_address(request))
+        steps.review(desk, user, detail, body)
 
-    return await _case_action(request, desk, user, "case.review", work, fields)
+    return await _case_action(request, desk, user, Action.CASE_REVIEW, work, fields)
 
 
-@route("case.award", write=True, form=True, per_case=True)
+@route(Action.CASE_AWARD, write=True, form=True, per_case=True)
 async def award_post(request: Request, desk: Desk, user: User) -> Response:
     """Two steps, without JavaScript: the first post shows what will be awarded (the amount, each
     clause, what a cap cut) and asks for confirmation; the confirming post awards."""
     form = request.state.form
 
     def work(detail: Any) -> Response:
-        date = _date({"date": form.get("date") or None})
+        date = date_field({"date": form.get("date") or None})
         reissue_of = str(form.get("reissue_of") or "") or None
         if form.get("confirm") != "yes":
             from zzcbec_docs.process import NotAwardable
@@ -670,13 +548,13 @@ async def award_post(request: Request, desk: Desk, user: User) -> Response:
                 date=date.isoformat() if date else beijing_today().isoformat(),
                 reissue_of=reissue_of,
             )
-        out = _award(desk, user, detail, date, client_address(request), reissue_of)
+        out = steps.award(desk, user, detail, date, reissue_of)
         return RedirectResponse(f"/cases/{detail.case.id}?awarded={quote(out.number)}", status_code=303)
 
-    return await _case_action(request, desk, user, "case.award", work, {"/date": "date"})
+    return await _case_action(request, desk, user, Action.CASE_AWARD, work, {"/date": "date"})
 
 
-@route("case.revoke", write=True, form=True, per_case=True)
+@route(Action.CASE_REVOKE, write=True, form=True, per_case=True)
 async def revoke_post(request: Request, desk: Desk, user: User) -> Response:
     form = request.state.form
 
@@ -689,14 +567,14 @@ async def revoke_post(request: Request, desk: Desk, user: User) -> Response:
                 "give the reason (at most 1000 characters)",
                 [{"path": "/reason", "message": "请写明撤销理由（不超过 1000 字）"}],
             )
-        _revoke(desk, user, detail, str(form.get("number") or "") or None, reason, client_address(request))
+        steps.revoke(desk, user, detail, str(form.get("number") or "") or None, reason)
 
-    return await _case_action(request, desk, user, "case.revoke", work, {"/reason": "reason"})
+    return await _case_action(request, desk, user, Action.CASE_REVOKE, work, {"/reason": "reason"})
 
 
-@route("case.view", per_case=True)
+@route(Action.CASE_VIEW, per_case=True)
 async def bundle_download(request: Request, desk: Desk, user: User) -> Response:
-    detail = await load_case(request, desk, user, "doc.bundle")
+    detail = await load_case(request, desk, user, Action.DOC_BUNDLE)
     raw = jsonable(getattr(detail.bundle, "raw", None) or {})
     body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False).encode("utf-8")
     name = f"{detail.case.uscc}-{detail.case.year}-{detail.case.id[:12]}.yaml"
@@ -707,9 +585,9 @@ async def bundle_download(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("case.view", per_case=True)
+@route(Action.CASE_VIEW, per_case=True)
 async def attachment_download(request: Request, desk: Desk, user: User) -> Response:
-    detail = await load_case(request, desk, user, "doc.attachment")
+    detail = await load_case(request, desk, user, Action.DOC_ATTACHMENT)
     wanted = request.path_params["attachment_id"]
     if not wanted.isdigit() or int(wanted) not in {a.id for a in detail.attachments}:
         raise HttpError(404, "没有这个附件", "no such attachment")
@@ -727,14 +605,14 @@ def _awards(desk: Desk) -> list[Any]:
     return desk.ledger.awards()
 
 
-@route("ledger.export")
+@route(Action.LEDGER_EXPORT)
 async def ledger_page(request: Request, desk: Desk, user: User) -> Response:
     awards = await run_in_threadpool(_awards, desk)
     total = sum((a.amount for a in awards if not a.revoked), Decimal(0))
     return desk.page("ledger.html", request, user, awards=awards, total=total)
 
 
-@route("ledger.export")
+@route(Action.LEDGER_EXPORT)
 async def ledger_export(request: Request, desk: Desk, user: User) -> Response:
     import tempfile
     from pathlib import Path
@@ -773,7 +651,10 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     use: dict[int, list[Decimal]] = defaultdict(list)
     for u in desk.service.cap_use():
         use[u.clause].append(u.share)
-    numeral = lambda n: f"第{desk.policy.clauses[n].numeral}条"  # noqa: E731
+
+    def numeral(n: int) -> str:
+        return f"第{desk.policy.clauses[n].numeral}条"
+
     return {
         "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
         "clause": charts.bars(
@@ -782,7 +663,9 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
         ),
         "split": charts.split_bar("市级与区县（市）分担（第十六条）", city, local),
         "caps": charts.bars(
-            "上限使用率（各企业平均）", [(numeral(n), sum(v) / len(v)) for n, v in sorted(use.items())], unit="share"
+            "上限使用率（各企业平均）",
+            [(numeral(n), sum(v, Decimal(0)) / len(v)) for n, v in sorted(use.items())],
+            unit="share",
         ),
         "count": len(live),
         "total": sum(by_clause.values(), Decimal(0)),
@@ -792,10 +675,10 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     }
 
 
-@route("dashboard.view")
+@route(Action.DASHBOARD_VIEW)
 async def dashboard_page(request: Request, desk: Desk, user: User) -> Response:
     awards = await run_in_threadpool(_awards, desk)
-    cases = await run_in_threadpool(_list, desk, user, None)
+    cases = await run_in_threadpool(steps.list_cases, desk, user, None)
     counts: dict[str, int] = defaultdict(int)
     for c in cases:
         counts[c.status] += 1

@@ -16,18 +16,13 @@ from starlette.routing import Route
 
 from zzcbec_docs.bundle import parse_bundle
 from zzcbec_docs.bundle.model import Problem
-from zzcbec_docs.desk import accounts, authz
+from zzcbec_docs.desk import accounts, authz, caseview
 from zzcbec_docs.desk.accounts import User
-from zzcbec_docs.desk.app import (
-    Desk,
-    HttpError,
-    from_library,
-    json_body,
-    load_case,
-    parse_json_object,
-    route,
-    unprocessable,
-)
+from zzcbec_docs.desk.authz import Action
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.errors import from_library
+from zzcbec_docs.desk.http import HttpError, json_body, parse_json_object, unprocessable
+from zzcbec_docs.desk.security import load_case, route
 from zzcbec_docs.errors import ZzcbecError
 
 
@@ -107,7 +102,7 @@ def _queue(desk: Desk, user: User, filters: Any) -> Any:
     return desk.service.queue(filters, user=user.username, **authz.visible_filter(user))
 
 
-@route("queue.view")
+@route(Action.QUEUE_VIEW)
 async def api_queue(request: Request, desk: Desk, user: User) -> Response:
     page = await run_in_threadpool(_queue, desk, user, filters_from(request.query_params, user))
     return JSONResponse(
@@ -125,7 +120,7 @@ async def api_queue(request: Request, desk: Desk, user: User) -> Response:
     )
 
 
-@route("queue.view")
+@route(Action.QUEUE_VIEW)
 async def queue_page(request: Request, desk: Desk, user: User) -> Response:
     params = request.query_params
     try:
@@ -142,7 +137,7 @@ async def queue_page(request: Request, desk: Desk, user: User) -> Response:
         q = {**kept, **{k: str(v) for k, v in changes.items() if v not in (None, "")}}
         return "/queue?" + urlencode(q)
 
-    reviewers = await run_in_threadpool(_reviewers, desk, None) if user.role == "bureau" else []
+    reviewers = await run_in_threadpool(caseview.reviewers, desk, None) if user.role == "bureau" else []
     title = "审核队列" + ("（" + "、".join(user.districts) + "）" if user.role == "reviewer" else "（全市）")
     return desk.page(
         "queue.html",
@@ -161,14 +156,6 @@ async def queue_page(request: Request, desk: Desk, user: User) -> Response:
 
 
 # ---------------------------------------------------------------------- take / assign
-def _reviewers(desk: Desk, district: str | None) -> list[User]:
-    return [
-        u
-        for u in accounts.list_users(desk.ledger)
-        if u.role == "reviewer" and not u.disabled and (district is None or district in u.districts)
-    ]
-
-
 def _take(desk: Desk, user: User, detail: Any) -> Any:
     return desk.service.take(detail.case.id, actor=user.username)
 
@@ -195,18 +182,18 @@ def _text(data: Any, key: str, limit: int = 1000) -> str:
     return v.strip()
 
 
-@route("case.take", write=True, per_case=True)
+@route(Action.CASE_TAKE, write=True, per_case=True)
 async def api_take(request: Request, desk: Desk, user: User) -> Response:
-    detail = await load_case(request, desk, user, "case.take")
+    detail = await load_case(request, desk, user, Action.CASE_TAKE)
     out = await run_in_threadpool(_take, desk, user, detail)
     return JSONResponse(
         {"id": out.case.id, "assignee": out.reviewer, "changed": out.changed}, status_code=201 if out.changed else 200
     )
 
 
-@route("case.assign", write=True, per_case=True)
+@route(Action.CASE_ASSIGN, write=True, per_case=True)
 async def api_assign(request: Request, desk: Desk, user: User) -> Response:
-    detail = await load_case(request, desk, user, "case.assign")
+    detail = await load_case(request, desk, user, Action.CASE_ASSIGN)
     data = parse_json_object(await json_body(request), "分派请求 / assignment")
     reviewer = _text(data, "reviewer", 64)
     if not reviewer:
@@ -223,9 +210,9 @@ def _return(desk: Desk, user: User, detail: Any, reason: str) -> Any:
     return desk.service.return_for_correction(detail.case.id, reason=reason, actor=user.username)
 
 
-@route("case.return", write=True, per_case=True)
+@route(Action.CASE_RETURN, write=True, per_case=True)
 async def api_return(request: Request, desk: Desk, user: User) -> Response:
-    detail = await load_case(request, desk, user, "case.return")
+    detail = await load_case(request, desk, user, Action.CASE_RETURN)
     data = parse_json_object(await json_body(request), "退回补正 / return for correction")
     out = await run_in_threadpool(_return, desk, user, detail, _text(data, "reason"))
     return JSONResponse({"id": out.case.id, "status": out.case.status, "reason": out.reason}, status_code=201)
@@ -241,9 +228,9 @@ def resubmit(desk: Desk, user: User, detail: Any, bundle: Any, attachments: dict
     return desk.service.resubmit(detail.case.id, bundle, actor=user.username, attachments=attachments)
 
 
-@route("case.resubmit", write=True, per_case=True)
+@route(Action.CASE_RESUBMIT, write=True, per_case=True)
 async def api_resubmit(request: Request, desk: Desk, user: User) -> Response:
-    detail = await load_case(request, desk, user, "case.resubmit")
+    detail = await load_case(request, desk, user, Action.CASE_RESUBMIT)
     raw = await json_body(request)
     ctype = request.headers.get("content-type", "")
     bundle = parse_bundle(
@@ -266,14 +253,14 @@ async def correction(request: Request, desk: Desk, user: User, case_id: str) -> 
     """The returned case the enterprise corrects (404 when not its own, 409 when not returned) and
     its bundle as the application form's values."""
     from zzcbec_docs.desk import forms
-    from zzcbec_docs.desk.app import jsonable
+    from zzcbec_docs.desk.http import jsonable
     from zzcbec_docs.process.model import RETURNED, CaseNotFound
 
     try:
         detail = await run_in_threadpool(desk.service.get_case, case_id[:40])
     except CaseNotFound:
         raise authz.Denied(404) from None
-    authz.authorize(user, "case.resubmit", detail.case)
+    authz.authorize(user, Action.CASE_RESUBMIT, detail.case)
     if detail.case.status != RETURNED:
         raise HttpError(409, "该案件未退回补正，不能修改后重新提交", "the case is not returned for correction")
     return detail, forms.from_bundle(jsonable(getattr(detail.bundle, "raw", None) or {}))
@@ -286,8 +273,7 @@ def claim_values(desk: Desk, user: User, key: str) -> tuple[dict[str, str], str 
 
 
 # ---------------------------------------------------------------------- the same steps as HTML forms
-async def _form_step(request: Request, desk: Desk, user: User, action: str, work: Any) -> Response:
-    from zzcbec_docs.desk.pages import _case_context
+async def _form_step(request: Request, desk: Desk, user: User, action: Action, work: Any) -> Response:
 
     detail = await load_case(request, desk, user, action)
     form = request.state.form
@@ -295,52 +281,33 @@ async def _form_step(request: Request, desk: Desk, user: User, action: str, work
         await run_in_threadpool(work, detail, form)
     except (ZzcbecError, HttpError) as exc:
         err = from_library(exc) if isinstance(exc, ZzcbecError) else exc
-        ctx = await run_in_threadpool(_case_context, desk, user, detail)
+        ctx = await run_in_threadpool(caseview.case_context, desk, user, detail)
         return desk.page("case.html", request, user, status=err.status, error=err, submitted=None, **ctx)
     back = str(form.get("back") or "")
     return RedirectResponse(back if back.startswith("/queue") else f"/cases/{detail.case.id}", status_code=303)
 
 
-@route("case.take", write=True, form=True, per_case=True)
+@route(Action.CASE_TAKE, write=True, form=True, per_case=True)
 async def take_post(request: Request, desk: Desk, user: User) -> Response:
-    return await _form_step(request, desk, user, "case.take", lambda d, f: _take(desk, user, d))
+    return await _form_step(request, desk, user, Action.CASE_TAKE, lambda d, f: _take(desk, user, d))
 
 
-@route("case.assign", write=True, form=True, per_case=True)
+@route(Action.CASE_ASSIGN, write=True, form=True, per_case=True)
 async def assign_post(request: Request, desk: Desk, user: User) -> Response:
     return await _form_step(
         request,
         desk,
         user,
-        "case.assign",
+        Action.CASE_ASSIGN,
         lambda d, f: _assign(desk, user, d, _text(f, "reviewer", 64), _text(f, "reason")),
     )
 
 
-@route("case.return", write=True, form=True, per_case=True)
+@route(Action.CASE_RETURN, write=True, form=True, per_case=True)
 async def return_post(request: Request, desk: Desk, user: User) -> Response:
-    return await _form_step(request, desk, user, "case.return", lambda d, f: _return(desk, user, d, _text(f, "reason")))
-
-
-def case_extras(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
-    """What the case page adds for the day's work: who handles it, the reviewers the bureau may
-    assign it to, the latest return's reason, its age against the 办理时限, and its full history."""
-    from zzcbec_docs.desk.audit import history
-    from zzcbec_docs.process.assignment import assignee_of
-    from zzcbec_docs.process.queue import queue_items
-
-    item = next(
-        (i for i in queue_items(desk.ledger, desk.issuer, **authz.visible_filter(user)) if i.case.id == detail.case.id),
-        None,
+    return await _form_step(
+        request, desk, user, Action.CASE_RETURN, lambda d, f: _return(desk, user, d, _text(f, "reason"))
     )
-    returned = [e for e in detail.events if e.kind == "returned"]
-    return {
-        "assignee": assignee_of(detail.events),
-        "reviewers": _reviewers(desk, detail.case.district) if authz.may(user, "case.assign") else [],
-        "returned_reason": returned[-1].detail.get("reason") if returned else None,
-        "item": item,
-        "history": history(desk, detail),
-    }
 
 
 def routes() -> list[Route]:

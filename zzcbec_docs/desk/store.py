@@ -1,9 +1,12 @@
 """The desk's own tables, on the same database as the ledger but in a MetaData of their own.
 
 Accounts, sessions, failed sign-ins, pending uploads, the desk's settings (its secret) and the
-desk's audit trail. The ledger's migrations never see these tables; `ensure_tables` creates the
-missing ones (under a lock on PostgreSQL, inside SQLite's write lock) and is safe to run from
-several processes at once.
+desk's audit trail. They are versioned by the ledger's one migration scheme (`ledger/schema.py`'s
+`Scheme`): `DESK` is their numbered steps, recorded in `zzdesk_schema_version` beside the ledger's
+`zzcbec_schema_version`, and `ensure_tables` applies the missing ones with `Ledger.migrate` (under a
+lock on PostgreSQL, inside SQLite's write lock; safe from several processes at once). A desk made
+before the tables were versioned records nothing: every step runs on it, each taking in what is
+already there.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+
+from zzcbec_docs.ledger.schema import Scheme, Step, version_table
 
 metadata = MetaData()
 
@@ -70,13 +75,11 @@ login_failures = Table(
     Index("ix_zzdesk_login_failures_address_at", "address", "at"),
 )
 
-# columns added after a table was first made: (table, column, SQL type and default); `ensure_tables`
-# adds the missing ones to a desk made by an earlier version
-ADDED_COLUMNS = (
-    ("zzdesk_users", "display_name", "VARCHAR(60)"),
-    ("zzdesk_users", "unit", "VARCHAR(60)"),
-    ("zzdesk_login_failures", "address", "VARCHAR(64) NOT NULL DEFAULT '-'"),
-)
+# columns added after a table was first made: (table, column, SQL type and default), by the desk's
+# steps 2 and 3 (below); a desk made by an earlier version gets the missing ones
+NAME_AND_UNIT = (("zzdesk_users", "display_name", "VARCHAR(60)"), ("zzdesk_users", "unit", "VARCHAR(60)"))
+ADDRESS = (("zzdesk_login_failures", "address", "VARCHAR(64) NOT NULL DEFAULT '-'"),)
+ADDED_COLUMNS = NAME_AND_UNIT + ADDRESS
 
 uploads = Table(
     "zzdesk_uploads",
@@ -194,32 +197,56 @@ def now_iso() -> str:
 
 
 def ensure_tables(ledger) -> None:  # type: ignore[no-untyped-def]
-    """Create the desk's tables where missing, and its secret at first start."""
+    """Bring the desk's tables to the latest version of `DESK`, and make its secret at first start."""
+    ledger.migrate(DESK)
     with ledger.transaction() as conn:
         if ledger.is_postgres:
-            conn.execute(text("SELECT pg_advisory_xact_lock(7301013)"))
-        _add_columns(conn)
-        metadata.create_all(conn, checkfirst=True)
-        _unique_names(conn)
-        _append_only(conn, ledger.is_postgres)
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({DESK.lock})"))
+        _unique_names(conn)  # at every start: it waits until no two names differ only in case
     secret(ledger)
 
 
-def _add_columns(conn: Connection) -> None:
-    """The migration of a desk made by an earlier version: the columns it lacks, added in place."""
+def _add_columns(conn: Connection, columns: tuple[tuple[str, str, str], ...]) -> None:
+    """The columns a desk made by an earlier version lacks, added in place."""
     from sqlalchemy import inspect
 
     found = inspect(conn)
     tables = set(found.get_table_names())
-    for table, column, sql in ADDED_COLUMNS:
+    for table, column, sql in columns:
         if table in tables and column not in {c["name"] for c in found.get_columns(table)}:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql}"))
-    if "zzdesk_login_failures" in tables:
-        conn.execute(
-            text(
-                "CREATE INDEX IF NOT EXISTS ix_zzdesk_login_failures_address_at ON zzdesk_login_failures (address, at)"
-            )
-        )
+
+
+def _d1(conn: Connection) -> None:
+    """Version 1: the desk's tables (those missing), its audit trail append-only."""
+    metadata.create_all(conn, checkfirst=True)
+    _append_only(conn, conn.dialect.name == "postgresql")
+
+
+def _d2(conn: Connection) -> None:
+    """Version 2: an account's name (审核意见书: 审核人) and unit (审核单位)."""
+    _add_columns(conn, NAME_AND_UNIT)
+
+
+def _d3(conn: Connection) -> None:
+    """Version 3: failed sign-ins record the client address, looked up by address and time."""
+    _add_columns(conn, ADDRESS)
+    conn.execute(
+        text("CREATE INDEX IF NOT EXISTS ix_zzdesk_login_failures_address_at ON zzdesk_login_failures (address, at)")
+    )
+
+
+DESK = Scheme(
+    "服务台数据表",
+    "the desk's tables",
+    version_table("zzdesk_schema_version", metadata),
+    (
+        Step(1, _d1),
+        Step(2, _d2, adds=tuple((t, c) for t, c, _ in NAME_AND_UNIT)),
+        Step(3, _d3, adds=tuple((t, c) for t, c, _ in ADDRESS)),
+    ),
+    lock=7301013,
+)
 
 
 def _unique_names(conn: Connection) -> None:

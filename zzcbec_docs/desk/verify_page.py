@@ -20,7 +20,9 @@ from starlette.responses import Response
 
 from zzcbec_docs.desk import accounts, store
 from zzcbec_docs.desk.accounts import TooManyAttempts
-from zzcbec_docs.desk.app import Desk, HttpError, client_address, route
+from zzcbec_docs.desk.context import Desk
+from zzcbec_docs.desk.http import HttpError, client_address
+from zzcbec_docs.desk.security import route
 
 NOT_FOUND = ("没有这个页面", "not found")  # the desk's own 404 words: an unknown code gives no hint
 

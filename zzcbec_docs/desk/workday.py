@@ -17,3 +17,4 @@ def start(desk) -> None:  # type: ignore[no-untyped-def]
     from zzcbec_docs.desk import inbox
 
     inbox.start(desk)
+    desk.after_change.append(inbox.dispatch)  # after each change a signed-in caller made: its e-mail

@@ -1,8 +1,16 @@
-"""The ledger's tables and their versioned migrations (upgraded by the tool, never dropped)."""
+"""The ledger's tables and their versioned migrations (upgraded by the tool, never dropped).
+
+One migration scheme for every table of the ledger's database: a `Scheme` is an ordered list of
+numbered `Step`s and the table that records which were applied; `Ledger.migrate(scheme)` applies the
+missing ones, each in its own transaction under the scheme's lock. The ledger's own tables are
+`LEDGER` (zzcbec_schema_version, versions 1–5); the desk's tables are the desk's scheme
+(`zzcbec_docs.desk.store.DESK`, zzdesk_schema_version), run by the same code.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
     BigInteger,
@@ -23,12 +31,15 @@ from sqlalchemy.engine import Connection
 
 metadata = MetaData()
 
-schema_version = Table(
-    "zzcbec_schema_version",
-    metadata,
-    Column("version", Integer, primary_key=True),
-    Column("applied_at", String(40), nullable=False),
-)
+
+def version_table(name: str, md: MetaData) -> Table:
+    """A scheme's record of its applied versions (one row per version)."""
+    return Table(
+        name, md, Column("version", Integer, primary_key=True), Column("applied_at", String(40), nullable=False)
+    )
+
+
+schema_version = version_table("zzcbec_schema_version", metadata)
 
 notice_counters = Table(
     "zzcbec_notice_counters",
@@ -296,6 +307,64 @@ def _v5(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE zzcbec_awards ADD COLUMN tier_cents BIGINT"))
 
 
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
-NEEDS_FOREIGN_KEYS_OFF = {3}  # SQLite table rebuilds
-LATEST = MIGRATIONS[-1][0]
+@dataclass(frozen=True)
+class Step:
+    """One version of a scheme: what it changes, and the columns it adds (`(table, column)`) when a
+    database that records it may still lack them (a step that declares its columns must be idempotent:
+    it runs again where they are missing)."""
+
+    number: int
+    migrate: Callable[[Connection], None]
+    foreign_keys_off: bool = False  # a SQLite table rebuild: foreign keys off, checked before the commit
+    adds: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Numbered steps over a set of tables, recorded in `versions`, applied under PostgreSQL lock `lock`."""
+
+    title_zh: str
+    title_en: str
+    versions: Table
+    steps: tuple[Step, ...]
+    lock: int
+    numbers: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        numbers = tuple(step.number for step in self.steps)
+        assert numbers == tuple(range(1, len(numbers) + 1)), f"{self.title_en}: steps are numbered 1, 2, 3 …"
+        object.__setattr__(self, "numbers", numbers)
+
+    @property
+    def latest(self) -> int:
+        return self.numbers[-1]
+
+    def version(self, conn: Connection) -> int:
+        """The last version recorded — but no further than the first step whose columns are not there."""
+        if not conn.dialect.has_table(conn, self.versions.name):
+            return 0
+        from sqlalchemy import func, inspect
+
+        recorded = conn.execute(select(func.max(self.versions.c.version))).scalar() or 0
+        declared = [step for step in self.steps if step.adds and step.number <= recorded]
+        if declared:
+            found = inspect(conn)
+            tables = set(found.get_table_names())
+            columns: dict[str, set[str]] = {}
+            for step in declared:
+                for table, column in step.adds:
+                    if table not in columns:
+                        columns[table] = {c["name"] for c in found.get_columns(table)} if table in tables else set()
+                    if column not in columns[table]:
+                        return step.number - 1
+        return int(recorded)
+
+
+LEDGER = Scheme(
+    "台账",
+    "the ledger",
+    schema_version,
+    (Step(1, _v1), Step(2, _v2), Step(3, _v3, foreign_keys_off=True), Step(4, _v4), Step(5, _v5)),
+    lock=7301000,
+)
+LATEST = LEDGER.latest

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, create_engine, event, func, insert, select, text
+from sqlalchemy import and_, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -129,11 +129,11 @@ class Ledger:
         return self.engine.dialect.name == "postgresql"
 
     # ---------------------------------------------------------------- schema
-    def version(self, conn: Connection | None = None) -> int:
+    def version(self, conn: Connection | None = None, scheme: s.Scheme = s.LEDGER) -> int:
+        """The version of `scheme` (the ledger's tables, or the desk's) this database is at."""
+
         def read(c: Connection) -> int:
-            if not self.engine.dialect.has_table(c, s.schema_version.name):
-                return 0
-            return c.execute(select(func.max(s.schema_version.c.version))).scalar() or 0
+            return scheme.version(c)
 
         if conn is not None:
             return read(conn)
@@ -141,26 +141,33 @@ class Ledger:
             return read(c)
 
     def upgrade(self) -> list[int]:
-        """Apply the migrations this database lacks, each in its own transaction, under a lock."""
+        """Apply the ledger's migrations this database lacks (`migrate(schema.LEDGER)`)."""
+        return self.migrate(s.LEDGER)
+
+    def migrate(self, scheme: s.Scheme) -> list[int]:
+        """Apply the migrations of `scheme` this database lacks, each in its own transaction and recorded
+        in the scheme's version table, under the scheme's lock (PostgreSQL; SQLite's write lock)."""
         applied = []
         with self.transaction() as conn:  # two processes at once: the first creates, the second waits and sees it
             if self.is_postgres:
-                conn.execute(text("SELECT pg_advisory_xact_lock(7301000)"))
-            s.schema_version.create(conn, checkfirst=True)
-        for number, migrate in s.MIGRATIONS:
-            with self._migration(number in s.NEEDS_FOREIGN_KEYS_OFF) as conn:
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({scheme.lock})"))
+            scheme.versions.create(conn, checkfirst=True)
+        for step in scheme.steps:
+            with self._migration(step.foreign_keys_off) as conn:
                 if self.is_postgres:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(7301000)"))
-                if self.version(conn) >= number:
+                    conn.execute(text(f"SELECT pg_advisory_xact_lock({scheme.lock})"))
+                if scheme.version(conn) >= step.number:
                     continue
-                migrate(conn)
+                step.migrate(conn)
                 if not self.is_postgres and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise LedgerError(
-                        f"台账升级到版本 {number} 后外键不一致，已回滚",
-                        f"upgrading the ledger to version {number} broke a foreign key: rolled back",
+                        f"{scheme.title_zh}升级到版本 {step.number} 后外键不一致，已回滚",
+                        f"upgrading {scheme.title_en} to version {step.number} broke a foreign key: rolled back",
                     )
-                conn.execute(insert(s.schema_version).values(version=number, applied_at=now_iso()))
-                applied.append(number)
+                done = scheme.versions.c.version == step.number
+                if conn.execute(select(scheme.versions.c.version).where(done)).first() is None:
+                    conn.execute(insert(scheme.versions).values(version=step.number, applied_at=now_iso()))
+                applied.append(step.number)
         return applied
 
     @contextmanager
@@ -382,25 +389,27 @@ class Ledger:
             )
         )
 
-    def revoke(self, number: str, reason: str, actor: str = "zzcbec") -> NoticeRecord:
-        """Append a revocation of the notice (and an event on its case); nothing is deleted."""
-        from zzcbec_docs.ledger.cases import add_event
+    def revoke(self, number: str, reason: str) -> NoticeRecord:
+        """Append a revocation of the notice, in a transaction of its own; nothing is deleted. The case's
+        `revoked` event is the process's to write (process/awarding.revoke calls `revoke_in` instead)."""
+        with self.transaction() as conn:
+            return self.revoke_in(conn, number, reason)
 
+    def revoke_in(self, conn: Connection, number: str, reason: str) -> NoticeRecord:
+        """The revocation row, inside the caller's transaction (the applicant locked, a second one refused)."""
         if not reason.strip():
             raise ArgumentError("撤销须写明原因（--reason）", "a revocation needs a reason (--reason)")
         n, r = s.notices, s.revocations
-        with self.transaction() as conn:
-            row = conn.execute(
-                select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, n.c.case_id).where(n.c.number == number)
-            ).first()
-            if row is None:
-                raise LedgerError(f"台账中没有文号 {number}", f"no notice {number} in the ledger")
-            self.lock_applicant(conn, row.uscc)
-            if conn.execute(select(r.c.id).where(r.c.notice_id == row.id)).first():
-                raise LedgerError(f"{number} 已撤销", f"{number} is already revoked")
-            at = now_iso()
-            conn.execute(insert(r).values(notice_id=row.id, reason=reason.strip(), revoked_at=at))
-            add_event(conn, row.case_id, "revoked", actor, {"number": number, "reason": reason.strip()})
+        row = conn.execute(
+            select(n.c.id, n.c.bundle_sha256, n.c.uscc, n.c.issued_on, n.c.case_id).where(n.c.number == number)
+        ).first()
+        if row is None:
+            raise LedgerError(f"台账中没有文号 {number}", f"no notice {number} in the ledger")
+        self.lock_applicant(conn, row.uscc)
+        if conn.execute(select(r.c.id).where(r.c.notice_id == row.id)).first():
+            raise LedgerError(f"{number} 已撤销", f"{number} is already revoked")
+        at = now_iso()
+        conn.execute(insert(r).values(notice_id=row.id, reason=reason.strip(), revoked_at=at))
         return NoticeRecord(number, row.bundle_sha256, row.uscc, row.issued_on, True, row.case_id, at)
 
 

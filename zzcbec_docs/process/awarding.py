@@ -228,8 +228,11 @@ def award(
 
 
 def revoke(ledger: Any, number: str, *, reason: str, actor: str) -> Revocation:
-    """Revoke a notice: a new row; the awards stop counting against the caps."""
-    rec = ledger.revoke(number, reason, actor=actor)
+    """Revoke a notice: a new row; the awards stop counting against the caps. The case's `revoked`
+    event is written here, in the same transaction (the ledger's storage writes no events)."""
+    with ledger.transaction() as conn:
+        rec = ledger.revoke_in(conn, number, reason)
+        store.add_event(conn, rec.case_id, "revoked", actor, {"number": number, "reason": reason.strip()})
     return Revocation(
         number=rec.number,
         case_id=rec.case_id,
