@@ -39,7 +39,7 @@ import html as html_lib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs.documents.content_tree import Node, parse, squash
 
@@ -137,7 +137,7 @@ def _advances(path: str, index: int) -> tuple[dict[int, int], int]:
 
 
 @lru_cache(maxsize=16)
-def _face_file(role: str, _faces: tuple = ()) -> tuple[str, int]:  # type: ignore[type-arg]
+def _face_file(role: str, _faces: tuple[object, ...] = ()) -> tuple[str, int]:
     from zzcbec_docs.documents import fonts
 
     font = fonts.font_for(role)
@@ -348,7 +348,7 @@ class NoticeLayout:
         self.pages: list[Page] = []
         self.first_top = 0.0  # where the flow starts on page 1 (under the 版头)
         self.head_html: list[str] = []
-        self.head_items: list[tuple] = []  # type: ignore[type-arg]  # the same, for the PDF drawer (drawing())
+        self.head_items: list[tuple[Any, ...]] = []  # the same, for the PDF drawer (drawing())
         self._read()
         self._paginate()
 
@@ -610,12 +610,12 @@ class NoticeLayout:
             it = pl.item
             if it.kind == "line":
                 group = it.group
-                lines = []
+                lines: list[Line] = []
                 top = pl.top
                 while k < len(placed) and placed[k].item.kind == "line" and placed[k].item.group == group:
-                    lines.append(placed[k].item.data)
+                    lines.append(placed[k].item.data)  # type: ignore[arg-type]
                     k += 1
-                first: Line = lines[0]
+                first = lines[0]
                 style = f"top:{top + DROP:.3f}pt"
                 if first.indent:
                     style += f";text-indent:{first.indent:.3f}pt"
@@ -636,8 +636,8 @@ class NoticeLayout:
                 # the seal's room: a signature's appearance goes here (documents.md)
                 out.append(f'<div class="seal-room" style="top:{pl.top:.3f}pt"></div>')
             elif it.kind == "sign":
-                text, _cls = it.data  # type: ignore[misc]
-                out.append(self._sign_html(pl.top, text))
+                assert isinstance(it.data, tuple)  # (text, classes)
+                out.append(self._sign_html(pl.top, str(it.data[0])))
             k += 1
         return out
 

@@ -34,6 +34,7 @@ import ctypes
 import hashlib
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -89,7 +90,7 @@ class Elem:
     decoration outside the structure. Its kids: elements, or what is drawn (Text, Rect, Image)."""
 
     tag: str
-    kids: list = field(default_factory=list)  # type: ignore[type-arg]
+    kids: Sequence[Elem | Text | Rect | Image] = field(default_factory=list)
     alt: str | None = None
 
 
@@ -427,6 +428,8 @@ class _FontUse:
         self.gids: dict[int, str] = {}  # glyph id → text (first one wins)
         self.missing: dict[str, int] = {}  # characters no face has → the code that draws .notdef
         self.ref = 0
+        self.res = ""  # its name in the pages' resources
+        self.codes: dict[int, int] = {}
 
     def code_of(self, gid: int) -> int:
         return self.codes[gid]
@@ -438,6 +441,11 @@ class _FontUse:
             self.codes = {g: g for g in used}
         else:
             self.codes = {g: k for k, g in enumerate(used)}
+
+
+Glyphs = list[tuple[int, str, float]]  # (glyph id, character, pen x) of one font's piece of a line
+Pieces = list[tuple[_FontUse, Glyphs]]
+Runs = list[tuple[Text, Pieces]]
 
 
 def _font_objects(pdf: _Pdf, use: _FontUse) -> None:
@@ -534,7 +542,7 @@ class _Node:
     """A structure element being written: its tag, kids (nodes or (page index, MCID)), alt text."""
 
     tag: str
-    kids: list = field(default_factory=list)  # type: ignore[type-arg]
+    kids: list[_Node | tuple[int, int]] = field(default_factory=list)
     alt: str | None = None
     page: int = 0
     num: int = 0
@@ -552,13 +560,13 @@ class _Drawer:
             name = face.family.replace(" ", "-") + ("-Bold" if face.bold else "")
             use = self.fonts[key] = _FontUse(face, name)
             use.ref = self.pdf.reserve()
-            use.res = f"F{len(self.fonts)}"  # type: ignore[attr-defined]
+            use.res = f"F{len(self.fonts)}"
         return self.fonts[key]
 
-    def shape(self, run: Text) -> list[tuple[_FontUse, list[tuple[int, str, float]]]]:
+    def shape(self, run: Text) -> Pieces:
         """The run as pieces of one font each: (font, [(glyph id, character, pen x)])."""
         main = role_face(run.role)
-        pieces: list[tuple[_FontUse, list[tuple[int, str, float]]]] = []
+        pieces: Pieces = []
         for i, ch in enumerate(run.text):
             face, gid = main, main.glyph(ch)
             if gid is None:
@@ -592,7 +600,7 @@ def draw(pages: list[list[Elem]], *, identity: str, meta: dict[str, str], lang: 
     pages_ref = pdf.reserve()
     page_refs = [pdf.reserve() for _ in pages]
     document = _Node("Document")
-    runs_later: list[tuple[_Page, int, list]] = []  # type: ignore[type-arg]
+    runs_later: list[tuple[_Page, int, Runs]] = []
     out_pages: list[_Page] = []
     for index, elems in enumerate(pages):
         page = _Page()
@@ -605,7 +613,7 @@ def draw(pages: list[list[Elem]], *, identity: str, meta: dict[str, str], lang: 
     states: dict[int, _TextState] = {}
     for page, slot, runs in runs_later:  # in the order of the content: each state set only when it changes
         page.ops[slot] = _text_object(runs, states.setdefault(id(page), _TextState()))
-    resources_fonts = b" ".join(b"/%s %d 0 R" % (u.res.encode(), u.ref) for u in d.fonts.values())  # type: ignore[attr-defined]
+    resources_fonts = b" ".join(b"/%s %d 0 R" % (u.res.encode(), u.ref) for u in d.fonts.values())
     images = b" ".join(b"/Im%d %d 0 R" % (k + 1, ref) for k, (ref, _) in enumerate(d.images))
     resources = pdf.add(
         b"<< /ProcSet [/PDF /Text /ImageB] /Font << "
@@ -687,7 +695,7 @@ def _texts_of(elems: list[Elem]) -> list[Text]:
     return out
 
 
-def _emit(d: _Drawer, page: _Page, index: int, elem: Elem, parent: _Node, later: list) -> None:  # type: ignore[type-arg]
+def _emit(d: _Drawer, page: _Page, index: int, elem: Elem, parent: _Node, later: list[tuple[_Page, int, Runs]]) -> None:
     if elem.tag in ("Artifact", "Pagination"):
         page.ops.append(b"/Artifact <</Type /Pagination>> BDC" if elem.tag == "Pagination" else b"/Artifact BMC")
         rects = [k for k in elem.kids if isinstance(k, Rect) and k.hole is None]
@@ -725,7 +733,7 @@ def _emit(d: _Drawer, page: _Page, index: int, elem: Elem, parent: _Node, later:
             _emit(d, page, index, kid, node, later)
 
 
-def _draw(d: _Drawer, page: _Page, kid: object, later: list) -> None:  # type: ignore[type-arg]
+def _draw(d: _Drawer, page: _Page, kid: object, later: list[tuple[_Page, int, Runs]]) -> None:
     if isinstance(kid, Text):
         if kid.text:
             page.ops.append(b"")
@@ -769,7 +777,7 @@ class _TextState:
     tc: str = "0"
 
 
-def _text_object(runs: list, state: _TextState) -> bytes:  # type: ignore[type-arg]
+def _text_object(runs: Runs, state: _TextState) -> bytes:
     """BT … ET of lines of text: each piece of a line in its font, every glyph at its pen position.
     Lines start with Td (moves in units of 1/10000 pt, counted exactly); the spacing most glyphs of
     a piece share is its character spacing (Tc); TJ numbers move the others (in tenths of 1/1000 em,
