@@ -3,6 +3,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= out
+# pytest's worker processes (pytest-xdist) for `make test` and `make test-fast`: one per core of the 2 here
+TEST_JOBS ?= 2
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                    python3-venv
 
@@ -59,15 +61,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-# `zzcbec match TABLE --engine spark`: pyspark (an extra, ~490 MB) and a JRE, only when `java` is missing.
-# Not part of `make test` (a Spark session takes seconds to start; its equality test is marked slow).
+# `zzcbec match TABLE --engine spark` and its equality test in `make test`: a JRE only when `java` is
+# missing (like the other system packages), pyspark (the `spark` extra, ~460 MB) only when it does not import.
 spark: install
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "zzcbec: installing default-jre-headless for Spark"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends default-jre-headless; }
-	@$(PY) -c "import pyspark" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check -e '.[test,spark]'
+	@$(PY) -c "import pyspark" 2>/dev/null || { \
+	  echo "zzcbec: installing pyspark for --engine spark"; \
+	  $(PY) -m pip install -q --disable-pip-version-check -e '.[test,spark]'; }
 
 test-spark: spark
 	$(PY) -m pytest -q -p no:cacheprovider tests/sqlmatch/test_match_sql.py -k spark
@@ -75,16 +79,22 @@ test-spark: spark
 demo: install
 	$(VENV)/bin/zzcbec demo --out $(OUT)
 
-test: install axe
+test: install axe spark
 	$(PY) -m ruff check -q zzcbec_docs tests benchmarks
 	$(PY) -m ruff format --check -q zzcbec_docs tests benchmarks
 	$(PY) -m mypy
 	$(PY) -m zzcbec_docs.bundle.publish --check
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile
 
-# the quick loop while working: no rendering-heavy (slow) or PostgreSQL tests, no interpreter per test
+# the quick loop while working (about 30 s): the library's decisions (policy, rules, bundle, calculator,
+# process, ledger, the command line, the layers), without the slow (rendering many documents, starting
+# processes) and PostgreSQL tests. The desk's, the documents' and the SQL engines' own quick loops:
+# `.venv/bin/pytest tests/desk -m "not slow and not postgres"` (or tests/documents, tests/sqlmatch).
+FAST_TESTS := tests/policy tests/rules tests/bundle tests/calculator tests/process tests/ledger tests/cli \
+              tests/test_layers.py tests/test_docs.py tests/test_tools.py tests/test_vocabulary.py tests/test_money.py
 test-fast: install
-	ZZCBEC_PROPERTY_EXAMPLES=60 ZZCBEC_POLICY_EXAMPLES=40 $(PY) -m pytest -q -p no:cacheprovider -m "not slow and not postgres" -x
+	ZZCBEC_PROPERTY_EXAMPLES=60 ZZCBEC_POLICY_EXAMPLES=40 $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) \
+	  -m "not slow and not postgres" -x $(FAST_TESTS)
 
 typecheck: install
 	$(PY) -m mypy

@@ -65,7 +65,31 @@ def write_bundle(path: Path, bundle: dict[str, Any]) -> Path:
 def run_cli(
     *args: str, input: bytes | None = None, cwd: Path | None = None, extra_env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """The CLI as a user runs it: a separate process, `python -m zzcbec_docs`."""
+    """The CLI as a user runs it, and what it printed (bytes), run in this process: click's runner gives the
+    command its stdin and binary stdout and stderr, and `main` is the entry point's own error boundary and
+    exit codes, so only the interpreter's start is left out. Given another working directory or
+    environment (read once per process), it runs as its own process (`run_process`), as it does where the
+    process is the point: its start-up, a kill, a race between two of them."""
+    if cwd is not None or extra_env:
+        return run_process(*args, input=input, cwd=cwd, extra_env=extra_env)
+    from click.testing import CliRunner
+
+    from zzcbec_docs.cli.main import main
+
+    with CliRunner().isolation(input=input) as (out, err, _):
+        try:
+            code = main(list(args))
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+    return subprocess.CompletedProcess(["zzcbec", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_process(
+    *args: str, input: bytes | None = None, cwd: Path | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """The CLI as its own process, `python -m zzcbec_docs`: for what only a process shows (its exit status
+    as a shell sees it, its start-up, the modules it loads, a kill)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(extra_env or {}))
     return subprocess.run(
         [sys.executable, "-m", "zzcbec_docs", *args],
@@ -114,11 +138,7 @@ def cli(*args: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
-def run_in_process(*args: str) -> subprocess.CompletedProcess:
-    """`run_cli`'s result (bytes on stdout/stderr), from the CLI run in this process: for tests of what a
-    command computes and prints, where starting an interpreter per call would only cost time."""
-    r = cli(*args)
-    return subprocess.CompletedProcess(list(args), r.returncode, r.out.encode(), r.err.encode())
+run_in_process = run_cli  # the name some tests use for the same thing
 
 
 def write_policy(path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]

@@ -1,4 +1,7 @@
-"""The command line as users and scripts run it: exit codes, JSON Lines, tables, stdin."""
+"""The command line as users and scripts run it: exit codes, JSON Lines, tables, stdin.
+
+In this process (`run_cli`) but for the exit status a shell sees and the modules a command loads
+(`run_process`: its own interpreter)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from click.testing import CliRunner
 
 from zzcbec_docs.cli.main import cli, main
 
-from conftest import SAMPLES, make_bundle, run_cli, write_bundle
+from conftest import SAMPLES, make_bundle, run_cli, run_process, write_bundle
 from conftest import cli as cli_in_process
 
 ELIGIBLE = SAMPLES / "clause01-eligible.yaml"
@@ -19,14 +22,13 @@ ELIGIBLE = SAMPLES / "clause01-eligible.yaml"
 
 @pytest.mark.slow
 def test_check_eligible_bundle_exits_0_with_a_table():
-    r = run_cli("check", str(ELIGIBLE))
+    r = run_process("check", str(ELIGIBLE))
     assert r.returncode == 0, r.stderr.decode()
     out = r.stdout.decode()
     assert "符合 eligible" in out and "¥240,000.00" in out and "¥120,000.00" in out
     assert "征求意见稿" in r.stderr.decode()  # the draft is said, on stderr
 
 
-@pytest.mark.slow
 def test_check_json_lines_follow_the_contract():
     r = run_cli("check", "--json", str(ELIGIBLE), str(SAMPLES / "shangjie-unsettled.yaml"))
     assert r.returncode == 0
@@ -50,12 +52,11 @@ def test_check_json_lines_follow_the_contract():
     "sample", ["ineligible-clause06-below.yaml", "excluded-etrade.yaml", "invalid/wrong-uscc-check.yaml"]
 )
 def test_ineligible_excluded_or_invalid_exit_1(sample):
-    r = run_cli("check", "--json", str(SAMPLES / sample))
+    r = run_process("check", "--json", str(SAMPLES / sample))
     assert r.returncode == 1
     assert json.loads(r.stdout)["source"].endswith(sample)
 
 
-@pytest.mark.slow
 def test_invalid_bundle_json_has_errors_with_path_and_no_claims():
     r = run_cli("check", "--json", str(SAMPLES / "invalid" / "bad-district-and-amounts.yaml"))
     d = json.loads(r.stdout)
@@ -64,7 +65,6 @@ def test_invalid_bundle_json_has_errors_with_path_and_no_claims():
     assert all(e["message"] for e in d["errors"])
 
 
-@pytest.mark.slow
 def test_referred_claims_do_not_fail_the_run():
     assert run_cli("check", str(SAMPLES / "clause04-referred.yaml")).returncode == 0
 
@@ -77,12 +77,11 @@ def test_usage_errors_exit_2_without_traceback():
         ["frobnicate"],
         ["check", "--issued-on", "2026/1/1", str(ELIGIBLE)],
     ):
-        r = run_cli(*args)
+        r = run_process(*args)
         assert r.returncode == 2, args
         assert b"Traceback" not in r.stderr
 
 
-@pytest.mark.slow
 def test_unreadable_path_still_checks_the_others_one_json_line_per_input_in_order():
     r = run_cli("check", "--json", "/no/such.yaml", str(ELIGIBLE))
     assert r.returncode == 2
@@ -93,13 +92,11 @@ def test_unreadable_path_still_checks_the_others_one_json_line_per_input_in_orde
     assert "no such file" in r.stderr.decode()
 
 
-@pytest.mark.slow
 def test_stdin_with_dash():
     r = run_cli("check", "--json", "-", input=ELIGIBLE.read_bytes())
     assert r.returncode == 0 and json.loads(r.stdout)["claims"][0]["amount"] == "240000.00"
 
 
-@pytest.mark.slow
 def test_exclusion_list_option(tmp_path):
     code = json.loads(run_cli("check", "--json", str(ELIGIBLE)).stdout)["applicant"]["uscc"]
     lst = tmp_path / "etrade.txt"
@@ -113,14 +110,12 @@ def test_exclusion_list_option(tmp_path):
     assert r.returncode == 2 and "line 1" in r.stderr.decode()
 
 
-@pytest.mark.slow
 def test_issued_on_option_applies_the_term(tmp_path):
     r = run_cli("check", "--json", "--issued-on", "2027-01-01", str(ELIGIBLE))
     d = json.loads(r.stdout)
     assert r.returncode == 1 and d["claims"][0]["reasons"][0]["clause"] == 18
 
 
-@pytest.mark.slow
 def test_validate_is_schema_only():
     """An ineligible bundle is still valid: validate checks the contract, not the rules."""
     r = cli_in_process("validate", str(SAMPLES / "ineligible-clause06-below.yaml"))
@@ -132,7 +127,6 @@ def test_validate_is_schema_only():
     assert r.returncode == 1 and "✗" in r.out and "无效 / invalid" in r.out
 
 
-@pytest.mark.slow
 def test_folder_argument_checks_every_bundle_in_it():
     r = run_cli("check", "--json", str(SAMPLES))
     lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
@@ -166,7 +160,6 @@ def test_check_never_imports_the_renderers():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@pytest.mark.slow
 def test_policy_option_with_a_broken_file_is_a_usage_error(tmp_path):
     p = tmp_path / "p.yaml"
     p.write_text("id: x\n", encoding="utf-8")
@@ -174,7 +167,6 @@ def test_policy_option_with_a_broken_file_is_a_usage_error(tmp_path):
     assert r.returncode == 2 and "p.yaml" in r.stderr.decode() and b"Traceback" not in r.stderr
 
 
-@pytest.mark.slow
 def test_debug_is_the_only_way_to_a_traceback(tmp_path, monkeypatch):
     """A bug inside the library: one line without --debug, the whole traceback with it; exit 1 both ways."""
     b = write_bundle(tmp_path / "b.json", make_bundle(1, {"import_export": "1", "promotion_costs": "1"}))

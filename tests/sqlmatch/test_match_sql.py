@@ -6,15 +6,19 @@ missing cells, bad cells, repeated enterprises, excluded and listed and referred
 aliases, earlier awards in the ledger — are matched by the reference and by the compiled query,
 and every row of matches.csv (status, amount, city and local shares, gaps, missing facts, notes)
 and every line of errors.csv must be the same. The same holds under mutated policies (the
-policy-as-data tests' variants): the compiler reads the policy, not the draft.
+policy-as-data tests' variants, and changed words, readings, funding ratios and terms): the compiler
+reads the policy, not the draft. Every engine is held to it: DuckDB here, PostgreSQL (marked
+postgres) and Spark SQL in local[2] mode (one session for the module, a few hundred rows).
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -22,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from zzcbec_docs.bundle.contract import facts as contract_facts
@@ -30,11 +34,11 @@ from zzcbec_docs.calculator.table_match import TableOptions, run_table
 from zzcbec_docs.calculator.table_read import Table, table_fields
 from zzcbec_docs.errors import PolicyError
 from zzcbec_docs.policy import build_policy, load_policy
-from zzcbec_docs.policy.model import FeeTierAmount, Growth, Policy, Threshold, TierAmount
+from zzcbec_docs.policy.model import FeeTierAmount, FixedAmount, Growth, Policy, Threshold, TierAmount
 from zzcbec_docs.sqlmatch.run import SqlOptions, run_sql_table
 
 from conftest import PG_BASE, PG_UP, uscc
-from policy_variants import variants
+from policy_variants import BASE, variants
 
 EXAMPLES = int(os.environ.get("ZZCBEC_SQL_EXAMPLES", "25"))
 SETTINGS = settings(
@@ -78,8 +82,16 @@ def boundaries(policy: Policy) -> dict[str, list[Decimal]]:
     return out
 
 
+def pool_of(rows: int) -> list[str]:
+    """The enterprises of a table: few enough that the same one comes back (a repeat, a ledger's award)."""
+    return [uscc(900 + i) for i in range(max(8, rows // 3))]
+
+
+ITEMS = ["第二届郑州跨境电商创新大赛", "第２届 郑州跨境电商创新大赛", "海外仓"]  # one competition written two ways
+
+
 @st.composite
-def tables(draw, policy: Policy) -> tuple[list[str], list[list[str]], frozenset[str]]:  # type: ignore[no-untyped-def]
+def tables(draw, policy: Policy, max_rows: int = 10) -> tuple[list[str], list[list[str]], frozenset[str]]:  # type: ignore[no-untyped-def]
     fields = table_fields(policy)
     facts = contract_facts(policy)
     near = boundaries(policy)
@@ -87,8 +99,8 @@ def tables(draw, policy: Policy) -> tuple[list[str], list[list[str]], frozenset[
     columns = draw(st.lists(st.sampled_from(names), unique=True, min_size=0, max_size=len(names)))
     header = ["uscc", "name", "district", "year", *columns]
     rows = []
-    pool = [uscc(900 + i) for i in range(8)]
-    for _ in range(draw(st.integers(1, 10))):
+    pool = pool_of(max_rows)
+    for _ in range(draw(st.integers(1, max_rows))):
         row = [
             draw(st.sampled_from(pool)),
             draw(st.sampled_from(["郑州甲有限公司", "=HYPERLINK(1)", "乙 & <丙>"])),
@@ -117,13 +129,115 @@ def tables(draw, policy: Policy) -> tuple[list[str], list[list[str]], frozenset[
             elif fact is not None and fact.type == "choice":
                 row.append(draw(st.sampled_from([v for v, _ in fact.choices] + ["none"])))
             else:
-                row.append(
-                    draw(st.sampled_from(["第二届郑州跨境电商创新大赛", "第２届 郑州跨境电商创新大赛", "海外仓"]))
-                )
+                row.append(draw(st.sampled_from(ITEMS)))
         pad = draw(st.sampled_from(["", "", "", " ", "\u3000", "\t", "\xa0"]))  # str.strip()'s whitespace
         rows.append([c if not c or draw(st.integers(0, 3)) else pad + c + pad for c in row])
     listed = frozenset(draw(st.lists(st.sampled_from(pool), max_size=2)))
     return header, rows, listed
+
+
+Award = tuple[str, int, int, Decimal, "Decimal | None", "str | None", bool]
+
+
+@st.composite
+def ledger_awards(draw, policy: Policy, max_rows: int = 10) -> list[Award]:  # type: ignore[no-untyped-def]
+    """Earlier awards in a ledger for the table's enterprises: at, below and above each cap, at each tier,
+    one a year or the same year twice, per competition (written otherwise), some revoked (they count not)."""
+    clauses = [n for n in policy.claimable() if not policy.is_referred(n) and policy.clauses[n].amount is not None]
+    if not clauses:
+        return []
+    out = []
+    for _ in range(draw(st.integers(0, max(4, max_rows // 2)))):
+        n = draw(st.sampled_from(clauses))
+        clause = policy.clauses[n]
+        amounts = {Decimal("0.01"), Decimal("100000.00")}
+        if clause.cap is not None and clause.cap.amount is not None:
+            cap = clause.cap.amount
+            amounts |= {cap, cap - Decimal("0.01"), (cap / 2).quantize(Decimal("0.01"))}
+        tiers: set[Decimal] = set()
+        if isinstance(clause.amount, TierAmount):
+            tiers = {t.amount for t in clause.amount.tiers}
+        if isinstance(clause.amount, FixedAmount):
+            tiers = {clause.amount.value}
+        amount = draw(st.sampled_from(sorted(amounts | tiers)))
+        tier = draw(st.sampled_from([None, amount, *sorted(tiers)]))
+        item = draw(st.sampled_from([None, *ITEMS])) if policy.item_fact(n) else None
+        year = draw(st.sampled_from([2025, 2026]))
+        out.append(
+            (draw(st.sampled_from(pool_of(max_rows))), n, year, amount, tier, item, draw(st.integers(0, 4)) == 0)
+        )
+    return out
+
+
+def seed_ledger(path: Path, policy: Policy, awards: list[Award]) -> str:
+    """A real ledger (SQLite) holding the awards, each under a notice of its own, through the ledger's API."""
+    from sqlalchemy import insert
+
+    from zzcbec_docs.cli.main import main
+    from zzcbec_docs.ledger import open_ledger
+    from zzcbec_docs.ledger import schema as s
+
+    url = str(path)
+    assert main(["ledger", "init", "--ledger", url], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    ledger = open_ledger(url)
+    try:
+        with ledger.transaction() as conn:
+            for i, (who, clause, year, amount, tier, item, revoked) in enumerate(awards, 1):
+                notice = ledger.record_notice(
+                    conn,
+                    number=f"郑商务奖〔2026〕{i}号",
+                    issuer="郑州市商务局",
+                    issuer_code="ZZSW",
+                    notice_year=2026,
+                    seq=i,
+                    uscc=who,
+                    applicant_name="郑州台账企业",
+                    district="金水区",
+                    year=year,
+                    bundle_sha256=f"{i:064x}",
+                    policy_id=policy.id,
+                    issued_on="2026-03-01",
+                )
+                ledger.record_award(conn, notice, who, clause, item, year, amount, None, None, tier=tier)
+                if revoked:
+                    conn.execute(
+                        insert(s.revocations).values(notice_id=notice, reason="笔误", revoked_at="2026-04-01T00:00:00Z")
+                    )
+    finally:
+        ledger.engine.dispose()
+    return url
+
+
+@st.composite
+def reworded(draw, data: dict) -> dict:  # type: ignore[no-untyped-def]
+    """What the structural variants leave alone: the words (labels with a quote or a backslash, which each
+    engine writes its own way), the reading of a tiered one-time clause, the funding ratios (a third does
+    not divide a fen evenly), the term's length, the exclusion's label, a clause made referred (the issue
+    date, a 29 February among them, is set on the policy built: variant_policy)."""
+    data = copy.deepcopy(data)
+    for c in data["clauses"]:
+        for cond in c.get("conditions", []):
+            if "label" in cond and draw(st.integers(0, 3)) == 0:
+                cond["label"] += draw(st.sampled_from(["（变）", "'s", "\\d"]))
+        amount = c.get("amount") or {}
+        if "label" in amount and draw(st.booleans()):
+            amount["label"] += "（档）"
+        if c.get("kind") == "funding":
+            for g in c.get("groups", []):
+                g["city_ratio"] = draw(st.sampled_from(["0.50", "0.20", "0.3333", "0.6667", "1"]))
+        if c.get("kind") == "exclusion" and draw(st.booleans()):
+            c["excluded_label"] = "享受'某项'相关政策"
+    for setting in (data.get("settings") or {}).values():
+        setting["value"] = draw(st.sampled_from(["top_up", "each_tier"]))
+    data["term_years"] = draw(st.sampled_from([1, 3, 5]))
+    awards = [c for c in data["clauses"] if c.get("kind") == "award"]
+    exclusion = next((c["number"] for c in data["clauses"] if c.get("kind") == "exclusion"), None)
+    if awards and exclusion is not None and draw(st.integers(0, 3)) == 0:
+        c = draw(st.sampled_from(awards))
+        for key in ("conditions", "amount", "cap", "funding"):
+            c.pop(key, None)
+        c.update(kind="referred", referred_by=exclusion)
+    return data
 
 
 def write_table(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -181,32 +295,45 @@ def both(
 POLICY = load_policy()
 
 
-@given(table=tables(POLICY), issued=st.sampled_from([None, dt.date(2024, 5, 1)]))
-@SETTINGS
-def test_random_tables_are_decided_by_duckdb_exactly_as_by_the_row_engine(table, issued) -> None:  # type: ignore[no-untyped-def]
-    header, rows, listed = table
-    policy = POLICY.with_issued_on(issued) if issued else POLICY
+def decide_random(policy: Policy, draw: st.DataObject, engine: str = "duckdb", max_rows: int = 10) -> None:
+    """A random table (and, every other time, a random ledger) decided by the row engine and by `engine`."""
+    header, rows, listed = draw.draw(tables(policy, max_rows), label="table")
+    awards = draw.draw(st.one_of(st.none(), ledger_awards(policy, max_rows)), label="ledger")
     work = Path(tempfile.mkdtemp(prefix="zz-sql-"))
     try:
-        both(policy, write_table(work / "t.csv", header, rows), work, listed)
+        ledger = seed_ledger(work / "ledger.db", policy, awards) if awards is not None else None
+        both(policy, write_table(work / "t.csv", header, rows), work, listed, ledger=ledger, engine=engine)
     finally:
         shutil.rmtree(work)
+
+
+def variant_policy(data: dict, draw: st.DataObject) -> Policy:
+    """A structural variant (policy_variants.variants), its words and settings changed too."""
+    try:
+        policy = build_policy(draw.draw(reworded(data), label="reworded"), "variant.yaml")
+    except PolicyError:
+        assume(False)
+        raise
+    issued = draw.draw(st.sampled_from([None, dt.date(2024, 2, 29), dt.date(2025, 1, 1), dt.date(2026, 12, 31)]))
+    return policy.with_issued_on(issued) if issued else policy
+
+
+@given(issued=st.sampled_from([None, dt.date(2024, 5, 1)]), draw=st.data())
+@SETTINGS
+def test_random_tables_are_decided_by_duckdb_exactly_as_by_the_row_engine(issued, draw) -> None:  # type: ignore[no-untyped-def]
+    decide_random(POLICY.with_issued_on(issued) if issued else POLICY, draw)
 
 
 @given(data=variants(), draw=st.data())
 @SETTINGS
 def test_a_mutated_policy_compiles_and_decides_as_the_row_engine(data, draw) -> None:  # type: ignore[no-untyped-def]
-    try:
-        policy = build_policy(data, "variant.yaml")
-    except PolicyError:
-        assume(False)
-        return
-    header, rows, listed = draw.draw(tables(policy))
-    work = Path(tempfile.mkdtemp(prefix="zz-sql-"))
-    try:
-        both(policy, write_table(work / "t.csv", header, rows), work, listed)
-    finally:
-        shutil.rmtree(work)
+    decide_random(variant_policy(data, draw), draw)
+
+
+@given(draw=st.data())
+@SETTINGS
+def test_changed_words_readings_ratios_and_terms_decide_as_the_row_engine(draw) -> None:  # type: ignore[no-untyped-def]
+    decide_random(variant_policy(BASE, draw), draw)
 
 
 @pytest.fixture
@@ -225,19 +352,25 @@ def pg_url():
 
 
 @pytest.mark.postgres
-@given(table=tables(POLICY))
+@given(draw=st.data())
 @settings(
     max_examples=int(os.environ.get("ZZCBEC_SQL_PG_EXAMPLES", "8")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-def test_random_tables_are_decided_inside_postgresql_as_by_the_row_engine(pg_url, table) -> None:  # type: ignore[no-untyped-def]
-    header, rows, listed = table
-    work = Path(tempfile.mkdtemp(prefix="zz-sql-"))
-    try:
-        both(POLICY, write_table(work / "t.csv", header, rows), work, listed, engine=pg_url[0])
-    finally:
-        shutil.rmtree(work)
+def test_random_tables_are_decided_inside_postgresql_as_by_the_row_engine(pg_url, draw) -> None:  # type: ignore[no-untyped-def]
+    decide_random(POLICY, draw, engine=pg_url[0])
+
+
+@pytest.mark.postgres
+@given(data=variants(), draw=st.data())
+@settings(
+    max_examples=int(os.environ.get("ZZCBEC_SQL_PG_EXAMPLES", "8")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_a_mutated_policy_is_decided_inside_postgresql_as_by_the_row_engine(pg_url, data, draw) -> None:  # type: ignore[no-untyped-def]
+    decide_random(variant_policy(data, draw), draw, engine=pg_url[0])
 
 
 @pytest.mark.postgres
@@ -309,7 +442,27 @@ def test_a_table_in_postgresql_is_matched_there_and_written_back(pg_url, tmp_pat
     assert errors == [(len(rows) + 1, "A")]
 
 
-def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):
+@pytest.fixture
+def engine(request):  # type: ignore[no-untyped-def]
+    """duckdb, spark (the module's session) or a PostgreSQL schema of its own, by the test's parameter."""
+    if request.param == "spark":
+        request.getfixturevalue("spark")
+        return "spark"
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")[0]
+    return "duckdb"
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "duckdb",
+        pytest.param("spark", marks=pytest.mark.slow),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ],
+    indirect=True,
+)
+def test_the_ledgers_earlier_awards_count_the_same_in_every_engine(tmp_path, engine):
     """Caps per year, one-time, per competition and the top-up of clause 3 with the ledger's awards."""
     from zzcbec_docs.cli.main import main
 
@@ -384,7 +537,7 @@ def test_the_ledgers_earlier_awards_count_the_same_in_both_engines(tmp_path):
         [ids[901], "甲", "金水区", "2027", "30000000", "1000000", "", "", "", "", "", "", "", "", ""],
     ]
     table = write_table(tmp_path / "t.csv", header, rows)
-    both(load_policy(), table, tmp_path / "work", frozenset(), ledger=url)
+    both(load_policy(), table, tmp_path / "work", frozenset(), ledger=url, engine=engine)
     got = {(r["uscc"], r["year"], r["clause"]): r for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")}
     assert got[(ids[901], "2026", "1")]["amount"] == "200000.00"  # what is left of the year's cap
     assert got[(ids[902], "2026", "1")]["status"] == "not_eligible"  # used up
@@ -472,14 +625,87 @@ def test_check_and_a_profile_match_load_no_duckdb():
         assert r.stdout.decode().strip().splitlines()[-1] == "False", (args, r.stderr.decode()[-500:])
 
 
-@pytest.mark.slow
-def test_spark_sql_decides_a_table_as_the_row_engine(tmp_path):
-    """Spark SQL in local[2] mode (pyspark and Java 17: `make spark`), on the boundary table of test_match_table."""
+# ---------------------------------------------------------------- Spark SQL (local[2]), one session for the module
+
+
+@pytest.fixture(scope="module")
+def spark():  # type: ignore[no-untyped-def]
+    """The Spark session every Spark test of this module shares (a JVM takes seconds to start), stopped after."""
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("no java on this machine: `make spark` installs default-jre-headless")
+    from zzcbec_docs.sqlmatch import spark as spark_engine
+
+    yield spark_engine.session()
+    spark_engine.stop()
+
+
+SPARK_ROWS = int(os.environ.get("ZZCBEC_SQL_SPARK_ROWS", "120"))
+SPARK_SETTINGS = settings(
+    max_examples=int(os.environ.get("ZZCBEC_SQL_SPARK_EXAMPLES", "2")),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a Spark run takes seconds: the example unshrunk
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.slow
+def test_spark_sql_decides_the_boundary_table_as_the_row_engine(spark, tmp_path):
+    """The boundary table (support/table_cases.py), one enterprise on the exclusion list."""
     from table_cases import CASES
 
     header = list(dict.fromkeys(["uscc", "name", "district", "year", *[k for e, _ in CASES for k in e]]))
     table = write_table(tmp_path / "t.csv", header, [[e.get(c, "") for c in header] for e, _ in CASES])
     both(POLICY, table, tmp_path / "work", frozenset({uscc(718)}), engine="spark")
+
+
+@pytest.mark.slow
+@given(draw=st.data())
+@SPARK_SETTINGS
+def test_random_tables_are_decided_by_spark_sql_as_by_the_row_engine(spark, draw) -> None:  # type: ignore[no-untyped-def]
+    decide_random(POLICY, draw, engine="spark", max_rows=SPARK_ROWS)
+
+
+@pytest.mark.slow
+@given(data=variants(), draw=st.data())
+@SPARK_SETTINGS
+def test_a_mutated_policy_is_decided_by_spark_sql_as_by_the_row_engine(spark, data, draw) -> None:  # type: ignore[no-untyped-def]
+    decide_random(variant_policy(data, draw), draw, engine="spark", max_rows=SPARK_ROWS)
+
+
+# ---------------------------------------------------------------- the words, once
+
+
+def test_the_compiler_writes_no_words_of_its_own():
+    """Every reason, gap and note is the row engine's wording (rules/wording.py) or the policy's words:
+    sqlmatch's compiler and dialect hold no Chinese text to drift from them."""
+    from zzcbec_docs.sqlmatch import compiler, dialect
+
+    for module in (compiler, dialect):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        words = re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", source)
+        assert not words, (module.__name__, words[:5])
+
+
+def test_a_wording_changed_in_one_place_reads_the_same_in_every_engine(tmp_path, monkeypatch):
+    """Change the templates the row engine writes with: the compiled query writes the new words too."""
+    from zzcbec_docs.rules import wording as W
+
+    from table_cases import CASES
+
+    changed = {
+        "GAP_THRESHOLD": W.Wording("gap_threshold", "【{label}】差 {gap}，须{verb}{target}（{boundary}）"),
+        "NOTE_UNDECLARED": W.Wording("exclusion_undeclared", "请声明是否{label}（{cite}）"),
+        "MISSING_FACT": W.Wording("missing_fact", "{fact}={label}"),
+        "NOTE_NEXT_TIER": W.Wording("next_tier", "下一档 {amount}：{label} 差 {gap}（{boundary}）"),
+        "ZERO_AMOUNT": W.Wording("zero_amount", "金额为零"),
+    }
+    for name, wording in changed.items():
+        monkeypatch.setattr(W, name, wording)
+    monkeypatch.setattr(W, "JOIN", " | ")
+    header = list(dict.fromkeys(["uscc", "name", "district", "year", *[k for e, _ in CASES for k in e]]))
+    table = write_table(tmp_path / "t.csv", header, [[e.get(c, "") for c in header] for e, _ in CASES])
+    both(POLICY, table, tmp_path / "work", frozenset({uscc(718)}))
+    text = (tmp_path / "work" / "duckdb" / "matches.csv").read_text(encoding="utf-8-sig")
+    assert "】差 " in text and "请声明是否" in text and "=" in text and " | " in text
+    assert "还差" not in text and "申报时须如实声明" not in text

@@ -49,6 +49,25 @@ ACCOUNTS = [
 
 
 def add_accounts(ledger_url: str) -> None:
+    """The five accounts (and the desk's tables) in this ledger. A new, empty SQLite file gets a copy of
+    a ledger made so once in this test process: the accounts' password hashes (argon2, made to be slow)
+    are computed once, not for every test."""
+    path = Path(ledger_url)
+    if "://" not in ledger_url and (not path.exists() or path.stat().st_size == 0):
+        import sqlite3
+
+        source = sqlite3.connect(_accounts_template())
+        target = sqlite3.connect(path)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return
+    _make_accounts(ledger_url)
+
+
+def _make_accounts(ledger_url: str) -> None:
     from zzcbec_docs.desk import accounts, store
     from zzcbec_docs.ledger import open_ledger
 
@@ -57,6 +76,21 @@ def add_accounts(ledger_url: str) -> None:
     for name, role, code, districts in ACCOUNTS:
         accounts.add_user(ledger, name, role, PASSWORD, uscc_code=code, districts=districts, actor="test")
     ledger.engine.dispose()
+
+
+_TEMPLATE: list[Any] = []  # the folder of the template ledger, made on first use, removed at exit
+
+
+def _accounts_template() -> Path:
+    if not _TEMPLATE:
+        import tempfile
+
+        folder = tempfile.TemporaryDirectory(prefix="zzcbec-desk-accounts-")
+        url = str(Path(folder.name) / "accounts.db")
+        Path(url).touch()  # the ledger commands refuse a path that does not exist
+        _make_accounts(url)
+        _TEMPLATE.append(folder)
+    return Path(_TEMPLATE[0].name) / "accounts.db"
 
 
 @pytest.fixture(name="app")

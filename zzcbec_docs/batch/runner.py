@@ -19,10 +19,11 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs import __version__
 from zzcbec_docs.atomic import write_atomic
-from zzcbec_docs.bundle.model import Bundle
+from zzcbec_docs.bundle.model import Bundle, PriorAward
 from zzcbec_docs.check import invalid_result, validate_file
 from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.policy.model import Policy
@@ -53,7 +54,7 @@ class BatchItem:
     crashed: bool = False
     seconds: float = 0.0
     to_render: bool = False
-    history: tuple = ()  # the awards it was decided against (ledger, and earlier in this batch)
+    history: tuple[PriorAward, ...] = ()  # the awards it was decided against (ledger, and earlier in this batch)
     shared: list[str] = field(default_factory=list)  # where a cap shared within the batch cut an amount
 
     @property
@@ -71,7 +72,7 @@ def _manifest_path(out_dir: Path, key: str) -> Path:
     return out_dir / MANIFESTS / f"{key}.json"
 
 
-def _manifest(item: BatchItem, policy_fp: str, options: BatchOptions) -> dict:
+def _manifest(item: BatchItem, policy_fp: str, options: BatchOptions) -> dict[str, Any]:
     # the decisions too: the same bundle decided against another ledger (or batch) is rendered again
     decided = hashlib.sha256(
         json.dumps([d.as_dict() for d in item.result.decisions], ensure_ascii=False, sort_keys=True).encode()
@@ -102,7 +103,7 @@ def _unchanged(item: BatchItem, key: str, policy_fp: str, options: BatchOptions)
 
 # ---------------------------------------------------------------- the worker side
 
-_WORKER: dict = {}
+_WORKER: dict[str, Any] = {}
 
 
 def _init_worker(policy_file: str | None, issued_on: str | None) -> None:
@@ -136,8 +137,8 @@ def _render_one(
     formats: tuple[str, ...],
     out_dir: str,
     exclusion_list: frozenset[str],
-    history: tuple = (),
-) -> dict:
+    history: tuple[PriorAward, ...] = (),
+) -> dict[str, Any]:
     """Render one bundle's documents; every failure is reported, none escapes."""
     marker = _marker(Path(out_dir), source)
     marker.touch()  # while this exists, this bundle is being rendered: a crash points at it
@@ -159,8 +160,8 @@ def _render_documents(
     formats: tuple[str, ...],
     out_dir: str,
     exclusion_list: frozenset[str],
-    history: tuple,
-) -> dict:
+    history: tuple[PriorAward, ...],
+) -> dict[str, Any]:
     from zzcbec_docs.bundle import load_bundle
     from zzcbec_docs.documents import render_bundle
     from zzcbec_docs.errors import ZzcbecError
@@ -200,7 +201,7 @@ def _render_documents(
 # ---------------------------------------------------------------- the main side
 
 
-def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger=None) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger: Any = None) -> list[BatchItem]:
     """Validate and decide every bundle. Bundles of one applicant share its caps: they are decided in
     file-name order, each counting the awards the ledger holds and those decided before it in the batch."""
     from dataclasses import replace
@@ -292,12 +293,12 @@ def _key(bundle: Bundle) -> str:
     return f"{bundle.applicant.uscc}-{bundle.year}"
 
 
-def _history(item: BatchItem, ledger) -> tuple:  # type: ignore[no-untyped-def]
+def _history(item: BatchItem) -> tuple[PriorAward, ...]:
     """What the item was decided against: the ledger's awards and those earlier in the batch."""
     return item.history
 
 
-def start_fork_server():  # type: ignore[no-untyped-def]
+def start_fork_server() -> Any:
     """The fork server the workers come from, started (once per process) with the renderers warm.
 
     Started before the bundles are checked, so that its warm-up (0.5–1 s: WeasyPrint, fonts,
@@ -313,8 +314,8 @@ def start_fork_server():  # type: ignore[no-untyped-def]
 
 
 def _run_pool(
-    batch: list[BatchItem], workers: int, options: BatchOptions, finished: Callable[[BatchItem, dict], None], ledger
-) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+    batch: list[BatchItem], workers: int, options: BatchOptions, finished: Callable[[BatchItem, dict[str, Any]], None]
+) -> list[BatchItem]:
     """Render `batch` in a fresh pool; returns the items left unfinished because a worker died.
 
     Workers are recycled by giving each pool a bounded batch (see run_batch), not through
@@ -327,7 +328,7 @@ def _run_pool(
     )
     broken: list[BatchItem] = []
     try:
-        futures: dict[Future, BatchItem] = {
+        futures: dict[Future[dict[str, Any]], BatchItem] = {
             pool.submit(
                 _render_one,
                 item.source,
@@ -335,7 +336,7 @@ def _run_pool(
                 options.formats,
                 str(options.out_dir),
                 options.exclusion_list,
-                _history(item, ledger),
+                _history(item),
             ): item
             for item in batch
         }
@@ -358,8 +359,8 @@ def run_batch(
     policy: Policy,
     options: BatchOptions,
     progress: Callable[[BatchItem, int, int], None] | None = None,
-    ledger=None,
-) -> list[BatchItem]:  # type: ignore[no-untyped-def]
+    ledger: Any = None,
+) -> list[BatchItem]:
     """Check all, render the eligible ones in parallel, return every item (input order)."""
     start_fork_server()  # warming up while the bundles are checked
     items = check_all(sources, policy, options, ledger)
@@ -383,7 +384,7 @@ def run_batch(
         if progress:
             progress(item, done, total)
 
-    def finished(item: BatchItem, res: dict) -> None:
+    def finished(item: BatchItem, res: dict[str, Any]) -> None:
         nonlocal done
         item.files, item.errors, item.seconds = res["files"], item.errors + res["errors"], res["seconds"]
         if not res["errors"]:
@@ -407,7 +408,7 @@ def run_batch(
         alone = bool(suspects)  # a suspect runs alone: if it kills its worker again, it is the culprit
         generation = jobs * options.recycle_after  # then the pool, and with it each worker, is replaced
         batch = suspects[:1] if alone else queue[:generation]
-        broken = _run_pool(batch, 1 if alone else min(jobs, len(batch)), options, finished, ledger)
+        broken = _run_pool(batch, 1 if alone else min(jobs, len(batch)), options, finished)
         if alone:
             suspects = suspects[1:]
             if broken:

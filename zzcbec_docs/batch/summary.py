@@ -33,8 +33,8 @@ COLUMNS = [
 MONEY = {"金额 amount", "市级 city", "区县级 local"}
 
 
-def rows(items: list[BatchItem]) -> list[list]:
-    out = []
+def rows(items: list[BatchItem]) -> list[list[Any]]:
+    out: list[list[Any]] = []
     for it in items:
         r = it.result
         docs = "; ".join(it.files)
@@ -123,16 +123,17 @@ def write_csv(items: list[BatchItem], path: Path) -> None:
 def write_xlsx(items: list[BatchItem], path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = "申报事项 claims"
     ws.append(COLUMNS)
     for r in rows(items):
         ws.append([v if not isinstance(v, Decimal) else v for v in r])
     widths = [36, 30, 21, 14, 10, 8, 11, 15, 15, 15, 60, 60, 40]
     for j, (h, wdt) in enumerate(zip(COLUMNS, widths, strict=True), start=1):
-        letter = ws.cell(row=1, column=j).column_letter
+        letter = get_column_letter(j)
         ws.column_dimensions[letter].width = wdt
         ws.cell(row=1, column=j).font = Font(bold=True)
         if h in MONEY:

@@ -95,7 +95,7 @@ def checked_verified(
                 f"审核记录核实了未申报的条款 {clause}" + (f"（{name}）" if name else ""),
                 f"the review verifies clause {clause}, which the application does not claim",
                 file=file,
-                pointer=f"/verified/{i}",
+                pointer=f"/verified/{i}/clause",
             )
         kinds = fact_kinds(policy)[clause]
         out.append(VerifiedItem(i, clause, name, key, {k: _typed(kinds[k], x) for k, x in facts.items()}))

@@ -29,6 +29,7 @@ from zzcbec_docs.policy.model import (
     Threshold,
     TierAmount,
 )
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.model import ELIGIBLE, Decision, Funding
 
 if TYPE_CHECKING:
@@ -63,6 +64,11 @@ class Match:
             "notes": self.notes,
             **({"awarded": self.awarded} if self.awarded else {}),
         }
+
+
+def fact_labels(policy: Policy) -> dict[str, str]:
+    """Every fact of the policy's contract and its label (the policy's word for it)."""
+    return {name: f.label for name, f in contract_facts(policy).items()}
 
 
 def all_fact_kinds(policy: Policy) -> dict[str, str]:
@@ -169,28 +175,42 @@ def _show(value: Decimal, kind: str, unit: str | None) -> str:
     return fmt_yuan(value)
 
 
+def growth_pct(c: Growth) -> str:
+    """The growth a condition asks, as the policy writes it: 10%."""
+    return f"{(c.value * 100).normalize():f}%"
+
+
 def _threshold_words(c: Threshold, kind: str) -> str:
     if kind == "money" and c.value >= 10000 and (c.value / 10000) == (c.value / 10000).to_integral_value():
         return fmt_wan(c.value)  # the policy speaks in 万元
     return _show(c.value, kind, c.unit)
 
 
-def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
-    """What the enterprise still lacks for one unmet condition, in the policy's own words."""
+def gap_for(
+    c: Condition, facts: dict[str, Any], kinds: dict[str, str], labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What the enterprise still lacks for one unmet condition, in the policy's own words (`labels`:
+    fact_labels, the facts' own words where a gap names a fact the condition does not label)."""
     if isinstance(c, Threshold):
         kind = kinds.get(c.fact, "money")
         value = Decimal(str(facts[c.fact]))
         target = c.value if c.operator == ">=" else c.value + _unit_step(kind)
         gap = target - value
-        verb = "达到" if c.operator == ">=" else "超过"
+        shown = _show(gap, kind, c.unit)
         return {
             "fact": c.fact,
             "condition": c.id,
             "gap": str(gap),
             "threshold": str(c.value),
             "boundary_word": c.boundary_word,
-            "message": f"{c.label}还差 {_show(gap, kind, c.unit)} {verb} {_threshold_words(c, kind)}（{c.boundary_word}）",
-            "message_en": f"{c.fact} is {_show(gap, kind, c.unit)} short of {c.value:,} ({c.boundary_word})",
+            "message": W.GAP_THRESHOLD.zh(
+                label=c.label,
+                gap=shown,
+                verb=W.VERB[c.operator],
+                target=_threshold_words(c, kind),
+                boundary=c.boundary_word,
+            ),
+            "message_en": W.GAP_THRESHOLD.en(fact=c.fact, gap=shown, value=f"{c.value:,}", boundary=c.boundary_word),
         }
     if isinstance(c, Growth):
         prior = Decimal(str(facts[c.prior_fact]))
@@ -199,35 +219,40 @@ def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[
             return {
                 "fact": c.prior_fact,
                 "condition": c.id,
-                "message": f"{c.prior_label or c.prior_fact}须大于 0 才能计算增幅",
-                "message_en": f"{c.prior_fact} must be above 0 for the growth to be computed",
+                "message": W.GAP_GROWTH_BASE.zh(prior_label=c.prior_label or c.prior_fact),
+                "message_en": W.GAP_GROWTH_BASE.en(prior_fact=c.prior_fact),
             }
         needed = (prior * (1 + c.value)).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        pct = growth_pct(c)
         return {
             "fact": c.fact,
             "condition": c.id,
             "gap": str(needed - now),
             "threshold": str(c.value),
             "boundary_word": c.boundary_word,
-            "message": f"{c.label}不足 {(c.value * 100).normalize():f}%：营业收入还差 {fmt_yuan(needed - now)}"
-            f"（须不低于 {fmt_yuan(needed)}，{c.boundary_word}）",
-            "message_en": f"{c.fact} must reach {fmt_yuan(needed)} ({fmt_yuan(needed - now)} more) for "
-            f"{(c.value * 100).normalize():f}% growth",
+            "message": W.GAP_GROWTH.zh(
+                label=c.label,
+                pct=pct,
+                fact_label=(labels or {}).get(c.fact, c.fact),
+                gap=fmt_yuan(needed - now),
+                needed=fmt_yuan(needed),
+                boundary=c.boundary_word,
+            ),
+            "message_en": W.GAP_GROWTH.en(fact=c.fact, needed=fmt_yuan(needed), gap=fmt_yuan(needed - now), pct=pct),
         }
     if c.kind == "flag":
         return {
             "fact": c.fact,
             "condition": c.id,
-            "message": f"须满足：{c.label}",
-            "message_en": f"{c.fact} must be true",
+            "message": W.GAP_FLAG.zh(label=c.label),
+            "message_en": W.GAP_FLAG.en(fact=c.fact),
         }
     if isinstance(c, OneOf):
-        allowed = "或".join(c.name_of(v) for v in c.values)
         return {
             "fact": c.fact,
             "condition": c.id,
-            "message": f"{c.label}：须为{allowed}",
-            "message_en": f"{c.fact} must be one of {', '.join(c.values)}",
+            "message": W.GAP_ONE_OF.zh(label=c.label, allowed=W.ONE_OF_OR.join(c.name_of(v) for v in c.values)),
+            "message_en": W.GAP_ONE_OF.en(fact=c.fact, values=", ".join(c.values)),
         }
     if isinstance(c, FullYear):
         date = facts[c.fact]
@@ -235,8 +260,8 @@ def gap_for(c: Condition, facts: dict[str, Any], kinds: dict[str, str]) -> dict[
         return {
             "fact": c.fact,
             "condition": c.id,
-            "message": f"{c.label}：{date} 起算，最早可申报 {first} 年度（{c.boundary_word}）",
-            "message_en": f"{c.fact} {date}: the first year that counts is {first}",
+            "message": W.GAP_FULL_YEAR.zh(label=c.label, date=date, first=first, boundary=c.boundary_word),
+            "message_en": W.GAP_FULL_YEAR.en(fact=c.fact, date=date, first=first),
         }
     return {"fact": c.fact, "condition": c.id, "message": c.label, "message_en": c.fact}
 
@@ -292,7 +317,7 @@ def match_profile(
     table matcher's fast path); by default the facts are validated as a bundle would be."""
     facts = profile["facts"]
     kinds = all_fact_kinds(policy)
-    labels = {name: f.label for name, f in contract_facts(policy).items()}
+    labels = fact_labels(policy)
     ex = policy.exclusion
     out: list[Match] = []
     for n in policy.claimable():
@@ -300,22 +325,22 @@ def match_profile(
         m = Match(n, clause.name, "undecided")
         if policy.is_referred(n):
             m.status = "referred"
-            m.notes.append(f"按省、市现行政策支持（{policy.cite(policy.referring_clause(n))}），本政策不核定金额")
+            m.notes.append(W.NOTE_REFERRED.zh(cite=policy.cite(policy.referring_clause(n))))
             out.append(m)
             continue
         if ex is not None and profile["applicant"].get(ex.fact):
             m.status = "excluded"
-            m.notes.append(f"{ex.label}的企业不在此政策支持范围内（{policy.cite(ex.clause)}）")
+            m.notes.append(W.NOTE_EXCLUDED.zh(label=ex.label, cite=policy.cite(ex.clause)))
             out.append(m)
             continue
         needed = list(clause.facts)  # every fact the bundle contract asks of this clause
         missing = [f for f in needed if f not in facts]
         if missing:
-            m.missing = [f"{labels.get(f, f)}（{f}）" for f in missing]
+            m.missing = [W.MISSING_FACT.zh(label=labels.get(f, f), fact=f) for f in missing]
             failing = _known_failures(policy, n, facts, profile["year"])
             if failing:  # a known condition fails: not eligible whatever the missing facts are
                 m.status = "not_eligible"
-                m.gaps = [gap_for(c, facts, kinds) for c in failing]
+                m.gaps = [gap_for(c, facts, kinds, labels) for c in failing]
             out.append(m)
             continue
         needed_facts = {f: facts[f] for f in needed}
@@ -325,23 +350,27 @@ def match_profile(
             m.status = "eligible"
             if d.computed is not None and d.computed > d.amount:
                 m.cap = {"computed": f"{d.computed:.2f}", "paid": f"{d.amount:.2f}"}
-                m.notes.append(f"上限约束：按规定计算 {fmt_yuan(d.computed)}，按 {fmt_yuan(d.amount)} 计")
+                m.notes.append(W.NOTE_CAP_BINDS.zh(computed=fmt_yuan(d.computed), paid=fmt_yuan(d.amount)))
             m.notes += _next_tier(clause, facts)
         else:
             m.status = "not_eligible"
             conditions = {c.id: c for c in clause.all_conditions()}
             for r in d.reasons:
                 if r.condition in conditions:
-                    m.gaps.append(gap_for(conditions[r.condition], facts, kinds))
+                    m.gaps.append(gap_for(conditions[r.condition], facts, kinds, labels))
                 elif r.code == "threshold_not_met" and isinstance(clause.amount, FeeTierAmount):
                     lowest = clause.amount.tiers[-1]
-                    alternatives = [gap_for(c, facts, kinds) for c in lowest.any_of]
+                    alternatives = [gap_for(c, facts, kinds, labels) for c in lowest.any_of]
                     m.gaps.append(
                         {
                             "fact": None,
                             "condition": "any_of",
-                            "message": "以下任一即可：" + "；或 ".join(a["message"] for a in alternatives),
-                            "message_en": "any one of: " + "; or ".join(a["message_en"] for a in alternatives),
+                            "message": W.GAP_ANY_OF.zh(
+                                alternatives=W.ALTERNATIVES_JOIN.join(a["message"] for a in alternatives)
+                            ),
+                            "message_en": W.GAP_ANY_OF.en(
+                                alternatives="; or ".join(a["message_en"] for a in alternatives)
+                            ),
                             "alternatives": alternatives,
                         }
                     )
@@ -366,7 +395,9 @@ def _next_tier(clause: Clause, facts: dict[str, Any]) -> list[str]:
     t = min(higher, key=lambda t: t.value)
     step = Decimal("0.01") if t.operator == ">" else ZERO
     return [
-        f"距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 {fmt_yuan(t.value + step - value)}（{t.boundary_word}）"
+        W.NOTE_NEXT_TIER.zh(
+            amount=fmt_yuan(t.amount), label=rule.label, gap=fmt_yuan(t.value + step - value), boundary=t.boundary_word
+        )
     ]
 
 

@@ -43,6 +43,7 @@ from zzcbec_docs.calculator.xlsx_stream import INT, MAX_ROWS, MONEY, TEXT, Strea
 from zzcbec_docs.money import ZERO, fmt_amount, fmt_yuan
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.decide import decide_counting
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.model import Decision
 
 COLUMNS = [
@@ -67,9 +68,6 @@ TOTAL_COLUMNS = ["district", "clause", "clause_name", "enterprises", "amount", "
 TOTAL_KINDS = [TEXT, TEXT, TEXT, INT, MONEY, MONEY, MONEY, MONEY]
 ERROR_COLUMNS = ["row", "column", "header", "message_zh", "message_en"]
 STATUSES = ("eligible", "not_eligible", "undecided", "referred", "excluded")
-
-NOTE_LISTED = "列于享受E贸易核心功能集聚区相关政策的企业名单（--exclusion-list）"
-NOTE_CONTRADICTS = "表中声明未享受E贸易核心功能集聚区相关政策，但其统一社会信用代码列于排除名单"
 
 
 @dataclass
@@ -212,28 +210,24 @@ def match_row(policy: Policy, row: TableRow, *, listed: bool, prior: tuple[Prior
 
     matches = sorted(match_profile(policy, profile, decide_clause=decide_clause), key=lambda m: m.clause)
     for m in matches:
-        if m.status == "excluded" and listed and not row.etrade:
-            m.notes.append(NOTE_LISTED + ("；" + NOTE_CONTRADICTS if row.etrade is False else ""))
+        ex = policy.exclusion
+        if m.status == "excluded" and listed and not row.etrade and ex is not None:
+            m.notes.append(
+                W.NOTE_LISTED.zh(label=ex.label)
+                + (W.JOIN + W.NOTE_CONTRADICTS.zh(label=ex.label) if row.etrade is False else "")
+            )
         if m.status != "eligible":
             continue
         if m.funding is None:
             rule = policy.funding_rule
-            m.notes.append(
-                f"{policy.cite(rule.clause if rule else None)}未列明{district}的资金分担比例，"
-                "市、区承担金额须由财政部门确定"
-            )
-        if row.etrade is None and policy.exclusion is not None:
-            m.notes.append(
-                f"表中无“是否{policy.exclusion.label}”，申报时须如实声明；享受者不在支持范围"
-                f"（{policy.cite(policy.exclusion.clause)}）"
-            )
+            m.notes.append(W.FUNDING_UNSETTLED.zh(cite=policy.cite(rule.clause if rule else None), district=district))
+        if row.etrade is None and ex is not None:
+            m.notes.append(W.NOTE_UNDECLARED.zh(label=ex.label, cite=policy.cite(ex.clause)))
         counted = [p for p in prior if p.clause == m.clause]
         if counted:
             m.notes.append(
-                "已计入台账中本条已获奖励："
-                + "、".join(
-                    f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
-                    for p in counted
+                W.NOTE_LEDGER.zh(
+                    awards=W.LIST_JOIN.join(W.ledger_award(p.year, fmt_yuan(p.amount), p.reference) for p in counted)
                 )
             )
     return matches
@@ -256,9 +250,9 @@ def output_rows(row: TableRow, matches: list[Match]) -> tuple[list[Any], list[li
                 m.amount,
                 f.city if f else None,
                 f.local if f else None,
-                "；".join(g["message"] for g in m.gaps),
-                "、".join(m.missing),
-                "；".join(m.notes),
+                W.JOIN.join(g["message"] for g in m.gaps),
+                W.LIST_JOIN.join(m.missing),
+                W.JOIN.join(m.notes),
                 row.row,
             ]
         )

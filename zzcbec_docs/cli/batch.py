@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -20,17 +22,20 @@ from zzcbec_docs.cli.options import (
 )
 from zzcbec_docs.cli.sources import expand_sources, finish
 
+if TYPE_CHECKING:
+    from zzcbec_docs.batch.runner import BatchItem
+
 
 class Progress:
     """A bar with counts and time left on a terminal; a plain line per bundle otherwise."""
 
-    def __init__(self, stream, tty: bool) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream: TextIO, tty: bool) -> None:
         self.stream, self.tty = stream, tty
         self.t0 = time.perf_counter()
         self.failed = 0
         self.last = 0.0
 
-    def __call__(self, item, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, item: BatchItem, done: int, total: int) -> None:
         if not item.ok and (item.errors or item.crashed or not item.result.valid):
             self.failed += 1
         elapsed = time.perf_counter() - self.t0
@@ -99,9 +104,9 @@ def batch(
     recycle_after: int,
     ledger_url: str | None,
     exclusion_list: Path | None,
-    issued_on,
+    issued_on: dt.date | None,
     policy_file: Path | None,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """批量受理 / check a folder of bundles, render every document of the eligible ones in parallel,
     and write summary.csv and summary.xlsx into DIR. Run it again after an interruption: it
     finishes the rest and reuses documents whose bundle, policy and tool version are unchanged.

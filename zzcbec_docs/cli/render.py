@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,9 +136,9 @@ def render(
     issuer: str | None,
     profile: str | None,
     number: str | None,
-    doc_date,
-    exclusion_list: Path | None,  # type: ignore[no-untyped-def]
-    issued_on,
+    doc_date: dt.date | None,
+    exclusion_list: Path | None,
+    issued_on: dt.date | None,
     policy_file: Path | None,
     ledger_url: str | None,
     jobs: int,

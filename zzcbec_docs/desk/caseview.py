@@ -35,7 +35,7 @@ def case_context(desk: Desk, user: User, detail: Any) -> dict[str, Any]:
     latest = detail.reviews[-1] if detail.reviews else None
     verified_latest = _verified_of(latest)
     for c in bundle.claims:
-        key = (c.clause, c.competition_name if c.clause == 11 else None)
+        key = (c.clause, c.competition_name if desk.policy.per_competition(c.clause) else None)
         for fact, value in c.facts.items():
             kind = kinds.get(c.clause, {}).get(fact, "")
             checked = verified_latest.get(key, {}).get(fact)

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import json
 import tempfile
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,8 @@ from zzcbec_docs.desk.errors import from_library
 from zzcbec_docs.desk.http import HttpError
 from zzcbec_docs.desk.security import route
 from zzcbec_docs.errors import ZzcbecError
+from zzcbec_docs.rules.totals import line
+from zzcbec_docs.rules.totals import totals as totals_of
 
 MAX_TABLE = 20 * 1024 * 1024
 
@@ -214,14 +215,19 @@ def totals(desk: Desk, match_id: int) -> dict[str, Any]:
         enterprises = conn.execute(
             select(func.count(func.distinct(ml.c.uscc))).where(ml.c.match_id == match_id)
         ).scalar_one()
-    by_district: dict[str, Decimal] = defaultdict(Decimal)
-    by_clause: dict[int, Decimal] = defaultdict(Decimal)
-    city = local = Decimal(0)
-    for r in rows:
-        by_district[r.district] += Decimal(r.amount)
-        by_clause[r.clause] += Decimal(r.amount)
-        city += Decimal(r.city or 0)
-        local += Decimal(r.local or 0)
+    sums = totals_of(  # rules.totals: the one district × clause totals function
+        line(
+            r.district,
+            r.clause,
+            Decimal(r.amount),
+            None if r.city is None else Decimal(r.city),
+            None if r.local is None else Decimal(r.local),
+        )
+        for r in rows
+    )
+    by_district = {k: t.amount for k, t in sums.by_district.items()}
+    by_clause = {n: t.amount for n, t in sums.by_clause.items()}
+    city, local = sums.grand.city, sums.grand.local
     total = sum(by_clause.values(), Decimal("0.00"))
     return {
         "district": charts.bars("可申报金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),

@@ -37,6 +37,7 @@ from zzcbec_docs.desk.http import (
 from zzcbec_docs.desk.security import landing, load_case, route, sign_in, sign_out
 from zzcbec_docs.errors import BundleError, ZzcbecError
 from zzcbec_docs.loading import decode_text, parse_text
+from zzcbec_docs.rules.totals import totals
 from zzcbec_docs.vocabulary import STATUS_ZH
 
 
@@ -138,9 +139,9 @@ def _ext(media_type: str) -> str:
 
 def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
     """For each claim not granted, what is missing in the policy's words (the `match` wording)."""
-    from zzcbec_docs.calculator.match import all_fact_kinds, gap_for
+    from zzcbec_docs.calculator.match import all_fact_kinds, fact_labels, gap_for
 
-    kinds = all_fact_kinds(desk.policy)
+    kinds, labels = all_fact_kinds(desk.policy), fact_labels(desk.policy)
     out: dict[int, list[str]] = {}
     for d in result.decisions:
         if d.status != "ineligible":
@@ -152,7 +153,7 @@ def _gaps(desk: Desk, result: Any, bundle: Any) -> dict[int, list[str]]:
         for r in d.reasons:
             try:
                 msgs.append(
-                    gap_for(conditions[r.condition], facts, kinds)["message"]
+                    gap_for(conditions[r.condition], facts, kinds, labels)["message"]
                     if r.condition in conditions
                     else r.message
                 )
@@ -505,7 +506,7 @@ async def review_post(request: Request, desk: Desk, user: User) -> Response:
                     value = {"是": True, "true": True, "否": False, "false": False}.get(raw, raw)
                 elif kinds.get(fact) == "count" and raw.isdigit():
                     value = int(raw)
-                key = (c.clause, c.competition_name if c.clause == 11 else None)
+                key = (c.clause, c.competition_name if desk.policy.per_competition(c.clause) else None)
                 verified.setdefault(key, {})[fact] = value
                 fields[f"/verified/{list(verified).index(key)}/facts/{fact}"] = f"v.{c.index}.{fact}"
         body = {
@@ -637,15 +638,10 @@ async def ledger_export(request: Request, desk: Desk, user: User) -> Response:
 
 
 def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
-    live = [a for a in awards if not a.revoked]
-    by_district: dict[str, Decimal] = defaultdict(Decimal)
-    by_clause: dict[int, Decimal] = defaultdict(Decimal)
-    city = local = Decimal(0)
-    for a in live:
-        by_district[a.district] += a.amount
-        by_clause[a.clause] += a.amount
-        city += a.city or 0
-        local += a.local or 0
+    sums = totals(awards)  # rules.totals: the one district × clause totals function (revoked awards apart)
+    by_district = {k: t.amount for k, t in sums.by_district.items() if t.count}
+    by_clause = {n: t.amount for n, t in sums.by_clause.items() if t.count}
+    city, local = sums.grand.city, sums.grand.local
     # each cap's use as the rules count it (scope and ceiling from the cap code: per applicant and
     # year, one-time, per competition, a fee tier's own cap), averaged per clause
     use: dict[int, list[Decimal]] = defaultdict(list)
@@ -667,11 +663,11 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
             [(numeral(n), sum(v, Decimal(0)) / len(v)) for n, v in sorted(use.items())],
             unit="share",
         ),
-        "count": len(live),
+        "count": sums.grand.count,
         "total": sum(by_clause.values(), Decimal(0)),
         "city": city,
         "local": local,
-        "revoked": len(awards) - len(live),
+        "revoked": sums.grand.revoked_count,
     }
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from zzcbec_docs.bundle.model import Problem
 from zzcbec_docs.desk import authz
 from zzcbec_docs.desk.accounts import User
 from zzcbec_docs.desk.context import Desk
@@ -31,18 +30,16 @@ def submit(desk: Desk, user: User, bundle: Any, attachments: dict[str, bytes] | 
 
 
 def verified_claims(data: Any, bundle: Any, policy: Any) -> tuple[Any, ...]:
-    """The review body's `verified` list, each item's facts checked against the desk's policy's contract."""
-    from zzcbec_docs import schema
-    from zzcbec_docs.bundle.contract import contract
-    from zzcbec_docs.bundle.validate import SCHEMA, _typed, fact_kinds
-    from zzcbec_docs.process.model import VerifiedClaim
+    """The review body's `verified` list: its shape checked here, its facts by the one validation of
+    verified facts (bundle.verified.checked_verified; a refusal is a 422 naming the place)."""
+    from zzcbec_docs.bundle.model import item_key
+    from zzcbec_docs.bundle.verified import checked_verified
+    from zzcbec_docs.process.model import ReviewRefused, VerifiedClaim
 
     if data is None:
         return ()
     if not isinstance(data, list):
         raise unprocessable("/verified", "verified 应为列表", "verified is a list")
-    claimed = {(c.clause, c.competition_name if c.clause == 11 else None) for c in bundle.claims}
-    out, seen = [], set()
     for i, item in enumerate(data):
         if (
             not isinstance(item, dict)
@@ -50,29 +47,12 @@ def verified_claims(data: Any, bundle: Any, policy: Any) -> tuple[Any, ...]:
             or not isinstance(item.get("facts"), dict)
         ):
             raise unprocessable(f"/verified/{i}", "每项核实数据应为 {clause, facts}", "each item is {clause, facts}")
-        n = item["clause"]
-        comp = item.get("competition_name") if n == 11 else None
-        if (n, comp) not in claimed:
-            raise unprocessable(
-                f"/verified/{i}/clause",
-                f"材料未申报第 {n} 条" + (f"（{comp}）" if comp else ""),
-                f"the bundle does not claim clause {n}",
-            )
-        if (n, comp) in seen:
-            raise unprocessable(f"/verified/{i}", f"条款 {n} 的核实数据重复", f"clause {n} is verified twice")
-        seen.add((n, comp))
-        partial = contract(policy).partial
-        if n not in partial:
-            raise unprocessable(
-                f"/verified/{i}/clause", f"政策没有可核定金额的第 {n} 条", f"the policy has no award clause {n}"
-            )
-        found = schema.errors(SCHEMA, item["facts"], using=partial[n], prefix=("verified", i, "facts"))
-        if found:
-            raise HttpError(422, found[0][1], found[0][2], [Problem(*f).as_dict() for f in found])
-        kinds = fact_kinds(policy)[n]
-        facts = {k: _typed(kinds[k], v) for k, v in item["facts"].items()}
-        out.append(VerifiedClaim(n, comp, facts))
-    return tuple(out)
+    claimed = {item_key(policy, c.clause, c.item_name(policy)) for c in bundle.claims}
+    items = ((item["clause"], item.get("competition_name"), item["facts"]) for item in data)
+    return tuple(
+        VerifiedClaim(v.clause, v.name if policy.per_competition(v.clause) else None, v.facts)
+        for v in checked_verified(items, policy, error=ReviewRefused, claimed=claimed)
+    )
 
 
 def review(desk: Desk, user: User, detail: Any, data: dict[str, Any]) -> Any:

@@ -62,7 +62,7 @@ def ledger_name(ledger: Any) -> str:
     url = ledger.engine.url
     if url.get_backend_name() == "sqlite":
         return str(url.database)
-    return url.render_as_string(hide_password=True)
+    return str(url.render_as_string(hide_password=True))
 
 
 def _name_warnings(bundle: Bundle, history: Iterable[PriorAward], policy: Policy) -> list[Warning_]:
@@ -88,7 +88,7 @@ def _name_warnings(bundle: Bundle, history: Iterable[PriorAward], policy: Policy
                             "ignored); one cap per competition applies to both",
                         )
                     )
-                elif okey != key and difflib.SequenceMatcher(None, key, okey).ratio() >= NEAR_NAME_RATIO:
+                elif okey != key and difflib.SequenceMatcher(None, key or "", okey or "").ratio() >= NEAR_NAME_RATIO:
                     out.append(
                         Warning_(
                             "competition_near_name",

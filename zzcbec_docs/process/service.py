@@ -502,7 +502,8 @@ class Service:
                     if use is None:
                         continue
                     scope, cap, used = use
-                    out[(a.clause, *scope)] = CapUse(a.clause, scope, cap, used)
+                    where = (a.clause, *scope)
+                    out[where] = CapUse(a.clause, scope, cap, used)
         return list(out.values())
 
     def with_ledger(self, ledger: Ledger | None) -> Service:

@@ -20,6 +20,7 @@ from zzcbec_docs.policy.model import (
     TierAmount,
 )
 from zzcbec_docs.rules import conditions as cond
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.context import Assessment, ClaimContext, pct, rated
 from zzcbec_docs.rules.model import Step
 
@@ -63,10 +64,16 @@ def highest_tier(ctx: ClaimContext, a: Assessment, tiers: tuple[Tier, ...], fact
             Step(
                 clause=ctx.clause.number,
                 code="threshold_not_met",
-                message=f"{label} {cond.show(value, None)} 未达到最低档 {cond.SYMBOL[low.operator]} "
-                f"{cond.show(low.value, None)}（{low.boundary_word}）",
-                message_en=f"{fact} {value:,.2f} reaches no tier (the lowest needs {cond.SYMBOL[low.operator]} "
-                f"{low.value:,.2f})",
+                message=W.NO_TIER.zh(
+                    label=label,
+                    value=cond.show(value, None),
+                    symbol=cond.SYMBOL[low.operator],
+                    lowest=cond.show(low.value, None),
+                    boundary=low.boundary_word,
+                ),
+                message_en=W.NO_TIER.en(
+                    fact=fact, value=f"{value:,.2f}", symbol=cond.SYMBOL[low.operator], lowest=f"{low.value:,.2f}"
+                ),
                 fact=fact,
                 value=str(value),
                 operator=low.operator,

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs.money import ZERO, fmt_yuan
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.context import Assessment, ClaimContext, capped, once_only, prior_sum, which
 from zzcbec_docs.rules.model import Step
 
@@ -48,9 +49,9 @@ def each_tier(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
         a.steps.append(
             Step(
                 clause=n,
-                code="already_awarded",
-                message=f"按每档各一次理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(paid)} 付过",
-                message_en=f"each-tier reading: this tier's {fmt_yuan(value)} was already paid by an earlier award",
+                code=W.EACH_TIER_PAID.code,
+                message=W.EACH_TIER_PAID.zh(value=fmt_yuan(value), which=which(paid)),
+                message_en=W.EACH_TIER_PAID.en(value=fmt_yuan(value)),
                 value=str(paid[0].amount),
                 threshold=str(value),
                 boundary_word="首次",
@@ -95,9 +96,9 @@ def top_up(ctx: ClaimContext, a: Assessment, value: Decimal) -> Decimal:
         a.steps.append(
             Step(
                 clause=n,
-                code="already_awarded",
-                message=f"按补差理解：本档 {fmt_yuan(value)} 已由此前奖励 {which(hits)} 付清",
-                message_en=f"top-up reading: the tier's {fmt_yuan(value)} is already paid by earlier awards",
+                code=W.TOP_UP_PAID.code,
+                message=W.TOP_UP_PAID.zh(value=fmt_yuan(value), which=which(hits)),
+                message_en=W.TOP_UP_PAID.en(value=fmt_yuan(value)),
                 value=str(already),
                 threshold=str(value),
                 boundary_word="首次",
@@ -127,15 +128,21 @@ def limit(ctx: ClaimContext, a: Assessment, value: Decimal, method_cap: Decimal 
     if frequency == "one_time_per_tier":
         paid = top_up(ctx, a, value)
         if ceiling is not None and paid > 0:
-            return capped(ctx, a, paid, ceiling, same_year=False, scope="一次性")
+            return capped(ctx, a, paid, ceiling, same_year=False, scope=W.CAP_SCOPE_ONCE)
         return paid
     if ceiling is None:
         return value
     if frequency == "one_time":
-        return capped(ctx, a, value, ceiling, same_year=False, scope="一次性")
+        return capped(ctx, a, value, ceiling, same_year=False, scope=W.CAP_SCOPE_ONCE)
     if frequency == "per_competition":
         return capped(
-            ctx, a, value, ceiling, same_year=False, competition=True, scope=f"单个活动（{ctx.competition_name}）"
+            ctx,
+            a,
+            value,
+            ceiling,
+            same_year=False,
+            competition=True,
+            scope=W.CAP_SCOPE_ITEM.zh(item=ctx.competition_name),
         )
     # per_year, once_per_year: the same applicant, the same clause, the same 申报年度
     return capped(ctx, a, value, ceiling, same_year=True)

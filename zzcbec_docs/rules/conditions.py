@@ -14,6 +14,7 @@ from typing import Any
 
 from zzcbec_docs.money import fmt_number
 from zzcbec_docs.policy.model import Condition, Flag, FullYear, Growth, OneOf, Threshold
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.model import Step
 
 OPERATORS: dict[str, Callable[[Decimal, Decimal], bool]] = {">=": op.ge, ">": op.gt}
@@ -25,7 +26,7 @@ def show(value: Decimal | int, unit: str | None) -> str:
     """12,000,000.00 元 for money; 30 家 for counts (the condition's own unit)."""
     if unit:
         return f"{fmt_number(Decimal(value))} {unit}"
-    return f"{Decimal(value):,.2f} 元"
+    return f"{Decimal(value):,.2f} {W.YUAN}"
 
 
 def requirement(c: Condition) -> str:

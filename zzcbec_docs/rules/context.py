@@ -9,7 +9,10 @@ from typing import Any
 from zzcbec_docs.bundle.model import PriorAward, competition_key
 from zzcbec_docs.money import ZERO, fmt_yuan, round_cents
 from zzcbec_docs.policy.model import Cap, Clause, FeeTier, Policy
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.model import Step
+
+DEFAULT_CAP = Cap(frequency="per_year", boundary_word="不超过")  # a clause whose data names no cap
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class ClaimContext:
 
     @property
     def cap(self) -> Cap:
-        return self.clause.cap or Cap(frequency="per_year", boundary_word="不超过")
+        return self.clause.cap or DEFAULT_CAP
 
 
 @dataclass
@@ -103,7 +106,7 @@ def capped(
     *,
     same_year: bool,
     competition: bool = False,
-    scope: str = "每年",
+    scope: str = W.CAP_SCOPE_YEAR,
 ) -> Decimal:
     """不超过 cap, counting what this applicant already got under the clause in the scope."""
     n = ctx.clause.number
@@ -128,9 +131,9 @@ def capped(
         a.steps.append(
             Step(
                 clause=n,
-                code="cap_used_up",
-                message=f"{scope}上限 {fmt_yuan(cap)}（{word}）已用完：{which(hits)}",
-                message_en=f"the cap of {fmt_yuan(cap)} ({word}) is used up by earlier awards",
+                code=W.CAP_USED_UP.code,
+                message=W.CAP_USED_UP.zh(scope=scope, cap=fmt_yuan(cap), word=word, which=which(hits)),
+                message_en=W.CAP_USED_UP.en(cap=fmt_yuan(cap), word=word),
                 value=str(already),
                 operator="<",
                 threshold=str(cap),
@@ -177,14 +180,13 @@ def once_only(ctx: ClaimContext, a: Assessment, *, same_year: bool) -> bool:
         return True
     n = ctx.clause.number
     word = ctx.cap.boundary_word
-    scope, scope_en = ("本年度", "this year") if same_year else ("", "")
+    scope, scope_en = W.ONCE_THIS_YEAR if same_year else ("", "")
     a.steps.append(
         Step(
             clause=n,
-            code="already_awarded",
-            message=f"本条奖励为{word}，该申请人{scope}已获本条奖励：{which(hits)}",
-            message_en=f"clause {n} pays once{(' ' + scope_en) if scope_en else ''}; "
-            f"this applicant was already awarded {fmt_yuan(already)}",
+            code=W.ONCE_ONLY.code,
+            message=W.ONCE_ONLY.zh(word=word, scope=scope, which=which(hits)),
+            message_en=W.ONCE_ONLY.en(clause=n, scope=scope_en, already=fmt_yuan(already)),
             value=str(already),
             boundary_word=word,
             passed=False,

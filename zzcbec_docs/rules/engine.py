@@ -16,6 +16,7 @@ from zzcbec_docs.bundle.validate import under_policy
 from zzcbec_docs.errors import BundleError
 from zzcbec_docs.money import ZERO
 from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.clauses import ClaimContext, assess, failed_steps
 from zzcbec_docs.rules.funding import funding_split, settled_for
 from zzcbec_docs.rules.model import (
@@ -45,13 +46,13 @@ def term_step(policy: Policy, year: int) -> Step | None:
     start, end = policy.issued_on, term_end(policy.issued_on, policy.term_years)
     inside = dt.date(year, 12, 31) >= start and dt.date(year, 1, 1) < end
     last = end - dt.timedelta(days=1)
+    where, where_en = W.TERM_INSIDE if inside else W.TERM_OUTSIDE
+    dates = {"start": start.isoformat(), "last": last.isoformat()}
     return Step(
         clause=n,
         code="within_term" if inside else "outside_term",
-        message=f"申报年度 {year} {'在' if inside else '不在'}政策执行期 {start.isoformat()} 至 {last.isoformat()} 内"
-        f"（{policy.cite(n)}：执行期{policy.term_years}年）",
-        message_en=f"the year {year} {'overlaps' if inside else 'lies wholly outside'} the policy term "
-        f"{start.isoformat()} to {last.isoformat()} (clause {n})",
+        message=W.TERM.zh(year=year, where=where, **dates, cite=policy.cite(n), years=policy.term_years),
+        message_en=W.TERM.en(year=year, where=where_en, **dates, clause=n),
         value=str(year),
         threshold=f"{start.isoformat()}/{end.isoformat()}",
         passed=inside,
@@ -164,9 +165,9 @@ def decide_claim(policy: Policy, bundle: Bundle, claim: Claim, prior: tuple[Prio
     if not failed and amount <= ZERO:
         zero = Step(
             clause=claim.clause,
-            code="zero_amount",
-            message="按本条计算的奖励金额为 0 元",
-            message_en="the amount this clause computes is 0.00",
+            code=W.ZERO_AMOUNT.code,
+            message=W.ZERO_AMOUNT.zh(),
+            message_en=W.ZERO_AMOUNT.en(),
             passed=False,
         )
         steps.append(zero)
@@ -259,9 +260,9 @@ def decide(
         n = policy.funding_rule.clause
         warnings.append(
             Warning_(
-                "funding_unsettled",
-                f"{policy.cite(n)}未列明{a.district}的资金分担比例，市、区承担金额须由财政部门确定",
-                f"clause {n} does not name {a.district}: the finance bureau must set the city/local split",
+                W.FUNDING_UNSETTLED.code,
+                W.FUNDING_UNSETTLED.zh(cite=policy.cite(n), district=a.district),
+                W.FUNDING_UNSETTLED.en(clause=n, district=a.district),
             )
         )
     return CheckResult(

@@ -28,8 +28,7 @@ from decimal import Decimal
 
 from zzcbec_docs.bundle import contract as contracts
 from zzcbec_docs.bundle.contract import DISTRICT_ALIASES
-from zzcbec_docs.calculator.match import _threshold_words, _unit_step
-from zzcbec_docs.calculator.table_match import NOTE_CONTRADICTS, NOTE_LISTED
+from zzcbec_docs.calculator.match import _threshold_words, _unit_step, growth_pct
 from zzcbec_docs.calculator.table_read import APPLICANT_FIELDS, FALSE_WORDS, TRUE_WORDS, table_fields
 from zzcbec_docs.money import fmt_yuan
 from zzcbec_docs.policy.model import (
@@ -48,7 +47,10 @@ from zzcbec_docs.policy.model import (
     Threshold,
     TierAmount,
 )
+from zzcbec_docs.rules import caps
 from zzcbec_docs.rules import conditions as cond
+from zzcbec_docs.rules import wording as W
+from zzcbec_docs.rules.context import DEFAULT_CAP, ClaimContext
 from zzcbec_docs.rules.engine import term_end
 from zzcbec_docs.sqlmatch.dialect import Dialect
 
@@ -56,10 +58,32 @@ OUT_FIELDS = ("status", "amount", "city", "local", "gaps", "missing", "notes")
 # what str.strip() removes (the row engine strips every cell with it)
 WHITESPACE = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
 MONEY_DIGITS = 15  # quick_schema.MONEY_LIMIT = 10**15: at most 15 digits before the point
-_ILLEGAL_RE = (
-    "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{7f}\\x{fffe}\\x{ffff}\\x{200b}-\\x{200f}"
-    "\\x{202a}-\\x{202e}\\x{2060}-\\x{2064}\\x{2066}-\\x{2069}\\x{feff}]"
-)
+
+
+class Sql(str):
+    """An SQL expression that fills a wording's field (any other value is the policy's words: a literal)."""
+
+
+def say(d: Dialect, wording: W.Wording, **fields: object) -> str:
+    """The row engine's wording (rules.wording) as an SQL text expression: its words as literals, merged
+    where no row's value comes between them, and the fields that vary by row as the expressions given."""
+    parts: list[str] = []
+    words = ""
+    for literal, name in wording.pieces():
+        words += literal
+        if name is None:
+            continue
+        value = fields[name]
+        if isinstance(value, Sql):
+            if words:
+                parts.append(d.s(words))
+                words = ""
+            parts.append(value)
+        else:
+            words += str(value)
+    if words or not parts:
+        parts.append(d.s(words))
+    return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
 
 
 def col(name: str) -> str:
@@ -136,14 +160,14 @@ class _Clause:
     def facts_of(self, c: Condition) -> list[str]:
         return [f for f in (getattr(c, "fact", None), getattr(c, "prior_fact", None)) if f is not None]
 
-    def show(self, expr: str, kind: str, unit: str | None) -> str:
+    def show(self, expr: str, kind: str, unit: str | None) -> Sql:
         """calculator.match._show."""
         d = self.d
         if kind == "count":
-            return f"({d.grouped_int(expr)}{' || ' + d.s(' ' + unit) if unit else ''})"
+            return Sql(f"({d.grouped_int(expr)}{' || ' + d.s(' ' + unit) if unit else ''})")
         if kind == "quantity":
-            return f"({d.grouped2(expr)}{' || ' + d.s(' ' + unit) if unit else ''})"
-        return d.yuan(expr)
+            return Sql(f"({d.grouped2(expr)}{' || ' + d.s(' ' + unit) if unit else ''})")
+        return Sql(d.yuan(expr))
 
     def gap(self, c: Condition) -> str:
         """calculator.match.gap_for, as SQL text."""
@@ -151,31 +175,44 @@ class _Clause:
         if isinstance(c, Threshold):
             kind = self.kind(c.fact)
             target = c.value if c.operator == ">=" else c.value + _unit_step(kind)
-            verb = "达到" if c.operator == ">=" else "超过"
-            gap = f"({d.dec_lit(target)} - {self.value(c.fact)})"
-            return (
-                f"({d.s(c.label + '还差 ')} || {self.show(gap, kind, c.unit)} || "
-                f"{d.s(f' {verb} {_threshold_words(c, kind)}（{c.boundary_word}）')})"
+            return say(
+                d,
+                W.GAP_THRESHOLD,
+                label=c.label,
+                gap=self.show(f"({d.dec_lit(target)} - {self.value(c.fact)})", kind, c.unit),
+                verb=W.VERB[c.operator],
+                target=_threshold_words(c, kind),
+                boundary=c.boundary_word,
             )
         if isinstance(c, Growth):
             prior, now = self.value(c.prior_fact), self.value(c.fact)
             needed = d.ceil_cents(d.exact(f"{prior} * {d.dec_lit(1 + c.value)}"))
-            pct = f"{(c.value * 100).normalize():f}%"
-            return (
-                f"(CASE WHEN {prior} <= 0 THEN {d.s(f'{c.prior_label or c.prior_fact}须大于 0 才能计算增幅')} "
-                f"ELSE {d.s(f'{c.label}不足 {pct}：营业收入还差 ')} || {d.yuan(f'({needed} - {now})')} || "
-                f"{d.s('（须不低于 ')} || {d.yuan(needed)} || {d.s(f'，{c.boundary_word}）')} END)"
+            short = say(
+                d,
+                W.GAP_GROWTH,
+                label=c.label,
+                pct=growth_pct(c),
+                fact_label=self.c.labels.get(c.fact, c.fact),
+                gap=Sql(d.yuan(f"({needed} - {now})")),
+                needed=Sql(d.yuan(needed)),
+                boundary=c.boundary_word,
             )
+            base = say(d, W.GAP_GROWTH_BASE, prior_label=c.prior_label or c.prior_fact)
+            return f"(CASE WHEN {prior} <= 0 THEN {base} ELSE {short} END)"
         if isinstance(c, Flag):
-            return d.s(f"须满足：{c.label}")
+            return say(d, W.GAP_FLAG, label=c.label)
         if isinstance(c, OneOf):
-            return d.s(f"{c.label}：须为{'或'.join(c.name_of(v) for v in c.values)}")
+            return say(d, W.GAP_ONE_OF, label=c.label, allowed=W.ONE_OF_OR.join(c.name_of(v) for v in c.values))
         assert isinstance(c, FullYear)
         v = self.value(c.fact)
         first = f"({d.year_of(v)} + CASE WHEN {d.month_day(v)} = 101 THEN 0 ELSE 1 END)"
-        return (
-            f"({d.s(c.label + '：')} || {d.as_text(v)} || {d.s(' 起算，最早可申报 ')} || {d.as_text(first)} "
-            f"|| {d.s(f' 年度（{c.boundary_word}）')})"
+        return say(
+            d,
+            W.GAP_FULL_YEAR,
+            label=c.label,
+            date=Sql(d.as_text(v)),
+            first=Sql(d.as_text(first)),
+            boundary=c.boundary_word,
         )
 
     # ------------------------------------------------------------ prior awards (rules.context, caps)
@@ -194,7 +231,7 @@ class _Clause:
     def compile(self) -> dict[str, str]:
         if self.policy.is_referred(self.n):
             return self._referred()
-        d, clause, policy = self.d, self.clause, self.policy
+        d, clause = self.d, self.clause
         h = self.c.helper
         n = self.n
         excluded = h(f"x{n}", self.c.excluded_sql())
@@ -212,8 +249,8 @@ class _Clause:
         if isinstance(rule, FeeTierAmount):
             hits = [h(f"t{n}_{k}", " OR ".join(self.ok(a) for a in t.any_of)) for k, t in enumerate(rule.tiers)]
             fee_none = "NOT (" + " OR ".join(hits) + ")"
-            alternatives = f" || {d.s('；或 ')} || ".join(self.gap(a) for a in rule.tiers[-1].any_of)
-            reasons.append((fee_none, f"({d.s('以下任一即可：')} || {alternatives})"))
+            alternatives = f" || {d.s(W.ALTERNATIVES_JOIN)} || ".join(self.gap(a) for a in rule.tiers[-1].any_of)
+            reasons.append((fee_none, say(d, W.GAP_ANY_OF, alternatives=Sql(f"({alternatives})"))))
             tier_rate = (
                 "CASE "
                 + " ".join(f"WHEN {hk} THEN {d.dec_lit(t.rate)}" for hk, t in zip(hits, rule.tiers, strict=True))
@@ -228,17 +265,16 @@ class _Clause:
             )
         pre_fail = h(f"f{n}", " OR ".join(f"({r})" for r, _ in reasons) if reasons else "FALSE")
         # --- the gate (rules.caps.gate): only when nothing failed before
-        cap = clause.cap
-        frequency = cap.frequency if cap else "per_year"
-        word = cap.boundary_word if cap else "不超过"
+        cap = clause.cap or DEFAULT_CAP
+        frequency, word = cap.frequency, cap.boundary_word
         later: list[tuple[str, str]] = []  # failures after the conditions, each only if none before it
         gate_fail = "FALSE"
         if frequency in ("one_time", "once_per_year") and rule is not None and self.c.prior:
             same_year = frequency == "once_per_year"
             already, hits_n, which = self.prior_cols("year" if same_year else "all")
-            scope = "本年度" if same_year else ""
+            scope = W.ONCE_THIS_YEAR[0] if same_year else ""
             gate_fail = h(f"g{n}", f"(NOT {pre_fail} AND {hits_n} > 0)")
-            later.append((gate_fail, f"({d.s(f'本条奖励为{word}，该申请人{scope}已获本条奖励：')} || {which})"))
+            later.append((gate_fail, say(d, W.ONCE_ONLY, word=word, scope=scope, which=Sql(which))))
         # --- the computed amount
         tier_fail = "FALSE"
         computed: str
@@ -262,11 +298,19 @@ class _Clause:
             low = min(rule.tiers, key=lambda t: t.value)
             none = " AND ".join(f"NOT ({v} {t.operator} {d.dec_lit(t.value)})" for t in rule.tiers)
             tier_fail = h(f"tf{n}", f"(NOT {pre_fail} AND NOT {gate_fail} AND {none})")
+            shown = Sql(f"({d.grouped2(v)} || {d.s(' ' + W.YUAN)})")  # rules.conditions.show(value, None)
             later.append(
                 (
                     tier_fail,
-                    f"({d.s(rule.label + ' ')} || {d.grouped2(v)} || "
-                    f"{d.s(f' 元 未达到最低档 {cond.SYMBOL[low.operator]} {cond.show(low.value, None)}（{low.boundary_word}）')})",
+                    say(
+                        d,
+                        W.NO_TIER,
+                        label=rule.label,
+                        value=shown,
+                        symbol=cond.SYMBOL[low.operator],
+                        lowest=cond.show(low.value, None),
+                        boundary=low.boundary_word,
+                    ),
                 )
             )
         elif isinstance(rule, PerUnitAmount):
@@ -298,16 +342,16 @@ class _Clause:
         if frequency == "one_time_per_tier":
             paid = h(f"tp{n}", self._top_up(computed, alive, later))
             if ceiling is not None:
-                paid = self._capped(paid, ceiling, "all", "一次性", f"({alive} AND {paid} > 0)", later, word)
+                paid = self._capped(paid, ceiling, "all", W.CAP_SCOPE_ONCE, f"({alive} AND {paid} > 0)", later, word)
         elif ceiling is not None:
             if frequency == "one_time":
-                paid = self._capped(paid, ceiling, "all", "一次性", alive, later, word)
+                paid = self._capped(paid, ceiling, "all", W.CAP_SCOPE_ONCE, alive, later, word)
             elif frequency == "per_competition":
                 item = self.value(cap.item_fact) if cap and cap.item_fact else "NULL"
-                scope = f"({d.s('单个活动（')} || COALESCE({item}, '') || '）')"
-                paid = self._capped(paid, ceiling, "item", scope, alive, later, word, scope_sql=True)
+                scope = Sql(say(d, W.CAP_SCOPE_ITEM, item=Sql(f"COALESCE({item}, '')")))
+                paid = self._capped(paid, ceiling, "item", scope, alive, later, word)
             else:
-                paid = self._capped(paid, ceiling, "year", "每年", alive, later, word)
+                paid = self._capped(paid, ceiling, "year", W.CAP_SCOPE_YEAR, alive, later, word)
         paid = h(f"pd{n}", f"(CASE WHEN {alive} THEN {paid} ELSE CAST(0 AS DECIMAL(18,2)) END)")
         limit_fail = " OR ".join(f for f, _ in later[first_limit:]) or "FALSE"
         term_sql = term[0] if term is not None else "FALSE"
@@ -319,7 +363,7 @@ class _Clause:
             f"(NOT {term_sql} AND NOT {pre_fail} AND NOT {gate_fail} AND NOT {tier_fail} "
             f"AND NOT ({limit_fail}) AND {paid} <= 0)",
         )
-        later.append((zero, d.s("按本条计算的奖励金额为 0 元")))
+        later.append((zero, say(d, W.ZERO_AMOUNT)))
         eligible = h(f"e{n}", f"({ok_so_far} AND NOT {zero})")
         # --- status
         known_fail = (
@@ -342,21 +386,24 @@ class _Clause:
         city, local = self._funding(is_eligible, paid)
         # --- gaps, missing, notes (calculator.match)
         known_gaps = d.concat_ws(
-            "；",
+            W.JOIN,
             [
                 f"CASE WHEN {' AND '.join(self.present(f) for f in self.facts_of(c))} AND NOT {ok} THEN {self.gap(c)} END"
                 for c, ok in zip(clause.conditions, oks, strict=True)
             ],
         )
-        decided_gaps = d.concat_ws("；", [f"CASE WHEN {f} THEN {g} END" for f, g in reasons + later])
+        decided_gaps = d.concat_ws(W.JOIN, [f"CASE WHEN {f} THEN {g} END" for f, g in reasons + later])
         gaps = (
             f"CASE WHEN {excluded} THEN '' WHEN NOT {present_all} THEN {known_gaps} "
             f"WHEN {eligible} THEN '' ELSE {decided_gaps} END"
         )
-        labels = {name: f.label for name, f in contracts.facts(policy).items()}
+        labels = self.c.labels
         missing = d.concat_ws(
-            "、",
-            [f"CASE WHEN NOT {self.present(f)} THEN {d.s(f'{labels.get(f, f)}（{f}）')} END" for f in clause.facts],
+            W.LIST_JOIN,
+            [
+                f"CASE WHEN NOT {self.present(f)} THEN {say(d, W.MISSING_FACT, label=labels.get(f, f), fact=f)} END"
+                for f in clause.facts
+            ],
         )
         missing = f"CASE WHEN {excluded} OR {present_all} THEN '' ELSE {missing} END"
         notes = self._notes(excluded, is_eligible, computed, paid, city)
@@ -372,7 +419,7 @@ class _Clause:
 
     def _referred(self) -> dict[str, str]:
         p = self.policy
-        note = f"按省、市现行政策支持（{p.cite(p.referring_clause(self.n))}），本政策不核定金额"
+        note = say(self.d, W.NOTE_REFERRED, cite=p.cite(p.referring_clause(self.n)))
         return {
             "status": "'referred'",
             "amount": "CAST(0 AS DECIMAL(18,2))",
@@ -380,15 +427,13 @@ class _Clause:
             "local": "CAST(NULL AS DECIMAL(18,2))",
             "gaps": "''",
             "missing": "''",
-            "notes": self.d.s(note),
+            "notes": note,
         }
 
     def _top_up(self, value: str, alive: str, later: list[tuple[str, str]]) -> str:
         """caps.top_up (and each_tier when the clause's reading says so)."""
         d = self.d
-        name = self.clause.cap.reading if self.clause.cap else None
-        setting = self.policy.settings.get(name) if name else None
-        reading = setting.value if setting is not None else "top_up"
+        reading = caps.reading(ClaimContext(self.policy, self.clause, {}, 0, ()))  # the rules' own choice
         if not self.c.prior:
             return value
         h = self.c.helper
@@ -401,26 +446,15 @@ class _Clause:
             cases_hits = " ".join(f"WHEN {value} = {d.dec_lit(a)} THEN {self.prior_cols('all', a)[1]}" for a in tiers)
             cases_which = " ".join(f"WHEN {value} = {d.dec_lit(a)} THEN {self.prior_cols('all', a)[2]}" for a in tiers)
             fail = h(f"et{n}", f"({alive} AND (CASE {cases_hits} ELSE 0 END) > 0)")
-            later.append(
-                (
-                    fail,
-                    f"({d.s('按每档各一次理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || "
-                    f"(CASE {cases_which} ELSE '' END) || {d.s(' 付过')})",
-                )
-            )
+            which = Sql(f"(CASE {cases_which} ELSE '' END)")
+            later.append((fail, say(d, W.EACH_TIER_PAID, value=Sql(d.yuan(value)), which=which)))
             return f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) ELSE {value} END)"
         already, hits, which = self.prior_cols("all")
         # the highest tier reached: this claim's, or the tier a standing earlier award was decided under
         reached = f"GREATEST({value}, COALESCE({self.c.prior_helper(self.n, 'all', None)}_maxtier, {value}))"
         rest = h(f"tr{n}", d.money(f"LEAST({value}, {reached} - {already})"))
         fail = h(f"tu{n}", f"({alive} AND {hits} > 0 AND {rest} <= 0)")
-        later.append(
-            (
-                fail,
-                f"({d.s('按补差理解：本档 ')} || {d.yuan(value)} || {d.s(' 已由此前奖励 ')} || {which} || "
-                f"{d.s(' 付清')})",
-            )
-        )
+        later.append((fail, say(d, W.TOP_UP_PAID, value=Sql(d.yuan(value)), which=Sql(which))))
         return f"(CASE WHEN {hits} = 0 THEN {value} WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) ELSE {rest} END)"
 
     def _capped(
@@ -432,7 +466,6 @@ class _Clause:
         alive: str,
         later: list[tuple[str, str]],
         word: str,
-        scope_sql: bool = False,
     ) -> str:
         """rules.context.capped: what is left of the cap in its scope."""
         d = self.d
@@ -440,11 +473,9 @@ class _Clause:
             return f"LEAST({amount}, {cap})"
         already, _, which = self.prior_cols(scope)
         remaining = f"GREATEST({cap} - {already}, CAST(0 AS DECIMAL(18,2)))"
-        scope_text = scope_word if scope_sql else d.s(scope_word)
         fail = self.c.helper(f"cu{self.n}_{len(later)}", f"({alive} AND {remaining} <= 0)")
-        later.append(
-            (fail, f"({scope_text} || {d.s('上限 ')} || {d.yuan(cap)} || {d.s(f'（{word}）已用完：')} || {which})")
-        )
+        used_up = say(d, W.CAP_USED_UP, scope=scope_word, cap=Sql(d.yuan(cap)), word=word, which=Sql(which))
+        later.append((fail, used_up))
         return (
             f"(CASE WHEN {fail} THEN CAST(0 AS DECIMAL(18,2)) WHEN {amount} > {remaining} THEN {d.money(remaining)} "
             f"ELSE {amount} END)"
@@ -477,46 +508,42 @@ class _Clause:
         ex = p.exclusion
         parts_excl: list[str] = []
         if ex is not None:
-            parts_excl.append(d.s(f"{ex.label}的企业不在此政策支持范围内（{p.cite(ex.clause)}）"))
+            parts_excl.append(say(d, W.NOTE_EXCLUDED, label=ex.label, cite=p.cite(ex.clause)))
             etrade = self.c.etrade
+            contradicts = d.s(W.JOIN + W.NOTE_CONTRADICTS.zh(label=ex.label))
             parts_excl.append(
-                f"CASE WHEN _listed AND NOT ({etrade} IS TRUE) THEN {d.s(NOTE_LISTED)} || "
-                f"(CASE WHEN {etrade} IS FALSE THEN {d.s('；' + NOTE_CONTRADICTS)} ELSE '' END) END"
+                f"CASE WHEN _listed AND NOT ({etrade} IS TRUE) THEN {say(d, W.NOTE_LISTED, label=ex.label)} || "
+                f"(CASE WHEN {etrade} IS FALSE THEN {contradicts} ELSE '' END) END"
             )
-        parts: list[str] = [
-            f"CASE WHEN {computed} > {paid} THEN {d.s('上限约束：按规定计算 ')} || {d.yuan(computed)} || "
-            f"{d.s('，按 ')} || {d.yuan(paid)} || {d.s(' 计')} END"
-        ]
+        binds = say(d, W.NOTE_CAP_BINDS, computed=Sql(d.yuan(computed)), paid=Sql(d.yuan(paid)))
+        parts: list[str] = [f"CASE WHEN {computed} > {paid} THEN {binds} END"]
         rule = clause.amount
         if isinstance(rule, TierAmount):
             v = self.value(rule.fact)
             cases = []
             for t in sorted(rule.tiers, key=lambda t: t.value):
                 step = Decimal("0.01") if t.operator == ">" else Decimal(0)
-                cases.append(
-                    f"WHEN NOT ({v} {t.operator} {d.dec_lit(t.value)}) THEN "
-                    f"{d.s(f'距下一档（{fmt_yuan(t.amount)}）：{rule.label}还差 ')} || "
-                    f"{d.yuan(f'({d.dec_lit(t.value + step)} - {v})')} || {d.s(f'（{t.boundary_word}）')}"
+                gap = Sql(d.yuan(f"({d.dec_lit(t.value + step)} - {v})"))
+                note = say(
+                    d, W.NOTE_NEXT_TIER, amount=fmt_yuan(t.amount), label=rule.label, gap=gap, boundary=t.boundary_word
                 )
+                cases.append(f"WHEN NOT ({v} {t.operator} {d.dec_lit(t.value)}) THEN {note}")
             parts.append("CASE " + " ".join(cases) + " END")
         rule_f = p.funding_rule
-        parts.append(
-            f"CASE WHEN {city} IS NULL THEN {d.s(p.cite(rule_f.clause if rule_f else None) + '未列明')} || "
-            f"district_c || {d.s('的资金分担比例，市、区承担金额须由财政部门确定')} END"
+        unsettled = say(
+            d, W.FUNDING_UNSETTLED, cite=p.cite(rule_f.clause if rule_f else None), district=Sql("district_c")
         )
+        parts.append(f"CASE WHEN {city} IS NULL THEN {unsettled} END")
         if ex is not None:
-            parts.append(
-                f"CASE WHEN {self.c.etrade} IS NULL THEN "
-                f"{d.s(f'表中无“是否{ex.label}”，申报时须如实声明；享受者不在支持范围（{p.cite(ex.clause)}）')} END"
-            )
+            undeclared = say(d, W.NOTE_UNDECLARED, label=ex.label, cite=p.cite(ex.clause))
+            parts.append(f"CASE WHEN {self.c.etrade} IS NULL THEN {undeclared} END")
         if self.c.prior:
-            parts.append(
-                f"CASE WHEN {self.c.prior_helper(self.n, 'note', None)}_hits > 0 THEN "
-                f"{d.s('已计入台账中本条已获奖励：')} || {self.c.prior_helper(self.n, 'note', None)}_which END"
-            )
+            counted = self.c.prior_helper(self.n, "note", None)
+            ledger = say(d, W.NOTE_LEDGER, awards=Sql(f"{counted}_which"))
+            parts.append(f"CASE WHEN {counted}_hits > 0 THEN {ledger} END")
         return (
-            f"CASE WHEN {excluded} THEN {d.concat_ws('；', parts_excl)} WHEN {eligible} THEN "
-            f"{d.concat_ws('；', parts)} ELSE '' END"
+            f"CASE WHEN {excluded} THEN {d.concat_ws(W.JOIN, parts_excl)} WHEN {eligible} THEN "
+            f"{d.concat_ws(W.JOIN, parts)} ELSE '' END"
         )
 
 
@@ -527,6 +554,7 @@ class Compiler:
         self.fields = fields
         self.prior = prior
         self.kinds = {name: f.type for name, f in contracts.facts(policy).items()}
+        self.labels = {name: f.label for name, f in contracts.facts(policy).items()}
         self.helpers: dict[str, str] = {}
         self.priors: dict[tuple[int, str, Decimal | None], str] = {}
         ex = policy.exclusion_fact
@@ -558,9 +586,15 @@ class Compiler:
         n = p.term_clause
         d = self.d
         fail = f"(year < {start.year} OR year > {last_year})"
-        msg = (
-            f"({d.s('申报年度 ')} || {d.as_text('year')} || "
-            f"{d.s(f' 不在政策执行期 {start.isoformat()} 至 {last.isoformat()} 内（{p.cite(n)}：执行期{p.term_years}年）')})"
+        msg = say(
+            d,
+            W.TERM,
+            year=Sql(d.as_text("year")),
+            where=W.TERM_OUTSIDE[0],
+            start=start.isoformat(),
+            last=last.isoformat(),
+            cite=p.cite(n),
+            years=p.term_years,
         )
         return fail, msg
 
@@ -574,29 +608,48 @@ class Compiler:
     # ------------------------------------------------------------ prior awards, as joins
 
     def prior_select(self, source: str) -> str:
-        """Per row, every prior-award aggregate a clause asks for (sum, count, the awards named)."""
+        """Per row, every prior-award aggregate a clause asks for (sum, count, highest tier, the awards named),
+        each a conditional aggregate: the rows joined once to the applicant's awards (and once to each
+        competition's, for a per-item cap) and grouped by row — two aggregations in all, not one per
+        clause and scope (Spark plans each on its own)."""
         d = self.d
-        parts = []
+        groups: dict[str, list[str]] = {}  # the join key of the prior awards → the aggregates over it
+        names: dict[str, list[str]] = {}
         for (clause, scope, min_amount), name in self.priors.items():
-            where = [f"p.uscc = {source}.uscc", f"p.clause = {clause}"]
+            where = [f"p.clause = {clause}"]
             if scope == "year":
-                where.append(f"p.year = {source}.year")
-            if scope == "item":
-                item = self.policy.item_fact(clause)
-                where.append(f"p.ckey = {source}.{col(item) + '_key' if item else 'NULL'}")
+                where.append("p.year = s.year")
             if min_amount is not None:  # each tier once: an award decided under this tier or a higher one
                 where.append(f"COALESCE(p.tier, p.amount) >= {d.dec_lit(min_amount)}")
+            item = self.policy.item_fact(clause) if scope == "item" else None
+            on = f"p.ckey = s.{col(item)}_key" if item else ("p.uscc = s.uscc" if scope != "item" else "FALSE")
+            when = " AND ".join(where)
             piece = "p.note_piece" if scope == "note" else "p.which_piece"
-            sep = "、" if scope == "note" else "；"
-            cond_sql = " AND ".join(where)
-            parts.append(f"COALESCE((SELECT sum(p.amount) FROM prior p WHERE {cond_sql}), 0) AS {name}_sum")
-            parts.append(f"(SELECT count(*) FROM prior p WHERE {cond_sql}) AS {name}_hits")
-            parts.append(f"(SELECT max(p.tier) FROM prior p WHERE {cond_sql}) AS {name}_maxtier")
-            parts.append(
-                f"COALESCE((SELECT {d.agg_join(piece, 'p.ord', sep)} FROM prior p WHERE {cond_sql}), '') "
-                f"AS {name}_which"
+            sep = W.LIST_JOIN if scope == "note" else W.JOIN
+            groups.setdefault(on, []).extend(
+                [
+                    f"sum(CASE WHEN {when} THEN p.amount END) AS {name}_s",
+                    f"count(CASE WHEN {when} THEN 1 END) AS {name}_h",
+                    f"max(CASE WHEN {when} THEN p.tier END) AS {name}_mt",
+                    f"{d.agg_join(f'CASE WHEN {when} THEN {piece} END', 'p.ord', sep)} AS {name}_w",
+                ]
             )
-        return ", ".join(parts)
+            names.setdefault(on, []).append(name)
+        cols, joins = [], []
+        for i, (on, aggs) in enumerate(groups.items()):
+            g = f"g{i}"
+            joins.append(
+                f"LEFT JOIN (SELECT s._row, {', '.join(aggs)} FROM {source} s JOIN prior p ON {on} GROUP BY s._row) "
+                f"{g} ON {g}._row = {source}._row"
+            )
+            for name in names[on]:
+                cols += [
+                    f"COALESCE({g}.{name}_s, 0) AS {name}_sum",
+                    f"COALESCE({g}.{name}_h, 0) AS {name}_hits",
+                    f"{g}.{name}_mt AS {name}_maxtier",
+                    f"COALESCE({g}.{name}_w, '') AS {name}_which",
+                ]
+        return f"SELECT {source}.*, {', '.join(cols)} FROM {source} {' '.join(joins)}"
 
 
 def compile_policy(
@@ -621,7 +674,7 @@ def wide_steps(
     steps: list[tuple[str, str]] = []
     prev = source
     if prior and comp.priors:
-        steps.append(("wb", f"SELECT {source}.*, {comp.prior_select(source)} FROM {source}"))
+        steps.append(("wb", comp.prior_select(source)))
         prev = "wb"
     for i, layer in enumerate(_layers(compiled.helpers)):  # a helper uses only helpers of the layers below it
         steps.append((f"wl{i}", f"SELECT l.*, {', '.join(f'{sql} AS {name}' for name, sql in layer)} FROM {prev} l"))
@@ -747,7 +800,7 @@ def suspect_sql(policy: Policy, fields: dict[str, str], d: Dialect) -> str:
             bad = f"{r} NOT IN ({', '.join(d.s(x) for x in districts)})"
         elif kind in ("short_text", "text"):
             limit = contracts.BASE_TYPES[kind]["maxLength"]
-            bad = f"(length({r}) > {limit} OR {d.contains_re(r, d_regex(d))})"
+            bad = f"(length({r}) > {limit} OR {d.contains_re(r, d.illegal_chars())})"
         else:  # a choice
             f = contracts.facts(policy).get(name)
             values = [v for v, _ in f.choices] if f is not None else []
@@ -757,14 +810,3 @@ def suspect_sql(policy: Policy, fields: dict[str, str], d: Dialect) -> str:
         else:
             checks.append(f"({r} IS NOT NULL AND {bad})")
     return "(" + " OR ".join(checks) + ")"
-
-
-def d_regex(d: Dialect) -> str:
-    """Control and invisible characters (bundle.validate's _ILLEGAL and _INVISIBLE), as the engine's regex."""
-    if d.name == "spark" or d.name == "postgresql":
-        return (
-            "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufffe\\uffff]"
-            if d.name == "spark"
-            else "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufffe\\uffff]"
-        )
-    return _ILLEGAL_RE

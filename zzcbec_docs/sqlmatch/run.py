@@ -545,6 +545,7 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
     from zzcbec_docs.ledger import schema as s
     from zzcbec_docs.money import fmt_yuan
     from zzcbec_docs.rules.context import which
+    from zzcbec_docs.rules.wording import ledger_award
 
     ledger = open_ledger(ledger_url, upgrade=False)
     a, n, r = s.awards, s.notices, s.revocations
@@ -579,7 +580,7 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
             source="ledger",
             reference=row.number,
         )
-        note = f"{p.year}年度 {fmt_yuan(p.amount)}" + (f"（{p.reference}）" if p.reference else "")
+        note = ledger_award(p.year, fmt_yuan(p.amount), p.reference)
         tier = Decimal(row.tier_cents) / 100 if row.tier_cents is not None else None
         data.append(
             (

@@ -55,6 +55,14 @@ def session() -> Any:
     return _SESSION
 
 
+def stop() -> None:
+    """End the process's Spark session (and its JVM's work); the next `session()` starts another."""
+    global _SESSION
+    if _SESSION is not None:
+        _SESSION.stop()
+        _SESSION = None
+
+
 _TYPES = {
     "VARCHAR": "STRING",
     "BIGINT": "BIGINT",
