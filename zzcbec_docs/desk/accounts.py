@@ -21,6 +21,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -30,6 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from zzcbec_docs.bundle import DISTRICT_ALIASES, uscc
 from zzcbec_docs.desk import store
 from zzcbec_docs.errors import ArgumentError, ZzcbecError
+
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
 
 ROLES = ("enterprise", "reviewer", "bureau")
 SESSION_SECONDS = 8 * 3600
@@ -92,7 +96,7 @@ def _districts() -> tuple[str, ...]:
     node = schema.load_schema("bundle.schema.json")
     found: list[str] = []
 
-    def walk(n):  # type: ignore[no-untyped-def]
+    def walk(n: Any) -> None:
         if isinstance(n, dict):
             if isinstance(n.get("enum"), list) and "金水区" in n["enum"]:
                 found.extend(n["enum"])
@@ -110,7 +114,7 @@ def known_districts() -> tuple[str, ...]:
     return _districts()
 
 
-def _row_user(row) -> User:  # type: ignore[no-untyped-def]
+def _row_user(row: Any) -> User:
     return User(
         row.username,
         row.role,
@@ -137,12 +141,12 @@ def default_unit(districts: tuple[str, ...] | list[str]) -> str:
 
 
 def add_user(
-    ledger,
+    ledger: Ledger,
     username: str,
     role: str,
     password: str,
     *,
-    uscc_code: str | None = None,  # type: ignore[no-untyped-def]
+    uscc_code: str | None = None,
     districts: tuple[str, ...] = (),
     actor: str = "cli",
     name: str | None = None,
@@ -238,18 +242,18 @@ def add_user(
     return User(username, role, code, tuple(canon), name=name, unit=unit)
 
 
-def list_users(ledger) -> list[User]:  # type: ignore[no-untyped-def]
+def list_users(ledger: Ledger) -> list[User]:
     with ledger.engine.connect() as conn:
         return [_row_user(r) for r in conn.execute(select(store.users).order_by(store.users.c.username))]
 
 
-def get_user(ledger, username: str) -> User | None:  # type: ignore[no-untyped-def]
+def get_user(ledger: Ledger, username: str) -> User | None:
     with ledger.engine.connect() as conn:
         row = conn.execute(select(store.users).where(store.users.c.username == username)).first()
     return _row_user(row) if row else None
 
 
-def disable_user(ledger, username: str, actor: str = "cli") -> None:  # type: ignore[no-untyped-def]
+def disable_user(ledger: Ledger, username: str, actor: str = "cli") -> None:
     with ledger.transaction() as conn:
         n = conn.execute(update(store.users).where(store.users.c.username == username).values(disabled=True)).rowcount
         if not n:
@@ -290,7 +294,7 @@ def _grown(failures: int, start: int) -> float:
     return 0.0 if failures < start else min(MAX_DELAY, DELAY_UNIT * 2 ** (failures - start))
 
 
-def throttle(ledger, username: str, address: str | None) -> Throttle:  # type: ignore[no-untyped-def]
+def throttle(ledger: Ledger, username: str, address: str | None) -> Throttle:
     """The delay or refusal for a sign-in to `username` from `address`, from the failures counted
     in the window: per account and address, per account, per address (see the module's text)."""
     key, where, now = _key(username), address_key(address), time.time()
@@ -315,7 +319,7 @@ def throttle(ledger, username: str, address: str | None) -> Throttle:  # type: i
     return Throttle(delay, refuse)
 
 
-def check_throttle(ledger, username: str, address: str | None) -> float:  # type: ignore[no-untyped-def]
+def check_throttle(ledger: Ledger, username: str, address: str | None) -> float:
     """The seconds to wait before answering this sign-in; TooManyAttempts when it is refused (recorded)."""
     t = throttle(ledger, username, address)
     if t.refuse_for:
@@ -326,11 +330,11 @@ def check_throttle(ledger, username: str, address: str | None) -> float:  # type
 
 
 def authenticate(
-    ledger,
+    ledger: Ledger,
     username: str,
     password: str,
     address: str | None = None,
-    *,  # type: ignore[no-untyped-def]
+    *,
     checked: bool = False,
 ) -> User | None:
     """The account if the password is right; None otherwise (unknown user and wrong password alike).
@@ -353,6 +357,7 @@ def authenticate(
         ok = False
     with ledger.transaction() as conn:
         if ok:
+            assert row is not None
             # the real user's success clears this address's count for the account; others' guesses stay counted
             conn.execute(
                 delete(store.login_failures).where(
@@ -371,7 +376,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_session(ledger, user: User) -> str:  # type: ignore[no-untyped-def]
+def new_session(ledger: Ledger, user: User) -> str:
     """A fresh random token (never one the browser brought along)."""
     token = secrets.token_urlsafe(32)
     now = time.time()
@@ -388,7 +393,7 @@ def new_session(ledger, user: User) -> str:  # type: ignore[no-untyped-def]
     return token
 
 
-def session_user(ledger, token: str | None) -> User | None:  # type: ignore[no-untyped-def]
+def session_user(ledger: Ledger, token: str | None) -> User | None:
     if not token or len(token) > 100:
         return None
     s, u = store.sessions, store.users
@@ -408,7 +413,7 @@ def session_user(ledger, token: str | None) -> User | None:  # type: ignore[no-u
     return _row_user(row) if row else None
 
 
-def end_session(ledger, token: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def end_session(ledger: Ledger, token: str, username: str) -> None:
     with ledger.transaction() as conn:
         conn.execute(update(store.sessions).where(store.sessions.c.token_hash == _hash(token)).values(ended=True))
         store.record(conn, username, "logout")

@@ -83,7 +83,7 @@ def what(kind: str, detail: dict[str, Any]) -> str:
             f"公示期自 {d.get('start', '')} 起 {d.get('days', '')} 个工作日"
         )
     if kind == "reviewed":
-        return f"结论：{conclusions.get(d.get('conclusion'), d.get('conclusion', ''))}" + (
+        return f"结论：{conclusions.get(str(d.get('conclusion')), d.get('conclusion', ''))}" + (
             f"，核定 {_yuan(d['total'])}" if d.get("total") else ""
         )
     if kind == "awarded":

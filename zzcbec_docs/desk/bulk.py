@@ -156,20 +156,22 @@ def _publish(desk: Desk, user: User, year: int, start: dt.date, days: int, mask:
     total = sum((e.amount for e in entries), Decimal("0.00"))
     sha = hashlib.sha256(pdf).hexdigest()
     with desk.ledger.transaction() as conn:
-        new_id = conn.execute(
-            insert(store.publications).values(
-                year=year,
-                start=start.isoformat(),
-                days=days,
-                entries=len(entries),
-                total=f"{total:.2f}",
-                pdf=pdf,
-                docx=docx,
-                sha256=sha,
-                actor=user.username,
-                created_at=store.now_iso(),
+        new_id = store.inserted_id(
+            conn.execute(
+                insert(store.publications).values(
+                    year=year,
+                    start=start.isoformat(),
+                    days=days,
+                    entries=len(entries),
+                    total=f"{total:.2f}",
+                    pdf=pdf,
+                    docx=docx,
+                    sha256=sha,
+                    actor=user.username,
+                    created_at=store.now_iso(),
+                )
             )
-        ).inserted_primary_key[0]
+        )
         # the trail: the ledger's own event, not on one case
         ledger_cases.add_event(
             conn,

@@ -65,17 +65,19 @@ def run_match(desk: Desk, user: User, data: bytes, filename: str) -> dict[str, A
     ]
     with desk.ledger.transaction() as conn:
         match_id = int(
-            conn.execute(
-                insert(store.matches).values(
-                    filename=name[:200],
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    rows=summary.rows,
-                    bad_rows=summary.bad_rows,
-                    errors=json.dumps(errors, ensure_ascii=False, default=str),
-                    actor=user.username,
-                    created_at=store.now_iso(),
+            store.inserted_id(
+                conn.execute(
+                    insert(store.matches).values(
+                        filename=name[:200],
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        rows=summary.rows,
+                        bad_rows=summary.bad_rows,
+                        errors=json.dumps(errors, ensure_ascii=False, default=str),
+                        actor=user.username,
+                        created_at=store.now_iso(),
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
         )
         seen: set[str] = set()
         values = []
@@ -115,7 +117,7 @@ def run_match(desk: Desk, user: User, data: bytes, filename: str) -> dict[str, A
         "bad_rows": summary.bad_rows,
         "errors": errors,
         "eligible": sum(1 for v in values if v["status"] == "eligible"),
-        "total": f"{sum((Decimal(v['amount']) for v in values if v['status'] == 'eligible'), Decimal('0.00')):.2f}",
+        "total": f"{sum((Decimal(str(v['amount'])) for v in values if v['status'] == 'eligible'), Decimal('0.00')):.2f}",
     }
 
 

@@ -59,7 +59,7 @@ class Desk:
         self.issuer = self.service.issuer
         self.sections = forms.sections(self.policy)
         # what runs after every state change a signed-in caller made (the inbox's e-mail: workday.start)
-        self.after_change: list[Callable[[Desk], None]] = []
+        self.after_change: list[Callable[[Desk], object]] = []
         self.env = templates(self)
         self.documents: OrderedDict[tuple[Any, ...], tuple[str, bytes]] = OrderedDict()
         self.documents_lock = threading.Lock()

@@ -11,10 +11,15 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zzcbec_docs.desk import accounts
 from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.resources import resource_dir
+
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
+    from zzcbec_docs.process.service import Service
 
 DEMO_ACTOR = "demo"
 
@@ -23,7 +28,7 @@ DEMO_ACTOR = "demo"
 DEMO_NAMES = {"bureau": "王敏", "rev-jinshui": "李静", "rev-city": "张伟"}
 
 
-def refuse_real_ledger(service) -> None:  # type: ignore[no-untyped-def]
+def refuse_real_ledger(service: Service) -> None:
     """A ledger that holds cases the demo did not make is someone's real work: --demo stays off it."""
     real = [c for c in service.list_cases() if c.submitted_by != DEMO_ACTOR]
     if real:
@@ -35,7 +40,7 @@ def refuse_real_ledger(service) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def demo_password(ledger) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def demo_password(ledger: Ledger) -> tuple[str, str]:
     """(the password, where the operator finds it): never the password itself in what is printed."""
     given = os.environ.get("ZZCBEC_DEMO_PASSWORD")
     if given:
@@ -56,7 +61,7 @@ def demo_password(ledger) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     return password, f"文件 {path}（仅本用户可读）/ the file {path} (readable by its owner only)"
 
 
-def seed(service, *, password: str, shown: str = "") -> Iterator[str]:  # type: ignore[no-untyped-def]
+def seed(service: Service, *, password: str, shown: str = "") -> Iterator[str]:
     """The demo accounts and the samples, submitted through the desk's service (its policy)."""
     from zzcbec_docs.bundle import BundleInvalid, load_bundle
     from zzcbec_docs.errors import ZzcbecError

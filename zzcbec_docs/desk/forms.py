@@ -9,6 +9,7 @@ form back.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +76,9 @@ def sections(policy: Policy) -> list[Section]:
         units: dict[str, str] = {}
         for c in cl.all_conditions():  # the clause's conditions and its tiers' alternatives
             hints.setdefault(c.fact, []).append(condition_words(c))
-            if getattr(c, "unit", None):
-                units[c.fact] = c.unit
+            unit = getattr(c, "unit", None)
+            if unit:
+                units[c.fact] = str(unit)
         fields = []
         for fact, kind in kinds.get(n, {}).items():
             if kind == "service_fees":
@@ -124,7 +126,7 @@ def condition_words(c: Any) -> str:
     return words(c)
 
 
-def _set(d: dict, path: tuple[str, ...], value: Any) -> None:
+def _set(d: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     for p in path[:-1]:
         d = d.setdefault(p, {})
     d[path[-1]] = value
@@ -140,10 +142,13 @@ def _typed(kind: str, text: str) -> Any:
 
 
 def to_bundle(
-    form: dict[str, str], policy: Policy, *, uscc: str, attachments: list[dict[str, str]] = ()
-) -> dict[str, Any]:  # type: ignore[assignment]
+    form: dict[str, str], policy: Policy, *, uscc: str, attachments: Sequence[dict[str, str]] = ()
+) -> dict[str, Any]:
     """The bundle a filled form stands for. A clause is claimed when any of its facts is filled in."""
-    get = lambda k: (form.get(k) or "").strip()  # noqa: E731
+
+    def get(k: str) -> str:
+        return (form.get(k) or "").strip()
+
     year = get("year")
     b: dict[str, Any] = {"schema_version": "1.0", "year": int(year) if year.isdigit() and len(year) == 4 else year}
     applicant: dict[str, Any] = {
@@ -181,7 +186,7 @@ def to_bundle(
     return b
 
 
-def from_bundle(data: dict[str, Any]) -> dict[str, str]:
+def from_bundle(data: Any) -> dict[str, str]:
     """A bundle's data as form values (the first claim of each clause)."""
     out: dict[str, str] = {}
     if not isinstance(data, dict):

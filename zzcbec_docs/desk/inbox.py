@@ -20,6 +20,7 @@ import math
 import os
 import re
 import smtplib
+import weakref
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -79,10 +80,13 @@ def smtp_from_env(env: Any = None) -> Smtp | None:
     )
 
 
+_SMTP: weakref.WeakKeyDictionary[Desk, Smtp | None] = weakref.WeakKeyDictionary()  # read once per desk
+
+
 def _smtp(desk: Desk) -> Smtp | None:
-    if not hasattr(desk, "_smtp"):
-        desk._smtp = smtp_from_env()  # type: ignore[attr-defined]
-    return desk._smtp  # type: ignore[attr-defined]
+    if desk not in _SMTP:
+        _SMTP[desk] = smtp_from_env()
+    return _SMTP[desk]
 
 
 # ---------------------------------------------------------------------- who hears of what

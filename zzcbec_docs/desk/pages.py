@@ -103,21 +103,21 @@ def _store_upload(
     up = uploads.accept(data, name, already)
     kinds = dict(forms.ATTACHMENT_KINDS)
     with desk.ledger.transaction() as conn:
-        made = conn.execute(
-            insert(store.uploads).values(
-                username=user.username,
-                kind=kind if kind in kinds else "other",
-                original_name=up.display_name,
-                media_type=up.media_type,
-                sha256=up.sha256,
-                size=up.size,
-                content=data,
-                created_at=store.now_iso(),
-                used=False,
+        new_id = store.inserted_id(
+            conn.execute(
+                insert(store.uploads).values(
+                    username=user.username,
+                    kind=kind if kind in kinds else "other",
+                    original_name=up.display_name,
+                    media_type=up.media_type,
+                    sha256=up.sha256,
+                    size=up.size,
+                    content=data,
+                    created_at=store.now_iso(),
+                    used=False,
+                )
             )
-        ).inserted_primary_key
-        assert made is not None
-        new_id = made[0]
+        )
         store.record(conn, user.username, "upload", up.sha256, {"name": up.display_name, "size": up.size}, address)
     return int(new_id)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -35,6 +35,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from zzcbec_docs.ledger.schema import Scheme, Step, version_table
+
+if TYPE_CHECKING:
+    from zzcbec_docs.ledger.store import Ledger
 
 metadata = MetaData()
 
@@ -192,11 +195,18 @@ match_lines = Table(
 )
 
 
+def inserted_id(result: Any) -> int:
+    """The new row's id from an INSERT's result."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def ensure_tables(ledger) -> None:  # type: ignore[no-untyped-def]
+def ensure_tables(ledger: Ledger) -> None:
     """Bring the desk's tables to the latest version of `DESK`, and make its secret at first start."""
     ledger.migrate(DESK)
     with ledger.transaction() as conn:
@@ -287,7 +297,7 @@ def _append_only(conn: Connection, postgres: bool) -> None:
         )
 
 
-def secret(ledger) -> bytes:  # type: ignore[no-untyped-def]
+def secret(ledger: Ledger) -> bytes:
     """The desk's secret (for CSRF tokens): generated at first start, kept in the database, never in the code."""
     with ledger.engine.connect() as conn:
         row = conn.execute(select(settings.c.value).where(settings.c.key == "secret")).first()

@@ -33,11 +33,14 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
     "=1+1" is shown as written and an account number keeps its leading zeros and all its digits."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     first = True
     for title, header, rows in sheets:
         ws = wb.active if first else wb.create_sheet()
+        assert isinstance(ws, Worksheet)
         first = False
         ws.title = title[:31]
         widths = [len(str(h)) for h in header]
@@ -52,7 +55,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]
                 elif j <= len(widths):
                     widths[j - 1] = max(widths[j - 1], len(str(cell.value)))
         for j, w in enumerate(widths, start=1):
-            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = max(10, min(48, w + 4))
+            ws.column_dimensions[get_column_letter(j)].width = max(10, min(48, w + 4))
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

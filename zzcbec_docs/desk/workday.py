@@ -3,7 +3,12 @@ bulk award with the 公示 and the 拨付清单, the inbox, the audit trail, and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from zzcbec_docs.desk.context import Desk
 
 
 def routes() -> list[Route]:
@@ -12,7 +17,7 @@ def routes() -> list[Route]:
     return [*queue.routes(), *audit.routes(), *bulk.routes(), *inbox.routes(), *claims.routes()]
 
 
-def start(desk) -> None:  # type: ignore[no-untyped-def]
+def start(desk: Desk) -> None:
     """What the day's work needs when a desk starts (mail from now on, when configured)."""
     from zzcbec_docs.desk import inbox
 

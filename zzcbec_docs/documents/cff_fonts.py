@@ -16,6 +16,9 @@ The working copies of fonts.py have CID = glyph id already, so HarfBuzz's dense 
 each glyph's CID) is the answer as it comes; a face whose charset is not the identity gets its
 subset's charset rewritten with fontTools (a few milliseconds for a document's glyphs). Name-keyed
 CFF and TrueType faces are left to WeasyPrint: their codes are glyph ids for every viewer.
+
+WeasyPrint is taught this by the patches "weasyprint-cid-cff" and "weasyprint-face-bytes" of
+patches.py (where every patch to a library is, checked against its version); here is what they call.
 """
 
 from __future__ import annotations
@@ -246,46 +249,3 @@ def _face_bytes(original):  # type: ignore[no-untyped-def]
             harfbuzz.hb_blob_destroy(blob)
 
     return get_hb_object_data
-
-
-def install() -> None:
-    """Teach WeasyPrint (once per process) to embed CID-keyed CFF faces as bare_cid_cff says, and
-    to copy each face's file once per process rather than once per font of every document."""
-    import pydyf
-    from weasyprint import pdf as weasy_pdf
-    from weasyprint.pdf import fonts as weasy_fonts
-
-    if getattr(weasy_fonts, "_zz_bare_cid_cff", False):
-        return
-    original_subset = weasy_fonts.Font.subset
-    original_build = weasy_pdf.build_fonts_dictionary
-
-    def subset(self, to_unicode, hinting):  # type: ignore[no-untyped-def]
-        cff = bare_cid_cff(self, to_unicode, hinting)
-        if cff is None:
-            return original_subset(self, to_unicode, hinting)
-        self.file_content = cff
-        return None
-
-    def font_type(self) -> str:  # type: ignore[no-untyped-def]
-        # 'otf' makes WeasyPrint write FontFile3 and CIDFontType0, as a CFF program needs
-        return "otf" if self.file_content[:4] == b"OTTO" or is_bare_cff(self.file_content) else "ttf"
-
-    def build_fonts_dictionary(pdf, fonts, compress, subset, options):  # type: ignore[no-untyped-def]
-        start = len(pdf.objects)
-        result = original_build(pdf, fonts, compress, subset, options)
-        for obj in pdf.objects[start:]:
-            if (
-                isinstance(obj, pydyf.Stream)
-                and obj.extra.get("Subtype") == "/OpenType"
-                and obj.stream
-                and is_bare_cff(bytes(obj.stream[0][:3]))
-            ):
-                obj.extra["Subtype"] = "/CIDFontType0C"
-        return result
-
-    weasy_fonts.get_hb_object_data = _face_bytes(weasy_fonts.get_hb_object_data)
-    weasy_fonts.Font.subset = subset
-    weasy_fonts.Font.type = property(font_type)
-    weasy_pdf.build_fonts_dictionary = build_fonts_dictionary
-    weasy_fonts._zz_bare_cid_cff = True

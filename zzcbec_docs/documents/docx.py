@@ -201,6 +201,14 @@ class _Writer:
             self.doc = Document(io.BytesIO(_base_document(layout)))
         # python-docx resolves a style object by scanning every style each time; look ids up once
         self.style_ids = {name: self.doc.styles[name].style_id for name in STYLE_NAMES}
+        if fixed is not None:
+            # the notice's paragraphs are placed as the PDF places them: a grid of lines
+            # only, for LibreOffice lays a character grid's text area out 0.7 pt off the margin
+            grid = self.doc.sections[0]._sectPr.find(qn("w:docGrid"))
+            if grid is not None:
+                grid.set(qn("w:type"), "lines")
+                if grid.get(qn("w:charSpace")) is not None:
+                    del grid.attrib[qn("w:charSpace")]
 
     # ---------------------------------------------------------------- setup
     def _style(
@@ -620,8 +628,9 @@ class _Writer:
                 if self.fixed is not None:  # the date 右空四字 on the grid, the 署名 centred over it
                     from zzcbec_docs.documents.fixed_form import CELL, SPACING, _width, atoms
 
-                    date_w = _width(atoms(squash(signs[-1].text())), SPACING)
-                    own = _width(atoms(squash(p.text())), SPACING)
+                    # widths as LibreOffice sets them (a date's digits apart from its characters)
+                    date_w = _width(atoms(squash(signs[-1].text())), SPACING) + _lo_gaps(squash(signs[-1].text()))
+                    own = _width(atoms(squash(p.text())), SPACING) + _lo_gaps(squash(p.text()))
                     q.paragraph_format.right_indent = Pt(4 * CELL + (date_w - own) / 2)
         elif tag == "div" and "closing" in cls:  # kept together on one page, as in the PDF
             start = len(self.doc.paragraphs)
@@ -805,11 +814,26 @@ class _Writer:
         run.add_picture(io.BytesIO(docx_png(png)), width=Mm(size_mm), height=Mm(size_mm))
 
 
+def _lo_gaps(text: str) -> float:
+    """The room (pt) LibreOffice puts between the Chinese and the numbers of a 3号 text (measured:
+    3.45 pt at each change); Word and WPS, which read w:autoSpaceDE, put none."""
+    return LO_SCRIPT_GAP_SET * sum(
+        1
+        for a, b in zip(text, text[1:], strict=False)
+        if _ascii_word_char(a) != _ascii_word_char(b) and not (a + b).isascii()
+    )
+
+
+def _ascii_word_char(ch: str) -> bool:
+    return len(ch) == 1 and ch.isascii() and ch.isalnum()
+
+
 def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
-    """A paragraph of the fixed-form notice: not snapped to the grid's lines, and no space added
+    """A paragraph of the fixed-form notice: not snapped to the grid's lines, no space added
     between Chinese and Latin text or numbers (Word and LibreOffice add it by default; the PDF,
-    like the standard's grid, does not)."""
+    like the standard's grid, does not), and no mark hanging into the margin (the PDF pushes it in)."""
     for tag, successors in (
+        ("w:overflowPunct", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:topLinePunct") :]),  # no mark hangs out
         ("w:autoSpaceDE", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:autoSpaceDN") :]),
         ("w:autoSpaceDN", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:bidi") :]),
         ("w:snapToGrid", PPR_AFTER_SNAP),
@@ -820,6 +844,7 @@ def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
 
 
 # calibrated on LibreOffice's conversion with the same faces (tests/test_notice_geometry.py)
+LO_SCRIPT_GAP_SET = 3.45  # pt LibreOffice sets between 3号 Chinese and a number (it reads no w:autoSpaceDE)
 FIXED_MARK_SHIFT = 0.0
 FIXED_DOCNO_RAISE = 3.1  # LibreOffice sets the 文号 this much lower in its line than the PDF
 FIXED_RULE_SPACE = 7  # pt between the 文号's line and the red rule

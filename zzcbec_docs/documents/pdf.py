@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from zzcbec_docs.documents import cff_fonts, fonts
+from zzcbec_docs.documents import fonts
 from zzcbec_docs.documents.weasy import import_weasyprint
 from zzcbec_docs.errors import RenderError
 from zzcbec_docs.resources import resource_dir
@@ -16,72 +16,7 @@ from zzcbec_docs.resources import resource_dir
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
-def _flate_level_6() -> None:
-    """pydyf compresses every stream at zlib level 9; level 6 gives the same size here (±1%)
-    in about a third of the time (measured on the notice: 62 → 46 ms). Applied to pydyf only."""
-    import zlib
-
-    import pydyf
-
-    class _Zlib:
-        compress = staticmethod(zlib.compress)
-
-        @staticmethod
-        def compressobj(level: int = 6, *args, **kwargs):  # type: ignore[no-untyped-def]
-            return zlib.compressobj(min(level, 6), *args, **kwargs)
-
-    if getattr(pydyf, "zlib", None) is zlib:
-        pydyf.zlib = _Zlib  # type: ignore[attr-defined]
-
-
 logging.getLogger("fontTools").setLevel(logging.ERROR)
-
-
-def _justify_chinese() -> None:
-    """WeasyPrint justifies a line by widening its spaces only; a line of Chinese has none, so it
-    stays ragged. Chinese is justified between characters (GB/T 9704's lines end flush on the 版心):
-    a text run without spaces counts each character as a place to add room, and is drawn with that
-    room as letter spacing. Runs with spaces (Latin text) are justified as before. Applied once."""
-    import re
-
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.layout import inline
-    from weasyprint.text import line_break
-    from weasyprint.text.ffi import ffi, pango, unicode_to_char_p
-
-    if getattr(inline, "_zz_chinese_justify", False):
-        return
-    chinese = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》…—]")
-
-    def count(box):  # type: ignore[no-untyped-def]
-        if isinstance(box, boxes.TextBox):
-            spaces = box.text.count(" ") + box.text.count("\u00a0")
-            return spaces if spaces or not chinese.search(box.text) else len(box.text)
-        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
-            return sum(count(child) for child in box.children)
-        return 0
-
-    original = line_break.Layout.set_text
-
-    def set_text(self, text, justify=False):  # type: ignore[no-untyped-def]
-        original(self, text, justify)
-        extra = self.justification_spacing
-        if not (justify and extra) or " " in self.text or "\u00a0" in self.text or not chinese.search(self.text):
-            return
-        letter = self.style["letter_spacing"]
-        letter = 0 if letter == "normal" else letter
-        _, bytestring = unicode_to_char_p(self.text)
-        attrs = pango.pango_layout_get_attributes(self.layout)
-        if attrs == ffi.NULL:
-            attrs = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-        attr = pango.pango_attr_letter_spacing_new(int((letter + extra) * line_break.TO_UNITS))
-        attr.start_index, attr.end_index = 0, len(bytestring)
-        pango.pango_attr_list_change(attrs, attr)
-        pango.pango_layout_set_attributes(self.layout, attrs)
-
-    inline.count_expandable_spaces = count
-    line_break.Layout.set_text = set_text
-    inline._zz_chinese_justify = True
 
 
 ROLE_VARS = {
@@ -221,7 +156,7 @@ _stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-de
 
 def warm(kinds: Iterable[str] = ()) -> None:
     """What the PDFs of this process need, loaded: for notices only, the drawer's faces (no WeasyPrint);
-    else WeasyPrint imported, fonts and stylesheet loaded."""
+    else WeasyPrint imported (with its patches, patches.py), fonts and stylesheet loaded."""
     kinds = tuple(kinds)
     if "notice" in kinds:
         from zzcbec_docs.documents.pdf_draw import warm as warm_drawer
@@ -230,9 +165,6 @@ def warm(kinds: Iterable[str] = ()) -> None:
         if set(kinds) == {"notice"}:
             return
     import_weasyprint()
-    _flate_level_6()
-    _justify_chinese()
-    cff_fonts.install()
     _stylesheet()
 
 
@@ -254,11 +186,8 @@ def notice_pdf_weasyprint(html: str, identity: str) -> bytes:
 
 
 def _weasyprint_pdf(html: str, identity: str, kind: str) -> bytes:
-    HTML = import_weasyprint().HTML
+    HTML = import_weasyprint().HTML  # with its patches (patches.py)
 
-    _flate_level_6()
-    _justify_chinese()
-    cff_fonts.install()
     try:
         css = "documents.css"
         if kind == "notice":

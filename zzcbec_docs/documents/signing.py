@@ -14,7 +14,12 @@ no TSA the bytes are the same for the same input and clock (SOURCE_DATE_EPOCH): 
 the documents' clock, the file identifier a digest of the unsigned file. A TSA's token carries the
 authority's own time and nonce, so a timestamped notice differs on every run.
 
-pyHanko is imported here only, when a notice is signed or checked (`zzcbec check` never loads it).
+pyHanko is imported here only, when a notice is signed or checked (`zzcbec check` never loads it),
+and then without its HTTP timestamp client unless a TSA is configured (patches.prepare_pyhanko).
+The CMS is as small as PAdES B-B lets it be: the signing certificate and the chain's intermediates
+(never a self-signed root: a verifier must hold its trust anchors already), and the /Contents
+placeholder sized to the signature itself (with a small margin only where its size can vary: a
+TSA's token, an ECDSA signature).
 """
 
 from __future__ import annotations
@@ -239,6 +244,7 @@ _SIGNERS: dict[tuple, Any] = {}
 
 
 def _open_signer(s: Signing) -> Any:
+    _prepare()
     from asn1crypto import keys, x509
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
     from pyhanko.sign import signers
@@ -261,7 +267,8 @@ def _open_signer(s: Signing) -> Any:
             file=s.source,
             pointer="/signing/pkcs12",
         )
-    chain = [x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in others]
+    # the chain's intermediates go into the CMS; a self-signed root is the verifier's own trust anchor
+    chain = [x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in others if c.issuer != c.subject]
     return signers.SimpleSigner(
         signing_cert=x509.Certificate.load(cert.public_bytes(Encoding.DER)),
         signing_key=keys.PrivateKeyInfo.load(key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())),
@@ -299,6 +306,7 @@ def bureau_certificate(s: Signing) -> Any | None:
 
 def _seal_content(s: Signing, size: float) -> Any:
     """The appearance's picture: the profile's seal image, or the demo's 样章 drawn as vectors."""
+    _prepare()
     from pyhanko.pdf_utils.content import PdfResources, RawContent, ResourceType
     from pyhanko.pdf_utils.generic import DictionaryObject, NameObject, pdf_name
     from pyhanko.pdf_utils.layout import BoxConstraints
@@ -526,6 +534,7 @@ def sign_pdf(
     import hashlib
     import io
 
+    _prepare()
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -549,8 +558,16 @@ def sign_pdf(
         def init_signing_session(self, pdf_out, existing_fields_only=False):  # type: ignore[no-untyped-def]
             session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
             session.system_time = when  # the award's clock, not the wall clock
+            estimate = session.estimate_signature_container_size
+
+            async def reserve(validation_info, tight=False):  # type: ignore[no-untyped-def]
+                # the CMS of a dry run, in hex (tight_size_estimates), plus what may differ in the real one
+                return await estimate(validation_info, tight=True) + 2 * margin
+
+            session.estimate_signature_container_size = reserve
             return session
 
+    margin = placeholder_margin(signer, bool(s.tsa_url))
     timestamper = None
     if s.tsa_url:
         from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -580,8 +597,26 @@ def sign_pdf(
     return bytes(out.getvalue())
 
 
+TSA_MARGIN = 128  # bytes: a TSA's token differs from the dry run's (its time's fraction, serial, nonce)
+ECDSA_MARGIN = 8  # bytes: a DER ECDSA signature's length varies by a byte or two with its r and s
+
+
+def placeholder_margin(signer: Any, timestamped: bool) -> int:
+    """Bytes reserved in /Contents beyond the dry run's CMS: none where the real one has the same
+    length (an RSA signature is as long as its modulus), a little where it may be longer."""
+    algorithm = signer.signing_cert.public_key.algorithm if signer.signing_cert is not None else ""
+    return (TSA_MARGIN if timestamped else 0) + (0 if algorithm in ("rsa", "rsassa_pss") else ECDSA_MARGIN)
+
+
+def _prepare() -> None:
+    from zzcbec_docs.documents.patches import prepare_pyhanko
+
+    prepare_pyhanko()
+
+
 def _compressed_style(base: Any) -> Any:
     """pyHanko's static stamp, its appearance stream compressed (the seal's outlines are ~20 KB raw)."""
+    _prepare()
     from pyhanko.stamp.static import StaticContentStamp
 
     class Stamp(StaticContentStamp):  # type: ignore[misc]
@@ -625,6 +660,7 @@ def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
     import io
     import logging
 
+    _prepare()
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext

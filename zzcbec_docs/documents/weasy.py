@@ -25,6 +25,12 @@
 
 Either way, if the fast import fails it is tried again the ordinary way, so a missing library
 gets WeasyPrint's own message.
+
+These are patches to WeasyPrint's import, listed with the others in patches.py ("weasyprint-fast-
+import") and checked against the installed version as they are: on a version they were not written
+for WeasyPrint is imported the ordinary way. Once imported, WeasyPrint gets its patches
+(patches.apply_weasyprint), and a version that the documents' own patches were not written for is a
+clear error before WeasyPrint is even imported (patches.check_weasyprint).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
+from zzcbec_docs.documents import patches
 from zzcbec_docs.resources import cache_root
 
 FORMAT = "1"  # of the generated module; part of its file name
@@ -284,10 +291,13 @@ def import_weasyprint() -> ModuleType:
     """
     loaded = sys.modules.get("weasyprint")
     if loaded is not None:
+        patches.apply_weasyprint()
         return loaded
-    if os.environ.get("ZZCBEC_PLAIN_IMPORT"):
+    patches.check_weasyprint()
+    if os.environ.get("ZZCBEC_PLAIN_IMPORT") or not patches.allowed("weasyprint-fast-import"):
         import weasyprint
 
+        patches.apply_weasyprint()
         return weasyprint
     try:
         ffi_py = _ffi_source()
@@ -305,6 +315,8 @@ def import_weasyprint() -> ModuleType:
         import weasyprint as module  # the ordinary way: a missing library gets WeasyPrint's own error
     if ready is None:
         _prepare(ffi_py, target)
+    patches.mark_applied("weasyprint-fast-import")
+    patches.apply_weasyprint()
     return module
 
 

@@ -202,3 +202,23 @@ def test_libreoffice_puts_every_element_within_1_mm_of_the_pdf(notices, key):  #
     mark = next(x for x in theirs if "".join(x[4].split()).startswith("郑州市商务局文件"))
     head = next(w for w in word_boxes(converted)[0] if w[4].startswith("郑州市商务局文件"))
     assert mark[0] == 1 and abs(head[1] - (TOP + 35 * MM)) < 1 * MM, (head[1] - TOP) / MM  # §7.2.4
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_libreoffice_sets_the_date_four_characters_from_the_right_and_the_issuer_centred_over_it(notices, key):  # type: ignore[no-untyped-def]
+    """§7.3.5.1 on the converted DOCX: 成文日期右空四字, the 署名 centred over it (within 1 mm), as in the PDF."""
+    _, converted = notices[key]
+    cell = WIDTH / 28
+    for page in word_boxes(converted):
+        rows: dict[float, list] = {}
+        for w in page:
+            rows.setdefault(round(w[1]), []).append(w)
+        lines = {
+            "".join(x[4] for x in sorted(ws)): (min(x[0] for x in ws), max(x[2] for x in ws)) for ws in rows.values()
+        }
+        if "2026年1月1日" in lines and "郑州市商务局" in lines:
+            (d0, d1), (i0, i1) = lines["2026年1月1日"], lines["郑州市商务局"]
+            assert abs(d1 - (RIGHT - 4 * cell)) < 1 * MM, (RIGHT - d1) / cell
+            assert abs((i0 + i1) / 2 - (d0 + d1) / 2) < 1 * MM, ((i0 + i1) / 2 - (d0 + d1) / 2) / MM
+            return
+    raise AssertionError("no 署名 and date found")

@@ -1,0 +1,153 @@
+"""What a signature adds to a notice (issue 20, point 2): the CMS holds the signing certificate and
+the chain's intermediates but no self-signed root, and /Contents is reserved at the CMS's own size
+(no zero padding) where the signature's length cannot vary (RSA, no TSA), with a small margin where
+it can (ECDSA: every one of several signatures fits). Read back from the signed file with
+asn1crypto; poppler's pdfsig checks each signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from zzcbec_docs.bundle import load_bundle
+from zzcbec_docs.documents import NoticeOptions, render_bundle
+from zzcbec_docs.documents.signing import Signing, sign_pdf
+from zzcbec_docs.policy import load_policy
+
+from conftest import SAMPLES
+
+EPOCH = "1772668800"  # 2026-03-05
+WHEN = dt.datetime(2026, 3, 5, tzinfo=dt.timezone.utc)
+ISSUER, DATE = "郑州市商务局", "2026年3月5日"
+
+
+@pytest.fixture(scope="module")
+def unsigned(tmp_path_factory) -> bytes:  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("unsigned")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        policy = load_policy()
+        (f,) = render_bundle(
+            load_bundle(SAMPLES / "clause01-eligible.yaml", policy),
+            policy,
+            kinds=["notice"],
+            formats=["pdf"],
+            out_dir=tmp,
+            notice=NoticeOptions(number="郑商务〔2026〕15号", date=WHEN.date()),
+        )
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    return f.path.read_bytes()
+
+
+def _name(cn: str):  # type: ignore[no-untyped-def]
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _issue(subject: str, key, issuer: str, issuer_key, *, ca: bool):  # type: ignore[no-untyped-def]
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+        .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def _chain_p12(tmp_path: Path, leaf_key) -> tuple[Path, list]:  # type: ignore[no-untyped-def]
+    """A root CA, an intermediate and the bureau's certificate (leaf_key's) in one PKCS#12 file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    mid_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    root = _issue("测试根证书", root_key, "测试根证书", root_key, ca=True)
+    mid = _issue("测试中级证书", mid_key, "测试根证书", root_key, ca=True)
+    leaf = _issue("郑州市商务局测试证书", leaf_key, "测试中级证书", mid_key, ca=False)
+    path = tmp_path / "bureau.p12"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"bureau", leaf_key, leaf, [mid, root], serialization.BestAvailableEncryption(b"pass")
+        )
+    )
+    return path, [leaf, mid, root]
+
+
+def _seal(tmp_path: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse((4, 4, 116, 116), outline=(220, 20, 20, 255), width=6)
+    img.save(tmp_path / "seal.png")
+    return tmp_path / "seal.png"
+
+
+def _contents(signed: bytes, unsigned: bytes) -> tuple[str, bytes]:
+    """The /Contents hex of the signature and the CMS it holds (its DER, without the padding)."""
+    from asn1crypto import cms
+
+    hexed = re.search(rb"/Contents\s*<([0-9a-fA-F]+)>", signed[len(unsigned) :]).group(1).decode()  # type: ignore[union-attr]
+    info = cms.ContentInfo.load(bytes.fromhex(hexed), strict=False)
+    return hexed, info.dump()
+
+
+def _sign(unsigned: bytes, tmp_path: Path, p12: Path, monkeypatch) -> bytes:  # type: ignore[no-untyped-def]
+    from zzcbec_docs.documents import signing
+
+    signing._SIGNERS.clear()
+    monkeypatch.setenv("TEST_P12_PASS", "pass")
+    s = Signing(pkcs12=str(p12), passphrase_env="TEST_P12_PASS", seal=str(_seal(tmp_path)), source="test")
+    return sign_pdf(unsigned, s, when=WHEN, issuer=ISSUER, date_text=DATE)
+
+
+def test_the_cms_holds_the_signer_and_the_intermediate_but_no_root_and_no_padding(unsigned, tmp_path, monkeypatch):
+    from asn1crypto import cms
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    p12, chain = _chain_p12(tmp_path, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    signed = _sign(unsigned, tmp_path, p12, monkeypatch)
+    hexed, der = _contents(signed, unsigned)
+    certs = [c.chosen.dump() for c in cms.ContentInfo.load(der)["content"]["certificates"]]
+    leaf, mid, root = (c.public_bytes(serialization.Encoding.DER) for c in chain)
+    assert leaf in certs and mid in certs and root not in certs, len(certs)
+    assert len(hexed) == 2 * len(der), (len(hexed), len(der))  # reserved exactly: no zeros after the CMS
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert "Signature Type: ETSI.CAdES.detached" in out and "Total document signed" in out, out
+
+
+def test_ecdsa_signatures_whose_length_varies_always_fit_their_placeholder(unsigned, tmp_path, monkeypatch):
+    """A DER ECDSA signature is 70 to 72 bytes: the dry run's may be shorter than the real one. With
+    a placeholder of exactly the dry run's size about one signature in four would not fit."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    p12, _ = _chain_p12(tmp_path, ec.generate_private_key(ec.SECP256R1()))
+    lengths = set()
+    for _ in range(8):
+        signed = _sign(unsigned, tmp_path, p12, monkeypatch)
+        hexed, der = _contents(signed, unsigned)
+        lengths.add(len(der))
+        assert 0 <= len(hexed) - 2 * len(der) <= 2 * 16, (len(hexed), len(der))  # a margin of a few bytes
+    path = tmp_path / "ec.pdf"
+    path.write_bytes(signed)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert "Total document signed" in out, out
