@@ -39,8 +39,12 @@ import html as html_lib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from zzcbec_docs.documents.content_tree import Node, parse, squash
+
+if TYPE_CHECKING:
+    from zzcbec_docs.documents.pdf_draw import Elem, Rect, Text
 
 MM = 72 / 25.4
 LEFT, TOP = 28 * MM, 37 * MM
@@ -133,7 +137,7 @@ def _advances(path: str, index: int) -> tuple[dict[int, int], int]:
 
 
 @lru_cache(maxsize=16)
-def _face_file(role: str, _faces: tuple = ()) -> tuple[str, int]:  # type: ignore[type-arg]
+def _face_file(role: str, _faces: tuple[object, ...] = ()) -> tuple[str, int]:
     from zzcbec_docs.documents import fonts
 
     font = fonts.font_for(role)
@@ -141,12 +145,19 @@ def _face_file(role: str, _faces: tuple = ()) -> tuple[str, int]:  # type: ignor
     return (str(copy), 0) if copy is not None else (font.path, font.index)
 
 
+_role_tables: dict[str, tuple[object, dict[int, int], int]] = {}  # role → (its face, advances, units per em)
+
+
 def advance(ch: str, size: float, role: str = "fangsong") -> float:
     """The character's advance in the role's face at the size (a character the face lacks is drawn
     by the Noto fallback: a full cell if it is wide, half one if not)."""
     from zzcbec_docs.documents import fonts
 
-    table, upem = _advances(*_face_file(role, (fonts.font_for(role),)))
+    font = fonts.font_for(role)
+    known = _role_tables.get(role)
+    if known is None or known[0] is not font:
+        known = _role_tables[role] = (font, *_advances(*_face_file(role, (font,))))
+    _, table, upem = known
     units = table.get(ord(ch))
     if units is None:
         return size if unicodedata.east_asian_width(ch) in "WF" else size / 2
@@ -154,7 +165,18 @@ def advance(ch: str, size: float, role: str = "fangsong") -> float:
 
 
 def atoms(text: str, size: float = BODY, role: str = "fangsong") -> list[Atom]:
-    return [Atom(ch, advance(ch, size, role)) for ch in text]
+    """The text's characters with their advances (as `advance`, the face's table read once)."""
+    advance("一", size, role)  # the role's table, current
+    _, table, upem = _role_tables[role]
+    out = []
+    for ch in text:
+        units = table.get(ord(ch))
+        if units is None:
+            width = size if unicodedata.east_asian_width(ch) in "WF" else size / 2
+        else:
+            width = units / upem * size
+        out.append(Atom(ch, width))
+    return out
 
 
 # ------------------------------------------------------------------ line breaking on the grid
@@ -326,6 +348,7 @@ class NoticeLayout:
         self.pages: list[Page] = []
         self.first_top = 0.0  # where the flow starts on page 1 (under the 版头)
         self.head_html: list[str] = []
+        self.head_items: list[tuple[Any, ...]] = []  # the same, for the PDF drawer (drawing())
         self._read()
         self._paginate()
 
@@ -337,6 +360,7 @@ class NoticeLayout:
             cls = el.classes
             if el.tag == "p" and "specimen" in cls:
                 head.append(f'<p class="specimen" style="top:{5 * MM:.3f}pt">{_esc(squash(el.text()))}</p>')
+                self.head_items.append(("specimen", squash(el.text())))
             elif el.tag == "div" and "banhead" in cls:
                 y = self._banhead(el, head)
             elif el.tag == "h1":
@@ -371,12 +395,15 @@ class NoticeLayout:
                 f'<p class="mark" style="top:{mark_top:.3f}pt;font-size:{size:.3f}pt;'
                 f'line-height:{size:.3f}pt">{_esc(text)}</p>'
             )
+            self.head_items.append(("mark", text, mark_top, size))
         mark_bottom = mark_top + size
         docno_top = mark_bottom + 2 * PITCH + (PITCH - BODY)  # §7.2.5 空二行
         if docno is not None:
             head.append(f'<p class="docno" style="top:{docno_top:.3f}pt">{_esc(squash(docno.text()))}</p>')
+            self.head_items.append(("docno", squash(docno.text()), docno_top))
         rule = docno_top + BODY + 4 * MM  # §7.2.7: the rule's middle 4 mm under the 文号
         head.append(f'<div class="red-rule" style="top:{rule - 0.75:.3f}pt"></div>')
+        self.head_items.append(("rule", rule - 0.75))
         return rule
 
     def _title(self, el: Node, rule: float, head: list[str]) -> float:
@@ -388,6 +415,7 @@ class NoticeLayout:
         scale = min(1.0, room / (TITLE_LINE * max(len(lines), 1)))  # < 1 only for a name of a hundred letters
         size = "" if scale == 1.0 else f";font-size:{TITLE * scale:.3f}pt;line-height:{TITLE_LINE * scale:.3f}pt"
         head.append(f'<h1 style="top:{top:.3f}pt{size}">{inner}</h1>')
+        self.head_items.append(("title", lines, top, scale))
         bottom = top + TITLE_LINE * scale * len(lines)
         return bottom + PITCH  # §7.3.2 空一行: the addressee's line box starts one line lower
 
@@ -582,12 +610,12 @@ class NoticeLayout:
             it = pl.item
             if it.kind == "line":
                 group = it.group
-                lines = []
+                lines: list[Line] = []
                 top = pl.top
                 while k < len(placed) and placed[k].item.kind == "line" and placed[k].item.group == group:
-                    lines.append(placed[k].item.data)
+                    lines.append(placed[k].item.data)  # type: ignore[arg-type]
                     k += 1
-                first: Line = lines[0]
+                first = lines[0]
                 style = f"top:{top + DROP:.3f}pt"
                 if first.indent:
                     style += f";text-indent:{first.indent:.3f}pt"
@@ -608,8 +636,8 @@ class NoticeLayout:
                 # the seal's room: a signature's appearance goes here (documents.md)
                 out.append(f'<div class="seal-room" style="top:{pl.top:.3f}pt"></div>')
             elif it.kind == "sign":
-                text, _cls = it.data  # type: ignore[misc]
-                out.append(self._sign_html(pl.top, text))
+                assert isinstance(it.data, tuple)  # (text, classes)
+                out.append(self._sign_html(pl.top, str(it.data[0])))
             k += 1
         return out
 
@@ -724,3 +752,354 @@ def notice_html(html: str) -> str:
 def seal_box(html: str) -> tuple[int, float, float, float, float] | None:
     """Where the notice's seal goes (see NoticeLayout.seal_box): for a signature's visible appearance."""
     return NoticeLayout(html).seal_box()
+
+
+# ------------------------------------------------------------------ the same pages as drawing operations
+
+
+def _positions(items: list[Atom], x0: float, spacing: float, squeeze: dict[int, float] | None = None) -> list[float]:
+    """Each character's pen position from x0: its advance and the letter spacing after it (the last
+    one's too, as a browser counts it); a squeezed mark gives back its blank half (an opening mark
+    moves left itself, any other the characters after it)."""
+    xs, pen = [], x0
+    squeeze = squeeze or {}
+    for i, a in enumerate(items):
+        take = squeeze.get(i, 0.0)
+        if take and a.ch in SQUEEZE_LEFT:
+            pen -= take
+        xs.append(pen)
+        pen += a.width + spacing
+        if take and a.ch not in SQUEEZE_LEFT:
+            pen -= take
+    return xs + [pen]
+
+
+def _run(
+    items: list[Atom],
+    top: float,
+    height: float,
+    size: float,
+    role: str,
+    *,
+    x: float,
+    width: float = 0.0,
+    align: str = "left",
+    spacing: float = 0.0,
+    squeeze: dict[int, float] | None = None,
+    color: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> Text:
+    """A line of text in a box (x, width) of the page: its characters' positions, left, centred or
+    right (the trailing letter spacing counted, as a browser does)."""
+    from zzcbec_docs.documents.pdf_draw import Text
+
+    xs = _positions(items, 0.0, spacing, squeeze)
+    total = xs[-1]
+    start = x if align == "left" else (x + (width - total) / 2 if align == "center" else x + width - total)
+    return Text("".join(a.ch for a in items), [start + v for v in xs], top, height, size, role, color)
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255)
+
+
+def drawing(layout: NoticeLayout) -> list[list[Elem]]:
+    """The notice's pages as what pdf_draw draws: per page the structure elements in reading order,
+    each with its text runs (characters at their positions), rules and images, in pt from the page's
+    top-left corner — the positions the placed blocks of notice_html() take in WeasyPrint."""
+    from zzcbec_docs.documents.pdf_draw import Elem, Rect
+
+    red = _rgb(RED)
+    pages: list[list[Elem]] = []
+    for n, page in enumerate(layout.pages, start=1):
+        out: list[Elem] = []
+        if n == 1:
+            for item in layout.head_items:
+                kind = item[0]
+                if kind == "specimen":
+                    text = item[1]
+                    box_x, box_w, box_y = LEFT + 0.3 * WIDTH, 0.4 * WIDTH, TOP + 5 * MM
+                    c = _rgb("#c00")
+                    out.append(
+                        Elem(
+                            "Artifact",
+                            [Rect(box_x, box_y, box_w, 34.0, c, hole=(box_x + 2, box_y + 2, box_w - 4, 30.0))],
+                        )
+                    )
+                    run = _run(
+                        atoms(text, 22.0),
+                        box_y + 2,
+                        30.0,
+                        22.0,
+                        "fangsong",
+                        x=box_x + 2,
+                        width=box_w - 4,
+                        align="center",
+                        spacing=11.0,
+                        color=c,
+                    )
+                    out.append(Elem("P", [run]))
+                elif kind == "mark":
+                    _, text, top, size = item
+                    run = _run(
+                        atoms(text, size, "xiaobiaosong"),
+                        TOP + top,
+                        size,
+                        size,
+                        "xiaobiaosong",
+                        x=LEFT,
+                        width=WIDTH,
+                        align="center",
+                        spacing=2.0,
+                        color=red,
+                    )
+                    out.append(Elem("P", [run]))
+                elif kind == "docno":
+                    _, text, top = item
+                    run = _run(
+                        atoms(text),
+                        TOP + top,
+                        BODY,
+                        BODY,
+                        "fangsong",
+                        x=LEFT,
+                        width=WIDTH,
+                        align="center",
+                        spacing=SPACING,
+                    )
+                    out.append(Elem("P", [run]))
+                elif kind == "rule":
+                    out.append(Elem("Artifact", [Rect(LEFT, TOP + item[1], WIDTH, 1.5, red)]))
+                elif kind == "title":
+                    _, lines, top, scale = item
+                    size, height = TITLE * scale, TITLE_LINE * scale
+                    runs = [
+                        _run(
+                            atoms(line, size, "xiaobiaosong"),
+                            TOP + top + k * height,
+                            height,
+                            size,
+                            "xiaobiaosong",
+                            x=LEFT,
+                            width=WIDTH,
+                            align="center",
+                        )
+                        for k, line in enumerate(lines)
+                    ]
+                    out.append(Elem("H1", runs))
+        out.extend(_page_elems(layout, page))
+        if n - 1 == layout.banji_page:
+            out.extend(_banji_elems(layout))
+        if page.numbered:
+            text = f"— {n} —"
+            run = _run(
+                atoms(text, BANJI, "songti"),
+                TOP + 657.638,
+                BANJI,
+                BANJI,
+                "songti",
+                x=LEFT + (0 if n % 2 else BANJI),
+                width=WIDTH - BANJI,
+                align="right" if n % 2 else "left",
+            )
+            out.append(Elem("Pagination", [run]))
+        pages.append(out)
+    return pages
+
+
+def _page_elems(layout: NoticeLayout, page: Page) -> list[Elem]:
+    from zzcbec_docs.documents.pdf_draw import Elem
+
+    out: list[Elem] = []
+    placed = page.placed
+    k = 0
+    while k < len(placed):
+        pl = placed[k]
+        it = pl.item
+        if it.kind == "line":
+            group = it.group
+            runs = []
+            j = 0
+            while k < len(placed) and placed[k].item.kind == "line" and placed[k].item.group == group:
+                line: Line = placed[k].item.data  # type: ignore[assignment]
+                top = TOP + pl.top + DROP + j * PITCH
+                runs.append(
+                    _run(
+                        line.atoms,
+                        top,
+                        PITCH,
+                        BODY,
+                        "fangsong",
+                        x=LEFT + (line.indent if j == 0 else 0.0),
+                        spacing=line.spacing,
+                        squeeze=line.squeeze,
+                    )
+                )
+                j += 1
+                k += 1
+            out.append(Elem("P", runs))
+            continue
+        if it.kind == "row":
+            rows = []
+            top = TOP + pl.top
+            while k < len(placed) and placed[k].item.kind == "row":
+                rows.append(placed[k].item)
+                k += 1
+            table, borders = _table_elems(top, rows)
+            out.append(table)
+            out.append(Elem("Artifact", borders))
+            continue
+        if it.kind == "unit":
+            text = str(it.data)
+            run = _run(
+                atoms(text, SMALL), TOP + pl.top, SMALL_LINE, SMALL, "fangsong", x=LEFT, width=WIDTH, align="right"
+            )
+            out.append(Elem("P", [run]))
+        elif it.kind == "sign":
+            text, _cls = it.data  # type: ignore[misc]
+            centre = LEFT + WIDTH - 4 * CELL - layout._date_width / 2
+            run = _run(
+                atoms(text),
+                TOP + pl.top + DROP,
+                PITCH,
+                BODY,
+                "fangsong",
+                x=centre - WIDTH / 2,
+                width=WIDTH,
+                align="center",
+                spacing=SPACING,
+            )
+            out.append(Elem("P", [run]))
+        k += 1
+    return out
+
+
+def _table_elems(top: float, rows: list[Item]) -> tuple[Elem, list[Rect]]:
+    """Rows of separate borders (the table's left, each cell's right and bottom, the first row's
+    top), each as high as the layout made it; cell text middle-aligned in 3 × 5 pt of padding."""
+    from zzcbec_docs.documents.pdf_draw import Elem, Rect
+
+    rule = 0.75
+    black = (0.0, 0.0, 0.0)
+    trs: list[Elem] = []
+    borders: list[Rect] = []
+    y = top
+    for r, item in enumerate(rows):
+        x = LEFT + rule
+        cells: list[Elem] = []
+        for tag, w, lines, align, role in item.data:  # type: ignore[attr-defined]
+            border_top = rule if r == 0 else 0.0
+            inner_top = y + border_top + 3
+            inner_h = item.height - border_top - rule - 6
+            offset = (inner_h - SMALL_LINE * len(lines)) / 2
+            runs = [
+                _run(
+                    atoms(text, SMALL, role),
+                    inner_top + offset + j * SMALL_LINE,
+                    SMALL_LINE,
+                    SMALL,
+                    role,
+                    x=x + 5,
+                    width=w - 10 - rule,
+                    align=align,
+                )
+                for j, text in enumerate(lines)
+                if text
+            ]
+            cells.append(Elem("TH" if tag == "th" else "TD", runs))
+            borders.append(Rect(x + w - rule, y, rule, item.height, black))  # right
+            borders.append(Rect(x, y + item.height - rule, w, rule, black))  # bottom
+            if r == 0:
+                borders.append(Rect(x, y, w, rule, black))
+            x += w
+        trs.append(Elem("TR", cells))
+        y += item.height
+    borders.append(Rect(LEFT, top, rule, y - top, black))  # the table's left
+    return Elem("Table", trs), borders
+
+
+def _banji_elems(layout: NoticeLayout) -> list[Elem]:
+    """The 版记 as _banji_html places it: from its top, each element under its rule, the last (thick)
+    rule on the 版心's lower edge."""
+    from zzcbec_docs.documents.pdf_draw import Elem, Image, Rect
+
+    assert layout.banji is not None
+    black = (0.0, 0.0, 0.0)
+    h = layout.banji_height()
+    top = TOP + HEIGHT - h
+    elements = layout.banji.elements()
+    order = (
+        [p for p in elements if "vcode" in p.classes]
+        + [p for p in elements if "cc" in p.classes]
+        + [p for p in elements if "printed" in p.classes]
+    )
+    kids: list[Elem] = []
+    rules: list[Rect] = []
+    y = top
+    for k, p in enumerate(order):
+        width = 1.0 if k == 0 else 0.7
+        rules.append(Rect(LEFT, y - width / 2, WIDTH, width, black))
+        inner = y + width / 2  # under the rule's lower half
+        if "vcode" in p.classes:
+            img = p.find("img")
+            rh = max(PITCH, QR_MM * MM + 6) if img is not None else PITCH
+            text = squash(p.text())
+            drop = BANJI_DROP + (QR_TEXT_DROP if img is not None else 0)
+            kids.append(Elem("P", [_run(atoms(text, BANJI), inner + drop, rh, BANJI, "fangsong", x=LEFT + BANJI)]))
+            if img is not None:
+                from zzcbec_docs.documents.qr import png_of_data_uri
+
+                png = png_of_data_uri(img.attrs.get("src", ""))
+                if png is None:
+                    raise ValueError("the 版记's QR code is not a PNG data URI")
+                side = QR_MM * MM
+                kids.append(
+                    Elem(
+                        "Figure",
+                        [Image(LEFT + WIDTH - BANJI - side, inner + 3, side, side, png)],
+                        alt=img.attrs.get("alt", "核验二维码"),
+                    )
+                )
+            y += rh
+        elif "cc" in p.classes:
+            lines = layout._cc_lines(p)
+            lead = lines[-1].indent if len(lines) > 1 else 0.0
+            runs = [
+                _run(
+                    ln.atoms,
+                    inner + 2.8 + j * PITCH,
+                    PITCH,
+                    BANJI,
+                    "fangsong",
+                    x=LEFT + BANJI + (lead if j else 0.0),
+                    spacing=ln.spacing,
+                    squeeze=ln.squeeze,
+                )
+                for j, ln in enumerate(lines)
+            ]
+            kids.append(Elem("P", runs))
+            y += PITCH * len(lines)
+        else:
+            spans = [s for s in p.elements() if s.tag == "span"]
+            printer = squash(spans[0].text()) if spans else squash(p.text())
+            printed = squash(spans[1].text()) if len(spans) > 1 else ""
+            runs = [_run(atoms(printer, BANJI), inner + 2.8, PITCH, BANJI, "fangsong", x=LEFT + BANJI)]
+            if printed:
+                runs.append(
+                    _run(
+                        atoms(printed, BANJI),
+                        inner + 2.8,
+                        PITCH,
+                        BANJI,
+                        "fangsong",
+                        x=LEFT,
+                        width=WIDTH - BANJI,
+                        align="right",
+                    )
+                )
+            kids.append(Elem("P", runs))
+            y += PITCH
+    rules.append(Rect(LEFT, top + h - 0.5, WIDTH, 1.0, black))
+    return [Elem("Div", kids), Elem("Artifact", rules)]

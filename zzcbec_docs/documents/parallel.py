@@ -31,7 +31,7 @@ def warm(formats: Iterable[str], kinds: Iterable[str] = (), templates: bool = Tr
     from zzcbec_docs.documents.writers import tune_for_rendering
 
     tune_for_rendering()
-    formats = tuple(formats)
+    formats, kinds = tuple(formats), tuple(kinds)
     if "pdf" in formats:
         fonts.prefetch_font_list()  # fc-list runs on another core meanwhile
     import zzcbec_docs.bundle.model  # noqa: F401 - what a task's bundle and policy unpickle into,
@@ -46,7 +46,7 @@ def warm(formats: Iterable[str], kinds: Iterable[str] = (), templates: bool = Tr
     if "pdf" in formats:
         from zzcbec_docs.documents import pdf
 
-        pdf.warm()
+        pdf.warm(kinds)
     if "docx" in formats:
         import zzcbec_docs.documents.docx  # noqa: F401 - python-docx and lxml, imported once here
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -153,16 +154,38 @@ def _parsed_stylesheet(text: str, faces_key: str):  # type: ignore[no-untyped-de
 _stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]
 
 
-def warm() -> None:
-    """WeasyPrint imported, fonts and stylesheet loaded: what every PDF of this process needs."""
-    import_weasyprint()  # with its patches (patches.py)
+def warm(kinds: Iterable[str] = ()) -> None:
+    """What the PDFs of this process need, loaded: for notices only, the drawer's faces (no WeasyPrint);
+    else WeasyPrint imported (with its patches, patches.py), fonts and stylesheet loaded."""
+    kinds = tuple(kinds)
+    if "notice" in kinds:
+        from zzcbec_docs.documents.pdf_draw import warm as warm_drawer
+
+        warm_drawer()
+        if set(kinds) == {"notice"}:
+            return
+    import_weasyprint()
     _stylesheet()
-    _stylesheet("notice.css")
 
 
 def render_pdf(html: str, identity: str, kind: str = "") -> bytes:
     """The PDF bytes of the content. `identity` seeds the PDF /ID so the same input gives the same bytes.
-    The notice is laid out as a fixed form (fixed_form.py) and drawn with its own small stylesheet."""
+    The notice is laid out as a fixed form (fixed_form.py) and drawn straight to PDF (pdf_draw.py,
+    no WeasyPrint); the other documents are WeasyPrint's."""
+    if kind == "notice":
+        from zzcbec_docs.documents.pdf_draw import notice_pdf
+
+        return notice_pdf(html, identity)
+    return _weasyprint_pdf(html, identity, kind)
+
+
+def notice_pdf_weasyprint(html: str, identity: str) -> bytes:
+    """The notice's fixed form as WeasyPrint draws its placed blocks (notice.css): the reference the
+    tests hold pdf_draw's positions to, not a way the tool makes notices."""
+    return _weasyprint_pdf(html, identity, "notice")
+
+
+def _weasyprint_pdf(html: str, identity: str, kind: str) -> bytes:
     HTML = import_weasyprint().HTML  # with its patches (patches.py)
 
     try:

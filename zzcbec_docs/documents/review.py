@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from zzcbec_docs import schema
 from zzcbec_docs.bundle.model import Bundle, Claim
 from zzcbec_docs.bundle.verified import checked_verified
 from zzcbec_docs.errors import ArgumentError, ReviewError
@@ -41,6 +40,8 @@ class Review:
 def load_review(path: str | Path, policy: Any) -> Review:
     """Read and validate a review record under the caller's policy (there is no default policy)."""
     import hashlib
+
+    from zzcbec_docs import schema  # jsonschema: loaded only by a command that reads a review
 
     per_item = policy.per_competition_clauses
 

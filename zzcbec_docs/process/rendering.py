@@ -160,24 +160,31 @@ def prepare_fonts() -> None:
     fonts.prepare_working_copies()
 
 
-def plan_workers(sources: int, documents: int, jobs: int) -> int:
+def plan_workers(sources: int, documents: int, jobs: int, drawn_only: bool = False) -> int:
     """Worker processes for a command: none with `--jobs 1` or on one core (everything in this
     process); else one per core (`jobs`, 0: every usable core), no more than there is work for.
     Several bundles: whole bundles each. One bundle: its documents' files, while this process
-    checks it and builds their content (so the workers' warm-up costs no time)."""
+    checks it and builds their content (so the workers' warm-up costs no time) — unless its one
+    document is the notice's PDF (`drawn_only`) and no `--jobs` was asked: drawn in ~30 ms
+    (documents/pdf_draw.py), it is made here sooner than a worker starts and hands it back."""
     from zzcbec_docs.documents.parallel import usable_cores
 
     cores = jobs or usable_cores()
-    if cores <= 1 or sources == 0:
+    if cores <= 1 or sources == 0 or (sources == 1 and drawn_only and not jobs):
         return 0
     return min(cores, sources if sources > 1 else documents)
+
+
+def _drawn_only(kinds: list[str], formats: list[str]) -> bool:
+    """Only the notice's PDF: drawn by documents/pdf_draw.py, no WeasyPrint or python-docx to load."""
+    return list(kinds) == ["notice"] and list(formats) == ["pdf"]
 
 
 def early_workers(sources: int, kinds: list[str], formats: list[str], jobs: int) -> Workers | None:
     """For one bundle: the workers forked now, before anything heavy is loaded in this process; they
     warm up while it reads the policy and checks the bundle. (Several bundles: `render_documents` warms
     up first and forks after, so that the workers share one warm-up.)"""
-    count = plan_workers(sources, len(kinds) * len(formats), jobs)
+    count = plan_workers(sources, len(kinds) * len(formats), jobs, _drawn_only(kinds, formats))
     if not count or sources != 1:
         return None
     from zzcbec_docs.documents.parallel import Workers
@@ -225,7 +232,7 @@ def render_documents(
         policy, tuple(kinds), tuple(formats), out_dir, review, notice, exclusion_list, _same_applicant_year(sources)
     )
     if workers is None and jobs != 1:
-        count = plan_workers(len(sources), len(kinds) * len(formats), jobs)
+        count = plan_workers(len(sources), len(kinds) * len(formats), jobs, _drawn_only(kinds, formats))
         if count and len(sources) > 1:
             parallel.warm(formats, kinds)  # once, here: the workers forked next share it
         workers = parallel.Workers(count, formats, kinds, templates=len(sources) > 1) if count else None
