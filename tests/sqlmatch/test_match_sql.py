@@ -75,7 +75,8 @@ def boundaries(policy: Policy) -> dict[str, list[Decimal]]:
                 out.setdefault(clause.amount.fact, []).append(t.value)
         if isinstance(clause.amount, FeeTierAmount):
             for ft in clause.amount.tiers:
-                out.setdefault(clause.amount.fee_fact, []).append(ft.cap / ft.rate)
+                if ft.rate > 0:  # a mutated policy may pay 0%: no fee reaches its cap
+                    out.setdefault(clause.amount.fee_fact, []).append(ft.cap / ft.rate)
         if clause.cap is not None and clause.cap.amount is not None:
             for f in clause.amount_facts():
                 out.setdefault(f, []).append(clause.cap.amount)
