@@ -503,11 +503,11 @@ def test_no_cjk_font_is_a_clear_error_naming_the_package(monkeypatch):
 def test_missing_harfbuzz_subset_is_warned(monkeypatch):
     import ctypes.util
 
-    from zzcbec_docs.cli import render as render_cli
-
     real = ctypes.util.find_library
     monkeypatch.setattr(ctypes.util, "find_library", lambda n: None if "harfbuzz-subset" in n else real(n))
-    notes = render_cli.environment_notes()
+    from zzcbec_docs.process.rendering import environment_notes
+
+    notes = environment_notes()
     assert notes and "libharfbuzz-subset0" in notes[0]
 
 
