@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from desk_support import ENT_A, PASSWORD, Server, add_accounts
+from desk_support import ENT_A, PASSWORD, Server, add_accounts, chromium
 
 CHROMIUM = "/usr/bin/chromium"
 AXE_DIR = Path(
@@ -45,22 +45,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def shot(page, name: str, *, full_page: bool = True, javascript: bool = True) -> None:

@@ -240,3 +240,26 @@ APPLICANT = {
     "applicant.bank.name": "中国银行郑州分行",
     "applicant.bank.account": "6217000000000000001",
 }
+
+
+@contextmanager
+def chromium(path: str = "/usr/bin/chromium") -> Any:
+    """Debian's chromium, headless, driven by Playwright (its own browser download is not reachable here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield b
+        finally:
+            b.close()

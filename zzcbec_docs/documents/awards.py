@@ -4,12 +4,13 @@ tests/test_layers.py), so the shape it reads is stated here; ledger.store's Ledg
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Protocol
 
+from zzcbec_docs.rules.totals import Line
 
-class Award(Protocol):
-    """One award row with its notice (ledger.store.LedgerAward)."""
+
+class Award(Line, Protocol):
+    """One award row with its notice (ledger.store.LedgerAward): a totals line and what the notice names."""
 
     @property
     def notice_number(self) -> str: ...
@@ -19,18 +20,6 @@ class Award(Protocol):
     def uscc(self) -> str: ...
     @property
     def applicant_name(self) -> str: ...
-    @property
-    def district(self) -> str: ...
-    @property
-    def clause(self) -> int: ...
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def city(self) -> Decimal | None: ...  # None while the split is open; set together with `local`
-    @property
-    def local(self) -> Decimal | None: ...
-    @property
-    def revoked(self) -> bool: ...
     @property
     def revocation_reason(self) -> str | None: ...
 
