@@ -223,7 +223,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bundle": ("bundle",),
     "rules": ("rules",),
     "storage and rendering": ("ledger", "documents"),
-    "service": ("process", "check", "calculator", "batch", "sqlmatch"),
+    "service": ("process", "check", "calculator", "batch", "sqlmatch", "matching"),
     "faces": ("cli", "desk", "__main__"),
 }
 FACES = ("cli", "desk")
@@ -240,7 +240,7 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     "check.py decides with the ledger through process.decide: a cycle of two service "
     "modules (both import inside functions, so no import-time cycle)",
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
-    "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
+    "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, serve)",
     ("desk", "ledger"): "desk/context.py opens the ledger (open_ledger), desk/pages.py exports it (ledger.export), "
     "desk/security.py names the client address of the steps' events (acting_from), desk/store.py versions the "
     "desk's tables with the ledger's migration scheme, and the inbox, audit and bulk pages read the ledger's events",

@@ -136,6 +136,12 @@ class TableSummary:
     qualifying: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     first_errors: list[CellError] = field(default_factory=list)
     seconds: float = 0.0
+    errors: list[CellError] = field(
+        default_factory=list
+    )  # every bad row: kept by the SQL engines (the row engine streams them to errors.csv)
+    files: list[str] = field(default_factory=lambda: ["matches.csv", "matches.xlsx", "errors.csv"])  # in out_dir
+    cut: int = 0  # matches beyond the sheet's 1,048,576 rows (in matches.csv and .parquet only)
+    bundles_skipped: bool = False  # a table too large for pre-filled bundles by default
 
     @property
     def amount(self) -> Decimal:
