@@ -223,7 +223,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bundle": ("bundle",),
     "rules": ("rules",),
     "storage and rendering": ("ledger", "documents"),
-    "service": ("process", "check", "calculator", "batch", "sqlmatch"),
+    "service": ("process", "check", "calculator", "batch", "sqlmatch", "matching"),
     "faces": ("cli", "desk", "__main__"),
 }
 FACES = ("cli", "desk")
@@ -240,7 +240,7 @@ KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
     "check.py decides with the ledger through process.decide: a cycle of two service "
     "modules (both import inside functions, so no import-time cycle)",
     ("cli", "ledger"): "commands open the ledger themselves (options.open_ledger, normalise_url; ledger init's "
-    "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, match TABLE, serve)",
+    "LATEST; ledger export's export_csv/export_xlsx; users, verify, publicity, serve)",
     ("desk", "ledger"): "desk/context.py opens the ledger (open_ledger), desk/pages.py exports it (ledger.export), "
     "desk/security.py names the client address of the steps' events (acting_from), desk/store.py versions the "
     "desk's tables with the ledger's migration scheme, and the inbox, audit and bulk pages read the ledger's events",
@@ -340,6 +340,61 @@ def test_the_faces_call_the_service_layer():
     graph = import_graph()
     for face in FACES:
         assert "process" in graph.get(face, {}), f"{face} does not import the service layer (zzcbec_docs.process)"
+
+
+# The service layer as the faces see it: the package (`zzcbec_docs.process`: its functions and model), the
+# `Service` object, and the helpers made for a face (the rendering options, the queue's filters, the words of
+# a condition, a review record's file, the assignment). The rest is the service's own machinery: deciding
+# against the ledger (`decide`), identity, standing, verified facts, corrections, bulk steps. `awarding`,
+# `cases` and `documents` are open to the command line's one-step award and its publicity command.
+FACE_API = {
+    "zzcbec_docs.process",
+    "zzcbec_docs.process.service",
+    "zzcbec_docs.process.model",
+    "zzcbec_docs.process.rendering",
+    "zzcbec_docs.process.queue",
+    "zzcbec_docs.process.words",
+    "zzcbec_docs.process.records",
+    "zzcbec_docs.process.assignment",
+}
+FACE_API_OF = {
+    "desk": FACE_API,
+    "cli": FACE_API | {f"zzcbec_docs.process.{m}" for m in ("awarding", "cases", "documents")},
+}
+
+
+def _service_modules_imported(face: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """module of the service layer → the first file of `face` that imports it (every import, inside functions too)."""
+    found: dict[str, str] = dict(extra or {})
+    for path in sorted((PACKAGE / face).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            for name in names:
+                if name == "zzcbec_docs.process" or name.startswith("zzcbec_docs.process."):
+                    module = ".".join(name.split(".")[:3])
+                    found.setdefault(module, f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return found
+
+
+def _outside_the_api(face: str, imported: dict[str, str]) -> list[str]:
+    return sorted(f"{where} imports {m}" for m, where in imported.items() if m not in FACE_API_OF[face])
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_the_faces_reach_the_service_layer_through_its_public_api(face):
+    """issue 22: desk/context.py took process.decide.ledger_name; the desk asks its Service (ledger_places)."""
+    assert _outside_the_api(face, _service_modules_imported(face)) == []
+
+
+def test_the_public_api_check_sees_an_internal_import():
+    imported = _service_modules_imported("desk", {"zzcbec_docs.process.decide": "desk/context.py:109"})
+    assert _outside_the_api("desk", imported) == ["desk/context.py:109 imports zzcbec_docs.process.decide"]
 
 
 def test_there_is_no_import_cycle_between_packages():

@@ -282,6 +282,32 @@ def baseline_lines(path: Path, page: int | None = None) -> list[tuple[int, float
     return out
 
 
+def body_lines(path: Path) -> list[tuple[int, float, str]]:
+    """(page, baseline, text) of a notice's 3号 lines that start at the 版心's left edge or 二字 in:
+    the addressee, the body, the closing and the 附注 (not the 版头, the title, the tables, the 署名,
+    the 版记 or the page numbers), in reading order. The 版心: 156 × 225 mm at 28 mm / 37 mm."""
+    left, top, cell = 28 * MM, 37 * MM, 156 * MM / 28
+    return sorted(
+        (page, y, "".join(text.split()))
+        for page, y, x, size, text in baseline_lines(path)
+        if abs(size - 16) < 0.1 and top < y < top + 225 * MM and left - 1 < x < left + 2 * cell + 1
+    )
+
+
+def numbers_kept_whole(lines: list[tuple[int, float, str]]) -> list[tuple[int, float, str]]:
+    """The lines with each number (or Latin word) that a line break cuts taken whole to the next
+    line: as LibreOffice breaks the DOCX, whose numbers are en-US (documents.md) and which reads no
+    w:wordWrap (Word and WPS break them where the PDF does)."""
+    out = [list(x) for x in lines]
+    for i in range(len(out) - 1):
+        m = re.search(r"[0-9A-Za-z.,]*$", out[i][2])
+        head = m.group(0).lstrip(".,") if m else ""
+        if head and head != out[i][2] and re.match(r"[0-9A-Za-z]", out[i + 1][2]):
+            out[i][2] = out[i][2][: -len(head)]
+            out[i + 1][2] = head + out[i + 1][2]
+    return [(p, y, t) for p, y, t in out]
+
+
 def word_boxes(path: Path) -> list[list[tuple[float, float, float, float, str]]]:
     """Per page, pdftotext's word boxes (xMin, yMin, xMax, yMax, text) in pt from the top-left."""
     bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -355,6 +381,15 @@ FONTS_CONF = """<?xml version="1.0"?>
   <cachedir>{cache}</cachedir>
 </fontconfig>
 """
+
+
+def default_faces() -> None:
+    """The packaged profile's faces for the documents this process renders next: a test that ran the
+    CLI in this process with a bureau's own font file (test_a_bureau_can_use_its_own_fangsong_file)
+    leaves that file configured, and the faces LibreOffice is given must be the PDF's."""
+    from zzcbec_docs.documents import fonts
+
+    fonts.configure({})
 
 
 def libreoffice() -> str | None:

@@ -45,6 +45,7 @@ from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.process.decide import decide_counting
 from zzcbec_docs.rules import wording as W
 from zzcbec_docs.rules.model import Decision
+from zzcbec_docs.rules.totals import Total, combined, line
 
 COLUMNS = [
     "uscc",
@@ -79,36 +80,7 @@ class TableOptions:
     chunk_rows: int = 1000
 
 
-@dataclass
-class Tally:
-    """What a group of eligible claims adds up to: how many, the amount, and who pays it."""
-
-    enterprises: int = 0
-    amount: Decimal = ZERO
-    city: Decimal = ZERO
-    local: Decimal = ZERO
-    unsettled: Decimal = ZERO  # clause 16 does not split it (上街区)
-
-    def add_claim(self, m: Match) -> None:
-        self.enterprises += 1
-        self.amount += m.amount
-        if m.funding is None:
-            self.unsettled += m.amount
-        else:
-            self.city += m.funding.city
-            self.local += m.funding.local
-
-    def add(self, other: Tally, enterprises: bool = True) -> None:
-        if enterprises:
-            self.enterprises += other.enterprises
-        self.amount += other.amount
-        self.city += other.city
-        self.local += other.local
-        self.unsettled += other.unsettled
-
-    def row(self, enterprises: int | None = None) -> list[Any]:
-        n = self.enterprises if enterprises is None else enterprises
-        return [n, self.amount, self.city, self.local, self.unsettled]
+Tally = Total  # the name the SQL engines import (sqlmatch/run.py): one type, rules.totals.Total
 
 
 @dataclass
@@ -121,7 +93,7 @@ class ChunkResult:
     bad_rows: int = 0
     bundles: int = 0
     statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    totals: dict[tuple[str, int], Tally] = field(default_factory=dict)  # by (district, clause)
+    totals: dict[tuple[str, int], Total] = field(default_factory=dict)  # by (district, clause)
     qualifying: dict[str, int] = field(default_factory=dict)  # district → enterprises with an eligible clause
 
 
@@ -132,10 +104,16 @@ class TableSummary:
     bundles: int = 0
     matches: int = 0
     statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    totals: dict[tuple[str, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    totals: dict[tuple[str, int], Total] = field(default_factory=lambda: defaultdict(Total))  # by (district, clause)
     qualifying: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     first_errors: list[CellError] = field(default_factory=list)
     seconds: float = 0.0
+    errors: list[CellError] = field(
+        default_factory=list
+    )  # every bad row: kept by the SQL engines (the row engine streams them to errors.csv)
+    files: list[str] = field(default_factory=lambda: ["matches.csv", "matches.xlsx", "errors.csv"])  # in out_dir
+    cut: int = 0  # matches beyond the sheet's 1,048,576 rows (in matches.csv and .parquet only)
+    bundles_skipped: bool = False  # a table too large for pre-filled bundles by default
 
     @property
     def amount(self) -> Decimal:
@@ -400,7 +378,9 @@ def match_chunk(rows: list[tuple[int, list[Any]]]) -> ChunkResult:
             if m.status != "eligible":
                 continue
             any_eligible = True
-            res.totals.setdefault((district, m.clause), Tally()).add_claim(m)
+            f = m.funding
+            claim = line(district, m.clause, m.amount, f.city if f else None, f.local if f else None)
+            res.totals.setdefault((district, m.clause), Total()).add(claim)
         if any_eligible:
             res.qualifying[district] = res.qualifying.get(district, 0) + 1
             text = prefilled_bundle(row, plain, matches, policy, s["source"], prior)
@@ -499,21 +479,17 @@ class _Outputs:
 
 
 def total_rows(summary: TableSummary, policy: Policy) -> list[list[Any]]:
-    """By district and clause, a subtotal per district, the city-wide total per clause, the grand total."""
+    """By district and clause, a subtotal per district, the city-wide total per clause, the grand total
+    (rules.totals.combined); a district's and the grand count are enterprises (one with two clauses once)."""
     out: list[list[Any]] = []
-    by_district: dict[str, Tally] = defaultdict(Tally)
-    by_clause: dict[int, Tally] = defaultdict(Tally)
-    grand = Tally()
     for (district, clause), t in sorted(summary.totals.items()):
-        out.append([district, policy.cite(clause), policy.clauses[clause].name, *t.row()])
-        by_district[district].add(t, enterprises=False)  # an enterprise with two clauses counts once
-        by_clause[clause].add(t)
-        grand.add(t, enterprises=False)
-    for district, t in sorted(by_district.items()):
-        out.append([district, "小计 subtotal", "", *t.row(summary.qualifying[district])])
-    for clause, t in sorted(by_clause.items()):
-        out.append(["全市 all", policy.cite(clause), policy.clauses[clause].name, *t.row()])
-    out.append(["全市 all", "合计 total", "", *grand.row(sum(summary.qualifying.values()))])
+        out.append([district, policy.cite(clause), policy.clauses[clause].name, *t.sums()])
+    sums = combined(summary.totals)
+    for district, t in sums.by_district.items():
+        out.append([district, "小计 subtotal", "", *t.sums(summary.qualifying[district])])
+    for clause, t in sums.by_clause.items():
+        out.append(["全市 all", policy.cite(clause), policy.clauses[clause].name, *t.sums()])
+    out.append(["全市 all", "合计 total", "", *sums.grand.sums(sum(summary.qualifying.values()))])
     return out
 
 
@@ -525,7 +501,7 @@ def _merge(summary: TableSummary, res: ChunkResult) -> None:
         summary.statuses[k] += v
         summary.matches += v
     for key, t in res.totals.items():
-        summary.totals[key].add(t)
+        summary.totals[key].merge(t)
     for d, n in res.qualifying.items():
         summary.qualifying[d] += n
     room = 20 - len(summary.first_errors)

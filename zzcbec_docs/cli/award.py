@@ -97,7 +97,7 @@ def award(
     issuer_profile: str | None,
 ) -> None:
     """记账、编号并出具奖励通知书 / award a case (or a bundle): in one transaction, re-check every
-    claim against the ledger (caps, one-time awards, clause 3 top-up) with the latest review's
+    claim against the ledger (caps, one-time awards, a tiered award's top-up) with the latest review's
     verified facts, record the awards, assign the next notice number of the issuer and year,
     and write the notice, named by its number (USCC-YEAR-notice-2026-015.pdf).
 

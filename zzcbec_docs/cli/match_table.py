@@ -9,10 +9,12 @@ row and column on stderr and in DIR/errors.csv; the other rows are matched all t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -21,6 +23,7 @@ import click
 
 if TYPE_CHECKING:
     from zzcbec_docs.calculator.table_match import TableSummary
+    from zzcbec_docs.matching import TableRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -165,29 +168,21 @@ def match_table(
     bundles: bool | None = None,
     into: str | None = None,
 ) -> None:
-    import json
-
-    from zzcbec_docs.calculator.table_match import TableOptions, run_table
-    from zzcbec_docs.calculator.table_read import Table, read_columns_map
+    """Parse the options into a request, match the table (matching), say what came of it."""
+    from zzcbec_docs.calculator.table_read import read_columns_map
     from zzcbec_docs.check import read_exclusion_list
     from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
     from zzcbec_docs.cli.options import load_policy_option
-    from zzcbec_docs.errors import UsageError, ZzcbecError
-    from zzcbec_docs.money import fmt_yuan
+    from zzcbec_docs.errors import ArgumentError, UsageError, ZzcbecError
+    from zzcbec_docs.matching import TableRequest, check_request, match_table
 
-    engine = engine or "duckdb"
-    if engine not in ENGINES and not engine.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-        raise UsageError(
-            f"未知的引擎“{engine}”；可用：duckdb、python、spark 或 postgresql://… 连接串",
-            f"unknown engine {engine!r}; use duckdb, python, spark or a postgresql:// URL",
-        )
-    postgres = engine not in ENGINES
-    if db_table and not postgres:
-        raise UsageError("--table 只用于 --engine postgresql://…", "--table applies to --engine postgresql://… only")
-    if into and not postgres:
-        raise UsageError("--into 只用于 --engine postgresql://…", "--into applies to --engine postgresql://… only")
-    if out_dir is None and not (postgres and into):
-        raise UsageError("表格匹配须用 --out DIR 指定输出目录", "matching a table needs --out DIR")
+    request = TableRequest(
+        engine=engine or "duckdb", table_path=table_path, db_table=db_table, into=into, out_dir=out_dir, jobs=jobs
+    )
+    try:
+        check_request(request)
+    except ArgumentError as e:
+        raise UsageError(e.zh, e.en) from None
     if settings:
         raise UsageError("--set 只用于单个企业画像", "--set applies to one profile, not to a table")
     try:
@@ -196,114 +191,81 @@ def match_table(
         mapping = read_columns_map(columns, policy) if columns else None
     except ZzcbecError as e:
         raise UsageError(e.zh, e.en, file=e.file, pointer=e.pointer) from None
-    if ledger_url:
-        from zzcbec_docs.ledger import open_ledger
-
-        open_ledger(ledger_url, upgrade=False).engine.dispose()  # reachable? (each worker opens its own)
+    request = replace(request, exclusion_list=excluded, ledger_url=ledger_url, bundles=bundles, columns_map=mapping)
     progress = TableProgress(sys.stderr, sys.stderr.isatty())
-    if engine == "python" and Path(table_path).suffix.lower() == ".parquet":
-        raise UsageError(
-            "--engine python 只读 .csv/.xlsx；Parquet 请用 duckdb",
-            "--engine python reads .csv/.xlsx only; use duckdb for Parquet",
-        )
     previous = signal.signal(signal.SIGTERM, _interrupted)  # `kill`: stop the workers, leave no partial file
     try:
-        if engine == "python":
-            table = Table(Path(table_path), mapping, policy)
-            summary = run_table(
-                table,
-                policy,
-                TableOptions(out_dir=out_dir, jobs=jobs, exclusion_list=excluded, ledger_url=ledger_url),
-                progress=progress,
-            )
-        else:
-            from zzcbec_docs.sqlmatch.run import SqlOptions, run_engine
-
-            summary = run_engine(
-                engine,
-                table_path,
-                db_table,
-                into,
-                policy,
-                SqlOptions(
-                    out_dir=out_dir,
-                    jobs=jobs,
-                    exclusion_list=excluded,
-                    ledger_url=ledger_url,
-                    bundles=bundles,
-                    columns_map=mapping,
-                ),
-                progress=progress,
-            )
+        summary = match_table(request, policy, progress=progress)
     finally:
         signal.signal(signal.SIGTERM, previous)
     progress.done(summary)
-    for e in summary.first_errors:
-        click.echo(f"有误 / bad row: {table_path}: {e.message}", err=True)
+    for bad in summary.first_errors:
+        click.echo(f"有误 / bad row: {table_path or db_table}: {bad.message}", err=True)
     if summary.bad_rows > len(summary.first_errors):
-        click.echo(f"…… 共 {summary.bad_rows} 行有误，详见 / all bad rows in {out_dir / 'errors.csv'}", err=True)
-    s = summary.statuses
+        click.echo(f"…… 共 {summary.bad_rows} 行有误，详见 / all bad rows in {request.errors_place}", err=True)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "source": table_path,
-                    "rows": summary.rows,
-                    "bad_rows": summary.bad_rows,
-                    "matched": summary.rows - summary.bad_rows,
-                    "statuses": s,
-                    "bundles": summary.bundles,
-                    "total": f"{summary.amount:.2f}",
-                    "ledger": bool(ledger_url),
-                    "seconds": round(summary.seconds, 2),
-                    "engine": engine.split("://")[0] if postgres else engine,
-                    "matches": summary.matches,
-                    "peak_rss_mib": _peak_mib(),
-                    "files": [
-                        str(Path(out_dir) / n)
-                        for n in getattr(summary, "files", ("matches.csv", "matches.xlsx", "errors.csv"))
-                    ]
-                    if out_dir
-                    else [],
-                    "cut": getattr(summary, "cut", 0),
-                    "into": into,
-                },
-                ensure_ascii=False,
-            )
-        )
+        click.echo(json.dumps(summary_json(request, summary), ensure_ascii=False))
     else:
-        lines = [
-            f"企业年度 rows: {summary.rows}（匹配 matched {summary.rows - summary.bad_rows}，有误 bad {summary.bad_rows}）",
-            f"可申报 eligible {s['eligible']}，暂不符合 not eligible {s['not_eligible']}，信息不足 undecided "
-            f"{s['undecided']}，按现行政策 referred {s['referred']}，不在支持范围 excluded {s['excluded']}",
-            f"预填申报材料 bundles: {summary.bundles}"
-            + (f"（{Path(out_dir) / 'bundles'}）" if out_dir else "")
-            + "；测算金额合计 total "
-            f"{fmt_yuan(summary.amount)}（以审核认定为准 / subject to review）"
-            + ("；已计入台账 / the ledger's awards counted" if ledger_url else ""),
-        ]
-        files = getattr(summary, "files", ("matches.csv", "matches.xlsx"))
-        if out_dir:
-            lines.append(
-                f"结果 results: {', '.join(str(Path(out_dir) / n) for n in files if n != 'errors.csv')}"
-                f"；用时 {summary.seconds:.1f} s"
-            )
-        if into:
-            lines.append(f"结果已写回 results written to {into}；用时 {summary.seconds:.1f} s")
-        lines.append(
-            f"引擎 engine: {engine.split('://')[0] if postgres else engine}；内存峰值 peak memory {_peak_mib():,} MiB"
-        )
-        if getattr(summary, "cut", 0):
-            lines.append(
-                f"matches.xlsx 仅含前 {summary.matches - summary.cut:,} 行（Excel 每表上限 1,048,576 行），"
-                f"其余 {summary.cut:,} 行见 matches.csv / matches.parquet / the sheet holds the first "
-                f"{summary.matches - summary.cut:,} rows (Excel's limit); all rows are in matches.csv and .parquet"
-            )
-        if summary.bundles == 0 and getattr(summary, "bundles_skipped", False):
-            lines.append(
-                "未写预填申报材料（表格较大；需要时加 --bundles）/ no pre-filled bundles for a table this size "
-                "(add --bundles)"
-            )
-        click.echo("\n".join(lines))
+        click.echo("\n".join(summary_lines(request, summary)))
     if summary.bad_rows:
         raise Outcome(EXIT_FAIL)
+
+
+def summary_json(request: TableRequest, summary: TableSummary) -> dict[str, Any]:
+    from zzcbec_docs.matching import engine_name
+
+    out_dir = request.out_dir
+    return {
+        "source": request.table_path,
+        "rows": summary.rows,
+        "bad_rows": summary.bad_rows,
+        "matched": summary.rows - summary.bad_rows,
+        "statuses": summary.statuses,
+        "bundles": summary.bundles,
+        "total": f"{summary.amount:.2f}",
+        "ledger": bool(request.ledger_url),
+        "seconds": round(summary.seconds, 2),
+        "engine": engine_name(request.engine),
+        "matches": summary.matches,
+        "peak_rss_mib": _peak_mib(),
+        "files": [str(out_dir / n) for n in summary.files] if out_dir else [],
+        "cut": summary.cut,
+        "into": request.into,
+    }
+
+
+def summary_lines(request: TableRequest, summary: TableSummary) -> list[str]:
+    from zzcbec_docs.matching import engine_name
+    from zzcbec_docs.money import fmt_yuan
+
+    s, out_dir = summary.statuses, request.out_dir
+    lines = [
+        f"企业年度 rows: {summary.rows}（匹配 matched {summary.rows - summary.bad_rows}，有误 bad {summary.bad_rows}）",
+        f"可申报 eligible {s['eligible']}，暂不符合 not eligible {s['not_eligible']}，信息不足 undecided "
+        f"{s['undecided']}，按现行政策 referred {s['referred']}，不在支持范围 excluded {s['excluded']}",
+        f"预填申报材料 bundles: {summary.bundles}"
+        + (f"（{out_dir / 'bundles'}）" if out_dir else "")
+        + "；测算金额合计 total "
+        f"{fmt_yuan(summary.amount)}（以审核认定为准 / subject to review）"
+        + ("；已计入台账 / the ledger's awards counted" if request.ledger_url else ""),
+    ]
+    if out_dir:
+        lines.append(
+            f"结果 results: {', '.join(str(out_dir / n) for n in summary.files if n != 'errors.csv')}"
+            f"；用时 {summary.seconds:.1f} s"
+        )
+    if request.into:
+        lines.append(f"结果已写回 results written to {request.into}；用时 {summary.seconds:.1f} s")
+    lines.append(f"引擎 engine: {engine_name(request.engine)}；内存峰值 peak memory {_peak_mib():,} MiB")
+    if summary.cut:
+        lines.append(
+            f"matches.xlsx 仅含前 {summary.matches - summary.cut:,} 行（Excel 每表上限 1,048,576 行），"
+            f"其余 {summary.cut:,} 行见 matches.csv / matches.parquet / the sheet holds the first "
+            f"{summary.matches - summary.cut:,} rows (Excel's limit); all rows are in matches.csv and .parquet"
+        )
+    if summary.bundles == 0 and summary.bundles_skipped:
+        lines.append(
+            "未写预填申报材料（表格较大；需要时加 --bundles）/ no pre-filled bundles for a table this size "
+            "(add --bundles)"
+        )
+    return lines

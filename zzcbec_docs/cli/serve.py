@@ -60,7 +60,7 @@ def serve(
     """启动网上申报审核系统 / run the web desk.
 
     The desk decides as the command line does: under --policy (with --issued-on, else the policy
-    file's own date), with the clause 15 --exclusion-list, numbering and printing the notices as
+    file's own date), with the exclusion clause's --exclusion-list, numbering and printing the notices as
     the --issuer-profile's issuer (its name, 代字, 版头 and 版记).
     """
     import uvicorn

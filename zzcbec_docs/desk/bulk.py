@@ -300,7 +300,7 @@ def payment_rows(desk: Desk, year: int) -> list[list[str]]:
                 p.bank,
                 p.account,
                 p.district,
-                "、".join(f"第{desk.policy.clauses[n].numeral}条" for n in p.clauses),
+                "、".join(desk.policy.cite(n) for n in p.clauses),
                 f"{p.amount:,.2f}",
                 "待定" if p.city is None else f"{p.city:,.2f}",
                 "待定" if p.local is None else f"{p.local:,.2f}",

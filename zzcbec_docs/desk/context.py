@@ -105,18 +105,12 @@ class Desk:
 
     def scrub(self, text: str) -> str:
         """Text for a page: the ledger's file or server address, and any command-line advice, taken out."""
-        from zzcbec_docs.ledger.store import shown_url
-        from zzcbec_docs.process.decide import ledger_name
-
-        for where in sorted(
-            {self.ledger.url, shown_url(self.ledger.url), ledger_name(self.ledger)}, key=len, reverse=True
-        ):
-            if where:
-                text = (
-                    text.replace(f"台账 {where}", "奖励台账")
-                    .replace(f"the ledger {where}", "the ledger")
-                    .replace(where, "奖励台账")
-                )
+        for where in self.service.ledger_places:  # the service layer's names for its ledger
+            text = (
+                text.replace(f"台账 {where}", "奖励台账")
+                .replace(f"the ledger {where}", "the ledger")
+                .replace(where, "奖励台账")
+            )
         return cli_words_out(text)
 
     # ------------------------------------------------------------------ what routes share

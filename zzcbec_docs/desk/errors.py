@@ -47,7 +47,8 @@ STATUSES: dict[type[BaseException], int] = {
     NotAwardable: 409,  # nothing to award, already awarded, a standing award of the case
     StepConflict: 409,  # taken by another, not in a state for this step
     ReviewRefused: 422,
-    LedgerError: 503,  # the ledger refused or failed the operation (LedgerUnavailable is one)
+    LedgerUnavailable: 503,  # the ledger cannot be reached, opened or written just now: try again
+    LedgerError: 409,  # the ledger refused the operation: it conflicts with what it holds (already revoked, …)
     ZzcbecError: 422,
 }
 
@@ -76,7 +77,7 @@ def unreachable() -> HttpError:
 def from_library(exc: ZzcbecError, desk: Any = None) -> HttpError:
     """A library error as the desk answers it; a ledger that cannot be reached is 503 with the desk's
     own words (the library's message names the ledger's file or server, which no page shows)."""
-    if isinstance(exc, LedgerUnavailable) or (type(exc) is LedgerError and "操作失败" in exc.zh):
+    if isinstance(exc, LedgerUnavailable):
         return unreachable()
     if isinstance(exc, AlreadyAwarded) and exc.revoked:  # the desk's way to re-issue is its own
         return HttpError(

@@ -648,16 +648,17 @@ def dashboard_charts(desk: Desk, awards: list[Any]) -> dict[str, Any]:
     for u in desk.service.cap_use():
         use[u.clause].append(u.share)
 
-    def numeral(n: int) -> str:
-        return f"第{desk.policy.clauses[n].numeral}条"
+    policy = desk.policy
+    funding = f"（{policy.cite(policy.funding_rule.clause)}）" if policy.funding_rule else ""
+    numeral = policy.cite  # 第N条 in the policy's own numbering
 
     return {
         "district": charts.bars("奖励金额（按区县）", sorted(by_district.items(), key=lambda x: -x[1])),
         "clause": charts.bars(
             "奖励金额（按条款）",
-            [(f"{numeral(n)} {desk.policy.clauses[n].name}"[:16], v) for n, v in sorted(by_clause.items())],
+            [(f"{numeral(n)} {policy.clauses[n].name}"[:16], v) for n, v in sorted(by_clause.items())],
         ),
-        "split": charts.split_bar("市级与区县（市）分担（第十六条）", city, local),
+        "split": charts.split_bar(f"市级与区县（市）分担{funding}", city, local),
         "caps": charts.bars(
             "上限使用率（各企业平均）",
             [(numeral(n), sum(v, Decimal(0)) / len(v)) for n, v in sorted(use.items())],

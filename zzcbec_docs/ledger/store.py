@@ -202,9 +202,9 @@ class Ledger:
                 yield conn
         except LedgerError:
             raise
-        except OperationalError as exc:
+        except OperationalError as exc:  # the database went away, is locked or full: not a refusal
             zh, en = why(exc)
-            raise LedgerError(
+            raise LedgerUnavailable(
                 f"台账 {shown_url(self.url)} 操作失败：{zh}", f"the ledger {shown_url(self.url)} failed: {en}"
             ) from None
 

@@ -119,6 +119,17 @@ class Service:
 
         return ledger_name(self.ledger)
 
+    @property
+    def ledger_places(self) -> tuple[str, ...]:
+        """Every way a message may write the ledger's place (its URL, the URL with the password hidden,
+        its name), the longest first: what a page takes out of the library's words."""
+        if self.ledger is None:
+            return ()
+        from zzcbec_docs.ledger.store import shown_url
+
+        places = {self.ledger.url, shown_url(self.ledger.url), self.ledger_name or ""}
+        return tuple(sorted((p for p in places if p), key=len, reverse=True))
+
     def apply_fonts(self) -> None:
         """The issuer profile's fonts, for every document made after."""
         from zzcbec_docs.documents.issuer import apply_fonts

@@ -3,14 +3,15 @@
 The finance bureau reads the same figures in four places — the ledger's export (awards made), a
 batch's summary (claims decided eligible), the desk's dashboard (standing awards) and the desk's
 totals of a table match (claims that could be made) — and each adds up one kind of line: a district,
-a clause, an amount, and the split of clause 16 (市级 city, 区县级 local; none when the split is not
-settled for the district: 待定分担 unsettled). A revoked award is counted apart, in no total.
+a clause, an amount, and the split of the funding clause (市级 city, 区县级 local; none when the split is
+not settled for the district: 待定分担 unsettled). A revoked award is counted apart, in no total. A table
+match adds its lines up in chunks (or in SQL) by district and clause; `combined` totals those cells.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -82,6 +83,20 @@ class Total:
     def row(self) -> list[int | Decimal]:
         return [self.count, self.amount, self.city, self.local, self.unsettled, self.revoked_count, self.revoked_amount]
 
+    def merge(self, other: Total) -> None:
+        """Add another total (of other lines) to this one."""
+        self.count += other.count
+        self.revoked_count += other.revoked_count
+        self.amount += other.amount
+        self.city += other.city
+        self.local += other.local
+        self.unsettled += other.unsettled
+        self.revoked_amount += other.revoked_amount
+
+    def sums(self, count: int | None = None) -> list[int | Decimal]:
+        """The count (or `count`), the amount, the city's, the districts' and the unsettled shares."""
+        return [self.count if count is None else count, self.amount, self.city, self.local, self.unsettled]
+
 
 @dataclass(frozen=True)
 class Totals:
@@ -90,6 +105,19 @@ class Totals:
     by_district: dict[str, Total] = field(default_factory=dict)
     by_clause: dict[int, Total] = field(default_factory=dict)
     grand: Total = field(default_factory=Total)
+
+
+def combined(cells: Mapping[tuple[str, int], Total]) -> Totals:
+    """`totals` of lines already added up by district and clause (a table matched in chunks, or grouped
+    in SQL): the same per district, per clause and grand total as `totals` gives from the lines."""
+    by_district: dict[str, Total] = defaultdict(Total)
+    by_clause: dict[int, Total] = defaultdict(Total)
+    grand = Total()
+    for (district, clause), t in cells.items():
+        by_district[district].merge(t)
+        by_clause[clause].merge(t)
+        grand.merge(t)
+    return Totals(dict(sorted(by_district.items())), dict(sorted(by_clause.items())), grand)
 
 
 def totals(lines: Iterable[Line]) -> Totals:

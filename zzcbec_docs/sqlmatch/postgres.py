@@ -183,7 +183,7 @@ class PgRemote:
                 fh.write(data)
         cols = ", ".join(f"'{k}': '{v}'" for k, v in types.items())
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv('{tmp}', header=false, "
+            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv('{tmp}', header=false, "
             f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
         )
         tmp.unlink()

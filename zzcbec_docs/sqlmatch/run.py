@@ -291,14 +291,14 @@ class DuckBackend(Backend):
         self.con = con
 
     def create(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")  # not TEMP: the writers' cursors read it
 
     def rows(self, select: str) -> list[tuple[Any, ...]]:
         return self.con.execute(select).fetchall()
 
     def insert(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
         cols = ", ".join(f"{c} {self.t(k)}" for c, k in columns)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name}({cols})")
+        self.con.execute(f"CREATE OR REPLACE TABLE {name}({cols})")
         if rows:
             self.con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' for _ in columns)})", rows)
 
@@ -381,8 +381,8 @@ def run_sql_table(
         _summarise(db, summary, src, clauses, counts=out is None)  # with --out: counted from the matches written
         files: list[str] = []
         if out is not None:
-            files = _write_outputs(con, _long(policy, clauses), work, policy, summary, clauses)
-            phase("outputs")
+            files = _write_outputs(con, work, policy, summary, clauses)
+            phase("errors.csv")
         if remote is not None:
             remote.commit(summary)
         want = out is not None and (
@@ -540,7 +540,7 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
         return
     query = C.wide_query(policy, fields, db.d, "t", prior=prior)
     if isinstance(db, DuckBackend):  # computed as it is written (t is in the table's order, and so is w)
-        db.con.execute(f"CREATE OR REPLACE TEMP VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
+        db.con.execute(f"CREATE OR REPLACE VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
         return
     db.create("w", query + " ORDER BY _row")
 
@@ -657,8 +657,8 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
     return True
 
 
-def _long(policy: Policy, clauses: list[int]) -> str:
-    """One row per enterprise and clause, in the table's order (COLUMNS, typed)."""
+def _long(policy: Policy, clauses: list[int], wide: str = "w", keep: str = "") -> str:
+    """One row per enterprise and clause, in the table's order (COLUMNS, typed; `keep`: more columns of `wide`)."""
     structs = []
     for k, n in enumerate(clauses):
         name = policy.clauses[n].name.replace("'", "''")
@@ -667,8 +667,8 @@ def _long(policy: Policy, clauses: list[int]) -> str:
             f"'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}}}"
         )
     return (
-        f"SELECT uscc, name, district_c AS district, year, _row, unnest([{', '.join(structs)}], recursive := true) "
-        "FROM w"
+        f"SELECT uscc, name, district_c AS district, year, _row{keep}, unnest([{', '.join(structs)}], recursive := true) "
+        f"FROM {wide}"
     )
 
 
@@ -726,6 +726,88 @@ def _summarise_matches(con: Any, matches: str, summary: TableSummary) -> None:
         summary.qualifying[district] = int(n)
 
 
+# what makes DuckDB's CSV writer quote a text (measured on every character up to U+30000): an empty text
+# (NULL is written as nothing), or one holding any of these
+CSV_QUOTED = ',"#\n\r'
+MATCH_FIELDS = [
+    "uscc",
+    "name",
+    "district",
+    "year",
+    "clause",
+    "clause_name",
+    "status",
+    "amount",
+    "city",
+    "local",
+    "gaps",
+    "missing",
+    "notes",
+    "row",
+]
+
+
+def _csv_text(value: str) -> str:
+    """A constant text as DuckDB's CSV writer writes it."""
+    if value == "":
+        return '""'
+    if any(ch in value for ch in CSV_QUOTED):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _csv_field(expr: str) -> str:
+    """A text column as DuckDB's CSV writer writes it (quoted when empty or when it holds a character of
+    CSV_QUOTED, NULL as nothing), in SQL."""
+    holds = " OR ".join(f"contains({expr}, {DIALECTS['duckdb'].s(ch)})" for ch in CSV_QUOTED)
+    return (
+        f"(CASE WHEN {expr} IS NULL THEN '' WHEN {expr} = '' THEN '\"\"' WHEN {holds} "
+        f"THEN concat('\"', replace({expr}, '\"', '\"\"'), '\"') ELSE {expr} END)"
+    )
+
+
+def csv_lines_sql(policy: Policy, clauses: list[int], wide: str = "w") -> str:
+    """matches.csv as DuckDB's CSV writer would write the long matches (one line per enterprise and clause),
+    made from the wide rows: one text per enterprise holding its clauses' lines, so the file is written
+    by a COPY of one column (no quoting, no per-field work) straight from the decisions."""
+    d = DIALECTS["duckdb"]
+    name = "(CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END)"
+    from zzcbec_docs.bundle.contract import DISTRICT_ALIASES, contract
+
+    districts = contract(policy).schema["$defs"]["applicant"]["properties"]["district"]["enum"]
+    plain = all(_csv_text(x) == x for x in [*districts, *DISTRICT_ALIASES.values()])
+    district = "district_c" if plain else _csv_field("district_c")  # the canonical names need no quotes
+    parts: list[str] = []
+    for i, n in enumerate(clauses):
+        if i:
+            parts.append("chr(10)")
+        parts += [
+            "_head",
+            d.s(f"{n},{_csv_text(policy.clauses[n].name)},"),
+            f"s_{n}",
+            "','",
+            f"COALESCE(CAST(a_{n} AS VARCHAR), '')",
+            "','",
+            f"COALESCE(CAST(ci_{n} AS VARCHAR), '')",
+            "','",
+            f"COALESCE(CAST(lo_{n} AS VARCHAR), '')",
+            "','",
+            _csv_field(f"g_{n}"),
+            "','",
+            _csv_field(f"m_{n}"),
+            "','",
+            _csv_field(f"no_{n}"),
+            "','",
+            "CAST(_row AS VARCHAR)",
+        ]
+    header = "\ufeff" + ",".join(MATCH_FIELDS)
+    head = f"concat(uscc, ',', {_csv_field(name)}, ',', {district}, ',', CAST(year AS VARCHAR), ',')"
+    body = f"concat({', '.join(parts)})" if parts else "''"
+    return f"SELECT {body} AS {_ident(header)} FROM (SELECT *, {head} AS _head FROM {wide}) l" + (
+        "" if parts else " WHERE FALSE"
+    )
+
+
 def _xml_text(expr: str) -> str:
     escaped = f"replace(replace(replace({expr}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
     return f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN '<c/>' ELSE '<c t=\"inlineStr\"><is><t>' || {escaped} || '</t></is></c>' END"
@@ -739,71 +821,84 @@ def _xml_int(expr: str) -> str:
     return f"'<c><v>' || CAST({expr} AS VARCHAR) || '</v></c>'"
 
 
-def _write_outputs(
-    con: Any, long: str, work: Path, policy: Policy, summary: TableSummary, clauses: list[int]
-) -> list[str]:
+def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
+    """Run each job on its own cursor and thread at once, DuckDB's own threads set to one meanwhile: each
+    query then runs on the thread that asked (in the table's order, with no reordering of parallel
+    batches, which costs more than it gains when every core has its own query). A failure or an
+    interrupt stops the others and is raised."""
+    import sys
+    import threading
+
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    if int(threads) < 2 or len(jobs) < 2:
+        for job in jobs.values():
+            job(con)
+        return
+    con.execute("SET threads=1")
+    cursors = {name: con.cursor() for name in jobs}
+    failures: list[BaseException] = []
+    timings: dict[str, tuple[float, float]] = {}
+
+    def run(name: str) -> None:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            jobs[name](cursors[name])
+        except BaseException as exc:  # noqa: BLE001 - raised by the caller
+            failures.append(exc)
+            for other in cursors.values():
+                other.interrupt()
+        timings[name] = (time.perf_counter() - t0, time.thread_time() - c0)
+
+    workers = [threading.Thread(target=run, args=(name,), daemon=True) for name in jobs]
+    try:
+        for w in workers:
+            w.start()
+        for w in workers:
+            while w.is_alive():
+                w.join(0.2)
+    except BaseException:
+        for cur in cursors.values():
+            cur.interrupt()
+        for w in workers:
+            w.join()
+        raise
+    finally:
+        for cur in cursors.values():
+            cur.close()
+        con.execute(f"SET threads={threads}")
+    if os.environ.get("ZZCBEC_TIMINGS"):
+        for name, (wall, cpu) in timings.items():
+            sys.stderr.write(f"[timing]   {name} (its own thread): {wall:.2f} s wall, {cpu:.2f} s CPU\n")
+    if failures:
+        raise failures[0]
+
+
+def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, clauses: list[int]) -> list[str]:
+    """matches.parquet (and the totals from it) on one core; matches.csv, then matches.xlsx's sheet, on the
+    other — each straight from the decisions (`w`)."""
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.xlsx_stream import StreamingXlsx
 
     parquet = work / "matches.parquet"
-    select_pq = (
-        "SELECT uscc, name, district, year, clause, clause_name, status, amount, city, local, gaps, missing, "
-        f"notes, _row AS row FROM ({long})"
-    )
-    con.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
-    phase("decided, matches.parquet")
-    matches = f"read_parquet({_sql_path(parquet)})"
-    _summarise_matches(con, matches, summary)
-    name_csv = "CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END"
-    header = '"\ufeffuscc"'
-    select_csv = (
-        f"SELECT uscc AS {header}, {name_csv} AS name, district, year, clause, clause_name, status, "
-        "CAST(amount AS VARCHAR) AS amount, CAST(city AS VARCHAR) AS city, CAST(local AS VARCHAR) AS local, "
-        f"gaps, missing, notes, row FROM {matches}"
-    )
-    con.execute(f"COPY ({select_csv}) TO {_sql_path(work / 'matches.csv')} (FORMAT csv, HEADER true)")
-    phase("matches.csv")
-    # the sheet: as many rows as Excel holds (header included), written by DuckDB as sheet XML
-    limit = table_match.MAX_ROWS - 1
-    xml = (
-        "'<row r=\"' || CAST(file_row_number + 2 AS VARCHAR) || '\">' || "
-        + " || ".join(
-            [
-                _xml_text("uscc"),
-                _xml_text("name"),
-                _xml_text("district"),
-                _xml_int("year"),
-                _xml_int("clause"),
-                _xml_text("clause_name"),
-                _xml_text("status"),
-                _xml_money("amount"),
-                _xml_money("city"),
-                _xml_money("local"),
-                _xml_text("gaps"),
-                _xml_text("missing"),
-                _xml_text("notes"),
-                _xml_int("row"),
-            ]
-        )
-        + " || '</row>'"
-    )
-    sheet_rows = work / "sheet.xml.part"
-    con.execute(
-        f"COPY (SELECT {xml} FROM read_parquet({_sql_path(parquet)}, file_row_number=true) "
-        f"WHERE file_row_number < {limit}) TO {_sql_path(sheet_rows)} "
-        "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
-    )
-    written = min(summary.matches, limit)
-    summary.cut = summary.matches - written  # type: ignore[attr-defined]
+    select_pq = f"SELECT {', '.join(MATCH_FIELDS[:-1])}, _row AS row FROM ({_long(policy, clauses)})"
+    limit = table_match.MAX_ROWS - 1  # as many matches as a sheet holds, the header included
     book = StreamingXlsx(work / "matches.xlsx")
+
+    def parquet_and_totals(cur: Any) -> None:
+        cur.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
+        _summarise_matches(cur, f"read_parquet({_sql_path(parquet)})", summary)
+
+    def csv_and_sheet(cur: Any) -> None:
+        cur.execute(
+            f"COPY ({csv_lines_sql(policy, clauses)}) TO {_sql_path(work / 'matches.csv')} "
+            "(FORMAT csv, HEADER true, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+        )
+        _write_sheet(cur, book, policy, clauses, work, limit)
+
     try:
-        book.start_sheet("matches", COLUMNS, WIDTHS)
-        with open(sheet_rows, "rb") as fh:
-            while True:
-                block = fh.read(1 << 22)
-                if not block:
-                    break
-                book.write_raw(block, 0)
+        _together(con, {"matches.parquet, totals": parquet_and_totals, "matches.csv, the sheet": csv_and_sheet})
+        written = min(summary.matches, limit)
+        summary.cut = summary.matches - written  # type: ignore[attr-defined]
         book.rows += written  # noqa: the sheet's rows, counted once
         book.start_sheet("totals", table_match.TOTAL_COLUMNS, [22, 14, 20, 12, 18, 18, 18, 18])
         for values in total_rows(summary, policy):
@@ -827,7 +922,7 @@ def _write_outputs(
     except BaseException:
         book.discard()
         raise
-    sheet_rows.unlink()
+    phase("decided: matches.parquet | matches.csv, matches.xlsx")
     errors: list[CellError] = summary.errors  # type: ignore[attr-defined]
     with open(work / "errors.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("\ufeff" + ",".join(ERROR_COLUMNS) + "\r\n")
@@ -835,6 +930,49 @@ def _write_outputs(
         for e in errors:
             w.writerow([e.row, e.column, e.header, e.zh, e.en])
     return ["matches.csv", "matches.parquet", "matches.xlsx", "errors.csv"]
+
+
+def _write_sheet(cur: Any, book: Any, policy: Policy, clauses: list[int], work: Path, limit: int) -> None:
+    """matches.xlsx's first sheet: the first `limit` matches as sheet XML written by DuckDB from the first
+    enterprises' decisions (numbered as the long rows are: enterprise by enterprise, clause by clause)."""
+    per = max(len(clauses), 1)
+    first = f"(SELECT *, row_number() OVER () - 1 AS _e FROM (SELECT * FROM w LIMIT {-(-limit // per)}) h)"
+    xml = (
+        "'<row r=\"' || CAST(_i + 2 AS VARCHAR) || '\">' || "
+        + " || ".join(
+            [
+                _xml_text("uscc"),
+                _xml_text("name"),
+                _xml_text("district"),
+                _xml_int("year"),
+                _xml_int("clause"),
+                _xml_text("clause_name"),
+                _xml_text("status"),
+                _xml_money("amount"),
+                _xml_money("city"),
+                _xml_money("local"),
+                _xml_text("gaps"),
+                _xml_text("missing"),
+                _xml_text("notes"),
+                _xml_int("_row"),
+            ]
+        )
+        + " || '</row>'"
+    )
+    sheet_rows = work / "sheet.xml.part"
+    cur.execute(
+        f"COPY (SELECT {xml} FROM (SELECT *, _e * {per} + k AS _i FROM ({_long(policy, clauses, first, ', _e')})) "
+        f"WHERE _i < {limit}) TO {_sql_path(sheet_rows)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
+        "DELIMITER '\x01')"
+    )
+    book.start_sheet("matches", COLUMNS, WIDTHS)
+    with open(sheet_rows, "rb") as fh:
+        while True:
+            block = fh.read(1 << 22)
+            if not block:
+                break
+            book.write_raw(block, 0)
+    sheet_rows.unlink()
 
 
 def _yaml_sql(expr: str) -> str:
@@ -987,9 +1125,7 @@ def _write_bundles(
         from zzcbec_docs.ledger import open_ledger
 
         ledger = open_ledger(ledger_url, upgrade=False)
-        local = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prior' AND temporary").fetchone()[
-            0
-        ]
+        local = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prior'").fetchone()[0]
         # the earlier awards were loaded here (DuckDB decided); else (another engine did) ask for each bundle
         known = {r[0] for r in con.execute("SELECT DISTINCT uscc FROM prior").fetchall()} if local else None
     cur = con.execute(bundle_sql(policy, src, parquet, path.name))  # (the connection's one open result)

@@ -108,13 +108,13 @@ class SparkRemote:
         decide_in(self.db, src, self.policy, fields, options)
         w = work / "w.parquet"
         self.spark.sql("SELECT * FROM w").write.mode("overwrite").parquet(str(w))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE w AS SELECT * FROM read_parquet('{w}/*.parquet') ORDER BY _row")
+        con.execute(f"CREATE OR REPLACE TABLE w AS SELECT * FROM read_parquet('{w}/*.parquet') ORDER BY _row")
         r = work / "raw.parquet"
         cols = ", ".join(C.raw(c.field) for c in src.columns)
         self.spark.sql(f"SELECT _row, {cols} FROM raw WHERE _row IN ({eligible_rows_sql(self.policy)})").write.mode(
             "overwrite"
         ).parquet(str(r))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM read_parquet('{r}/*.parquet')")
+        con.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM read_parquet('{r}/*.parquet')")
         for name in ("raw", "w", "t", "dup", "bad", "excl", "src"):
             self.spark.catalog.dropTempView(name)
         return DuckBackend(con)
