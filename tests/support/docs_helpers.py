@@ -84,11 +84,36 @@ def without_repeated_headers(pdf_flat: str, headers: list[str]) -> str:
 
 
 def _to_unicode(font) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    """code → text, from the font's ToUnicode map (bfchar entries, as WeasyPrint writes them)."""
+    """code → text, from the font's ToUnicode map: its bfchar entries and its bfrange ranges (a
+    range maps consecutive codes to consecutive characters)."""
     data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
     out = {}
-    for code, text in re.findall(r"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", data):
-        out[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            out[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for first, last, start in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            for k in range(int(last, 16) - int(first, 16) + 1):
+                out[int(first, 16) + k] = chr(int(start, 16) + k)
+    return out
+
+
+def _used_codes(page) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
+    """The 2-byte codes each font resource of the page shows (Tj, TJ, ' and \")."""
+    from pypdf.generic import ContentStream
+
+    out: dict[str, set[int]] = {}
+    font = ""
+    for operands, op in ContentStream(page.get_contents(), page.pdf).operations:
+        if op == b"Tf":
+            font = str(operands[0])
+        elif op in (b"Tj", b"TJ", b"'", b'"'):
+            for item in operands[-1] if op == b"TJ" else operands[-1:]:
+                if hasattr(item, "original_bytes"):
+                    raw = item.original_bytes
+                    out.setdefault(font, set()).update(
+                        int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)
+                    )
     return out
 
 
@@ -149,19 +174,20 @@ def misdrawn_characters(path: Path, source_face) -> list[str]:  # type: ignore[n
     from pypdf import PdfReader
 
     problems: list[str] = []
-    seen = set()
     for page in PdfReader(path).pages:
-        for ref in page["/Resources"]["/Font"].values():
+        shown = _used_codes(page)
+        for res, ref in page["/Resources"]["/Font"].items():
             font = ref.get_object()
-            if id(font) in seen or font.get("/Subtype") != "/Type0":
+            if font.get("/Subtype") != "/Type0":  # each page's own codes: a font shared by pages is read again
                 continue
-            seen.add(id(font))
             descendant = font["/DescendantFonts"][0].get_object()
             family = str(descendant["/FontDescriptor"].get_object()["/FontFamily"])
             sources = source_face(family, str(font["/BaseFont"]).endswith("-Bold"))
             sources = sources if isinstance(sources, list) else [sources]
             kind, readings = _embedded_readings(descendant)
             for code, text in sorted(_to_unicode(font).items()):
+                if code not in shown.get(str(res), set()):  # a code of a range that no text shows
+                    continue
                 if len(text) != 1 or not any(ord(text) in s.getBestCmap() for s in sources):
                     continue
                 # the face's glyph for the character, or the glyph the shaping chose (a code is the
