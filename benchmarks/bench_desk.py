@@ -9,6 +9,7 @@ prints p50/p95 of each step. Targets on 2 cores: submission p95 < 300 ms; warm n
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -45,6 +46,11 @@ def bundle(i: int, k: int) -> dict:
         # each bundle its own content; together an applicant's five stay under clause 1's cap of 50万
         "claims": [{"clause": 1, "facts": {"import_export": "12000000", "promotion_costs": f"{50000 + 1000 * k}"}}],
     }
+
+
+def beijing_today() -> dt.date:
+    """The desk dates a review today; an award is not dated before the review that approves it."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -84,7 +90,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--per-client", type=int, default=5)
+    ap.add_argument(
+        "--date",
+        default=None,
+        help="the awards' date (YYYY-MM-DD); default: today in Beijing, never before the reviews made today",
+    )
     args = ap.parse_args()
+    award_date = args.date or beijing_today().isoformat()
     tmp = tempfile.mkdtemp(prefix="bench-desk-")
     url = args.ledger or str(Path(tmp) / "ledger.db")
     zz = [sys.executable, "-m", "zzcbec_docs"]
@@ -167,7 +179,7 @@ def main() -> int:
         def officer(n: int) -> None:
             c = client(f"bench-bureau-{n + 1}")
             for case_id in ids[n::2]:
-                timed.call(c, "POST", f"/api/cases/{case_id}/award", awards, (201,), json={"date": "2026-03-01"})
+                timed.call(c, "POST", f"/api/cases/{case_id}/award", awards, (201,), json={"date": award_date})
             c.close()
 
         threads = [threading.Thread(target=officer, args=(n,)) for n in range(2)]

@@ -447,15 +447,50 @@ def one_notice(tmp_path_factory):
     return str(ledger), notice
 
 
+def _forged_paragraph(paragraph: str, old: str, new: str) -> str:
+    """Every `old` in a paragraph's text replaced by `new`, whichever runs its characters are in (the
+    notice's DOCX carries each body line's letter spacing on a run of its own, so a figure the PDF
+    breaks across two lines lies in two runs); the runs keep their formatting."""
+    texts = list(re.finditer(r"(<w:t(?: [^>]*)?>)([^<]*)(</w:t>)", paragraph))
+    joined = "".join(t.group(2) for t in texts)
+    while (at := joined.find(old)) >= 0:
+        end, pos, pieces = at + len(old), 0, []
+        for t in texts:
+            start, stop = pos, pos + len(t.group(2))
+            pos = stop
+            piece = joined[start : min(stop, at)] if start < at else ""
+            if start <= at < stop:
+                piece += new
+            piece += joined[max(start, end) : stop] if stop > end else ""
+            pieces.append(piece)
+        for t, piece in reversed(list(zip(texts, pieces, strict=True))):
+            paragraph = paragraph[: t.start(2)] + piece + paragraph[t.end(2) :]
+        texts = list(re.finditer(r"(<w:t(?: [^>]*)?>)([^<]*)(</w:t>)", paragraph))
+        joined = "".join(t.group(2) for t in texts)
+    return paragraph
+
+
 def altered(src: Path, dest: Path, old: str, new: str) -> Path:
+    """The DOCX with a printed figure or name changed, as a forger would in Word: in every paragraph's
+    text, across the runs it is split into."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "word/document.xml":
-                assert old.encode() in data, old
-                data = data.replace(old.encode(), new.encode())
+                xml = data.decode("utf-8")
+                forged = re.sub(
+                    r"<w:p[ >].*?</w:p>", lambda m: _forged_paragraph(m.group(0), old, new), xml, flags=re.S
+                )
+                assert old in verify_text(xml) and forged != xml, old
+                assert old in new or old not in verify_text(forged), (old, "left in the text")
+                data = forged.encode("utf-8")
             zout.writestr(item, data)
     return dest
+
+
+def verify_text(xml: str) -> str:
+    """The document's text as `verify` reads a DOCX (tags dropped, one line per paragraph)."""
+    return re.sub(r"<[^>]+>", "", xml.replace("</w:p>", "\n"))
 
 
 @pytest.mark.parametrize(

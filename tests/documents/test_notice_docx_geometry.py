@@ -24,7 +24,16 @@ from zzcbec_docs.documents.writers import write_format
 from zzcbec_docs.policy import load_policy
 
 from conftest import SAMPLES, write_bundle
-from docs_helpers import baseline_lines, horizontal_rules, libreoffice, libreoffice_pdf, word_boxes
+from docs_helpers import (
+    baseline_lines,
+    body_lines,
+    default_faces,
+    horizontal_rules,
+    libreoffice,
+    libreoffice_pdf,
+    numbers_kept_whole,
+    word_boxes,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -82,6 +91,7 @@ def _padded_to_end_on_odd_page() -> str:
 def notices(tmp_path_factory):  # type: ignore[no-untyped-def]
     """key → (the PDF, the DOCX converted by LibreOffice)."""
     tmp = tmp_path_factory.mktemp("docx-geometry")
+    default_faces()
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     policy = load_policy()
     out: dict[str, tuple[Path, Path]] = {}
@@ -205,6 +215,20 @@ def test_libreoffice_puts_every_element_within_1_mm_of_the_pdf(notices, key):  #
 
 
 @pytest.mark.parametrize("key", KEYS)
+def test_libreoffice_breaks_every_line_of_the_body_where_the_pdf_does(notices, key):  # type: ignore[no-untyped-def]
+    """§5.2.3 in the converted DOCX: line by line, the same characters as the PDF's line, at the same
+    baseline (within 1 mm) — the DOCX's paragraphs are broken by LibreOffice itself (no line breaks
+    in the text), so a line the PDF fills LibreOffice fills too and none is spread over a character
+    that went on to the next line."""
+    pdf, converted = notices[key]
+    ours, theirs = numbers_kept_whole(body_lines(pdf)), body_lines(converted)
+    assert len(ours) >= 8, ours
+    assert [t for _, _, t in theirs] == [t for _, _, t in ours]
+    for (pa, ya, _), (pb, yb, text) in zip(ours, theirs, strict=True):
+        assert pa == pb and abs(ya - yb) < 1 * MM, (text, pa, pb, ya, yb)
+
+
+@pytest.mark.parametrize("key", KEYS)
 def test_libreoffice_sets_the_date_four_characters_from_the_right_and_the_issuer_centred_over_it(notices, key):  # type: ignore[no-untyped-def]
     """§7.3.5.1 on the converted DOCX: 成文日期右空四字, the 署名 centred over it (within 1 mm), as in the PDF."""
     _, converted = notices[key]
@@ -222,3 +246,65 @@ def test_libreoffice_sets_the_date_four_characters_from_the_right_and_the_issuer
             assert abs((i0 + i1) / 2 - (d0 + d1) / 2) < 1 * MM, ((i0 + i1) / 2 - (d0 + d1) / 2) / MM
             return
     raise AssertionError("no 署名 and date found")
+
+
+# ---------------------------------------------------------------- the other 公文 documents' DOCX
+
+
+def _cells(text: str) -> float:
+    """Grid cells a text takes: a digit or Latin letter half a cell, anything else one."""
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+@pytest.fixture(scope="module")
+def opinion(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The review opinion of the multi-clause sample (a 公文 of long 3号 paragraphs): (PDF, its DOCX
+    converted by LibreOffice)."""
+    tmp = tmp_path_factory.mktemp("opinion")
+    default_faces()
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        policy = load_policy()
+        files = render_bundle(
+            load_bundle(SAMPLES / "multi-clause-eligible.yaml", policy),
+            policy,
+            kinds=["opinion"],
+            formats=["pdf", "docx"],
+            out_dir=tmp,
+        )
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    paths = {f.format: f.path for f in files}
+    return paths["pdf"], libreoffice_pdf(paths["docx"], tmp / "lo")
+
+
+def _pitches(path: Path) -> list[tuple[str, float]]:
+    """(text, pt a cell) of each 3号 line that spans the 版心: its extent over the cells its characters
+    take (3号 word boxes are 16 pt high in the PDF, 20.8 pt in LibreOffice's)."""
+    out = []
+    for page in word_boxes(path):
+        rows: dict[float, list[tuple[float, float, float, float, str]]] = {}
+        for w in page:
+            key = next((k for k in rows if abs(k - w[1]) < 1.0), w[1])
+            rows.setdefault(key, []).append(w)
+        for y, ws in rows.items():
+            height = ws[0][3] - ws[0][1]
+            extent = max(w[2] for w in ws) - min(w[0] for w in ws)
+            if TOP < y < BOTTOM and (15 < height < 17 or 19.5 < height < 22) and extent > WIDTH - 3 * WIDTH / 28:
+                text = "".join(w[4] for w in sorted(ws))
+                out.append((text, extent / _cells(text)))
+    return out
+
+
+def test_libreoffice_spreads_no_line_of_the_opinion(opinion):  # type: ignore[no-untyped-def]
+    """§5.2.3 in the other 公文: no 3号 line is spread over the 版心 — each holds its characters at
+    about their own pitch (a cell of 15.79 pt, a digit half) in the converted DOCX as in the PDF
+    (lines the PDF itself sets apart, the blanks of 审核日期：　年　月　日, aside), and the conversion
+    takes about as many lines. (A paragraph snapped to the section's character grid took two cells
+    a character in LibreOffice: lines broken after 12 to 14 characters, then spread.)"""
+    limit = WIDTH / 28 + 1.5
+    pdf, converted = (_pitches(path) for path in opinion)
+    apart = {text for text, pitch in pdf if pitch >= limit}
+    spread = [(text, round(pitch, 1)) for text, pitch in converted if pitch >= limit and text not in apart]
+    assert not spread, spread
+    assert len(pdf) >= 10 and len(converted) <= len(pdf) * 1.1, (len(pdf), len(converted))

@@ -151,3 +151,41 @@ def test_ecdsa_signatures_whose_length_varies_always_fit_their_placeholder(unsig
     path.write_bytes(signed)
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
     assert "Total document signed" in out, out
+
+
+LIMIT = 100_000  # bytes: issue 20 point 4, a signed notice at most 100 KB
+
+
+def test_every_samples_signed_notice_is_at_most_100_kb_and_the_same_bytes_again(tmp_path, monkeypatch):
+    """Each sample awarded through the real `award` path (ledger, number, drawer, the packaged demo
+    profile's signature and 样章), the signed PDF measured: ≤ 100,000 bytes, and the same bytes when
+    the same award is made again under the same clock."""
+    from zzcbec_docs.documents import issuer as issuer_module
+
+    from conftest import cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.delenv("ZZCBEC_ISSUER_PROFILE", raising=False)
+    issuer_module.load_issuer.cache_clear()
+
+    def award(sample: Path, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True)
+        ledger = folder / "ledger.db"
+        assert cli("ledger", "init", "--ledger", str(ledger)).returncode == 0
+        r = cli("award", str(sample), "--ledger", str(ledger), "--out", str(folder / "out"), "--date", "2027-03-05",
+                "--format", "pdf")  # fmt: skip
+        assert r.returncode in (0, 1), r.out + r.err  # 1: nothing to award (ineligible, referred)
+        return sorted((folder / "out").glob("*.pdf"))
+
+    sizes = {}
+    for sample in sorted(SAMPLES.glob("*.yaml")):
+        for pdf in award(sample, tmp_path / sample.stem):
+            data = pdf.read_bytes()
+            assert b"/ByteRange" in data and b"/ETSI.CAdES.detached" in data, sample.name  # signed
+            sizes[sample.stem] = len(data)
+    assert len(sizes) >= 10 and "multi-clause-eligible" in sizes and "shangjie-unsettled" in sizes, sizes
+    over = {k: v for k, v in sizes.items() if v > LIMIT}
+    assert not over, (over, max(sizes.values()))
+    biggest = max(sizes, key=sizes.__getitem__)
+    (again,) = award(SAMPLES / f"{biggest}.yaml", tmp_path / "again")
+    assert again.read_bytes() == next((tmp_path / biggest / "out").glob("*.pdf")).read_bytes()

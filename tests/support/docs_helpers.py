@@ -84,11 +84,36 @@ def without_repeated_headers(pdf_flat: str, headers: list[str]) -> str:
 
 
 def _to_unicode(font) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    """code → text, from the font's ToUnicode map (bfchar entries, as WeasyPrint writes them)."""
+    """code → text, from the font's ToUnicode map: its bfchar entries and its bfrange ranges (a
+    range maps consecutive codes to consecutive characters)."""
     data = font["/ToUnicode"].get_object().get_data().decode("latin-1")
     out = {}
-    for code, text in re.findall(r"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", data):
-        out[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", data, re.S):
+        for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            out[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
+        for first, last, start in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            for k in range(int(last, 16) - int(first, 16) + 1):
+                out[int(first, 16) + k] = chr(int(start, 16) + k)
+    return out
+
+
+def _used_codes(page) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
+    """The 2-byte codes each font resource of the page shows (Tj, TJ, ' and \")."""
+    from pypdf.generic import ContentStream
+
+    out: dict[str, set[int]] = {}
+    font = ""
+    for operands, op in ContentStream(page.get_contents(), page.pdf).operations:
+        if op == b"Tf":
+            font = str(operands[0])
+        elif op in (b"Tj", b"TJ", b"'", b'"'):
+            for item in operands[-1] if op == b"TJ" else operands[-1:]:
+                if hasattr(item, "original_bytes"):
+                    raw = item.original_bytes
+                    out.setdefault(font, set()).update(
+                        int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)
+                    )
     return out
 
 
@@ -149,19 +174,20 @@ def misdrawn_characters(path: Path, source_face) -> list[str]:  # type: ignore[n
     from pypdf import PdfReader
 
     problems: list[str] = []
-    seen = set()
     for page in PdfReader(path).pages:
-        for ref in page["/Resources"]["/Font"].values():
+        shown = _used_codes(page)
+        for res, ref in page["/Resources"]["/Font"].items():
             font = ref.get_object()
-            if id(font) in seen or font.get("/Subtype") != "/Type0":
+            if font.get("/Subtype") != "/Type0":  # each page's own codes: a font shared by pages is read again
                 continue
-            seen.add(id(font))
             descendant = font["/DescendantFonts"][0].get_object()
             family = str(descendant["/FontDescriptor"].get_object()["/FontFamily"])
             sources = source_face(family, str(font["/BaseFont"]).endswith("-Bold"))
             sources = sources if isinstance(sources, list) else [sources]
             kind, readings = _embedded_readings(descendant)
             for code, text in sorted(_to_unicode(font).items()):
+                if code not in shown.get(str(res), set()):  # a code of a range that no text shows
+                    continue
                 if len(text) != 1 or not any(ord(text) in s.getBestCmap() for s in sources):
                     continue
                 # the face's glyph for the character, or the glyph the shaping chose (a code is the
@@ -256,6 +282,32 @@ def baseline_lines(path: Path, page: int | None = None) -> list[tuple[int, float
     return out
 
 
+def body_lines(path: Path) -> list[tuple[int, float, str]]:
+    """(page, baseline, text) of a notice's 3号 lines that start at the 版心's left edge or 二字 in:
+    the addressee, the body, the closing and the 附注 (not the 版头, the title, the tables, the 署名,
+    the 版记 or the page numbers), in reading order. The 版心: 156 × 225 mm at 28 mm / 37 mm."""
+    left, top, cell = 28 * MM, 37 * MM, 156 * MM / 28
+    return sorted(
+        (page, y, "".join(text.split()))
+        for page, y, x, size, text in baseline_lines(path)
+        if abs(size - 16) < 0.1 and top < y < top + 225 * MM and left - 1 < x < left + 2 * cell + 1
+    )
+
+
+def numbers_kept_whole(lines: list[tuple[int, float, str]]) -> list[tuple[int, float, str]]:
+    """The lines with each number (or Latin word) that a line break cuts taken whole to the next
+    line: as LibreOffice breaks the DOCX, whose numbers are en-US (documents.md) and which reads no
+    w:wordWrap (Word and WPS break them where the PDF does)."""
+    out = [list(x) for x in lines]
+    for i in range(len(out) - 1):
+        m = re.search(r"[0-9A-Za-z.,]*$", out[i][2])
+        head = m.group(0).lstrip(".,") if m else ""
+        if head and head != out[i][2] and re.match(r"[0-9A-Za-z]", out[i + 1][2]):
+            out[i][2] = out[i][2][: -len(head)]
+            out[i + 1][2] = head + out[i + 1][2]
+    return [(p, y, t) for p, y, t in out]
+
+
 def word_boxes(path: Path) -> list[list[tuple[float, float, float, float, str]]]:
     """Per page, pdftotext's word boxes (xMin, yMin, xMax, yMax, text) in pt from the top-left."""
     bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -329,6 +381,15 @@ FONTS_CONF = """<?xml version="1.0"?>
   <cachedir>{cache}</cachedir>
 </fontconfig>
 """
+
+
+def default_faces() -> None:
+    """The packaged profile's faces for the documents this process renders next: a test that ran the
+    CLI in this process with a bureau's own font file (test_a_bureau_can_use_its_own_fangsong_file)
+    leaves that file configured, and the faces LibreOffice is given must be the PDF's."""
+    from zzcbec_docs.documents import fonts
+
+    fonts.configure({})
 
 
 def libreoffice() -> str | None:

@@ -23,7 +23,6 @@ patches.py (where every patch to a library is, checked against its version); her
 
 from __future__ import annotations
 
-import io
 import struct
 
 BARE_CFF = b"\x01\x00\x04"  # CFF header: major 1, minor 0, header size 4
@@ -51,22 +50,20 @@ def face_kind(data: bytes, index: int) -> str:
     CFF) or 'other' (TrueType outlines, or nothing this reader takes), read from the OpenType file's
     bytes (face `index` of a collection) without fontTools."""
     try:
-        cff = _cff_table(data, index)
+        cff = cff_table(data, index)
         if cff is None:
             return "other"
-        top = _top_dict(cff)
+        top = top_dict(cff)
         if (12, 30) not in top:  # no ROS
             return "name"
         return (
-            "identity"
-            if _charset_is_identity(cff, int(top[(15,)][0]), _glyph_count(cff, int(top[(17,)][0])))
-            else "cid"
+            "identity" if charset_is_identity(cff, int(top[(15,)][0]), glyph_count(cff, int(top[(17,)][0]))) else "cid"
         )
     except (struct.error, IndexError, KeyError, ValueError):  # not a CFF fontTools or HarfBuzz would take
         return "other"
 
 
-def _cff_table(data: bytes, index: int) -> memoryview | None:
+def cff_table(data: bytes, index: int) -> memoryview | None:
     """The 'CFF ' table of an OpenType face (face `index` of a collection), not copied."""
     offset = 0
     if data[:4] == b"ttcf":
@@ -81,7 +78,7 @@ def _cff_table(data: bytes, index: int) -> memoryview | None:
     return None
 
 
-def _index(cff: memoryview, pos: int) -> tuple[list[memoryview], int]:
+def cff_index(cff: memoryview, pos: int) -> tuple[list[memoryview], int]:
     """The items of the CFF INDEX at `pos`, and where it ends."""
     (count,) = struct.unpack_from(">H", cff, pos)
     if count == 0:
@@ -92,17 +89,22 @@ def _index(cff: memoryview, pos: int) -> tuple[list[memoryview], int]:
     return [cff[base + offsets[i] : base + offsets[i + 1]] for i in range(count)], base + offsets[-1]
 
 
-def _top_dict(cff: memoryview) -> dict[tuple[int, ...], list[float]]:
-    """The first Top DICT: operator → operands (operators of two bytes as (12, b))."""
-    _names, end = _index(cff, cff[2])
-    tops, _ = _index(cff, end)
-    raw, out, operands, i = tops[0], {}, [], 0
+Operator = tuple[int, ...]  # a DICT operator: (b,), or (12, b) for the two-byte ones
+
+
+def dict_entries(raw: memoryview | bytes) -> list[tuple[Operator, bytes, list[float]]]:
+    """A CFF DICT's entries in order: operator, its operands' bytes as written, their values (a
+    real's value is read as 0.0: no offset or count is a real)."""
+    out: list[tuple[Operator, bytes, list[float]]] = []
+    operands: list[float] = []
+    i = start = 0
     while i < len(raw):
         b = raw[i]
         if b <= 21:
             op = (12, raw[i + 1]) if b == 12 else (b,)
+            out.append((op, bytes(raw[start:i]), operands))
             i += 2 if b == 12 else 1
-            out[op], operands = operands, []
+            operands, start = [], i
         elif b == 28:
             operands.append(struct.unpack_from(">h", raw, i + 1)[0])
             i += 3
@@ -127,11 +129,18 @@ def _top_dict(cff: memoryview) -> dict[tuple[int, ...], list[float]]:
     return out
 
 
-def _glyph_count(cff: memoryview, charstrings: int) -> int:
+def top_dict(cff: memoryview) -> dict[Operator, list[float]]:
+    """The first Top DICT: operator → operands (operators of two bytes as (12, b))."""
+    _names, end = cff_index(cff, cff[2])
+    tops, _ = cff_index(cff, end)
+    return {op: values for op, _raw, values in dict_entries(tops[0])}
+
+
+def glyph_count(cff: memoryview, charstrings: int) -> int:
     return int(struct.unpack_from(">H", cff, charstrings)[0])
 
 
-def _charset_is_identity(cff: memoryview, pos: int, glyphs: int) -> bool:
+def charset_is_identity(cff: memoryview, pos: int, glyphs: int) -> bool:
     """Whether glyph n has CID n for every glyph (charset formats 0, 1 and 2)."""
     if pos <= 2:  # a predefined charset: not a CID font's
         return False
@@ -176,27 +185,122 @@ def _dense_subset(font, glyph_ids: list[int], hinting: bool) -> bytes | None:  #
     return data if is_bare_cff(data) else None
 
 
-def _charset_as_codes(cff: bytes, codes: list[int]) -> bytes:
-    """The bare CID-keyed CFF program with glyph n renamed to CID codes[n]."""
-    from fontTools.cffLib import CFFFontSet
-    from fontTools.ttLib import TTFont
+def _int5(v: int) -> bytes:
+    """A DICT integer in its 5-byte form: an offset written before it is known keeps its size."""
+    return b"\x1d" + struct.pack(">i", v)
 
-    holder = TTFont(recalcBBoxes=False)  # what fontTools asks of the font around the CFF program
-    fontset = CFFFontSet()
-    fontset.decompile(io.BytesIO(cff), holder)
-    top = fontset.topDictIndex[0]
-    charstrings = top.CharStrings
-    old = top.charset
-    # the subset holds the codes' glyphs in order; codes WeasyPrint gave to characters the face
-    # lacks come after every real glyph id, are not in it, and keep drawing .notdef
-    names = [".notdef"] + [f"cid{code:05d}" for code in codes[1 : len(old)]]
-    rename = dict(zip(old, names, strict=True))
-    charstrings.charStrings = {rename[name]: i for name, i in charstrings.charStrings.items()}
-    top.charset = names
-    top.CIDCount = max(getattr(top, "CIDCount", 0), max(codes) + 1)
-    out = io.BytesIO()
-    fontset.compile(out, holder)
-    return out.getvalue()
+
+def _dict_bytes(entries: list[tuple[Operator, bytes, list[float]]], replace: dict[Operator, bytes]) -> bytes:
+    out = bytearray()
+    for op, raw, _values in entries:
+        out += replace.get(op, raw) + (bytes(op) if op[0] == 12 else bytes(op))
+    return bytes(out)
+
+
+def _index_bytes(items: list[bytes]) -> bytes:
+    """A CFF INDEX of the items (its offsets count from the INDEX itself: its size is known before its place)."""
+    if not items:
+        return b"\x00\x00"
+    offsets = [1]
+    for item in items:
+        offsets.append(offsets[-1] + len(item))
+    size = (offsets[-1].bit_length() + 7) // 8
+    return struct.pack(">HB", len(items), size) + b"".join(o.to_bytes(size, "big") for o in offsets) + b"".join(items)
+
+
+def _fd_select(cff: memoryview, pos: int, glyphs: int) -> list[int]:
+    """The Font DICT of each glyph (FDSelect formats 0 and 3)."""
+    if cff[pos] == 0:
+        return list(cff[pos + 1 : pos + 1 + glyphs])
+    (ranges,) = struct.unpack_from(">H", cff, pos + 1)
+    out: list[int] = []
+    for r in range(ranges):
+        first, fd = struct.unpack_from(">HB", cff, pos + 3 + 3 * r)
+        (nxt,) = struct.unpack_from(">H", cff, pos + 3 + 3 * (r + 1))
+        out += [fd] * (nxt - first)
+    return out[:glyphs]
+
+
+def with_cids(cff: bytes, cids: list[int]) -> bytes:
+    """The bare CID-keyed CFF program with glyph n given the CID cids[n] (cids[0] = 0, .notdef; all
+    different, below 65,536), its glyphs put in the order of their CIDs. Rebuilt from the program's
+    own parts, without fontTools: the Top DICT (charset, CharStrings, FDSelect, FDArray, CIDCount),
+    the Font DICTs' Private offsets, a format-0 charset and FDSelect; charstrings, Private DICTs and
+    their subroutines are copied as they are."""
+    view = memoryview(cff)
+    names, end = cff_index(view, view[2])
+    tops, end = cff_index(view, end)
+    strings, end = cff_index(view, end)
+    gsubrs, _ = cff_index(view, end)
+    top = dict_entries(tops[0])
+    ops = {op: values for op, _raw, values in top}
+    if (12, 30) not in ops or (12, 36) not in ops or (12, 37) not in ops:
+        raise ValueError("not a CID-keyed CFF program")
+    charstrings, _ = cff_index(view, int(ops[(17,)][0]))
+    glyphs = len(charstrings)
+    if len(cids) != glyphs or cids[0] != 0 or len(set(cids)) != glyphs or max(cids) > 0xFFFF:
+        raise ValueError("one CID below 65,536 for each glyph, .notdef's 0")
+    fds = _fd_select(view, int(ops[(12, 37)][0]), glyphs)
+    order = sorted(range(glyphs), key=cids.__getitem__)
+    fd_dicts, _ = cff_index(view, int(ops[(12, 36)][0]))
+    privates: list[bytes] = []  # each Font DICT's Private DICT with its local subroutines after it
+    fd_entries = []
+    for raw in fd_dicts:
+        entries = dict_entries(raw)
+        fd_entries.append(entries)
+        private = {op: values for op, _r, values in entries}.get((18,))
+        if not private:
+            privates.append(b"")
+            continue
+        size, at = int(private[0]), int(private[1])
+        block = bytes(view[at : at + size])
+        subrs = {op: values for op, _r, values in dict_entries(block)}.get((19,))
+        if subrs:
+            _, subrs_end = cff_index(view, at + int(subrs[0]))
+            block = bytes(view[at:subrs_end])
+        privates.append(block)
+    # the parts in their order: header, Name, Top DICT, String, Global Subr INDEX, charset, FDSelect,
+    # CharStrings, FDArray, Private DICTs; every offset in a DICT is a 5-byte integer
+    if (12, 34) not in ops:  # CIDCount, 8720 unless said
+        top.append(((12, 34), _int5(8720), [8720]))
+    placeholder = {op: _int5(0) for op in ((15,), (17,), (12, 36), (12, 37), (12, 34))}
+    head = bytes(view[: view[2]]) + _index_bytes([bytes(n) for n in names])
+    top_size = len(_index_bytes([_dict_bytes(top, placeholder)]))
+    tail = _index_bytes([bytes(x) for x in strings]) + _index_bytes([bytes(x) for x in gsubrs])
+    charset = b"\x00" + b"".join(struct.pack(">H", cids[g]) for g in order[1:])
+    fd_select = b"\x00" + bytes(fds[g] for g in order)
+    strings_index = _index_bytes([bytes(charstrings[g]) for g in order])
+    at_charset = len(head) + top_size + len(tail)
+    at_fd_select = at_charset + len(charset)
+    at_charstrings = at_fd_select + len(fd_select)
+    at_fd_array = at_charstrings + len(strings_index)
+    fd_placeholder = [_index_bytes([_dict_bytes(e, {(18,): _int5(0) + _int5(0)}) for e in fd_entries])]
+    at = at_fd_array + len(fd_placeholder[0])
+    fd_items = []
+    for entries, block in zip(fd_entries, privates, strict=True):
+        size = {op: values for op, _r, values in entries}.get((18,))
+        fd_items.append(_dict_bytes(entries, {(18,): _int5(int(size[0])) + _int5(at)} if size else {}))
+        at += len(block)
+    new_top = _dict_bytes(
+        top,
+        {
+            (15,): _int5(at_charset),
+            (17,): _int5(at_charstrings),
+            (12, 36): _int5(at_fd_array),
+            (12, 37): _int5(at_fd_select),
+            (12, 34): _int5(max(int(ops.get((12, 34), [8720])[0]), max(cids) + 1)),
+        },
+    )
+    out = head + _index_bytes([new_top]) + tail + charset + fd_select + strings_index
+    return out + _index_bytes(fd_items) + b"".join(privates)
+
+
+def charset_as_codes(cff: bytes, codes: list[int]) -> bytes:
+    """The bare CID-keyed CFF program with glyph n renamed to CID codes[n]; the codes WeasyPrint
+    gave to characters the face lacks come after every real glyph id, are not in it, and keep
+    drawing .notdef."""
+    glyphs = glyph_count(memoryview(cff), int(top_dict(memoryview(cff))[(17,)][0]))
+    return with_cids(cff, codes[:glyphs])
 
 
 def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | None:  # type: ignore[no-untyped-def]
@@ -212,7 +316,7 @@ def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | Non
     cff = _dense_subset(font, codes, hinting)
     if cff is None:
         return None
-    return cff if kind == "identity" else _charset_as_codes(cff, codes)
+    return cff if kind == "identity" else charset_as_codes(cff, codes)
 
 
 _blobs: dict[tuple[int, int], bytes] = {}

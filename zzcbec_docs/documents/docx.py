@@ -5,7 +5,9 @@
   the title uses the built-in "Title".
 - Languages: w:eastAsia="zh-CN" for Chinese, w:val="en-US" for Latin text and numbers (with zh-CN
   there Word and LibreOffice break account numbers and amounts across lines).
-- GB/T 9704 grid: w:docGrid of 22 lines × 28 characters on the 公文; tables repeat their header rows
+- GB/T 9704 grid: w:docGrid of 22 lines × 28 characters on the 公文 (the notice: of lines only), the
+  body's 28 characters a line by its letter spacing, paragraphs not snapped to the grid's cells
+  (LibreOffice gives a snapped 3号 character two of them); tables repeat their header rows
   and never split a row; headings keep with what follows; the closing keeps with the body's end.
 - The package carries none of python-docx's template leftovers (application name, Japanese theme
   language, ＭＳ 明朝 in the font table, the thumbnail). Output is deterministic.
@@ -18,17 +20,25 @@ import re
 import zipfile
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Length, Mm, Pt, RGBColor
 
 from zzcbec_docs.documents.content_tree import Node, parse, squash
 from zzcbec_docs.documents.fonts import ROLES
+
+if TYPE_CHECKING:
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    from zzcbec_docs.documents.fixed_form import NoticeLayout
 
 LINE = Pt(28.95)  # 22 lines in the 225 mm 版心
 RED = RGBColor(0xE6, 0x00, 0x12)
@@ -58,10 +68,10 @@ MARGINS = {  # top, bottom, left, right (mm)
 }
 # w:docGrid: a line every 28.95 pt (579 twentieths); characters 15.79 pt apart (16 pt − 0.21 pt, in 1/4096 pt)
 GRID = {"gongwen": ("579", str(round((442.205 / 28 - 16) * 4096)))}
-ON_GRID = {"Normal", "Heading 1", "Heading 2"}
+ON_GRID = {"Normal", "Heading 1", "Heading 2", "Heading 3", "Heading 4"}  # the body's 3号 styles
 
 
-def _rfonts(role: str) -> OxmlElement:
+def _rfonts(role: str) -> BaseOxmlElement:
     r = ROLES[role]
     fonts = OxmlElement("w:rFonts")
     for k, v in (
@@ -75,7 +85,7 @@ def _rfonts(role: str) -> OxmlElement:
     return fonts
 
 
-def _lang() -> OxmlElement:
+def _lang() -> BaseOxmlElement:
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -115,6 +125,7 @@ PPR_AFTER_PBDR = (
 )
 PPR_AFTER_SNAP = PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:spacing") :]
 PPR_AFTER_OUTLINE = ("w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+TBLPR_AFTER_CELLMAR = ("w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
 RPR_AFTER_SPACING = (
     "w:w",
     "w:kern",
@@ -138,13 +149,13 @@ RPR_AFTER_SPACING = (
 )
 
 
-def _char_spacing(rpr, twentieths: int) -> None:  # type: ignore[no-untyped-def]
+def _char_spacing(rpr: BaseOxmlElement, twentieths: int) -> None:
     spacing = OxmlElement("w:spacing")
     spacing.set(qn("w:val"), str(twentieths))
     rpr.insert_element_before(spacing, *RPR_AFTER_SPACING)
 
 
-def _border(ppr, side: str, size_eighths: int, color: str = "000000", space: int = 1) -> None:  # type: ignore[no-untyped-def]
+def _border(ppr: BaseOxmlElement, side: str, size_eighths: int, color: str = "000000", space: int = 1) -> None:
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = OxmlElement("w:pBdr")
@@ -185,7 +196,7 @@ STYLE_NAMES = (
 
 
 class _Writer:
-    def __init__(self, layout: str, fresh: bool = False, fixed=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, layout: str, fresh: bool = False, fixed: NoticeLayout | None = None) -> None:
         self.layout = layout
         self.fixed = fixed  # the notice's fixed-form layout (fixed_form.py): the same positions as the PDF
         self.rows_done = 0
@@ -202,8 +213,9 @@ class _Writer:
         # python-docx resolves a style object by scanning every style each time; look ids up once
         self.style_ids = {name: self.doc.styles[name].style_id for name in STYLE_NAMES}
         if fixed is not None:
-            # the notice's paragraphs are placed as the PDF places them: a grid of lines
-            # only, for LibreOffice lays a character grid's text area out 0.7 pt off the margin
+            # the notice's lines are placed as the PDF places them (_fixed_lines): a grid of lines
+            # only, for LibreOffice lays a character grid's text area out 0.7 pt off the margin and
+            # gives a 3号 character two of its 15.79 pt cells (see _fixed_lines)
             grid = self.doc.sections[0]._sectPr.find(qn("w:docGrid"))
             if grid is not None:
                 grid.set(qn("w:type"), "lines")
@@ -217,16 +229,16 @@ class _Writer:
         role: str,
         size: float,
         *,
-        align=None,
-        indent_chars: float = 0,  # type: ignore[no-untyped-def]
-        line=None,
+        align: WD_ALIGN_PARAGRAPH | None = None,
+        indent_chars: float = 0,
+        line: Length | None = None,
         base: str | None = "Normal",
         color: RGBColor | None = None,
         keep_next: bool = False,
         outline: int | None = None,
         space_after: float = 0,
-        kind=WD_STYLE_TYPE.PARAGRAPH,
-    ):
+        kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH,
+    ) -> Any:
         styles = self.doc.styles
         try:
             st = styles[name]
@@ -260,18 +272,20 @@ class _Writer:
         pf.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.JUSTIFY
         pf.first_line_indent = Pt(size * indent_chars) if indent_chars else Pt(0)
         if name in ON_GRID and self.layout in GRID:
-            # 28 characters in 156 mm: each 16 pt character gives back 0.25 pt (as the PDF does), so that
-            # a character fits one grid cell in LibreOffice too (Word snaps to the grid's 15.79 pt pitch)
-            _char_spacing(rpr, -5)
+            # 28 characters in 156 mm: each 16 pt character gives back 0.25 pt (as the PDF does)
+            _char_spacing(rpr, BODY_SPACING)
         # in characters too, so that the indent follows the grid (and 0 where none: Word reads the
         # character value before the point value, and would inherit Normal's two characters)
         ind = el.get_or_add_pPr().find(qn("w:ind"))
         ind.set(qn("w:firstLineChars"), str(int(indent_chars * 100)))
         pf.keep_with_next = keep_next
-        if name not in ON_GRID:  # the grid is the body's: titles, tables and the 版记 keep their own pitch
-            snap = OxmlElement("w:snapToGrid")
-            snap.set(qn("w:val"), "0")
-            el.get_or_add_pPr().insert_element_before(snap, *PPR_AFTER_SNAP)
+        # no paragraph snaps to the grid's cells: LibreOffice lays a snapped line of 3号 characters out
+        # as if each took two of the grid's 15.79 pt cells (lines broken after 12 to 14 characters,
+        # then spread); the body's 28 characters a line come from the characters' own 15.75 pt (the
+        # letter spacing above), in Word as in LibreOffice, and its 22 lines from the exact line height
+        snap = OxmlElement("w:snapToGrid")
+        snap.set(qn("w:val"), "0")
+        el.get_or_add_pPr().insert_element_before(snap, *PPR_AFTER_SNAP)
         if outline is not None:
             ppr = el.get_or_add_pPr()
             lvl = OxmlElement("w:outlineLvl")
@@ -416,7 +430,7 @@ class _Writer:
             p.add_run(" —")
 
     # ---------------------------------------------------------------- pieces
-    def _field(self, p, instr: str) -> None:  # type: ignore[no-untyped-def]
+    def _field(self, p: Paragraph, instr: str) -> None:
         fld = OxmlElement("w:fldSimple")
         fld.set(qn("w:instr"), instr)
         r = OxmlElement("w:r")
@@ -426,7 +440,7 @@ class _Writer:
         fld.append(r)
         p._p.append(fld)
 
-    def _paragraph(self, text: str, style: str, *, classes: set[str] | None = None, container=None):  # type: ignore[no-untyped-def]
+    def _paragraph(self, text: str, style: str, *, classes: set[str] | None = None, container: Any = None) -> Paragraph:
         classes = classes or set()
         p = (container or self.doc).add_paragraph()
         p._p.style = self.style_ids[style]
@@ -441,17 +455,116 @@ class _Writer:
         pf = p.paragraph_format
         if classes & {"noindent", "center", "right"}:
             pf.first_line_indent = Pt(0)
-            p._p.pPr.find(qn("w:ind")).set(qn("w:firstLineChars"), "0")
+            ind = p._p.get_or_add_pPr().find(qn("w:ind"))
+            if ind is not None:
+                ind.set(qn("w:firstLineChars"), "0")
         if "center" in classes:
             pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if "right" in classes:
             pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             pf.right_indent = Pt(self.body_pt * 4)
-        if text:
+        if (
+            text
+            and self.fixed is not None
+            and style == "Normal"
+            and container is None
+            and not classes
+            & {
+                "center",
+                "right",
+            }
+        ):
+            self._fixed_lines(p, text, 0.0 if "noindent" in classes else None)
+        elif text:
             p.add_run(text)
         return p
 
-    def _lines(self, p, node: Node) -> None:  # type: ignore[no-untyped-def]
+    def _fixed_lines(self, p: Paragraph, text: str, indent: float | None) -> None:
+        """A paragraph of the notice's body broken where the PDF breaks it, by spacing alone (no line
+        breaks in the text: a clerk's edit reflows it as any paragraph, and a figure is found by
+        Word's search as one string whatever runs it lies in). Each line's characters carry the
+        letter spacing that fills the line in the PDF, rounded down to a twentieth of a point, so
+        that the line holds exactly its characters and the next does not fit (with the room Word and
+        LibreOffice put between Chinese and a number); a mark the PDF pushes in is drawn that much
+        narrower; where the PDF breaks a number, Word and WPS are let break it too (w:wordWrap off:
+        they break a Latin or numeric word only at its ends otherwise) — LibreOffice reads no
+        w:wordWrap and takes the whole number to the next line, for its language stays en-US as the
+        spec wants for numbers. The line is then justified to the 版心's edge as in the PDF.
+
+        Why not the character grid alone (w:docGrid linesAndChars, 28 characters a line, which Word
+        honours): LibreOffice gives a character on such a grid at least one cell of its own size —
+        two cells of 15.79 pt for a 16 pt 3号 character — so 28 never fit there; without the grid
+        it reads no w:autoSpaceDE, cannot squeeze a mark, and its letter spacing cannot give back
+        the room it puts between Chinese and a number where it goes (it spaces the characters of a
+        stretch of one script, not the last before another). The letter spacing per line is the
+        one way both break where the PDF does; after an edit a line keeps the spacing of the line it
+        was on (a few tenths of a point a character), which justification evens out."""
+        from zzcbec_docs.documents.fixed_form import CELL, WIDTH, _ascii_word, atoms, break_lines
+
+        first = 2 * CELL if indent is None else indent
+        pf = p.paragraph_format
+        pf.first_line_indent = Pt(round(first * 20) / 20)
+        ind = p._p.get_or_add_pPr().find(qn("w:ind"))
+        if ind is not None:
+            ind.set(qn("w:firstLineChars"), "0")
+        lines = break_lines(atoms(text), indent=first)
+        room_tw = round(WIDTH * 20)
+        chars: list[list[Any]] = []  # [character, spacing in 1/20 pt (None: the style's), width in %]
+        broken_number = False  # a line ends inside a number
+        for k, line in enumerate(lines):
+            own: list[list[Any]] = [[a.ch, None, 100] for a in line.atoms]
+            if not line.last and line.atoms:
+                # a mark pushed in is drawn that much narrower (LibreOffice keeps a punctuation
+                # mark's own width whatever its letter spacing says)
+                for i, v in line.squeeze.items():
+                    own[i][2] = int(100 * (line.atoms[i].width - v) / line.atoms[i].width)
+                natural = sum(round(a.width * 20 * own[i][2] / 100) for i, a in enumerate(line.atoms))
+                # LibreOffice sets Chinese and Latin text (a number) apart by a little (it reads no
+                # w:autoSpaceDE): that room is kept for it, so that the line still holds what the PDF's does
+                # (within the line, and at its ends where the text beside it is of the other kind)
+                before = lines[k - 1].atoms[-1:] if k else []
+                after = lines[k + 1].atoms[:1] if k + 1 < len(lines) else []
+                seq = [*before, *line.atoms, *after]
+                natural += LO_SCRIPT_GAP * sum(
+                    1
+                    for a, b in zip(seq, seq[1:], strict=False)
+                    if _ascii_word_char(a.ch) != _ascii_word_char(b.ch) and not (a.ch + b.ch).isascii()
+                )
+                room = room_tw - (round(first * 20) if k == 0 else 0)
+                spacing = (room - natural) // len(line.atoms)
+                for c in own:
+                    c[1] = spacing
+            chars.extend(own)
+            nxt = lines[k + 1].atoms[0] if k + 1 < len(lines) and lines[k + 1].atoms else None
+            if line.atoms and _ascii_word(line.atoms[-1]) and _ascii_word(nxt):
+                broken_number = True
+        if broken_number:
+            # Word and WPS then break a number inside where the line is full, as the PDF does; LibreOffice
+            # reads no w:wordWrap and takes the whole number to the next line (its language stays en-US)
+            wrap = OxmlElement("w:wordWrap")
+            wrap.set(qn("w:val"), "0")
+            p._p.get_or_add_pPr().insert_element_before(
+                wrap, *PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:overflowPunct") :]
+            )
+        out: list[list[Any]] = []
+        for c in chars:
+            if out and out[-1][1:] == c[1:]:
+                out[-1][0] += c[0]
+            else:
+                out.append(list(c))
+        for text_part, spacing, scale in out:
+            run = p.add_run(text_part)
+            if spacing is None and scale == 100:
+                continue
+            rpr = run._r.get_or_add_rPr()
+            if spacing is not None:
+                _char_spacing(rpr, spacing)
+            if scale != 100:
+                w = OxmlElement("w:w")
+                w.set(qn("w:val"), str(scale))
+                rpr.insert_element_before(w, *RPR_AFTER_SPACING[1:])
+
+    def _lines(self, p: Paragraph, node: Node) -> None:
         """A paragraph's text with its <br> as line breaks."""
         parts = _split_lines(node)
         for i, part in enumerate(parts):
@@ -493,6 +606,8 @@ class _Writer:
             shares = [21, 29, 21, 29] if ncols == 4 else [1] * ncols
             if ncols == 4 and node.classes & {"claim", "total", "sign-boxes"}:
                 shares = [38, 20, 21, 21]
+            elif ncols == 4 and "info" in node.classes:  # 8-character labels, an 18-character USCC (the CSS)
+                shares = [23, 27, 23, 27]
         table.autofit = False
         widths = [Mm(text_width * share / sum(shares)) for share in shares]
         for j, col in enumerate(table.columns):
@@ -515,6 +630,10 @@ class _Writer:
                     cell = cell.merge(row_cells[col + span - 1])
                 if "nowrap" in cell_node.classes:
                     cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
+                # middle, as the PDF sets a cell (th, td: vertical-align middle); the box to write in
+                # beside a label (tr.box td: the form's 申请单位 and 初审意见 boxes) from its top
+                top = "box" in tr.classes and cell_node.tag == "td"
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP if top else WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 style = head_style if cell_node.tag == "th" else body_style
                 blocks = [el for el in cell_node.elements() if el.tag == "p"]
                 paragraphs = blocks or [cell_node]
@@ -532,20 +651,16 @@ class _Writer:
                 col += span
         if self.fixed is not None:
             self._fixed_rows(table)
+        else:
+            _cell_margins(table, top=3, side=5, bottom=3)  # th, td: padding 3pt 5pt, as the PDF
 
-    def _fixed_rows(self, table) -> None:  # type: ignore[no-untyped-def]
+    def _fixed_rows(self, table: Table) -> None:
         """The notice's table as the PDF draws it: rows of the layout's heights, cells padded 3 × 5 pt."""
+        assert self.fixed is not None
         heights = [it.height for it in self.fixed.items if it.kind == "row"][self.rows_done :]
         self.rows_done += len(table.rows)
-        tblpr = table._tbl.tblPr
-        mar = OxmlElement("w:tblCellMar")
         # 3 pt above and below as in the PDF; LibreOffice sets the text 2 pt lower in its line: 1 pt and 5 pt
-        for side, value in (("top", 20), ("left", 100), ("bottom", 100), ("right", 100)):
-            el = OxmlElement(f"w:{side}")
-            el.set(qn("w:w"), str(value))
-            el.set(qn("w:type"), "dxa")
-            mar.append(el)
-        tblpr.append(mar)
+        _cell_margins(table, top=1, side=5, bottom=5)
         for row, height in zip(table.rows, heights, strict=False):
             trpr = row._tr.get_or_add_trPr()
             h = OxmlElement("w:trHeight")
@@ -623,14 +738,14 @@ class _Writer:
                 p.paragraph_format.line_spacing = Pt(3 * 28.95)
         elif tag == "div" and "signoff" in cls:
             signs = el.elements()
-            for p in signs:  # issuer and date, 右空四字
-                q = self._paragraph(squash(p.text()), "Normal", classes={"right"})
+            for sign in signs:  # issuer and date, 右空四字
+                q = self._paragraph(squash(sign.text()), "Normal", classes={"right"})
                 if self.fixed is not None:  # the date 右空四字 on the grid, the 署名 centred over it
                     from zzcbec_docs.documents.fixed_form import CELL, SPACING, _width, atoms
 
                     # widths as LibreOffice sets them (a date's digits apart from its characters)
                     date_w = _width(atoms(squash(signs[-1].text())), SPACING) + _lo_gaps(squash(signs[-1].text()))
-                    own = _width(atoms(squash(p.text())), SPACING) + _lo_gaps(squash(p.text()))
+                    own = _width(atoms(squash(sign.text())), SPACING) + _lo_gaps(squash(sign.text()))
                     q.paragraph_format.right_indent = Pt(4 * CELL + (date_w - own) / 2)
         elif tag == "div" and "closing" in cls:  # kept together on one page, as in the PDF
             start = len(self.doc.paragraphs)
@@ -689,6 +804,7 @@ class _Writer:
         from zzcbec_docs.documents.fixed_form import BANJI, HEIGHT, PITCH, QR_MM, WIDTH
 
         layout = self.fixed
+        assert layout is not None
         height = layout.banji_height()
         ps = [p for p in el.elements() if p.tag == "p"]
         order = (
@@ -719,14 +835,8 @@ class _Writer:
                 b.set(qn("w:space"), "0")
                 b.set(qn("w:color"), "000000")
             borders.append(b)
-        tblpr.append(borders)
-        mar = OxmlElement("w:tblCellMar")
-        for side, value in (("top", 0), ("left", round(BANJI * 20)), ("bottom", 0), ("right", round(BANJI * 20))):
-            m = OxmlElement(f"w:{side}")
-            m.set(qn("w:w"), str(value))
-            m.set(qn("w:type"), "dxa")
-            mar.append(m)
-        tblpr.append(mar)
+        tblpr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", *TBLPR_AFTER_CELLMAR)
+        _cell_margins(table, top=0, side=BANJI, bottom=0)
         inner = WIDTH - 2 * BANJI
         for k, (row, node) in enumerate(zip(table.rows, order, strict=True)):
             cell = row.cells[0]
@@ -799,7 +909,7 @@ class _Writer:
                 for r in list(p.runs):
                     r._element.getparent().remove(r._element)
 
-    def _qr(self, p, img: Node, size_mm: float) -> None:  # type: ignore[no-untyped-def]
+    def _qr(self, p: Paragraph, img: Node, size_mm: float) -> None:
         """The verification QR code (a data: URI PNG from the content), right-aligned in its line."""
         from zzcbec_docs.documents.qr import docx_png, png_of_data_uri
 
@@ -816,7 +926,8 @@ class _Writer:
 
 def _lo_gaps(text: str) -> float:
     """The room (pt) LibreOffice puts between the Chinese and the numbers of a 3号 text (measured:
-    3.45 pt at each change); Word and WPS, which read w:autoSpaceDE, put none."""
+    3.45 pt at each change; Word puts a quarter of the size, 4 pt: the 署名 stands within 1 mm of
+    the date's centre in either)."""
     return LO_SCRIPT_GAP_SET * sum(
         1
         for a, b in zip(text, text[1:], strict=False)
@@ -824,18 +935,32 @@ def _lo_gaps(text: str) -> float:
     )
 
 
+def _cell_margins(table: Table, *, top: float, side: float, bottom: float) -> None:
+    """The table's cell margins (pt), as the PDF's cell padding."""
+    mar = OxmlElement("w:tblCellMar")
+    for name, value in (("top", top), ("left", side), ("bottom", bottom), ("right", side)):
+        el = OxmlElement(f"w:{name}")
+        el.set(qn("w:w"), str(round(value * 20)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    table._tbl.tblPr.insert_element_before(mar, *TBLPR_AFTER_CELLMAR)
+
+
 def _ascii_word_char(ch: str) -> bool:
     return len(ch) == 1 and ch.isascii() and ch.isalnum()
 
 
-def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
-    """A paragraph of the fixed-form notice: not snapped to the grid's lines, no space added
-    between Chinese and Latin text or numbers (Word and LibreOffice add it by default; the PDF,
-    like the standard's grid, does not), and no mark hanging into the margin (the PDF pushes it in)."""
+def _fixed_paragraph(ppr: BaseOxmlElement) -> None:
+    """A paragraph of the fixed-form notice: not snapped to the grid's lines (the PDF's lines are
+    placed by exact heights) and no mark hanging into the margin (the PDF pushes it in).
+
+    The room Word and LibreOffice put between Chinese and a number or Latin word is left on
+    (w:autoSpaceDE/DN): LibreOffice reads neither and always puts it (a fifth of the font's
+    height), so the body's lines are measured with it (_fixed_lines); Word, left to put its own
+    quarter of a character there, then fills each line with the same characters as LibreOffice
+    and the PDF, where without it a line of numbers would take a character or two more."""
     for tag, successors in (
         ("w:overflowPunct", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:topLinePunct") :]),  # no mark hangs out
-        ("w:autoSpaceDE", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:autoSpaceDN") :]),
-        ("w:autoSpaceDN", PPR_AFTER_PBDR[PPR_AFTER_PBDR.index("w:bidi") :]),
         ("w:snapToGrid", PPR_AFTER_SNAP),
     ):
         el = OxmlElement(tag)
@@ -845,6 +970,8 @@ def _fixed_paragraph(ppr) -> None:  # type: ignore[no-untyped-def]
 
 # calibrated on LibreOffice's conversion with the same faces (tests/test_notice_geometry.py)
 LO_SCRIPT_GAP_SET = 3.45  # pt LibreOffice sets between 3号 Chinese and a number (it reads no w:autoSpaceDE)
+LO_SCRIPT_GAP = 90  # twentieths of a point LibreOffice keeps between 3号 Chinese and a number (Word: 80)
+BODY_SPACING = -5  # twentieths of a point each body character gives back: 28 of 15.75 pt in the 156 mm 版心
 FIXED_MARK_SHIFT = 0.0
 FIXED_DOCNO_RAISE = 3.1  # LibreOffice sets the 文号 this much lower in its line than the PDF
 FIXED_RULE_SPACE = 7  # pt between the 文号's line and the red rule

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from zzcbec_docs.documents.cff_fonts import charset_as_codes, glyph_count, top_dict, with_cids
 from zzcbec_docs.errors import RenderError
 
 PAGE_W, PAGE_H = 595.275591, 841.889764  # A4 in pt
@@ -149,6 +150,7 @@ def _harfbuzz() -> tuple[ctypes.CDLL, ctypes.CDLL]:
         ("hb_subset_input_create_or_fail", p, []),
         ("hb_subset_input_destroy", None, [p]),
         ("hb_subset_input_glyph_set", p, [p]),
+        ("hb_subset_input_set", p, [p, ctypes.c_int]),
         ("hb_subset_input_set_flags", None, [p, u]),
         ("hb_subset_or_fail", p, [p, p]),
     ):
@@ -158,6 +160,7 @@ def _harfbuzz() -> tuple[ctypes.CDLL, ctypes.CDLL]:
 
 
 NO_HINTING, DESUBROUTINIZE, NOTDEF_OUTLINE = 0x1, 0x4, 0x40
+DROP_TABLE_TAG = 3  # hb_subset_sets_t
 
 
 def _blob_bytes(blob: int) -> bytes:
@@ -205,11 +208,11 @@ class Face:
                 return "ttf"
             cff = memoryview((ctypes.c_char * length.value).from_address(data)).cast("B")
             try:
-                top = cff_fonts._top_dict(cff)
+                top = cff_fonts.top_dict(cff)
                 if (12, 30) not in top:  # no ROS
                     return "name"
-                glyphs = cff_fonts._glyph_count(cff, int(top[(17,)][0]))
-                identity = cff_fonts._charset_is_identity(cff, int(top[(15,)][0]), glyphs)
+                glyphs = cff_fonts.glyph_count(cff, int(top[(17,)][0]))
+                identity = cff_fonts.charset_is_identity(cff, int(top[(15,)][0]), glyphs)
             except (struct.error, IndexError, KeyError, ValueError):
                 raise RenderError(
                     f"字体文件 {self.path} 的 CFF 字形无法读取", f"the CFF outlines of {self.path} cannot be read"
@@ -247,6 +250,11 @@ class Face:
             glyphs = hbs.hb_subset_input_glyph_set(plan)
             for g in gids:
                 hb.hb_set_add(glyphs, g)
+            # no layout tables, and so no glyphs added by their closure (a face's GSUB alternates):
+            # the subset holds exactly `gids`, in order
+            dropped = hbs.hb_subset_input_set(plan, DROP_TABLE_TAG)
+            for tag in (b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"COLR", b"CPAL", b"morx", b"kerx"):
+                hb.hb_set_add(dropped, _tag(tag))
             flags = NO_HINTING | DESUBROUTINIZE | (NOTDEF_OUTLINE if notdef else 0)
             hbs.hb_subset_input_set_flags(plan, flags)
             sub = hbs.hb_subset_or_fail(self.face, plan)
@@ -430,17 +438,80 @@ class _FontUse:
         self.ref = 0
         self.res = ""  # its name in the pages' resources
         self.codes: dict[int, int] = {}
+        self.unicode = face.kind in ("identity", "cid")  # codes are the characters' own (see finish)
+        self.extra: dict[int, str] = {}  # codes that are not their character's: code → text
+        self.program = b""  # the embedded program, where finish cut it
 
     def code_of(self, gid: int) -> int:
         return self.codes[gid]
 
-    def finish(self) -> None:
-        """The code of each glyph: its glyph id for a CID-keyed CFF face, else its dense index."""
+    def finish(self, spare: list[int]) -> None:
+        """The code of each glyph. A CID-keyed CFF face's codes are its characters' own UTF-16 code
+        units (the embedded program's CIDs are rewritten to match), so that one ToUnicode of ranges
+        serves every such font; a character outside the BMP takes a code from `spare` (private-use
+        codes no font of the document uses as a character). A TrueType or name-keyed face's code is
+        the glyph's dense index."""
         used = sorted({0, *self.gids})
-        if self.face.kind in ("identity", "cid"):
-            self.codes = {g: g for g in used}
-        else:
-            self.codes = {g: k for k, g in enumerate(used)}
+        if self.unicode:
+            self.program = self.face.subset(used, notdef=bool(self.missing))
+            view = memoryview(self.program)
+            if glyph_count(view, int(top_dict(view)[(17,)][0])) != len(used):  # glyphs added by a closure
+                self.unicode = False
+        if not self.unicode:
+            kind = self.face.kind
+            self.codes = {g: g for g in used} if kind in ("identity", "cid") else {g: k for k, g in enumerate(used)}
+            return
+        self.codes = {0: 0}
+        for g in used[1:]:
+            self.codes[g] = self._code(self.gids[g], spare)
+        for ch in self.missing:
+            self.missing[ch] = self._code(ch, spare)
+
+    def _code(self, text: str, spare: list[int]) -> int:
+        if len(text) == 1 and 0x20 <= ord(text) <= 0xFFFF and not 0xD800 <= ord(text) <= 0xDFFF:
+            return ord(text)
+        if not spare:
+            raise RenderError("通知书中生僻字过多，无法编码", "the notice has too many characters outside the BMP")
+        code = spare.pop(0)
+        self.extra[code] = text
+        return code
+
+
+def _unicode_pages(uses: list[_FontUse]) -> set[int]:
+    """The high bytes of the characters the CID-keyed CFF fonts draw (the pages ToUnicode maps as they are)."""
+    pages: set[int] = set()
+    for use in uses:
+        if use.unicode:
+            for text in [*use.gids.values(), *use.missing]:
+                if len(text) == 1 and ord(text) <= 0xFFFF:
+                    pages.add(ord(text) >> 8)
+    return pages
+
+
+def _spare_codes(pages: set[int]) -> list[int]:
+    """Private-use codes (U+E000–U+F8FF) on pages no character of the document is on."""
+    return [p << 8 | k for p in range(0xE0, 0xF9) if p not in pages for k in range(256)]
+
+
+def _to_unicode(pairs: list[tuple[int, str]], pages: list[int]) -> bytes:
+    """A ToUnicode CMap: each page in `pages` mapped to itself (bfrange), and `pairs` one by one."""
+    lines = [
+        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n<< /Registry (Adobe)\n"
+        b"/Ordering (UCS)\n/Supplement 0\n>> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        b"1 begincodespacerange\n<0000> <ffff>\nendcodespacerange"
+    ]
+    for k in range(0, len(pages), 100):
+        ranges = pages[k : k + 100]
+        lines.append(b"%d beginbfrange" % len(ranges))
+        lines.extend(b"<%04x> <%02xff> <%04x>" % (max(p << 8, 0x20), p, max(p << 8, 0x20)) for p in ranges)
+        lines.append(b"endbfrange")
+    for k in range(0, len(pairs), 100):
+        batch = pairs[k : k + 100]
+        lines.append(b"%d beginbfchar" % len(batch))
+        lines.extend(f"<{c:04x}> <{t.encode('utf-16-be').hex()}>".encode() for c, t in batch)
+        lines.append(b"endbfchar")
+    lines.append(b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
+    return b"\n".join(lines)
 
 
 Glyphs = list[tuple[int, str, float]]  # (glyph id, character, pen x) of one font's piece of a line
@@ -448,14 +519,16 @@ Pieces = list[tuple[_FontUse, Glyphs]]
 Runs = list[tuple[Text, Pieces]]
 
 
-def _font_objects(pdf: _Pdf, use: _FontUse) -> None:
+def _font_objects(pdf: _Pdf, use: _FontUse, shared_to_unicode: int) -> None:
+    """The font's objects; `shared_to_unicode`: the ToUnicode of the fonts whose codes are their characters'."""
     face = use.face
     used = sorted({0, *use.gids})
-    program = face.subset(used, notdef=bool(use.missing))
-    if face.kind == "cid":
-        from zzcbec_docs.documents.cff_fonts import _charset_as_codes
-
-        program = _charset_as_codes(program, used)
+    if use.unicode:
+        program = with_cids(use.program, [use.code_of(g) for g in used])
+    else:
+        program = face.subset(used, notdef=bool(use.missing))
+        if face.kind == "cid":
+            program = charset_as_codes(program, used)
     glyph_names = "".join(f"{g:x}" for g in used)
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(f"{use.name}:{glyph_names}".encode()).digest()[:6])
     base = f"/{tag}+{use.name}".encode()
@@ -473,20 +546,7 @@ def _font_objects(pdf: _Pdf, use: _FontUse) -> None:
     for ch, code in use.missing.items():
         codes.setdefault(code, ch)
         widths[code] = face.width(0)
-    # ToUnicode
-    lines = [
-        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n<< /Registry (Adobe)\n"
-        b"/Ordering (UCS)\n/Supplement 0\n>> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-        b"1 begincodespacerange\n<0000> <ffff>\nendcodespacerange"
-    ]
-    items = sorted(codes.items())
-    for k in range(0, len(items), 100):
-        batch = items[k : k + 100]
-        lines.append(b"%d beginbfchar" % len(batch))
-        lines.extend(f"<{c:04x}> <{t.encode('utf-16-be').hex()}>".encode() for c, t in batch)
-        lines.append(b"endbfchar")
-    lines.append(b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend")
-    to_unicode = pdf.add_stream(b"", b"\n".join(lines))
+    to_unicode = shared_to_unicode if use.unicode else pdf.add_stream(b"", _to_unicode(sorted(codes.items()), []))
     max_w = max(widths.values()) if widths else 0
     ascent, descent = round(face.ascent * 1000), -round(face.descent * 1000)
     fixed = len(widths) > 1 and len(set(widths.values())) == 1
@@ -607,8 +667,11 @@ def draw(pages: list[list[Elem]], *, identity: str, meta: dict[str, str], lang: 
         out_pages.append(page)
         for elem in elems:
             _emit(d, page, index, elem, document, runs_later)
-    for use in d.fonts.values():
-        use.finish()
+    uses = list(d.fonts.values())
+    pages_used = _unicode_pages(uses)
+    spare = _spare_codes(pages_used)
+    for use in uses:
+        use.finish(spare)
     # the text, now that each font's codes are known
     states: dict[int, _TextState] = {}
     for page, slot, runs in runs_later:  # in the order of the content: each state set only when it changes
@@ -624,8 +687,12 @@ def draw(pages: list[list[Elem]], *, identity: str, meta: dict[str, str], lang: 
     )
     for ref, png in d.images:
         _image_object(pdf, ref, png)
-    for use in d.fonts.values():
-        _font_objects(pdf, use)
+    shared = 0
+    if any(u.unicode for u in uses):  # one ToUnicode for every font whose codes are its characters'
+        extra = sorted((c, t) for u in uses for c, t in u.extra.items())
+        shared = pdf.add_stream(b"", _to_unicode(extra, sorted(pages_used)))
+    for use in uses:
+        _font_objects(pdf, use, shared)
     # structure tree
     struct_root = pdf.reserve()
     parent_tree: list[list[int]] = [[] for _ in pages]

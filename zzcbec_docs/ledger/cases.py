@@ -8,7 +8,7 @@ never updated or deleted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -276,8 +276,11 @@ def notice_rows(
     content_sha256: str | None = None,
     bundle_sha256: str | None = None,
     number: str | None = None,
+    contents: Collection[str] = (),
+    bundles: Collection[str] = (),
 ) -> list[AnyRow]:
-    """Notices (with their revocation, if any) of a case, or of a content or bundle, or by number."""
+    """Notices (with their revocation, if any) of a case, or of a content or bundle (or of any of
+    `contents` and `bundles`: one query), or by number; all notices when nothing is asked for."""
     n, r = s.notices, s.revocations
     q = (
         select(
@@ -315,6 +318,10 @@ def notice_rows(
         wanted.append(and_(n.c.content_sha256.is_(None), n.c.bundle_sha256 == bundle_sha256))
     if number is not None:
         wanted.append(n.c.number == number)
+    if contents:
+        wanted.append(n.c.content_sha256.in_(sorted(contents)))
+    if bundles:
+        wanted.append(and_(n.c.content_sha256.is_(None), n.c.bundle_sha256.in_(sorted(bundles))))
     if wanted:
         q = q.where(or_(*wanted))
     return list(conn.execute(q).all())

@@ -301,10 +301,8 @@ def ledger_view(
     organisers = tuple(ledger.competition_history(conn, clauses, keys, uscc=uscc, excluding=own)) if keys else ()
     notices: list[Any] = []
     seen: set[int] = set()
-    wanted = [{"case_id": case_id}] if case_id else []
-    wanted += [{"content_sha256": c} for c in sorted(identities)] + [{"bundle_sha256": b} for b in sorted(byte_hashes)]
-    for w in wanted:
-        for n in store.notice_rows(conn, **w):
+    if case_id or identities or byte_hashes:  # one query for the case's, its contents' and its bytes' notices
+        for n in store.notice_rows(conn, case_id=case_id or None, contents=identities, bundles=byte_hashes):
             if n.id not in seen:
                 seen.add(n.id)
                 notices.append(n)
