@@ -46,6 +46,7 @@ from bench_batch import make_bundles  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "clause01-eligible.yaml"
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
+LIMIT = 100_000  # bytes: a notice, signed too, at most 100 KB
 
 
 def zzcbec() -> list[str]:
@@ -127,7 +128,12 @@ def main() -> None:
         make_bundles(30, many)
         bundles30 = sorted(str(p) for p in many.iterdir())
 
-        # warm-up: fonts and caches, as after the first use (not timed)
+        # warm-up: fonts and caches, as after the first use (not timed); the package's bytecode
+        # compiled, as pip and `make install` leave an installed package (a source checkout under
+        # PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module in every process: ~0.1 s)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "zzcbec_docs")], check=True, capture_output=True
+        )
         subprocess.run(
             [*z, "render", str(SAMPLE), "--doc", "notice", "--format", "pdf,docx", "--out", str(tmp / "warm")],
             env=ENV,
@@ -201,19 +207,19 @@ def main() -> None:
         from pypdf import PdfReader
 
         pages = len(PdfReader(io.BytesIO(pdf.read_bytes())).pages)
-        size_kb = pdf.stat().st_size / 1024
-        results.append(size_kb <= 100)
-        line("the notice's size (PDF)", f"{size_kb:.1f} KB, {pages} page(s)", "target ≤ 100 KB", size_kb <= 100)
+        size = pdf.stat().st_size
+        results.append(size <= LIMIT)
+        line("the notice's size (PDF)", f"{size:,} bytes, {pages} page(s)", "target ≤ 100,000", size <= LIMIT)
         largest = max((p for p in again.glob("*.pdf")), key=lambda p: p.stat().st_size)
-        line("the largest of the 30 notices (PDF)", f"{largest.stat().st_size / 1024:.1f} KB")
+        line("the largest of the 30 notices (PDF)", f"{largest.stat().st_size:,} bytes")
         for label, path in (("the notice", pdf), ("the largest of the 30", largest)):
-            signed_kb = signed_size(path) / 1024
-            results.append(signed_kb <= 100)
+            signed = signed_size(path)
+            results.append(signed <= LIMIT)
             line(
                 f"{label}, signed (demo key, as award signs)",
-                f"{signed_kb:.1f} KB",
-                "target ≤ 100 KB",
-                signed_kb <= 100,
+                f"{signed:,} bytes",
+                "target ≤ 100,000",
+                signed <= LIMIT,
             )
 
         # 5. LibreOffice on the same notices
@@ -279,8 +285,14 @@ def main() -> None:
             )
             r1, r30 = lo_one / one, lo_thirty / thirty
             results += [r1 >= 1.5, r30 >= 3.0]
-            line("one notice: zzcbec vs LibreOffice", f"{r1:.2f}× faster", "target ≥ 1.5×", r1 >= 1.5)
-            line("30 notices: zzcbec vs LibreOffice", f"{r30:.2f}× faster", "target ≥ 3×", r30 >= 3.0)
+            load = f"(load {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
+            line("one notice: zzcbec vs LibreOffice, wall", f"{r1:.2f}× faster", f"target ≥ 1.5× {load}", r1 >= 1.5)
+            line("30 notices: zzcbec vs LibreOffice, wall", f"{r30:.2f}× faster", f"target ≥ 3× {load}", r30 >= 3.0)
+            c1, c30 = CPU["lo_one"] / max(CPU["one"], 1e-9), CPU["lo_thirty"] / max(CPU["thirty"], 1e-9)
+            line(
+                "one notice: zzcbec vs LibreOffice, CPU", f"{c1:.2f}× less", "(the steadier figure on a shared machine)"
+            )
+            line("30 notices: zzcbec vs LibreOffice, CPU", f"{c30:.2f}× less")
 
         # 6. batch: 2 jobs against 1
         if not args.quick:

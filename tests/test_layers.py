@@ -24,6 +24,13 @@ from conftest import ROOT
 PACKAGE = Path(zzcbec_docs.__file__).parent
 
 
+@functools.cache
+def _nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of a source file, parsed and walked once per test process (the checks below read each
+    file several times over)."""
+    return tuple(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+
 def modules() -> list[str]:
     names = ["zzcbec_docs"]
     for m in pkgutil.walk_packages([str(PACKAGE)], prefix="zzcbec_docs."):
@@ -70,7 +77,7 @@ def _third_party_imports() -> list[str]:
     """The top-level names of the packages outside the standard library that the package's modules import."""
     found = set()
     for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _nodes(path):
             if isinstance(node, ast.Import):
                 found |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -129,9 +136,8 @@ def test_funding_belongs_to_the_rules():
 
 
 def _names_used(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
-    for node in ast.walk(tree):
+    for node in _nodes(path):
         if isinstance(node, ast.Name):
             found.add(node.id)
         elif isinstance(node, ast.Attribute):
@@ -180,8 +186,7 @@ def test_the_lower_layers_do_not_import_the_upper_ones():
     bad = []
     for layer, banned in forbidden.items():
         for p in (PACKAGE / layer).rglob("*.py"):
-            tree = ast.parse(p.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
+            for node in _nodes(p):
                 mods = (
                     [node.module or ""]
                     if isinstance(node, ast.ImportFrom)
@@ -274,7 +279,7 @@ def _import_graph() -> dict[str, dict[str, set[str]]]:
         module = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
         here = _unit(module)
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _nodes(path):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
@@ -367,7 +372,7 @@ def _service_modules_imported(face: str, extra: dict[str, str] | None = None) ->
     """module of the service layer → the first file of `face` that imports it (every import, inside functions too)."""
     found: dict[str, str] = dict(extra or {})
     for path in sorted((PACKAGE / face).rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _nodes(path):
             names = (
                 [node.module or ""]
                 if isinstance(node, ast.ImportFrom)
@@ -431,7 +436,7 @@ def _module_graph(package: str) -> dict[str, set[str]]:
         here = prefix + ".".join(path.relative_to(PACKAGE / package).with_suffix("").parts)
         here = here.removesuffix(".__init__")
         found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _nodes(path):
             names: list[str] = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
@@ -472,7 +477,7 @@ def test_no_module_takes_another_ones_private_names(package):
     """desk/pages.py took nine private names of desk/app.py; a module's `_name` is its own."""
     taken = []
     for path in sorted((PACKAGE / package).rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _nodes(path):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"zzcbec_docs.{package}"):
                 taken += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
     assert taken == []
@@ -504,7 +509,7 @@ def test_no_library_function_falls_back_to_the_packaged_draft_on_its_own():
         rel = p.relative_to(PACKAGE)
         if rel.parts[0] in edges:
             continue
-        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+        for node in _nodes(p):
             if (
                 isinstance(node, ast.Call)
                 and getattr(node.func, "id", getattr(node.func, "attr", None)) == "load_policy"

@@ -48,13 +48,32 @@ def read_matches(out: Path) -> dict[tuple[str, int], dict]:
         return {(r["uscc"], int(r["clause"])): r for r in csv.DictReader(fh)}
 
 
-@pytest.fixture(scope="module")
-def matched(tmp_path_factory):
+# The row engine (the reference, quick on a few rows) in the quick loop; the default engine, DuckDB, is started
+# for each of these tables too (about a second each) in `make test` — tests/sqlmatch compares the two at scale.
+ENGINES = ["python", pytest.param("duckdb", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def matched(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("match")
     table = write_csv(tmp / "enterprises.csv", [e for e, _ in CASES])
     (tmp / "excluded.txt").write_text(f"# 名单\n{uscc(718)}\n", encoding="utf-8")
     code, out, err = zzcbec(
-        "match", str(table), "--out", str(tmp / "out"), "--jobs", "1", "--exclusion-list", str(tmp / "excluded.txt")
+        "match",
+        str(table),
+        "--out",
+        str(tmp / "out"),
+        "--jobs",
+        "1",
+        "--exclusion-list",
+        str(tmp / "excluded.txt"),
+        "--engine",
+        request.param,
     )
     return tmp, code, out, err
 
@@ -158,7 +177,7 @@ def test_every_prefilled_bundle_passes_check_with_the_same_decision(matched, tmp
     assert seen == set(eligible)  # every eligible row, and nothing else
 
 
-def test_bad_cells_are_reported_by_row_and_column_and_the_rest_go_on(tmp_path):
+def test_bad_cells_are_reported_by_row_and_column_and_the_rest_go_on(tmp_path, engine):
     table = write_csv(
         tmp_path / "t.csv",
         [
@@ -170,7 +189,7 @@ def test_bad_cells_are_reported_by_row_and_column_and_the_rest_go_on(tmp_path):
             ent(5, promotion_costs="100.123"),
         ],
     )
-    code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1")
+    code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine)
     assert code == 1
     for zh, en in [
         ("第 3 行 E 列（import_export）", "row 3, column E (import_export)"),
@@ -192,7 +211,7 @@ def test_bad_cells_are_reported_by_row_and_column_and_the_rest_go_on(tmp_path):
     assert "有误 bad 5" in out
 
 
-def test_booleans_accept_true_false_是_否_and_1_0(tmp_path):
+def test_booleans_accept_true_false_是_否_and_1_0(tmp_path, engine):
     words = {
         "true": "eligible",
         "TRUE": "eligible",
@@ -206,7 +225,7 @@ def test_booleans_accept_true_false_是_否_and_1_0(tmp_path):
     table = write_csv(
         tmp_path / "t.csv", [ent(i, in_incubation_program=w, requested="5000") for i, w in enumerate(words)]
     )
-    code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1")
+    code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine)
     assert code == 0, err
     rows = read_matches(tmp_path / "out")
     assert [rows[(uscc(700 + i), 10)]["status"] for i in range(len(words))] == list(words.values())
@@ -227,7 +246,7 @@ def test_a_gbk_csv_is_refused_with_advice_and_a_bom_is_accepted(tmp_path):
     assert read_matches(tmp_path / "out")[(uscc(701), 1)]["amount"] == "240000.00"
 
 
-def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
+def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path, engine):
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -280,7 +299,16 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
         encoding="utf-8",
     )
     code, _, err = zzcbec(
-        "match", str(tmp_path / "企业.xlsx"), "--columns", str(mapping), "--out", str(tmp_path / "out"), "--jobs", "1"
+        "match",
+        str(tmp_path / "企业.xlsx"),
+        "--columns",
+        str(mapping),
+        "--out",
+        str(tmp_path / "out"),
+        "--jobs",
+        "1",
+        "--engine",
+        engine,
     )
     assert code == 0, err
     rows = read_matches(tmp_path / "out")
@@ -300,7 +328,7 @@ def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path):
     assert facts[1] == {"import_export": "12000000", "promotion_costs": "800000.5"}
     assert facts[12]["opened_on"] == "2025-01-01"
     # Without the map the Chinese headers are refused, naming them.
-    code, _, err = zzcbec("match", str(tmp_path / "企业.xlsx"), "--out", str(tmp_path / "out2"))
+    code, _, err = zzcbec("match", str(tmp_path / "企业.xlsx"), "--out", str(tmp_path / "out2"), "--engine", engine)
     assert code == 2 and "统一社会信用代码" in err and "--columns" in err
 
 
@@ -357,16 +385,18 @@ def test_parallel_chunks_keep_the_tables_order(tmp_path):
     assert sum(len(list(ws.iter_rows())) - 1 for ws in wb.worksheets[:3]) == len(CASES) * 14
 
 
-def test_progress_lines_when_not_on_a_terminal(tmp_path):
+def test_progress_lines_when_not_on_a_terminal(tmp_path, engine):
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
-    code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "2", "--json")
+    code, out, err = zzcbec(
+        "match", str(table), "--out", str(tmp_path / "out"), "--jobs", "2", "--json", "--engine", engine
+    )
     assert code == 0, err
     assert f"[{len(CASES)}/~{len(CASES)} rows]" in err
     summary = json.loads(out)
     assert summary["rows"] == len(CASES) and summary["statuses"]["eligible"] == 13  # ent 18 is on no list here
 
 
-def test_on_a_terminal_the_progress_is_a_bar(tmp_path):
+def test_on_a_terminal_the_progress_is_a_bar(tmp_path, engine):
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
@@ -374,14 +404,18 @@ def test_on_a_terminal_the_progress_is_a_bar(tmp_path):
     table = write_csv(tmp_path / "t.csv", [e for e, _ in CASES])
     err = Terminal()
     assert (
-        main(["match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1"], stdout=io.StringIO(), stderr=err)
+        main(
+            ["match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine],
+            stdout=io.StringIO(),
+            stderr=err,
+        )
         == 0
     )
     text = err.getvalue()
     assert "\r" in text and "█" in text and f"{len(CASES)}/~{len(CASES)}" in text and "left" in text
 
 
-def test_the_ledgers_awards_count(tmp_path):
+def test_the_ledgers_awards_count(tmp_path, engine):
     from conftest import make_bundle, write_bundle
 
     url = str(tmp_path / "ledger.db")
@@ -400,7 +434,9 @@ def test_the_ledgers_awards_count(tmp_path):
             )
         ],
     )
-    code, out, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--ledger", url, "--jobs", "1")
+    code, out, err = zzcbec(
+        "match", str(table), "--out", str(tmp_path / "out"), "--ledger", url, "--jobs", "1", "--engine", engine
+    )
     assert code == 0, err
     row = next(iter(read_matches(tmp_path / "out").values()))
     assert row["amount"] == "200000.00" and "台账" in row["notes"] and "已计入台账" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from collections import defaultdict
 from decimal import Decimal
@@ -143,7 +144,7 @@ class Desk(RuleBasedStateMachine):
 
 
 SETTINGS = settings(
-    max_examples=10,
+    max_examples=int(os.environ.get("ZZCBEC_PROCESS_EXAMPLES", "10")),  # `make test-fast`: fewer sequences
     stateful_step_count=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -24,6 +24,8 @@ patches.py (where every patch to a library is, checked against its version); her
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from typing import Any
 
 BARE_CFF = b"\x01\x00\x04"  # CFF header: major 1, minor 0, header size 4
 
@@ -158,7 +160,7 @@ def charset_is_identity(cff: memoryview, pos: int, glyphs: int) -> bool:
     return expected == glyphs
 
 
-def _dense_subset(font, glyph_ids: list[int], hinting: bool) -> bytes | None:  # type: ignore[no-untyped-def]
+def _dense_subset(font: Any, glyph_ids: list[int], hinting: bool) -> bytes | None:
     """The face's CFF table cut to `glyph_ids` (and .notdef), glyphs renumbered densely in that order."""
     from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
 
@@ -263,7 +265,8 @@ def with_cids(cff: bytes, cids: list[int]) -> bytes:
     # CharStrings, FDArray, Private DICTs; every offset in a DICT is a 5-byte integer
     if (12, 34) not in ops:  # CIDCount, 8720 unless said
         top.append(((12, 34), _int5(8720), [8720]))
-    placeholder = {op: _int5(0) for op in ((15,), (17,), (12, 36), (12, 37), (12, 34))}
+    offsets: list[Operator] = [(15,), (17,), (12, 36), (12, 37), (12, 34)]
+    placeholder: dict[Operator, bytes] = {op: _int5(0) for op in offsets}
     head = bytes(view[: view[2]]) + _index_bytes([bytes(n) for n in names])
     top_size = len(_index_bytes([_dict_bytes(top, placeholder)]))
     tail = _index_bytes([bytes(x) for x in strings]) + _index_bytes([bytes(x) for x in gsubrs])
@@ -278,8 +281,9 @@ def with_cids(cff: bytes, cids: list[int]) -> bytes:
     at = at_fd_array + len(fd_placeholder[0])
     fd_items = []
     for entries, block in zip(fd_entries, privates, strict=True):
-        size = {op: values for op, _r, values in entries}.get((18,))
-        fd_items.append(_dict_bytes(entries, {(18,): _int5(int(size[0])) + _int5(at)} if size else {}))
+        private_op = {op: values for op, _r, values in entries}.get((18,))
+        moved: dict[Operator, bytes] = {(18,): _int5(int(private_op[0])) + _int5(at)} if private_op else {}
+        fd_items.append(_dict_bytes(entries, moved))
         at += len(block)
     new_top = _dict_bytes(
         top,
@@ -303,7 +307,7 @@ def charset_as_codes(cff: bytes, codes: list[int]) -> bytes:
     return with_cids(cff, codes[:glyphs])
 
 
-def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | None:  # type: ignore[no-untyped-def]
+def bare_cid_cff(font: Any, to_unicode: dict[int, str], hinting: bool) -> bytes | None:
     """The document's glyphs of a CID-keyed CFF face as a bare CFF program whose CIDs are the codes
     on the page; None for any other face (WeasyPrint subsets it as before)."""
     kind = getattr(font, "_zz_charset_kind", None)  # read from the face as loaded, before any subset
@@ -322,13 +326,13 @@ def bare_cid_cff(font, to_unicode: dict[int, str], hinting: bool) -> bytes | Non
 _blobs: dict[tuple[int, int], bytes] = {}
 
 
-def _face_bytes(original):  # type: ignore[no-untyped-def]
+def face_bytes(original: Callable[..., Any]) -> Callable[..., Any]:
     """WeasyPrint copies a face's whole file (5 MB for a Fandol working copy) for every font of every
     document. The file behind a face does not change while the face lives, so one copy per file
     serves them all: known by where HarfBuzz holds it, its length and its first and last bytes."""
     from weasyprint.text.ffi import ffi, harfbuzz
 
-    def get_hb_object_data(hb_object, ot_color=None, glyph=None):  # type: ignore[no-untyped-def]
+    def get_hb_object_data(hb_object: Any, ot_color: Any = None, glyph: Any = None) -> Any:
         if ot_color is not None:
             return original(hb_object, ot_color, glyph)
         blob = harfbuzz.hb_face_reference_blob(hb_object)

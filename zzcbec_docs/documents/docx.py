@@ -272,7 +272,8 @@ class _Writer:
         pf.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.JUSTIFY
         pf.first_line_indent = Pt(size * indent_chars) if indent_chars else Pt(0)
         if name in ON_GRID and self.layout in GRID:
-            # 28 characters in 156 mm: each 16 pt character gives back 0.25 pt (as the PDF does)
+            # 28 characters in 156 mm: each 16 pt character gives back 0.3 pt (the PDF 0.21 pt): 26 and the
+            # two-character indent (LibreOffice: 2 × 16 pt) fit the 441 pt LibreOffice leaves inside a character grid
             _char_spacing(rpr, BODY_SPACING)
         # in characters too, so that the indent follows the grid (and 0 where none: Word reads the
         # character value before the point value, and would inherit Normal's two characters)
@@ -281,7 +282,7 @@ class _Writer:
         pf.keep_with_next = keep_next
         # no paragraph snaps to the grid's cells: LibreOffice lays a snapped line of 3号 characters out
         # as if each took two of the grid's 15.79 pt cells (lines broken after 12 to 14 characters,
-        # then spread); the body's 28 characters a line come from the characters' own 15.75 pt (the
+        # then spread); the body's 28 characters a line come from the characters' own 15.7 pt (the
         # letter spacing above), in Word as in LibreOffice, and its 22 lines from the exact line height
         snap = OxmlElement("w:snapToGrid")
         snap.set(qn("w:val"), "0")
@@ -971,7 +972,7 @@ def _fixed_paragraph(ppr: BaseOxmlElement) -> None:
 # calibrated on LibreOffice's conversion with the same faces (tests/test_notice_geometry.py)
 LO_SCRIPT_GAP_SET = 3.45  # pt LibreOffice sets between 3号 Chinese and a number (it reads no w:autoSpaceDE)
 LO_SCRIPT_GAP = 90  # twentieths of a point LibreOffice keeps between 3号 Chinese and a number (Word: 80)
-BODY_SPACING = -5  # twentieths of a point each body character gives back: 28 of 15.75 pt in the 156 mm 版心
+BODY_SPACING = -6  # twentieths of a point each body character gives back: 28 of 15.7 pt in the 156 mm 版心
 FIXED_MARK_SHIFT = 0.0
 FIXED_DOCNO_RAISE = 3.1  # LibreOffice sets the 文号 this much lower in its line than the PDF
 FIXED_RULE_SPACE = 7  # pt between the 文号's line and the red rule

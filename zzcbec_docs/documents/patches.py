@@ -80,7 +80,7 @@ PATCHES: dict[str, Patch] = {
             ("70.",),
             ("weasyprint.pdf.fonts.get_hb_object_data",),
             "WeasyPrint copies a face's whole file (5 MB for a Fandol working copy) for every font of every "
-            "document; one copy per file serves them all (cff_fonts._face_bytes)",
+            "document; one copy per file serves them all (cff_fonts.face_bytes)",
             "https://github.com/Kozea/WeasyPrint/issues/2130 and https://github.com/Kozea/WeasyPrint/issues/1977 "
             "(font data unpacked per font object)",
             False,
@@ -240,7 +240,7 @@ def _flate_level_6() -> None:
             return zlib.compressobj(min(level, 6), *args, **kwargs)
 
     if getattr(pydyf, "zlib", None) is zlib:
-        pydyf.zlib = _Zlib  # type: ignore[attr-defined]
+        pydyf.zlib = _Zlib
 
 
 def _chinese_justify() -> None:
@@ -288,7 +288,7 @@ def _face_bytes() -> None:
 
     from zzcbec_docs.documents import cff_fonts
 
-    weasy_fonts.get_hb_object_data = cff_fonts._face_bytes(weasy_fonts.get_hb_object_data)
+    weasy_fonts.get_hb_object_data = cff_fonts.face_bytes(weasy_fonts.get_hb_object_data)
 
 
 def _cid_cff() -> None:

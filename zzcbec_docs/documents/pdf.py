@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from zzcbec_docs.documents import fonts
 from zzcbec_docs.documents.weasy import import_weasyprint
@@ -28,11 +29,11 @@ ROLE_VARS = {
 }
 
 
-def _fetcher_class():  # type: ignore[no-untyped-def]
+def _fetcher_class() -> Any:
     import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class LockedFetcher(URLFetcher):
+    class LockedFetcher(URLFetcher):  # type: ignore[misc]
         """Serves only files under the allowed folders (templates, fonts) and the QR code's own PNG; refuses the rest."""
 
         def __init__(self, roots: tuple[Path, ...], files: tuple[Path, ...] = ()) -> None:
@@ -41,7 +42,7 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
             self.files = frozenset(f.resolve() for f in files)
             self.refused: list[str] = []
 
-        def fetch(self, url, headers=None):  # type: ignore[no-untyped-def]
+        def fetch(self, url: str, headers: Any = None) -> Any:
             from urllib.parse import unquote, urlsplit
 
             parts = urlsplit(url)
@@ -62,7 +63,7 @@ def _fetcher_class():  # type: ignore[no-untyped-def]
     return LockedFetcher
 
 
-def locked_fetcher():  # type: ignore[no-untyped-def]
+def locked_fetcher() -> Any:
     configured = tuple(Path(fonts.font_for(r).path) for r in ROLE_VARS if fonts.font_for(r).source == "configured")
     return _fetcher_class()((resource_dir("templates"), fonts.cache_dir(), fonts.fandol_dir()), configured)
 
@@ -128,7 +129,7 @@ def _font_config(faces_key: str):  # type: ignore[no-untyped-def]
 def _release() -> None:
     import gc
 
-    _stylesheet.cache_clear()
+    _parsed_stylesheet.cache_clear()
     _font_config.cache_clear()
     gc.collect()
 
@@ -139,19 +140,19 @@ def _faces_key() -> str:
     return text[: text.index("\n", text.rindex("@font-face")) if "@font-face" in text else 0]
 
 
-def _stylesheet(name: str = "documents.css"):  # type: ignore[no-untyped-def]
+def _stylesheet(name: str = "documents.css") -> Any:
     """Parsed once per process (per font set); @font-face rules need the FontConfiguration shared with write_pdf."""
     return _parsed_stylesheet(stylesheet_text(name), _faces_key())
 
 
 @lru_cache(maxsize=2)
-def _parsed_stylesheet(text: str, faces_key: str):  # type: ignore[no-untyped-def]
+def _parsed_stylesheet(text: str, faces_key: str) -> Any:
     CSS = import_weasyprint().CSS
 
     return CSS(string=text, url_fetcher=locked_fetcher(), font_config=_font_config(faces_key))
 
 
-_stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]
+_stylesheet.cache_clear = _parsed_stylesheet.cache_clear  # type: ignore[attr-defined]  # the tests clear it
 
 
 def warm(kinds: Iterable[str] = ()) -> None:
@@ -196,7 +197,7 @@ def _weasyprint_pdf(html: str, identity: str, kind: str) -> bytes:
             html, css = notice_html(html), "notice.css"
         doc = HTML(string=html, base_url=resource_dir("templates").as_uri() + "/", url_fetcher=locked_fetcher())
         key = _faces_key()
-        return doc.write_pdf(
+        pdf: bytes = doc.write_pdf(
             stylesheets=[_parsed_stylesheet(stylesheet_text(css), key)],
             font_config=_font_config(key),
             pdf_identifier=hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii"),
@@ -204,6 +205,7 @@ def _weasyprint_pdf(html: str, identity: str, kind: str) -> bytes:
             pdf_variant="pdf/a-2b",
             pdf_tags=True,
         )
+        return pdf
     except RenderError:
         raise
     except Exception as exc:  # noqa: BLE001 - WeasyPrint failures become one clear error

@@ -30,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from zzcbec_docs.errors import ArgumentError, RenderError
 
@@ -242,7 +242,7 @@ def load_signer(s: Signing) -> Any:
     return _SIGNERS[key]
 
 
-_SIGNERS: dict[tuple, Any] = {}
+_SIGNERS: dict[tuple[object, ...], Any] = {}
 
 
 def _open_signer(s: Signing) -> Any:
@@ -273,7 +273,7 @@ def _open_signer(s: Signing) -> Any:
     return _deterministic_signer()(
         signing_cert=x509.Certificate.load(cert.public_bytes(Encoding.DER)),
         signing_key=keys.PrivateKeyInfo.load(key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())),
-        cert_registry=SimpleCertificateStore.from_certs(chain),
+        cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
     )
 
 
@@ -285,7 +285,7 @@ def _deterministic_signer() -> Any:
     from pyhanko.sign import signers
     from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-    class Signer(signers.SimpleSigner):  # type: ignore[misc]
+    class Signer(signers.SimpleSigner):
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
             key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
             if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -332,8 +332,8 @@ def _seal_content(s: Signing, size: float) -> Any:
     from pyhanko.pdf_utils.layout import BoxConstraints
 
     if s.demo:
-        resources = PdfResources()
-        resources[ResourceType.EXT_G_STATE][pdf_name("/SealGS")] = DictionaryObject(
+        resources = PdfResources()  # type: ignore[no-untyped-call]
+        resources[ResourceType.EXT_G_STATE][pdf_name("/SealGS")] = DictionaryObject(  # type: ignore[no-untyped-call]
             {NameObject("/BM"): NameObject("/Multiply")}
         )
         return RawContent(demo_seal_ops(size), resources=resources, box=BoxConstraints(size, size))
@@ -341,6 +341,7 @@ def _seal_content(s: Signing, size: float) -> Any:
     from pyhanko.pdf_utils.images import PdfImage
 
     path = Path(s.seal or "")
+    img: Image.Image
     try:
         img = Image.open(path)
         img.load()
@@ -480,8 +481,8 @@ def seal_place(pdf: bytes, issuer: str, date_text: str) -> SealPlace:
     ns = "{http://www.w3.org/1999/xhtml}"
     for index, page in enumerate(root.iter(f"{ns}page")):
         height = float(page.get("height") or 842)
-        words = [
-            (w.text or "", *(float(w.get(k) or 0) for k in ("xMin", "yMin", "xMax", "yMax")))
+        words: list[tuple[str, float, float, float, float]] = [
+            (w.text or "", *(float(w.get(k) or 0) for k in ("xMin", "yMin", "xMax", "yMax")))  # type: ignore[misc]
             for w in page.iter(f"{ns}word")
         ]
         for i, (text, x0, y0, x1, y1) in enumerate(words):
@@ -525,7 +526,8 @@ def sign_notice(
 ) -> bytes:
     """A numbered notice's PDF signed with its issuer profile's key, at the documents' clock
     (SOURCE_DATE_EPOCH, else now), its seal over the 署名 and the 成文日期."""
-    from zzcbec_docs.documents.content import NoticeOptions, cn_date, default_date, document_time
+    from zzcbec_docs.documents.content import NoticeOptions, default_date, document_time
+    from zzcbec_docs.vocabulary import cn_date
 
     issuer_profile = NoticeOptions(issuer=issuer, profile=profile).issuer_profile()
     s = require_signing(issuer_profile)
@@ -556,10 +558,10 @@ def sign_pdf(
     signer = signer or load_signer(s)
     digest = hashlib.sha256(pdf).digest()
 
-    class Writer(IncrementalPdfFileWriter):  # type: ignore[misc]
+    class Writer(IncrementalPdfFileWriter):
         @classmethod
         def _handle_id(cls, prev):  # type: ignore[no-untyped-def]
-            first = super()._handle_id(prev)[0]
+            first = super()._handle_id(prev)[0]  # type: ignore[no-untyped-call]
             return generic.ArrayObject([first, generic.ByteStringObject(digest[:16])])
 
         def _update_meta(self) -> None:
@@ -579,14 +581,14 @@ def sign_pdf(
                 and "/ByteRange" not in obj
             ]
             if loose:
-                packed = self.prepare_object_stream()
+                packed = self.prepare_object_stream()  # type: ignore[no-untyped-call]
                 for key in loose:
                     obj = self.objects.pop(key)
                     packed.add_object(key[1], obj)
                     self.objs_in_streams[key[1]] = obj
             super()._write_objects(stream, object_position_dict)
 
-    class Signer(signers.PdfSigner):  # type: ignore[misc]
+    class Signer(signers.PdfSigner):
         def init_signing_session(self, pdf_out, existing_fields_only=False):  # type: ignore[no-untyped-def]
             session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
             session.system_time = when  # the award's clock, not the wall clock
@@ -596,7 +598,7 @@ def sign_pdf(
                 # the CMS of a dry run, in hex (tight_size_estimates), plus what may differ in the real one
                 return await estimate(validation_info, tight=True) + 2 * margin
 
-            session.estimate_signature_container_size = reserve
+            session.estimate_signature_container_size = reserve  # type: ignore[method-assign]
             return session
 
     margin = placeholder_margin(signer, bool(s.tsa_url))
@@ -616,7 +618,7 @@ def sign_pdf(
         reason=reason,
         tight_size_estimates=True,
     )
-    spec = fields.SigFieldSpec(FIELD, on_page=place.page, box=place.box)
+    spec = fields.SigFieldSpec(FIELD, on_page=place.page, box=cast(Any, place.box))  # points, not whole ones
     pdf_signer = Signer(meta, signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec)
     try:
         out = pdf_signer.sign_pdf(Writer(io.BytesIO(pdf)))
@@ -651,13 +653,13 @@ def _compressed_style(base: Any) -> Any:
     _prepare()
     from pyhanko.stamp.static import StaticContentStamp
 
-    class Stamp(StaticContentStamp):  # type: ignore[misc]
+    class Stamp(StaticContentStamp):
         def as_form_xobject(self):  # type: ignore[no-untyped-def]
             xobject = super().as_form_xobject()
-            xobject.compress()
+            xobject.compress()  # type: ignore[no-untyped-call]
             return xobject
 
-    class Style(base):  # type: ignore[misc, valid-type]
+    class Style(base):  # type: ignore[misc]
         def create_stamp(self, writer, box, text_params):  # type: ignore[no-untyped-def]
             return Stamp(writer=writer, style=self, box=box)
 

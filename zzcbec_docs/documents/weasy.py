@@ -44,6 +44,7 @@ import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
+from typing import Any, cast
 
 from zzcbec_docs.documents import patches
 from zzcbec_docs.resources import cache_root
@@ -102,12 +103,12 @@ def _load_prebuilt(path: Path):  # type: ignore[no-untyped-def]
         return None
     expected = header.split(": ", 1)[1].strip()
 
-    class ReadyFFI(_cffi_backend.FFI):  # type: ignore[misc,name-defined]
+    class ReadyFFI(_cffi_backend.FFI):  # type: ignore[misc]
         def cdef(self, source: str, *args: object, **kwargs: object) -> None:
             if args or kwargs or hashlib.sha256(source.encode("utf-8")).hexdigest() != expected:
                 raise _Mismatch("WeasyPrint's C declarations differ from the cached ones")
 
-    namespace: dict = {"_ZzReadyFFI": ReadyFFI}
+    namespace: dict[str, Any] = {"_ZzReadyFFI": ReadyFFI}
     try:
         exec(compile(body.replace("_cffi_backend.FFI(", "_ZzReadyFFI("), str(path), "exec"), namespace)
     except Exception:  # noqa: BLE001 - a damaged cache file is ignored and rebuilt
@@ -268,19 +269,19 @@ def _import(ready) -> ModuleType:  # type: ignore[no-untyped-def]
     real_find = ctypes.util.find_library
     placed = _stand_ins()
     try:
-        cffi.FFI = first_ffi  # type: ignore[misc]
+        cffi.FFI = first_ffi
         if sys.platform.startswith("linux"):
-            ctypes.util.find_library = _no_search  # type: ignore[assignment]
+            ctypes.util.find_library = _no_search
         import weasyprint
 
-        return weasyprint
+        return cast(ModuleType, weasyprint)
     except BaseException:
         for name in placed:
             if isinstance(sys.modules.get(name), Deferred):
                 del sys.modules[name]
         raise
     finally:
-        cffi.FFI = real_ffi  # type: ignore[misc]
+        cffi.FFI = real_ffi
         ctypes.util.find_library = real_find
 
 
@@ -298,7 +299,7 @@ def import_weasyprint() -> ModuleType:
         import weasyprint
 
         patches.apply_weasyprint()
-        return weasyprint
+        return cast(ModuleType, weasyprint)
     try:
         ffi_py = _ffi_source()
         target = prebuilt_path(ffi_py) if ffi_py else None
@@ -312,7 +313,9 @@ def import_weasyprint() -> ModuleType:
         if target is not None:
             target.unlink(missing_ok=True)
         ready = None
-        import weasyprint as module  # the ordinary way: a missing library gets WeasyPrint's own error
+        import weasyprint as plain  # the ordinary way: a missing library gets WeasyPrint's own error
+
+        module = cast(ModuleType, plain)
     if ready is None:
         _prepare(ffi_py, target)
     patches.mark_applied("weasyprint-fast-import")
