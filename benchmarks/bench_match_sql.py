@@ -145,7 +145,8 @@ def run(args: list[str]) -> tuple[float, int, dict]:
     summary = json.loads(out.decode().strip().splitlines()[-1])
     summary["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary["phases"] = {
-        m[1]: float(m[2]) for m in re.finditer(r"\[timing\] (.+?): ([0-9.]+) s wall", err.decode("utf-8", "replace"))
+        m[1].strip(): float(m[2])
+        for m in re.finditer(r"\[timing\] (.+?): ([0-9.]+) s wall", err.decode("utf-8", "replace"))
     }
     return seconds, peak, summary
 

@@ -193,10 +193,10 @@ def award(
     click.echo(f"✓ {outcome.number}{again}  {c.applicant_name}  {c.uscc}  案件 case {c.id}")
     for d in outcome.result.decisions:
         if d.status == "eligible":
-            click.echo(f"    第{d.clause}条  {fmt_yuan(d.amount)}")
+            click.echo(f"    {service.policy.cite(d.clause)}  {fmt_yuan(d.amount)}")
         else:
             click.echo(
-                f"    第{d.clause}条  {decision(d.status)} {d.status}: {'；'.join(r.message for r in d.reasons)}"
+                f"    {service.policy.cite(d.clause)}  {decision(d.status)} {d.status}: {'；'.join(r.message for r in d.reasons)}"
             )
     click.echo(f"    合计 / total {fmt_yuan(outcome.total)}")
     for name, data in outcome.prepared:

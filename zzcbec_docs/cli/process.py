@@ -204,7 +204,7 @@ def review(
         f"{CONCLUSIONS[record.conclusion]} {record.conclusion}  核定 {fmt_yuan(outcome.result.total)}  [{status(c.status)} {c.status}]"
     )
     for d in outcome.result.decisions:
-        click.echo(f"    第{d.clause}条  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
+        click.echo(f"    {service.policy.cite(d.clause)}  {decision(d.status)} {d.status}  {fmt_yuan(d.amount)}")
     for w in outcome.result.warnings:
         if w.code == "review_raises":
             click.echo(f"    ! {w.message} / {w.message_en}", err=True)

@@ -55,6 +55,15 @@ DIFFERENCES: dict[str, tuple[Any, Any, Any]] = {
     "strpos": ("strpos({h}, {n})", "strpos({h}, {n})", "instr({h}, {n})"),
     "mod": ("(({a}) % ({b}))", "mod({a}, {b})", "pmod({a}, {b})"),
     "trim": ("trim({x}, {c})", "btrim({x}, {c})", "trim(BOTH {c} FROM {x})"),
+    # what str.strip() leaves of a cell, NULL when nothing ({trim}: the trim by the whole set of whitespace).
+    # DuckDB first tests the first and last code points: a cell that begins and ends with a printable ASCII
+    # character or one above the last whitespace ({top}: none of them whitespace, most cells) is taken as it is
+    "stripped": (
+        "(CASE WHEN (ord({x}) BETWEEN 33 AND 126 OR ord({x}) > {top}) AND "
+        "(ord(right({x}, 1)) BETWEEN 33 AND 126 OR ord(right({x}, 1)) > {top}) THEN {x} ELSE NULLIF({trim}, '') END)",
+        "NULLIF({trim}, '')",
+        "NULLIF({trim}, '')",
+    ),
     # the pieces of a group joined in order
     "agg_join": (
         "string_agg({piece}, {sep} ORDER BY {order})",
@@ -164,6 +173,10 @@ class Dialect:
 
     def trim(self, expr: str, chars: str) -> str:
         return self._fill("trim", x=expr, c=self.s(chars))
+
+    def stripped(self, expr: str, whitespace: str) -> str:
+        """What str.strip() leaves of a cell (`whitespace`: the characters it removes), NULL when nothing."""
+        return self._fill("stripped", x=expr, trim=self.trim(expr, whitespace), top=str(ord(max(whitespace))))
 
     def concat_ws(self, sep: str, parts: list[str]) -> str:
         if not parts:

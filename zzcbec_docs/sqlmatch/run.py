@@ -52,7 +52,7 @@ BUNDLES_BY_DEFAULT = 200_000  # rows: above this, pre-filled bundles only with -
 
 @dataclass
 class SqlOptions:
-    out_dir: Path
+    out_dir: Path | None  # None: PostgreSQL's --into alone, no files
     jobs: int = 0
     exclusion_list: frozenset[str] = frozenset()
     ledger_url: str | None = None
@@ -102,6 +102,7 @@ class Source:
     ) -> None:
         self.con, self.path, self.policy, self.work = con, path, policy, work
         self.errors: list[CellError] = []
+        self.matched = 0  # rows decided (set by decide_in)
         self.pretyped = False  # an XLSX: typed and checked row by row already
         self.trimmed = False  # src's cells are trimmed already and its rows numbered by rowid (the CSV fast path)
         suffix = path.suffix.lower()
@@ -125,7 +126,7 @@ class Source:
         """DuckDB reads the file at once, each cell trimmed as it is read (`src` holds the trimmed cells,
         NULL for an empty one; the row number is the table's rowid + 2)."""
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(self.width))
-        trimmed = ", ".join(f"{_stripped(DIALECTS['duckdb'], f'c{i}')} AS c{i}" for i in range(self.width))
+        trimmed = ", ".join(f"{DIALECTS['duckdb'].stripped(f'c{i}', C.WHITESPACE)} AS c{i}" for i in range(self.width))
         try:
             self.con.execute(
                 f"CREATE TEMP TABLE src AS SELECT CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {trimmed} "
@@ -294,7 +295,8 @@ class DuckBackend(Backend):
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")  # not TEMP: the writers' cursors read it
 
     def rows(self, select: str) -> list[tuple[Any, ...]]:
-        return self.con.execute(select).fetchall()
+        rows: list[tuple[Any, ...]] = self.con.execute(select).fetchall()
+        return rows
 
     def insert(self, name: str, columns: list[tuple[str, str]], rows: list[tuple[Any, ...]]) -> None:
         cols = ", ".join(f"{c} {self.t(k)}" for c, k in columns)
@@ -324,10 +326,12 @@ def run_engine(
     if engine == "spark":
         from zzcbec_docs.sqlmatch.spark import run_spark_table
 
-        return run_spark_table(Path(table_path or ""), policy, options, progress)
+        summary: TableSummary = run_spark_table(Path(table_path or ""), policy, options, progress)
+        return summary
     from zzcbec_docs.sqlmatch.postgres import run_postgres_table
 
-    return run_postgres_table(engine, table_path, db_table, into, policy, options, progress)
+    summary = run_postgres_table(engine, table_path, db_table, into, policy, options, progress)
+    return summary
 
 
 def run_sql_table(
@@ -391,8 +395,8 @@ def run_sql_table(
         summary.seconds = time.perf_counter() - t0
         if progress:
             progress(summary, summary.rows)
-        summary.files = files  # type: ignore[attr-defined]
-        summary.bundles_skipped = not want  # type: ignore[attr-defined]
+        summary.files = files
+        summary.bundles_skipped = not want
         if want and out is not None:
             assert work is not None
             summary.bundles = _write_bundles(
@@ -466,7 +470,7 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
         )
         allcols = [names[i] for i in range(src.width)]  # a bad row's cells, trimmed: the reader trims them too
     else:
-        trimmed = ", ".join(f"{_stripped(d, f'c{i}')} AS {names[i]}" for i in range(src.width))
+        trimmed = ", ".join(f"{d.stripped(f'c{i}', C.WHITESPACE)} AS {names[i]}" for i in range(src.width))
         blank = " AND ".join(f"{n} IS NULL" for n in names.values()) or "TRUE"
         db.create(
             "raw",
@@ -543,20 +547,6 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
         db.con.execute(f"CREATE OR REPLACE VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
         return
     db.create("w", query + " ORDER BY _row")
-
-
-def _stripped(d: Any, cell: str) -> str:
-    """What str.strip() leaves of a cell, NULL when nothing. In DuckDB a cell that begins and ends with a
-    printable ASCII character or one above U+3000 (none of them whitespace: most cells) is taken as it
-    is, by two code-point tests; any other goes through the trim by the whole set of whitespace."""
-    ws = C.WHITESPACE
-    if d.name == "duckdb":
-
-        def safe(e: str) -> str:
-            return f"(ord({e}) BETWEEN 33 AND 126 OR ord({e}) > {ord(max(ws))})"
-
-        return f"(CASE WHEN {safe(cell)} AND {safe(f'right({cell}, 1)')} THEN {cell} ELSE NULLIF({d.trim(cell, ws)}, '') END)"
-    return f"NULLIF({d.trim(cell, ws)}, '')"
 
 
 def by_field(columns: list[Column], name: str) -> Column:
@@ -638,8 +628,7 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
         data,
     )
     # the item of a per-item cap, keyed as the rules compare it (competition_key)
-    for item in sorted({policy.item_fact(c) for c in policy.claimable() if policy.item_fact(c)} - {None}):
-        assert item is not None
+    for item in sorted({i for c in policy.claimable() if (i := policy.item_fact(c))}):
         key_col = C.col(item) + "_key"
         if item not in fields:
             db.create("t2", f"SELECT t.*, CAST(NULL AS {db.t('text')}) AS {key_col} FROM t")
@@ -677,7 +666,7 @@ def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[in
     bad = len({e.row for e in src.errors})
     summary.rows, summary.bad_rows = matched + bad, bad
     summary.first_errors = src.errors[:20]
-    summary.errors = src.errors  # type: ignore[attr-defined]
+    summary.errors = src.errors
     if not counts:
         return
     for k in STATUSES:
@@ -877,11 +866,11 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
     """matches.parquet (and the totals from it) on one core; matches.csv, then matches.xlsx's sheet, on the
     other — each straight from the decisions (`w`)."""
     from zzcbec_docs.calculator import table_match
-    from zzcbec_docs.calculator.xlsx_stream import StreamingXlsx
+    from zzcbec_docs.calculator.xlsx_stream import MAX_ROWS, StreamingXlsx
 
     parquet = work / "matches.parquet"
     select_pq = f"SELECT {', '.join(MATCH_FIELDS[:-1])}, _row AS row FROM ({_long(policy, clauses)})"
-    limit = table_match.MAX_ROWS - 1  # as many matches as a sheet holds, the header included
+    limit = MAX_ROWS - 1  # as many matches as a sheet holds, the header included
     book = StreamingXlsx(work / "matches.xlsx")
 
     def parquet_and_totals(cur: Any) -> None:
@@ -889,21 +878,26 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
         _summarise_matches(cur, f"read_parquet({_sql_path(parquet)})", summary)
 
     def csv_and_sheet(cur: Any) -> None:
-        cur.execute(
-            f"COPY ({csv_lines_sql(policy, clauses)}) TO {_sql_path(work / 'matches.csv')} "
-            "(FORMAT csv, HEADER true, QUOTE '', ESCAPE '', DELIMITER '\x01')"
-        )
-        _write_sheet(cur, book, policy, clauses, work, limit)
+        from concurrent.futures import ThreadPoolExecutor
+
+        sheet = _sheet_xml(cur, policy, clauses, work, limit)
+        with ThreadPoolExecutor(1) as pool:  # zlib lets go of the GIL: the sheet deflated while DuckDB writes
+            deflated = pool.submit(_fill_sheet, book, sheet)
+            cur.execute(
+                f"COPY ({csv_lines_sql(policy, clauses)}) TO {_sql_path(work / 'matches.csv')} "
+                "(FORMAT csv, HEADER true, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+            )
+            deflated.result()
 
     try:
         _together(con, {"matches.parquet, totals": parquet_and_totals, "matches.csv, the sheet": csv_and_sheet})
         written = min(summary.matches, limit)
-        summary.cut = summary.matches - written  # type: ignore[attr-defined]
+        summary.cut = summary.matches - written
         book.rows += written  # noqa: the sheet's rows, counted once
         book.start_sheet("totals", table_match.TOTAL_COLUMNS, [22, 14, 20, 12, 18, 18, 18, 18])
         for values in total_rows(summary, policy):
             book.append(values, table_match.TOTAL_KINDS)
-        if summary.cut:  # type: ignore[attr-defined]
+        if summary.cut:
             book.append(
                 [
                     f"matches 表仅列前 {written} 行（Excel 每表上限），全部 {summary.matches} 行见 matches.csv / "
@@ -923,7 +917,7 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
         book.discard()
         raise
     phase("decided: matches.parquet | matches.csv, matches.xlsx")
-    errors: list[CellError] = summary.errors  # type: ignore[attr-defined]
+    errors: list[CellError] = summary.errors
     with open(work / "errors.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("\ufeff" + ",".join(ERROR_COLUMNS) + "\r\n")
         w = csv.writer(fh, lineterminator="\r\n")
@@ -932,7 +926,7 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
     return ["matches.csv", "matches.parquet", "matches.xlsx", "errors.csv"]
 
 
-def _write_sheet(cur: Any, book: Any, policy: Policy, clauses: list[int], work: Path, limit: int) -> None:
+def _sheet_xml(cur: Any, policy: Policy, clauses: list[int], work: Path, limit: int) -> Path:
     """matches.xlsx's first sheet: the first `limit` matches as sheet XML written by DuckDB from the first
     enterprises' decisions (numbered as the long rows are: enterprise by enterprise, clause by clause)."""
     per = max(len(clauses), 1)
@@ -965,6 +959,11 @@ def _write_sheet(cur: Any, book: Any, policy: Policy, clauses: list[int], work: 
         f"WHERE _i < {limit}) TO {_sql_path(sheet_rows)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
         "DELIMITER '\x01')"
     )
+    return sheet_rows
+
+
+def _fill_sheet(book: Any, sheet_rows: Path) -> None:
+    """The sheet XML into the workbook's first sheet (deflated as it is copied)."""
     book.start_sheet("matches", COLUMNS, WIDTHS)
     with open(sheet_rows, "rb") as fh:
         while True:
