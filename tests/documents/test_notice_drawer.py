@@ -248,3 +248,32 @@ def test_ghostscript_draws_the_same_characters_as_poppler(face, tmp_path):
     )
     assert r.returncode == 0, r.stderr.decode()
     assert _unmatched_ink(next((tmp_path / "out").glob("*.pdf"))) < 0.05
+
+
+def test_codes_are_the_characters_own_and_extract_back_outside_the_bmp_too(tmp_path):
+    """A CID-keyed face's codes are its characters' UTF-16 code units (one ToUnicode of page ranges
+    for every font); a character outside the BMP (𠮷, drawn by the Noto fallback, or a box where no
+    face has it) takes a private-use code mapped by its own entry, and every character extracts back."""
+    from zzcbec_docs.documents.pdf_draw import Elem, Text, draw
+
+    text = "郑州𠮷䶮A1：\U0002ebf0"
+    xs = [72.0 + 16 * i for i in range(len(text) + 1)]
+    pdf = draw([[Elem("P", [Text(text, xs, 100.0, 28.0, 16.0, "fangsong")])]], identity="t", meta={"title": "t"})
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert text in re.sub(r"\s", "", out), out  # (pdftotext puts a space in the room after a narrow glyph)
+    assert b"beginbfrange" in zlib_streams(pdf)
+
+
+def zlib_streams(pdf: bytes) -> bytes:
+    """Every Flate stream of the file, inflated and joined."""
+    import zlib
+
+    out = []
+    for m in re.finditer(rb"/Length (\d+) >>\nstream\n", pdf):
+        try:
+            out.append(zlib.decompress(pdf[m.end() : m.end() + int(m.group(1))]))
+        except zlib.error:
+            continue
+    return b"\n".join(out)

@@ -34,7 +34,7 @@ import ctypes
 import hashlib
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -445,7 +445,7 @@ class _FontUse:
     def code_of(self, gid: int) -> int:
         return self.codes[gid]
 
-    def finish(self, spare: list[int]) -> None:
+    def finish(self, spare: Iterator[int]) -> None:
         """The code of each glyph. A CID-keyed CFF face's codes are its characters' own UTF-16 code
         units (the embedded program's CIDs are rewritten to match), so that one ToUnicode of ranges
         serves every such font; a character outside the BMP takes a code from `spare` (private-use
@@ -467,12 +467,12 @@ class _FontUse:
         for ch in self.missing:
             self.missing[ch] = self._code(ch, spare)
 
-    def _code(self, text: str, spare: list[int]) -> int:
+    def _code(self, text: str, spare: Iterator[int]) -> int:
         if len(text) == 1 and 0x20 <= ord(text) <= 0xFFFF and not 0xD800 <= ord(text) <= 0xDFFF:
             return ord(text)
-        if not spare:
+        code = next(spare, None)
+        if code is None:
             raise RenderError("通知书中生僻字过多，无法编码", "the notice has too many characters outside the BMP")
-        code = spare.pop(0)
         self.extra[code] = text
         return code
 
@@ -488,9 +488,9 @@ def _unicode_pages(uses: list[_FontUse]) -> set[int]:
     return pages
 
 
-def _spare_codes(pages: set[int]) -> list[int]:
-    """Private-use codes (U+E000–U+F8FF) on pages no character of the document is on."""
-    return [p << 8 | k for p in range(0xE0, 0xF9) if p not in pages for k in range(256)]
+def _spare_codes(pages: set[int]) -> Iterator[int]:
+    """Private-use codes (U+E000–U+F8FF) on pages no character of the document is on (made when needed)."""
+    return (p << 8 | k for p in range(0xE0, 0xF9) if p not in pages for k in range(256))
 
 
 def _to_unicode(pairs: list[tuple[int, str]], pages: list[int]) -> bytes:
