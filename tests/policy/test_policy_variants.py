@@ -76,6 +76,19 @@ def test_a_per_year_cap_made_per_competition_counts_by_item(tmp_path):
     assert d.amount == Decimal("8000.00")
 
 
+def test_a_cap_of_nothing_pays_nothing_and_says_so_without_blaming_earlier_awards(tmp_path):
+    """A cap cut to ¥0 leaves nothing to pay; with no earlier award the reason is the zero amount,
+    not a cap "used up" by awards that do not exist. One earlier award, and the cap is used up by it."""
+    policy = variant(tmp_path, lambda d: clause_of(d, 1)["cap"].update(amount="0"))
+    d = decide_under(policy, make_bundle(1, CLAUSE1)).decisions[0]
+    assert d.status == "ineligible" and d.amount == Decimal("0.00")
+    assert [r.code for r in d.reasons] == ["zero_amount"]
+    assert "已用完" not in " ".join(s.message for s in d.trace)
+    earlier = [{"clause": 1, "year": 2026, "amount": "100"}]
+    d = decide_under(policy, make_bundle(1, CLAUSE1, prior_awards=earlier)).decisions[0]
+    assert d.status == "ineligible" and [r.code for r in d.reasons] == ["cap_used_up"]
+
+
 # ---------------------------------------------------------------- amount method
 
 

@@ -127,7 +127,7 @@ def capped(
                 threshold=str(cap),
             )
         )
-    if remaining <= 0:
+    if remaining <= 0 and already > 0:  # used up by earlier awards (a cap of 0 limits the amount to 0 below)
         a.steps.append(
             Step(
                 clause=n,

@@ -473,7 +473,7 @@ class _Clause:
             return f"LEAST({amount}, {cap})"
         already, _, which = self.prior_cols(scope)
         remaining = f"GREATEST({cap} - {already}, CAST(0 AS DECIMAL(18,2)))"
-        fail = self.c.helper(f"cu{self.n}_{len(later)}", f"({alive} AND {remaining} <= 0)")
+        fail = self.c.helper(f"cu{self.n}_{len(later)}", f"({alive} AND {remaining} <= 0 AND {already} > 0)")
         used_up = say(d, W.CAP_USED_UP, scope=scope_word, cap=Sql(d.yuan(cap)), word=word, which=Sql(which))
         later.append((fail, used_up))
         return (
