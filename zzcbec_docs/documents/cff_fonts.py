@@ -31,6 +31,7 @@ BARE_CFF = b"\x01\x00\x04"  # CFF header: major 1, minor 0, header size 4
 
 
 def is_bare_cff(data: bytes) -> bool:
+    """Whether `data` is a bare CFF program (version 1.0, 4-byte header), not an OpenType file."""
     return data[:3] == BARE_CFF
 
 
@@ -139,6 +140,7 @@ def top_dict(cff: memoryview) -> dict[Operator, list[float]]:
 
 
 def glyph_count(cff: memoryview, charstrings: int) -> int:
+    """The number of glyphs: the count of the CharStrings INDEX at `charstrings` (the Top DICT's operator 17)."""
     return int(struct.unpack_from(">H", cff, charstrings)[0])
 
 
