@@ -111,7 +111,7 @@ _released: list[bool] = []
 
 
 @lru_cache(maxsize=1)
-def _font_config(faces_key: str):  # type: ignore[no-untyped-def]
+def _font_config(faces_key: str) -> Any:
     """One FontConfiguration per set of faces (the stylesheet text names them): when a command
     configures the bureau's fonts after a worker warmed up with the default ones, the worker starts
     afresh with only those, as a single process does, so the bytes are the same either way."""

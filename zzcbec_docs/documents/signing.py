@@ -429,13 +429,13 @@ def _outlines() -> dict[str, tuple[str, int]]:
             super().__init__(glyphs)
             self.ops: list[str] = []
 
-        def _moveTo(self, p):  # type: ignore[no-untyped-def]
+        def _moveTo(self, p: Any) -> None:
             self.ops.append(f"{p[0] / 10:.0f} {p[1] / 10:.0f} m")
 
-        def _lineTo(self, p):  # type: ignore[no-untyped-def]
+        def _lineTo(self, p: Any) -> None:
             self.ops.append(f"{p[0] / 10:.0f} {p[1] / 10:.0f} l")
 
-        def _curveToOne(self, a, b, p):  # type: ignore[no-untyped-def]
+        def _curveToOne(self, a: Any, b: Any, p: Any) -> None:
             self.ops.append(" ".join(f"{v / 10:.0f}" for v in (*a, *b, *p)) + " c")
 
         def _closePath(self) -> None:
@@ -560,7 +560,7 @@ def sign_pdf(
 
     class Writer(IncrementalPdfFileWriter):
         @classmethod
-        def _handle_id(cls, prev):  # type: ignore[no-untyped-def]
+        def _handle_id(cls, prev: Any) -> Any:
             first = super()._handle_id(prev)[0]  # type: ignore[no-untyped-call]
             return generic.ArrayObject([first, generic.ByteStringObject(digest[:16])])
 
@@ -568,7 +568,7 @@ def sign_pdf(
             """Keep the XMP and the document information as they are: the file stays PDF/A-2b as
             WeasyPrint wrote it (pyHanko would stamp its own producer and the wall clock's date)."""
 
-        def _write_objects(self, stream, object_position_dict):  # type: ignore[no-untyped-def]
+        def _write_objects(self, stream: Any, object_position_dict: Any) -> Any:
             """The update's dictionaries (catalog, page, form, widget) in one compressed object
             stream, as the drawn file has its own (0.4 KB less); the signature dictionary stays a
             plain object, its /Contents and /ByteRange filled in where they are written."""
@@ -589,12 +589,12 @@ def sign_pdf(
             super()._write_objects(stream, object_position_dict)
 
     class Signer(signers.PdfSigner):
-        def init_signing_session(self, pdf_out, existing_fields_only=False):  # type: ignore[no-untyped-def]
+        def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
             session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
             session.system_time = when  # the award's clock, not the wall clock
             estimate = session.estimate_signature_container_size
 
-            async def reserve(validation_info, tight=False):  # type: ignore[no-untyped-def]
+            async def reserve(validation_info: Any, tight: bool = False) -> Any:
                 # the CMS of a dry run, in hex (tight_size_estimates), plus what may differ in the real one
                 return await estimate(validation_info, tight=True) + 2 * margin
 
@@ -654,13 +654,13 @@ def _compressed_style(base: Any) -> Any:
     from pyhanko.stamp.static import StaticContentStamp
 
     class Stamp(StaticContentStamp):
-        def as_form_xobject(self):  # type: ignore[no-untyped-def]
+        def as_form_xobject(self) -> Any:
             xobject = super().as_form_xobject()
             xobject.compress()  # type: ignore[no-untyped-call]
             return xobject
 
     class Style(base):  # type: ignore[misc]
-        def create_stamp(self, writer, box, text_params):  # type: ignore[no-untyped-def]
+        def create_stamp(self, writer: Any, box: Any, text_params: Any) -> Any:
             return Stamp(writer=writer, style=self, box=box)
 
     return Style

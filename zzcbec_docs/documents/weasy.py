@@ -42,6 +42,7 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -89,7 +90,7 @@ class _Mismatch(Exception):
     """WeasyPrint declared something other than what the ready module holds."""
 
 
-def _load_prebuilt(path: Path):  # type: ignore[no-untyped-def]
+def _load_prebuilt(path: Path) -> Any:
     """The ready FFI object, whose `cdef` accepts only the declarations it was built from; None if
     there is no usable module."""
     import _cffi_backend
@@ -186,7 +187,7 @@ DEFERRED: dict[str, tuple[str, ...]] = {
 class Deferred(ModuleType):
     """Stands for a module until something of it is used; then that is taken from the real one."""
 
-    def __getattr__(self, attr: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, attr: str) -> Any:
         if attr == "__path__":  # the import system asks this of every module: not a use
             raise AttributeError(attr)
         return getattr(real_module(self.__name__), attr)
@@ -203,7 +204,7 @@ def real_module(name: str) -> ModuleType:
     return module if module is not None else importlib.import_module(name)
 
 
-def _forward(module: str, attr: str):  # type: ignore[no-untyped-def]
+def _forward(module: str, attr: str) -> Callable[..., object]:
     def call(*args: object, **kwargs: object) -> object:
         return getattr(real_module(module), attr)(*args, **kwargs)
 
@@ -250,7 +251,7 @@ def _stand_ins() -> list[str]:
     return placed
 
 
-def _import(ready) -> ModuleType:  # type: ignore[no-untyped-def]
+def _import(ready: Any) -> ModuleType:
     """`import weasyprint`, with the ready declarations (if any), the stand-ins and, on Linux, no
     library search."""
     import cffi
@@ -258,7 +259,7 @@ def _import(ready) -> ModuleType:  # type: ignore[no-untyped-def]
     real_ffi = cffi.FFI
     handed: list[object] = []
 
-    def first_ffi(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def first_ffi(*args: Any, **kwargs: Any) -> Any:
         if ready is not None and not handed and not args and not kwargs:
             handed.append(ready)
             return ready
