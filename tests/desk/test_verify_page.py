@@ -112,9 +112,9 @@ def test_the_page_shows_the_facts_verify_prints_and_nothing_more(desk, tmp_path)
     for fact in (
         "郑商务〔2026〕1号",
         "郑州示例综合跨境电商有限公司",
-        "第1条",
-        "第6条",
-        "第9条",
+        "第一条",
+        "第六条",
+        "第九条",
         "500,000.00 元",
         "380,000.06 元",
         "136,500.12 元",
@@ -130,8 +130,8 @@ def test_the_page_shows_the_facts_verify_prints_and_nothing_more(desk, tmp_path)
     v = cli("verify", str(pdf), "--ledger", str(ledger))
     assert v.returncode == 0, v.out
     assert (
-        "台账：郑商务〔2026〕1号　郑州示例综合跨境电商有限公司　第1条 500,000.00元，第6条 380,000.06元，"
-        "第9条 136,500.12元，合计 1,016,500.18元　有效 / standing" in v.out
+        "台账：郑商务〔2026〕1号　郑州示例综合跨境电商有限公司　第一条 500,000.00元，第六条 380,000.06元，"
+        "第九条 136,500.12元，合计 1,016,500.18元　有效 / standing" in v.out
     )
 
 

@@ -26,7 +26,7 @@ from zzcbec_docs.atomic import write_atomic
 from zzcbec_docs.bundle.model import Bundle, PriorAward
 from zzcbec_docs.check import invalid_result, validate_file
 from zzcbec_docs.money import fmt_yuan
-from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.policy.model import Policy, chinese_numeral
 from zzcbec_docs.rules.model import ELIGIBLE, CheckResult
 
 MANIFESTS = ".zzcbec-batch"
@@ -244,7 +244,7 @@ def check_all(sources: list[str], policy: Policy, options: BatchOptions, ledger:
             for d, d0 in zip(result.decisions, alone.decisions, strict=True):
                 if d.amount != d0.amount:
                     item.shared.append(
-                        f"第{d.clause}条 {fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}：与本批次前面的 "
+                        f"第{chinese_numeral(d.clause)}条 {fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}：与本批次前面的 "
                         f"{'、'.join(sorted({p.reference or '' for p in before}))} 共用上限 / clause {d.clause} "
                         f"{fmt_yuan(d0.amount)} → {fmt_yuan(d.amount)}: cap shared with earlier bundles of the "
                         "same applicant in this batch"

@@ -17,7 +17,7 @@ from typing import Any
 
 from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.ledger import cases as store
-from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.policy.model import Policy, chinese_numeral
 from zzcbec_docs.process.cases import bundle_of, case_in, decide_case, latest_verified, money_text
 from zzcbec_docs.process.model import AlreadyAwarded, AwardOutcome, NotAwardable, Revocation
 from zzcbec_docs.rules.model import ELIGIBLE, REFERRED
@@ -40,7 +40,7 @@ def notice_number(code: str, year: int, seq: int) -> str:
 def _why_not(result: Any) -> tuple[str, ...]:
     out = []
     for d in result.decisions:
-        what = f"第{d.clause}条" + (f"（{d.competition_name}）" if d.competition_name else "")
+        what = f"第{chinese_numeral(d.clause)}条" + (f"（{d.competition_name}）" if d.competition_name else "")
         if d.status == REFERRED:
             out.append(f"{what}：按省、市现行政策支持，本政策不核定金额 / clause {d.clause}: referred")
         else:

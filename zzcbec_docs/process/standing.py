@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from zzcbec_docs.policy.model import chinese_numeral
+
 CODE = re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
 
 
@@ -82,7 +84,7 @@ def standing(ledger: Any, *, number: str | None = None, code: str | None = None)
     awards = lines.get(found.id, [])
     amounts_t = tuple(
         (
-            f"第{a.clause}条" + (f"（{a.competition_name}）" if a.competition_name else ""),
+            f"第{chinese_numeral(a.clause)}条" + (f"（{a.competition_name}）" if a.competition_name else ""),
             store.money(a.amount_cents) or Decimal("0.00"),
         )
         for a in awards

@@ -13,7 +13,7 @@ from typing import Any
 
 from zzcbec_docs.bundle.model import Bundle, item_key
 from zzcbec_docs.bundle.verified import checked_verified
-from zzcbec_docs.policy.model import Policy
+from zzcbec_docs.policy.model import Policy, chinese_numeral
 from zzcbec_docs.process.model import CONCLUSIONS, ReviewRefused, VerifiedClaim
 from zzcbec_docs.rules.model import ELIGIBLE, EXCLUDED, INELIGIBLE, CheckResult, Step, Warning_
 
@@ -54,7 +54,7 @@ def no_more_than_declared(declared: CheckResult, verified: CheckResult) -> Check
         if d is None or v.amount <= d.amount:
             decisions.append(v)
             continue
-        what = f"第{v.clause}条" + (f"（{v.competition_name}）" if v.competition_name else "")
+        what = f"第{chinese_numeral(v.clause)}条" + (f"（{v.competition_name}）" if v.competition_name else "")
         raised.append((what, v, d))
         if d.amount > 0:
             step = Step(
@@ -147,7 +147,7 @@ def contradiction(conclusion: str, result: CheckResult) -> tuple[str, str] | Non
         )
     failed = [d for d in result.decisions if d.status in (INELIGIBLE, EXCLUDED)]
     if conclusion == "approve" and failed:
-        which = "、".join(f"第{d.clause}条" for d in failed)
+        which = "、".join(f"第{chinese_numeral(d.clause)}条" for d in failed)
         return (
             f"审核结论为“同意”，但按核实数据{which}不符合；部分事项不予奖励时请用“部分同意”（partial）",
             f"the conclusion is 'approve', but with the verified facts clause(s) "
