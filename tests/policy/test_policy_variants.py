@@ -339,6 +339,9 @@ def test_a_clause_added_with_an_existing_method_decides_and_is_cited(tmp_path):
             "/clauses/1/conditions/1/values",
         ),
         (lambda d: clause_of(d, 6)["conditions"][0].update(fact="import_export"), "/clauses/5/conditions/0"),
+        # a rate is a share of its base (0.30 is 30 %), a city's share of the funding at most the whole
+        (lambda d: clause_of(d, 1)["amount"].update(rate="30"), "/clauses/0/amount/rate"),
+        (lambda d: clause_of(d, 16)["groups"][0].update(city_ratio="1.5"), "/clauses/15/groups/0/city_ratio"),
     ],
 )
 def test_a_structural_mistake_is_refused_when_the_policy_loads(tmp_path, mutate, pointer):
