@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -122,8 +124,22 @@ def _font_config(faces_key: str) -> Any:
 
     if not _released:
         atexit.register(_release)  # its __del__ needs modules that are gone at interpreter teardown
+        os.register_at_fork(after_in_child=_disown_font_folders)
         _released.append(True)
-    return FontConfiguration()
+    config = FontConfiguration()
+    _configs.add(config)
+    return config
+
+
+_configs: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _disown_font_folders() -> None:
+    """In a forked worker: the FontConfigurations it inherits keep their faces' files where they are,
+    but their folders are the parent's — a worker that drops one (other fonts configured, or its
+    exit) must not delete them under the parent (WeasyPrint's __del__ removes its folder)."""
+    for config in list(_configs):
+        config._folder = None
 
 
 def _release() -> None:
