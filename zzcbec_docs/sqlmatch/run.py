@@ -718,22 +718,6 @@ def _summarise_matches(con: Any, matches: str, summary: TableSummary) -> None:
 # what makes DuckDB's CSV writer quote a text (measured on every character up to U+30000): an empty text
 # (NULL is written as nothing), or one holding any of these
 CSV_QUOTED = ',"#\n\r'
-MATCH_FIELDS = [
-    "uscc",
-    "name",
-    "district",
-    "year",
-    "clause",
-    "clause_name",
-    "status",
-    "amount",
-    "city",
-    "local",
-    "gaps",
-    "missing",
-    "notes",
-    "row",
-]
 
 
 def _csv_text(value: str) -> str:
@@ -789,7 +773,7 @@ def csv_lines_sql(policy: Policy, clauses: list[int], wide: str = "w") -> str:
             "','",
             "CAST(_row AS VARCHAR)",
         ]
-    header = "\ufeff" + ",".join(MATCH_FIELDS)
+    header = "\ufeff" + ",".join(COLUMNS)
     head = f"concat(uscc, ',', {_csv_field(name)}, ',', {district}, ',', CAST(year AS VARCHAR), ',')"
     body = f"concat({', '.join(parts)})" if parts else "''"
     return f"SELECT {body} AS {_ident(header)} FROM (SELECT *, {head} AS _head FROM {wide}) l" + (
@@ -869,7 +853,7 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
     from zzcbec_docs.calculator.xlsx_stream import MAX_ROWS, StreamingXlsx
 
     parquet = work / "matches.parquet"
-    select_pq = f"SELECT {', '.join(MATCH_FIELDS[:-1])}, _row AS row FROM ({_long(policy, clauses)})"
+    select_pq = f"SELECT {', '.join(COLUMNS[:-1])}, _row AS row FROM ({_long(policy, clauses)})"
     limit = MAX_ROWS - 1  # as many matches as a sheet holds, the header included
     book = StreamingXlsx(work / "matches.xlsx")
 
