@@ -160,14 +160,14 @@ class _Clause:
     def facts_of(self, c: Condition) -> list[str]:
         return [f for f in (getattr(c, "fact", None), getattr(c, "prior_fact", None)) if f is not None]
 
-    def show(self, expr: str, kind: str, unit: str | None) -> Sql:
+    def show(self, expr: str, kind: str, unit: str | None, fen_exact: bool = False) -> Sql:
         """calculator.match._show."""
         d = self.d
         if kind == "count":
             return Sql(f"({d.grouped_int(expr)}{' || ' + d.s(' ' + unit) if unit else ''})")
         if kind == "quantity":
             return Sql(f"({d.grouped2(expr)}{' || ' + d.s(' ' + unit) if unit else ''})")
-        return Sql(d.yuan(expr))
+        return Sql(d.yuan(expr, fen_exact))
 
     def gap(self, c: Condition) -> str:
         """calculator.match.gap_for, as SQL text."""
@@ -179,7 +179,7 @@ class _Clause:
                 d,
                 W.GAP_THRESHOLD,
                 label=c.label,
-                gap=self.show(f"({d.dec_lit(target)} - {self.value(c.fact)})", kind, c.unit),
+                gap=self.show(f"({d.dec_lit(target)} - {self.value(c.fact)})", kind, c.unit, _in_fen(target)),
                 verb=W.VERB[c.operator],
                 target=_threshold_words(c, kind),
                 boundary=c.boundary_word,
@@ -193,8 +193,8 @@ class _Clause:
                 label=c.label,
                 pct=growth_pct(c),
                 fact_label=self.c.labels.get(c.fact, c.fact),
-                gap=Sql(d.yuan(f"({needed} - {now})")),
-                needed=Sql(d.yuan(needed)),
+                gap=Sql(d.yuan(f"({needed} - {now})", fen_exact=True)),  # needed: rounded up to the fen
+                needed=Sql(d.yuan(needed, fen_exact=True)),
                 boundary=c.boundary_word,
             )
             base = say(d, W.GAP_GROWTH_BASE, prior_label=c.prior_label or c.prior_fact)
@@ -523,7 +523,7 @@ class _Clause:
             cases = []
             for t in sorted(rule.tiers, key=lambda t: t.value):
                 step = Decimal("0.01") if t.operator == ">" else Decimal(0)
-                gap = Sql(d.yuan(f"({d.dec_lit(t.value + step)} - {v})"))
+                gap = Sql(d.yuan(f"({d.dec_lit(t.value + step)} - {v})", _in_fen(t.value + step)))
                 note = say(
                     d, W.NOTE_NEXT_TIER, amount=fmt_yuan(t.amount), label=rule.label, gap=gap, boundary=t.boundary_word
                 )
@@ -756,6 +756,12 @@ def typed_columns(policy: Policy, fields: dict[str, str], d: Dialect) -> list[st
             expr = r
         out.append(f"{expr} AS {col(name)}")
     return out
+
+
+def _in_fen(value: Decimal) -> bool:
+    """A policy literal of at most two decimals: its difference from an amount is a whole number of fen."""
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -2
 
 
 def suspect_sql(policy: Policy, fields: dict[str, str], d: Dialect) -> str:

@@ -196,8 +196,12 @@ class Dialect:
         """A non-negative amount with separators and two decimals: 1,234.50 (exact)."""
         return self._fill("grouped2", x=money, cents=self.cents(money))
 
-    def yuan(self, money: str) -> str:
-        """fmt_yuan: ¥1,234.50 (rounded half-up to the fen first, as fmt_yuan does)."""
+    def yuan(self, money: str, fen_exact: bool = False) -> str:
+        """fmt_yuan: ¥1,234.50 (rounded half-up to the fen first, as fmt_yuan does). `fen_exact`: the
+        expression is a whole number of fen already (a difference of amounts and literals of at most two
+        decimals), so there is nothing to round: the rounding's arithmetic (38 digits) is left out."""
+        if fen_exact:
+            return f"('¥' || {self.grouped2(self.money(money))})"
         return f"('¥' || {self.grouped2(self.half_up(self.exact(money)))})"
 
     def half_up(self, exact: str) -> str:
