@@ -181,6 +181,32 @@ def test_one_changed_byte_fails_the_signature_and_only_the_signature(signed_once
     assert "签名不完整" in r.out and "signature: the signature is not intact" in r.out
 
 
+def test_a_stripped_signature_is_not_passed_off_as_a_docx_by_a_bent_header(signed_once, tmp_path):
+    """签名被去掉、文件头被改一个字节（%PDF_）的 PDF：仍按 PDF 核验签名，不当作 DOCX 放过。"""
+    data = the_pdf(signed_once).read_bytes()
+    unsigned = data[: data.index(b"%%EOF") + 6]  # the revision before the signature
+    bent = tmp_path / "bent.pdf"
+    bent.write_bytes(b"%PDF_" + unsigned[5:])
+    r = cli("verify", str(bent), "--ledger", str(signed_once / "ledger.db"))
+    assert r.returncode == 1, r.out
+    assert "DOCX" not in r.out and "签名：" in r.out
+
+
+def test_verify_goes_on_past_a_file_it_cannot_read_and_ends_with_exit_2(signed_once, tmp_path):
+    """几个文件一起核验：读不了的文件（空文件、不是通知书、不存在）逐一说明，其余照常核验；退出码 2。"""
+    pdf = the_pdf(signed_once)
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not a notice", encoding="utf-8")
+    files = [tmp_path / "empty.pdf", pdf, tmp_path / "notes.txt", tmp_path / "missing.pdf", pdf]
+    r = cli("verify", *map(str, files), "--ledger", str(signed_once / "ledger.db"))
+    assert r.returncode == 2, r.out + r.err
+    assert r.out.count(f"✓ {pdf}: 核验通过") == 2  # the readable notices, before and after the bad files
+    assert f"无法读取 / unreadable: {tmp_path / 'empty.pdf'}: 只能核验 PDF 或 DOCX 通知书" in r.err
+    assert f"无法读取 / unreadable: {tmp_path / 'notes.txt'}" in r.err
+    assert f"无法读取 / unreadable: {tmp_path / 'missing.pdf'}: 文件不存在" in r.err
+    assert "Traceback" not in r.err
+
+
 def test_content_appended_after_signing_fails_the_signature(signed_once, tmp_path):
     """An incremental update after the signature (text that changes what the page shows) is named."""
     from pypdf import PdfWriter

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from zzcbec_docs.cli.main import EXIT_FAIL, Outcome
+from zzcbec_docs.cli.main import EXIT_FAIL
 from zzcbec_docs.cli.options import issuer_profile_option, ledger_option
 
 if TYPE_CHECKING:
@@ -32,14 +32,24 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
     time; an unsigned PDF does not verify unless --allow-unsigned. The ledger's facts of the notice
     are printed as the desk's public /verify page shows them.
 
-    Exit 0 when every file verifies, 1 otherwise.
+    Exit 0 when every file verifies, 1 otherwise, 2 when a file cannot be read (not a PDF or DOCX,
+    empty, missing); the other files are verified all the same.
     """
     from zzcbec_docs.cli.options import build_service, require_ledger
+    from zzcbec_docs.cli.sources import finish
+    from zzcbec_docs.errors import ArgumentError
 
     service = build_service(None, None, None, issuer_profile).with_ledger(require_ledger(ledger_url, upgrade=False))
     failed = False
+    unreadable: list[tuple[str, str]] = []
     for path in files:
-        v = service.verify(path, allow_unsigned=allow_unsigned)
+        try:
+            v = service.verify(path, allow_unsigned=allow_unsigned)
+        except ArgumentError as e:
+            if e.file != str(path):  # not this file's fault (a setting, a missing tool): the command stops
+                raise
+            unreadable.append((str(path), f"{e.zh} / {e.en}"))
+            continue
         if v.ok:
             click.echo(f"✓ {path}: 核验通过 / verified — {v.facts[0]}，核验码 {v.code}")
             click.echo(f"    {_signature_line(v.signature)}")
@@ -56,8 +66,7 @@ def verify(files: tuple[Path, ...], ledger_url: str | None, allow_unsigned: bool
         found = service.standing(number=v.number) if v.number else None
         if found is not None:
             click.echo(f"    台账：{found.line()}")
-    if failed:
-        raise Outcome(EXIT_FAIL)
+    finish(EXIT_FAIL if failed else 0, unreadable)
 
 
 def _signature_line(sig: SignatureCheck | None) -> str:
