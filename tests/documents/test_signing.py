@@ -259,8 +259,13 @@ def test_the_passphrase_is_never_in_the_profile(tmp_path, profile_env):
     assert r.returncode == 2 and "/signing/passphrase" in r.err and "passphrase_env" in r.err
 
 
-def _bureau_key(tmp_path: Path, name: str) -> tuple[Path, Path]:
-    """A bureau's own key and certificate (PKCS#12 with a passphrase, and the certificate as PEM)."""
+def _bureau_key(
+    tmp_path: Path,
+    name: str,
+    valid: tuple[dt.datetime, dt.datetime] = (dt.datetime(2025, 1, 1), dt.datetime(2030, 1, 1)),
+) -> tuple[Path, Path]:
+    """A bureau's own key and certificate (PKCS#12 with a passphrase, and the certificate as PEM),
+    in force from `valid[0]` to `valid[1]` (UTC)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -275,8 +280,8 @@ def _bureau_key(tmp_path: Path, name: str) -> tuple[Path, Path]:
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(7)
-        .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
-        .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+        .not_valid_before(valid[0].replace(tzinfo=dt.timezone.utc))
+        .not_valid_after(valid[1].replace(tzinfo=dt.timezone.utc))
         .sign(key, hashes.SHA256())
     )
     p12 = tmp_path / f"{name}.p12"
@@ -335,6 +340,129 @@ def test_a_bureau_key_from_the_profile_with_its_passphrase_from_the_environment(
     )
     wrong = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
     assert wrong.returncode == 1 and "签名：签名人不是发文机关的证书：郑州市商务局测试证书" in wrong.out
+
+
+def _nothing_recorded(tmp_path: Path) -> bool:
+    return "郑商务" not in cli("ledger", "list", "--ledger", str(tmp_path / "ledger.db")).out and not any(
+        (tmp_path / "out").glob("*")
+    )
+
+
+@pytest.mark.parametrize(
+    ("valid", "words"),
+    [
+        ((dt.datetime(2020, 1, 1), dt.datetime(2021, 1, 1)), ("已于 2021-01-01 过期", "expired on 2021-01-01")),
+        ((dt.datetime(2027, 1, 1), dt.datetime(2030, 1, 1)), ("自 2027-01-01 起才生效", "valid only from 2027-01-01")),
+    ],
+    ids=["expired", "not-yet-valid"],
+)
+def test_a_certificate_not_in_force_on_the_award_date_signs_nothing(
+    tmp_path, clock, profile_env, monkeypatch, valid, words
+):
+    """过期或尚未生效的证书不能签发通知书：清楚的错误，台账不记录，不写文件。"""
+    p12, pem = _bureau_key(tmp_path, "郑州市商务局测试证书", valid)
+    seal = _seal_png(tmp_path / "seal.png")
+    profile_env(
+        _profile(
+            tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name, "seal": seal.name}
+        )
+    )
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+    r = award(tmp_path)
+    assert r.returncode == 2, r.out + r.err
+    assert "/signing/pkcs12" in r.err and words[0] in r.err and words[1] in r.err and "Traceback" not in r.err
+    assert _nothing_recorded(tmp_path)
+
+
+def test_verify_refuses_a_signature_made_when_the_certificate_had_expired(tmp_path, clock, profile_env, monkeypatch):
+    """A notice signed elsewhere with the bureau's expired key: intact, the bureau's certificate, yet not valid."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    profile_env(None)
+    assert award(tmp_path, "--unsigned").returncode == 0
+    pdf = the_pdf(tmp_path)
+    p12, pem = _bureau_key(tmp_path, "郑州市商务局旧证书", (dt.datetime(2020, 1, 1), dt.datetime(2021, 1, 1)))
+    signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=b"open sesame")
+    with open(pdf, "rb") as fh:
+        signed = signers.sign_pdf(
+            IncrementalPdfFileWriter(fh), signers.PdfSignatureMetadata(field_name="Sig"), signer=signer
+        )
+    pdf.write_bytes(signed.getvalue())
+    profile_env(
+        _profile(
+            tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name, "seal": "s.png"}
+        )
+    )
+    r = cli("verify", str(pdf), "--ledger", str(tmp_path / "ledger.db"))
+    assert r.returncode == 1, r.out
+    assert "签名：签名时证书不在有效期内：证书“郑州市商务局旧证书”已于 2021-01-01 过期" in r.out
+    assert "the certificate was not in force" in r.out
+
+
+def test_the_certificate_verify_expects_must_exist_be_one_and_be_the_keys_own(
+    tmp_path, clock, profile_env, monkeypatch
+):
+    """signing.certificate 是核验时认定的发文机关证书：缺失、不是证书、与私钥的证书不同，都在签发前说清楚。"""
+    p12, pem = _bureau_key(tmp_path, "郑州市商务局测试证书")
+    _, other = _bureau_key(tmp_path, "别的机关")
+    (tmp_path / "garbage.pem").write_bytes(
+        b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
+    )
+    (tmp_path / "random.der").write_bytes(bytes(range(256)) * 4)
+    seal = _seal_png(tmp_path / "seal.png")
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+
+    def use(certificate: str) -> Path:
+        profile = _profile(
+            tmp_path,
+            {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": certificate, "seal": seal.name},
+        )
+        profile_env(profile)
+        return profile
+
+    for certificate, words in (
+        ("missing.pem", ("证书文件不存在", "no certificate file")),
+        ("garbage.pem", ("不是 PEM 或 DER 格式的 X.509 证书", "is not an X.509 certificate")),
+        ("random.der", ("不是 PEM 或 DER 格式的 X.509 证书", "is not an X.509 certificate")),
+        (other.name, ("与 PKCS#12 文件中的签名证书不是同一张", "is not the certificate in the PKCS#12 file")),
+    ):
+        use(certificate)
+        r = award(tmp_path)
+        assert r.returncode == 2, (certificate, r.out, r.err)
+        assert "/signing/certificate" in r.err and words[0] in r.err and words[1] in r.err, r.err
+        assert _nothing_recorded(tmp_path)
+    # with the right certificate the notice is signed; verify against a profile whose certificate
+    # file is broken says so, once, and never as an internal error
+    use(pem.name)
+    assert award(tmp_path).returncode == 0
+    use("random.der")
+    r = cli("verify", str(the_pdf(tmp_path)), "--ledger", str(tmp_path / "ledger.db"))
+    assert r.returncode == 1 and "内部错误" not in r.out + r.err, r.out + r.err
+    assert "签名：证书文件" in r.out and "不是 PEM 或 DER 格式的 X.509 证书" in r.out
+    assert "未给出 signing.certificate" not in r.out  # it does give one: it is broken
+
+
+def test_a_seal_image_too_large_or_a_decompression_bomb_is_refused_clearly(tmp_path, clock, profile_env, monkeypatch):
+    """印章图片过大（或解压炸弹）：清楚的错误，不是内部错误，也没有 Pillow 的警告。"""
+    from PIL import Image
+
+    p12, pem = _bureau_key(tmp_path, "郑州市商务局测试证书")
+    Image.new("1", (30000, 30000)).save(tmp_path / "bomb.png")  # ~100 KB on disk, 900 million pixels
+    Image.new("1", (8000, 8000)).save(tmp_path / "big.png")
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+    for seal in ("bomb.png", "big.png"):
+        profile_env(
+            _profile(
+                tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name, "seal": seal}
+            )
+        )
+        r = award(tmp_path)
+        assert r.returncode == 2, r.out + r.err
+        assert "/signing/seal" in r.err and "印章图片过大" in r.err and "too large" in r.err
+        assert "Warning" not in r.err and "内部错误" not in r.err
+        assert _nothing_recorded(tmp_path)
+    assert "8000×8000 像素" in r.err
 
 
 def test_signing_is_deterministic_under_source_date_epoch(signed_once, tmp_path, clock, profile_env):

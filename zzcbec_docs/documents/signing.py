@@ -28,6 +28,7 @@ import datetime as dt
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -42,6 +43,7 @@ DEMO_NAME = "演示签章证书（样章，不具法律效力）"
 DEMO_FILE = "demo-p256.p12"  # an ECDSA P-256 key: its certificate and signature are 0.6 KB smaller than RSA-2048's
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 SEAL_RED = (0.85, 0.1, 0.1)
+SEAL_MAX_PX = 6000  # a seal scanned at 1200 dpi is ~2000 px: anything past this is a mistake (or a decompression bomb)
 
 
 @dataclass(frozen=True)
@@ -310,9 +312,19 @@ def bureau_certificate(s: Signing) -> Any | None:
                 file=s.source,
                 pointer="/signing/certificate",
             )
-        if pem.detect(raw):
-            _, _, raw = pem.unarmor(raw)
-        return x509.Certificate.load(raw)
+        try:
+            if pem.detect(raw):
+                _, _, raw = pem.unarmor(raw)
+            cert = x509.Certificate.load(raw)
+            cert.native  # noqa: B018 - asn1crypto parses lazily: a file that is no certificate fails here
+        except ValueError:
+            raise ArgumentError(
+                f"证书文件 {s.certificate} 不是 PEM 或 DER 格式的 X.509 证书",
+                f"{s.certificate} is not an X.509 certificate (PEM or DER)",
+                file=s.source,
+                pointer="/signing/certificate",
+            ) from None
+        return cert
     if not s.demo and (s.passphrase_env is None or os.environ.get(s.passphrase_env) is None):
         return None
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
@@ -342,9 +354,25 @@ def _seal_content(s: Signing, size: float) -> Any:
 
     path = Path(s.seal or "")
     img: Image.Image
+
+    def too_large(width: int = 0, height: int = 0) -> ArgumentError:
+        zh, en = (f"{width}×{height} 像素，", f"{width}×{height} pixels; ") if width else ("", "")
+        return ArgumentError(
+            f"印章图片过大：{path}（{zh}最大边不超过 {SEAL_MAX_PX} 像素）",
+            f"the seal image {path} is too large ({en}at most {SEAL_MAX_PX} pixels a side)",
+            file=s.source,
+            pointer="/signing/seal",
+        )
+
     try:
-        img = Image.open(path)
+        with warnings.catch_warnings():  # Pillow's DecompressionBombWarning: said below, in our words
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)  # reads the header only: the size is known before the pixels are decoded
+        if max(img.size) > SEAL_MAX_PX:
+            raise too_large(img.width, img.height)
         img.load()
+    except Image.DecompressionBombError:
+        raise too_large() from None
     except (OSError, ValueError):
         raise ArgumentError(
             f"无法读取印章图片：{path}", f"cannot read the seal image {path}", file=s.source, pointer="/signing/seal"
@@ -556,6 +584,7 @@ def sign_pdf(
 
     place = seal_place(pdf, issuer, date_text)
     signer = signer or load_signer(s)
+    _usable_at(signer.signing_cert, when, s)
     digest = hashlib.sha256(pdf).digest()
 
     class Writer(IncrementalPdfFileWriter):
@@ -629,6 +658,47 @@ def sign_pdf(
             f"signing the notice failed{f' (TSA {s.tsa_url})' if s.tsa_url else ''}: {exc}",
         ) from exc
     return bytes(out.getvalue())
+
+
+def validity_problem(cert: Any, when: dt.datetime) -> tuple[str, str] | None:
+    """Why a certificate (asn1crypto) could not sign at `when` (expired, not yet valid), or None."""
+    validity = cert["tbs_certificate"]["validity"]
+    start, end = validity["not_before"].native, validity["not_after"].native
+    at = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    name = cert.subject.native.get("common_name") or cert.subject.human_friendly
+    if at > end:
+        return (
+            f"证书“{name}”已于 {end:%Y-%m-%d} 过期（签名时间 {at:%Y-%m-%d}）",
+            f"the certificate {name!r} expired on {end:%Y-%m-%d} (signing time {at:%Y-%m-%d})",
+        )
+    if at < start:
+        return (
+            f"证书“{name}”自 {start:%Y-%m-%d} 起才生效（签名时间 {at:%Y-%m-%d}）",
+            f"the certificate {name!r} is valid only from {start:%Y-%m-%d} (signing time {at:%Y-%m-%d})",
+        )
+    return None
+
+
+def _usable_at(cert: Any, when: dt.datetime, s: Signing) -> None:
+    """Before a notice is signed: the key's certificate is in force at the signing time, and it is the
+    certificate `verify` will expect (the profile's signing.certificate, where one is named)."""
+    problem = validity_problem(cert, when)
+    if problem is not None:
+        raise ArgumentError(
+            f"签名证书不能用于签名：{problem[0]}",
+            f"the signing certificate cannot sign: {problem[1]}",
+            file=s.source,
+            pointer="/signing/pkcs12",
+        )
+    expected = bureau_certificate(s) if s.certificate else None
+    if expected is not None and expected.dump() != cert.dump():
+        raise ArgumentError(
+            f"signing.certificate（{s.certificate}）与 PKCS#12 文件中的签名证书不是同一张：这样签出的通知书无法通过核验",
+            f"signing.certificate ({s.certificate}) is not the certificate in the PKCS#12 file: notices signed "
+            "with it would not verify",
+            file=s.source,
+            pointer="/signing/certificate",
+        )
 
 
 TSA_MARGIN = 128  # bytes: a TSA's token differs from the dry run's (its time's fraction, serial, nonce)
@@ -722,9 +792,11 @@ def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
     c.signed = True
     sig = sigs[-1]
     expected = None
+    unreadable = False  # the profile's certificate file is missing or broken (said once, as it is)
     try:
         expected = bureau_certificate(s) if s is not None else None
     except ArgumentError as exc:
+        unreadable = True
         c.problems.append((exc.zh, exc.en))
     try:
         vc = ValidationContext(trust_roots=[expected] if expected is not None else [], allow_fetching=False)
@@ -757,7 +829,9 @@ def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
         )
     if expected is None:
         c.signer_ok = None
-        if s is None:
+        if unreadable:  # already said: the certificate file is missing or is no certificate
+            pass
+        elif s is None:
             c.problems.append(
                 (
                     "发文机关配置没有签名证书，无法核对签名人",
@@ -786,4 +860,10 @@ def check_signature(pdf: bytes, s: Signing | None) -> SignatureCheck:
             c.problems.append(("签名时间戳不完整或无效", "the signature's timestamp is not intact"))
     if c.timestamp is None and c.signed_at is None:
         c.problems.append(("签名没有签名时间", "the signature carries no signing time"))
+    elif cert is not None:
+        problem = validity_problem(cert, cast(dt.datetime, c.timestamp or c.signed_at))
+        if problem is not None:
+            c.problems.append(
+                (f"签名时证书不在有效期内：{problem[0]}", f"the certificate was not in force: {problem[1]}")
+            )
     return c
