@@ -561,3 +561,37 @@ def test_a_configured_tsa_timestamps_the_signature(tmp_path, clock, profile_env)
     again = award(tmp_path, sample="multi-clause-eligible.yaml")
     assert again.returncode != 0 and "时间戳服务" in again.err and "Traceback" not in again.err
     assert "郑商务〔2026〕2号" not in cli("ledger", "list", "--ledger", str(tmp_path / "ledger.db")).out
+
+
+class _GarbageTSA(http.server.BaseHTTPRequestHandler):
+    """A server at the TSA's address that answers with bytes that are no RFC 3161 response."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        reply = bytes(range(7, 250))  # a DER header claiming far more bytes than follow
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_tsa_answering_garbage_is_named_in_plain_words_and_nothing_is_recorded(tmp_path, clock, profile_env):
+    """时间戳服务答复的不是时间戳：错误说清是哪个服务、什么问题，不转述解析库的原话；台账不记录。"""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GarbageTSA)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/tsr"
+        profile_env(_profile(tmp_path, {"demo": True, "tsa_url": url}))
+        r = award(tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.returncode == 1, r.out + r.err
+    assert f"无法从时间戳服务 {url} 取得时间戳" in r.err and "no RFC 3161 timestamp" in r.err
+    assert "Insufficient data" not in r.err and "ValueError" not in r.err and "Traceback" not in r.err
+    assert _nothing_recorded(tmp_path)

@@ -633,9 +633,18 @@ def sign_pdf(
     margin = placeholder_margin(signer, bool(s.tsa_url))
     timestamper = None
     if s.tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 
-        timestamper = HTTPTimeStamper(s.tsa_url, timeout=20)
+        class Stamper(HTTPTimeStamper):
+            async def async_request_tsa_response(self, req: Any) -> Any:
+                try:
+                    return await super().async_request_tsa_response(req)
+                except TimestampRequestError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a reply that is no RFC 3161 response (asn1crypto's words)
+                    raise TimestampRequestError("the reply is not an RFC 3161 timestamp response") from exc
+
+        timestamper = Stamper(s.tsa_url, timeout=TSA_TIMEOUT)
     size = place.box[2] - place.box[0]
     style = _compressed_style(StaticStampStyle)(
         background=_seal_content(s, size), border_width=0, background_opacity=1.0
@@ -652,6 +661,13 @@ def sign_pdf(
     try:
         out = pdf_signer.sign_pdf(Writer(io.BytesIO(pdf)))
     except Exception as exc:  # noqa: BLE001 - pyHanko's and the TSA's failures become one clear error
+        if s.tsa_url and type(exc).__name__ == "TimestampRequestError":
+            raise RenderError(
+                f"通知书签章失败：无法从时间戳服务 {s.tsa_url} 取得时间戳（连接不上、{TSA_TIMEOUT} 秒内无答复，"
+                "或答复不是 RFC 3161 时间戳）",
+                f"signing the notice failed: no timestamp from the TSA {s.tsa_url} (unreachable, no answer "
+                f"within {TSA_TIMEOUT} s, or a reply that is no RFC 3161 timestamp)",
+            ) from exc
         where = f"（时间戳服务 {s.tsa_url}）" if s.tsa_url else ""
         raise RenderError(
             f"通知书签章失败{where}：{type(exc).__name__}: {exc}",
@@ -701,6 +717,7 @@ def _usable_at(cert: Any, when: dt.datetime, s: Signing) -> None:
         )
 
 
+TSA_TIMEOUT = 20  # seconds a TSA has to answer each request
 TSA_MARGIN = 128  # bytes: a TSA's token differs from the dry run's (its time's fraction, serial, nonce)
 ECDSA_MARGIN = 8  # bytes: a DER ECDSA signature's length varies by a byte or two with its r and s
 
