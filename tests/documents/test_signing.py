@@ -595,3 +595,85 @@ def test_a_tsa_answering_garbage_is_named_in_plain_words_and_nothing_is_recorded
     assert f"无法从时间戳服务 {url} 取得时间戳" in r.err and "no RFC 3161 timestamp" in r.err
     assert "Insufficient data" not in r.err and "ValueError" not in r.err and "Traceback" not in r.err
     assert _nothing_recorded(tmp_path)
+
+
+def _other_key(tmp_path: Path, algorithm: str) -> Path:
+    """A PKCS#12 (passphrase "open sesame") with an Ed25519 key (cryptography) or an SM2 国密 key (OpenSSL)."""
+    p12 = tmp_path / f"{algorithm}.p12"
+    if algorithm == "ed25519":
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+        from cryptography.hazmat.primitives.serialization import pkcs12
+        from cryptography.x509.oid import NameOID
+
+        key = ed25519.Ed25519PrivateKey.generate()
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ed25519 证书")])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(3)
+            .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+            .sign(key, None)
+        )
+        p12.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                b"k", key, cert, None, serialization.BestAvailableEncryption(b"open sesame")
+            )
+        )
+        return p12
+    openssl = shutil.which("openssl")
+    key, pem = tmp_path / "sm2.key", tmp_path / "sm2.pem"
+    steps = [
+        [openssl, "genpkey", "-algorithm", "SM2", "-out", str(key)],
+        [
+            openssl,
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            str(key),
+            "-sm3",
+            "-subj",
+            "/CN=SM2",
+            "-days",
+            "365",
+            "-out",
+            str(pem),
+        ],
+        [
+            openssl,
+            "pkcs12",
+            "-export",
+            "-inkey",
+            str(key),
+            "-in",
+            str(pem),
+            "-out",
+            str(p12),
+            "-passout",
+            "pass:open sesame",
+        ],
+    ]
+    if openssl is None or any(subprocess.run(s, capture_output=True, timeout=60).returncode for s in steps):
+        pytest.skip("this OpenSSL makes no SM2 key")
+    return p12
+
+
+@pytest.mark.parametrize(("algorithm", "named"), [("ed25519", "Ed25519"), ("sm2", "SM2")])
+def test_a_key_pades_cannot_sign_with_is_named_before_anything_is_recorded(
+    tmp_path, clock, profile_env, monkeypatch, algorithm, named
+):
+    """国密 SM2 或 Ed25519 的证书不能做 PAdES 签名：说清算法与可用的证书，不是内部错误；台账不记录。"""
+    p12 = _other_key(tmp_path, algorithm)
+    seal = _seal_png(tmp_path / "seal.png")
+    profile_env(_profile(tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "seal": seal.name}))
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+    r = award(tmp_path)
+    assert r.returncode == 2, r.out + r.err
+    assert f"的密钥算法不受支持（{named}）" in r.err and "use an RSA or ECDSA" in r.err and "/signing/pkcs12" in r.err
+    assert "内部错误" not in r.err and "SigningError" not in r.err
+    assert _nothing_recorded(tmp_path)

@@ -250,6 +250,8 @@ _SIGNERS: dict[tuple[object, ...], Any] = {}
 def _open_signer(s: Signing) -> Any:
     _prepare()
     from asn1crypto import keys, x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -263,6 +265,8 @@ def _open_signer(s: Signing) -> Any:
             file=s.source,
             pointer="/signing/pkcs12",
         ) from None
+    except UnsupportedAlgorithm as exc:  # an SM2 (国密) key: OpenSSL's curve, not cryptography's
+        raise _unsupported_key(s, path, _algorithm(exc)) from None
     if key is None or cert is None:
         raise ArgumentError(
             f"签名证书文件 {path} 中没有私钥或证书",
@@ -270,12 +274,29 @@ def _open_signer(s: Signing) -> Any:
             file=s.source,
             pointer="/signing/pkcs12",
         )
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise _unsupported_key(s, path, type(key).__name__.lstrip("_").removesuffix("PrivateKey"))
     # the chain's intermediates go into the CMS; a self-signed root is the verifier's own trust anchor
     chain = [x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in others if c.issuer != c.subject]
     return _deterministic_signer()(
         signing_cert=x509.Certificate.load(cert.public_bytes(Encoding.DER)),
         signing_key=keys.PrivateKeyInfo.load(key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())),
         cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
+    )
+
+
+def _algorithm(exc: Exception) -> str:
+    return "SM2" if "1.2.156.10197.1.301" in str(exc) else str(exc)
+
+
+def _unsupported_key(s: Signing, path: Path, algorithm: str) -> ArgumentError:
+    return ArgumentError(
+        f"签名证书 {path} 的密钥算法不受支持（{algorithm}）：PAdES 签名请用 RSA 或 ECDSA（P-256、P-384）证书，"
+        "SM2 国密证书暂不支持",
+        f"the signing key {path} uses an algorithm that cannot sign here ({algorithm}): use an RSA or ECDSA "
+        "(P-256, P-384) certificate; SM2 is not supported",
+        file=s.source,
+        pointer="/signing/pkcs12",
     )
 
 
@@ -327,12 +348,15 @@ def bureau_certificate(s: Signing) -> Any | None:
         return cert
     if not s.demo and (s.passphrase_env is None or os.environ.get(s.passphrase_env) is None):
         return None
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
     try:
         _, cert, _ = pkcs12.load_key_and_certificates(_pkcs12_path(s).read_bytes(), _passphrase(s))
     except ValueError:
         return None
+    except UnsupportedAlgorithm as exc:
+        raise _unsupported_key(s, _pkcs12_path(s), _algorithm(exc)) from None
     return x509.Certificate.load(cert.public_bytes(Encoding.DER)) if cert is not None else None
 
 
