@@ -129,6 +129,69 @@ def test_verify_refuses_a_notice_the_ledger_does_not_hold(awarded, tmp_path):
     assert r.returncode == 2 and "PDF" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
 
 
+def _docx_with(source: Path, target: Path, document: bytes) -> Path:
+    """`source` with its word/document.xml replaced by `document`."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = document if info.filename == "word/document.xml" else src.read(info)
+            out.writestr(info.filename, data)
+    return target
+
+
+def test_verify_refuses_a_docx_bomb_or_a_docx_it_cannot_read_without_an_internal_error(awarded, tmp_path):
+    """一个 400 KB 的 DOCX 解压后是 380 MB 的正文（解压炸弹）、正文不是 UTF-8、正文被加密：
+    逐一说明读不了，不占满内存，不是内部错误；其余文件照常核验，退出码 2。"""
+    ledger, out = awarded
+    docx = next(f for f in sorted(out.iterdir()) if f.suffix == ".docx")
+    with zipfile.ZipFile(docx) as z:
+        xml = z.read("word/document.xml")
+    bomb = _docx_with(docx, tmp_path / "bomb.docx", xml + b"<!--" + b" " * 400_000_000 + b"-->")
+    assert bomb.stat().st_size < 1_000_000
+    utf16 = _docx_with(docx, tmp_path / "utf16.docx", xml.decode("utf-8").encode("utf-16"))
+    sealed = tmp_path / "sealed.docx"  # an entry zip says is encrypted (the flag bit): Python cannot open it
+    shutil.copy(docx, sealed)
+    raw = bytearray(sealed.read_bytes())
+    for sig in (b"PK\x03\x04", b"PK\x01\x02"):
+        at = raw.find(sig)
+        while at != -1:
+            name_at = at + (30 if sig == b"PK\x03\x04" else 46)
+            if raw[name_at : name_at + 17] == b"word/document.xml":
+                flags = at + (6 if sig == b"PK\x03\x04" else 8)
+                raw[flags] |= 1
+            at = raw.find(sig, at + 4)
+    sealed.write_bytes(bytes(raw))
+    r = run_cli("verify", str(bomb), str(utf16), str(sealed), str(docx), "--ledger", ledger)
+    err = r.stderr.decode()
+    assert r.returncode == 2, r.stdout.decode() + err
+    assert f"无法读取 / unreadable: {bomb}: DOCX 正文过大（解压后 381 MB）" in err
+    assert f"无法读取 / unreadable: {utf16}: 不是 DOCX 文件" in err
+    assert f"无法读取 / unreadable: {sealed}: 不是 DOCX 文件" in err
+    assert "内部错误" not in err and "Traceback" not in err
+    assert f"✓ {docx}: 核验通过" in r.stdout.decode()
+
+
+def test_a_pdf_that_pdftotext_cannot_finish_reading_is_named_not_an_internal_error(awarded, tmp_path, monkeypatch):
+    """读取 PDF 超时（恶意构造、读不完的 PDF）：说明是哪个文件、为什么，不是内部错误。"""
+    import os
+
+    from zzcbec_docs.documents import verify
+
+    from conftest import cli
+
+    ledger, out = awarded
+    pdf = next(f for f in sorted(out.iterdir()) if f.suffix == ".pdf")
+    slow = tmp_path / "bin"
+    slow.mkdir()
+    (slow / "pdftotext").write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
+    (slow / "pdftotext").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{slow}:{os.environ['PATH']}")
+    monkeypatch.setattr(verify, "READ_SECONDS", 1)  # pdftotext's 60 s, shortened for the test
+    r = cli("verify", str(pdf), "--ledger", ledger)
+    assert r.returncode == 2, r.out + r.err
+    assert f"无法读取 / unreadable: {pdf}: 读取 PDF 超时（1 秒）" in r.err and "took over 1 s" in r.err
+    assert "内部错误" not in r.err
+
+
 def test_verify_and_publicity_on_either_ledger(ledger_url, tmp_path):  # noqa: F811
     """The same reads on SQLite and PostgreSQL: a notice verifies, the 公示 lists it."""
     from zzcbec_docs.documents.issuer import load_issuer

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 NUMBER = re.compile(r"[^\s〔〕：:]{1,20}〔[0-9]{4}〕[1-9][0-9]{0,5}号")
 CODE = re.compile(r"核验码[:：]\s*([A-Z0-9]{4}-[A-Z0-9]{4})")
+READ_SECONDS = 60  # pdftotext reads a notice in well under a second
+DOCX_TEXT_MAX = 16 * 2**20  # a notice's word/document.xml is ~12 KB; a zip bomb inflates to gigabytes
 TABLE_FIGURE = re.compile(r"(?<![0-9,.])[0-9]{1,3}(?:,[0-9]{3})*\.[0-9]{2}(?![0-9])")
 
 
@@ -73,11 +75,12 @@ def file_text(path: Path) -> str:
     """The text of a notice file, one line per paragraph or table cell."""
     if not path.is_file():
         raise ArgumentError(f"文件不存在：{path}", f"no such file: {path}", file=str(path))
-    head = path.read_bytes()[:8]
+    with open(path, "rb") as fh:
+        head = fh.read(8)
     if head.startswith(b"%PDF"):
         try:
             out = subprocess.run(
-                ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=60
+                ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=READ_SECONDS
             ).stdout.decode("utf-8", "replace")
         except FileNotFoundError:
             raise ArgumentError(
@@ -85,11 +88,25 @@ def file_text(path: Path) -> str:
             ) from None
         except subprocess.CalledProcessError:
             raise ArgumentError(f"无法读取 PDF：{path}", f"cannot read the PDF {path}", file=str(path)) from None
+        except subprocess.TimeoutExpired:
+            raise ArgumentError(
+                f"读取 PDF 超时（{READ_SECONDS} 秒）：{path}，不像是本系统出具的通知书",
+                f"reading the PDF {path} took over {READ_SECONDS} s: not a notice this toolkit made",
+                file=str(path),
+            ) from None
     elif head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as z:
+                size = z.getinfo("word/document.xml").file_size  # what the entry inflates to, at most
+                if size > DOCX_TEXT_MAX:
+                    raise ArgumentError(
+                        f"DOCX 正文过大（解压后 {size // 2**20} MB），不像是本系统出具的通知书：{path}",
+                        f"the DOCX's document inflates to {size // 2**20} MB: not a notice this toolkit made: {path}",
+                        file=str(path),
+                    )
                 xml = z.read("word/document.xml").decode("utf-8")
-        except (zipfile.BadZipFile, KeyError):
+        # a zip that is no Word file, an encrypted or exotically compressed entry, XML not in UTF-8
+        except (zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError, UnicodeDecodeError, EOFError):
             raise ArgumentError(f"不是 DOCX 文件：{path}", f"not a DOCX file: {path}", file=str(path)) from None
         import html
 
@@ -119,7 +136,9 @@ def verify_file(
     `notice(number)`: the ledger's notice row and its case's bank account (the service's
     `notice_facts`); without it the issuer and the bank are not checked."""
     v = _against_ledger(path, ledger, notice)
-    if not path.read_bytes().startswith(b"PK"):  # file_text read it as a PDF: only a DOCX goes unsigned
+    with open(path, "rb") as fh:
+        docx = fh.read(2) == b"PK"
+    if not docx:  # file_text read it as a PDF: only a DOCX goes unsigned
         check_signature(path, v, signing, allow_unsigned)
     return v
 
