@@ -172,3 +172,29 @@ def test_a_revoked_notice_says_so_and_by_what_then_unknown_codes_are_404_and_thr
         assert statuses == [404, 404, 404, 429]
         refused = c.get(url.replace(server.url, ""))  # even a good code, until the window passes
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def _from(address: str, server) -> httpx.Client:  # type: ignore[no-untyped-def]
+    """A client whose requests come from `address` (any of 127.0.0.0/8 reaches the desk on 127.0.0.1)."""
+    return httpx.Client(base_url=server.url, timeout=60, transport=httpx.HTTPTransport(local_address=address))
+
+
+def test_failed_sign_ins_never_lock_anyone_out_of_the_page_and_its_limit_is_per_address(desk, tmp_path):
+    """核验页面的限流按来访地址计，与登录失败分开：有人在登录框输入“verify@某地址”连续失败，
+    不会让该地址打不开核验页面；一个地址查错太多只挡住它自己。"""
+    server, _, tmp = desk
+    (pdf,) = (tmp / "out").glob("*.pdf")
+    (url,) = page_qr(pdf, tmp_path)
+    path = url.replace(server.url, "")
+    with _from("127.0.0.21", server) as attacker:
+        for _ in range(6):
+            attacker.post("/api/login", json={"username": "verify@127.0.0.22", "password": "guess"})
+    with _from("127.0.0.22", server) as victim:
+        assert victim.get(path).status_code == 200  # was 429: the failed sign-ins counted as its misses
+    with _from("127.0.0.23", server) as prober:
+        statuses = [prober.get(f"/verify/ZZZZ-ZZZ{n}").status_code for n in range(2, 8)]
+        assert statuses[:4] == [404, 404, 404, 404] and statuses[-1] == 429
+    with _from("127.0.0.24", server) as neighbour:
+        assert neighbour.get(path).status_code == 200  # another address is not held back
+        # and a prober's misses are no failed sign-ins of the neighbour's address
+        assert neighbour.post("/api/login", json={"username": "nobody", "password": "x"}).status_code == 401

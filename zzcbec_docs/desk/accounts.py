@@ -46,6 +46,9 @@ ADDRESS_REFUSE_AFTER = 30  # … after which that address may not sign in at all
 DELAY_UNIT = 0.5  # seconds: the first delay; it doubles with each further failure
 MAX_DELAY = 4.0  # seconds: the longest delay, so that the real user still gets in
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,62}$")
+# the public verification page's misses (desk/verify_page.py) share the failures' table under this
+# name: upper case, so no failed sign-in (recorded under the lower-cased name typed, `_key`) is one
+PUBLIC_LOOKUPS = "VERIFY-PAGE"
 
 # argon2id with OWASP's baseline (19 MiB, 2 passes, 1 lane): memory-hard, and cheap enough that a
 # 2-core server with several workers still answers a sign-in in well under a second.
@@ -308,7 +311,9 @@ def throttle(ledger: Ledger, username: str, address: str | None) -> Throttle:
         ).one()
         account = conn.execute(select(func.count()).where(and_(f.c.username == key, f.c.at > since))).scalar_one()
         spray = conn.execute(
-            select(func.count(), func.min(f.c.at)).where(and_(f.c.address == where, f.c.at > since))
+            select(func.count(), func.min(f.c.at)).where(
+                and_(f.c.address == where, f.c.at > since, f.c.username != PUBLIC_LOOKUPS)
+            )
         ).one()
     refuse = 0
     if pair[0] >= REFUSE_AFTER:

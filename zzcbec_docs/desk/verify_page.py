@@ -6,6 +6,7 @@ that replaced it) — nothing more: no USCC, no bank account, no case, no histor
 the desk's plain 404, the same as any unknown address. Lookups that find nothing are throttled as
 failed sign-ins are (accounts.py's window and limits, per client address, in the same table): from
 SLOW_AFTER misses on each answer waits a second, from REFUSE_AFTER on it is 429 until the window passes.
+They are counted apart from the sign-ins' own: a failed sign-in never throttles this page, nor a miss here a sign-in.
 """
 
 from __future__ import annotations
@@ -27,17 +28,24 @@ from zzcbec_docs.desk.security import route
 NOT_FOUND = ("没有这个页面", "not found")  # the desk's own 404 words: an unknown code gives no hint
 
 
-def _key(request: Request) -> str:
-    return f"verify@{client_address(request) or '-'}"[:200]
+def _where(request: Request) -> str:
+    """The client address misses are counted for, as sign-in counts it (an IPv6 address by its /64)."""
+    return accounts.address_key(client_address(request))
 
 
-def lookup(desk: Desk, code: str, key: str) -> Any:
-    """The notice's facts, or None (counted as a miss); TooManyAttempts once the misses run out."""
+def lookup(desk: Desk, code: str, where: str) -> Any:
+    """The notice's facts, or None (counted as a miss); TooManyAttempts once the misses run out.
+    The misses are rows of the sign-in failures' table under accounts.PUBLIC_LOOKUPS, a name no
+    failed sign-in is recorded under: typing "verify@ADDRESS" at the sign-in locks out no one here."""
     t, now = store.login_failures, time.time()
     with desk.ledger.engine.connect() as conn:
         misses, first = conn.execute(
             select(func.count(), func.min(t.c.at)).where(
-                and_(t.c.username == key, t.c.at > now - accounts.FAILURE_WINDOW)
+                and_(
+                    t.c.username == accounts.PUBLIC_LOOKUPS,
+                    t.c.address == where,
+                    t.c.at > now - accounts.FAILURE_WINDOW,
+                )
             )
         ).one()
     if misses >= accounts.REFUSE_AFTER:
@@ -48,14 +56,14 @@ def lookup(desk: Desk, code: str, key: str) -> Any:
     if found is None:
         with desk.ledger.transaction() as conn:
             conn.execute(delete(t).where(t.c.at < now - accounts.FAILURE_WINDOW))
-            conn.execute(insert(t).values(username=key, at=now))
+            conn.execute(insert(t).values(username=accounts.PUBLIC_LOOKUPS, address=where, at=now))
     return found
 
 
 @route(None)
 async def verify_page(request: Request, desk: Desk, user: Any) -> Response:
     try:
-        found = await run_in_threadpool(lookup, desk, request.path_params["code"], _key(request))
+        found = await run_in_threadpool(lookup, desk, request.path_params["code"], _where(request))
     except TooManyAttempts as exc:
         resp = desk.page(
             "error.html",
