@@ -677,3 +677,31 @@ def test_a_key_pades_cannot_sign_with_is_named_before_anything_is_recorded(
     assert f"的密钥算法不受支持（{named}）" in r.err and "use an RSA or ECDSA" in r.err and "/signing/pkcs12" in r.err
     assert "内部错误" not in r.err and "SigningError" not in r.err
     assert _nothing_recorded(tmp_path)
+
+
+def test_a_renewed_certificate_put_in_place_of_the_old_one_signs_the_next_notice(
+    tmp_path, clock, profile_env, monkeypatch
+):
+    """证书到期换新：新的 PKCS#12 和证书放在原来的位置，下一份通知书就用新证书签（不必重启服务）。"""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old_p12, old_pem = _bureau_key(tmp_path / "old", "郑州市商务局2025证书")
+    new_p12, new_pem = _bureau_key(tmp_path / "new", "郑州市商务局2026证书")
+    p12, pem = tmp_path / "bureau.p12", tmp_path / "bureau.pem"
+    shutil.copy(old_p12, p12)
+    shutil.copy(old_pem, pem)
+    seal = _seal_png(tmp_path / "seal.png")
+    profile = _profile(
+        tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name, "seal": seal.name}
+    )
+    profile_env(profile)
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+    assert award(tmp_path).returncode == 0
+    assert "郑州市商务局2025证书" in pdfsig(the_pdf(tmp_path))
+    shutil.copy(new_p12, p12)  # the renewal, in the same process (the CLI in process keeps its signer, as a desk does)
+    shutil.copy(new_pem, pem)
+    profile_env(profile)
+    r = award(tmp_path, sample="multi-clause-eligible.yaml")
+    assert r.returncode == 0, r.err
+    (second,) = (tmp_path / "out").glob("91410100MA4600016N-*.pdf")
+    assert "郑州市商务局2026证书" in pdfsig(second)

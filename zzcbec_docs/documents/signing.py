@@ -236,8 +236,15 @@ def _pkcs12_path(s: Signing) -> Path:
 
 
 def load_signer(s: Signing) -> Any:
-    """pyHanko's signer for the profile's key (the PKCS#12 file and its passphrase), opened once a process."""
-    key = (s.demo, s.pkcs12, s.passphrase_env and os.environ.get(s.passphrase_env))
+    """pyHanko's signer for the profile's key (the PKCS#12 file and its passphrase), opened once a
+    process — and again when the file changes (a renewed certificate put where the old one was:
+    a running desk signs with it from the next notice on)."""
+    try:
+        stat = os.stat(s.pkcs12) if s.pkcs12 else None
+    except OSError:
+        stat = None  # _open_signer says it is missing
+    on_disk = (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None
+    key = (s.demo, s.pkcs12, on_disk, s.passphrase_env and os.environ.get(s.passphrase_env))
     if key not in _SIGNERS:
         _SIGNERS.clear()
         _SIGNERS[key] = _open_signer(s)
