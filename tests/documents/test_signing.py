@@ -443,6 +443,27 @@ def test_the_certificate_verify_expects_must_exist_be_one_and_be_the_keys_own(
     assert "未给出 signing.certificate" not in r.out  # it does give one: it is broken
 
 
+def test_a_seal_that_is_no_picture_says_what_a_seal_must_be(tmp_path, clock, profile_env, monkeypatch):
+    """印章图片缺失、是 SVG、不是图片：说明须为 PNG、JPEG 等位图；台账不记录。"""
+    p12, pem = _bureau_key(tmp_path, "郑州市商务局测试证书")
+    (tmp_path / "seal.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><circle r="9"/></svg>', encoding="utf-8"
+    )
+    (tmp_path / "seal.png").write_text("not a picture", encoding="utf-8")
+    monkeypatch.setenv("BUREAU_PASS", "open sesame")
+    for seal in ("missing.png", "seal.svg", "seal.png"):
+        profile_env(
+            _profile(
+                tmp_path, {"pkcs12": p12.name, "passphrase_env": "BUREAU_PASS", "certificate": pem.name, "seal": seal}
+            )
+        )
+        r = award(tmp_path)
+        assert r.returncode == 2, r.out + r.err
+        assert f"/signing/seal: 无法读取印章图片：{tmp_path / seal}（须为 PNG、JPEG 等位图文件" in r.err
+        assert "export an SVG to PNG first" in r.err
+        assert _nothing_recorded(tmp_path)
+
+
 def test_a_seal_image_too_large_or_a_decompression_bomb_is_refused_clearly(tmp_path, clock, profile_env, monkeypatch):
     """印章图片过大（或解压炸弹）：清楚的错误，不是内部错误，也没有 Pillow 的警告。"""
     from PIL import Image

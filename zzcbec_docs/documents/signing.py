@@ -406,7 +406,10 @@ def _seal_content(s: Signing, size: float) -> Any:
         raise too_large() from None
     except (OSError, ValueError):
         raise ArgumentError(
-            f"无法读取印章图片：{path}", f"cannot read the seal image {path}", file=s.source, pointer="/signing/seal"
+            f"无法读取印章图片：{path}（须为 PNG、JPEG 等位图文件；SVG 请先导出为 PNG）",
+            f"cannot read the seal image {path} (a PNG, JPEG or other raster file; export an SVG to PNG first)",
+            file=s.source,
+            pointer="/signing/seal",
         ) from None
     if img.mode not in ("RGB", "RGBA", "L", "LA"):
         img = img.convert("RGBA")
