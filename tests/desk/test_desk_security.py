@@ -247,3 +247,14 @@ def test_odd_requests_get_clear_answers_never_a_500(app):
     token = csrf_of(ent.get("/apply").text)
     many = [("attachment", (f"{i}.pdf", b"%PDF-1.4", "application/pdf")) for i in range(25)]
     assert ent.post("/apply", data={"csrf": token, "action": "upload"}, files=many).status_code == 422
+
+
+def test_the_verification_pages_limit_holds_one_ipv6_network_as_one_address(app):
+    """核验页面查错的限流把一个 IPv6 /64 网段当作一个地址（与登录相同）：同一网段换地址不能绕过；别的网段不受影响。"""
+
+    def from_(address: str) -> TestClient:
+        return TestClient(app, base_url="http://desk.test", client=(address, 50000))
+
+    statuses = [from_(f"2001:db8:1:2::{n:x}").get(f"/verify/ZZZZ-ZZZ{n}").status_code for n in range(2, 8)]
+    assert statuses[:4] == [404, 404, 404, 404] and statuses[-1] == 429  # six addresses, one network
+    assert from_("2001:db8:1:3::2").get("/verify/ZZZZ-ZZZ2").status_code == 404  # the next network
