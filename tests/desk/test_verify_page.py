@@ -198,3 +198,18 @@ def test_failed_sign_ins_never_lock_anyone_out_of_the_page_and_its_limit_is_per_
         assert neighbour.get(path).status_code == 200  # another address is not held back
         # and a prober's misses are no failed sign-ins of the neighbour's address
         assert neighbour.post("/api/login", json={"username": "nobody", "password": "x"}).status_code == 401
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_one_guess_after_another(desk):
+    """同一地址同时发出 30 个查错的核验请求：与逐个发出一样，只有前 5 个得到 404，其余 429。"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server, _, _ = desk
+
+    def guess(n: int) -> int:
+        with _from("127.0.0.41", server) as c:
+            return c.get(f"/verify/YYYY-{n:04d}".replace("0", "Y").replace("1", "Z")).status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        statuses = list(pool.map(guess, range(30)))
+    assert statuses.count(404) == 5 and statuses.count(429) == 25, statuses
