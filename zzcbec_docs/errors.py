@@ -49,6 +49,10 @@ class RenderError(ZzcbecError):
     """A document cannot be made (no CJK font, a writer failed)."""
 
 
+class TimestampUnavailable(RenderError):
+    """The timestamp authority (TSA) the issuer profile names gave no timestamp just now (HTTP 503)."""
+
+
 class LedgerError(ZzcbecError):
     """The award ledger refused or failed an operation."""
 

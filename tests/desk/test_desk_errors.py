@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_each_library_error_has_its_status():
     from zzcbec_docs.desk.accounts import TooManyAttempts
     from zzcbec_docs.desk.errors import status_of
     from zzcbec_docs.desk.uploads import UploadRefused
-    from zzcbec_docs.errors import BundleError, LedgerError, LedgerUnavailable, PolicyError
+    from zzcbec_docs.errors import BundleError, LedgerError, LedgerUnavailable, PolicyError, TimestampUnavailable
     from zzcbec_docs.process.model import (
         AlreadyAwarded,
         CaseAwardedStands,
@@ -37,6 +38,7 @@ def test_each_library_error_has_its_status():
     answers = {
         LedgerError("已撤销", "already revoked"): 409,
         LedgerUnavailable("无法打开台账", "cannot open the ledger"): 503,
+        TimestampUnavailable("时间戳服务无答复", "no timestamp from the TSA"): 503,
         AlreadyAwarded("郑商务〔2026〕1号", revoked=False): 409,
         CaseAwardedStands("郑商务〔2026〕1号"): 409,
         NotAwardable("无可奖励", "nothing to award"): 409,
@@ -103,3 +105,39 @@ def test_a_write_to_a_ledger_gone_away_is_503_and_names_no_place(desk, tmp_path)
     r = desk["c"]["anonymous"].post("/api/login", json={"username": "bureau", "password": PASSWORD})
     assert r.status_code == 503 and r.headers["retry-after"]
     assert "奖励台账暂时无法访问" in r.json()["message_zh"] and str(folder) not in r.text
+
+
+def test_a_notice_whose_timestamp_authority_is_down_is_503_to_try_again_not_422(tmp_path):
+    """发文机关配置的时间戳服务暂时连不上：下载 PDF 通知书得到 503 和 Retry-After（稍后再试），
+    说明是时间戳服务的问题，而不是 422（请求有误）；DOCX 照常下载。"""
+    import yaml
+    from starlette.testclient import TestClient
+
+    from zzcbec_docs.desk.app import create_app
+    from zzcbec_docs.documents import issuer as issuer_module
+
+    from desk_support import add_accounts, clause1, free_port, sign_in
+
+    data = yaml.safe_load(Path(issuer_module.DEFAULT_PROFILE).read_text(encoding="utf-8"))
+    tsa = f"http://127.0.0.1:{free_port()}/tsr"  # nothing listens there
+    data["signing"] = {"demo": True, "tsa_url": tsa}
+    profile = tmp_path / "bureau.yaml"
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    url = str(tmp_path / "desk.db")
+    add_accounts(url)
+    app = create_app(url, issuer_profile=str(profile))  # as `zzcbec serve --issuer-profile` makes it
+    try:
+        c = {
+            name: sign_in(TestClient(app, base_url="http://desk.test"), name)
+            for name in ("ent-a", "rev-jinshui", "bureau")
+        }
+        case = c["ent-a"].post("/api/cases", json=clause1()).json()["id"]
+        review = {"conclusion": "approve", "verified": [], "remarks": "核实无误"}
+        assert c["rev-jinshui"].post(f"/api/cases/{case}/reviews", json=review).status_code == 201
+        assert c["bureau"].post(f"/api/cases/{case}/award", json={"date": TODAY}).status_code == 201
+        r = c["ent-a"].get(f"/api/cases/{case}/documents/notice.pdf")
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] and f"无法从时间戳服务 {tsa} 取得时间戳" in r.json()["message_zh"]
+        assert c["ent-a"].get(f"/api/cases/{case}/documents/notice.docx").status_code == 200
+    finally:
+        app.state.desk.ledger.engine.dispose()

@@ -27,7 +27,7 @@ from zzcbec_docs.desk.authz import Denied
 from zzcbec_docs.desk.context import cli_words_out
 from zzcbec_docs.desk.http import HttpError, wants_json
 from zzcbec_docs.desk.uploads import UploadRefused
-from zzcbec_docs.errors import BundleError, LedgerError, LedgerUnavailable, ZzcbecError
+from zzcbec_docs.errors import BundleError, LedgerError, LedgerUnavailable, TimestampUnavailable, ZzcbecError
 from zzcbec_docs.process.model import (
     AlreadyAwarded,
     CaseNotFound,
@@ -48,6 +48,7 @@ STATUSES: dict[type[BaseException], int] = {
     StepConflict: 409,  # taken by another, not in a state for this step
     ReviewRefused: 422,
     LedgerUnavailable: 503,  # the ledger cannot be reached, opened or written just now: try again
+    TimestampUnavailable: 503,  # the profile's TSA gave no timestamp just now: the notice can be signed later
     LedgerError: 409,  # the ledger refused the operation: it conflicts with what it holds (already revoked, …)
     ZzcbecError: 422,
 }
@@ -101,6 +102,8 @@ def from_library(exc: ZzcbecError, desk: Any = None) -> HttpError:
         ]
     if isinstance(exc, TooManyAttempts):
         err.headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, TimestampUnavailable):
+        err.headers = {"Retry-After": "60"}
     return err
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from zzcbec_docs.errors import ArgumentError, RenderError
+from zzcbec_docs.errors import ArgumentError, RenderError, TimestampUnavailable
 
 FIELD = "Signature1"
 SEAL_MM = 42.0  # a 公章's diameter
@@ -696,7 +696,7 @@ def sign_pdf(
         out = pdf_signer.sign_pdf(Writer(io.BytesIO(pdf)))
     except Exception as exc:  # noqa: BLE001 - pyHanko's and the TSA's failures become one clear error
         if s.tsa_url and type(exc).__name__ == "TimestampRequestError":
-            raise RenderError(
+            raise TimestampUnavailable(
                 f"通知书签章失败：无法从时间戳服务 {s.tsa_url} 取得时间戳（连接不上、{TSA_TIMEOUT} 秒内无答复，"
                 "或答复不是 RFC 3161 时间戳）",
                 f"signing the notice failed: no timestamp from the TSA {s.tsa_url} (unreachable, no answer "
