@@ -170,6 +170,27 @@ def test_verify_refuses_a_docx_bomb_or_a_docx_it_cannot_read_without_an_internal
     assert f"✓ {docx}: 核验通过" in r.stdout.decode()
 
 
+def test_a_docx_whose_qr_code_leads_elsewhere_does_not_verify(awarded, tmp_path):
+    """DOCX 没有电子签名：把版记里的二维码换成别的网址（仿冒的核验页面），文字与台账一致也不能通过核验。"""
+    from zzcbec_docs.documents.qr import docx_png, qr_png
+
+    ledger, out = awarded
+    docx = next(f for f in sorted(out.iterdir()) if f.suffix == ".docx")
+    r = run_cli("verify", str(docx), "--ledger", ledger)
+    assert r.returncode == 0, r.stdout.decode()
+    code = re.search(r"核验码 ([A-Z2-9]{4}-[A-Z2-9]{4})", r.stdout.decode()).group(1)
+    forged = tmp_path / "forged.docx"
+    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(forged, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("word/media/"):
+                data = docx_png(qr_png(f"http://zzcbec-verify.example/verify/{code}"))
+            dst.writestr(info.filename, data)
+    r = run_cli("verify", str(forged), "--ledger", ledger)
+    assert r.returncode == 1, r.stdout.decode()
+    assert f"文件中的二维码不是本通知的核验地址 http://127.0.0.1:8000/verify/{code}" in r.stdout.decode()
+
+
 def test_a_pdf_that_pdftotext_cannot_finish_reading_is_named_not_an_internal_error(awarded, tmp_path, monkeypatch):
     """读取 PDF 超时（恶意构造、读不完的 PDF）：说明是哪个文件、为什么，不是内部错误。"""
     import os

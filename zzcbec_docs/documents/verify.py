@@ -8,7 +8,9 @@ one in the 版记 and the issuer is the ledger's, the payee (收款单位), bank
 the case's stored application, each clause's amount, the total and its 人民币大写, the city and
 district shares (clause 16), the sentence 奖励资金合计…万元（人民币…整），其中市级财政承担…, the date,
 and the 核验码; a PDF's signature last (`check_signature`: intact, covering the whole file, made with
-the bureau's certificate, its time). A failed check says what the file prints and what the ledger holds.
+the bureau's certificate, its time), a DOCX's QR code instead (`check_docx_qr`: the picture of the
+profile's verification URL + the 核验码; a DOCX carries no signature to cover it). A failed check says
+what the file prints and what the ledger holds.
 """
 
 from __future__ import annotations
@@ -128,19 +130,53 @@ def verify_file(
     *,
     signing: Any = PROFILE_SIGNING,
     allow_unsigned: bool = False,
+    verify_url: str | None = None,
 ) -> Verification:
     """Every figure and name the notice prints, against the ledger; each check named (`CHECKS`);
     then a PDF's signature (`signing`: the issuer profile's documents.signing.Signing, by default
     the packaged or $ZZCBEC_ISSUER_PROFILE's; an unsigned PDF fails unless `allow_unsigned`).
 
     `notice(number)`: the ledger's notice row and its case's bank account (the service's
-    `notice_facts`); without it the issuer and the bank are not checked."""
+    `notice_facts`); without it the issuer and the bank are not checked. `verify_url`: the issuer
+    profile's verification page; a DOCX (which carries no signature) must show its QR code."""
     v = _against_ledger(path, ledger, notice)
     with open(path, "rb") as fh:
         docx = fh.read(2) == b"PK"
-    if not docx:  # file_text read it as a PDF: only a DOCX goes unsigned
+    if not docx:  # file_text read it as a PDF: only a DOCX goes unsigned (the signature covers the PDF's QR code)
         check_signature(path, v, signing, allow_unsigned)
+    elif verify_url and v.code and v.number is not None:
+        check_docx_qr(path, v, verify_url)
     return v
+
+
+def check_docx_qr(path: Path, v: Verification, verify_url: str) -> None:
+    """二维码: the DOCX's QR picture is the one of the profile's verification URL + its 核验码, module for
+    module (its pixels, not its PNG bytes); a picture swapped for a look-alike page's QR code fails."""
+    import io
+
+    from PIL import Image
+
+    from zzcbec_docs.documents.qr import docx_png, qr_png, verification_url
+
+    url = verification_url(verify_url, cast(str, v.code))
+    want = Image.open(io.BytesIO(docx_png(qr_png(url)))).convert("L")
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if not info.filename.startswith("word/media/") or info.file_size > 2**20:
+                continue
+            try:
+                with Image.open(io.BytesIO(z.read(info))) as img:
+                    if img.size == want.size and img.convert("L").tobytes() == want.tobytes():
+                        v.passed("qr", "二维码")
+                        return
+            except (OSError, ValueError, Image.DecompressionBombError):
+                continue
+    v.fail(
+        "qr",
+        "二维码",
+        f"文件中的二维码不是本通知的核验地址 {url}（图片缺失或被替换）",
+        f"the file's QR code is not this notice's verification address {url} (missing or replaced)",
+    )
 
 
 def check_signature(path: Path, v: Verification, signing: Any, allow_unsigned: bool) -> None:

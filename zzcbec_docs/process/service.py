@@ -415,7 +415,12 @@ class Service:
         from zzcbec_docs.documents.verify import verify_file
 
         return verify_file(
-            path, self.book, notice=self.notice_facts, signing=self.issuer.signing, allow_unsigned=allow_unsigned
+            path,
+            self.book,
+            notice=self.notice_facts,
+            signing=self.issuer.signing,
+            allow_unsigned=allow_unsigned,
+            verify_url=self.issuer.verify_url,
         )
 
     def standing(self, *, number: str | None = None, code: str | None = None) -> Any:
