@@ -597,6 +597,45 @@ def test_parquet_and_xlsx_tables_decide_as_the_csv(tmp_path, kind):
     assert read_csv(tmp_path / "b" / "matches.csv") == read_csv(tmp_path / "a" / "matches.csv")
 
 
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_in_an_xlsx_a_row_repeating_a_refused_row_is_refused_as_a_repeat(tmp_path, engine):
+    """One row per enterprise and year, even when the first of them holds a bad cell: the second names the
+    first, as the row engine says (the SQL engines used to forget the refused row and match the second)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["uscc", "name", "district", "year", "import_export", "promotion_costs"])
+    ws.append([uscc(961), "郑州重复企业有限公司", "金水区", 2026, "1e7", 800000])  # a bad amount
+    ws.append([uscc(961), "郑州重复企业有限公司", "金水区", 2026, 12000000, 800000])  # the same year again
+    ws.append([uscc(962), "郑州另一企业有限公司", "金水区", 2026, 12000000, 800000])
+    wb.save(tmp_path / "t.xlsx")
+    both(POLICY, tmp_path / "t.xlsx", tmp_path / "work", frozenset(), engine=engine)
+    errors = read_csv(tmp_path / "work" / "duckdb" / "errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("2", "E"), ("3", "A")]
+    assert "与第 2 行重复" in errors[1]["message_zh"] and "duplicates row 2" in errors[1]["message_en"]
+    assert {r["uscc"] for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")} == {uscc(962)}
+
+
+@pytest.mark.postgres
+def test_a_nul_character_in_a_cell_is_a_bad_cell_in_postgresql_too(pg_url, tmp_path):
+    """PostgreSQL's text cannot hold U+0000: a file whose cells hold one (a name, an amount) is matched all
+    the same, those cells named by row and column as the row engine names them (it was an internal error)."""
+    header = ["uscc", "name", "district", "year", "import_export", "promotion_costs"]
+    rows = [
+        [uscc(971), "郑州\x00控制字符企业", "金水区", "2026", "12000000", "800000"],
+        [uscc(972), "郑州金额企业有限公司", "金水区", "2026", "1200\x000000", "800000"],
+        [uscc(971), "郑州\x00控制字符企业", "金水区", "2026", "12000000", "800000"],  # a repeat of row 2
+        [uscc(973), "郑州正常企业有限公司", "金水区", "2026", "12000000", "800000"],
+    ]
+    table = write_table(tmp_path / "t.csv", header, rows)
+    both(POLICY, table, tmp_path / "work", frozenset(), engine=pg_url[0])
+    errors = read_csv(tmp_path / "work" / "duckdb" / "errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("2", "B"), ("3", "E"), ("4", "A")]
+    assert "U+0000" in errors[0]["message_zh"]
+    assert {r["uscc"] for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")} == {uscc(973)}
+
+
 def test_a_bad_table_leaves_no_half_written_folder(tmp_path):
     from zzcbec_docs.cli.main import main
 

@@ -102,6 +102,9 @@ class Source:
     ) -> None:
         self.con, self.path, self.policy, self.work = con, path, policy, work
         self.errors: list[CellError] = []
+        # rows the row engine's reader has refused already (their errors are in `errors`): kept in src with
+        # their USCC and year, so that a later row repeating them is refused as a repeat, as the row engine does
+        self.reported: set[int] = set()
         self.matched = 0  # rows decided (set by decide_in)
         self.pretyped = False  # an XLSX: typed and checked row by row already
         self.trimmed = False  # src's cells are trimmed already and its rows numbered by rowid (the CSV fast path)
@@ -165,7 +168,12 @@ class Source:
                         row, errors, plain = parse_row(policy, self.columns, self.width, number, cells)
                         if row is None:
                             self.errors += errors
-                            w.writerow([number, len(cells), "true", *[""] * self.width])
+                            self.reported.add(number)
+                            out = [""] * self.width
+                            for c in self.columns:  # the repeat's key, as the row engine takes it
+                                if c.field in ("uscc", "year") and c.index < len(cells):
+                                    out[c.index] = _number_text(cells[c.index]) if cells[c.index] is not None else ""
+                            w.writerow([number, len(cells), "true", *out])
                             continue
                         out = [""] * self.width
                         for c in self.columns:
@@ -191,8 +199,6 @@ class Source:
             f"CREATE TEMP TABLE src AS SELECT * FROM read_csv({_sql_path(tmp)}, header=true, "
             f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
         )
-        if self.pretyped:  # rows refused by the reader are reported already
-            self.con.execute("DELETE FROM src WHERE _extra")
         tmp.unlink()
 
     def _parquet(self, columns_map: dict[str, str | None] | None) -> None:
@@ -487,8 +493,10 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
         f"AS first_row FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) q "
         "WHERE _row > first_row",
     )
-    errors: list[CellError] = list(src.errors)
     dups = db.rows("SELECT _row, first_row FROM dup")
+    repeated = {int(number) for number, _ in dups}
+    reported = src.reported
+    errors: list[CellError] = [e for e in src.errors if e.row not in repeated]  # a repeat is reported as one
     for number, first in dups:
         errors.append(
             CellError(
@@ -504,12 +512,12 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
         f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
         "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row"
     )
-    bad: list[int] = [int(r[0]) for r in dups]
+    bad: list[int] = [int(r[0]) for r in dups] + sorted(reported - repeated)
     for r in rows:
-        number, width, extra, cells = int(r[0]), r[1], r[2], [c if c is not None else "" for c in r[3:]]
-        if width is not None and width > len(cells):
-            cells += ["x" if extra else ""] * (width - len(cells))
-        row, row_errors, _ = parse_row(policy, src.columns, src.width, number, cells)
+        number = int(r[0])
+        if number in reported:
+            continue
+        row, row_errors, _ = parse_row(policy, src.columns, src.width, number, reader_cells(r))
         if row is None:
             errors += row_errors
             bad.append(number)
@@ -547,6 +555,15 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
         db.con.execute(f"CREATE OR REPLACE VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
         return
     db.create("w", query + " ORDER BY _row")
+
+
+def reader_cells(r: tuple[Any, ...]) -> list[Any]:
+    """A row of src (`_row, _width, _extra, c0 … cN`) as the row engine's reader takes its cells: a row wider
+    than the header keeps a cell beyond it, so that the reader names the extra cells."""
+    width, extra, cells = r[1], r[2], [c if c is not None else "" for c in r[3:]]
+    if width is not None and width > len(cells):
+        cells += ["x" if extra else ""] * (width - len(cells))
+    return cells
 
 
 def by_field(columns: list[Column], name: str) -> Column:
