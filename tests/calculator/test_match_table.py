@@ -350,6 +350,18 @@ def test_usage_errors_write_nothing(tmp_path):
     assert code == 2 and "--out" in err
 
 
+def test_a_csv_broken_midway_writes_nothing(tmp_path, engine):
+    """A quote left open on row 4 (the rows before it fine) is a usage error naming the row: no folder is left
+    behind, not even an empty bundles/ (the row engine made it before reading the rows)."""
+    table = write_csv(tmp_path / "t.csv", [ent(1, import_export="30000000", promotion_costs="800000"), ent(2)])
+    with open(table, "a", encoding="utf-8") as fh:
+        fh.write(f'{uscc(703)},"郑州未闭合引号企业,金水区,2026\n')
+    code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine)
+    assert code == 2, err
+    assert "第 4 行" in err and "row 4" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_parallel_chunks_keep_the_tables_order(tmp_path):
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.table_match import TableOptions, run_table

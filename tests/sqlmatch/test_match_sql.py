@@ -636,6 +636,79 @@ def test_a_nul_character_in_a_cell_is_a_bad_cell_in_postgresql_too(pg_url, tmp_p
     assert {r["uscc"] for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")} == {uscc(973)}
 
 
+def test_a_ctrl_c_while_the_outputs_are_written_stops_both_writers(tmp_path):
+    """The two writers (matches.parquet; matches.csv and the sheet) each run a query on their own thread: a
+    Ctrl-C interrupts both, waits for them, closes their cursors and is raised as the interrupt it is —
+    never DuckDB's "connection is busy" nor a wait without end."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, signal, duckdb\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal\n"
+        "from zzcbec_docs.sqlmatch.run import _together\n"
+        "con = duckdb.connect()\n"
+        "con.execute('SET threads=2')\n"
+        "LONG = 'SELECT count(*) FROM range(3000000000) t(x) WHERE x % 7 = 3'\n"
+        "def parquet(cur):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(3):\n"
+        "        cur.execute(LONG).fetchall()\n"
+        "def csv_and_sheet(cur):\n"
+        "    for _ in range(3):\n"
+        "        cur.execute(LONG).fetchall()\n"
+        "for _ in range(4):\n"
+        "    try:\n"
+        "        _together(con, {'parquet': parquet, 'csv': csv_and_sheet})\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('interrupted')\n"
+        "print(con.execute('SELECT 42').fetchone()[0])\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(
+        [sys.executable, str(probe)], capture_output=True, env=dict(os.environ, PYTHONPATH=str(root)), timeout=120
+    )
+    assert r.stdout.decode().split() == ["interrupted"] * 4 + ["42"], r.stderr.decode()[-800:]
+    assert b"Traceback" not in r.stderr
+
+
+def test_a_ctrl_c_inside_a_duckdb_query_is_the_users_interrupt(tmp_path):
+    """DuckDB catches a Ctrl-C that comes while its query runs and raises its own error ("Query interrupted"):
+    the run says it was interrupted (the CLI: 已中止, exit 130), not an internal error, and leaves no folder.
+    Here the pre-filled bundles' query is made endless and the Ctrl-C comes a second into it."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, signal, sys, threading\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal\n"
+        "from zzcbec_docs.cli.main import main\n"
+        "from zzcbec_docs.sqlmatch import run\n"
+        "def endless(*args):\n"
+        "    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "    return (\"SELECT 'x.yaml' AS name, 'text' AS text, 'u' AS uscc FROM range(300000000000) t(x) \"\n"
+        '            "WHERE hash(x) = 0")\n'
+        "run.bundle_sql = endless\n"
+        "sys.exit(main(sys.argv[1:]))\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, str(probe), "match", str(root / "examples" / "enterprises.csv"), "--out", str(out)],
+        capture_output=True,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        timeout=120,
+    )
+    err = r.stderr.decode()
+    assert r.returncode == 130, err[-800:]
+    assert "已中止 / aborted" in err and "内部错误" not in err
+    assert not out.exists()
+
+
 def test_a_bad_table_leaves_no_half_written_folder(tmp_path):
     from zzcbec_docs.cli.main import main
 

@@ -29,6 +29,7 @@ from zzcbec_docs.calculator.table_match import (
     WIDTHS,
     TableSummary,
     Tally,
+    move_bundles,
     total_rows,
 )
 from zzcbec_docs.calculator.table_read import (
@@ -414,10 +415,10 @@ def run_sql_table(
             for name in files:
                 os.replace(work / name, out / name)
             if (work / "bundles").is_dir():
-                _move_bundles(work / "bundles", out / "bundles")
+                move_bundles(work / "bundles", out / "bundles")
         summary.seconds = time.perf_counter() - t0
         return summary
-    except BaseException:
+    except BaseException as exc:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
             work = None
@@ -425,6 +426,8 @@ def run_sql_table(
             out.rmdir()
         if remote is not None:
             remote.abort()
+        if _interrupted(exc, duckdb):  # Ctrl-C caught by DuckDB inside a query: the user's interrupt, said as one
+            raise KeyboardInterrupt from None
         raise
     finally:
         con.close()
@@ -432,6 +435,12 @@ def run_sql_table(
             remote.close()
         if work is not None and (out is None or work.parent == out):
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _interrupted(exc: BaseException, duckdb: Any) -> bool:
+    """DuckDB turns a Ctrl-C during a query into its InterruptException, or (waiting on a query's result)
+    into a RuntimeError saying so."""
+    return isinstance(exc, duckdb.InterruptException) or (type(exc) is RuntimeError and str(exc) == "Query interrupted")
 
 
 def wide_types(policy: Policy) -> dict[str, str]:
@@ -829,7 +838,13 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
     failures: list[BaseException] = []
     timings: dict[str, tuple[float, float]] = {}
 
+    # each job says it is done by its own event: a Ctrl-C that interrupts Thread.join can leave the thread
+    # marked as stopped while it still runs its query (CPython 3.11), and its cursor then cannot be closed
+    began = {name: threading.Event() for name in jobs}
+    done = {name: threading.Event() for name in jobs}
+
     def run(name: str) -> None:
+        began[name].set()
         t0, c0 = time.perf_counter(), time.thread_time()
         try:
             jobs[name](cursors[name])
@@ -837,20 +852,28 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
             failures.append(exc)
             for other in cursors.values():
                 other.interrupt()
-        timings[name] = (time.perf_counter() - t0, time.thread_time() - c0)
+        finally:
+            timings[name] = (time.perf_counter() - t0, time.thread_time() - c0)
+            done[name].set()
 
     workers = [threading.Thread(target=run, args=(name,), daemon=True) for name in jobs]
+    starting: list[str] = []
     try:
-        for w in workers:
+        for name, w in zip(jobs, workers, strict=True):
+            starting.append(name)
             w.start()
-        for w in workers:
-            while w.is_alive():
-                w.join(0.2)
+        for name in jobs:
+            while not done[name].wait(0.2):
+                pass
     except BaseException:
         for cur in cursors.values():
             cur.interrupt()
-        for w in workers:
-            w.join()
+        for name in starting:  # a thread being started when the interrupt came runs all the same
+            if not began[name].wait(1.0):
+                continue
+            while not done[name].wait(0.2):
+                for cur in cursors.values():  # a job between two queries starts the next: interrupt it too
+                    cur.interrupt()
         raise
     finally:
         for cur in cursors.values():
@@ -1080,21 +1103,6 @@ def bundle_sql(policy: Policy, src: Source, matches: str, source_name: str) -> s
         f"AS claims FROM (SELECT row, clause, amount FROM {matches} WHERE status = 'eligible') m "
         f"JOIN raw ON raw._row = m.row GROUP BY m.row) b JOIN raw ON raw._row = b.row ORDER BY b.row"
     )
-
-
-def _move_bundles(made: Path, into: Path) -> None:
-    """The bundles into DIR/bundles: the folder renamed when there is none yet, else each file (a rerun
-    rewrites these bundles and keeps those of an earlier table)."""
-    try:
-        os.rename(made, into)
-        return
-    except OSError:
-        pass
-    into.mkdir(exist_ok=True)
-    with os.scandir(made) as entries:
-        for e in entries:
-            os.replace(e.path, into / e.name)
-    made.rmdir()
 
 
 def _prior_lines(prior: tuple[Any, ...]) -> str:
