@@ -362,6 +362,19 @@ def test_a_csv_broken_midway_writes_nothing(tmp_path, engine):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_output_folder_that_cannot_be_written_is_a_usage_error_naming_it(tmp_path, engine):
+    """--out under a file (or on a read-only file system, or without permission): exit 2 with the folder
+    named, in Chinese and English, before any row is read — not an internal error."""
+    table = write_csv(tmp_path / "t.csv", [ent(1, import_export="30000000", promotion_costs="800000")])
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "a-file" / "matches"
+    code, _, err = zzcbec("match", str(table), "--out", str(out), "--jobs", "1", "--engine", engine)
+    assert code == 2, err
+    assert str(out) in err and "无法写入输出目录" in err and "cannot write the output folder" in err
+    assert "内部错误" not in err
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "not a folder"
+
+
 def test_parallel_chunks_keep_the_tables_order(tmp_path):
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.table_match import TableOptions, run_table
