@@ -205,22 +205,37 @@ class Source:
     def _parquet(self, columns_map: dict[str, str | None] | None) -> None:
         p = _sql_path(self.path)
         try:
-            names = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()]
+            described = self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()
         except Exception as exc:  # noqa: BLE001
             raise ArgumentError(
                 f"无法作为 Parquet 读取（{str(exc)[:120]}）",
                 f"cannot be read as Parquet ({str(exc)[:120]})",
                 file=str(self.path),
             ) from None
+        names = [r[0] for r in described]
         self.columns = map_header(names, columns_map, str(self.path), self.policy)
         self.width = len(names)
-        cells = ", ".join(f"CAST({_ident(nm)} AS VARCHAR) AS c{i}" for i, nm in enumerate(names))
+        cells = ", ".join(f"{_typed_text(_ident(nm), str(t))} AS c{i}" for i, (nm, t, *_) in enumerate(described))
         self.con.execute(
             f"CREATE TEMP TABLE src AS SELECT CAST(file_row_number + 2 AS BIGINT) AS _row, "
             f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
             f"FROM read_parquet({p}, file_row_number=true)"
         )
         self.estimate = self.con.execute("SELECT count(*) FROM src").fetchone()[0]
+
+
+def _typed_text(col: str, sql_type: str) -> str:
+    """A typed Parquet cell as text, read as an XLSX's typed cell is (table_read._number_text): a number as the
+    shortest decimal that is its value (a DECIMAL(20,4)'s 35000000.0000 is 35000000, a DOUBLE's 12000000.0
+    is 12000000), a timestamp at midnight as its date; anything else as DuckDB writes it."""
+    text = f"CAST({col} AS VARCHAR)"
+    if sql_type.startswith(("DECIMAL", "DOUBLE", "FLOAT", "REAL")):
+        return f"regexp_replace(regexp_replace({text}, '^(-?[0-9]+\\.[0-9]*?)0+$', '\\1'), '\\.$', '')"
+    if sql_type.startswith("TIMESTAMP"):
+        return (
+            f"CASE WHEN CAST({col} AS TIME) = TIME '00:00:00' THEN CAST(CAST({col} AS DATE) AS VARCHAR) ELSE {text} END"
+        )
+    return text
 
 
 def check_header(con: Any, path: Path, policy: Policy, columns_map: dict[str, str | None] | None) -> None:
