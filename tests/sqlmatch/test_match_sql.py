@@ -617,6 +617,23 @@ def test_in_an_xlsx_a_row_repeating_a_refused_row_is_refused_as_a_repeat(tmp_pat
     assert {r["uscc"] for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")} == {uscc(962)}
 
 
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_year_written_02026_is_the_year_2026_and_its_row_a_repeat(tmp_path, engine):
+    """The year 02026 is read as 2026: a row of an enterprise already in the table for 2026 is a repeat naming
+    the first (it was matched a second time, the repeat check comparing the cells' text)."""
+    header = ["uscc", "name", "district", "year", "import_export", "promotion_costs"]
+    rows = [
+        [uscc(991), "郑州年度企业有限公司", "金水区", "2026", "12000000", "800000"],
+        [uscc(991), "郑州年度企业有限公司", "金水区", "02026", "12000000", "800000"],
+        [uscc(992), "郑州另一年度企业有限公司", "金水区", "02026", "12000000", "800000"],
+    ]
+    both(POLICY, write_table(tmp_path / "t.csv", header, rows), tmp_path / "work", frozenset(), engine=engine)
+    errors = read_csv(tmp_path / "work" / "duckdb" / "errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("3", "A")] and "与第 2 行重复" in errors[0]["message_zh"]
+    years = {(r["uscc"], r["year"]) for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")}
+    assert years == {(uscc(991), "2026"), (uscc(992), "2026")}
+
+
 @pytest.mark.postgres
 def test_a_nul_character_in_a_cell_is_a_bad_cell_in_postgresql_too(pg_url, tmp_path):
     """PostgreSQL's text cannot hold U+0000: a file whose cells hold one (a name, an amount) is matched all

@@ -550,7 +550,7 @@ def run_table(
         year = _number_text(cells[y.index] if y.index < len(cells) else None)
         if not uscc or not year:
             return None  # reported by the row's own check
-        first = seen.setdefault(f"{uscc}-{year}", number)
+        first = seen.setdefault(f"{uscc}-{year.lstrip('0')}", number)  # 02026 is the year 2026, read as 2026
         if first == number:
             return None
         return CellError(
