@@ -246,6 +246,18 @@ def test_a_gbk_csv_is_refused_with_advice_and_a_bom_is_accepted(tmp_path):
     assert read_matches(tmp_path / "out")[(uscc(701), 1)]["amount"] == "240000.00"
 
 
+def test_a_gbk_row_far_down_a_utf8_csv_is_named_by_its_own_row(tmp_path, engine):
+    """1,500 good rows, then one pasted from a GBK file (past the 64 KiB the encoding is sniffed from): a usage
+    error naming row 1502 — the row the bytes are on, not the row the reader's block began near."""
+    table = write_csv(tmp_path / "t.csv", [ent(i, import_export="30000000") for i in range(1500)])
+    with open(table, "ab") as fh:
+        fh.write(f"{uscc(9)},郑州编码企业有限公司,金水区,2026,30000000\n".encode("gbk"))
+    code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine)
+    assert code == 2, err
+    assert "第 1502 行附近不是 UTF-8 文本" in err and "around row 1502" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path, engine):
     from openpyxl import Workbook
 
