@@ -5,6 +5,7 @@ engines (sqlmatch builds on the calculator), so that neither imports the other's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,36 @@ def check_ledger(ledger_url: str) -> None:
     open_ledger(ledger_url, upgrade=False).engine.dispose()
 
 
+def check_out_dir(out: Path) -> None:
+    """The output folder can be made and written (ArgumentError naming it otherwise: a file in the way, no
+    permission, a read-only file system), tried before any row is read and left as it was: what the try made
+    is removed again."""
+    import tempfile
+
+    made: list[Path] = []
+    try:
+        missing = [p for p in (out, *out.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
+        fd, probe = tempfile.mkstemp(prefix=".match-probe-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ArgumentError(
+            f"无法写入输出目录（{reason}）；请换一个可写的目录",
+            f"cannot write the output folder ({reason}); give one that can be written",
+            file=str(out),
+        ) from None
+    finally:
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
 def match_table(
     request: TableRequest,
     policy: Policy,
@@ -93,6 +124,8 @@ def match_table(
     """Match every row of the table under `policy`, counting the ledger when one is given, and write the
     results where the request says. Bad rows are reported in the summary (and in `errors_place`)."""
     check_request(request)
+    if request.out_dir is not None:
+        check_out_dir(request.out_dir)
     if request.ledger_url:
         check_ledger(request.ledger_url)
     if request.engine == "python":

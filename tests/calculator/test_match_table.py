@@ -246,6 +246,18 @@ def test_a_gbk_csv_is_refused_with_advice_and_a_bom_is_accepted(tmp_path):
     assert read_matches(tmp_path / "out")[(uscc(701), 1)]["amount"] == "240000.00"
 
 
+def test_a_gbk_row_far_down_a_utf8_csv_is_named_by_its_own_row(tmp_path, engine):
+    """1,500 good rows, then one pasted from a GBK file (past the 64 KiB the encoding is sniffed from): a usage
+    error naming row 1502 — the row the bytes are on, not the row the reader's block began near."""
+    table = write_csv(tmp_path / "t.csv", [ent(i, import_export="30000000") for i in range(1500)])
+    with open(table, "ab") as fh:
+        fh.write(f"{uscc(9)},郑州编码企业有限公司,金水区,2026,30000000\n".encode("gbk"))
+    code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine)
+    assert code == 2, err
+    assert "第 1502 行附近不是 UTF-8 文本" in err and "around row 1502" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_xlsx_with_chinese_headers_mapped_by_columns(tmp_path, engine):
     from openpyxl import Workbook
 
@@ -348,6 +360,31 @@ def test_usage_errors_write_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
     code, _, err = zzcbec("match", "examples/profile.yaml", "--out", str(tmp_path / "out"))
     assert code == 2 and "--out" in err
+
+
+def test_a_csv_broken_midway_writes_nothing(tmp_path, engine):
+    """A quote left open on row 4 (the rows before it fine) is a usage error naming the row: no folder is left
+    behind, not even an empty bundles/ (the row engine made it before reading the rows)."""
+    table = write_csv(tmp_path / "t.csv", [ent(1, import_export="30000000", promotion_costs="800000"), ent(2)])
+    with open(table, "a", encoding="utf-8") as fh:
+        fh.write(f'{uscc(703)},"郑州未闭合引号企业,金水区,2026\n')
+    code, _, err = zzcbec("match", str(table), "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", engine)
+    assert code == 2, err
+    assert "第 4 行" in err and "row 4" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_usage_error_naming_it(tmp_path, engine):
+    """--out under a file (or on a read-only file system, or without permission): exit 2 with the folder
+    named, in Chinese and English, before any row is read — not an internal error."""
+    table = write_csv(tmp_path / "t.csv", [ent(1, import_export="30000000", promotion_costs="800000")])
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "a-file" / "matches"
+    code, _, err = zzcbec("match", str(table), "--out", str(out), "--jobs", "1", "--engine", engine)
+    assert code == 2, err
+    assert str(out) in err and "无法写入输出目录" in err and "cannot write the output folder" in err
+    assert "内部错误" not in err
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "not a folder"
 
 
 def test_parallel_chunks_keep_the_tables_order(tmp_path):

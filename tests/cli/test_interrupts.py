@@ -1,5 +1,6 @@
 """Killing `render` at its writes' fault points and `award` at each of its own (tests/support/faulty_zzcbec.py),
-many times: never a partial document, never an inconsistent ledger, and the next run completes."""
+many times: never a partial document, never an inconsistent ledger, and the next run completes. Ctrl-C in the
+middle of `match TABLE`: no matches and no bundles of the run that did not finish."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, SAMPLES, make_bundle, run_cli, write_bundle
+from conftest import ROOT, SAMPLES, make_bundle, run_cli, uscc, write_bundle
 
 # renders documents or starts processes: left out by `make test-fast`
 pytestmark = pytest.mark.slow
@@ -111,3 +112,31 @@ def test_award_killed_at_each_fault_point_keeps_the_ledger_consistent(tmp_path):
         assert r.returncode in (0, 1) and b"Traceback" not in r.stderr
         assert r.returncode == 0 or "already awarded" in r.stderr.decode()
     assert _documents_are_whole(out) == 12  # every bundle has its notice in both formats
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_ctrl_c_in_the_middle_of_a_table_leaves_no_bundles_and_says_so(tmp_path, engine):
+    """6,000 enterprises, Ctrl-C as soon as the first progress line shows (the row engine: after its first
+    chunk, its bundles being written; DuckDB: the matches decided, the bundles being made): exit 130 and
+    已中止 / aborted — not an internal error — and no folder left: no matches file, no bundles of the run."""
+    lines = ["uscc,name,district,year,import_export,promotion_costs"]
+    lines += [f"{uscc(10_000 + i)},郑州第{i}号企业有限公司,金水区,2026,{12_000_000 + i},800000" for i in range(6000)]
+    table = tmp_path / "t.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    p = subprocess.Popen(
+        [sys.executable, "-m", "zzcbec_docs", "match", str(table), "--out", str(out), "--engine", engine],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal
+    )
+    assert p.stderr is not None
+    for line in iter(p.stderr.readline, b""):
+        if b"rows]" in line:
+            break
+    p.send_signal(signal.SIGINT)
+    err = p.stderr.read().decode()
+    assert p.wait() == 130, err
+    assert "已中止 / aborted" in err and "内部错误" not in err
+    assert not out.exists()

@@ -597,6 +597,125 @@ def test_parquet_and_xlsx_tables_decide_as_the_csv(tmp_path, kind):
     assert read_csv(tmp_path / "b" / "matches.csv") == read_csv(tmp_path / "a" / "matches.csv")
 
 
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_in_an_xlsx_a_row_repeating_a_refused_row_is_refused_as_a_repeat(tmp_path, engine):
+    """One row per enterprise and year, even when the first of them holds a bad cell: the second names the
+    first, as the row engine says (the SQL engines used to forget the refused row and match the second)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["uscc", "name", "district", "year", "import_export", "promotion_costs"])
+    ws.append([uscc(961), "郑州重复企业有限公司", "金水区", 2026, "1e7", 800000])  # a bad amount
+    ws.append([uscc(961), "郑州重复企业有限公司", "金水区", 2026, 12000000, 800000])  # the same year again
+    ws.append([uscc(962), "郑州另一企业有限公司", "金水区", 2026, 12000000, 800000])
+    wb.save(tmp_path / "t.xlsx")
+    both(POLICY, tmp_path / "t.xlsx", tmp_path / "work", frozenset(), engine=engine)
+    errors = read_csv(tmp_path / "work" / "duckdb" / "errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("2", "E"), ("3", "A")]
+    assert "与第 2 行重复" in errors[1]["message_zh"] and "duplicates row 2" in errors[1]["message_en"]
+    assert {r["uscc"] for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")} == {uscc(962)}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_the_year_written_02026_is_the_year_2026_and_its_row_a_repeat(tmp_path, engine):
+    """The year 02026 is read as 2026: a row of an enterprise already in the table for 2026 is a repeat naming
+    the first (it was matched a second time, the repeat check comparing the cells' text)."""
+    header = ["uscc", "name", "district", "year", "import_export", "promotion_costs"]
+    rows = [
+        [uscc(991), "郑州年度企业有限公司", "金水区", "2026", "12000000", "800000"],
+        [uscc(991), "郑州年度企业有限公司", "金水区", "02026", "12000000", "800000"],
+        [uscc(992), "郑州另一年度企业有限公司", "金水区", "02026", "12000000", "800000"],
+    ]
+    both(POLICY, write_table(tmp_path / "t.csv", header, rows), tmp_path / "work", frozenset(), engine=engine)
+    errors = read_csv(tmp_path / "work" / "duckdb" / "errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("3", "A")] and "与第 2 行重复" in errors[0]["message_zh"]
+    years = {(r["uscc"], r["year"]) for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")}
+    assert years == {(uscc(991), "2026"), (uscc(992), "2026")}
+
+
+@pytest.mark.postgres
+def test_a_nul_character_in_a_cell_is_a_bad_cell_in_postgresql_too(pg_url, tmp_path):
+    """PostgreSQL's text cannot hold U+0000: a file whose cells hold one (a name, an amount) is matched all
+    the same, those cells named by row and column as the row engine names them (it was an internal error)."""
+    header = ["uscc", "name", "district", "year", "import_export", "promotion_costs"]
+    rows = [
+        [uscc(971), "郑州\x00控制字符企业", "金水区", "2026", "12000000", "800000"],
+        [uscc(972), "郑州金额企业有限公司", "金水区", "2026", "1200\x000000", "800000"],
+        [uscc(971), "郑州\x00控制字符企业", "金水区", "2026", "12000000", "800000"],  # a repeat of row 2
+        [uscc(973), "郑州正常企业有限公司", "金水区", "2026", "12000000", "800000"],
+    ]
+    table = write_table(tmp_path / "t.csv", header, rows)
+    both(POLICY, table, tmp_path / "work", frozenset(), engine=pg_url[0])
+    errors = read_csv(tmp_path / "work" / "duckdb" / "errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("2", "B"), ("3", "E"), ("4", "A")]
+    assert "U+0000" in errors[0]["message_zh"]
+    assert {r["uscc"] for r in read_csv(tmp_path / "work" / "duckdb" / "matches.csv")} == {uscc(973)}
+
+
+def test_a_ctrl_c_while_the_outputs_are_written_stops_both_writers(tmp_path):
+    """The two writers (matches.parquet; matches.csv and the sheet) each run a query on their own thread: a
+    Ctrl-C interrupts both, waits for them, closes their cursors and is raised as the interrupt it is —
+    never DuckDB's "connection is busy" nor a wait without end."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, signal, duckdb\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as on a terminal\n"
+        "from zzcbec_docs.sqlmatch.run import _together\n"
+        "con = duckdb.connect()\n"
+        "con.execute('SET threads=2')\n"
+        "LONG = 'SELECT count(*) FROM range(3000000000) t(x) WHERE x % 7 = 3'\n"
+        "def parquet(cur):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(3):\n"
+        "        cur.execute(LONG).fetchall()\n"
+        "def csv_and_sheet(cur):\n"
+        "    for _ in range(3):\n"
+        "        cur.execute(LONG).fetchall()\n"
+        "for _ in range(4):\n"
+        "    try:\n"
+        "        _together(con, {'parquet': parquet, 'csv': csv_and_sheet})\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('interrupted')\n"
+        "print(con.execute('SELECT 42').fetchone()[0])\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(
+        [sys.executable, str(probe)], capture_output=True, env=dict(os.environ, PYTHONPATH=str(root)), timeout=120
+    )
+    assert r.stdout.decode().split() == ["interrupted"] * 4 + ["42"], r.stderr.decode()[-800:]
+    assert b"Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("caught", ["InterruptException", "RuntimeError"])
+def test_a_ctrl_c_caught_by_duckdb_is_the_users_interrupt(tmp_path, monkeypatch, caught):
+    """DuckDB catches a Ctrl-C that comes while its query runs and raises its own error instead (its
+    InterruptException, or "Query interrupted" while a result is fetched): the run says it was interrupted
+    (已中止, exit 130), not an internal error, and leaves no folder. Here the pre-filled bundles' query
+    meets it."""
+    import duckdb
+
+    from zzcbec_docs.cli.main import main
+    from zzcbec_docs.sqlmatch import run
+
+    def interrupted(*args: object) -> int:
+        if caught == "InterruptException":
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(run, "_write_bundles", interrupted)
+    out, err = tmp_path / "out", io.StringIO()
+    root = Path(__file__).resolve().parents[2]
+    code = main(["match", str(root / "examples" / "enterprises.csv"), "--out", str(out)], io.StringIO(), err)
+    assert code == 130, err.getvalue()
+    assert "已中止 / aborted" in err.getvalue() and "内部错误" not in err.getvalue()
+    assert not out.exists()
+
+
 def test_a_bad_table_leaves_no_half_written_folder(tmp_path):
     from zzcbec_docs.cli.main import main
 

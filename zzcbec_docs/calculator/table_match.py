@@ -16,6 +16,7 @@ import io
 import json
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from collections import defaultdict, deque
@@ -478,6 +479,21 @@ class _Outputs:
             tmp.unlink(missing_ok=True)
 
 
+def move_bundles(made: Path, into: Path) -> None:
+    """The bundles into DIR/bundles: the folder renamed when there is none yet, else each file (a rerun
+    rewrites these bundles and keeps those of an earlier table)."""
+    try:
+        os.rename(made, into)
+        return
+    except OSError:
+        pass
+    into.mkdir(exist_ok=True)
+    with os.scandir(made) as entries:
+        for e in entries:
+            os.replace(e.path, into / e.name)
+    made.rmdir()
+
+
 def total_rows(summary: TableSummary, policy: Policy) -> list[list[Any]]:
     """By district and clause, a subtotal per district, the city-wide total per clause, the grand total
     (rules.totals.combined); a district's and the grand count are enterprises (one with two clauses once)."""
@@ -518,7 +534,11 @@ def run_table(
     """Match every row of an opened table; write matches.csv, matches.xlsx, errors.csv and the bundles."""
     t0 = time.perf_counter()
     out = options.out_dir
-    (out / "bundles").mkdir(parents=True, exist_ok=True)
+    created = not out.exists()
+    # the bundles are made in a work folder and moved into DIR/bundles once the run is complete: Ctrl-C, `kill`
+    # or a bad line of the file midway leaves none of an unfinished run (nor an empty DIR it made)
+    work = out / f".match-{os.getpid()}.part"
+    (work / "bundles").mkdir(parents=True, exist_ok=True)
     summary = TableSummary()
     columns = table.columns
     by_field = {c.field: c for c in columns}
@@ -530,7 +550,7 @@ def run_table(
         year = _number_text(cells[y.index] if y.index < len(cells) else None)
         if not uscc or not year:
             return None  # reported by the row's own check
-        first = seen.setdefault(f"{uscc}-{year}", number)
+        first = seen.setdefault(f"{uscc}-{year.lstrip('0')}", number)  # 02026 is the year 2026, read as 2026
         if first == number:
             return None
         return CellError(
@@ -542,7 +562,7 @@ def run_table(
         )
 
     jobs = options.jobs or os.cpu_count() or 1
-    args = (policy, columns, table.width, options.exclusion_list, options.ledger_url, str(out), table.source)
+    args = (policy, columns, table.width, options.exclusion_list, options.ledger_url, str(work), table.source)
     outputs = _Outputs(out)
     pool: ProcessPoolExecutor | None = None
     try:
@@ -584,14 +604,21 @@ def run_table(
             finished(pending.popleft().result())
         summary.seconds = time.perf_counter() - t0
         outputs.finish(summary, policy)
+        move_bundles(work / "bundles", out / "bundles")
+        work.rmdir()
     except BaseException:
         if pool is not None:  # interrupted or failed: stop the workers now, not after their chunk
             workers = list(getattr(pool, "_processes", {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
             for w in workers:
                 w.terminate()
+            for w in workers:  # gone before the work folder is removed: none writes a bundle after it
+                w.join(5)
             pool = None
         outputs.discard()
+        shutil.rmtree(work, ignore_errors=True)
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
         raise
     finally:
         if pool is not None:

@@ -272,9 +272,10 @@ class Table:
             except StopIteration:
                 return
             except UnicodeDecodeError:
+                line = _first_bad_line(self.path) or number + 1
                 raise ArgumentError(
-                    f"第 {number + 1} 行附近不是 UTF-8 文本；请将整个文件另存为 UTF-8",
-                    f"around row {number + 1} the file is not UTF-8 text; save the whole file as UTF-8",
+                    f"第 {line} 行附近不是 UTF-8 文本；请将整个文件另存为 UTF-8",
+                    f"around row {line} the file is not UTF-8 text; save the whole file as UTF-8",
                     file=self.source,
                 ) from None
             except csv.Error as exc:
@@ -314,6 +315,22 @@ class Table:
             self._fh.close()
         if hasattr(self, "_wb"):
             self._wb.close()
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The line (1 the header) holding the file's first byte that is not UTF-8: the csv reader decodes the
+    file a block at a time, so the row it stopped at may lie many rows before the bad one."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                pending = len(decoder.getstate()[0])  # bytes of the block before it held back by the decoder
+                return lines + block[: max(exc.start - pending, 0)].count(b"\n")
+            lines += block.count(b"\n")
+    return None
 
 
 def gbk_error(head: bytes, at: int, source: str) -> ArgumentError:

@@ -55,6 +55,7 @@ DIFFERENCES: dict[str, tuple[Any, Any, Any]] = {
     "strpos": ("strpos({h}, {n})", "strpos({h}, {n})", "instr({h}, {n})"),
     "mod": ("(({a}) % ({b}))", "mod({a}, {b})", "pmod({a}, {b})"),
     "trim": ("trim({x}, {c})", "btrim({x}, {c})", "trim(BOTH {c} FROM {x})"),
+    "ltrim": ("ltrim({x}, {c})", "ltrim({x}, {c})", "trim(LEADING {c} FROM {x})"),
     # what str.strip() leaves of a cell, NULL when nothing ({trim}: the trim by the whole set of whitespace).
     # DuckDB first tests the first and last code points: a cell that begins and ends with a printable ASCII
     # character or one above the last whitespace ({top}: none of them whitespace, most cells) is taken as it is
@@ -173,6 +174,9 @@ class Dialect:
 
     def trim(self, expr: str, chars: str) -> str:
         return self._fill("trim", x=expr, c=self.s(chars))
+
+    def ltrim(self, expr: str, chars: str) -> str:
+        return self._fill("ltrim", x=expr, c=self.s(chars))
 
     def stripped(self, expr: str, whitespace: str) -> str:
         """What str.strip() leaves of a cell (`whitespace`: the characters it removes), NULL when nothing."""

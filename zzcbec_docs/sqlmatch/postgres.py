@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from zzcbec_docs.calculator.table_read import CellError, map_header
+from zzcbec_docs.calculator.table_read import CellError, map_header, parse_row
 from zzcbec_docs.errors import ArgumentError
 from zzcbec_docs.policy.model import Policy
 from zzcbec_docs.sqlmatch import compiler as C
@@ -25,6 +25,7 @@ from zzcbec_docs.sqlmatch.run import (
     decide_in,
     eligible_rows_sql,
     raw_types,
+    reader_cells,
     run_sql_table,
     wide_types,
 )
@@ -79,6 +80,7 @@ class _TableSource:
     def __init__(self, columns: list[Any], width: int, estimate: int | None) -> None:
         self.columns, self.width, self.estimate = columns, width, estimate
         self.errors: list[CellError] = []
+        self.reported: set[int] = set()
         self.pretyped = False
 
 
@@ -169,8 +171,20 @@ class PgRemote:
                     if not batch:
                         break
                     for r in batch:
+                        if any(c and "\x00" in c for c in r[3:]):
+                            r = self._refused(src, r)
                         cp.write_row(r)
         con.execute("DROP TABLE src")
+
+    def _refused(self, src: Any, r: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A row holding a NUL character, which PostgreSQL's text cannot: the row engine's reader names its bad
+        cells here (a NUL is never a valid cell), and the row goes on as one already reported, a NUL written
+        as U+FFFD (its USCC and year still make a later row a repeat of it)."""
+        number = int(r[0])
+        _, errors, _ = parse_row(self.policy, src.columns, src.width, number, reader_cells(r))
+        src.errors += errors
+        src.reported.add(number)
+        return (r[0], r[1], True, *[c.replace("\x00", "\ufffd") if isinstance(c, str) else c for c in r[3:]])
 
     def _fetch(self, con: Any, name: str, select: str, types: dict[str, str], work: Path) -> None:
         tmp = work / f"{name}.from-postgres.csv"

@@ -29,6 +29,7 @@ from zzcbec_docs.calculator.table_match import (
     WIDTHS,
     TableSummary,
     Tally,
+    move_bundles,
     total_rows,
 )
 from zzcbec_docs.calculator.table_read import (
@@ -102,6 +103,9 @@ class Source:
     ) -> None:
         self.con, self.path, self.policy, self.work = con, path, policy, work
         self.errors: list[CellError] = []
+        # rows the row engine's reader has refused already (their errors are in `errors`): kept in src with
+        # their USCC and year, so that a later row repeating them is refused as a repeat, as the row engine does
+        self.reported: set[int] = set()
         self.matched = 0  # rows decided (set by decide_in)
         self.pretyped = False  # an XLSX: typed and checked row by row already
         self.trimmed = False  # src's cells are trimmed already and its rows numbered by rowid (the CSV fast path)
@@ -165,7 +169,12 @@ class Source:
                         row, errors, plain = parse_row(policy, self.columns, self.width, number, cells)
                         if row is None:
                             self.errors += errors
-                            w.writerow([number, len(cells), "true", *[""] * self.width])
+                            self.reported.add(number)
+                            out = [""] * self.width
+                            for c in self.columns:  # the repeat's key, as the row engine takes it
+                                if c.field in ("uscc", "year") and c.index < len(cells):
+                                    out[c.index] = _number_text(cells[c.index]) if cells[c.index] is not None else ""
+                            w.writerow([number, len(cells), "true", *out])
                             continue
                         out = [""] * self.width
                         for c in self.columns:
@@ -191,29 +200,42 @@ class Source:
             f"CREATE TEMP TABLE src AS SELECT * FROM read_csv({_sql_path(tmp)}, header=true, "
             f"auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
         )
-        if self.pretyped:  # rows refused by the reader are reported already
-            self.con.execute("DELETE FROM src WHERE _extra")
         tmp.unlink()
 
     def _parquet(self, columns_map: dict[str, str | None] | None) -> None:
         p = _sql_path(self.path)
         try:
-            names = [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()]
+            described = self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()
         except Exception as exc:  # noqa: BLE001
             raise ArgumentError(
                 f"无法作为 Parquet 读取（{str(exc)[:120]}）",
                 f"cannot be read as Parquet ({str(exc)[:120]})",
                 file=str(self.path),
             ) from None
+        names = [r[0] for r in described]
         self.columns = map_header(names, columns_map, str(self.path), self.policy)
         self.width = len(names)
-        cells = ", ".join(f"CAST({_ident(nm)} AS VARCHAR) AS c{i}" for i, nm in enumerate(names))
+        cells = ", ".join(f"{_typed_text(_ident(nm), str(t))} AS c{i}" for i, (nm, t, *_) in enumerate(described))
         self.con.execute(
             f"CREATE TEMP TABLE src AS SELECT CAST(file_row_number + 2 AS BIGINT) AS _row, "
             f"CAST(NULL AS INTEGER) AS _width, FALSE AS _extra, {cells} "
             f"FROM read_parquet({p}, file_row_number=true)"
         )
         self.estimate = self.con.execute("SELECT count(*) FROM src").fetchone()[0]
+
+
+def _typed_text(col: str, sql_type: str) -> str:
+    """A typed Parquet cell as text, read as an XLSX's typed cell is (table_read._number_text): a number as the
+    shortest decimal that is its value (a DECIMAL(20,4)'s 35000000.0000 is 35000000, a DOUBLE's 12000000.0
+    is 12000000), a timestamp at midnight as its date; anything else as DuckDB writes it."""
+    text = f"CAST({col} AS VARCHAR)"
+    if sql_type.startswith(("DECIMAL", "DOUBLE", "FLOAT", "REAL")):
+        return f"regexp_replace(regexp_replace({text}, '^(-?[0-9]+\\.[0-9]*?)0+$', '\\1'), '\\.$', '')"
+    if sql_type.startswith("TIMESTAMP"):
+        return (
+            f"CASE WHEN CAST({col} AS TIME) = TIME '00:00:00' THEN CAST(CAST({col} AS DATE) AS VARCHAR) ELSE {text} END"
+        )
+    return text
 
 
 def check_header(con: Any, path: Path, policy: Policy, columns_map: dict[str, str | None] | None) -> None:
@@ -408,10 +430,10 @@ def run_sql_table(
             for name in files:
                 os.replace(work / name, out / name)
             if (work / "bundles").is_dir():
-                _move_bundles(work / "bundles", out / "bundles")
+                move_bundles(work / "bundles", out / "bundles")
         summary.seconds = time.perf_counter() - t0
         return summary
-    except BaseException:
+    except BaseException as exc:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
             work = None
@@ -419,6 +441,8 @@ def run_sql_table(
             out.rmdir()
         if remote is not None:
             remote.abort()
+        if _interrupted(exc, duckdb):  # Ctrl-C caught by DuckDB inside a query: the user's interrupt, said as one
+            raise KeyboardInterrupt from None
         raise
     finally:
         con.close()
@@ -426,6 +450,12 @@ def run_sql_table(
             remote.close()
         if work is not None and (out is None or work.parent == out):
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _interrupted(exc: BaseException, duckdb: Any) -> bool:
+    """DuckDB turns a Ctrl-C during a query into its InterruptException, or (waiting on a query's result)
+    into a RuntimeError saying so."""
+    return isinstance(exc, duckdb.InterruptException) or (type(exc) is RuntimeError and str(exc) == "Query interrupted")
 
 
 def wide_types(policy: Policy) -> dict[str, str]:
@@ -481,14 +511,17 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
     # one row per enterprise and year: a later row repeating both is refused, naming the first
     u = by_field(src.columns, "uscc")
     ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
+    year_key = d.ltrim(yt, "0")  # 02026 is the year 2026 (table_match.repeat_key)
     db.create(
         "dup",
-        f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {yt}) "
+        f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {year_key}) "
         f"AS first_row FROM raw WHERE {C.raw('uscc')} IS NOT NULL AND {yt} IS NOT NULL) q "
         "WHERE _row > first_row",
     )
-    errors: list[CellError] = list(src.errors)
     dups = db.rows("SELECT _row, first_row FROM dup")
+    repeated = {int(number) for number, _ in dups}
+    reported = src.reported
+    errors: list[CellError] = [e for e in src.errors if e.row not in repeated]  # a repeat is reported as one
     for number, first in dups:
         errors.append(
             CellError(
@@ -504,12 +537,12 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
         f"SELECT _row, _width, _extra, {', '.join(allcols)} FROM raw WHERE (_extra OR {suspect}) "
         "AND _row NOT IN (SELECT _row FROM dup) ORDER BY _row"
     )
-    bad: list[int] = [int(r[0]) for r in dups]
+    bad: list[int] = [int(r[0]) for r in dups] + sorted(reported - repeated)
     for r in rows:
-        number, width, extra, cells = int(r[0]), r[1], r[2], [c if c is not None else "" for c in r[3:]]
-        if width is not None and width > len(cells):
-            cells += ["x" if extra else ""] * (width - len(cells))
-        row, row_errors, _ = parse_row(policy, src.columns, src.width, number, cells)
+        number = int(r[0])
+        if number in reported:
+            continue
+        row, row_errors, _ = parse_row(policy, src.columns, src.width, number, reader_cells(r))
         if row is None:
             errors += row_errors
             bad.append(number)
@@ -547,6 +580,15 @@ def decide_in(db: Backend, src: Source, policy: Policy, fields: dict[str, str], 
         db.con.execute(f"CREATE OR REPLACE VIEW w AS {query}" + (" ORDER BY _row" if prior else ""))
         return
     db.create("w", query + " ORDER BY _row")
+
+
+def reader_cells(r: tuple[Any, ...]) -> list[Any]:
+    """A row of src (`_row, _width, _extra, c0 … cN`) as the row engine's reader takes its cells: a row wider
+    than the header keeps a cell beyond it, so that the reader names the extra cells."""
+    width, extra, cells = r[1], r[2], [c if c is not None else "" for c in r[3:]]
+    if width is not None and width > len(cells):
+        cells += ["x" if extra else ""] * (width - len(cells))
+    return cells
 
 
 def by_field(columns: list[Column], name: str) -> Column:
@@ -812,7 +854,13 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
     failures: list[BaseException] = []
     timings: dict[str, tuple[float, float]] = {}
 
+    # each job says it is done by its own event: a Ctrl-C that interrupts Thread.join can leave the thread
+    # marked as stopped while it still runs its query (CPython 3.11), and its cursor then cannot be closed
+    began = {name: threading.Event() for name in jobs}
+    done = {name: threading.Event() for name in jobs}
+
     def run(name: str) -> None:
+        began[name].set()
         t0, c0 = time.perf_counter(), time.thread_time()
         try:
             jobs[name](cursors[name])
@@ -820,20 +868,28 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
             failures.append(exc)
             for other in cursors.values():
                 other.interrupt()
-        timings[name] = (time.perf_counter() - t0, time.thread_time() - c0)
+        finally:
+            timings[name] = (time.perf_counter() - t0, time.thread_time() - c0)
+            done[name].set()
 
     workers = [threading.Thread(target=run, args=(name,), daemon=True) for name in jobs]
+    starting: list[str] = []
     try:
-        for w in workers:
+        for name, w in zip(jobs, workers, strict=True):
+            starting.append(name)
             w.start()
-        for w in workers:
-            while w.is_alive():
-                w.join(0.2)
+        for name in jobs:
+            while not done[name].wait(0.2):
+                pass
     except BaseException:
         for cur in cursors.values():
             cur.interrupt()
-        for w in workers:
-            w.join()
+        for name in starting:  # a thread being started when the interrupt came runs all the same
+            if not began[name].wait(1.0):
+                continue
+            while not done[name].wait(0.2):
+                for cur in cursors.values():  # a job between two queries starts the next: interrupt it too
+                    cur.interrupt()
         raise
     finally:
         for cur in cursors.values():
@@ -1063,21 +1119,6 @@ def bundle_sql(policy: Policy, src: Source, matches: str, source_name: str) -> s
         f"AS claims FROM (SELECT row, clause, amount FROM {matches} WHERE status = 'eligible') m "
         f"JOIN raw ON raw._row = m.row GROUP BY m.row) b JOIN raw ON raw._row = b.row ORDER BY b.row"
     )
-
-
-def _move_bundles(made: Path, into: Path) -> None:
-    """The bundles into DIR/bundles: the folder renamed when there is none yet, else each file (a rerun
-    rewrites these bundles and keeps those of an earlier table)."""
-    try:
-        os.rename(made, into)
-        return
-    except OSError:
-        pass
-    into.mkdir(exist_ok=True)
-    with os.scandir(made) as entries:
-        for e in entries:
-            os.replace(e.path, into / e.name)
-    made.rmdir()
 
 
 def _prior_lines(prior: tuple[Any, ...]) -> str:
