@@ -387,6 +387,21 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error_naming_it(tmp_
     assert (tmp_path / "a-file").read_text(encoding="utf-8") == "not a folder"
 
 
+def test_a_rerun_by_the_row_engine_leaves_no_parquet_of_the_earlier_run(tmp_path):
+    """The same folder matched by DuckDB (it writes matches.parquet), then by the row engine after the table
+    changed (it writes none): the folder holds this run's matches only, not the earlier run's Parquet file."""
+    out = tmp_path / "out"
+    table = write_csv(tmp_path / "t.csv", [ent(1, import_export="30000000", promotion_costs="800000")])
+    code, _, err = zzcbec("match", str(table), "--out", str(out), "--engine", "duckdb")
+    assert code == 0, err
+    assert (out / "matches.parquet").is_file()
+    table = write_csv(tmp_path / "t.csv", [ent(2, import_export="1")])
+    code, _, err = zzcbec("match", str(table), "--out", str(out), "--jobs", "1", "--engine", "python")
+    assert code == 0, err
+    assert not (out / "matches.parquet").exists()
+    assert {u for u, _ in read_matches(out)} == {uscc(702)}
+
+
 def test_parallel_chunks_keep_the_tables_order(tmp_path):
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.table_match import TableOptions, run_table

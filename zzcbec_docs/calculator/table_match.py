@@ -470,6 +470,9 @@ class _Outputs:
             fh.close()
         for tmp, final in self.parts:
             os.replace(tmp, final)
+        # this engine writes no Parquet file: one left by an earlier run into the folder (the SQL engines
+        # write one) would hold that run's matches beside this run's
+        (self.out_dir / "matches.parquet").unlink(missing_ok=True)
 
     def discard(self) -> None:
         self.xlsx.discard()
