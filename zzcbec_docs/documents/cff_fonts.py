@@ -453,7 +453,7 @@ def on_grid(charstring: bytes, grid: int) -> bytes:
     once rounded, and one this cannot read to its end.
 
     For the working copies (fonts.OUTLINE_GRID): on a 1000-unit em and a grid of 4, a point moves by
-    1/500 em at most (0.03 pt in 16 pt text, a quarter of a 600-dpi printer's dot). The operands keep
+    1/500 em at most (a thirtieth of a point in 16 pt text, a quarter of a 600-dpi printer's dot). The operands keep
     their count and mostly their size, but far fewer distinct deltas deflate to a fifth less:
     the FandolFang program of a seven-clause notice (202 glyphs) from 75.7 to 58.1 KB. Lossless
     ways found little: fontTools' specializer 0.2 %, a subroutinizer (cffsubr, compreffor) nothing

@@ -400,7 +400,7 @@ def _cid_keyed_in_order(data: bytes) -> bytes:
     nearly every document uses at the lowest ids keeps those subsets small. No bounding box is
     recomputed (~0.4 s a face). The outlines of a face without subroutines (Fandol) are put on a
     grid of 1/250 em (OUTLINE_GRID; cff_fonts.on_grid, ~3 s a Fandol face, once): each point moves by
-    at most 1/500 em (0.03 pt in 16 pt text), about the precision of Windows' 宋体 (SimSun, 256
+    at most 1/500 em (a thirtieth of a point in 16 pt text), about the precision of Windows' 宋体 (SimSun, 256
     units to the em), and the glyphs, most of a notice's bytes, deflate to a fifth less (a
     seven-clause notice's four faces 97.1 → 75.3 KB).
     """
