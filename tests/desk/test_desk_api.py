@@ -96,6 +96,11 @@ def test_the_process_through_the_api(desk):
     assert statuses(desk, "GET", f"/api/cases/{A}/documents/opinion.docx") == expect(401, 403, 404, 200, 404, 200)
     # the notice before the award does not exist for anyone
     assert c["ent-a"].get(f"/api/cases/{A}/documents/notice.docx").status_code in (404, 409)
+    # an award dated before the review that approves it: 422 at the request's own field, nothing awarded
+    before = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": before})
+    assert r.status_code == 422 and [e["path"] for e in r.json()["errors"]] == ["/date"], r.text
+    assert c["bureau"].get(f"/api/cases/{A}").json()["notices"] == []
     r = c["bureau"].post(f"/api/cases/{A}/award", json={"date": TODAY})
     assert r.status_code == 201, r.text
     number = r.json()["number"]

@@ -135,7 +135,7 @@ def award(
             raise AlreadyAwarded(notices[-1].number, True)
         problem = award_date_problem(date, row.year, policy)
         if problem:
-            raise ArgumentError(*problem, pointer="--date")
+            raise ArgumentError(*problem, pointer="/date")
         bundle = bundle_of(row, policy)
         review, verified = latest_verified(conn, case_id, bundle, policy)
         if review is None and require_review:
@@ -152,7 +152,7 @@ def award(
                 f"奖励日期 {date.isoformat()} 早于批准它的审核日期 {review.reviewed_on}（审核 #{review.id}）",
                 f"the award is dated {date.isoformat()}, before the review that approves it "
                 f"({review.reviewed_on}, review #{review.id})",
-                pointer="--date",
+                pointer="/date",
             )
         result = decide_case(conn, ledger, row, bundle, policy, verified=verified, exclusion_list=exclusion_list)
         awarded = [d for d in result.decisions if d.status == ELIGIBLE]
