@@ -259,6 +259,36 @@ def test_the_passphrase_is_never_in_the_profile(tmp_path, profile_env):
     assert r.returncode == 2 and "/signing/passphrase" in r.err and "passphrase_env" in r.err
 
 
+def _self_signed(  # type: ignore[no-untyped-def]
+    key,
+    common_name: str,
+    valid: tuple[dt.datetime, dt.datetime],
+    *,
+    serial: int,
+    digest: bool = True,
+    extensions: tuple = (),
+):
+    """A self-signed certificate (cryptography) for `key`, in force from valid[0] to valid[1] (UTC);
+    `digest` False for a key that signs without one (Ed25519)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(valid[0].replace(tzinfo=dt.timezone.utc))
+        .not_valid_after(valid[1].replace(tzinfo=dt.timezone.utc))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(key, hashes.SHA256() if digest else None)
+
+
 def _bureau_key(
     tmp_path: Path,
     name: str,
@@ -266,24 +296,12 @@ def _bureau_key(
 ) -> tuple[Path, Path]:
     """A bureau's own key and certificate (PKCS#12 with a passphrase, and the certificate as PEM),
     in force from `valid[0]` to `valid[1]` (UTC)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(7)
-        .not_valid_before(valid[0].replace(tzinfo=dt.timezone.utc))
-        .not_valid_after(valid[1].replace(tzinfo=dt.timezone.utc))
-        .sign(key, hashes.SHA256())
-    )
+    cert = _self_signed(key, name, valid, serial=7)
     p12 = tmp_path / f"{name}.p12"
     p12.write_bytes(
         pkcs12.serialize_key_and_certificates(
@@ -528,23 +546,18 @@ class _TSA(http.server.BaseHTTPRequestHandler):
 def _tsa_stamper():  # type: ignore[no-untyped-def]
     from asn1crypto import keys, x509
     from cryptography import x509 as cx509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Local test TSA")])
-    cert = (
-        cx509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(11)
-        .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
-        .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
-        .add_extension(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(key, hashes.SHA256())
+    cert = _self_signed(
+        key,
+        "Local test TSA",
+        (dt.datetime(2020, 1, 1), dt.datetime(2040, 1, 1)),
+        serial=11,
+        extensions=((cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),),
     )
     return DummyTimeStamper(
         tsa_cert=x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
@@ -622,23 +635,13 @@ def _other_key(tmp_path: Path, algorithm: str) -> Path:
     """A PKCS#12 (passphrase "open sesame") with an Ed25519 key (cryptography) or an SM2 国密 key (OpenSSL)."""
     p12 = tmp_path / f"{algorithm}.p12"
     if algorithm == "ed25519":
-        from cryptography import x509
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519
         from cryptography.hazmat.primitives.serialization import pkcs12
-        from cryptography.x509.oid import NameOID
 
         key = ed25519.Ed25519PrivateKey.generate()
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ed25519 证书")])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(3)
-            .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
-            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
-            .sign(key, None)
+        cert = _self_signed(
+            key, "Ed25519 证书", (dt.datetime(2025, 1, 1), dt.datetime(2030, 1, 1)), serial=3, digest=False
         )
         p12.write_bytes(
             pkcs12.serialize_key_and_certificates(

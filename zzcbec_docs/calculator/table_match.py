@@ -482,6 +482,12 @@ class _Outputs:
             tmp.unlink(missing_ok=True)
 
 
+def repeat_key(uscc: str, year: str) -> str:
+    """What makes two rows the same enterprise and year (the USCC upper-cased by the caller): a year
+    written 02026 is the year 2026. The SQL engines take the same key (sqlmatch.run._typed_rows)."""
+    return f"{uscc}-{year.lstrip('0')}"
+
+
 def move_bundles(made: Path, into: Path) -> None:
     """The bundles into DIR/bundles: the folder renamed when there is none yet, else each file (a rerun
     rewrites these bundles and keeps those of an earlier table)."""
@@ -553,7 +559,7 @@ def run_table(
         year = _number_text(cells[y.index] if y.index < len(cells) else None)
         if not uscc or not year:
             return None  # reported by the row's own check
-        first = seen.setdefault(f"{uscc}-{year.lstrip('0')}", number)  # 02026 is the year 2026, read as 2026
+        first = seen.setdefault(repeat_key(uscc, year), number)
         if first == number:
             return None
         return CellError(

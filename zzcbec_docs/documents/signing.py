@@ -666,8 +666,9 @@ def sign_pdf(
 
     margin = placeholder_margin(signer, bool(s.tsa_url))
     timestamper = None
+    from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+
     if s.tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 
         class Stamper(HTTPTimeStamper):
             async def async_request_tsa_response(self, req: Any) -> Any:
@@ -695,7 +696,7 @@ def sign_pdf(
     try:
         out = pdf_signer.sign_pdf(Writer(io.BytesIO(pdf)))
     except Exception as exc:  # noqa: BLE001 - pyHanko's and the TSA's failures become one clear error
-        if s.tsa_url and type(exc).__name__ == "TimestampRequestError":
+        if s.tsa_url and isinstance(exc, TimestampRequestError):
             raise TimestampUnavailable(
                 f"通知书签章失败：无法从时间戳服务 {s.tsa_url} 取得时间戳（连接不上、{TSA_TIMEOUT} 秒内无答复，"
                 "或答复不是 RFC 3161 时间戳）",

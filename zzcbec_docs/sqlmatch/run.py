@@ -511,7 +511,7 @@ def _typed_rows(db: Backend, src: Source, policy: Policy, fields: dict[str, str]
     # one row per enterprise and year: a later row repeating both is refused, naming the first
     u = by_field(src.columns, "uscc")
     ut, yt = f"upper({C.raw('uscc')})", C.raw("year")
-    year_key = d.ltrim(yt, "0")  # 02026 is the year 2026 (table_match.repeat_key)
+    year_key = d.ltrim(yt, "0")  # 02026 is the year 2026, as table_match.repeat_key takes it
     db.create(
         "dup",
         f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {ut}, {year_key}) "
