@@ -120,7 +120,7 @@ class StreamingXlsx:
         )
         self.rows = 1
 
-    def _write(self, text: str | bytes) -> None:
+    def _write(self, text: str | bytes | memoryview) -> None:
         assert self._entry is not None
         self._entry.write(text.encode("utf-8") if isinstance(text, str) else text)
 
@@ -134,7 +134,7 @@ class StreamingXlsx:
         self._write(b"".join(b'<row r="%d">%s' % (n, part) for n, part in enumerate(parts[1:], first)))
         self.rows += count
 
-    def write_raw(self, xml: bytes, count: int) -> None:
+    def write_raw(self, xml: bytes | memoryview, count: int) -> None:
         """Rows already numbered (`<row r="N">`, made by a SQL engine); the caller counts them."""
         self._write(xml)
         self.rows += count

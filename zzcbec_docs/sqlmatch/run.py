@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import os
+import queue
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -407,7 +409,7 @@ def run_sql_table(
         _summarise(db, summary, src, clauses, counts=out is None)  # with --out: counted from the matches written
         files: list[str] = []
         if out is not None:
-            files = _write_outputs(con, work, policy, summary, clauses)
+            files = _write_outputs(con, work, policy, summary, clauses, "t" if remote is None else "w")
             phase("errors.csv")
         if remote is not None:
             remote.commit(summary)
@@ -688,14 +690,16 @@ def _load_prior(db: Backend, policy: Policy, ledger_url: str, fields: dict[str, 
     return True
 
 
-def _long(policy: Policy, clauses: list[int], wide: str = "w", keep: str = "") -> str:
-    """One row per enterprise and clause, in the table's order (COLUMNS, typed; `keep`: more columns of `wide`)."""
+def _long(policy: Policy, clauses: list[int], wide: str = "w", keep: str = "", csv: bool = False) -> str:
+    """One row per enterprise and clause, in the table's order (COLUMNS, typed; `keep`: more columns of `wide`;
+    `csv`: also `clause_csv`, the clause's name as matches.csv writes it)."""
     structs = []
     for k, n in enumerate(clauses):
-        name = policy.clauses[n].name.replace("'", "''")
+        name = policy.clauses[n].name
+        extra = f", 'clause_csv': '{_csv_text(name).replace(chr(39), chr(39) * 2)}'" if csv else ""
         structs.append(
-            f"{{'k': {k}, 'clause': {n}, 'clause_name': '{name}', 'status': s_{n}, 'amount': a_{n}, "
-            f"'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}}}"
+            f"{{'k': {k}, 'clause': {n}, 'clause_name': '{name.replace(chr(39), chr(39) * 2)}', 'status': s_{n}, "
+            f"'amount': a_{n}, 'city': ci_{n}, 'local': lo_{n}, 'gaps': g_{n}, 'missing': m_{n}, 'notes': no_{n}{extra}}}"
         )
     return (
         f"SELECT uscc, name, district_c AS district, year, _row{keep}, unnest([{', '.join(structs)}], recursive := true) "
@@ -733,28 +737,45 @@ def _summarise(db: Backend, summary: TableSummary, src: Source, clauses: list[in
         summary.qualifying[district] = int(n)
 
 
-def _summarise_matches(con: Any, matches: str, summary: TableSummary) -> None:
-    """Statuses and the totals by district and clause, from the matches as written."""
-    for k in STATUSES:
-        summary.statuses[k] = 0
-    summary.matches = 0
-    for status, count in con.execute(f"SELECT status, count(*) FROM {matches} GROUP BY status").fetchall():
-        summary.statuses[status] = int(count)
-        summary.matches += int(count)
-    summary.totals.clear()
-    for district, clause, n, amount, city, local, unsettled in con.execute(
-        f"SELECT district, clause, count(*), sum(amount), COALESCE(sum(city), 0), COALESCE(sum(local), 0), "
-        f"COALESCE(sum(CASE WHEN city IS NULL THEN amount END), 0) FROM {matches} WHERE status = 'eligible' "
-        "GROUP BY district, clause"
-    ).fetchall():
-        summary.totals[(district, int(clause))] = Tally(
-            int(n), Decimal(amount), Decimal(city), Decimal(local), Decimal(unsettled)
+class _Counted:
+    """The statuses, the totals by district and clause and the qualifying enterprises by district, counted from
+    the chunks of matches as they are written (an enterprise's matches are all in one chunk)."""
+
+    def __init__(self, summary: TableSummary) -> None:
+        self.summary = summary
+        for k in STATUSES:
+            summary.statuses[k] = 0
+        summary.matches = 0
+        summary.totals.clear()
+        summary.qualifying.clear()
+
+    def add(self, table: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        s = self.summary
+        for item in pc.value_counts(table["status"]).to_pylist():
+            s.statuses[item["values"]] += item["counts"]
+            s.matches += item["counts"]
+        eligible = table.filter(pc.equal(table["status"], "eligible"))
+        if not eligible.num_rows:
+            return
+        amount = eligible["amount"]
+        unsettled = pc.if_else(pc.is_null(eligible["city"]), amount, pa.scalar(None, amount.type))  # 上街区's
+        eligible = eligible.append_column("unsettled", unsettled)
+        every = pc.CountOptions(mode="all")
+        cells = eligible.group_by(["district", "clause"]).aggregate(
+            [("amount", "count", every), ("amount", "sum"), ("city", "sum"), ("local", "sum"), ("unsettled", "sum")]
         )
-    summary.qualifying.clear()
-    for district, n in con.execute(
-        f"SELECT district, count(DISTINCT row) FROM {matches} WHERE status = 'eligible' GROUP BY district"
-    ).fetchall():
-        summary.qualifying[district] = int(n)
+        for r in cells.to_pylist():
+            t = s.totals.setdefault((r["district"], int(r["clause"])), Tally())
+            t.count += r["amount_count"]
+            t.amount += r["amount_sum"]
+            t.city += r["city_sum"] or 0
+            t.local += r["local_sum"] or 0
+            t.unsettled += r["unsettled_sum"] or 0
+        for r in eligible.group_by("district").aggregate([("row", "count_distinct")]).to_pylist():
+            s.qualifying[r["district"]] = s.qualifying.get(r["district"], 0) + r["row_count_distinct"]
 
 
 # what makes DuckDB's CSV writer quote a text (measured on every character up to U+30000): an empty text
@@ -781,51 +802,54 @@ def _csv_field(expr: str) -> str:
     )
 
 
-def csv_lines_sql(policy: Policy, clauses: list[int], wide: str = "w") -> str:
-    """matches.csv as DuckDB's CSV writer would write the long matches (one line per enterprise and clause),
-    made from the wide rows: one text per enterprise holding its clauses' lines, so the file is written
-    by a COPY of one column (no quoting, no per-field work) straight from the decisions."""
-    d = DIALECTS["duckdb"]
-    name = "(CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END)"
+def line_sql(policy: Policy, clauses: list[int], where: str) -> str:
+    """The matches of the enterprises of `w` that `where` picks: the long rows (COLUMNS, typed) and, as `_line`,
+    each one's line of matches.csv, line break included, quoted exactly as DuckDB's CSV writer quotes (an
+    empty text, or one holding `,` `"` `#` or a line break) — so that the file is the lines one after another."""
     from zzcbec_docs.bundle.contract import DISTRICT_ALIASES, contract
 
+    name = "(CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END)"
     districts = contract(policy).schema["$defs"]["applicant"]["properties"]["district"]["enum"]
     plain = all(_csv_text(x) == x for x in [*districts, *DISTRICT_ALIASES.values()])
     district = "district_c" if plain else _csv_field("district_c")  # the canonical names need no quotes
-    parts: list[str] = []
-    for i, n in enumerate(clauses):
-        if i:
-            parts.append("chr(10)")
-        parts += [
-            "_head",
-            d.s(f"{n},{_csv_text(policy.clauses[n].name)},"),
-            f"s_{n}",
-            "','",
-            f"COALESCE(CAST(a_{n} AS VARCHAR), '')",
-            "','",
-            f"COALESCE(CAST(ci_{n} AS VARCHAR), '')",
-            "','",
-            f"COALESCE(CAST(lo_{n} AS VARCHAR), '')",
-            "','",
-            _csv_field(f"g_{n}"),
-            "','",
-            _csv_field(f"m_{n}"),
-            "','",
-            _csv_field(f"no_{n}"),
-            "','",
-            "CAST(_row AS VARCHAR)",
-        ]
-    header = "\ufeff" + ",".join(COLUMNS)
-    head = f"concat(uscc, ',', {_csv_field(name)}, ',', {district}, ',', CAST(year AS VARCHAR), ',')"
-    body = f"concat({', '.join(parts)})" if parts else "''"
-    return f"SELECT {body} AS {_ident(header)} FROM (SELECT *, {head} AS _head FROM {wide}) l" + (
-        "" if parts else " WHERE FALSE"
+    wide = f"(SELECT *, {_csv_field(name)} AS _name_csv, {district} AS _district_csv FROM w WHERE {where})"
+    parts = [
+        "uscc",
+        "_name_csv",
+        "_district_csv",
+        "CAST(year AS VARCHAR)",
+        "CAST(clause AS VARCHAR)",
+        "clause_csv",
+        "status",
+        "COALESCE(CAST(amount AS VARCHAR), '')",
+        "COALESCE(CAST(city AS VARCHAR), '')",
+        "COALESCE(CAST(local AS VARCHAR), '')",
+        _csv_field("gaps"),
+        _csv_field("missing"),
+        _csv_field("notes"),
+        "CAST(_row AS VARCHAR)",
+    ]
+    comma = ", ','"
+    line = f"concat({', '.join(p + comma for p in parts[:-1])}, {parts[-1]}, chr(10))"
+    return (
+        f"SELECT {line} AS _line, {', '.join(COLUMNS[:-1])}, _row AS row "
+        f"FROM ({_long(policy, clauses, wide, ', _name_csv, _district_csv', csv=True)})"
     )
 
 
-def _xml_text(expr: str) -> str:
-    escaped = f"replace(replace(replace({expr}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+def _xml_text(expr: str, plain: bool = False) -> str:
+    """A text cell of the sheet (`plain`: a text that never holds `&`, `<` or `>`, such as a USCC or a status)."""
+    escaped = (
+        expr
+        if plain
+        else f"(CASE WHEN contains({expr}, '&') OR contains({expr}, '<') OR contains({expr}, '>') "
+        f"THEN replace(replace(replace({expr}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE {expr} END)"
+    )
     return f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN '<c/>' ELSE '<c t=\"inlineStr\"><is><t>' || {escaped} || '</t></is></c>' END"
+
+
+def _needs_escape(text: str) -> bool:
+    return any(ch in text for ch in "&<>")
 
 
 def _xml_money(expr: str) -> str:
@@ -836,15 +860,15 @@ def _xml_int(expr: str) -> str:
     return f"'<c><v>' || CAST({expr} AS VARCHAR) || '</v></c>'"
 
 
-def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
+def _together(con: Any, jobs: dict[str, Callable[[Any], None]], stop: threading.Event | None = None) -> None:
     """Run each job on its own cursor and thread at once, DuckDB's own threads set to one meanwhile: each
     query then runs on the thread that asked (in the table's order, with no reordering of parallel
     batches, which costs more than it gains when every core has its own query). A failure or an
-    interrupt stops the others and is raised."""
+    interrupt stops the others (their queries interrupted, `stop` set for those that wait on one another)
+    and is raised."""
     import sys
-    import threading
 
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     if int(threads) < 2 or len(jobs) < 2:
         for job in jobs.values():
             job(con)
@@ -859,6 +883,12 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
     began = {name: threading.Event() for name in jobs}
     done = {name: threading.Event() for name in jobs}
 
+    def halt() -> None:
+        if stop is not None:
+            stop.set()
+        for cur in cursors.values():
+            cur.interrupt()
+
     def run(name: str) -> None:
         began[name].set()
         t0, c0 = time.perf_counter(), time.thread_time()
@@ -866,8 +896,7 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
             jobs[name](cursors[name])
         except BaseException as exc:  # noqa: BLE001 - raised by the caller
             failures.append(exc)
-            for other in cursors.values():
-                other.interrupt()
+            halt()
         finally:
             timings[name] = (time.perf_counter() - t0, time.thread_time() - c0)
             done[name].set()
@@ -882,14 +911,12 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
             while not done[name].wait(0.2):
                 pass
     except BaseException:
-        for cur in cursors.values():
-            cur.interrupt()
+        halt()
         for name in starting:  # a thread being started when the interrupt came runs all the same
             if not began[name].wait(1.0):
                 continue
             while not done[name].wait(0.2):
-                for cur in cursors.values():  # a job between two queries starts the next: interrupt it too
-                    cur.interrupt()
+                halt()  # a job between two queries starts the next: interrupt it too
         raise
     finally:
         for cur in cursors.values():
@@ -902,38 +929,161 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]]) -> None:
         raise failures[0]
 
 
-def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, clauses: list[int]) -> list[str]:
-    """matches.parquet (and the totals from it) on one core; matches.csv, then matches.xlsx's sheet, on the
-    other — each straight from the decisions (`w`)."""
+# enterprises a decider takes at a time (a quarter of one of DuckDB's row groups): their matches, with their
+# lines of matches.csv, are ~170 MB as Arrow (three chunks are held at most: one per decider, one being
+# written); each chunk costs ~0.1 s of planning the query
+CHUNK = 30_720
+
+
+def _chunks(con: Any, base: str) -> list[str]:
+    """`w`'s enterprises in chunks of CHUNK, in the table's order: a condition on `_row` for each (`base`: the
+    table `w` is made from, or `w` itself when it is a table)."""
+    starts = [
+        int(r[0])
+        for r in con.execute(
+            f"SELECT _row FROM (SELECT _row, row_number() OVER (ORDER BY _row) - 1 AS i FROM {base}) q "
+            f"WHERE i % {CHUNK} = 0 ORDER BY _row"
+        ).fetchall()
+    ]
+    ends: list[int | None] = [*starts[1:], None] if starts else []
+    return [f"_row >= {a}" + (f" AND _row < {b}" if b is not None else "") for a, b in zip(starts, ends, strict=True)]
+
+
+def _match_schema() -> Any:
+    """matches.parquet's columns (COLUMNS), typed: amounts DECIMAL(18,2), as the row engine's matches are."""
+    import pyarrow as pa
+
+    types = {"year": pa.int32(), "clause": pa.int32(), "row": pa.int64()}
+    money = pa.decimal128(18, 2)
+    return pa.schema([(c, money if c in ("amount", "city", "local") else types.get(c, pa.string())) for c in COLUMNS])
+
+
+class _MatchFiles:
+    """matches.csv and matches.parquet, written from the decided chunks in the table's order: each chunk's
+    lines (`_line`) as they are into matches.csv, the rest into matches.parquet (a row group per chunk)."""
+
+    def __init__(self, work: Path) -> None:
+        import pyarrow.parquet as pq
+
+        from zzcbec_docs.sqlmatch.streams import DirectFile
+
+        self.parquet_path = work / "matches.parquet"
+        self.schema = _match_schema()
+        self.csv = DirectFile(work / "matches.csv")
+        self.csv.write(("\ufeff" + ",".join(COLUMNS) + "\n").encode("utf-8"))
+        numbers = [c for c in COLUMNS if not self.schema.field(c).type.equals(self.schema.field("uscc").type)]
+        self.parquet = pq.ParquetWriter(
+            self.parquet_path,
+            self.schema,
+            compression="zstd",
+            write_statistics=numbers,  # a text's min and max cost a fifth of the writing and help no reader
+            store_decimal_as_integer=True,  # DECIMAL(18,2) as INT64, as DuckDB writes it
+        )
+
+    def add(self, table: Any) -> None:
+        from zzcbec_docs.sqlmatch.streams import text_bytes
+
+        for lines in table.column("_line").chunks:
+            self.csv.write(text_bytes(lines))
+        rest = table.drop_columns(["_line"])
+        self.parquet.write_table(rest if rest.schema.equals(self.schema) else rest.cast(self.schema))
+
+    def close(self) -> None:
+        self.parquet.close()
+        self.csv.close()
+
+    def discard(self) -> None:
+        try:
+            self.parquet.close()
+        finally:
+            self.csv.discard()
+
+
+def _wait_for(permit: threading.Semaphore, stop: threading.Event) -> bool:
+    """A decider's turn to decide its next chunk: once the writer has taken the one before (so that each decider
+    holds at most one chunk, the writer one more); False when the run stops."""
+    while not stop.is_set():
+        if permit.acquire(timeout=0.1):
+            return True
+    return False
+
+
+def _take(slot: queue.Queue[Any], stop: threading.Event) -> Any:
+    """The next chunk from a decider's slot; None when the run stops."""
+    while not stop.is_set():
+        try:
+            return slot.get(timeout=0.1)
+        except queue.Empty:
+            continue
+    return None
+
+
+def _write_outputs(
+    con: Any, work: Path, policy: Policy, summary: TableSummary, clauses: list[int], base: str
+) -> list[str]:
+    """The decisions made once, chunk by chunk, and every file written from them at once: as many deciders
+    as DuckDB has threads, each on its own cursor, decide chunks of enterprises into Arrow (the long matches
+    with their lines of matches.csv, `line_sql`); the writer takes the chunks in the table's order into
+    matches.csv and matches.parquet, then counts the totals from the Parquet file; meanwhile another cursor
+    streams the first matches, as sheet XML, into matches.xlsx."""
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.xlsx_stream import MAX_ROWS, StreamingXlsx
 
-    parquet = work / "matches.parquet"
-    select_pq = f"SELECT {', '.join(COLUMNS[:-1])}, _row AS row FROM ({_long(policy, clauses)})"
     limit = MAX_ROWS - 1  # as many matches as a sheet holds, the header included
+    queries = [line_sql(policy, clauses, where) for where in _chunks(con, base)]
+    deciders = max(1, min(int(con.execute("SELECT current_setting('threads')").fetchall()[0][0]), len(queries)))
+    stop = threading.Event()
+    slots: list[queue.Queue[Any]] = [queue.Queue() for _ in range(deciders)]
+    permits = [threading.Semaphore(1) for _ in range(deciders)]
     book = StreamingXlsx(work / "matches.xlsx")
+    files: _MatchFiles | None = None
 
-    def parquet_and_totals(cur: Any) -> None:
-        cur.execute(f"COPY ({select_pq}) TO {_sql_path(parquet)} (FORMAT parquet, COMPRESSION zstd)")
-        _summarise_matches(cur, f"read_parquet({_sql_path(parquet)})", summary)
+    def sheet(cur: Any) -> None:
+        from zzcbec_docs.sqlmatch.streams import text_bytes
 
-    def csv_and_sheet(cur: Any) -> None:
-        from concurrent.futures import ThreadPoolExecutor
+        book.start_sheet("matches", COLUMNS, WIDTHS)
+        for batch in cur.sql(_sheet_sql(policy, clauses, limit)).to_arrow_reader(1 << 16):
+            book.write_raw(text_bytes(batch.column(0)), 0)  # zlib lets go of the GIL: deflated beside the others
 
-        sheet = _sheet_xml(cur, policy, clauses, work, limit)
-        with ThreadPoolExecutor(1) as pool:  # zlib lets go of the GIL: the sheet deflated while DuckDB writes
-            deflated = pool.submit(_fill_sheet, book, sheet)
-            cur.execute(
-                f"COPY ({csv_lines_sql(policy, clauses)}) TO {_sql_path(work / 'matches.csv')} "
-                "(FORMAT csv, HEADER true, QUOTE '', ESCAPE '', DELIMITER '\x01')"
-            )
-            deflated.result()
+    def decider(k: int) -> Callable[[Any], None]:
+        def decide(cur: Any) -> None:
+            for i in range(k, len(queries), deciders):
+                if not _wait_for(permits[k], stop):
+                    return
+                slots[k].put(cur.sql(queries[i]).to_arrow_table())
+
+        return decide
+
+    def taken(k: int) -> Any:
+        table = _take(slots[k], stop)
+        permits[k].release()  # the decider goes on with its next chunk
+        return table
+
+    def write(cur: Any, ready: Callable[[int], Any]) -> None:
+        assert files is not None
+        counted = _Counted(summary)
+        for i in range(len(queries)):
+            table = ready(i)
+            if table is None:  # another job failed or was interrupted: it is raised
+                return
+            files.add(table)
+            counted.add(table)
+        files.close()
 
     try:
-        _together(con, {"matches.parquet, totals": parquet_and_totals, "matches.csv, the sheet": csv_and_sheet})
+        files = _MatchFiles(work)
+        if deciders < 2:  # one thread: decided and written in turn
+            jobs = {
+                "matches.csv, matches.parquet": lambda cur: write(cur, lambda i: cur.sql(queries[i]).to_arrow_table())
+            }
+        else:
+            jobs = {f"decisions {k + 1}/{deciders}": decider(k) for k in range(deciders)}
+            jobs["matches.csv, matches.parquet"] = lambda cur: write(cur, lambda i: taken(i % deciders))
+        jobs["matches.xlsx's sheet"] = sheet
+        _together(con, jobs, stop)
         written = min(summary.matches, limit)
         summary.cut = summary.matches - written
-        book.rows += written  # noqa: the sheet's rows, counted once
+        book.rows += written  # the sheet's rows, counted once
         book.start_sheet("totals", table_match.TOTAL_COLUMNS, [22, 14, 20, 12, 18, 18, 18, 18])
         for values in total_rows(summary, policy):
             book.append(values, table_match.TOTAL_KINDS)
@@ -954,9 +1104,12 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
             )
         book.close()
     except BaseException:
+        stop.set()
+        if files is not None:
+            files.discard()
         book.discard()
         raise
-    phase("decided: matches.parquet | matches.csv, matches.xlsx")
+    phase("decided: matches.csv, matches.parquet, matches.xlsx")
     errors: list[CellError] = summary.errors
     with open(work / "errors.csv", "w", encoding="utf-8", newline="") as fh:
         fh.write("\ufeff" + ",".join(ERROR_COLUMNS) + "\r\n")
@@ -966,22 +1119,28 @@ def _write_outputs(con: Any, work: Path, policy: Policy, summary: TableSummary, 
     return ["matches.csv", "matches.parquet", "matches.xlsx", "errors.csv"]
 
 
-def _sheet_xml(cur: Any, policy: Policy, clauses: list[int], work: Path, limit: int) -> Path:
-    """matches.xlsx's first sheet: the first `limit` matches as sheet XML written by DuckDB from the first
+def _sheet_sql(policy: Policy, clauses: list[int], limit: int) -> str:
+    """matches.xlsx's first sheet: the first `limit` matches as sheet XML made by DuckDB from the first
     enterprises' decisions (numbered as the long rows are: enterprise by enterprise, clause by clause)."""
+    from zzcbec_docs.bundle.contract import DISTRICT_ALIASES, contract
+
+    districts = [
+        *contract(policy).schema["$defs"]["applicant"]["properties"]["district"]["enum"],
+        *DISTRICT_ALIASES.values(),
+    ]
     per = max(len(clauses), 1)
     first = f"(SELECT *, row_number() OVER () - 1 AS _e FROM (SELECT * FROM w LIMIT {-(-limit // per)}) h)"
     xml = (
         "'<row r=\"' || CAST(_i + 2 AS VARCHAR) || '\">' || "
         + " || ".join(
             [
-                _xml_text("uscc"),
+                _xml_text("uscc", plain=True),  # 18 letters and digits: the reader refuses any other
                 _xml_text("name"),
-                _xml_text("district"),
+                _xml_text("district", plain=not any(_needs_escape(x) for x in districts)),
                 _xml_int("year"),
                 _xml_int("clause"),
-                _xml_text("clause_name"),
-                _xml_text("status"),
+                _xml_text("clause_name", plain=not any(_needs_escape(policy.clauses[n].name) for n in clauses)),
+                _xml_text("status", plain=not any(_needs_escape(x) for x in STATUSES)),
                 _xml_money("amount"),
                 _xml_money("city"),
                 _xml_money("local"),
@@ -993,25 +1152,10 @@ def _sheet_xml(cur: Any, policy: Policy, clauses: list[int], work: Path, limit: 
         )
         + " || '</row>'"
     )
-    sheet_rows = work / "sheet.xml.part"
-    cur.execute(
-        f"COPY (SELECT {xml} FROM (SELECT *, _e * {per} + k AS _i FROM ({_long(policy, clauses, first, ', _e')})) "
-        f"WHERE _i < {limit}) TO {_sql_path(sheet_rows)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', "
-        "DELIMITER '\x01')"
+    return (
+        f"SELECT {xml} FROM (SELECT *, _e * {per} + k AS _i FROM ({_long(policy, clauses, first, ', _e')})) "
+        f"WHERE _i < {limit}"
     )
-    return sheet_rows
-
-
-def _fill_sheet(book: Any, sheet_rows: Path) -> None:
-    """The sheet XML into the workbook's first sheet (deflated as it is copied)."""
-    book.start_sheet("matches", COLUMNS, WIDTHS)
-    with open(sheet_rows, "rb") as fh:
-        while True:
-            block = fh.read(1 << 22)
-            if not block:
-                break
-            book.write_raw(block, 0)
-    sheet_rows.unlink()
 
 
 def _yaml_sql(expr: str) -> str:
