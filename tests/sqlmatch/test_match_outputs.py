@@ -161,8 +161,9 @@ def test_a_failure_while_the_files_are_written_stops_every_thread_and_leaves_no_
 
 
 def test_a_ctrl_c_while_the_chunks_are_written_is_the_users_interrupt(tmp_path):
-    """SIGINT as a terminal sends it, while the deciders decide and the writer writes: the run is interrupted
-    (no hang, no DuckDB error), nothing is left, and the process can go on."""
+    """SIGINT as a terminal sends it, while the deciders decide and the writer writes — and again and again
+    while the run is being stopped, as an impatient user presses it: the run is interrupted (no hang, no
+    "connection is busy", no crash), nothing is left, and the process can go on."""
     table = a_table(tmp_path / "t.csv", 200)
     probe = tmp_path / "probe.py"
     probe.write_text(
@@ -190,7 +191,7 @@ def test_a_ctrl_c_while_the_chunks_are_written_is_the_users_interrupt(tmp_path):
         [sys.executable, str(probe), str(table), str(tmp_path / "out")],
         capture_output=True,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=300,
+        timeout=120,
     )
     assert r.stdout.decode().split() == ["interrupted", "False"] * 3 + ["done"], r.stderr.decode()[-800:]
     assert b"Traceback" not in r.stderr

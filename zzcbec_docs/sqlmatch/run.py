@@ -860,6 +860,18 @@ def _xml_int(expr: str) -> str:
     return f"'<c><v>' || CAST({expr} AS VARCHAR) || '</v></c>'"
 
 
+def _settled(event: threading.Event, seconds: float) -> bool:
+    """Wait up to `seconds` for `event` while the jobs are being stopped: a second Ctrl-C then (a user pressing it
+    again) does not cut the waiting short — the cursors are closed only once no thread uses them."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return event.wait(max(0.0, deadline - time.monotonic()))
+        except KeyboardInterrupt:
+            if event.is_set() or time.monotonic() >= deadline:
+                return event.is_set()
+
+
 def _together(con: Any, jobs: dict[str, Callable[[Any], None]], stop: threading.Event | None = None) -> None:
     """Run each job on its own cursor and thread at once, DuckDB's own threads set to one meanwhile: each
     query then runs on the thread that asked (in the table's order, with no reordering of parallel
@@ -913,9 +925,9 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]], stop: threading.
     except BaseException:
         halt()
         for name in starting:  # a thread being started when the interrupt came runs all the same
-            if not began[name].wait(1.0):
+            if not _settled(began[name], 1.0):
                 continue
-            while not done[name].wait(0.2):
+            while not _settled(done[name], 0.2):
                 halt()  # a job between two queries starts the next: interrupt it too
         raise
     finally:
@@ -1042,8 +1054,12 @@ def _write_outputs(
         from zzcbec_docs.sqlmatch.streams import text_bytes
 
         book.start_sheet("matches", COLUMNS, WIDTHS)
-        for batch in cur.sql(_sheet_sql(policy, clauses, limit)).to_arrow_reader(1 << 16):
-            book.write_raw(text_bytes(batch.column(0)), 0)  # zlib lets go of the GIL: deflated beside the others
+        reader = cur.sql(_sheet_sql(policy, clauses, limit)).to_arrow_reader(1 << 16)
+        try:
+            for batch in reader:
+                book.write_raw(text_bytes(batch.column(0)), 0)  # zlib lets go of the GIL: deflated beside the others
+        finally:
+            reader.close()  # the cursor's result let go of, even when interrupted (else the cursor stays busy)
 
     def decider(k: int) -> Callable[[Any], None]:
         def decide(cur: Any) -> None:
