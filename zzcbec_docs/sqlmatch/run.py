@@ -945,6 +945,9 @@ def _together(con: Any, jobs: dict[str, Callable[[Any], None]], stop: threading.
 # lines of matches.csv, are ~170 MB as Arrow (three chunks are held at most: one per decider, one being
 # written); each chunk costs ~0.1 s of planning the query
 CHUNK = 30_720
+# one writer keeps up with about this many deciders (a chunk takes a core ~0.8 s to decide, the writer ~0.15 s to
+# write): more would only hold more chunks in memory
+MAX_DECIDERS = 6
 
 
 def _chunks(con: Any, base: str) -> list[str]:
@@ -1043,7 +1046,8 @@ def _write_outputs(
 
     limit = MAX_ROWS - 1  # as many matches as a sheet holds, the header included
     queries = [line_sql(policy, clauses, where) for where in _chunks(con, base)]
-    deciders = max(1, min(int(con.execute("SELECT current_setting('threads')").fetchall()[0][0]), len(queries)))
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    deciders = max(1, min(threads, MAX_DECIDERS, len(queries)))
     stop = threading.Event()
     slots: list[queue.Queue[Any]] = [queue.Queue() for _ in range(deciders)]
     permits = [threading.Semaphore(1) for _ in range(deciders)]
