@@ -220,3 +220,40 @@ def test_a_file_written_past_the_page_cache_holds_exactly_the_bytes_written(tmp_
         assert path.read_bytes() == b""
     finally:
         path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_line_break_inside_a_cell_is_read_at_once_and_numbered_as_the_row_engine_numbers(
+    tmp_path, monkeypatch, blank
+):
+    """A quoted cell holding a line break is one record for DuckDB as for the row engine's reader: the table
+    is still read at once (not row by row), and every row keeps its number. A blank line is a row for the
+    reader but not for DuckDB: that table is read row by row, with the same numbers."""
+    table = a_table(tmp_path / "t.csv", 30, seed=5)
+    with open(table, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[4][1] = "郑州\n换行有限公司"
+    rows[4][4:] = [""] * len(rows[4][4:])  # a good row: every fact unknown
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerows(rows[:9])
+        if blank:
+            fh.write("\n")
+        w.writerows(rows[9:])
+    ref = run_table(Table(table, None, POLICY), POLICY, TableOptions(out_dir=tmp_path / "python", jobs=1))
+    if not blank:
+
+        def row_by_row(*args: object) -> None:
+            raise AssertionError("read row by row")
+
+        monkeypatch.setattr(run.Source, "_normalised", row_by_row)
+    got = match(table, tmp_path / "duckdb", jobs=2)
+
+    def lines_of(d: str, name: str) -> list[list[str]]:
+        with open(tmp_path / d / name, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+
+    assert any("换行" in r[1] for r in lines_of("duckdb", "matches.csv"))
+    assert lines_of("duckdb", "matches.csv") == lines_of("python", "matches.csv")
+    assert lines_of("duckdb", "errors.csv") == lines_of("python", "errors.csv")
+    assert (got.rows, got.bad_rows) == (ref.rows, ref.bad_rows)

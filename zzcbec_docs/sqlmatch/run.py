@@ -93,6 +93,19 @@ def _count_records_fast(path: Path) -> int:
     return n + (1 if last not in (b"", b"\n") else 0)
 
 
+def _blank_line(path: Path) -> bool:
+    """Whether the file holds an empty line anywhere (inside a quoted cell too: then it is read row by row all
+    the same, which is never wrong)."""
+    tail = b""
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            text = tail + block
+            if b"\n\n" in text or b"\n\r\n" in text:
+                return True
+            tail = text[-2:]
+    return False
+
+
 def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -143,8 +156,10 @@ class Source:
         except Exception:  # noqa: BLE001 - DuckDB's CSV errors: the row engine's reader will name the row
             self.con.execute("DROP TABLE IF EXISTS src")
             return False
-        n = self.con.execute("SELECT count(*) FROM src").fetchone()[0]
-        if n + 1 != _count_records_fast(self.path):  # a line break inside a cell, a blank line: read row by row
+        n = self.con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        if n + 1 != _count_records_fast(self.path) and _blank_line(self.path):
+            # a blank line counts as a row for the row engine's reader (the rows after it are numbered so),
+            # not for DuckDB: read row by row. A line break inside a quoted cell alone is one record for both.
             self.con.execute("DROP TABLE src")
             return False
         self.trimmed = True
