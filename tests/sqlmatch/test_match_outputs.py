@@ -222,23 +222,24 @@ def test_a_file_written_past_the_page_cache_holds_exactly_the_bytes_written(tmp_
         path.unlink(missing_ok=True)
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
 @pytest.mark.parametrize("blank", [False, True])
 def test_a_line_break_inside_a_cell_is_read_at_once_and_numbered_as_the_row_engine_numbers(
-    tmp_path, monkeypatch, blank
+    tmp_path, monkeypatch, blank, end
 ):
     """A quoted cell holding a line break is one record for DuckDB as for the row engine's reader: the table
     is still read at once (not row by row), and every row keeps its number. A blank line is a row for the
-    reader but not for DuckDB: that table is read row by row, with the same numbers."""
+    reader but not for DuckDB: that table is read row by row, with the same numbers — whatever ends the lines."""
     table = a_table(tmp_path / "t.csv", 30, seed=5)
     with open(table, encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     rows[4][1] = "郑州\n换行有限公司"
     rows[4][4:] = [""] * len(rows[4][4:])  # a good row: every fact unknown
     with open(table, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = csv.writer(fh, lineterminator=end)
         w.writerows(rows[:9])
         if blank:
-            fh.write("\n")
+            fh.write(end)
         w.writerows(rows[9:])
     ref = run_table(Table(table, None, POLICY), POLICY, TableOptions(out_dir=tmp_path / "python", jobs=1))
     if not blank:
@@ -257,3 +258,28 @@ def test_a_line_break_inside_a_cell_is_read_at_once_and_numbered_as_the_row_engi
     assert lines_of("duckdb", "matches.csv") == lines_of("python", "matches.csv")
     assert lines_of("duckdb", "errors.csv") == lines_of("python", "errors.csv")
     assert (got.rows, got.bad_rows) == (ref.rows, ref.bad_rows)
+
+
+def test_a_blank_line_between_lines_ended_by_cr_alone_keeps_every_rows_number(tmp_path):
+    """Old Mac line ends (CR alone): a blank line there is a row for the reader too; the numbers stay the
+    row engine's."""
+    with open(a_table(tmp_path / "a.csv", 12, seed=9), encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    table = tmp_path / "t.csv"
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r")
+        w.writerows(rows[:4])
+        fh.write("\r")
+        w.writerows(rows[4:])
+    run_table(Table(table, None, POLICY), POLICY, TableOptions(out_dir=tmp_path / "python", jobs=1))
+    match(table, tmp_path / "duckdb", jobs=2)
+
+    def rows_of(d: str, name: str) -> list[list[str]]:
+        with open(tmp_path / d / name, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+
+    assert rows_of("duckdb", "errors.csv") == rows_of("python", "errors.csv")
+    matches = rows_of("duckdb", "matches.csv")
+    assert matches == rows_of("python", "matches.csv")
+    numbers = {int(r[-1]) for r in matches[1:]} | {int(r[0]) for r in rows_of("duckdb", "errors.csv")[1:]}
+    assert numbers == set(range(2, 15)) - {5}  # 12 rows after the header, the blank row 5 counted

@@ -100,7 +100,7 @@ def _blank_line(path: Path) -> bool:
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
             text = tail + block
-            if b"\n\n" in text or b"\n\r\n" in text:
+            if b"\n\n" in text or b"\n\r\n" in text or b"\r\r" in text:
                 return True
             tail = text[-2:]
     return False
