@@ -283,3 +283,25 @@ def test_a_blank_line_between_lines_ended_by_cr_alone_keeps_every_rows_number(tm
     assert matches == rows_of("python", "matches.csv")
     numbers = {int(r[-1]) for r in matches[1:]} | {int(r[0]) for r in rows_of("duckdb", "errors.csv")[1:]}
     assert numbers == set(range(2, 15)) - {5}  # 12 rows after the header, the blank row 5 counted
+
+
+def test_the_command_says_its_peak_memory_and_where_the_sheet_was_cut(tmp_path, monkeypatch):
+    """As a user runs it: the summary names the engine and the peak memory, and a sheet cut at Excel's limit
+    is said on stdout and in --json (`cut`: the matches only in matches.csv and .parquet)."""
+    import io
+    import json
+
+    from zzcbec_docs.calculator import xlsx_stream
+    from zzcbec_docs.cli.main import main
+
+    table = a_table(tmp_path / "t.csv", 200)  # most rows hold a bad cell; the good ones make far more than 30 matches
+    monkeypatch.setattr(xlsx_stream, "MAX_ROWS", 31)
+    out = io.StringIO()
+    assert main(["match", str(table), "--out", str(tmp_path / "a")], out, io.StringIO()) in (0, 1)
+    text = out.getvalue()
+    assert "引擎 engine: duckdb；内存峰值 peak memory " in text and " MiB" in text
+    assert "matches.xlsx 仅含前 30 行" in text
+    out = io.StringIO()
+    assert main(["match", str(table), "--out", str(tmp_path / "b"), "--json"], out, io.StringIO()) in (0, 1)
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert summary["peak_rss_mib"] > 0 and summary["cut"] == summary["matches"] - 30 > 0

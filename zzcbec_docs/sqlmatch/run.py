@@ -79,31 +79,17 @@ def phase(name: str) -> None:
         _T[:] = now
 
 
-def _count_records_fast(path: Path) -> int:
-    """Lines of the file (a record per line when no cell holds a line break)."""
-    n = 0
-    last = b""
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(1 << 22)
-            if not block:
-                break
-            n += block.count(b"\n")
-            last = block[-1:]
-    return n + (1 if last not in (b"", b"\n") else 0)
-
-
-def _blank_line(path: Path) -> bool:
-    """Whether the file holds an empty line anywhere (inside a quoted cell too: then it is read row by row all
-    the same, which is never wrong)."""
-    tail = b""
+def _lines(path: Path) -> tuple[int, bool]:
+    """The file's lines (a record per line when no cell holds a line break), and whether any is empty (inside a
+    quoted cell too: such a file is then read row by row all the same, which is never wrong) — in one read."""
+    n, blank, tail = 0, False, b""
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
+            n += block.count(b"\n")
             text = tail + block
-            if b"\n\n" in text or b"\n\r\n" in text or b"\r\r" in text:
-                return True
+            blank = blank or b"\n\n" in text or b"\n\r\n" in text or b"\r\r" in text
             tail = text[-2:]
-    return False
+    return n + (1 if tail[-1:] not in (b"", b"\n") else 0), blank
 
 
 def _sql_path(path: Path) -> str:
@@ -157,7 +143,8 @@ class Source:
             self.con.execute("DROP TABLE IF EXISTS src")
             return False
         n = self.con.execute("SELECT count(*) FROM src").fetchall()[0][0]
-        if n + 1 != _count_records_fast(self.path) and _blank_line(self.path):
+        lines, blank = _lines(self.path)
+        if n + 1 != lines and blank:
             # a blank line counts as a row for the row engine's reader (the rows after it are numbered so),
             # not for DuckDB: read row by row. A line break inside a quoted cell alone is one record for both.
             self.con.execute("DROP TABLE src")
@@ -821,11 +808,8 @@ def line_sql(policy: Policy, clauses: list[int], where: str) -> str:
     """The matches of the enterprises of `w` that `where` picks: the long rows (COLUMNS, typed) and, as `_line`,
     each one's line of matches.csv, line break included, quoted exactly as DuckDB's CSV writer quotes (an
     empty text, or one holding `,` `"` `#` or a line break) — so that the file is the lines one after another."""
-    from zzcbec_docs.bundle.contract import DISTRICT_ALIASES, contract
-
     name = "(CASE WHEN left(name, 1) IN ('=', '+', '-', '@') THEN '''' || name ELSE name END)"
-    districts = contract(policy).schema["$defs"]["applicant"]["properties"]["district"]["enum"]
-    plain = all(_csv_text(x) == x for x in [*districts, *DISTRICT_ALIASES.values()])
+    plain = all(_csv_text(x) == x for x in _district_names(policy))
     district = "district_c" if plain else _csv_field("district_c")  # the canonical names need no quotes
     wide = f"(SELECT *, {_csv_field(name)} AS _name_csv, {district} AS _district_csv FROM w WHERE {where})"
     parts = [
@@ -861,6 +845,16 @@ def _xml_text(expr: str, plain: bool = False) -> str:
         f"THEN replace(replace(replace({expr}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') ELSE {expr} END)"
     )
     return f"CASE WHEN {expr} IS NULL OR {expr} = '' THEN '<c/>' ELSE '<c t=\"inlineStr\"><is><t>' || {escaped} || '</t></is></c>' END"
+
+
+def _district_names(policy: Policy) -> list[str]:
+    """Every name a decided row's district can have: the contract's districts and the aliases' canonical names."""
+    from zzcbec_docs.bundle.contract import DISTRICT_ALIASES, contract
+
+    return [
+        *contract(policy).schema["$defs"]["applicant"]["properties"]["district"]["enum"],
+        *DISTRICT_ALIASES.values(),
+    ]
 
 
 def _needs_escape(text: str) -> bool:
@@ -993,6 +987,7 @@ class _MatchFiles:
     lines (`_line`) as they are into matches.csv, the rest into matches.parquet (a row group per chunk)."""
 
     def __init__(self, work: Path) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from zzcbec_docs.sqlmatch.streams import DirectFile
@@ -1001,7 +996,7 @@ class _MatchFiles:
         self.schema = _match_schema()
         self.csv = DirectFile(work / "matches.csv")
         self.csv.write(("\ufeff" + ",".join(COLUMNS) + "\n").encode("utf-8"))
-        numbers = [c for c in COLUMNS if not self.schema.field(c).type.equals(self.schema.field("uscc").type)]
+        numbers = [c for c in COLUMNS if not pa.types.is_string(self.schema.field(c).type)]
         self.parquet = pq.ParquetWriter(
             self.parquet_path,
             self.schema,
@@ -1054,7 +1049,7 @@ def _write_outputs(
     """The decisions made once, chunk by chunk, and every file written from them at once: as many deciders
     as DuckDB has threads, each on its own cursor, decide chunks of enterprises into Arrow (the long matches
     with their lines of matches.csv, `line_sql`); the writer takes the chunks in the table's order into
-    matches.csv and matches.parquet, then counts the totals from the Parquet file; meanwhile another cursor
+    matches.csv and matches.parquet, counting the statuses and totals as it goes; meanwhile another cursor
     streams the first matches, as sheet XML, into matches.xlsx."""
     from zzcbec_docs.calculator import table_match
     from zzcbec_docs.calculator.xlsx_stream import MAX_ROWS, StreamingXlsx
@@ -1157,12 +1152,7 @@ def _write_outputs(
 def _sheet_sql(policy: Policy, clauses: list[int], limit: int) -> str:
     """matches.xlsx's first sheet: the first `limit` matches as sheet XML made by DuckDB from the first
     enterprises' decisions (numbered as the long rows are: enterprise by enterprise, clause by clause)."""
-    from zzcbec_docs.bundle.contract import DISTRICT_ALIASES, contract
-
-    districts = [
-        *contract(policy).schema["$defs"]["applicant"]["properties"]["district"]["enum"],
-        *DISTRICT_ALIASES.values(),
-    ]
+    districts = _district_names(policy)
     per = max(len(clauses), 1)
     first = f"(SELECT *, row_number() OVER () - 1 AS _e FROM (SELECT * FROM w LIMIT {-(-limit // per)}) h)"
     xml = (
